@@ -1,0 +1,59 @@
+"""Automation for the Botpress SDK: tests, lint, typing, code generation and benchmarks.
+
+Every session runs in a virtual environment made with the interpreter that runs nox.
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["codegen_check", "lint", "typing", "tests"]
+
+DEV = ".[dev]"
+LINT_DEPS = ["ruff>=0.6"]
+TYPING_DEPS = ["mypy>=1.11"]
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite against loopback servers."""
+    session.install("-e", DEV)
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Check style and common bugs with ruff (lint and format)."""
+    session.install(*LINT_DEPS)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typing(session: nox.Session) -> None:
+    """Type-check the packages and tests/typing with mypy in strict mode."""
+    session.install(*TYPING_DEPS, "-e", DEV)
+    session.run("mypy")
+
+
+@nox.session
+def codegen(session: nox.Session) -> None:
+    """Regenerate the generated modules; `-- --check` fails on any difference instead."""
+    session.install(*LINT_DEPS, "-e", ".")
+    session.run("python", "-m", "codegen", *session.posargs)
+
+
+@nox.session(name="codegen_check")
+def codegen_check(session: nox.Session) -> None:
+    """Fail when a generated module differs from what the generator writes, or is orphaned."""
+    session.install(*LINT_DEPS, "-e", ".")
+    session.run("python", "-m", "codegen", "--check")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Run the benchmarks; each prints the SDK against its baseline from the same run."""
+    session.install("-e", DEV)
+    session.run("python", "-m", "benchmarks", *session.posargs)
