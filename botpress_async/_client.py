@@ -1,0 +1,449 @@
+"""`AsyncClient`: configuration, request building and the entry points to every API."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Final
+
+import aiohttp
+
+from ._auth import TokenKind, api_of_path, check_header_value, check_scope
+from ._config import ENV, HEADER_TO_ARG, ClientConfig, Redacted, resolve_config
+from ._encoding import dumps, encode_path, encode_query
+from ._errors import ConfigurationError
+from ._retry import IDEMPOTENT_METHODS, RetryBudget, RetryPolicy
+from ._session import Transport
+from ._types import NOT_GIVEN, NotGiven, NotGivenOr, RequestOptions, Timeout
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from .resources.admin import AdminAPI
+    from .resources.billing import BillingAPI
+    from .resources.files import FilesAPI
+    from .resources.runtime import RuntimeAPI
+    from .resources.tables import TablesAPI
+
+__all__ = ["DEFAULT_MAX_RETRIES", "AsyncClient"]
+
+DEFAULT_MAX_RETRIES: Final = 2
+DEFAULT_TIMEOUT: Final = Timeout(connect=10.0, read=60.0, total=None)
+DEFAULT_MAX_CONNECTIONS: Final = 100
+DEFAULT_MAX_RESPONSE_SIZE: Final = 100 * 1024 * 1024
+USER_AGENT: Final = (
+    f"botpress-sdk-python/{__version__} python/{sys.version_info[0]}.{sys.version_info[1]} "
+    f"aiohttp/{aiohttp.__version__}"
+)
+_BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"}) | _BODY_METHODS
+_NEEDS_BOT: Final = frozenset({"runtime", "files", "tables"})
+_JSON_CT: Final = "application/json"
+
+
+class AsyncClient:
+    """Asynchronous client of the Botpress Cloud API.
+
+    Use it as ``async with AsyncClient(...) as client:`` or close it with `aclose`. Arguments
+    left out are read from ``BP_TOKEN``, ``BP_BOT_ID``, ``BP_WORKSPACE_ID``,
+    ``BP_INTEGRATION_ID`` and ``BP_API_URL``.
+
+    Args:
+        token: a Personal Access Token, Bot Access Key or Integration Access Key.
+        token_kind: ``"pat"``, ``"bak"``, ``"iak"`` or a `TokenKind`, when the prefix does not say.
+        bot_id: sent as ``x-bot-id``; the runtime, files and tables APIs need it.
+        workspace_id: sent as ``x-workspace-id``; most admin operations need it.
+        integration_id: sent as ``x-integration-id``.
+        integration_alias: sent as ``x-integration-alias``.
+        api_url: the API's base URL (default ``https://api.botpress.cloud``).
+        timeout: seconds per attempt, or a `Timeout` with connect, read and total limits.
+        max_retries: retries after a failed attempt, when retrying is safe.
+        headers: extra headers sent with every request.
+        max_connections: the size of the connection pool.
+        max_response_size: the largest response body accepted, in bytes.
+        retry_budget: tokens of the retry budget shared by all calls (``None``: unlimited).
+        max_retry_after: the longest ``Retry-After`` slept through; longer ones raise at once.
+        allow_insecure_http: allow an ``http://`` URL to a host that is not loopback.
+        session: an ``aiohttp.ClientSession`` to borrow; the client will not close it.
+    """
+
+    def __init__(
+        self,
+        token: str | None = None,
+        *,
+        token_kind: TokenKind | str | None = None,
+        bot_id: str | None = None,
+        workspace_id: str | None = None,
+        integration_id: str | None = None,
+        integration_alias: str | None = None,
+        api_url: str | None = None,
+        timeout: Timeout | float | None = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        headers: Mapping[str, str] | None = None,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        retry_budget: float | None = 500.0,
+        max_retry_after: float = 60.0,
+        allow_insecure_http: bool = False,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        # Rebind at once: a traceback that renders this frame's locals must not show the token.
+        token = Redacted(token) if token is not None else None
+        if max_connections < 1:
+            raise ConfigurationError(f"max_connections must be 1 or more, got {max_connections}")
+        if max_response_size < 1:
+            raise ConfigurationError(f"max_response_size must be positive, got {max_response_size}")
+        self._config = resolve_config(
+            token=token,
+            token_kind=token_kind,
+            bot_id=bot_id,
+            workspace_id=workspace_id,
+            integration_id=integration_id,
+            integration_alias=integration_alias,
+            api_url=api_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            headers=headers,
+            allow_insecure_http=allow_insecure_http,
+        )
+        del token
+        self._policy = RetryPolicy(max_retries=max_retries, max_retry_after=max_retry_after)
+        self._transport = Transport(
+            origin=self._config.origin(),
+            policy=self._policy,
+            budget=RetryBudget(retry_budget),
+            max_connections=max_connections,
+            max_response_size=max_response_size,
+            session=session,
+        )
+        self._base_headers = self._build_base_headers(self._config)
+        self._resources: dict[str, Any] = {}
+
+    @staticmethod
+    def _build_base_headers(config: ClientConfig) -> dict[str, str]:
+        headers = {"user-agent": USER_AGENT}
+        headers.update(config.context)
+        headers.update(config.headers)
+        if config.token is not None:
+            headers["authorization"] = Redacted("Bearer " + config.token)
+        return headers
+
+    # -- configuration, read-only ----------------------------------------------------------
+
+    @property
+    def api_url(self) -> str:
+        """The API's base URL."""
+        return self._config.api_url
+
+    @property
+    def token_kind(self) -> TokenKind:
+        """The kind of the client's token, detected from its prefix or given."""
+        return self._config.token_kind
+
+    @property
+    def bot_id(self) -> str | None:
+        """The bot id sent as ``x-bot-id``, if any."""
+        return self._config.context.get("x-bot-id")
+
+    @property
+    def workspace_id(self) -> str | None:
+        """The workspace id sent as ``x-workspace-id``, if any."""
+        return self._config.context.get("x-workspace-id")
+
+    @property
+    def integration_id(self) -> str | None:
+        """The integration id sent as ``x-integration-id``, if any."""
+        return self._config.context.get("x-integration-id")
+
+    @property
+    def timeout(self) -> Timeout:
+        """The default time limits of a call."""
+        return self._config.timeout
+
+    @property
+    def max_retries(self) -> int:
+        """The default number of retries of a call."""
+        return self._config.max_retries
+
+    @property
+    def retry_budget(self) -> RetryBudget:
+        """The retry budget shared by every call of this client."""
+        return self._transport.budget
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether `aclose` was called."""
+        return self._transport.closed
+
+    def __repr__(self) -> str:
+        ids = "".join(
+            f", {HEADER_TO_ARG[h]}={v!r}"
+            for h, v in self._config.context.items()
+            if h in HEADER_TO_ARG
+        )
+        state = " closed" if self.is_closed else ""
+        return (
+            f"<AsyncClient{state} api_url={self._config.api_url!r} "
+            f"token_kind={self._config.token_kind.value!r}{ids}>"
+        )
+
+    def __reduce__(self) -> Any:
+        raise TypeError(
+            "AsyncClient holds a connection pool and a secret token and cannot be pickled; "
+            "create a client in each process (for example in a pool initializer)"
+        )
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        self._transport.session()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool; idempotent. A borrowed session is left open."""
+        await self._transport.aclose()
+
+    def __del__(self, _warn: Any = warnings.warn) -> None:
+        transport = getattr(self, "_transport", None)
+        if transport is not None and transport.has_open_session:
+            _warn(
+                f"unclosed {self!r}: use 'async with AsyncClient(...)' or 'await client.aclose()'",
+                ResourceWarning,
+                source=self,
+                stacklevel=1,
+            )
+
+    # -- the APIs ---------------------------------------------------------------------------
+
+    def _resource(self, api: str) -> Any:
+        resource = self._resources.get(api)
+        if resource is None:
+            import importlib
+
+            module = importlib.import_module(f"botpress_async.resources.{api}")
+            resource = getattr(module, api.capitalize() + "API")(self)
+            self._resources[api] = resource
+        return resource
+
+    @property
+    def runtime(self) -> RuntimeAPI:
+        """The runtime API: users, conversations, messages, events, states, workflows..."""
+        return self._resource("runtime")  # type: ignore[no-any-return]
+
+    @property
+    def files(self) -> FilesAPI:
+        """The files API: files, passages, tags and knowledge bases."""
+        return self._resource("files")  # type: ignore[no-any-return]
+
+    @property
+    def tables(self) -> TablesAPI:
+        """The tables API: tables, rows and import/export jobs."""
+        return self._resource("tables")  # type: ignore[no-any-return]
+
+    @property
+    def admin(self) -> AdminAPI:
+        """The admin API: workspaces, members, bots, integrations, tokens, usage (PAT only)."""
+        return self._resource("admin")  # type: ignore[no-any-return]
+
+    @property
+    def billing(self) -> BillingAPI:
+        """The billing API: plans, add-ons, invoices, payment methods (PAT only)."""
+        return self._resource("billing")  # type: ignore[no-any-return]
+
+    # -- requests ---------------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str | None] | None = None,
+    ) -> Any:
+        """Send one API request and return its decoded JSON body.
+
+        The request goes through the whole machinery: token and context headers, encoding,
+        retries, timeouts and error mapping. Use it for what the typed methods lack.
+
+        Args:
+            method: the HTTP method (``"GET"``, ``"POST"``...).
+            path: the path after the API URL, already encoded, e.g. ``"/v1/chat/users"``.
+            query: query parameters; lists repeat the key, dicts use dotted keys.
+            json: the JSON body; POST, PUT, PATCH and DELETE send ``{}`` when it is ``None``.
+            headers: extra headers for this request; a ``None`` value removes a header.
+        """
+        if not path.startswith("/"):
+            raise ConfigurationError(f"path must start with '/', got {path!r}")
+        api = api_of_path(path)
+        requires = ("x-bot-id",) if api in _NEEDS_BOT else ()
+        return await self._request(
+            method,
+            path,
+            query=query,
+            json=NOT_GIVEN if json is None else json,
+            headers=headers,
+            api=api,
+            requires=requires,
+            raw_path=True,
+        )
+
+    async def call(
+        self,
+        operation_id: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        timeout: NotGivenOr[Timeout | float | None] = NOT_GIVEN,
+        max_retries: NotGivenOr[int] = NOT_GIVEN,
+        extra_headers: Mapping[str, str | None] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Call any operation by its official operationId and return the decoded JSON.
+
+        Args:
+            operation_id: the operation's id in the API documents, e.g. ``"getUser"``.
+            params: the official input object: path, query, header and body fields together,
+                in camelCase, as the TypeScript client takes them.
+            timeout: overrides the client's timeout for this call.
+            max_retries: overrides the client's retry count for this call.
+            extra_headers: headers to add (or, with ``None``, remove).
+            extra_query: query parameters the documents do not know yet.
+            extra_body: body fields the documents do not know yet.
+        """
+        from ._call import call_operation
+
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
+        return await call_operation(self, operation_id, params, options)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        path_params: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        json: Any = NOT_GIVEN,
+        headers: Mapping[str, Any] | None = None,
+        api: str | None = None,
+        idempotent: bool | None = None,
+        requires: tuple[str, ...] = (),
+        options: RequestOptions | None = None,
+        raw_path: bool = False,
+    ) -> Any:
+        """Build, check and send one request; the single path every call takes."""
+        method = method.upper()
+        if method not in _METHODS:
+            raise ConfigurationError(f"unsupported HTTP method {method!r}")
+        config = self._config
+        if api is None:
+            api = api_of_path(path)
+        check_scope(api, config.token_kind)
+        if config.token is None:
+            raise ConfigurationError(
+                f"no token: pass token= to the client or set {ENV['token']} "
+                "(a Personal Access Token, Bot Access Key or Integration Access Key)"
+            )
+        url_path = path if raw_path else encode_path(path, path_params)
+
+        send_headers = self._base_headers.copy()
+        if headers:
+            _merge_headers(send_headers, headers)
+        extra_query: Mapping[str, Any] | None = None
+        extra_body: Mapping[str, Any] | None = None
+        timeout = config.timeout
+        policy = self._policy
+        if options is not None:
+            if options.extra_headers:
+                _merge_headers(send_headers, options.extra_headers)
+            extra_query = options.extra_query
+            extra_body = options.extra_body
+            if not isinstance(options.timeout, NotGiven):
+                timeout = Timeout.coerce(options.timeout)
+            if not isinstance(options.max_retries, NotGiven):
+                policy = RetryPolicy(
+                    max_retries=options.max_retries,
+                    initial_delay=policy.initial_delay,
+                    max_delay=policy.max_delay,
+                    max_retry_after=policy.max_retry_after,
+                )
+        for header in requires:
+            if header not in send_headers:
+                raise _missing_context(header, method, url_path)
+
+        if extra_query:
+            query = {**query, **extra_query} if query else extra_query
+        qs = encode_query(query)
+        url = config.api_url + url_path + ("?" + qs if qs else "")
+
+        body: bytes | None = None
+        if method in _BODY_METHODS:
+            if isinstance(json, NotGiven):
+                json = {}
+            elif isinstance(json, Mapping):
+                json = {k: v for k, v in json.items() if not isinstance(v, NotGiven)}
+            if extra_body:
+                if not isinstance(json, Mapping):
+                    raise ConfigurationError("extra_body needs a JSON object body")
+                json = {**json, **extra_body}
+            body = dumps(json)
+            send_headers["content-type"] = _JSON_CT
+        elif not isinstance(json, NotGiven) or extra_body:
+            raise ConfigurationError(f"a {method} request cannot carry a JSON body")
+
+        return await self._transport.send(
+            method,
+            url,
+            path=url_path,
+            headers=send_headers,
+            body=body,
+            timeout=timeout,
+            policy=policy,
+            idempotent=method in IDEMPOTENT_METHODS if idempotent is None else idempotent,
+        )
+
+
+def _merge_headers(target: dict[str, str], extra: Mapping[str, Any]) -> None:
+    for name, value in extra.items():
+        lname = name.lower()
+        if value is None or isinstance(value, NotGiven):
+            target.pop(lname, None)
+            continue
+        if lname == "authorization":
+            raise ConfigurationError("the Authorization header comes from the client's token")
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif not isinstance(value, str):
+            value = str(value)
+        target[lname] = check_header_value(f"header {name!r}", value)
+
+
+def _missing_context(header: str, method: str, path: str) -> ConfigurationError:
+    arg = HEADER_TO_ARG.get(header)
+    if arg is None:
+        return ConfigurationError(
+            f"{method} {path} needs the {header} header; pass it as an argument"
+        )
+    env = ENV.get(arg)
+    hint = f" or set {env}" if env else ""
+    return ConfigurationError(
+        f"{method} {path} needs a {arg.replace('_', ' ')} (sent as {header}): pass {arg}= to the "
+        f"client{hint}, or extra_headers={{'{header}': ...}} for this call"
+    )

@@ -1,0 +1,179 @@
+"""Pure functions that turn call arguments into the bytes the API expects.
+
+Paths, query strings and JSON bodies follow what the official TypeScript client sends, with
+the fixes the SDK owes its users (dot segments and empty path parameters are refused).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+import json as _json
+import math
+from collections.abc import Iterator, Mapping
+from typing import Any, Final
+from urllib.parse import quote
+
+from ._types import NotGiven
+
+__all__ = ["JSON_LIBRARY", "dumps", "encode_path", "encode_path_param", "encode_query", "loads"]
+
+# encodeURIComponent leaves these unescaped besides letters, digits and "-_.~".
+_PATH_SAFE: Final = "!*'()"
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, _dt.datetime):
+        return _iso(value)
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"cannot send a {type(value).__name__} as JSON: {value!r:.80}")
+
+
+def _find_orjson() -> Any:
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - depends on the optional "fast" extra
+        return None
+    return orjson
+
+
+_orjson: Any = _find_orjson()
+
+if _orjson is not None:
+    JSON_LIBRARY: Final = "orjson"
+    _ORJSON_OPTS: Final = _orjson.OPT_NON_STR_KEYS
+
+    def dumps(obj: Any) -> bytes:
+        """Encode ``obj`` as compact UTF-8 JSON."""
+        return _orjson.dumps(obj, default=_default, option=_ORJSON_OPTS)
+
+    def loads(data: bytes | str) -> Any:
+        """Decode JSON text or bytes."""
+        return _orjson.loads(data)
+
+else:  # pragma: no cover - exercised when orjson is missing
+    JSON_LIBRARY = "json"
+    _ENCODER: Final = _json.JSONEncoder(
+        separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_default
+    )
+
+    def dumps(obj: Any) -> bytes:
+        """Encode ``obj`` as compact UTF-8 JSON."""
+        return _ENCODER.encode(obj).encode("utf-8")
+
+    def loads(data: bytes | str) -> Any:
+        """Decode JSON text or bytes."""
+        return _json.loads(data)
+
+
+def _iso(value: _dt.datetime) -> str:
+    # JavaScript's toISOString: UTC, milliseconds, "Z"; naive datetimes are taken as UTC.
+    if value.tzinfo is not None:
+        value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+    return value.isoformat(timespec="milliseconds") + "Z"
+
+
+def encode_path_param(name: str, value: Any) -> str:
+    """Percent-encode one path parameter as JavaScript's ``encodeURIComponent`` would.
+
+    Args:
+        name: the parameter's name, for error messages.
+        value: its value; strings and integers are accepted.
+
+    Raises:
+        ValueError: the value is empty, ``.`` or ``..``, or not a string or integer.
+    """
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise TypeError(f"path parameter {name!r} must be a string, not {type(value).__name__}")
+    text = str(value)
+    if not text:
+        raise ValueError(f"path parameter {name!r} is empty; pass the id of an existing resource")
+    if text in (".", ".."):
+        # A bare dot segment would be resolved away by URL normalisation and hit another route.
+        return text.replace(".", "%2E")
+    return quote(text, safe=_PATH_SAFE)
+
+
+def encode_path(template: str, params: Mapping[str, Any] | None) -> str:
+    """Fill ``{name}`` placeholders of a path template with encoded parameters."""
+    if not params:
+        if "{" in template:
+            raise ValueError(f"path {template!r} needs parameters but none were given")
+        return template
+    out = template
+    for name, value in params.items():
+        placeholder = "{" + name + "}"
+        if placeholder not in out:
+            raise ValueError(f"path {template!r} has no parameter {name!r}")
+        out = out.replace(placeholder, encode_path_param(name, value))
+    if "{" in out:
+        missing = out[out.index("{") + 1 : out.index("}")]
+        raise ValueError(f"path parameter {missing!r} of {template!r} was not given")
+    return out
+
+
+def _scalar(value: Any) -> str | None:
+    """The query text of a scalar, or ``None`` when ``value`` is not a scalar."""
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"cannot send {value!r} in a query string")
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, _dt.datetime):
+        return _iso(value)
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return _scalar(value.value)
+    return None
+
+
+def _pairs(key: str, value: Any) -> Iterator[tuple[str, str]]:
+    if isinstance(value, NotGiven):
+        return
+    text = _scalar(value)
+    if text is not None:
+        yield key, text
+    elif isinstance(value, Mapping):
+        for sub, item in value.items():
+            yield from _pairs(f"{key}.{sub}", item)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            yield from _pairs(key, item)
+    else:
+        raise TypeError(
+            f"query parameter {key!r} cannot be a {type(value).__name__}; "
+            "use a string, number, boolean, date, list or dict"
+        )
+
+
+def encode_query(query: Mapping[str, Any] | None) -> str:
+    """Encode query parameters as the API expects; returns ``""`` when nothing is to be sent.
+
+    Lists repeat the key, dicts use dotted keys, ``None`` and ``""`` are sent as ``key=``;
+    not-given values, empty lists and empty dicts are left out.
+    """
+    if not query:
+        return ""
+    parts = [
+        f"{quote(k, safe='')}={quote(v, safe='')}"
+        for name, value in query.items()
+        for k, v in _pairs(name, value)
+    ]
+    return "&".join(parts)

@@ -1,0 +1,399 @@
+"""The transport: one aiohttp session per client, one attempt at a time, retries around it.
+
+Every aiohttp and JSON exception is turned into an SDK exception here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+from collections.abc import Mapping
+from typing import Any, Final
+
+import aiohttp
+from yarl import URL
+
+from ._encoding import loads
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    BotpressError,
+    RateLimitedError,
+    ResponseTooLargeError,
+    error_class_for,
+)
+from ._retry import RetryBudget, RetryPolicy, backoff_delay, parse_retry_after, should_retry
+from ._types import Timeout
+
+__all__ = ["ClientStateError", "Transport", "logger"]
+
+logger: Final = logging.getLogger("botpress")
+
+_REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
+_MAX_REDIRECTS: Final = 5
+# Only these survive a redirect to another origin: nothing that identifies or authorizes.
+_CROSS_ORIGIN_SAFE: Final = frozenset({"user-agent", "accept", "content-type"})
+
+
+class ClientStateError(BotpressError):
+    """The client cannot be used now: it is closed, or it belongs to another event loop."""
+
+
+def _keepalive_socket(addr_info: Any) -> socket.socket:
+    family, type_, proto, _, _ = addr_info
+    sock = socket.socket(family=family, type=type_, proto=proto)
+    # Probes keep long calls alive through NAT and detect dead peers in about two minutes.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    for option, value in (("TCP_KEEPIDLE", 60), ("TCP_KEEPINTVL", 15), ("TCP_KEEPCNT", 4)):
+        if hasattr(socket, option):
+            sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, option), value)
+    return sock
+
+
+class Transport:
+    """Sends requests for one client: its session, pool, retry budget and size cap.
+
+    Args:
+        origin: scheme, host and port of the API (the token is sent nowhere else).
+        policy: the default retry policy.
+        budget: the retry budget shared by every request of the client.
+        max_connections: the connection pool's size.
+        max_response_size: the largest response body accepted, in bytes.
+        session: an aiohttp session to borrow instead of owning one.
+    """
+
+    def __init__(
+        self,
+        *,
+        origin: tuple[str, str, int | None],
+        policy: RetryPolicy,
+        budget: RetryBudget,
+        max_connections: int,
+        max_response_size: int,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self.origin = origin
+        self.policy = policy
+        self.budget = budget
+        self.max_connections = max_connections
+        self.max_response_size = max_response_size
+        self._session = session
+        self._owns_session = session is None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+        self._timeouts: dict[tuple[float | None, float | None], aiohttp.ClientTimeout] = {}
+
+    @property
+    def closed(self) -> bool:
+        """Whether `aclose` was called."""
+        return self._closed
+
+    @property
+    def has_open_session(self) -> bool:
+        """Whether an owned session exists and is not closed yet."""
+        return self._owns_session and self._session is not None and not self._session.closed
+
+    def session(self) -> aiohttp.ClientSession:
+        """The aiohttp session, made on first use inside the running loop."""
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            if self._closed:
+                raise ClientStateError("the client is closed; create a new one")
+            if self._loop is not None:
+                raise ClientStateError(
+                    "this client was started on another event loop; create one client per "
+                    "event loop (or use botpress_sync.Client from blocking code)"
+                )
+            self._loop = loop
+        if self._session is None:
+            if self._closed:
+                raise ClientStateError("the client is closed; create a new one")
+            try:
+                connector = aiohttp.TCPConnector(
+                    limit=self.max_connections,
+                    keepalive_timeout=30.0,
+                    socket_factory=_keepalive_socket,
+                )
+            except TypeError:  # pragma: no cover - aiohttp without socket_factory
+                connector = aiohttp.TCPConnector(limit=self.max_connections, keepalive_timeout=30.0)
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                # Per-attempt limits are passed with each request; no session-wide cap.
+                timeout=aiohttp.ClientTimeout(total=None),
+                auto_decompress=True,
+                raise_for_status=False,
+            )
+        elif self._closed:
+            raise ClientStateError("the client is closed; create a new one")
+        return self._session
+
+    async def aclose(self) -> None:
+        """Close the owned session; idempotent."""
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None and self._owns_session and not session.closed:
+            await session.close()
+
+    def _client_timeout(self, connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
+        key = (connect, read)
+        cached = self._timeouts.get(key)
+        if cached is None:
+            cached = aiohttp.ClientTimeout(total=read, connect=connect)
+            if len(self._timeouts) < 64:
+                self._timeouts[key] = cached
+        return cached
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        path: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        timeout: Timeout,
+        policy: RetryPolicy,
+        idempotent: bool,
+    ) -> Any:
+        """Send a request with retries and return its decoded JSON body.
+
+        Args:
+            method: the HTTP method.
+            url: the full, already encoded URL.
+            path: the request path, for errors and logs.
+            headers: every header to send, Authorization included.
+            body: the encoded JSON body, or ``None`` for none.
+            timeout: the time limits of this call.
+            policy: the retry policy of this call.
+            idempotent: whether the request may be repeated after it reached the server.
+        """
+        session = self.session()
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout.total is None else loop.time() + timeout.total
+        attempt = 0
+        while True:
+            attempt += 1
+            read = timeout.read
+            if deadline is not None:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise APITimeoutError(
+                        f"the overall deadline of {timeout.total:g}s passed "
+                        f"before attempt {attempt}",
+                        method=method,
+                        path=path,
+                    )
+                read = remaining if read is None else min(read, remaining)
+            error: BotpressError
+            try:
+                return await self._attempt(
+                    session,
+                    method,
+                    url,
+                    path,
+                    headers,
+                    body,
+                    self._client_timeout(timeout.connect, read),
+                )
+            except APIError as exc:
+                error = exc
+                reason = should_retry(method_idempotent=idempotent, status=exc.status, sent=True)
+                connection_failure = False
+            except APIConnectionError as exc:
+                error = exc
+                reason = should_retry(method_idempotent=idempotent, status=None, sent=exc.sent)
+                connection_failure = True
+            if reason is None or attempt > policy.max_retries:
+                raise error
+            if isinstance(error, RateLimitedError) and error.retry_after is not None:
+                if error.retry_after > policy.max_retry_after:
+                    # Sleeping for minutes inside a call surprises more than it helps.
+                    raise error
+                delay = error.retry_after
+            else:
+                delay = backoff_delay(attempt, policy)
+            if deadline is not None and loop.time() + delay >= deadline:
+                raise error
+            if not self.budget.try_spend(connection_failure=connection_failure):
+                logger.warning(
+                    "not retrying %s %s after %s: the client's retry budget is spent",
+                    method,
+                    path,
+                    reason,
+                )
+                raise error
+            logger.info(
+                "retrying %s %s (attempt %d of %d) after %s; waiting %.2fs",
+                method,
+                path,
+                attempt + 1,
+                policy.max_retries + 1,
+                reason,
+                delay,
+            )
+            await asyncio.sleep(delay)
+
+    async def _attempt(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        url: str,
+        path: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        client_timeout: aiohttp.ClientTimeout,
+    ) -> Any:
+        target = URL(url, encoded=True)
+        for _ in range(_MAX_REDIRECTS + 1):
+            try:
+                async with session.request(
+                    method,
+                    target,
+                    headers=headers,
+                    data=body,
+                    timeout=client_timeout,
+                    allow_redirects=False,
+                ) as resp:
+                    status = resp.status
+                    if status in _REDIRECTS and "Location" in resp.headers:
+                        target, method, body, headers = self._redirect(
+                            target, resp.headers["Location"], status, method, body, headers
+                        )
+                        continue
+                    raw = await self._read(resp, method, path)
+                    if status < 300:
+                        if not raw:
+                            return {}
+                        try:
+                            return loads(raw)
+                        except ValueError as exc:
+                            raise APIError(
+                                "the API answered with a body that is not JSON",
+                                status=status,
+                                method=method,
+                                path=path,
+                                body=raw.decode("utf-8", "replace").strip(),
+                            ) from exc
+                    raise _api_error(status, raw, resp.headers, method, path)
+            except BotpressError:
+                raise
+            except (aiohttp.ConnectionTimeoutError, aiohttp.ClientConnectorError) as exc:
+                # These come from obtaining the connection: no byte of the request was sent.
+                cls = (
+                    APITimeoutError if isinstance(exc, asyncio.TimeoutError) else APIConnectionError
+                )
+                raise cls(
+                    f"could not connect to the API for {method} {path}: {_describe(exc)}",
+                    method=method,
+                    path=path,
+                    sent=False,
+                ) from exc
+            except asyncio.TimeoutError as exc:
+                raise APITimeoutError(
+                    f"{method} {path} timed out after {client_timeout.total:g}s",
+                    method=method,
+                    path=path,
+                    sent=True,
+                ) from exc
+            except (aiohttp.ClientError, OSError) as exc:
+                # Anything after the connection was obtained may have reached the server.
+                raise APIConnectionError(
+                    f"{method} {path} failed: {_describe(exc)}", method=method, path=path, sent=True
+                ) from exc
+        raise APIConnectionError(
+            f"{method} {path} was redirected more than {_MAX_REDIRECTS} times",
+            method=method,
+            path=path,
+        )
+
+    def _redirect(
+        self,
+        current: URL,
+        location: str,
+        status: int,
+        method: str,
+        body: bytes | None,
+        headers: dict[str, str],
+    ) -> tuple[URL, str, bytes | None, dict[str, str]]:
+        target = current.join(URL(location, encoded=True))
+        if target.scheme not in ("http", "https"):
+            raise APIConnectionError(
+                f"refusing to follow a redirect to a {target.scheme!r} URL",
+                method=method,
+                sent=True,
+            )
+        if status == 303 or (status in (301, 302) and method == "POST"):
+            method, body = "GET", None
+            headers = {k: v for k, v in headers.items() if k != "content-type"}
+        if (target.scheme, (target.host or "").lower(), target.explicit_port) != self.origin:
+            # The token and context headers belong to the API's origin alone.
+            headers = {k: v for k, v in headers.items() if k in _CROSS_ORIGIN_SAFE}
+        return target, method, body, headers
+
+    async def _read(self, resp: aiohttp.ClientResponse, method: str, path: str) -> bytes:
+        limit = self.max_response_size
+        length = resp.content_length
+        if length is not None:
+            if length > limit:
+                raise ResponseTooLargeError(
+                    f"the response to {method} {path} is {length} bytes, over the "
+                    f"client's max_response_size of {limit}",
+                    limit=limit,
+                )
+            return await resp.read()
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in resp.content.iter_chunked(65536):
+            size += len(chunk)
+            if size > limit:
+                raise ResponseTooLargeError(
+                    f"the response to {method} {path} grew over the client's "
+                    f"max_response_size of {limit} bytes",
+                    limit=limit,
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _api_error(
+    status: int, raw: bytes, headers: Mapping[str, str], method: str, path: str
+) -> APIError:
+    """Build the typed error for an error response, whatever its body looks like."""
+    text = raw.decode("utf-8", "replace").strip()
+    data: Any = None
+    if raw:
+        try:
+            data = loads(raw)
+        except ValueError:
+            data = None
+    error_type = message = error_id = None
+    metadata = None
+    if isinstance(data, dict):
+        error_type = data.get("type") if isinstance(data.get("type"), str) else None
+        message = data.get("message") if isinstance(data.get("message"), str) else None
+        error_id = data.get("id") if isinstance(data.get("id"), str) else None
+        metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else None
+    if message is None:
+        message = text[:500] if text else f"HTTP {status} with an empty body"
+    cls = error_class_for(error_type, status)
+    err = cls(
+        message,
+        status=status,
+        type=error_type,
+        error_id=error_id,
+        metadata=metadata,
+        method=method,
+        path=path,
+        body=text,
+    )
+    if isinstance(err, RateLimitedError):
+        err.retry_after = parse_retry_after(headers.get("Retry-After"), now=time.time())
+    return err
