@@ -31,7 +31,9 @@ def strip_prose(node: Any, *, under_properties: bool = False) -> Any:
         for key, value in node.items():
             if not under_properties and key in PROSE_KEYS:
                 continue
-            out[key] = strip_prose(value, under_properties=key == "properties" and not under_properties)
+            out[key] = strip_prose(
+                value, under_properties=key == "properties" and not under_properties
+            )
         if "tags" in out and isinstance(out["tags"], list) and not under_properties:
             out["tags"] = [t for t in out["tags"] if isinstance(t, str)]
         return out
@@ -55,14 +57,18 @@ def vendor(source: Path, target: Path = TARGET) -> dict[str, Any]:
         record["apis"][api] = {
             "version": doc["info"]["version"],
             "operations": sum(
-                1 for item in doc["paths"].values() for m in item if m in {"get", "put", "post", "patch", "delete"}
+                1
+                for item in doc["paths"].values()
+                for m in item
+                if m in {"get", "put", "post", "patch", "delete"}
             ),
             "sha256_of_published": hashlib.sha256(raw).hexdigest(),
         }
     errors = json.loads((source / "errors.json").read_bytes())
     (target / "errors.json").write_text(
         json.dumps(
-            {"errors": [{"status": e["status"], "type": e["type"]} for e in errors["errors"]]}, indent=1
+            {"errors": [{"status": e["status"], "type": e["type"]} for e in errors["errors"]]},
+            indent=1,
         )
         + "\n",
         encoding="utf-8",
