@@ -66,6 +66,8 @@ class AsyncClient:
         max_response_size: the largest response body accepted, in bytes.
         retry_budget: tokens of the retry budget shared by all calls (``None``: unlimited).
         max_retry_after: the longest ``Retry-After`` slept through; longer ones raise at once.
+        initial_retry_delay: the first backoff between attempts, in seconds (jittered).
+        max_retry_delay: the longest backoff between attempts, in seconds.
         allow_insecure_http: allow an ``http://`` URL to a host that is not loopback.
         session: an ``aiohttp.ClientSession`` to borrow; the client will not close it.
     """
@@ -87,6 +89,8 @@ class AsyncClient:
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         retry_budget: float | None = 500.0,
         max_retry_after: float = 60.0,
+        initial_retry_delay: float = 0.5,
+        max_retry_delay: float = 8.0,
         allow_insecure_http: bool = False,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
@@ -110,7 +114,12 @@ class AsyncClient:
             allow_insecure_http=allow_insecure_http,
         )
         del token
-        self._policy = RetryPolicy(max_retries=max_retries, max_retry_after=max_retry_after)
+        self._policy = RetryPolicy(
+            max_retries=max_retries,
+            initial_delay=initial_retry_delay,
+            max_delay=max_retry_delay,
+            max_retry_after=max_retry_after,
+        )
         self._transport = Transport(
             origin=self._config.origin(),
             policy=self._policy,

@@ -46,7 +46,7 @@ _orjson: Any = _find_orjson()
 
 if _orjson is not None:
     JSON_LIBRARY: Final = "orjson"
-    _ORJSON_OPTS: Final = _orjson.OPT_NON_STR_KEYS
+    _ORJSON_OPTS: Final = _orjson.OPT_NON_STR_KEYS | _orjson.OPT_PASSTHROUGH_DATETIME
 
     def dumps(obj: Any) -> bytes:
         """Encode ``obj`` as compact UTF-8 JSON."""

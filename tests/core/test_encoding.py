@@ -1,0 +1,162 @@
+"""The pure encoders: path parameters, query strings and JSON bodies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from urllib.parse import parse_qsl, unquote
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from botpress_async import NOT_GIVEN
+from botpress_async._encoding import dumps, encode_path, encode_path_param, encode_query, loads
+
+UNRESERVED_PATH = re.compile(r"[A-Za-z0-9\-_.!~*'()%]*")
+UNRESERVED_QUERY = re.compile(r"[A-Za-z0-9\-_.~%]*")
+
+
+@given(st.text(min_size=1))
+@settings(max_examples=300, deadline=None)
+def test_path_param_round_trips_and_stays_one_segment(value: str) -> None:
+    """Any non-empty text encodes to one segment of safe characters that decodes back."""
+    encoded = encode_path_param("id", value)
+    assert UNRESERVED_PATH.fullmatch(encoded)
+    assert "/" not in encoded
+    assert encoded not in (".", "..")
+    assert unquote(encoded, errors="strict") == value
+
+
+def test_path_param_matches_encode_uri_component() -> None:
+    """The characters JavaScript leaves alone are left alone, the rest escaped in UTF-8."""
+    assert encode_path_param("id", "a-_.!~*'()b") == "a-_.!~*'()b"
+    assert encode_path_param("id", "a/b?c#d&e=f+g h") == "a%2Fb%3Fc%23d%26e%3Df%2Bg%20h"
+    assert encode_path_param("id", "é☃") == "%C3%A9%E2%98%83"
+    assert encode_path_param("n", 42) == "42"
+
+
+@pytest.mark.parametrize("value", [".", ".."])
+def test_dot_segments_cannot_change_the_route(value: str) -> None:
+    """`.` and `..` are escaped so URL normalisation cannot resolve them away."""
+    assert encode_path("/v1/chat/users/{id}", {"id": value}) == "/v1/chat/users/" + value.replace(
+        ".", "%2E"
+    )
+
+
+def test_path_errors() -> None:
+    """Empty, missing and unknown parameters are errors before any request."""
+    with pytest.raises(ValueError, match="empty"):
+        encode_path("/x/{id}", {"id": ""})
+    with pytest.raises(ValueError, match="not given"):
+        encode_path("/x/{id}/{key}", {"id": "a"})
+    with pytest.raises(ValueError, match="no parameter"):
+        encode_path("/x/{id}", {"id": "a", "other": "b"})
+    with pytest.raises(TypeError):
+        encode_path("/x/{id}", {"id": None})
+
+
+def test_query_rules_from_the_wire_format() -> None:
+    """Lists repeat, dicts dot, booleans are words, None and '' are `key=`, empties vanish."""
+    query = {
+        "participantIds": ["a", "b"],
+        "tags": {"foo": "bar", "neg": {"not": "z"}},
+        "flag": True,
+        "off": False,
+        "n": 3,
+        "f": 2.5,
+        "whole": 2.0,
+        "none": None,
+        "blank": "",
+        "empty_list": [],
+        "empty_dict": {},
+        "skip": NOT_GIVEN,
+        "date": dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc),
+    }
+    assert encode_query(query) == (
+        "participantIds=a&participantIds=b&tags.foo=bar&tags.neg.not=z&flag=true&off=false"
+        "&n=3&f=2.5&whole=2&none=&blank=&date=2024-01-02T03%3A04%3A05.000Z"
+    )
+
+
+def test_query_percent_encoding() -> None:
+    """Everything outside A-Z a-z 0-9 - _ . ~ is escaped; space is %20, never +."""
+    assert encode_query({"q": "a b+c/d?é~"}) == "q=a%20b%2Bc%2Fd%3F%C3%A9~"
+    assert encode_query({"k y": "v"}) == "k%20y=v"
+    assert encode_query({}) == ""
+    assert encode_query(None) == ""
+
+
+scalars = st.one_of(st.text(), st.integers(), st.booleans(), st.none())
+values = st.one_of(
+    scalars,
+    st.lists(st.text(), max_size=4),
+    st.dictionaries(st.text(min_size=1, alphabet="abcxyz_"), st.text(), max_size=3),
+)
+
+
+@given(st.dictionaries(st.text(min_size=1, alphabet="abcdefXYZ"), values, max_size=6))
+@settings(max_examples=300, deadline=None)
+def test_query_round_trips(query: dict[str, object]) -> None:
+    """The encoded query decodes back to the same pairs, and uses only safe characters."""
+    encoded = encode_query(query)
+    for part in encoded.split("&") if encoded else []:
+        key, _, value = part.partition("=")
+        assert UNRESERVED_QUERY.fullmatch(key)
+        assert UNRESERVED_QUERY.fullmatch(value)
+        assert "+" not in part
+    expected: list[tuple[str, str]] = []
+    for key, value in query.items():
+        if isinstance(value, list):
+            expected += [(key, v) for v in value]
+        elif isinstance(value, dict):
+            expected += [(f"{key}.{k}", v) for k, v in value.items()]
+        elif value is None:
+            expected.append((key, ""))
+        elif isinstance(value, bool):
+            expected.append((key, "true" if value else "false"))
+        else:
+            expected.append((key, str(value)))
+    decoded = parse_qsl(encoded, keep_blank_values=True) if encoded else []
+    # parse_qsl turns "+" into space; the encoder never emits "+", so compare after unquoting.
+    assert (
+        [(unquote(k), unquote(v)) for k, v in (p.split("=", 1) for p in encoded.split("&"))]
+        == (expected)
+        if encoded
+        else expected == []
+    )
+    assert len(decoded) == len(expected)
+
+
+def test_query_refuses_unencodable_values() -> None:
+    """Objects the API cannot read are refused with the parameter's name."""
+    with pytest.raises(TypeError, match="'bad'"):
+        encode_query({"bad": object()})
+    with pytest.raises(ValueError, match="nan"):
+        encode_query({"x": float("nan")})
+
+
+@given(
+    st.recursive(
+        st.one_of(st.none(), st.booleans(), st.integers(-(2**53), 2**53), st.text()),
+        lambda children: st.one_of(
+            st.lists(children, max_size=4), st.dictionaries(st.text(), children, max_size=4)
+        ),
+        max_leaves=20,
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_json_is_compact_utf8_and_round_trips(value: object) -> None:
+    """Bodies equal the stdlib's compact, non-ASCII-preserving encoding and decode back."""
+    encoded = dumps(value)
+    assert encoded == json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    assert loads(encoded) == value
+
+
+def test_json_dates_and_errors() -> None:
+    """Datetimes become ISO strings in UTC; unknown objects are refused clearly."""
+    when = dt.datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    assert dumps({"at": when}) == b'{"at":"2024-05-06T05:08:09.123Z"}'
+    with pytest.raises(TypeError, match="object"):
+        dumps({"x": object()})
