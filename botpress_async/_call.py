@@ -1,0 +1,161 @@
+"""``client.call(operation_id, params)``: any operation by its official id and input shape.
+
+The input is the camelCase object the official TypeScript client takes, with path, query,
+header and body fields together. It is checked against the generated operation table
+(`botpress_async._operations`) before anything is sent: unknown operation, unknown or
+missing parameter, or a value of the wrong JSON kind raise `ConfigurationError`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+from botpress_async._errors import ConfigurationError
+from botpress_async._types import NOT_GIVEN, RequestOptions
+
+if TYPE_CHECKING:
+    from botpress_async._client import AsyncClient
+
+__all__ = ["OperationSpec", "ParamSpec", "call_operation", "check_kind", "split_params"]
+
+Location = Literal["path", "query", "header", "body"]
+
+
+class ParamSpec(NamedTuple):
+    """One parameter of an operation, as ``call()`` checks it.
+
+    Attributes:
+        wire: its name on the wire (and in ``params``).
+        location: path, query, header or body.
+        required: whether it must be given.
+        kind: the JSON kind of its value: string, integer, number, boolean, array, object, any.
+        nullable: whether ``None`` (JSON null) is accepted.
+    """
+
+    wire: str
+    location: Location
+    required: bool
+    kind: str
+    nullable: bool
+
+
+class OperationSpec(NamedTuple):
+    """One operation, as ``call()`` sends it."""
+
+    api: str
+    method: str
+    path: str
+    params: tuple[ParamSpec, ...]
+    has_body: bool
+    idempotent: bool
+    requires: tuple[str, ...]
+    paginated: bool
+
+
+_KIND_CHECKS: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "object": (Mapping,),
+}
+
+
+def check_kind(value: Any, kind: str, nullable: bool) -> bool:
+    """Whether ``value`` is a valid Python value for a parameter of JSON ``kind``."""
+    if value is None:
+        return nullable
+    if kind == "any":
+        return True
+    if kind == "array":
+        return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
+    if kind in {"integer", "number"} and isinstance(value, bool):
+        return False  # True is an int in Python, never a number on the wire
+    return isinstance(value, _KIND_CHECKS[kind])
+
+
+def _camel(header: str) -> str:
+    """``x-user-id`` → ``xUserId``, the other spelling accepted for header parameters."""
+    return re.sub(r"-([a-z0-9])", lambda m: m.group(1).upper(), header)
+
+
+def split_params(
+    operation_id: str, spec: OperationSpec, params: Mapping[str, Any]
+) -> dict[Location, dict[str, Any]]:
+    """Check ``params`` against ``spec`` and sort them by location (pure; raises before sending)."""
+    given = dict(params)
+    out: dict[Location, dict[str, Any]] = {"path": {}, "query": {}, "header": {}, "body": {}}
+    for p in spec.params:
+        key = p.wire
+        if key not in given and p.location == "header" and _camel(key) in given:
+            key = _camel(key)
+        value = given.pop(key, NOT_GIVEN)
+        if value is NOT_GIVEN:
+            if p.required:
+                raise ConfigurationError(
+                    f"{operation_id}: missing required {p.location} parameter {p.wire!r}"
+                )
+            continue
+        if not check_kind(value, p.kind, p.nullable):
+            expected = p.kind + (" or null" if p.nullable else "")
+            raise ConfigurationError(
+                f"{operation_id}: parameter {p.wire!r} must be a JSON {expected}, "
+                f"not {type(value).__name__}"
+            )
+        out[p.location][p.wire] = value
+    if given:
+        known = ", ".join(repr(p.wire) for p in spec.params) or "none"
+        raise ConfigurationError(
+            f"{operation_id}: unknown parameter(s) {', '.join(map(repr, sorted(given)))} "
+            f"(known: {known}); pass what the documents lack with extra_query= or extra_body="
+        )
+    return out
+
+
+def lookup(operation_id: str) -> OperationSpec:
+    """The spec of ``operation_id``, or a `ConfigurationError` that suggests near names."""
+    from botpress_async._operations import OPERATIONS
+
+    spec = OPERATIONS.get(operation_id)
+    if spec is None:
+        near = difflib.get_close_matches(operation_id, list(OPERATIONS), n=3)
+        hint = f"; did you mean {', '.join(map(repr, near))}?" if near else ""
+        raise ConfigurationError(f"unknown operationId {operation_id!r}{hint}")
+    return spec
+
+
+async def call_operation(
+    client: AsyncClient,
+    operation_id: str,
+    params: Mapping[str, Any] | None,
+    options: RequestOptions,
+) -> Any:
+    """Send the operation ``operation_id`` with the official input ``params``; return its JSON.
+
+    Args:
+        client: the client that sends it.
+        operation_id: the official operationId, e.g. ``"getUser"``.
+        params: the camelCase input object (path, query, header and body fields together).
+        options: the per-call options.
+    """
+    if params is not None and not isinstance(params, Mapping):
+        raise ConfigurationError(
+            f"{operation_id}: params must be a mapping, not {type(params).__name__}"
+        )
+    spec = lookup(operation_id)
+    parts = split_params(operation_id, spec, params or {})
+    return await client._request(
+        spec.method,
+        spec.path,
+        path_params=parts["path"] or None,
+        query=parts["query"] or None,
+        headers=parts["header"] or None,
+        json=parts["body"] if spec.has_body else NOT_GIVEN,
+        api=spec.api,
+        idempotent=spec.idempotent,
+        requires=spec.requires,
+        options=options,
+    )

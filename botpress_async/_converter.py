@@ -1,0 +1,95 @@
+"""The one cattrs converter of the SDK, and what every generated model shares.
+
+Generated model modules register a structure hook (JSON → model) and an unstructure hook
+(model → JSON) per model on `converter`. The hooks are plain generated functions: they read
+the camelCase wire names, which live here and in those hooks, never on the models.
+
+Decoding is lenient: unknown properties are kept (see `BaseModel.extra_fields`), unknown
+enum values pass through as strings, and values are not copied. It is also fast: a hook
+fills the instance's slots directly instead of going through ``__init__``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar
+
+import cattrs
+
+from botpress_async._errors import BotpressError
+
+__all__ = [
+    "RAW_SETTER",
+    "BaseModel",
+    "ResponseDecodeError",
+    "Setter",
+    "converter",
+    "slot_setters",
+    "structure",
+    "unstructure",
+]
+
+_M = TypeVar("_M")
+
+Setter = Callable[[Any, Any], None]
+
+converter = cattrs.Converter()
+
+
+class ResponseDecodeError(BotpressError, ValueError):
+    """A response body does not have the shape the API documents (a required field is missing)."""
+
+
+class BaseModel:
+    """Behaviour shared by every generated model: wire-shaped dicts and unknown fields."""
+
+    __slots__ = ("_raw",)
+    _wire_names: ClassVar[frozenset[str]] = frozenset()
+
+    @property
+    def extra_fields(self) -> Mapping[str, Any]:
+        """Properties the server sent that this version of the SDK does not know, by wire name."""
+        raw: Mapping[str, Any] | None = getattr(self, "_raw", None)
+        if not raw:
+            return {}
+        known = self._wire_names
+        return {k: v for k, v in raw.items() if k not in known}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the model as the JSON object the API uses (camelCase), unknown fields included."""
+        encoded: dict[str, Any] = converter.unstructure(self)
+        extra = self.extra_fields
+        return {**extra, **encoded} if extra else encoded
+
+    @classmethod
+    def from_dict(cls: type[_M], data: Mapping[str, Any]) -> _M:
+        """Build the model from the JSON object the API sends (camelCase keys)."""
+        return structure(data, cls)
+
+
+RAW_SETTER: Setter = BaseModel.__dict__["_raw"].__set__
+
+
+def slot_setters(cls: type[Any], names: tuple[str, ...]) -> tuple[Setter, ...]:
+    """The slot setters of ``names`` on an attrs slotted class, for generated decode hooks.
+
+    Setting a slot through its descriptor skips the frozen ``__setattr__`` guard, which is
+    what makes decoding cheap; only generated hooks use it, on instances they just made.
+    """
+    return tuple(cls.__dict__[name].__set__ for name in names)
+
+
+def structure(data: Any, cls: type[_M]) -> _M:
+    """Decode JSON ``data`` into ``cls`` with the converter; shape errors become one SDK error."""
+    try:
+        return converter.structure(data, cls)
+    except (KeyError, TypeError, AttributeError) as exc:
+        name = getattr(cls, "__name__", str(cls))
+        raise ResponseDecodeError(
+            f"the response does not match {name}: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def unstructure(value: Any) -> Any:
+    """Encode a model (or a container of models) into JSON-ready values."""
+    return converter.unstructure(value)

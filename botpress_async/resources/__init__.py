@@ -1,0 +1,1 @@
+"""One resource class per API; ``client.runtime`` and the others import them on first use."""

@@ -1,0 +1,165 @@
+"""Emit ``botpress_async/models/<api>.py``: attrs models and their converter hooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from codegen.ir import Api, Field, Model, Nullable
+from codegen.pytypes import annotation, decode_expr, encode_expr, is_passthrough
+from codegen.writer import header
+
+__all__ = ["emit", "emit_models_module", "model_class", "model_hooks"]
+
+
+def _field_line(field: Field, request: bool) -> str:
+    """One attrs field declaration."""
+    ann = annotation(field.type)
+    if field.required:
+        return f"    {field.name}: {ann}"
+    if request:
+        return f"    {field.name}: NotGivenOr[{ann}] = NOT_GIVEN"
+    if isinstance(field.type, Nullable) or ann == "Any":
+        return f"    {field.name}: {ann} = None"
+    return f"    {field.name}: {ann} | None = None"
+
+
+def model_class(model: Model, api: Api) -> str:
+    """The attrs class of one model."""
+    lines = ["@attrs.frozen(kw_only=True)", f"class {model.name}(BaseModel):"]
+    if model.source:
+        lines.append(
+            f'    """A {api.name} API model.\n\n    First used by {model.source}.\n    """'
+        )
+    else:
+        lines.append(f'    """A {api.name} API model."""')
+    lines.append("")
+    lines.extend(_field_line(f, model.request) for f in model.fields)
+    wires = ", ".join(repr(f.wire) for f in model.fields)
+    lines.append(f"    _wire_names: ClassVar[frozenset[str]] = frozenset({{{wires}}})")
+    return "\n".join(lines) + "\n"
+
+
+def _declare_v(lines: list[str]) -> list[str]:
+    """Declare the scratch variable ``v`` as Any in each function that uses it.
+
+    One name holds values of different types in turn; mypy needs to be told that is fine.
+    """
+    out: list[str] = []
+    start = 0
+    for i, line in enumerate([*lines, "def"]):
+        if line.startswith("def") and i > start:
+            chunk = lines[start:i]
+            uses = any(x.startswith("    v = ") for x in chunk)
+            body = next((j for j, x in enumerate(chunk) if x.startswith("    ")), len(chunk))
+            if uses and chunk[0].startswith("def"):
+                # after the signature, which ends with the line holding "-> ...:"
+                sig_end = next(j for j, x in enumerate(chunk) if x.rstrip().endswith(":"))
+                body = sig_end + 1
+                chunk = [*chunk[:body], "    v: Any", *chunk[body:]]
+            out += chunk
+            start = i
+    return out
+
+
+def model_hooks(model: Model) -> str:
+    """The decode and encode hooks of one model, and their registration on the converter."""
+    n = model.name
+    missing = "NOT_GIVEN" if model.request else "None"
+    names = ", ".join(repr(f.name) for f in model.fields)
+    setters = "".join(f"    _s{i}: Setter = _S_{n}[{i}],\n" for i in range(len(model.fields)))
+    out = [
+        f"_S_{n} = slot_setters({n}, ({names}{',' if len(model.fields) == 1 else ''}))",
+        "",
+        "",
+        f"def _d_{n}(\n    d: Any,\n    _t: Any = None,\n    *,\n{setters}"
+        f"    _new: Any = object.__new__,\n    _raw: Setter = RAW_SETTER,\n) -> {n}:",
+        f"    o: {n} = _new({n})",
+    ]
+    for i, field in enumerate(model.fields):
+        wire = repr(field.wire)
+        if field.required:
+            if is_passthrough(field.type):
+                out.append(f"    _s{i}(o, d[{wire}])")
+            else:
+                out.append(f"    v = d[{wire}]")
+                out.append(f"    _s{i}(o, {decode_expr(field.type, 'v')})")
+        elif is_passthrough(field.type):
+            out.append(f"    _s{i}(o, d.get({wire}, {missing}))")
+        else:
+            out.append(f"    v = d.get({wire}, {missing})")
+            out.append(f"    _s{i}(o, v if v is {missing} else {decode_expr(field.type, 'v')})")
+    out += ["    _raw(o, d)", "    return o", "", ""]
+    out.append(f"def _e_{n}(o: Any, _t: Any = None) -> Any:")
+    out.append(f"    if not isinstance(o, {n}):")
+    out.append("        return o  # a plain mapping is sent as the caller wrote it")
+    required = [f for f in model.fields if f.required]
+    items = ", ".join(f"{f.wire!r}: {encode_expr(f.type, 'o.' + f.name)}" for f in required)
+    if all(is_passthrough(f.type) for f in required):
+        out.append(f"    d: dict[str, Any] = {{{items}}}")
+    else:
+        out.append("    d: dict[str, Any] = {}")
+        for f in required:
+            if is_passthrough(f.type):
+                out.append(f"    d[{f.wire!r}] = o.{f.name}")
+            else:
+                out.append(f"    v = o.{f.name}")
+                out.append(f"    d[{f.wire!r}] = {encode_expr(f.type, 'v')}")
+    for f in model.fields:
+        if f.required:
+            continue
+        out.append(f"    v = o.{f.name}")
+        out.append(f"    if v is not {missing}:")
+        out.append(f"        d[{f.wire!r}] = {encode_expr(f.type, 'v')}")
+    out.append("    return d")
+    out = _declare_v(out)
+    out += ["", "", f"converter.register_structure_hook({n}, _d_{n})"]
+    out.append(f"converter.register_unstructure_hook({n}, _e_{n})")
+    return "\n".join(out) + "\n"
+
+
+def emit_models_module(api: Api) -> str:
+    """The whole models module of one API."""
+    names = sorted({m.name for m in api.models} | {a for m in api.models for a in m.aliases})
+    parts = [
+        header([api]),
+        f'"""Models of the {api.title} {api.version}: one frozen attrs class per object schema.',
+        "",
+        "Fields are snake_case; the converter hooks below map them to the camelCase wire names.",
+        "Names follow the operation and property that use them (``ListUsersResponse``,",
+        "``ListUsersResponseMeta``); a structure used in several places has one class and an",
+        'alias per further name.\n"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from typing import Any, ClassVar, Literal",
+        "",
+        "import attrs",
+        "",
+        "from botpress_async._converter import (",
+        "    RAW_SETTER, BaseModel, Setter, converter, slot_setters,",
+        ")",
+        "from botpress_async._types import NOT_GIVEN, NotGivenOr",
+        "",
+        "__all__ = [" + ", ".join(repr(n) for n in names) + "]",
+        "",
+    ]
+    for model in api.models:
+        parts += ["", model_class(model, api)]
+    for model in api.models:
+        for alias in model.aliases:
+            parts.append(f"{alias} = {model.name}")
+    for model in api.models:
+        parts += ["", model_hooks(model)]
+    return "\n".join(parts) + "\n"
+
+
+def emit(apis: tuple[Api, ...], root: Path) -> dict[Path, str]:
+    """Every models module, plus the package's ``__init__``."""
+    out = {
+        root / "botpress_async" / "models" / f"{api.name}.py": emit_models_module(api)
+        for api in apis
+    }
+    out[root / "botpress_async" / "models" / "__init__.py"] = (
+        header(apis) + '"""The models of each API, one module per API, imported on first use."""\n'
+    )
+    return out
