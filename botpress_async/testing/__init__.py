@@ -1,0 +1,14 @@
+"""A local stand-in for the Botpress Cloud API, for tests, demos and benchmarks.
+
+``Emulator`` is a real HTTP server on 127.0.0.1 that keeps the API's state in memory, enforces
+the same tokens and scopes, validates requests against the OpenAPI documents, and injects
+faults from a seed. It needs the ``testing`` extra (``pip install 'botpress-sdk[testing]'``).
+"""
+
+from __future__ import annotations
+
+from ._emulator import Emulator
+from ._faults import FaultRule, Faults, LogEntry, RequestLog
+from ._validation import MissingDependencyError
+
+__all__ = ["Emulator", "FaultRule", "Faults", "LogEntry", "MissingDependencyError", "RequestLog"]

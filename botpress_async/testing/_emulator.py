@@ -1,0 +1,198 @@
+"""``Emulator``: the server's lifecycle, in a running event loop or on a thread of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+
+from ._faults import Faults, RequestLog
+from ._server import Dispatcher
+from ._store import Store
+
+__all__ = ["Emulator"]
+
+
+class Emulator:
+    """A local Botpress API on 127.0.0.1 with its state in memory.
+
+    Use ``async with Emulator() as emu:`` inside an event loop, or ``with
+    Emulator().run_in_thread() as emu:`` from blocking code. Ready tokens and ids are attributes:
+    ``pat``, ``bak``, ``iak``, ``bot_id``, ``workspace_id``, ``integration_id``; ``other_bot_id``
+    and ``other_workspace_id`` belong to another account, out of reach of those tokens.
+
+    Args:
+        host: the address to listen on.
+        port: the port; 0 picks a free one.
+        seed: ids, tokens and injected faults follow from it.
+        page_size: items per page of list operations.
+        faults: fault rules; by default none (add them later with ``emu.faults.add``).
+        validate_responses: check every answer against the document (a 500 when one is off);
+            meant for the emulator's own tests, it costs time.
+        log_limit: how many requests the log keeps.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        seed: int = 0,
+        page_size: int = 20,
+        faults: Faults | None = None,
+        validate_responses: bool = False,
+        log_limit: int = 100_000,
+    ) -> None:
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        self.host = host
+        self.port = port
+        self.seed = seed
+        self.faults = faults if faults is not None else Faults(seed)
+        self.log = RequestLog(log_limit)
+        self.store = Store(seed)
+        self._dispatcher = Dispatcher(
+            self.store,
+            self.faults,
+            self.log,
+            page_size=page_size,
+            validate_responses=validate_responses,
+        )
+        self._runner: web.ServerRunner | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._seed_state()
+
+    def _seed_state(self) -> None:
+        store = self.store
+        account = store.add_account("developer@example.com")
+        workspace = store.add_workspace("Emulated workspace", account)
+        bot = store.add_bot(workspace["id"], "emulated-bot")
+        integration = store.add_integration(workspace["id"], "emulated-integration")
+        store.install(bot, integration)
+        stranger = store.add_account("stranger@example.com")
+        other_ws = store.add_workspace("Someone else's workspace", stranger)
+        other_bot = store.add_bot(other_ws["id"], "other-bot")
+        self.account_id: str = account["id"]
+        self.workspace_id: str = workspace["id"]
+        self.bot_id: str = bot.id
+        self.integration_id: str = integration["id"]
+        self.other_workspace_id: str = other_ws["id"]
+        self.other_bot_id: str = other_bot.id
+        self.pat: str = store.mint("pat", account["id"], "emulator").value
+        self.bak: str = store.mint("bak", bot.id, "emulator").value
+        self.iak: str = store.mint("iak", integration["id"], "emulator").value
+
+    def __repr__(self) -> str:
+        return f"<Emulator url={self.url if self._runner else None!r}>"
+
+    @property
+    def page_size(self) -> int:
+        """Items per page of list operations (changeable while running)."""
+        return self._dispatcher.page_size
+
+    @page_size.setter
+    def page_size(self, value: int) -> None:
+        if value < 1:
+            raise ValueError("page_size must be at least 1")
+        self._dispatcher.page_size = value
+
+    @property
+    def url(self) -> str:
+        """The base URL to give a client, e.g. ``http://127.0.0.1:54321``."""
+        if self._runner is None:
+            raise RuntimeError("the emulator is not running")
+        return f"http://{self.host}:{self.port}"
+
+    # --- in a running loop ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start serving in the running event loop."""
+        if self._runner is not None:
+            raise RuntimeError("the emulator is already running")
+        server = web.Server(self._dispatcher, access_log=None)  # type: ignore[arg-type]
+        runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=0.5)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
+        await site.start()
+        self._runner = runner
+        addresses: list[Any] = runner.addresses
+        self.port = int(addresses[0][1])
+        self._dispatcher.base_url = self.url
+
+    async def stop(self) -> None:
+        """Stop serving and close every connection."""
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def __aenter__(self) -> Emulator:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    # --- on a thread, for blocking code ------------------------------------------------------
+
+    def start_in_thread(self, timeout: float = 10.0) -> Emulator:
+        """Serve from a daemon thread with its own event loop; returns once it listens."""
+        if self._thread is not None:
+            raise RuntimeError("the emulator is already running in a thread")
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def main() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            try:
+                loop.run_until_complete(self.start())
+            except BaseException as exc:  # handed to the starting thread
+                failure.append(exc)
+                ready.set()
+                loop.close()
+                return
+            ready.set()
+            try:
+                loop.run_forever()
+            finally:
+                loop.run_until_complete(self.stop())
+                loop.close()
+
+        self._thread = threading.Thread(target=main, name="botpress-emulator", daemon=True)
+        self._thread.start()
+        if not ready.wait(timeout):
+            raise RuntimeError("the emulator did not start in time")
+        if failure:
+            self._thread = None
+            raise failure[0]
+        return self
+
+    def stop_thread(self, timeout: float = 10.0) -> None:
+        """Stop a server started with ``start_in_thread`` and wait for its thread."""
+        thread, loop = self._thread, self._loop
+        if thread is None or loop is None:
+            return
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout)
+        self._thread = None
+        self._loop = None
+
+    @contextlib.contextmanager
+    def run_in_thread(self) -> Iterator[Emulator]:
+        """Context manager form of ``start_in_thread`` / ``stop_thread``."""
+        self.start_in_thread()
+        try:
+            yield self
+        finally:
+            self.stop_thread()

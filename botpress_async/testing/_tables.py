@@ -1,0 +1,431 @@
+"""Stateful handlers of the tables API: tables, columns, rows (find, upsert by key) and jobs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._schema import iso_now
+from ._store import ApiError, BotData, Context, handler, invalid, not_found, tags_match
+
+__all__ = ["matches_filter"]
+
+_ROW_FIELDS = ("id", "createdAt", "updatedAt")
+
+
+@dataclass
+class TableData:
+    """A table's record and its rows by id."""
+
+    record: dict[str, Any]
+    rows: dict[int, dict[str, Any]] = field(default_factory=dict)
+    next_id: int = 1
+    jobs: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _compare(op: str, value: Any, arg: Any) -> bool:
+    if op == "$eq":
+        return bool(value == arg)
+    if op == "$ne":
+        return bool(value != arg)
+    if op == "$in":
+        return isinstance(arg, list) and value in arg
+    if op == "$nin":
+        return isinstance(arg, list) and value not in arg
+    if op == "$exists":
+        return (value is not None) == bool(arg)
+    if op == "$regex":
+        return isinstance(value, str) and re.search(str(arg), value) is not None
+    if op in ("$gt", "$gte", "$lt", "$lte"):
+        if value is None or arg is None:
+            return False
+        try:
+            if op == "$gt":
+                return bool(value > arg)
+            if op == "$gte":
+                return bool(value >= arg)
+            if op == "$lt":
+                return bool(value < arg)
+            return bool(value <= arg)
+        except TypeError:
+            return False
+    raise invalid(f"filter operator {op!r} is not supported")
+
+
+def _field_matches(value: Any, condition: Any) -> bool:
+    if isinstance(condition, Mapping) and any(str(k).startswith("$") for k in condition):
+        for op, arg in condition.items():
+            if op == "$options":
+                continue
+            if op == "$not":
+                if _field_matches(value, arg):
+                    return False
+            elif op == "$regex" and "i" in str(condition.get("$options", "")):
+                if not (isinstance(value, str) and re.search(str(arg), value, re.IGNORECASE)):
+                    return False
+            elif not _compare(op, value, arg):
+                return False
+        return True
+    return bool(value == condition)
+
+
+def matches_filter(row: Mapping[str, Any], flt: Mapping[str, Any] | None) -> bool:
+    """Whether a row matches a Mongo-style filter (``$and``, ``$or``, ``$eq``, ``$in``, ...)."""
+    if not flt:
+        return True
+    for key, condition in flt.items():
+        if key == "$and":
+            if not all(matches_filter(row, sub) for sub in condition):
+                return False
+        elif key == "$or":
+            if not any(matches_filter(row, sub) for sub in condition):
+                return False
+        elif key == "$not":
+            if matches_filter(row, condition):
+                return False
+        elif not _field_matches(row.get(key), condition):
+            return False
+    return True
+
+
+def _kind_ok(value: Any, column: Mapping[str, Any]) -> bool:
+    kind = column.get("type")
+    if value is None or kind is None:
+        return True
+    checks: dict[str, tuple[type, ...]] = {
+        "string": (str,),
+        "number": (int, float),
+        "boolean": (bool,),
+        "object": (dict,),
+        "array": (list,),
+    }
+    expected = checks.get(str(kind))
+    if expected is None:
+        return True
+    if kind == "number" and isinstance(value, bool):
+        return False
+    return isinstance(value, expected)
+
+
+def _normalize_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
+    props = schema.get("properties")
+    if not isinstance(props, dict):
+        raise invalid("schema.properties must be an object of columns")
+    out = {"type": "object", "properties": props, "additionalProperties": True}
+    if isinstance(schema.get("required"), list):
+        out["required"] = schema["required"]
+    return out
+
+
+def _table(bot: BotData, ref: str) -> TableData:
+    table = bot.tables.get(ref)
+    if table is None:
+        table = next((t for t in bot.tables.values() if t.record["id"] == ref), None)
+    if table is None:
+        raise not_found("table", ref)
+    assert isinstance(table, TableData)
+    return table
+
+
+def _new_table(ctx: Context, bot: BotData, name: str, body: Mapping[str, Any]) -> TableData:
+    if name in bot.tables:
+        raise ApiError(409, "AlreadyExists", f"a table named {name!r} already exists")
+    now = iso_now()
+    record: dict[str, Any] = {
+        "id": ctx.store.new_id("table"),
+        "name": name,
+        "factor": body.get("factor", 1),
+        "frozen": bool(body.get("frozen", False)),
+        "keyColumn": body.get("keyColumn"),
+        "schema": _normalize_schema(body["schema"]),
+        "tags": dict(body.get("tags") or {}),
+        "isComputeEnabled": bool(body.get("isComputeEnabled", False)),
+        "createdAt": now,
+        "updatedAt": now,
+    }
+    table = TableData(record=record)
+    bot.tables[name] = table
+    return table
+
+
+def _counts(table: TableData) -> dict[str, Any]:
+    return {"rows": len(table.rows), "stale": 0, "indexing": 0}
+
+
+@handler("createTable")
+def create_table(ctx: Context) -> Any:
+    """Create a table; the name must be free."""
+    bot = ctx.require_bot()
+    return {"table": _new_table(ctx, bot, ctx.body["name"], ctx.body).record}
+
+
+@handler("getOrCreateTable")
+def get_or_create_table(ctx: Context) -> Any:
+    """Return the table with this name, or create it."""
+    bot = ctx.require_bot()
+    existing = bot.tables.get(ctx.path["table"])
+    if existing is not None:
+        return {"table": existing.record, "created": False, **_counts(existing)}
+    table = _new_table(ctx, bot, ctx.path["table"], ctx.body)
+    return {"table": table.record, "created": True, **_counts(table)}
+
+
+@handler("getTable")
+def get_table(ctx: Context) -> Any:
+    """Return a table and its row count."""
+    table = _table(ctx.require_bot(), ctx.path["table"])
+    return {"table": table.record, **_counts(table)}
+
+
+@handler("listTables")
+def list_tables(ctx: Context) -> Any:
+    """List tables, filtered by tags."""
+    tables = ctx.require_bot().tables.values()
+    return {"tables": [t.record for t in tables if tags_match(t.record["tags"], ctx.query.get("tags"))]}
+
+
+@handler("updateTable")
+def update_table(ctx: Context) -> Any:
+    """Rename a table or change its schema, key column, tags or flags."""
+    bot = ctx.require_bot()
+    table = _table(bot, ctx.path["table"])
+    body, record = ctx.body, table.record
+    if body.get("name") and body["name"] != record["name"]:
+        if body["name"] in bot.tables:
+            raise ApiError(409, "AlreadyExists", f"a table named {body['name']!r} already exists")
+        del bot.tables[record["name"]]
+        record["name"] = body["name"]
+        bot.tables[record["name"]] = table
+    if body.get("schema") is not None:
+        record["schema"] = _normalize_schema(body["schema"])
+    if "tags" in body:
+        merged = {**record["tags"], **(body["tags"] or {})}
+        record["tags"] = {k: v for k, v in merged.items() if v is not None}
+    for key in ("keyColumn", "frozen", "isComputeEnabled", "factor"):
+        if key in body:
+            record[key] = body[key]
+    record["updatedAt"] = iso_now()
+    return {"table": record, "staleColumns": []}
+
+
+@handler("renameTableColumn")
+def rename_table_column(ctx: Context) -> Any:
+    """Rename a column in the schema and in every row."""
+    table = _table(ctx.require_bot(), ctx.path["table"])
+    old, new = ctx.body["name"], ctx.body["newName"]
+    props = table.record["schema"]["properties"]
+    if old not in props:
+        raise not_found("column", old)
+    if new in props:
+        raise ApiError(409, "AlreadyExists", f"a column named {new!r} already exists")
+    table.record["schema"]["properties"] = {(new if k == old else k): v for k, v in props.items()}
+    for row in table.rows.values():
+        if old in row:
+            row[new] = row.pop(old)
+    if table.record.get("keyColumn") == old:
+        table.record["keyColumn"] = new
+    return {"table": table.record}
+
+
+@handler("deleteTable")
+def delete_table(ctx: Context) -> Any:
+    """Delete a table and its rows."""
+    bot = ctx.require_bot()
+    table = _table(bot, ctx.path["table"])
+    del bot.tables[table.record["name"]]
+    return {}
+
+
+@handler("duplicateTable")
+def duplicate_table(ctx: Context) -> Any:
+    """Copy a table's schema and (unless ``schemaOnly``) its rows under a new name."""
+    bot = ctx.require_bot()
+    source = _table(bot, ctx.path["sourceTableId"])
+    name = ctx.body.get("tableName") or source.record["name"] + "Copy"
+    copy = _new_table(ctx, bot, name, {**source.record, "factor": ctx.body.get("factor", 1)})
+    if not ctx.body.get("schemaOnly"):
+        copy.rows = {rid: dict(row) for rid, row in source.rows.items()}
+        copy.next_id = source.next_id
+    return {"table": copy.record, "rows": len(copy.rows)}
+
+
+def _job(ctx: Context, bot: BotData, table: TableData, kind: str) -> dict[str, Any]:
+    now = iso_now()
+    job = {
+        "id": ctx.store.new_id("job"),
+        "botId": bot.id,
+        "tableId": table.record["id"],
+        "type": kind,
+        "status": "completed",
+        "progress": 1,
+        "inputFileId": ctx.body.get("fileId") if isinstance(ctx.body, dict) else None,
+        "outputFileId": None,
+        "createdAt": now,
+        "updatedAt": now,
+    }
+    table.jobs.append(job)
+    return job
+
+
+@handler("exportTable")
+def export_table(ctx: Context) -> Any:
+    """Answer a completed export job."""
+    bot = ctx.require_bot()
+    return {"job": _job(ctx, bot, _table(bot, ctx.path["table"]), "export")}
+
+
+@handler("importTable")
+def import_table(ctx: Context) -> Any:
+    """Answer a completed import job (the file's rows are not read)."""
+    bot = ctx.require_bot()
+    return {"job": _job(ctx, bot, _table(bot, ctx.path["table"]), "import")}
+
+
+@handler("getTableJobs")
+def get_table_jobs(ctx: Context) -> Any:
+    """List a table's jobs."""
+    return {"jobs": _table(ctx.require_bot(), ctx.path["table"]).jobs}
+
+
+# --- rows ----------------------------------------------------------------------------------
+
+
+def _row_data(table: TableData, data: Mapping[str, Any]) -> dict[str, Any]:
+    columns = table.record["schema"]["properties"]
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in _ROW_FIELDS:
+            continue
+        column = columns.get(key)
+        if column is None:
+            raise invalid(f"rows: column {key!r} is not in the table's schema")
+        if not _kind_ok(value, column):
+            raise invalid(f"rows: column {key!r} expects a {column.get('type')}")
+        out[key] = value
+    return out
+
+
+def _public(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {**row, "computed": {}, "stale": []}
+
+
+def _insert(table: TableData, data: Mapping[str, Any]) -> dict[str, Any]:
+    if table.record.get("frozen"):
+        raise ApiError(409, "ResourceLockedConflict", "the table is frozen")
+    now = iso_now()
+    row = {"id": table.next_id, "createdAt": now, "updatedAt": now, **_row_data(table, data)}
+    table.rows[row["id"]] = row
+    table.next_id += 1
+    return row
+
+
+def _update(table: TableData, row: dict[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+    row.update(_row_data(table, data))
+    row["updatedAt"] = iso_now()
+    return row
+
+
+@handler("createTableRows")
+def create_table_rows(ctx: Context) -> Any:
+    """Insert up to 1000 rows."""
+    table = _table(ctx.require_bot(), ctx.path["table"])
+    return {"rows": [_public(_insert(table, data)) for data in ctx.body["rows"]]}
+
+
+@handler("getTableRow")
+def get_table_row(ctx: Context) -> Any:
+    """Return one row by id."""
+    table = _table(ctx.require_bot(), ctx.path["table"])
+    row = table.rows.get(int(ctx.query["id"]))
+    if row is None:
+        raise not_found("row", ctx.query["id"])
+    return {"row": _public(row)}
+
+
+@handler("findTableRows")
+def find_table_rows(ctx: Context) -> Any:
+    """Filter, search, order and page the rows (at most 1000 per call)."""
+    table = _table(ctx.require_bot(), ctx.path["table"])
+    body = ctx.body
+    flt = body.get("filter")
+    rows = [r for r in table.rows.values() if matches_filter(r, flt)]
+    search = body.get("search")
+    if search:
+        needle = search.lower()
+        rows = [r for r in rows if any(needle in v.lower() for v in r.values() if isinstance(v, str))]
+    order = body.get("orderBy", "id")
+    present = [r for r in rows if r.get(order) is not None]
+    missing = [r for r in rows if r.get(order) is None]
+    try:
+        present.sort(key=lambda r: r[order], reverse=body.get("orderDirection") == "desc")
+    except TypeError:
+        present.sort(key=lambda r: str(r[order]), reverse=body.get("orderDirection") == "desc")
+    rows = present + missing
+    limit, offset = body.get("limit", 100), body.get("offset", 0)
+    page = rows[offset : offset + limit]
+    select = body.get("select")
+    if select:
+        keep = set(select) | set(_ROW_FIELDS)
+        page = [{k: v for k, v in r.items() if k in keep} for r in page]
+    return {
+        "rows": [_public(r) for r in page],
+        "hasMore": offset + limit < len(rows),
+        "offset": offset,
+        "limit": limit,
+    }
+
+
+@handler("updateTableRows")
+def update_table_rows(ctx: Context) -> Any:
+    """Change rows by id; every id must exist."""
+    table = _table(ctx.require_bot(), ctx.path["table"])
+    targets = []
+    for data in ctx.body["rows"]:
+        row = table.rows.get(int(data["id"]))
+        if row is None:
+            raise not_found("row", data["id"])
+        targets.append((row, data))
+    return {"rows": [_public(_update(table, row, data)) for row, data in targets]}
+
+
+@handler("upsertTableRows")
+def upsert_table_rows(ctx: Context) -> Any:
+    """Update the rows whose key column matches, insert the others."""
+    table = _table(ctx.require_bot(), ctx.path["table"])
+    key = ctx.body.get("keyColumn") or table.record.get("keyColumn") or "id"
+    if key != "id" and key not in table.record["schema"]["properties"]:
+        raise invalid(f"keyColumn {key!r} is not a column of the table")
+    inserted, updated = [], []
+    for data in ctx.body["rows"]:
+        value = data.get(key)
+        match = None
+        if value is not None:
+            if key == "id":
+                match = table.rows.get(int(value))
+            else:
+                match = next((r for r in table.rows.values() if r.get(key) == value), None)
+        if match is not None:
+            updated.append(_public(_update(table, match, data)))
+        else:
+            inserted.append(_public(_insert(table, data)))
+    return {"inserted": inserted, "updated": updated}
+
+
+@handler("deleteTableRows")
+def delete_table_rows(ctx: Context) -> Any:
+    """Delete rows by id, by filter, or all of them."""
+    table = _table(ctx.require_bot(), ctx.path["table"])
+    body = ctx.body
+    if body.get("deleteAllRows"):
+        doomed = list(table.rows)
+    elif body.get("ids"):
+        doomed = [int(i) for i in body["ids"] if int(i) in table.rows]
+    elif body.get("filter"):
+        doomed = [rid for rid, r in table.rows.items() if matches_filter(r, body["filter"])]
+    else:
+        raise invalid("give ids, a filter or deleteAllRows")
+    for rid in doomed:
+        del table.rows[rid]
+    return {"deletedRows": len(doomed)}
