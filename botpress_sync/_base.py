@@ -1,0 +1,159 @@
+"""What every blocking client does besides delegating: lifecycle, forks, exit and pickling.
+
+The generated `botpress_sync.Client` subclasses `ClientBase` and adds one blocking method per
+method of `botpress_async.AsyncClient`; resource classes subclass `ResourceBase`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from botpress_async import AsyncClient, ClientStateError
+
+from . import _loop
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["ClientBase", "ResourceBase"]
+
+
+class ClientBase:
+    """Owns one `AsyncClient` per process and hands its coroutines to the private loop."""
+
+    _core: AsyncClient | None
+    _closed: bool = True  # until _open ran: a half-built client has nothing to close
+
+    def _open(self, config: dict[str, Any]) -> None:
+        # The async core is built here, in the caller's thread, so a bad argument fails on the
+        # caller's line; it touches no event loop until its first request.
+        self._factory: Callable[[], AsyncClient] = lambda: AsyncClient(**config)
+        self._core = self._factory()
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+        self._resources: dict[str, Any] = {}
+        self._closed = False
+        _loop.register(self)
+
+    @property
+    def _async(self) -> AsyncClient:
+        """The async core of this process, rebuilt after a fork."""
+        core = self._core
+        if core is None or self._pid != os.getpid():
+            return self._rebuild()
+        return core
+
+    def _rebuild(self) -> AsyncClient:
+        with self._lock:
+            if self._core is not None and self._pid == os.getpid():
+                return self._core
+            if self._closed:
+                raise ClientStateError("the client is closed; create a new one")
+            if self._core is not None:  # a fork the at-fork hook did not see
+                self._forget_after_fork()
+            self._core = self._factory()
+            self._pid = os.getpid()
+            _loop.register(self)
+            return self._core
+
+    def _forget_after_fork(self) -> None:
+        # The parent's core (its session, pool and sockets) must never be used or finalized here.
+        core, self._core = self._core, None
+        if core is not None:
+            _loop.keep_forever(core)
+        self._lock = threading.Lock()
+        self._resources = {}
+
+    def _resource(self, api: str) -> Any:
+        # Imported on first use, like the async APIs: a runtime-only user never loads admin.
+        resource = self._resources.get(api)
+        if resource is None:
+            import importlib
+
+            module = importlib.import_module(f"botpress_sync.resources.{api}")
+            resource = getattr(module, api.capitalize() + "API")(self)
+            self._resources[api] = resource
+        return resource
+
+    async def _close_at_exit(self) -> None:
+        core = self._core
+        if core is not None:
+            await core.aclose()
+
+    def close(self) -> None:
+        """Close the connection pool; idempotent. Calls made afterwards raise `ClientStateError`."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        _loop.unregister(self)
+        core = self._core
+        if core is not None and self._pid == os.getpid():
+            _close_core(core)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        core = self._core
+        if core is None:
+            return f"<{type(self).__name__}>"
+        return repr(core).replace("<AsyncClient", f"<{type(self).__name__}", 1)
+
+    def __reduce__(self) -> Any:
+        raise TypeError(
+            f"botpress_sync.{type(self).__name__} holds a connection pool and a secret token and "
+            "cannot be pickled; create one client in each worker process (for example in the "
+            "pool's initializer), see docs/sync.md"
+        )
+
+    def __del__(self, _warn: Any = warnings.warn) -> None:
+        if self._closed:
+            return
+        core = self._core
+        if core is not None and self._pid == os.getpid():
+            _warn(
+                f"unclosed {self!r}: use 'with Client(...)' or call client.close()",
+                ResourceWarning,
+                source=self,
+                stacklevel=1,
+            )
+            _loop.schedule(core.aclose)
+
+
+class ResourceBase:
+    """One API of a blocking client: forwards each call to the same API of the async core."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: ClientBase) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._client!r}>"
+
+
+def _close_core(core: AsyncClient) -> None:
+    # Closing a client that never sent a request (in this process) does no I/O: finish it here
+    # rather than start the loop thread only to close nothing.
+    if not _loop.started():
+        coro = core.aclose()
+        try:
+            coro.send(None)
+        except StopIteration:
+            return
+        coro.close()
+    _loop.run(core.aclose())

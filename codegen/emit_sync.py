@@ -1,0 +1,554 @@
+"""Emit the blocking facade, ``botpress_sync``, from the async classes it mirrors.
+
+The emitter imports `botpress_async.AsyncClient` and each ``botpress_async.resources.<api>``
+class, reads every public method (generated and hand-written helpers alike, inherited ones
+included) from the source with `ast`, and writes a twin with the same name, parameters,
+return annotation and docstring whose one-line body hands the call to the private loop:
+
+- a coroutine method returns ``_loop.run(self._async.name(...))``;
+- a method returning an ``AsyncPager[T]`` returns a ``Pager[T]`` (a blocking iterator);
+- an async iterator becomes ``Iterator`` (one loop round trip per element), an async context
+  manager a context manager;
+- properties and plain methods are forwarded as they are, except resource properties, which
+  return the blocking resource class.
+
+Run ``python -m codegen.emit_sync`` to write, ``--check`` to compare (``nox -s codegen`` does
+both through `codegen.__main__` when the emitter is registered there).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import copy
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+import attrs
+
+from codegen.writer import MARKER, format_python
+
+__all__ = ["APIS", "ClassSpec", "emit", "main", "render_class_module", "render_init"]
+
+ROOT = Path(__file__).resolve().parent.parent
+APIS = ("runtime", "files", "tables", "admin", "billing")
+
+#: Async names and their blocking counterparts, with the module the counterpart comes from.
+RENAMES: dict[str, tuple[str, str]] = {
+    "AsyncClient": ("Client", "botpress_sync._client"),
+    "AsyncPager": ("Pager", "botpress_sync._pager"),
+    "AsyncIterator": ("Iterator", "collections.abc"),
+    "AsyncIterable": ("Iterable", "collections.abc"),
+    "AsyncGenerator": ("Iterator", "collections.abc"),
+    "AbstractAsyncContextManager": ("AbstractContextManager", "contextlib"),
+    "AsyncContextManager": ("ContextManager", "typing"),
+}
+_ITERATORS = frozenset({"AsyncIterator", "AsyncIterable", "AsyncGenerator"})
+_CONTEXT_MANAGERS = frozenset({"AbstractAsyncContextManager", "AsyncContextManager"})
+#: Handled once, by hand, in ``botpress_sync._base``.
+_LIFECYCLE = frozenset({"aclose", "close", "__aenter__", "__aexit__", "__init__"})
+#: Constructor arguments that make no sense for a client whose loop is private.
+DROPPED_INIT_ARGS = frozenset({"session"})
+
+
+@attrs.frozen
+class ClassSpec:
+    """One async class and the blocking module and class generated from it."""
+
+    source_module: str
+    source_class: str
+    target: Path
+    target_class: str
+    base: str
+    docstring: str
+    api: str | None = None
+
+
+@attrs.frozen
+class Import:
+    """Where a name used by a signature comes from."""
+
+    module: str
+    name: str
+
+
+def client_spec() -> ClassSpec:
+    """The spec of `botpress_sync.Client`."""
+    return ClassSpec(
+        source_module="botpress_async._client",
+        source_class="AsyncClient",
+        target=Path("botpress_sync/_client.py"),
+        target_class="Client",
+        base="ClientBase",
+        docstring=(
+            "Blocking client of the Botpress Cloud API, for code that cannot ``await``.\n\n"
+            "Use it as ``with Client(...) as client:`` or close it with `close`. It takes the\n"
+            "arguments of `botpress_async.AsyncClient` (except ``session``) and offers the same\n"
+            "methods, each blocking until the call is done. The calls run on one private event\n"
+            "loop per process, so any number of threads may share one client; see docs/sync.md.\n"
+        ),
+    )
+
+
+def resource_spec(api: str) -> ClassSpec:
+    """The spec of the blocking resource class of one API."""
+    name = api.capitalize() + "API"
+    return ClassSpec(
+        source_module=f"botpress_async.resources.{api}",
+        source_class=name,
+        target=Path(f"botpress_sync/resources/{api}.py"),
+        target_class=name,
+        base="ResourceBase",
+        docstring=f"The {api} API of a blocking `Client`: the async {name}'s methods, blocking.\n",
+        api=api,
+    )
+
+
+# -- name resolution ------------------------------------------------------------------------
+
+
+def module_imports(tree: ast.Module, module: str, *, is_package: bool = False) -> dict[str, Import]:
+    """Map each name a module binds at top level (or under ``TYPE_CHECKING``) to its origin."""
+    package = module if is_package else module.rpartition(".")[0]
+    found: dict[str, Import] = {}
+
+    def visit(body: Iterable[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = package.split(".")
+                    parent = ".".join(parts[: len(parts) - node.level + 1])
+                    base = f"{parent}.{base}" if base else parent
+                for alias in node.names:
+                    found[alias.asname or alias.name] = Import(base, alias.name)
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    found[alias.asname or alias.name.partition(".")[0]] = Import("", alias.name)
+            elif isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+                found[node.name] = Import(module, node.name)
+            elif isinstance(node, ast.Assign | ast.AnnAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        found[target.id] = Import(module, target.id)
+            elif isinstance(node, ast.If):
+                visit(node.body)
+                visit(node.orelse)
+
+    visit(tree.body)
+    return found
+
+
+def _names(node: ast.AST | None) -> set[str]:
+    if node is None:
+        return set()
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+class _Rename(ast.NodeTransformer):
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if node.id in RENAMES:
+            return ast.copy_location(ast.Name(RENAMES[node.id][0], node.ctx), node)
+        return node
+
+
+def sync_annotation(text: str) -> str:
+    """The blocking twin of an annotation written for the async API (``AsyncPager`` → ``Pager``)."""
+    tree = _Rename().visit(ast.parse(text, mode="eval"))
+    return ast.unparse(tree)
+
+
+# -- one method -----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Member:
+    """A public member of the async class, read from its source."""
+
+    name: str
+    kind: str  # "property", "coroutine", "asyncgen" or "function"
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    doc: str | None
+    imports: dict[str, Import]
+
+
+class Sources:
+    """Module sources by dotted name: fresh generator output first, then the files on disk."""
+
+    def __init__(self, root: Path, fresh: dict[Path, str] | None = None) -> None:
+        self.root = root
+        self.fresh = fresh or {}
+
+    def tree(self, module: str) -> ast.Module:
+        """The parsed source of a module of the project."""
+        base = self.root.joinpath(*module.split("."))
+        for path in (base.with_suffix(".py"), base / "__init__.py"):
+            text = self.fresh.get(path)
+            if text is None and path.exists():
+                text = path.read_text(encoding="utf-8")
+            if text is not None:
+                return ast.parse(text)
+        raise FileNotFoundError(f"no source for module {module}")
+
+
+def _kind(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    decorators = {d.id if isinstance(d, ast.Name) else ast.unparse(d) for d in node.decorator_list}
+    if "overload" in decorators or "typing.overload" in decorators:
+        return None  # the implementation, which follows, is the one mirrored
+    if decorators & {"staticmethod", "classmethod"}:
+        raise TypeError(f"{node.name}: static and class methods are not mirrored")
+    if "property" in decorators:
+        return "property"
+    if isinstance(node, ast.FunctionDef):
+        return "function"
+    own = [n for n in ast.walk(node) if isinstance(n, ast.Yield | ast.YieldFrom)]
+    return "asyncgen" if own else "coroutine"
+
+
+def members(sources: Sources, module: str, class_name: str) -> list[Member]:
+    """The public methods and properties of a class and its project bases, as read from source.
+
+    The class's own members come first in source order, then its bases' (a name defined
+    twice keeps the first, as the MRO would).
+    """
+    tree = sources.tree(module)
+    imports = module_imports(tree, module)
+    cls = next(
+        (n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name), None
+    )
+    if cls is None:
+        raise LookupError(f"{module} has no class {class_name}")
+    out: list[Member] = []
+    seen: set[str] = set()
+    for node in cls.body:
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        if node.name in seen or (node.name.startswith("_") and node.name != "__init__"):
+            continue
+        kind = _kind(node)
+        if kind is None:
+            continue
+        seen.add(node.name)
+        out.append(Member(node.name, kind, node, ast.get_docstring(node, clean=False), imports))
+    for base in cls.bases:
+        origin = imports.get(base.id) if isinstance(base, ast.Name) else None
+        if origin is None or not origin.module.startswith("botpress_async"):
+            continue  # Generic[...], object and the like have nothing to mirror
+        for member in members(sources, origin.module, origin.name):
+            if member.name not in seen:
+                seen.add(member.name)
+                out.append(member)
+    return out
+
+
+def call_arguments(args: ast.arguments) -> str:
+    """The argument list that passes every parameter of ``args`` (minus ``self``) on as given."""
+    parts = [a.arg for a in args.posonlyargs[1:]] if args.posonlyargs else []
+    plain = args.args if args.posonlyargs else args.args[1:]
+    parts += [a.arg for a in plain]
+    if args.vararg:
+        parts.append("*" + args.vararg.arg)
+    parts += [f"{a.arg}={a.arg}" for a in args.kwonlyargs]
+    if args.kwarg:
+        parts.append("**" + args.kwarg.arg)
+    return ", ".join(parts)
+
+
+def _docstring(doc: str | None, indent: str) -> str:
+    if not doc:
+        return ""
+    if "\\" in doc or '"""' in doc:
+        return f"{indent}{ast.unparse(ast.Constant(doc))}\n"
+    return f'{indent}"""{doc}"""\n'
+
+
+def _root_name(returns: ast.expr | None) -> str | None:
+    node = returns
+    if isinstance(node, ast.Subscript):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+@attrs.define
+class Rendered:
+    """Source of the methods of one class, and the names they need imported."""
+
+    body: list[str] = attrs.Factory(list)
+    runtime_names: dict[str, Import] = attrs.Factory(dict)
+    typing_names: dict[str, Import] = attrs.Factory(dict)
+    resources: dict[str, str] = attrs.Factory(dict)
+
+
+def _resolve(name: str, member: Member) -> Import | None:
+    if name not in member.imports and hasattr(builtins, name):
+        return None
+    for async_name, (sync_name, module) in RENAMES.items():
+        if name == sync_name:
+            return Import(module, sync_name) if async_name != "AsyncClient" else None
+    origin = member.imports.get(name)
+    if origin is None:
+        raise NameError(f"{member.name}: cannot tell where {name!r} comes from")
+    if origin.module.startswith("botpress_async.resources."):
+        return Import(origin.module.replace("botpress_async", "botpress_sync", 1), origin.name)
+    return origin
+
+
+def render_member(member: Member, out: Rendered, *, is_client: bool) -> None:
+    """Append the blocking twin of one async member to ``out``."""
+    node = member.node
+    args = node.args
+    if member.name == "__init__":
+        keep = [a for a in args.kwonlyargs if a.arg not in DROPPED_INIT_ARGS]
+        defaults = [
+            d
+            for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
+            if a.arg not in DROPPED_INIT_ARGS
+        ]
+        args = ast.arguments(
+            posonlyargs=args.posonlyargs,
+            args=args.args,
+            vararg=args.vararg,
+            kwonlyargs=keep,
+            kw_defaults=defaults,
+            kwarg=args.kwarg,
+            defaults=args.defaults,
+        )
+    root = _root_name(node.returns)
+    returns = _Rename().visit(copy.deepcopy(node.returns)) if node.returns is not None else None
+    # Every name of the signature is needed for type checking; names in default values also
+    # at run time.
+    for name in _names(args) | _names(returns):
+        origin = _resolve(name, member)
+        if origin is not None:
+            out.typing_names[name] = origin
+    for default in [*args.defaults, *args.kw_defaults]:
+        for name in _names(default):
+            origin = _resolve(name, member)
+            if origin is not None:
+                out.runtime_names[name] = origin
+    call = f"self._async.{member.name}({call_arguments(args)})"
+    if member.name == "__init__":
+        config = ", ".join(f"{a.arg!r}: {a.arg}" for a in [*args.args[1:], *args.kwonlyargs])
+        body = f"self._open({{{config}}})"
+    elif member.kind == "property":
+        origin = member.imports.get(root or "")
+        if (
+            is_client
+            and origin is not None
+            and origin.module.startswith("botpress_async.resources.")
+        ):
+            api = origin.module.rpartition(".")[2]
+            out.resources[api] = origin.name
+            body = f"return self._resource({api!r})  # type: ignore[no-any-return]"
+        else:
+            body = f"return self._async.{member.name}"
+    elif member.kind == "coroutine":
+        body = f"return _loop.run({call})"
+    elif member.kind == "asyncgen" or root in _ITERATORS:
+        body = f"return _loop.iterate({call})"
+    elif root == "AsyncPager":
+        out.runtime_names["Pager"] = Import("botpress_sync._pager", "Pager")
+        body = f"return Pager({call})"
+    elif root in _CONTEXT_MANAGERS:
+        out.runtime_names["ContextManager"] = Import("botpress_sync._pager", "ContextManager")
+        body = f"return ContextManager({call})"
+    else:
+        body = f"return {call}"
+    head = "    @property\n" if member.kind == "property" else ""
+    signature = f"def {member.name}({ast.unparse(args)})"
+    if returns is not None:
+        signature += f" -> {ast.unparse(returns)}"
+    out.body.append(f"{head}    {signature}:\n{_docstring(member.doc, '        ')}        {body}\n")
+
+
+# -- modules --------------------------------------------------------------------------------
+
+
+def _header(spec: ClassSpec) -> str:
+    return (
+        f"# Generated by codegen.emit_sync from {spec.source_module}.{spec.source_class}.\n"
+        f"# {MARKER}\n"
+    )
+
+
+def _import_lines(names: dict[str, Import]) -> list[str]:
+    by_module: dict[str, list[str]] = {}
+    lines = []
+    for local, origin in sorted(names.items()):
+        if not origin.module:
+            lines.append(f"import {origin.name}")
+        elif local == origin.name:
+            by_module.setdefault(origin.module, []).append(local)
+        else:
+            by_module.setdefault(origin.module, []).append(f"{origin.name} as {local}")
+    lines += [f"from {m} import {', '.join(sorted(ns))}" for m, ns in sorted(by_module.items())]
+    return lines
+
+
+def render_class_module(spec: ClassSpec, sources: Sources) -> str:
+    """The source of one generated module: imports and the blocking class."""
+    is_client = spec.api is None
+    out = Rendered()
+    for member in members(sources, spec.source_module, spec.source_class):
+        if member.name in _LIFECYCLE and member.name != "__init__":
+            continue
+        if member.name == "__init__" and not is_client:
+            continue
+        render_member(member, out, is_client=is_client)
+    runtime = dict(out.runtime_names)
+    typing_only = {k: v for k, v in out.typing_names.items() if k not in runtime}
+    prelude: list[str] = []
+    if spec.api is not None:
+        # Typed, so that mypy checks every forwarded call against the async signature.
+        alias = f"Async{spec.source_class}"
+        typing_only[alias] = Import(spec.source_module, spec.source_class)
+        prelude = [
+            "    __slots__ = ()",
+            "",
+            "    @property",
+            f"    def _async(self) -> {alias}:",
+            f"        return self._client._async.{spec.api}",
+            "",
+        ]
+    lines = [
+        _header(spec).rstrip("\n"),
+        f'"""Blocking twin of `{spec.source_module}.{spec.source_class}` (generated)."""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from typing import TYPE_CHECKING",
+        "",
+        "from botpress_sync import _loop",
+        f"from botpress_sync._base import {spec.base}",
+        *_import_lines(runtime),
+        "",
+        "if TYPE_CHECKING:",
+        *(["    " + line for line in _import_lines(typing_only)] or ["    pass"]),
+        "",
+        f"__all__ = [{spec.target_class!r}]",
+        "",
+        "",
+        f"class {spec.target_class}({spec.base}):",
+        _docstring(spec.docstring, "    ").rstrip("\n"),
+        "",
+        *prelude,
+        "\n".join(out.body),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def render_init(async_all: Iterable[str]) -> str:
+    """``botpress_sync/__init__.py``: `Client` plus every public name of ``botpress_async``."""
+    shared = sorted(n for n in async_all if n not in ("AsyncClient", "__version__"))
+    own = {
+        "Client": "_client",
+        "ContextManager": "_pager",
+        "LoopThreadError": "_loop",
+        "Pager": "_pager",
+    }
+    names = sorted([*shared, *own, "__version__"])
+    body = [
+        "# Generated by codegen.emit_sync from botpress_async.__all__.",
+        f"# {MARKER}",
+        '"""Blocking Python client for the Botpress Cloud API.',
+        "",
+        "`Client` has every method of ``botpress_async.AsyncClient``, blocking; models and errors",
+        "are the very objects of ``botpress_async``, re-exported.",
+        '"""',
+        "",
+        f"from botpress_async import {', '.join(shared)}",
+        "from botpress_async import __version__",
+        *(f"from botpress_sync.{mod} import {name}" for name, mod in sorted(own.items())),
+        "",
+        "__all__ = [",
+        *(f"    {n!r}," for n in names),
+        "]",
+    ]
+    return "\n".join(body) + "\n"
+
+
+def _resources_init() -> str:
+    return (
+        "# Generated by codegen.emit_sync from botpress_async.resources.\n"
+        f"# {MARKER}\n"
+        '"""Blocking resource classes, one module per API, imported when first used."""\n'
+    )
+
+
+def async_all(sources: Sources) -> list[str]:
+    """The names in ``botpress_async.__all__``, read from its source."""
+    for node in sources.tree("botpress_async").body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            value = ast.literal_eval(node.value)
+            return [str(v) for v in value]
+    raise LookupError("botpress_async has no __all__")
+
+
+def emit(apis: object = None, root: Path = ROOT) -> dict[Path, str]:
+    """Every file of the blocking facade (not yet formatted), keyed by absolute path.
+
+    The async resource modules are read from what `codegen.emit_resources` writes now, so
+    one run regenerates both sides consistently; ``apis`` is the IR that run loaded.
+    """
+    fresh: dict[Path, str] = {}
+    if apis is not None:
+        from codegen import emit_resources
+
+        fresh = emit_resources.emit(apis, root)  # type: ignore[arg-type]
+    sources = Sources(root, fresh)
+    out: dict[Path, str] = {}
+    spec = client_spec()
+    out[root / spec.target] = render_class_module(spec, sources)
+    for api in APIS:
+        spec = resource_spec(api)
+        out[root / spec.target] = render_class_module(spec, sources)
+    out[root / "botpress_sync" / "resources" / "__init__.py"] = _resources_init()
+    out[root / "botpress_sync" / "__init__.py"] = render_init(async_all(sources))
+    return out
+
+
+def _generated_under(folder: Path) -> set[Path]:
+    found = set()
+    for path in folder.rglob("*.py"):
+        with path.open(encoding="utf-8") as fh:
+            if any(MARKER in fh.readline() for _ in range(3)):
+                found.add(path)
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the facade, or with ``--check`` list the files that differ and exit 1."""
+    argv = sys.argv[1:] if argv is None else argv
+    from codegen.build import load_apis
+
+    files = {path: format_python(text, path) for path, text in emit(load_apis()).items()}
+    orphans = _generated_under(ROOT / "botpress_sync") - set(files)
+    if "--check" in argv:
+        problems = [
+            f"differs: {p.relative_to(ROOT)}"
+            for p, text in sorted(files.items())
+            if not p.exists() or p.read_text(encoding="utf-8") != text
+        ] + [f"orphan: {p.relative_to(ROOT)}" for p in sorted(orphans)]
+        for line in problems:
+            print(line)
+        return 1 if problems else 0
+    for path, text in files.items():
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write(path, text)
+    for path in orphans:
+        path.unlink()
+    return 0
+
+
+def _write(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
