@@ -14,7 +14,14 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from codegen import GENERATOR_VERSION, emit_docs, emit_models, emit_operations, emit_resources
+from codegen import (
+    GENERATOR_VERSION,
+    emit_docs,
+    emit_models,
+    emit_operations,
+    emit_resources,
+    emit_sync,
+)
 from codegen.build import ROOT, load_apis
 from codegen.ir import Api
 from codegen.writer import MARKER, format_python, stale_files, write_files
@@ -26,6 +33,7 @@ EMITTERS: list[Emitter] = [
     emit_resources.emit,
     emit_operations.emit,
     emit_docs.emit,
+    emit_sync.emit,
 ]
 
 
