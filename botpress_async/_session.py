@@ -141,7 +141,8 @@ class Transport:
         key = (connect, read)
         cached = self._timeouts.get(key)
         if cached is None:
-            cached = aiohttp.ClientTimeout(total=read, connect=connect)
+            # sock_connect bounds the handshake without the per-request pool-wait timer of connect=.
+            cached = aiohttp.ClientTimeout(total=read, sock_connect=connect)
             if len(self._timeouts) < 64:
                 self._timeouts[key] = cached
         return cached

@@ -47,7 +47,7 @@ class Timeout:
     """Time limits of a request, in seconds; ``None`` means no limit.
 
     Args:
-        connect: to obtain a connection (pool wait, DNS, TCP and TLS handshakes).
+        connect: to open a new connection (DNS, TCP and TLS handshakes).
         read: one attempt, from sending the request to reading the whole response.
         total: a deadline across every attempt and the waits between them.
     """
