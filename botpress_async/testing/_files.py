@@ -321,6 +321,4 @@ def delete_knowledge_base(ctx: Context) -> Any:
     """Delete a knowledge base."""
     if ctx.require_bot().knowledge_bases.pop(ctx.path["id"], None) is None:
         raise not_found("knowledge base", ctx.path["id"])
-    if not ctx.path["id"]:
-        raise invalid("id is empty")
     return {}

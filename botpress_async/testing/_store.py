@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -107,6 +108,10 @@ class Store:
         """A fresh id like the API's: a prefix and 26 Crockford base32 characters."""
         return prefix + "_" + "".join(self._rng.choice(_ALPHABET) for _ in range(26))
 
+    def new_uuid(self) -> str:
+        """A fresh version-4 UUID (accounts are identified by UUIDs)."""
+        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+
     def secret(self, length: int = 40) -> str:
         """Random letters and digits (token bodies, signing secrets, upload keys)."""
         return "".join(self._rng.choice(_TOKEN_ALPHABET) for _ in range(length))
@@ -152,7 +157,7 @@ class Store:
     def add_account(self, email: str) -> dict[str, Any]:
         """Create an account (the person a PAT belongs to)."""
         account = {
-            "id": self.new_id("user"),
+            "id": self.new_uuid(),
             "email": email,
             "displayName": email.split("@", 1)[0],
             "emailVerified": True,

@@ -110,7 +110,7 @@ def _kind_ok(value: Any, column: Mapping[str, Any]) -> bool:
 
 
 def _normalize_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
-    props = schema.get("properties")
+    props = schema.get("properties", {})
     if not isinstance(props, dict):
         raise invalid("schema.properties must be an object of columns")
     out = {"type": "object", "properties": props, "additionalProperties": True}
