@@ -1,0 +1,201 @@
+"""The private loop under a blocking client: threads, running loops, errors, lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import pickle
+import threading
+import traceback
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+import botpress_async
+import botpress_sync
+from botpress_sync import _loop
+from tests.loopback import FAKE_PAT
+from tests.sync.server import ThreadedServer
+
+BOT = "bot_sync_1"
+THREADS = 32
+CALLS_PER_THREAD = 200
+
+
+def make_client(server: ThreadedServer, **kwargs: Any) -> botpress_sync.Client:
+    return botpress_sync.Client(FAKE_PAT, api_url=server.url, bot_id=BOT, **kwargs)
+
+
+def test_request_returns_decoded_json(threaded_server: ThreadedServer) -> None:
+    """A blocking request reaches the server with the client's headers and returns the JSON."""
+    with make_client(threaded_server) as client:
+        answer = client.request("GET", "/v1/chat/echo/abc", query={"x": "1"})
+    assert answer["path"] == "/v1/chat/echo/abc"
+    assert answer["query"] == "x=1"
+
+
+def test_many_threads_share_one_client(threaded_server: ThreadedServer) -> None:
+    """32 threads making 200 calls each on one client all get their own answers."""
+    failures: list[str] = []
+    done = [0] * THREADS
+
+    def worker(n: int) -> None:
+        try:
+            for i in range(CALLS_PER_THREAD):
+                path = f"/v1/chat/echo/{n}-{i}"
+                answer = client.request("GET", path)
+                if answer["path"] != path:
+                    failures.append(f"{path} got {answer['path']}")
+                done[n] += 1
+        except Exception as exc:  # the assertion below reports it
+            failures.append(repr(exc))
+
+    with make_client(threaded_server) as client:
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(THREADS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+    assert failures == []
+    assert done == [CALLS_PER_THREAD] * THREADS
+
+
+def test_call_from_a_thread_running_an_event_loop(threaded_server: ThreadedServer) -> None:
+    """Blocking calls made by async code (as in Jupyter) work instead of raising or deadlocking."""
+
+    async def notebook_cell() -> Any:
+        asyncio.get_running_loop()  # this thread's loop is running, as in a notebook
+        return client.request("GET", "/v1/chat/echo/from-a-loop")
+
+    with make_client(threaded_server) as client:
+        answer = asyncio.run(notebook_cell())
+    assert answer["path"] == "/v1/chat/echo/from-a-loop"
+
+
+def test_call_from_the_loop_thread_raises(threaded_server: ThreadedServer) -> None:
+    """A blocking call made on the private loop's own thread raises a clear error."""
+
+    async def on_the_loop() -> Any:
+        return client.request("GET", "/v1/chat/echo/x")
+
+    with make_client(threaded_server) as client:
+        client.request("GET", "/v1/chat/echo/warm-up")
+        with pytest.raises(botpress_sync.LoopThreadError, match="deadlock"):
+            _loop.run(on_the_loop())
+
+
+def test_error_keeps_class_message_and_the_callers_line(threaded_server: ThreadedServer) -> None:
+    """An API error reaches the caller as the async SDK's class, and its traceback shows the call."""
+    body = {"id": "err_1", "code": 404, "type": "ResourceNotFound", "message": "no such user"}
+    threaded_server.script.reply(404, body)
+    with make_client(threaded_server) as client, pytest.raises(
+        botpress_async.ResourceNotFoundError
+    ) as info:
+        client.request("GET", "/v1/chat/users/u1")  # the caller's line
+    assert info.value.message == "no such user"
+    assert info.value.status == 404
+    frames = traceback.extract_tb(info.value.__traceback__)
+    assert any(f.filename == __file__ and "the caller's line" in (f.line or "") for f in frames)
+
+
+def test_close_is_idempotent_and_later_calls_raise(threaded_server: ThreadedServer) -> None:
+    """close() may be called twice; a call after it raises ClientStateError."""
+    client = make_client(threaded_server)
+    client.request("GET", "/v1/chat/echo/once")
+    client.close()
+    client.close()
+    assert client.is_closed
+    with pytest.raises(botpress_sync.ClientStateError):
+        client.request("GET", "/v1/chat/echo/after")
+
+
+def test_closing_an_unused_client_starts_no_thread(threaded_server: ThreadedServer) -> None:
+    """A client that never sent a request closes without the loop thread."""
+    client = make_client(threaded_server)
+    client.close()
+    assert client.is_closed
+
+
+def test_pickling_is_refused_clearly(threaded_server: ThreadedServer) -> None:
+    """Pickling a client raises a TypeError that says what to do instead."""
+    with make_client(threaded_server) as client, pytest.raises(TypeError, match="each worker"):
+        pickle.dumps(client)
+
+
+def test_repr_hides_the_token(threaded_server: ThreadedServer) -> None:
+    """The client's repr names the class and ids but never the token."""
+    with make_client(threaded_server) as client:
+        text = repr(client)
+        api_text = repr(client.runtime)
+    assert text.startswith("<Client")
+    assert BOT in text
+    assert FAKE_PAT not in text
+    assert FAKE_PAT not in api_text
+
+
+def test_pager_crosses_the_thread_boundary_once_per_page(
+    threaded_server: ThreadedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Iterating a pager of 10 items in pages of 3 makes 4 requests and at most 5 loop hops."""
+    hops = [0]
+    real_run = _loop.run
+
+    def counting_run(coro: Any) -> Any:
+        hops[0] += 1
+        return real_run(coro)
+
+    with make_client(threaded_server) as client:
+        from botpress_async._pagination import AsyncPager
+
+        async def fetch(token: Any) -> Any:
+            query = {"n": "10", "page": "3"}
+            if token:
+                query["nextToken"] = token
+            return await client._async.request("GET", "/v1/chat/pages", query=query)
+
+        apager: AsyncPager[int, Any] = AsyncPager(
+            fetch, items=lambda page: page["items"], next_token=lambda p: p["meta"]["nextToken"]
+        )
+        monkeypatch.setattr(_loop, "run", counting_run)
+        items = list(botpress_sync.Pager(apager))
+        monkeypatch.undo()
+    assert items == list(range(10))
+    assert len(threaded_server.ports) == 4
+    assert hops[0] <= 5  # four pages, then the round trip that finds no fifth
+
+
+def test_iterator_dropped_early_is_closed_on_the_loop() -> None:
+    """Leaving a blocking iteration early closes the async generator it drives."""
+    closed = threading.Event()
+
+    async def numbers() -> AsyncIterator[int]:
+        try:
+            for i in range(100):
+                yield i
+        finally:
+            closed.set()
+
+    iterator = _loop.iterate(numbers())
+    assert next(iterator) == 0
+    assert next(iterator) == 1
+    iterator.close()
+    assert closed.is_set()
+
+
+def test_context_manager_wraps_an_async_one() -> None:
+    """An async context manager becomes a blocking one whose enter and exit run on the loop."""
+    events: list[str] = []
+
+    class Managed:
+        async def __aenter__(self) -> str:
+            events.append(f"enter:{threading.current_thread().name}")
+            return "value"
+
+        async def __aexit__(self, *exc: object) -> None:
+            events.append("exit")
+
+    from botpress_sync._pager import ContextManager
+
+    with ContextManager(Managed()) as value:
+        assert value == "value"
+    assert events == ["enter:botpress-sync-loop", "exit"]
