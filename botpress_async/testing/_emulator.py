@@ -102,6 +102,12 @@ class Emulator:
             raise ValueError("page_size must be at least 1")
         self._dispatcher.page_size = value
 
+    def advance_time(self, seconds: float) -> None:
+        """Move the emulator's clock forward (state expiry follows it; nothing sleeps)."""
+        if seconds < 0:
+            raise ValueError("time only moves forward")
+        self._dispatcher.clock_offset += seconds
+
     @property
     def url(self) -> str:
         """The base URL to give a client, e.g. ``http://127.0.0.1:54321``."""

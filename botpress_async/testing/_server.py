@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import unquote
@@ -58,6 +59,8 @@ class Dispatcher:
         self.page_size = page_size
         self.validate_responses = validate_responses
         self.base_url = ""
+        # Added to the wall clock, so tests can let states expire without sleeping.
+        self.clock_offset = 0.0
         self.router = Router(load_operations())
         self.validators = Validators()
         self._ids = itertools.count(1)
@@ -280,6 +283,7 @@ class Dispatcher:
             workspace_id=workspace_id,
             base_url=self.base_url,
             page_size=self.page_size,
+            now=time.time() + self.clock_offset,
         )
         handler = HANDLERS.get(op.operation_id)
         if handler is None:

@@ -1,0 +1,61 @@
+"""``python -m botpress_async.testing``: serve the emulator until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Sequence
+
+from ._emulator import Emulator
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m botpress_async.testing",
+        description="Serve a local Botpress API emulator on 127.0.0.1 until stopped.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=0, help="port (0 picks a free one)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of ids, tokens and faults")
+    parser.add_argument("--page-size", type=int, default=20, help="items per page of lists")
+    return parser
+
+
+def describe(emu: Emulator) -> str:
+    """The lines printed at start: the URL, then the ready tokens and ids."""
+    fields = {
+        "url": emu.url,
+        "pat": emu.pat,
+        "bak": emu.bak,
+        "iak": emu.iak,
+        "bot_id": emu.bot_id,
+        "workspace_id": emu.workspace_id,
+        "integration_id": emu.integration_id,
+    }
+    return "\n".join(f"{key}={value}" for key, value in fields.items())
+
+
+async def serve(emu: Emulator) -> None:
+    """Serve until SIGINT or SIGTERM, then close every connection."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with emu:
+        print(describe(emu), flush=True)
+        await stop.wait()
+    print("stopped", flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the arguments and serve; returns the exit status."""
+    args = _parser().parse_args(argv)
+    emu = Emulator(host=args.host, port=args.port, seed=args.seed, page_size=args.page_size)
+    asyncio.run(serve(emu))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
