@@ -11,6 +11,7 @@ fills the instance's slots directly instead of going through ``__init__``.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
 
@@ -56,10 +57,17 @@ class BaseModel:
         return {k: v for k, v in raw.items() if k not in known}
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the model as the JSON object the API uses (camelCase), unknown fields included."""
+        """Return the model as the JSON object the API uses (camelCase), unknown fields included.
+
+        A model decoded from a response gives a copy of exactly what the server sent (a
+        field the server left out stays out, a ``null`` stays ``null``); a model built in
+        Python is encoded field by field, leaving out fields that were not given.
+        """
+        raw: Mapping[str, Any] | None = getattr(self, "_raw", None)
+        if raw is not None:
+            return copy.deepcopy(dict(raw))
         encoded: dict[str, Any] = converter.unstructure(self)
-        extra = self.extra_fields
-        return {**extra, **encoded} if extra else encoded
+        return encoded
 
     @classmethod
     def from_dict(cls: type[_M], data: Mapping[str, Any]) -> _M:

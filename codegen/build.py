@@ -33,6 +33,7 @@ from codegen.ir import (
     Prim,
     TypeNode,
 )
+from codegen.pytypes import annotation
 
 __all__ = ["ROOT", "VENDORED", "build_api", "is_idempotent", "load_apis", "pascal", "snake"]
 
@@ -259,14 +260,22 @@ def _operation(b: _Builder, api: str, path: str, method: str, op: Mapping[str, A
     response = b.deref(op["responses"][str(status)] if statuses else op["responses"]["default"])
     schema = b.deref(response.get("content", {}).get("application/json", {}).get("schema", {}))
     resp_name = pascal(str(schema.get("title") or op_id + "Response"))
-    resp = b.model(schema, resp_name, request=False, source=f"{op_id} response", share=False)
+    resp_type: TypeNode
+    free_form = not schema.get("properties") and schema.get("additionalProperties", False)
+    if schema.get("type", "object") == "object" and not free_form:
+        resp_type = b.model(
+            schema, resp_name, request=False, source=f"{op_id} response", share=False
+        )
+    else:
+        resp_type = b.type_of(schema, resp_name, request=False)
     upper = method.upper()
     ordered = tuple(
         sorted(params, key=lambda p: not p.required)  # stable: document order within each group
     )
     pagination = None
     if any(p.wire == "nextToken" and p.location == "query" for p in params):
-        pagination = _pagination(b, resp.name)
+        assert isinstance(resp_type, ModelT)
+        pagination = _pagination(b, resp_type.name)
     return Operation(
         api=api,
         operation_id=op_id,
@@ -275,7 +284,8 @@ def _operation(b: _Builder, api: str, path: str, method: str, op: Mapping[str, A
         path=path,
         parameters=ordered,
         has_body=has_body,
-        response=resp.name,
+        response=annotation(resp_type),
+        response_type=resp_type,
         status=status,
         requires=tuple(requires),
         idempotent=is_idempotent(upper, op_id),

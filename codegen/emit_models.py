@@ -23,15 +23,20 @@ def _field_line(field: Field, request: bool) -> str:
     return f"    {field.name}: {ann} | None = None"
 
 
+def _article(word: str) -> str:
+    return "An" if word[0] in "aeiou" else "A"
+
+
 def model_class(model: Model, api: Api) -> str:
     """The attrs class of one model."""
     lines = ["@attrs.frozen(kw_only=True)", f"class {model.name}(BaseModel):"]
     if model.source:
         lines.append(
-            f'    """A {api.name} API model.\n\n    First used by {model.source}.\n    """'
+            f'    """{_article(api.name)} {api.name} API model.\n\n'
+            f'    First used by {model.source}.\n    """'
         )
     else:
-        lines.append(f'    """A {api.name} API model."""')
+        lines.append(f'    """{_article(api.name)} {api.name} API model."""')
     lines.append("")
     lines.extend(_field_line(f, model.request) for f in model.fields)
     wires = ", ".join(repr(f.wire) for f in model.fields)

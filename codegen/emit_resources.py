@@ -170,7 +170,7 @@ def _used_models(api: Api) -> list[str]:
             visit(node.inner)
 
     for op in api.operations:
-        names.add(op.response)
+        visit(op.response_type)
         for p in op.parameters:
             visit(p.type)
         if op.pagination:

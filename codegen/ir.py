@@ -179,7 +179,8 @@ class Operation:
         path: the path template, e.g. ``/v1/chat/users/{id}``.
         parameters: the arguments, required first, then in document order.
         has_body: whether the operation takes a JSON body.
-        response: the response model's name.
+        response: the annotation of what the method returns (a model name, or ``list[...]``).
+        response_type: the type of the response body.
         status: the success status code.
         requires: the context headers the document marks required.
         idempotent: whether a retry after the request may have reached the server is safe.
@@ -196,6 +197,7 @@ class Operation:
     parameters: tuple[Parameter, ...]
     has_body: bool
     response: str
+    response_type: TypeNode
     status: int
     requires: tuple[str, ...]
     idempotent: bool

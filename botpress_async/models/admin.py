@@ -132,7 +132,7 @@ __all__ = [
     "GetAccountPreferenceResponse",
     "GetAccountResponse",
     "GetAccountResponseAccount",
-    "GetAllWorkspaceQuotaCompletionResponse",
+    "GetAllWorkspaceQuotaCompletionResponseValue",
     "GetAuditRecordsResponse",
     "GetAuditRecordsResponseMeta",
     "GetAuditRecordsResponseRecordsItem",
@@ -146,7 +146,6 @@ __all__ = [
     "GetBotAnalyticsResponseRecordsItemLlmTokensPerSecond",
     "GetBotIssueResponse",
     "GetBotIssueResponseIssue",
-    "GetBotJsonResponse",
     "GetBotLogsResponse",
     "GetBotLogsResponseLogsItem",
     "GetBotResponse",
@@ -316,7 +315,6 @@ __all__ = [
     "PluginMessage",
     "PluginStatesValue",
     "PluginUser",
-    "PublishFromBotJsonResponse",
     "RequestIntegrationVerificationResponse",
     "RotateBotSigningSecretsResponse",
     "RotateIntegrationSigningSecretsResponse",
@@ -425,7 +423,7 @@ __all__ = [
 
 @attrs.frozen(kw_only=True)
 class IntrospectResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by introspect response.
     """
@@ -438,7 +436,7 @@ class IntrospectResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListActivitiesResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by listActivities response.
     """
@@ -450,7 +448,7 @@ class ListActivitiesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ChangeAISpendQuotaResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by changeAISpendQuota response.
     """
@@ -460,7 +458,7 @@ class ChangeAISpendQuotaResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListUsageActivityDailyResponseDataItemMetadata(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     bot_id: str
     type: Literal["IntegrationAction", "FileIndexing", "BingSearch", "WebSearch"]
@@ -471,7 +469,7 @@ class ListUsageActivityDailyResponseDataItemMetadata(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListUsageActivityDailyResponseDataItem(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     key: str
     date: str
@@ -482,7 +480,7 @@ class ListUsageActivityDailyResponseDataItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListUsageActivityDailyResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by listUsageActivityDaily response.
     """
@@ -494,7 +492,7 @@ class ListUsageActivityDailyResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListUsageActivityResponseDataItem(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     timestamp: str
     value: float
@@ -505,7 +503,7 @@ class ListUsageActivityResponseDataItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListUsageActivityResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by listUsageActivity response.
     """
@@ -517,7 +515,7 @@ class ListUsageActivityResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListUsageHistoryResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by listUsageHistory response.
     """
@@ -528,7 +526,7 @@ class ListUsageHistoryResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetMultipleUsagesResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getMultipleUsages response.
     """
@@ -539,7 +537,7 @@ class GetMultipleUsagesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetUsageResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getUsage response.
     """
@@ -550,7 +548,7 @@ class GetUsageResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPluginCodeResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getPluginCode response.
     """
@@ -561,7 +559,7 @@ class GetPluginCodeResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPluginByNameResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getPluginByName response.
     """
@@ -572,7 +570,7 @@ class GetPluginByNameResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetDereferencedPluginResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getDereferencedPlugin response.
     """
@@ -583,7 +581,7 @@ class GetDereferencedPluginResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeletePluginResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by deletePlugin response.
     """
@@ -593,7 +591,7 @@ class DeletePluginResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdatePluginResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by updatePlugin response.
     """
@@ -604,7 +602,7 @@ class UpdatePluginResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdatePluginBodyDependenciesInterfacesValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: NotGivenOr[str] = NOT_GIVEN
     name: NotGivenOr[str] = NOT_GIVEN
@@ -614,7 +612,7 @@ class UpdatePluginBodyDependenciesInterfacesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdatePluginBodyDependencies(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     interfaces: NotGivenOr[dict[str, UpdatePluginBodyDependenciesInterfacesValue | None]] = (
         NOT_GIVEN
@@ -627,7 +625,7 @@ class UpdatePluginBodyDependencies(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdatePluginBodyCode(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     node: NotGivenOr[str] = NOT_GIVEN
     browser: NotGivenOr[str] = NOT_GIVEN
@@ -636,7 +634,7 @@ class UpdatePluginBodyCode(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdatePluginBodyUser(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     tags: dict[str, UpdateBotBodyUserTagsValue | None]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tags"})
@@ -644,7 +642,7 @@ class UpdatePluginBodyUser(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPluginResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getPlugin response.
     """
@@ -655,7 +653,7 @@ class GetPluginResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPluginsResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by listPlugins response.
     """
@@ -667,7 +665,7 @@ class ListPluginsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreatePluginResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by createPlugin response.
     """
@@ -678,7 +676,7 @@ class CreatePluginResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreatePluginBodyDependenciesInterfacesValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: NotGivenOr[str] = NOT_GIVEN
     name: NotGivenOr[str] = NOT_GIVEN
@@ -688,7 +686,7 @@ class CreatePluginBodyDependenciesInterfacesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreatePluginBodyDependencies(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     interfaces: NotGivenOr[dict[str, CreatePluginBodyDependenciesInterfacesValue]] = NOT_GIVEN
     integrations: NotGivenOr[dict[str, CreatePluginBodyDependenciesInterfacesValue]] = NOT_GIVEN
@@ -697,7 +695,7 @@ class CreatePluginBodyDependencies(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreatePluginBodyCode(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     node: str
     browser: str
@@ -706,7 +704,7 @@ class CreatePluginBodyCode(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetInterfaceByNameResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getInterfaceByName response.
     """
@@ -717,7 +715,7 @@ class GetInterfaceByNameResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteInterfaceResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by deleteInterface response.
     """
@@ -727,7 +725,7 @@ class DeleteInterfaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateInterfaceResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by updateInterface response.
     """
@@ -738,7 +736,7 @@ class UpdateInterfaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateInterfaceBodyNameTemplate(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     script: str
     language: str
@@ -747,7 +745,7 @@ class UpdateInterfaceBodyNameTemplate(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateInterfaceBodyChannelsValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -759,7 +757,7 @@ class UpdateInterfaceBodyChannelsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetInterfaceResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getInterface response.
     """
@@ -770,7 +768,7 @@ class GetInterfaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListInterfacesResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by listInterfaces response.
     """
@@ -782,7 +780,7 @@ class ListInterfacesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateInterfaceResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by createInterface response.
     """
@@ -793,7 +791,7 @@ class CreateInterfaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class RequestIntegrationVerificationResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by requestIntegrationVerification response.
     """
@@ -803,7 +801,7 @@ class RequestIntegrationVerificationResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetIntegrationByNameResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getIntegrationByName response.
     """
@@ -814,7 +812,7 @@ class GetIntegrationByNameResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetIntegrationLogsResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getIntegrationLogs response.
     """
@@ -826,7 +824,7 @@ class GetIntegrationLogsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ValidateIntegrationUpdateResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by validateIntegrationUpdate response.
     """
@@ -836,7 +834,7 @@ class ValidateIntegrationUpdateResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class RotateIntegrationSigningSecretsResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by rotateIntegrationSigningSecrets response.
     """
@@ -847,7 +845,7 @@ class RotateIntegrationSigningSecretsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteIntegrationResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by deleteIntegration response.
     """
@@ -857,7 +855,7 @@ class DeleteIntegrationResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetIntegrationResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getIntegration response.
     """
@@ -868,7 +866,7 @@ class GetIntegrationResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by updateIntegration response.
     """
@@ -879,7 +877,7 @@ class UpdateIntegrationResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyInterfacesValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: str
     entities: NotGivenOr[dict[str, IntegrationInterfacesValueEntitiesValue]] = NOT_GIVEN
@@ -893,7 +891,7 @@ class UpdateIntegrationBodyInterfacesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyEntitiesValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -903,7 +901,7 @@ class UpdateIntegrationBodyEntitiesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyStatesValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     type: Literal["conversation", "user", "integration"]
     schema: dict[str, Any]
@@ -912,7 +910,7 @@ class UpdateIntegrationBodyStatesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyIdentifier(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     extract_script: NotGivenOr[str | None] = NOT_GIVEN
     fallback_handler_script: NotGivenOr[str | None] = NOT_GIVEN
@@ -921,7 +919,7 @@ class UpdateIntegrationBodyIdentifier(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyChannelsValueConversation(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     creation: NotGivenOr[IntegrationChannelsValueConversationCreation] = NOT_GIVEN
     tags: NotGivenOr[dict[str, UpdateBotBodyUserTagsValue | None]] = NOT_GIVEN
@@ -930,7 +928,7 @@ class UpdateIntegrationBodyChannelsValueConversation(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyChannelsValueMessagesValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     schema: dict[str, Any]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"schema"})
@@ -938,7 +936,7 @@ class UpdateIntegrationBodyChannelsValueMessagesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyChannelsValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -954,7 +952,7 @@ class UpdateIntegrationBodyChannelsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyConfigurationsValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -967,7 +965,7 @@ class UpdateIntegrationBodyConfigurationsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyConfigurationIdentifier(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     link_template_script: NotGivenOr[str | None] = NOT_GIVEN
     required: NotGivenOr[bool] = NOT_GIVEN
@@ -976,7 +974,7 @@ class UpdateIntegrationBodyConfigurationIdentifier(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyConfiguration(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -989,7 +987,7 @@ class UpdateIntegrationBodyConfiguration(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ValidateIntegrationCreationResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by validateIntegrationCreation response.
     """
@@ -999,7 +997,7 @@ class ValidateIntegrationCreationResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListIntegrationsResponseIntegrationsItem(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: str
     name: str
@@ -1039,7 +1037,7 @@ class ListIntegrationsResponseIntegrationsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListIntegrationsResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by listIntegrations response.
     """
@@ -1051,7 +1049,7 @@ class ListIntegrationsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by createIntegration response.
     """
@@ -1062,7 +1060,7 @@ class CreateIntegrationResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationBodyExtraOperationsValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     enabled: bool
     _wire_names: ClassVar[frozenset[str]] = frozenset({"enabled"})
@@ -1070,7 +1068,7 @@ class CreateIntegrationBodyExtraOperationsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationBodyInterfacesValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: str
     entities: NotGivenOr[dict[str, IntegrationInterfacesValueEntitiesValue]] = NOT_GIVEN
@@ -1084,7 +1082,7 @@ class CreateIntegrationBodyInterfacesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationBodyChannelsValueConversation(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     creation: NotGivenOr[IntegrationChannelsValueConversationCreation] = NOT_GIVEN
     tags: NotGivenOr[dict[str, BotUserTagsValue]] = NOT_GIVEN
@@ -1093,7 +1091,7 @@ class CreateIntegrationBodyChannelsValueConversation(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationBodyChannelsValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -1107,7 +1105,7 @@ class CreateIntegrationBodyChannelsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationBodyConfigurationIdentifier(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     required: NotGivenOr[bool] = NOT_GIVEN
     link_template_script: NotGivenOr[str] = NOT_GIVEN
@@ -1116,7 +1114,7 @@ class CreateIntegrationBodyConfigurationIdentifier(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationBodyConfiguration(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -1129,7 +1127,7 @@ class CreateIntegrationBodyConfiguration(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteIntegrationApiKeyResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by deleteIntegrationApiKey response.
     """
@@ -1139,7 +1137,7 @@ class DeleteIntegrationApiKeyResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationApiKeyResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by createIntegrationApiKey response.
     """
@@ -1153,7 +1151,7 @@ class CreateIntegrationApiKeyResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListIntegrationApiKeysResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by listIntegrationApiKeys response.
     """
@@ -1164,7 +1162,7 @@ class ListIntegrationApiKeysResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateWorkspaceMemberResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by updateWorkspaceMember response.
     """
@@ -1183,7 +1181,7 @@ class UpdateWorkspaceMemberResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteWorkspaceMemberResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by deleteWorkspaceMember response.
     """
@@ -1193,7 +1191,7 @@ class DeleteWorkspaceMemberResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetWorkspaceMemberResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getWorkspaceMember response.
     """
@@ -1212,7 +1210,7 @@ class GetWorkspaceMemberResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateWorkspaceMemberResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by createWorkspaceMember response.
     """
@@ -1231,7 +1229,7 @@ class CreateWorkspaceMemberResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceMembersResponseMembersItem(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: str
     user_id: str | None = None
@@ -1247,7 +1245,7 @@ class ListWorkspaceMembersResponseMembersItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceMembersResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by listWorkspaceMembers response.
     """
@@ -1259,7 +1257,7 @@ class ListWorkspaceMembersResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetWorkspacePreferenceResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getWorkspacePreference response.
     """
@@ -1270,7 +1268,7 @@ class GetWorkspacePreferenceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class SetWorkspacePreferenceResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by setWorkspacePreference response.
     """
@@ -1280,7 +1278,7 @@ class SetWorkspacePreferenceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetAuditRecordsResponseRecordsItem(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: str
     recorded_at: str
@@ -1321,7 +1319,7 @@ class GetAuditRecordsResponseRecordsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetAuditRecordsResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getAuditRecords response.
     """
@@ -1333,7 +1331,7 @@ class GetAuditRecordsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicWorkspacesResponseWorkspacesItem(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: str
     name: str
@@ -1363,7 +1361,7 @@ class ListPublicWorkspacesResponseWorkspacesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicWorkspacesResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by listPublicWorkspaces response.
     """
@@ -1375,7 +1373,7 @@ class ListPublicWorkspacesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CheckHandleAvailabilityResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by checkHandleAvailability response.
     """
@@ -1388,7 +1386,7 @@ class CheckHandleAvailabilityResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceQuotasResponseQuotasItem(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     period: str
     value: float
@@ -1414,7 +1412,7 @@ class ListWorkspaceQuotasResponseQuotasItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceQuotasResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by listWorkspaceQuotas response.
     """
@@ -1425,7 +1423,7 @@ class ListWorkspaceQuotasResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetWorkspaceQuotaResponseQuota(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     period: str
     value: float
@@ -1451,7 +1449,7 @@ class GetWorkspaceQuotaResponseQuota(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetWorkspaceQuotaResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getWorkspaceQuota response.
     """
@@ -1461,18 +1459,33 @@ class GetWorkspaceQuotaResponse(BaseModel):
 
 
 @attrs.frozen(kw_only=True)
-class GetAllWorkspaceQuotaCompletionResponse(BaseModel):
-    """A admin API model.
+class GetAllWorkspaceQuotaCompletionResponseValue(BaseModel):
+    """An admin API model."""
 
-    First used by getAllWorkspaceQuotaCompletion response.
-    """
-
-    _wire_names: ClassVar[frozenset[str]] = frozenset({})
+    type: Literal[
+        "invocation_timeout",
+        "invocation_calls",
+        "storage_count",
+        "bot_count",
+        "knowledgebase_vector_storage",
+        "workspace_ratelimit",
+        "table_row_count",
+        "workspace_member_count",
+        "integrations_owned_count",
+        "ai_spend",
+        "openai_spend",
+        "bing_search_spend",
+        "always_alive",
+        "indexed_file_count",
+        "file_max_size_bytes",
+    ]
+    completion: float
+    _wire_names: ClassVar[frozenset[str]] = frozenset({"type", "completion"})
 
 
 @attrs.frozen(kw_only=True)
 class BreakDownWorkspaceUsageByBotResponseDataItem(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     bot_id: str
     value: float
@@ -1481,7 +1494,7 @@ class BreakDownWorkspaceUsageByBotResponseDataItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BreakDownWorkspaceUsageByBotResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by breakDownWorkspaceUsageByBot response.
     """
@@ -1492,7 +1505,7 @@ class BreakDownWorkspaceUsageByBotResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceUsagesResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by listWorkspaceUsages response.
     """
@@ -1503,7 +1516,7 @@ class ListWorkspaceUsagesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteWorkspaceResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by deleteWorkspace response.
     """
@@ -1513,7 +1526,7 @@ class DeleteWorkspaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateWorkspaceResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by updateWorkspace response.
     """
@@ -1562,7 +1575,7 @@ class UpdateWorkspaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetWorkspaceResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getWorkspace response.
     """
@@ -1611,7 +1624,7 @@ class GetWorkspaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicWorkspaceResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getPublicWorkspace response.
     """
@@ -1644,7 +1657,7 @@ class GetPublicWorkspaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspacesResponseWorkspacesItem(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: str
     name: str
@@ -1690,7 +1703,7 @@ class ListWorkspacesResponseWorkspacesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspacesResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by listWorkspaces response.
     """
@@ -1702,7 +1715,7 @@ class ListWorkspacesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateWorkspaceResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by createWorkspace response.
     """
@@ -1751,7 +1764,7 @@ class CreateWorkspaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: str
     amount: float
@@ -1761,7 +1774,7 @@ class ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: str
     amount: float
@@ -1770,7 +1783,7 @@ class ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ChargeWorkspaceUnpaidInvoicesResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by chargeWorkspaceUnpaidInvoices response.
     """
@@ -1782,7 +1795,7 @@ class ChargeWorkspaceUnpaidInvoicesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetUpcomingInvoiceResponseLineItemsItem(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: str
     description: str
@@ -1810,7 +1823,7 @@ class GetUpcomingInvoiceResponseLineItemsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetUpcomingInvoiceResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getUpcomingInvoice response.
     """
@@ -1822,7 +1835,7 @@ class GetUpcomingInvoiceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceInvoicesResponseInvoicesItemPeriod(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     month: float
     year: float
@@ -1831,7 +1844,7 @@ class ListWorkspaceInvoicesResponseInvoicesItemPeriod(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceInvoicesResponseInvoicesItem(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: str
     period: ListWorkspaceInvoicesResponseInvoicesItemPeriod
@@ -1861,7 +1874,7 @@ class ListWorkspaceInvoicesResponseInvoicesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceInvoicesResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by listWorkspaceInvoices response.
     """
@@ -1872,7 +1885,7 @@ class ListWorkspaceInvoicesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class MigrateWorkspaceToV4Response(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by migrateWorkspaceToV4 response.
     """
@@ -1882,7 +1895,7 @@ class MigrateWorkspaceToV4Response(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotAllowlistResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by updateBotAllowlist response.
     """
@@ -1892,7 +1905,7 @@ class UpdateBotAllowlistResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotAllowlistResponseUsersItem(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: str
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id"})
@@ -1900,7 +1913,7 @@ class GetBotAllowlistResponseUsersItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotAllowlistResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getBotAllowlist response.
     """
@@ -1912,7 +1925,7 @@ class GetBotAllowlistResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteBotApiKeyResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by deleteBotApiKey response.
     """
@@ -1922,7 +1935,7 @@ class DeleteBotApiKeyResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateBotApiKeyResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by createBotApiKey response.
     """
@@ -1936,7 +1949,7 @@ class CreateBotApiKeyResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotApiKeysResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by listBotApiKeys response.
     """
@@ -1947,7 +1960,7 @@ class ListBotApiKeysResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UnlinkSandboxedConversationsResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by unlinkSandboxedConversations response.
     """
@@ -1957,7 +1970,7 @@ class UnlinkSandboxedConversationsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetIntegrationShareableIdResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getIntegrationShareableId response.
     """
@@ -1969,7 +1982,7 @@ class GetIntegrationShareableIdResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteIntegrationShareableIdResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by deleteIntegrationShareableId response.
     """
@@ -1979,7 +1992,7 @@ class DeleteIntegrationShareableIdResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationShareableIdResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by createIntegrationShareableId response.
     """
@@ -1990,7 +2003,7 @@ class CreateIntegrationShareableIdResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeployBotVersionResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by deployBotVersion response.
     """
@@ -1999,28 +2012,8 @@ class DeployBotVersionResponse(BaseModel):
 
 
 @attrs.frozen(kw_only=True)
-class PublishFromBotJsonResponse(BaseModel):
-    """A admin API model.
-
-    First used by publishFromBotJson response.
-    """
-
-    _wire_names: ClassVar[frozenset[str]] = frozenset({})
-
-
-@attrs.frozen(kw_only=True)
-class GetBotJsonResponse(BaseModel):
-    """A admin API model.
-
-    First used by getBotJson response.
-    """
-
-    _wire_names: ClassVar[frozenset[str]] = frozenset({})
-
-
-@attrs.frozen(kw_only=True)
 class GetBotVersionResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getBotVersion response.
     """
@@ -2031,7 +2024,7 @@ class GetBotVersionResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateBotVersionResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by createBotVersion response.
     """
@@ -2042,7 +2035,7 @@ class CreateBotVersionResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotVersionsResponseVersionsItem(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: str
     name: str
@@ -2052,7 +2045,7 @@ class ListBotVersionsResponseVersionsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotVersionsResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by listBotVersions response.
     """
@@ -2063,7 +2056,7 @@ class ListBotVersionsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotIssueEventsResponseIssueEventsItem(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: str
     created_at: str
@@ -2073,7 +2066,7 @@ class ListBotIssueEventsResponseIssueEventsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotIssueEventsResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by listBotIssueEvents response.
     """
@@ -2084,7 +2077,7 @@ class ListBotIssueEventsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotIssuesResponseIssuesItemGroupedDataValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     raw: str
     pretty: str | None = None
@@ -2093,7 +2086,7 @@ class ListBotIssuesResponseIssuesItemGroupedDataValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotIssuesResponseIssuesItem(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: str
     code: str
@@ -2123,7 +2116,7 @@ class ListBotIssuesResponseIssuesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotIssuesResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by listBotIssues response.
     """
@@ -2135,7 +2128,7 @@ class ListBotIssuesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteBotIssueResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by deleteBotIssue response.
     """
@@ -2145,7 +2138,7 @@ class DeleteBotIssueResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotIssueResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getBotIssue response.
     """
@@ -2156,7 +2149,7 @@ class GetBotIssueResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListActionRunsResponseDataItem(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     timestamp: str
     integration_name: str | None = None
@@ -2188,7 +2181,7 @@ class ListActionRunsResponseDataItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListActionRunsResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by listActionRuns response.
     """
@@ -2200,7 +2193,7 @@ class ListActionRunsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotAnalyticsResponseRecordsItemLlmCost(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     sum: float
     mean: float
@@ -2212,7 +2205,7 @@ class GetBotAnalyticsResponseRecordsItemLlmCost(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotAnalyticsResponseRecordsItemLlmLatency(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     mean: float
     sd: float
@@ -2223,7 +2216,7 @@ class GetBotAnalyticsResponseRecordsItemLlmLatency(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotAnalyticsResponseRecordsItemLlm(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     calls: int
     errors: int
@@ -2239,7 +2232,7 @@ class GetBotAnalyticsResponseRecordsItemLlm(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotAnalyticsResponseRecordsItem(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     start_date_time_utc: str
     end_date_time_utc: str
@@ -2273,7 +2266,7 @@ class GetBotAnalyticsResponseRecordsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotAnalyticsResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getBotAnalytics response.
     """
@@ -2284,7 +2277,7 @@ class GetBotAnalyticsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotWebchatResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getBotWebchat response.
     """
@@ -2295,7 +2288,7 @@ class GetBotWebchatResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotLogsResponseLogsItem(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     timestamp: str
     level: str
@@ -2310,7 +2303,7 @@ class GetBotLogsResponseLogsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotLogsResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getBotLogs response.
     """
@@ -2322,7 +2315,7 @@ class GetBotLogsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class TransferBotResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by transferBot response.
     """
@@ -2332,7 +2325,7 @@ class TransferBotResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class RotateBotSigningSecretsResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by rotateBotSigningSecrets response.
     """
@@ -2343,7 +2336,7 @@ class RotateBotSigningSecretsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteBotResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by deleteBot response.
     """
@@ -2353,7 +2346,7 @@ class DeleteBotResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getBot response.
     """
@@ -2364,7 +2357,7 @@ class GetBotResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by updateBot response.
     """
@@ -2375,7 +2368,7 @@ class UpdateBotResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodySubscriptions(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     events: dict[str, dict[str, Any] | None] | None
     _wire_names: ClassVar[frozenset[str]] = frozenset({"events"})
@@ -2383,7 +2376,7 @@ class UpdateBotBodySubscriptions(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyPluginsValueIntegrationsValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     integration_id: str
     integration_alias: str
@@ -2392,7 +2385,7 @@ class UpdateBotBodyPluginsValueIntegrationsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyPluginsValueInterfacesValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     integration_id: str
     integration_alias: NotGivenOr[str] = NOT_GIVEN
@@ -2404,7 +2397,7 @@ class UpdateBotBodyPluginsValueInterfacesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyPluginsValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: str
     enabled: NotGivenOr[bool] = NOT_GIVEN
@@ -2418,7 +2411,7 @@ class UpdateBotBodyPluginsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyIntegrationsValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     enabled: NotGivenOr[bool] = NOT_GIVEN
     integration_id: NotGivenOr[str] = NOT_GIVEN
@@ -2432,7 +2425,7 @@ class UpdateBotBodyIntegrationsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyRecurringEventsValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     schedule: BotRecurringEventsValueSchedule
     type: str
@@ -2442,7 +2435,7 @@ class UpdateBotBodyRecurringEventsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyStatesValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     type: Literal["conversation", "user", "bot"]
     schema: dict[str, Any]
@@ -2452,7 +2445,7 @@ class UpdateBotBodyStatesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyActionsValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -2468,7 +2461,7 @@ class UpdateBotBodyActionsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyEventsValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -2481,7 +2474,7 @@ class UpdateBotBodyEventsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyUserTagsValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -2490,7 +2483,7 @@ class UpdateBotBodyUserTagsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyUser(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     tags: NotGivenOr[dict[str, UpdateBotBodyUserTagsValue | None]] = NOT_GIVEN
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tags"})
@@ -2498,7 +2491,7 @@ class UpdateBotBodyUser(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotsResponseBotsItem(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: str
     created_at: str
@@ -2513,7 +2506,7 @@ class ListBotsResponseBotsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotsResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by listBots response.
     """
@@ -2525,7 +2518,7 @@ class ListBotsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateBotResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by createBot response.
     """
@@ -2536,7 +2529,7 @@ class CreateBotResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateBotBodyUser(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     tags: NotGivenOr[dict[str, BotUserTagsValue]] = NOT_GIVEN
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tags"})
@@ -2544,7 +2537,7 @@ class CreateBotBodyUser(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateBotBodyConfiguration(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     data: NotGivenOr[dict[str, Any]] = NOT_GIVEN
     schema: NotGivenOr[dict[str, Any]] = NOT_GIVEN
@@ -2553,7 +2546,7 @@ class CreateBotBodyConfiguration(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateBotBodyRecurringEventsValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     schedule: BotRecurringEventsValueSchedule
     type: str
@@ -2563,7 +2556,7 @@ class CreateBotBodyRecurringEventsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicInterfaceResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getPublicInterface response.
     """
@@ -2574,7 +2567,7 @@ class GetPublicInterfaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicInterfaceByIdResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getPublicInterfaceById response.
     """
@@ -2585,7 +2578,7 @@ class GetPublicInterfaceByIdResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicInterfacesResponseInterfacesItem(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: str
     created_at: str
@@ -2615,7 +2608,7 @@ class ListPublicInterfacesResponseInterfacesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicInterfacesResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by listPublicInterfaces response.
     """
@@ -2627,7 +2620,7 @@ class ListPublicInterfacesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicPluginCodeResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getPublicPluginCode response.
     """
@@ -2638,7 +2631,7 @@ class GetPublicPluginCodeResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicPluginResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getPublicPlugin response.
     """
@@ -2649,7 +2642,7 @@ class GetPublicPluginResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetDereferencedPublicPluginByIdResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getDereferencedPublicPluginById response.
     """
@@ -2660,7 +2653,7 @@ class GetDereferencedPublicPluginByIdResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicPluginByIdResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getPublicPluginById response.
     """
@@ -2671,7 +2664,7 @@ class GetPublicPluginByIdResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicPluginsResponsePluginsItem(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: str
     created_at: str
@@ -2705,7 +2698,7 @@ class ListPublicPluginsResponsePluginsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicPluginsResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by listPublicPlugins response.
     """
@@ -2717,7 +2710,7 @@ class ListPublicPluginsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicIntegrationResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getPublicIntegration response.
     """
@@ -2728,7 +2721,7 @@ class GetPublicIntegrationResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicIntegrationByIdResponseIntegrationMeta(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     installs: float
     views: float
@@ -2737,7 +2730,7 @@ class GetPublicIntegrationByIdResponseIntegrationMeta(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: str
     handle: str | None
@@ -2747,7 +2740,7 @@ class GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicIntegrationByIdResponseIntegration(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: str
     created_at: str
@@ -2821,7 +2814,7 @@ class GetPublicIntegrationByIdResponseIntegration(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicIntegrationByIdResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getPublicIntegrationById response.
     """
@@ -2832,7 +2825,7 @@ class GetPublicIntegrationByIdResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicIntegrationsResponseMeta(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     next_token: str | None = None
     _wire_names: ClassVar[frozenset[str]] = frozenset({"nextToken"})
@@ -2840,7 +2833,7 @@ class ListPublicIntegrationsResponseMeta(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicIntegrationsResponseIntegrationsItemMatchedOn(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     name: bool | None = None
     title: bool | None = None
@@ -2854,7 +2847,7 @@ class ListPublicIntegrationsResponseIntegrationsItemMatchedOn(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicIntegrationsResponseIntegrationsItemMeta(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     installs: float
     views: float
@@ -2863,7 +2856,7 @@ class ListPublicIntegrationsResponseIntegrationsItemMeta(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: str
     handle: str | None
@@ -2873,7 +2866,7 @@ class ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicIntegrationsResponseIntegrationsItem(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: str
     name: str
@@ -2915,7 +2908,7 @@ class ListPublicIntegrationsResponseIntegrationsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicIntegrationsResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by listPublicIntegrations response.
     """
@@ -2927,7 +2920,7 @@ class ListPublicIntegrationsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetAccountPreferenceResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getAccountPreference response.
     """
@@ -2938,7 +2931,7 @@ class GetAccountPreferenceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class SetAccountPreferenceResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by setAccountPreference response.
     """
@@ -2948,7 +2941,7 @@ class SetAccountPreferenceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeletePersonalAccessTokenResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by deletePersonalAccessToken response.
     """
@@ -2958,7 +2951,7 @@ class DeletePersonalAccessTokenResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreatePersonalAccessTokenResponsePat(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: str
     created_at: str
@@ -2969,7 +2962,7 @@ class CreatePersonalAccessTokenResponsePat(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreatePersonalAccessTokenResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by createPersonalAccessToken response.
     """
@@ -2980,7 +2973,7 @@ class CreatePersonalAccessTokenResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPersonalAccessTokensResponsePatsItem(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: str
     created_at: str
@@ -2990,7 +2983,7 @@ class ListPersonalAccessTokensResponsePatsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPersonalAccessTokensResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by listPersonalAccessTokens response.
     """
@@ -3001,7 +2994,7 @@ class ListPersonalAccessTokensResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteAccountResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by deleteAccount response.
     """
@@ -3011,7 +3004,7 @@ class DeleteAccountResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateAccountResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by updateAccount response.
     """
@@ -3022,7 +3015,7 @@ class UpdateAccountResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetAccountResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by getAccount response.
     """
@@ -3033,7 +3026,7 @@ class GetAccountResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class RunVrlResponse(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by runVrl response.
     """
@@ -3045,7 +3038,7 @@ class RunVrlResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Version(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by schema Version.
     """
@@ -3058,7 +3051,7 @@ class Version(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Activity(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by schema Activity.
     """
@@ -3087,7 +3080,7 @@ class Activity(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IssueEvent(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by schema IssueEvent.
     """
@@ -3100,7 +3093,7 @@ class IssueEvent(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IssueGroupedDataValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     raw: str
     pretty: str | None = None
@@ -3109,7 +3102,7 @@ class IssueGroupedDataValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Issue(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by schema Issue.
     """
@@ -3142,7 +3135,7 @@ class Issue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Usage(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by schema Usage.
     """
@@ -3173,7 +3166,7 @@ class Usage(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Account(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by schema Account.
     """
@@ -3191,7 +3184,7 @@ class Account(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class WorkspaceMember(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by schema WorkspaceMember.
     """
@@ -3210,7 +3203,7 @@ class WorkspaceMember(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Workspace(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by schema Workspace.
     """
@@ -3259,7 +3252,7 @@ class Workspace(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class PluginDependenciesInterfacesValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: str
     name: str
@@ -3269,7 +3262,7 @@ class PluginDependenciesInterfacesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class PluginDependencies(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     interfaces: dict[str, PluginDependenciesInterfacesValue]
     integrations: dict[str, PluginDependenciesInterfacesValue]
@@ -3278,7 +3271,7 @@ class PluginDependencies(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Plugin(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by schema Plugin.
     """
@@ -3333,7 +3326,7 @@ class Plugin(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class InterfaceNameTemplate(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     script: str
     language: str
@@ -3342,7 +3335,7 @@ class InterfaceNameTemplate(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class InterfaceChannelsValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -3352,7 +3345,7 @@ class InterfaceChannelsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Interface(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by schema Interface.
     """
@@ -3397,7 +3390,7 @@ class Interface(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationEntitiesValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -3407,7 +3400,7 @@ class IntegrationEntitiesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationStatesValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     type: Literal["conversation", "user", "integration"]
     schema: dict[str, Any]
@@ -3416,7 +3409,7 @@ class IntegrationStatesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationChannelsValueConversationCreation(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     enabled: bool
     required_tags: list[str]
@@ -3425,7 +3418,7 @@ class IntegrationChannelsValueConversationCreation(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationChannelsValueConversation(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     tags: dict[str, BotUserTagsValue]
     creation: IntegrationChannelsValueConversationCreation
@@ -3434,7 +3427,7 @@ class IntegrationChannelsValueConversation(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationChannelsValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     title: str | None = None
     description: str | None = None
@@ -3448,7 +3441,7 @@ class IntegrationChannelsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationConfigurationIdentifier(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     link_template_script: str | None = None
     required: bool
@@ -3457,7 +3450,7 @@ class IntegrationConfigurationIdentifier(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationConfiguration(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     title: str | None = None
     description: str | None = None
@@ -3470,7 +3463,7 @@ class IntegrationConfiguration(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationInterfacesValueEntitiesValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     name: str
     _wire_names: ClassVar[frozenset[str]] = frozenset({"name"})
@@ -3478,7 +3471,7 @@ class IntegrationInterfacesValueEntitiesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationInterfacesValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     id: str
     name: str
@@ -3494,7 +3487,7 @@ class IntegrationInterfacesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationSandbox(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     identifier_extract_script: str | None = None
     message_extract_script: str | None = None
@@ -3505,7 +3498,7 @@ class IntegrationSandbox(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationIdentifier(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     fallback_handler_script: NotGivenOr[str] = NOT_GIVEN
     extract_script: NotGivenOr[str] = NOT_GIVEN
@@ -3514,7 +3507,7 @@ class IntegrationIdentifier(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Integration(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by schema Integration.
     """
@@ -3587,7 +3580,7 @@ class Integration(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotMediasItem(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     url: str
     name: str
@@ -3596,7 +3589,7 @@ class BotMediasItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotActionsValueInput(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     schema: dict[str, Any]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"schema"})
@@ -3604,7 +3597,7 @@ class BotActionsValueInput(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotActionsValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -3620,7 +3613,7 @@ class BotActionsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotSubscriptions(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     events: dict[str, dict[str, Any]] | None
     _wire_names: ClassVar[frozenset[str]] = frozenset({"events"})
@@ -3628,7 +3621,7 @@ class BotSubscriptions(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotRecurringEventsValueSchedule(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     cron: str
     _wire_names: ClassVar[frozenset[str]] = frozenset({"cron"})
@@ -3636,7 +3629,7 @@ class BotRecurringEventsValueSchedule(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotRecurringEventsValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     schedule: BotRecurringEventsValueSchedule
     type: str
@@ -3650,7 +3643,7 @@ class BotRecurringEventsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotEventsValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -3663,7 +3656,7 @@ class BotEventsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotConfiguration(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     data: dict[str, Any]
     schema: dict[str, Any]
@@ -3672,7 +3665,7 @@ class BotConfiguration(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotStatesValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     type: Literal["conversation", "user", "bot"]
     schema: dict[str, Any]
@@ -3682,7 +3675,7 @@ class BotStatesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotUserTagsValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -3691,7 +3684,7 @@ class BotUserTagsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotUser(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     tags: dict[str, BotUserTagsValue]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tags"})
@@ -3699,7 +3692,7 @@ class BotUser(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotPluginsValueIntegrationsValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     integration_id: str
     integration_alias: str
@@ -3708,7 +3701,7 @@ class BotPluginsValueIntegrationsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotPluginsValueInterfacesValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     integration_id: str
     integration_alias: str
@@ -3721,7 +3714,7 @@ class BotPluginsValueInterfacesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotPluginsValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     enabled: bool
     name: str
@@ -3763,7 +3756,7 @@ class BotPluginsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotIntegrationsValue(BaseModel):
-    """A admin API model."""
+    """An admin API model."""
 
     enabled: bool
     name: str
@@ -3822,7 +3815,7 @@ class BotIntegrationsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Bot(BaseModel):
-    """A admin API model.
+    """An admin API model.
 
     First used by schema Bot.
     """
@@ -7528,33 +7521,41 @@ converter.register_structure_hook(GetWorkspaceQuotaResponse, _d_GetWorkspaceQuot
 converter.register_unstructure_hook(GetWorkspaceQuotaResponse, _e_GetWorkspaceQuotaResponse)
 
 
-_S_GetAllWorkspaceQuotaCompletionResponse = slot_setters(GetAllWorkspaceQuotaCompletionResponse, ())
+_S_GetAllWorkspaceQuotaCompletionResponseValue = slot_setters(
+    GetAllWorkspaceQuotaCompletionResponseValue, ("type", "completion")
+)
 
 
-def _d_GetAllWorkspaceQuotaCompletionResponse(
+def _d_GetAllWorkspaceQuotaCompletionResponseValue(
     d: Any,
     _t: Any = None,
     *,
+    _s0: Setter = _S_GetAllWorkspaceQuotaCompletionResponseValue[0],
+    _s1: Setter = _S_GetAllWorkspaceQuotaCompletionResponseValue[1],
     _new: Any = object.__new__,
     _raw: Setter = RAW_SETTER,
-) -> GetAllWorkspaceQuotaCompletionResponse:
-    o: GetAllWorkspaceQuotaCompletionResponse = _new(GetAllWorkspaceQuotaCompletionResponse)
+) -> GetAllWorkspaceQuotaCompletionResponseValue:
+    o: GetAllWorkspaceQuotaCompletionResponseValue = _new(
+        GetAllWorkspaceQuotaCompletionResponseValue
+    )
+    _s0(o, d["type"])
+    _s1(o, d["completion"])
     _raw(o, d)
     return o
 
 
-def _e_GetAllWorkspaceQuotaCompletionResponse(o: Any, _t: Any = None) -> Any:
-    if not isinstance(o, GetAllWorkspaceQuotaCompletionResponse):
+def _e_GetAllWorkspaceQuotaCompletionResponseValue(o: Any, _t: Any = None) -> Any:
+    if not isinstance(o, GetAllWorkspaceQuotaCompletionResponseValue):
         return o  # a plain mapping is sent as the caller wrote it
-    d: dict[str, Any] = {}
+    d: dict[str, Any] = {"type": o.type, "completion": o.completion}
     return d
 
 
 converter.register_structure_hook(
-    GetAllWorkspaceQuotaCompletionResponse, _d_GetAllWorkspaceQuotaCompletionResponse
+    GetAllWorkspaceQuotaCompletionResponseValue, _d_GetAllWorkspaceQuotaCompletionResponseValue
 )
 converter.register_unstructure_hook(
-    GetAllWorkspaceQuotaCompletionResponse, _e_GetAllWorkspaceQuotaCompletionResponse
+    GetAllWorkspaceQuotaCompletionResponseValue, _e_GetAllWorkspaceQuotaCompletionResponseValue
 )
 
 
@@ -9051,58 +9052,6 @@ def _e_DeployBotVersionResponse(o: Any, _t: Any = None) -> Any:
 
 converter.register_structure_hook(DeployBotVersionResponse, _d_DeployBotVersionResponse)
 converter.register_unstructure_hook(DeployBotVersionResponse, _e_DeployBotVersionResponse)
-
-
-_S_PublishFromBotJsonResponse = slot_setters(PublishFromBotJsonResponse, ())
-
-
-def _d_PublishFromBotJsonResponse(
-    d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> PublishFromBotJsonResponse:
-    o: PublishFromBotJsonResponse = _new(PublishFromBotJsonResponse)
-    _raw(o, d)
-    return o
-
-
-def _e_PublishFromBotJsonResponse(o: Any, _t: Any = None) -> Any:
-    if not isinstance(o, PublishFromBotJsonResponse):
-        return o  # a plain mapping is sent as the caller wrote it
-    d: dict[str, Any] = {}
-    return d
-
-
-converter.register_structure_hook(PublishFromBotJsonResponse, _d_PublishFromBotJsonResponse)
-converter.register_unstructure_hook(PublishFromBotJsonResponse, _e_PublishFromBotJsonResponse)
-
-
-_S_GetBotJsonResponse = slot_setters(GetBotJsonResponse, ())
-
-
-def _d_GetBotJsonResponse(
-    d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetBotJsonResponse:
-    o: GetBotJsonResponse = _new(GetBotJsonResponse)
-    _raw(o, d)
-    return o
-
-
-def _e_GetBotJsonResponse(o: Any, _t: Any = None) -> Any:
-    if not isinstance(o, GetBotJsonResponse):
-        return o  # a plain mapping is sent as the caller wrote it
-    d: dict[str, Any] = {}
-    return d
-
-
-converter.register_structure_hook(GetBotJsonResponse, _d_GetBotJsonResponse)
-converter.register_unstructure_hook(GetBotJsonResponse, _e_GetBotJsonResponse)
 
 
 _S_GetBotVersionResponse = slot_setters(GetBotVersionResponse, ("url",))

@@ -35,11 +35,13 @@ __all__ = [
     "GetPlanResponse",
     "GetPlanResponsePricesValue",
     "Invoice",
-    "ListAddonsResponse",
+    "ListAddonsResponseItem",
+    "ListAddonsResponseItemPricesValue",
     "ListInvoicesResponse",
     "ListInvoicesResponseInvoicesItem",
     "ListInvoicesResponseMeta",
-    "ListPlansResponse",
+    "ListPlansResponseItem",
+    "ListPlansResponseItemPricesValue",
     "PayInvoiceResponse",
     "SetPaymentMethodResponse",
     "SetPaymentMethodResponseCard",
@@ -182,13 +184,43 @@ class ListInvoicesResponse(BaseModel):
 
 
 @attrs.frozen(kw_only=True)
-class ListAddonsResponse(BaseModel):
-    """A billing API model.
+class ListAddonsResponseItem(BaseModel):
+    """A billing API model."""
 
-    First used by listAddons response.
-    """
-
-    _wire_names: ClassVar[frozenset[str]] = frozenset({})
+    id: str
+    name: str
+    description: str
+    provider_product_id: str
+    prices: dict[str, ListPlansResponseItemPricesValue]
+    feature: Literal[
+        "human_in_the_loop",
+        "ratelimit",
+        "incoming_messages_events",
+        "integration_spend",
+        "integration_subscription",
+        "table_rows",
+        "bot_count",
+        "always_alive_count",
+        "always_alive_concurrency",
+        "collaborator_count",
+        "file_storage",
+        "vector_db_storage",
+        "saved_versions",
+    ]
+    increment: float
+    metadata: dict[str, str] | None = None
+    _wire_names: ClassVar[frozenset[str]] = frozenset(
+        {
+            "id",
+            "name",
+            "description",
+            "providerProductId",
+            "prices",
+            "feature",
+            "increment",
+            "metadata",
+        }
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -235,13 +267,33 @@ class GetAddonResponse(BaseModel):
 
 
 @attrs.frozen(kw_only=True)
-class ListPlansResponse(BaseModel):
-    """A billing API model.
+class ListPlansResponseItemPricesValue(BaseModel):
+    """A billing API model."""
 
-    First used by listPlans response.
-    """
+    provider_price_id: str
+    amount: float
+    currency: Literal["usd"]
+    interval: Literal["month", "year"]
+    metadata: dict[str, str] | None = None
+    _wire_names: ClassVar[frozenset[str]] = frozenset(
+        {"providerPriceId", "amount", "currency", "interval", "metadata"}
+    )
 
-    _wire_names: ClassVar[frozenset[str]] = frozenset({})
+
+@attrs.frozen(kw_only=True)
+class ListPlansResponseItem(BaseModel):
+    """A billing API model."""
+
+    id: str
+    name: str
+    description: str
+    provider_product_id: str
+    prices: dict[str, ListPlansResponseItemPricesValue]
+    features: dict[str, Any]
+    metadata: dict[str, str] | None = None
+    _wire_names: ClassVar[frozenset[str]] = frozenset(
+        {"id", "name", "description", "providerProductId", "prices", "features", "metadata"}
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -320,6 +372,7 @@ class Invoice(BaseModel):
 
 
 SetPaymentMethodResponseCard = GetPaymentMethodResponsePaymentMethodCard
+ListAddonsResponseItemPricesValue = ListPlansResponseItemPricesValue
 GetAddonResponsePricesValue = GetPlanResponsePricesValue
 
 _S_CreatePaymentMethodIntentResponse = slot_setters(
@@ -726,30 +779,72 @@ converter.register_structure_hook(ListInvoicesResponse, _d_ListInvoicesResponse)
 converter.register_unstructure_hook(ListInvoicesResponse, _e_ListInvoicesResponse)
 
 
-_S_ListAddonsResponse = slot_setters(ListAddonsResponse, ())
+_S_ListAddonsResponseItem = slot_setters(
+    ListAddonsResponseItem,
+    (
+        "id",
+        "name",
+        "description",
+        "provider_product_id",
+        "prices",
+        "feature",
+        "increment",
+        "metadata",
+    ),
+)
 
 
-def _d_ListAddonsResponse(
+def _d_ListAddonsResponseItem(
     d: Any,
     _t: Any = None,
     *,
+    _s0: Setter = _S_ListAddonsResponseItem[0],
+    _s1: Setter = _S_ListAddonsResponseItem[1],
+    _s2: Setter = _S_ListAddonsResponseItem[2],
+    _s3: Setter = _S_ListAddonsResponseItem[3],
+    _s4: Setter = _S_ListAddonsResponseItem[4],
+    _s5: Setter = _S_ListAddonsResponseItem[5],
+    _s6: Setter = _S_ListAddonsResponseItem[6],
+    _s7: Setter = _S_ListAddonsResponseItem[7],
     _new: Any = object.__new__,
     _raw: Setter = RAW_SETTER,
-) -> ListAddonsResponse:
-    o: ListAddonsResponse = _new(ListAddonsResponse)
+) -> ListAddonsResponseItem:
+    v: Any
+    o: ListAddonsResponseItem = _new(ListAddonsResponseItem)
+    _s0(o, d["id"])
+    _s1(o, d["name"])
+    _s2(o, d["description"])
+    _s3(o, d["providerProductId"])
+    v = d["prices"]
+    _s4(o, {k0: _d_ListPlansResponseItemPricesValue(x0) for k0, x0 in v.items()})
+    _s5(o, d["feature"])
+    _s6(o, d["increment"])
+    _s7(o, d.get("metadata", None))
     _raw(o, d)
     return o
 
 
-def _e_ListAddonsResponse(o: Any, _t: Any = None) -> Any:
-    if not isinstance(o, ListAddonsResponse):
+def _e_ListAddonsResponseItem(o: Any, _t: Any = None) -> Any:
+    v: Any
+    if not isinstance(o, ListAddonsResponseItem):
         return o  # a plain mapping is sent as the caller wrote it
     d: dict[str, Any] = {}
+    d["id"] = o.id
+    d["name"] = o.name
+    d["description"] = o.description
+    d["providerProductId"] = o.provider_product_id
+    v = o.prices
+    d["prices"] = {k0: _e_ListPlansResponseItemPricesValue(x0) for k0, x0 in v.items()}
+    d["feature"] = o.feature
+    d["increment"] = o.increment
+    v = o.metadata
+    if v is not None:
+        d["metadata"] = v
     return d
 
 
-converter.register_structure_hook(ListAddonsResponse, _d_ListAddonsResponse)
-converter.register_unstructure_hook(ListAddonsResponse, _e_ListAddonsResponse)
+converter.register_structure_hook(ListAddonsResponseItem, _d_ListAddonsResponseItem)
+converter.register_unstructure_hook(ListAddonsResponseItem, _e_ListAddonsResponseItem)
 
 
 _S_GetAddonResponse = slot_setters(
@@ -820,30 +915,112 @@ converter.register_structure_hook(GetAddonResponse, _d_GetAddonResponse)
 converter.register_unstructure_hook(GetAddonResponse, _e_GetAddonResponse)
 
 
-_S_ListPlansResponse = slot_setters(ListPlansResponse, ())
+_S_ListPlansResponseItemPricesValue = slot_setters(
+    ListPlansResponseItemPricesValue,
+    ("provider_price_id", "amount", "currency", "interval", "metadata"),
+)
 
 
-def _d_ListPlansResponse(
+def _d_ListPlansResponseItemPricesValue(
     d: Any,
     _t: Any = None,
     *,
+    _s0: Setter = _S_ListPlansResponseItemPricesValue[0],
+    _s1: Setter = _S_ListPlansResponseItemPricesValue[1],
+    _s2: Setter = _S_ListPlansResponseItemPricesValue[2],
+    _s3: Setter = _S_ListPlansResponseItemPricesValue[3],
+    _s4: Setter = _S_ListPlansResponseItemPricesValue[4],
     _new: Any = object.__new__,
     _raw: Setter = RAW_SETTER,
-) -> ListPlansResponse:
-    o: ListPlansResponse = _new(ListPlansResponse)
+) -> ListPlansResponseItemPricesValue:
+    o: ListPlansResponseItemPricesValue = _new(ListPlansResponseItemPricesValue)
+    _s0(o, d["providerPriceId"])
+    _s1(o, d["amount"])
+    _s2(o, d["currency"])
+    _s3(o, d["interval"])
+    _s4(o, d.get("metadata", None))
     _raw(o, d)
     return o
 
 
-def _e_ListPlansResponse(o: Any, _t: Any = None) -> Any:
-    if not isinstance(o, ListPlansResponse):
+def _e_ListPlansResponseItemPricesValue(o: Any, _t: Any = None) -> Any:
+    v: Any
+    if not isinstance(o, ListPlansResponseItemPricesValue):
         return o  # a plain mapping is sent as the caller wrote it
-    d: dict[str, Any] = {}
+    d: dict[str, Any] = {
+        "providerPriceId": o.provider_price_id,
+        "amount": o.amount,
+        "currency": o.currency,
+        "interval": o.interval,
+    }
+    v = o.metadata
+    if v is not None:
+        d["metadata"] = v
     return d
 
 
-converter.register_structure_hook(ListPlansResponse, _d_ListPlansResponse)
-converter.register_unstructure_hook(ListPlansResponse, _e_ListPlansResponse)
+converter.register_structure_hook(
+    ListPlansResponseItemPricesValue, _d_ListPlansResponseItemPricesValue
+)
+converter.register_unstructure_hook(
+    ListPlansResponseItemPricesValue, _e_ListPlansResponseItemPricesValue
+)
+
+
+_S_ListPlansResponseItem = slot_setters(
+    ListPlansResponseItem,
+    ("id", "name", "description", "provider_product_id", "prices", "features", "metadata"),
+)
+
+
+def _d_ListPlansResponseItem(
+    d: Any,
+    _t: Any = None,
+    *,
+    _s0: Setter = _S_ListPlansResponseItem[0],
+    _s1: Setter = _S_ListPlansResponseItem[1],
+    _s2: Setter = _S_ListPlansResponseItem[2],
+    _s3: Setter = _S_ListPlansResponseItem[3],
+    _s4: Setter = _S_ListPlansResponseItem[4],
+    _s5: Setter = _S_ListPlansResponseItem[5],
+    _s6: Setter = _S_ListPlansResponseItem[6],
+    _new: Any = object.__new__,
+    _raw: Setter = RAW_SETTER,
+) -> ListPlansResponseItem:
+    v: Any
+    o: ListPlansResponseItem = _new(ListPlansResponseItem)
+    _s0(o, d["id"])
+    _s1(o, d["name"])
+    _s2(o, d["description"])
+    _s3(o, d["providerProductId"])
+    v = d["prices"]
+    _s4(o, {k0: _d_ListPlansResponseItemPricesValue(x0) for k0, x0 in v.items()})
+    _s5(o, d["features"])
+    _s6(o, d.get("metadata", None))
+    _raw(o, d)
+    return o
+
+
+def _e_ListPlansResponseItem(o: Any, _t: Any = None) -> Any:
+    v: Any
+    if not isinstance(o, ListPlansResponseItem):
+        return o  # a plain mapping is sent as the caller wrote it
+    d: dict[str, Any] = {}
+    d["id"] = o.id
+    d["name"] = o.name
+    d["description"] = o.description
+    d["providerProductId"] = o.provider_product_id
+    v = o.prices
+    d["prices"] = {k0: _e_ListPlansResponseItemPricesValue(x0) for k0, x0 in v.items()}
+    d["features"] = o.features
+    v = o.metadata
+    if v is not None:
+        d["metadata"] = v
+    return d
+
+
+converter.register_structure_hook(ListPlansResponseItem, _d_ListPlansResponseItem)
+converter.register_unstructure_hook(ListPlansResponseItem, _e_ListPlansResponseItem)
 
 
 _S_GetPlanResponsePricesValue = slot_setters(

@@ -66,13 +66,12 @@ from botpress_async.models.admin import (
     DeployBotVersionResponse,
     GetAccountPreferenceResponse,
     GetAccountResponse,
-    GetAllWorkspaceQuotaCompletionResponse,
+    GetAllWorkspaceQuotaCompletionResponseValue,
     GetAuditRecordsResponse,
     GetAuditRecordsResponseRecordsItem,
     GetBotAllowlistResponse,
     GetBotAnalyticsResponse,
     GetBotIssueResponse,
-    GetBotJsonResponse,
     GetBotLogsResponse,
     GetBotLogsResponseLogsItem,
     GetBotResponse,
@@ -147,7 +146,6 @@ from botpress_async.models.admin import (
     ListWorkspacesResponseWorkspacesItem,
     ListWorkspaceUsagesResponse,
     MigrateWorkspaceToV4Response,
-    PublishFromBotJsonResponse,
     RequestIntegrationVerificationResponse,
     RotateBotSigningSecretsResponse,
     RotateIntegrationSigningSecretsResponse,
@@ -2113,7 +2111,7 @@ class AdminResource:
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> GetBotJsonResponse:
+    ) -> dict[str, Any]:
         """GET /v1/admin/bots/{id}/bot-json (``getBotJson``).
 
         Reached with a personal access token.
@@ -2124,7 +2122,7 @@ class AdminResource:
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
-            `GetBotJsonResponse`.
+            `dict[str, Any]`.
         """
         data = await self._client._request(
             "GET",
@@ -2142,7 +2140,7 @@ class AdminResource:
                 extra_body=extra_body,
             ),
         )
-        return structure(data, GetBotJsonResponse)
+        return structure(data, dict[str, Any])
 
     async def publish_from_bot_json(
         self,
@@ -2155,7 +2153,7 @@ class AdminResource:
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> PublishFromBotJsonResponse:
+    ) -> dict[str, Any]:
         """POST /v1/admin/bots/{id}/publish-from-bot-json (``publishFromBotJson``).
 
         Reached with a personal access token.
@@ -2167,7 +2165,7 @@ class AdminResource:
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
-            `PublishFromBotJsonResponse`.
+            `dict[str, Any]`.
         """
         data = await self._client._request(
             "POST",
@@ -2186,7 +2184,7 @@ class AdminResource:
                 extra_body=extra_body,
             ),
         )
-        return structure(data, PublishFromBotJsonResponse)
+        return structure(data, dict[str, Any])
 
     async def deploy_bot_version(
         self,
@@ -3208,7 +3206,7 @@ class AdminResource:
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> GetAllWorkspaceQuotaCompletionResponse:
+    ) -> dict[str, GetAllWorkspaceQuotaCompletionResponseValue]:
         """GET /v1/admin/workspaces/usages/quota-completion (``getAllWorkspaceQuotaCompletion``).
 
         Reached with a personal access token.
@@ -3217,7 +3215,7 @@ class AdminResource:
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
-            `GetAllWorkspaceQuotaCompletionResponse`.
+            `dict[str, GetAllWorkspaceQuotaCompletionResponseValue]`.
         """
         data = await self._client._request(
             "GET",
@@ -3233,7 +3231,7 @@ class AdminResource:
                 extra_body=extra_body,
             ),
         )
-        return structure(data, GetAllWorkspaceQuotaCompletionResponse)
+        return structure(data, dict[str, GetAllWorkspaceQuotaCompletionResponseValue])
 
     async def get_workspace_quota(
         self,

@@ -23,10 +23,10 @@ from botpress_async.models.billing import (
     GetBillingReadonlyResponse,
     GetPaymentMethodResponse,
     GetPlanResponse,
-    ListAddonsResponse,
+    ListAddonsResponseItem,
     ListInvoicesResponse,
     ListInvoicesResponseInvoicesItem,
-    ListPlansResponse,
+    ListPlansResponseItem,
     PayInvoiceResponse,
     SetPaymentMethodResponse,
 )
@@ -123,13 +123,13 @@ class BillingResource:
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> ListPlansResponse:
+    ) -> list[ListPlansResponseItem]:
         """GET /v2/billing/plans (``listPlans``).
 
         Reached with a personal access token.
 
         Returns:
-            `ListPlansResponse`.
+            `list[ListPlansResponseItem]`.
         """
         data = await self._client._request(
             "GET",
@@ -144,7 +144,7 @@ class BillingResource:
                 extra_body=extra_body,
             ),
         )
-        return structure(data, ListPlansResponse)
+        return structure(data, list[ListPlansResponseItem])
 
     async def get_addon(
         self,
@@ -190,13 +190,13 @@ class BillingResource:
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> ListAddonsResponse:
+    ) -> list[ListAddonsResponseItem]:
         """GET /v2/billing/addons (``listAddons``).
 
         Reached with a personal access token.
 
         Returns:
-            `ListAddonsResponse`.
+            `list[ListAddonsResponseItem]`.
         """
         data = await self._client._request(
             "GET",
@@ -211,7 +211,7 @@ class BillingResource:
                 extra_body=extra_body,
             ),
         )
-        return structure(data, ListAddonsResponse)
+        return structure(data, list[ListAddonsResponseItem])
 
     def list_invoices(
         self,
