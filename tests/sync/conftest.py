@@ -76,5 +76,5 @@ def facade(request: pytest.FixtureRequest) -> Facade:
 
 @pytest.fixture
 def threaded_server() -> Iterator[ThreadedServer]:
-    """A loopback server running in its own thread (blocking clients may call it from any thread)."""
+    """A loopback server in its own thread, so blocking clients may call it from any thread."""
     yield from serve()

@@ -76,9 +76,7 @@ class ThreadedServer:
         start = int(request.query.get("nextToken", "0") or "0")
         end = min(start + size, total)
         token = str(end) if end < total else None
-        return web.json_response(
-            {"items": list(range(start, end)), "meta": {"nextToken": token}}
-        )
+        return web.json_response({"items": list(range(start, end)), "meta": {"nextToken": token}})
 
     async def scripted(self, request: web.Request) -> web.StreamResponse:
         self._peer(request)

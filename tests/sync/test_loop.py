@@ -85,12 +85,13 @@ def test_call_from_the_loop_thread_raises(threaded_server: ThreadedServer) -> No
 
 
 def test_error_keeps_class_message_and_the_callers_line(threaded_server: ThreadedServer) -> None:
-    """An API error reaches the caller as the async SDK's class, and its traceback shows the call."""
+    """An API error arrives as the async SDK's class, with a traceback that shows the call."""
     body = {"id": "err_1", "code": 404, "type": "ResourceNotFound", "message": "no such user"}
     threaded_server.script.reply(404, body)
-    with make_client(threaded_server) as client, pytest.raises(
-        botpress_async.ResourceNotFoundError
-    ) as info:
+    with (
+        make_client(threaded_server) as client,
+        pytest.raises(botpress_async.ResourceNotFoundError) as info,
+    ):
         client.request("GET", "/v1/chat/users/u1")  # the caller's line
     assert info.value.message == "no such user"
     assert info.value.status == 404
