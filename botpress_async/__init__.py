@@ -6,6 +6,15 @@ methods. Models live in ``botpress_async.models``, the local emulator in
 """
 
 from ._auth import TokenKind
+from ._bulk import (
+    BulkCancelled,
+    BulkError,
+    BulkProgress,
+    BulkResult,
+    CancelToken,
+    ItemFailure,
+    run_bulk,
+)
 from ._client import AsyncClient
 from ._errors import (
     AlreadyExistsError,
@@ -55,6 +64,11 @@ __all__ = [
     "AsyncClient",
     "BotpressError",
     "BreakingChangesError",
+    "BulkCancelled",
+    "BulkError",
+    "BulkProgress",
+    "BulkResult",
+    "CancelToken",
     "ClientStateError",
     "ConfigurationError",
     "ForbiddenError",
@@ -64,6 +78,7 @@ __all__ = [
     "InvalidJsonSchemaError",
     "InvalidPayloadError",
     "InvalidQueryError",
+    "ItemFailure",
     "LimitExceededError",
     "MethodNotFoundError",
     "NOT_GIVEN",
@@ -90,4 +105,5 @@ __all__ = [
     "UnknownError",
     "UnsupportedMediaTypeError",
     "__version__",
+    "run_bulk",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import warnings
-from collections.abc import Mapping
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
@@ -22,6 +22,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from ._bulk import BulkProgress, BulkResult, CancelToken
     from .resources.admin import AdminAPI
     from .resources.billing import BillingAPI
     from .resources.files import FilesAPI
@@ -341,6 +342,56 @@ class AsyncClient:
             extra_body=extra_body,
         )
         return await call_operation(self, operation_id, params, options)
+
+    async def bulk(
+        self,
+        operation: Callable[..., Awaitable[Any]],
+        items: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
+        *,
+        concurrency: int = 16,
+        adaptive: bool = True,
+        fail_fast: bool = False,
+        keep_results: bool = True,
+        on_progress: Callable[[BulkProgress], None] | None = None,
+        progress_bar: bool = False,
+        cancel: CancelToken | None = None,
+    ) -> BulkResult[Mapping[str, Any], Any]:
+        """Call one operation once per item of keyword arguments, concurrently; see `run_bulk`.
+
+        ``await client.bulk(client.runtime.create_message, ({...}, {...}))`` calls
+        ``create_message(**item)`` for each item, with bounded concurrency that adapts to
+        rate limits, and reports every item as succeeded, failed or not run.
+
+        Args:
+            operation: a method of this client (``client.runtime.create_message``); the
+                blocking client's methods are accepted too.
+            items: mappings of keyword arguments, from any iterable or async iterable.
+            concurrency: the most calls in flight at once.
+            adaptive: lower the concurrency on 429 and 503 answers, then recover.
+            fail_fast: stop at the first failure and raise `BulkError`.
+            keep_results: keep each item's response (turn off for huge jobs).
+            on_progress: called with a `BulkProgress` a few times a second.
+            progress_bar: show a terminal progress bar (needs tqdm).
+            cancel: a `CancelToken` that stops the job from any thread.
+        """
+        from ._bulk import resolve_operation, run_bulk
+
+        func = resolve_operation(operation)
+
+        async def one(item: Mapping[str, Any]) -> Any:
+            return await func(**item)
+
+        return await run_bulk(
+            one,
+            items,
+            concurrency=concurrency,
+            adaptive=adaptive,
+            fail_fast=fail_fast,
+            keep_results=keep_results,
+            on_progress=on_progress,
+            progress_bar=progress_bar,
+            cancel=cancel,
+        )
 
     async def _request(
         self,

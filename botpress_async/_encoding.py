@@ -44,13 +44,17 @@ def _find_orjson() -> Any:
 
 _orjson: Any = _find_orjson()
 
+#: The JSON library in use: "orjson" when installed, else the standard library's "json".
+JSON_LIBRARY: str
+
 if _orjson is not None:
-    JSON_LIBRARY: Final = "orjson"
+    JSON_LIBRARY = "orjson"
     _ORJSON_OPTS: Final = _orjson.OPT_NON_STR_KEYS | _orjson.OPT_PASSTHROUGH_DATETIME
 
     def dumps(obj: Any) -> bytes:
         """Encode ``obj`` as compact UTF-8 JSON."""
-        return _orjson.dumps(obj, default=_default, option=_ORJSON_OPTS)
+        encoded: bytes = _orjson.dumps(obj, default=_default, option=_ORJSON_OPTS)
+        return encoded
 
     def loads(data: bytes | str) -> Any:
         """Decode JSON text or bytes."""

@@ -26,6 +26,7 @@ from ._errors import (
     error_class_for,
 )
 from ._retry import RetryBudget, RetryPolicy, backoff_delay, parse_retry_after, should_retry
+from ._throttle import current_limiter
 from ._types import Timeout
 
 __all__ = ["ClientStateError", "Transport", "logger"]
@@ -190,7 +191,7 @@ class Transport:
                 read = remaining if read is None else min(read, remaining)
             error: BotpressError
             try:
-                return await self._attempt(
+                result = await self._attempt(
                     session,
                     method,
                     url,
@@ -203,10 +204,17 @@ class Transport:
                 error = exc
                 reason = should_retry(method_idempotent=idempotent, status=exc.status, sent=True)
                 connection_failure = False
+                if exc.status in (429, 503):
+                    limiter = current_limiter.get()
+                    if limiter is not None:
+                        limiter.on_throttle(getattr(exc, "retry_after", None))
             except APIConnectionError as exc:
                 error = exc
                 reason = should_retry(method_idempotent=idempotent, status=None, sent=exc.sent)
                 connection_failure = True
+            else:
+                self.budget.refund()
+                return result
             if reason is None or attempt > policy.max_retries:
                 raise error
             if isinstance(error, RateLimitedError) and error.retry_after is not None:
@@ -216,6 +224,10 @@ class Transport:
                 delay = error.retry_after
             else:
                 delay = backoff_delay(attempt, policy)
+            limiter = current_limiter.get()
+            if limiter is not None:
+                # A bulk job's shared pause applies to its retries too.
+                delay = max(delay, limiter.pause_remaining())
             if deadline is not None and loop.time() + delay >= deadline:
                 raise error
             if not self.budget.try_spend(connection_failure=connection_failure):

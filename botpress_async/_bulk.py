@@ -1,0 +1,398 @@
+"""The bulk runner: one call per input item, bounded and adaptive, every item accounted for.
+
+::
+
+    result = await run_bulk(send_one, items, concurrency=32)
+    result.succeeded   # [(item, response), ...]   (or only counted, keep_results=False)
+    result.failed      # [ItemFailure(item, error), ...]
+    result.not_run     # items never started (fail fast, or the job was cancelled)
+
+Items are pulled from the input only when a slot is free, so a generator of millions of
+items is never held in memory. Calls share one `AdaptiveLimiter`: a 429 or 503 seen by any
+call lowers the job's concurrency and pauses it for ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import sys
+import threading
+import time
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from ._errors import APIConnectionError, BotpressError, ConfigurationError
+from ._throttle import AdaptiveLimiter, current_limiter
+
+__all__ = [
+    "BulkCancelled",
+    "BulkError",
+    "BulkProgress",
+    "BulkResult",
+    "CancelToken",
+    "ItemFailure",
+    "resolve_operation",
+    "run_bulk",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_PROGRESS_INTERVAL = 0.25
+
+
+@attrs.frozen(kw_only=True)
+class ItemFailure(Generic[T]):
+    """An item whose call failed.
+
+    Attributes:
+        item: the input item.
+        error: the exception its call raised.
+        index: the item's position in the input.
+    """
+
+    item: T
+    error: BaseException
+    index: int
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """True when the request may have been carried out although it failed (a reset after
+        sending, a timeout): check before sending it again if it is not idempotent."""
+        return isinstance(self.error, (APIConnectionError, BulkCancelled)) and getattr(
+            self.error, "sent", True
+        )
+
+
+@attrs.frozen(kw_only=True)
+class BulkProgress:
+    """A snapshot of a running job, given to the ``on_progress`` callback.
+
+    Attributes:
+        done: items whose call succeeded.
+        failed: items whose call failed.
+        in_flight: items whose call runs now.
+        concurrency: the job's current limit on calls in flight.
+        elapsed: seconds since the job started.
+    """
+
+    done: int
+    failed: int
+    in_flight: int
+    concurrency: int
+    elapsed: float
+
+    @property
+    def rate(self) -> float:
+        """Finished items per second so far."""
+        return (self.done + self.failed) / self.elapsed if self.elapsed > 0 else 0.0
+
+
+@attrs.define(kw_only=True)
+class BulkResult(Generic[T, R]):
+    """What happened to every item of a job; each item is in exactly one place.
+
+    Attributes:
+        succeeded: ``(item, response)`` pairs, in completion order (empty when the job ran
+            with ``keep_results=False``; `succeeded_count` still counts them).
+        failed: the items whose call failed, with their errors.
+        not_run: the items that were never started (after a fail-fast stop or a cancel).
+        succeeded_count: how many items succeeded.
+        cancelled: whether the job was stopped before every item ran.
+        elapsed: the job's duration in seconds.
+        throttled: how many 429 or 503 answers the job's calls received (retried or not).
+    """
+
+    succeeded: list[tuple[T, R]] = attrs.Factory(list)
+    failed: list[ItemFailure[T]] = attrs.Factory(list)
+    not_run: list[T] = attrs.Factory(list)
+    succeeded_count: int = 0
+    cancelled: bool = False
+    elapsed: float = 0.0
+    throttled: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when every item ran and succeeded."""
+        return not self.failed and not self.not_run and not self.cancelled
+
+    @property
+    def total(self) -> int:
+        """Items accounted for: succeeded, failed and never run."""
+        return self.succeeded_count + len(self.failed) + len(self.not_run)
+
+    def raise_for_failures(self) -> None:
+        """Raise `BulkError` (carrying this result) unless every item succeeded."""
+        if not self.ok:
+            raise BulkError(self)
+
+    def __repr__(self) -> str:
+        return (
+            f"<BulkResult succeeded={self.succeeded_count} failed={len(self.failed)} "
+            f"not_run={len(self.not_run)}{' cancelled' if self.cancelled else ''}>"
+        )
+
+
+class BulkError(BotpressError):
+    """A bulk job did not succeed for every item; ``result`` says what happened to each."""
+
+    def __init__(self, result: BulkResult[Any, Any]) -> None:
+        self.result = result
+        first = result.failed[0].error if result.failed else None
+        detail = f"; first error: {first}" if first is not None else ""
+        super().__init__(
+            f"bulk job: {result.succeeded_count} succeeded, {len(result.failed)} failed, "
+            f"{len(result.not_run)} not run{detail}"
+        )
+
+
+class BulkCancelled(BotpressError):
+    """Stands for the error of an item whose call was in flight when the job was stopped."""
+
+    sent = True
+
+
+class CancelToken:
+    """Stops a running job from any thread; the job then returns what it has done.
+
+    Calls in flight are cancelled (their items are reported failed with `BulkCancelled`,
+    outcome unknown) and items not started are reported in ``not_run``.
+    """
+
+    def __init__(self) -> None:
+        self._flag = threading.Event()
+        self._callbacks: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether `cancel` was called."""
+        return self._flag.is_set()
+
+    def cancel(self) -> None:
+        """Ask the job to stop; safe to call from any thread, more than once."""
+        with self._lock:
+            self._flag.set()
+            callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            callback()
+
+    def _subscribe(self, callback: Callable[[], None]) -> None:
+        with self._lock:
+            if not self._flag.is_set():
+                self._callbacks.append(callback)
+                return
+        callback()
+
+
+def resolve_operation(operation: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """The coroutine function behind ``operation``: itself, or a blocking method's async twin.
+
+    Raises:
+        ConfigurationError: ``operation`` is neither.
+    """
+    if inspect.iscoroutinefunction(operation):
+        return operation
+    owner = getattr(operation, "__self__", None)
+    twin_owner = getattr(owner, "_async", None)
+    name = getattr(operation, "__name__", "")
+    twin = getattr(twin_owner, name, None) if twin_owner is not None else None
+    if twin is not None and inspect.iscoroutinefunction(twin):
+        return twin  # type: ignore[no-any-return]
+    raise ConfigurationError(
+        f"bulk() needs a method of the client, such as client.runtime.create_message; "
+        f"got {operation!r}"
+    )
+
+
+async def _aiter(items: Iterable[T] | AsyncIterable[T]) -> AsyncIterator[T]:
+    if isinstance(items, AsyncIterable):
+        async for item in items:
+            yield item
+    else:
+        for item in items:
+            yield item
+
+
+def _bar(total: int | None) -> Callable[[BulkProgress], None] | None:
+    """A terminal progress bar from tqdm, when it is installed."""
+    try:
+        from tqdm import tqdm  # type: ignore[import-untyped]
+    except ImportError:
+        print("progress bar: install tqdm to see one", file=sys.stderr)
+        return None
+    bar = tqdm(total=total, unit="item", dynamic_ncols=True)
+
+    def update(p: BulkProgress) -> None:
+        bar.n = p.done + p.failed
+        bar.set_postfix(failed=p.failed, in_flight=p.in_flight, concurrency=p.concurrency)
+        bar.refresh()
+
+    return update
+
+
+async def run_bulk(
+    func: Callable[[T], Awaitable[R]],
+    items: Iterable[T] | AsyncIterable[T],
+    *,
+    concurrency: int = 16,
+    adaptive: bool = True,
+    fail_fast: bool = False,
+    keep_results: bool = True,
+    on_progress: Callable[[BulkProgress], None] | None = None,
+    progress_bar: bool = False,
+    cancel: CancelToken | None = None,
+) -> BulkResult[T, R]:
+    """Call ``func`` once per item with bounded, adaptive concurrency; account for every item.
+
+    Args:
+        func: the coroutine function to call with each item.
+        items: any iterable or async iterable; it is consumed lazily.
+        concurrency: the most calls in flight at once.
+        adaptive: lower the concurrency on 429 and 503 answers and raise it back as calls
+            succeed (additive increase, multiplicative decrease).
+        fail_fast: stop at the first failure: cancel the calls in flight, start no more, and
+            raise `BulkError` carrying the result.
+        keep_results: keep each ``(item, response)``; turn off for huge jobs to keep memory
+            flat (failures are always kept).
+        on_progress: called with a `BulkProgress` about four times a second and at the end.
+        progress_bar: show a terminal progress bar (needs tqdm).
+        cancel: a `CancelToken` to stop the job from elsewhere.
+    """
+    limiter = AdaptiveLimiter(concurrency, adaptive=adaptive)
+    result: BulkResult[T, R] = BulkResult()
+    started = time.monotonic()
+    total = len(items) if hasattr(items, "__len__") else None  # type: ignore[arg-type]
+    report = on_progress
+    if progress_bar:
+        bar = _bar(total)
+        if bar is not None:
+            report = bar if on_progress is None else _both(on_progress, bar)
+    source = _aiter(items)
+    stop = asyncio.Event()
+    running: dict[asyncio.Task[Any], tuple[int, T]] = {}
+    loop = asyncio.get_running_loop()
+    last_report = 0.0
+
+    def snapshot() -> BulkProgress:
+        return BulkProgress(
+            done=result.succeeded_count,
+            failed=len(result.failed),
+            in_flight=len(running),
+            concurrency=limiter.limit,
+            elapsed=time.monotonic() - started,
+        )
+
+    def maybe_report(force: bool = False) -> None:
+        nonlocal last_report
+        if report is None:
+            return
+        now = time.monotonic()
+        if force or now - last_report >= _PROGRESS_INTERVAL:
+            last_report = now
+            report(snapshot())
+
+    async def one(index: int, item: T) -> None:
+        try:
+            response = await func(item)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            result.failed.append(ItemFailure(item=item, error=exc, index=index))
+            if fail_fast:
+                request_stop()
+        else:
+            limiter.on_success()
+            result.succeeded_count += 1
+            if keep_results:
+                result.succeeded.append((item, response))
+        finally:
+            limiter.release()
+            maybe_report()
+
+    def request_stop() -> None:
+        stop.set()
+        limiter.wake()
+
+    if cancel is not None:
+
+        def from_any_thread() -> None:
+            loop.call_soon_threadsafe(request_stop)
+
+        cancel._subscribe(from_any_thread)
+
+    token = current_limiter.set(limiter)
+    index = 0
+    exhausted = False
+    try:
+        while await limiter.acquire(stop.is_set):
+            try:
+                item = await source.__anext__()
+            except StopAsyncIteration:
+                limiter.release()
+                exhausted = True
+                break
+            task = asyncio.ensure_future(one(index, item))
+            running[task] = (index, item)
+            task.add_done_callback(running.__delitem__)
+            index += 1
+        if running and not stop.is_set():
+            # Wait for the last calls, unless a stop (fail fast, cancel) arrives meanwhile.
+            stopper = asyncio.ensure_future(stop.wait())
+            try:
+                while running and not stop.is_set():
+                    await asyncio.wait([stopper, *running], return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                stopper.cancel()
+    except asyncio.CancelledError:
+        request_stop()
+        await _cancel_running(running, result)
+        raise
+    finally:
+        current_limiter.reset(token)
+
+    if running or not exhausted:
+        result.cancelled = True
+        await _cancel_running(running, result)
+        # Whatever the input still holds never ran.
+        async for item in source:
+            result.not_run.append(item)
+    result.elapsed = time.monotonic() - started
+    result.throttled = limiter.throttled
+    maybe_report(force=True)
+    result.failed.sort(key=lambda f: f.index)
+    if fail_fast and not result.ok:
+        raise BulkError(result)
+    return result
+
+
+async def _cancel_running(
+    running: dict[asyncio.Task[Any], tuple[int, Any]], result: BulkResult[Any, Any]
+) -> None:
+    pending = dict(running)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(list(pending))
+    for task, (index, item) in pending.items():
+        if task.cancelled():
+            result.failed.append(
+                ItemFailure(
+                    item=item,
+                    error=BulkCancelled("the job was stopped while this call was in flight"),
+                    index=index,
+                )
+            )
+
+
+def _both(
+    first: Callable[[BulkProgress], None], second: Callable[[BulkProgress], None]
+) -> Callable[[BulkProgress], None]:
+    def call(progress: BulkProgress) -> None:
+        first(progress)
+        second(progress)
+
+    return call
