@@ -14,6 +14,11 @@ from botpress_async import (
     APITimeoutError,
     BotpressError,
     BreakingChangesError,
+    BulkCancelled,
+    BulkError,
+    BulkProgress,
+    BulkResult,
+    CancelToken,
     ClientStateError,
     ConfigurationError,
     ForbiddenError,
@@ -23,6 +28,7 @@ from botpress_async import (
     InvalidJsonSchemaError,
     InvalidPayloadError,
     InvalidQueryError,
+    ItemFailure,
     LimitExceededError,
     MethodNotFoundError,
     NotGiven,
@@ -51,7 +57,7 @@ from botpress_async import (
 )
 from botpress_sync._client import Client
 from botpress_sync._loop import LoopThreadError
-from botpress_sync._pager import ContextManager, Pager
+from botpress_sync._pager import Pager
 
 __all__ = [
     "APIConnectionError",
@@ -60,10 +66,14 @@ __all__ = [
     "AlreadyExistsError",
     "BotpressError",
     "BreakingChangesError",
+    "BulkCancelled",
+    "BulkError",
+    "BulkProgress",
+    "BulkResult",
+    "CancelToken",
     "Client",
     "ClientStateError",
     "ConfigurationError",
-    "ContextManager",
     "ForbiddenError",
     "InternalError",
     "InvalidDataFormatError",
@@ -71,6 +81,7 @@ __all__ = [
     "InvalidJsonSchemaError",
     "InvalidPayloadError",
     "InvalidQueryError",
+    "ItemFailure",
     "LimitExceededError",
     "LoopThreadError",
     "MethodNotFoundError",

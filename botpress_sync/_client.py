@@ -17,10 +17,11 @@ from botpress_sync import _loop
 from botpress_sync._base import ClientBase
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
     from typing import Any
 
     from botpress_async._auth import TokenKind
+    from botpress_async._bulk import BulkProgress, BulkResult, CancelToken
     from botpress_async._retry import RetryBudget
     from botpress_async._types import NotGivenOr, Timeout
     from botpress_sync.resources.admin import AdminAPI
@@ -209,5 +210,50 @@ class Client(ClientBase):
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 extra_body=extra_body,
+            )
+        )
+
+    def bulk(
+        self,
+        operation: Callable[..., Awaitable[Any]],
+        items: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
+        *,
+        concurrency: int = 16,
+        adaptive: bool = True,
+        fail_fast: bool = False,
+        keep_results: bool = True,
+        on_progress: Callable[[BulkProgress], None] | None = None,
+        progress_bar: bool = False,
+        cancel: CancelToken | None = None,
+    ) -> BulkResult[Mapping[str, Any], Any]:
+        """Call one operation once per item of keyword arguments, concurrently; see `run_bulk`.
+
+        ``await client.bulk(client.runtime.create_message, ({...}, {...}))`` calls
+        ``create_message(**item)`` for each item, with bounded concurrency that adapts to
+        rate limits, and reports every item as succeeded, failed or not run.
+
+        Args:
+            operation: a method of this client (``client.runtime.create_message``); the
+                blocking client's methods are accepted too.
+            items: mappings of keyword arguments, from any iterable or async iterable.
+            concurrency: the most calls in flight at once.
+            adaptive: lower the concurrency on 429 and 503 answers, then recover.
+            fail_fast: stop at the first failure and raise `BulkError`.
+            keep_results: keep each item's response (turn off for huge jobs).
+            on_progress: called with a `BulkProgress` a few times a second.
+            progress_bar: show a terminal progress bar (needs tqdm).
+            cancel: a `CancelToken` that stops the job from any thread.
+        """
+        return _loop.run(
+            self._async.bulk(
+                operation,
+                items,
+                concurrency=concurrency,
+                adaptive=adaptive,
+                fail_fast=fail_fast,
+                keep_results=keep_results,
+                on_progress=on_progress,
+                progress_bar=progress_bar,
+                cancel=cancel,
             )
         )

@@ -33,7 +33,7 @@ import os
 import threading
 import warnings
 import weakref
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Generator
 from typing import Any, Protocol, TypeVar
 
 __all__ = [
@@ -233,7 +233,7 @@ async def _anext(iterator: AsyncIterator[_T]) -> _T:
     return await iterator.__anext__()
 
 
-def iterate(iterator: AsyncIterator[_T]) -> Iterator[_T]:
+def iterate(iterator: AsyncIterator[_T]) -> Generator[_T, None, None]:
     """Turn an async iterator into a blocking one, one loop round trip per element.
 
     Pagers use it over pages, so the thread boundary is crossed once per page. When the

@@ -11,7 +11,7 @@ from botpress_async._pagination import AsyncPager
 
 from . import _loop
 
-__all__ = ["ContextManager", "Pager"]
+__all__ = ["BlockingContextManager", "Pager"]
 
 _Item = TypeVar("_Item")
 _Page = TypeVar("_Page")
@@ -59,7 +59,7 @@ class Pager(Generic[_Item, _Page]):
         return _loop.run(self._pager.collect(limit))
 
 
-class ContextManager(AbstractContextManager[_T]):
+class BlockingContextManager(AbstractContextManager[_T]):
     """A blocking context manager over an async one; entering and leaving each run on the loop.
 
     Args:

@@ -215,9 +215,7 @@ def members(sources: Sources, module: str, class_name: str) -> list[Member]:
     """
     tree = sources.tree(module)
     imports = module_imports(tree, module)
-    cls = next(
-        (n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name), None
-    )
+    cls = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name), None)
     if cls is None:
         raise LookupError(f"{module} has no class {class_name}")
     out: list[Member] = []
@@ -352,8 +350,10 @@ def render_member(member: Member, out: Rendered, *, is_client: bool) -> None:
         out.runtime_names["Pager"] = Import("botpress_sync._pager", "Pager")
         body = f"return Pager({call})"
     elif root in _CONTEXT_MANAGERS:
-        out.runtime_names["ContextManager"] = Import("botpress_sync._pager", "ContextManager")
-        body = f"return ContextManager({call})"
+        out.runtime_names["BlockingContextManager"] = Import(
+            "botpress_sync._pager", "BlockingContextManager"
+        )
+        body = f"return BlockingContextManager({call})"
     else:
         body = f"return {call}"
     head = "    @property\n" if member.kind == "property" else ""
@@ -444,7 +444,6 @@ def render_init(async_all: Iterable[str]) -> str:
     shared = sorted(n for n in async_all if n not in ("AsyncClient", "__version__"))
     own = {
         "Client": "_client",
-        "ContextManager": "_pager",
         "LoopThreadError": "_loop",
         "Pager": "_pager",
     }
@@ -478,14 +477,29 @@ def _resources_init() -> str:
 
 
 def async_all(sources: Sources) -> list[str]:
-    """The names in ``botpress_async.__all__``, read from its source."""
-    for node in sources.tree("botpress_async").body:
+    """The names in ``botpress_async.__all__`` that blocking code can use, read from source.
+
+    Coroutine functions (``run_bulk``) are left out: blocking code has no coroutine function
+    to hand them, and `Client` has the blocking way in (``client.bulk``).
+    """
+    tree = sources.tree("botpress_async")
+    imports = module_imports(tree, "botpress_async", is_package=True)
+    for node in tree.body:
         if isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
         ):
-            value = ast.literal_eval(node.value)
-            return [str(v) for v in value]
+            names = [str(v) for v in ast.literal_eval(node.value)]
+            return [n for n in names if not _is_coroutine_function(sources, imports.get(n))]
     raise LookupError("botpress_async has no __all__")
+
+
+def _is_coroutine_function(sources: Sources, origin: Import | None) -> bool:
+    if origin is None or not origin.module.startswith("botpress_async"):
+        return False
+    return any(
+        isinstance(node, ast.AsyncFunctionDef) and node.name == origin.name
+        for node in sources.tree(origin.module).body
+    )
 
 
 def emit(apis: object = None, root: Path = ROOT) -> dict[Path, str]:

@@ -64,13 +64,12 @@ if TYPE_CHECKING:
         DeployBotVersionResponse,
         GetAccountPreferenceResponse,
         GetAccountResponse,
-        GetAllWorkspaceQuotaCompletionResponse,
+        GetAllWorkspaceQuotaCompletionResponseValue,
         GetAuditRecordsResponse,
         GetAuditRecordsResponseRecordsItem,
         GetBotAllowlistResponse,
         GetBotAnalyticsResponse,
         GetBotIssueResponse,
-        GetBotJsonResponse,
         GetBotLogsResponse,
         GetBotLogsResponseLogsItem,
         GetBotResponse,
@@ -145,7 +144,6 @@ if TYPE_CHECKING:
         ListWorkspacesResponseWorkspacesItem,
         ListWorkspaceUsagesResponse,
         MigrateWorkspaceToV4Response,
-        PublishFromBotJsonResponse,
         RequestIntegrationVerificationResponse,
         RotateBotSigningSecretsResponse,
         RotateIntegrationSigningSecretsResponse,
@@ -1818,7 +1816,7 @@ class AdminAPI(ResourceBase):
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> GetBotJsonResponse:
+    ) -> dict[str, Any]:
         """GET /v1/admin/bots/{id}/bot-json (``getBotJson``).
 
         Reached with a personal access token.
@@ -1829,7 +1827,7 @@ class AdminAPI(ResourceBase):
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
-            `GetBotJsonResponse`.
+            `dict[str, Any]`.
         """
         return _loop.run(
             self._async.get_bot_json(
@@ -1854,7 +1852,7 @@ class AdminAPI(ResourceBase):
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> PublishFromBotJsonResponse:
+    ) -> dict[str, Any]:
         """POST /v1/admin/bots/{id}/publish-from-bot-json (``publishFromBotJson``).
 
         Reached with a personal access token.
@@ -1866,7 +1864,7 @@ class AdminAPI(ResourceBase):
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
-            `PublishFromBotJsonResponse`.
+            `dict[str, Any]`.
         """
         return _loop.run(
             self._async.publish_from_bot_json(
@@ -2777,7 +2775,7 @@ class AdminAPI(ResourceBase):
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> GetAllWorkspaceQuotaCompletionResponse:
+    ) -> dict[str, GetAllWorkspaceQuotaCompletionResponseValue]:
         """GET /v1/admin/workspaces/usages/quota-completion (``getAllWorkspaceQuotaCompletion``).
 
         Reached with a personal access token.
@@ -2786,7 +2784,7 @@ class AdminAPI(ResourceBase):
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
-            `GetAllWorkspaceQuotaCompletionResponse`.
+            `dict[str, GetAllWorkspaceQuotaCompletionResponseValue]`.
         """
         return _loop.run(
             self._async.get_all_workspace_quota_completion(

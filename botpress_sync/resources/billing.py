@@ -22,10 +22,10 @@ if TYPE_CHECKING:
         GetBillingReadonlyResponse,
         GetPaymentMethodResponse,
         GetPlanResponse,
-        ListAddonsResponse,
+        ListAddonsResponseItem,
         ListInvoicesResponse,
         ListInvoicesResponseInvoicesItem,
-        ListPlansResponse,
+        ListPlansResponseItem,
         PayInvoiceResponse,
         SetPaymentMethodResponse,
     )
@@ -109,13 +109,13 @@ class BillingAPI(ResourceBase):
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> ListPlansResponse:
+    ) -> list[ListPlansResponseItem]:
         """GET /v2/billing/plans (``listPlans``).
 
         Reached with a personal access token.
 
         Returns:
-            `ListPlansResponse`.
+            `list[ListPlansResponseItem]`.
         """
         return _loop.run(
             self._async.list_plans(
@@ -166,13 +166,13 @@ class BillingAPI(ResourceBase):
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> ListAddonsResponse:
+    ) -> list[ListAddonsResponseItem]:
         """GET /v2/billing/addons (``listAddons``).
 
         Reached with a personal access token.
 
         Returns:
-            `ListAddonsResponse`.
+            `list[ListAddonsResponseItem]`.
         """
         return _loop.run(
             self._async.list_addons(

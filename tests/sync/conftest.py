@@ -43,11 +43,11 @@ class Facade:
             async with botpress_async.AsyncClient(*args, **kwargs) as client:
                 yield client
             return
-        client = botpress_sync.Client(*args, **kwargs)
+        sync_client = botpress_sync.Client(*args, **kwargs)
         try:
-            yield client
+            yield sync_client
         finally:
-            await anyio.to_thread.run_sync(client.close)
+            await anyio.to_thread.run_sync(sync_client.close)
 
     async def __call__(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Call a client or resource method and return its result (awaited or run in a thread)."""

@@ -195,8 +195,8 @@ def test_context_manager_wraps_an_async_one() -> None:
         async def __aexit__(self, *exc: object) -> None:
             events.append("exit")
 
-    from botpress_sync._pager import ContextManager
+    from botpress_sync._pager import BlockingContextManager
 
-    with ContextManager(Managed()) as value:
+    with BlockingContextManager(Managed()) as value:
         assert value == "value"
     assert events == ["enter:botpress-sync-loop", "exit"]
