@@ -32,10 +32,6 @@ _BOT_APIS: Final = frozenset({"runtime", "files", "tables"})
 _JSON: Final = "application/json"
 
 
-class _Dropped(Exception):
-    """The connection was dropped on purpose; nothing more is written."""
-
-
 def error_body(error_id: str, status: int, type_: str, message: str) -> bytes:
     """An error answer in the API's exact shape."""
     return dumps({"id": error_id, "code": status, "type": type_, "message": message})
@@ -83,25 +79,26 @@ class Dispatcher:
         op, path_params = found
         chosen = self.faults.decide(op.operation_id, op.template)
         fault_name = ",".join(rule.kind for rule in chosen) or None
-        try:
-            for rule in chosen:
-                if rule.kind == "slow":
-                    await asyncio.sleep(rule.delay)
-            early = self._early_fault(request_id, request, chosen)
-            if early is not None:
-                self._record(request_id, request, op, early.status, fault_name, False)
-                return early
-            status, body = await self._process(request_id, request, op, path_params)
-            processed = 200 <= status < 300
-            late = next((r for r in chosen if r.kind in ("reset_after", "truncate")), None)
-            if late is not None:
-                self._record(request_id, request, op, None, fault_name, processed)
-                return await self._late_fault(request, late, status, body, request_id)
+        for rule in chosen:
+            if rule.kind == "slow":
+                await asyncio.sleep(rule.delay)
+        early = self._early_fault(request_id, request, chosen)
+        if early is not None:
+            self._record(request_id, request, op, early.status, fault_name, False)
+            return early
+        if any(rule.kind == "reset_before" for rule in chosen):
+            self._record(request_id, request, op, None, fault_name, False)
+            return self._drop(request)
+        status, body = await self._process(request_id, request, op, path_params)
+        processed = 200 <= status < 300
+        late = next((r for r in chosen if r.kind in ("reset_after", "truncate")), None)
+        if late is None:
             self._record(request_id, request, op, status, fault_name, processed)
             return self._respond(request_id, status, body)
-        except _Dropped:
-            self._record(request_id, request, op, None, fault_name, False)
-            raise
+        self._record(request_id, request, op, None, fault_name, processed)
+        if late.kind == "reset_after":
+            return self._drop(request)
+        return await self._truncate(request, status, body, request_id)
 
     # --- pieces --------------------------------------------------------------------------------
 
@@ -137,11 +134,13 @@ class Dispatcher:
         body = error_body("err_" + request_id[4:], status, type_, message)
         return self._respond(request_id, status, body)
 
-    def _drop(self, request: web.BaseRequest) -> None:
+    def _drop(self, request: web.BaseRequest) -> web.StreamResponse:
+        # Abort the socket: the client sees the connection end without an answer. The response
+        # returned to aiohttp is never written, the transport being gone.
         transport = request.transport
         if transport is not None:
             transport.abort()
-        raise _Dropped
+        return web.Response(status=499)
 
     def _early_fault(
         self, request_id: str, request: web.BaseRequest, chosen: list[FaultRule]
@@ -155,23 +154,18 @@ class Dispatcher:
             if rule.kind == "status":
                 kind = "OperationTimeout" if rule.status == 504 else "Internal"
                 return self._error(request_id, rule.status, kind, f"injected {rule.status}")
-            if rule.kind == "reset_before":
-                self._drop(request)
         return None
 
-    async def _late_fault(
-        self, request: web.BaseRequest, rule: FaultRule, status: int, body: bytes, request_id: str
+    async def _truncate(
+        self, request: web.BaseRequest, status: int, body: bytes, request_id: str
     ) -> web.StreamResponse:
-        if rule.kind == "reset_after":
-            self._drop(request)
         response = web.StreamResponse(
             status=status, headers={"content-type": _JSON, "x-request-id": request_id}
         )
         response.content_length = len(body)
         await response.prepare(request)
         await response.write(body[: len(body) // 2])
-        self._drop(request)
-        return response  # pragma: no cover - _drop always raises
+        return self._drop(request)
 
     async def _blob(self, request: web.BaseRequest, raw_path: str) -> web.StreamResponse:
         """Upload (PUT, no Authorization) and download (GET) of file bytes."""

@@ -1,0 +1,79 @@
+"""Ways to run the emulator: the command line, a thread for blocking code, the pytest fixture."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+import pytest
+
+from botpress_async.testing import Emulator
+
+
+def _get(url: str, token: str, bot_id: str) -> tuple[int, dict[str, object]]:
+    request = urllib.request.Request(
+        url + "/v1/chat/users", headers={"Authorization": f"Bearer {token}", "x-bot-id": bot_id}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310 - loopback URL
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_command_line_serves_until_signalled(sig: signal.Signals) -> None:
+    """``python -m botpress_async.testing`` prints URL and tokens, serves, and exits 0 on a signal."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "botpress_async.testing", "--port", "0", "--seed", "5",
+         "--page-size", "3"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "error"},
+    )
+    try:
+        assert proc.stdout is not None
+        fields = dict(proc.stdout.readline().strip().split("=", 1) for _ in range(7))
+        assert fields["url"].startswith("http://127.0.0.1:")
+        assert fields["pat"].startswith("bp_pat_")
+        assert fields["bak"].startswith("bp_bak_")
+        status, body = _get(fields["url"], fields["bak"], fields["bot_id"])
+        assert (status, body) == (200, {"users": [], "meta": {}})
+        proc.send_signal(sig)
+        out, _ = proc.communicate(timeout=20)
+        assert proc.returncode == 0
+        assert out.strip().endswith("stopped")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def test_the_same_seed_gives_the_same_tokens() -> None:
+    """Ids and tokens follow from the seed, so a run can be repeated exactly."""
+    a, b, c = Emulator(seed=1), Emulator(seed=1), Emulator(seed=2)
+    assert (a.pat, a.bak, a.iak, a.bot_id) == (b.pat, b.bak, b.iak, b.bot_id)
+    assert a.pat != c.pat
+
+
+def test_runs_in_a_thread_for_blocking_code() -> None:
+    """run_in_thread serves blocking callers and stops cleanly at the end of the block."""
+    with Emulator().run_in_thread() as emu:
+        status, _ = _get(emu.url, emu.pat, emu.bot_id)
+        assert status == 200
+        status, body = _get(emu.url, emu.iak, emu.other_bot_id)
+        assert (status, body["type"]) == (403, "Forbidden")
+        url = emu.url
+    with pytest.raises(urllib.error.URLError):
+        _get(url, "bp_pat_" + "x" * 40, "bot")
+
+
+def test_pytest_fixture(botpress_emulator: Emulator) -> None:
+    """The plugin's fixture hands a running emulator with ready tokens to a plain test."""
+    status, body = _get(botpress_emulator.url, botpress_emulator.bak, botpress_emulator.bot_id)
+    assert (status, body["users"]) == (200, [])
