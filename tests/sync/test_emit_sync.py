@@ -1,0 +1,147 @@
+"""The sync facade emitter: renaming, argument passing, name resolution and method shapes."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+from codegen import emit_sync
+from codegen.emit_sync import (
+    ClassSpec,
+    Import,
+    Sources,
+    call_arguments,
+    members,
+    module_imports,
+    render_class_module,
+    sync_annotation,
+)
+
+DEMO = textwrap.dedent(
+    '''
+    from __future__ import annotations
+
+    from collections.abc import AsyncIterator
+    from typing import TYPE_CHECKING, overload
+
+    from .._pagination import AsyncPager
+    from .._types import NOT_GIVEN, NotGivenOr
+    from .base import DemoBase
+
+    if TYPE_CHECKING:
+        from botpress_async.models.demo import Thing
+
+
+    class DemoAPI(DemoBase):
+        """Demo."""
+
+        async def get_thing(self, *, id: str, limit: NotGivenOr[int] = NOT_GIVEN) -> Thing:
+            """Fetch one thing."""
+            return await self._get(id, limit)
+
+        def list_things(self, *, tag: str | None = None) -> AsyncPager[Thing, dict]:
+            """Every thing."""
+            raise NotImplementedError
+
+        async def stream(self, count: int, /, *names: str, **extra: str) -> AsyncIterator[str]:
+            yield "x"
+
+        @property
+        def name(self) -> str:
+            return "demo"
+
+        @overload
+        async def pick(self, a: int) -> int: ...
+        async def pick(self, a: int | str) -> int:
+            return 1
+
+        async def _private(self) -> None:
+            return None
+    '''
+)
+BASE = textwrap.dedent(
+    '''
+    class DemoBase:
+        async def inherited(self, *, x: int = 1) -> int:
+            """From the base."""
+            return x
+    '''
+)
+
+
+def demo_sources(tmp_path: Path) -> Sources:
+    pkg = tmp_path / "botpress_async" / "resources"
+    return Sources(tmp_path, {pkg / "demo.py": DEMO, pkg / "base.py": BASE})
+
+
+def test_return_annotations_get_the_blocking_names() -> None:
+    """AsyncPager, AsyncIterator and AsyncClient become Pager, Iterator and Client."""
+    assert (
+        sync_annotation("AsyncPager[User, ListUsersResponse]") == "Pager[User, ListUsersResponse]"
+    )
+    assert sync_annotation("AsyncIterator[int] | None") == "Iterator[int] | None"
+    assert sync_annotation("AsyncClient") == "Client"
+    assert sync_annotation("MyAsyncPagerLike") == "MyAsyncPagerLike"
+
+
+def test_call_arguments_pass_every_parameter_as_declared() -> None:
+    """Positional-only and plain parameters go by position, the rest by name or unpacking."""
+    node = ast.parse("def f(self, a, /, b, *args, c, d=1, **kw): pass").body[0]
+    assert isinstance(node, ast.FunctionDef)
+    assert call_arguments(node.args) == "a, b, *args, c=c, d=d, **kw"
+
+
+def test_module_imports_resolve_relative_and_type_checking_imports() -> None:
+    """Names imported relatively, or only for type checking, map to their modules."""
+    found = module_imports(ast.parse(DEMO), "botpress_async.resources.demo")
+    assert found["AsyncPager"] == Import("botpress_async._pagination", "AsyncPager")
+    assert found["Thing"] == Import("botpress_async.models.demo", "Thing")
+    assert found["DemoBase"] == Import("botpress_async.resources.base", "DemoBase")
+    assert found["DemoAPI"] == Import("botpress_async.resources.demo", "DemoAPI")
+
+
+def test_members_cover_own_and_inherited_public_methods(tmp_path: Path) -> None:
+    """Public methods and properties are found with their kinds; overloads and privates are not."""
+    found = {m.name: m.kind for m in members(demo_sources(tmp_path), *_demo_class())}
+    assert found == {
+        "get_thing": "coroutine",
+        "list_things": "function",
+        "stream": "asyncgen",
+        "name": "property",
+        "pick": "coroutine",
+        "inherited": "coroutine",
+    }
+
+
+def _demo_class() -> tuple[str, str]:
+    return "botpress_async.resources.demo", "DemoAPI"
+
+
+def test_rendered_methods_hand_each_call_to_the_loop(tmp_path: Path) -> None:
+    """Coroutines run on the loop, pagers become Pager, async iterators become iterators."""
+    spec = ClassSpec(
+        source_module="botpress_async.resources.demo",
+        source_class="DemoAPI",
+        target=Path("botpress_sync/resources/demo.py"),
+        target_class="DemoAPI",
+        base="ResourceBase",
+        docstring="Demo.\n",
+        api="demo",
+    )
+    text = render_class_module(spec, demo_sources(tmp_path))
+    compile(text, "demo.py", "exec")
+    assert "return _loop.run(self._async.get_thing(id=id, limit=limit))" in text
+    assert "-> Pager[Thing, dict]:" in text
+    assert "return Pager(self._async.list_things(tag=tag))" in text
+    assert "-> Iterator[str]:" in text
+    assert "return _loop.iterate(self._async.stream(count, *names, **extra))" in text
+    assert "return self._async.name" in text
+    assert "from botpress_async._types import NOT_GIVEN" in text
+    assert '"""From the base."""' in text
+    assert "_private" not in text
+
+
+def test_generated_files_are_up_to_date() -> None:
+    """The committed facade is exactly what the emitter writes now."""
+    assert emit_sync.main(["--check"]) == 0
