@@ -52,6 +52,7 @@ def _new_file(
     now = iso_now()
     upload_key, download_key = store.secret(32), store.secret(32)
     file_id = replacing.record["id"] if replacing else store.new_id("file")
+    metadata = fields.get("metadata")
     record: dict[str, Any] = {
         "id": file_id,
         "botId": bot.id,
@@ -60,7 +61,7 @@ def _new_file(
         "size": fields.get("size"),
         "contentType": fields.get("contentType") or "application/octet-stream",
         "tags": dict(fields.get("tags") or {}),
-        "metadata": dict(fields.get("metadata") or {}),
+        "metadata": dict(metadata) if isinstance(metadata, dict) else {},
         "createdAt": replacing.record["createdAt"] if replacing else now,
         "updatedAt": now,
         "accessPolicies": list(fields.get("accessPolicies") or []),

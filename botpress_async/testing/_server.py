@@ -193,6 +193,9 @@ class Dispatcher:
             return exc.status, error_body(error_id, exc.status, exc.type, exc.message)
         except ValidationFailure as exc:
             return 400, error_body(error_id, 400, "InvalidPayload", exc.message)
+        except Exception as exc:  # a bug in a handler must still answer in the API's shape
+            message = f"the emulator failed on {op.operation_id}: {type(exc).__name__}: {exc}"
+            return 500, error_body(error_id, 500, "Internal", message)
         answer = conform(op.response_schema, result)
         if self.validate_responses:
             try:
