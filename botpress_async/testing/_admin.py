@@ -67,7 +67,14 @@ def list_pats(ctx: Context) -> Any:
 def create_pat(ctx: Context) -> Any:
     """Mint a PAT for the account; the value is shown only here."""
     token = ctx.store.mint("pat", _account(ctx)["id"], ctx.body["note"])
-    return {"pat": {"id": token.id, "createdAt": token.created_at, "note": token.note, "value": token.value}}
+    return {
+        "pat": {
+            "id": token.id,
+            "createdAt": token.created_at,
+            "note": token.note,
+            "value": token.value,
+        }
+    }
 
 
 @handler("deletePersonalAccessToken")
@@ -163,7 +170,21 @@ def update_workspace(ctx: Context) -> Any:
     """Change a workspace's name or profile."""
     ws = _workspace(ctx, ctx.path["id"])
     for key, value in ctx.body.items():
-        if key in ("name", "about", "profilePicture", "contactEmail", "website", "handle", "isPublic", "spendingLimit", "socialAccounts") and value is not None:
+        if (
+            key
+            in (
+                "name",
+                "about",
+                "profilePicture",
+                "contactEmail",
+                "website",
+                "handle",
+                "isPublic",
+                "spendingLimit",
+                "socialAccounts",
+            )
+            and value is not None
+        ):
             ws[key] = value
     ws["updatedAt"] = iso_now()
     return ws
@@ -378,7 +399,9 @@ def get_integration_by_name(ctx: Context) -> Any:
 def list_integrations(ctx: Context) -> Any:
     """List the workspace's integrations."""
     ws = ctx.require_workspace()
-    items = [_public_integration(r) for r in ctx.store.integrations.values() if r["workspaceId"] == ws]
+    items = [
+        _public_integration(r) for r in ctx.store.integrations.values() if r["workspaceId"] == ws
+    ]
     if ctx.query.get("name"):
         items = [r for r in items if r["name"] == ctx.query["name"]]
     page, meta = paginate(ctx, items)

@@ -121,7 +121,7 @@ class Emulator:
         """Start serving in the running event loop."""
         if self._runner is not None:
             raise RuntimeError("the emulator is already running")
-        server = web.Server(self._dispatcher, access_log=None)  # type: ignore[arg-type]
+        server = web.Server(self._dispatcher, access_log=None)
         runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=0.5)
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port, reuse_address=True)

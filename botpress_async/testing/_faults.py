@@ -16,9 +16,7 @@ from typing import Final, Literal
 
 __all__ = ["FAULT_KINDS", "FaultKind", "FaultRule", "Faults", "LogEntry", "RequestLog"]
 
-FaultKind = Literal[
-    "rate_limit", "status", "reset_before", "reset_after", "slow", "truncate"
-]
+FaultKind = Literal["rate_limit", "status", "reset_before", "reset_after", "slow", "truncate"]
 FAULT_KINDS: Final = ("rate_limit", "status", "reset_before", "reset_after", "slow", "truncate")
 _STATUSES: Final = (500, 502, 503, 504)
 
@@ -82,7 +80,9 @@ class Faults:
             self._append(rule)
 
     def _append(self, rule: FaultRule) -> None:
-        self._rules.append((rule, random.Random(f"{self.seed}:{len(self._rules)}")))
+        # Seeded on purpose: the same seed must give the same faults (nothing secret here).
+        rng = random.Random(f"{self.seed}:{len(self._rules)}")  # noqa: S311 - reproducible
+        self._rules.append((rule, rng))
 
     def add(self, kind: FaultKind, **options: object) -> FaultRule:
         """Add a rule (see ``FaultRule`` for the options) and return it."""

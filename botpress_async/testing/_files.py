@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._schema import iso_now
-from ._store import ApiError, BotData, Context, Store, handler, invalid, not_found, paginate
+from ._store import ApiError, BotData, Context, Store, handler, not_found, paginate
 
 __all__ = ["FileData", "complete_upload"]
 
@@ -91,7 +91,9 @@ def upsert_file(ctx: Context) -> Any:
     return {"file": {**data.record, "uploadUrl": ctx.base_url + UPLOAD_PREFIX + data.upload_key}}
 
 
-def complete_upload(store: Store, upload_key: str, content: bytes, content_type: str | None) -> bool:
+def complete_upload(
+    store: Store, upload_key: str, content: bytes, content_type: str | None
+) -> bool:
     """Store the bytes PUT to an upload URL; false when the URL is unknown."""
     target = store.uploads.get(upload_key)
     if target is None:
@@ -231,7 +233,18 @@ def search_files(ctx: Context) -> Any:
             text = passage["content"].lower()
             hits = sum(1 for w in words if w in text)
             if hits:
-                file_view = {k: data.record[k] for k in ("id", "key", "contentType", "metadata", "tags", "createdAt", "updatedAt")}
+                file_view = {
+                    k: data.record[k]
+                    for k in (
+                        "id",
+                        "key",
+                        "contentType",
+                        "metadata",
+                        "tags",
+                        "createdAt",
+                        "updatedAt",
+                    )
+                }
                 found.append(
                     {
                         "content": passage["content"],
@@ -250,8 +263,11 @@ def list_file_passages(ctx: Context) -> Any:
     """List a file's passages."""
     data = _file(ctx.require_bot(), ctx.path["id"])
     items = [
-        {"id": f"{i:08d}-0000-4000-8000-000000000000", "content": p["content"],
-         "meta": {"type": "chunk", "subtype": p.get("type", "paragraph")}}
+        {
+            "id": f"{i:08d}-0000-4000-8000-000000000000",
+            "content": p["content"],
+            "meta": {"type": "chunk", "subtype": p.get("type", "paragraph")},
+        }
         for i, p in enumerate(data.passages)
     ]
     page, meta = paginate(ctx, items)
@@ -278,7 +294,9 @@ def list_file_tags(ctx: Context) -> Any:
 def list_file_tag_values(ctx: Context) -> Any:
     """List the values of one tag key on this bot's files."""
     tag = ctx.path["tag"]
-    values = sorted({f.record["tags"][tag] for f in ctx.require_bot().files.values() if tag in f.record["tags"]})
+    values = sorted(
+        {f.record["tags"][tag] for f in ctx.require_bot().files.values() if tag in f.record["tags"]}
+    )
     page, meta = paginate(ctx, values)
     return {"values": page, "meta": meta}
 
@@ -300,7 +318,11 @@ def create_knowledge_base(ctx: Context) -> Any:
 @handler("listKnowledgeBases")
 def list_knowledge_bases(ctx: Context) -> Any:
     """List knowledge bases, filtered by tags."""
-    kbs = [k for k in ctx.require_bot().knowledge_bases.values() if _tags_ok(k["tags"], ctx.query.get("tags"))]
+    kbs = [
+        k
+        for k in ctx.require_bot().knowledge_bases.values()
+        if _tags_ok(k["tags"], ctx.query.get("tags"))
+    ]
     page, meta = paginate(ctx, kbs)
     return {"knowledgeBases": page, "meta": meta}
 

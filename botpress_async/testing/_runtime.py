@@ -417,8 +417,8 @@ def initialize_incoming_message(ctx: Context) -> Any:
         spec = body.get("user") or {"tags": {}, "discriminateByTags": []}
         keys = spec.get("discriminateByTags")
         tags = spec.get("tags") or {}
-        user = next((u for u in bot.users.values() if tags and _discriminated(u, tags, keys)), None)
-        user = user or _new_user(ctx, bot, spec)
+        found = [u for u in bot.users.values() if tags and _discriminated(u, tags, keys)]
+        user = found[0] if found else _new_user(ctx, bot, spec)
     if body.get("conversationId"):
         conv = _conversation(bot, body["conversationId"])
     else:
@@ -476,9 +476,8 @@ def list_events(ctx: Context) -> Any:
     """List events, filtered by type, conversation, user, message, workflow and status."""
     q = ctx.query
     events = list(ctx.require_bot().events.values())
-    for key, field in (("workflowId", "_workflowId"),) + tuple(
-        (k, k) for k in ("type", "conversationId", "userId", "messageId", "status")
-    ):
+    fields = [(k, k) for k in ("type", "conversationId", "userId", "messageId", "status")]
+    for key, field in [("workflowId", "_workflowId"), *fields]:
         if q.get(key):
             events = [e for e in events if e.get(field) == q[key]]
     page, meta = paginate(ctx, [_public_event(e) for e in events])

@@ -43,7 +43,7 @@ def _string(schema: Mapping[str, Any], hint: str) -> str:
     if fmt == "uri":
         return "https://example.com/"
     low = hint.lower()
-    if low.endswith("at") and len(low) > 2 or low in ("date", "timestamp"):
+    if (low.endswith("at") and len(low) > 2) or low in ("date", "timestamp"):
         text = _EPOCH_TEXT
     else:
         text = "abc" if "pattern" in schema else (hint or "value")
@@ -98,7 +98,7 @@ def _fits(value: Any, kind: str) -> bool:
     if kind == "string":
         return isinstance(value, str)
     if kind == "integer":
-        return isinstance(value, int) and not isinstance(value, bool) or (
+        return (isinstance(value, int) and not isinstance(value, bool)) or (
             isinstance(value, float) and value.is_integer()
         )
     if kind == "number":

@@ -11,7 +11,8 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from .._encoding import dumps, loads
+from botpress_async._encoding import dumps, loads
+
 from . import _admin, _files, _runtime, _states, _tables  # noqa: F401 - they register handlers
 from ._faults import FaultRule, Faults, LogEntry, RequestLog
 from ._schema import conform, parse_query, synthesize
@@ -27,7 +28,11 @@ SCOPES: Final[Mapping[str, frozenset[str]]] = {
     "bak": frozenset({"runtime", "files", "tables"}),
     "iak": frozenset({"runtime", "files"}),
 }
-_KIND_NAMES: Final = {"pat": "a personal access token", "bak": "a bot access key", "iak": "an integration access key"}
+_KIND_NAMES: Final = {
+    "pat": "a personal access token",
+    "bak": "a bot access key",
+    "iak": "an integration access key",
+}
 _BOT_APIS: Final = frozenset({"runtime", "files", "tables"})
 _JSON: Final = "application/json"
 
@@ -75,7 +80,9 @@ class Dispatcher:
             allowed = self.router.allowed_methods(segments)
             status, kind = (405, "MethodNotFound") if allowed else (404, "ResourceNotFound")
             self._record(request_id, request, None, status, None, False)
-            return self._error(request_id, status, kind, f"no operation {request.method} {raw_path}")
+            return self._error(
+                request_id, status, kind, f"no operation {request.method} {raw_path}"
+            )
         op, path_params = found
         chosen = self.faults.decide(op.operation_id, op.template)
         fault_name = ",".join(rule.kind for rule in chosen) or None
@@ -149,7 +156,9 @@ class Dispatcher:
             if rule.kind == "rate_limit":
                 response = self._error(request_id, 429, "RateLimited", "too many requests")
                 seconds = rule.retry_after
-                response.headers["retry-after"] = str(int(seconds)) if float(seconds).is_integer() else str(seconds)
+                response.headers["retry-after"] = (
+                    str(int(seconds)) if float(seconds).is_integer() else str(seconds)
+                )
                 return response
             if rule.kind == "status":
                 kind = "OperationTimeout" if rule.status == 504 else "Internal"
@@ -256,7 +265,9 @@ class Dispatcher:
         token = self._authenticate(request, op)
         body = await self._read_body(request, op)
         query = parse_query(request.query.items(), ((p.name, p.schema) for p in op.query_params))
-        headers = {p.name: request.headers[p.name] for p in op.header_params if p.name in request.headers}
+        headers = {
+            p.name: request.headers[p.name] for p in op.header_params if p.name in request.headers
+        }
         instance: dict[str, Any] = {"path": path, "query": query, "headers": headers}
         if body is not None:
             instance["body"] = body

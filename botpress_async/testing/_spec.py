@@ -173,7 +173,7 @@ def _operation(
 
 def load_document(api: str) -> dict[str, Any]:
     """The vendored OpenAPI document of one API, parsed."""
-    text = resources.files(__package__).joinpath("openapi", f"{api}.json").read_text("utf-8")
+    text = (resources.files(__package__) / "openapi" / f"{api}.json").read_text("utf-8")
     document: dict[str, Any] = json.loads(text)
     return document
 
@@ -194,7 +194,7 @@ def load_operations() -> tuple[Operation, ...]:
 @functools.cache
 def error_types() -> dict[str, int]:
     """The API's error types and their HTTP status, from the vendored errors.json."""
-    text = resources.files(__package__).joinpath("openapi", "errors.json").read_text("utf-8")
+    text = (resources.files(__package__) / "openapi" / "errors.json").read_text("utf-8")
     return {item["type"]: int(item["status"]) for item in json.loads(text)["errors"]}
 
 
@@ -224,7 +224,7 @@ class Router:
             return None
         for op in candidates:
             params: dict[str, str] = {}
-            for pattern, actual in zip(op.segments, segments):
+            for pattern, actual in zip(op.segments, segments, strict=True):
                 if pattern[0] == "{":
                     if not actual:
                         break

@@ -205,7 +205,9 @@ def delete_workflow(ctx: Context) -> Any:
 def list_workflows(ctx: Context) -> Any:
     """List workflows, filtered by tags, conversation, user, parent, statuses and name."""
     q = ctx.query
-    flows = [f for f in ctx.require_bot().workflows.values() if tags_match(f["tags"], q.get("tags"))]
+    flows = [
+        f for f in ctx.require_bot().workflows.values() if tags_match(f["tags"], q.get("tags"))
+    ]
     for key in ("conversationId", "userId", "parentWorkflowId", "name"):
         if q.get(key):
             flows = [f for f in flows if f.get(key) == q[key]]

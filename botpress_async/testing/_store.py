@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 _ALPHABET: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_TOKEN_ALPHABET: Final = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+_LETTERS_AND_DIGITS: Final = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
 class ApiError(Exception):
@@ -92,7 +92,8 @@ class Store:
     """Everything the emulator knows, seeded so that ids and tokens repeat from run to run."""
 
     def __init__(self, seed: int = 0) -> None:
-        self._rng = random.Random(f"store:{seed}")
+        # Seeded on purpose: emulator tokens guard nothing and must repeat from run to run.
+        self._rng = random.Random(f"store:{seed}")  # noqa: S311 - reproducible test data
         self.accounts: dict[str, dict[str, Any]] = {}
         self.tokens: dict[str, Token] = {}
         self.workspaces: dict[str, dict[str, Any]] = {}
@@ -114,7 +115,7 @@ class Store:
 
     def secret(self, length: int = 40) -> str:
         """Random letters and digits (token bodies, signing secrets, upload keys)."""
-        return "".join(self._rng.choice(_TOKEN_ALPHABET) for _ in range(length))
+        return "".join(self._rng.choice(_LETTERS_AND_DIGITS) for _ in range(length))
 
     def mint(self, kind: str, owner: str, note: str = "") -> Token:
         """Create a token of ``kind`` (``pat``, ``bak`` or ``iak``) for ``owner``."""
@@ -156,7 +157,7 @@ class Store:
 
     def add_account(self, email: str) -> dict[str, Any]:
         """Create an account (the person a PAT belongs to)."""
-        account = {
+        account: dict[str, Any] = {
             "id": self.new_uuid(),
             "email": email,
             "displayName": email.split("@", 1)[0],
@@ -226,7 +227,7 @@ class Store:
     def add_integration(self, ws_id: str, name: str, version: str = "0.1.0") -> dict[str, Any]:
         """Create an integration owned by a workspace."""
         now = iso_now()
-        integration = {
+        integration: dict[str, Any] = {
             "id": self.new_id("intver"),
             "workspaceId": ws_id,
             "createdAt": now,

@@ -183,7 +183,9 @@ def get_table(ctx: Context) -> Any:
 def list_tables(ctx: Context) -> Any:
     """List tables, filtered by tags."""
     tables = ctx.require_bot().tables.values()
-    return {"tables": [t.record for t in tables if tags_match(t.record["tags"], ctx.query.get("tags"))]}
+    return {
+        "tables": [t.record for t in tables if tags_match(t.record["tags"], ctx.query.get("tags"))]
+    }
 
 
 @handler("updateTable")
@@ -354,7 +356,9 @@ def find_table_rows(ctx: Context) -> Any:
     search = body.get("search")
     if search:
         needle = search.lower()
-        rows = [r for r in rows if any(needle in v.lower() for v in r.values() if isinstance(v, str))]
+        rows = [
+            r for r in rows if any(needle in v.lower() for v in r.values() if isinstance(v, str))
+        ]
     order = body.get("orderBy", "id")
     present = [r for r in rows if r.get(order) is not None]
     missing = [r for r in rows if r.get(order) is None]

@@ -76,7 +76,9 @@ def from_schema(schema: Mapping[str, Any], depth: int = 0) -> st.SearchStrategy[
         elif kind == "array":
             lo = int(schema.get("minItems", 0))
             hi = min(int(schema.get("maxItems", lo + 3)), lo + 3)
-            options.append(st.lists(from_schema(schema.get("items", {}), depth + 1), min_size=lo, max_size=hi))
+            options.append(
+                st.lists(from_schema(schema.get("items", {}), depth + 1), min_size=lo, max_size=hi)
+            )
         elif kind == "object":
             options.append(_object(schema, depth))
     return st.one_of(options)

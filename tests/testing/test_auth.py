@@ -123,7 +123,9 @@ async def test_pat_lifecycle(emu: Emulator, session: aiohttp.ClientSession) -> N
     status, listed = await call(session, "GET", "/v1/admin/account/pats", admin)
     assert made["pat"]["id"] in {p["id"] for p in listed["pats"]}
     assert all("value" not in p for p in listed["pats"])
-    status, _ = await call(session, "DELETE", f"/v1/admin/account/pats/{made['pat']['id']}", admin, {})
+    status, _ = await call(
+        session, "DELETE", f"/v1/admin/account/pats/{made['pat']['id']}", admin, {}
+    )
     assert status == 200
     status, body = await call(session, "GET", "/v1/admin/account/me", new)
     assert status == 401
@@ -160,7 +162,9 @@ async def test_iak_lifecycle(emu: Emulator, session: aiohttp.ClientSession) -> N
     runtime = {"Authorization": f"Bearer {made['value']}", "x-bot-id": emu.bot_id}
     assert (await call(session, "GET", "/v1/chat/conversations", runtime))[0] == 200
     assert (await call(session, "GET", "/v1/tables", runtime))[0] == 403
-    status, _ = await call(session, "DELETE", f"/v1/admin/integrations/iaks/{made['id']}", admin, {})
+    status, _ = await call(
+        session, "DELETE", f"/v1/admin/integrations/iaks/{made['id']}", admin, {}
+    )
     assert status == 200
     assert (await call(session, "GET", "/v1/chat/conversations", runtime))[0] == 401
 
@@ -175,7 +179,10 @@ async def test_installing_an_integration_extends_its_key(
     runtime = {"Authorization": f"Bearer {emu.iak}", "x-bot-id": bot_id}
     assert (await call(session, "GET", "/v1/chat/users", runtime))[0] == 403
     status, _ = await call(
-        session, "PUT", f"/v1/admin/bots/{bot_id}", admin,
+        session,
+        "PUT",
+        f"/v1/admin/bots/{bot_id}",
+        admin,
         {"integrations": {emu.integration_id: {"enabled": True}}},
     )
     assert status == 200

@@ -56,9 +56,10 @@ def test_decisions_follow_operation_route_and_times() -> None:
 async def test_rate_limit_sends_retry_after(emu: Emulator, world: World) -> None:
     """A rate-limit fault answers 429 RateLimited with Retry-After in seconds, unprocessed."""
     emu.faults.add("rate_limit", operation="listUsers", times=1, retry_after=2)
-    async with aiohttp.ClientSession(emu.url) as session, session.get(
-        "/v1/chat/users", headers=world.runtime_headers()
-    ) as resp:
+    async with (
+        aiohttp.ClientSession(emu.url) as session,
+        session.get("/v1/chat/users", headers=world.runtime_headers()) as resp,
+    ):
         body = await resp.json()
         assert (resp.status, resp.headers["Retry-After"], body["type"]) == (429, "2", "RateLimited")
     entry = emu.log.for_operation("listUsers")[-1]
@@ -70,7 +71,9 @@ async def test_status_faults(emu: Emulator, world: World, status: int) -> None:
     """A status fault answers the chosen 5xx in the API's error shape without processing."""
     emu.faults.add("status", operation="createUser", times=1, status=status)
     async with aiohttp.ClientSession(emu.url) as session:
-        code, body = await call(session, "POST", "/v1/chat/users", world.runtime_headers(), {"tags": {}})
+        code, body = await call(
+            session, "POST", "/v1/chat/users", world.runtime_headers(), {"tags": {}}
+        )
     assert (code, body["code"]) == (status, status)
     entry = emu.log.for_operation("createUser")[-1]
     assert (entry.status, entry.fault, entry.processed) == (status, "status", False)
@@ -105,8 +108,12 @@ async def test_truncated_body(emu: Emulator, world: World) -> None:
     emu.faults.add("truncate", operation="getUser", times=1)
     async with aiohttp.ClientSession(emu.url) as session:
         with pytest.raises(aiohttp.ClientPayloadError):
-            await call(session, "GET", f"/v1/chat/users/{world.ids['user']}", world.runtime_headers())
-        status, _ = await call(session, "GET", f"/v1/chat/users/{world.ids['user']}", world.runtime_headers())
+            await call(
+                session, "GET", f"/v1/chat/users/{world.ids['user']}", world.runtime_headers()
+            )
+        status, _ = await call(
+            session, "GET", f"/v1/chat/users/{world.ids['user']}", world.runtime_headers()
+        )
     assert status == 200
     assert [e.fault for e in emu.log.for_operation("getUser")] == ["truncate", None]
 
@@ -123,9 +130,10 @@ async def test_slow_answers_still_arrive(emu: Emulator, world: World) -> None:
 
 async def test_log_ids_are_unique(emu: Emulator, world: World) -> None:
     """Every logged request has its own request id, also sent back as x-request-id."""
-    async with aiohttp.ClientSession(emu.url) as session, session.get(
-        "/v1/chat/users", headers=world.runtime_headers()
-    ) as resp:
+    async with (
+        aiohttp.ClientSession(emu.url) as session,
+        session.get("/v1/chat/users", headers=world.runtime_headers()) as resp,
+    ):
         assert resp.headers["x-request-id"] == emu.log[-1].request_id
     ids = [e.request_id for e in emu.log]
     assert len(ids) == len(set(ids))

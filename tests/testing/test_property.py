@@ -55,7 +55,9 @@ def _requests(draw: st.DrawFn, world: World) -> tuple[Operation, str, str, Any]:
         # shared world keeps its resources for the other examples.
         path = op.template
         for param in op.path_params:
-            path = path.replace("{" + param.name + "}", _segment(draw(st.text(min_size=1, max_size=8))))
+            path = path.replace(
+                "{" + param.name + "}", _segment(draw(st.text(min_size=1, max_size=8)))
+            )
     for param in op.query_params:
         if not param.required and draw(st.booleans()):
             query += list(_pairs(param.name, draw(from_schema(param.schema))))
@@ -66,15 +68,21 @@ def _requests(draw: st.DrawFn, world: World) -> tuple[Operation, str, str, Any]:
 
 def _send(world: World, op: Operation, path: str, query: str, body: Any) -> tuple[int, Any]:
     emu = world.emu
-    headers = world.runtime_headers() if op.api in ("runtime", "files", "tables") else world.admin_headers()
+    headers = (
+        world.runtime_headers()
+        if op.api in ("runtime", "files", "tables")
+        else world.admin_headers()
+    )
     data = None
     if op.method != "GET":
         data = json.dumps(body if body is not None else {}).encode()
         headers["content-type"] = "application/json"
     url = f"{emu.url}{path}" + (f"?{query}" if query else "")
-    request = urllib.request.Request(url, data=data, headers=headers, method=op.method)
+    request = urllib.request.Request(  # noqa: S310 - an http URL on loopback
+        url, data=data, headers=headers, method=op.method
+    )
     try:
-        with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310 - loopback URL
+        with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310 - same URL
             return resp.status, json.loads(resp.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())

@@ -16,7 +16,7 @@ from botpress_async.testing import Emulator
 
 
 def _get(url: str, token: str, bot_id: str) -> tuple[int, dict[str, object]]:
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 - an http URL on loopback
         url + "/v1/chat/users", headers={"Authorization": f"Bearer {token}", "x-bot-id": bot_id}
     )
     try:
@@ -28,10 +28,19 @@ def _get(url: str, token: str, bot_id: str) -> tuple[int, dict[str, object]]:
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_command_line_serves_until_signalled(sig: signal.Signals) -> None:
-    """``python -m botpress_async.testing`` prints URL and tokens, serves, and exits 0 on a signal."""
+    """The command prints the URL and tokens, serves, and exits 0 on SIGINT or SIGTERM."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "botpress_async.testing", "--port", "0", "--seed", "5",
-         "--page-size", "3"],
+        [
+            sys.executable,
+            "-m",
+            "botpress_async.testing",
+            "--port",
+            "0",
+            "--seed",
+            "5",
+            "--page-size",
+            "3",
+        ],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONWARNINGS": "error"},

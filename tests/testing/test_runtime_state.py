@@ -32,12 +32,27 @@ async def test_get_or_create_conversation_discriminates_by_chosen_tags(
     """Only the tags named in discriminateByTags decide whether a conversation is the same."""
     h = world.runtime_headers()
     base = {"channel": "web", "discriminateByTags": ["thread"]}
-    _, a = await call(session, "POST", "/v1/chat/conversations/get-or-create", h,
-                      {**base, "tags": {"thread": "1", "x": "a"}})
-    _, b = await call(session, "POST", "/v1/chat/conversations/get-or-create", h,
-                      {**base, "tags": {"thread": "1", "x": "b"}})
-    _, c = await call(session, "POST", "/v1/chat/conversations/get-or-create", h,
-                      {**base, "tags": {"thread": "2"}})
+    _, a = await call(
+        session,
+        "POST",
+        "/v1/chat/conversations/get-or-create",
+        h,
+        {**base, "tags": {"thread": "1", "x": "a"}},
+    )
+    _, b = await call(
+        session,
+        "POST",
+        "/v1/chat/conversations/get-or-create",
+        h,
+        {**base, "tags": {"thread": "1", "x": "b"}},
+    )
+    _, c = await call(
+        session,
+        "POST",
+        "/v1/chat/conversations/get-or-create",
+        h,
+        {**base, "tags": {"thread": "2"}},
+    )
     assert a["conversation"]["id"] == b["conversation"]["id"] != c["conversation"]["id"]
     assert [a["meta"]["created"], b["meta"]["created"], c["meta"]["created"]] == [True, False, True]
 
@@ -47,8 +62,13 @@ async def test_get_or_create_message_and_workflow_are_idempotent(
 ) -> None:
     """Repeating getOrCreateMessage or getOrCreateWorkflow creates nothing the second time."""
     h, ids = world.runtime_headers(), world.ids
-    msg = {"payload": {}, "userId": ids["user"], "conversationId": ids["conv"], "type": "text",
-           "tags": {"externalId": "42"}}
+    msg = {
+        "payload": {},
+        "userId": ids["user"],
+        "conversationId": ids["conv"],
+        "type": "text",
+        "tags": {"externalId": "42"},
+    }
     _, m1 = await call(session, "POST", "/v1/chat/messages/get-or-create", h, msg)
     _, m2 = await call(session, "POST", "/v1/chat/messages/get-or-create", h, msg)
     assert m1["message"]["id"] == m2["message"]["id"]
@@ -98,7 +118,9 @@ async def test_page_size_is_configurable(
 async def test_list_filters_by_tags(world: World, session: aiohttp.ClientSession) -> None:
     """Query tags (tags.key=value) narrow a conversation list."""
     h = world.runtime_headers()
-    await call(session, "POST", "/v1/chat/conversations", h, {"channel": "web", "tags": {"color": "blue"}})
+    await call(
+        session, "POST", "/v1/chat/conversations", h, {"channel": "web", "tags": {"color": "blue"}}
+    )
     _, page = await call(session, "GET", "/v1/chat/conversations", h, params={"tags.color": "blue"})
     assert [c["tags"]["color"] for c in page["conversations"]] == ["blue"]
 
@@ -153,8 +175,13 @@ async def test_messages_need_an_existing_conversation(
 ) -> None:
     """Creating a message in a conversation that does not exist is a 404."""
     h = world.runtime_headers()
-    body = {"payload": {}, "userId": world.ids["user"], "conversationId": "conv_" + "0" * 26,
-            "type": "text", "tags": {}}
+    body = {
+        "payload": {},
+        "userId": world.ids["user"],
+        "conversationId": "conv_" + "0" * 26,
+        "type": "text",
+        "tags": {},
+    }
     status, answer = await call(session, "POST", "/v1/chat/messages", h, body)
     assert (status, answer["type"]) == (404, "ResourceNotFound")
 

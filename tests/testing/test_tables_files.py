@@ -24,8 +24,13 @@ SCHEMA = {
 
 async def _table(world: World, session: aiohttp.ClientSession, rows: int = 5) -> str:
     h = world.runtime_headers()
-    status, _ = await call(session, "POST", "/v1/tables", h,
-                           {"name": "ProductsTable", "schema": SCHEMA, "keyColumn": "sku"})
+    status, _ = await call(
+        session,
+        "POST",
+        "/v1/tables",
+        h,
+        {"name": "ProductsTable", "schema": SCHEMA, "keyColumn": "sku"},
+    )
     assert status == 200
     data = [{"sku": f"s{i}", "price": i * 10, "active": i % 2 == 0} for i in range(rows)]
     if data:
@@ -34,7 +39,9 @@ async def _table(world: World, session: aiohttp.ClientSession, rows: int = 5) ->
     return "/v1/tables/ProductsTable"
 
 
-async def _find(session: aiohttp.ClientSession, world: World, base: str, body: dict[str, Any]) -> Any:
+async def _find(
+    session: aiohttp.ClientSession, world: World, base: str, body: dict[str, Any]
+) -> Any:
     status, answer = await call(session, "POST", f"{base}/rows/find", world.runtime_headers(), body)
     assert status == 200, answer
     return answer
@@ -43,8 +50,18 @@ async def _find(session: aiohttp.ClientSession, world: World, base: str, body: d
 async def test_find_filters_orders_and_pages(world: World, session: aiohttp.ClientSession) -> None:
     """findTableRows applies the filter, then the order, then offset and limit."""
     base = await _table(world, session)
-    got = await _find(session, world, base, {"filter": {"price": {"$gte": 20}}, "orderBy": "price",
-                                             "orderDirection": "desc", "limit": 2, "offset": 1})
+    got = await _find(
+        session,
+        world,
+        base,
+        {
+            "filter": {"price": {"$gte": 20}},
+            "orderBy": "price",
+            "orderDirection": "desc",
+            "limit": 2,
+            "offset": 1,
+        },
+    )
     assert [r["price"] for r in got["rows"]] == [30, 20]
     assert got["hasMore"] is False
     got = await _find(session, world, base, {"filter": {"$or": [{"sku": "s1"}, {"active": True}]}})
@@ -57,8 +74,13 @@ async def test_upsert_by_key_column(world: World, session: aiohttp.ClientSession
     """Rows whose key column matches are updated, the others inserted."""
     base = await _table(world, session, rows=2)
     rows = [{"sku": "s1", "price": 99}, {"sku": "new", "price": 1}]
-    status, got = await call(session, "POST", f"{base}/rows/upsert", world.runtime_headers(),
-                             {"rows": rows, "keyColumn": "sku"})
+    status, got = await call(
+        session,
+        "POST",
+        f"{base}/rows/upsert",
+        world.runtime_headers(),
+        {"rows": rows, "keyColumn": "sku"},
+    )
     assert status == 200
     assert [r["sku"] for r in got["updated"]] == ["s1"]
     assert [r["sku"] for r in got["inserted"]] == ["new"]
@@ -72,15 +94,20 @@ async def test_update_rename_delete(world: World, session: aiohttp.ClientSession
     """updateTableRows, renameTableColumn and deleteTableRows change what find returns."""
     h = world.runtime_headers()
     base = await _table(world, session, rows=3)
-    assert (await call(session, "PUT", f"{base}/rows", h, {"rows": [{"id": 1, "price": 5}]}))[0] == 200
-    status, _ = await call(session, "PUT", f"{base}/column", h, {"name": "price", "newName": "cost"})
+    assert (await call(session, "PUT", f"{base}/rows", h, {"rows": [{"id": 1, "price": 5}]}))[
+        0
+    ] == 200
+    status, _ = await call(
+        session, "PUT", f"{base}/column", h, {"name": "price", "newName": "cost"}
+    )
     assert status == 200
     got = await _find(session, world, base, {"filter": {"id": 1}})
     assert got["rows"][0]["cost"] == 5
-    status, deleted = await call(session, "POST", f"{base}/rows/delete", h,
-                                 {"filter": {"cost": {"$gt": 5}}})
+    status, deleted = await call(
+        session, "POST", f"{base}/rows/delete", h, {"filter": {"cost": {"$gt": 5}}}
+    )
     assert deleted["deletedRows"] == 2
-    status, row = await call(session, "GET", f"{base}/row", h, params={"id": "2"})
+    status, _ = await call(session, "GET", f"{base}/row", h, params={"id": "2"})
     assert status == 404
 
 
@@ -115,7 +142,9 @@ async def test_table_names_are_unique_and_get_or_create_is_idempotent(
     """createTable refuses a taken name; getOrCreateTable returns the existing table."""
     h = world.runtime_headers()
     await _table(world, session, rows=0)
-    status, body = await call(session, "POST", "/v1/tables", h, {"name": "ProductsTable", "schema": SCHEMA})
+    status, body = await call(
+        session, "POST", "/v1/tables", h, {"name": "ProductsTable", "schema": SCHEMA}
+    )
     assert (status, body["type"]) == (409, "AlreadyExists")
     status, got = await call(session, "POST", "/v1/tables/ProductsTable", h, {"schema": SCHEMA})
     assert (status, got["created"]) == (200, False)
@@ -137,16 +166,24 @@ async def test_file_upload_download_and_status(
 ) -> None:
     """The upload URL takes the bytes without Authorization; the file's url then serves them."""
     h = world.runtime_headers()
-    status, made = await call(session, "PUT", "/v1/files", h,
-                              {"key": "docs/a.txt", "size": 11, "contentType": "text/plain",
-                               "tags": {"kind": "doc"}})
+    _, made = await call(
+        session,
+        "PUT",
+        "/v1/files",
+        h,
+        {"key": "docs/a.txt", "size": 11, "contentType": "text/plain", "tags": {"kind": "doc"}},
+    )
     assert made["file"]["status"] == "upload_pending"
     upload = made["file"]["uploadUrl"]
     assert upload.startswith(world.emu.url)
-    async with aiohttp.ClientSession() as bare, bare.put(
-        upload, data=b"hello world",
-        headers={"content-type": "text/plain", "x-amz-tagging": "public=true"},
-    ) as resp:
+    async with (
+        aiohttp.ClientSession() as bare,
+        bare.put(
+            upload,
+            data=b"hello world",
+            headers={"content-type": "text/plain", "x-amz-tagging": "public=true"},
+        ) as resp,
+    ):
         assert resp.status == 200
     _, got = await call(session, "GET", f"/v1/files/{made['file']['id']}", h)
     assert (got["file"]["status"], got["file"]["size"]) == ("upload_completed", 11)
@@ -173,12 +210,21 @@ async def test_file_copy_and_upsert_keeps_id(world: World, session: aiohttp.Clie
 async def test_indexed_text_is_searchable(world: World, session: aiohttp.ClientSession) -> None:
     """An indexed text file's paragraphs become passages that searchFiles finds."""
     h = world.runtime_headers()
-    _, made = await call(session, "PUT", "/v1/files", h,
-                         {"key": "faq.txt", "size": 10, "index": True, "contentType": "text/plain"})
-    async with aiohttp.ClientSession() as bare, bare.put(
-        made["file"]["uploadUrl"], data=b"Refunds take five days.\n\nShipping is free.",
-        headers={"content-type": "text/plain"},
-    ) as resp:
+    _, made = await call(
+        session,
+        "PUT",
+        "/v1/files",
+        h,
+        {"key": "faq.txt", "size": 10, "index": True, "contentType": "text/plain"},
+    )
+    async with (
+        aiohttp.ClientSession() as bare,
+        bare.put(
+            made["file"]["uploadUrl"],
+            data=b"Refunds take five days.\n\nShipping is free.",
+            headers={"content-type": "text/plain"},
+        ) as resp,
+    ):
         assert resp.status == 200
     _, found = await call(session, "GET", "/v1/files/search", h, params={"query": "refunds"})
     assert [p["content"] for p in found["passages"]] == ["Refunds take five days."]

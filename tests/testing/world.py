@@ -69,19 +69,33 @@ async def build_world(emu: Emulator, session: aiohttp.ClientSession) -> World:
     )
     ids["conv"] = conv["conversation"]["id"]
     await _ok(
-        session, "POST", f"/v1/chat/conversations/{ids['conv']}/participants", rt,
+        session,
+        "POST",
+        f"/v1/chat/conversations/{ids['conv']}/participants",
+        rt,
         {"userId": ids["user"]},
     )
     msg = await _ok(
-        session, "POST", "/v1/chat/messages", rt,
-        {"payload": {"text": "hi"}, "userId": ids["user"], "conversationId": ids["conv"],
-         "type": "text", "tags": {}},
+        session,
+        "POST",
+        "/v1/chat/messages",
+        rt,
+        {
+            "payload": {"text": "hi"},
+            "userId": ids["user"],
+            "conversationId": ids["conv"],
+            "type": "text",
+            "tags": {},
+        },
     )
     ids["msg"] = msg["message"]["id"]
     event = await _ok(session, "POST", "/v1/chat/events", rt, {"type": "ping", "payload": {}})
     ids["event"] = event["event"]["id"]
     scheduled = await _ok(
-        session, "POST", "/v1/chat/events", rt,
+        session,
+        "POST",
+        "/v1/chat/events",
+        rt,
         {"type": "ping", "payload": {}, "schedule": {"delay": 60000}},
     )
     ids["scheduled"] = scheduled["event"]["id"]
@@ -90,15 +104,23 @@ async def build_world(emu: Emulator, session: aiohttp.ClientSession) -> World:
     )
     ids["workflow"] = flow["workflow"]["id"]
     await _ok(
-        session, "POST", f"/v1/chat/states/conversation/{ids['conv']}/world", rt,
+        session,
+        "POST",
+        f"/v1/chat/states/conversation/{ids['conv']}/world",
+        rt,
         {"payload": {"n": 1}},
     )
     await _ok(
-        session, "POST", "/v1/tables", rt,
+        session,
+        "POST",
+        "/v1/tables",
+        rt,
         {"name": TABLE, "schema": {"properties": {"name": {"type": "string"}}}},
     )
     await _ok(session, "POST", f"/v1/tables/{TABLE}/rows", rt, {"rows": [{"name": "a"}]})
-    file = await _ok(session, "PUT", "/v1/files", rt, {"key": "world.txt", "size": 5, "tags": {"color": "red"}})
+    file = await _ok(
+        session, "PUT", "/v1/files", rt, {"key": "world.txt", "size": 5, "tags": {"color": "red"}}
+    )
     ids["file"] = file["file"]["id"]
     kb = await _ok(session, "POST", "/v1/files/knowledge-bases", rt, {"name": "kb"})
     ids["kb"] = kb["knowledgeBase"]["id"]
@@ -111,7 +133,10 @@ async def build_world(emu: Emulator, session: aiohttp.ClientSession) -> World:
     )
     ids["iak"] = iak["id"]
     member = await _ok(
-        session, "POST", "/v1/admin/workspace-members", adm,
+        session,
+        "POST",
+        "/v1/admin/workspace-members",
+        adm,
         {"email": "member@example.com", "role": "viewer"},
     )
     ids["member"] = member["id"]
