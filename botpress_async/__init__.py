@@ -52,6 +52,7 @@ from ._errors import (
     UnsupportedMediaTypeError,
 )
 from ._retry import RetryBudget
+from ._rows import RowsError, RowsFailure, RowsMessages, RowsResult
 from ._session import ClientStateError
 from ._types import NOT_GIVEN, NotGiven, RequestOptions, Timeout
 from ._version import __version__
@@ -97,6 +98,10 @@ __all__ = [
     "ResourceNotFoundError",
     "ResponseTooLargeError",
     "RetryBudget",
+    "RowsError",
+    "RowsFailure",
+    "RowsMessages",
+    "RowsResult",
     "RuntimeError",
     "ScopeError",
     "Timeout",

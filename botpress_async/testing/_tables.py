@@ -402,18 +402,20 @@ def upsert_table_rows(ctx: Context) -> Any:
     if key != "id" and key not in table.record["schema"]["properties"]:
         raise invalid(f"keyColumn {key!r} is not a column of the table")
     inserted, updated = [], []
+    # One index per request keeps big upserts linear instead of scanning the table per row.
+    by_key = {} if key == "id" else {r.get(key): r for r in table.rows.values()}
     for data in ctx.body["rows"]:
         value = data.get(key)
         match = None
         if value is not None:
-            if key == "id":
-                match = table.rows.get(int(value))
-            else:
-                match = next((r for r in table.rows.values() if r.get(key) == value), None)
+            match = table.rows.get(int(value)) if key == "id" else by_key.get(value)
         if match is not None:
             updated.append(_public(_update(table, match, data)))
         else:
-            inserted.append(_public(_insert(table, data)))
+            row = _insert(table, data)
+            if key != "id":
+                by_key[row.get(key)] = row
+            inserted.append(_public(row))
     return {"inserted": inserted, "updated": updated}
 
 

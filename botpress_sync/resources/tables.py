@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from botpress_async._rows import BULK_MAX_RETRIES, MAX_ROWS_PER_REQUEST
 from botpress_async._types import NOT_GIVEN
 from botpress_sync import _loop
 from botpress_sync._base import ResourceBase
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
     from typing import Any, Literal
 
+    from botpress_async._bulk import BulkProgress, CancelToken
+    from botpress_async._rows import RowsResult
     from botpress_async._types import NotGivenOr, Timeout
     from botpress_async.models.tables import (
         CreateTableResponse,
@@ -49,6 +52,158 @@ class TablesAPI(ResourceBase):
     @property
     def _async(self) -> AsyncTablesAPI:
         return self._client._async.tables
+
+    def insert_rows(
+        self,
+        table: str,
+        rows: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
+        *,
+        chunk_size: int = MAX_ROWS_PER_REQUEST,
+        concurrency: int = 8,
+        wait_computed: NotGivenOr[bool] = NOT_GIVEN,
+        keep_rows: bool = True,
+        fail_fast: bool = False,
+        on_progress: Callable[[BulkProgress], None] | None = None,
+        progress_bar: bool = False,
+        cancel: CancelToken | None = None,
+        timeout: NotGivenOr[Timeout | float | None] = NOT_GIVEN,
+        max_retries: int = BULK_MAX_RETRIES,
+    ) -> RowsResult[Mapping[str, Any]]:
+        """Insert any number of rows, in concurrent requests of at most 1000 rows.
+
+        Inserts are not idempotent: a request that may have reached the server (a reset after
+        sending, a 5xx) is not retried but reported, and its rows are in
+        ``result.unknown_rows``. 429 answers are retried (they were not processed).
+
+        Args:
+            table: the table's name or id.
+            rows: mappings of column name to value, from any iterable or async iterable;
+                consumed lazily, so a generator of millions of rows keeps memory flat.
+            chunk_size: rows per request (1 to 1000).
+            concurrency: the most requests in flight; lowered on rate limits.
+            wait_computed: wait for computed columns before each request answers.
+            keep_rows: keep the created rows in ``result.inserted``; off for huge jobs.
+            fail_fast: stop at the first failed request and raise `RowsError`.
+            on_progress: called with a `BulkProgress` (counted in requests).
+            progress_bar: show a terminal progress bar (needs tqdm).
+            cancel: a `CancelToken` that stops the job from any thread.
+            timeout: per-request time limits.
+            max_retries: retries per request, when retrying is safe.
+        """
+        return _loop.run(
+            self._async.insert_rows(
+                table,
+                rows,
+                chunk_size=chunk_size,
+                concurrency=concurrency,
+                wait_computed=wait_computed,
+                keep_rows=keep_rows,
+                fail_fast=fail_fast,
+                on_progress=on_progress,
+                progress_bar=progress_bar,
+                cancel=cancel,
+                timeout=timeout,
+                max_retries=max_retries,
+            )
+        )
+
+    def upsert_rows(
+        self,
+        table: str,
+        rows: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
+        *,
+        key_column: str = "id",
+        chunk_size: int = MAX_ROWS_PER_REQUEST,
+        concurrency: int = 8,
+        wait_computed: NotGivenOr[bool] = NOT_GIVEN,
+        keep_rows: bool = True,
+        fail_fast: bool = False,
+        on_progress: Callable[[BulkProgress], None] | None = None,
+        progress_bar: bool = False,
+        cancel: CancelToken | None = None,
+        timeout: NotGivenOr[Timeout | float | None] = NOT_GIVEN,
+        max_retries: int = BULK_MAX_RETRIES,
+    ) -> RowsResult[Mapping[str, Any]]:
+        """Insert or update any number of rows by a key column, in concurrent requests.
+
+        Upserts by key are idempotent, so every failure that can be retried is retried:
+        rate limits, 5xx answers and connections lost after sending.
+
+        Args:
+            table: the table's name or id.
+            rows: mappings of column name to value, each holding ``key_column``.
+            key_column: the column that identifies a row (``"id"`` by default).
+            chunk_size: rows per request (1 to 1000).
+            concurrency: the most requests in flight; lowered on rate limits.
+            wait_computed: wait for computed columns before each request answers.
+            keep_rows: keep the written rows in ``result.inserted`` and ``result.updated``.
+            fail_fast: stop at the first failed request and raise `RowsError`.
+            on_progress: called with a `BulkProgress` (counted in requests).
+            progress_bar: show a terminal progress bar (needs tqdm).
+            cancel: a `CancelToken` that stops the job from any thread.
+            timeout: per-request time limits.
+            max_retries: retries per request.
+        """
+        return _loop.run(
+            self._async.upsert_rows(
+                table,
+                rows,
+                key_column=key_column,
+                chunk_size=chunk_size,
+                concurrency=concurrency,
+                wait_computed=wait_computed,
+                keep_rows=keep_rows,
+                fail_fast=fail_fast,
+                on_progress=on_progress,
+                progress_bar=progress_bar,
+                cancel=cancel,
+                timeout=timeout,
+                max_retries=max_retries,
+            )
+        )
+
+    def delete_rows(
+        self,
+        table: str,
+        ids: Iterable[int] | AsyncIterable[int],
+        *,
+        chunk_size: int = MAX_ROWS_PER_REQUEST,
+        concurrency: int = 8,
+        fail_fast: bool = False,
+        on_progress: Callable[[BulkProgress], None] | None = None,
+        progress_bar: bool = False,
+        cancel: CancelToken | None = None,
+        timeout: NotGivenOr[Timeout | float | None] = NOT_GIVEN,
+        max_retries: int = BULK_MAX_RETRIES,
+    ) -> RowsResult[int]:
+        """Delete any number of rows by id, in concurrent requests of at most 1000 ids.
+
+        Args:
+            table: the table's name or id.
+            ids: the row ids, from any iterable or async iterable.
+            chunk_size: ids per request (1 to 1000).
+            concurrency: the most requests in flight; lowered on rate limits.
+            fail_fast: stop at the first failed request and raise `RowsError`.
+            on_progress: called with a `BulkProgress` (counted in requests).
+            progress_bar: show a terminal progress bar (needs tqdm).
+            cancel: a `CancelToken` that stops the job from any thread.
+            timeout: per-request time limits.
+            max_retries: retries per request.
+        """
+        return _loop.run(
+            self._async.delete_rows(
+                table,
+                ids,
+                chunk_size=chunk_size,
+                concurrency=concurrency,
+                fail_fast=fail_fast,
+                on_progress=on_progress,
+                progress_bar=progress_bar,
+                cancel=cancel,
+                timeout=timeout,
+                max_retries=max_retries,
+            )
+        )
 
     def list_tables(
         self,
