@@ -97,6 +97,8 @@ def synthesize(schema: Mapping[str, Any], hint: str = "") -> Any:
 def _fits(value: Any, kind: str) -> bool:
     if kind == "string":
         return isinstance(value, str)
+    if kind == "object":
+        return isinstance(value, dict)
     if kind == "integer":
         return (isinstance(value, int) and not isinstance(value, bool)) or (
             isinstance(value, float) and value.is_integer()
@@ -107,8 +109,6 @@ def _fits(value: Any, kind: str) -> bool:
         return isinstance(value, bool)
     if kind == "array":
         return isinstance(value, list)
-    if kind == "object":
-        return isinstance(value, dict)
     if kind == "null":
         return value is None
     return True
@@ -122,21 +122,33 @@ def conform(schema: Mapping[str, Any], value: Any, hint: str = "") -> Any:
     """
     if "enum" in schema:
         return value if value in schema["enum"] else synthesize(schema, hint)
-    kinds = _types(schema)
-    if not kinds:
-        return value
-    kind = next((k for k in kinds if _fits(value, k)), None)
+    kind = schema.get("type")
     if kind is None:
+        return value
+    if isinstance(kind, list):
+        kind = next((k for k in kind if _fits(value, k)), None)
+        if kind is None:
+            return synthesize(schema, hint)
+    elif not _fits(value, kind):
         return synthesize(schema, hint)
+    if kind == "string":
+        if "minLength" in schema or "maxLength" in schema:
+            lo = int(schema.get("minLength", 0))
+            if len(value) < lo:
+                return value + "x" * (lo - len(value))
+            if "maxLength" in schema:
+                return value[: int(schema["maxLength"])]
+        return value
     if kind == "object":
         props: Mapping[str, Any] = schema.get("properties", {})
         extra = schema.get("additionalProperties", True)
         out: dict[str, Any] = {}
         for name, item in value.items():
-            if name in props:
-                out[name] = conform(props[name], item, name)
+            sub = props.get(name)
+            if sub is not None:
+                out[name] = conform(sub, item, name)
             elif isinstance(extra, dict):
-                out[name] = conform(extra, item, name)
+                out[name] = conform(extra, item, name) if extra else item
             elif extra is not False:
                 out[name] = item
         for name in schema.get("required", ()):
@@ -151,13 +163,6 @@ def conform(schema: Mapping[str, Any], value: Any, hint: str = "") -> Any:
         while len(seq) < int(schema.get("minItems", 0)):
             seq.append(synthesize(items, hint))
         return seq
-    if kind == "string":
-        lo = int(schema.get("minLength", 0))
-        if len(value) < lo:
-            return value + "x" * (lo - len(value))
-        if "maxLength" in schema:
-            return value[: int(schema["maxLength"])]
-        return value
     if kind in ("number", "integer"):
         if kind == "integer":
             value = int(value)

@@ -207,19 +207,24 @@ class Router:
     """Matches a method and a raw path to an operation and its decoded path parameters."""
 
     def __init__(self, operations: tuple[Operation, ...]) -> None:
-        table: dict[tuple[str, int], list[Operation]] = {}
+        # Every template starts with two literal segments (/v1/chat, /v1/admin, /v2/billing...),
+        # so they narrow the candidates before any segment-by-segment comparison.
+        table: dict[tuple[str, int, str, str], list[Operation]] = {}
         for op in operations:
-            table.setdefault((op.method, len(op.segments)), []).append(op)
+            key = (op.method, len(op.segments), op.segments[0], op.segments[1])
+            table.setdefault(key, []).append(op)
         self._table = {
             key: sorted(ops, key=lambda op: _specificity(op.segments)) for key, ops in table.items()
         }
         self._lengths: dict[int, set[str]] = {}
-        for method, length in self._table:
+        for method, length, _, _ in self._table:
             self._lengths.setdefault(length, set()).add(method)
 
     def match(self, method: str, segments: list[str]) -> tuple[Operation, dict[str, str]] | None:
         """The operation for ``method`` and already-decoded path ``segments``, or ``None``."""
-        candidates = self._table.get((method, len(segments)))
+        if len(segments) < 2:
+            return None
+        candidates = self._table.get((method, len(segments), segments[0], segments[1]))
         if not candidates:
             return None
         for op in candidates:
