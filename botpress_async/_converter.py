@@ -25,6 +25,7 @@ __all__ = [
     "ResponseDecodeError",
     "Setter",
     "converter",
+    "register_model",
     "slot_setters",
     "structure",
     "unstructure",
@@ -35,6 +36,32 @@ _M = TypeVar("_M")
 Setter = Callable[[Any, Any], None]
 
 converter = cattrs.Converter()
+
+# Hooks of the generated models, found by one factory each way. Registering them one by one
+# would make cattrs resolve every model's annotations at import, which costs more than the
+# rest of importing a models module.
+_DECODERS: dict[type, Callable[[Any, Any], Any]] = {}
+_ENCODERS: dict[type, Callable[[Any], Any]] = {}
+
+
+def _decoder_for(cls: Any) -> Callable[[Any, Any], Any]:
+    return _DECODERS[cls]
+
+
+def _encoder_for(cls: Any) -> Callable[[Any], Any]:
+    return _ENCODERS[cls]
+
+
+converter.register_structure_hook_factory(_DECODERS.__contains__, _decoder_for)
+converter.register_unstructure_hook_factory(_ENCODERS.__contains__, _encoder_for)
+
+
+def register_model(
+    cls: type[Any], decode: Callable[[Any, Any], Any], encode: Callable[[Any], Any]
+) -> None:
+    """Make ``decode`` and ``encode`` the converter's hooks for the generated model ``cls``."""
+    _DECODERS[cls] = decode
+    _ENCODERS[cls] = encode
 
 
 class ResponseDecodeError(BotpressError, ValueError):

@@ -117,8 +117,7 @@ def model_hooks(model: Model) -> str:
         out.append(f"        d[{f.wire!r}] = {encode_expr(f.type, 'v')}")
     out.append("    return d")
     out = _declare_v(out)
-    out += ["", "", f"converter.register_structure_hook({n}, _d_{n})"]
-    out.append(f"converter.register_unstructure_hook({n}, _e_{n})")
+    out += ["", "", f"register_model({n}, _d_{n}, _e_{n})"]
     return "\n".join(out) + "\n"
 
 
@@ -141,7 +140,7 @@ def emit_models_module(api: Api) -> str:
         "import attrs",
         "",
         "from botpress_async._converter import (",
-        "    RAW_SETTER, BaseModel, Setter, converter, slot_setters,",
+        "    RAW_SETTER, BaseModel, Setter, register_model, slot_setters,",
         ")",
         "from botpress_async._types import NOT_GIVEN, NotGivenOr",
         "",

@@ -20,7 +20,7 @@ from botpress_async._converter import (
     RAW_SETTER,
     BaseModel,
     Setter,
-    converter,
+    register_model,
     slot_setters,
 )
 from botpress_async._types import NOT_GIVEN, NotGivenOr
@@ -4076,8 +4076,7 @@ def _e_IntrospectResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(IntrospectResponse, _d_IntrospectResponse)
-converter.register_unstructure_hook(IntrospectResponse, _e_IntrospectResponse)
+register_model(IntrospectResponse, _d_IntrospectResponse, _e_IntrospectResponse)
 
 
 _S_ListActivitiesResponse = slot_setters(ListActivitiesResponse, ("activities", "meta"))
@@ -4114,8 +4113,7 @@ def _e_ListActivitiesResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListActivitiesResponse, _d_ListActivitiesResponse)
-converter.register_unstructure_hook(ListActivitiesResponse, _e_ListActivitiesResponse)
+register_model(ListActivitiesResponse, _d_ListActivitiesResponse, _e_ListActivitiesResponse)
 
 
 _S_ChangeAISpendQuotaResponse = slot_setters(ChangeAISpendQuotaResponse, ())
@@ -4140,8 +4138,9 @@ def _e_ChangeAISpendQuotaResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ChangeAISpendQuotaResponse, _d_ChangeAISpendQuotaResponse)
-converter.register_unstructure_hook(ChangeAISpendQuotaResponse, _e_ChangeAISpendQuotaResponse)
+register_model(
+    ChangeAISpendQuotaResponse, _d_ChangeAISpendQuotaResponse, _e_ChangeAISpendQuotaResponse
+)
 
 
 _S_ListUsageActivityDailyResponseDataItemMetadata = slot_setters(
@@ -4185,12 +4184,9 @@ def _e_ListUsageActivityDailyResponseDataItemMetadata(o: Any, _t: Any = None) ->
     return d
 
 
-converter.register_structure_hook(
+register_model(
     ListUsageActivityDailyResponseDataItemMetadata,
     _d_ListUsageActivityDailyResponseDataItemMetadata,
-)
-converter.register_unstructure_hook(
-    ListUsageActivityDailyResponseDataItemMetadata,
     _e_ListUsageActivityDailyResponseDataItemMetadata,
 )
 
@@ -4233,11 +4229,10 @@ def _e_ListUsageActivityDailyResponseDataItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    ListUsageActivityDailyResponseDataItem, _d_ListUsageActivityDailyResponseDataItem
-)
-converter.register_unstructure_hook(
-    ListUsageActivityDailyResponseDataItem, _e_ListUsageActivityDailyResponseDataItem
+register_model(
+    ListUsageActivityDailyResponseDataItem,
+    _d_ListUsageActivityDailyResponseDataItem,
+    _e_ListUsageActivityDailyResponseDataItem,
 )
 
 
@@ -4275,9 +4270,10 @@ def _e_ListUsageActivityDailyResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListUsageActivityDailyResponse, _d_ListUsageActivityDailyResponse)
-converter.register_unstructure_hook(
-    ListUsageActivityDailyResponse, _e_ListUsageActivityDailyResponse
+register_model(
+    ListUsageActivityDailyResponse,
+    _d_ListUsageActivityDailyResponse,
+    _e_ListUsageActivityDailyResponse,
 )
 
 
@@ -4318,11 +4314,10 @@ def _e_ListUsageActivityResponseDataItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    ListUsageActivityResponseDataItem, _d_ListUsageActivityResponseDataItem
-)
-converter.register_unstructure_hook(
-    ListUsageActivityResponseDataItem, _e_ListUsageActivityResponseDataItem
+register_model(
+    ListUsageActivityResponseDataItem,
+    _d_ListUsageActivityResponseDataItem,
+    _e_ListUsageActivityResponseDataItem,
 )
 
 
@@ -4360,8 +4355,9 @@ def _e_ListUsageActivityResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListUsageActivityResponse, _d_ListUsageActivityResponse)
-converter.register_unstructure_hook(ListUsageActivityResponse, _e_ListUsageActivityResponse)
+register_model(
+    ListUsageActivityResponse, _d_ListUsageActivityResponse, _e_ListUsageActivityResponse
+)
 
 
 _S_ListUsageHistoryResponse = slot_setters(ListUsageHistoryResponse, ("usages",))
@@ -4393,8 +4389,7 @@ def _e_ListUsageHistoryResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListUsageHistoryResponse, _d_ListUsageHistoryResponse)
-converter.register_unstructure_hook(ListUsageHistoryResponse, _e_ListUsageHistoryResponse)
+register_model(ListUsageHistoryResponse, _d_ListUsageHistoryResponse, _e_ListUsageHistoryResponse)
 
 
 _S_GetMultipleUsagesResponse = slot_setters(GetMultipleUsagesResponse, ("usages",))
@@ -4426,8 +4421,9 @@ def _e_GetMultipleUsagesResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetMultipleUsagesResponse, _d_GetMultipleUsagesResponse)
-converter.register_unstructure_hook(GetMultipleUsagesResponse, _e_GetMultipleUsagesResponse)
+register_model(
+    GetMultipleUsagesResponse, _d_GetMultipleUsagesResponse, _e_GetMultipleUsagesResponse
+)
 
 
 _S_GetUsageResponse = slot_setters(GetUsageResponse, ("usage",))
@@ -4459,8 +4455,7 @@ def _e_GetUsageResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetUsageResponse, _d_GetUsageResponse)
-converter.register_unstructure_hook(GetUsageResponse, _e_GetUsageResponse)
+register_model(GetUsageResponse, _d_GetUsageResponse, _e_GetUsageResponse)
 
 
 _S_GetPluginCodeResponse = slot_setters(GetPluginCodeResponse, ("code",))
@@ -4487,8 +4482,7 @@ def _e_GetPluginCodeResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetPluginCodeResponse, _d_GetPluginCodeResponse)
-converter.register_unstructure_hook(GetPluginCodeResponse, _e_GetPluginCodeResponse)
+register_model(GetPluginCodeResponse, _d_GetPluginCodeResponse, _e_GetPluginCodeResponse)
 
 
 _S_GetPluginByNameResponse = slot_setters(GetPluginByNameResponse, ("plugin",))
@@ -4520,8 +4514,7 @@ def _e_GetPluginByNameResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetPluginByNameResponse, _d_GetPluginByNameResponse)
-converter.register_unstructure_hook(GetPluginByNameResponse, _e_GetPluginByNameResponse)
+register_model(GetPluginByNameResponse, _d_GetPluginByNameResponse, _e_GetPluginByNameResponse)
 
 
 _S_GetDereferencedPluginResponse = slot_setters(GetDereferencedPluginResponse, ("plugin",))
@@ -4553,8 +4546,11 @@ def _e_GetDereferencedPluginResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetDereferencedPluginResponse, _d_GetDereferencedPluginResponse)
-converter.register_unstructure_hook(GetDereferencedPluginResponse, _e_GetDereferencedPluginResponse)
+register_model(
+    GetDereferencedPluginResponse,
+    _d_GetDereferencedPluginResponse,
+    _e_GetDereferencedPluginResponse,
+)
 
 
 _S_DeletePluginResponse = slot_setters(DeletePluginResponse, ())
@@ -4579,8 +4575,7 @@ def _e_DeletePluginResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(DeletePluginResponse, _d_DeletePluginResponse)
-converter.register_unstructure_hook(DeletePluginResponse, _e_DeletePluginResponse)
+register_model(DeletePluginResponse, _d_DeletePluginResponse, _e_DeletePluginResponse)
 
 
 _S_UpdatePluginResponse = slot_setters(UpdatePluginResponse, ("plugin",))
@@ -4612,8 +4607,7 @@ def _e_UpdatePluginResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdatePluginResponse, _d_UpdatePluginResponse)
-converter.register_unstructure_hook(UpdatePluginResponse, _e_UpdatePluginResponse)
+register_model(UpdatePluginResponse, _d_UpdatePluginResponse, _e_UpdatePluginResponse)
 
 
 _S_UpdatePluginBodyDependenciesInterfacesValue = slot_setters(
@@ -4658,11 +4652,10 @@ def _e_UpdatePluginBodyDependenciesInterfacesValue(o: Any, _t: Any = None) -> An
     return d
 
 
-converter.register_structure_hook(
-    UpdatePluginBodyDependenciesInterfacesValue, _d_UpdatePluginBodyDependenciesInterfacesValue
-)
-converter.register_unstructure_hook(
-    UpdatePluginBodyDependenciesInterfacesValue, _e_UpdatePluginBodyDependenciesInterfacesValue
+register_model(
+    UpdatePluginBodyDependenciesInterfacesValue,
+    _d_UpdatePluginBodyDependenciesInterfacesValue,
+    _e_UpdatePluginBodyDependenciesInterfacesValue,
 )
 
 
@@ -4726,8 +4719,9 @@ def _e_UpdatePluginBodyDependencies(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdatePluginBodyDependencies, _d_UpdatePluginBodyDependencies)
-converter.register_unstructure_hook(UpdatePluginBodyDependencies, _e_UpdatePluginBodyDependencies)
+register_model(
+    UpdatePluginBodyDependencies, _d_UpdatePluginBodyDependencies, _e_UpdatePluginBodyDependencies
+)
 
 
 _S_UpdatePluginBodyCode = slot_setters(UpdatePluginBodyCode, ("node", "browser"))
@@ -4763,8 +4757,7 @@ def _e_UpdatePluginBodyCode(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdatePluginBodyCode, _d_UpdatePluginBodyCode)
-converter.register_unstructure_hook(UpdatePluginBodyCode, _e_UpdatePluginBodyCode)
+register_model(UpdatePluginBodyCode, _d_UpdatePluginBodyCode, _e_UpdatePluginBodyCode)
 
 
 _S_UpdatePluginBodyUser = slot_setters(UpdatePluginBodyUser, ("tags",))
@@ -4798,8 +4791,7 @@ def _e_UpdatePluginBodyUser(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdatePluginBodyUser, _d_UpdatePluginBodyUser)
-converter.register_unstructure_hook(UpdatePluginBodyUser, _e_UpdatePluginBodyUser)
+register_model(UpdatePluginBodyUser, _d_UpdatePluginBodyUser, _e_UpdatePluginBodyUser)
 
 
 _S_GetPluginResponse = slot_setters(GetPluginResponse, ("plugin",))
@@ -4831,8 +4823,7 @@ def _e_GetPluginResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetPluginResponse, _d_GetPluginResponse)
-converter.register_unstructure_hook(GetPluginResponse, _e_GetPluginResponse)
+register_model(GetPluginResponse, _d_GetPluginResponse, _e_GetPluginResponse)
 
 
 _S_ListPluginsResponse = slot_setters(ListPluginsResponse, ("plugins", "meta"))
@@ -4869,8 +4860,7 @@ def _e_ListPluginsResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListPluginsResponse, _d_ListPluginsResponse)
-converter.register_unstructure_hook(ListPluginsResponse, _e_ListPluginsResponse)
+register_model(ListPluginsResponse, _d_ListPluginsResponse, _e_ListPluginsResponse)
 
 
 _S_CreatePluginResponse = slot_setters(CreatePluginResponse, ("plugin",))
@@ -4902,8 +4892,7 @@ def _e_CreatePluginResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(CreatePluginResponse, _d_CreatePluginResponse)
-converter.register_unstructure_hook(CreatePluginResponse, _e_CreatePluginResponse)
+register_model(CreatePluginResponse, _d_CreatePluginResponse, _e_CreatePluginResponse)
 
 
 _S_CreatePluginBodyDependenciesInterfacesValue = slot_setters(
@@ -4948,11 +4937,10 @@ def _e_CreatePluginBodyDependenciesInterfacesValue(o: Any, _t: Any = None) -> An
     return d
 
 
-converter.register_structure_hook(
-    CreatePluginBodyDependenciesInterfacesValue, _d_CreatePluginBodyDependenciesInterfacesValue
-)
-converter.register_unstructure_hook(
-    CreatePluginBodyDependenciesInterfacesValue, _e_CreatePluginBodyDependenciesInterfacesValue
+register_model(
+    CreatePluginBodyDependenciesInterfacesValue,
+    _d_CreatePluginBodyDependenciesInterfacesValue,
+    _e_CreatePluginBodyDependenciesInterfacesValue,
 )
 
 
@@ -5008,8 +4996,9 @@ def _e_CreatePluginBodyDependencies(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(CreatePluginBodyDependencies, _d_CreatePluginBodyDependencies)
-converter.register_unstructure_hook(CreatePluginBodyDependencies, _e_CreatePluginBodyDependencies)
+register_model(
+    CreatePluginBodyDependencies, _d_CreatePluginBodyDependencies, _e_CreatePluginBodyDependencies
+)
 
 
 _S_CreatePluginBodyCode = slot_setters(CreatePluginBodyCode, ("node", "browser"))
@@ -5038,8 +5027,7 @@ def _e_CreatePluginBodyCode(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(CreatePluginBodyCode, _d_CreatePluginBodyCode)
-converter.register_unstructure_hook(CreatePluginBodyCode, _e_CreatePluginBodyCode)
+register_model(CreatePluginBodyCode, _d_CreatePluginBodyCode, _e_CreatePluginBodyCode)
 
 
 _S_GetInterfaceByNameResponse = slot_setters(GetInterfaceByNameResponse, ("interface",))
@@ -5071,8 +5059,9 @@ def _e_GetInterfaceByNameResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetInterfaceByNameResponse, _d_GetInterfaceByNameResponse)
-converter.register_unstructure_hook(GetInterfaceByNameResponse, _e_GetInterfaceByNameResponse)
+register_model(
+    GetInterfaceByNameResponse, _d_GetInterfaceByNameResponse, _e_GetInterfaceByNameResponse
+)
 
 
 _S_DeleteInterfaceResponse = slot_setters(DeleteInterfaceResponse, ())
@@ -5097,8 +5086,7 @@ def _e_DeleteInterfaceResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(DeleteInterfaceResponse, _d_DeleteInterfaceResponse)
-converter.register_unstructure_hook(DeleteInterfaceResponse, _e_DeleteInterfaceResponse)
+register_model(DeleteInterfaceResponse, _d_DeleteInterfaceResponse, _e_DeleteInterfaceResponse)
 
 
 _S_UpdateInterfaceResponse = slot_setters(UpdateInterfaceResponse, ("interface",))
@@ -5130,8 +5118,7 @@ def _e_UpdateInterfaceResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdateInterfaceResponse, _d_UpdateInterfaceResponse)
-converter.register_unstructure_hook(UpdateInterfaceResponse, _e_UpdateInterfaceResponse)
+register_model(UpdateInterfaceResponse, _d_UpdateInterfaceResponse, _e_UpdateInterfaceResponse)
 
 
 _S_UpdateInterfaceBodyNameTemplate = slot_setters(
@@ -5162,11 +5149,10 @@ def _e_UpdateInterfaceBodyNameTemplate(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    UpdateInterfaceBodyNameTemplate, _d_UpdateInterfaceBodyNameTemplate
-)
-converter.register_unstructure_hook(
-    UpdateInterfaceBodyNameTemplate, _e_UpdateInterfaceBodyNameTemplate
+register_model(
+    UpdateInterfaceBodyNameTemplate,
+    _d_UpdateInterfaceBodyNameTemplate,
+    _e_UpdateInterfaceBodyNameTemplate,
 )
 
 
@@ -5223,11 +5209,10 @@ def _e_UpdateInterfaceBodyChannelsValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    UpdateInterfaceBodyChannelsValue, _d_UpdateInterfaceBodyChannelsValue
-)
-converter.register_unstructure_hook(
-    UpdateInterfaceBodyChannelsValue, _e_UpdateInterfaceBodyChannelsValue
+register_model(
+    UpdateInterfaceBodyChannelsValue,
+    _d_UpdateInterfaceBodyChannelsValue,
+    _e_UpdateInterfaceBodyChannelsValue,
 )
 
 
@@ -5260,8 +5245,7 @@ def _e_GetInterfaceResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetInterfaceResponse, _d_GetInterfaceResponse)
-converter.register_unstructure_hook(GetInterfaceResponse, _e_GetInterfaceResponse)
+register_model(GetInterfaceResponse, _d_GetInterfaceResponse, _e_GetInterfaceResponse)
 
 
 _S_ListInterfacesResponse = slot_setters(ListInterfacesResponse, ("interfaces", "meta"))
@@ -5298,8 +5282,7 @@ def _e_ListInterfacesResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListInterfacesResponse, _d_ListInterfacesResponse)
-converter.register_unstructure_hook(ListInterfacesResponse, _e_ListInterfacesResponse)
+register_model(ListInterfacesResponse, _d_ListInterfacesResponse, _e_ListInterfacesResponse)
 
 
 _S_CreateInterfaceResponse = slot_setters(CreateInterfaceResponse, ("interface",))
@@ -5331,8 +5314,7 @@ def _e_CreateInterfaceResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(CreateInterfaceResponse, _d_CreateInterfaceResponse)
-converter.register_unstructure_hook(CreateInterfaceResponse, _e_CreateInterfaceResponse)
+register_model(CreateInterfaceResponse, _d_CreateInterfaceResponse, _e_CreateInterfaceResponse)
 
 
 _S_RequestIntegrationVerificationResponse = slot_setters(RequestIntegrationVerificationResponse, ())
@@ -5357,11 +5339,10 @@ def _e_RequestIntegrationVerificationResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    RequestIntegrationVerificationResponse, _d_RequestIntegrationVerificationResponse
-)
-converter.register_unstructure_hook(
-    RequestIntegrationVerificationResponse, _e_RequestIntegrationVerificationResponse
+register_model(
+    RequestIntegrationVerificationResponse,
+    _d_RequestIntegrationVerificationResponse,
+    _e_RequestIntegrationVerificationResponse,
 )
 
 
@@ -5394,8 +5375,9 @@ def _e_GetIntegrationByNameResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetIntegrationByNameResponse, _d_GetIntegrationByNameResponse)
-converter.register_unstructure_hook(GetIntegrationByNameResponse, _e_GetIntegrationByNameResponse)
+register_model(
+    GetIntegrationByNameResponse, _d_GetIntegrationByNameResponse, _e_GetIntegrationByNameResponse
+)
 
 
 _S_GetIntegrationLogsResponse = slot_setters(GetIntegrationLogsResponse, ("logs", "next_token"))
@@ -5432,8 +5414,9 @@ def _e_GetIntegrationLogsResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetIntegrationLogsResponse, _d_GetIntegrationLogsResponse)
-converter.register_unstructure_hook(GetIntegrationLogsResponse, _e_GetIntegrationLogsResponse)
+register_model(
+    GetIntegrationLogsResponse, _d_GetIntegrationLogsResponse, _e_GetIntegrationLogsResponse
+)
 
 
 _S_ValidateIntegrationUpdateResponse = slot_setters(ValidateIntegrationUpdateResponse, ())
@@ -5458,11 +5441,10 @@ def _e_ValidateIntegrationUpdateResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    ValidateIntegrationUpdateResponse, _d_ValidateIntegrationUpdateResponse
-)
-converter.register_unstructure_hook(
-    ValidateIntegrationUpdateResponse, _e_ValidateIntegrationUpdateResponse
+register_model(
+    ValidateIntegrationUpdateResponse,
+    _d_ValidateIntegrationUpdateResponse,
+    _e_ValidateIntegrationUpdateResponse,
 )
 
 
@@ -5492,11 +5474,10 @@ def _e_RotateIntegrationSigningSecretsResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    RotateIntegrationSigningSecretsResponse, _d_RotateIntegrationSigningSecretsResponse
-)
-converter.register_unstructure_hook(
-    RotateIntegrationSigningSecretsResponse, _e_RotateIntegrationSigningSecretsResponse
+register_model(
+    RotateIntegrationSigningSecretsResponse,
+    _d_RotateIntegrationSigningSecretsResponse,
+    _e_RotateIntegrationSigningSecretsResponse,
 )
 
 
@@ -5522,8 +5503,9 @@ def _e_DeleteIntegrationResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(DeleteIntegrationResponse, _d_DeleteIntegrationResponse)
-converter.register_unstructure_hook(DeleteIntegrationResponse, _e_DeleteIntegrationResponse)
+register_model(
+    DeleteIntegrationResponse, _d_DeleteIntegrationResponse, _e_DeleteIntegrationResponse
+)
 
 
 _S_GetIntegrationResponse = slot_setters(GetIntegrationResponse, ("integration",))
@@ -5555,8 +5537,7 @@ def _e_GetIntegrationResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetIntegrationResponse, _d_GetIntegrationResponse)
-converter.register_unstructure_hook(GetIntegrationResponse, _e_GetIntegrationResponse)
+register_model(GetIntegrationResponse, _d_GetIntegrationResponse, _e_GetIntegrationResponse)
 
 
 _S_UpdateIntegrationResponse = slot_setters(UpdateIntegrationResponse, ("integration",))
@@ -5588,8 +5569,9 @@ def _e_UpdateIntegrationResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdateIntegrationResponse, _d_UpdateIntegrationResponse)
-converter.register_unstructure_hook(UpdateIntegrationResponse, _e_UpdateIntegrationResponse)
+register_model(
+    UpdateIntegrationResponse, _d_UpdateIntegrationResponse, _e_UpdateIntegrationResponse
+)
 
 
 _S_UpdateIntegrationBodyInterfacesValue = slot_setters(
@@ -5664,11 +5646,10 @@ def _e_UpdateIntegrationBodyInterfacesValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    UpdateIntegrationBodyInterfacesValue, _d_UpdateIntegrationBodyInterfacesValue
-)
-converter.register_unstructure_hook(
-    UpdateIntegrationBodyInterfacesValue, _e_UpdateIntegrationBodyInterfacesValue
+register_model(
+    UpdateIntegrationBodyInterfacesValue,
+    _d_UpdateIntegrationBodyInterfacesValue,
+    _e_UpdateIntegrationBodyInterfacesValue,
 )
 
 
@@ -5709,11 +5690,10 @@ def _e_UpdateIntegrationBodyEntitiesValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    UpdateIntegrationBodyEntitiesValue, _d_UpdateIntegrationBodyEntitiesValue
-)
-converter.register_unstructure_hook(
-    UpdateIntegrationBodyEntitiesValue, _e_UpdateIntegrationBodyEntitiesValue
+register_model(
+    UpdateIntegrationBodyEntitiesValue,
+    _d_UpdateIntegrationBodyEntitiesValue,
+    _e_UpdateIntegrationBodyEntitiesValue,
 )
 
 
@@ -5745,11 +5725,10 @@ def _e_UpdateIntegrationBodyStatesValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    UpdateIntegrationBodyStatesValue, _d_UpdateIntegrationBodyStatesValue
-)
-converter.register_unstructure_hook(
-    UpdateIntegrationBodyStatesValue, _e_UpdateIntegrationBodyStatesValue
+register_model(
+    UpdateIntegrationBodyStatesValue,
+    _d_UpdateIntegrationBodyStatesValue,
+    _e_UpdateIntegrationBodyStatesValue,
 )
 
 
@@ -5788,11 +5767,10 @@ def _e_UpdateIntegrationBodyIdentifier(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    UpdateIntegrationBodyIdentifier, _d_UpdateIntegrationBodyIdentifier
-)
-converter.register_unstructure_hook(
-    UpdateIntegrationBodyIdentifier, _e_UpdateIntegrationBodyIdentifier
+register_model(
+    UpdateIntegrationBodyIdentifier,
+    _d_UpdateIntegrationBodyIdentifier,
+    _e_UpdateIntegrationBodyIdentifier,
 )
 
 
@@ -5845,12 +5823,9 @@ def _e_UpdateIntegrationBodyChannelsValueConversation(o: Any, _t: Any = None) ->
     return d
 
 
-converter.register_structure_hook(
+register_model(
     UpdateIntegrationBodyChannelsValueConversation,
     _d_UpdateIntegrationBodyChannelsValueConversation,
-)
-converter.register_unstructure_hook(
-    UpdateIntegrationBodyChannelsValueConversation,
     _e_UpdateIntegrationBodyChannelsValueConversation,
 )
 
@@ -5883,12 +5858,9 @@ def _e_UpdateIntegrationBodyChannelsValueMessagesValue(o: Any, _t: Any = None) -
     return d
 
 
-converter.register_structure_hook(
+register_model(
     UpdateIntegrationBodyChannelsValueMessagesValue,
     _d_UpdateIntegrationBodyChannelsValueMessagesValue,
-)
-converter.register_unstructure_hook(
-    UpdateIntegrationBodyChannelsValueMessagesValue,
     _e_UpdateIntegrationBodyChannelsValueMessagesValue,
 )
 
@@ -5959,11 +5931,10 @@ def _e_UpdateIntegrationBodyChannelsValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    UpdateIntegrationBodyChannelsValue, _d_UpdateIntegrationBodyChannelsValue
-)
-converter.register_unstructure_hook(
-    UpdateIntegrationBodyChannelsValue, _e_UpdateIntegrationBodyChannelsValue
+register_model(
+    UpdateIntegrationBodyChannelsValue,
+    _d_UpdateIntegrationBodyChannelsValue,
+    _e_UpdateIntegrationBodyChannelsValue,
 )
 
 
@@ -6014,11 +5985,10 @@ def _e_UpdateIntegrationBodyConfigurationsValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    UpdateIntegrationBodyConfigurationsValue, _d_UpdateIntegrationBodyConfigurationsValue
-)
-converter.register_unstructure_hook(
-    UpdateIntegrationBodyConfigurationsValue, _e_UpdateIntegrationBodyConfigurationsValue
+register_model(
+    UpdateIntegrationBodyConfigurationsValue,
+    _d_UpdateIntegrationBodyConfigurationsValue,
+    _e_UpdateIntegrationBodyConfigurationsValue,
 )
 
 
@@ -6059,11 +6029,10 @@ def _e_UpdateIntegrationBodyConfigurationIdentifier(o: Any, _t: Any = None) -> A
     return d
 
 
-converter.register_structure_hook(
-    UpdateIntegrationBodyConfigurationIdentifier, _d_UpdateIntegrationBodyConfigurationIdentifier
-)
-converter.register_unstructure_hook(
-    UpdateIntegrationBodyConfigurationIdentifier, _e_UpdateIntegrationBodyConfigurationIdentifier
+register_model(
+    UpdateIntegrationBodyConfigurationIdentifier,
+    _d_UpdateIntegrationBodyConfigurationIdentifier,
+    _e_UpdateIntegrationBodyConfigurationIdentifier,
 )
 
 
@@ -6114,11 +6083,10 @@ def _e_UpdateIntegrationBodyConfiguration(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    UpdateIntegrationBodyConfiguration, _d_UpdateIntegrationBodyConfiguration
-)
-converter.register_unstructure_hook(
-    UpdateIntegrationBodyConfiguration, _e_UpdateIntegrationBodyConfiguration
+register_model(
+    UpdateIntegrationBodyConfiguration,
+    _d_UpdateIntegrationBodyConfiguration,
+    _e_UpdateIntegrationBodyConfiguration,
 )
 
 
@@ -6144,11 +6112,10 @@ def _e_ValidateIntegrationCreationResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    ValidateIntegrationCreationResponse, _d_ValidateIntegrationCreationResponse
-)
-converter.register_unstructure_hook(
-    ValidateIntegrationCreationResponse, _e_ValidateIntegrationCreationResponse
+register_model(
+    ValidateIntegrationCreationResponse,
+    _d_ValidateIntegrationCreationResponse,
+    _e_ValidateIntegrationCreationResponse,
 )
 
 
@@ -6249,11 +6216,10 @@ def _e_ListIntegrationsResponseIntegrationsItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    ListIntegrationsResponseIntegrationsItem, _d_ListIntegrationsResponseIntegrationsItem
-)
-converter.register_unstructure_hook(
-    ListIntegrationsResponseIntegrationsItem, _e_ListIntegrationsResponseIntegrationsItem
+register_model(
+    ListIntegrationsResponseIntegrationsItem,
+    _d_ListIntegrationsResponseIntegrationsItem,
+    _e_ListIntegrationsResponseIntegrationsItem,
 )
 
 
@@ -6291,8 +6257,7 @@ def _e_ListIntegrationsResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListIntegrationsResponse, _d_ListIntegrationsResponse)
-converter.register_unstructure_hook(ListIntegrationsResponse, _e_ListIntegrationsResponse)
+register_model(ListIntegrationsResponse, _d_ListIntegrationsResponse, _e_ListIntegrationsResponse)
 
 
 _S_CreateIntegrationResponse = slot_setters(CreateIntegrationResponse, ("integration",))
@@ -6324,8 +6289,9 @@ def _e_CreateIntegrationResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(CreateIntegrationResponse, _d_CreateIntegrationResponse)
-converter.register_unstructure_hook(CreateIntegrationResponse, _e_CreateIntegrationResponse)
+register_model(
+    CreateIntegrationResponse, _d_CreateIntegrationResponse, _e_CreateIntegrationResponse
+)
 
 
 _S_CreateIntegrationBodyExtraOperationsValue = slot_setters(
@@ -6354,11 +6320,10 @@ def _e_CreateIntegrationBodyExtraOperationsValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    CreateIntegrationBodyExtraOperationsValue, _d_CreateIntegrationBodyExtraOperationsValue
-)
-converter.register_unstructure_hook(
-    CreateIntegrationBodyExtraOperationsValue, _e_CreateIntegrationBodyExtraOperationsValue
+register_model(
+    CreateIntegrationBodyExtraOperationsValue,
+    _d_CreateIntegrationBodyExtraOperationsValue,
+    _e_CreateIntegrationBodyExtraOperationsValue,
 )
 
 
@@ -6434,11 +6399,10 @@ def _e_CreateIntegrationBodyInterfacesValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    CreateIntegrationBodyInterfacesValue, _d_CreateIntegrationBodyInterfacesValue
-)
-converter.register_unstructure_hook(
-    CreateIntegrationBodyInterfacesValue, _e_CreateIntegrationBodyInterfacesValue
+register_model(
+    CreateIntegrationBodyInterfacesValue,
+    _d_CreateIntegrationBodyInterfacesValue,
+    _e_CreateIntegrationBodyInterfacesValue,
 )
 
 
@@ -6482,12 +6446,9 @@ def _e_CreateIntegrationBodyChannelsValueConversation(o: Any, _t: Any = None) ->
     return d
 
 
-converter.register_structure_hook(
+register_model(
     CreateIntegrationBodyChannelsValueConversation,
     _d_CreateIntegrationBodyChannelsValueConversation,
-)
-converter.register_unstructure_hook(
-    CreateIntegrationBodyChannelsValueConversation,
     _e_CreateIntegrationBodyChannelsValueConversation,
 )
 
@@ -6546,11 +6507,10 @@ def _e_CreateIntegrationBodyChannelsValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    CreateIntegrationBodyChannelsValue, _d_CreateIntegrationBodyChannelsValue
-)
-converter.register_unstructure_hook(
-    CreateIntegrationBodyChannelsValue, _e_CreateIntegrationBodyChannelsValue
+register_model(
+    CreateIntegrationBodyChannelsValue,
+    _d_CreateIntegrationBodyChannelsValue,
+    _e_CreateIntegrationBodyChannelsValue,
 )
 
 
@@ -6591,11 +6551,10 @@ def _e_CreateIntegrationBodyConfigurationIdentifier(o: Any, _t: Any = None) -> A
     return d
 
 
-converter.register_structure_hook(
-    CreateIntegrationBodyConfigurationIdentifier, _d_CreateIntegrationBodyConfigurationIdentifier
-)
-converter.register_unstructure_hook(
-    CreateIntegrationBodyConfigurationIdentifier, _e_CreateIntegrationBodyConfigurationIdentifier
+register_model(
+    CreateIntegrationBodyConfigurationIdentifier,
+    _d_CreateIntegrationBodyConfigurationIdentifier,
+    _e_CreateIntegrationBodyConfigurationIdentifier,
 )
 
 
@@ -6646,11 +6605,10 @@ def _e_CreateIntegrationBodyConfiguration(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    CreateIntegrationBodyConfiguration, _d_CreateIntegrationBodyConfiguration
-)
-converter.register_unstructure_hook(
-    CreateIntegrationBodyConfiguration, _e_CreateIntegrationBodyConfiguration
+register_model(
+    CreateIntegrationBodyConfiguration,
+    _d_CreateIntegrationBodyConfiguration,
+    _e_CreateIntegrationBodyConfiguration,
 )
 
 
@@ -6676,11 +6634,10 @@ def _e_DeleteIntegrationApiKeyResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    DeleteIntegrationApiKeyResponse, _d_DeleteIntegrationApiKeyResponse
-)
-converter.register_unstructure_hook(
-    DeleteIntegrationApiKeyResponse, _e_DeleteIntegrationApiKeyResponse
+register_model(
+    DeleteIntegrationApiKeyResponse,
+    _d_DeleteIntegrationApiKeyResponse,
+    _e_DeleteIntegrationApiKeyResponse,
 )
 
 
@@ -6716,11 +6673,10 @@ def _e_CreateIntegrationApiKeyResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    CreateIntegrationApiKeyResponse, _d_CreateIntegrationApiKeyResponse
-)
-converter.register_unstructure_hook(
-    CreateIntegrationApiKeyResponse, _e_CreateIntegrationApiKeyResponse
+register_model(
+    CreateIntegrationApiKeyResponse,
+    _d_CreateIntegrationApiKeyResponse,
+    _e_CreateIntegrationApiKeyResponse,
 )
 
 
@@ -6753,9 +6709,10 @@ def _e_ListIntegrationApiKeysResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListIntegrationApiKeysResponse, _d_ListIntegrationApiKeysResponse)
-converter.register_unstructure_hook(
-    ListIntegrationApiKeysResponse, _e_ListIntegrationApiKeysResponse
+register_model(
+    ListIntegrationApiKeysResponse,
+    _d_ListIntegrationApiKeysResponse,
+    _e_ListIntegrationApiKeysResponse,
 )
 
 
@@ -6808,8 +6765,11 @@ def _e_UpdateWorkspaceMemberResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdateWorkspaceMemberResponse, _d_UpdateWorkspaceMemberResponse)
-converter.register_unstructure_hook(UpdateWorkspaceMemberResponse, _e_UpdateWorkspaceMemberResponse)
+register_model(
+    UpdateWorkspaceMemberResponse,
+    _d_UpdateWorkspaceMemberResponse,
+    _e_UpdateWorkspaceMemberResponse,
+)
 
 
 _S_DeleteWorkspaceMemberResponse = slot_setters(DeleteWorkspaceMemberResponse, ())
@@ -6834,8 +6794,11 @@ def _e_DeleteWorkspaceMemberResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(DeleteWorkspaceMemberResponse, _d_DeleteWorkspaceMemberResponse)
-converter.register_unstructure_hook(DeleteWorkspaceMemberResponse, _e_DeleteWorkspaceMemberResponse)
+register_model(
+    DeleteWorkspaceMemberResponse,
+    _d_DeleteWorkspaceMemberResponse,
+    _e_DeleteWorkspaceMemberResponse,
+)
 
 
 _S_GetWorkspaceMemberResponse = slot_setters(
@@ -6887,8 +6850,9 @@ def _e_GetWorkspaceMemberResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetWorkspaceMemberResponse, _d_GetWorkspaceMemberResponse)
-converter.register_unstructure_hook(GetWorkspaceMemberResponse, _e_GetWorkspaceMemberResponse)
+register_model(
+    GetWorkspaceMemberResponse, _d_GetWorkspaceMemberResponse, _e_GetWorkspaceMemberResponse
+)
 
 
 _S_CreateWorkspaceMemberResponse = slot_setters(
@@ -6940,8 +6904,11 @@ def _e_CreateWorkspaceMemberResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(CreateWorkspaceMemberResponse, _d_CreateWorkspaceMemberResponse)
-converter.register_unstructure_hook(CreateWorkspaceMemberResponse, _e_CreateWorkspaceMemberResponse)
+register_model(
+    CreateWorkspaceMemberResponse,
+    _d_CreateWorkspaceMemberResponse,
+    _e_CreateWorkspaceMemberResponse,
+)
 
 
 _S_ListWorkspaceMembersResponseMembersItem = slot_setters(
@@ -6993,11 +6960,10 @@ def _e_ListWorkspaceMembersResponseMembersItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    ListWorkspaceMembersResponseMembersItem, _d_ListWorkspaceMembersResponseMembersItem
-)
-converter.register_unstructure_hook(
-    ListWorkspaceMembersResponseMembersItem, _e_ListWorkspaceMembersResponseMembersItem
+register_model(
+    ListWorkspaceMembersResponseMembersItem,
+    _d_ListWorkspaceMembersResponseMembersItem,
+    _e_ListWorkspaceMembersResponseMembersItem,
 )
 
 
@@ -7035,8 +7001,9 @@ def _e_ListWorkspaceMembersResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListWorkspaceMembersResponse, _d_ListWorkspaceMembersResponse)
-converter.register_unstructure_hook(ListWorkspaceMembersResponse, _e_ListWorkspaceMembersResponse)
+register_model(
+    ListWorkspaceMembersResponse, _d_ListWorkspaceMembersResponse, _e_ListWorkspaceMembersResponse
+)
 
 
 _S_GetWorkspacePreferenceResponse = slot_setters(GetWorkspacePreferenceResponse, ("value",))
@@ -7067,9 +7034,10 @@ def _e_GetWorkspacePreferenceResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetWorkspacePreferenceResponse, _d_GetWorkspacePreferenceResponse)
-converter.register_unstructure_hook(
-    GetWorkspacePreferenceResponse, _e_GetWorkspacePreferenceResponse
+register_model(
+    GetWorkspacePreferenceResponse,
+    _d_GetWorkspacePreferenceResponse,
+    _e_GetWorkspacePreferenceResponse,
 )
 
 
@@ -7095,9 +7063,10 @@ def _e_SetWorkspacePreferenceResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(SetWorkspacePreferenceResponse, _d_SetWorkspacePreferenceResponse)
-converter.register_unstructure_hook(
-    SetWorkspacePreferenceResponse, _e_SetWorkspacePreferenceResponse
+register_model(
+    SetWorkspacePreferenceResponse,
+    _d_SetWorkspacePreferenceResponse,
+    _e_SetWorkspacePreferenceResponse,
 )
 
 
@@ -7167,11 +7136,10 @@ def _e_GetAuditRecordsResponseRecordsItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    GetAuditRecordsResponseRecordsItem, _d_GetAuditRecordsResponseRecordsItem
-)
-converter.register_unstructure_hook(
-    GetAuditRecordsResponseRecordsItem, _e_GetAuditRecordsResponseRecordsItem
+register_model(
+    GetAuditRecordsResponseRecordsItem,
+    _d_GetAuditRecordsResponseRecordsItem,
+    _e_GetAuditRecordsResponseRecordsItem,
 )
 
 
@@ -7209,8 +7177,7 @@ def _e_GetAuditRecordsResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetAuditRecordsResponse, _d_GetAuditRecordsResponse)
-converter.register_unstructure_hook(GetAuditRecordsResponse, _e_GetAuditRecordsResponse)
+register_model(GetAuditRecordsResponse, _d_GetAuditRecordsResponse, _e_GetAuditRecordsResponse)
 
 
 _S_ListPublicWorkspacesResponseWorkspacesItem = slot_setters(
@@ -7293,11 +7260,10 @@ def _e_ListPublicWorkspacesResponseWorkspacesItem(o: Any, _t: Any = None) -> Any
     return d
 
 
-converter.register_structure_hook(
-    ListPublicWorkspacesResponseWorkspacesItem, _d_ListPublicWorkspacesResponseWorkspacesItem
-)
-converter.register_unstructure_hook(
-    ListPublicWorkspacesResponseWorkspacesItem, _e_ListPublicWorkspacesResponseWorkspacesItem
+register_model(
+    ListPublicWorkspacesResponseWorkspacesItem,
+    _d_ListPublicWorkspacesResponseWorkspacesItem,
+    _e_ListPublicWorkspacesResponseWorkspacesItem,
 )
 
 
@@ -7335,8 +7301,9 @@ def _e_ListPublicWorkspacesResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListPublicWorkspacesResponse, _d_ListPublicWorkspacesResponse)
-converter.register_unstructure_hook(ListPublicWorkspacesResponse, _e_ListPublicWorkspacesResponse)
+register_model(
+    ListPublicWorkspacesResponse, _d_ListPublicWorkspacesResponse, _e_ListPublicWorkspacesResponse
+)
 
 
 _S_CheckHandleAvailabilityResponse = slot_setters(
@@ -7373,11 +7340,10 @@ def _e_CheckHandleAvailabilityResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    CheckHandleAvailabilityResponse, _d_CheckHandleAvailabilityResponse
-)
-converter.register_unstructure_hook(
-    CheckHandleAvailabilityResponse, _e_CheckHandleAvailabilityResponse
+register_model(
+    CheckHandleAvailabilityResponse,
+    _d_CheckHandleAvailabilityResponse,
+    _e_CheckHandleAvailabilityResponse,
 )
 
 
@@ -7411,11 +7377,10 @@ def _e_ListWorkspaceQuotasResponseQuotasItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    ListWorkspaceQuotasResponseQuotasItem, _d_ListWorkspaceQuotasResponseQuotasItem
-)
-converter.register_unstructure_hook(
-    ListWorkspaceQuotasResponseQuotasItem, _e_ListWorkspaceQuotasResponseQuotasItem
+register_model(
+    ListWorkspaceQuotasResponseQuotasItem,
+    _d_ListWorkspaceQuotasResponseQuotasItem,
+    _e_ListWorkspaceQuotasResponseQuotasItem,
 )
 
 
@@ -7448,8 +7413,9 @@ def _e_ListWorkspaceQuotasResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListWorkspaceQuotasResponse, _d_ListWorkspaceQuotasResponse)
-converter.register_unstructure_hook(ListWorkspaceQuotasResponse, _e_ListWorkspaceQuotasResponse)
+register_model(
+    ListWorkspaceQuotasResponse, _d_ListWorkspaceQuotasResponse, _e_ListWorkspaceQuotasResponse
+)
 
 
 _S_GetWorkspaceQuotaResponseQuota = slot_setters(
@@ -7482,9 +7448,10 @@ def _e_GetWorkspaceQuotaResponseQuota(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetWorkspaceQuotaResponseQuota, _d_GetWorkspaceQuotaResponseQuota)
-converter.register_unstructure_hook(
-    GetWorkspaceQuotaResponseQuota, _e_GetWorkspaceQuotaResponseQuota
+register_model(
+    GetWorkspaceQuotaResponseQuota,
+    _d_GetWorkspaceQuotaResponseQuota,
+    _e_GetWorkspaceQuotaResponseQuota,
 )
 
 
@@ -7517,8 +7484,9 @@ def _e_GetWorkspaceQuotaResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetWorkspaceQuotaResponse, _d_GetWorkspaceQuotaResponse)
-converter.register_unstructure_hook(GetWorkspaceQuotaResponse, _e_GetWorkspaceQuotaResponse)
+register_model(
+    GetWorkspaceQuotaResponse, _d_GetWorkspaceQuotaResponse, _e_GetWorkspaceQuotaResponse
+)
 
 
 _S_GetAllWorkspaceQuotaCompletionResponseValue = slot_setters(
@@ -7551,11 +7519,10 @@ def _e_GetAllWorkspaceQuotaCompletionResponseValue(o: Any, _t: Any = None) -> An
     return d
 
 
-converter.register_structure_hook(
-    GetAllWorkspaceQuotaCompletionResponseValue, _d_GetAllWorkspaceQuotaCompletionResponseValue
-)
-converter.register_unstructure_hook(
-    GetAllWorkspaceQuotaCompletionResponseValue, _e_GetAllWorkspaceQuotaCompletionResponseValue
+register_model(
+    GetAllWorkspaceQuotaCompletionResponseValue,
+    _d_GetAllWorkspaceQuotaCompletionResponseValue,
+    _e_GetAllWorkspaceQuotaCompletionResponseValue,
 )
 
 
@@ -7589,11 +7556,10 @@ def _e_BreakDownWorkspaceUsageByBotResponseDataItem(o: Any, _t: Any = None) -> A
     return d
 
 
-converter.register_structure_hook(
-    BreakDownWorkspaceUsageByBotResponseDataItem, _d_BreakDownWorkspaceUsageByBotResponseDataItem
-)
-converter.register_unstructure_hook(
-    BreakDownWorkspaceUsageByBotResponseDataItem, _e_BreakDownWorkspaceUsageByBotResponseDataItem
+register_model(
+    BreakDownWorkspaceUsageByBotResponseDataItem,
+    _d_BreakDownWorkspaceUsageByBotResponseDataItem,
+    _e_BreakDownWorkspaceUsageByBotResponseDataItem,
 )
 
 
@@ -7628,11 +7594,10 @@ def _e_BreakDownWorkspaceUsageByBotResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    BreakDownWorkspaceUsageByBotResponse, _d_BreakDownWorkspaceUsageByBotResponse
-)
-converter.register_unstructure_hook(
-    BreakDownWorkspaceUsageByBotResponse, _e_BreakDownWorkspaceUsageByBotResponse
+register_model(
+    BreakDownWorkspaceUsageByBotResponse,
+    _d_BreakDownWorkspaceUsageByBotResponse,
+    _e_BreakDownWorkspaceUsageByBotResponse,
 )
 
 
@@ -7665,8 +7630,9 @@ def _e_ListWorkspaceUsagesResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListWorkspaceUsagesResponse, _d_ListWorkspaceUsagesResponse)
-converter.register_unstructure_hook(ListWorkspaceUsagesResponse, _e_ListWorkspaceUsagesResponse)
+register_model(
+    ListWorkspaceUsagesResponse, _d_ListWorkspaceUsagesResponse, _e_ListWorkspaceUsagesResponse
+)
 
 
 _S_DeleteWorkspaceResponse = slot_setters(DeleteWorkspaceResponse, ())
@@ -7691,8 +7657,7 @@ def _e_DeleteWorkspaceResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(DeleteWorkspaceResponse, _d_DeleteWorkspaceResponse)
-converter.register_unstructure_hook(DeleteWorkspaceResponse, _e_DeleteWorkspaceResponse)
+register_model(DeleteWorkspaceResponse, _d_DeleteWorkspaceResponse, _e_DeleteWorkspaceResponse)
 
 
 _S_UpdateWorkspaceResponse = slot_setters(
@@ -7809,8 +7774,7 @@ def _e_UpdateWorkspaceResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdateWorkspaceResponse, _d_UpdateWorkspaceResponse)
-converter.register_unstructure_hook(UpdateWorkspaceResponse, _e_UpdateWorkspaceResponse)
+register_model(UpdateWorkspaceResponse, _d_UpdateWorkspaceResponse, _e_UpdateWorkspaceResponse)
 
 
 _S_GetWorkspaceResponse = slot_setters(
@@ -7927,8 +7891,7 @@ def _e_GetWorkspaceResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetWorkspaceResponse, _d_GetWorkspaceResponse)
-converter.register_unstructure_hook(GetWorkspaceResponse, _e_GetWorkspaceResponse)
+register_model(GetWorkspaceResponse, _d_GetWorkspaceResponse, _e_GetWorkspaceResponse)
 
 
 _S_GetPublicWorkspaceResponse = slot_setters(
@@ -8011,8 +7974,9 @@ def _e_GetPublicWorkspaceResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetPublicWorkspaceResponse, _d_GetPublicWorkspaceResponse)
-converter.register_unstructure_hook(GetPublicWorkspaceResponse, _e_GetPublicWorkspaceResponse)
+register_model(
+    GetPublicWorkspaceResponse, _d_GetPublicWorkspaceResponse, _e_GetPublicWorkspaceResponse
+)
 
 
 _S_ListWorkspacesResponseWorkspacesItem = slot_setters(
@@ -8129,11 +8093,10 @@ def _e_ListWorkspacesResponseWorkspacesItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    ListWorkspacesResponseWorkspacesItem, _d_ListWorkspacesResponseWorkspacesItem
-)
-converter.register_unstructure_hook(
-    ListWorkspacesResponseWorkspacesItem, _e_ListWorkspacesResponseWorkspacesItem
+register_model(
+    ListWorkspacesResponseWorkspacesItem,
+    _d_ListWorkspacesResponseWorkspacesItem,
+    _e_ListWorkspacesResponseWorkspacesItem,
 )
 
 
@@ -8171,8 +8134,7 @@ def _e_ListWorkspacesResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListWorkspacesResponse, _d_ListWorkspacesResponse)
-converter.register_unstructure_hook(ListWorkspacesResponse, _e_ListWorkspacesResponse)
+register_model(ListWorkspacesResponse, _d_ListWorkspacesResponse, _e_ListWorkspacesResponse)
 
 
 _S_CreateWorkspaceResponse = slot_setters(
@@ -8289,8 +8251,7 @@ def _e_CreateWorkspaceResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(CreateWorkspaceResponse, _d_CreateWorkspaceResponse)
-converter.register_unstructure_hook(CreateWorkspaceResponse, _e_CreateWorkspaceResponse)
+register_model(CreateWorkspaceResponse, _d_CreateWorkspaceResponse, _e_CreateWorkspaceResponse)
 
 
 _S_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem = slot_setters(
@@ -8325,12 +8286,9 @@ def _e_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem(o: Any, _t: Any =
     return d
 
 
-converter.register_structure_hook(
+register_model(
     ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem,
     _d_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem,
-)
-converter.register_unstructure_hook(
-    ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem,
     _e_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem,
 )
 
@@ -8365,12 +8323,9 @@ def _e_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem(o: Any, _t: Any 
     return d
 
 
-converter.register_structure_hook(
+register_model(
     ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem,
     _d_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem,
-)
-converter.register_unstructure_hook(
-    ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem,
     _e_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem,
 )
 
@@ -8415,11 +8370,10 @@ def _e_ChargeWorkspaceUnpaidInvoicesResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    ChargeWorkspaceUnpaidInvoicesResponse, _d_ChargeWorkspaceUnpaidInvoicesResponse
-)
-converter.register_unstructure_hook(
-    ChargeWorkspaceUnpaidInvoicesResponse, _e_ChargeWorkspaceUnpaidInvoicesResponse
+register_model(
+    ChargeWorkspaceUnpaidInvoicesResponse,
+    _d_ChargeWorkspaceUnpaidInvoicesResponse,
+    _e_ChargeWorkspaceUnpaidInvoicesResponse,
 )
 
 
@@ -8486,11 +8440,10 @@ def _e_GetUpcomingInvoiceResponseLineItemsItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    GetUpcomingInvoiceResponseLineItemsItem, _d_GetUpcomingInvoiceResponseLineItemsItem
-)
-converter.register_unstructure_hook(
-    GetUpcomingInvoiceResponseLineItemsItem, _e_GetUpcomingInvoiceResponseLineItemsItem
+register_model(
+    GetUpcomingInvoiceResponseLineItemsItem,
+    _d_GetUpcomingInvoiceResponseLineItemsItem,
+    _e_GetUpcomingInvoiceResponseLineItemsItem,
 )
 
 
@@ -8526,8 +8479,9 @@ def _e_GetUpcomingInvoiceResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetUpcomingInvoiceResponse, _d_GetUpcomingInvoiceResponse)
-converter.register_unstructure_hook(GetUpcomingInvoiceResponse, _e_GetUpcomingInvoiceResponse)
+register_model(
+    GetUpcomingInvoiceResponse, _d_GetUpcomingInvoiceResponse, _e_GetUpcomingInvoiceResponse
+)
 
 
 _S_ListWorkspaceInvoicesResponseInvoicesItemPeriod = slot_setters(
@@ -8560,12 +8514,9 @@ def _e_ListWorkspaceInvoicesResponseInvoicesItemPeriod(o: Any, _t: Any = None) -
     return d
 
 
-converter.register_structure_hook(
+register_model(
     ListWorkspaceInvoicesResponseInvoicesItemPeriod,
     _d_ListWorkspaceInvoicesResponseInvoicesItemPeriod,
-)
-converter.register_unstructure_hook(
-    ListWorkspaceInvoicesResponseInvoicesItemPeriod,
     _e_ListWorkspaceInvoicesResponseInvoicesItemPeriod,
 )
 
@@ -8642,11 +8593,10 @@ def _e_ListWorkspaceInvoicesResponseInvoicesItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    ListWorkspaceInvoicesResponseInvoicesItem, _d_ListWorkspaceInvoicesResponseInvoicesItem
-)
-converter.register_unstructure_hook(
-    ListWorkspaceInvoicesResponseInvoicesItem, _e_ListWorkspaceInvoicesResponseInvoicesItem
+register_model(
+    ListWorkspaceInvoicesResponseInvoicesItem,
+    _d_ListWorkspaceInvoicesResponseInvoicesItem,
+    _e_ListWorkspaceInvoicesResponseInvoicesItem,
 )
 
 
@@ -8679,8 +8629,11 @@ def _e_ListWorkspaceInvoicesResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListWorkspaceInvoicesResponse, _d_ListWorkspaceInvoicesResponse)
-converter.register_unstructure_hook(ListWorkspaceInvoicesResponse, _e_ListWorkspaceInvoicesResponse)
+register_model(
+    ListWorkspaceInvoicesResponse,
+    _d_ListWorkspaceInvoicesResponse,
+    _e_ListWorkspaceInvoicesResponse,
+)
 
 
 _S_MigrateWorkspaceToV4Response = slot_setters(MigrateWorkspaceToV4Response, ())
@@ -8705,8 +8658,9 @@ def _e_MigrateWorkspaceToV4Response(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(MigrateWorkspaceToV4Response, _d_MigrateWorkspaceToV4Response)
-converter.register_unstructure_hook(MigrateWorkspaceToV4Response, _e_MigrateWorkspaceToV4Response)
+register_model(
+    MigrateWorkspaceToV4Response, _d_MigrateWorkspaceToV4Response, _e_MigrateWorkspaceToV4Response
+)
 
 
 _S_UpdateBotAllowlistResponse = slot_setters(UpdateBotAllowlistResponse, ())
@@ -8731,8 +8685,9 @@ def _e_UpdateBotAllowlistResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdateBotAllowlistResponse, _d_UpdateBotAllowlistResponse)
-converter.register_unstructure_hook(UpdateBotAllowlistResponse, _e_UpdateBotAllowlistResponse)
+register_model(
+    UpdateBotAllowlistResponse, _d_UpdateBotAllowlistResponse, _e_UpdateBotAllowlistResponse
+)
 
 
 _S_GetBotAllowlistResponseUsersItem = slot_setters(GetBotAllowlistResponseUsersItem, ("id",))
@@ -8759,11 +8714,10 @@ def _e_GetBotAllowlistResponseUsersItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    GetBotAllowlistResponseUsersItem, _d_GetBotAllowlistResponseUsersItem
-)
-converter.register_unstructure_hook(
-    GetBotAllowlistResponseUsersItem, _e_GetBotAllowlistResponseUsersItem
+register_model(
+    GetBotAllowlistResponseUsersItem,
+    _d_GetBotAllowlistResponseUsersItem,
+    _e_GetBotAllowlistResponseUsersItem,
 )
 
 
@@ -8799,8 +8753,7 @@ def _e_GetBotAllowlistResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetBotAllowlistResponse, _d_GetBotAllowlistResponse)
-converter.register_unstructure_hook(GetBotAllowlistResponse, _e_GetBotAllowlistResponse)
+register_model(GetBotAllowlistResponse, _d_GetBotAllowlistResponse, _e_GetBotAllowlistResponse)
 
 
 _S_DeleteBotApiKeyResponse = slot_setters(DeleteBotApiKeyResponse, ())
@@ -8825,8 +8778,7 @@ def _e_DeleteBotApiKeyResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(DeleteBotApiKeyResponse, _d_DeleteBotApiKeyResponse)
-converter.register_unstructure_hook(DeleteBotApiKeyResponse, _e_DeleteBotApiKeyResponse)
+register_model(DeleteBotApiKeyResponse, _d_DeleteBotApiKeyResponse, _e_DeleteBotApiKeyResponse)
 
 
 _S_CreateBotApiKeyResponse = slot_setters(
@@ -8861,8 +8813,7 @@ def _e_CreateBotApiKeyResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(CreateBotApiKeyResponse, _d_CreateBotApiKeyResponse)
-converter.register_unstructure_hook(CreateBotApiKeyResponse, _e_CreateBotApiKeyResponse)
+register_model(CreateBotApiKeyResponse, _d_CreateBotApiKeyResponse, _e_CreateBotApiKeyResponse)
 
 
 _S_ListBotApiKeysResponse = slot_setters(ListBotApiKeysResponse, ("baks",))
@@ -8894,8 +8845,7 @@ def _e_ListBotApiKeysResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListBotApiKeysResponse, _d_ListBotApiKeysResponse)
-converter.register_unstructure_hook(ListBotApiKeysResponse, _e_ListBotApiKeysResponse)
+register_model(ListBotApiKeysResponse, _d_ListBotApiKeysResponse, _e_ListBotApiKeysResponse)
 
 
 _S_UnlinkSandboxedConversationsResponse = slot_setters(UnlinkSandboxedConversationsResponse, ())
@@ -8920,11 +8870,10 @@ def _e_UnlinkSandboxedConversationsResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    UnlinkSandboxedConversationsResponse, _d_UnlinkSandboxedConversationsResponse
-)
-converter.register_unstructure_hook(
-    UnlinkSandboxedConversationsResponse, _e_UnlinkSandboxedConversationsResponse
+register_model(
+    UnlinkSandboxedConversationsResponse,
+    _d_UnlinkSandboxedConversationsResponse,
+    _e_UnlinkSandboxedConversationsResponse,
 )
 
 
@@ -8956,11 +8905,10 @@ def _e_GetIntegrationShareableIdResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    GetIntegrationShareableIdResponse, _d_GetIntegrationShareableIdResponse
-)
-converter.register_unstructure_hook(
-    GetIntegrationShareableIdResponse, _e_GetIntegrationShareableIdResponse
+register_model(
+    GetIntegrationShareableIdResponse,
+    _d_GetIntegrationShareableIdResponse,
+    _e_GetIntegrationShareableIdResponse,
 )
 
 
@@ -8986,11 +8934,10 @@ def _e_DeleteIntegrationShareableIdResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    DeleteIntegrationShareableIdResponse, _d_DeleteIntegrationShareableIdResponse
-)
-converter.register_unstructure_hook(
-    DeleteIntegrationShareableIdResponse, _e_DeleteIntegrationShareableIdResponse
+register_model(
+    DeleteIntegrationShareableIdResponse,
+    _d_DeleteIntegrationShareableIdResponse,
+    _e_DeleteIntegrationShareableIdResponse,
 )
 
 
@@ -9020,11 +8967,10 @@ def _e_CreateIntegrationShareableIdResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    CreateIntegrationShareableIdResponse, _d_CreateIntegrationShareableIdResponse
-)
-converter.register_unstructure_hook(
-    CreateIntegrationShareableIdResponse, _e_CreateIntegrationShareableIdResponse
+register_model(
+    CreateIntegrationShareableIdResponse,
+    _d_CreateIntegrationShareableIdResponse,
+    _e_CreateIntegrationShareableIdResponse,
 )
 
 
@@ -9050,8 +8996,7 @@ def _e_DeployBotVersionResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(DeployBotVersionResponse, _d_DeployBotVersionResponse)
-converter.register_unstructure_hook(DeployBotVersionResponse, _e_DeployBotVersionResponse)
+register_model(DeployBotVersionResponse, _d_DeployBotVersionResponse, _e_DeployBotVersionResponse)
 
 
 _S_GetBotVersionResponse = slot_setters(GetBotVersionResponse, ("url",))
@@ -9078,8 +9023,7 @@ def _e_GetBotVersionResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetBotVersionResponse, _d_GetBotVersionResponse)
-converter.register_unstructure_hook(GetBotVersionResponse, _e_GetBotVersionResponse)
+register_model(GetBotVersionResponse, _d_GetBotVersionResponse, _e_GetBotVersionResponse)
 
 
 _S_CreateBotVersionResponse = slot_setters(CreateBotVersionResponse, ("version",))
@@ -9111,8 +9055,7 @@ def _e_CreateBotVersionResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(CreateBotVersionResponse, _d_CreateBotVersionResponse)
-converter.register_unstructure_hook(CreateBotVersionResponse, _e_CreateBotVersionResponse)
+register_model(CreateBotVersionResponse, _d_CreateBotVersionResponse, _e_CreateBotVersionResponse)
 
 
 _S_ListBotVersionsResponseVersionsItem = slot_setters(
@@ -9149,11 +9092,10 @@ def _e_ListBotVersionsResponseVersionsItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    ListBotVersionsResponseVersionsItem, _d_ListBotVersionsResponseVersionsItem
-)
-converter.register_unstructure_hook(
-    ListBotVersionsResponseVersionsItem, _e_ListBotVersionsResponseVersionsItem
+register_model(
+    ListBotVersionsResponseVersionsItem,
+    _d_ListBotVersionsResponseVersionsItem,
+    _e_ListBotVersionsResponseVersionsItem,
 )
 
 
@@ -9186,8 +9128,7 @@ def _e_ListBotVersionsResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListBotVersionsResponse, _d_ListBotVersionsResponse)
-converter.register_unstructure_hook(ListBotVersionsResponse, _e_ListBotVersionsResponse)
+register_model(ListBotVersionsResponse, _d_ListBotVersionsResponse, _e_ListBotVersionsResponse)
 
 
 _S_ListBotIssueEventsResponseIssueEventsItem = slot_setters(
@@ -9227,11 +9168,10 @@ def _e_ListBotIssueEventsResponseIssueEventsItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    ListBotIssueEventsResponseIssueEventsItem, _d_ListBotIssueEventsResponseIssueEventsItem
-)
-converter.register_unstructure_hook(
-    ListBotIssueEventsResponseIssueEventsItem, _e_ListBotIssueEventsResponseIssueEventsItem
+register_model(
+    ListBotIssueEventsResponseIssueEventsItem,
+    _d_ListBotIssueEventsResponseIssueEventsItem,
+    _e_ListBotIssueEventsResponseIssueEventsItem,
 )
 
 
@@ -9264,8 +9204,9 @@ def _e_ListBotIssueEventsResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListBotIssueEventsResponse, _d_ListBotIssueEventsResponse)
-converter.register_unstructure_hook(ListBotIssueEventsResponse, _e_ListBotIssueEventsResponse)
+register_model(
+    ListBotIssueEventsResponse, _d_ListBotIssueEventsResponse, _e_ListBotIssueEventsResponse
+)
 
 
 _S_ListBotIssuesResponseIssuesItemGroupedDataValue = slot_setters(
@@ -9302,12 +9243,9 @@ def _e_ListBotIssuesResponseIssuesItemGroupedDataValue(o: Any, _t: Any = None) -
     return d
 
 
-converter.register_structure_hook(
+register_model(
     ListBotIssuesResponseIssuesItemGroupedDataValue,
     _d_ListBotIssuesResponseIssuesItemGroupedDataValue,
-)
-converter.register_unstructure_hook(
-    ListBotIssuesResponseIssuesItemGroupedDataValue,
     _e_ListBotIssuesResponseIssuesItemGroupedDataValue,
 )
 
@@ -9384,11 +9322,10 @@ def _e_ListBotIssuesResponseIssuesItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    ListBotIssuesResponseIssuesItem, _d_ListBotIssuesResponseIssuesItem
-)
-converter.register_unstructure_hook(
-    ListBotIssuesResponseIssuesItem, _e_ListBotIssuesResponseIssuesItem
+register_model(
+    ListBotIssuesResponseIssuesItem,
+    _d_ListBotIssuesResponseIssuesItem,
+    _e_ListBotIssuesResponseIssuesItem,
 )
 
 
@@ -9426,8 +9363,7 @@ def _e_ListBotIssuesResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListBotIssuesResponse, _d_ListBotIssuesResponse)
-converter.register_unstructure_hook(ListBotIssuesResponse, _e_ListBotIssuesResponse)
+register_model(ListBotIssuesResponse, _d_ListBotIssuesResponse, _e_ListBotIssuesResponse)
 
 
 _S_DeleteBotIssueResponse = slot_setters(DeleteBotIssueResponse, ())
@@ -9452,8 +9388,7 @@ def _e_DeleteBotIssueResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(DeleteBotIssueResponse, _d_DeleteBotIssueResponse)
-converter.register_unstructure_hook(DeleteBotIssueResponse, _e_DeleteBotIssueResponse)
+register_model(DeleteBotIssueResponse, _d_DeleteBotIssueResponse, _e_DeleteBotIssueResponse)
 
 
 _S_GetBotIssueResponse = slot_setters(GetBotIssueResponse, ("issue",))
@@ -9485,8 +9420,7 @@ def _e_GetBotIssueResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetBotIssueResponse, _d_GetBotIssueResponse)
-converter.register_unstructure_hook(GetBotIssueResponse, _e_GetBotIssueResponse)
+register_model(GetBotIssueResponse, _d_GetBotIssueResponse, _e_GetBotIssueResponse)
 
 
 _S_ListActionRunsResponseDataItem = slot_setters(
@@ -9569,9 +9503,10 @@ def _e_ListActionRunsResponseDataItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListActionRunsResponseDataItem, _d_ListActionRunsResponseDataItem)
-converter.register_unstructure_hook(
-    ListActionRunsResponseDataItem, _e_ListActionRunsResponseDataItem
+register_model(
+    ListActionRunsResponseDataItem,
+    _d_ListActionRunsResponseDataItem,
+    _e_ListActionRunsResponseDataItem,
 )
 
 
@@ -9609,8 +9544,7 @@ def _e_ListActionRunsResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListActionRunsResponse, _d_ListActionRunsResponse)
-converter.register_unstructure_hook(ListActionRunsResponse, _e_ListActionRunsResponse)
+register_model(ListActionRunsResponse, _d_ListActionRunsResponse, _e_ListActionRunsResponse)
 
 
 _S_GetBotAnalyticsResponseRecordsItemLlmCost = slot_setters(
@@ -9647,11 +9581,10 @@ def _e_GetBotAnalyticsResponseRecordsItemLlmCost(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    GetBotAnalyticsResponseRecordsItemLlmCost, _d_GetBotAnalyticsResponseRecordsItemLlmCost
-)
-converter.register_unstructure_hook(
-    GetBotAnalyticsResponseRecordsItemLlmCost, _e_GetBotAnalyticsResponseRecordsItemLlmCost
+register_model(
+    GetBotAnalyticsResponseRecordsItemLlmCost,
+    _d_GetBotAnalyticsResponseRecordsItemLlmCost,
+    _e_GetBotAnalyticsResponseRecordsItemLlmCost,
 )
 
 
@@ -9689,11 +9622,10 @@ def _e_GetBotAnalyticsResponseRecordsItemLlmLatency(o: Any, _t: Any = None) -> A
     return d
 
 
-converter.register_structure_hook(
-    GetBotAnalyticsResponseRecordsItemLlmLatency, _d_GetBotAnalyticsResponseRecordsItemLlmLatency
-)
-converter.register_unstructure_hook(
-    GetBotAnalyticsResponseRecordsItemLlmLatency, _e_GetBotAnalyticsResponseRecordsItemLlmLatency
+register_model(
+    GetBotAnalyticsResponseRecordsItemLlmLatency,
+    _d_GetBotAnalyticsResponseRecordsItemLlmLatency,
+    _e_GetBotAnalyticsResponseRecordsItemLlmLatency,
 )
 
 
@@ -9751,11 +9683,10 @@ def _e_GetBotAnalyticsResponseRecordsItemLlm(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    GetBotAnalyticsResponseRecordsItemLlm, _d_GetBotAnalyticsResponseRecordsItemLlm
-)
-converter.register_unstructure_hook(
-    GetBotAnalyticsResponseRecordsItemLlm, _e_GetBotAnalyticsResponseRecordsItemLlm
+register_model(
+    GetBotAnalyticsResponseRecordsItemLlm,
+    _d_GetBotAnalyticsResponseRecordsItemLlm,
+    _e_GetBotAnalyticsResponseRecordsItemLlm,
 )
 
 
@@ -9837,11 +9768,10 @@ def _e_GetBotAnalyticsResponseRecordsItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    GetBotAnalyticsResponseRecordsItem, _d_GetBotAnalyticsResponseRecordsItem
-)
-converter.register_unstructure_hook(
-    GetBotAnalyticsResponseRecordsItem, _e_GetBotAnalyticsResponseRecordsItem
+register_model(
+    GetBotAnalyticsResponseRecordsItem,
+    _d_GetBotAnalyticsResponseRecordsItem,
+    _e_GetBotAnalyticsResponseRecordsItem,
 )
 
 
@@ -9874,8 +9804,7 @@ def _e_GetBotAnalyticsResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetBotAnalyticsResponse, _d_GetBotAnalyticsResponse)
-converter.register_unstructure_hook(GetBotAnalyticsResponse, _e_GetBotAnalyticsResponse)
+register_model(GetBotAnalyticsResponse, _d_GetBotAnalyticsResponse, _e_GetBotAnalyticsResponse)
 
 
 _S_GetBotWebchatResponse = slot_setters(GetBotWebchatResponse, ("code",))
@@ -9902,8 +9831,7 @@ def _e_GetBotWebchatResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetBotWebchatResponse, _d_GetBotWebchatResponse)
-converter.register_unstructure_hook(GetBotWebchatResponse, _e_GetBotWebchatResponse)
+register_model(GetBotWebchatResponse, _d_GetBotWebchatResponse, _e_GetBotWebchatResponse)
 
 
 _S_GetBotLogsResponseLogsItem = slot_setters(
@@ -9953,8 +9881,9 @@ def _e_GetBotLogsResponseLogsItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetBotLogsResponseLogsItem, _d_GetBotLogsResponseLogsItem)
-converter.register_unstructure_hook(GetBotLogsResponseLogsItem, _e_GetBotLogsResponseLogsItem)
+register_model(
+    GetBotLogsResponseLogsItem, _d_GetBotLogsResponseLogsItem, _e_GetBotLogsResponseLogsItem
+)
 
 
 _S_GetBotLogsResponse = slot_setters(GetBotLogsResponse, ("logs", "next_token"))
@@ -9991,8 +9920,7 @@ def _e_GetBotLogsResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetBotLogsResponse, _d_GetBotLogsResponse)
-converter.register_unstructure_hook(GetBotLogsResponse, _e_GetBotLogsResponse)
+register_model(GetBotLogsResponse, _d_GetBotLogsResponse, _e_GetBotLogsResponse)
 
 
 _S_TransferBotResponse = slot_setters(TransferBotResponse, ())
@@ -10017,8 +9945,7 @@ def _e_TransferBotResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(TransferBotResponse, _d_TransferBotResponse)
-converter.register_unstructure_hook(TransferBotResponse, _e_TransferBotResponse)
+register_model(TransferBotResponse, _d_TransferBotResponse, _e_TransferBotResponse)
 
 
 _S_RotateBotSigningSecretsResponse = slot_setters(
@@ -10047,11 +9974,10 @@ def _e_RotateBotSigningSecretsResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    RotateBotSigningSecretsResponse, _d_RotateBotSigningSecretsResponse
-)
-converter.register_unstructure_hook(
-    RotateBotSigningSecretsResponse, _e_RotateBotSigningSecretsResponse
+register_model(
+    RotateBotSigningSecretsResponse,
+    _d_RotateBotSigningSecretsResponse,
+    _e_RotateBotSigningSecretsResponse,
 )
 
 
@@ -10077,8 +10003,7 @@ def _e_DeleteBotResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(DeleteBotResponse, _d_DeleteBotResponse)
-converter.register_unstructure_hook(DeleteBotResponse, _e_DeleteBotResponse)
+register_model(DeleteBotResponse, _d_DeleteBotResponse, _e_DeleteBotResponse)
 
 
 _S_GetBotResponse = slot_setters(GetBotResponse, ("bot",))
@@ -10110,8 +10035,7 @@ def _e_GetBotResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetBotResponse, _d_GetBotResponse)
-converter.register_unstructure_hook(GetBotResponse, _e_GetBotResponse)
+register_model(GetBotResponse, _d_GetBotResponse, _e_GetBotResponse)
 
 
 _S_UpdateBotResponse = slot_setters(UpdateBotResponse, ("bot",))
@@ -10143,8 +10067,7 @@ def _e_UpdateBotResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdateBotResponse, _d_UpdateBotResponse)
-converter.register_unstructure_hook(UpdateBotResponse, _e_UpdateBotResponse)
+register_model(UpdateBotResponse, _d_UpdateBotResponse, _e_UpdateBotResponse)
 
 
 _S_UpdateBotBodySubscriptions = slot_setters(UpdateBotBodySubscriptions, ("events",))
@@ -10171,8 +10094,9 @@ def _e_UpdateBotBodySubscriptions(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdateBotBodySubscriptions, _d_UpdateBotBodySubscriptions)
-converter.register_unstructure_hook(UpdateBotBodySubscriptions, _e_UpdateBotBodySubscriptions)
+register_model(
+    UpdateBotBodySubscriptions, _d_UpdateBotBodySubscriptions, _e_UpdateBotBodySubscriptions
+)
 
 
 _S_UpdateBotBodyPluginsValueIntegrationsValue = slot_setters(
@@ -10203,11 +10127,10 @@ def _e_UpdateBotBodyPluginsValueIntegrationsValue(o: Any, _t: Any = None) -> Any
     return d
 
 
-converter.register_structure_hook(
-    UpdateBotBodyPluginsValueIntegrationsValue, _d_UpdateBotBodyPluginsValueIntegrationsValue
-)
-converter.register_unstructure_hook(
-    UpdateBotBodyPluginsValueIntegrationsValue, _e_UpdateBotBodyPluginsValueIntegrationsValue
+register_model(
+    UpdateBotBodyPluginsValueIntegrationsValue,
+    _d_UpdateBotBodyPluginsValueIntegrationsValue,
+    _e_UpdateBotBodyPluginsValueIntegrationsValue,
 )
 
 
@@ -10249,11 +10172,10 @@ def _e_UpdateBotBodyPluginsValueInterfacesValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    UpdateBotBodyPluginsValueInterfacesValue, _d_UpdateBotBodyPluginsValueInterfacesValue
-)
-converter.register_unstructure_hook(
-    UpdateBotBodyPluginsValueInterfacesValue, _e_UpdateBotBodyPluginsValueInterfacesValue
+register_model(
+    UpdateBotBodyPluginsValueInterfacesValue,
+    _d_UpdateBotBodyPluginsValueInterfacesValue,
+    _e_UpdateBotBodyPluginsValueInterfacesValue,
 )
 
 
@@ -10321,8 +10243,9 @@ def _e_UpdateBotBodyPluginsValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdateBotBodyPluginsValue, _d_UpdateBotBodyPluginsValue)
-converter.register_unstructure_hook(UpdateBotBodyPluginsValue, _e_UpdateBotBodyPluginsValue)
+register_model(
+    UpdateBotBodyPluginsValue, _d_UpdateBotBodyPluginsValue, _e_UpdateBotBodyPluginsValue
+)
 
 
 _S_UpdateBotBodyIntegrationsValue = slot_setters(
@@ -10376,9 +10299,10 @@ def _e_UpdateBotBodyIntegrationsValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdateBotBodyIntegrationsValue, _d_UpdateBotBodyIntegrationsValue)
-converter.register_unstructure_hook(
-    UpdateBotBodyIntegrationsValue, _e_UpdateBotBodyIntegrationsValue
+register_model(
+    UpdateBotBodyIntegrationsValue,
+    _d_UpdateBotBodyIntegrationsValue,
+    _e_UpdateBotBodyIntegrationsValue,
 )
 
 
@@ -10419,11 +10343,10 @@ def _e_UpdateBotBodyRecurringEventsValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    UpdateBotBodyRecurringEventsValue, _d_UpdateBotBodyRecurringEventsValue
-)
-converter.register_unstructure_hook(
-    UpdateBotBodyRecurringEventsValue, _e_UpdateBotBodyRecurringEventsValue
+register_model(
+    UpdateBotBodyRecurringEventsValue,
+    _d_UpdateBotBodyRecurringEventsValue,
+    _e_UpdateBotBodyRecurringEventsValue,
 )
 
 
@@ -10459,8 +10382,7 @@ def _e_UpdateBotBodyStatesValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdateBotBodyStatesValue, _d_UpdateBotBodyStatesValue)
-converter.register_unstructure_hook(UpdateBotBodyStatesValue, _e_UpdateBotBodyStatesValue)
+register_model(UpdateBotBodyStatesValue, _d_UpdateBotBodyStatesValue, _e_UpdateBotBodyStatesValue)
 
 
 _S_UpdateBotBodyActionsValue = slot_setters(
@@ -10525,8 +10447,9 @@ def _e_UpdateBotBodyActionsValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdateBotBodyActionsValue, _d_UpdateBotBodyActionsValue)
-converter.register_unstructure_hook(UpdateBotBodyActionsValue, _e_UpdateBotBodyActionsValue)
+register_model(
+    UpdateBotBodyActionsValue, _d_UpdateBotBodyActionsValue, _e_UpdateBotBodyActionsValue
+)
 
 
 _S_UpdateBotBodyEventsValue = slot_setters(
@@ -10571,8 +10494,7 @@ def _e_UpdateBotBodyEventsValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdateBotBodyEventsValue, _d_UpdateBotBodyEventsValue)
-converter.register_unstructure_hook(UpdateBotBodyEventsValue, _e_UpdateBotBodyEventsValue)
+register_model(UpdateBotBodyEventsValue, _d_UpdateBotBodyEventsValue, _e_UpdateBotBodyEventsValue)
 
 
 _S_UpdateBotBodyUserTagsValue = slot_setters(UpdateBotBodyUserTagsValue, ("title", "description"))
@@ -10608,8 +10530,9 @@ def _e_UpdateBotBodyUserTagsValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdateBotBodyUserTagsValue, _d_UpdateBotBodyUserTagsValue)
-converter.register_unstructure_hook(UpdateBotBodyUserTagsValue, _e_UpdateBotBodyUserTagsValue)
+register_model(
+    UpdateBotBodyUserTagsValue, _d_UpdateBotBodyUserTagsValue, _e_UpdateBotBodyUserTagsValue
+)
 
 
 _S_UpdateBotBodyUser = slot_setters(UpdateBotBodyUser, ("tags",))
@@ -10651,8 +10574,7 @@ def _e_UpdateBotBodyUser(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdateBotBodyUser, _d_UpdateBotBodyUser)
-converter.register_unstructure_hook(UpdateBotBodyUser, _e_UpdateBotBodyUser)
+register_model(UpdateBotBodyUser, _d_UpdateBotBodyUser, _e_UpdateBotBodyUser)
 
 
 _S_ListBotsResponseBotsItem = slot_setters(
@@ -10701,8 +10623,7 @@ def _e_ListBotsResponseBotsItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListBotsResponseBotsItem, _d_ListBotsResponseBotsItem)
-converter.register_unstructure_hook(ListBotsResponseBotsItem, _e_ListBotsResponseBotsItem)
+register_model(ListBotsResponseBotsItem, _d_ListBotsResponseBotsItem, _e_ListBotsResponseBotsItem)
 
 
 _S_ListBotsResponse = slot_setters(ListBotsResponse, ("bots", "meta"))
@@ -10739,8 +10660,7 @@ def _e_ListBotsResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListBotsResponse, _d_ListBotsResponse)
-converter.register_unstructure_hook(ListBotsResponse, _e_ListBotsResponse)
+register_model(ListBotsResponse, _d_ListBotsResponse, _e_ListBotsResponse)
 
 
 _S_CreateBotResponse = slot_setters(CreateBotResponse, ("bot",))
@@ -10772,8 +10692,7 @@ def _e_CreateBotResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(CreateBotResponse, _d_CreateBotResponse)
-converter.register_unstructure_hook(CreateBotResponse, _e_CreateBotResponse)
+register_model(CreateBotResponse, _d_CreateBotResponse, _e_CreateBotResponse)
 
 
 _S_CreateBotBodyUser = slot_setters(CreateBotBodyUser, ("tags",))
@@ -10806,8 +10725,7 @@ def _e_CreateBotBodyUser(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(CreateBotBodyUser, _d_CreateBotBodyUser)
-converter.register_unstructure_hook(CreateBotBodyUser, _e_CreateBotBodyUser)
+register_model(CreateBotBodyUser, _d_CreateBotBodyUser, _e_CreateBotBodyUser)
 
 
 _S_CreateBotBodyConfiguration = slot_setters(CreateBotBodyConfiguration, ("data", "schema"))
@@ -10843,8 +10761,9 @@ def _e_CreateBotBodyConfiguration(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(CreateBotBodyConfiguration, _d_CreateBotBodyConfiguration)
-converter.register_unstructure_hook(CreateBotBodyConfiguration, _e_CreateBotBodyConfiguration)
+register_model(
+    CreateBotBodyConfiguration, _d_CreateBotBodyConfiguration, _e_CreateBotBodyConfiguration
+)
 
 
 _S_CreateBotBodyRecurringEventsValue = slot_setters(
@@ -10884,11 +10803,10 @@ def _e_CreateBotBodyRecurringEventsValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    CreateBotBodyRecurringEventsValue, _d_CreateBotBodyRecurringEventsValue
-)
-converter.register_unstructure_hook(
-    CreateBotBodyRecurringEventsValue, _e_CreateBotBodyRecurringEventsValue
+register_model(
+    CreateBotBodyRecurringEventsValue,
+    _d_CreateBotBodyRecurringEventsValue,
+    _e_CreateBotBodyRecurringEventsValue,
 )
 
 
@@ -10921,8 +10839,9 @@ def _e_GetPublicInterfaceResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetPublicInterfaceResponse, _d_GetPublicInterfaceResponse)
-converter.register_unstructure_hook(GetPublicInterfaceResponse, _e_GetPublicInterfaceResponse)
+register_model(
+    GetPublicInterfaceResponse, _d_GetPublicInterfaceResponse, _e_GetPublicInterfaceResponse
+)
 
 
 _S_GetPublicInterfaceByIdResponse = slot_setters(GetPublicInterfaceByIdResponse, ("interface",))
@@ -10954,9 +10873,10 @@ def _e_GetPublicInterfaceByIdResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetPublicInterfaceByIdResponse, _d_GetPublicInterfaceByIdResponse)
-converter.register_unstructure_hook(
-    GetPublicInterfaceByIdResponse, _e_GetPublicInterfaceByIdResponse
+register_model(
+    GetPublicInterfaceByIdResponse,
+    _d_GetPublicInterfaceByIdResponse,
+    _e_GetPublicInterfaceByIdResponse,
 )
 
 
@@ -11027,11 +10947,10 @@ def _e_ListPublicInterfacesResponseInterfacesItem(o: Any, _t: Any = None) -> Any
     return d
 
 
-converter.register_structure_hook(
-    ListPublicInterfacesResponseInterfacesItem, _d_ListPublicInterfacesResponseInterfacesItem
-)
-converter.register_unstructure_hook(
-    ListPublicInterfacesResponseInterfacesItem, _e_ListPublicInterfacesResponseInterfacesItem
+register_model(
+    ListPublicInterfacesResponseInterfacesItem,
+    _d_ListPublicInterfacesResponseInterfacesItem,
+    _e_ListPublicInterfacesResponseInterfacesItem,
 )
 
 
@@ -11069,8 +10988,9 @@ def _e_ListPublicInterfacesResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListPublicInterfacesResponse, _d_ListPublicInterfacesResponse)
-converter.register_unstructure_hook(ListPublicInterfacesResponse, _e_ListPublicInterfacesResponse)
+register_model(
+    ListPublicInterfacesResponse, _d_ListPublicInterfacesResponse, _e_ListPublicInterfacesResponse
+)
 
 
 _S_GetPublicPluginCodeResponse = slot_setters(GetPublicPluginCodeResponse, ("code",))
@@ -11097,8 +11017,9 @@ def _e_GetPublicPluginCodeResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetPublicPluginCodeResponse, _d_GetPublicPluginCodeResponse)
-converter.register_unstructure_hook(GetPublicPluginCodeResponse, _e_GetPublicPluginCodeResponse)
+register_model(
+    GetPublicPluginCodeResponse, _d_GetPublicPluginCodeResponse, _e_GetPublicPluginCodeResponse
+)
 
 
 _S_GetPublicPluginResponse = slot_setters(GetPublicPluginResponse, ("plugin",))
@@ -11130,8 +11051,7 @@ def _e_GetPublicPluginResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetPublicPluginResponse, _d_GetPublicPluginResponse)
-converter.register_unstructure_hook(GetPublicPluginResponse, _e_GetPublicPluginResponse)
+register_model(GetPublicPluginResponse, _d_GetPublicPluginResponse, _e_GetPublicPluginResponse)
 
 
 _S_GetDereferencedPublicPluginByIdResponse = slot_setters(
@@ -11165,11 +11085,10 @@ def _e_GetDereferencedPublicPluginByIdResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    GetDereferencedPublicPluginByIdResponse, _d_GetDereferencedPublicPluginByIdResponse
-)
-converter.register_unstructure_hook(
-    GetDereferencedPublicPluginByIdResponse, _e_GetDereferencedPublicPluginByIdResponse
+register_model(
+    GetDereferencedPublicPluginByIdResponse,
+    _d_GetDereferencedPublicPluginByIdResponse,
+    _e_GetDereferencedPublicPluginByIdResponse,
 )
 
 
@@ -11202,8 +11121,9 @@ def _e_GetPublicPluginByIdResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetPublicPluginByIdResponse, _d_GetPublicPluginByIdResponse)
-converter.register_unstructure_hook(GetPublicPluginByIdResponse, _e_GetPublicPluginByIdResponse)
+register_model(
+    GetPublicPluginByIdResponse, _d_GetPublicPluginByIdResponse, _e_GetPublicPluginByIdResponse
+)
 
 
 _S_ListPublicPluginsResponsePluginsItem = slot_setters(
@@ -11281,11 +11201,10 @@ def _e_ListPublicPluginsResponsePluginsItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    ListPublicPluginsResponsePluginsItem, _d_ListPublicPluginsResponsePluginsItem
-)
-converter.register_unstructure_hook(
-    ListPublicPluginsResponsePluginsItem, _e_ListPublicPluginsResponsePluginsItem
+register_model(
+    ListPublicPluginsResponsePluginsItem,
+    _d_ListPublicPluginsResponsePluginsItem,
+    _e_ListPublicPluginsResponsePluginsItem,
 )
 
 
@@ -11323,8 +11242,9 @@ def _e_ListPublicPluginsResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListPublicPluginsResponse, _d_ListPublicPluginsResponse)
-converter.register_unstructure_hook(ListPublicPluginsResponse, _e_ListPublicPluginsResponse)
+register_model(
+    ListPublicPluginsResponse, _d_ListPublicPluginsResponse, _e_ListPublicPluginsResponse
+)
 
 
 _S_GetPublicIntegrationResponse = slot_setters(GetPublicIntegrationResponse, ("integration",))
@@ -11356,8 +11276,9 @@ def _e_GetPublicIntegrationResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetPublicIntegrationResponse, _d_GetPublicIntegrationResponse)
-converter.register_unstructure_hook(GetPublicIntegrationResponse, _e_GetPublicIntegrationResponse)
+register_model(
+    GetPublicIntegrationResponse, _d_GetPublicIntegrationResponse, _e_GetPublicIntegrationResponse
+)
 
 
 _S_GetPublicIntegrationByIdResponseIntegrationMeta = slot_setters(
@@ -11390,12 +11311,9 @@ def _e_GetPublicIntegrationByIdResponseIntegrationMeta(o: Any, _t: Any = None) -
     return d
 
 
-converter.register_structure_hook(
+register_model(
     GetPublicIntegrationByIdResponseIntegrationMeta,
     _d_GetPublicIntegrationByIdResponseIntegrationMeta,
-)
-converter.register_unstructure_hook(
-    GetPublicIntegrationByIdResponseIntegrationMeta,
     _e_GetPublicIntegrationByIdResponseIntegrationMeta,
 )
 
@@ -11432,12 +11350,9 @@ def _e_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace(o: Any, _t: Any
     return d
 
 
-converter.register_structure_hook(
+register_model(
     GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace,
     _d_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace,
-)
-converter.register_unstructure_hook(
-    GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace,
     _e_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace,
 )
 
@@ -11631,11 +11546,10 @@ def _e_GetPublicIntegrationByIdResponseIntegration(o: Any, _t: Any = None) -> An
     return d
 
 
-converter.register_structure_hook(
-    GetPublicIntegrationByIdResponseIntegration, _d_GetPublicIntegrationByIdResponseIntegration
-)
-converter.register_unstructure_hook(
-    GetPublicIntegrationByIdResponseIntegration, _e_GetPublicIntegrationByIdResponseIntegration
+register_model(
+    GetPublicIntegrationByIdResponseIntegration,
+    _d_GetPublicIntegrationByIdResponseIntegration,
+    _e_GetPublicIntegrationByIdResponseIntegration,
 )
 
 
@@ -11670,11 +11584,10 @@ def _e_GetPublicIntegrationByIdResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    GetPublicIntegrationByIdResponse, _d_GetPublicIntegrationByIdResponse
-)
-converter.register_unstructure_hook(
-    GetPublicIntegrationByIdResponse, _e_GetPublicIntegrationByIdResponse
+register_model(
+    GetPublicIntegrationByIdResponse,
+    _d_GetPublicIntegrationByIdResponse,
+    _e_GetPublicIntegrationByIdResponse,
 )
 
 
@@ -11708,11 +11621,10 @@ def _e_ListPublicIntegrationsResponseMeta(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    ListPublicIntegrationsResponseMeta, _d_ListPublicIntegrationsResponseMeta
-)
-converter.register_unstructure_hook(
-    ListPublicIntegrationsResponseMeta, _e_ListPublicIntegrationsResponseMeta
+register_model(
+    ListPublicIntegrationsResponseMeta,
+    _d_ListPublicIntegrationsResponseMeta,
+    _e_ListPublicIntegrationsResponseMeta,
 )
 
 
@@ -11769,12 +11681,9 @@ def _e_ListPublicIntegrationsResponseIntegrationsItemMatchedOn(o: Any, _t: Any =
     return d
 
 
-converter.register_structure_hook(
+register_model(
     ListPublicIntegrationsResponseIntegrationsItemMatchedOn,
     _d_ListPublicIntegrationsResponseIntegrationsItemMatchedOn,
-)
-converter.register_unstructure_hook(
-    ListPublicIntegrationsResponseIntegrationsItemMatchedOn,
     _e_ListPublicIntegrationsResponseIntegrationsItemMatchedOn,
 )
 
@@ -11809,12 +11718,9 @@ def _e_ListPublicIntegrationsResponseIntegrationsItemMeta(o: Any, _t: Any = None
     return d
 
 
-converter.register_structure_hook(
+register_model(
     ListPublicIntegrationsResponseIntegrationsItemMeta,
     _d_ListPublicIntegrationsResponseIntegrationsItemMeta,
-)
-converter.register_unstructure_hook(
-    ListPublicIntegrationsResponseIntegrationsItemMeta,
     _e_ListPublicIntegrationsResponseIntegrationsItemMeta,
 )
 
@@ -11851,12 +11757,9 @@ def _e_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace(o: Any, _t: 
     return d
 
 
-converter.register_structure_hook(
+register_model(
     ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace,
     _d_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace,
-)
-converter.register_unstructure_hook(
-    ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace,
     _e_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace,
 )
 
@@ -11964,12 +11867,9 @@ def _e_ListPublicIntegrationsResponseIntegrationsItem(o: Any, _t: Any = None) ->
     return d
 
 
-converter.register_structure_hook(
+register_model(
     ListPublicIntegrationsResponseIntegrationsItem,
     _d_ListPublicIntegrationsResponseIntegrationsItem,
-)
-converter.register_unstructure_hook(
-    ListPublicIntegrationsResponseIntegrationsItem,
     _e_ListPublicIntegrationsResponseIntegrationsItem,
 )
 
@@ -12010,9 +11910,10 @@ def _e_ListPublicIntegrationsResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListPublicIntegrationsResponse, _d_ListPublicIntegrationsResponse)
-converter.register_unstructure_hook(
-    ListPublicIntegrationsResponse, _e_ListPublicIntegrationsResponse
+register_model(
+    ListPublicIntegrationsResponse,
+    _d_ListPublicIntegrationsResponse,
+    _e_ListPublicIntegrationsResponse,
 )
 
 
@@ -12044,8 +11945,9 @@ def _e_GetAccountPreferenceResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetAccountPreferenceResponse, _d_GetAccountPreferenceResponse)
-converter.register_unstructure_hook(GetAccountPreferenceResponse, _e_GetAccountPreferenceResponse)
+register_model(
+    GetAccountPreferenceResponse, _d_GetAccountPreferenceResponse, _e_GetAccountPreferenceResponse
+)
 
 
 _S_SetAccountPreferenceResponse = slot_setters(SetAccountPreferenceResponse, ())
@@ -12070,8 +11972,9 @@ def _e_SetAccountPreferenceResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(SetAccountPreferenceResponse, _d_SetAccountPreferenceResponse)
-converter.register_unstructure_hook(SetAccountPreferenceResponse, _e_SetAccountPreferenceResponse)
+register_model(
+    SetAccountPreferenceResponse, _d_SetAccountPreferenceResponse, _e_SetAccountPreferenceResponse
+)
 
 
 _S_DeletePersonalAccessTokenResponse = slot_setters(DeletePersonalAccessTokenResponse, ())
@@ -12096,11 +11999,10 @@ def _e_DeletePersonalAccessTokenResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    DeletePersonalAccessTokenResponse, _d_DeletePersonalAccessTokenResponse
-)
-converter.register_unstructure_hook(
-    DeletePersonalAccessTokenResponse, _e_DeletePersonalAccessTokenResponse
+register_model(
+    DeletePersonalAccessTokenResponse,
+    _d_DeletePersonalAccessTokenResponse,
+    _e_DeletePersonalAccessTokenResponse,
 )
 
 
@@ -12136,11 +12038,10 @@ def _e_CreatePersonalAccessTokenResponsePat(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    CreatePersonalAccessTokenResponsePat, _d_CreatePersonalAccessTokenResponsePat
-)
-converter.register_unstructure_hook(
-    CreatePersonalAccessTokenResponsePat, _e_CreatePersonalAccessTokenResponsePat
+register_model(
+    CreatePersonalAccessTokenResponsePat,
+    _d_CreatePersonalAccessTokenResponsePat,
+    _e_CreatePersonalAccessTokenResponsePat,
 )
 
 
@@ -12173,11 +12074,10 @@ def _e_CreatePersonalAccessTokenResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    CreatePersonalAccessTokenResponse, _d_CreatePersonalAccessTokenResponse
-)
-converter.register_unstructure_hook(
-    CreatePersonalAccessTokenResponse, _e_CreatePersonalAccessTokenResponse
+register_model(
+    CreatePersonalAccessTokenResponse,
+    _d_CreatePersonalAccessTokenResponse,
+    _e_CreatePersonalAccessTokenResponse,
 )
 
 
@@ -12211,11 +12111,10 @@ def _e_ListPersonalAccessTokensResponsePatsItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    ListPersonalAccessTokensResponsePatsItem, _d_ListPersonalAccessTokensResponsePatsItem
-)
-converter.register_unstructure_hook(
-    ListPersonalAccessTokensResponsePatsItem, _e_ListPersonalAccessTokensResponsePatsItem
+register_model(
+    ListPersonalAccessTokensResponsePatsItem,
+    _d_ListPersonalAccessTokensResponsePatsItem,
+    _e_ListPersonalAccessTokensResponsePatsItem,
 )
 
 
@@ -12248,11 +12147,10 @@ def _e_ListPersonalAccessTokensResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    ListPersonalAccessTokensResponse, _d_ListPersonalAccessTokensResponse
-)
-converter.register_unstructure_hook(
-    ListPersonalAccessTokensResponse, _e_ListPersonalAccessTokensResponse
+register_model(
+    ListPersonalAccessTokensResponse,
+    _d_ListPersonalAccessTokensResponse,
+    _e_ListPersonalAccessTokensResponse,
 )
 
 
@@ -12278,8 +12176,7 @@ def _e_DeleteAccountResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(DeleteAccountResponse, _d_DeleteAccountResponse)
-converter.register_unstructure_hook(DeleteAccountResponse, _e_DeleteAccountResponse)
+register_model(DeleteAccountResponse, _d_DeleteAccountResponse, _e_DeleteAccountResponse)
 
 
 _S_UpdateAccountResponse = slot_setters(UpdateAccountResponse, ("account",))
@@ -12311,8 +12208,7 @@ def _e_UpdateAccountResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdateAccountResponse, _d_UpdateAccountResponse)
-converter.register_unstructure_hook(UpdateAccountResponse, _e_UpdateAccountResponse)
+register_model(UpdateAccountResponse, _d_UpdateAccountResponse, _e_UpdateAccountResponse)
 
 
 _S_GetAccountResponse = slot_setters(GetAccountResponse, ("account",))
@@ -12344,8 +12240,7 @@ def _e_GetAccountResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetAccountResponse, _d_GetAccountResponse)
-converter.register_unstructure_hook(GetAccountResponse, _e_GetAccountResponse)
+register_model(GetAccountResponse, _d_GetAccountResponse, _e_GetAccountResponse)
 
 
 _S_RunVrlResponse = slot_setters(RunVrlResponse, ("data", "result"))
@@ -12378,8 +12273,7 @@ def _e_RunVrlResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(RunVrlResponse, _d_RunVrlResponse)
-converter.register_unstructure_hook(RunVrlResponse, _e_RunVrlResponse)
+register_model(RunVrlResponse, _d_RunVrlResponse, _e_RunVrlResponse)
 
 
 _S_Version = slot_setters(Version, ("id", "name", "description"))
@@ -12414,8 +12308,7 @@ def _e_Version(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(Version, _d_Version)
-converter.register_unstructure_hook(Version, _e_Version)
+register_model(Version, _d_Version, _e_Version)
 
 
 _S_Activity = slot_setters(
@@ -12461,8 +12354,7 @@ def _e_Activity(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(Activity, _d_Activity)
-converter.register_unstructure_hook(Activity, _e_Activity)
+register_model(Activity, _d_Activity, _e_Activity)
 
 
 _S_IssueEvent = slot_setters(IssueEvent, ("id", "created_at", "data"))
@@ -12500,8 +12392,7 @@ def _e_IssueEvent(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(IssueEvent, _d_IssueEvent)
-converter.register_unstructure_hook(IssueEvent, _e_IssueEvent)
+register_model(IssueEvent, _d_IssueEvent, _e_IssueEvent)
 
 
 _S_IssueGroupedDataValue = slot_setters(IssueGroupedDataValue, ("raw", "pretty"))
@@ -12534,8 +12425,7 @@ def _e_IssueGroupedDataValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(IssueGroupedDataValue, _d_IssueGroupedDataValue)
-converter.register_unstructure_hook(IssueGroupedDataValue, _e_IssueGroupedDataValue)
+register_model(IssueGroupedDataValue, _d_IssueGroupedDataValue, _e_IssueGroupedDataValue)
 
 
 _S_Issue = slot_setters(
@@ -12608,8 +12498,7 @@ def _e_Issue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(Issue, _d_Issue)
-converter.register_unstructure_hook(Issue, _e_Issue)
+register_model(Issue, _d_Issue, _e_Issue)
 
 
 _S_Usage = slot_setters(Usage, ("id", "period", "value", "quota", "type"))
@@ -12650,8 +12539,7 @@ def _e_Usage(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(Usage, _d_Usage)
-converter.register_unstructure_hook(Usage, _e_Usage)
+register_model(Usage, _d_Usage, _e_Usage)
 
 
 _S_Account = slot_setters(
@@ -12702,8 +12590,7 @@ def _e_Account(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(Account, _d_Account)
-converter.register_unstructure_hook(Account, _e_Account)
+register_model(Account, _d_Account, _e_Account)
 
 
 _S_WorkspaceMember = slot_setters(
@@ -12755,8 +12642,7 @@ def _e_WorkspaceMember(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(WorkspaceMember, _d_WorkspaceMember)
-converter.register_unstructure_hook(WorkspaceMember, _e_WorkspaceMember)
+register_model(WorkspaceMember, _d_WorkspaceMember, _e_WorkspaceMember)
 
 
 _S_Workspace = slot_setters(
@@ -12873,8 +12759,7 @@ def _e_Workspace(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(Workspace, _d_Workspace)
-converter.register_unstructure_hook(Workspace, _e_Workspace)
+register_model(Workspace, _d_Workspace, _e_Workspace)
 
 
 _S_PluginDependenciesInterfacesValue = slot_setters(
@@ -12907,11 +12792,10 @@ def _e_PluginDependenciesInterfacesValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    PluginDependenciesInterfacesValue, _d_PluginDependenciesInterfacesValue
-)
-converter.register_unstructure_hook(
-    PluginDependenciesInterfacesValue, _e_PluginDependenciesInterfacesValue
+register_model(
+    PluginDependenciesInterfacesValue,
+    _d_PluginDependenciesInterfacesValue,
+    _e_PluginDependenciesInterfacesValue,
 )
 
 
@@ -12949,8 +12833,7 @@ def _e_PluginDependencies(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(PluginDependencies, _d_PluginDependencies)
-converter.register_unstructure_hook(PluginDependencies, _e_PluginDependencies)
+register_model(PluginDependencies, _d_PluginDependencies, _e_PluginDependencies)
 
 
 _S_Plugin = slot_setters(
@@ -13083,8 +12966,7 @@ def _e_Plugin(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(Plugin, _d_Plugin)
-converter.register_unstructure_hook(Plugin, _e_Plugin)
+register_model(Plugin, _d_Plugin, _e_Plugin)
 
 
 _S_InterfaceNameTemplate = slot_setters(InterfaceNameTemplate, ("script", "language"))
@@ -13113,8 +12995,7 @@ def _e_InterfaceNameTemplate(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(InterfaceNameTemplate, _d_InterfaceNameTemplate)
-converter.register_unstructure_hook(InterfaceNameTemplate, _e_InterfaceNameTemplate)
+register_model(InterfaceNameTemplate, _d_InterfaceNameTemplate, _e_InterfaceNameTemplate)
 
 
 _S_InterfaceChannelsValue = slot_setters(
@@ -13158,8 +13039,7 @@ def _e_InterfaceChannelsValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(InterfaceChannelsValue, _d_InterfaceChannelsValue)
-converter.register_unstructure_hook(InterfaceChannelsValue, _e_InterfaceChannelsValue)
+register_model(InterfaceChannelsValue, _d_InterfaceChannelsValue, _e_InterfaceChannelsValue)
 
 
 _S_Interface = slot_setters(
@@ -13267,8 +13147,7 @@ def _e_Interface(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(Interface, _d_Interface)
-converter.register_unstructure_hook(Interface, _e_Interface)
+register_model(Interface, _d_Interface, _e_Interface)
 
 
 _S_IntegrationEntitiesValue = slot_setters(
@@ -13308,8 +13187,7 @@ def _e_IntegrationEntitiesValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(IntegrationEntitiesValue, _d_IntegrationEntitiesValue)
-converter.register_unstructure_hook(IntegrationEntitiesValue, _e_IntegrationEntitiesValue)
+register_model(IntegrationEntitiesValue, _d_IntegrationEntitiesValue, _e_IntegrationEntitiesValue)
 
 
 _S_IntegrationStatesValue = slot_setters(IntegrationStatesValue, ("type", "schema"))
@@ -13338,8 +13216,7 @@ def _e_IntegrationStatesValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(IntegrationStatesValue, _d_IntegrationStatesValue)
-converter.register_unstructure_hook(IntegrationStatesValue, _e_IntegrationStatesValue)
+register_model(IntegrationStatesValue, _d_IntegrationStatesValue, _e_IntegrationStatesValue)
 
 
 _S_IntegrationChannelsValueConversationCreation = slot_setters(
@@ -13372,11 +13249,10 @@ def _e_IntegrationChannelsValueConversationCreation(o: Any, _t: Any = None) -> A
     return d
 
 
-converter.register_structure_hook(
-    IntegrationChannelsValueConversationCreation, _d_IntegrationChannelsValueConversationCreation
-)
-converter.register_unstructure_hook(
-    IntegrationChannelsValueConversationCreation, _e_IntegrationChannelsValueConversationCreation
+register_model(
+    IntegrationChannelsValueConversationCreation,
+    _d_IntegrationChannelsValueConversationCreation,
+    _e_IntegrationChannelsValueConversationCreation,
 )
 
 
@@ -13416,11 +13292,10 @@ def _e_IntegrationChannelsValueConversation(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    IntegrationChannelsValueConversation, _d_IntegrationChannelsValueConversation
-)
-converter.register_unstructure_hook(
-    IntegrationChannelsValueConversation, _e_IntegrationChannelsValueConversation
+register_model(
+    IntegrationChannelsValueConversation,
+    _d_IntegrationChannelsValueConversation,
+    _e_IntegrationChannelsValueConversation,
 )
 
 
@@ -13475,8 +13350,7 @@ def _e_IntegrationChannelsValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(IntegrationChannelsValue, _d_IntegrationChannelsValue)
-converter.register_unstructure_hook(IntegrationChannelsValue, _e_IntegrationChannelsValue)
+register_model(IntegrationChannelsValue, _d_IntegrationChannelsValue, _e_IntegrationChannelsValue)
 
 
 _S_IntegrationConfigurationIdentifier = slot_setters(
@@ -13511,11 +13385,10 @@ def _e_IntegrationConfigurationIdentifier(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    IntegrationConfigurationIdentifier, _d_IntegrationConfigurationIdentifier
-)
-converter.register_unstructure_hook(
-    IntegrationConfigurationIdentifier, _e_IntegrationConfigurationIdentifier
+register_model(
+    IntegrationConfigurationIdentifier,
+    _d_IntegrationConfigurationIdentifier,
+    _e_IntegrationConfigurationIdentifier,
 )
 
 
@@ -13563,8 +13436,7 @@ def _e_IntegrationConfiguration(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(IntegrationConfiguration, _d_IntegrationConfiguration)
-converter.register_unstructure_hook(IntegrationConfiguration, _e_IntegrationConfiguration)
+register_model(IntegrationConfiguration, _d_IntegrationConfiguration, _e_IntegrationConfiguration)
 
 
 _S_IntegrationInterfacesValueEntitiesValue = slot_setters(
@@ -13593,11 +13465,10 @@ def _e_IntegrationInterfacesValueEntitiesValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    IntegrationInterfacesValueEntitiesValue, _d_IntegrationInterfacesValueEntitiesValue
-)
-converter.register_unstructure_hook(
-    IntegrationInterfacesValueEntitiesValue, _e_IntegrationInterfacesValueEntitiesValue
+register_model(
+    IntegrationInterfacesValueEntitiesValue,
+    _d_IntegrationInterfacesValueEntitiesValue,
+    _e_IntegrationInterfacesValueEntitiesValue,
 )
 
 
@@ -13657,8 +13528,9 @@ def _e_IntegrationInterfacesValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(IntegrationInterfacesValue, _d_IntegrationInterfacesValue)
-converter.register_unstructure_hook(IntegrationInterfacesValue, _e_IntegrationInterfacesValue)
+register_model(
+    IntegrationInterfacesValue, _d_IntegrationInterfacesValue, _e_IntegrationInterfacesValue
+)
 
 
 _S_IntegrationSandbox = slot_setters(
@@ -13696,8 +13568,7 @@ def _e_IntegrationSandbox(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(IntegrationSandbox, _d_IntegrationSandbox)
-converter.register_unstructure_hook(IntegrationSandbox, _e_IntegrationSandbox)
+register_model(IntegrationSandbox, _d_IntegrationSandbox, _e_IntegrationSandbox)
 
 
 _S_IntegrationIdentifier = slot_setters(
@@ -13735,8 +13606,7 @@ def _e_IntegrationIdentifier(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(IntegrationIdentifier, _d_IntegrationIdentifier)
-converter.register_unstructure_hook(IntegrationIdentifier, _e_IntegrationIdentifier)
+register_model(IntegrationIdentifier, _d_IntegrationIdentifier, _e_IntegrationIdentifier)
 
 
 _S_Integration = slot_setters(
@@ -13914,8 +13784,7 @@ def _e_Integration(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(Integration, _d_Integration)
-converter.register_unstructure_hook(Integration, _e_Integration)
+register_model(Integration, _d_Integration, _e_Integration)
 
 
 _S_BotMediasItem = slot_setters(BotMediasItem, ("url", "name"))
@@ -13944,8 +13813,7 @@ def _e_BotMediasItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(BotMediasItem, _d_BotMediasItem)
-converter.register_unstructure_hook(BotMediasItem, _e_BotMediasItem)
+register_model(BotMediasItem, _d_BotMediasItem, _e_BotMediasItem)
 
 
 _S_BotActionsValueInput = slot_setters(BotActionsValueInput, ("schema",))
@@ -13972,8 +13840,7 @@ def _e_BotActionsValueInput(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(BotActionsValueInput, _d_BotActionsValueInput)
-converter.register_unstructure_hook(BotActionsValueInput, _e_BotActionsValueInput)
+register_model(BotActionsValueInput, _d_BotActionsValueInput, _e_BotActionsValueInput)
 
 
 _S_BotActionsValue = slot_setters(
@@ -14038,8 +13905,7 @@ def _e_BotActionsValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(BotActionsValue, _d_BotActionsValue)
-converter.register_unstructure_hook(BotActionsValue, _e_BotActionsValue)
+register_model(BotActionsValue, _d_BotActionsValue, _e_BotActionsValue)
 
 
 _S_BotSubscriptions = slot_setters(BotSubscriptions, ("events",))
@@ -14066,8 +13932,7 @@ def _e_BotSubscriptions(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(BotSubscriptions, _d_BotSubscriptions)
-converter.register_unstructure_hook(BotSubscriptions, _e_BotSubscriptions)
+register_model(BotSubscriptions, _d_BotSubscriptions, _e_BotSubscriptions)
 
 
 _S_BotRecurringEventsValueSchedule = slot_setters(BotRecurringEventsValueSchedule, ("cron",))
@@ -14094,11 +13959,10 @@ def _e_BotRecurringEventsValueSchedule(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    BotRecurringEventsValueSchedule, _d_BotRecurringEventsValueSchedule
-)
-converter.register_unstructure_hook(
-    BotRecurringEventsValueSchedule, _e_BotRecurringEventsValueSchedule
+register_model(
+    BotRecurringEventsValueSchedule,
+    _d_BotRecurringEventsValueSchedule,
+    _e_BotRecurringEventsValueSchedule,
 )
 
 
@@ -14146,8 +14010,7 @@ def _e_BotRecurringEventsValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(BotRecurringEventsValue, _d_BotRecurringEventsValue)
-converter.register_unstructure_hook(BotRecurringEventsValue, _e_BotRecurringEventsValue)
+register_model(BotRecurringEventsValue, _d_BotRecurringEventsValue, _e_BotRecurringEventsValue)
 
 
 _S_BotEventsValue = slot_setters(BotEventsValue, ("title", "description", "schema", "attributes"))
@@ -14190,8 +14053,7 @@ def _e_BotEventsValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(BotEventsValue, _d_BotEventsValue)
-converter.register_unstructure_hook(BotEventsValue, _e_BotEventsValue)
+register_model(BotEventsValue, _d_BotEventsValue, _e_BotEventsValue)
 
 
 _S_BotConfiguration = slot_setters(BotConfiguration, ("data", "schema"))
@@ -14220,8 +14082,7 @@ def _e_BotConfiguration(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(BotConfiguration, _d_BotConfiguration)
-converter.register_unstructure_hook(BotConfiguration, _e_BotConfiguration)
+register_model(BotConfiguration, _d_BotConfiguration, _e_BotConfiguration)
 
 
 _S_BotStatesValue = slot_setters(BotStatesValue, ("type", "schema", "expiry"))
@@ -14256,8 +14117,7 @@ def _e_BotStatesValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(BotStatesValue, _d_BotStatesValue)
-converter.register_unstructure_hook(BotStatesValue, _e_BotStatesValue)
+register_model(BotStatesValue, _d_BotStatesValue, _e_BotStatesValue)
 
 
 _S_BotUserTagsValue = slot_setters(BotUserTagsValue, ("title", "description"))
@@ -14293,8 +14153,7 @@ def _e_BotUserTagsValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(BotUserTagsValue, _d_BotUserTagsValue)
-converter.register_unstructure_hook(BotUserTagsValue, _e_BotUserTagsValue)
+register_model(BotUserTagsValue, _d_BotUserTagsValue, _e_BotUserTagsValue)
 
 
 _S_BotUser = slot_setters(BotUser, ("tags",))
@@ -14326,8 +14185,7 @@ def _e_BotUser(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(BotUser, _d_BotUser)
-converter.register_unstructure_hook(BotUser, _e_BotUser)
+register_model(BotUser, _d_BotUser, _e_BotUser)
 
 
 _S_BotPluginsValueIntegrationsValue = slot_setters(
@@ -14358,11 +14216,10 @@ def _e_BotPluginsValueIntegrationsValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    BotPluginsValueIntegrationsValue, _d_BotPluginsValueIntegrationsValue
-)
-converter.register_unstructure_hook(
-    BotPluginsValueIntegrationsValue, _e_BotPluginsValueIntegrationsValue
+register_model(
+    BotPluginsValueIntegrationsValue,
+    _d_BotPluginsValueIntegrationsValue,
+    _e_BotPluginsValueIntegrationsValue,
 )
 
 
@@ -14407,9 +14264,10 @@ def _e_BotPluginsValueInterfacesValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(BotPluginsValueInterfacesValue, _d_BotPluginsValueInterfacesValue)
-converter.register_unstructure_hook(
-    BotPluginsValueInterfacesValue, _e_BotPluginsValueInterfacesValue
+register_model(
+    BotPluginsValueInterfacesValue,
+    _d_BotPluginsValueInterfacesValue,
+    _e_BotPluginsValueInterfacesValue,
 )
 
 
@@ -14514,8 +14372,7 @@ def _e_BotPluginsValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(BotPluginsValue, _d_BotPluginsValue)
-converter.register_unstructure_hook(BotPluginsValue, _e_BotPluginsValue)
+register_model(BotPluginsValue, _d_BotPluginsValue, _e_BotPluginsValue)
 
 
 _S_BotIntegrationsValue = slot_setters(
@@ -14632,8 +14489,7 @@ def _e_BotIntegrationsValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(BotIntegrationsValue, _d_BotIntegrationsValue)
-converter.register_unstructure_hook(BotIntegrationsValue, _e_BotIntegrationsValue)
+register_model(BotIntegrationsValue, _d_BotIntegrationsValue, _e_BotIntegrationsValue)
 
 
 _S_Bot = slot_setters(
@@ -14800,5 +14656,4 @@ def _e_Bot(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(Bot, _d_Bot)
-converter.register_unstructure_hook(Bot, _e_Bot)
+register_model(Bot, _d_Bot, _e_Bot)

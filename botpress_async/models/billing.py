@@ -20,7 +20,7 @@ from botpress_async._converter import (
     RAW_SETTER,
     BaseModel,
     Setter,
-    converter,
+    register_model,
     slot_setters,
 )
 
@@ -401,11 +401,10 @@ def _e_CreatePaymentMethodIntentResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    CreatePaymentMethodIntentResponse, _d_CreatePaymentMethodIntentResponse
-)
-converter.register_unstructure_hook(
-    CreatePaymentMethodIntentResponse, _e_CreatePaymentMethodIntentResponse
+register_model(
+    CreatePaymentMethodIntentResponse,
+    _d_CreatePaymentMethodIntentResponse,
+    _e_CreatePaymentMethodIntentResponse,
 )
 
 
@@ -444,8 +443,7 @@ def _e_SetPaymentMethodResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(SetPaymentMethodResponse, _d_SetPaymentMethodResponse)
-converter.register_unstructure_hook(SetPaymentMethodResponse, _e_SetPaymentMethodResponse)
+register_model(SetPaymentMethodResponse, _d_SetPaymentMethodResponse, _e_SetPaymentMethodResponse)
 
 
 _S_GetPaymentMethodResponsePaymentMethodCard = slot_setters(
@@ -485,11 +483,10 @@ def _e_GetPaymentMethodResponsePaymentMethodCard(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    GetPaymentMethodResponsePaymentMethodCard, _d_GetPaymentMethodResponsePaymentMethodCard
-)
-converter.register_unstructure_hook(
-    GetPaymentMethodResponsePaymentMethodCard, _e_GetPaymentMethodResponsePaymentMethodCard
+register_model(
+    GetPaymentMethodResponsePaymentMethodCard,
+    _d_GetPaymentMethodResponsePaymentMethodCard,
+    _e_GetPaymentMethodResponsePaymentMethodCard,
 )
 
 
@@ -530,11 +527,10 @@ def _e_GetPaymentMethodResponsePaymentMethod(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    GetPaymentMethodResponsePaymentMethod, _d_GetPaymentMethodResponsePaymentMethod
-)
-converter.register_unstructure_hook(
-    GetPaymentMethodResponsePaymentMethod, _e_GetPaymentMethodResponsePaymentMethod
+register_model(
+    GetPaymentMethodResponsePaymentMethod,
+    _d_GetPaymentMethodResponsePaymentMethod,
+    _e_GetPaymentMethodResponsePaymentMethod,
 )
 
 
@@ -567,8 +563,7 @@ def _e_GetPaymentMethodResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetPaymentMethodResponse, _d_GetPaymentMethodResponse)
-converter.register_unstructure_hook(GetPaymentMethodResponse, _e_GetPaymentMethodResponse)
+register_model(GetPaymentMethodResponse, _d_GetPaymentMethodResponse, _e_GetPaymentMethodResponse)
 
 
 _S_PayInvoiceResponse = slot_setters(
@@ -634,8 +629,7 @@ def _e_PayInvoiceResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(PayInvoiceResponse, _d_PayInvoiceResponse)
-converter.register_unstructure_hook(PayInvoiceResponse, _e_PayInvoiceResponse)
+register_model(PayInvoiceResponse, _d_PayInvoiceResponse, _e_PayInvoiceResponse)
 
 
 _S_ListInvoicesResponseMeta = slot_setters(ListInvoicesResponseMeta, ("next_token",))
@@ -666,8 +660,7 @@ def _e_ListInvoicesResponseMeta(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListInvoicesResponseMeta, _d_ListInvoicesResponseMeta)
-converter.register_unstructure_hook(ListInvoicesResponseMeta, _e_ListInvoicesResponseMeta)
+register_model(ListInvoicesResponseMeta, _d_ListInvoicesResponseMeta, _e_ListInvoicesResponseMeta)
 
 
 _S_ListInvoicesResponseInvoicesItem = slot_setters(
@@ -733,11 +726,10 @@ def _e_ListInvoicesResponseInvoicesItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    ListInvoicesResponseInvoicesItem, _d_ListInvoicesResponseInvoicesItem
-)
-converter.register_unstructure_hook(
-    ListInvoicesResponseInvoicesItem, _e_ListInvoicesResponseInvoicesItem
+register_model(
+    ListInvoicesResponseInvoicesItem,
+    _d_ListInvoicesResponseInvoicesItem,
+    _e_ListInvoicesResponseInvoicesItem,
 )
 
 
@@ -775,8 +767,7 @@ def _e_ListInvoicesResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListInvoicesResponse, _d_ListInvoicesResponse)
-converter.register_unstructure_hook(ListInvoicesResponse, _e_ListInvoicesResponse)
+register_model(ListInvoicesResponse, _d_ListInvoicesResponse, _e_ListInvoicesResponse)
 
 
 _S_ListAddonsResponseItem = slot_setters(
@@ -843,8 +834,7 @@ def _e_ListAddonsResponseItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListAddonsResponseItem, _d_ListAddonsResponseItem)
-converter.register_unstructure_hook(ListAddonsResponseItem, _e_ListAddonsResponseItem)
+register_model(ListAddonsResponseItem, _d_ListAddonsResponseItem, _e_ListAddonsResponseItem)
 
 
 _S_GetAddonResponse = slot_setters(
@@ -911,8 +901,7 @@ def _e_GetAddonResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetAddonResponse, _d_GetAddonResponse)
-converter.register_unstructure_hook(GetAddonResponse, _e_GetAddonResponse)
+register_model(GetAddonResponse, _d_GetAddonResponse, _e_GetAddonResponse)
 
 
 _S_ListPlansResponseItemPricesValue = slot_setters(
@@ -959,11 +948,10 @@ def _e_ListPlansResponseItemPricesValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    ListPlansResponseItemPricesValue, _d_ListPlansResponseItemPricesValue
-)
-converter.register_unstructure_hook(
-    ListPlansResponseItemPricesValue, _e_ListPlansResponseItemPricesValue
+register_model(
+    ListPlansResponseItemPricesValue,
+    _d_ListPlansResponseItemPricesValue,
+    _e_ListPlansResponseItemPricesValue,
 )
 
 
@@ -1019,8 +1007,7 @@ def _e_ListPlansResponseItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListPlansResponseItem, _d_ListPlansResponseItem)
-converter.register_unstructure_hook(ListPlansResponseItem, _e_ListPlansResponseItem)
+register_model(ListPlansResponseItem, _d_ListPlansResponseItem, _e_ListPlansResponseItem)
 
 
 _S_GetPlanResponsePricesValue = slot_setters(
@@ -1066,8 +1053,9 @@ def _e_GetPlanResponsePricesValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetPlanResponsePricesValue, _d_GetPlanResponsePricesValue)
-converter.register_unstructure_hook(GetPlanResponsePricesValue, _e_GetPlanResponsePricesValue)
+register_model(
+    GetPlanResponsePricesValue, _d_GetPlanResponsePricesValue, _e_GetPlanResponsePricesValue
+)
 
 
 _S_GetPlanResponse = slot_setters(
@@ -1122,8 +1110,7 @@ def _e_GetPlanResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetPlanResponse, _d_GetPlanResponse)
-converter.register_unstructure_hook(GetPlanResponse, _e_GetPlanResponse)
+register_model(GetPlanResponse, _d_GetPlanResponse, _e_GetPlanResponse)
 
 
 _S_GetBillingReadonlyResponse = slot_setters(GetBillingReadonlyResponse, ("billing_readonly",))
@@ -1150,8 +1137,9 @@ def _e_GetBillingReadonlyResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetBillingReadonlyResponse, _d_GetBillingReadonlyResponse)
-converter.register_unstructure_hook(GetBillingReadonlyResponse, _e_GetBillingReadonlyResponse)
+register_model(
+    GetBillingReadonlyResponse, _d_GetBillingReadonlyResponse, _e_GetBillingReadonlyResponse
+)
 
 
 _S_Invoice = slot_setters(
@@ -1217,5 +1205,4 @@ def _e_Invoice(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(Invoice, _d_Invoice)
-converter.register_unstructure_hook(Invoice, _e_Invoice)
+register_model(Invoice, _d_Invoice, _e_Invoice)

@@ -20,7 +20,7 @@ from botpress_async._converter import (
     RAW_SETTER,
     BaseModel,
     Setter,
-    converter,
+    register_model,
     slot_setters,
 )
 from botpress_async._types import NOT_GIVEN, NotGivenOr
@@ -641,8 +641,9 @@ def _e_UpdateKnowledgeBaseResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdateKnowledgeBaseResponse, _d_UpdateKnowledgeBaseResponse)
-converter.register_unstructure_hook(UpdateKnowledgeBaseResponse, _e_UpdateKnowledgeBaseResponse)
+register_model(
+    UpdateKnowledgeBaseResponse, _d_UpdateKnowledgeBaseResponse, _e_UpdateKnowledgeBaseResponse
+)
 
 
 _S_DeleteKnowledgeBaseResponse = slot_setters(DeleteKnowledgeBaseResponse, ())
@@ -667,8 +668,9 @@ def _e_DeleteKnowledgeBaseResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(DeleteKnowledgeBaseResponse, _d_DeleteKnowledgeBaseResponse)
-converter.register_unstructure_hook(DeleteKnowledgeBaseResponse, _e_DeleteKnowledgeBaseResponse)
+register_model(
+    DeleteKnowledgeBaseResponse, _d_DeleteKnowledgeBaseResponse, _e_DeleteKnowledgeBaseResponse
+)
 
 
 _S_ListKnowledgeBasesResponseKnowledgeBasesItem = slot_setters(
@@ -705,11 +707,10 @@ def _e_ListKnowledgeBasesResponseKnowledgeBasesItem(o: Any, _t: Any = None) -> A
     return d
 
 
-converter.register_structure_hook(
-    ListKnowledgeBasesResponseKnowledgeBasesItem, _d_ListKnowledgeBasesResponseKnowledgeBasesItem
-)
-converter.register_unstructure_hook(
-    ListKnowledgeBasesResponseKnowledgeBasesItem, _e_ListKnowledgeBasesResponseKnowledgeBasesItem
+register_model(
+    ListKnowledgeBasesResponseKnowledgeBasesItem,
+    _d_ListKnowledgeBasesResponseKnowledgeBasesItem,
+    _e_ListKnowledgeBasesResponseKnowledgeBasesItem,
 )
 
 
@@ -749,8 +750,9 @@ def _e_ListKnowledgeBasesResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListKnowledgeBasesResponse, _d_ListKnowledgeBasesResponse)
-converter.register_unstructure_hook(ListKnowledgeBasesResponse, _e_ListKnowledgeBasesResponse)
+register_model(
+    ListKnowledgeBasesResponse, _d_ListKnowledgeBasesResponse, _e_ListKnowledgeBasesResponse
+)
 
 
 _S_CreateKnowledgeBaseResponseKnowledgeBase = slot_setters(
@@ -783,11 +785,10 @@ def _e_CreateKnowledgeBaseResponseKnowledgeBase(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    CreateKnowledgeBaseResponseKnowledgeBase, _d_CreateKnowledgeBaseResponseKnowledgeBase
-)
-converter.register_unstructure_hook(
-    CreateKnowledgeBaseResponseKnowledgeBase, _e_CreateKnowledgeBaseResponseKnowledgeBase
+register_model(
+    CreateKnowledgeBaseResponseKnowledgeBase,
+    _d_CreateKnowledgeBaseResponseKnowledgeBase,
+    _e_CreateKnowledgeBaseResponseKnowledgeBase,
 )
 
 
@@ -820,8 +821,9 @@ def _e_CreateKnowledgeBaseResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(CreateKnowledgeBaseResponse, _d_CreateKnowledgeBaseResponse)
-converter.register_unstructure_hook(CreateKnowledgeBaseResponse, _e_CreateKnowledgeBaseResponse)
+register_model(
+    CreateKnowledgeBaseResponse, _d_CreateKnowledgeBaseResponse, _e_CreateKnowledgeBaseResponse
+)
 
 
 _S_ListFileTagValuesResponse = slot_setters(ListFileTagValuesResponse, ("values", "meta"))
@@ -856,8 +858,9 @@ def _e_ListFileTagValuesResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListFileTagValuesResponse, _d_ListFileTagValuesResponse)
-converter.register_unstructure_hook(ListFileTagValuesResponse, _e_ListFileTagValuesResponse)
+register_model(
+    ListFileTagValuesResponse, _d_ListFileTagValuesResponse, _e_ListFileTagValuesResponse
+)
 
 
 _S_ListFileTagsResponse = slot_setters(ListFileTagsResponse, ("tags", "meta"))
@@ -892,8 +895,7 @@ def _e_ListFileTagsResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListFileTagsResponse, _d_ListFileTagsResponse)
-converter.register_unstructure_hook(ListFileTagsResponse, _e_ListFileTagsResponse)
+register_model(ListFileTagsResponse, _d_ListFileTagsResponse, _e_ListFileTagsResponse)
 
 
 _S_SetFilePassagesResponse = slot_setters(SetFilePassagesResponse, ())
@@ -918,8 +920,7 @@ def _e_SetFilePassagesResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(SetFilePassagesResponse, _d_SetFilePassagesResponse)
-converter.register_unstructure_hook(SetFilePassagesResponse, _e_SetFilePassagesResponse)
+register_model(SetFilePassagesResponse, _d_SetFilePassagesResponse, _e_SetFilePassagesResponse)
 
 
 _S_SetFilePassagesBodyPassagesItem = slot_setters(
@@ -959,11 +960,10 @@ def _e_SetFilePassagesBodyPassagesItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    SetFilePassagesBodyPassagesItem, _d_SetFilePassagesBodyPassagesItem
-)
-converter.register_unstructure_hook(
-    SetFilePassagesBodyPassagesItem, _e_SetFilePassagesBodyPassagesItem
+register_model(
+    SetFilePassagesBodyPassagesItem,
+    _d_SetFilePassagesBodyPassagesItem,
+    _e_SetFilePassagesBodyPassagesItem,
 )
 
 
@@ -1004,11 +1004,10 @@ def _e_ListFilePassagesResponsePassagesItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    ListFilePassagesResponsePassagesItem, _d_ListFilePassagesResponsePassagesItem
-)
-converter.register_unstructure_hook(
-    ListFilePassagesResponsePassagesItem, _e_ListFilePassagesResponsePassagesItem
+register_model(
+    ListFilePassagesResponsePassagesItem,
+    _d_ListFilePassagesResponsePassagesItem,
+    _e_ListFilePassagesResponsePassagesItem,
 )
 
 
@@ -1046,8 +1045,7 @@ def _e_ListFilePassagesResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListFilePassagesResponse, _d_ListFilePassagesResponse)
-converter.register_unstructure_hook(ListFilePassagesResponse, _e_ListFilePassagesResponse)
+register_model(ListFilePassagesResponse, _d_ListFilePassagesResponse, _e_ListFilePassagesResponse)
 
 
 _S_SearchFilesResponsePassagesItemContextItem = slot_setters(
@@ -1089,11 +1087,10 @@ def _e_SearchFilesResponsePassagesItemContextItem(o: Any, _t: Any = None) -> Any
     return d
 
 
-converter.register_structure_hook(
-    SearchFilesResponsePassagesItemContextItem, _d_SearchFilesResponsePassagesItemContextItem
-)
-converter.register_unstructure_hook(
-    SearchFilesResponsePassagesItemContextItem, _e_SearchFilesResponsePassagesItemContextItem
+register_model(
+    SearchFilesResponsePassagesItemContextItem,
+    _d_SearchFilesResponsePassagesItemContextItem,
+    _e_SearchFilesResponsePassagesItemContextItem,
 )
 
 
@@ -1144,11 +1141,10 @@ def _e_SearchFilesResponsePassagesItemFile(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    SearchFilesResponsePassagesItemFile, _d_SearchFilesResponsePassagesItemFile
-)
-converter.register_unstructure_hook(
-    SearchFilesResponsePassagesItemFile, _e_SearchFilesResponsePassagesItemFile
+register_model(
+    SearchFilesResponsePassagesItemFile,
+    _d_SearchFilesResponsePassagesItemFile,
+    _e_SearchFilesResponsePassagesItemFile,
 )
 
 
@@ -1203,11 +1199,10 @@ def _e_SearchFilesResponsePassagesItemMeta(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    SearchFilesResponsePassagesItemMeta, _d_SearchFilesResponsePassagesItemMeta
-)
-converter.register_unstructure_hook(
-    SearchFilesResponsePassagesItemMeta, _e_SearchFilesResponsePassagesItemMeta
+register_model(
+    SearchFilesResponsePassagesItemMeta,
+    _d_SearchFilesResponsePassagesItemMeta,
+    _e_SearchFilesResponsePassagesItemMeta,
 )
 
 
@@ -1259,11 +1254,10 @@ def _e_SearchFilesResponsePassagesItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    SearchFilesResponsePassagesItem, _d_SearchFilesResponsePassagesItem
-)
-converter.register_unstructure_hook(
-    SearchFilesResponsePassagesItem, _e_SearchFilesResponsePassagesItem
+register_model(
+    SearchFilesResponsePassagesItem,
+    _d_SearchFilesResponsePassagesItem,
+    _e_SearchFilesResponsePassagesItem,
 )
 
 
@@ -1296,8 +1290,7 @@ def _e_SearchFilesResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(SearchFilesResponse, _d_SearchFilesResponse)
-converter.register_unstructure_hook(SearchFilesResponse, _e_SearchFilesResponse)
+register_model(SearchFilesResponse, _d_SearchFilesResponse, _e_SearchFilesResponse)
 
 
 _S_CopyFileResponse = slot_setters(CopyFileResponse, ("file",))
@@ -1329,8 +1322,7 @@ def _e_CopyFileResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(CopyFileResponse, _d_CopyFileResponse)
-converter.register_unstructure_hook(CopyFileResponse, _e_CopyFileResponse)
+register_model(CopyFileResponse, _d_CopyFileResponse, _e_CopyFileResponse)
 
 
 _S_UpdateFileMetadataResponse = slot_setters(UpdateFileMetadataResponse, ("file",))
@@ -1362,8 +1354,9 @@ def _e_UpdateFileMetadataResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdateFileMetadataResponse, _d_UpdateFileMetadataResponse)
-converter.register_unstructure_hook(UpdateFileMetadataResponse, _e_UpdateFileMetadataResponse)
+register_model(
+    UpdateFileMetadataResponse, _d_UpdateFileMetadataResponse, _e_UpdateFileMetadataResponse
+)
 
 
 _S_GetFileResponse = slot_setters(GetFileResponse, ("file",))
@@ -1395,8 +1388,7 @@ def _e_GetFileResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetFileResponse, _d_GetFileResponse)
-converter.register_unstructure_hook(GetFileResponse, _e_GetFileResponse)
+register_model(GetFileResponse, _d_GetFileResponse, _e_GetFileResponse)
 
 
 _S_DeleteFileResponse = slot_setters(DeleteFileResponse, ())
@@ -1421,8 +1413,7 @@ def _e_DeleteFileResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(DeleteFileResponse, _d_DeleteFileResponse)
-converter.register_unstructure_hook(DeleteFileResponse, _e_DeleteFileResponse)
+register_model(DeleteFileResponse, _d_DeleteFileResponse, _e_DeleteFileResponse)
 
 
 _S_ListFilesResponseMeta = slot_setters(ListFilesResponseMeta, ("next_token",))
@@ -1453,8 +1444,7 @@ def _e_ListFilesResponseMeta(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListFilesResponseMeta, _d_ListFilesResponseMeta)
-converter.register_unstructure_hook(ListFilesResponseMeta, _e_ListFilesResponseMeta)
+register_model(ListFilesResponseMeta, _d_ListFilesResponseMeta, _e_ListFilesResponseMeta)
 
 
 _S_ListFilesResponseFilesItemOwner = slot_setters(
@@ -1499,11 +1489,10 @@ def _e_ListFilesResponseFilesItemOwner(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    ListFilesResponseFilesItemOwner, _d_ListFilesResponseFilesItemOwner
-)
-converter.register_unstructure_hook(
-    ListFilesResponseFilesItemOwner, _e_ListFilesResponseFilesItemOwner
+register_model(
+    ListFilesResponseFilesItemOwner,
+    _d_ListFilesResponseFilesItemOwner,
+    _e_ListFilesResponseFilesItemOwner,
 )
 
 
@@ -1611,8 +1600,9 @@ def _e_ListFilesResponseFilesItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListFilesResponseFilesItem, _d_ListFilesResponseFilesItem)
-converter.register_unstructure_hook(ListFilesResponseFilesItem, _e_ListFilesResponseFilesItem)
+register_model(
+    ListFilesResponseFilesItem, _d_ListFilesResponseFilesItem, _e_ListFilesResponseFilesItem
+)
 
 
 _S_ListFilesResponse = slot_setters(ListFilesResponse, ("files", "meta"))
@@ -1649,8 +1639,7 @@ def _e_ListFilesResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListFilesResponse, _d_ListFilesResponse)
-converter.register_unstructure_hook(ListFilesResponse, _e_ListFilesResponse)
+register_model(ListFilesResponse, _d_ListFilesResponse, _e_ListFilesResponse)
 
 
 _S_UpsertFileResponseFile = slot_setters(
@@ -1761,8 +1750,7 @@ def _e_UpsertFileResponseFile(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpsertFileResponseFile, _d_UpsertFileResponseFile)
-converter.register_unstructure_hook(UpsertFileResponseFile, _e_UpsertFileResponseFile)
+register_model(UpsertFileResponseFile, _d_UpsertFileResponseFile, _e_UpsertFileResponseFile)
 
 
 _S_UpsertFileResponse = slot_setters(UpsertFileResponse, ("file",))
@@ -1794,8 +1782,7 @@ def _e_UpsertFileResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpsertFileResponse, _d_UpsertFileResponse)
-converter.register_unstructure_hook(UpsertFileResponse, _e_UpsertFileResponse)
+register_model(UpsertFileResponse, _d_UpsertFileResponse, _e_UpsertFileResponse)
 
 
 _S_UpsertFileBodyIndexingConfigurationVision = slot_setters(
@@ -1833,11 +1820,10 @@ def _e_UpsertFileBodyIndexingConfigurationVision(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    UpsertFileBodyIndexingConfigurationVision, _d_UpsertFileBodyIndexingConfigurationVision
-)
-converter.register_unstructure_hook(
-    UpsertFileBodyIndexingConfigurationVision, _e_UpsertFileBodyIndexingConfigurationVision
+register_model(
+    UpsertFileBodyIndexingConfigurationVision,
+    _d_UpsertFileBodyIndexingConfigurationVision,
+    _e_UpsertFileBodyIndexingConfigurationVision,
 )
 
 
@@ -1900,12 +1886,9 @@ def _e_UpsertFileBodyIndexingConfigurationSummarization(o: Any, _t: Any = None) 
     return d
 
 
-converter.register_structure_hook(
+register_model(
     UpsertFileBodyIndexingConfigurationSummarization,
     _d_UpsertFileBodyIndexingConfigurationSummarization,
-)
-converter.register_unstructure_hook(
-    UpsertFileBodyIndexingConfigurationSummarization,
     _e_UpsertFileBodyIndexingConfigurationSummarization,
 )
 
@@ -1953,11 +1936,10 @@ def _e_UpsertFileBodyIndexingConfigurationChunking(o: Any, _t: Any = None) -> An
     return d
 
 
-converter.register_structure_hook(
-    UpsertFileBodyIndexingConfigurationChunking, _d_UpsertFileBodyIndexingConfigurationChunking
-)
-converter.register_unstructure_hook(
-    UpsertFileBodyIndexingConfigurationChunking, _e_UpsertFileBodyIndexingConfigurationChunking
+register_model(
+    UpsertFileBodyIndexingConfigurationChunking,
+    _d_UpsertFileBodyIndexingConfigurationChunking,
+    _e_UpsertFileBodyIndexingConfigurationChunking,
 )
 
 
@@ -2002,11 +1984,10 @@ def _e_UpsertFileBodyIndexingConfigurationParsing(o: Any, _t: Any = None) -> Any
     return d
 
 
-converter.register_structure_hook(
-    UpsertFileBodyIndexingConfigurationParsing, _d_UpsertFileBodyIndexingConfigurationParsing
-)
-converter.register_unstructure_hook(
-    UpsertFileBodyIndexingConfigurationParsing, _e_UpsertFileBodyIndexingConfigurationParsing
+register_model(
+    UpsertFileBodyIndexingConfigurationParsing,
+    _d_UpsertFileBodyIndexingConfigurationParsing,
+    _e_UpsertFileBodyIndexingConfigurationParsing,
 )
 
 
@@ -2065,11 +2046,10 @@ def _e_UpsertFileBodyIndexingConfiguration(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    UpsertFileBodyIndexingConfiguration, _d_UpsertFileBodyIndexingConfiguration
-)
-converter.register_unstructure_hook(
-    UpsertFileBodyIndexingConfiguration, _e_UpsertFileBodyIndexingConfiguration
+register_model(
+    UpsertFileBodyIndexingConfiguration,
+    _d_UpsertFileBodyIndexingConfiguration,
+    _e_UpsertFileBodyIndexingConfiguration,
 )
 
 
@@ -2102,8 +2082,7 @@ def _e_UpsertFileBodyIndexing(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpsertFileBodyIndexing, _d_UpsertFileBodyIndexing)
-converter.register_unstructure_hook(UpsertFileBodyIndexing, _e_UpsertFileBodyIndexing)
+register_model(UpsertFileBodyIndexing, _d_UpsertFileBodyIndexing, _e_UpsertFileBodyIndexing)
 
 
 _S_FileOwner = slot_setters(FileOwner, ("type", "id", "name", "alias"))
@@ -2146,8 +2125,7 @@ def _e_FileOwner(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(FileOwner, _d_FileOwner)
-converter.register_unstructure_hook(FileOwner, _e_FileOwner)
+register_model(FileOwner, _d_FileOwner, _e_FileOwner)
 
 
 _S_File = slot_setters(
@@ -2254,5 +2232,4 @@ def _e_File(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(File, _d_File)
-converter.register_unstructure_hook(File, _e_File)
+register_model(File, _d_File, _e_File)

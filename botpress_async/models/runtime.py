@@ -20,7 +20,7 @@ from botpress_async._converter import (
     RAW_SETTER,
     BaseModel,
     Setter,
-    converter,
+    register_model,
     slot_setters,
 )
 from botpress_async._types import NOT_GIVEN, NotGivenOr
@@ -929,8 +929,9 @@ def _e_CaptureObservationResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(CaptureObservationResponse, _d_CaptureObservationResponse)
-converter.register_unstructure_hook(CaptureObservationResponse, _e_CaptureObservationResponse)
+register_model(
+    CaptureObservationResponse, _d_CaptureObservationResponse, _e_CaptureObservationResponse
+)
 
 
 _S_TrackAnalyticsResponse = slot_setters(TrackAnalyticsResponse, ())
@@ -955,8 +956,7 @@ def _e_TrackAnalyticsResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(TrackAnalyticsResponse, _d_TrackAnalyticsResponse)
-converter.register_unstructure_hook(TrackAnalyticsResponse, _e_TrackAnalyticsResponse)
+register_model(TrackAnalyticsResponse, _d_TrackAnalyticsResponse, _e_TrackAnalyticsResponse)
 
 
 _S_ListTagValuesResponseTagsItem = slot_setters(ListTagValuesResponseTagsItem, ("value",))
@@ -983,8 +983,11 @@ def _e_ListTagValuesResponseTagsItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListTagValuesResponseTagsItem, _d_ListTagValuesResponseTagsItem)
-converter.register_unstructure_hook(ListTagValuesResponseTagsItem, _e_ListTagValuesResponseTagsItem)
+register_model(
+    ListTagValuesResponseTagsItem,
+    _d_ListTagValuesResponseTagsItem,
+    _e_ListTagValuesResponseTagsItem,
+)
 
 
 _S_ListTagValuesResponse = slot_setters(ListTagValuesResponse, ("tags", "meta"))
@@ -1021,8 +1024,7 @@ def _e_ListTagValuesResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListTagValuesResponse, _d_ListTagValuesResponse)
-converter.register_unstructure_hook(ListTagValuesResponse, _e_ListTagValuesResponse)
+register_model(ListTagValuesResponse, _d_ListTagValuesResponse, _e_ListTagValuesResponse)
 
 
 _S_GetOrCreateWorkflowResponse = slot_setters(GetOrCreateWorkflowResponse, ("workflow",))
@@ -1054,8 +1056,9 @@ def _e_GetOrCreateWorkflowResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetOrCreateWorkflowResponse, _d_GetOrCreateWorkflowResponse)
-converter.register_unstructure_hook(GetOrCreateWorkflowResponse, _e_GetOrCreateWorkflowResponse)
+register_model(
+    GetOrCreateWorkflowResponse, _d_GetOrCreateWorkflowResponse, _e_GetOrCreateWorkflowResponse
+)
 
 
 _S_DeleteWorkflowResponse = slot_setters(DeleteWorkflowResponse, ())
@@ -1080,8 +1083,7 @@ def _e_DeleteWorkflowResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(DeleteWorkflowResponse, _d_DeleteWorkflowResponse)
-converter.register_unstructure_hook(DeleteWorkflowResponse, _e_DeleteWorkflowResponse)
+register_model(DeleteWorkflowResponse, _d_DeleteWorkflowResponse, _e_DeleteWorkflowResponse)
 
 
 _S_UpdateWorkflowResponse = slot_setters(UpdateWorkflowResponse, ("workflow",))
@@ -1113,8 +1115,7 @@ def _e_UpdateWorkflowResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdateWorkflowResponse, _d_UpdateWorkflowResponse)
-converter.register_unstructure_hook(UpdateWorkflowResponse, _e_UpdateWorkflowResponse)
+register_model(UpdateWorkflowResponse, _d_UpdateWorkflowResponse, _e_UpdateWorkflowResponse)
 
 
 _S_GetWorkflowResponse = slot_setters(GetWorkflowResponse, ("workflow",))
@@ -1146,8 +1147,7 @@ def _e_GetWorkflowResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetWorkflowResponse, _d_GetWorkflowResponse)
-converter.register_unstructure_hook(GetWorkflowResponse, _e_GetWorkflowResponse)
+register_model(GetWorkflowResponse, _d_GetWorkflowResponse, _e_GetWorkflowResponse)
 
 
 _S_ListWorkflowsResponse = slot_setters(ListWorkflowsResponse, ("workflows", "meta"))
@@ -1184,8 +1184,7 @@ def _e_ListWorkflowsResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListWorkflowsResponse, _d_ListWorkflowsResponse)
-converter.register_unstructure_hook(ListWorkflowsResponse, _e_ListWorkflowsResponse)
+register_model(ListWorkflowsResponse, _d_ListWorkflowsResponse, _e_ListWorkflowsResponse)
 
 
 _S_CreateWorkflowResponse = slot_setters(CreateWorkflowResponse, ("workflow",))
@@ -1217,8 +1216,7 @@ def _e_CreateWorkflowResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(CreateWorkflowResponse, _d_CreateWorkflowResponse)
-converter.register_unstructure_hook(CreateWorkflowResponse, _e_CreateWorkflowResponse)
+register_model(CreateWorkflowResponse, _d_CreateWorkflowResponse, _e_CreateWorkflowResponse)
 
 
 _S_ConfigureIntegrationResponse = slot_setters(ConfigureIntegrationResponse, ())
@@ -1243,8 +1241,9 @@ def _e_ConfigureIntegrationResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ConfigureIntegrationResponse, _d_ConfigureIntegrationResponse)
-converter.register_unstructure_hook(ConfigureIntegrationResponse, _e_ConfigureIntegrationResponse)
+register_model(
+    ConfigureIntegrationResponse, _d_ConfigureIntegrationResponse, _e_ConfigureIntegrationResponse
+)
 
 
 _S_CallActionResponse = slot_setters(CallActionResponse, ("output", "meta"))
@@ -1279,8 +1278,7 @@ def _e_CallActionResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(CallActionResponse, _d_CallActionResponse)
-converter.register_unstructure_hook(CallActionResponse, _e_CallActionResponse)
+register_model(CallActionResponse, _d_CallActionResponse, _e_CallActionResponse)
 
 
 _S_GetOrSetStateResponse = slot_setters(GetOrSetStateResponse, ("state", "meta"))
@@ -1317,8 +1315,7 @@ def _e_GetOrSetStateResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetOrSetStateResponse, _d_GetOrSetStateResponse)
-converter.register_unstructure_hook(GetOrSetStateResponse, _e_GetOrSetStateResponse)
+register_model(GetOrSetStateResponse, _d_GetOrSetStateResponse, _e_GetOrSetStateResponse)
 
 
 _S_PatchStateResponse = slot_setters(PatchStateResponse, ("state",))
@@ -1350,8 +1347,7 @@ def _e_PatchStateResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(PatchStateResponse, _d_PatchStateResponse)
-converter.register_unstructure_hook(PatchStateResponse, _e_PatchStateResponse)
+register_model(PatchStateResponse, _d_PatchStateResponse, _e_PatchStateResponse)
 
 
 _S_SetStateResponse = slot_setters(SetStateResponse, ("state",))
@@ -1383,8 +1379,7 @@ def _e_SetStateResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(SetStateResponse, _d_SetStateResponse)
-converter.register_unstructure_hook(SetStateResponse, _e_SetStateResponse)
+register_model(SetStateResponse, _d_SetStateResponse, _e_SetStateResponse)
 
 
 _S_GetStateResponseMeta = slot_setters(GetStateResponseMeta, ("cached",))
@@ -1411,8 +1406,7 @@ def _e_GetStateResponseMeta(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetStateResponseMeta, _d_GetStateResponseMeta)
-converter.register_unstructure_hook(GetStateResponseMeta, _e_GetStateResponseMeta)
+register_model(GetStateResponseMeta, _d_GetStateResponseMeta, _e_GetStateResponseMeta)
 
 
 _S_GetStateResponse = slot_setters(GetStateResponse, ("state", "meta"))
@@ -1449,8 +1443,7 @@ def _e_GetStateResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetStateResponse, _d_GetStateResponse)
-converter.register_unstructure_hook(GetStateResponse, _e_GetStateResponse)
+register_model(GetStateResponse, _d_GetStateResponse, _e_GetStateResponse)
 
 
 _S_SetStateExpiryResponse = slot_setters(SetStateExpiryResponse, ("state",))
@@ -1482,8 +1475,7 @@ def _e_SetStateExpiryResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(SetStateExpiryResponse, _d_SetStateExpiryResponse)
-converter.register_unstructure_hook(SetStateExpiryResponse, _e_SetStateExpiryResponse)
+register_model(SetStateExpiryResponse, _d_SetStateExpiryResponse, _e_SetStateExpiryResponse)
 
 
 _S_GetOrCreateUserResponse = slot_setters(GetOrCreateUserResponse, ("user", "meta"))
@@ -1520,8 +1512,7 @@ def _e_GetOrCreateUserResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetOrCreateUserResponse, _d_GetOrCreateUserResponse)
-converter.register_unstructure_hook(GetOrCreateUserResponse, _e_GetOrCreateUserResponse)
+register_model(GetOrCreateUserResponse, _d_GetOrCreateUserResponse, _e_GetOrCreateUserResponse)
 
 
 _S_DeleteUserResponse = slot_setters(DeleteUserResponse, ())
@@ -1546,8 +1537,7 @@ def _e_DeleteUserResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(DeleteUserResponse, _d_DeleteUserResponse)
-converter.register_unstructure_hook(DeleteUserResponse, _e_DeleteUserResponse)
+register_model(DeleteUserResponse, _d_DeleteUserResponse, _e_DeleteUserResponse)
 
 
 _S_UpdateUserResponse = slot_setters(UpdateUserResponse, ("user",))
@@ -1579,8 +1569,7 @@ def _e_UpdateUserResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdateUserResponse, _d_UpdateUserResponse)
-converter.register_unstructure_hook(UpdateUserResponse, _e_UpdateUserResponse)
+register_model(UpdateUserResponse, _d_UpdateUserResponse, _e_UpdateUserResponse)
 
 
 _S_GetUserResponse = slot_setters(GetUserResponse, ("user",))
@@ -1612,8 +1601,7 @@ def _e_GetUserResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetUserResponse, _d_GetUserResponse)
-converter.register_unstructure_hook(GetUserResponse, _e_GetUserResponse)
+register_model(GetUserResponse, _d_GetUserResponse, _e_GetUserResponse)
 
 
 _S_ListUsersResponse = slot_setters(ListUsersResponse, ("users", "meta"))
@@ -1650,8 +1638,7 @@ def _e_ListUsersResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListUsersResponse, _d_ListUsersResponse)
-converter.register_unstructure_hook(ListUsersResponse, _e_ListUsersResponse)
+register_model(ListUsersResponse, _d_ListUsersResponse, _e_ListUsersResponse)
 
 
 _S_CreateUserResponse = slot_setters(CreateUserResponse, ("user",))
@@ -1683,8 +1670,7 @@ def _e_CreateUserResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(CreateUserResponse, _d_CreateUserResponse)
-converter.register_unstructure_hook(CreateUserResponse, _e_CreateUserResponse)
+register_model(CreateUserResponse, _d_CreateUserResponse, _e_CreateUserResponse)
 
 
 _S_ImportMessagesResponse = slot_setters(ImportMessagesResponse, ("messages",))
@@ -1716,8 +1702,7 @@ def _e_ImportMessagesResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ImportMessagesResponse, _d_ImportMessagesResponse)
-converter.register_unstructure_hook(ImportMessagesResponse, _e_ImportMessagesResponse)
+register_model(ImportMessagesResponse, _d_ImportMessagesResponse, _e_ImportMessagesResponse)
 
 
 _S_ImportMessagesBodyMessagesItem = slot_setters(
@@ -1767,9 +1752,10 @@ def _e_ImportMessagesBodyMessagesItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ImportMessagesBodyMessagesItem, _d_ImportMessagesBodyMessagesItem)
-converter.register_unstructure_hook(
-    ImportMessagesBodyMessagesItem, _e_ImportMessagesBodyMessagesItem
+register_model(
+    ImportMessagesBodyMessagesItem,
+    _d_ImportMessagesBodyMessagesItem,
+    _e_ImportMessagesBodyMessagesItem,
 )
 
 
@@ -1815,11 +1801,10 @@ def _e_InitializeIncomingMessageResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    InitializeIncomingMessageResponse, _d_InitializeIncomingMessageResponse
-)
-converter.register_unstructure_hook(
-    InitializeIncomingMessageResponse, _e_InitializeIncomingMessageResponse
+register_model(
+    InitializeIncomingMessageResponse,
+    _d_InitializeIncomingMessageResponse,
+    _e_InitializeIncomingMessageResponse,
 )
 
 
@@ -1867,11 +1852,10 @@ def _e_InitializeIncomingMessageBodyMessage(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    InitializeIncomingMessageBodyMessage, _d_InitializeIncomingMessageBodyMessage
-)
-converter.register_unstructure_hook(
-    InitializeIncomingMessageBodyMessage, _e_InitializeIncomingMessageBodyMessage
+register_model(
+    InitializeIncomingMessageBodyMessage,
+    _d_InitializeIncomingMessageBodyMessage,
+    _e_InitializeIncomingMessageBodyMessage,
 )
 
 
@@ -1916,11 +1900,10 @@ def _e_InitializeIncomingMessageBodyConversation(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    InitializeIncomingMessageBodyConversation, _d_InitializeIncomingMessageBodyConversation
-)
-converter.register_unstructure_hook(
-    InitializeIncomingMessageBodyConversation, _e_InitializeIncomingMessageBodyConversation
+register_model(
+    InitializeIncomingMessageBodyConversation,
+    _d_InitializeIncomingMessageBodyConversation,
+    _e_InitializeIncomingMessageBodyConversation,
 )
 
 
@@ -1987,11 +1970,10 @@ def _e_InitializeIncomingMessageBodyUser(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    InitializeIncomingMessageBodyUser, _d_InitializeIncomingMessageBodyUser
-)
-converter.register_unstructure_hook(
-    InitializeIncomingMessageBodyUser, _e_InitializeIncomingMessageBodyUser
+register_model(
+    InitializeIncomingMessageBodyUser,
+    _d_InitializeIncomingMessageBodyUser,
+    _e_InitializeIncomingMessageBodyUser,
 )
 
 
@@ -2017,8 +1999,7 @@ def _e_DeleteMessageResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(DeleteMessageResponse, _d_DeleteMessageResponse)
-converter.register_unstructure_hook(DeleteMessageResponse, _e_DeleteMessageResponse)
+register_model(DeleteMessageResponse, _d_DeleteMessageResponse, _e_DeleteMessageResponse)
 
 
 _S_UpdateMessageResponse = slot_setters(UpdateMessageResponse, ("message",))
@@ -2050,8 +2031,7 @@ def _e_UpdateMessageResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdateMessageResponse, _d_UpdateMessageResponse)
-converter.register_unstructure_hook(UpdateMessageResponse, _e_UpdateMessageResponse)
+register_model(UpdateMessageResponse, _d_UpdateMessageResponse, _e_UpdateMessageResponse)
 
 
 _S_GetMessageResponse = slot_setters(GetMessageResponse, ("message",))
@@ -2083,8 +2063,7 @@ def _e_GetMessageResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetMessageResponse, _d_GetMessageResponse)
-converter.register_unstructure_hook(GetMessageResponse, _e_GetMessageResponse)
+register_model(GetMessageResponse, _d_GetMessageResponse, _e_GetMessageResponse)
 
 
 _S_GetOrCreateMessageResponse = slot_setters(GetOrCreateMessageResponse, ("message", "meta"))
@@ -2121,8 +2100,9 @@ def _e_GetOrCreateMessageResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetOrCreateMessageResponse, _d_GetOrCreateMessageResponse)
-converter.register_unstructure_hook(GetOrCreateMessageResponse, _e_GetOrCreateMessageResponse)
+register_model(
+    GetOrCreateMessageResponse, _d_GetOrCreateMessageResponse, _e_GetOrCreateMessageResponse
+)
 
 
 _S_ListMessagesResponse = slot_setters(ListMessagesResponse, ("messages", "meta"))
@@ -2159,8 +2139,7 @@ def _e_ListMessagesResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListMessagesResponse, _d_ListMessagesResponse)
-converter.register_unstructure_hook(ListMessagesResponse, _e_ListMessagesResponse)
+register_model(ListMessagesResponse, _d_ListMessagesResponse, _e_ListMessagesResponse)
 
 
 _S_CreateMessageResponse = slot_setters(CreateMessageResponse, ("message",))
@@ -2192,8 +2171,7 @@ def _e_CreateMessageResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(CreateMessageResponse, _d_CreateMessageResponse)
-converter.register_unstructure_hook(CreateMessageResponse, _e_CreateMessageResponse)
+register_model(CreateMessageResponse, _d_CreateMessageResponse, _e_CreateMessageResponse)
 
 
 _S_CancelScheduledEventResponse = slot_setters(CancelScheduledEventResponse, ())
@@ -2218,8 +2196,9 @@ def _e_CancelScheduledEventResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(CancelScheduledEventResponse, _d_CancelScheduledEventResponse)
-converter.register_unstructure_hook(CancelScheduledEventResponse, _e_CancelScheduledEventResponse)
+register_model(
+    CancelScheduledEventResponse, _d_CancelScheduledEventResponse, _e_CancelScheduledEventResponse
+)
 
 
 _S_GetEventResponse = slot_setters(GetEventResponse, ("event",))
@@ -2251,8 +2230,7 @@ def _e_GetEventResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetEventResponse, _d_GetEventResponse)
-converter.register_unstructure_hook(GetEventResponse, _e_GetEventResponse)
+register_model(GetEventResponse, _d_GetEventResponse, _e_GetEventResponse)
 
 
 _S_ListEventsResponse = slot_setters(ListEventsResponse, ("events", "meta"))
@@ -2289,8 +2267,7 @@ def _e_ListEventsResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListEventsResponse, _d_ListEventsResponse)
-converter.register_unstructure_hook(ListEventsResponse, _e_ListEventsResponse)
+register_model(ListEventsResponse, _d_ListEventsResponse, _e_ListEventsResponse)
 
 
 _S_CreateEventResponse = slot_setters(CreateEventResponse, ("event",))
@@ -2322,8 +2299,7 @@ def _e_CreateEventResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(CreateEventResponse, _d_CreateEventResponse)
-converter.register_unstructure_hook(CreateEventResponse, _e_CreateEventResponse)
+register_model(CreateEventResponse, _d_CreateEventResponse, _e_CreateEventResponse)
 
 
 _S_CreateEventBodySchedule = slot_setters(CreateEventBodySchedule, ("date_time", "delay"))
@@ -2359,8 +2335,7 @@ def _e_CreateEventBodySchedule(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(CreateEventBodySchedule, _d_CreateEventBodySchedule)
-converter.register_unstructure_hook(CreateEventBodySchedule, _e_CreateEventBodySchedule)
+register_model(CreateEventBodySchedule, _d_CreateEventBodySchedule, _e_CreateEventBodySchedule)
 
 
 _S_RemoveParticipantResponse = slot_setters(RemoveParticipantResponse, ())
@@ -2385,8 +2360,9 @@ def _e_RemoveParticipantResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(RemoveParticipantResponse, _d_RemoveParticipantResponse)
-converter.register_unstructure_hook(RemoveParticipantResponse, _e_RemoveParticipantResponse)
+register_model(
+    RemoveParticipantResponse, _d_RemoveParticipantResponse, _e_RemoveParticipantResponse
+)
 
 
 _S_GetParticipantResponse = slot_setters(GetParticipantResponse, ("participant",))
@@ -2418,8 +2394,7 @@ def _e_GetParticipantResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetParticipantResponse, _d_GetParticipantResponse)
-converter.register_unstructure_hook(GetParticipantResponse, _e_GetParticipantResponse)
+register_model(GetParticipantResponse, _d_GetParticipantResponse, _e_GetParticipantResponse)
 
 
 _S_AddParticipantResponse = slot_setters(AddParticipantResponse, ("participant",))
@@ -2451,8 +2426,7 @@ def _e_AddParticipantResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(AddParticipantResponse, _d_AddParticipantResponse)
-converter.register_unstructure_hook(AddParticipantResponse, _e_AddParticipantResponse)
+register_model(AddParticipantResponse, _d_AddParticipantResponse, _e_AddParticipantResponse)
 
 
 _S_ListParticipantsResponse = slot_setters(ListParticipantsResponse, ("participants", "meta"))
@@ -2489,8 +2463,7 @@ def _e_ListParticipantsResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListParticipantsResponse, _d_ListParticipantsResponse)
-converter.register_unstructure_hook(ListParticipantsResponse, _e_ListParticipantsResponse)
+register_model(ListParticipantsResponse, _d_ListParticipantsResponse, _e_ListParticipantsResponse)
 
 
 _S_GetOrCreateConversationResponseMeta = slot_setters(
@@ -2519,11 +2492,10 @@ def _e_GetOrCreateConversationResponseMeta(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    GetOrCreateConversationResponseMeta, _d_GetOrCreateConversationResponseMeta
-)
-converter.register_unstructure_hook(
-    GetOrCreateConversationResponseMeta, _e_GetOrCreateConversationResponseMeta
+register_model(
+    GetOrCreateConversationResponseMeta,
+    _d_GetOrCreateConversationResponseMeta,
+    _e_GetOrCreateConversationResponseMeta,
 )
 
 
@@ -2563,11 +2535,10 @@ def _e_GetOrCreateConversationResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    GetOrCreateConversationResponse, _d_GetOrCreateConversationResponse
-)
-converter.register_unstructure_hook(
-    GetOrCreateConversationResponse, _e_GetOrCreateConversationResponse
+register_model(
+    GetOrCreateConversationResponse,
+    _d_GetOrCreateConversationResponse,
+    _e_GetOrCreateConversationResponse,
 )
 
 
@@ -2593,8 +2564,9 @@ def _e_DeleteConversationResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(DeleteConversationResponse, _d_DeleteConversationResponse)
-converter.register_unstructure_hook(DeleteConversationResponse, _e_DeleteConversationResponse)
+register_model(
+    DeleteConversationResponse, _d_DeleteConversationResponse, _e_DeleteConversationResponse
+)
 
 
 _S_UpdateConversationResponse = slot_setters(UpdateConversationResponse, ("conversation",))
@@ -2626,8 +2598,9 @@ def _e_UpdateConversationResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdateConversationResponse, _d_UpdateConversationResponse)
-converter.register_unstructure_hook(UpdateConversationResponse, _e_UpdateConversationResponse)
+register_model(
+    UpdateConversationResponse, _d_UpdateConversationResponse, _e_UpdateConversationResponse
+)
 
 
 _S_GetConversationResponse = slot_setters(GetConversationResponse, ("conversation",))
@@ -2659,8 +2632,7 @@ def _e_GetConversationResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetConversationResponse, _d_GetConversationResponse)
-converter.register_unstructure_hook(GetConversationResponse, _e_GetConversationResponse)
+register_model(GetConversationResponse, _d_GetConversationResponse, _e_GetConversationResponse)
 
 
 _S_ListConversationsResponseMeta = slot_setters(ListConversationsResponseMeta, ("next_token",))
@@ -2691,8 +2663,11 @@ def _e_ListConversationsResponseMeta(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListConversationsResponseMeta, _d_ListConversationsResponseMeta)
-converter.register_unstructure_hook(ListConversationsResponseMeta, _e_ListConversationsResponseMeta)
+register_model(
+    ListConversationsResponseMeta,
+    _d_ListConversationsResponseMeta,
+    _e_ListConversationsResponseMeta,
+)
 
 
 _S_ListConversationsResponse = slot_setters(ListConversationsResponse, ("conversations", "meta"))
@@ -2729,8 +2704,9 @@ def _e_ListConversationsResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListConversationsResponse, _d_ListConversationsResponse)
-converter.register_unstructure_hook(ListConversationsResponse, _e_ListConversationsResponse)
+register_model(
+    ListConversationsResponse, _d_ListConversationsResponse, _e_ListConversationsResponse
+)
 
 
 _S_CreateConversationResponse = slot_setters(CreateConversationResponse, ("conversation",))
@@ -2762,8 +2738,9 @@ def _e_CreateConversationResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(CreateConversationResponse, _d_CreateConversationResponse)
-converter.register_unstructure_hook(CreateConversationResponse, _e_CreateConversationResponse)
+register_model(
+    CreateConversationResponse, _d_CreateConversationResponse, _e_CreateConversationResponse
+)
 
 
 _S_Workflow = slot_setters(
@@ -2860,8 +2837,7 @@ def _e_Workflow(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(Workflow, _d_Workflow)
-converter.register_unstructure_hook(Workflow, _e_Workflow)
+register_model(Workflow, _d_Workflow, _e_Workflow)
 
 
 _S_State = slot_setters(
@@ -2932,8 +2908,7 @@ def _e_State(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(State, _d_State)
-converter.register_unstructure_hook(State, _e_State)
+register_model(State, _d_State, _e_State)
 
 
 _S_Message = slot_setters(
@@ -3006,8 +2981,7 @@ def _e_Message(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(Message, _d_Message)
-converter.register_unstructure_hook(Message, _e_Message)
+register_model(Message, _d_Message, _e_Message)
 
 
 _S_Event = slot_setters(
@@ -3080,8 +3054,7 @@ def _e_Event(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(Event, _d_Event)
-converter.register_unstructure_hook(Event, _e_Event)
+register_model(Event, _d_Event, _e_Event)
 
 
 _S_Conversation = slot_setters(
@@ -3152,8 +3125,7 @@ def _e_Conversation(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(Conversation, _d_Conversation)
-converter.register_unstructure_hook(Conversation, _e_Conversation)
+register_model(Conversation, _d_Conversation, _e_Conversation)
 
 
 _S_User = slot_setters(
@@ -3215,5 +3187,4 @@ def _e_User(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(User, _d_User)
-converter.register_unstructure_hook(User, _e_User)
+register_model(User, _d_User, _e_User)

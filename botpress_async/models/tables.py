@@ -20,7 +20,7 @@ from botpress_async._converter import (
     RAW_SETTER,
     BaseModel,
     Setter,
-    converter,
+    register_model,
     slot_setters,
 )
 from botpress_async._types import NOT_GIVEN, NotGivenOr
@@ -582,8 +582,7 @@ def _e_UpsertTableRowsResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpsertTableRowsResponse, _d_UpsertTableRowsResponse)
-converter.register_unstructure_hook(UpsertTableRowsResponse, _e_UpsertTableRowsResponse)
+register_model(UpsertTableRowsResponse, _d_UpsertTableRowsResponse, _e_UpsertTableRowsResponse)
 
 
 _S_UpsertTableRowsBodyRowsItem = slot_setters(UpsertTableRowsBodyRowsItem, ("id",))
@@ -614,8 +613,9 @@ def _e_UpsertTableRowsBodyRowsItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpsertTableRowsBodyRowsItem, _d_UpsertTableRowsBodyRowsItem)
-converter.register_unstructure_hook(UpsertTableRowsBodyRowsItem, _e_UpsertTableRowsBodyRowsItem)
+register_model(
+    UpsertTableRowsBodyRowsItem, _d_UpsertTableRowsBodyRowsItem, _e_UpsertTableRowsBodyRowsItem
+)
 
 
 _S_DeleteTableRowsResponse = slot_setters(DeleteTableRowsResponse, ("deleted_rows", "job"))
@@ -650,8 +650,7 @@ def _e_DeleteTableRowsResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(DeleteTableRowsResponse, _d_DeleteTableRowsResponse)
-converter.register_unstructure_hook(DeleteTableRowsResponse, _e_DeleteTableRowsResponse)
+register_model(DeleteTableRowsResponse, _d_DeleteTableRowsResponse, _e_DeleteTableRowsResponse)
 
 
 _S_UpdateTableRowsResponse = slot_setters(UpdateTableRowsResponse, ("rows", "warnings", "errors"))
@@ -693,8 +692,7 @@ def _e_UpdateTableRowsResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdateTableRowsResponse, _d_UpdateTableRowsResponse)
-converter.register_unstructure_hook(UpdateTableRowsResponse, _e_UpdateTableRowsResponse)
+register_model(UpdateTableRowsResponse, _d_UpdateTableRowsResponse, _e_UpdateTableRowsResponse)
 
 
 _S_UpdateTableRowsBodyRowsItem = slot_setters(UpdateTableRowsBodyRowsItem, ("id",))
@@ -721,8 +719,9 @@ def _e_UpdateTableRowsBodyRowsItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdateTableRowsBodyRowsItem, _d_UpdateTableRowsBodyRowsItem)
-converter.register_unstructure_hook(UpdateTableRowsBodyRowsItem, _e_UpdateTableRowsBodyRowsItem)
+register_model(
+    UpdateTableRowsBodyRowsItem, _d_UpdateTableRowsBodyRowsItem, _e_UpdateTableRowsBodyRowsItem
+)
 
 
 _S_CreateTableRowsResponse = slot_setters(CreateTableRowsResponse, ("rows", "warnings", "errors"))
@@ -764,8 +763,7 @@ def _e_CreateTableRowsResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(CreateTableRowsResponse, _d_CreateTableRowsResponse)
-converter.register_unstructure_hook(CreateTableRowsResponse, _e_CreateTableRowsResponse)
+register_model(CreateTableRowsResponse, _d_CreateTableRowsResponse, _e_CreateTableRowsResponse)
 
 
 _S_FindTableRowsResponse = slot_setters(
@@ -813,8 +811,7 @@ def _e_FindTableRowsResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(FindTableRowsResponse, _d_FindTableRowsResponse)
-converter.register_unstructure_hook(FindTableRowsResponse, _e_FindTableRowsResponse)
+register_model(FindTableRowsResponse, _d_FindTableRowsResponse, _e_FindTableRowsResponse)
 
 
 _S_GetTableRowResponse = slot_setters(GetTableRowResponse, ("row",))
@@ -846,8 +843,7 @@ def _e_GetTableRowResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetTableRowResponse, _d_GetTableRowResponse)
-converter.register_unstructure_hook(GetTableRowResponse, _e_GetTableRowResponse)
+register_model(GetTableRowResponse, _d_GetTableRowResponse, _e_GetTableRowResponse)
 
 
 _S_RenameTableColumnResponse = slot_setters(RenameTableColumnResponse, ("table",))
@@ -879,8 +875,9 @@ def _e_RenameTableColumnResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(RenameTableColumnResponse, _d_RenameTableColumnResponse)
-converter.register_unstructure_hook(RenameTableColumnResponse, _e_RenameTableColumnResponse)
+register_model(
+    RenameTableColumnResponse, _d_RenameTableColumnResponse, _e_RenameTableColumnResponse
+)
 
 
 _S_ImportTableResponse = slot_setters(ImportTableResponse, ("job",))
@@ -912,8 +909,7 @@ def _e_ImportTableResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ImportTableResponse, _d_ImportTableResponse)
-converter.register_unstructure_hook(ImportTableResponse, _e_ImportTableResponse)
+register_model(ImportTableResponse, _d_ImportTableResponse, _e_ImportTableResponse)
 
 
 _S_GetTableJobsResponseJobsItem = slot_setters(
@@ -986,8 +982,9 @@ def _e_GetTableJobsResponseJobsItem(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetTableJobsResponseJobsItem, _d_GetTableJobsResponseJobsItem)
-converter.register_unstructure_hook(GetTableJobsResponseJobsItem, _e_GetTableJobsResponseJobsItem)
+register_model(
+    GetTableJobsResponseJobsItem, _d_GetTableJobsResponseJobsItem, _e_GetTableJobsResponseJobsItem
+)
 
 
 _S_GetTableJobsResponse = slot_setters(GetTableJobsResponse, ("jobs",))
@@ -1019,8 +1016,7 @@ def _e_GetTableJobsResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetTableJobsResponse, _d_GetTableJobsResponse)
-converter.register_unstructure_hook(GetTableJobsResponse, _e_GetTableJobsResponse)
+register_model(GetTableJobsResponse, _d_GetTableJobsResponse, _e_GetTableJobsResponse)
 
 
 _S_ExportTableResponseJob = slot_setters(
@@ -1093,8 +1089,7 @@ def _e_ExportTableResponseJob(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ExportTableResponseJob, _d_ExportTableResponseJob)
-converter.register_unstructure_hook(ExportTableResponseJob, _e_ExportTableResponseJob)
+register_model(ExportTableResponseJob, _d_ExportTableResponseJob, _e_ExportTableResponseJob)
 
 
 _S_ExportTableResponse = slot_setters(ExportTableResponse, ("job",))
@@ -1126,8 +1121,7 @@ def _e_ExportTableResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ExportTableResponse, _d_ExportTableResponse)
-converter.register_unstructure_hook(ExportTableResponse, _e_ExportTableResponse)
+register_model(ExportTableResponse, _d_ExportTableResponse, _e_ExportTableResponse)
 
 
 _S_DuplicateTableResponseJob = slot_setters(DuplicateTableResponseJob, ("id", "status"))
@@ -1156,8 +1150,9 @@ def _e_DuplicateTableResponseJob(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(DuplicateTableResponseJob, _d_DuplicateTableResponseJob)
-converter.register_unstructure_hook(DuplicateTableResponseJob, _e_DuplicateTableResponseJob)
+register_model(
+    DuplicateTableResponseJob, _d_DuplicateTableResponseJob, _e_DuplicateTableResponseJob
+)
 
 
 _S_DuplicateTableResponse = slot_setters(DuplicateTableResponse, ("table", "rows", "job"))
@@ -1198,8 +1193,7 @@ def _e_DuplicateTableResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(DuplicateTableResponse, _d_DuplicateTableResponse)
-converter.register_unstructure_hook(DuplicateTableResponse, _e_DuplicateTableResponse)
+register_model(DuplicateTableResponse, _d_DuplicateTableResponse, _e_DuplicateTableResponse)
 
 
 _S_DeleteTableResponse = slot_setters(DeleteTableResponse, ())
@@ -1224,8 +1218,7 @@ def _e_DeleteTableResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(DeleteTableResponse, _d_DeleteTableResponse)
-converter.register_unstructure_hook(DeleteTableResponse, _e_DeleteTableResponse)
+register_model(DeleteTableResponse, _d_DeleteTableResponse, _e_DeleteTableResponse)
 
 
 _S_UpdateTableResponse = slot_setters(UpdateTableResponse, ("table", "stale_columns"))
@@ -1262,8 +1255,7 @@ def _e_UpdateTableResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(UpdateTableResponse, _d_UpdateTableResponse)
-converter.register_unstructure_hook(UpdateTableResponse, _e_UpdateTableResponse)
+register_model(UpdateTableResponse, _d_UpdateTableResponse, _e_UpdateTableResponse)
 
 
 _S_GetOrCreateTableResponse = slot_setters(
@@ -1309,8 +1301,7 @@ def _e_GetOrCreateTableResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetOrCreateTableResponse, _d_GetOrCreateTableResponse)
-converter.register_unstructure_hook(GetOrCreateTableResponse, _e_GetOrCreateTableResponse)
+register_model(GetOrCreateTableResponse, _d_GetOrCreateTableResponse, _e_GetOrCreateTableResponse)
 
 
 _S_GetTableResponse = slot_setters(GetTableResponse, ("table", "rows", "stale", "indexing"))
@@ -1351,8 +1342,7 @@ def _e_GetTableResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(GetTableResponse, _d_GetTableResponse)
-converter.register_unstructure_hook(GetTableResponse, _e_GetTableResponse)
+register_model(GetTableResponse, _d_GetTableResponse, _e_GetTableResponse)
 
 
 _S_CreateTableResponse = slot_setters(CreateTableResponse, ("table",))
@@ -1384,8 +1374,7 @@ def _e_CreateTableResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(CreateTableResponse, _d_CreateTableResponse)
-converter.register_unstructure_hook(CreateTableResponse, _e_CreateTableResponse)
+register_model(CreateTableResponse, _d_CreateTableResponse, _e_CreateTableResponse)
 
 
 _S_ListTablesResponse = slot_setters(ListTablesResponse, ("tables",))
@@ -1417,8 +1406,7 @@ def _e_ListTablesResponse(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(ListTablesResponse, _d_ListTablesResponse)
-converter.register_unstructure_hook(ListTablesResponse, _e_ListTablesResponse)
+register_model(ListTablesResponse, _d_ListTablesResponse, _e_ListTablesResponse)
 
 
 _S_RowComputedValue = slot_setters(
@@ -1463,8 +1451,7 @@ def _e_RowComputedValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(RowComputedValue, _d_RowComputedValue)
-converter.register_unstructure_hook(RowComputedValue, _e_RowComputedValue)
+register_model(RowComputedValue, _d_RowComputedValue, _e_RowComputedValue)
 
 
 _S_Row = slot_setters(Row, ("id", "created_at", "updated_at", "computed", "stale", "similarity"))
@@ -1519,8 +1506,7 @@ def _e_Row(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(Row, _d_Row)
-converter.register_unstructure_hook(Row, _e_Row)
+register_model(Row, _d_Row, _e_Row)
 
 
 _S_Column = slot_setters(
@@ -1584,8 +1570,7 @@ def _e_Column(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(Column, _d_Column)
-converter.register_unstructure_hook(Column, _e_Column)
+register_model(Column, _d_Column, _e_Column)
 
 
 _S_TableSchemaPropertiesValueXZuiComputed = slot_setters(
@@ -1646,11 +1631,10 @@ def _e_TableSchemaPropertiesValueXZuiComputed(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    TableSchemaPropertiesValueXZuiComputed, _d_TableSchemaPropertiesValueXZuiComputed
-)
-converter.register_unstructure_hook(
-    TableSchemaPropertiesValueXZuiComputed, _e_TableSchemaPropertiesValueXZuiComputed
+register_model(
+    TableSchemaPropertiesValueXZuiComputed,
+    _d_TableSchemaPropertiesValueXZuiComputed,
+    _e_TableSchemaPropertiesValueXZuiComputed,
 )
 
 
@@ -1724,9 +1708,10 @@ def _e_TableSchemaPropertiesValueXZui(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(TableSchemaPropertiesValueXZui, _d_TableSchemaPropertiesValueXZui)
-converter.register_unstructure_hook(
-    TableSchemaPropertiesValueXZui, _e_TableSchemaPropertiesValueXZui
+register_model(
+    TableSchemaPropertiesValueXZui,
+    _d_TableSchemaPropertiesValueXZui,
+    _e_TableSchemaPropertiesValueXZui,
 )
 
 
@@ -1754,11 +1739,10 @@ def _e_TableSchemaPropertiesValueItems(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(
-    TableSchemaPropertiesValueItems, _d_TableSchemaPropertiesValueItems
-)
-converter.register_unstructure_hook(
-    TableSchemaPropertiesValueItems, _e_TableSchemaPropertiesValueItems
+register_model(
+    TableSchemaPropertiesValueItems,
+    _d_TableSchemaPropertiesValueItems,
+    _e_TableSchemaPropertiesValueItems,
 )
 
 
@@ -1844,8 +1828,9 @@ def _e_TableSchemaPropertiesValue(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(TableSchemaPropertiesValue, _d_TableSchemaPropertiesValue)
-converter.register_unstructure_hook(TableSchemaPropertiesValue, _e_TableSchemaPropertiesValue)
+register_model(
+    TableSchemaPropertiesValue, _d_TableSchemaPropertiesValue, _e_TableSchemaPropertiesValue
+)
 
 
 _S_TableSchema = slot_setters(
@@ -1895,8 +1880,7 @@ def _e_TableSchema(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(TableSchema, _d_TableSchema)
-converter.register_unstructure_hook(TableSchema, _e_TableSchema)
+register_model(TableSchema, _d_TableSchema, _e_TableSchema)
 
 
 _S_Table = slot_setters(
@@ -1983,5 +1967,4 @@ def _e_Table(o: Any, _t: Any = None) -> Any:
     return d
 
 
-converter.register_structure_hook(Table, _d_Table)
-converter.register_unstructure_hook(Table, _e_Table)
+register_model(Table, _d_Table, _e_Table)
