@@ -54,6 +54,7 @@ from ._errors import (
 from ._retry import RetryBudget
 from ._rows import RowsError, RowsFailure, RowsMessages, RowsResult
 from ._session import ClientStateError
+from ._storage import DownloadError, UploadError
 from ._types import NOT_GIVEN, NotGiven, RequestOptions, Timeout
 from ._version import __version__
 
@@ -72,6 +73,7 @@ __all__ = [
     "CancelToken",
     "ClientStateError",
     "ConfigurationError",
+    "DownloadError",
     "ForbiddenError",
     "InternalError",
     "InvalidDataFormatError",
@@ -109,6 +111,7 @@ __all__ = [
     "UnauthorizedError",
     "UnknownError",
     "UnsupportedMediaTypeError",
+    "UploadError",
     "__version__",
     "run_bulk",
 ]

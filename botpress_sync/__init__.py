@@ -21,6 +21,7 @@ from botpress_async import (
     CancelToken,
     ClientStateError,
     ConfigurationError,
+    DownloadError,
     ForbiddenError,
     InternalError,
     InvalidDataFormatError,
@@ -57,6 +58,7 @@ from botpress_async import (
     UnauthorizedError,
     UnknownError,
     UnsupportedMediaTypeError,
+    UploadError,
     __version__,
 )
 from botpress_sync._client import Client
@@ -78,6 +80,7 @@ __all__ = [
     "Client",
     "ClientStateError",
     "ConfigurationError",
+    "DownloadError",
     "ForbiddenError",
     "InternalError",
     "InvalidDataFormatError",
@@ -117,5 +120,6 @@ __all__ = [
     "UnauthorizedError",
     "UnknownError",
     "UnsupportedMediaTypeError",
+    "UploadError",
     "__version__",
 ]

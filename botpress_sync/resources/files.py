@@ -12,15 +12,21 @@ from botpress_sync._base import ResourceBase
 from botpress_sync._pager import Pager
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    import os
+    from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+    from datetime import datetime
+    from pathlib import Path
     from typing import Any, Literal
 
+    from botpress_async._bulk import BulkProgress, BulkResult, CancelToken
     from botpress_async._types import NotGivenOr, Timeout
+    from botpress_async._upload import FileContent, UploadItem
     from botpress_async.models.files import (
         CopyFileResponse,
         CreateKnowledgeBaseResponse,
         DeleteFileResponse,
         DeleteKnowledgeBaseResponse,
+        File,
         GetFileResponse,
         ListFilePassagesResponse,
         ListFilePassagesResponsePassagesItem,
@@ -51,6 +57,148 @@ class FilesAPI(ResourceBase):
     @property
     def _async(self) -> AsyncFilesAPI:
         return self._client._async.files
+
+    def upload_file(
+        self,
+        key: str,
+        content: FileContent | None = None,
+        *,
+        url: str | None = None,
+        content_type: str | None = None,
+        tags: NotGivenOr[Mapping[str, str]] = NOT_GIVEN,
+        index: NotGivenOr[bool] = NOT_GIVEN,
+        access_policies: NotGivenOr[
+            Sequence[Literal["public_content", "integrations"]]
+        ] = NOT_GIVEN,
+        public: bool = False,
+        expires_at: NotGivenOr[str | datetime] = NOT_GIVEN,
+        metadata: NotGivenOr[Mapping[str, Any]] = NOT_GIVEN,
+        timeout: NotGivenOr[Timeout | float | None] = NOT_GIVEN,
+        max_retries: NotGivenOr[int] = NOT_GIVEN,
+    ) -> File:
+        """Create or replace the file ``key`` and upload its bytes; return its record.
+
+        Two requests: ``upsertFile`` with the size, then a PUT of the bytes to the presigned
+        ``uploadUrl`` (no token, no context headers; retried on its own when it fails).
+        The record returned is the upserted one with the size and status the upload gave it
+        (no extra ``getFile``); call `get_file` later to see indexing finish.
+
+        Args:
+            key: the file's key (its name in the bot), e.g. ``"docs/guide.pdf"``.
+            content: bytes; a ``str`` (sent as UTF-8 text, never taken as a path); a path
+                as an ``os.PathLike`` such as ``pathlib.Path`` (streamed from disk); a
+                binary file object; or an iterable or async iterable of bytes (spooled to
+                learn its size).
+            url: fetch the content from this URL instead (a plain GET, no token).
+            content_type: the media type; guessed from the key's extension when left out.
+            tags: tags of the file.
+            index: index the file for search.
+            access_policies: who may read the file (``"public_content"``, ``"integrations"``).
+            public: make the content public and readable at once (adds ``"public_content"``
+                to the access policies and tags the upload so).
+            expires_at: when the file expires: an ISO-8601 string or an aware datetime.
+            metadata: free-form metadata.
+            timeout: overrides the client's timeout for each request.
+            max_retries: overrides the client's retry count for each request.
+
+        Raises:
+            UploadError: the bytes did not reach storage; ``.file`` is the record made.
+            DownloadError: ``url`` could not be fetched (nothing was upserted).
+        """
+        return _loop.run(
+            self._async.upload_file(
+                key,
+                content,
+                url=url,
+                content_type=content_type,
+                tags=tags,
+                index=index,
+                access_policies=access_policies,
+                public=public,
+                expires_at=expires_at,
+                metadata=metadata,
+                timeout=timeout,
+                max_retries=max_retries,
+            )
+        )
+
+    def upload_files(
+        self,
+        items: Iterable[UploadItem] | AsyncIterable[UploadItem],
+        *,
+        concurrency: int = 8,
+        fail_fast: bool = False,
+        keep_results: bool = True,
+        on_progress: Callable[[BulkProgress], None] | None = None,
+        progress_bar: bool = False,
+        cancel: CancelToken | None = None,
+    ) -> BulkResult[UploadItem, File]:
+        """Upload many files concurrently; every item ends up succeeded, failed or not run.
+
+        The job adapts to rate limits (fewer uploads in flight after a 429 or 503, a pause
+        for ``Retry-After``), and reads each item's content only when its upload starts.
+
+        Args:
+            items: mappings of `upload_file` keyword arguments (``{"key": ..., "content":
+                ...}``), or ``(key, content)`` pairs, from any iterable or async iterable.
+            concurrency: the most uploads in flight at once.
+            fail_fast: stop at the first failure and raise `BulkError`.
+            keep_results: keep each item's `File` (turn off for huge jobs).
+            on_progress: called with a `BulkProgress` a few times a second.
+            progress_bar: show a terminal progress bar (needs tqdm).
+            cancel: a `CancelToken` that stops the job from any thread.
+        """
+        return _loop.run(
+            self._async.upload_files(
+                items,
+                concurrency=concurrency,
+                fail_fast=fail_fast,
+                keep_results=keep_results,
+                on_progress=on_progress,
+                progress_bar=progress_bar,
+                cancel=cancel,
+            )
+        )
+
+    def download(
+        self,
+        file_or_id: str | File,
+        *,
+        path: str | os.PathLike[str] | None = None,
+        chunk_size: int = 256 * 1024,
+        timeout: NotGivenOr[Timeout | float | None] = NOT_GIVEN,
+        max_retries: NotGivenOr[int] = NOT_GIVEN,
+    ) -> bytes | Path:
+        """Fetch a file's bytes: into memory, or streamed to ``path``.
+
+        The file's ``url`` (from ``getFile`` when given an id or key) is fetched with a plain
+        GET; the token is sent only when that URL is on the API's own origin.
+
+        Args:
+            file_or_id: a file id or key, or a file record (its ``url`` is used; an
+                expired one is refreshed once).
+            path: write the bytes here instead (into a temporary file beside it, renamed
+                when complete); a directory receives the key's last segment as the name.
+            chunk_size: bytes per read when streaming to ``path``.
+            timeout: overrides the client's timeout for each request.
+            max_retries: overrides the client's retry count for each request.
+
+        Returns:
+            The bytes (capped at the client's ``max_response_size``), or the written path.
+
+        Raises:
+            DownloadError: the bytes could not be fetched.
+            ResponseTooLargeError: in memory, the file is over ``max_response_size``.
+        """
+        return _loop.run(
+            self._async.download(
+                file_or_id,
+                path=path,
+                chunk_size=chunk_size,
+                timeout=timeout,
+                max_retries=max_retries,
+            )
+        )
 
     def upsert_file(
         self,

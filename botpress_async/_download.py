@@ -1,0 +1,193 @@
+"""Downloading a file's bytes: into memory under the client's size cap, or streamed to disk."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import tempfile
+from pathlib import Path, PurePosixPath
+from typing import IO, TYPE_CHECKING, Any, Final
+
+import aiohttp
+from yarl import URL
+
+from ._errors import ConfigurationError, ResponseTooLargeError
+from ._retry import RetryPolicy
+from ._storage import (
+    DownloadError,
+    Failed,
+    call_policy,
+    call_timeout,
+    retrying,
+    same_origin,
+    status_failure,
+    strip_query,
+    transport_failure,
+)
+from ._types import NotGivenOr, Timeout
+
+if TYPE_CHECKING:
+    from ._client import AsyncClient
+    from .resources._files import FilesResource
+
+__all__ = ["download"]
+
+_CHUNK: Final = 256 * 1024
+
+
+async def download(
+    files: FilesResource,
+    file_or_id: Any,
+    *,
+    path: str | os.PathLike[str] | None,
+    chunk_size: int,
+    timeout: NotGivenOr[Timeout | float | None],
+    max_retries: NotGivenOr[int],
+) -> bytes | Path:
+    """Fetch a file's bytes into memory or to ``path``; see ``FilesAPI.download``."""
+    size_arg: object = chunk_size
+    if isinstance(size_arg, bool) or not isinstance(size_arg, int) or size_arg < 1:
+        raise ConfigurationError(f"chunk_size must be a positive int, got {chunk_size!r}")
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, not {type(path).__name__}")
+    client = files._client
+    if isinstance(file_or_id, str):
+        if not file_or_id:
+            raise ConfigurationError("download needs a file id or key, got ''")
+        record: Any = (
+            await files.get_file(id=file_or_id, timeout=timeout, max_retries=max_retries)
+        ).file
+    elif isinstance(getattr(file_or_id, "url", None), str):
+        record = file_or_id
+    else:
+        raise TypeError(f"download takes a file id, key or record, not {type(file_or_id).__name__}")
+    target = None if path is None else _target_path(Path(os.fsdecode(path)), record.key)
+    policy = call_policy(client, max_retries)
+    limits = call_timeout(client, timeout)
+    try:
+        return await _fetch_record(client, record.url, target, chunk_size, policy, limits)
+    except DownloadError as exc:
+        if exc.status not in (401, 403) or isinstance(file_or_id, str):
+            raise
+    # A record handed in may be old enough for its presigned url to have expired.
+    fresh = (await files.get_file(id=record.id, timeout=timeout, max_retries=max_retries)).file
+    return await _fetch_record(client, fresh.url, target, chunk_size, policy, limits)
+
+
+def _target_path(path: Path, key: str) -> Path:
+    if not path.is_dir():
+        return path
+    name = PurePosixPath(key).name
+    if name in ("", ".", ".."):
+        raise ConfigurationError(f"cannot name a file in {path} after the key {key!r}")
+    return path / name
+
+
+async def _fetch_record(
+    client: AsyncClient,
+    url: str,
+    target: Path | None,
+    chunk_size: int,
+    policy: RetryPolicy,
+    timeout: Timeout,
+) -> bytes | Path:
+    transport = client._transport
+    session = transport.session()
+    # The token goes to the API's own origin only; storage URLs are presigned.
+    authorized = same_origin(url, transport.origin)
+    headers = client._base_headers if authorized else {}
+    what = f"GET {strip_query(url)}"
+    loop = asyncio.get_running_loop()
+    part: IO[bytes] | None = None
+    if target is not None:
+        part = await loop.run_in_executor(None, _part_file, target)
+
+    async def attempt(limits: aiohttp.ClientTimeout) -> bytes | None:
+        try:
+            async with session.get(
+                URL(url, encoded=True),
+                headers=headers,
+                timeout=limits,
+                # Following a redirect elsewhere with the token is what must never happen.
+                allow_redirects=not authorized,
+            ) as resp:
+                if resp.status >= 300:
+                    raise await status_failure(resp, what)
+                if part is None:
+                    return await _read_capped(resp, transport.max_response_size, what)
+                await loop.run_in_executor(None, _rewind, part)
+                async for chunk in resp.content.iter_chunked(chunk_size):
+                    await loop.run_in_executor(None, part.write, chunk)
+                return None
+        except Failed:
+            raise
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            raise transport_failure(exc, what) from exc
+
+    try:
+        data = await retrying(client, attempt, policy=policy, timeout=timeout, what=what)
+        if part is None:
+            assert data is not None
+            return data
+        assert target is not None
+        await loop.run_in_executor(None, _finish_part, part, target)
+        part = None
+        return target
+    except Failed as failure:
+        raise DownloadError(
+            f"could not download {strip_query(url)}: {failure}",
+            url=strip_query(url),
+            status=failure.status,
+            body=failure.body,
+        ) from failure
+    finally:
+        if part is not None:
+            await loop.run_in_executor(None, _discard_part, part)
+
+
+async def _read_capped(resp: aiohttp.ClientResponse, limit: int, what: str) -> bytes:
+    length = resp.content_length
+    if length is not None and length > limit:
+        raise ResponseTooLargeError(
+            f"{what} is {length} bytes, over the client's max_response_size of {limit}; "
+            "pass path= to stream it to disk",
+            limit=limit,
+        )
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in resp.content.iter_chunked(_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise ResponseTooLargeError(
+                f"{what} grew over the client's max_response_size of {limit} bytes; "
+                "pass path= to stream it to disk",
+                limit=limit,
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _part_file(target: Path) -> IO[bytes]:
+    # Beside the target, so the final rename stays on one file system and is atomic.
+    return tempfile.NamedTemporaryFile(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
+    )
+
+
+def _rewind(part: IO[bytes]) -> None:
+    part.seek(0)
+    part.truncate()
+
+
+def _finish_part(part: IO[bytes], target: Path) -> None:
+    part.flush()
+    os.fsync(part.fileno())
+    part.close()
+    os.replace(part.name, target)
+
+
+def _discard_part(part: IO[bytes]) -> None:
+    part.close()
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(part.name)

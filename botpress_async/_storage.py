@@ -1,0 +1,219 @@
+"""Requests to the storage host behind presigned URLs: their errors and their retry loop.
+
+File bytes move between the client and storage (another host than the API's) with plain
+requests that carry no token. They use the client's connection pool, but not the API's
+request path, so the retry decision, the client's retry budget and a bulk job's adaptive
+limit are applied here, the same way the transport applies them to API calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+import aiohttp
+from yarl import URL
+
+from ._errors import BotpressError
+from ._retry import RetryPolicy, backoff_delay, parse_retry_after, should_retry
+from ._session import logger
+from ._throttle import current_limiter
+from ._types import NotGiven, NotGivenOr, Timeout
+
+if TYPE_CHECKING:
+    from ._client import AsyncClient
+
+__all__ = [
+    "DownloadError",
+    "Failed",
+    "UploadError",
+    "call_policy",
+    "call_timeout",
+    "retrying",
+    "same_origin",
+    "status_failure",
+    "strip_query",
+    "transport_failure",
+]
+
+_BODY_TEXT_LIMIT: Final = 2000
+
+T = TypeVar("T")
+
+
+class UploadError(BotpressError):
+    """The file's record was made but its bytes did not reach storage.
+
+    Uploading again with the same key replaces the record; nothing needs cleaning up first.
+
+    Attributes:
+        file: the record as ``upsertFile`` returned it (status ``upload_pending``).
+        status: the storage's HTTP status, or ``None`` when no response arrived.
+        body: the storage's answer, trimmed (often an XML error document).
+    """
+
+    def __init__(self, message: str, *, file: Any, status: int | None, body: str = "") -> None:
+        super().__init__(message)
+        self.file = file
+        self.status = status
+        self.body = body
+
+
+class DownloadError(BotpressError):
+    """The bytes behind a URL (a file's ``url``, or ``url=`` of an upload) could not be fetched.
+
+    Attributes:
+        url: the URL without its query string (a presigned query is a credential).
+        status: the HTTP status, or ``None`` when no response arrived.
+        body: the answer, trimmed.
+    """
+
+    def __init__(self, message: str, *, url: str, status: int | None, body: str = "") -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+        self.body = body
+
+
+def strip_query(url: str) -> str:
+    """``url`` without its query string, for messages and logs."""
+    return url.split("?", 1)[0]
+
+
+def same_origin(url: str, origin: tuple[str, str, int | None]) -> bool:
+    """Whether ``url`` is on the API's origin (scheme, host and port), where the token may go."""
+    parsed = URL(url, encoded=True)
+    return (parsed.scheme, (parsed.host or "").lower(), parsed.explicit_port) == origin
+
+
+class Failed(Exception):
+    """One failed attempt at a request to storage."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        body: str = "",
+        retry_after: float | None = None,
+        sent: bool = True,
+        retryable: bool = True,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
+        self.retry_after = retry_after
+        self.sent = sent
+        self.retryable = retryable
+
+
+async def status_failure(resp: aiohttp.ClientResponse, what: str) -> Failed:
+    raw = await resp.content.read(_BODY_TEXT_LIMIT)
+    retry_after = None
+    if resp.status in (429, 503):
+        retry_after = parse_retry_after(resp.headers.get("Retry-After"), now=_wall_clock())
+    return Failed(
+        f"{what} answered {resp.status}",
+        status=resp.status,
+        body=raw.decode("utf-8", "replace").strip(),
+        retry_after=retry_after,
+    )
+
+
+def _wall_clock() -> float:
+    return dt.datetime.now(dt.timezone.utc).timestamp()
+
+
+def transport_failure(exc: BaseException, what: str) -> Failed:
+    text = str(exc)
+    detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    # Failing to obtain the connection means no byte of the request left.
+    sent = not isinstance(exc, (aiohttp.ConnectionTimeoutError, aiohttp.ClientConnectorError))
+    return Failed(f"{what} failed: {detail}", sent=sent)
+
+
+async def retrying(
+    client: AsyncClient,
+    attempt: Callable[[aiohttp.ClientTimeout], Awaitable[T]],
+    *,
+    policy: RetryPolicy,
+    timeout: Timeout,
+    what: str,
+) -> T:
+    """Run ``attempt`` until it succeeds or the policy, budget or deadline says stop.
+
+    Raises:
+        Failed: the last attempt's failure.
+    """
+    budget = client._transport.budget
+    loop = asyncio.get_running_loop()
+    deadline = None if timeout.total is None else loop.time() + timeout.total
+    tries = 0
+    while True:
+        tries += 1
+        total = None if deadline is None else deadline - loop.time()
+        if total is not None and total <= 0:
+            raise Failed(f"{what}: the overall deadline of {timeout.total:g}s passed", sent=False)
+        # Per-attempt limits bound the connect and each wait for the peer, not the transfer:
+        # a large file may take longer than ``read`` to send while making steady progress.
+        limits = aiohttp.ClientTimeout(
+            total=total, sock_connect=timeout.connect, sock_read=timeout.read
+        )
+        try:
+            result = await attempt(limits)
+        except Failed as failure:
+            limiter = current_limiter.get()
+            if failure.status in (429, 503) and limiter is not None:
+                limiter.on_throttle(failure.retry_after)
+            reason = (
+                should_retry(method_idempotent=True, status=failure.status, sent=failure.sent)
+                if failure.retryable
+                else None
+            )
+            if reason is None or tries > policy.max_retries:
+                raise
+            if failure.retry_after is not None:
+                if failure.retry_after > policy.max_retry_after:
+                    raise
+                delay = failure.retry_after
+            else:
+                delay = backoff_delay(tries, policy)
+            if limiter is not None:
+                delay = max(delay, limiter.pause_remaining())
+            if deadline is not None and loop.time() + delay >= deadline:
+                raise
+            if not budget.try_spend(connection_failure=failure.status is None):
+                logger.warning("not retrying %s after %s: the retry budget is spent", what, reason)
+                raise
+            logger.info(
+                "retrying %s (attempt %d of %d) after %s; waiting %.2fs",
+                what,
+                tries + 1,
+                policy.max_retries + 1,
+                reason,
+                delay,
+            )
+            await asyncio.sleep(delay)
+        else:
+            budget.refund()
+            return result
+
+
+def call_policy(client: AsyncClient, max_retries: NotGivenOr[int]) -> RetryPolicy:
+    """The client's retry policy, with this call's ``max_retries`` when given."""
+    policy = client._policy
+    if isinstance(max_retries, NotGiven):
+        return policy
+    return RetryPolicy(
+        max_retries=max_retries,
+        initial_delay=policy.initial_delay,
+        max_delay=policy.max_delay,
+        max_retry_after=policy.max_retry_after,
+    )
+
+
+def call_timeout(client: AsyncClient, timeout: NotGivenOr[Timeout | float | None]) -> Timeout:
+    """The client's time limits, or this call's."""
+    return client.timeout if isinstance(timeout, NotGiven) else Timeout.coerce(timeout)
