@@ -256,44 +256,16 @@ async def run_rows_job(
         async for chunk in chunks:
             yield chunk
 
-    async def send(chunk: _Chunk[Any]) -> Any:
-        if chunk.invalid is not None:
-            # Found after the job started: this request alone is refused, unsent.
-            raise ConfigurationError(chunk.invalid + "; this request was not sent")
-        return await client._request(
-            "POST",
-            path,
-            path_params={"table": table},
-            json={field: chunk.rows, **body},
-            api="tables",
-            idempotent=idempotent,
-            requires=("x-bot-id",),
-            options=options,
-        )
+    result: RowsResult[Any] = RowsResult()
 
-    try:
-        outcome = await run_bulk(
-            send,
-            source(),
-            concurrency=concurrency,
-            fail_fast=fail_fast,
-            keep_results=True,
-            on_progress=on_progress,
-            progress_bar=progress_bar,
-            cancel=cancel,
-        )
-    except BulkError as exc:
-        outcome = exc.result
-    result: RowsResult[Any] = RowsResult(
-        cancelled=outcome.cancelled, elapsed=outcome.elapsed, throttled=outcome.throttled
-    )
-    for chunk, response in outcome.succeeded:
+    def record(chunk: _Chunk[Any], response: Any) -> None:
+        # Counted as each answer arrives, so neither rows nor answers pile up in memory.
         result.succeeded_rows += len(chunk.rows)
         if not isinstance(response, Mapping):
-            continue
+            return
         if kind == "delete":
             result.deleted_count += int(response.get("deletedRows") or 0)
-            continue
+            return
         created = response.get("rows" if kind == "insert" else "inserted") or []
         updated = response.get("updated") or []
         result.inserted_count += len(created)
@@ -311,6 +283,39 @@ async def run_rows_job(
                     warnings=list(warnings),
                 )
             )
+
+    async def send(chunk: _Chunk[Any]) -> None:
+        if chunk.invalid is not None:
+            # Found after the job started: this request alone is refused, unsent.
+            raise ConfigurationError(chunk.invalid + "; this request was not sent")
+        response = await client._request(
+            "POST",
+            path,
+            path_params={"table": table},
+            json={field: chunk.rows, **body},
+            api="tables",
+            idempotent=idempotent,
+            requires=("x-bot-id",),
+            options=options,
+        )
+        record(chunk, response)
+
+    try:
+        outcome = await run_bulk(
+            send,
+            source(),
+            concurrency=concurrency,
+            fail_fast=fail_fast,
+            keep_results=False,
+            on_progress=on_progress,
+            progress_bar=progress_bar,
+            cancel=cancel,
+        )
+    except BulkError as exc:
+        outcome = exc.result
+    result.cancelled = outcome.cancelled
+    result.elapsed = outcome.elapsed
+    result.throttled = outcome.throttled
     for failure in outcome.failed:
         result.failed.append(
             RowsFailure(
