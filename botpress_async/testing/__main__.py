@@ -7,8 +7,10 @@ import asyncio
 import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from ._emulator import Emulator
+from ._faults import FaultRule, Faults
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -20,7 +22,38 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=0, help="port (0 picks a free one)")
     parser.add_argument("--seed", type=int, default=0, help="seed of ids, tokens and faults")
     parser.add_argument("--page-size", type=int, default=20, help="items per page of lists")
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        type=parse_fault,
+        metavar="kind=K,operation=OP,...",
+        help="inject a fault (FaultRule fields as key=value pairs); may be repeated",
+    )
     return parser
+
+
+_NUMBERS = {"probability": float, "retry_after": float, "delay": float, "times": int, "status": int}
+
+
+def parse_fault(text: str) -> FaultRule:
+    """A fault rule from ``kind=status,status=503,operation=getUser,probability=0.1``."""
+    options: dict[str, Any] = {}
+    for part in filter(None, text.split(",")):
+        key, sep, value = part.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or key not in {"kind", "operation", "route", *_NUMBERS}:
+            raise argparse.ArgumentTypeError(f"not a fault field: {part!r}")
+        try:
+            options[key] = _NUMBERS[key](value) if key in _NUMBERS else value
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"{key} needs a number, not {value!r}") from exc
+    if "kind" not in options:
+        raise argparse.ArgumentTypeError("a fault needs kind=...")
+    try:
+        return FaultRule(**options)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def describe(emu: Emulator) -> str:
@@ -52,7 +85,13 @@ async def serve(emu: Emulator) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the arguments and serve; returns the exit status."""
     args = _parser().parse_args(argv)
-    emu = Emulator(host=args.host, port=args.port, seed=args.seed, page_size=args.page_size)
+    emu = Emulator(
+        host=args.host,
+        port=args.port,
+        seed=args.seed,
+        page_size=args.page_size,
+        faults=Faults(args.seed, args.fault),
+    )
     asyncio.run(serve(emu))
     return 0
 

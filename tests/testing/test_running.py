@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import signal
 import subprocess
 import sys
+import types
 import urllib.error
 import urllib.request
 
@@ -86,3 +88,47 @@ def test_pytest_fixture(botpress_emulator: Emulator) -> None:
     """The plugin's fixture hands a running emulator with ready tokens to a plain test."""
     status, body = _get(botpress_emulator.url, botpress_emulator.bak, botpress_emulator.bot_id)
     assert (status, body["users"]) == (200, [])
+
+
+def test_command_line_fault_options() -> None:
+    """``--fault key=value,...`` becomes a fault rule; a bad field is refused with a message."""
+    from botpress_async.testing.__main__ import parse_fault
+
+    rule = parse_fault("kind=status,status=502,operation=getUser,probability=0.25,times=3")
+    assert (rule.kind, rule.status, rule.operation, rule.probability, rule.times) == (
+        "status",
+        502,
+        "getUser",
+        0.25,
+        3,
+    )
+    for bad in ("status=502", "kind=status,color=red", "kind=slow,delay=soon", "kind=boom"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            parse_fault(bad)
+
+
+def test_public_names() -> None:
+    """botpress_async.testing exports exactly its documented public names."""
+    import botpress_async.testing as testing
+
+    public = {
+        n
+        for n in dir(testing)
+        if not n.startswith("_") and not isinstance(getattr(testing, n), types.ModuleType)
+    }
+    assert sorted(testing.__all__) == sorted(public - {"annotations"})
+    assert set(testing.__all__) == {
+        "Emulator",
+        "FaultRule",
+        "Faults",
+        "LogEntry",
+        "MissingDependencyError",
+        "RequestLog",
+    }
+
+
+def test_importing_the_sdk_does_not_load_the_emulator() -> None:
+    """``import botpress_async`` stays cheap: it never imports the testing package."""
+    code = "import sys, botpress_async; print('botpress_async.testing' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
