@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import cattrs
 
@@ -25,6 +25,7 @@ __all__ = [
     "ResponseDecodeError",
     "Setter",
     "converter",
+    "lazy_decoder",
     "register_model",
     "slot_setters",
     "structure",
@@ -32,6 +33,7 @@ __all__ = [
 ]
 
 _M = TypeVar("_M")
+_B = TypeVar("_B", bound="BaseModel")
 
 Setter = Callable[[Any, Any], None]
 
@@ -73,6 +75,24 @@ class BaseModel:
 
     __slots__ = ("_raw",)
     _wire_names: ClassVar[frozenset[str]] = frozenset()
+    _fill: ClassVar[Callable[[Any, Any], None] | None] = None
+
+    if not TYPE_CHECKING:  # so that type checkers still flag unknown attributes
+
+        def __getattr__(self, name: str) -> Any:
+            # Reached only when a slot is empty: the first field read of a decoded response.
+            fill = type(self)._fill
+            raw = getattr(self, "_raw", None) if name != "_raw" else None
+            if fill is None or raw is None or name.startswith("__"):
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            try:
+                fill(self, raw)
+            except (KeyError, TypeError, AttributeError) as exc:
+                raise ResponseDecodeError(
+                    f"the response does not match {type(self).__name__}: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from exc
+            return object.__getattribute__(self, name)
 
     @property
     def extra_fields(self) -> Mapping[str, Any]:
@@ -103,6 +123,30 @@ class BaseModel:
 
 
 RAW_SETTER: Setter = BaseModel.__dict__["_raw"].__set__
+
+
+def lazy_decoder(cls: type[_B], fill: Callable[[Any, Any], None]) -> Callable[..., _B]:
+    """The structure hook of a generated model: keep the JSON object, decode on first read.
+
+    Args:
+        cls: the model.
+        fill: the generated function that decodes every field of an instance into its slot.
+    """
+    cls._fill = fill
+    new = object.__new__
+    set_raw = RAW_SETTER
+
+    def decode(data: Any, _type: Any = None) -> _B:
+        if data.__class__ is not dict and not isinstance(data, Mapping):
+            raise ResponseDecodeError(
+                f"the response does not match {cls.__name__}: "
+                f"expected a JSON object, got {type(data).__name__}"
+            )
+        instance: _B = new(cls)
+        set_raw(instance, data)
+        return instance
+
+    return decode
 
 
 def slot_setters(cls: type[Any], names: tuple[str, ...]) -> tuple[Setter, ...]:

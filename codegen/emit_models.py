@@ -67,18 +67,22 @@ def _declare_v(lines: list[str]) -> list[str]:
 
 
 def model_hooks(model: Model) -> str:
-    """The decode and encode hooks of one model, and their registration on the converter."""
+    """The decode and encode hooks of one model, and their registration on the converter.
+
+    Decoding is lazy per instance: the structure hook (``lazy_decoder``) only keeps the JSON
+    object; the first read of any field runs the generated ``_fill_<Model>``, which decodes
+    every field into its slot at once.
+    """
     n = model.name
     missing = "NOT_GIVEN" if model.request else "None"
     names = ", ".join(repr(f.name) for f in model.fields)
     setters = "".join(f"    _s{i}: Setter = _S_{n}[{i}],\n" for i in range(len(model.fields)))
+    star = "    *,\n" if setters else ""
     out = [
         f"_S_{n} = slot_setters({n}, ({names}{',' if len(model.fields) == 1 else ''}))",
         "",
         "",
-        f"def _d_{n}(\n    d: Any,\n    _t: Any = None,\n    *,\n{setters}"
-        f"    _new: Any = object.__new__,\n    _raw: Setter = RAW_SETTER,\n) -> {n}:",
-        f"    o: {n} = _new({n})",
+        f"def _fill_{n}(\n    o: Any,\n    d: Any,\n{star}{setters}) -> None:",
     ]
     for i, field in enumerate(model.fields):
         wire = repr(field.wire)
@@ -93,7 +97,9 @@ def model_hooks(model: Model) -> str:
         else:
             out.append(f"    v = d.get({wire}, {missing})")
             out.append(f"    _s{i}(o, v if v is {missing} else {decode_expr(field.type, 'v')})")
-    out += ["    _raw(o, d)", "    return o", "", ""]
+    if not model.fields:
+        out.append("    return")
+    out += ["", "", f"_d_{n} = lazy_decoder({n}, _fill_{n})", "", ""]
     out.append(f"def _e_{n}(o: Any, _t: Any = None) -> Any:")
     out.append(f"    if not isinstance(o, {n}):")
     out.append("        return o  # a plain mapping is sent as the caller wrote it")
@@ -140,7 +146,7 @@ def emit_models_module(api: Api) -> str:
         "import attrs",
         "",
         "from botpress_async._converter import (",
-        "    RAW_SETTER, BaseModel, Setter, register_model, slot_setters,",
+        "    BaseModel, Setter, lazy_decoder, register_model, slot_setters,",
         ")",
         "from botpress_async._types import NOT_GIVEN, NotGivenOr",
         "",

@@ -17,9 +17,9 @@ from typing import Any, ClassVar, Literal
 import attrs
 
 from botpress_async._converter import (
-    RAW_SETTER,
     BaseModel,
     Setter,
+    lazy_decoder,
     register_model,
     slot_setters,
 )
@@ -4051,22 +4051,20 @@ CreatePluginBodyMessage = BotUser
 _S_IntrospectResponse = slot_setters(IntrospectResponse, ("workspace_id", "bot_id", "user_id"))
 
 
-def _d_IntrospectResponse(
+def _fill_IntrospectResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_IntrospectResponse[0],
     _s1: Setter = _S_IntrospectResponse[1],
     _s2: Setter = _S_IntrospectResponse[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> IntrospectResponse:
-    o: IntrospectResponse = _new(IntrospectResponse)
+) -> None:
     _s0(o, d["workspaceId"])
     _s1(o, d["botId"])
     _s2(o, d["userId"])
-    _raw(o, d)
-    return o
+
+
+_d_IntrospectResponse = lazy_decoder(IntrospectResponse, _fill_IntrospectResponse)
 
 
 def _e_IntrospectResponse(o: Any, _t: Any = None) -> Any:
@@ -4082,23 +4080,21 @@ register_model(IntrospectResponse, _d_IntrospectResponse, _e_IntrospectResponse)
 _S_ListActivitiesResponse = slot_setters(ListActivitiesResponse, ("activities", "meta"))
 
 
-def _d_ListActivitiesResponse(
+def _fill_ListActivitiesResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListActivitiesResponse[0],
     _s1: Setter = _S_ListActivitiesResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListActivitiesResponse:
+) -> None:
     v: Any
-    o: ListActivitiesResponse = _new(ListActivitiesResponse)
     v = d["activities"]
     _s0(o, [_d_Activity(x0) for x0 in v])
     v = d["meta"]
     _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListActivitiesResponse = lazy_decoder(ListActivitiesResponse, _fill_ListActivitiesResponse)
 
 
 def _e_ListActivitiesResponse(o: Any, _t: Any = None) -> Any:
@@ -4119,16 +4115,16 @@ register_model(ListActivitiesResponse, _d_ListActivitiesResponse, _e_ListActivit
 _S_ChangeAISpendQuotaResponse = slot_setters(ChangeAISpendQuotaResponse, ())
 
 
-def _d_ChangeAISpendQuotaResponse(
+def _fill_ChangeAISpendQuotaResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ChangeAISpendQuotaResponse:
-    o: ChangeAISpendQuotaResponse = _new(ChangeAISpendQuotaResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_ChangeAISpendQuotaResponse = lazy_decoder(
+    ChangeAISpendQuotaResponse, _fill_ChangeAISpendQuotaResponse
+)
 
 
 def _e_ChangeAISpendQuotaResponse(o: Any, _t: Any = None) -> Any:
@@ -4148,26 +4144,25 @@ _S_ListUsageActivityDailyResponseDataItemMetadata = slot_setters(
 )
 
 
-def _d_ListUsageActivityDailyResponseDataItemMetadata(
+def _fill_ListUsageActivityDailyResponseDataItemMetadata(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListUsageActivityDailyResponseDataItemMetadata[0],
     _s1: Setter = _S_ListUsageActivityDailyResponseDataItemMetadata[1],
     _s2: Setter = _S_ListUsageActivityDailyResponseDataItemMetadata[2],
     _s3: Setter = _S_ListUsageActivityDailyResponseDataItemMetadata[3],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListUsageActivityDailyResponseDataItemMetadata:
-    o: ListUsageActivityDailyResponseDataItemMetadata = _new(
-        ListUsageActivityDailyResponseDataItemMetadata
-    )
+) -> None:
     _s0(o, d["botId"])
     _s1(o, d["type"])
     _s2(o, d.get("subtype", None))
     _s3(o, d.get("source", None))
-    _raw(o, d)
-    return o
+
+
+_d_ListUsageActivityDailyResponseDataItemMetadata = lazy_decoder(
+    ListUsageActivityDailyResponseDataItemMetadata,
+    _fill_ListUsageActivityDailyResponseDataItemMetadata,
+)
 
 
 def _e_ListUsageActivityDailyResponseDataItemMetadata(o: Any, _t: Any = None) -> Any:
@@ -4196,26 +4191,26 @@ _S_ListUsageActivityDailyResponseDataItem = slot_setters(
 )
 
 
-def _d_ListUsageActivityDailyResponseDataItem(
+def _fill_ListUsageActivityDailyResponseDataItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListUsageActivityDailyResponseDataItem[0],
     _s1: Setter = _S_ListUsageActivityDailyResponseDataItem[1],
     _s2: Setter = _S_ListUsageActivityDailyResponseDataItem[2],
     _s3: Setter = _S_ListUsageActivityDailyResponseDataItem[3],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListUsageActivityDailyResponseDataItem:
+) -> None:
     v: Any
-    o: ListUsageActivityDailyResponseDataItem = _new(ListUsageActivityDailyResponseDataItem)
     _s0(o, d["key"])
     _s1(o, d["date"])
     _s2(o, d["value"])
     v = d.get("metadata", None)
     _s3(o, v if v is None else _d_ListUsageActivityDailyResponseDataItemMetadata(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListUsageActivityDailyResponseDataItem = lazy_decoder(
+    ListUsageActivityDailyResponseDataItem, _fill_ListUsageActivityDailyResponseDataItem
+)
 
 
 def _e_ListUsageActivityDailyResponseDataItem(o: Any, _t: Any = None) -> Any:
@@ -4239,23 +4234,23 @@ register_model(
 _S_ListUsageActivityDailyResponse = slot_setters(ListUsageActivityDailyResponse, ("data", "meta"))
 
 
-def _d_ListUsageActivityDailyResponse(
+def _fill_ListUsageActivityDailyResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListUsageActivityDailyResponse[0],
     _s1: Setter = _S_ListUsageActivityDailyResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListUsageActivityDailyResponse:
+) -> None:
     v: Any
-    o: ListUsageActivityDailyResponse = _new(ListUsageActivityDailyResponse)
     v = d["data"]
     _s0(o, [_d_ListUsageActivityDailyResponseDataItem(x0) for x0 in v])
     v = d["meta"]
     _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListUsageActivityDailyResponse = lazy_decoder(
+    ListUsageActivityDailyResponse, _fill_ListUsageActivityDailyResponse
+)
 
 
 def _e_ListUsageActivityDailyResponse(o: Any, _t: Any = None) -> Any:
@@ -4282,24 +4277,24 @@ _S_ListUsageActivityResponseDataItem = slot_setters(
 )
 
 
-def _d_ListUsageActivityResponseDataItem(
+def _fill_ListUsageActivityResponseDataItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListUsageActivityResponseDataItem[0],
     _s1: Setter = _S_ListUsageActivityResponseDataItem[1],
     _s2: Setter = _S_ListUsageActivityResponseDataItem[2],
     _s3: Setter = _S_ListUsageActivityResponseDataItem[3],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListUsageActivityResponseDataItem:
-    o: ListUsageActivityResponseDataItem = _new(ListUsageActivityResponseDataItem)
+) -> None:
     _s0(o, d["timestamp"])
     _s1(o, d["value"])
     _s2(o, d["period"])
     _s3(o, d["metadata"])
-    _raw(o, d)
-    return o
+
+
+_d_ListUsageActivityResponseDataItem = lazy_decoder(
+    ListUsageActivityResponseDataItem, _fill_ListUsageActivityResponseDataItem
+)
 
 
 def _e_ListUsageActivityResponseDataItem(o: Any, _t: Any = None) -> Any:
@@ -4324,23 +4319,23 @@ register_model(
 _S_ListUsageActivityResponse = slot_setters(ListUsageActivityResponse, ("data", "meta"))
 
 
-def _d_ListUsageActivityResponse(
+def _fill_ListUsageActivityResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListUsageActivityResponse[0],
     _s1: Setter = _S_ListUsageActivityResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListUsageActivityResponse:
+) -> None:
     v: Any
-    o: ListUsageActivityResponse = _new(ListUsageActivityResponse)
     v = d["data"]
     _s0(o, [_d_ListUsageActivityResponseDataItem(x0) for x0 in v])
     v = d["meta"]
     _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListUsageActivityResponse = lazy_decoder(
+    ListUsageActivityResponse, _fill_ListUsageActivityResponse
+)
 
 
 def _e_ListUsageActivityResponse(o: Any, _t: Any = None) -> Any:
@@ -4363,20 +4358,18 @@ register_model(
 _S_ListUsageHistoryResponse = slot_setters(ListUsageHistoryResponse, ("usages",))
 
 
-def _d_ListUsageHistoryResponse(
+def _fill_ListUsageHistoryResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListUsageHistoryResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListUsageHistoryResponse:
+) -> None:
     v: Any
-    o: ListUsageHistoryResponse = _new(ListUsageHistoryResponse)
     v = d["usages"]
     _s0(o, [_d_Usage(x0) for x0 in v])
-    _raw(o, d)
-    return o
+
+
+_d_ListUsageHistoryResponse = lazy_decoder(ListUsageHistoryResponse, _fill_ListUsageHistoryResponse)
 
 
 def _e_ListUsageHistoryResponse(o: Any, _t: Any = None) -> Any:
@@ -4395,20 +4388,20 @@ register_model(ListUsageHistoryResponse, _d_ListUsageHistoryResponse, _e_ListUsa
 _S_GetMultipleUsagesResponse = slot_setters(GetMultipleUsagesResponse, ("usages",))
 
 
-def _d_GetMultipleUsagesResponse(
+def _fill_GetMultipleUsagesResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetMultipleUsagesResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetMultipleUsagesResponse:
+) -> None:
     v: Any
-    o: GetMultipleUsagesResponse = _new(GetMultipleUsagesResponse)
     v = d["usages"]
     _s0(o, [_d_Usage(x0) for x0 in v])
-    _raw(o, d)
-    return o
+
+
+_d_GetMultipleUsagesResponse = lazy_decoder(
+    GetMultipleUsagesResponse, _fill_GetMultipleUsagesResponse
+)
 
 
 def _e_GetMultipleUsagesResponse(o: Any, _t: Any = None) -> Any:
@@ -4429,20 +4422,18 @@ register_model(
 _S_GetUsageResponse = slot_setters(GetUsageResponse, ("usage",))
 
 
-def _d_GetUsageResponse(
+def _fill_GetUsageResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetUsageResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetUsageResponse:
+) -> None:
     v: Any
-    o: GetUsageResponse = _new(GetUsageResponse)
     v = d["usage"]
     _s0(o, _d_Usage(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetUsageResponse = lazy_decoder(GetUsageResponse, _fill_GetUsageResponse)
 
 
 def _e_GetUsageResponse(o: Any, _t: Any = None) -> Any:
@@ -4461,18 +4452,16 @@ register_model(GetUsageResponse, _d_GetUsageResponse, _e_GetUsageResponse)
 _S_GetPluginCodeResponse = slot_setters(GetPluginCodeResponse, ("code",))
 
 
-def _d_GetPluginCodeResponse(
+def _fill_GetPluginCodeResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetPluginCodeResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetPluginCodeResponse:
-    o: GetPluginCodeResponse = _new(GetPluginCodeResponse)
+) -> None:
     _s0(o, d["code"])
-    _raw(o, d)
-    return o
+
+
+_d_GetPluginCodeResponse = lazy_decoder(GetPluginCodeResponse, _fill_GetPluginCodeResponse)
 
 
 def _e_GetPluginCodeResponse(o: Any, _t: Any = None) -> Any:
@@ -4488,20 +4477,18 @@ register_model(GetPluginCodeResponse, _d_GetPluginCodeResponse, _e_GetPluginCode
 _S_GetPluginByNameResponse = slot_setters(GetPluginByNameResponse, ("plugin",))
 
 
-def _d_GetPluginByNameResponse(
+def _fill_GetPluginByNameResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetPluginByNameResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetPluginByNameResponse:
+) -> None:
     v: Any
-    o: GetPluginByNameResponse = _new(GetPluginByNameResponse)
     v = d["plugin"]
     _s0(o, _d_Plugin(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetPluginByNameResponse = lazy_decoder(GetPluginByNameResponse, _fill_GetPluginByNameResponse)
 
 
 def _e_GetPluginByNameResponse(o: Any, _t: Any = None) -> Any:
@@ -4520,20 +4507,20 @@ register_model(GetPluginByNameResponse, _d_GetPluginByNameResponse, _e_GetPlugin
 _S_GetDereferencedPluginResponse = slot_setters(GetDereferencedPluginResponse, ("plugin",))
 
 
-def _d_GetDereferencedPluginResponse(
+def _fill_GetDereferencedPluginResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetDereferencedPluginResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetDereferencedPluginResponse:
+) -> None:
     v: Any
-    o: GetDereferencedPluginResponse = _new(GetDereferencedPluginResponse)
     v = d["plugin"]
     _s0(o, _d_Plugin(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetDereferencedPluginResponse = lazy_decoder(
+    GetDereferencedPluginResponse, _fill_GetDereferencedPluginResponse
+)
 
 
 def _e_GetDereferencedPluginResponse(o: Any, _t: Any = None) -> Any:
@@ -4556,16 +4543,14 @@ register_model(
 _S_DeletePluginResponse = slot_setters(DeletePluginResponse, ())
 
 
-def _d_DeletePluginResponse(
+def _fill_DeletePluginResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> DeletePluginResponse:
-    o: DeletePluginResponse = _new(DeletePluginResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_DeletePluginResponse = lazy_decoder(DeletePluginResponse, _fill_DeletePluginResponse)
 
 
 def _e_DeletePluginResponse(o: Any, _t: Any = None) -> Any:
@@ -4581,20 +4566,18 @@ register_model(DeletePluginResponse, _d_DeletePluginResponse, _e_DeletePluginRes
 _S_UpdatePluginResponse = slot_setters(UpdatePluginResponse, ("plugin",))
 
 
-def _d_UpdatePluginResponse(
+def _fill_UpdatePluginResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdatePluginResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdatePluginResponse:
+) -> None:
     v: Any
-    o: UpdatePluginResponse = _new(UpdatePluginResponse)
     v = d["plugin"]
     _s0(o, _d_Plugin(v))
-    _raw(o, d)
-    return o
+
+
+_d_UpdatePluginResponse = lazy_decoder(UpdatePluginResponse, _fill_UpdatePluginResponse)
 
 
 def _e_UpdatePluginResponse(o: Any, _t: Any = None) -> Any:
@@ -4615,24 +4598,22 @@ _S_UpdatePluginBodyDependenciesInterfacesValue = slot_setters(
 )
 
 
-def _d_UpdatePluginBodyDependenciesInterfacesValue(
+def _fill_UpdatePluginBodyDependenciesInterfacesValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdatePluginBodyDependenciesInterfacesValue[0],
     _s1: Setter = _S_UpdatePluginBodyDependenciesInterfacesValue[1],
     _s2: Setter = _S_UpdatePluginBodyDependenciesInterfacesValue[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdatePluginBodyDependenciesInterfacesValue:
-    o: UpdatePluginBodyDependenciesInterfacesValue = _new(
-        UpdatePluginBodyDependenciesInterfacesValue
-    )
+) -> None:
     _s0(o, d.get("id", NOT_GIVEN))
     _s1(o, d.get("name", NOT_GIVEN))
     _s2(o, d.get("version", NOT_GIVEN))
-    _raw(o, d)
-    return o
+
+
+_d_UpdatePluginBodyDependenciesInterfacesValue = lazy_decoder(
+    UpdatePluginBodyDependenciesInterfacesValue, _fill_UpdatePluginBodyDependenciesInterfacesValue
+)
 
 
 def _e_UpdatePluginBodyDependenciesInterfacesValue(o: Any, _t: Any = None) -> Any:
@@ -4664,17 +4645,14 @@ _S_UpdatePluginBodyDependencies = slot_setters(
 )
 
 
-def _d_UpdatePluginBodyDependencies(
+def _fill_UpdatePluginBodyDependencies(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdatePluginBodyDependencies[0],
     _s1: Setter = _S_UpdatePluginBodyDependencies[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdatePluginBodyDependencies:
+) -> None:
     v: Any
-    o: UpdatePluginBodyDependencies = _new(UpdatePluginBodyDependencies)
     v = d.get("interfaces", NOT_GIVEN)
     _s0(
         o,
@@ -4695,8 +4673,11 @@ def _d_UpdatePluginBodyDependencies(
             for k0, x0 in v.items()
         },
     )
-    _raw(o, d)
-    return o
+
+
+_d_UpdatePluginBodyDependencies = lazy_decoder(
+    UpdatePluginBodyDependencies, _fill_UpdatePluginBodyDependencies
+)
 
 
 def _e_UpdatePluginBodyDependencies(o: Any, _t: Any = None) -> Any:
@@ -4727,20 +4708,18 @@ register_model(
 _S_UpdatePluginBodyCode = slot_setters(UpdatePluginBodyCode, ("node", "browser"))
 
 
-def _d_UpdatePluginBodyCode(
+def _fill_UpdatePluginBodyCode(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdatePluginBodyCode[0],
     _s1: Setter = _S_UpdatePluginBodyCode[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdatePluginBodyCode:
-    o: UpdatePluginBodyCode = _new(UpdatePluginBodyCode)
+) -> None:
     _s0(o, d.get("node", NOT_GIVEN))
     _s1(o, d.get("browser", NOT_GIVEN))
-    _raw(o, d)
-    return o
+
+
+_d_UpdatePluginBodyCode = lazy_decoder(UpdatePluginBodyCode, _fill_UpdatePluginBodyCode)
 
 
 def _e_UpdatePluginBodyCode(o: Any, _t: Any = None) -> Any:
@@ -4763,20 +4742,18 @@ register_model(UpdatePluginBodyCode, _d_UpdatePluginBodyCode, _e_UpdatePluginBod
 _S_UpdatePluginBodyUser = slot_setters(UpdatePluginBodyUser, ("tags",))
 
 
-def _d_UpdatePluginBodyUser(
+def _fill_UpdatePluginBodyUser(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdatePluginBodyUser[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdatePluginBodyUser:
+) -> None:
     v: Any
-    o: UpdatePluginBodyUser = _new(UpdatePluginBodyUser)
     v = d["tags"]
     _s0(o, {k0: None if x0 is None else _d_UpdateBotBodyUserTagsValue(x0) for k0, x0 in v.items()})
-    _raw(o, d)
-    return o
+
+
+_d_UpdatePluginBodyUser = lazy_decoder(UpdatePluginBodyUser, _fill_UpdatePluginBodyUser)
 
 
 def _e_UpdatePluginBodyUser(o: Any, _t: Any = None) -> Any:
@@ -4797,20 +4774,18 @@ register_model(UpdatePluginBodyUser, _d_UpdatePluginBodyUser, _e_UpdatePluginBod
 _S_GetPluginResponse = slot_setters(GetPluginResponse, ("plugin",))
 
 
-def _d_GetPluginResponse(
+def _fill_GetPluginResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetPluginResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetPluginResponse:
+) -> None:
     v: Any
-    o: GetPluginResponse = _new(GetPluginResponse)
     v = d["plugin"]
     _s0(o, _d_Plugin(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetPluginResponse = lazy_decoder(GetPluginResponse, _fill_GetPluginResponse)
 
 
 def _e_GetPluginResponse(o: Any, _t: Any = None) -> Any:
@@ -4829,23 +4804,21 @@ register_model(GetPluginResponse, _d_GetPluginResponse, _e_GetPluginResponse)
 _S_ListPluginsResponse = slot_setters(ListPluginsResponse, ("plugins", "meta"))
 
 
-def _d_ListPluginsResponse(
+def _fill_ListPluginsResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListPluginsResponse[0],
     _s1: Setter = _S_ListPluginsResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListPluginsResponse:
+) -> None:
     v: Any
-    o: ListPluginsResponse = _new(ListPluginsResponse)
     v = d["plugins"]
     _s0(o, [_d_ListPublicPluginsResponsePluginsItem(x0) for x0 in v])
     v = d["meta"]
     _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListPluginsResponse = lazy_decoder(ListPluginsResponse, _fill_ListPluginsResponse)
 
 
 def _e_ListPluginsResponse(o: Any, _t: Any = None) -> Any:
@@ -4866,20 +4839,18 @@ register_model(ListPluginsResponse, _d_ListPluginsResponse, _e_ListPluginsRespon
 _S_CreatePluginResponse = slot_setters(CreatePluginResponse, ("plugin",))
 
 
-def _d_CreatePluginResponse(
+def _fill_CreatePluginResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreatePluginResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreatePluginResponse:
+) -> None:
     v: Any
-    o: CreatePluginResponse = _new(CreatePluginResponse)
     v = d["plugin"]
     _s0(o, _d_Plugin(v))
-    _raw(o, d)
-    return o
+
+
+_d_CreatePluginResponse = lazy_decoder(CreatePluginResponse, _fill_CreatePluginResponse)
 
 
 def _e_CreatePluginResponse(o: Any, _t: Any = None) -> Any:
@@ -4900,24 +4871,22 @@ _S_CreatePluginBodyDependenciesInterfacesValue = slot_setters(
 )
 
 
-def _d_CreatePluginBodyDependenciesInterfacesValue(
+def _fill_CreatePluginBodyDependenciesInterfacesValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreatePluginBodyDependenciesInterfacesValue[0],
     _s1: Setter = _S_CreatePluginBodyDependenciesInterfacesValue[1],
     _s2: Setter = _S_CreatePluginBodyDependenciesInterfacesValue[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreatePluginBodyDependenciesInterfacesValue:
-    o: CreatePluginBodyDependenciesInterfacesValue = _new(
-        CreatePluginBodyDependenciesInterfacesValue
-    )
+) -> None:
     _s0(o, d.get("id", NOT_GIVEN))
     _s1(o, d.get("name", NOT_GIVEN))
     _s2(o, d.get("version", NOT_GIVEN))
-    _raw(o, d)
-    return o
+
+
+_d_CreatePluginBodyDependenciesInterfacesValue = lazy_decoder(
+    CreatePluginBodyDependenciesInterfacesValue, _fill_CreatePluginBodyDependenciesInterfacesValue
+)
 
 
 def _e_CreatePluginBodyDependenciesInterfacesValue(o: Any, _t: Any = None) -> Any:
@@ -4949,17 +4918,14 @@ _S_CreatePluginBodyDependencies = slot_setters(
 )
 
 
-def _d_CreatePluginBodyDependencies(
+def _fill_CreatePluginBodyDependencies(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreatePluginBodyDependencies[0],
     _s1: Setter = _S_CreatePluginBodyDependencies[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreatePluginBodyDependencies:
+) -> None:
     v: Any
-    o: CreatePluginBodyDependencies = _new(CreatePluginBodyDependencies)
     v = d.get("interfaces", NOT_GIVEN)
     _s0(
         o,
@@ -4974,8 +4940,11 @@ def _d_CreatePluginBodyDependencies(
         if v is NOT_GIVEN
         else {k0: _d_CreatePluginBodyDependenciesInterfacesValue(x0) for k0, x0 in v.items()},
     )
-    _raw(o, d)
-    return o
+
+
+_d_CreatePluginBodyDependencies = lazy_decoder(
+    CreatePluginBodyDependencies, _fill_CreatePluginBodyDependencies
+)
 
 
 def _e_CreatePluginBodyDependencies(o: Any, _t: Any = None) -> Any:
@@ -5004,20 +4973,18 @@ register_model(
 _S_CreatePluginBodyCode = slot_setters(CreatePluginBodyCode, ("node", "browser"))
 
 
-def _d_CreatePluginBodyCode(
+def _fill_CreatePluginBodyCode(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreatePluginBodyCode[0],
     _s1: Setter = _S_CreatePluginBodyCode[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreatePluginBodyCode:
-    o: CreatePluginBodyCode = _new(CreatePluginBodyCode)
+) -> None:
     _s0(o, d["node"])
     _s1(o, d["browser"])
-    _raw(o, d)
-    return o
+
+
+_d_CreatePluginBodyCode = lazy_decoder(CreatePluginBodyCode, _fill_CreatePluginBodyCode)
 
 
 def _e_CreatePluginBodyCode(o: Any, _t: Any = None) -> Any:
@@ -5033,20 +5000,20 @@ register_model(CreatePluginBodyCode, _d_CreatePluginBodyCode, _e_CreatePluginBod
 _S_GetInterfaceByNameResponse = slot_setters(GetInterfaceByNameResponse, ("interface",))
 
 
-def _d_GetInterfaceByNameResponse(
+def _fill_GetInterfaceByNameResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetInterfaceByNameResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetInterfaceByNameResponse:
+) -> None:
     v: Any
-    o: GetInterfaceByNameResponse = _new(GetInterfaceByNameResponse)
     v = d["interface"]
     _s0(o, _d_Interface(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetInterfaceByNameResponse = lazy_decoder(
+    GetInterfaceByNameResponse, _fill_GetInterfaceByNameResponse
+)
 
 
 def _e_GetInterfaceByNameResponse(o: Any, _t: Any = None) -> Any:
@@ -5067,16 +5034,14 @@ register_model(
 _S_DeleteInterfaceResponse = slot_setters(DeleteInterfaceResponse, ())
 
 
-def _d_DeleteInterfaceResponse(
+def _fill_DeleteInterfaceResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> DeleteInterfaceResponse:
-    o: DeleteInterfaceResponse = _new(DeleteInterfaceResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_DeleteInterfaceResponse = lazy_decoder(DeleteInterfaceResponse, _fill_DeleteInterfaceResponse)
 
 
 def _e_DeleteInterfaceResponse(o: Any, _t: Any = None) -> Any:
@@ -5092,20 +5057,18 @@ register_model(DeleteInterfaceResponse, _d_DeleteInterfaceResponse, _e_DeleteInt
 _S_UpdateInterfaceResponse = slot_setters(UpdateInterfaceResponse, ("interface",))
 
 
-def _d_UpdateInterfaceResponse(
+def _fill_UpdateInterfaceResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateInterfaceResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateInterfaceResponse:
+) -> None:
     v: Any
-    o: UpdateInterfaceResponse = _new(UpdateInterfaceResponse)
     v = d["interface"]
     _s0(o, _d_Interface(v))
-    _raw(o, d)
-    return o
+
+
+_d_UpdateInterfaceResponse = lazy_decoder(UpdateInterfaceResponse, _fill_UpdateInterfaceResponse)
 
 
 def _e_UpdateInterfaceResponse(o: Any, _t: Any = None) -> Any:
@@ -5126,20 +5089,20 @@ _S_UpdateInterfaceBodyNameTemplate = slot_setters(
 )
 
 
-def _d_UpdateInterfaceBodyNameTemplate(
+def _fill_UpdateInterfaceBodyNameTemplate(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateInterfaceBodyNameTemplate[0],
     _s1: Setter = _S_UpdateInterfaceBodyNameTemplate[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateInterfaceBodyNameTemplate:
-    o: UpdateInterfaceBodyNameTemplate = _new(UpdateInterfaceBodyNameTemplate)
+) -> None:
     _s0(o, d["script"])
     _s1(o, d["language"])
-    _raw(o, d)
-    return o
+
+
+_d_UpdateInterfaceBodyNameTemplate = lazy_decoder(
+    UpdateInterfaceBodyNameTemplate, _fill_UpdateInterfaceBodyNameTemplate
+)
 
 
 def _e_UpdateInterfaceBodyNameTemplate(o: Any, _t: Any = None) -> Any:
@@ -5161,18 +5124,15 @@ _S_UpdateInterfaceBodyChannelsValue = slot_setters(
 )
 
 
-def _d_UpdateInterfaceBodyChannelsValue(
+def _fill_UpdateInterfaceBodyChannelsValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateInterfaceBodyChannelsValue[0],
     _s1: Setter = _S_UpdateInterfaceBodyChannelsValue[1],
     _s2: Setter = _S_UpdateInterfaceBodyChannelsValue[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateInterfaceBodyChannelsValue:
+) -> None:
     v: Any
-    o: UpdateInterfaceBodyChannelsValue = _new(UpdateInterfaceBodyChannelsValue)
     _s0(o, d.get("title", NOT_GIVEN))
     _s1(o, d.get("description", NOT_GIVEN))
     v = d.get("messages", NOT_GIVEN)
@@ -5185,8 +5145,11 @@ def _d_UpdateInterfaceBodyChannelsValue(
             for k0, x0 in v.items()
         },
     )
-    _raw(o, d)
-    return o
+
+
+_d_UpdateInterfaceBodyChannelsValue = lazy_decoder(
+    UpdateInterfaceBodyChannelsValue, _fill_UpdateInterfaceBodyChannelsValue
+)
 
 
 def _e_UpdateInterfaceBodyChannelsValue(o: Any, _t: Any = None) -> Any:
@@ -5219,20 +5182,18 @@ register_model(
 _S_GetInterfaceResponse = slot_setters(GetInterfaceResponse, ("interface",))
 
 
-def _d_GetInterfaceResponse(
+def _fill_GetInterfaceResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetInterfaceResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetInterfaceResponse:
+) -> None:
     v: Any
-    o: GetInterfaceResponse = _new(GetInterfaceResponse)
     v = d["interface"]
     _s0(o, _d_Interface(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetInterfaceResponse = lazy_decoder(GetInterfaceResponse, _fill_GetInterfaceResponse)
 
 
 def _e_GetInterfaceResponse(o: Any, _t: Any = None) -> Any:
@@ -5251,23 +5212,21 @@ register_model(GetInterfaceResponse, _d_GetInterfaceResponse, _e_GetInterfaceRes
 _S_ListInterfacesResponse = slot_setters(ListInterfacesResponse, ("interfaces", "meta"))
 
 
-def _d_ListInterfacesResponse(
+def _fill_ListInterfacesResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListInterfacesResponse[0],
     _s1: Setter = _S_ListInterfacesResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListInterfacesResponse:
+) -> None:
     v: Any
-    o: ListInterfacesResponse = _new(ListInterfacesResponse)
     v = d["interfaces"]
     _s0(o, [_d_ListPublicInterfacesResponseInterfacesItem(x0) for x0 in v])
     v = d["meta"]
     _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListInterfacesResponse = lazy_decoder(ListInterfacesResponse, _fill_ListInterfacesResponse)
 
 
 def _e_ListInterfacesResponse(o: Any, _t: Any = None) -> Any:
@@ -5288,20 +5247,18 @@ register_model(ListInterfacesResponse, _d_ListInterfacesResponse, _e_ListInterfa
 _S_CreateInterfaceResponse = slot_setters(CreateInterfaceResponse, ("interface",))
 
 
-def _d_CreateInterfaceResponse(
+def _fill_CreateInterfaceResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateInterfaceResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateInterfaceResponse:
+) -> None:
     v: Any
-    o: CreateInterfaceResponse = _new(CreateInterfaceResponse)
     v = d["interface"]
     _s0(o, _d_Interface(v))
-    _raw(o, d)
-    return o
+
+
+_d_CreateInterfaceResponse = lazy_decoder(CreateInterfaceResponse, _fill_CreateInterfaceResponse)
 
 
 def _e_CreateInterfaceResponse(o: Any, _t: Any = None) -> Any:
@@ -5320,16 +5277,16 @@ register_model(CreateInterfaceResponse, _d_CreateInterfaceResponse, _e_CreateInt
 _S_RequestIntegrationVerificationResponse = slot_setters(RequestIntegrationVerificationResponse, ())
 
 
-def _d_RequestIntegrationVerificationResponse(
+def _fill_RequestIntegrationVerificationResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> RequestIntegrationVerificationResponse:
-    o: RequestIntegrationVerificationResponse = _new(RequestIntegrationVerificationResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_RequestIntegrationVerificationResponse = lazy_decoder(
+    RequestIntegrationVerificationResponse, _fill_RequestIntegrationVerificationResponse
+)
 
 
 def _e_RequestIntegrationVerificationResponse(o: Any, _t: Any = None) -> Any:
@@ -5349,20 +5306,20 @@ register_model(
 _S_GetIntegrationByNameResponse = slot_setters(GetIntegrationByNameResponse, ("integration",))
 
 
-def _d_GetIntegrationByNameResponse(
+def _fill_GetIntegrationByNameResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetIntegrationByNameResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetIntegrationByNameResponse:
+) -> None:
     v: Any
-    o: GetIntegrationByNameResponse = _new(GetIntegrationByNameResponse)
     v = d["integration"]
     _s0(o, _d_Integration(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetIntegrationByNameResponse = lazy_decoder(
+    GetIntegrationByNameResponse, _fill_GetIntegrationByNameResponse
+)
 
 
 def _e_GetIntegrationByNameResponse(o: Any, _t: Any = None) -> Any:
@@ -5383,22 +5340,22 @@ register_model(
 _S_GetIntegrationLogsResponse = slot_setters(GetIntegrationLogsResponse, ("logs", "next_token"))
 
 
-def _d_GetIntegrationLogsResponse(
+def _fill_GetIntegrationLogsResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetIntegrationLogsResponse[0],
     _s1: Setter = _S_GetIntegrationLogsResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetIntegrationLogsResponse:
+) -> None:
     v: Any
-    o: GetIntegrationLogsResponse = _new(GetIntegrationLogsResponse)
     v = d["logs"]
     _s0(o, [_d_GetBotLogsResponseLogsItem(x0) for x0 in v])
     _s1(o, d.get("nextToken", None))
-    _raw(o, d)
-    return o
+
+
+_d_GetIntegrationLogsResponse = lazy_decoder(
+    GetIntegrationLogsResponse, _fill_GetIntegrationLogsResponse
+)
 
 
 def _e_GetIntegrationLogsResponse(o: Any, _t: Any = None) -> Any:
@@ -5422,16 +5379,16 @@ register_model(
 _S_ValidateIntegrationUpdateResponse = slot_setters(ValidateIntegrationUpdateResponse, ())
 
 
-def _d_ValidateIntegrationUpdateResponse(
+def _fill_ValidateIntegrationUpdateResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ValidateIntegrationUpdateResponse:
-    o: ValidateIntegrationUpdateResponse = _new(ValidateIntegrationUpdateResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_ValidateIntegrationUpdateResponse = lazy_decoder(
+    ValidateIntegrationUpdateResponse, _fill_ValidateIntegrationUpdateResponse
+)
 
 
 def _e_ValidateIntegrationUpdateResponse(o: Any, _t: Any = None) -> Any:
@@ -5453,18 +5410,18 @@ _S_RotateIntegrationSigningSecretsResponse = slot_setters(
 )
 
 
-def _d_RotateIntegrationSigningSecretsResponse(
+def _fill_RotateIntegrationSigningSecretsResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_RotateIntegrationSigningSecretsResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> RotateIntegrationSigningSecretsResponse:
-    o: RotateIntegrationSigningSecretsResponse = _new(RotateIntegrationSigningSecretsResponse)
+) -> None:
     _s0(o, d["newSigningSecret"])
-    _raw(o, d)
-    return o
+
+
+_d_RotateIntegrationSigningSecretsResponse = lazy_decoder(
+    RotateIntegrationSigningSecretsResponse, _fill_RotateIntegrationSigningSecretsResponse
+)
 
 
 def _e_RotateIntegrationSigningSecretsResponse(o: Any, _t: Any = None) -> Any:
@@ -5484,16 +5441,16 @@ register_model(
 _S_DeleteIntegrationResponse = slot_setters(DeleteIntegrationResponse, ())
 
 
-def _d_DeleteIntegrationResponse(
+def _fill_DeleteIntegrationResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> DeleteIntegrationResponse:
-    o: DeleteIntegrationResponse = _new(DeleteIntegrationResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_DeleteIntegrationResponse = lazy_decoder(
+    DeleteIntegrationResponse, _fill_DeleteIntegrationResponse
+)
 
 
 def _e_DeleteIntegrationResponse(o: Any, _t: Any = None) -> Any:
@@ -5511,20 +5468,18 @@ register_model(
 _S_GetIntegrationResponse = slot_setters(GetIntegrationResponse, ("integration",))
 
 
-def _d_GetIntegrationResponse(
+def _fill_GetIntegrationResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetIntegrationResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetIntegrationResponse:
+) -> None:
     v: Any
-    o: GetIntegrationResponse = _new(GetIntegrationResponse)
     v = d["integration"]
     _s0(o, _d_Integration(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetIntegrationResponse = lazy_decoder(GetIntegrationResponse, _fill_GetIntegrationResponse)
 
 
 def _e_GetIntegrationResponse(o: Any, _t: Any = None) -> Any:
@@ -5543,20 +5498,20 @@ register_model(GetIntegrationResponse, _d_GetIntegrationResponse, _e_GetIntegrat
 _S_UpdateIntegrationResponse = slot_setters(UpdateIntegrationResponse, ("integration",))
 
 
-def _d_UpdateIntegrationResponse(
+def _fill_UpdateIntegrationResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateIntegrationResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateIntegrationResponse:
+) -> None:
     v: Any
-    o: UpdateIntegrationResponse = _new(UpdateIntegrationResponse)
     v = d["integration"]
     _s0(o, _d_Integration(v))
-    _raw(o, d)
-    return o
+
+
+_d_UpdateIntegrationResponse = lazy_decoder(
+    UpdateIntegrationResponse, _fill_UpdateIntegrationResponse
+)
 
 
 def _e_UpdateIntegrationResponse(o: Any, _t: Any = None) -> Any:
@@ -5579,20 +5534,17 @@ _S_UpdateIntegrationBodyInterfacesValue = slot_setters(
 )
 
 
-def _d_UpdateIntegrationBodyInterfacesValue(
+def _fill_UpdateIntegrationBodyInterfacesValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateIntegrationBodyInterfacesValue[0],
     _s1: Setter = _S_UpdateIntegrationBodyInterfacesValue[1],
     _s2: Setter = _S_UpdateIntegrationBodyInterfacesValue[2],
     _s3: Setter = _S_UpdateIntegrationBodyInterfacesValue[3],
     _s4: Setter = _S_UpdateIntegrationBodyInterfacesValue[4],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateIntegrationBodyInterfacesValue:
+) -> None:
     v: Any
-    o: UpdateIntegrationBodyInterfacesValue = _new(UpdateIntegrationBodyInterfacesValue)
     _s0(o, d["id"])
     v = d.get("entities", NOT_GIVEN)
     _s1(
@@ -5622,8 +5574,11 @@ def _d_UpdateIntegrationBodyInterfacesValue(
         if v is NOT_GIVEN
         else {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()},
     )
-    _raw(o, d)
-    return o
+
+
+_d_UpdateIntegrationBodyInterfacesValue = lazy_decoder(
+    UpdateIntegrationBodyInterfacesValue, _fill_UpdateIntegrationBodyInterfacesValue
+)
 
 
 def _e_UpdateIntegrationBodyInterfacesValue(o: Any, _t: Any = None) -> Any:
@@ -5658,22 +5613,22 @@ _S_UpdateIntegrationBodyEntitiesValue = slot_setters(
 )
 
 
-def _d_UpdateIntegrationBodyEntitiesValue(
+def _fill_UpdateIntegrationBodyEntitiesValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateIntegrationBodyEntitiesValue[0],
     _s1: Setter = _S_UpdateIntegrationBodyEntitiesValue[1],
     _s2: Setter = _S_UpdateIntegrationBodyEntitiesValue[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateIntegrationBodyEntitiesValue:
-    o: UpdateIntegrationBodyEntitiesValue = _new(UpdateIntegrationBodyEntitiesValue)
+) -> None:
     _s0(o, d.get("title", NOT_GIVEN))
     _s1(o, d.get("description", NOT_GIVEN))
     _s2(o, d["schema"])
-    _raw(o, d)
-    return o
+
+
+_d_UpdateIntegrationBodyEntitiesValue = lazy_decoder(
+    UpdateIntegrationBodyEntitiesValue, _fill_UpdateIntegrationBodyEntitiesValue
+)
 
 
 def _e_UpdateIntegrationBodyEntitiesValue(o: Any, _t: Any = None) -> Any:
@@ -5702,20 +5657,20 @@ _S_UpdateIntegrationBodyStatesValue = slot_setters(
 )
 
 
-def _d_UpdateIntegrationBodyStatesValue(
+def _fill_UpdateIntegrationBodyStatesValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateIntegrationBodyStatesValue[0],
     _s1: Setter = _S_UpdateIntegrationBodyStatesValue[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateIntegrationBodyStatesValue:
-    o: UpdateIntegrationBodyStatesValue = _new(UpdateIntegrationBodyStatesValue)
+) -> None:
     _s0(o, d["type"])
     _s1(o, d["schema"])
-    _raw(o, d)
-    return o
+
+
+_d_UpdateIntegrationBodyStatesValue = lazy_decoder(
+    UpdateIntegrationBodyStatesValue, _fill_UpdateIntegrationBodyStatesValue
+)
 
 
 def _e_UpdateIntegrationBodyStatesValue(o: Any, _t: Any = None) -> Any:
@@ -5737,20 +5692,20 @@ _S_UpdateIntegrationBodyIdentifier = slot_setters(
 )
 
 
-def _d_UpdateIntegrationBodyIdentifier(
+def _fill_UpdateIntegrationBodyIdentifier(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateIntegrationBodyIdentifier[0],
     _s1: Setter = _S_UpdateIntegrationBodyIdentifier[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateIntegrationBodyIdentifier:
-    o: UpdateIntegrationBodyIdentifier = _new(UpdateIntegrationBodyIdentifier)
+) -> None:
     _s0(o, d.get("extractScript", NOT_GIVEN))
     _s1(o, d.get("fallbackHandlerScript", NOT_GIVEN))
-    _raw(o, d)
-    return o
+
+
+_d_UpdateIntegrationBodyIdentifier = lazy_decoder(
+    UpdateIntegrationBodyIdentifier, _fill_UpdateIntegrationBodyIdentifier
+)
 
 
 def _e_UpdateIntegrationBodyIdentifier(o: Any, _t: Any = None) -> Any:
@@ -5779,19 +5734,14 @@ _S_UpdateIntegrationBodyChannelsValueConversation = slot_setters(
 )
 
 
-def _d_UpdateIntegrationBodyChannelsValueConversation(
+def _fill_UpdateIntegrationBodyChannelsValueConversation(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateIntegrationBodyChannelsValueConversation[0],
     _s1: Setter = _S_UpdateIntegrationBodyChannelsValueConversation[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateIntegrationBodyChannelsValueConversation:
+) -> None:
     v: Any
-    o: UpdateIntegrationBodyChannelsValueConversation = _new(
-        UpdateIntegrationBodyChannelsValueConversation
-    )
     v = d.get("creation", NOT_GIVEN)
     _s0(o, v if v is NOT_GIVEN else _d_IntegrationChannelsValueConversationCreation(v))
     v = d.get("tags", NOT_GIVEN)
@@ -5803,8 +5753,12 @@ def _d_UpdateIntegrationBodyChannelsValueConversation(
             k0: None if x0 is None else _d_UpdateBotBodyUserTagsValue(x0) for k0, x0 in v.items()
         },
     )
-    _raw(o, d)
-    return o
+
+
+_d_UpdateIntegrationBodyChannelsValueConversation = lazy_decoder(
+    UpdateIntegrationBodyChannelsValueConversation,
+    _fill_UpdateIntegrationBodyChannelsValueConversation,
+)
 
 
 def _e_UpdateIntegrationBodyChannelsValueConversation(o: Any, _t: Any = None) -> Any:
@@ -5835,20 +5789,19 @@ _S_UpdateIntegrationBodyChannelsValueMessagesValue = slot_setters(
 )
 
 
-def _d_UpdateIntegrationBodyChannelsValueMessagesValue(
+def _fill_UpdateIntegrationBodyChannelsValueMessagesValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateIntegrationBodyChannelsValueMessagesValue[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateIntegrationBodyChannelsValueMessagesValue:
-    o: UpdateIntegrationBodyChannelsValueMessagesValue = _new(
-        UpdateIntegrationBodyChannelsValueMessagesValue
-    )
+) -> None:
     _s0(o, d["schema"])
-    _raw(o, d)
-    return o
+
+
+_d_UpdateIntegrationBodyChannelsValueMessagesValue = lazy_decoder(
+    UpdateIntegrationBodyChannelsValueMessagesValue,
+    _fill_UpdateIntegrationBodyChannelsValueMessagesValue,
+)
 
 
 def _e_UpdateIntegrationBodyChannelsValueMessagesValue(o: Any, _t: Any = None) -> Any:
@@ -5871,20 +5824,17 @@ _S_UpdateIntegrationBodyChannelsValue = slot_setters(
 )
 
 
-def _d_UpdateIntegrationBodyChannelsValue(
+def _fill_UpdateIntegrationBodyChannelsValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateIntegrationBodyChannelsValue[0],
     _s1: Setter = _S_UpdateIntegrationBodyChannelsValue[1],
     _s2: Setter = _S_UpdateIntegrationBodyChannelsValue[2],
     _s3: Setter = _S_UpdateIntegrationBodyChannelsValue[3],
     _s4: Setter = _S_UpdateIntegrationBodyChannelsValue[4],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateIntegrationBodyChannelsValue:
+) -> None:
     v: Any
-    o: UpdateIntegrationBodyChannelsValue = _new(UpdateIntegrationBodyChannelsValue)
     _s0(o, d.get("title", NOT_GIVEN))
     _s1(o, d.get("description", NOT_GIVEN))
     v = d.get("messages", NOT_GIVEN)
@@ -5901,8 +5851,11 @@ def _d_UpdateIntegrationBodyChannelsValue(
     _s3(o, v if v is NOT_GIVEN else _d_UpdateIntegrationBodyChannelsValueConversation(v))
     v = d.get("message", NOT_GIVEN)
     _s4(o, v if v is NOT_GIVEN else _d_UpdateBotBodyUser(v))
-    _raw(o, d)
-    return o
+
+
+_d_UpdateIntegrationBodyChannelsValue = lazy_decoder(
+    UpdateIntegrationBodyChannelsValue, _fill_UpdateIntegrationBodyChannelsValue
+)
 
 
 def _e_UpdateIntegrationBodyChannelsValue(o: Any, _t: Any = None) -> Any:
@@ -5943,26 +5896,26 @@ _S_UpdateIntegrationBodyConfigurationsValue = slot_setters(
 )
 
 
-def _d_UpdateIntegrationBodyConfigurationsValue(
+def _fill_UpdateIntegrationBodyConfigurationsValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateIntegrationBodyConfigurationsValue[0],
     _s1: Setter = _S_UpdateIntegrationBodyConfigurationsValue[1],
     _s2: Setter = _S_UpdateIntegrationBodyConfigurationsValue[2],
     _s3: Setter = _S_UpdateIntegrationBodyConfigurationsValue[3],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateIntegrationBodyConfigurationsValue:
+) -> None:
     v: Any
-    o: UpdateIntegrationBodyConfigurationsValue = _new(UpdateIntegrationBodyConfigurationsValue)
     _s0(o, d.get("title", NOT_GIVEN))
     _s1(o, d.get("description", NOT_GIVEN))
     _s2(o, d.get("schema", NOT_GIVEN))
     v = d.get("identifier", NOT_GIVEN)
     _s3(o, v if v is NOT_GIVEN else _d_UpdateIntegrationBodyConfigurationIdentifier(v))
-    _raw(o, d)
-    return o
+
+
+_d_UpdateIntegrationBodyConfigurationsValue = lazy_decoder(
+    UpdateIntegrationBodyConfigurationsValue, _fill_UpdateIntegrationBodyConfigurationsValue
+)
 
 
 def _e_UpdateIntegrationBodyConfigurationsValue(o: Any, _t: Any = None) -> Any:
@@ -5997,22 +5950,20 @@ _S_UpdateIntegrationBodyConfigurationIdentifier = slot_setters(
 )
 
 
-def _d_UpdateIntegrationBodyConfigurationIdentifier(
+def _fill_UpdateIntegrationBodyConfigurationIdentifier(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateIntegrationBodyConfigurationIdentifier[0],
     _s1: Setter = _S_UpdateIntegrationBodyConfigurationIdentifier[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateIntegrationBodyConfigurationIdentifier:
-    o: UpdateIntegrationBodyConfigurationIdentifier = _new(
-        UpdateIntegrationBodyConfigurationIdentifier
-    )
+) -> None:
     _s0(o, d.get("linkTemplateScript", NOT_GIVEN))
     _s1(o, d.get("required", NOT_GIVEN))
-    _raw(o, d)
-    return o
+
+
+_d_UpdateIntegrationBodyConfigurationIdentifier = lazy_decoder(
+    UpdateIntegrationBodyConfigurationIdentifier, _fill_UpdateIntegrationBodyConfigurationIdentifier
+)
 
 
 def _e_UpdateIntegrationBodyConfigurationIdentifier(o: Any, _t: Any = None) -> Any:
@@ -6041,26 +5992,26 @@ _S_UpdateIntegrationBodyConfiguration = slot_setters(
 )
 
 
-def _d_UpdateIntegrationBodyConfiguration(
+def _fill_UpdateIntegrationBodyConfiguration(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateIntegrationBodyConfiguration[0],
     _s1: Setter = _S_UpdateIntegrationBodyConfiguration[1],
     _s2: Setter = _S_UpdateIntegrationBodyConfiguration[2],
     _s3: Setter = _S_UpdateIntegrationBodyConfiguration[3],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateIntegrationBodyConfiguration:
+) -> None:
     v: Any
-    o: UpdateIntegrationBodyConfiguration = _new(UpdateIntegrationBodyConfiguration)
     _s0(o, d.get("title", NOT_GIVEN))
     _s1(o, d.get("description", NOT_GIVEN))
     _s2(o, d.get("schema", NOT_GIVEN))
     v = d.get("identifier", NOT_GIVEN)
     _s3(o, v if v is NOT_GIVEN else _d_UpdateIntegrationBodyConfigurationIdentifier(v))
-    _raw(o, d)
-    return o
+
+
+_d_UpdateIntegrationBodyConfiguration = lazy_decoder(
+    UpdateIntegrationBodyConfiguration, _fill_UpdateIntegrationBodyConfiguration
+)
 
 
 def _e_UpdateIntegrationBodyConfiguration(o: Any, _t: Any = None) -> Any:
@@ -6093,16 +6044,16 @@ register_model(
 _S_ValidateIntegrationCreationResponse = slot_setters(ValidateIntegrationCreationResponse, ())
 
 
-def _d_ValidateIntegrationCreationResponse(
+def _fill_ValidateIntegrationCreationResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ValidateIntegrationCreationResponse:
-    o: ValidateIntegrationCreationResponse = _new(ValidateIntegrationCreationResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_ValidateIntegrationCreationResponse = lazy_decoder(
+    ValidateIntegrationCreationResponse, _fill_ValidateIntegrationCreationResponse
+)
 
 
 def _e_ValidateIntegrationCreationResponse(o: Any, _t: Any = None) -> Any:
@@ -6141,9 +6092,9 @@ _S_ListIntegrationsResponseIntegrationsItem = slot_setters(
 )
 
 
-def _d_ListIntegrationsResponseIntegrationsItem(
+def _fill_ListIntegrationsResponseIntegrationsItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListIntegrationsResponseIntegrationsItem[0],
     _s1: Setter = _S_ListIntegrationsResponseIntegrationsItem[1],
@@ -6160,11 +6111,8 @@ def _d_ListIntegrationsResponseIntegrationsItem(
     _s12: Setter = _S_ListIntegrationsResponseIntegrationsItem[12],
     _s13: Setter = _S_ListIntegrationsResponseIntegrationsItem[13],
     _s14: Setter = _S_ListIntegrationsResponseIntegrationsItem[14],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListIntegrationsResponseIntegrationsItem:
+) -> None:
     v: Any
-    o: ListIntegrationsResponseIntegrationsItem = _new(ListIntegrationsResponseIntegrationsItem)
     _s0(o, d["id"])
     _s1(o, d["name"])
     _s2(o, d["version"])
@@ -6182,8 +6130,11 @@ def _d_ListIntegrationsResponseIntegrationsItem(
     v = d.get("ownerWorkspace", None)
     _s13(o, v if v is None else _d_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace(v))
     _s14(o, d.get("attributes", None))
-    _raw(o, d)
-    return o
+
+
+_d_ListIntegrationsResponseIntegrationsItem = lazy_decoder(
+    ListIntegrationsResponseIntegrationsItem, _fill_ListIntegrationsResponseIntegrationsItem
+)
 
 
 def _e_ListIntegrationsResponseIntegrationsItem(o: Any, _t: Any = None) -> Any:
@@ -6226,23 +6177,21 @@ register_model(
 _S_ListIntegrationsResponse = slot_setters(ListIntegrationsResponse, ("integrations", "meta"))
 
 
-def _d_ListIntegrationsResponse(
+def _fill_ListIntegrationsResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListIntegrationsResponse[0],
     _s1: Setter = _S_ListIntegrationsResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListIntegrationsResponse:
+) -> None:
     v: Any
-    o: ListIntegrationsResponse = _new(ListIntegrationsResponse)
     v = d["integrations"]
     _s0(o, [_d_ListIntegrationsResponseIntegrationsItem(x0) for x0 in v])
     v = d["meta"]
     _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListIntegrationsResponse = lazy_decoder(ListIntegrationsResponse, _fill_ListIntegrationsResponse)
 
 
 def _e_ListIntegrationsResponse(o: Any, _t: Any = None) -> Any:
@@ -6263,20 +6212,20 @@ register_model(ListIntegrationsResponse, _d_ListIntegrationsResponse, _e_ListInt
 _S_CreateIntegrationResponse = slot_setters(CreateIntegrationResponse, ("integration",))
 
 
-def _d_CreateIntegrationResponse(
+def _fill_CreateIntegrationResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateIntegrationResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateIntegrationResponse:
+) -> None:
     v: Any
-    o: CreateIntegrationResponse = _new(CreateIntegrationResponse)
     v = d["integration"]
     _s0(o, _d_Integration(v))
-    _raw(o, d)
-    return o
+
+
+_d_CreateIntegrationResponse = lazy_decoder(
+    CreateIntegrationResponse, _fill_CreateIntegrationResponse
+)
 
 
 def _e_CreateIntegrationResponse(o: Any, _t: Any = None) -> Any:
@@ -6299,18 +6248,18 @@ _S_CreateIntegrationBodyExtraOperationsValue = slot_setters(
 )
 
 
-def _d_CreateIntegrationBodyExtraOperationsValue(
+def _fill_CreateIntegrationBodyExtraOperationsValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateIntegrationBodyExtraOperationsValue[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateIntegrationBodyExtraOperationsValue:
-    o: CreateIntegrationBodyExtraOperationsValue = _new(CreateIntegrationBodyExtraOperationsValue)
+) -> None:
     _s0(o, d["enabled"])
-    _raw(o, d)
-    return o
+
+
+_d_CreateIntegrationBodyExtraOperationsValue = lazy_decoder(
+    CreateIntegrationBodyExtraOperationsValue, _fill_CreateIntegrationBodyExtraOperationsValue
+)
 
 
 def _e_CreateIntegrationBodyExtraOperationsValue(o: Any, _t: Any = None) -> Any:
@@ -6332,20 +6281,17 @@ _S_CreateIntegrationBodyInterfacesValue = slot_setters(
 )
 
 
-def _d_CreateIntegrationBodyInterfacesValue(
+def _fill_CreateIntegrationBodyInterfacesValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateIntegrationBodyInterfacesValue[0],
     _s1: Setter = _S_CreateIntegrationBodyInterfacesValue[1],
     _s2: Setter = _S_CreateIntegrationBodyInterfacesValue[2],
     _s3: Setter = _S_CreateIntegrationBodyInterfacesValue[3],
     _s4: Setter = _S_CreateIntegrationBodyInterfacesValue[4],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateIntegrationBodyInterfacesValue:
+) -> None:
     v: Any
-    o: CreateIntegrationBodyInterfacesValue = _new(CreateIntegrationBodyInterfacesValue)
     _s0(o, d["id"])
     v = d.get("entities", NOT_GIVEN)
     _s1(
@@ -6375,8 +6321,11 @@ def _d_CreateIntegrationBodyInterfacesValue(
         if v is NOT_GIVEN
         else {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()},
     )
-    _raw(o, d)
-    return o
+
+
+_d_CreateIntegrationBodyInterfacesValue = lazy_decoder(
+    CreateIntegrationBodyInterfacesValue, _fill_CreateIntegrationBodyInterfacesValue
+)
 
 
 def _e_CreateIntegrationBodyInterfacesValue(o: Any, _t: Any = None) -> Any:
@@ -6411,25 +6360,24 @@ _S_CreateIntegrationBodyChannelsValueConversation = slot_setters(
 )
 
 
-def _d_CreateIntegrationBodyChannelsValueConversation(
+def _fill_CreateIntegrationBodyChannelsValueConversation(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateIntegrationBodyChannelsValueConversation[0],
     _s1: Setter = _S_CreateIntegrationBodyChannelsValueConversation[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateIntegrationBodyChannelsValueConversation:
+) -> None:
     v: Any
-    o: CreateIntegrationBodyChannelsValueConversation = _new(
-        CreateIntegrationBodyChannelsValueConversation
-    )
     v = d.get("creation", NOT_GIVEN)
     _s0(o, v if v is NOT_GIVEN else _d_IntegrationChannelsValueConversationCreation(v))
     v = d.get("tags", NOT_GIVEN)
     _s1(o, v if v is NOT_GIVEN else {k0: _d_BotUserTagsValue(x0) for k0, x0 in v.items()})
-    _raw(o, d)
-    return o
+
+
+_d_CreateIntegrationBodyChannelsValueConversation = lazy_decoder(
+    CreateIntegrationBodyChannelsValueConversation,
+    _fill_CreateIntegrationBodyChannelsValueConversation,
+)
 
 
 def _e_CreateIntegrationBodyChannelsValueConversation(o: Any, _t: Any = None) -> Any:
@@ -6459,20 +6407,17 @@ _S_CreateIntegrationBodyChannelsValue = slot_setters(
 )
 
 
-def _d_CreateIntegrationBodyChannelsValue(
+def _fill_CreateIntegrationBodyChannelsValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateIntegrationBodyChannelsValue[0],
     _s1: Setter = _S_CreateIntegrationBodyChannelsValue[1],
     _s2: Setter = _S_CreateIntegrationBodyChannelsValue[2],
     _s3: Setter = _S_CreateIntegrationBodyChannelsValue[3],
     _s4: Setter = _S_CreateIntegrationBodyChannelsValue[4],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateIntegrationBodyChannelsValue:
+) -> None:
     v: Any
-    o: CreateIntegrationBodyChannelsValue = _new(CreateIntegrationBodyChannelsValue)
     _s0(o, d.get("title", NOT_GIVEN))
     _s1(o, d.get("description", NOT_GIVEN))
     v = d["messages"]
@@ -6481,8 +6426,11 @@ def _d_CreateIntegrationBodyChannelsValue(
     _s3(o, v if v is NOT_GIVEN else _d_CreateIntegrationBodyChannelsValueConversation(v))
     v = d.get("message", NOT_GIVEN)
     _s4(o, v if v is NOT_GIVEN else _d_CreateBotBodyUser(v))
-    _raw(o, d)
-    return o
+
+
+_d_CreateIntegrationBodyChannelsValue = lazy_decoder(
+    CreateIntegrationBodyChannelsValue, _fill_CreateIntegrationBodyChannelsValue
+)
 
 
 def _e_CreateIntegrationBodyChannelsValue(o: Any, _t: Any = None) -> Any:
@@ -6519,22 +6467,20 @@ _S_CreateIntegrationBodyConfigurationIdentifier = slot_setters(
 )
 
 
-def _d_CreateIntegrationBodyConfigurationIdentifier(
+def _fill_CreateIntegrationBodyConfigurationIdentifier(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateIntegrationBodyConfigurationIdentifier[0],
     _s1: Setter = _S_CreateIntegrationBodyConfigurationIdentifier[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateIntegrationBodyConfigurationIdentifier:
-    o: CreateIntegrationBodyConfigurationIdentifier = _new(
-        CreateIntegrationBodyConfigurationIdentifier
-    )
+) -> None:
     _s0(o, d.get("required", NOT_GIVEN))
     _s1(o, d.get("linkTemplateScript", NOT_GIVEN))
-    _raw(o, d)
-    return o
+
+
+_d_CreateIntegrationBodyConfigurationIdentifier = lazy_decoder(
+    CreateIntegrationBodyConfigurationIdentifier, _fill_CreateIntegrationBodyConfigurationIdentifier
+)
 
 
 def _e_CreateIntegrationBodyConfigurationIdentifier(o: Any, _t: Any = None) -> Any:
@@ -6563,26 +6509,26 @@ _S_CreateIntegrationBodyConfiguration = slot_setters(
 )
 
 
-def _d_CreateIntegrationBodyConfiguration(
+def _fill_CreateIntegrationBodyConfiguration(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateIntegrationBodyConfiguration[0],
     _s1: Setter = _S_CreateIntegrationBodyConfiguration[1],
     _s2: Setter = _S_CreateIntegrationBodyConfiguration[2],
     _s3: Setter = _S_CreateIntegrationBodyConfiguration[3],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateIntegrationBodyConfiguration:
+) -> None:
     v: Any
-    o: CreateIntegrationBodyConfiguration = _new(CreateIntegrationBodyConfiguration)
     _s0(o, d.get("title", NOT_GIVEN))
     _s1(o, d.get("description", NOT_GIVEN))
     _s2(o, d.get("schema", NOT_GIVEN))
     v = d.get("identifier", NOT_GIVEN)
     _s3(o, v if v is NOT_GIVEN else _d_CreateIntegrationBodyConfigurationIdentifier(v))
-    _raw(o, d)
-    return o
+
+
+_d_CreateIntegrationBodyConfiguration = lazy_decoder(
+    CreateIntegrationBodyConfiguration, _fill_CreateIntegrationBodyConfiguration
+)
 
 
 def _e_CreateIntegrationBodyConfiguration(o: Any, _t: Any = None) -> Any:
@@ -6615,16 +6561,16 @@ register_model(
 _S_DeleteIntegrationApiKeyResponse = slot_setters(DeleteIntegrationApiKeyResponse, ())
 
 
-def _d_DeleteIntegrationApiKeyResponse(
+def _fill_DeleteIntegrationApiKeyResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> DeleteIntegrationApiKeyResponse:
-    o: DeleteIntegrationApiKeyResponse = _new(DeleteIntegrationApiKeyResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_DeleteIntegrationApiKeyResponse = lazy_decoder(
+    DeleteIntegrationApiKeyResponse, _fill_DeleteIntegrationApiKeyResponse
+)
 
 
 def _e_DeleteIntegrationApiKeyResponse(o: Any, _t: Any = None) -> Any:
@@ -6646,24 +6592,24 @@ _S_CreateIntegrationApiKeyResponse = slot_setters(
 )
 
 
-def _d_CreateIntegrationApiKeyResponse(
+def _fill_CreateIntegrationApiKeyResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateIntegrationApiKeyResponse[0],
     _s1: Setter = _S_CreateIntegrationApiKeyResponse[1],
     _s2: Setter = _S_CreateIntegrationApiKeyResponse[2],
     _s3: Setter = _S_CreateIntegrationApiKeyResponse[3],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateIntegrationApiKeyResponse:
-    o: CreateIntegrationApiKeyResponse = _new(CreateIntegrationApiKeyResponse)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["createdAt"])
     _s2(o, d["note"])
     _s3(o, d["value"])
-    _raw(o, d)
-    return o
+
+
+_d_CreateIntegrationApiKeyResponse = lazy_decoder(
+    CreateIntegrationApiKeyResponse, _fill_CreateIntegrationApiKeyResponse
+)
 
 
 def _e_CreateIntegrationApiKeyResponse(o: Any, _t: Any = None) -> Any:
@@ -6683,20 +6629,20 @@ register_model(
 _S_ListIntegrationApiKeysResponse = slot_setters(ListIntegrationApiKeysResponse, ("iaks",))
 
 
-def _d_ListIntegrationApiKeysResponse(
+def _fill_ListIntegrationApiKeysResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListIntegrationApiKeysResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListIntegrationApiKeysResponse:
+) -> None:
     v: Any
-    o: ListIntegrationApiKeysResponse = _new(ListIntegrationApiKeysResponse)
     v = d["iaks"]
     _s0(o, [_d_ListPersonalAccessTokensResponsePatsItem(x0) for x0 in v])
-    _raw(o, d)
-    return o
+
+
+_d_ListIntegrationApiKeysResponse = lazy_decoder(
+    ListIntegrationApiKeysResponse, _fill_ListIntegrationApiKeysResponse
+)
 
 
 def _e_ListIntegrationApiKeysResponse(o: Any, _t: Any = None) -> Any:
@@ -6722,9 +6668,9 @@ _S_UpdateWorkspaceMemberResponse = slot_setters(
 )
 
 
-def _d_UpdateWorkspaceMemberResponse(
+def _fill_UpdateWorkspaceMemberResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateWorkspaceMemberResponse[0],
     _s1: Setter = _S_UpdateWorkspaceMemberResponse[1],
@@ -6733,10 +6679,7 @@ def _d_UpdateWorkspaceMemberResponse(
     _s4: Setter = _S_UpdateWorkspaceMemberResponse[4],
     _s5: Setter = _S_UpdateWorkspaceMemberResponse[5],
     _s6: Setter = _S_UpdateWorkspaceMemberResponse[6],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateWorkspaceMemberResponse:
-    o: UpdateWorkspaceMemberResponse = _new(UpdateWorkspaceMemberResponse)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d.get("userId", None))
     _s2(o, d["email"])
@@ -6744,8 +6687,11 @@ def _d_UpdateWorkspaceMemberResponse(
     _s4(o, d["role"])
     _s5(o, d.get("profilePicture", None))
     _s6(o, d.get("displayName", None))
-    _raw(o, d)
-    return o
+
+
+_d_UpdateWorkspaceMemberResponse = lazy_decoder(
+    UpdateWorkspaceMemberResponse, _fill_UpdateWorkspaceMemberResponse
+)
 
 
 def _e_UpdateWorkspaceMemberResponse(o: Any, _t: Any = None) -> Any:
@@ -6775,16 +6721,16 @@ register_model(
 _S_DeleteWorkspaceMemberResponse = slot_setters(DeleteWorkspaceMemberResponse, ())
 
 
-def _d_DeleteWorkspaceMemberResponse(
+def _fill_DeleteWorkspaceMemberResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> DeleteWorkspaceMemberResponse:
-    o: DeleteWorkspaceMemberResponse = _new(DeleteWorkspaceMemberResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_DeleteWorkspaceMemberResponse = lazy_decoder(
+    DeleteWorkspaceMemberResponse, _fill_DeleteWorkspaceMemberResponse
+)
 
 
 def _e_DeleteWorkspaceMemberResponse(o: Any, _t: Any = None) -> Any:
@@ -6807,9 +6753,9 @@ _S_GetWorkspaceMemberResponse = slot_setters(
 )
 
 
-def _d_GetWorkspaceMemberResponse(
+def _fill_GetWorkspaceMemberResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetWorkspaceMemberResponse[0],
     _s1: Setter = _S_GetWorkspaceMemberResponse[1],
@@ -6818,10 +6764,7 @@ def _d_GetWorkspaceMemberResponse(
     _s4: Setter = _S_GetWorkspaceMemberResponse[4],
     _s5: Setter = _S_GetWorkspaceMemberResponse[5],
     _s6: Setter = _S_GetWorkspaceMemberResponse[6],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetWorkspaceMemberResponse:
-    o: GetWorkspaceMemberResponse = _new(GetWorkspaceMemberResponse)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d.get("userId", None))
     _s2(o, d["email"])
@@ -6829,8 +6772,11 @@ def _d_GetWorkspaceMemberResponse(
     _s4(o, d["role"])
     _s5(o, d.get("profilePicture", None))
     _s6(o, d.get("displayName", None))
-    _raw(o, d)
-    return o
+
+
+_d_GetWorkspaceMemberResponse = lazy_decoder(
+    GetWorkspaceMemberResponse, _fill_GetWorkspaceMemberResponse
+)
 
 
 def _e_GetWorkspaceMemberResponse(o: Any, _t: Any = None) -> Any:
@@ -6861,9 +6807,9 @@ _S_CreateWorkspaceMemberResponse = slot_setters(
 )
 
 
-def _d_CreateWorkspaceMemberResponse(
+def _fill_CreateWorkspaceMemberResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateWorkspaceMemberResponse[0],
     _s1: Setter = _S_CreateWorkspaceMemberResponse[1],
@@ -6872,10 +6818,7 @@ def _d_CreateWorkspaceMemberResponse(
     _s4: Setter = _S_CreateWorkspaceMemberResponse[4],
     _s5: Setter = _S_CreateWorkspaceMemberResponse[5],
     _s6: Setter = _S_CreateWorkspaceMemberResponse[6],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateWorkspaceMemberResponse:
-    o: CreateWorkspaceMemberResponse = _new(CreateWorkspaceMemberResponse)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d.get("userId", None))
     _s2(o, d["email"])
@@ -6883,8 +6826,11 @@ def _d_CreateWorkspaceMemberResponse(
     _s4(o, d["role"])
     _s5(o, d.get("profilePicture", None))
     _s6(o, d.get("displayName", None))
-    _raw(o, d)
-    return o
+
+
+_d_CreateWorkspaceMemberResponse = lazy_decoder(
+    CreateWorkspaceMemberResponse, _fill_CreateWorkspaceMemberResponse
+)
 
 
 def _e_CreateWorkspaceMemberResponse(o: Any, _t: Any = None) -> Any:
@@ -6917,9 +6863,9 @@ _S_ListWorkspaceMembersResponseMembersItem = slot_setters(
 )
 
 
-def _d_ListWorkspaceMembersResponseMembersItem(
+def _fill_ListWorkspaceMembersResponseMembersItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListWorkspaceMembersResponseMembersItem[0],
     _s1: Setter = _S_ListWorkspaceMembersResponseMembersItem[1],
@@ -6928,10 +6874,7 @@ def _d_ListWorkspaceMembersResponseMembersItem(
     _s4: Setter = _S_ListWorkspaceMembersResponseMembersItem[4],
     _s5: Setter = _S_ListWorkspaceMembersResponseMembersItem[5],
     _s6: Setter = _S_ListWorkspaceMembersResponseMembersItem[6],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListWorkspaceMembersResponseMembersItem:
-    o: ListWorkspaceMembersResponseMembersItem = _new(ListWorkspaceMembersResponseMembersItem)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d.get("userId", None))
     _s2(o, d["email"])
@@ -6939,8 +6882,11 @@ def _d_ListWorkspaceMembersResponseMembersItem(
     _s4(o, d["role"])
     _s5(o, d.get("profilePicture", None))
     _s6(o, d.get("displayName", None))
-    _raw(o, d)
-    return o
+
+
+_d_ListWorkspaceMembersResponseMembersItem = lazy_decoder(
+    ListWorkspaceMembersResponseMembersItem, _fill_ListWorkspaceMembersResponseMembersItem
+)
 
 
 def _e_ListWorkspaceMembersResponseMembersItem(o: Any, _t: Any = None) -> Any:
@@ -6970,23 +6916,23 @@ register_model(
 _S_ListWorkspaceMembersResponse = slot_setters(ListWorkspaceMembersResponse, ("members", "meta"))
 
 
-def _d_ListWorkspaceMembersResponse(
+def _fill_ListWorkspaceMembersResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListWorkspaceMembersResponse[0],
     _s1: Setter = _S_ListWorkspaceMembersResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListWorkspaceMembersResponse:
+) -> None:
     v: Any
-    o: ListWorkspaceMembersResponse = _new(ListWorkspaceMembersResponse)
     v = d["members"]
     _s0(o, [_d_ListWorkspaceMembersResponseMembersItem(x0) for x0 in v])
     v = d["meta"]
     _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListWorkspaceMembersResponse = lazy_decoder(
+    ListWorkspaceMembersResponse, _fill_ListWorkspaceMembersResponse
+)
 
 
 def _e_ListWorkspaceMembersResponse(o: Any, _t: Any = None) -> Any:
@@ -7009,18 +6955,18 @@ register_model(
 _S_GetWorkspacePreferenceResponse = slot_setters(GetWorkspacePreferenceResponse, ("value",))
 
 
-def _d_GetWorkspacePreferenceResponse(
+def _fill_GetWorkspacePreferenceResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetWorkspacePreferenceResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetWorkspacePreferenceResponse:
-    o: GetWorkspacePreferenceResponse = _new(GetWorkspacePreferenceResponse)
+) -> None:
     _s0(o, d.get("value", None))
-    _raw(o, d)
-    return o
+
+
+_d_GetWorkspacePreferenceResponse = lazy_decoder(
+    GetWorkspacePreferenceResponse, _fill_GetWorkspacePreferenceResponse
+)
 
 
 def _e_GetWorkspacePreferenceResponse(o: Any, _t: Any = None) -> Any:
@@ -7044,16 +6990,16 @@ register_model(
 _S_SetWorkspacePreferenceResponse = slot_setters(SetWorkspacePreferenceResponse, ())
 
 
-def _d_SetWorkspacePreferenceResponse(
+def _fill_SetWorkspacePreferenceResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> SetWorkspacePreferenceResponse:
-    o: SetWorkspacePreferenceResponse = _new(SetWorkspacePreferenceResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_SetWorkspacePreferenceResponse = lazy_decoder(
+    SetWorkspacePreferenceResponse, _fill_SetWorkspacePreferenceResponse
+)
 
 
 def _e_SetWorkspacePreferenceResponse(o: Any, _t: Any = None) -> Any:
@@ -7085,9 +7031,9 @@ _S_GetAuditRecordsResponseRecordsItem = slot_setters(
 )
 
 
-def _d_GetAuditRecordsResponseRecordsItem(
+def _fill_GetAuditRecordsResponseRecordsItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetAuditRecordsResponseRecordsItem[0],
     _s1: Setter = _S_GetAuditRecordsResponseRecordsItem[1],
@@ -7097,10 +7043,7 @@ def _d_GetAuditRecordsResponseRecordsItem(
     _s5: Setter = _S_GetAuditRecordsResponseRecordsItem[5],
     _s6: Setter = _S_GetAuditRecordsResponseRecordsItem[6],
     _s7: Setter = _S_GetAuditRecordsResponseRecordsItem[7],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetAuditRecordsResponseRecordsItem:
-    o: GetAuditRecordsResponseRecordsItem = _new(GetAuditRecordsResponseRecordsItem)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["recordedAt"])
     _s2(o, d["userId"])
@@ -7109,8 +7052,11 @@ def _d_GetAuditRecordsResponseRecordsItem(
     _s5(o, d.get("resourceName", None))
     _s6(o, d.get("value", None))
     _s7(o, d["action"])
-    _raw(o, d)
-    return o
+
+
+_d_GetAuditRecordsResponseRecordsItem = lazy_decoder(
+    GetAuditRecordsResponseRecordsItem, _fill_GetAuditRecordsResponseRecordsItem
+)
 
 
 def _e_GetAuditRecordsResponseRecordsItem(o: Any, _t: Any = None) -> Any:
@@ -7146,23 +7092,21 @@ register_model(
 _S_GetAuditRecordsResponse = slot_setters(GetAuditRecordsResponse, ("records", "meta"))
 
 
-def _d_GetAuditRecordsResponse(
+def _fill_GetAuditRecordsResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetAuditRecordsResponse[0],
     _s1: Setter = _S_GetAuditRecordsResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetAuditRecordsResponse:
+) -> None:
     v: Any
-    o: GetAuditRecordsResponse = _new(GetAuditRecordsResponse)
     v = d["records"]
     _s0(o, [_d_GetAuditRecordsResponseRecordsItem(x0) for x0 in v])
     v = d["meta"]
     _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetAuditRecordsResponse = lazy_decoder(GetAuditRecordsResponse, _fill_GetAuditRecordsResponse)
 
 
 def _e_GetAuditRecordsResponse(o: Any, _t: Any = None) -> Any:
@@ -7197,9 +7141,9 @@ _S_ListPublicWorkspacesResponseWorkspacesItem = slot_setters(
 )
 
 
-def _d_ListPublicWorkspacesResponseWorkspacesItem(
+def _fill_ListPublicWorkspacesResponseWorkspacesItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListPublicWorkspacesResponseWorkspacesItem[0],
     _s1: Setter = _S_ListPublicWorkspacesResponseWorkspacesItem[1],
@@ -7211,10 +7155,7 @@ def _d_ListPublicWorkspacesResponseWorkspacesItem(
     _s7: Setter = _S_ListPublicWorkspacesResponseWorkspacesItem[7],
     _s8: Setter = _S_ListPublicWorkspacesResponseWorkspacesItem[8],
     _s9: Setter = _S_ListPublicWorkspacesResponseWorkspacesItem[9],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListPublicWorkspacesResponseWorkspacesItem:
-    o: ListPublicWorkspacesResponseWorkspacesItem = _new(ListPublicWorkspacesResponseWorkspacesItem)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["name"])
     _s2(o, d["createdAt"])
@@ -7225,8 +7166,11 @@ def _d_ListPublicWorkspacesResponseWorkspacesItem(
     _s7(o, d.get("website", None))
     _s8(o, d.get("socialAccounts", None))
     _s9(o, d.get("handle", None))
-    _raw(o, d)
-    return o
+
+
+_d_ListPublicWorkspacesResponseWorkspacesItem = lazy_decoder(
+    ListPublicWorkspacesResponseWorkspacesItem, _fill_ListPublicWorkspacesResponseWorkspacesItem
+)
 
 
 def _e_ListPublicWorkspacesResponseWorkspacesItem(o: Any, _t: Any = None) -> Any:
@@ -7270,23 +7214,23 @@ register_model(
 _S_ListPublicWorkspacesResponse = slot_setters(ListPublicWorkspacesResponse, ("workspaces", "meta"))
 
 
-def _d_ListPublicWorkspacesResponse(
+def _fill_ListPublicWorkspacesResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListPublicWorkspacesResponse[0],
     _s1: Setter = _S_ListPublicWorkspacesResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListPublicWorkspacesResponse:
+) -> None:
     v: Any
-    o: ListPublicWorkspacesResponse = _new(ListPublicWorkspacesResponse)
     v = d["workspaces"]
     _s0(o, [_d_ListPublicWorkspacesResponseWorkspacesItem(x0) for x0 in v])
     v = d["meta"]
     _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListPublicWorkspacesResponse = lazy_decoder(
+    ListPublicWorkspacesResponse, _fill_ListPublicWorkspacesResponse
+)
 
 
 def _e_ListPublicWorkspacesResponse(o: Any, _t: Any = None) -> Any:
@@ -7311,22 +7255,22 @@ _S_CheckHandleAvailabilityResponse = slot_setters(
 )
 
 
-def _d_CheckHandleAvailabilityResponse(
+def _fill_CheckHandleAvailabilityResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CheckHandleAvailabilityResponse[0],
     _s1: Setter = _S_CheckHandleAvailabilityResponse[1],
     _s2: Setter = _S_CheckHandleAvailabilityResponse[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CheckHandleAvailabilityResponse:
-    o: CheckHandleAvailabilityResponse = _new(CheckHandleAvailabilityResponse)
+) -> None:
     _s0(o, d["available"])
     _s1(o, d["suggestions"])
     _s2(o, d.get("usedBy", None))
-    _raw(o, d)
-    return o
+
+
+_d_CheckHandleAvailabilityResponse = lazy_decoder(
+    CheckHandleAvailabilityResponse, _fill_CheckHandleAvailabilityResponse
+)
 
 
 def _e_CheckHandleAvailabilityResponse(o: Any, _t: Any = None) -> Any:
@@ -7352,22 +7296,22 @@ _S_ListWorkspaceQuotasResponseQuotasItem = slot_setters(
 )
 
 
-def _d_ListWorkspaceQuotasResponseQuotasItem(
+def _fill_ListWorkspaceQuotasResponseQuotasItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListWorkspaceQuotasResponseQuotasItem[0],
     _s1: Setter = _S_ListWorkspaceQuotasResponseQuotasItem[1],
     _s2: Setter = _S_ListWorkspaceQuotasResponseQuotasItem[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListWorkspaceQuotasResponseQuotasItem:
-    o: ListWorkspaceQuotasResponseQuotasItem = _new(ListWorkspaceQuotasResponseQuotasItem)
+) -> None:
     _s0(o, d["period"])
     _s1(o, d["value"])
     _s2(o, d["type"])
-    _raw(o, d)
-    return o
+
+
+_d_ListWorkspaceQuotasResponseQuotasItem = lazy_decoder(
+    ListWorkspaceQuotasResponseQuotasItem, _fill_ListWorkspaceQuotasResponseQuotasItem
+)
 
 
 def _e_ListWorkspaceQuotasResponseQuotasItem(o: Any, _t: Any = None) -> Any:
@@ -7387,20 +7331,20 @@ register_model(
 _S_ListWorkspaceQuotasResponse = slot_setters(ListWorkspaceQuotasResponse, ("quotas",))
 
 
-def _d_ListWorkspaceQuotasResponse(
+def _fill_ListWorkspaceQuotasResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListWorkspaceQuotasResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListWorkspaceQuotasResponse:
+) -> None:
     v: Any
-    o: ListWorkspaceQuotasResponse = _new(ListWorkspaceQuotasResponse)
     v = d["quotas"]
     _s0(o, [_d_ListWorkspaceQuotasResponseQuotasItem(x0) for x0 in v])
-    _raw(o, d)
-    return o
+
+
+_d_ListWorkspaceQuotasResponse = lazy_decoder(
+    ListWorkspaceQuotasResponse, _fill_ListWorkspaceQuotasResponse
+)
 
 
 def _e_ListWorkspaceQuotasResponse(o: Any, _t: Any = None) -> Any:
@@ -7423,22 +7367,22 @@ _S_GetWorkspaceQuotaResponseQuota = slot_setters(
 )
 
 
-def _d_GetWorkspaceQuotaResponseQuota(
+def _fill_GetWorkspaceQuotaResponseQuota(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetWorkspaceQuotaResponseQuota[0],
     _s1: Setter = _S_GetWorkspaceQuotaResponseQuota[1],
     _s2: Setter = _S_GetWorkspaceQuotaResponseQuota[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetWorkspaceQuotaResponseQuota:
-    o: GetWorkspaceQuotaResponseQuota = _new(GetWorkspaceQuotaResponseQuota)
+) -> None:
     _s0(o, d["period"])
     _s1(o, d["value"])
     _s2(o, d["type"])
-    _raw(o, d)
-    return o
+
+
+_d_GetWorkspaceQuotaResponseQuota = lazy_decoder(
+    GetWorkspaceQuotaResponseQuota, _fill_GetWorkspaceQuotaResponseQuota
+)
 
 
 def _e_GetWorkspaceQuotaResponseQuota(o: Any, _t: Any = None) -> Any:
@@ -7458,20 +7402,20 @@ register_model(
 _S_GetWorkspaceQuotaResponse = slot_setters(GetWorkspaceQuotaResponse, ("quota",))
 
 
-def _d_GetWorkspaceQuotaResponse(
+def _fill_GetWorkspaceQuotaResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetWorkspaceQuotaResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetWorkspaceQuotaResponse:
+) -> None:
     v: Any
-    o: GetWorkspaceQuotaResponse = _new(GetWorkspaceQuotaResponse)
     v = d["quota"]
     _s0(o, _d_GetWorkspaceQuotaResponseQuota(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetWorkspaceQuotaResponse = lazy_decoder(
+    GetWorkspaceQuotaResponse, _fill_GetWorkspaceQuotaResponse
+)
 
 
 def _e_GetWorkspaceQuotaResponse(o: Any, _t: Any = None) -> Any:
@@ -7494,22 +7438,20 @@ _S_GetAllWorkspaceQuotaCompletionResponseValue = slot_setters(
 )
 
 
-def _d_GetAllWorkspaceQuotaCompletionResponseValue(
+def _fill_GetAllWorkspaceQuotaCompletionResponseValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetAllWorkspaceQuotaCompletionResponseValue[0],
     _s1: Setter = _S_GetAllWorkspaceQuotaCompletionResponseValue[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetAllWorkspaceQuotaCompletionResponseValue:
-    o: GetAllWorkspaceQuotaCompletionResponseValue = _new(
-        GetAllWorkspaceQuotaCompletionResponseValue
-    )
+) -> None:
     _s0(o, d["type"])
     _s1(o, d["completion"])
-    _raw(o, d)
-    return o
+
+
+_d_GetAllWorkspaceQuotaCompletionResponseValue = lazy_decoder(
+    GetAllWorkspaceQuotaCompletionResponseValue, _fill_GetAllWorkspaceQuotaCompletionResponseValue
+)
 
 
 def _e_GetAllWorkspaceQuotaCompletionResponseValue(o: Any, _t: Any = None) -> Any:
@@ -7531,22 +7473,20 @@ _S_BreakDownWorkspaceUsageByBotResponseDataItem = slot_setters(
 )
 
 
-def _d_BreakDownWorkspaceUsageByBotResponseDataItem(
+def _fill_BreakDownWorkspaceUsageByBotResponseDataItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_BreakDownWorkspaceUsageByBotResponseDataItem[0],
     _s1: Setter = _S_BreakDownWorkspaceUsageByBotResponseDataItem[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> BreakDownWorkspaceUsageByBotResponseDataItem:
-    o: BreakDownWorkspaceUsageByBotResponseDataItem = _new(
-        BreakDownWorkspaceUsageByBotResponseDataItem
-    )
+) -> None:
     _s0(o, d["botId"])
     _s1(o, d["value"])
-    _raw(o, d)
-    return o
+
+
+_d_BreakDownWorkspaceUsageByBotResponseDataItem = lazy_decoder(
+    BreakDownWorkspaceUsageByBotResponseDataItem, _fill_BreakDownWorkspaceUsageByBotResponseDataItem
+)
 
 
 def _e_BreakDownWorkspaceUsageByBotResponseDataItem(o: Any, _t: Any = None) -> Any:
@@ -7568,20 +7508,20 @@ _S_BreakDownWorkspaceUsageByBotResponse = slot_setters(
 )
 
 
-def _d_BreakDownWorkspaceUsageByBotResponse(
+def _fill_BreakDownWorkspaceUsageByBotResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_BreakDownWorkspaceUsageByBotResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> BreakDownWorkspaceUsageByBotResponse:
+) -> None:
     v: Any
-    o: BreakDownWorkspaceUsageByBotResponse = _new(BreakDownWorkspaceUsageByBotResponse)
     v = d["data"]
     _s0(o, [_d_BreakDownWorkspaceUsageByBotResponseDataItem(x0) for x0 in v])
-    _raw(o, d)
-    return o
+
+
+_d_BreakDownWorkspaceUsageByBotResponse = lazy_decoder(
+    BreakDownWorkspaceUsageByBotResponse, _fill_BreakDownWorkspaceUsageByBotResponse
+)
 
 
 def _e_BreakDownWorkspaceUsageByBotResponse(o: Any, _t: Any = None) -> Any:
@@ -7604,20 +7544,20 @@ register_model(
 _S_ListWorkspaceUsagesResponse = slot_setters(ListWorkspaceUsagesResponse, ("usages",))
 
 
-def _d_ListWorkspaceUsagesResponse(
+def _fill_ListWorkspaceUsagesResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListWorkspaceUsagesResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListWorkspaceUsagesResponse:
+) -> None:
     v: Any
-    o: ListWorkspaceUsagesResponse = _new(ListWorkspaceUsagesResponse)
     v = d["usages"]
     _s0(o, [_d_Usage(x0) for x0 in v])
-    _raw(o, d)
-    return o
+
+
+_d_ListWorkspaceUsagesResponse = lazy_decoder(
+    ListWorkspaceUsagesResponse, _fill_ListWorkspaceUsagesResponse
+)
 
 
 def _e_ListWorkspaceUsagesResponse(o: Any, _t: Any = None) -> Any:
@@ -7638,16 +7578,14 @@ register_model(
 _S_DeleteWorkspaceResponse = slot_setters(DeleteWorkspaceResponse, ())
 
 
-def _d_DeleteWorkspaceResponse(
+def _fill_DeleteWorkspaceResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> DeleteWorkspaceResponse:
-    o: DeleteWorkspaceResponse = _new(DeleteWorkspaceResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_DeleteWorkspaceResponse = lazy_decoder(DeleteWorkspaceResponse, _fill_DeleteWorkspaceResponse)
 
 
 def _e_DeleteWorkspaceResponse(o: Any, _t: Any = None) -> Any:
@@ -7685,9 +7623,9 @@ _S_UpdateWorkspaceResponse = slot_setters(
 )
 
 
-def _d_UpdateWorkspaceResponse(
+def _fill_UpdateWorkspaceResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateWorkspaceResponse[0],
     _s1: Setter = _S_UpdateWorkspaceResponse[1],
@@ -7707,10 +7645,7 @@ def _d_UpdateWorkspaceResponse(
     _s15: Setter = _S_UpdateWorkspaceResponse[15],
     _s16: Setter = _S_UpdateWorkspaceResponse[16],
     _s17: Setter = _S_UpdateWorkspaceResponse[17],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateWorkspaceResponse:
-    o: UpdateWorkspaceResponse = _new(UpdateWorkspaceResponse)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["name"])
     _s2(o, d["ownerId"])
@@ -7729,8 +7664,9 @@ def _d_UpdateWorkspaceResponse(
     _s15(o, d.get("isPublic", None))
     _s16(o, d.get("handle", None))
     _s17(o, d["activeTrialId"])
-    _raw(o, d)
-    return o
+
+
+_d_UpdateWorkspaceResponse = lazy_decoder(UpdateWorkspaceResponse, _fill_UpdateWorkspaceResponse)
 
 
 def _e_UpdateWorkspaceResponse(o: Any, _t: Any = None) -> Any:
@@ -7802,9 +7738,9 @@ _S_GetWorkspaceResponse = slot_setters(
 )
 
 
-def _d_GetWorkspaceResponse(
+def _fill_GetWorkspaceResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetWorkspaceResponse[0],
     _s1: Setter = _S_GetWorkspaceResponse[1],
@@ -7824,10 +7760,7 @@ def _d_GetWorkspaceResponse(
     _s15: Setter = _S_GetWorkspaceResponse[15],
     _s16: Setter = _S_GetWorkspaceResponse[16],
     _s17: Setter = _S_GetWorkspaceResponse[17],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetWorkspaceResponse:
-    o: GetWorkspaceResponse = _new(GetWorkspaceResponse)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["name"])
     _s2(o, d["ownerId"])
@@ -7846,8 +7779,9 @@ def _d_GetWorkspaceResponse(
     _s15(o, d.get("isPublic", None))
     _s16(o, d.get("handle", None))
     _s17(o, d["activeTrialId"])
-    _raw(o, d)
-    return o
+
+
+_d_GetWorkspaceResponse = lazy_decoder(GetWorkspaceResponse, _fill_GetWorkspaceResponse)
 
 
 def _e_GetWorkspaceResponse(o: Any, _t: Any = None) -> Any:
@@ -7911,9 +7845,9 @@ _S_GetPublicWorkspaceResponse = slot_setters(
 )
 
 
-def _d_GetPublicWorkspaceResponse(
+def _fill_GetPublicWorkspaceResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetPublicWorkspaceResponse[0],
     _s1: Setter = _S_GetPublicWorkspaceResponse[1],
@@ -7925,10 +7859,7 @@ def _d_GetPublicWorkspaceResponse(
     _s7: Setter = _S_GetPublicWorkspaceResponse[7],
     _s8: Setter = _S_GetPublicWorkspaceResponse[8],
     _s9: Setter = _S_GetPublicWorkspaceResponse[9],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetPublicWorkspaceResponse:
-    o: GetPublicWorkspaceResponse = _new(GetPublicWorkspaceResponse)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["name"])
     _s2(o, d["createdAt"])
@@ -7939,8 +7870,11 @@ def _d_GetPublicWorkspaceResponse(
     _s7(o, d.get("website", None))
     _s8(o, d.get("socialAccounts", None))
     _s9(o, d.get("handle", None))
-    _raw(o, d)
-    return o
+
+
+_d_GetPublicWorkspaceResponse = lazy_decoder(
+    GetPublicWorkspaceResponse, _fill_GetPublicWorkspaceResponse
+)
 
 
 def _e_GetPublicWorkspaceResponse(o: Any, _t: Any = None) -> Any:
@@ -8004,9 +7938,9 @@ _S_ListWorkspacesResponseWorkspacesItem = slot_setters(
 )
 
 
-def _d_ListWorkspacesResponseWorkspacesItem(
+def _fill_ListWorkspacesResponseWorkspacesItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListWorkspacesResponseWorkspacesItem[0],
     _s1: Setter = _S_ListWorkspacesResponseWorkspacesItem[1],
@@ -8026,10 +7960,7 @@ def _d_ListWorkspacesResponseWorkspacesItem(
     _s15: Setter = _S_ListWorkspacesResponseWorkspacesItem[15],
     _s16: Setter = _S_ListWorkspacesResponseWorkspacesItem[16],
     _s17: Setter = _S_ListWorkspacesResponseWorkspacesItem[17],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListWorkspacesResponseWorkspacesItem:
-    o: ListWorkspacesResponseWorkspacesItem = _new(ListWorkspacesResponseWorkspacesItem)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["name"])
     _s2(o, d["ownerId"])
@@ -8048,8 +7979,11 @@ def _d_ListWorkspacesResponseWorkspacesItem(
     _s15(o, d.get("isPublic", None))
     _s16(o, d.get("handle", None))
     _s17(o, d["activeTrialId"])
-    _raw(o, d)
-    return o
+
+
+_d_ListWorkspacesResponseWorkspacesItem = lazy_decoder(
+    ListWorkspacesResponseWorkspacesItem, _fill_ListWorkspacesResponseWorkspacesItem
+)
 
 
 def _e_ListWorkspacesResponseWorkspacesItem(o: Any, _t: Any = None) -> Any:
@@ -8103,23 +8037,21 @@ register_model(
 _S_ListWorkspacesResponse = slot_setters(ListWorkspacesResponse, ("workspaces", "meta"))
 
 
-def _d_ListWorkspacesResponse(
+def _fill_ListWorkspacesResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListWorkspacesResponse[0],
     _s1: Setter = _S_ListWorkspacesResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListWorkspacesResponse:
+) -> None:
     v: Any
-    o: ListWorkspacesResponse = _new(ListWorkspacesResponse)
     v = d["workspaces"]
     _s0(o, [_d_ListWorkspacesResponseWorkspacesItem(x0) for x0 in v])
     v = d["meta"]
     _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListWorkspacesResponse = lazy_decoder(ListWorkspacesResponse, _fill_ListWorkspacesResponse)
 
 
 def _e_ListWorkspacesResponse(o: Any, _t: Any = None) -> Any:
@@ -8162,9 +8094,9 @@ _S_CreateWorkspaceResponse = slot_setters(
 )
 
 
-def _d_CreateWorkspaceResponse(
+def _fill_CreateWorkspaceResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateWorkspaceResponse[0],
     _s1: Setter = _S_CreateWorkspaceResponse[1],
@@ -8184,10 +8116,7 @@ def _d_CreateWorkspaceResponse(
     _s15: Setter = _S_CreateWorkspaceResponse[15],
     _s16: Setter = _S_CreateWorkspaceResponse[16],
     _s17: Setter = _S_CreateWorkspaceResponse[17],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateWorkspaceResponse:
-    o: CreateWorkspaceResponse = _new(CreateWorkspaceResponse)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["name"])
     _s2(o, d["ownerId"])
@@ -8206,8 +8135,9 @@ def _d_CreateWorkspaceResponse(
     _s15(o, d.get("isPublic", None))
     _s16(o, d.get("handle", None))
     _s17(o, d["activeTrialId"])
-    _raw(o, d)
-    return o
+
+
+_d_CreateWorkspaceResponse = lazy_decoder(CreateWorkspaceResponse, _fill_CreateWorkspaceResponse)
 
 
 def _e_CreateWorkspaceResponse(o: Any, _t: Any = None) -> Any:
@@ -8259,24 +8189,23 @@ _S_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem = slot_setters(
 )
 
 
-def _d_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem(
+def _fill_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem[0],
     _s1: Setter = _S_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem[1],
     _s2: Setter = _S_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem:
-    o: ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem = _new(
-        ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem
-    )
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["amount"])
     _s2(o, d["failedReason"])
-    _raw(o, d)
-    return o
+
+
+_d_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem = lazy_decoder(
+    ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem,
+    _fill_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem,
+)
 
 
 def _e_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem(o: Any, _t: Any = None) -> Any:
@@ -8298,22 +8227,21 @@ _S_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem = slot_setters(
 )
 
 
-def _d_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem(
+def _fill_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem[0],
     _s1: Setter = _S_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem:
-    o: ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem = _new(
-        ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem
-    )
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["amount"])
-    _raw(o, d)
-    return o
+
+
+_d_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem = lazy_decoder(
+    ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem,
+    _fill_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem,
+)
 
 
 def _e_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem(o: Any, _t: Any = None) -> Any:
@@ -8335,23 +8263,23 @@ _S_ChargeWorkspaceUnpaidInvoicesResponse = slot_setters(
 )
 
 
-def _d_ChargeWorkspaceUnpaidInvoicesResponse(
+def _fill_ChargeWorkspaceUnpaidInvoicesResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ChargeWorkspaceUnpaidInvoicesResponse[0],
     _s1: Setter = _S_ChargeWorkspaceUnpaidInvoicesResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ChargeWorkspaceUnpaidInvoicesResponse:
+) -> None:
     v: Any
-    o: ChargeWorkspaceUnpaidInvoicesResponse = _new(ChargeWorkspaceUnpaidInvoicesResponse)
     v = d["chargedInvoices"]
     _s0(o, [_d_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem(x0) for x0 in v])
     v = d["failedInvoices"]
     _s1(o, [_d_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem(x0) for x0 in v])
-    _raw(o, d)
-    return o
+
+
+_d_ChargeWorkspaceUnpaidInvoicesResponse = lazy_decoder(
+    ChargeWorkspaceUnpaidInvoicesResponse, _fill_ChargeWorkspaceUnpaidInvoicesResponse
+)
 
 
 def _e_ChargeWorkspaceUnpaidInvoicesResponse(o: Any, _t: Any = None) -> Any:
@@ -8393,9 +8321,9 @@ _S_GetUpcomingInvoiceResponseLineItemsItem = slot_setters(
 )
 
 
-def _d_GetUpcomingInvoiceResponseLineItemsItem(
+def _fill_GetUpcomingInvoiceResponseLineItemsItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetUpcomingInvoiceResponseLineItemsItem[0],
     _s1: Setter = _S_GetUpcomingInvoiceResponseLineItemsItem[1],
@@ -8406,10 +8334,7 @@ def _d_GetUpcomingInvoiceResponseLineItemsItem(
     _s6: Setter = _S_GetUpcomingInvoiceResponseLineItemsItem[6],
     _s7: Setter = _S_GetUpcomingInvoiceResponseLineItemsItem[7],
     _s8: Setter = _S_GetUpcomingInvoiceResponseLineItemsItem[8],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetUpcomingInvoiceResponseLineItemsItem:
-    o: GetUpcomingInvoiceResponseLineItemsItem = _new(GetUpcomingInvoiceResponseLineItemsItem)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["description"])
     _s2(o, d["totalInCents"])
@@ -8419,8 +8344,11 @@ def _d_GetUpcomingInvoiceResponseLineItemsItem(
     _s6(o, d["type"])
     _s7(o, d["periodStart"])
     _s8(o, d["periodEnd"])
-    _raw(o, d)
-    return o
+
+
+_d_GetUpcomingInvoiceResponseLineItemsItem = lazy_decoder(
+    GetUpcomingInvoiceResponseLineItemsItem, _fill_GetUpcomingInvoiceResponseLineItemsItem
+)
 
 
 def _e_GetUpcomingInvoiceResponseLineItemsItem(o: Any, _t: Any = None) -> Any:
@@ -8450,22 +8378,22 @@ register_model(
 _S_GetUpcomingInvoiceResponse = slot_setters(GetUpcomingInvoiceResponse, ("total", "line_items"))
 
 
-def _d_GetUpcomingInvoiceResponse(
+def _fill_GetUpcomingInvoiceResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetUpcomingInvoiceResponse[0],
     _s1: Setter = _S_GetUpcomingInvoiceResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetUpcomingInvoiceResponse:
+) -> None:
     v: Any
-    o: GetUpcomingInvoiceResponse = _new(GetUpcomingInvoiceResponse)
     _s0(o, d["total"])
     v = d["lineItems"]
     _s1(o, [_d_GetUpcomingInvoiceResponseLineItemsItem(x0) for x0 in v])
-    _raw(o, d)
-    return o
+
+
+_d_GetUpcomingInvoiceResponse = lazy_decoder(
+    GetUpcomingInvoiceResponse, _fill_GetUpcomingInvoiceResponse
+)
 
 
 def _e_GetUpcomingInvoiceResponse(o: Any, _t: Any = None) -> Any:
@@ -8489,22 +8417,21 @@ _S_ListWorkspaceInvoicesResponseInvoicesItemPeriod = slot_setters(
 )
 
 
-def _d_ListWorkspaceInvoicesResponseInvoicesItemPeriod(
+def _fill_ListWorkspaceInvoicesResponseInvoicesItemPeriod(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListWorkspaceInvoicesResponseInvoicesItemPeriod[0],
     _s1: Setter = _S_ListWorkspaceInvoicesResponseInvoicesItemPeriod[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListWorkspaceInvoicesResponseInvoicesItemPeriod:
-    o: ListWorkspaceInvoicesResponseInvoicesItemPeriod = _new(
-        ListWorkspaceInvoicesResponseInvoicesItemPeriod
-    )
+) -> None:
     _s0(o, d["month"])
     _s1(o, d["year"])
-    _raw(o, d)
-    return o
+
+
+_d_ListWorkspaceInvoicesResponseInvoicesItemPeriod = lazy_decoder(
+    ListWorkspaceInvoicesResponseInvoicesItemPeriod,
+    _fill_ListWorkspaceInvoicesResponseInvoicesItemPeriod,
+)
 
 
 def _e_ListWorkspaceInvoicesResponseInvoicesItemPeriod(o: Any, _t: Any = None) -> Any:
@@ -8538,9 +8465,9 @@ _S_ListWorkspaceInvoicesResponseInvoicesItem = slot_setters(
 )
 
 
-def _d_ListWorkspaceInvoicesResponseInvoicesItem(
+def _fill_ListWorkspaceInvoicesResponseInvoicesItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListWorkspaceInvoicesResponseInvoicesItem[0],
     _s1: Setter = _S_ListWorkspaceInvoicesResponseInvoicesItem[1],
@@ -8552,11 +8479,8 @@ def _d_ListWorkspaceInvoicesResponseInvoicesItem(
     _s7: Setter = _S_ListWorkspaceInvoicesResponseInvoicesItem[7],
     _s8: Setter = _S_ListWorkspaceInvoicesResponseInvoicesItem[8],
     _s9: Setter = _S_ListWorkspaceInvoicesResponseInvoicesItem[9],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListWorkspaceInvoicesResponseInvoicesItem:
+) -> None:
     v: Any
-    o: ListWorkspaceInvoicesResponseInvoicesItem = _new(ListWorkspaceInvoicesResponseInvoicesItem)
     _s0(o, d["id"])
     v = d["period"]
     _s1(o, _d_ListWorkspaceInvoicesResponseInvoicesItemPeriod(v))
@@ -8568,8 +8492,11 @@ def _d_ListWorkspaceInvoicesResponseInvoicesItem(
     _s7(o, d["paymentAttemptCount"])
     _s8(o, d["nextPaymentAttemptDate"])
     _s9(o, d["pdfUrl"])
-    _raw(o, d)
-    return o
+
+
+_d_ListWorkspaceInvoicesResponseInvoicesItem = lazy_decoder(
+    ListWorkspaceInvoicesResponseInvoicesItem, _fill_ListWorkspaceInvoicesResponseInvoicesItem
+)
 
 
 def _e_ListWorkspaceInvoicesResponseInvoicesItem(o: Any, _t: Any = None) -> Any:
@@ -8603,20 +8530,20 @@ register_model(
 _S_ListWorkspaceInvoicesResponse = slot_setters(ListWorkspaceInvoicesResponse, ("invoices",))
 
 
-def _d_ListWorkspaceInvoicesResponse(
+def _fill_ListWorkspaceInvoicesResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListWorkspaceInvoicesResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListWorkspaceInvoicesResponse:
+) -> None:
     v: Any
-    o: ListWorkspaceInvoicesResponse = _new(ListWorkspaceInvoicesResponse)
     v = d["invoices"]
     _s0(o, [_d_ListWorkspaceInvoicesResponseInvoicesItem(x0) for x0 in v])
-    _raw(o, d)
-    return o
+
+
+_d_ListWorkspaceInvoicesResponse = lazy_decoder(
+    ListWorkspaceInvoicesResponse, _fill_ListWorkspaceInvoicesResponse
+)
 
 
 def _e_ListWorkspaceInvoicesResponse(o: Any, _t: Any = None) -> Any:
@@ -8639,16 +8566,16 @@ register_model(
 _S_MigrateWorkspaceToV4Response = slot_setters(MigrateWorkspaceToV4Response, ())
 
 
-def _d_MigrateWorkspaceToV4Response(
+def _fill_MigrateWorkspaceToV4Response(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> MigrateWorkspaceToV4Response:
-    o: MigrateWorkspaceToV4Response = _new(MigrateWorkspaceToV4Response)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_MigrateWorkspaceToV4Response = lazy_decoder(
+    MigrateWorkspaceToV4Response, _fill_MigrateWorkspaceToV4Response
+)
 
 
 def _e_MigrateWorkspaceToV4Response(o: Any, _t: Any = None) -> Any:
@@ -8666,16 +8593,16 @@ register_model(
 _S_UpdateBotAllowlistResponse = slot_setters(UpdateBotAllowlistResponse, ())
 
 
-def _d_UpdateBotAllowlistResponse(
+def _fill_UpdateBotAllowlistResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateBotAllowlistResponse:
-    o: UpdateBotAllowlistResponse = _new(UpdateBotAllowlistResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_UpdateBotAllowlistResponse = lazy_decoder(
+    UpdateBotAllowlistResponse, _fill_UpdateBotAllowlistResponse
+)
 
 
 def _e_UpdateBotAllowlistResponse(o: Any, _t: Any = None) -> Any:
@@ -8693,18 +8620,18 @@ register_model(
 _S_GetBotAllowlistResponseUsersItem = slot_setters(GetBotAllowlistResponseUsersItem, ("id",))
 
 
-def _d_GetBotAllowlistResponseUsersItem(
+def _fill_GetBotAllowlistResponseUsersItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetBotAllowlistResponseUsersItem[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetBotAllowlistResponseUsersItem:
-    o: GetBotAllowlistResponseUsersItem = _new(GetBotAllowlistResponseUsersItem)
+) -> None:
     _s0(o, d["id"])
-    _raw(o, d)
-    return o
+
+
+_d_GetBotAllowlistResponseUsersItem = lazy_decoder(
+    GetBotAllowlistResponseUsersItem, _fill_GetBotAllowlistResponseUsersItem
+)
 
 
 def _e_GetBotAllowlistResponseUsersItem(o: Any, _t: Any = None) -> Any:
@@ -8724,22 +8651,20 @@ register_model(
 _S_GetBotAllowlistResponse = slot_setters(GetBotAllowlistResponse, ("setting", "users"))
 
 
-def _d_GetBotAllowlistResponse(
+def _fill_GetBotAllowlistResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetBotAllowlistResponse[0],
     _s1: Setter = _S_GetBotAllowlistResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetBotAllowlistResponse:
+) -> None:
     v: Any
-    o: GetBotAllowlistResponse = _new(GetBotAllowlistResponse)
     _s0(o, d["setting"])
     v = d["users"]
     _s1(o, [_d_GetBotAllowlistResponseUsersItem(x0) for x0 in v])
-    _raw(o, d)
-    return o
+
+
+_d_GetBotAllowlistResponse = lazy_decoder(GetBotAllowlistResponse, _fill_GetBotAllowlistResponse)
 
 
 def _e_GetBotAllowlistResponse(o: Any, _t: Any = None) -> Any:
@@ -8759,16 +8684,14 @@ register_model(GetBotAllowlistResponse, _d_GetBotAllowlistResponse, _e_GetBotAll
 _S_DeleteBotApiKeyResponse = slot_setters(DeleteBotApiKeyResponse, ())
 
 
-def _d_DeleteBotApiKeyResponse(
+def _fill_DeleteBotApiKeyResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> DeleteBotApiKeyResponse:
-    o: DeleteBotApiKeyResponse = _new(DeleteBotApiKeyResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_DeleteBotApiKeyResponse = lazy_decoder(DeleteBotApiKeyResponse, _fill_DeleteBotApiKeyResponse)
 
 
 def _e_DeleteBotApiKeyResponse(o: Any, _t: Any = None) -> Any:
@@ -8786,24 +8709,22 @@ _S_CreateBotApiKeyResponse = slot_setters(
 )
 
 
-def _d_CreateBotApiKeyResponse(
+def _fill_CreateBotApiKeyResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateBotApiKeyResponse[0],
     _s1: Setter = _S_CreateBotApiKeyResponse[1],
     _s2: Setter = _S_CreateBotApiKeyResponse[2],
     _s3: Setter = _S_CreateBotApiKeyResponse[3],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateBotApiKeyResponse:
-    o: CreateBotApiKeyResponse = _new(CreateBotApiKeyResponse)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["createdAt"])
     _s2(o, d["note"])
     _s3(o, d["value"])
-    _raw(o, d)
-    return o
+
+
+_d_CreateBotApiKeyResponse = lazy_decoder(CreateBotApiKeyResponse, _fill_CreateBotApiKeyResponse)
 
 
 def _e_CreateBotApiKeyResponse(o: Any, _t: Any = None) -> Any:
@@ -8819,20 +8740,18 @@ register_model(CreateBotApiKeyResponse, _d_CreateBotApiKeyResponse, _e_CreateBot
 _S_ListBotApiKeysResponse = slot_setters(ListBotApiKeysResponse, ("baks",))
 
 
-def _d_ListBotApiKeysResponse(
+def _fill_ListBotApiKeysResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListBotApiKeysResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListBotApiKeysResponse:
+) -> None:
     v: Any
-    o: ListBotApiKeysResponse = _new(ListBotApiKeysResponse)
     v = d["baks"]
     _s0(o, [_d_ListPersonalAccessTokensResponsePatsItem(x0) for x0 in v])
-    _raw(o, d)
-    return o
+
+
+_d_ListBotApiKeysResponse = lazy_decoder(ListBotApiKeysResponse, _fill_ListBotApiKeysResponse)
 
 
 def _e_ListBotApiKeysResponse(o: Any, _t: Any = None) -> Any:
@@ -8851,16 +8770,16 @@ register_model(ListBotApiKeysResponse, _d_ListBotApiKeysResponse, _e_ListBotApiK
 _S_UnlinkSandboxedConversationsResponse = slot_setters(UnlinkSandboxedConversationsResponse, ())
 
 
-def _d_UnlinkSandboxedConversationsResponse(
+def _fill_UnlinkSandboxedConversationsResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UnlinkSandboxedConversationsResponse:
-    o: UnlinkSandboxedConversationsResponse = _new(UnlinkSandboxedConversationsResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_UnlinkSandboxedConversationsResponse = lazy_decoder(
+    UnlinkSandboxedConversationsResponse, _fill_UnlinkSandboxedConversationsResponse
+)
 
 
 def _e_UnlinkSandboxedConversationsResponse(o: Any, _t: Any = None) -> Any:
@@ -8882,20 +8801,20 @@ _S_GetIntegrationShareableIdResponse = slot_setters(
 )
 
 
-def _d_GetIntegrationShareableIdResponse(
+def _fill_GetIntegrationShareableIdResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetIntegrationShareableIdResponse[0],
     _s1: Setter = _S_GetIntegrationShareableIdResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetIntegrationShareableIdResponse:
-    o: GetIntegrationShareableIdResponse = _new(GetIntegrationShareableIdResponse)
+) -> None:
     _s0(o, d["shareableId"])
     _s1(o, d["isExpired"])
-    _raw(o, d)
-    return o
+
+
+_d_GetIntegrationShareableIdResponse = lazy_decoder(
+    GetIntegrationShareableIdResponse, _fill_GetIntegrationShareableIdResponse
+)
 
 
 def _e_GetIntegrationShareableIdResponse(o: Any, _t: Any = None) -> Any:
@@ -8915,16 +8834,16 @@ register_model(
 _S_DeleteIntegrationShareableIdResponse = slot_setters(DeleteIntegrationShareableIdResponse, ())
 
 
-def _d_DeleteIntegrationShareableIdResponse(
+def _fill_DeleteIntegrationShareableIdResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> DeleteIntegrationShareableIdResponse:
-    o: DeleteIntegrationShareableIdResponse = _new(DeleteIntegrationShareableIdResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_DeleteIntegrationShareableIdResponse = lazy_decoder(
+    DeleteIntegrationShareableIdResponse, _fill_DeleteIntegrationShareableIdResponse
+)
 
 
 def _e_DeleteIntegrationShareableIdResponse(o: Any, _t: Any = None) -> Any:
@@ -8946,18 +8865,18 @@ _S_CreateIntegrationShareableIdResponse = slot_setters(
 )
 
 
-def _d_CreateIntegrationShareableIdResponse(
+def _fill_CreateIntegrationShareableIdResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateIntegrationShareableIdResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateIntegrationShareableIdResponse:
-    o: CreateIntegrationShareableIdResponse = _new(CreateIntegrationShareableIdResponse)
+) -> None:
     _s0(o, d["shareableId"])
-    _raw(o, d)
-    return o
+
+
+_d_CreateIntegrationShareableIdResponse = lazy_decoder(
+    CreateIntegrationShareableIdResponse, _fill_CreateIntegrationShareableIdResponse
+)
 
 
 def _e_CreateIntegrationShareableIdResponse(o: Any, _t: Any = None) -> Any:
@@ -8977,16 +8896,14 @@ register_model(
 _S_DeployBotVersionResponse = slot_setters(DeployBotVersionResponse, ())
 
 
-def _d_DeployBotVersionResponse(
+def _fill_DeployBotVersionResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> DeployBotVersionResponse:
-    o: DeployBotVersionResponse = _new(DeployBotVersionResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_DeployBotVersionResponse = lazy_decoder(DeployBotVersionResponse, _fill_DeployBotVersionResponse)
 
 
 def _e_DeployBotVersionResponse(o: Any, _t: Any = None) -> Any:
@@ -9002,18 +8919,16 @@ register_model(DeployBotVersionResponse, _d_DeployBotVersionResponse, _e_DeployB
 _S_GetBotVersionResponse = slot_setters(GetBotVersionResponse, ("url",))
 
 
-def _d_GetBotVersionResponse(
+def _fill_GetBotVersionResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetBotVersionResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetBotVersionResponse:
-    o: GetBotVersionResponse = _new(GetBotVersionResponse)
+) -> None:
     _s0(o, d["url"])
-    _raw(o, d)
-    return o
+
+
+_d_GetBotVersionResponse = lazy_decoder(GetBotVersionResponse, _fill_GetBotVersionResponse)
 
 
 def _e_GetBotVersionResponse(o: Any, _t: Any = None) -> Any:
@@ -9029,20 +8944,18 @@ register_model(GetBotVersionResponse, _d_GetBotVersionResponse, _e_GetBotVersion
 _S_CreateBotVersionResponse = slot_setters(CreateBotVersionResponse, ("version",))
 
 
-def _d_CreateBotVersionResponse(
+def _fill_CreateBotVersionResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateBotVersionResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateBotVersionResponse:
+) -> None:
     v: Any
-    o: CreateBotVersionResponse = _new(CreateBotVersionResponse)
     v = d["version"]
     _s0(o, _d_Version(v))
-    _raw(o, d)
-    return o
+
+
+_d_CreateBotVersionResponse = lazy_decoder(CreateBotVersionResponse, _fill_CreateBotVersionResponse)
 
 
 def _e_CreateBotVersionResponse(o: Any, _t: Any = None) -> Any:
@@ -9063,22 +8976,22 @@ _S_ListBotVersionsResponseVersionsItem = slot_setters(
 )
 
 
-def _d_ListBotVersionsResponseVersionsItem(
+def _fill_ListBotVersionsResponseVersionsItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListBotVersionsResponseVersionsItem[0],
     _s1: Setter = _S_ListBotVersionsResponseVersionsItem[1],
     _s2: Setter = _S_ListBotVersionsResponseVersionsItem[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListBotVersionsResponseVersionsItem:
-    o: ListBotVersionsResponseVersionsItem = _new(ListBotVersionsResponseVersionsItem)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["name"])
     _s2(o, d.get("description", None))
-    _raw(o, d)
-    return o
+
+
+_d_ListBotVersionsResponseVersionsItem = lazy_decoder(
+    ListBotVersionsResponseVersionsItem, _fill_ListBotVersionsResponseVersionsItem
+)
 
 
 def _e_ListBotVersionsResponseVersionsItem(o: Any, _t: Any = None) -> Any:
@@ -9102,20 +9015,18 @@ register_model(
 _S_ListBotVersionsResponse = slot_setters(ListBotVersionsResponse, ("versions",))
 
 
-def _d_ListBotVersionsResponse(
+def _fill_ListBotVersionsResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListBotVersionsResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListBotVersionsResponse:
+) -> None:
     v: Any
-    o: ListBotVersionsResponse = _new(ListBotVersionsResponse)
     v = d["versions"]
     _s0(o, [_d_ListBotVersionsResponseVersionsItem(x0) for x0 in v])
-    _raw(o, d)
-    return o
+
+
+_d_ListBotVersionsResponse = lazy_decoder(ListBotVersionsResponse, _fill_ListBotVersionsResponse)
 
 
 def _e_ListBotVersionsResponse(o: Any, _t: Any = None) -> Any:
@@ -9136,24 +9047,24 @@ _S_ListBotIssueEventsResponseIssueEventsItem = slot_setters(
 )
 
 
-def _d_ListBotIssueEventsResponseIssueEventsItem(
+def _fill_ListBotIssueEventsResponseIssueEventsItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListBotIssueEventsResponseIssueEventsItem[0],
     _s1: Setter = _S_ListBotIssueEventsResponseIssueEventsItem[1],
     _s2: Setter = _S_ListBotIssueEventsResponseIssueEventsItem[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListBotIssueEventsResponseIssueEventsItem:
+) -> None:
     v: Any
-    o: ListBotIssueEventsResponseIssueEventsItem = _new(ListBotIssueEventsResponseIssueEventsItem)
     _s0(o, d["id"])
     _s1(o, d["createdAt"])
     v = d["data"]
     _s2(o, {k0: _d_ListBotIssuesResponseIssuesItemGroupedDataValue(x0) for k0, x0 in v.items()})
-    _raw(o, d)
-    return o
+
+
+_d_ListBotIssueEventsResponseIssueEventsItem = lazy_decoder(
+    ListBotIssueEventsResponseIssueEventsItem, _fill_ListBotIssueEventsResponseIssueEventsItem
+)
 
 
 def _e_ListBotIssueEventsResponseIssueEventsItem(o: Any, _t: Any = None) -> Any:
@@ -9178,20 +9089,20 @@ register_model(
 _S_ListBotIssueEventsResponse = slot_setters(ListBotIssueEventsResponse, ("issue_events",))
 
 
-def _d_ListBotIssueEventsResponse(
+def _fill_ListBotIssueEventsResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListBotIssueEventsResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListBotIssueEventsResponse:
+) -> None:
     v: Any
-    o: ListBotIssueEventsResponse = _new(ListBotIssueEventsResponse)
     v = d["issueEvents"]
     _s0(o, [_d_ListBotIssueEventsResponseIssueEventsItem(x0) for x0 in v])
-    _raw(o, d)
-    return o
+
+
+_d_ListBotIssueEventsResponse = lazy_decoder(
+    ListBotIssueEventsResponse, _fill_ListBotIssueEventsResponse
+)
 
 
 def _e_ListBotIssueEventsResponse(o: Any, _t: Any = None) -> Any:
@@ -9214,22 +9125,21 @@ _S_ListBotIssuesResponseIssuesItemGroupedDataValue = slot_setters(
 )
 
 
-def _d_ListBotIssuesResponseIssuesItemGroupedDataValue(
+def _fill_ListBotIssuesResponseIssuesItemGroupedDataValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListBotIssuesResponseIssuesItemGroupedDataValue[0],
     _s1: Setter = _S_ListBotIssuesResponseIssuesItemGroupedDataValue[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListBotIssuesResponseIssuesItemGroupedDataValue:
-    o: ListBotIssuesResponseIssuesItemGroupedDataValue = _new(
-        ListBotIssuesResponseIssuesItemGroupedDataValue
-    )
+) -> None:
     _s0(o, d["raw"])
     _s1(o, d.get("pretty", None))
-    _raw(o, d)
-    return o
+
+
+_d_ListBotIssuesResponseIssuesItemGroupedDataValue = lazy_decoder(
+    ListBotIssuesResponseIssuesItemGroupedDataValue,
+    _fill_ListBotIssuesResponseIssuesItemGroupedDataValue,
+)
 
 
 def _e_ListBotIssuesResponseIssuesItemGroupedDataValue(o: Any, _t: Any = None) -> Any:
@@ -9267,9 +9177,9 @@ _S_ListBotIssuesResponseIssuesItem = slot_setters(
 )
 
 
-def _d_ListBotIssuesResponseIssuesItem(
+def _fill_ListBotIssuesResponseIssuesItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListBotIssuesResponseIssuesItem[0],
     _s1: Setter = _S_ListBotIssuesResponseIssuesItem[1],
@@ -9281,11 +9191,8 @@ def _d_ListBotIssuesResponseIssuesItem(
     _s7: Setter = _S_ListBotIssuesResponseIssuesItem[7],
     _s8: Setter = _S_ListBotIssuesResponseIssuesItem[8],
     _s9: Setter = _S_ListBotIssuesResponseIssuesItem[9],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListBotIssuesResponseIssuesItem:
+) -> None:
     v: Any
-    o: ListBotIssuesResponseIssuesItem = _new(ListBotIssuesResponseIssuesItem)
     _s0(o, d["id"])
     _s1(o, d["code"])
     _s2(o, d["createdAt"])
@@ -9297,8 +9204,11 @@ def _d_ListBotIssuesResponseIssuesItem(
     _s7(o, d["eventsCount"])
     _s8(o, d["category"])
     _s9(o, d["resolutionLink"])
-    _raw(o, d)
-    return o
+
+
+_d_ListBotIssuesResponseIssuesItem = lazy_decoder(
+    ListBotIssuesResponseIssuesItem, _fill_ListBotIssuesResponseIssuesItem
+)
 
 
 def _e_ListBotIssuesResponseIssuesItem(o: Any, _t: Any = None) -> Any:
@@ -9332,23 +9242,21 @@ register_model(
 _S_ListBotIssuesResponse = slot_setters(ListBotIssuesResponse, ("issues", "meta"))
 
 
-def _d_ListBotIssuesResponse(
+def _fill_ListBotIssuesResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListBotIssuesResponse[0],
     _s1: Setter = _S_ListBotIssuesResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListBotIssuesResponse:
+) -> None:
     v: Any
-    o: ListBotIssuesResponse = _new(ListBotIssuesResponse)
     v = d["issues"]
     _s0(o, [_d_ListBotIssuesResponseIssuesItem(x0) for x0 in v])
     v = d["meta"]
     _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListBotIssuesResponse = lazy_decoder(ListBotIssuesResponse, _fill_ListBotIssuesResponse)
 
 
 def _e_ListBotIssuesResponse(o: Any, _t: Any = None) -> Any:
@@ -9369,16 +9277,14 @@ register_model(ListBotIssuesResponse, _d_ListBotIssuesResponse, _e_ListBotIssues
 _S_DeleteBotIssueResponse = slot_setters(DeleteBotIssueResponse, ())
 
 
-def _d_DeleteBotIssueResponse(
+def _fill_DeleteBotIssueResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> DeleteBotIssueResponse:
-    o: DeleteBotIssueResponse = _new(DeleteBotIssueResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_DeleteBotIssueResponse = lazy_decoder(DeleteBotIssueResponse, _fill_DeleteBotIssueResponse)
 
 
 def _e_DeleteBotIssueResponse(o: Any, _t: Any = None) -> Any:
@@ -9394,20 +9300,18 @@ register_model(DeleteBotIssueResponse, _d_DeleteBotIssueResponse, _e_DeleteBotIs
 _S_GetBotIssueResponse = slot_setters(GetBotIssueResponse, ("issue",))
 
 
-def _d_GetBotIssueResponse(
+def _fill_GetBotIssueResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetBotIssueResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetBotIssueResponse:
+) -> None:
     v: Any
-    o: GetBotIssueResponse = _new(GetBotIssueResponse)
     v = d["issue"]
     _s0(o, _d_Issue(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetBotIssueResponse = lazy_decoder(GetBotIssueResponse, _fill_GetBotIssueResponse)
 
 
 def _e_GetBotIssueResponse(o: Any, _t: Any = None) -> Any:
@@ -9441,9 +9345,9 @@ _S_ListActionRunsResponseDataItem = slot_setters(
 )
 
 
-def _d_ListActionRunsResponseDataItem(
+def _fill_ListActionRunsResponseDataItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListActionRunsResponseDataItem[0],
     _s1: Setter = _S_ListActionRunsResponseDataItem[1],
@@ -9456,10 +9360,7 @@ def _d_ListActionRunsResponseDataItem(
     _s8: Setter = _S_ListActionRunsResponseDataItem[8],
     _s9: Setter = _S_ListActionRunsResponseDataItem[9],
     _s10: Setter = _S_ListActionRunsResponseDataItem[10],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListActionRunsResponseDataItem:
-    o: ListActionRunsResponseDataItem = _new(ListActionRunsResponseDataItem)
+) -> None:
     _s0(o, d["timestamp"])
     _s1(o, d.get("integrationName", None))
     _s2(o, d["actionType"])
@@ -9471,8 +9372,11 @@ def _d_ListActionRunsResponseDataItem(
     _s8(o, d["durationMs"])
     _s9(o, d["cached"])
     _s10(o, d.get("errorMessage", None))
-    _raw(o, d)
-    return o
+
+
+_d_ListActionRunsResponseDataItem = lazy_decoder(
+    ListActionRunsResponseDataItem, _fill_ListActionRunsResponseDataItem
+)
 
 
 def _e_ListActionRunsResponseDataItem(o: Any, _t: Any = None) -> Any:
@@ -9513,23 +9417,21 @@ register_model(
 _S_ListActionRunsResponse = slot_setters(ListActionRunsResponse, ("data", "meta"))
 
 
-def _d_ListActionRunsResponse(
+def _fill_ListActionRunsResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListActionRunsResponse[0],
     _s1: Setter = _S_ListActionRunsResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListActionRunsResponse:
+) -> None:
     v: Any
-    o: ListActionRunsResponse = _new(ListActionRunsResponse)
     v = d["data"]
     _s0(o, [_d_ListActionRunsResponseDataItem(x0) for x0 in v])
     v = d["meta"]
     _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListActionRunsResponse = lazy_decoder(ListActionRunsResponse, _fill_ListActionRunsResponse)
 
 
 def _e_ListActionRunsResponse(o: Any, _t: Any = None) -> Any:
@@ -9552,26 +9454,26 @@ _S_GetBotAnalyticsResponseRecordsItemLlmCost = slot_setters(
 )
 
 
-def _d_GetBotAnalyticsResponseRecordsItemLlmCost(
+def _fill_GetBotAnalyticsResponseRecordsItemLlmCost(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetBotAnalyticsResponseRecordsItemLlmCost[0],
     _s1: Setter = _S_GetBotAnalyticsResponseRecordsItemLlmCost[1],
     _s2: Setter = _S_GetBotAnalyticsResponseRecordsItemLlmCost[2],
     _s3: Setter = _S_GetBotAnalyticsResponseRecordsItemLlmCost[3],
     _s4: Setter = _S_GetBotAnalyticsResponseRecordsItemLlmCost[4],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetBotAnalyticsResponseRecordsItemLlmCost:
-    o: GetBotAnalyticsResponseRecordsItemLlmCost = _new(GetBotAnalyticsResponseRecordsItemLlmCost)
+) -> None:
     _s0(o, d["sum"])
     _s1(o, d["mean"])
     _s2(o, d["sd"])
     _s3(o, d["min"])
     _s4(o, d["max"])
-    _raw(o, d)
-    return o
+
+
+_d_GetBotAnalyticsResponseRecordsItemLlmCost = lazy_decoder(
+    GetBotAnalyticsResponseRecordsItemLlmCost, _fill_GetBotAnalyticsResponseRecordsItemLlmCost
+)
 
 
 def _e_GetBotAnalyticsResponseRecordsItemLlmCost(o: Any, _t: Any = None) -> Any:
@@ -9593,26 +9495,24 @@ _S_GetBotAnalyticsResponseRecordsItemLlmLatency = slot_setters(
 )
 
 
-def _d_GetBotAnalyticsResponseRecordsItemLlmLatency(
+def _fill_GetBotAnalyticsResponseRecordsItemLlmLatency(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetBotAnalyticsResponseRecordsItemLlmLatency[0],
     _s1: Setter = _S_GetBotAnalyticsResponseRecordsItemLlmLatency[1],
     _s2: Setter = _S_GetBotAnalyticsResponseRecordsItemLlmLatency[2],
     _s3: Setter = _S_GetBotAnalyticsResponseRecordsItemLlmLatency[3],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetBotAnalyticsResponseRecordsItemLlmLatency:
-    o: GetBotAnalyticsResponseRecordsItemLlmLatency = _new(
-        GetBotAnalyticsResponseRecordsItemLlmLatency
-    )
+) -> None:
     _s0(o, d["mean"])
     _s1(o, d["sd"])
     _s2(o, d["min"])
     _s3(o, d["max"])
-    _raw(o, d)
-    return o
+
+
+_d_GetBotAnalyticsResponseRecordsItemLlmLatency = lazy_decoder(
+    GetBotAnalyticsResponseRecordsItemLlmLatency, _fill_GetBotAnalyticsResponseRecordsItemLlmLatency
+)
 
 
 def _e_GetBotAnalyticsResponseRecordsItemLlmLatency(o: Any, _t: Any = None) -> Any:
@@ -9635,9 +9535,9 @@ _S_GetBotAnalyticsResponseRecordsItemLlm = slot_setters(
 )
 
 
-def _d_GetBotAnalyticsResponseRecordsItemLlm(
+def _fill_GetBotAnalyticsResponseRecordsItemLlm(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetBotAnalyticsResponseRecordsItemLlm[0],
     _s1: Setter = _S_GetBotAnalyticsResponseRecordsItemLlm[1],
@@ -9646,11 +9546,8 @@ def _d_GetBotAnalyticsResponseRecordsItemLlm(
     _s4: Setter = _S_GetBotAnalyticsResponseRecordsItemLlm[4],
     _s5: Setter = _S_GetBotAnalyticsResponseRecordsItemLlm[5],
     _s6: Setter = _S_GetBotAnalyticsResponseRecordsItemLlm[6],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetBotAnalyticsResponseRecordsItemLlm:
+) -> None:
     v: Any
-    o: GetBotAnalyticsResponseRecordsItemLlm = _new(GetBotAnalyticsResponseRecordsItemLlm)
     _s0(o, d["calls"])
     _s1(o, d["errors"])
     _s2(o, d["inputTokens"])
@@ -9661,8 +9558,11 @@ def _d_GetBotAnalyticsResponseRecordsItemLlm(
     _s5(o, _d_GetBotAnalyticsResponseRecordsItemLlmLatency(v))
     v = d["cost"]
     _s6(o, _d_GetBotAnalyticsResponseRecordsItemLlmCost(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetBotAnalyticsResponseRecordsItemLlm = lazy_decoder(
+    GetBotAnalyticsResponseRecordsItemLlm, _fill_GetBotAnalyticsResponseRecordsItemLlm
+)
 
 
 def _e_GetBotAnalyticsResponseRecordsItemLlm(o: Any, _t: Any = None) -> Any:
@@ -9709,9 +9609,9 @@ _S_GetBotAnalyticsResponseRecordsItem = slot_setters(
 )
 
 
-def _d_GetBotAnalyticsResponseRecordsItem(
+def _fill_GetBotAnalyticsResponseRecordsItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetBotAnalyticsResponseRecordsItem[0],
     _s1: Setter = _S_GetBotAnalyticsResponseRecordsItem[1],
@@ -9725,11 +9625,8 @@ def _d_GetBotAnalyticsResponseRecordsItem(
     _s9: Setter = _S_GetBotAnalyticsResponseRecordsItem[9],
     _s10: Setter = _S_GetBotAnalyticsResponseRecordsItem[10],
     _s11: Setter = _S_GetBotAnalyticsResponseRecordsItem[11],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetBotAnalyticsResponseRecordsItem:
+) -> None:
     v: Any
-    o: GetBotAnalyticsResponseRecordsItem = _new(GetBotAnalyticsResponseRecordsItem)
     _s0(o, d["startDateTimeUtc"])
     _s1(o, d["endDateTimeUtc"])
     _s2(o, d["returningUsers"])
@@ -9743,8 +9640,11 @@ def _d_GetBotAnalyticsResponseRecordsItem(
     _s10(o, d["customEvents"])
     v = d["llm"]
     _s11(o, _d_GetBotAnalyticsResponseRecordsItemLlm(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetBotAnalyticsResponseRecordsItem = lazy_decoder(
+    GetBotAnalyticsResponseRecordsItem, _fill_GetBotAnalyticsResponseRecordsItem
+)
 
 
 def _e_GetBotAnalyticsResponseRecordsItem(o: Any, _t: Any = None) -> Any:
@@ -9778,20 +9678,18 @@ register_model(
 _S_GetBotAnalyticsResponse = slot_setters(GetBotAnalyticsResponse, ("records",))
 
 
-def _d_GetBotAnalyticsResponse(
+def _fill_GetBotAnalyticsResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetBotAnalyticsResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetBotAnalyticsResponse:
+) -> None:
     v: Any
-    o: GetBotAnalyticsResponse = _new(GetBotAnalyticsResponse)
     v = d["records"]
     _s0(o, [_d_GetBotAnalyticsResponseRecordsItem(x0) for x0 in v])
-    _raw(o, d)
-    return o
+
+
+_d_GetBotAnalyticsResponse = lazy_decoder(GetBotAnalyticsResponse, _fill_GetBotAnalyticsResponse)
 
 
 def _e_GetBotAnalyticsResponse(o: Any, _t: Any = None) -> Any:
@@ -9810,18 +9708,16 @@ register_model(GetBotAnalyticsResponse, _d_GetBotAnalyticsResponse, _e_GetBotAna
 _S_GetBotWebchatResponse = slot_setters(GetBotWebchatResponse, ("code",))
 
 
-def _d_GetBotWebchatResponse(
+def _fill_GetBotWebchatResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetBotWebchatResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetBotWebchatResponse:
-    o: GetBotWebchatResponse = _new(GetBotWebchatResponse)
+) -> None:
     _s0(o, d["code"])
-    _raw(o, d)
-    return o
+
+
+_d_GetBotWebchatResponse = lazy_decoder(GetBotWebchatResponse, _fill_GetBotWebchatResponse)
 
 
 def _e_GetBotWebchatResponse(o: Any, _t: Any = None) -> Any:
@@ -9840,9 +9736,9 @@ _S_GetBotLogsResponseLogsItem = slot_setters(
 )
 
 
-def _d_GetBotLogsResponseLogsItem(
+def _fill_GetBotLogsResponseLogsItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetBotLogsResponseLogsItem[0],
     _s1: Setter = _S_GetBotLogsResponseLogsItem[1],
@@ -9850,18 +9746,18 @@ def _d_GetBotLogsResponseLogsItem(
     _s3: Setter = _S_GetBotLogsResponseLogsItem[3],
     _s4: Setter = _S_GetBotLogsResponseLogsItem[4],
     _s5: Setter = _S_GetBotLogsResponseLogsItem[5],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetBotLogsResponseLogsItem:
-    o: GetBotLogsResponseLogsItem = _new(GetBotLogsResponseLogsItem)
+) -> None:
     _s0(o, d["timestamp"])
     _s1(o, d["level"])
     _s2(o, d["message"])
     _s3(o, d.get("workflowId", None))
     _s4(o, d.get("userId", None))
     _s5(o, d.get("conversationId", None))
-    _raw(o, d)
-    return o
+
+
+_d_GetBotLogsResponseLogsItem = lazy_decoder(
+    GetBotLogsResponseLogsItem, _fill_GetBotLogsResponseLogsItem
+)
 
 
 def _e_GetBotLogsResponseLogsItem(o: Any, _t: Any = None) -> Any:
@@ -9889,22 +9785,20 @@ register_model(
 _S_GetBotLogsResponse = slot_setters(GetBotLogsResponse, ("logs", "next_token"))
 
 
-def _d_GetBotLogsResponse(
+def _fill_GetBotLogsResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetBotLogsResponse[0],
     _s1: Setter = _S_GetBotLogsResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetBotLogsResponse:
+) -> None:
     v: Any
-    o: GetBotLogsResponse = _new(GetBotLogsResponse)
     v = d["logs"]
     _s0(o, [_d_GetBotLogsResponseLogsItem(x0) for x0 in v])
     _s1(o, d.get("nextToken", None))
-    _raw(o, d)
-    return o
+
+
+_d_GetBotLogsResponse = lazy_decoder(GetBotLogsResponse, _fill_GetBotLogsResponse)
 
 
 def _e_GetBotLogsResponse(o: Any, _t: Any = None) -> Any:
@@ -9926,16 +9820,14 @@ register_model(GetBotLogsResponse, _d_GetBotLogsResponse, _e_GetBotLogsResponse)
 _S_TransferBotResponse = slot_setters(TransferBotResponse, ())
 
 
-def _d_TransferBotResponse(
+def _fill_TransferBotResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> TransferBotResponse:
-    o: TransferBotResponse = _new(TransferBotResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_TransferBotResponse = lazy_decoder(TransferBotResponse, _fill_TransferBotResponse)
 
 
 def _e_TransferBotResponse(o: Any, _t: Any = None) -> Any:
@@ -9953,18 +9845,18 @@ _S_RotateBotSigningSecretsResponse = slot_setters(
 )
 
 
-def _d_RotateBotSigningSecretsResponse(
+def _fill_RotateBotSigningSecretsResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_RotateBotSigningSecretsResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> RotateBotSigningSecretsResponse:
-    o: RotateBotSigningSecretsResponse = _new(RotateBotSigningSecretsResponse)
+) -> None:
     _s0(o, d["newSigningSecret"])
-    _raw(o, d)
-    return o
+
+
+_d_RotateBotSigningSecretsResponse = lazy_decoder(
+    RotateBotSigningSecretsResponse, _fill_RotateBotSigningSecretsResponse
+)
 
 
 def _e_RotateBotSigningSecretsResponse(o: Any, _t: Any = None) -> Any:
@@ -9984,16 +9876,14 @@ register_model(
 _S_DeleteBotResponse = slot_setters(DeleteBotResponse, ())
 
 
-def _d_DeleteBotResponse(
+def _fill_DeleteBotResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> DeleteBotResponse:
-    o: DeleteBotResponse = _new(DeleteBotResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_DeleteBotResponse = lazy_decoder(DeleteBotResponse, _fill_DeleteBotResponse)
 
 
 def _e_DeleteBotResponse(o: Any, _t: Any = None) -> Any:
@@ -10009,20 +9899,18 @@ register_model(DeleteBotResponse, _d_DeleteBotResponse, _e_DeleteBotResponse)
 _S_GetBotResponse = slot_setters(GetBotResponse, ("bot",))
 
 
-def _d_GetBotResponse(
+def _fill_GetBotResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetBotResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetBotResponse:
+) -> None:
     v: Any
-    o: GetBotResponse = _new(GetBotResponse)
     v = d["bot"]
     _s0(o, _d_Bot(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetBotResponse = lazy_decoder(GetBotResponse, _fill_GetBotResponse)
 
 
 def _e_GetBotResponse(o: Any, _t: Any = None) -> Any:
@@ -10041,20 +9929,18 @@ register_model(GetBotResponse, _d_GetBotResponse, _e_GetBotResponse)
 _S_UpdateBotResponse = slot_setters(UpdateBotResponse, ("bot",))
 
 
-def _d_UpdateBotResponse(
+def _fill_UpdateBotResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateBotResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateBotResponse:
+) -> None:
     v: Any
-    o: UpdateBotResponse = _new(UpdateBotResponse)
     v = d["bot"]
     _s0(o, _d_Bot(v))
-    _raw(o, d)
-    return o
+
+
+_d_UpdateBotResponse = lazy_decoder(UpdateBotResponse, _fill_UpdateBotResponse)
 
 
 def _e_UpdateBotResponse(o: Any, _t: Any = None) -> Any:
@@ -10073,18 +9959,18 @@ register_model(UpdateBotResponse, _d_UpdateBotResponse, _e_UpdateBotResponse)
 _S_UpdateBotBodySubscriptions = slot_setters(UpdateBotBodySubscriptions, ("events",))
 
 
-def _d_UpdateBotBodySubscriptions(
+def _fill_UpdateBotBodySubscriptions(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateBotBodySubscriptions[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateBotBodySubscriptions:
-    o: UpdateBotBodySubscriptions = _new(UpdateBotBodySubscriptions)
+) -> None:
     _s0(o, d["events"])
-    _raw(o, d)
-    return o
+
+
+_d_UpdateBotBodySubscriptions = lazy_decoder(
+    UpdateBotBodySubscriptions, _fill_UpdateBotBodySubscriptions
+)
 
 
 def _e_UpdateBotBodySubscriptions(o: Any, _t: Any = None) -> Any:
@@ -10104,20 +9990,20 @@ _S_UpdateBotBodyPluginsValueIntegrationsValue = slot_setters(
 )
 
 
-def _d_UpdateBotBodyPluginsValueIntegrationsValue(
+def _fill_UpdateBotBodyPluginsValueIntegrationsValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateBotBodyPluginsValueIntegrationsValue[0],
     _s1: Setter = _S_UpdateBotBodyPluginsValueIntegrationsValue[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateBotBodyPluginsValueIntegrationsValue:
-    o: UpdateBotBodyPluginsValueIntegrationsValue = _new(UpdateBotBodyPluginsValueIntegrationsValue)
+) -> None:
     _s0(o, d["integrationId"])
     _s1(o, d["integrationAlias"])
-    _raw(o, d)
-    return o
+
+
+_d_UpdateBotBodyPluginsValueIntegrationsValue = lazy_decoder(
+    UpdateBotBodyPluginsValueIntegrationsValue, _fill_UpdateBotBodyPluginsValueIntegrationsValue
+)
 
 
 def _e_UpdateBotBodyPluginsValueIntegrationsValue(o: Any, _t: Any = None) -> Any:
@@ -10140,22 +10026,22 @@ _S_UpdateBotBodyPluginsValueInterfacesValue = slot_setters(
 )
 
 
-def _d_UpdateBotBodyPluginsValueInterfacesValue(
+def _fill_UpdateBotBodyPluginsValueInterfacesValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateBotBodyPluginsValueInterfacesValue[0],
     _s1: Setter = _S_UpdateBotBodyPluginsValueInterfacesValue[1],
     _s2: Setter = _S_UpdateBotBodyPluginsValueInterfacesValue[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateBotBodyPluginsValueInterfacesValue:
-    o: UpdateBotBodyPluginsValueInterfacesValue = _new(UpdateBotBodyPluginsValueInterfacesValue)
+) -> None:
     _s0(o, d["integrationId"])
     _s1(o, d.get("integrationAlias", NOT_GIVEN))
     _s2(o, d.get("integrationInterfaceAlias", NOT_GIVEN))
-    _raw(o, d)
-    return o
+
+
+_d_UpdateBotBodyPluginsValueInterfacesValue = lazy_decoder(
+    UpdateBotBodyPluginsValueInterfacesValue, _fill_UpdateBotBodyPluginsValueInterfacesValue
+)
 
 
 def _e_UpdateBotBodyPluginsValueInterfacesValue(o: Any, _t: Any = None) -> Any:
@@ -10184,20 +10070,17 @@ _S_UpdateBotBodyPluginsValue = slot_setters(
 )
 
 
-def _d_UpdateBotBodyPluginsValue(
+def _fill_UpdateBotBodyPluginsValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateBotBodyPluginsValue[0],
     _s1: Setter = _S_UpdateBotBodyPluginsValue[1],
     _s2: Setter = _S_UpdateBotBodyPluginsValue[2],
     _s3: Setter = _S_UpdateBotBodyPluginsValue[3],
     _s4: Setter = _S_UpdateBotBodyPluginsValue[4],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateBotBodyPluginsValue:
+) -> None:
     v: Any
-    o: UpdateBotBodyPluginsValue = _new(UpdateBotBodyPluginsValue)
     _s0(o, d["id"])
     _s1(o, d.get("enabled", NOT_GIVEN))
     _s2(o, d.get("configuration", NOT_GIVEN))
@@ -10215,8 +10098,11 @@ def _d_UpdateBotBodyPluginsValue(
         if v is NOT_GIVEN
         else {k0: _d_UpdateBotBodyPluginsValueIntegrationsValue(x0) for k0, x0 in v.items()},
     )
-    _raw(o, d)
-    return o
+
+
+_d_UpdateBotBodyPluginsValue = lazy_decoder(
+    UpdateBotBodyPluginsValue, _fill_UpdateBotBodyPluginsValue
+)
 
 
 def _e_UpdateBotBodyPluginsValue(o: Any, _t: Any = None) -> Any:
@@ -10254,26 +10140,26 @@ _S_UpdateBotBodyIntegrationsValue = slot_setters(
 )
 
 
-def _d_UpdateBotBodyIntegrationsValue(
+def _fill_UpdateBotBodyIntegrationsValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateBotBodyIntegrationsValue[0],
     _s1: Setter = _S_UpdateBotBodyIntegrationsValue[1],
     _s2: Setter = _S_UpdateBotBodyIntegrationsValue[2],
     _s3: Setter = _S_UpdateBotBodyIntegrationsValue[3],
     _s4: Setter = _S_UpdateBotBodyIntegrationsValue[4],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateBotBodyIntegrationsValue:
-    o: UpdateBotBodyIntegrationsValue = _new(UpdateBotBodyIntegrationsValue)
+) -> None:
     _s0(o, d.get("enabled", NOT_GIVEN))
     _s1(o, d.get("integrationId", NOT_GIVEN))
     _s2(o, d.get("configurationType", NOT_GIVEN))
     _s3(o, d.get("configuration", NOT_GIVEN))
     _s4(o, d.get("disabledChannels", NOT_GIVEN))
-    _raw(o, d)
-    return o
+
+
+_d_UpdateBotBodyIntegrationsValue = lazy_decoder(
+    UpdateBotBodyIntegrationsValue, _fill_UpdateBotBodyIntegrationsValue
+)
 
 
 def _e_UpdateBotBodyIntegrationsValue(o: Any, _t: Any = None) -> Any:
@@ -10311,24 +10197,24 @@ _S_UpdateBotBodyRecurringEventsValue = slot_setters(
 )
 
 
-def _d_UpdateBotBodyRecurringEventsValue(
+def _fill_UpdateBotBodyRecurringEventsValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateBotBodyRecurringEventsValue[0],
     _s1: Setter = _S_UpdateBotBodyRecurringEventsValue[1],
     _s2: Setter = _S_UpdateBotBodyRecurringEventsValue[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateBotBodyRecurringEventsValue:
+) -> None:
     v: Any
-    o: UpdateBotBodyRecurringEventsValue = _new(UpdateBotBodyRecurringEventsValue)
     v = d["schedule"]
     _s0(o, _d_BotRecurringEventsValueSchedule(v))
     _s1(o, d["type"])
     _s2(o, d["payload"])
-    _raw(o, d)
-    return o
+
+
+_d_UpdateBotBodyRecurringEventsValue = lazy_decoder(
+    UpdateBotBodyRecurringEventsValue, _fill_UpdateBotBodyRecurringEventsValue
+)
 
 
 def _e_UpdateBotBodyRecurringEventsValue(o: Any, _t: Any = None) -> Any:
@@ -10353,22 +10239,20 @@ register_model(
 _S_UpdateBotBodyStatesValue = slot_setters(UpdateBotBodyStatesValue, ("type", "schema", "expiry"))
 
 
-def _d_UpdateBotBodyStatesValue(
+def _fill_UpdateBotBodyStatesValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateBotBodyStatesValue[0],
     _s1: Setter = _S_UpdateBotBodyStatesValue[1],
     _s2: Setter = _S_UpdateBotBodyStatesValue[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateBotBodyStatesValue:
-    o: UpdateBotBodyStatesValue = _new(UpdateBotBodyStatesValue)
+) -> None:
     _s0(o, d["type"])
     _s1(o, d["schema"])
     _s2(o, d.get("expiry", NOT_GIVEN))
-    _raw(o, d)
-    return o
+
+
+_d_UpdateBotBodyStatesValue = lazy_decoder(UpdateBotBodyStatesValue, _fill_UpdateBotBodyStatesValue)
 
 
 def _e_UpdateBotBodyStatesValue(o: Any, _t: Any = None) -> Any:
@@ -10391,9 +10275,9 @@ _S_UpdateBotBodyActionsValue = slot_setters(
 )
 
 
-def _d_UpdateBotBodyActionsValue(
+def _fill_UpdateBotBodyActionsValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateBotBodyActionsValue[0],
     _s1: Setter = _S_UpdateBotBodyActionsValue[1],
@@ -10402,11 +10286,8 @@ def _d_UpdateBotBodyActionsValue(
     _s4: Setter = _S_UpdateBotBodyActionsValue[4],
     _s5: Setter = _S_UpdateBotBodyActionsValue[5],
     _s6: Setter = _S_UpdateBotBodyActionsValue[6],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateBotBodyActionsValue:
+) -> None:
     v: Any
-    o: UpdateBotBodyActionsValue = _new(UpdateBotBodyActionsValue)
     _s0(o, d.get("title", NOT_GIVEN))
     _s1(o, d.get("description", NOT_GIVEN))
     _s2(o, d.get("billable", NOT_GIVEN))
@@ -10416,8 +10297,11 @@ def _d_UpdateBotBodyActionsValue(
     v = d["output"]
     _s5(o, _d_BotActionsValueInput(v))
     _s6(o, d.get("attributes", NOT_GIVEN))
-    _raw(o, d)
-    return o
+
+
+_d_UpdateBotBodyActionsValue = lazy_decoder(
+    UpdateBotBodyActionsValue, _fill_UpdateBotBodyActionsValue
+)
 
 
 def _e_UpdateBotBodyActionsValue(o: Any, _t: Any = None) -> Any:
@@ -10457,24 +10341,22 @@ _S_UpdateBotBodyEventsValue = slot_setters(
 )
 
 
-def _d_UpdateBotBodyEventsValue(
+def _fill_UpdateBotBodyEventsValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateBotBodyEventsValue[0],
     _s1: Setter = _S_UpdateBotBodyEventsValue[1],
     _s2: Setter = _S_UpdateBotBodyEventsValue[2],
     _s3: Setter = _S_UpdateBotBodyEventsValue[3],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateBotBodyEventsValue:
-    o: UpdateBotBodyEventsValue = _new(UpdateBotBodyEventsValue)
+) -> None:
     _s0(o, d.get("title", NOT_GIVEN))
     _s1(o, d.get("description", NOT_GIVEN))
     _s2(o, d["schema"])
     _s3(o, d.get("attributes", NOT_GIVEN))
-    _raw(o, d)
-    return o
+
+
+_d_UpdateBotBodyEventsValue = lazy_decoder(UpdateBotBodyEventsValue, _fill_UpdateBotBodyEventsValue)
 
 
 def _e_UpdateBotBodyEventsValue(o: Any, _t: Any = None) -> Any:
@@ -10500,20 +10382,20 @@ register_model(UpdateBotBodyEventsValue, _d_UpdateBotBodyEventsValue, _e_UpdateB
 _S_UpdateBotBodyUserTagsValue = slot_setters(UpdateBotBodyUserTagsValue, ("title", "description"))
 
 
-def _d_UpdateBotBodyUserTagsValue(
+def _fill_UpdateBotBodyUserTagsValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateBotBodyUserTagsValue[0],
     _s1: Setter = _S_UpdateBotBodyUserTagsValue[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateBotBodyUserTagsValue:
-    o: UpdateBotBodyUserTagsValue = _new(UpdateBotBodyUserTagsValue)
+) -> None:
     _s0(o, d.get("title", NOT_GIVEN))
     _s1(o, d.get("description", NOT_GIVEN))
-    _raw(o, d)
-    return o
+
+
+_d_UpdateBotBodyUserTagsValue = lazy_decoder(
+    UpdateBotBodyUserTagsValue, _fill_UpdateBotBodyUserTagsValue
+)
 
 
 def _e_UpdateBotBodyUserTagsValue(o: Any, _t: Any = None) -> Any:
@@ -10538,16 +10420,13 @@ register_model(
 _S_UpdateBotBodyUser = slot_setters(UpdateBotBodyUser, ("tags",))
 
 
-def _d_UpdateBotBodyUser(
+def _fill_UpdateBotBodyUser(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateBotBodyUser[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateBotBodyUser:
+) -> None:
     v: Any
-    o: UpdateBotBodyUser = _new(UpdateBotBodyUser)
     v = d.get("tags", NOT_GIVEN)
     _s0(
         o,
@@ -10557,8 +10436,9 @@ def _d_UpdateBotBodyUser(
             k0: None if x0 is None else _d_UpdateBotBodyUserTagsValue(x0) for k0, x0 in v.items()
         },
     )
-    _raw(o, d)
-    return o
+
+
+_d_UpdateBotBodyUser = lazy_decoder(UpdateBotBodyUser, _fill_UpdateBotBodyUser)
 
 
 def _e_UpdateBotBodyUser(o: Any, _t: Any = None) -> Any:
@@ -10582,9 +10462,9 @@ _S_ListBotsResponseBotsItem = slot_setters(
 )
 
 
-def _d_ListBotsResponseBotsItem(
+def _fill_ListBotsResponseBotsItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListBotsResponseBotsItem[0],
     _s1: Setter = _S_ListBotsResponseBotsItem[1],
@@ -10592,18 +10472,16 @@ def _d_ListBotsResponseBotsItem(
     _s3: Setter = _S_ListBotsResponseBotsItem[3],
     _s4: Setter = _S_ListBotsResponseBotsItem[4],
     _s5: Setter = _S_ListBotsResponseBotsItem[5],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListBotsResponseBotsItem:
-    o: ListBotsResponseBotsItem = _new(ListBotsResponseBotsItem)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["createdAt"])
     _s2(o, d["updatedAt"])
     _s3(o, d["name"])
     _s4(o, d.get("deployedAt", None))
     _s5(o, d["tags"])
-    _raw(o, d)
-    return o
+
+
+_d_ListBotsResponseBotsItem = lazy_decoder(ListBotsResponseBotsItem, _fill_ListBotsResponseBotsItem)
 
 
 def _e_ListBotsResponseBotsItem(o: Any, _t: Any = None) -> Any:
@@ -10629,23 +10507,21 @@ register_model(ListBotsResponseBotsItem, _d_ListBotsResponseBotsItem, _e_ListBot
 _S_ListBotsResponse = slot_setters(ListBotsResponse, ("bots", "meta"))
 
 
-def _d_ListBotsResponse(
+def _fill_ListBotsResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListBotsResponse[0],
     _s1: Setter = _S_ListBotsResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListBotsResponse:
+) -> None:
     v: Any
-    o: ListBotsResponse = _new(ListBotsResponse)
     v = d["bots"]
     _s0(o, [_d_ListBotsResponseBotsItem(x0) for x0 in v])
     v = d["meta"]
     _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListBotsResponse = lazy_decoder(ListBotsResponse, _fill_ListBotsResponse)
 
 
 def _e_ListBotsResponse(o: Any, _t: Any = None) -> Any:
@@ -10666,20 +10542,18 @@ register_model(ListBotsResponse, _d_ListBotsResponse, _e_ListBotsResponse)
 _S_CreateBotResponse = slot_setters(CreateBotResponse, ("bot",))
 
 
-def _d_CreateBotResponse(
+def _fill_CreateBotResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateBotResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateBotResponse:
+) -> None:
     v: Any
-    o: CreateBotResponse = _new(CreateBotResponse)
     v = d["bot"]
     _s0(o, _d_Bot(v))
-    _raw(o, d)
-    return o
+
+
+_d_CreateBotResponse = lazy_decoder(CreateBotResponse, _fill_CreateBotResponse)
 
 
 def _e_CreateBotResponse(o: Any, _t: Any = None) -> Any:
@@ -10698,20 +10572,18 @@ register_model(CreateBotResponse, _d_CreateBotResponse, _e_CreateBotResponse)
 _S_CreateBotBodyUser = slot_setters(CreateBotBodyUser, ("tags",))
 
 
-def _d_CreateBotBodyUser(
+def _fill_CreateBotBodyUser(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateBotBodyUser[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateBotBodyUser:
+) -> None:
     v: Any
-    o: CreateBotBodyUser = _new(CreateBotBodyUser)
     v = d.get("tags", NOT_GIVEN)
     _s0(o, v if v is NOT_GIVEN else {k0: _d_BotUserTagsValue(x0) for k0, x0 in v.items()})
-    _raw(o, d)
-    return o
+
+
+_d_CreateBotBodyUser = lazy_decoder(CreateBotBodyUser, _fill_CreateBotBodyUser)
 
 
 def _e_CreateBotBodyUser(o: Any, _t: Any = None) -> Any:
@@ -10731,20 +10603,20 @@ register_model(CreateBotBodyUser, _d_CreateBotBodyUser, _e_CreateBotBodyUser)
 _S_CreateBotBodyConfiguration = slot_setters(CreateBotBodyConfiguration, ("data", "schema"))
 
 
-def _d_CreateBotBodyConfiguration(
+def _fill_CreateBotBodyConfiguration(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateBotBodyConfiguration[0],
     _s1: Setter = _S_CreateBotBodyConfiguration[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateBotBodyConfiguration:
-    o: CreateBotBodyConfiguration = _new(CreateBotBodyConfiguration)
+) -> None:
     _s0(o, d.get("data", NOT_GIVEN))
     _s1(o, d.get("schema", NOT_GIVEN))
-    _raw(o, d)
-    return o
+
+
+_d_CreateBotBodyConfiguration = lazy_decoder(
+    CreateBotBodyConfiguration, _fill_CreateBotBodyConfiguration
+)
 
 
 def _e_CreateBotBodyConfiguration(o: Any, _t: Any = None) -> Any:
@@ -10771,24 +10643,24 @@ _S_CreateBotBodyRecurringEventsValue = slot_setters(
 )
 
 
-def _d_CreateBotBodyRecurringEventsValue(
+def _fill_CreateBotBodyRecurringEventsValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateBotBodyRecurringEventsValue[0],
     _s1: Setter = _S_CreateBotBodyRecurringEventsValue[1],
     _s2: Setter = _S_CreateBotBodyRecurringEventsValue[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateBotBodyRecurringEventsValue:
+) -> None:
     v: Any
-    o: CreateBotBodyRecurringEventsValue = _new(CreateBotBodyRecurringEventsValue)
     v = d["schedule"]
     _s0(o, _d_BotRecurringEventsValueSchedule(v))
     _s1(o, d["type"])
     _s2(o, d["payload"])
-    _raw(o, d)
-    return o
+
+
+_d_CreateBotBodyRecurringEventsValue = lazy_decoder(
+    CreateBotBodyRecurringEventsValue, _fill_CreateBotBodyRecurringEventsValue
+)
 
 
 def _e_CreateBotBodyRecurringEventsValue(o: Any, _t: Any = None) -> Any:
@@ -10813,20 +10685,20 @@ register_model(
 _S_GetPublicInterfaceResponse = slot_setters(GetPublicInterfaceResponse, ("interface",))
 
 
-def _d_GetPublicInterfaceResponse(
+def _fill_GetPublicInterfaceResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetPublicInterfaceResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetPublicInterfaceResponse:
+) -> None:
     v: Any
-    o: GetPublicInterfaceResponse = _new(GetPublicInterfaceResponse)
     v = d["interface"]
     _s0(o, _d_Interface(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetPublicInterfaceResponse = lazy_decoder(
+    GetPublicInterfaceResponse, _fill_GetPublicInterfaceResponse
+)
 
 
 def _e_GetPublicInterfaceResponse(o: Any, _t: Any = None) -> Any:
@@ -10847,20 +10719,20 @@ register_model(
 _S_GetPublicInterfaceByIdResponse = slot_setters(GetPublicInterfaceByIdResponse, ("interface",))
 
 
-def _d_GetPublicInterfaceByIdResponse(
+def _fill_GetPublicInterfaceByIdResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetPublicInterfaceByIdResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetPublicInterfaceByIdResponse:
+) -> None:
     v: Any
-    o: GetPublicInterfaceByIdResponse = _new(GetPublicInterfaceByIdResponse)
     v = d["interface"]
     _s0(o, _d_Interface(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetPublicInterfaceByIdResponse = lazy_decoder(
+    GetPublicInterfaceByIdResponse, _fill_GetPublicInterfaceByIdResponse
+)
 
 
 def _e_GetPublicInterfaceByIdResponse(o: Any, _t: Any = None) -> Any:
@@ -10897,9 +10769,9 @@ _S_ListPublicInterfacesResponseInterfacesItem = slot_setters(
 )
 
 
-def _d_ListPublicInterfacesResponseInterfacesItem(
+def _fill_ListPublicInterfacesResponseInterfacesItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListPublicInterfacesResponseInterfacesItem[0],
     _s1: Setter = _S_ListPublicInterfacesResponseInterfacesItem[1],
@@ -10911,10 +10783,7 @@ def _d_ListPublicInterfacesResponseInterfacesItem(
     _s7: Setter = _S_ListPublicInterfacesResponseInterfacesItem[7],
     _s8: Setter = _S_ListPublicInterfacesResponseInterfacesItem[8],
     _s9: Setter = _S_ListPublicInterfacesResponseInterfacesItem[9],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListPublicInterfacesResponseInterfacesItem:
-    o: ListPublicInterfacesResponseInterfacesItem = _new(ListPublicInterfacesResponseInterfacesItem)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["createdAt"])
     _s2(o, d["updatedAt"])
@@ -10925,8 +10794,11 @@ def _d_ListPublicInterfacesResponseInterfacesItem(
     _s7(o, d["iconUrl"])
     _s8(o, d["readmeUrl"])
     _s9(o, d["public"])
-    _raw(o, d)
-    return o
+
+
+_d_ListPublicInterfacesResponseInterfacesItem = lazy_decoder(
+    ListPublicInterfacesResponseInterfacesItem, _fill_ListPublicInterfacesResponseInterfacesItem
+)
 
 
 def _e_ListPublicInterfacesResponseInterfacesItem(o: Any, _t: Any = None) -> Any:
@@ -10957,23 +10829,23 @@ register_model(
 _S_ListPublicInterfacesResponse = slot_setters(ListPublicInterfacesResponse, ("interfaces", "meta"))
 
 
-def _d_ListPublicInterfacesResponse(
+def _fill_ListPublicInterfacesResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListPublicInterfacesResponse[0],
     _s1: Setter = _S_ListPublicInterfacesResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListPublicInterfacesResponse:
+) -> None:
     v: Any
-    o: ListPublicInterfacesResponse = _new(ListPublicInterfacesResponse)
     v = d["interfaces"]
     _s0(o, [_d_ListPublicInterfacesResponseInterfacesItem(x0) for x0 in v])
     v = d["meta"]
     _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListPublicInterfacesResponse = lazy_decoder(
+    ListPublicInterfacesResponse, _fill_ListPublicInterfacesResponse
+)
 
 
 def _e_ListPublicInterfacesResponse(o: Any, _t: Any = None) -> Any:
@@ -10996,18 +10868,18 @@ register_model(
 _S_GetPublicPluginCodeResponse = slot_setters(GetPublicPluginCodeResponse, ("code",))
 
 
-def _d_GetPublicPluginCodeResponse(
+def _fill_GetPublicPluginCodeResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetPublicPluginCodeResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetPublicPluginCodeResponse:
-    o: GetPublicPluginCodeResponse = _new(GetPublicPluginCodeResponse)
+) -> None:
     _s0(o, d["code"])
-    _raw(o, d)
-    return o
+
+
+_d_GetPublicPluginCodeResponse = lazy_decoder(
+    GetPublicPluginCodeResponse, _fill_GetPublicPluginCodeResponse
+)
 
 
 def _e_GetPublicPluginCodeResponse(o: Any, _t: Any = None) -> Any:
@@ -11025,20 +10897,18 @@ register_model(
 _S_GetPublicPluginResponse = slot_setters(GetPublicPluginResponse, ("plugin",))
 
 
-def _d_GetPublicPluginResponse(
+def _fill_GetPublicPluginResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetPublicPluginResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetPublicPluginResponse:
+) -> None:
     v: Any
-    o: GetPublicPluginResponse = _new(GetPublicPluginResponse)
     v = d["plugin"]
     _s0(o, _d_Plugin(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetPublicPluginResponse = lazy_decoder(GetPublicPluginResponse, _fill_GetPublicPluginResponse)
 
 
 def _e_GetPublicPluginResponse(o: Any, _t: Any = None) -> Any:
@@ -11059,20 +10929,20 @@ _S_GetDereferencedPublicPluginByIdResponse = slot_setters(
 )
 
 
-def _d_GetDereferencedPublicPluginByIdResponse(
+def _fill_GetDereferencedPublicPluginByIdResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetDereferencedPublicPluginByIdResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetDereferencedPublicPluginByIdResponse:
+) -> None:
     v: Any
-    o: GetDereferencedPublicPluginByIdResponse = _new(GetDereferencedPublicPluginByIdResponse)
     v = d["plugin"]
     _s0(o, _d_Plugin(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetDereferencedPublicPluginByIdResponse = lazy_decoder(
+    GetDereferencedPublicPluginByIdResponse, _fill_GetDereferencedPublicPluginByIdResponse
+)
 
 
 def _e_GetDereferencedPublicPluginByIdResponse(o: Any, _t: Any = None) -> Any:
@@ -11095,20 +10965,20 @@ register_model(
 _S_GetPublicPluginByIdResponse = slot_setters(GetPublicPluginByIdResponse, ("plugin",))
 
 
-def _d_GetPublicPluginByIdResponse(
+def _fill_GetPublicPluginByIdResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetPublicPluginByIdResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetPublicPluginByIdResponse:
+) -> None:
     v: Any
-    o: GetPublicPluginByIdResponse = _new(GetPublicPluginByIdResponse)
     v = d["plugin"]
     _s0(o, _d_Plugin(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetPublicPluginByIdResponse = lazy_decoder(
+    GetPublicPluginByIdResponse, _fill_GetPublicPluginByIdResponse
+)
 
 
 def _e_GetPublicPluginByIdResponse(o: Any, _t: Any = None) -> Any:
@@ -11145,9 +11015,9 @@ _S_ListPublicPluginsResponsePluginsItem = slot_setters(
 )
 
 
-def _d_ListPublicPluginsResponsePluginsItem(
+def _fill_ListPublicPluginsResponsePluginsItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListPublicPluginsResponsePluginsItem[0],
     _s1: Setter = _S_ListPublicPluginsResponsePluginsItem[1],
@@ -11161,10 +11031,7 @@ def _d_ListPublicPluginsResponsePluginsItem(
     _s9: Setter = _S_ListPublicPluginsResponsePluginsItem[9],
     _s10: Setter = _S_ListPublicPluginsResponsePluginsItem[10],
     _s11: Setter = _S_ListPublicPluginsResponsePluginsItem[11],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListPublicPluginsResponsePluginsItem:
-    o: ListPublicPluginsResponsePluginsItem = _new(ListPublicPluginsResponsePluginsItem)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["createdAt"])
     _s2(o, d["updatedAt"])
@@ -11177,8 +11044,11 @@ def _d_ListPublicPluginsResponsePluginsItem(
     _s9(o, d["public"])
     _s10(o, d["visibility"])
     _s11(o, d["lifecycleStatus"])
-    _raw(o, d)
-    return o
+
+
+_d_ListPublicPluginsResponsePluginsItem = lazy_decoder(
+    ListPublicPluginsResponsePluginsItem, _fill_ListPublicPluginsResponsePluginsItem
+)
 
 
 def _e_ListPublicPluginsResponsePluginsItem(o: Any, _t: Any = None) -> Any:
@@ -11211,23 +11081,23 @@ register_model(
 _S_ListPublicPluginsResponse = slot_setters(ListPublicPluginsResponse, ("plugins", "meta"))
 
 
-def _d_ListPublicPluginsResponse(
+def _fill_ListPublicPluginsResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListPublicPluginsResponse[0],
     _s1: Setter = _S_ListPublicPluginsResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListPublicPluginsResponse:
+) -> None:
     v: Any
-    o: ListPublicPluginsResponse = _new(ListPublicPluginsResponse)
     v = d["plugins"]
     _s0(o, [_d_ListPublicPluginsResponsePluginsItem(x0) for x0 in v])
     v = d["meta"]
     _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListPublicPluginsResponse = lazy_decoder(
+    ListPublicPluginsResponse, _fill_ListPublicPluginsResponse
+)
 
 
 def _e_ListPublicPluginsResponse(o: Any, _t: Any = None) -> Any:
@@ -11250,20 +11120,20 @@ register_model(
 _S_GetPublicIntegrationResponse = slot_setters(GetPublicIntegrationResponse, ("integration",))
 
 
-def _d_GetPublicIntegrationResponse(
+def _fill_GetPublicIntegrationResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetPublicIntegrationResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetPublicIntegrationResponse:
+) -> None:
     v: Any
-    o: GetPublicIntegrationResponse = _new(GetPublicIntegrationResponse)
     v = d["integration"]
     _s0(o, _d_GetPublicIntegrationByIdResponseIntegration(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetPublicIntegrationResponse = lazy_decoder(
+    GetPublicIntegrationResponse, _fill_GetPublicIntegrationResponse
+)
 
 
 def _e_GetPublicIntegrationResponse(o: Any, _t: Any = None) -> Any:
@@ -11286,22 +11156,21 @@ _S_GetPublicIntegrationByIdResponseIntegrationMeta = slot_setters(
 )
 
 
-def _d_GetPublicIntegrationByIdResponseIntegrationMeta(
+def _fill_GetPublicIntegrationByIdResponseIntegrationMeta(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetPublicIntegrationByIdResponseIntegrationMeta[0],
     _s1: Setter = _S_GetPublicIntegrationByIdResponseIntegrationMeta[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetPublicIntegrationByIdResponseIntegrationMeta:
-    o: GetPublicIntegrationByIdResponseIntegrationMeta = _new(
-        GetPublicIntegrationByIdResponseIntegrationMeta
-    )
+) -> None:
     _s0(o, d["installs"])
     _s1(o, d["views"])
-    _raw(o, d)
-    return o
+
+
+_d_GetPublicIntegrationByIdResponseIntegrationMeta = lazy_decoder(
+    GetPublicIntegrationByIdResponseIntegrationMeta,
+    _fill_GetPublicIntegrationByIdResponseIntegrationMeta,
+)
 
 
 def _e_GetPublicIntegrationByIdResponseIntegrationMeta(o: Any, _t: Any = None) -> Any:
@@ -11323,24 +11192,23 @@ _S_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace = slot_setters(
 )
 
 
-def _d_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace(
+def _fill_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace[0],
     _s1: Setter = _S_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace[1],
     _s2: Setter = _S_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace:
-    o: GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace = _new(
-        GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace
-    )
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["handle"])
     _s2(o, d["name"])
-    _raw(o, d)
-    return o
+
+
+_d_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace = lazy_decoder(
+    GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace,
+    _fill_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace,
+)
 
 
 def _e_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace(o: Any, _t: Any = None) -> Any:
@@ -11396,9 +11264,9 @@ _S_GetPublicIntegrationByIdResponseIntegration = slot_setters(
 )
 
 
-def _d_GetPublicIntegrationByIdResponseIntegration(
+def _fill_GetPublicIntegrationByIdResponseIntegration(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetPublicIntegrationByIdResponseIntegration[0],
     _s1: Setter = _S_GetPublicIntegrationByIdResponseIntegration[1],
@@ -11432,13 +11300,8 @@ def _d_GetPublicIntegrationByIdResponseIntegration(
     _s29: Setter = _S_GetPublicIntegrationByIdResponseIntegration[29],
     _s30: Setter = _S_GetPublicIntegrationByIdResponseIntegration[30],
     _s31: Setter = _S_GetPublicIntegrationByIdResponseIntegration[31],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetPublicIntegrationByIdResponseIntegration:
+) -> None:
     v: Any
-    o: GetPublicIntegrationByIdResponseIntegration = _new(
-        GetPublicIntegrationByIdResponseIntegration
-    )
     _s0(o, d["id"])
     _s1(o, d["createdAt"])
     _s2(o, d["updatedAt"])
@@ -11484,8 +11347,11 @@ def _d_GetPublicIntegrationByIdResponseIntegration(
     _s30(o, _d_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace(v))
     v = d["meta"]
     _s31(o, _d_GetPublicIntegrationByIdResponseIntegrationMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetPublicIntegrationByIdResponseIntegration = lazy_decoder(
+    GetPublicIntegrationByIdResponseIntegration, _fill_GetPublicIntegrationByIdResponseIntegration
+)
 
 
 def _e_GetPublicIntegrationByIdResponseIntegration(o: Any, _t: Any = None) -> Any:
@@ -11558,20 +11424,20 @@ _S_GetPublicIntegrationByIdResponse = slot_setters(
 )
 
 
-def _d_GetPublicIntegrationByIdResponse(
+def _fill_GetPublicIntegrationByIdResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetPublicIntegrationByIdResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetPublicIntegrationByIdResponse:
+) -> None:
     v: Any
-    o: GetPublicIntegrationByIdResponse = _new(GetPublicIntegrationByIdResponse)
     v = d["integration"]
     _s0(o, _d_GetPublicIntegrationByIdResponseIntegration(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetPublicIntegrationByIdResponse = lazy_decoder(
+    GetPublicIntegrationByIdResponse, _fill_GetPublicIntegrationByIdResponse
+)
 
 
 def _e_GetPublicIntegrationByIdResponse(o: Any, _t: Any = None) -> Any:
@@ -11596,18 +11462,18 @@ _S_ListPublicIntegrationsResponseMeta = slot_setters(
 )
 
 
-def _d_ListPublicIntegrationsResponseMeta(
+def _fill_ListPublicIntegrationsResponseMeta(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListPublicIntegrationsResponseMeta[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListPublicIntegrationsResponseMeta:
-    o: ListPublicIntegrationsResponseMeta = _new(ListPublicIntegrationsResponseMeta)
+) -> None:
     _s0(o, d.get("nextToken", None))
-    _raw(o, d)
-    return o
+
+
+_d_ListPublicIntegrationsResponseMeta = lazy_decoder(
+    ListPublicIntegrationsResponseMeta, _fill_ListPublicIntegrationsResponseMeta
+)
 
 
 def _e_ListPublicIntegrationsResponseMeta(o: Any, _t: Any = None) -> Any:
@@ -11634,28 +11500,27 @@ _S_ListPublicIntegrationsResponseIntegrationsItemMatchedOn = slot_setters(
 )
 
 
-def _d_ListPublicIntegrationsResponseIntegrationsItemMatchedOn(
+def _fill_ListPublicIntegrationsResponseIntegrationsItemMatchedOn(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListPublicIntegrationsResponseIntegrationsItemMatchedOn[0],
     _s1: Setter = _S_ListPublicIntegrationsResponseIntegrationsItemMatchedOn[1],
     _s2: Setter = _S_ListPublicIntegrationsResponseIntegrationsItemMatchedOn[2],
     _s3: Setter = _S_ListPublicIntegrationsResponseIntegrationsItemMatchedOn[3],
     _s4: Setter = _S_ListPublicIntegrationsResponseIntegrationsItemMatchedOn[4],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListPublicIntegrationsResponseIntegrationsItemMatchedOn:
-    o: ListPublicIntegrationsResponseIntegrationsItemMatchedOn = _new(
-        ListPublicIntegrationsResponseIntegrationsItemMatchedOn
-    )
+) -> None:
     _s0(o, d.get("name", None))
     _s1(o, d.get("title", None))
     _s2(o, d.get("description", None))
     _s3(o, d.get("actions", None))
     _s4(o, d.get("interfaces", None))
-    _raw(o, d)
-    return o
+
+
+_d_ListPublicIntegrationsResponseIntegrationsItemMatchedOn = lazy_decoder(
+    ListPublicIntegrationsResponseIntegrationsItemMatchedOn,
+    _fill_ListPublicIntegrationsResponseIntegrationsItemMatchedOn,
+)
 
 
 def _e_ListPublicIntegrationsResponseIntegrationsItemMatchedOn(o: Any, _t: Any = None) -> Any:
@@ -11693,22 +11558,21 @@ _S_ListPublicIntegrationsResponseIntegrationsItemMeta = slot_setters(
 )
 
 
-def _d_ListPublicIntegrationsResponseIntegrationsItemMeta(
+def _fill_ListPublicIntegrationsResponseIntegrationsItemMeta(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListPublicIntegrationsResponseIntegrationsItemMeta[0],
     _s1: Setter = _S_ListPublicIntegrationsResponseIntegrationsItemMeta[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListPublicIntegrationsResponseIntegrationsItemMeta:
-    o: ListPublicIntegrationsResponseIntegrationsItemMeta = _new(
-        ListPublicIntegrationsResponseIntegrationsItemMeta
-    )
+) -> None:
     _s0(o, d["installs"])
     _s1(o, d["views"])
-    _raw(o, d)
-    return o
+
+
+_d_ListPublicIntegrationsResponseIntegrationsItemMeta = lazy_decoder(
+    ListPublicIntegrationsResponseIntegrationsItemMeta,
+    _fill_ListPublicIntegrationsResponseIntegrationsItemMeta,
+)
 
 
 def _e_ListPublicIntegrationsResponseIntegrationsItemMeta(o: Any, _t: Any = None) -> Any:
@@ -11730,24 +11594,23 @@ _S_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace = slot_setters(
 )
 
 
-def _d_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace(
+def _fill_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace[0],
     _s1: Setter = _S_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace[1],
     _s2: Setter = _S_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace:
-    o: ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace = _new(
-        ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace
-    )
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["handle"])
     _s2(o, d["name"])
-    _raw(o, d)
-    return o
+
+
+_d_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace = lazy_decoder(
+    ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace,
+    _fill_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace,
+)
 
 
 def _e_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace(o: Any, _t: Any = None) -> Any:
@@ -11787,9 +11650,9 @@ _S_ListPublicIntegrationsResponseIntegrationsItem = slot_setters(
 )
 
 
-def _d_ListPublicIntegrationsResponseIntegrationsItem(
+def _fill_ListPublicIntegrationsResponseIntegrationsItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListPublicIntegrationsResponseIntegrationsItem[0],
     _s1: Setter = _S_ListPublicIntegrationsResponseIntegrationsItem[1],
@@ -11807,13 +11670,8 @@ def _d_ListPublicIntegrationsResponseIntegrationsItem(
     _s13: Setter = _S_ListPublicIntegrationsResponseIntegrationsItem[13],
     _s14: Setter = _S_ListPublicIntegrationsResponseIntegrationsItem[14],
     _s15: Setter = _S_ListPublicIntegrationsResponseIntegrationsItem[15],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListPublicIntegrationsResponseIntegrationsItem:
+) -> None:
     v: Any
-    o: ListPublicIntegrationsResponseIntegrationsItem = _new(
-        ListPublicIntegrationsResponseIntegrationsItem
-    )
     _s0(o, d["id"])
     _s1(o, d["name"])
     _s2(o, d["version"])
@@ -11833,8 +11691,12 @@ def _d_ListPublicIntegrationsResponseIntegrationsItem(
     v = d.get("matchedOn", None)
     _s14(o, v if v is None else _d_ListPublicIntegrationsResponseIntegrationsItemMatchedOn(v))
     _s15(o, d.get("attributes", None))
-    _raw(o, d)
-    return o
+
+
+_d_ListPublicIntegrationsResponseIntegrationsItem = lazy_decoder(
+    ListPublicIntegrationsResponseIntegrationsItem,
+    _fill_ListPublicIntegrationsResponseIntegrationsItem,
+)
 
 
 def _e_ListPublicIntegrationsResponseIntegrationsItem(o: Any, _t: Any = None) -> Any:
@@ -11879,23 +11741,23 @@ _S_ListPublicIntegrationsResponse = slot_setters(
 )
 
 
-def _d_ListPublicIntegrationsResponse(
+def _fill_ListPublicIntegrationsResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListPublicIntegrationsResponse[0],
     _s1: Setter = _S_ListPublicIntegrationsResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListPublicIntegrationsResponse:
+) -> None:
     v: Any
-    o: ListPublicIntegrationsResponse = _new(ListPublicIntegrationsResponse)
     v = d["integrations"]
     _s0(o, [_d_ListPublicIntegrationsResponseIntegrationsItem(x0) for x0 in v])
     v = d["meta"]
     _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListPublicIntegrationsResponse = lazy_decoder(
+    ListPublicIntegrationsResponse, _fill_ListPublicIntegrationsResponse
+)
 
 
 def _e_ListPublicIntegrationsResponse(o: Any, _t: Any = None) -> Any:
@@ -11920,18 +11782,18 @@ register_model(
 _S_GetAccountPreferenceResponse = slot_setters(GetAccountPreferenceResponse, ("value",))
 
 
-def _d_GetAccountPreferenceResponse(
+def _fill_GetAccountPreferenceResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetAccountPreferenceResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetAccountPreferenceResponse:
-    o: GetAccountPreferenceResponse = _new(GetAccountPreferenceResponse)
+) -> None:
     _s0(o, d.get("value", None))
-    _raw(o, d)
-    return o
+
+
+_d_GetAccountPreferenceResponse = lazy_decoder(
+    GetAccountPreferenceResponse, _fill_GetAccountPreferenceResponse
+)
 
 
 def _e_GetAccountPreferenceResponse(o: Any, _t: Any = None) -> Any:
@@ -11953,16 +11815,16 @@ register_model(
 _S_SetAccountPreferenceResponse = slot_setters(SetAccountPreferenceResponse, ())
 
 
-def _d_SetAccountPreferenceResponse(
+def _fill_SetAccountPreferenceResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> SetAccountPreferenceResponse:
-    o: SetAccountPreferenceResponse = _new(SetAccountPreferenceResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_SetAccountPreferenceResponse = lazy_decoder(
+    SetAccountPreferenceResponse, _fill_SetAccountPreferenceResponse
+)
 
 
 def _e_SetAccountPreferenceResponse(o: Any, _t: Any = None) -> Any:
@@ -11980,16 +11842,16 @@ register_model(
 _S_DeletePersonalAccessTokenResponse = slot_setters(DeletePersonalAccessTokenResponse, ())
 
 
-def _d_DeletePersonalAccessTokenResponse(
+def _fill_DeletePersonalAccessTokenResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> DeletePersonalAccessTokenResponse:
-    o: DeletePersonalAccessTokenResponse = _new(DeletePersonalAccessTokenResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_DeletePersonalAccessTokenResponse = lazy_decoder(
+    DeletePersonalAccessTokenResponse, _fill_DeletePersonalAccessTokenResponse
+)
 
 
 def _e_DeletePersonalAccessTokenResponse(o: Any, _t: Any = None) -> Any:
@@ -12011,24 +11873,24 @@ _S_CreatePersonalAccessTokenResponsePat = slot_setters(
 )
 
 
-def _d_CreatePersonalAccessTokenResponsePat(
+def _fill_CreatePersonalAccessTokenResponsePat(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreatePersonalAccessTokenResponsePat[0],
     _s1: Setter = _S_CreatePersonalAccessTokenResponsePat[1],
     _s2: Setter = _S_CreatePersonalAccessTokenResponsePat[2],
     _s3: Setter = _S_CreatePersonalAccessTokenResponsePat[3],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreatePersonalAccessTokenResponsePat:
-    o: CreatePersonalAccessTokenResponsePat = _new(CreatePersonalAccessTokenResponsePat)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["createdAt"])
     _s2(o, d["note"])
     _s3(o, d["value"])
-    _raw(o, d)
-    return o
+
+
+_d_CreatePersonalAccessTokenResponsePat = lazy_decoder(
+    CreatePersonalAccessTokenResponsePat, _fill_CreatePersonalAccessTokenResponsePat
+)
 
 
 def _e_CreatePersonalAccessTokenResponsePat(o: Any, _t: Any = None) -> Any:
@@ -12048,20 +11910,20 @@ register_model(
 _S_CreatePersonalAccessTokenResponse = slot_setters(CreatePersonalAccessTokenResponse, ("pat",))
 
 
-def _d_CreatePersonalAccessTokenResponse(
+def _fill_CreatePersonalAccessTokenResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreatePersonalAccessTokenResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreatePersonalAccessTokenResponse:
+) -> None:
     v: Any
-    o: CreatePersonalAccessTokenResponse = _new(CreatePersonalAccessTokenResponse)
     v = d["pat"]
     _s0(o, _d_CreatePersonalAccessTokenResponsePat(v))
-    _raw(o, d)
-    return o
+
+
+_d_CreatePersonalAccessTokenResponse = lazy_decoder(
+    CreatePersonalAccessTokenResponse, _fill_CreatePersonalAccessTokenResponse
+)
 
 
 def _e_CreatePersonalAccessTokenResponse(o: Any, _t: Any = None) -> Any:
@@ -12086,22 +11948,22 @@ _S_ListPersonalAccessTokensResponsePatsItem = slot_setters(
 )
 
 
-def _d_ListPersonalAccessTokensResponsePatsItem(
+def _fill_ListPersonalAccessTokensResponsePatsItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListPersonalAccessTokensResponsePatsItem[0],
     _s1: Setter = _S_ListPersonalAccessTokensResponsePatsItem[1],
     _s2: Setter = _S_ListPersonalAccessTokensResponsePatsItem[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListPersonalAccessTokensResponsePatsItem:
-    o: ListPersonalAccessTokensResponsePatsItem = _new(ListPersonalAccessTokensResponsePatsItem)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["createdAt"])
     _s2(o, d["note"])
-    _raw(o, d)
-    return o
+
+
+_d_ListPersonalAccessTokensResponsePatsItem = lazy_decoder(
+    ListPersonalAccessTokensResponsePatsItem, _fill_ListPersonalAccessTokensResponsePatsItem
+)
 
 
 def _e_ListPersonalAccessTokensResponsePatsItem(o: Any, _t: Any = None) -> Any:
@@ -12121,20 +11983,20 @@ register_model(
 _S_ListPersonalAccessTokensResponse = slot_setters(ListPersonalAccessTokensResponse, ("pats",))
 
 
-def _d_ListPersonalAccessTokensResponse(
+def _fill_ListPersonalAccessTokensResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListPersonalAccessTokensResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListPersonalAccessTokensResponse:
+) -> None:
     v: Any
-    o: ListPersonalAccessTokensResponse = _new(ListPersonalAccessTokensResponse)
     v = d["pats"]
     _s0(o, [_d_ListPersonalAccessTokensResponsePatsItem(x0) for x0 in v])
-    _raw(o, d)
-    return o
+
+
+_d_ListPersonalAccessTokensResponse = lazy_decoder(
+    ListPersonalAccessTokensResponse, _fill_ListPersonalAccessTokensResponse
+)
 
 
 def _e_ListPersonalAccessTokensResponse(o: Any, _t: Any = None) -> Any:
@@ -12157,16 +12019,14 @@ register_model(
 _S_DeleteAccountResponse = slot_setters(DeleteAccountResponse, ())
 
 
-def _d_DeleteAccountResponse(
+def _fill_DeleteAccountResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> DeleteAccountResponse:
-    o: DeleteAccountResponse = _new(DeleteAccountResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_DeleteAccountResponse = lazy_decoder(DeleteAccountResponse, _fill_DeleteAccountResponse)
 
 
 def _e_DeleteAccountResponse(o: Any, _t: Any = None) -> Any:
@@ -12182,20 +12042,18 @@ register_model(DeleteAccountResponse, _d_DeleteAccountResponse, _e_DeleteAccount
 _S_UpdateAccountResponse = slot_setters(UpdateAccountResponse, ("account",))
 
 
-def _d_UpdateAccountResponse(
+def _fill_UpdateAccountResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateAccountResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateAccountResponse:
+) -> None:
     v: Any
-    o: UpdateAccountResponse = _new(UpdateAccountResponse)
     v = d["account"]
     _s0(o, _d_Account(v))
-    _raw(o, d)
-    return o
+
+
+_d_UpdateAccountResponse = lazy_decoder(UpdateAccountResponse, _fill_UpdateAccountResponse)
 
 
 def _e_UpdateAccountResponse(o: Any, _t: Any = None) -> Any:
@@ -12214,20 +12072,18 @@ register_model(UpdateAccountResponse, _d_UpdateAccountResponse, _e_UpdateAccount
 _S_GetAccountResponse = slot_setters(GetAccountResponse, ("account",))
 
 
-def _d_GetAccountResponse(
+def _fill_GetAccountResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetAccountResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetAccountResponse:
+) -> None:
     v: Any
-    o: GetAccountResponse = _new(GetAccountResponse)
     v = d["account"]
     _s0(o, _d_Account(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetAccountResponse = lazy_decoder(GetAccountResponse, _fill_GetAccountResponse)
 
 
 def _e_GetAccountResponse(o: Any, _t: Any = None) -> Any:
@@ -12246,20 +12102,18 @@ register_model(GetAccountResponse, _d_GetAccountResponse, _e_GetAccountResponse)
 _S_RunVrlResponse = slot_setters(RunVrlResponse, ("data", "result"))
 
 
-def _d_RunVrlResponse(
+def _fill_RunVrlResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_RunVrlResponse[0],
     _s1: Setter = _S_RunVrlResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> RunVrlResponse:
-    o: RunVrlResponse = _new(RunVrlResponse)
+) -> None:
     _s0(o, d["data"])
     _s1(o, d.get("result", None))
-    _raw(o, d)
-    return o
+
+
+_d_RunVrlResponse = lazy_decoder(RunVrlResponse, _fill_RunVrlResponse)
 
 
 def _e_RunVrlResponse(o: Any, _t: Any = None) -> Any:
@@ -12279,22 +12133,20 @@ register_model(RunVrlResponse, _d_RunVrlResponse, _e_RunVrlResponse)
 _S_Version = slot_setters(Version, ("id", "name", "description"))
 
 
-def _d_Version(
+def _fill_Version(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_Version[0],
     _s1: Setter = _S_Version[1],
     _s2: Setter = _S_Version[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> Version:
-    o: Version = _new(Version)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["name"])
     _s2(o, d.get("description", None))
-    _raw(o, d)
-    return o
+
+
+_d_Version = lazy_decoder(Version, _fill_Version)
 
 
 def _e_Version(o: Any, _t: Any = None) -> Any:
@@ -12316,9 +12168,9 @@ _S_Activity = slot_setters(
 )
 
 
-def _d_Activity(
+def _fill_Activity(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_Activity[0],
     _s1: Setter = _S_Activity[1],
@@ -12326,18 +12178,16 @@ def _d_Activity(
     _s3: Setter = _S_Activity[3],
     _s4: Setter = _S_Activity[4],
     _s5: Setter = _S_Activity[5],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> Activity:
-    o: Activity = _new(Activity)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["description"])
     _s2(o, d["taskId"])
     _s3(o, d["category"])
     _s4(o, d["data"])
     _s5(o, d["createdAt"])
-    _raw(o, d)
-    return o
+
+
+_d_Activity = lazy_decoder(Activity, _fill_Activity)
 
 
 def _e_Activity(o: Any, _t: Any = None) -> Any:
@@ -12360,24 +12210,22 @@ register_model(Activity, _d_Activity, _e_Activity)
 _S_IssueEvent = slot_setters(IssueEvent, ("id", "created_at", "data"))
 
 
-def _d_IssueEvent(
+def _fill_IssueEvent(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_IssueEvent[0],
     _s1: Setter = _S_IssueEvent[1],
     _s2: Setter = _S_IssueEvent[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> IssueEvent:
+) -> None:
     v: Any
-    o: IssueEvent = _new(IssueEvent)
     _s0(o, d["id"])
     _s1(o, d["createdAt"])
     v = d["data"]
     _s2(o, {k0: _d_IssueGroupedDataValue(x0) for k0, x0 in v.items()})
-    _raw(o, d)
-    return o
+
+
+_d_IssueEvent = lazy_decoder(IssueEvent, _fill_IssueEvent)
 
 
 def _e_IssueEvent(o: Any, _t: Any = None) -> Any:
@@ -12398,20 +12246,18 @@ register_model(IssueEvent, _d_IssueEvent, _e_IssueEvent)
 _S_IssueGroupedDataValue = slot_setters(IssueGroupedDataValue, ("raw", "pretty"))
 
 
-def _d_IssueGroupedDataValue(
+def _fill_IssueGroupedDataValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_IssueGroupedDataValue[0],
     _s1: Setter = _S_IssueGroupedDataValue[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> IssueGroupedDataValue:
-    o: IssueGroupedDataValue = _new(IssueGroupedDataValue)
+) -> None:
     _s0(o, d["raw"])
     _s1(o, d.get("pretty", None))
-    _raw(o, d)
-    return o
+
+
+_d_IssueGroupedDataValue = lazy_decoder(IssueGroupedDataValue, _fill_IssueGroupedDataValue)
 
 
 def _e_IssueGroupedDataValue(o: Any, _t: Any = None) -> Any:
@@ -12445,9 +12291,9 @@ _S_Issue = slot_setters(
 )
 
 
-def _d_Issue(
+def _fill_Issue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_Issue[0],
     _s1: Setter = _S_Issue[1],
@@ -12459,11 +12305,8 @@ def _d_Issue(
     _s7: Setter = _S_Issue[7],
     _s8: Setter = _S_Issue[8],
     _s9: Setter = _S_Issue[9],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> Issue:
+) -> None:
     v: Any
-    o: Issue = _new(Issue)
     _s0(o, d["id"])
     _s1(o, d["code"])
     _s2(o, d["createdAt"])
@@ -12475,8 +12318,9 @@ def _d_Issue(
     _s7(o, d["eventsCount"])
     _s8(o, d["category"])
     _s9(o, d["resolutionLink"])
-    _raw(o, d)
-    return o
+
+
+_d_Issue = lazy_decoder(Issue, _fill_Issue)
 
 
 def _e_Issue(o: Any, _t: Any = None) -> Any:
@@ -12504,26 +12348,24 @@ register_model(Issue, _d_Issue, _e_Issue)
 _S_Usage = slot_setters(Usage, ("id", "period", "value", "quota", "type"))
 
 
-def _d_Usage(
+def _fill_Usage(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_Usage[0],
     _s1: Setter = _S_Usage[1],
     _s2: Setter = _S_Usage[2],
     _s3: Setter = _S_Usage[3],
     _s4: Setter = _S_Usage[4],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> Usage:
-    o: Usage = _new(Usage)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["period"])
     _s2(o, d["value"])
     _s3(o, d["quota"])
     _s4(o, d["type"])
-    _raw(o, d)
-    return o
+
+
+_d_Usage = lazy_decoder(Usage, _fill_Usage)
 
 
 def _e_Usage(o: Any, _t: Any = None) -> Any:
@@ -12547,9 +12389,9 @@ _S_Account = slot_setters(
 )
 
 
-def _d_Account(
+def _fill_Account(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_Account[0],
     _s1: Setter = _S_Account[1],
@@ -12557,18 +12399,16 @@ def _d_Account(
     _s3: Setter = _S_Account[3],
     _s4: Setter = _S_Account[4],
     _s5: Setter = _S_Account[5],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> Account:
-    o: Account = _new(Account)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["email"])
     _s2(o, d.get("displayName", None))
     _s3(o, d["emailVerified"])
     _s4(o, d.get("profilePicture", None))
     _s5(o, d["createdAt"])
-    _raw(o, d)
-    return o
+
+
+_d_Account = lazy_decoder(Account, _fill_Account)
 
 
 def _e_Account(o: Any, _t: Any = None) -> Any:
@@ -12599,9 +12439,9 @@ _S_WorkspaceMember = slot_setters(
 )
 
 
-def _d_WorkspaceMember(
+def _fill_WorkspaceMember(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_WorkspaceMember[0],
     _s1: Setter = _S_WorkspaceMember[1],
@@ -12610,10 +12450,7 @@ def _d_WorkspaceMember(
     _s4: Setter = _S_WorkspaceMember[4],
     _s5: Setter = _S_WorkspaceMember[5],
     _s6: Setter = _S_WorkspaceMember[6],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> WorkspaceMember:
-    o: WorkspaceMember = _new(WorkspaceMember)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d.get("userId", None))
     _s2(o, d["email"])
@@ -12621,8 +12458,9 @@ def _d_WorkspaceMember(
     _s4(o, d["role"])
     _s5(o, d.get("profilePicture", None))
     _s6(o, d.get("displayName", None))
-    _raw(o, d)
-    return o
+
+
+_d_WorkspaceMember = lazy_decoder(WorkspaceMember, _fill_WorkspaceMember)
 
 
 def _e_WorkspaceMember(o: Any, _t: Any = None) -> Any:
@@ -12670,9 +12508,9 @@ _S_Workspace = slot_setters(
 )
 
 
-def _d_Workspace(
+def _fill_Workspace(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_Workspace[0],
     _s1: Setter = _S_Workspace[1],
@@ -12692,10 +12530,7 @@ def _d_Workspace(
     _s15: Setter = _S_Workspace[15],
     _s16: Setter = _S_Workspace[16],
     _s17: Setter = _S_Workspace[17],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> Workspace:
-    o: Workspace = _new(Workspace)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["name"])
     _s2(o, d["ownerId"])
@@ -12714,8 +12549,9 @@ def _d_Workspace(
     _s15(o, d.get("isPublic", None))
     _s16(o, d.get("handle", None))
     _s17(o, d["activeTrialId"])
-    _raw(o, d)
-    return o
+
+
+_d_Workspace = lazy_decoder(Workspace, _fill_Workspace)
 
 
 def _e_Workspace(o: Any, _t: Any = None) -> Any:
@@ -12767,22 +12603,22 @@ _S_PluginDependenciesInterfacesValue = slot_setters(
 )
 
 
-def _d_PluginDependenciesInterfacesValue(
+def _fill_PluginDependenciesInterfacesValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_PluginDependenciesInterfacesValue[0],
     _s1: Setter = _S_PluginDependenciesInterfacesValue[1],
     _s2: Setter = _S_PluginDependenciesInterfacesValue[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> PluginDependenciesInterfacesValue:
-    o: PluginDependenciesInterfacesValue = _new(PluginDependenciesInterfacesValue)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["name"])
     _s2(o, d["version"])
-    _raw(o, d)
-    return o
+
+
+_d_PluginDependenciesInterfacesValue = lazy_decoder(
+    PluginDependenciesInterfacesValue, _fill_PluginDependenciesInterfacesValue
+)
 
 
 def _e_PluginDependenciesInterfacesValue(o: Any, _t: Any = None) -> Any:
@@ -12802,23 +12638,21 @@ register_model(
 _S_PluginDependencies = slot_setters(PluginDependencies, ("interfaces", "integrations"))
 
 
-def _d_PluginDependencies(
+def _fill_PluginDependencies(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_PluginDependencies[0],
     _s1: Setter = _S_PluginDependencies[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> PluginDependencies:
+) -> None:
     v: Any
-    o: PluginDependencies = _new(PluginDependencies)
     v = d["interfaces"]
     _s0(o, {k0: _d_PluginDependenciesInterfacesValue(x0) for k0, x0 in v.items()})
     v = d["integrations"]
     _s1(o, {k0: _d_PluginDependenciesInterfacesValue(x0) for k0, x0 in v.items()})
-    _raw(o, d)
-    return o
+
+
+_d_PluginDependencies = lazy_decoder(PluginDependencies, _fill_PluginDependencies)
 
 
 def _e_PluginDependencies(o: Any, _t: Any = None) -> Any:
@@ -12864,9 +12698,9 @@ _S_Plugin = slot_setters(
 )
 
 
-def _d_Plugin(
+def _fill_Plugin(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_Plugin[0],
     _s1: Setter = _S_Plugin[1],
@@ -12889,11 +12723,8 @@ def _d_Plugin(
     _s18: Setter = _S_Plugin[18],
     _s19: Setter = _S_Plugin[19],
     _s20: Setter = _S_Plugin[20],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> Plugin:
+) -> None:
     v: Any
-    o: Plugin = _new(Plugin)
     _s0(o, d["id"])
     _s1(o, d["name"])
     _s2(o, d["version"])
@@ -12923,8 +12754,9 @@ def _d_Plugin(
     _s18(o, d["public"])
     _s19(o, d["visibility"])
     _s20(o, d["lifecycleStatus"])
-    _raw(o, d)
-    return o
+
+
+_d_Plugin = lazy_decoder(Plugin, _fill_Plugin)
 
 
 def _e_Plugin(o: Any, _t: Any = None) -> Any:
@@ -12972,20 +12804,18 @@ register_model(Plugin, _d_Plugin, _e_Plugin)
 _S_InterfaceNameTemplate = slot_setters(InterfaceNameTemplate, ("script", "language"))
 
 
-def _d_InterfaceNameTemplate(
+def _fill_InterfaceNameTemplate(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_InterfaceNameTemplate[0],
     _s1: Setter = _S_InterfaceNameTemplate[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> InterfaceNameTemplate:
-    o: InterfaceNameTemplate = _new(InterfaceNameTemplate)
+) -> None:
     _s0(o, d["script"])
     _s1(o, d["language"])
-    _raw(o, d)
-    return o
+
+
+_d_InterfaceNameTemplate = lazy_decoder(InterfaceNameTemplate, _fill_InterfaceNameTemplate)
 
 
 def _e_InterfaceNameTemplate(o: Any, _t: Any = None) -> Any:
@@ -13003,24 +12833,22 @@ _S_InterfaceChannelsValue = slot_setters(
 )
 
 
-def _d_InterfaceChannelsValue(
+def _fill_InterfaceChannelsValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_InterfaceChannelsValue[0],
     _s1: Setter = _S_InterfaceChannelsValue[1],
     _s2: Setter = _S_InterfaceChannelsValue[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> InterfaceChannelsValue:
+) -> None:
     v: Any
-    o: InterfaceChannelsValue = _new(InterfaceChannelsValue)
     _s0(o, d.get("title", NOT_GIVEN))
     _s1(o, d.get("description", NOT_GIVEN))
     v = d["messages"]
     _s2(o, {k0: _d_BotActionsValueInput(x0) for k0, x0 in v.items()})
-    _raw(o, d)
-    return o
+
+
+_d_InterfaceChannelsValue = lazy_decoder(InterfaceChannelsValue, _fill_InterfaceChannelsValue)
 
 
 def _e_InterfaceChannelsValue(o: Any, _t: Any = None) -> Any:
@@ -13065,9 +12893,9 @@ _S_Interface = slot_setters(
 )
 
 
-def _d_Interface(
+def _fill_Interface(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_Interface[0],
     _s1: Setter = _S_Interface[1],
@@ -13085,11 +12913,8 @@ def _d_Interface(
     _s13: Setter = _S_Interface[13],
     _s14: Setter = _S_Interface[14],
     _s15: Setter = _S_Interface[15],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> Interface:
+) -> None:
     v: Any
-    o: Interface = _new(Interface)
     _s0(o, d["id"])
     _s1(o, d["createdAt"])
     _s2(o, d["updatedAt"])
@@ -13111,8 +12936,9 @@ def _d_Interface(
     _s13(o, d["iconUrl"])
     _s14(o, d["readmeUrl"])
     _s15(o, d["public"])
-    _raw(o, d)
-    return o
+
+
+_d_Interface = lazy_decoder(Interface, _fill_Interface)
 
 
 def _e_Interface(o: Any, _t: Any = None) -> Any:
@@ -13155,22 +12981,20 @@ _S_IntegrationEntitiesValue = slot_setters(
 )
 
 
-def _d_IntegrationEntitiesValue(
+def _fill_IntegrationEntitiesValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_IntegrationEntitiesValue[0],
     _s1: Setter = _S_IntegrationEntitiesValue[1],
     _s2: Setter = _S_IntegrationEntitiesValue[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> IntegrationEntitiesValue:
-    o: IntegrationEntitiesValue = _new(IntegrationEntitiesValue)
+) -> None:
     _s0(o, d.get("title", NOT_GIVEN))
     _s1(o, d.get("description", NOT_GIVEN))
     _s2(o, d["schema"])
-    _raw(o, d)
-    return o
+
+
+_d_IntegrationEntitiesValue = lazy_decoder(IntegrationEntitiesValue, _fill_IntegrationEntitiesValue)
 
 
 def _e_IntegrationEntitiesValue(o: Any, _t: Any = None) -> Any:
@@ -13193,20 +13017,18 @@ register_model(IntegrationEntitiesValue, _d_IntegrationEntitiesValue, _e_Integra
 _S_IntegrationStatesValue = slot_setters(IntegrationStatesValue, ("type", "schema"))
 
 
-def _d_IntegrationStatesValue(
+def _fill_IntegrationStatesValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_IntegrationStatesValue[0],
     _s1: Setter = _S_IntegrationStatesValue[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> IntegrationStatesValue:
-    o: IntegrationStatesValue = _new(IntegrationStatesValue)
+) -> None:
     _s0(o, d["type"])
     _s1(o, d["schema"])
-    _raw(o, d)
-    return o
+
+
+_d_IntegrationStatesValue = lazy_decoder(IntegrationStatesValue, _fill_IntegrationStatesValue)
 
 
 def _e_IntegrationStatesValue(o: Any, _t: Any = None) -> Any:
@@ -13224,22 +13046,20 @@ _S_IntegrationChannelsValueConversationCreation = slot_setters(
 )
 
 
-def _d_IntegrationChannelsValueConversationCreation(
+def _fill_IntegrationChannelsValueConversationCreation(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_IntegrationChannelsValueConversationCreation[0],
     _s1: Setter = _S_IntegrationChannelsValueConversationCreation[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> IntegrationChannelsValueConversationCreation:
-    o: IntegrationChannelsValueConversationCreation = _new(
-        IntegrationChannelsValueConversationCreation
-    )
+) -> None:
     _s0(o, d["enabled"])
     _s1(o, d["requiredTags"])
-    _raw(o, d)
-    return o
+
+
+_d_IntegrationChannelsValueConversationCreation = lazy_decoder(
+    IntegrationChannelsValueConversationCreation, _fill_IntegrationChannelsValueConversationCreation
+)
 
 
 def _e_IntegrationChannelsValueConversationCreation(o: Any, _t: Any = None) -> Any:
@@ -13261,23 +13081,23 @@ _S_IntegrationChannelsValueConversation = slot_setters(
 )
 
 
-def _d_IntegrationChannelsValueConversation(
+def _fill_IntegrationChannelsValueConversation(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_IntegrationChannelsValueConversation[0],
     _s1: Setter = _S_IntegrationChannelsValueConversation[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> IntegrationChannelsValueConversation:
+) -> None:
     v: Any
-    o: IntegrationChannelsValueConversation = _new(IntegrationChannelsValueConversation)
     v = d["tags"]
     _s0(o, {k0: _d_BotUserTagsValue(x0) for k0, x0 in v.items()})
     v = d["creation"]
     _s1(o, _d_IntegrationChannelsValueConversationCreation(v))
-    _raw(o, d)
-    return o
+
+
+_d_IntegrationChannelsValueConversation = lazy_decoder(
+    IntegrationChannelsValueConversation, _fill_IntegrationChannelsValueConversation
+)
 
 
 def _e_IntegrationChannelsValueConversation(o: Any, _t: Any = None) -> Any:
@@ -13304,20 +13124,17 @@ _S_IntegrationChannelsValue = slot_setters(
 )
 
 
-def _d_IntegrationChannelsValue(
+def _fill_IntegrationChannelsValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_IntegrationChannelsValue[0],
     _s1: Setter = _S_IntegrationChannelsValue[1],
     _s2: Setter = _S_IntegrationChannelsValue[2],
     _s3: Setter = _S_IntegrationChannelsValue[3],
     _s4: Setter = _S_IntegrationChannelsValue[4],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> IntegrationChannelsValue:
+) -> None:
     v: Any
-    o: IntegrationChannelsValue = _new(IntegrationChannelsValue)
     _s0(o, d.get("title", None))
     _s1(o, d.get("description", None))
     v = d["messages"]
@@ -13326,8 +13143,9 @@ def _d_IntegrationChannelsValue(
     _s3(o, _d_IntegrationChannelsValueConversation(v))
     v = d["message"]
     _s4(o, _d_BotUser(v))
-    _raw(o, d)
-    return o
+
+
+_d_IntegrationChannelsValue = lazy_decoder(IntegrationChannelsValue, _fill_IntegrationChannelsValue)
 
 
 def _e_IntegrationChannelsValue(o: Any, _t: Any = None) -> Any:
@@ -13358,20 +13176,20 @@ _S_IntegrationConfigurationIdentifier = slot_setters(
 )
 
 
-def _d_IntegrationConfigurationIdentifier(
+def _fill_IntegrationConfigurationIdentifier(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_IntegrationConfigurationIdentifier[0],
     _s1: Setter = _S_IntegrationConfigurationIdentifier[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> IntegrationConfigurationIdentifier:
-    o: IntegrationConfigurationIdentifier = _new(IntegrationConfigurationIdentifier)
+) -> None:
     _s0(o, d.get("linkTemplateScript", None))
     _s1(o, d["required"])
-    _raw(o, d)
-    return o
+
+
+_d_IntegrationConfigurationIdentifier = lazy_decoder(
+    IntegrationConfigurationIdentifier, _fill_IntegrationConfigurationIdentifier
+)
 
 
 def _e_IntegrationConfigurationIdentifier(o: Any, _t: Any = None) -> Any:
@@ -13397,26 +13215,24 @@ _S_IntegrationConfiguration = slot_setters(
 )
 
 
-def _d_IntegrationConfiguration(
+def _fill_IntegrationConfiguration(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_IntegrationConfiguration[0],
     _s1: Setter = _S_IntegrationConfiguration[1],
     _s2: Setter = _S_IntegrationConfiguration[2],
     _s3: Setter = _S_IntegrationConfiguration[3],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> IntegrationConfiguration:
+) -> None:
     v: Any
-    o: IntegrationConfiguration = _new(IntegrationConfiguration)
     _s0(o, d.get("title", None))
     _s1(o, d.get("description", None))
     v = d["identifier"]
     _s2(o, _d_IntegrationConfigurationIdentifier(v))
     _s3(o, d["schema"])
-    _raw(o, d)
-    return o
+
+
+_d_IntegrationConfiguration = lazy_decoder(IntegrationConfiguration, _fill_IntegrationConfiguration)
 
 
 def _e_IntegrationConfiguration(o: Any, _t: Any = None) -> Any:
@@ -13444,18 +13260,18 @@ _S_IntegrationInterfacesValueEntitiesValue = slot_setters(
 )
 
 
-def _d_IntegrationInterfacesValueEntitiesValue(
+def _fill_IntegrationInterfacesValueEntitiesValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_IntegrationInterfacesValueEntitiesValue[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> IntegrationInterfacesValueEntitiesValue:
-    o: IntegrationInterfacesValueEntitiesValue = _new(IntegrationInterfacesValueEntitiesValue)
+) -> None:
     _s0(o, d["name"])
-    _raw(o, d)
-    return o
+
+
+_d_IntegrationInterfacesValueEntitiesValue = lazy_decoder(
+    IntegrationInterfacesValueEntitiesValue, _fill_IntegrationInterfacesValueEntitiesValue
+)
 
 
 def _e_IntegrationInterfacesValueEntitiesValue(o: Any, _t: Any = None) -> Any:
@@ -13478,9 +13294,9 @@ _S_IntegrationInterfacesValue = slot_setters(
 )
 
 
-def _d_IntegrationInterfacesValue(
+def _fill_IntegrationInterfacesValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_IntegrationInterfacesValue[0],
     _s1: Setter = _S_IntegrationInterfacesValue[1],
@@ -13489,11 +13305,8 @@ def _d_IntegrationInterfacesValue(
     _s4: Setter = _S_IntegrationInterfacesValue[4],
     _s5: Setter = _S_IntegrationInterfacesValue[5],
     _s6: Setter = _S_IntegrationInterfacesValue[6],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> IntegrationInterfacesValue:
+) -> None:
     v: Any
-    o: IntegrationInterfacesValue = _new(IntegrationInterfacesValue)
     _s0(o, d["id"])
     _s1(o, d["name"])
     _s2(o, d["version"])
@@ -13505,8 +13318,11 @@ def _d_IntegrationInterfacesValue(
     _s5(o, {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()})
     v = d["channels"]
     _s6(o, {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()})
-    _raw(o, d)
-    return o
+
+
+_d_IntegrationInterfacesValue = lazy_decoder(
+    IntegrationInterfacesValue, _fill_IntegrationInterfacesValue
+)
 
 
 def _e_IntegrationInterfacesValue(o: Any, _t: Any = None) -> Any:
@@ -13538,20 +13354,18 @@ _S_IntegrationSandbox = slot_setters(
 )
 
 
-def _d_IntegrationSandbox(
+def _fill_IntegrationSandbox(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_IntegrationSandbox[0],
     _s1: Setter = _S_IntegrationSandbox[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> IntegrationSandbox:
-    o: IntegrationSandbox = _new(IntegrationSandbox)
+) -> None:
     _s0(o, d.get("identifierExtractScript", None))
     _s1(o, d.get("messageExtractScript", None))
-    _raw(o, d)
-    return o
+
+
+_d_IntegrationSandbox = lazy_decoder(IntegrationSandbox, _fill_IntegrationSandbox)
 
 
 def _e_IntegrationSandbox(o: Any, _t: Any = None) -> Any:
@@ -13576,20 +13390,18 @@ _S_IntegrationIdentifier = slot_setters(
 )
 
 
-def _d_IntegrationIdentifier(
+def _fill_IntegrationIdentifier(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_IntegrationIdentifier[0],
     _s1: Setter = _S_IntegrationIdentifier[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> IntegrationIdentifier:
-    o: IntegrationIdentifier = _new(IntegrationIdentifier)
+) -> None:
     _s0(o, d.get("fallbackHandlerScript", NOT_GIVEN))
     _s1(o, d.get("extractScript", NOT_GIVEN))
-    _raw(o, d)
-    return o
+
+
+_d_IntegrationIdentifier = lazy_decoder(IntegrationIdentifier, _fill_IntegrationIdentifier)
 
 
 def _e_IntegrationIdentifier(o: Any, _t: Any = None) -> Any:
@@ -13646,9 +13458,9 @@ _S_Integration = slot_setters(
 )
 
 
-def _d_Integration(
+def _fill_Integration(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_Integration[0],
     _s1: Setter = _S_Integration[1],
@@ -13680,11 +13492,8 @@ def _d_Integration(
     _s27: Setter = _S_Integration[27],
     _s28: Setter = _S_Integration[28],
     _s29: Setter = _S_Integration[29],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> Integration:
+) -> None:
     v: Any
-    o: Integration = _new(Integration)
     _s0(o, d["id"])
     _s1(o, d["createdAt"])
     _s2(o, d["updatedAt"])
@@ -13726,8 +13535,9 @@ def _d_Integration(
     _s27(o, d["verificationStatus"])
     _s28(o, d["lifecycleStatus"])
     _s29(o, d["secrets"])
-    _raw(o, d)
-    return o
+
+
+_d_Integration = lazy_decoder(Integration, _fill_Integration)
 
 
 def _e_Integration(o: Any, _t: Any = None) -> Any:
@@ -13790,20 +13600,18 @@ register_model(Integration, _d_Integration, _e_Integration)
 _S_BotMediasItem = slot_setters(BotMediasItem, ("url", "name"))
 
 
-def _d_BotMediasItem(
+def _fill_BotMediasItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_BotMediasItem[0],
     _s1: Setter = _S_BotMediasItem[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> BotMediasItem:
-    o: BotMediasItem = _new(BotMediasItem)
+) -> None:
     _s0(o, d["url"])
     _s1(o, d["name"])
-    _raw(o, d)
-    return o
+
+
+_d_BotMediasItem = lazy_decoder(BotMediasItem, _fill_BotMediasItem)
 
 
 def _e_BotMediasItem(o: Any, _t: Any = None) -> Any:
@@ -13819,18 +13627,16 @@ register_model(BotMediasItem, _d_BotMediasItem, _e_BotMediasItem)
 _S_BotActionsValueInput = slot_setters(BotActionsValueInput, ("schema",))
 
 
-def _d_BotActionsValueInput(
+def _fill_BotActionsValueInput(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_BotActionsValueInput[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> BotActionsValueInput:
-    o: BotActionsValueInput = _new(BotActionsValueInput)
+) -> None:
     _s0(o, d["schema"])
-    _raw(o, d)
-    return o
+
+
+_d_BotActionsValueInput = lazy_decoder(BotActionsValueInput, _fill_BotActionsValueInput)
 
 
 def _e_BotActionsValueInput(o: Any, _t: Any = None) -> Any:
@@ -13849,9 +13655,9 @@ _S_BotActionsValue = slot_setters(
 )
 
 
-def _d_BotActionsValue(
+def _fill_BotActionsValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_BotActionsValue[0],
     _s1: Setter = _S_BotActionsValue[1],
@@ -13860,11 +13666,8 @@ def _d_BotActionsValue(
     _s4: Setter = _S_BotActionsValue[4],
     _s5: Setter = _S_BotActionsValue[5],
     _s6: Setter = _S_BotActionsValue[6],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> BotActionsValue:
+) -> None:
     v: Any
-    o: BotActionsValue = _new(BotActionsValue)
     _s0(o, d.get("title", NOT_GIVEN))
     _s1(o, d.get("description", NOT_GIVEN))
     _s2(o, d.get("billable", NOT_GIVEN))
@@ -13874,8 +13677,9 @@ def _d_BotActionsValue(
     v = d["output"]
     _s5(o, _d_BotActionsValueInput(v))
     _s6(o, d.get("attributes", NOT_GIVEN))
-    _raw(o, d)
-    return o
+
+
+_d_BotActionsValue = lazy_decoder(BotActionsValue, _fill_BotActionsValue)
 
 
 def _e_BotActionsValue(o: Any, _t: Any = None) -> Any:
@@ -13911,18 +13715,16 @@ register_model(BotActionsValue, _d_BotActionsValue, _e_BotActionsValue)
 _S_BotSubscriptions = slot_setters(BotSubscriptions, ("events",))
 
 
-def _d_BotSubscriptions(
+def _fill_BotSubscriptions(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_BotSubscriptions[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> BotSubscriptions:
-    o: BotSubscriptions = _new(BotSubscriptions)
+) -> None:
     _s0(o, d["events"])
-    _raw(o, d)
-    return o
+
+
+_d_BotSubscriptions = lazy_decoder(BotSubscriptions, _fill_BotSubscriptions)
 
 
 def _e_BotSubscriptions(o: Any, _t: Any = None) -> Any:
@@ -13938,18 +13740,18 @@ register_model(BotSubscriptions, _d_BotSubscriptions, _e_BotSubscriptions)
 _S_BotRecurringEventsValueSchedule = slot_setters(BotRecurringEventsValueSchedule, ("cron",))
 
 
-def _d_BotRecurringEventsValueSchedule(
+def _fill_BotRecurringEventsValueSchedule(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_BotRecurringEventsValueSchedule[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> BotRecurringEventsValueSchedule:
-    o: BotRecurringEventsValueSchedule = _new(BotRecurringEventsValueSchedule)
+) -> None:
     _s0(o, d["cron"])
-    _raw(o, d)
-    return o
+
+
+_d_BotRecurringEventsValueSchedule = lazy_decoder(
+    BotRecurringEventsValueSchedule, _fill_BotRecurringEventsValueSchedule
+)
 
 
 def _e_BotRecurringEventsValueSchedule(o: Any, _t: Any = None) -> Any:
@@ -13972,28 +13774,26 @@ _S_BotRecurringEventsValue = slot_setters(
 )
 
 
-def _d_BotRecurringEventsValue(
+def _fill_BotRecurringEventsValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_BotRecurringEventsValue[0],
     _s1: Setter = _S_BotRecurringEventsValue[1],
     _s2: Setter = _S_BotRecurringEventsValue[2],
     _s3: Setter = _S_BotRecurringEventsValue[3],
     _s4: Setter = _S_BotRecurringEventsValue[4],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> BotRecurringEventsValue:
+) -> None:
     v: Any
-    o: BotRecurringEventsValue = _new(BotRecurringEventsValue)
     v = d["schedule"]
     _s0(o, _d_BotRecurringEventsValueSchedule(v))
     _s1(o, d["type"])
     _s2(o, d["payload"])
     _s3(o, d["failedAttempts"])
     _s4(o, d["lastFailureReason"])
-    _raw(o, d)
-    return o
+
+
+_d_BotRecurringEventsValue = lazy_decoder(BotRecurringEventsValue, _fill_BotRecurringEventsValue)
 
 
 def _e_BotRecurringEventsValue(o: Any, _t: Any = None) -> Any:
@@ -14016,24 +13816,22 @@ register_model(BotRecurringEventsValue, _d_BotRecurringEventsValue, _e_BotRecurr
 _S_BotEventsValue = slot_setters(BotEventsValue, ("title", "description", "schema", "attributes"))
 
 
-def _d_BotEventsValue(
+def _fill_BotEventsValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_BotEventsValue[0],
     _s1: Setter = _S_BotEventsValue[1],
     _s2: Setter = _S_BotEventsValue[2],
     _s3: Setter = _S_BotEventsValue[3],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> BotEventsValue:
-    o: BotEventsValue = _new(BotEventsValue)
+) -> None:
     _s0(o, d.get("title", NOT_GIVEN))
     _s1(o, d.get("description", NOT_GIVEN))
     _s2(o, d["schema"])
     _s3(o, d.get("attributes", NOT_GIVEN))
-    _raw(o, d)
-    return o
+
+
+_d_BotEventsValue = lazy_decoder(BotEventsValue, _fill_BotEventsValue)
 
 
 def _e_BotEventsValue(o: Any, _t: Any = None) -> Any:
@@ -14059,20 +13857,18 @@ register_model(BotEventsValue, _d_BotEventsValue, _e_BotEventsValue)
 _S_BotConfiguration = slot_setters(BotConfiguration, ("data", "schema"))
 
 
-def _d_BotConfiguration(
+def _fill_BotConfiguration(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_BotConfiguration[0],
     _s1: Setter = _S_BotConfiguration[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> BotConfiguration:
-    o: BotConfiguration = _new(BotConfiguration)
+) -> None:
     _s0(o, d["data"])
     _s1(o, d["schema"])
-    _raw(o, d)
-    return o
+
+
+_d_BotConfiguration = lazy_decoder(BotConfiguration, _fill_BotConfiguration)
 
 
 def _e_BotConfiguration(o: Any, _t: Any = None) -> Any:
@@ -14088,22 +13884,20 @@ register_model(BotConfiguration, _d_BotConfiguration, _e_BotConfiguration)
 _S_BotStatesValue = slot_setters(BotStatesValue, ("type", "schema", "expiry"))
 
 
-def _d_BotStatesValue(
+def _fill_BotStatesValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_BotStatesValue[0],
     _s1: Setter = _S_BotStatesValue[1],
     _s2: Setter = _S_BotStatesValue[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> BotStatesValue:
-    o: BotStatesValue = _new(BotStatesValue)
+) -> None:
     _s0(o, d["type"])
     _s1(o, d["schema"])
     _s2(o, d.get("expiry", NOT_GIVEN))
-    _raw(o, d)
-    return o
+
+
+_d_BotStatesValue = lazy_decoder(BotStatesValue, _fill_BotStatesValue)
 
 
 def _e_BotStatesValue(o: Any, _t: Any = None) -> Any:
@@ -14123,20 +13917,18 @@ register_model(BotStatesValue, _d_BotStatesValue, _e_BotStatesValue)
 _S_BotUserTagsValue = slot_setters(BotUserTagsValue, ("title", "description"))
 
 
-def _d_BotUserTagsValue(
+def _fill_BotUserTagsValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_BotUserTagsValue[0],
     _s1: Setter = _S_BotUserTagsValue[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> BotUserTagsValue:
-    o: BotUserTagsValue = _new(BotUserTagsValue)
+) -> None:
     _s0(o, d.get("title", NOT_GIVEN))
     _s1(o, d.get("description", NOT_GIVEN))
-    _raw(o, d)
-    return o
+
+
+_d_BotUserTagsValue = lazy_decoder(BotUserTagsValue, _fill_BotUserTagsValue)
 
 
 def _e_BotUserTagsValue(o: Any, _t: Any = None) -> Any:
@@ -14159,20 +13951,18 @@ register_model(BotUserTagsValue, _d_BotUserTagsValue, _e_BotUserTagsValue)
 _S_BotUser = slot_setters(BotUser, ("tags",))
 
 
-def _d_BotUser(
+def _fill_BotUser(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_BotUser[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> BotUser:
+) -> None:
     v: Any
-    o: BotUser = _new(BotUser)
     v = d["tags"]
     _s0(o, {k0: _d_BotUserTagsValue(x0) for k0, x0 in v.items()})
-    _raw(o, d)
-    return o
+
+
+_d_BotUser = lazy_decoder(BotUser, _fill_BotUser)
 
 
 def _e_BotUser(o: Any, _t: Any = None) -> Any:
@@ -14193,20 +13983,20 @@ _S_BotPluginsValueIntegrationsValue = slot_setters(
 )
 
 
-def _d_BotPluginsValueIntegrationsValue(
+def _fill_BotPluginsValueIntegrationsValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_BotPluginsValueIntegrationsValue[0],
     _s1: Setter = _S_BotPluginsValueIntegrationsValue[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> BotPluginsValueIntegrationsValue:
-    o: BotPluginsValueIntegrationsValue = _new(BotPluginsValueIntegrationsValue)
+) -> None:
     _s0(o, d["integrationId"])
     _s1(o, d["integrationAlias"])
-    _raw(o, d)
-    return o
+
+
+_d_BotPluginsValueIntegrationsValue = lazy_decoder(
+    BotPluginsValueIntegrationsValue, _fill_BotPluginsValueIntegrationsValue
+)
 
 
 def _e_BotPluginsValueIntegrationsValue(o: Any, _t: Any = None) -> Any:
@@ -14229,24 +14019,24 @@ _S_BotPluginsValueInterfacesValue = slot_setters(
 )
 
 
-def _d_BotPluginsValueInterfacesValue(
+def _fill_BotPluginsValueInterfacesValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_BotPluginsValueInterfacesValue[0],
     _s1: Setter = _S_BotPluginsValueInterfacesValue[1],
     _s2: Setter = _S_BotPluginsValueInterfacesValue[2],
     _s3: Setter = _S_BotPluginsValueInterfacesValue[3],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> BotPluginsValueInterfacesValue:
-    o: BotPluginsValueInterfacesValue = _new(BotPluginsValueInterfacesValue)
+) -> None:
     _s0(o, d["integrationId"])
     _s1(o, d["integrationAlias"])
     _s2(o, d.get("integrationInterfaceAlias", None))
     _s3(o, d["interfaceId"])
-    _raw(o, d)
-    return o
+
+
+_d_BotPluginsValueInterfacesValue = lazy_decoder(
+    BotPluginsValueInterfacesValue, _fill_BotPluginsValueInterfacesValue
+)
 
 
 def _e_BotPluginsValueInterfacesValue(o: Any, _t: Any = None) -> Any:
@@ -14294,9 +14084,9 @@ _S_BotPluginsValue = slot_setters(
 )
 
 
-def _d_BotPluginsValue(
+def _fill_BotPluginsValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_BotPluginsValue[0],
     _s1: Setter = _S_BotPluginsValue[1],
@@ -14314,11 +14104,8 @@ def _d_BotPluginsValue(
     _s13: Setter = _S_BotPluginsValue[13],
     _s14: Setter = _S_BotPluginsValue[14],
     _s15: Setter = _S_BotPluginsValue[15],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> BotPluginsValue:
+) -> None:
     v: Any
-    o: BotPluginsValue = _new(BotPluginsValue)
     _s0(o, d["enabled"])
     _s1(o, d["name"])
     _s2(o, d["version"])
@@ -14339,8 +14126,9 @@ def _d_BotPluginsValue(
     _s13(o, d["public"])
     _s14(o, d["visibility"])
     _s15(o, d["lifecycleStatus"])
-    _raw(o, d)
-    return o
+
+
+_d_BotPluginsValue = lazy_decoder(BotPluginsValue, _fill_BotPluginsValue)
 
 
 def _e_BotPluginsValue(o: Any, _t: Any = None) -> Any:
@@ -14403,9 +14191,9 @@ _S_BotIntegrationsValue = slot_setters(
 )
 
 
-def _d_BotIntegrationsValue(
+def _fill_BotIntegrationsValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_BotIntegrationsValue[0],
     _s1: Setter = _S_BotIntegrationsValue[1],
@@ -14428,10 +14216,7 @@ def _d_BotIntegrationsValue(
     _s18: Setter = _S_BotIntegrationsValue[18],
     _s19: Setter = _S_BotIntegrationsValue[19],
     _s20: Setter = _S_BotIntegrationsValue[20],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> BotIntegrationsValue:
-    o: BotIntegrationsValue = _new(BotIntegrationsValue)
+) -> None:
     _s0(o, d["enabled"])
     _s1(o, d["name"])
     _s2(o, d["version"])
@@ -14453,8 +14238,9 @@ def _d_BotIntegrationsValue(
     _s18(o, d["visibility"])
     _s19(o, d["verificationStatus"])
     _s20(o, d["lifecycleStatus"])
-    _raw(o, d)
-    return o
+
+
+_d_BotIntegrationsValue = lazy_decoder(BotIntegrationsValue, _fill_BotIntegrationsValue)
 
 
 def _e_BotIntegrationsValue(o: Any, _t: Any = None) -> Any:
@@ -14525,9 +14311,9 @@ _S_Bot = slot_setters(
 )
 
 
-def _d_Bot(
+def _fill_Bot(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_Bot[0],
     _s1: Setter = _S_Bot[1],
@@ -14555,11 +14341,8 @@ def _d_Bot(
     _s23: Setter = _S_Bot[23],
     _s24: Setter = _S_Bot[24],
     _s25: Setter = _S_Bot[25],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> Bot:
+) -> None:
     v: Any
-    o: Bot = _new(Bot)
     _s0(o, d["id"])
     _s1(o, d["createdAt"])
     _s2(o, d["updatedAt"])
@@ -14598,8 +14381,9 @@ def _d_Bot(
     _s24(o, d["status"])
     v = d["medias"]
     _s25(o, [_d_BotMediasItem(x0) for x0 in v])
-    _raw(o, d)
-    return o
+
+
+_d_Bot = lazy_decoder(Bot, _fill_Bot)
 
 
 def _e_Bot(o: Any, _t: Any = None) -> Any:

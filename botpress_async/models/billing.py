@@ -17,9 +17,9 @@ from typing import Any, ClassVar, Literal
 import attrs
 
 from botpress_async._converter import (
-    RAW_SETTER,
     BaseModel,
     Setter,
+    lazy_decoder,
     register_model,
     slot_setters,
 )
@@ -380,18 +380,18 @@ _S_CreatePaymentMethodIntentResponse = slot_setters(
 )
 
 
-def _d_CreatePaymentMethodIntentResponse(
+def _fill_CreatePaymentMethodIntentResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreatePaymentMethodIntentResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreatePaymentMethodIntentResponse:
-    o: CreatePaymentMethodIntentResponse = _new(CreatePaymentMethodIntentResponse)
+) -> None:
     _s0(o, d["clientSecret"])
-    _raw(o, d)
-    return o
+
+
+_d_CreatePaymentMethodIntentResponse = lazy_decoder(
+    CreatePaymentMethodIntentResponse, _fill_CreatePaymentMethodIntentResponse
+)
 
 
 def _e_CreatePaymentMethodIntentResponse(o: Any, _t: Any = None) -> Any:
@@ -411,24 +411,22 @@ register_model(
 _S_SetPaymentMethodResponse = slot_setters(SetPaymentMethodResponse, ("id", "type", "card"))
 
 
-def _d_SetPaymentMethodResponse(
+def _fill_SetPaymentMethodResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_SetPaymentMethodResponse[0],
     _s1: Setter = _S_SetPaymentMethodResponse[1],
     _s2: Setter = _S_SetPaymentMethodResponse[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> SetPaymentMethodResponse:
+) -> None:
     v: Any
-    o: SetPaymentMethodResponse = _new(SetPaymentMethodResponse)
     _s0(o, d["id"])
     _s1(o, d["type"])
     v = d["card"]
     _s2(o, None if v is None else _d_GetPaymentMethodResponsePaymentMethodCard(v))
-    _raw(o, d)
-    return o
+
+
+_d_SetPaymentMethodResponse = lazy_decoder(SetPaymentMethodResponse, _fill_SetPaymentMethodResponse)
 
 
 def _e_SetPaymentMethodResponse(o: Any, _t: Any = None) -> Any:
@@ -451,24 +449,24 @@ _S_GetPaymentMethodResponsePaymentMethodCard = slot_setters(
 )
 
 
-def _d_GetPaymentMethodResponsePaymentMethodCard(
+def _fill_GetPaymentMethodResponsePaymentMethodCard(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetPaymentMethodResponsePaymentMethodCard[0],
     _s1: Setter = _S_GetPaymentMethodResponsePaymentMethodCard[1],
     _s2: Setter = _S_GetPaymentMethodResponsePaymentMethodCard[2],
     _s3: Setter = _S_GetPaymentMethodResponsePaymentMethodCard[3],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetPaymentMethodResponsePaymentMethodCard:
-    o: GetPaymentMethodResponsePaymentMethodCard = _new(GetPaymentMethodResponsePaymentMethodCard)
+) -> None:
     _s0(o, d["brand"])
     _s1(o, d["lastFour"])
     _s2(o, d["expMonth"])
     _s3(o, d["expYear"])
-    _raw(o, d)
-    return o
+
+
+_d_GetPaymentMethodResponsePaymentMethodCard = lazy_decoder(
+    GetPaymentMethodResponsePaymentMethodCard, _fill_GetPaymentMethodResponsePaymentMethodCard
+)
 
 
 def _e_GetPaymentMethodResponsePaymentMethodCard(o: Any, _t: Any = None) -> Any:
@@ -495,24 +493,24 @@ _S_GetPaymentMethodResponsePaymentMethod = slot_setters(
 )
 
 
-def _d_GetPaymentMethodResponsePaymentMethod(
+def _fill_GetPaymentMethodResponsePaymentMethod(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetPaymentMethodResponsePaymentMethod[0],
     _s1: Setter = _S_GetPaymentMethodResponsePaymentMethod[1],
     _s2: Setter = _S_GetPaymentMethodResponsePaymentMethod[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetPaymentMethodResponsePaymentMethod:
+) -> None:
     v: Any
-    o: GetPaymentMethodResponsePaymentMethod = _new(GetPaymentMethodResponsePaymentMethod)
     _s0(o, d["id"])
     _s1(o, d["type"])
     v = d["card"]
     _s2(o, None if v is None else _d_GetPaymentMethodResponsePaymentMethodCard(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetPaymentMethodResponsePaymentMethod = lazy_decoder(
+    GetPaymentMethodResponsePaymentMethod, _fill_GetPaymentMethodResponsePaymentMethod
+)
 
 
 def _e_GetPaymentMethodResponsePaymentMethod(o: Any, _t: Any = None) -> Any:
@@ -537,20 +535,18 @@ register_model(
 _S_GetPaymentMethodResponse = slot_setters(GetPaymentMethodResponse, ("payment_method",))
 
 
-def _d_GetPaymentMethodResponse(
+def _fill_GetPaymentMethodResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetPaymentMethodResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetPaymentMethodResponse:
+) -> None:
     v: Any
-    o: GetPaymentMethodResponse = _new(GetPaymentMethodResponse)
     v = d["paymentMethod"]
     _s0(o, None if v is None else _d_GetPaymentMethodResponsePaymentMethod(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetPaymentMethodResponse = lazy_decoder(GetPaymentMethodResponse, _fill_GetPaymentMethodResponse)
 
 
 def _e_GetPaymentMethodResponse(o: Any, _t: Any = None) -> Any:
@@ -582,9 +578,9 @@ _S_PayInvoiceResponse = slot_setters(
 )
 
 
-def _d_PayInvoiceResponse(
+def _fill_PayInvoiceResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_PayInvoiceResponse[0],
     _s1: Setter = _S_PayInvoiceResponse[1],
@@ -595,10 +591,7 @@ def _d_PayInvoiceResponse(
     _s6: Setter = _S_PayInvoiceResponse[6],
     _s7: Setter = _S_PayInvoiceResponse[7],
     _s8: Setter = _S_PayInvoiceResponse[8],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> PayInvoiceResponse:
-    o: PayInvoiceResponse = _new(PayInvoiceResponse)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["amount"])
     _s2(o, d["currency"])
@@ -608,8 +601,9 @@ def _d_PayInvoiceResponse(
     _s6(o, d["periodEnd"])
     _s7(o, d["dueDate"])
     _s8(o, d["pdfUrl"])
-    _raw(o, d)
-    return o
+
+
+_d_PayInvoiceResponse = lazy_decoder(PayInvoiceResponse, _fill_PayInvoiceResponse)
 
 
 def _e_PayInvoiceResponse(o: Any, _t: Any = None) -> Any:
@@ -635,18 +629,16 @@ register_model(PayInvoiceResponse, _d_PayInvoiceResponse, _e_PayInvoiceResponse)
 _S_ListInvoicesResponseMeta = slot_setters(ListInvoicesResponseMeta, ("next_token",))
 
 
-def _d_ListInvoicesResponseMeta(
+def _fill_ListInvoicesResponseMeta(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListInvoicesResponseMeta[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListInvoicesResponseMeta:
-    o: ListInvoicesResponseMeta = _new(ListInvoicesResponseMeta)
+) -> None:
     _s0(o, d.get("nextToken", None))
-    _raw(o, d)
-    return o
+
+
+_d_ListInvoicesResponseMeta = lazy_decoder(ListInvoicesResponseMeta, _fill_ListInvoicesResponseMeta)
 
 
 def _e_ListInvoicesResponseMeta(o: Any, _t: Any = None) -> Any:
@@ -679,9 +671,9 @@ _S_ListInvoicesResponseInvoicesItem = slot_setters(
 )
 
 
-def _d_ListInvoicesResponseInvoicesItem(
+def _fill_ListInvoicesResponseInvoicesItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListInvoicesResponseInvoicesItem[0],
     _s1: Setter = _S_ListInvoicesResponseInvoicesItem[1],
@@ -692,10 +684,7 @@ def _d_ListInvoicesResponseInvoicesItem(
     _s6: Setter = _S_ListInvoicesResponseInvoicesItem[6],
     _s7: Setter = _S_ListInvoicesResponseInvoicesItem[7],
     _s8: Setter = _S_ListInvoicesResponseInvoicesItem[8],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListInvoicesResponseInvoicesItem:
-    o: ListInvoicesResponseInvoicesItem = _new(ListInvoicesResponseInvoicesItem)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["amount"])
     _s2(o, d["currency"])
@@ -705,8 +694,11 @@ def _d_ListInvoicesResponseInvoicesItem(
     _s6(o, d["periodEnd"])
     _s7(o, d["dueDate"])
     _s8(o, d["pdfUrl"])
-    _raw(o, d)
-    return o
+
+
+_d_ListInvoicesResponseInvoicesItem = lazy_decoder(
+    ListInvoicesResponseInvoicesItem, _fill_ListInvoicesResponseInvoicesItem
+)
 
 
 def _e_ListInvoicesResponseInvoicesItem(o: Any, _t: Any = None) -> Any:
@@ -736,23 +728,21 @@ register_model(
 _S_ListInvoicesResponse = slot_setters(ListInvoicesResponse, ("invoices", "meta"))
 
 
-def _d_ListInvoicesResponse(
+def _fill_ListInvoicesResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListInvoicesResponse[0],
     _s1: Setter = _S_ListInvoicesResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListInvoicesResponse:
+) -> None:
     v: Any
-    o: ListInvoicesResponse = _new(ListInvoicesResponse)
     v = d["invoices"]
     _s0(o, [_d_ListInvoicesResponseInvoicesItem(x0) for x0 in v])
     v = d["meta"]
     _s1(o, _d_ListInvoicesResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListInvoicesResponse = lazy_decoder(ListInvoicesResponse, _fill_ListInvoicesResponse)
 
 
 def _e_ListInvoicesResponse(o: Any, _t: Any = None) -> Any:
@@ -785,9 +775,9 @@ _S_ListAddonsResponseItem = slot_setters(
 )
 
 
-def _d_ListAddonsResponseItem(
+def _fill_ListAddonsResponseItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListAddonsResponseItem[0],
     _s1: Setter = _S_ListAddonsResponseItem[1],
@@ -797,11 +787,8 @@ def _d_ListAddonsResponseItem(
     _s5: Setter = _S_ListAddonsResponseItem[5],
     _s6: Setter = _S_ListAddonsResponseItem[6],
     _s7: Setter = _S_ListAddonsResponseItem[7],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListAddonsResponseItem:
+) -> None:
     v: Any
-    o: ListAddonsResponseItem = _new(ListAddonsResponseItem)
     _s0(o, d["id"])
     _s1(o, d["name"])
     _s2(o, d["description"])
@@ -811,8 +798,9 @@ def _d_ListAddonsResponseItem(
     _s5(o, d["feature"])
     _s6(o, d["increment"])
     _s7(o, d.get("metadata", None))
-    _raw(o, d)
-    return o
+
+
+_d_ListAddonsResponseItem = lazy_decoder(ListAddonsResponseItem, _fill_ListAddonsResponseItem)
 
 
 def _e_ListAddonsResponseItem(o: Any, _t: Any = None) -> Any:
@@ -852,9 +840,9 @@ _S_GetAddonResponse = slot_setters(
 )
 
 
-def _d_GetAddonResponse(
+def _fill_GetAddonResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetAddonResponse[0],
     _s1: Setter = _S_GetAddonResponse[1],
@@ -864,11 +852,8 @@ def _d_GetAddonResponse(
     _s5: Setter = _S_GetAddonResponse[5],
     _s6: Setter = _S_GetAddonResponse[6],
     _s7: Setter = _S_GetAddonResponse[7],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetAddonResponse:
+) -> None:
     v: Any
-    o: GetAddonResponse = _new(GetAddonResponse)
     _s0(o, d["id"])
     _s1(o, d["name"])
     _s2(o, d["description"])
@@ -878,8 +863,9 @@ def _d_GetAddonResponse(
     _s5(o, d["feature"])
     _s6(o, d["increment"])
     _s7(o, d.get("metadata", None))
-    _raw(o, d)
-    return o
+
+
+_d_GetAddonResponse = lazy_decoder(GetAddonResponse, _fill_GetAddonResponse)
 
 
 def _e_GetAddonResponse(o: Any, _t: Any = None) -> Any:
@@ -910,26 +896,26 @@ _S_ListPlansResponseItemPricesValue = slot_setters(
 )
 
 
-def _d_ListPlansResponseItemPricesValue(
+def _fill_ListPlansResponseItemPricesValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListPlansResponseItemPricesValue[0],
     _s1: Setter = _S_ListPlansResponseItemPricesValue[1],
     _s2: Setter = _S_ListPlansResponseItemPricesValue[2],
     _s3: Setter = _S_ListPlansResponseItemPricesValue[3],
     _s4: Setter = _S_ListPlansResponseItemPricesValue[4],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListPlansResponseItemPricesValue:
-    o: ListPlansResponseItemPricesValue = _new(ListPlansResponseItemPricesValue)
+) -> None:
     _s0(o, d["providerPriceId"])
     _s1(o, d["amount"])
     _s2(o, d["currency"])
     _s3(o, d["interval"])
     _s4(o, d.get("metadata", None))
-    _raw(o, d)
-    return o
+
+
+_d_ListPlansResponseItemPricesValue = lazy_decoder(
+    ListPlansResponseItemPricesValue, _fill_ListPlansResponseItemPricesValue
+)
 
 
 def _e_ListPlansResponseItemPricesValue(o: Any, _t: Any = None) -> Any:
@@ -961,9 +947,9 @@ _S_ListPlansResponseItem = slot_setters(
 )
 
 
-def _d_ListPlansResponseItem(
+def _fill_ListPlansResponseItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListPlansResponseItem[0],
     _s1: Setter = _S_ListPlansResponseItem[1],
@@ -972,11 +958,8 @@ def _d_ListPlansResponseItem(
     _s4: Setter = _S_ListPlansResponseItem[4],
     _s5: Setter = _S_ListPlansResponseItem[5],
     _s6: Setter = _S_ListPlansResponseItem[6],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListPlansResponseItem:
+) -> None:
     v: Any
-    o: ListPlansResponseItem = _new(ListPlansResponseItem)
     _s0(o, d["id"])
     _s1(o, d["name"])
     _s2(o, d["description"])
@@ -985,8 +968,9 @@ def _d_ListPlansResponseItem(
     _s4(o, {k0: _d_ListPlansResponseItemPricesValue(x0) for k0, x0 in v.items()})
     _s5(o, d["features"])
     _s6(o, d.get("metadata", None))
-    _raw(o, d)
-    return o
+
+
+_d_ListPlansResponseItem = lazy_decoder(ListPlansResponseItem, _fill_ListPlansResponseItem)
 
 
 def _e_ListPlansResponseItem(o: Any, _t: Any = None) -> Any:
@@ -1015,26 +999,26 @@ _S_GetPlanResponsePricesValue = slot_setters(
 )
 
 
-def _d_GetPlanResponsePricesValue(
+def _fill_GetPlanResponsePricesValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetPlanResponsePricesValue[0],
     _s1: Setter = _S_GetPlanResponsePricesValue[1],
     _s2: Setter = _S_GetPlanResponsePricesValue[2],
     _s3: Setter = _S_GetPlanResponsePricesValue[3],
     _s4: Setter = _S_GetPlanResponsePricesValue[4],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetPlanResponsePricesValue:
-    o: GetPlanResponsePricesValue = _new(GetPlanResponsePricesValue)
+) -> None:
     _s0(o, d["providerPriceId"])
     _s1(o, d["amount"])
     _s2(o, d["currency"])
     _s3(o, d["interval"])
     _s4(o, d.get("metadata", None))
-    _raw(o, d)
-    return o
+
+
+_d_GetPlanResponsePricesValue = lazy_decoder(
+    GetPlanResponsePricesValue, _fill_GetPlanResponsePricesValue
+)
 
 
 def _e_GetPlanResponsePricesValue(o: Any, _t: Any = None) -> Any:
@@ -1064,9 +1048,9 @@ _S_GetPlanResponse = slot_setters(
 )
 
 
-def _d_GetPlanResponse(
+def _fill_GetPlanResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetPlanResponse[0],
     _s1: Setter = _S_GetPlanResponse[1],
@@ -1075,11 +1059,8 @@ def _d_GetPlanResponse(
     _s4: Setter = _S_GetPlanResponse[4],
     _s5: Setter = _S_GetPlanResponse[5],
     _s6: Setter = _S_GetPlanResponse[6],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetPlanResponse:
+) -> None:
     v: Any
-    o: GetPlanResponse = _new(GetPlanResponse)
     _s0(o, d["id"])
     _s1(o, d["name"])
     _s2(o, d["description"])
@@ -1088,8 +1069,9 @@ def _d_GetPlanResponse(
     _s4(o, {k0: _d_GetPlanResponsePricesValue(x0) for k0, x0 in v.items()})
     _s5(o, d["features"])
     _s6(o, d.get("metadata", None))
-    _raw(o, d)
-    return o
+
+
+_d_GetPlanResponse = lazy_decoder(GetPlanResponse, _fill_GetPlanResponse)
 
 
 def _e_GetPlanResponse(o: Any, _t: Any = None) -> Any:
@@ -1116,18 +1098,18 @@ register_model(GetPlanResponse, _d_GetPlanResponse, _e_GetPlanResponse)
 _S_GetBillingReadonlyResponse = slot_setters(GetBillingReadonlyResponse, ("billing_readonly",))
 
 
-def _d_GetBillingReadonlyResponse(
+def _fill_GetBillingReadonlyResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetBillingReadonlyResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetBillingReadonlyResponse:
-    o: GetBillingReadonlyResponse = _new(GetBillingReadonlyResponse)
+) -> None:
     _s0(o, d["billingReadonly"])
-    _raw(o, d)
-    return o
+
+
+_d_GetBillingReadonlyResponse = lazy_decoder(
+    GetBillingReadonlyResponse, _fill_GetBillingReadonlyResponse
+)
 
 
 def _e_GetBillingReadonlyResponse(o: Any, _t: Any = None) -> Any:
@@ -1158,9 +1140,9 @@ _S_Invoice = slot_setters(
 )
 
 
-def _d_Invoice(
+def _fill_Invoice(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_Invoice[0],
     _s1: Setter = _S_Invoice[1],
@@ -1171,10 +1153,7 @@ def _d_Invoice(
     _s6: Setter = _S_Invoice[6],
     _s7: Setter = _S_Invoice[7],
     _s8: Setter = _S_Invoice[8],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> Invoice:
-    o: Invoice = _new(Invoice)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["amount"])
     _s2(o, d["currency"])
@@ -1184,8 +1163,9 @@ def _d_Invoice(
     _s6(o, d["periodEnd"])
     _s7(o, d["dueDate"])
     _s8(o, d["pdfUrl"])
-    _raw(o, d)
-    return o
+
+
+_d_Invoice = lazy_decoder(Invoice, _fill_Invoice)
 
 
 def _e_Invoice(o: Any, _t: Any = None) -> Any:

@@ -17,9 +17,9 @@ from typing import Any, ClassVar, Literal
 import attrs
 
 from botpress_async._converter import (
-    RAW_SETTER,
     BaseModel,
     Setter,
+    lazy_decoder,
     register_model,
     slot_setters,
 )
@@ -615,20 +615,20 @@ CopyFileResponseFile = File
 _S_UpdateKnowledgeBaseResponse = slot_setters(UpdateKnowledgeBaseResponse, ("knowledge_base",))
 
 
-def _d_UpdateKnowledgeBaseResponse(
+def _fill_UpdateKnowledgeBaseResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateKnowledgeBaseResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateKnowledgeBaseResponse:
+) -> None:
     v: Any
-    o: UpdateKnowledgeBaseResponse = _new(UpdateKnowledgeBaseResponse)
     v = d["knowledgeBase"]
     _s0(o, _d_CreateKnowledgeBaseResponseKnowledgeBase(v))
-    _raw(o, d)
-    return o
+
+
+_d_UpdateKnowledgeBaseResponse = lazy_decoder(
+    UpdateKnowledgeBaseResponse, _fill_UpdateKnowledgeBaseResponse
+)
 
 
 def _e_UpdateKnowledgeBaseResponse(o: Any, _t: Any = None) -> Any:
@@ -649,16 +649,16 @@ register_model(
 _S_DeleteKnowledgeBaseResponse = slot_setters(DeleteKnowledgeBaseResponse, ())
 
 
-def _d_DeleteKnowledgeBaseResponse(
+def _fill_DeleteKnowledgeBaseResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> DeleteKnowledgeBaseResponse:
-    o: DeleteKnowledgeBaseResponse = _new(DeleteKnowledgeBaseResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_DeleteKnowledgeBaseResponse = lazy_decoder(
+    DeleteKnowledgeBaseResponse, _fill_DeleteKnowledgeBaseResponse
+)
 
 
 def _e_DeleteKnowledgeBaseResponse(o: Any, _t: Any = None) -> Any:
@@ -678,26 +678,24 @@ _S_ListKnowledgeBasesResponseKnowledgeBasesItem = slot_setters(
 )
 
 
-def _d_ListKnowledgeBasesResponseKnowledgeBasesItem(
+def _fill_ListKnowledgeBasesResponseKnowledgeBasesItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListKnowledgeBasesResponseKnowledgeBasesItem[0],
     _s1: Setter = _S_ListKnowledgeBasesResponseKnowledgeBasesItem[1],
     _s2: Setter = _S_ListKnowledgeBasesResponseKnowledgeBasesItem[2],
     _s3: Setter = _S_ListKnowledgeBasesResponseKnowledgeBasesItem[3],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListKnowledgeBasesResponseKnowledgeBasesItem:
-    o: ListKnowledgeBasesResponseKnowledgeBasesItem = _new(
-        ListKnowledgeBasesResponseKnowledgeBasesItem
-    )
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["name"])
     _s2(o, d["createdAt"])
     _s3(o, d["tags"])
-    _raw(o, d)
-    return o
+
+
+_d_ListKnowledgeBasesResponseKnowledgeBasesItem = lazy_decoder(
+    ListKnowledgeBasesResponseKnowledgeBasesItem, _fill_ListKnowledgeBasesResponseKnowledgeBasesItem
+)
 
 
 def _e_ListKnowledgeBasesResponseKnowledgeBasesItem(o: Any, _t: Any = None) -> Any:
@@ -719,23 +717,23 @@ _S_ListKnowledgeBasesResponse = slot_setters(
 )
 
 
-def _d_ListKnowledgeBasesResponse(
+def _fill_ListKnowledgeBasesResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListKnowledgeBasesResponse[0],
     _s1: Setter = _S_ListKnowledgeBasesResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListKnowledgeBasesResponse:
+) -> None:
     v: Any
-    o: ListKnowledgeBasesResponse = _new(ListKnowledgeBasesResponse)
     v = d["knowledgeBases"]
     _s0(o, [_d_ListKnowledgeBasesResponseKnowledgeBasesItem(x0) for x0 in v])
     v = d["meta"]
     _s1(o, _d_ListFilesResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListKnowledgeBasesResponse = lazy_decoder(
+    ListKnowledgeBasesResponse, _fill_ListKnowledgeBasesResponse
+)
 
 
 def _e_ListKnowledgeBasesResponse(o: Any, _t: Any = None) -> Any:
@@ -760,22 +758,22 @@ _S_CreateKnowledgeBaseResponseKnowledgeBase = slot_setters(
 )
 
 
-def _d_CreateKnowledgeBaseResponseKnowledgeBase(
+def _fill_CreateKnowledgeBaseResponseKnowledgeBase(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateKnowledgeBaseResponseKnowledgeBase[0],
     _s1: Setter = _S_CreateKnowledgeBaseResponseKnowledgeBase[1],
     _s2: Setter = _S_CreateKnowledgeBaseResponseKnowledgeBase[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateKnowledgeBaseResponseKnowledgeBase:
-    o: CreateKnowledgeBaseResponseKnowledgeBase = _new(CreateKnowledgeBaseResponseKnowledgeBase)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["name"])
     _s2(o, d["tags"])
-    _raw(o, d)
-    return o
+
+
+_d_CreateKnowledgeBaseResponseKnowledgeBase = lazy_decoder(
+    CreateKnowledgeBaseResponseKnowledgeBase, _fill_CreateKnowledgeBaseResponseKnowledgeBase
+)
 
 
 def _e_CreateKnowledgeBaseResponseKnowledgeBase(o: Any, _t: Any = None) -> Any:
@@ -795,20 +793,20 @@ register_model(
 _S_CreateKnowledgeBaseResponse = slot_setters(CreateKnowledgeBaseResponse, ("knowledge_base",))
 
 
-def _d_CreateKnowledgeBaseResponse(
+def _fill_CreateKnowledgeBaseResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateKnowledgeBaseResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateKnowledgeBaseResponse:
+) -> None:
     v: Any
-    o: CreateKnowledgeBaseResponse = _new(CreateKnowledgeBaseResponse)
     v = d["knowledgeBase"]
     _s0(o, _d_CreateKnowledgeBaseResponseKnowledgeBase(v))
-    _raw(o, d)
-    return o
+
+
+_d_CreateKnowledgeBaseResponse = lazy_decoder(
+    CreateKnowledgeBaseResponse, _fill_CreateKnowledgeBaseResponse
+)
 
 
 def _e_CreateKnowledgeBaseResponse(o: Any, _t: Any = None) -> Any:
@@ -829,22 +827,22 @@ register_model(
 _S_ListFileTagValuesResponse = slot_setters(ListFileTagValuesResponse, ("values", "meta"))
 
 
-def _d_ListFileTagValuesResponse(
+def _fill_ListFileTagValuesResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListFileTagValuesResponse[0],
     _s1: Setter = _S_ListFileTagValuesResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListFileTagValuesResponse:
+) -> None:
     v: Any
-    o: ListFileTagValuesResponse = _new(ListFileTagValuesResponse)
     _s0(o, d["values"])
     v = d["meta"]
     _s1(o, _d_ListFilesResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListFileTagValuesResponse = lazy_decoder(
+    ListFileTagValuesResponse, _fill_ListFileTagValuesResponse
+)
 
 
 def _e_ListFileTagValuesResponse(o: Any, _t: Any = None) -> Any:
@@ -866,22 +864,20 @@ register_model(
 _S_ListFileTagsResponse = slot_setters(ListFileTagsResponse, ("tags", "meta"))
 
 
-def _d_ListFileTagsResponse(
+def _fill_ListFileTagsResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListFileTagsResponse[0],
     _s1: Setter = _S_ListFileTagsResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListFileTagsResponse:
+) -> None:
     v: Any
-    o: ListFileTagsResponse = _new(ListFileTagsResponse)
     _s0(o, d["tags"])
     v = d["meta"]
     _s1(o, _d_ListFilesResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListFileTagsResponse = lazy_decoder(ListFileTagsResponse, _fill_ListFileTagsResponse)
 
 
 def _e_ListFileTagsResponse(o: Any, _t: Any = None) -> Any:
@@ -901,16 +897,14 @@ register_model(ListFileTagsResponse, _d_ListFileTagsResponse, _e_ListFileTagsRes
 _S_SetFilePassagesResponse = slot_setters(SetFilePassagesResponse, ())
 
 
-def _d_SetFilePassagesResponse(
+def _fill_SetFilePassagesResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> SetFilePassagesResponse:
-    o: SetFilePassagesResponse = _new(SetFilePassagesResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_SetFilePassagesResponse = lazy_decoder(SetFilePassagesResponse, _fill_SetFilePassagesResponse)
 
 
 def _e_SetFilePassagesResponse(o: Any, _t: Any = None) -> Any:
@@ -928,22 +922,22 @@ _S_SetFilePassagesBodyPassagesItem = slot_setters(
 )
 
 
-def _d_SetFilePassagesBodyPassagesItem(
+def _fill_SetFilePassagesBodyPassagesItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_SetFilePassagesBodyPassagesItem[0],
     _s1: Setter = _S_SetFilePassagesBodyPassagesItem[1],
     _s2: Setter = _S_SetFilePassagesBodyPassagesItem[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> SetFilePassagesBodyPassagesItem:
-    o: SetFilePassagesBodyPassagesItem = _new(SetFilePassagesBodyPassagesItem)
+) -> None:
     _s0(o, d["content"])
     _s1(o, d.get("type", NOT_GIVEN))
     _s2(o, d.get("pageNumber", NOT_GIVEN))
-    _raw(o, d)
-    return o
+
+
+_d_SetFilePassagesBodyPassagesItem = lazy_decoder(
+    SetFilePassagesBodyPassagesItem, _fill_SetFilePassagesBodyPassagesItem
+)
 
 
 def _e_SetFilePassagesBodyPassagesItem(o: Any, _t: Any = None) -> Any:
@@ -972,24 +966,24 @@ _S_ListFilePassagesResponsePassagesItem = slot_setters(
 )
 
 
-def _d_ListFilePassagesResponsePassagesItem(
+def _fill_ListFilePassagesResponsePassagesItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListFilePassagesResponsePassagesItem[0],
     _s1: Setter = _S_ListFilePassagesResponsePassagesItem[1],
     _s2: Setter = _S_ListFilePassagesResponsePassagesItem[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListFilePassagesResponsePassagesItem:
+) -> None:
     v: Any
-    o: ListFilePassagesResponsePassagesItem = _new(ListFilePassagesResponsePassagesItem)
     _s0(o, d["id"])
     _s1(o, d["content"])
     v = d["meta"]
     _s2(o, _d_SearchFilesResponsePassagesItemMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListFilePassagesResponsePassagesItem = lazy_decoder(
+    ListFilePassagesResponsePassagesItem, _fill_ListFilePassagesResponsePassagesItem
+)
 
 
 def _e_ListFilePassagesResponsePassagesItem(o: Any, _t: Any = None) -> Any:
@@ -1014,23 +1008,21 @@ register_model(
 _S_ListFilePassagesResponse = slot_setters(ListFilePassagesResponse, ("passages", "meta"))
 
 
-def _d_ListFilePassagesResponse(
+def _fill_ListFilePassagesResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListFilePassagesResponse[0],
     _s1: Setter = _S_ListFilePassagesResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListFilePassagesResponse:
+) -> None:
     v: Any
-    o: ListFilePassagesResponse = _new(ListFilePassagesResponse)
     v = d["passages"]
     _s0(o, [_d_ListFilePassagesResponsePassagesItem(x0) for x0 in v])
     v = d["meta"]
     _s1(o, _d_ListFilesResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListFilePassagesResponse = lazy_decoder(ListFilePassagesResponse, _fill_ListFilePassagesResponse)
 
 
 def _e_ListFilePassagesResponse(o: Any, _t: Any = None) -> Any:
@@ -1053,24 +1045,24 @@ _S_SearchFilesResponsePassagesItemContextItem = slot_setters(
 )
 
 
-def _d_SearchFilesResponsePassagesItemContextItem(
+def _fill_SearchFilesResponsePassagesItemContextItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_SearchFilesResponsePassagesItemContextItem[0],
     _s1: Setter = _S_SearchFilesResponsePassagesItemContextItem[1],
     _s2: Setter = _S_SearchFilesResponsePassagesItemContextItem[2],
     _s3: Setter = _S_SearchFilesResponsePassagesItemContextItem[3],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> SearchFilesResponsePassagesItemContextItem:
-    o: SearchFilesResponsePassagesItemContextItem = _new(SearchFilesResponsePassagesItemContextItem)
+) -> None:
     _s0(o, d.get("id", None))
     _s1(o, d["text"])
     _s2(o, d.get("offset", None))
     _s3(o, d["type"])
-    _raw(o, d)
-    return o
+
+
+_d_SearchFilesResponsePassagesItemContextItem = lazy_decoder(
+    SearchFilesResponsePassagesItemContextItem, _fill_SearchFilesResponsePassagesItemContextItem
+)
 
 
 def _e_SearchFilesResponsePassagesItemContextItem(o: Any, _t: Any = None) -> Any:
@@ -1100,9 +1092,9 @@ _S_SearchFilesResponsePassagesItemFile = slot_setters(
 )
 
 
-def _d_SearchFilesResponsePassagesItemFile(
+def _fill_SearchFilesResponsePassagesItemFile(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_SearchFilesResponsePassagesItemFile[0],
     _s1: Setter = _S_SearchFilesResponsePassagesItemFile[1],
@@ -1111,10 +1103,7 @@ def _d_SearchFilesResponsePassagesItemFile(
     _s4: Setter = _S_SearchFilesResponsePassagesItemFile[4],
     _s5: Setter = _S_SearchFilesResponsePassagesItemFile[5],
     _s6: Setter = _S_SearchFilesResponsePassagesItemFile[6],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> SearchFilesResponsePassagesItemFile:
-    o: SearchFilesResponsePassagesItemFile = _new(SearchFilesResponsePassagesItemFile)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["key"])
     _s2(o, d["contentType"])
@@ -1122,8 +1111,11 @@ def _d_SearchFilesResponsePassagesItemFile(
     _s4(o, d["tags"])
     _s5(o, d["createdAt"])
     _s6(o, d["updatedAt"])
-    _raw(o, d)
-    return o
+
+
+_d_SearchFilesResponsePassagesItemFile = lazy_decoder(
+    SearchFilesResponsePassagesItemFile, _fill_SearchFilesResponsePassagesItemFile
+)
 
 
 def _e_SearchFilesResponsePassagesItemFile(o: Any, _t: Any = None) -> Any:
@@ -1154,26 +1146,26 @@ _S_SearchFilesResponsePassagesItemMeta = slot_setters(
 )
 
 
-def _d_SearchFilesResponsePassagesItemMeta(
+def _fill_SearchFilesResponsePassagesItemMeta(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_SearchFilesResponsePassagesItemMeta[0],
     _s1: Setter = _S_SearchFilesResponsePassagesItemMeta[1],
     _s2: Setter = _S_SearchFilesResponsePassagesItemMeta[2],
     _s3: Setter = _S_SearchFilesResponsePassagesItemMeta[3],
     _s4: Setter = _S_SearchFilesResponsePassagesItemMeta[4],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> SearchFilesResponsePassagesItemMeta:
-    o: SearchFilesResponsePassagesItemMeta = _new(SearchFilesResponsePassagesItemMeta)
+) -> None:
     _s0(o, d.get("type", None))
     _s1(o, d.get("subtype", None))
     _s2(o, d.get("pageNumber", None))
     _s3(o, d.get("position", None))
     _s4(o, d.get("sourceUrl", None))
-    _raw(o, d)
-    return o
+
+
+_d_SearchFilesResponsePassagesItemMeta = lazy_decoder(
+    SearchFilesResponsePassagesItemMeta, _fill_SearchFilesResponsePassagesItemMeta
+)
 
 
 def _e_SearchFilesResponsePassagesItemMeta(o: Any, _t: Any = None) -> Any:
@@ -1211,20 +1203,17 @@ _S_SearchFilesResponsePassagesItem = slot_setters(
 )
 
 
-def _d_SearchFilesResponsePassagesItem(
+def _fill_SearchFilesResponsePassagesItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_SearchFilesResponsePassagesItem[0],
     _s1: Setter = _S_SearchFilesResponsePassagesItem[1],
     _s2: Setter = _S_SearchFilesResponsePassagesItem[2],
     _s3: Setter = _S_SearchFilesResponsePassagesItem[3],
     _s4: Setter = _S_SearchFilesResponsePassagesItem[4],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> SearchFilesResponsePassagesItem:
+) -> None:
     v: Any
-    o: SearchFilesResponsePassagesItem = _new(SearchFilesResponsePassagesItem)
     _s0(o, d["content"])
     _s1(o, d["score"])
     v = d["meta"]
@@ -1233,8 +1222,11 @@ def _d_SearchFilesResponsePassagesItem(
     _s3(o, _d_SearchFilesResponsePassagesItemFile(v))
     v = d.get("context", None)
     _s4(o, v if v is None else [_d_SearchFilesResponsePassagesItemContextItem(x0) for x0 in v])
-    _raw(o, d)
-    return o
+
+
+_d_SearchFilesResponsePassagesItem = lazy_decoder(
+    SearchFilesResponsePassagesItem, _fill_SearchFilesResponsePassagesItem
+)
 
 
 def _e_SearchFilesResponsePassagesItem(o: Any, _t: Any = None) -> Any:
@@ -1264,20 +1256,18 @@ register_model(
 _S_SearchFilesResponse = slot_setters(SearchFilesResponse, ("passages",))
 
 
-def _d_SearchFilesResponse(
+def _fill_SearchFilesResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_SearchFilesResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> SearchFilesResponse:
+) -> None:
     v: Any
-    o: SearchFilesResponse = _new(SearchFilesResponse)
     v = d["passages"]
     _s0(o, [_d_SearchFilesResponsePassagesItem(x0) for x0 in v])
-    _raw(o, d)
-    return o
+
+
+_d_SearchFilesResponse = lazy_decoder(SearchFilesResponse, _fill_SearchFilesResponse)
 
 
 def _e_SearchFilesResponse(o: Any, _t: Any = None) -> Any:
@@ -1296,20 +1286,18 @@ register_model(SearchFilesResponse, _d_SearchFilesResponse, _e_SearchFilesRespon
 _S_CopyFileResponse = slot_setters(CopyFileResponse, ("file",))
 
 
-def _d_CopyFileResponse(
+def _fill_CopyFileResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CopyFileResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CopyFileResponse:
+) -> None:
     v: Any
-    o: CopyFileResponse = _new(CopyFileResponse)
     v = d["file"]
     _s0(o, _d_File(v))
-    _raw(o, d)
-    return o
+
+
+_d_CopyFileResponse = lazy_decoder(CopyFileResponse, _fill_CopyFileResponse)
 
 
 def _e_CopyFileResponse(o: Any, _t: Any = None) -> Any:
@@ -1328,20 +1316,20 @@ register_model(CopyFileResponse, _d_CopyFileResponse, _e_CopyFileResponse)
 _S_UpdateFileMetadataResponse = slot_setters(UpdateFileMetadataResponse, ("file",))
 
 
-def _d_UpdateFileMetadataResponse(
+def _fill_UpdateFileMetadataResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateFileMetadataResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateFileMetadataResponse:
+) -> None:
     v: Any
-    o: UpdateFileMetadataResponse = _new(UpdateFileMetadataResponse)
     v = d["file"]
     _s0(o, _d_File(v))
-    _raw(o, d)
-    return o
+
+
+_d_UpdateFileMetadataResponse = lazy_decoder(
+    UpdateFileMetadataResponse, _fill_UpdateFileMetadataResponse
+)
 
 
 def _e_UpdateFileMetadataResponse(o: Any, _t: Any = None) -> Any:
@@ -1362,20 +1350,18 @@ register_model(
 _S_GetFileResponse = slot_setters(GetFileResponse, ("file",))
 
 
-def _d_GetFileResponse(
+def _fill_GetFileResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetFileResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetFileResponse:
+) -> None:
     v: Any
-    o: GetFileResponse = _new(GetFileResponse)
     v = d["file"]
     _s0(o, _d_File(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetFileResponse = lazy_decoder(GetFileResponse, _fill_GetFileResponse)
 
 
 def _e_GetFileResponse(o: Any, _t: Any = None) -> Any:
@@ -1394,16 +1380,14 @@ register_model(GetFileResponse, _d_GetFileResponse, _e_GetFileResponse)
 _S_DeleteFileResponse = slot_setters(DeleteFileResponse, ())
 
 
-def _d_DeleteFileResponse(
+def _fill_DeleteFileResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> DeleteFileResponse:
-    o: DeleteFileResponse = _new(DeleteFileResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_DeleteFileResponse = lazy_decoder(DeleteFileResponse, _fill_DeleteFileResponse)
 
 
 def _e_DeleteFileResponse(o: Any, _t: Any = None) -> Any:
@@ -1419,18 +1403,16 @@ register_model(DeleteFileResponse, _d_DeleteFileResponse, _e_DeleteFileResponse)
 _S_ListFilesResponseMeta = slot_setters(ListFilesResponseMeta, ("next_token",))
 
 
-def _d_ListFilesResponseMeta(
+def _fill_ListFilesResponseMeta(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListFilesResponseMeta[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListFilesResponseMeta:
-    o: ListFilesResponseMeta = _new(ListFilesResponseMeta)
+) -> None:
     _s0(o, d.get("nextToken", None))
-    _raw(o, d)
-    return o
+
+
+_d_ListFilesResponseMeta = lazy_decoder(ListFilesResponseMeta, _fill_ListFilesResponseMeta)
 
 
 def _e_ListFilesResponseMeta(o: Any, _t: Any = None) -> Any:
@@ -1452,24 +1434,24 @@ _S_ListFilesResponseFilesItemOwner = slot_setters(
 )
 
 
-def _d_ListFilesResponseFilesItemOwner(
+def _fill_ListFilesResponseFilesItemOwner(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListFilesResponseFilesItemOwner[0],
     _s1: Setter = _S_ListFilesResponseFilesItemOwner[1],
     _s2: Setter = _S_ListFilesResponseFilesItemOwner[2],
     _s3: Setter = _S_ListFilesResponseFilesItemOwner[3],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListFilesResponseFilesItemOwner:
-    o: ListFilesResponseFilesItemOwner = _new(ListFilesResponseFilesItemOwner)
+) -> None:
     _s0(o, d["type"])
     _s1(o, d.get("id", None))
     _s2(o, d.get("name", None))
     _s3(o, d.get("alias", None))
-    _raw(o, d)
-    return o
+
+
+_d_ListFilesResponseFilesItemOwner = lazy_decoder(
+    ListFilesResponseFilesItemOwner, _fill_ListFilesResponseFilesItemOwner
+)
 
 
 def _e_ListFilesResponseFilesItemOwner(o: Any, _t: Any = None) -> Any:
@@ -1520,9 +1502,9 @@ _S_ListFilesResponseFilesItem = slot_setters(
 )
 
 
-def _d_ListFilesResponseFilesItem(
+def _fill_ListFilesResponseFilesItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListFilesResponseFilesItem[0],
     _s1: Setter = _S_ListFilesResponseFilesItem[1],
@@ -1541,11 +1523,8 @@ def _d_ListFilesResponseFilesItem(
     _s14: Setter = _S_ListFilesResponseFilesItem[14],
     _s15: Setter = _S_ListFilesResponseFilesItem[15],
     _s16: Setter = _S_ListFilesResponseFilesItem[16],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListFilesResponseFilesItem:
+) -> None:
     v: Any
-    o: ListFilesResponseFilesItem = _new(ListFilesResponseFilesItem)
     _s0(o, d["id"])
     _s1(o, d["botId"])
     _s2(o, d["key"])
@@ -1564,8 +1543,11 @@ def _d_ListFilesResponseFilesItem(
     v = d["owner"]
     _s15(o, _d_ListFilesResponseFilesItemOwner(v))
     _s16(o, d.get("indexingStack", None))
-    _raw(o, d)
-    return o
+
+
+_d_ListFilesResponseFilesItem = lazy_decoder(
+    ListFilesResponseFilesItem, _fill_ListFilesResponseFilesItem
+)
 
 
 def _e_ListFilesResponseFilesItem(o: Any, _t: Any = None) -> Any:
@@ -1608,23 +1590,21 @@ register_model(
 _S_ListFilesResponse = slot_setters(ListFilesResponse, ("files", "meta"))
 
 
-def _d_ListFilesResponse(
+def _fill_ListFilesResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListFilesResponse[0],
     _s1: Setter = _S_ListFilesResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListFilesResponse:
+) -> None:
     v: Any
-    o: ListFilesResponse = _new(ListFilesResponse)
     v = d["files"]
     _s0(o, [_d_ListFilesResponseFilesItem(x0) for x0 in v])
     v = d["meta"]
     _s1(o, _d_ListFilesResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListFilesResponse = lazy_decoder(ListFilesResponse, _fill_ListFilesResponse)
 
 
 def _e_ListFilesResponse(o: Any, _t: Any = None) -> Any:
@@ -1667,9 +1647,9 @@ _S_UpsertFileResponseFile = slot_setters(
 )
 
 
-def _d_UpsertFileResponseFile(
+def _fill_UpsertFileResponseFile(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpsertFileResponseFile[0],
     _s1: Setter = _S_UpsertFileResponseFile[1],
@@ -1689,11 +1669,8 @@ def _d_UpsertFileResponseFile(
     _s15: Setter = _S_UpsertFileResponseFile[15],
     _s16: Setter = _S_UpsertFileResponseFile[16],
     _s17: Setter = _S_UpsertFileResponseFile[17],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpsertFileResponseFile:
+) -> None:
     v: Any
-    o: UpsertFileResponseFile = _new(UpsertFileResponseFile)
     _s0(o, d["id"])
     _s1(o, d["botId"])
     _s2(o, d["key"])
@@ -1713,8 +1690,9 @@ def _d_UpsertFileResponseFile(
     _s15(o, _d_FileOwner(v))
     _s16(o, d.get("indexingStack", None))
     _s17(o, d["uploadUrl"])
-    _raw(o, d)
-    return o
+
+
+_d_UpsertFileResponseFile = lazy_decoder(UpsertFileResponseFile, _fill_UpsertFileResponseFile)
 
 
 def _e_UpsertFileResponseFile(o: Any, _t: Any = None) -> Any:
@@ -1756,20 +1734,18 @@ register_model(UpsertFileResponseFile, _d_UpsertFileResponseFile, _e_UpsertFileR
 _S_UpsertFileResponse = slot_setters(UpsertFileResponse, ("file",))
 
 
-def _d_UpsertFileResponse(
+def _fill_UpsertFileResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpsertFileResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpsertFileResponse:
+) -> None:
     v: Any
-    o: UpsertFileResponse = _new(UpsertFileResponse)
     v = d["file"]
     _s0(o, _d_UpsertFileResponseFile(v))
-    _raw(o, d)
-    return o
+
+
+_d_UpsertFileResponse = lazy_decoder(UpsertFileResponse, _fill_UpsertFileResponse)
 
 
 def _e_UpsertFileResponse(o: Any, _t: Any = None) -> Any:
@@ -1790,20 +1766,20 @@ _S_UpsertFileBodyIndexingConfigurationVision = slot_setters(
 )
 
 
-def _d_UpsertFileBodyIndexingConfigurationVision(
+def _fill_UpsertFileBodyIndexingConfigurationVision(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpsertFileBodyIndexingConfigurationVision[0],
     _s1: Setter = _S_UpsertFileBodyIndexingConfigurationVision[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpsertFileBodyIndexingConfigurationVision:
-    o: UpsertFileBodyIndexingConfigurationVision = _new(UpsertFileBodyIndexingConfigurationVision)
+) -> None:
     _s0(o, d.get("transcribePages", NOT_GIVEN))
     _s1(o, d.get("indexPages", NOT_GIVEN))
-    _raw(o, d)
-    return o
+
+
+_d_UpsertFileBodyIndexingConfigurationVision = lazy_decoder(
+    UpsertFileBodyIndexingConfigurationVision, _fill_UpsertFileBodyIndexingConfigurationVision
+)
 
 
 def _e_UpsertFileBodyIndexingConfigurationVision(o: Any, _t: Any = None) -> Any:
@@ -1839,28 +1815,27 @@ _S_UpsertFileBodyIndexingConfigurationSummarization = slot_setters(
 )
 
 
-def _d_UpsertFileBodyIndexingConfigurationSummarization(
+def _fill_UpsertFileBodyIndexingConfigurationSummarization(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpsertFileBodyIndexingConfigurationSummarization[0],
     _s1: Setter = _S_UpsertFileBodyIndexingConfigurationSummarization[1],
     _s2: Setter = _S_UpsertFileBodyIndexingConfigurationSummarization[2],
     _s3: Setter = _S_UpsertFileBodyIndexingConfigurationSummarization[3],
     _s4: Setter = _S_UpsertFileBodyIndexingConfigurationSummarization[4],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpsertFileBodyIndexingConfigurationSummarization:
-    o: UpsertFileBodyIndexingConfigurationSummarization = _new(
-        UpsertFileBodyIndexingConfigurationSummarization
-    )
+) -> None:
     _s0(o, d.get("enable", NOT_GIVEN))
     _s1(o, d.get("modelType", NOT_GIVEN))
     _s2(o, d.get("minimumInputLength", NOT_GIVEN))
     _s3(o, d.get("outputTokenLimit", NOT_GIVEN))
     _s4(o, d.get("generateMasterSummary", NOT_GIVEN))
-    _raw(o, d)
-    return o
+
+
+_d_UpsertFileBodyIndexingConfigurationSummarization = lazy_decoder(
+    UpsertFileBodyIndexingConfigurationSummarization,
+    _fill_UpsertFileBodyIndexingConfigurationSummarization,
+)
 
 
 def _e_UpsertFileBodyIndexingConfigurationSummarization(o: Any, _t: Any = None) -> Any:
@@ -1899,24 +1874,22 @@ _S_UpsertFileBodyIndexingConfigurationChunking = slot_setters(
 )
 
 
-def _d_UpsertFileBodyIndexingConfigurationChunking(
+def _fill_UpsertFileBodyIndexingConfigurationChunking(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpsertFileBodyIndexingConfigurationChunking[0],
     _s1: Setter = _S_UpsertFileBodyIndexingConfigurationChunking[1],
     _s2: Setter = _S_UpsertFileBodyIndexingConfigurationChunking[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpsertFileBodyIndexingConfigurationChunking:
-    o: UpsertFileBodyIndexingConfigurationChunking = _new(
-        UpsertFileBodyIndexingConfigurationChunking
-    )
+) -> None:
     _s0(o, d.get("maximumChunkLength", NOT_GIVEN))
     _s1(o, d.get("embeddedContextLevels", NOT_GIVEN))
     _s2(o, d.get("embedBreadcrumb", NOT_GIVEN))
-    _raw(o, d)
-    return o
+
+
+_d_UpsertFileBodyIndexingConfigurationChunking = lazy_decoder(
+    UpsertFileBodyIndexingConfigurationChunking, _fill_UpsertFileBodyIndexingConfigurationChunking
+)
 
 
 def _e_UpsertFileBodyIndexingConfigurationChunking(o: Any, _t: Any = None) -> Any:
@@ -1949,22 +1922,22 @@ _S_UpsertFileBodyIndexingConfigurationParsing = slot_setters(
 )
 
 
-def _d_UpsertFileBodyIndexingConfigurationParsing(
+def _fill_UpsertFileBodyIndexingConfigurationParsing(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpsertFileBodyIndexingConfigurationParsing[0],
     _s1: Setter = _S_UpsertFileBodyIndexingConfigurationParsing[1],
     _s2: Setter = _S_UpsertFileBodyIndexingConfigurationParsing[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpsertFileBodyIndexingConfigurationParsing:
-    o: UpsertFileBodyIndexingConfigurationParsing = _new(UpsertFileBodyIndexingConfigurationParsing)
+) -> None:
     _s0(o, d.get("mode", NOT_GIVEN))
     _s1(o, d.get("minimumParagraphLength", NOT_GIVEN))
     _s2(o, d.get("smartCleanup", NOT_GIVEN))
-    _raw(o, d)
-    return o
+
+
+_d_UpsertFileBodyIndexingConfigurationParsing = lazy_decoder(
+    UpsertFileBodyIndexingConfigurationParsing, _fill_UpsertFileBodyIndexingConfigurationParsing
+)
 
 
 def _e_UpsertFileBodyIndexingConfigurationParsing(o: Any, _t: Any = None) -> Any:
@@ -1996,20 +1969,17 @@ _S_UpsertFileBodyIndexingConfiguration = slot_setters(
 )
 
 
-def _d_UpsertFileBodyIndexingConfiguration(
+def _fill_UpsertFileBodyIndexingConfiguration(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpsertFileBodyIndexingConfiguration[0],
     _s1: Setter = _S_UpsertFileBodyIndexingConfiguration[1],
     _s2: Setter = _S_UpsertFileBodyIndexingConfiguration[2],
     _s3: Setter = _S_UpsertFileBodyIndexingConfiguration[3],
     _s4: Setter = _S_UpsertFileBodyIndexingConfiguration[4],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpsertFileBodyIndexingConfiguration:
+) -> None:
     v: Any
-    o: UpsertFileBodyIndexingConfiguration = _new(UpsertFileBodyIndexingConfiguration)
     v = d.get("parsing", NOT_GIVEN)
     _s0(o, v if v is NOT_GIVEN else _d_UpsertFileBodyIndexingConfigurationParsing(v))
     v = d.get("chunking", NOT_GIVEN)
@@ -2019,8 +1989,11 @@ def _d_UpsertFileBodyIndexingConfiguration(
     _s3(o, d.get("stack", NOT_GIVEN))
     v = d.get("vision", NOT_GIVEN)
     _s4(o, v if v is NOT_GIVEN else _d_UpsertFileBodyIndexingConfigurationVision(v))
-    _raw(o, d)
-    return o
+
+
+_d_UpsertFileBodyIndexingConfiguration = lazy_decoder(
+    UpsertFileBodyIndexingConfiguration, _fill_UpsertFileBodyIndexingConfiguration
+)
 
 
 def _e_UpsertFileBodyIndexingConfiguration(o: Any, _t: Any = None) -> Any:
@@ -2056,20 +2029,18 @@ register_model(
 _S_UpsertFileBodyIndexing = slot_setters(UpsertFileBodyIndexing, ("configuration",))
 
 
-def _d_UpsertFileBodyIndexing(
+def _fill_UpsertFileBodyIndexing(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpsertFileBodyIndexing[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpsertFileBodyIndexing:
+) -> None:
     v: Any
-    o: UpsertFileBodyIndexing = _new(UpsertFileBodyIndexing)
     v = d["configuration"]
     _s0(o, _d_UpsertFileBodyIndexingConfiguration(v))
-    _raw(o, d)
-    return o
+
+
+_d_UpsertFileBodyIndexing = lazy_decoder(UpsertFileBodyIndexing, _fill_UpsertFileBodyIndexing)
 
 
 def _e_UpsertFileBodyIndexing(o: Any, _t: Any = None) -> Any:
@@ -2088,24 +2059,22 @@ register_model(UpsertFileBodyIndexing, _d_UpsertFileBodyIndexing, _e_UpsertFileB
 _S_FileOwner = slot_setters(FileOwner, ("type", "id", "name", "alias"))
 
 
-def _d_FileOwner(
+def _fill_FileOwner(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_FileOwner[0],
     _s1: Setter = _S_FileOwner[1],
     _s2: Setter = _S_FileOwner[2],
     _s3: Setter = _S_FileOwner[3],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> FileOwner:
-    o: FileOwner = _new(FileOwner)
+) -> None:
     _s0(o, d["type"])
     _s1(o, d.get("id", None))
     _s2(o, d.get("name", None))
     _s3(o, d.get("alias", None))
-    _raw(o, d)
-    return o
+
+
+_d_FileOwner = lazy_decoder(FileOwner, _fill_FileOwner)
 
 
 def _e_FileOwner(o: Any, _t: Any = None) -> Any:
@@ -2152,9 +2121,9 @@ _S_File = slot_setters(
 )
 
 
-def _d_File(
+def _fill_File(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_File[0],
     _s1: Setter = _S_File[1],
@@ -2173,11 +2142,8 @@ def _d_File(
     _s14: Setter = _S_File[14],
     _s15: Setter = _S_File[15],
     _s16: Setter = _S_File[16],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> File:
+) -> None:
     v: Any
-    o: File = _new(File)
     _s0(o, d["id"])
     _s1(o, d["botId"])
     _s2(o, d["key"])
@@ -2196,8 +2162,9 @@ def _d_File(
     v = d["owner"]
     _s15(o, _d_FileOwner(v))
     _s16(o, d.get("indexingStack", None))
-    _raw(o, d)
-    return o
+
+
+_d_File = lazy_decoder(File, _fill_File)
 
 
 def _e_File(o: Any, _t: Any = None) -> Any:

@@ -17,9 +17,9 @@ from typing import Any, ClassVar, Literal
 import attrs
 
 from botpress_async._converter import (
-    RAW_SETTER,
     BaseModel,
     Setter,
+    lazy_decoder,
     register_model,
     slot_setters,
 )
@@ -910,16 +910,16 @@ ListTagValuesResponseMeta = ListConversationsResponseMeta
 _S_CaptureObservationResponse = slot_setters(CaptureObservationResponse, ())
 
 
-def _d_CaptureObservationResponse(
+def _fill_CaptureObservationResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CaptureObservationResponse:
-    o: CaptureObservationResponse = _new(CaptureObservationResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_CaptureObservationResponse = lazy_decoder(
+    CaptureObservationResponse, _fill_CaptureObservationResponse
+)
 
 
 def _e_CaptureObservationResponse(o: Any, _t: Any = None) -> Any:
@@ -937,16 +937,14 @@ register_model(
 _S_TrackAnalyticsResponse = slot_setters(TrackAnalyticsResponse, ())
 
 
-def _d_TrackAnalyticsResponse(
+def _fill_TrackAnalyticsResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> TrackAnalyticsResponse:
-    o: TrackAnalyticsResponse = _new(TrackAnalyticsResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_TrackAnalyticsResponse = lazy_decoder(TrackAnalyticsResponse, _fill_TrackAnalyticsResponse)
 
 
 def _e_TrackAnalyticsResponse(o: Any, _t: Any = None) -> Any:
@@ -962,18 +960,18 @@ register_model(TrackAnalyticsResponse, _d_TrackAnalyticsResponse, _e_TrackAnalyt
 _S_ListTagValuesResponseTagsItem = slot_setters(ListTagValuesResponseTagsItem, ("value",))
 
 
-def _d_ListTagValuesResponseTagsItem(
+def _fill_ListTagValuesResponseTagsItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListTagValuesResponseTagsItem[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListTagValuesResponseTagsItem:
-    o: ListTagValuesResponseTagsItem = _new(ListTagValuesResponseTagsItem)
+) -> None:
     _s0(o, d["value"])
-    _raw(o, d)
-    return o
+
+
+_d_ListTagValuesResponseTagsItem = lazy_decoder(
+    ListTagValuesResponseTagsItem, _fill_ListTagValuesResponseTagsItem
+)
 
 
 def _e_ListTagValuesResponseTagsItem(o: Any, _t: Any = None) -> Any:
@@ -993,23 +991,21 @@ register_model(
 _S_ListTagValuesResponse = slot_setters(ListTagValuesResponse, ("tags", "meta"))
 
 
-def _d_ListTagValuesResponse(
+def _fill_ListTagValuesResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListTagValuesResponse[0],
     _s1: Setter = _S_ListTagValuesResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListTagValuesResponse:
+) -> None:
     v: Any
-    o: ListTagValuesResponse = _new(ListTagValuesResponse)
     v = d["tags"]
     _s0(o, [_d_ListTagValuesResponseTagsItem(x0) for x0 in v])
     v = d["meta"]
     _s1(o, _d_ListConversationsResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListTagValuesResponse = lazy_decoder(ListTagValuesResponse, _fill_ListTagValuesResponse)
 
 
 def _e_ListTagValuesResponse(o: Any, _t: Any = None) -> Any:
@@ -1030,20 +1026,20 @@ register_model(ListTagValuesResponse, _d_ListTagValuesResponse, _e_ListTagValues
 _S_GetOrCreateWorkflowResponse = slot_setters(GetOrCreateWorkflowResponse, ("workflow",))
 
 
-def _d_GetOrCreateWorkflowResponse(
+def _fill_GetOrCreateWorkflowResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetOrCreateWorkflowResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetOrCreateWorkflowResponse:
+) -> None:
     v: Any
-    o: GetOrCreateWorkflowResponse = _new(GetOrCreateWorkflowResponse)
     v = d["workflow"]
     _s0(o, _d_Workflow(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetOrCreateWorkflowResponse = lazy_decoder(
+    GetOrCreateWorkflowResponse, _fill_GetOrCreateWorkflowResponse
+)
 
 
 def _e_GetOrCreateWorkflowResponse(o: Any, _t: Any = None) -> Any:
@@ -1064,16 +1060,14 @@ register_model(
 _S_DeleteWorkflowResponse = slot_setters(DeleteWorkflowResponse, ())
 
 
-def _d_DeleteWorkflowResponse(
+def _fill_DeleteWorkflowResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> DeleteWorkflowResponse:
-    o: DeleteWorkflowResponse = _new(DeleteWorkflowResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_DeleteWorkflowResponse = lazy_decoder(DeleteWorkflowResponse, _fill_DeleteWorkflowResponse)
 
 
 def _e_DeleteWorkflowResponse(o: Any, _t: Any = None) -> Any:
@@ -1089,20 +1083,18 @@ register_model(DeleteWorkflowResponse, _d_DeleteWorkflowResponse, _e_DeleteWorkf
 _S_UpdateWorkflowResponse = slot_setters(UpdateWorkflowResponse, ("workflow",))
 
 
-def _d_UpdateWorkflowResponse(
+def _fill_UpdateWorkflowResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateWorkflowResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateWorkflowResponse:
+) -> None:
     v: Any
-    o: UpdateWorkflowResponse = _new(UpdateWorkflowResponse)
     v = d["workflow"]
     _s0(o, _d_Workflow(v))
-    _raw(o, d)
-    return o
+
+
+_d_UpdateWorkflowResponse = lazy_decoder(UpdateWorkflowResponse, _fill_UpdateWorkflowResponse)
 
 
 def _e_UpdateWorkflowResponse(o: Any, _t: Any = None) -> Any:
@@ -1121,20 +1113,18 @@ register_model(UpdateWorkflowResponse, _d_UpdateWorkflowResponse, _e_UpdateWorkf
 _S_GetWorkflowResponse = slot_setters(GetWorkflowResponse, ("workflow",))
 
 
-def _d_GetWorkflowResponse(
+def _fill_GetWorkflowResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetWorkflowResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetWorkflowResponse:
+) -> None:
     v: Any
-    o: GetWorkflowResponse = _new(GetWorkflowResponse)
     v = d["workflow"]
     _s0(o, _d_Workflow(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetWorkflowResponse = lazy_decoder(GetWorkflowResponse, _fill_GetWorkflowResponse)
 
 
 def _e_GetWorkflowResponse(o: Any, _t: Any = None) -> Any:
@@ -1153,23 +1143,21 @@ register_model(GetWorkflowResponse, _d_GetWorkflowResponse, _e_GetWorkflowRespon
 _S_ListWorkflowsResponse = slot_setters(ListWorkflowsResponse, ("workflows", "meta"))
 
 
-def _d_ListWorkflowsResponse(
+def _fill_ListWorkflowsResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListWorkflowsResponse[0],
     _s1: Setter = _S_ListWorkflowsResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListWorkflowsResponse:
+) -> None:
     v: Any
-    o: ListWorkflowsResponse = _new(ListWorkflowsResponse)
     v = d["workflows"]
     _s0(o, [_d_Workflow(x0) for x0 in v])
     v = d["meta"]
     _s1(o, _d_ListConversationsResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListWorkflowsResponse = lazy_decoder(ListWorkflowsResponse, _fill_ListWorkflowsResponse)
 
 
 def _e_ListWorkflowsResponse(o: Any, _t: Any = None) -> Any:
@@ -1190,20 +1178,18 @@ register_model(ListWorkflowsResponse, _d_ListWorkflowsResponse, _e_ListWorkflows
 _S_CreateWorkflowResponse = slot_setters(CreateWorkflowResponse, ("workflow",))
 
 
-def _d_CreateWorkflowResponse(
+def _fill_CreateWorkflowResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateWorkflowResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateWorkflowResponse:
+) -> None:
     v: Any
-    o: CreateWorkflowResponse = _new(CreateWorkflowResponse)
     v = d["workflow"]
     _s0(o, _d_Workflow(v))
-    _raw(o, d)
-    return o
+
+
+_d_CreateWorkflowResponse = lazy_decoder(CreateWorkflowResponse, _fill_CreateWorkflowResponse)
 
 
 def _e_CreateWorkflowResponse(o: Any, _t: Any = None) -> Any:
@@ -1222,16 +1208,16 @@ register_model(CreateWorkflowResponse, _d_CreateWorkflowResponse, _e_CreateWorkf
 _S_ConfigureIntegrationResponse = slot_setters(ConfigureIntegrationResponse, ())
 
 
-def _d_ConfigureIntegrationResponse(
+def _fill_ConfigureIntegrationResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ConfigureIntegrationResponse:
-    o: ConfigureIntegrationResponse = _new(ConfigureIntegrationResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_ConfigureIntegrationResponse = lazy_decoder(
+    ConfigureIntegrationResponse, _fill_ConfigureIntegrationResponse
+)
 
 
 def _e_ConfigureIntegrationResponse(o: Any, _t: Any = None) -> Any:
@@ -1249,22 +1235,20 @@ register_model(
 _S_CallActionResponse = slot_setters(CallActionResponse, ("output", "meta"))
 
 
-def _d_CallActionResponse(
+def _fill_CallActionResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CallActionResponse[0],
     _s1: Setter = _S_CallActionResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CallActionResponse:
+) -> None:
     v: Any
-    o: CallActionResponse = _new(CallActionResponse)
     _s0(o, d["output"])
     v = d["meta"]
     _s1(o, _d_GetStateResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_CallActionResponse = lazy_decoder(CallActionResponse, _fill_CallActionResponse)
 
 
 def _e_CallActionResponse(o: Any, _t: Any = None) -> Any:
@@ -1284,23 +1268,21 @@ register_model(CallActionResponse, _d_CallActionResponse, _e_CallActionResponse)
 _S_GetOrSetStateResponse = slot_setters(GetOrSetStateResponse, ("state", "meta"))
 
 
-def _d_GetOrSetStateResponse(
+def _fill_GetOrSetStateResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetOrSetStateResponse[0],
     _s1: Setter = _S_GetOrSetStateResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetOrSetStateResponse:
+) -> None:
     v: Any
-    o: GetOrSetStateResponse = _new(GetOrSetStateResponse)
     v = d["state"]
     _s0(o, _d_State(v))
     v = d["meta"]
     _s1(o, _d_GetStateResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetOrSetStateResponse = lazy_decoder(GetOrSetStateResponse, _fill_GetOrSetStateResponse)
 
 
 def _e_GetOrSetStateResponse(o: Any, _t: Any = None) -> Any:
@@ -1321,20 +1303,18 @@ register_model(GetOrSetStateResponse, _d_GetOrSetStateResponse, _e_GetOrSetState
 _S_PatchStateResponse = slot_setters(PatchStateResponse, ("state",))
 
 
-def _d_PatchStateResponse(
+def _fill_PatchStateResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_PatchStateResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> PatchStateResponse:
+) -> None:
     v: Any
-    o: PatchStateResponse = _new(PatchStateResponse)
     v = d["state"]
     _s0(o, _d_State(v))
-    _raw(o, d)
-    return o
+
+
+_d_PatchStateResponse = lazy_decoder(PatchStateResponse, _fill_PatchStateResponse)
 
 
 def _e_PatchStateResponse(o: Any, _t: Any = None) -> Any:
@@ -1353,20 +1333,18 @@ register_model(PatchStateResponse, _d_PatchStateResponse, _e_PatchStateResponse)
 _S_SetStateResponse = slot_setters(SetStateResponse, ("state",))
 
 
-def _d_SetStateResponse(
+def _fill_SetStateResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_SetStateResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> SetStateResponse:
+) -> None:
     v: Any
-    o: SetStateResponse = _new(SetStateResponse)
     v = d["state"]
     _s0(o, _d_State(v))
-    _raw(o, d)
-    return o
+
+
+_d_SetStateResponse = lazy_decoder(SetStateResponse, _fill_SetStateResponse)
 
 
 def _e_SetStateResponse(o: Any, _t: Any = None) -> Any:
@@ -1385,18 +1363,16 @@ register_model(SetStateResponse, _d_SetStateResponse, _e_SetStateResponse)
 _S_GetStateResponseMeta = slot_setters(GetStateResponseMeta, ("cached",))
 
 
-def _d_GetStateResponseMeta(
+def _fill_GetStateResponseMeta(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetStateResponseMeta[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetStateResponseMeta:
-    o: GetStateResponseMeta = _new(GetStateResponseMeta)
+) -> None:
     _s0(o, d["cached"])
-    _raw(o, d)
-    return o
+
+
+_d_GetStateResponseMeta = lazy_decoder(GetStateResponseMeta, _fill_GetStateResponseMeta)
 
 
 def _e_GetStateResponseMeta(o: Any, _t: Any = None) -> Any:
@@ -1412,23 +1388,21 @@ register_model(GetStateResponseMeta, _d_GetStateResponseMeta, _e_GetStateRespons
 _S_GetStateResponse = slot_setters(GetStateResponse, ("state", "meta"))
 
 
-def _d_GetStateResponse(
+def _fill_GetStateResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetStateResponse[0],
     _s1: Setter = _S_GetStateResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetStateResponse:
+) -> None:
     v: Any
-    o: GetStateResponse = _new(GetStateResponse)
     v = d["state"]
     _s0(o, _d_State(v))
     v = d["meta"]
     _s1(o, _d_GetStateResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetStateResponse = lazy_decoder(GetStateResponse, _fill_GetStateResponse)
 
 
 def _e_GetStateResponse(o: Any, _t: Any = None) -> Any:
@@ -1449,20 +1423,18 @@ register_model(GetStateResponse, _d_GetStateResponse, _e_GetStateResponse)
 _S_SetStateExpiryResponse = slot_setters(SetStateExpiryResponse, ("state",))
 
 
-def _d_SetStateExpiryResponse(
+def _fill_SetStateExpiryResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_SetStateExpiryResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> SetStateExpiryResponse:
+) -> None:
     v: Any
-    o: SetStateExpiryResponse = _new(SetStateExpiryResponse)
     v = d["state"]
     _s0(o, _d_State(v))
-    _raw(o, d)
-    return o
+
+
+_d_SetStateExpiryResponse = lazy_decoder(SetStateExpiryResponse, _fill_SetStateExpiryResponse)
 
 
 def _e_SetStateExpiryResponse(o: Any, _t: Any = None) -> Any:
@@ -1481,23 +1453,21 @@ register_model(SetStateExpiryResponse, _d_SetStateExpiryResponse, _e_SetStateExp
 _S_GetOrCreateUserResponse = slot_setters(GetOrCreateUserResponse, ("user", "meta"))
 
 
-def _d_GetOrCreateUserResponse(
+def _fill_GetOrCreateUserResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetOrCreateUserResponse[0],
     _s1: Setter = _S_GetOrCreateUserResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetOrCreateUserResponse:
+) -> None:
     v: Any
-    o: GetOrCreateUserResponse = _new(GetOrCreateUserResponse)
     v = d["user"]
     _s0(o, _d_User(v))
     v = d["meta"]
     _s1(o, _d_GetOrCreateConversationResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetOrCreateUserResponse = lazy_decoder(GetOrCreateUserResponse, _fill_GetOrCreateUserResponse)
 
 
 def _e_GetOrCreateUserResponse(o: Any, _t: Any = None) -> Any:
@@ -1518,16 +1488,14 @@ register_model(GetOrCreateUserResponse, _d_GetOrCreateUserResponse, _e_GetOrCrea
 _S_DeleteUserResponse = slot_setters(DeleteUserResponse, ())
 
 
-def _d_DeleteUserResponse(
+def _fill_DeleteUserResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> DeleteUserResponse:
-    o: DeleteUserResponse = _new(DeleteUserResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_DeleteUserResponse = lazy_decoder(DeleteUserResponse, _fill_DeleteUserResponse)
 
 
 def _e_DeleteUserResponse(o: Any, _t: Any = None) -> Any:
@@ -1543,20 +1511,18 @@ register_model(DeleteUserResponse, _d_DeleteUserResponse, _e_DeleteUserResponse)
 _S_UpdateUserResponse = slot_setters(UpdateUserResponse, ("user",))
 
 
-def _d_UpdateUserResponse(
+def _fill_UpdateUserResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateUserResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateUserResponse:
+) -> None:
     v: Any
-    o: UpdateUserResponse = _new(UpdateUserResponse)
     v = d["user"]
     _s0(o, _d_User(v))
-    _raw(o, d)
-    return o
+
+
+_d_UpdateUserResponse = lazy_decoder(UpdateUserResponse, _fill_UpdateUserResponse)
 
 
 def _e_UpdateUserResponse(o: Any, _t: Any = None) -> Any:
@@ -1575,20 +1541,18 @@ register_model(UpdateUserResponse, _d_UpdateUserResponse, _e_UpdateUserResponse)
 _S_GetUserResponse = slot_setters(GetUserResponse, ("user",))
 
 
-def _d_GetUserResponse(
+def _fill_GetUserResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetUserResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetUserResponse:
+) -> None:
     v: Any
-    o: GetUserResponse = _new(GetUserResponse)
     v = d["user"]
     _s0(o, _d_User(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetUserResponse = lazy_decoder(GetUserResponse, _fill_GetUserResponse)
 
 
 def _e_GetUserResponse(o: Any, _t: Any = None) -> Any:
@@ -1607,23 +1571,21 @@ register_model(GetUserResponse, _d_GetUserResponse, _e_GetUserResponse)
 _S_ListUsersResponse = slot_setters(ListUsersResponse, ("users", "meta"))
 
 
-def _d_ListUsersResponse(
+def _fill_ListUsersResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListUsersResponse[0],
     _s1: Setter = _S_ListUsersResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListUsersResponse:
+) -> None:
     v: Any
-    o: ListUsersResponse = _new(ListUsersResponse)
     v = d["users"]
     _s0(o, [_d_User(x0) for x0 in v])
     v = d["meta"]
     _s1(o, _d_ListConversationsResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListUsersResponse = lazy_decoder(ListUsersResponse, _fill_ListUsersResponse)
 
 
 def _e_ListUsersResponse(o: Any, _t: Any = None) -> Any:
@@ -1644,20 +1606,18 @@ register_model(ListUsersResponse, _d_ListUsersResponse, _e_ListUsersResponse)
 _S_CreateUserResponse = slot_setters(CreateUserResponse, ("user",))
 
 
-def _d_CreateUserResponse(
+def _fill_CreateUserResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateUserResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateUserResponse:
+) -> None:
     v: Any
-    o: CreateUserResponse = _new(CreateUserResponse)
     v = d["user"]
     _s0(o, _d_User(v))
-    _raw(o, d)
-    return o
+
+
+_d_CreateUserResponse = lazy_decoder(CreateUserResponse, _fill_CreateUserResponse)
 
 
 def _e_CreateUserResponse(o: Any, _t: Any = None) -> Any:
@@ -1676,20 +1636,18 @@ register_model(CreateUserResponse, _d_CreateUserResponse, _e_CreateUserResponse)
 _S_ImportMessagesResponse = slot_setters(ImportMessagesResponse, ("messages",))
 
 
-def _d_ImportMessagesResponse(
+def _fill_ImportMessagesResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ImportMessagesResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ImportMessagesResponse:
+) -> None:
     v: Any
-    o: ImportMessagesResponse = _new(ImportMessagesResponse)
     v = d["messages"]
     _s0(o, [_d_Message(x0) for x0 in v])
-    _raw(o, d)
-    return o
+
+
+_d_ImportMessagesResponse = lazy_decoder(ImportMessagesResponse, _fill_ImportMessagesResponse)
 
 
 def _e_ImportMessagesResponse(o: Any, _t: Any = None) -> Any:
@@ -1711,9 +1669,9 @@ _S_ImportMessagesBodyMessagesItem = slot_setters(
 )
 
 
-def _d_ImportMessagesBodyMessagesItem(
+def _fill_ImportMessagesBodyMessagesItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ImportMessagesBodyMessagesItem[0],
     _s1: Setter = _S_ImportMessagesBodyMessagesItem[1],
@@ -1722,10 +1680,7 @@ def _d_ImportMessagesBodyMessagesItem(
     _s4: Setter = _S_ImportMessagesBodyMessagesItem[4],
     _s5: Setter = _S_ImportMessagesBodyMessagesItem[5],
     _s6: Setter = _S_ImportMessagesBodyMessagesItem[6],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ImportMessagesBodyMessagesItem:
-    o: ImportMessagesBodyMessagesItem = _new(ImportMessagesBodyMessagesItem)
+) -> None:
     _s0(o, d["payload"])
     _s1(o, d["userId"])
     _s2(o, d["conversationId"])
@@ -1733,8 +1688,11 @@ def _d_ImportMessagesBodyMessagesItem(
     _s4(o, d["tags"])
     _s5(o, d["createdAt"])
     _s6(o, d["discriminateByTags"])
-    _raw(o, d)
-    return o
+
+
+_d_ImportMessagesBodyMessagesItem = lazy_decoder(
+    ImportMessagesBodyMessagesItem, _fill_ImportMessagesBodyMessagesItem
+)
 
 
 def _e_ImportMessagesBodyMessagesItem(o: Any, _t: Any = None) -> Any:
@@ -1764,26 +1722,26 @@ _S_InitializeIncomingMessageResponse = slot_setters(
 )
 
 
-def _d_InitializeIncomingMessageResponse(
+def _fill_InitializeIncomingMessageResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_InitializeIncomingMessageResponse[0],
     _s1: Setter = _S_InitializeIncomingMessageResponse[1],
     _s2: Setter = _S_InitializeIncomingMessageResponse[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> InitializeIncomingMessageResponse:
+) -> None:
     v: Any
-    o: InitializeIncomingMessageResponse = _new(InitializeIncomingMessageResponse)
     v = d["user"]
     _s0(o, _d_User(v))
     v = d["conversation"]
     _s1(o, _d_Conversation(v))
     v = d.get("message", None)
     _s2(o, v if v is None else _d_Message(v))
-    _raw(o, d)
-    return o
+
+
+_d_InitializeIncomingMessageResponse = lazy_decoder(
+    InitializeIncomingMessageResponse, _fill_InitializeIncomingMessageResponse
+)
 
 
 def _e_InitializeIncomingMessageResponse(o: Any, _t: Any = None) -> Any:
@@ -1814,26 +1772,26 @@ _S_InitializeIncomingMessageBodyMessage = slot_setters(
 )
 
 
-def _d_InitializeIncomingMessageBodyMessage(
+def _fill_InitializeIncomingMessageBodyMessage(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_InitializeIncomingMessageBodyMessage[0],
     _s1: Setter = _S_InitializeIncomingMessageBodyMessage[1],
     _s2: Setter = _S_InitializeIncomingMessageBodyMessage[2],
     _s3: Setter = _S_InitializeIncomingMessageBodyMessage[3],
     _s4: Setter = _S_InitializeIncomingMessageBodyMessage[4],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> InitializeIncomingMessageBodyMessage:
-    o: InitializeIncomingMessageBodyMessage = _new(InitializeIncomingMessageBodyMessage)
+) -> None:
     _s0(o, d["payload"])
     _s1(o, d["type"])
     _s2(o, d["tags"])
     _s3(o, d.get("origin", NOT_GIVEN))
     _s4(o, d["discriminateByTags"])
-    _raw(o, d)
-    return o
+
+
+_d_InitializeIncomingMessageBodyMessage = lazy_decoder(
+    InitializeIncomingMessageBodyMessage, _fill_InitializeIncomingMessageBodyMessage
+)
 
 
 def _e_InitializeIncomingMessageBodyMessage(o: Any, _t: Any = None) -> Any:
@@ -1865,24 +1823,24 @@ _S_InitializeIncomingMessageBodyConversation = slot_setters(
 )
 
 
-def _d_InitializeIncomingMessageBodyConversation(
+def _fill_InitializeIncomingMessageBodyConversation(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_InitializeIncomingMessageBodyConversation[0],
     _s1: Setter = _S_InitializeIncomingMessageBodyConversation[1],
     _s2: Setter = _S_InitializeIncomingMessageBodyConversation[2],
     _s3: Setter = _S_InitializeIncomingMessageBodyConversation[3],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> InitializeIncomingMessageBodyConversation:
-    o: InitializeIncomingMessageBodyConversation = _new(InitializeIncomingMessageBodyConversation)
+) -> None:
     _s0(o, d["channel"])
     _s1(o, d["tags"])
     _s2(o, d.get("integrationName", NOT_GIVEN))
     _s3(o, d["discriminateByTags"])
-    _raw(o, d)
-    return o
+
+
+_d_InitializeIncomingMessageBodyConversation = lazy_decoder(
+    InitializeIncomingMessageBodyConversation, _fill_InitializeIncomingMessageBodyConversation
+)
 
 
 def _e_InitializeIncomingMessageBodyConversation(o: Any, _t: Any = None) -> Any:
@@ -1921,9 +1879,9 @@ _S_InitializeIncomingMessageBodyUser = slot_setters(
 )
 
 
-def _d_InitializeIncomingMessageBodyUser(
+def _fill_InitializeIncomingMessageBodyUser(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_InitializeIncomingMessageBodyUser[0],
     _s1: Setter = _S_InitializeIncomingMessageBodyUser[1],
@@ -1932,10 +1890,7 @@ def _d_InitializeIncomingMessageBodyUser(
     _s4: Setter = _S_InitializeIncomingMessageBodyUser[4],
     _s5: Setter = _S_InitializeIncomingMessageBodyUser[5],
     _s6: Setter = _S_InitializeIncomingMessageBodyUser[6],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> InitializeIncomingMessageBodyUser:
-    o: InitializeIncomingMessageBodyUser = _new(InitializeIncomingMessageBodyUser)
+) -> None:
     _s0(o, d["tags"])
     _s1(o, d.get("integrationName", NOT_GIVEN))
     _s2(o, d.get("name", NOT_GIVEN))
@@ -1943,8 +1898,11 @@ def _d_InitializeIncomingMessageBodyUser(
     _s4(o, d.get("properties", NOT_GIVEN))
     _s5(o, d.get("attributes", NOT_GIVEN))
     _s6(o, d["discriminateByTags"])
-    _raw(o, d)
-    return o
+
+
+_d_InitializeIncomingMessageBodyUser = lazy_decoder(
+    InitializeIncomingMessageBodyUser, _fill_InitializeIncomingMessageBodyUser
+)
 
 
 def _e_InitializeIncomingMessageBodyUser(o: Any, _t: Any = None) -> Any:
@@ -1980,16 +1938,14 @@ register_model(
 _S_DeleteMessageResponse = slot_setters(DeleteMessageResponse, ())
 
 
-def _d_DeleteMessageResponse(
+def _fill_DeleteMessageResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> DeleteMessageResponse:
-    o: DeleteMessageResponse = _new(DeleteMessageResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_DeleteMessageResponse = lazy_decoder(DeleteMessageResponse, _fill_DeleteMessageResponse)
 
 
 def _e_DeleteMessageResponse(o: Any, _t: Any = None) -> Any:
@@ -2005,20 +1961,18 @@ register_model(DeleteMessageResponse, _d_DeleteMessageResponse, _e_DeleteMessage
 _S_UpdateMessageResponse = slot_setters(UpdateMessageResponse, ("message",))
 
 
-def _d_UpdateMessageResponse(
+def _fill_UpdateMessageResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateMessageResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateMessageResponse:
+) -> None:
     v: Any
-    o: UpdateMessageResponse = _new(UpdateMessageResponse)
     v = d["message"]
     _s0(o, _d_Message(v))
-    _raw(o, d)
-    return o
+
+
+_d_UpdateMessageResponse = lazy_decoder(UpdateMessageResponse, _fill_UpdateMessageResponse)
 
 
 def _e_UpdateMessageResponse(o: Any, _t: Any = None) -> Any:
@@ -2037,20 +1991,18 @@ register_model(UpdateMessageResponse, _d_UpdateMessageResponse, _e_UpdateMessage
 _S_GetMessageResponse = slot_setters(GetMessageResponse, ("message",))
 
 
-def _d_GetMessageResponse(
+def _fill_GetMessageResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetMessageResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetMessageResponse:
+) -> None:
     v: Any
-    o: GetMessageResponse = _new(GetMessageResponse)
     v = d["message"]
     _s0(o, _d_Message(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetMessageResponse = lazy_decoder(GetMessageResponse, _fill_GetMessageResponse)
 
 
 def _e_GetMessageResponse(o: Any, _t: Any = None) -> Any:
@@ -2069,23 +2021,23 @@ register_model(GetMessageResponse, _d_GetMessageResponse, _e_GetMessageResponse)
 _S_GetOrCreateMessageResponse = slot_setters(GetOrCreateMessageResponse, ("message", "meta"))
 
 
-def _d_GetOrCreateMessageResponse(
+def _fill_GetOrCreateMessageResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetOrCreateMessageResponse[0],
     _s1: Setter = _S_GetOrCreateMessageResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetOrCreateMessageResponse:
+) -> None:
     v: Any
-    o: GetOrCreateMessageResponse = _new(GetOrCreateMessageResponse)
     v = d["message"]
     _s0(o, _d_Message(v))
     v = d["meta"]
     _s1(o, _d_GetOrCreateConversationResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetOrCreateMessageResponse = lazy_decoder(
+    GetOrCreateMessageResponse, _fill_GetOrCreateMessageResponse
+)
 
 
 def _e_GetOrCreateMessageResponse(o: Any, _t: Any = None) -> Any:
@@ -2108,23 +2060,21 @@ register_model(
 _S_ListMessagesResponse = slot_setters(ListMessagesResponse, ("messages", "meta"))
 
 
-def _d_ListMessagesResponse(
+def _fill_ListMessagesResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListMessagesResponse[0],
     _s1: Setter = _S_ListMessagesResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListMessagesResponse:
+) -> None:
     v: Any
-    o: ListMessagesResponse = _new(ListMessagesResponse)
     v = d["messages"]
     _s0(o, [_d_Message(x0) for x0 in v])
     v = d["meta"]
     _s1(o, _d_ListConversationsResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListMessagesResponse = lazy_decoder(ListMessagesResponse, _fill_ListMessagesResponse)
 
 
 def _e_ListMessagesResponse(o: Any, _t: Any = None) -> Any:
@@ -2145,20 +2095,18 @@ register_model(ListMessagesResponse, _d_ListMessagesResponse, _e_ListMessagesRes
 _S_CreateMessageResponse = slot_setters(CreateMessageResponse, ("message",))
 
 
-def _d_CreateMessageResponse(
+def _fill_CreateMessageResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateMessageResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateMessageResponse:
+) -> None:
     v: Any
-    o: CreateMessageResponse = _new(CreateMessageResponse)
     v = d["message"]
     _s0(o, _d_Message(v))
-    _raw(o, d)
-    return o
+
+
+_d_CreateMessageResponse = lazy_decoder(CreateMessageResponse, _fill_CreateMessageResponse)
 
 
 def _e_CreateMessageResponse(o: Any, _t: Any = None) -> Any:
@@ -2177,16 +2125,16 @@ register_model(CreateMessageResponse, _d_CreateMessageResponse, _e_CreateMessage
 _S_CancelScheduledEventResponse = slot_setters(CancelScheduledEventResponse, ())
 
 
-def _d_CancelScheduledEventResponse(
+def _fill_CancelScheduledEventResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CancelScheduledEventResponse:
-    o: CancelScheduledEventResponse = _new(CancelScheduledEventResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_CancelScheduledEventResponse = lazy_decoder(
+    CancelScheduledEventResponse, _fill_CancelScheduledEventResponse
+)
 
 
 def _e_CancelScheduledEventResponse(o: Any, _t: Any = None) -> Any:
@@ -2204,20 +2152,18 @@ register_model(
 _S_GetEventResponse = slot_setters(GetEventResponse, ("event",))
 
 
-def _d_GetEventResponse(
+def _fill_GetEventResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetEventResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetEventResponse:
+) -> None:
     v: Any
-    o: GetEventResponse = _new(GetEventResponse)
     v = d["event"]
     _s0(o, _d_Event(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetEventResponse = lazy_decoder(GetEventResponse, _fill_GetEventResponse)
 
 
 def _e_GetEventResponse(o: Any, _t: Any = None) -> Any:
@@ -2236,23 +2182,21 @@ register_model(GetEventResponse, _d_GetEventResponse, _e_GetEventResponse)
 _S_ListEventsResponse = slot_setters(ListEventsResponse, ("events", "meta"))
 
 
-def _d_ListEventsResponse(
+def _fill_ListEventsResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListEventsResponse[0],
     _s1: Setter = _S_ListEventsResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListEventsResponse:
+) -> None:
     v: Any
-    o: ListEventsResponse = _new(ListEventsResponse)
     v = d["events"]
     _s0(o, [_d_Event(x0) for x0 in v])
     v = d["meta"]
     _s1(o, _d_ListConversationsResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListEventsResponse = lazy_decoder(ListEventsResponse, _fill_ListEventsResponse)
 
 
 def _e_ListEventsResponse(o: Any, _t: Any = None) -> Any:
@@ -2273,20 +2217,18 @@ register_model(ListEventsResponse, _d_ListEventsResponse, _e_ListEventsResponse)
 _S_CreateEventResponse = slot_setters(CreateEventResponse, ("event",))
 
 
-def _d_CreateEventResponse(
+def _fill_CreateEventResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateEventResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateEventResponse:
+) -> None:
     v: Any
-    o: CreateEventResponse = _new(CreateEventResponse)
     v = d["event"]
     _s0(o, _d_Event(v))
-    _raw(o, d)
-    return o
+
+
+_d_CreateEventResponse = lazy_decoder(CreateEventResponse, _fill_CreateEventResponse)
 
 
 def _e_CreateEventResponse(o: Any, _t: Any = None) -> Any:
@@ -2305,20 +2247,18 @@ register_model(CreateEventResponse, _d_CreateEventResponse, _e_CreateEventRespon
 _S_CreateEventBodySchedule = slot_setters(CreateEventBodySchedule, ("date_time", "delay"))
 
 
-def _d_CreateEventBodySchedule(
+def _fill_CreateEventBodySchedule(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateEventBodySchedule[0],
     _s1: Setter = _S_CreateEventBodySchedule[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateEventBodySchedule:
-    o: CreateEventBodySchedule = _new(CreateEventBodySchedule)
+) -> None:
     _s0(o, d.get("dateTime", NOT_GIVEN))
     _s1(o, d.get("delay", NOT_GIVEN))
-    _raw(o, d)
-    return o
+
+
+_d_CreateEventBodySchedule = lazy_decoder(CreateEventBodySchedule, _fill_CreateEventBodySchedule)
 
 
 def _e_CreateEventBodySchedule(o: Any, _t: Any = None) -> Any:
@@ -2341,16 +2281,16 @@ register_model(CreateEventBodySchedule, _d_CreateEventBodySchedule, _e_CreateEve
 _S_RemoveParticipantResponse = slot_setters(RemoveParticipantResponse, ())
 
 
-def _d_RemoveParticipantResponse(
+def _fill_RemoveParticipantResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> RemoveParticipantResponse:
-    o: RemoveParticipantResponse = _new(RemoveParticipantResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_RemoveParticipantResponse = lazy_decoder(
+    RemoveParticipantResponse, _fill_RemoveParticipantResponse
+)
 
 
 def _e_RemoveParticipantResponse(o: Any, _t: Any = None) -> Any:
@@ -2368,20 +2308,18 @@ register_model(
 _S_GetParticipantResponse = slot_setters(GetParticipantResponse, ("participant",))
 
 
-def _d_GetParticipantResponse(
+def _fill_GetParticipantResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetParticipantResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetParticipantResponse:
+) -> None:
     v: Any
-    o: GetParticipantResponse = _new(GetParticipantResponse)
     v = d["participant"]
     _s0(o, _d_User(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetParticipantResponse = lazy_decoder(GetParticipantResponse, _fill_GetParticipantResponse)
 
 
 def _e_GetParticipantResponse(o: Any, _t: Any = None) -> Any:
@@ -2400,20 +2338,18 @@ register_model(GetParticipantResponse, _d_GetParticipantResponse, _e_GetParticip
 _S_AddParticipantResponse = slot_setters(AddParticipantResponse, ("participant",))
 
 
-def _d_AddParticipantResponse(
+def _fill_AddParticipantResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_AddParticipantResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> AddParticipantResponse:
+) -> None:
     v: Any
-    o: AddParticipantResponse = _new(AddParticipantResponse)
     v = d["participant"]
     _s0(o, _d_User(v))
-    _raw(o, d)
-    return o
+
+
+_d_AddParticipantResponse = lazy_decoder(AddParticipantResponse, _fill_AddParticipantResponse)
 
 
 def _e_AddParticipantResponse(o: Any, _t: Any = None) -> Any:
@@ -2432,23 +2368,21 @@ register_model(AddParticipantResponse, _d_AddParticipantResponse, _e_AddParticip
 _S_ListParticipantsResponse = slot_setters(ListParticipantsResponse, ("participants", "meta"))
 
 
-def _d_ListParticipantsResponse(
+def _fill_ListParticipantsResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListParticipantsResponse[0],
     _s1: Setter = _S_ListParticipantsResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListParticipantsResponse:
+) -> None:
     v: Any
-    o: ListParticipantsResponse = _new(ListParticipantsResponse)
     v = d["participants"]
     _s0(o, [_d_User(x0) for x0 in v])
     v = d["meta"]
     _s1(o, _d_ListConversationsResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListParticipantsResponse = lazy_decoder(ListParticipantsResponse, _fill_ListParticipantsResponse)
 
 
 def _e_ListParticipantsResponse(o: Any, _t: Any = None) -> Any:
@@ -2471,18 +2405,18 @@ _S_GetOrCreateConversationResponseMeta = slot_setters(
 )
 
 
-def _d_GetOrCreateConversationResponseMeta(
+def _fill_GetOrCreateConversationResponseMeta(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetOrCreateConversationResponseMeta[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetOrCreateConversationResponseMeta:
-    o: GetOrCreateConversationResponseMeta = _new(GetOrCreateConversationResponseMeta)
+) -> None:
     _s0(o, d["created"])
-    _raw(o, d)
-    return o
+
+
+_d_GetOrCreateConversationResponseMeta = lazy_decoder(
+    GetOrCreateConversationResponseMeta, _fill_GetOrCreateConversationResponseMeta
+)
 
 
 def _e_GetOrCreateConversationResponseMeta(o: Any, _t: Any = None) -> Any:
@@ -2504,23 +2438,23 @@ _S_GetOrCreateConversationResponse = slot_setters(
 )
 
 
-def _d_GetOrCreateConversationResponse(
+def _fill_GetOrCreateConversationResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetOrCreateConversationResponse[0],
     _s1: Setter = _S_GetOrCreateConversationResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetOrCreateConversationResponse:
+) -> None:
     v: Any
-    o: GetOrCreateConversationResponse = _new(GetOrCreateConversationResponse)
     v = d["conversation"]
     _s0(o, _d_Conversation(v))
     v = d["meta"]
     _s1(o, _d_GetOrCreateConversationResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetOrCreateConversationResponse = lazy_decoder(
+    GetOrCreateConversationResponse, _fill_GetOrCreateConversationResponse
+)
 
 
 def _e_GetOrCreateConversationResponse(o: Any, _t: Any = None) -> Any:
@@ -2545,16 +2479,16 @@ register_model(
 _S_DeleteConversationResponse = slot_setters(DeleteConversationResponse, ())
 
 
-def _d_DeleteConversationResponse(
+def _fill_DeleteConversationResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> DeleteConversationResponse:
-    o: DeleteConversationResponse = _new(DeleteConversationResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_DeleteConversationResponse = lazy_decoder(
+    DeleteConversationResponse, _fill_DeleteConversationResponse
+)
 
 
 def _e_DeleteConversationResponse(o: Any, _t: Any = None) -> Any:
@@ -2572,20 +2506,20 @@ register_model(
 _S_UpdateConversationResponse = slot_setters(UpdateConversationResponse, ("conversation",))
 
 
-def _d_UpdateConversationResponse(
+def _fill_UpdateConversationResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateConversationResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateConversationResponse:
+) -> None:
     v: Any
-    o: UpdateConversationResponse = _new(UpdateConversationResponse)
     v = d["conversation"]
     _s0(o, _d_Conversation(v))
-    _raw(o, d)
-    return o
+
+
+_d_UpdateConversationResponse = lazy_decoder(
+    UpdateConversationResponse, _fill_UpdateConversationResponse
+)
 
 
 def _e_UpdateConversationResponse(o: Any, _t: Any = None) -> Any:
@@ -2606,20 +2540,18 @@ register_model(
 _S_GetConversationResponse = slot_setters(GetConversationResponse, ("conversation",))
 
 
-def _d_GetConversationResponse(
+def _fill_GetConversationResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetConversationResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetConversationResponse:
+) -> None:
     v: Any
-    o: GetConversationResponse = _new(GetConversationResponse)
     v = d["conversation"]
     _s0(o, _d_Conversation(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetConversationResponse = lazy_decoder(GetConversationResponse, _fill_GetConversationResponse)
 
 
 def _e_GetConversationResponse(o: Any, _t: Any = None) -> Any:
@@ -2638,18 +2570,18 @@ register_model(GetConversationResponse, _d_GetConversationResponse, _e_GetConver
 _S_ListConversationsResponseMeta = slot_setters(ListConversationsResponseMeta, ("next_token",))
 
 
-def _d_ListConversationsResponseMeta(
+def _fill_ListConversationsResponseMeta(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListConversationsResponseMeta[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListConversationsResponseMeta:
-    o: ListConversationsResponseMeta = _new(ListConversationsResponseMeta)
+) -> None:
     _s0(o, d.get("nextToken", None))
-    _raw(o, d)
-    return o
+
+
+_d_ListConversationsResponseMeta = lazy_decoder(
+    ListConversationsResponseMeta, _fill_ListConversationsResponseMeta
+)
 
 
 def _e_ListConversationsResponseMeta(o: Any, _t: Any = None) -> Any:
@@ -2673,23 +2605,23 @@ register_model(
 _S_ListConversationsResponse = slot_setters(ListConversationsResponse, ("conversations", "meta"))
 
 
-def _d_ListConversationsResponse(
+def _fill_ListConversationsResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListConversationsResponse[0],
     _s1: Setter = _S_ListConversationsResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListConversationsResponse:
+) -> None:
     v: Any
-    o: ListConversationsResponse = _new(ListConversationsResponse)
     v = d["conversations"]
     _s0(o, [_d_Conversation(x0) for x0 in v])
     v = d["meta"]
     _s1(o, _d_ListConversationsResponseMeta(v))
-    _raw(o, d)
-    return o
+
+
+_d_ListConversationsResponse = lazy_decoder(
+    ListConversationsResponse, _fill_ListConversationsResponse
+)
 
 
 def _e_ListConversationsResponse(o: Any, _t: Any = None) -> Any:
@@ -2712,20 +2644,20 @@ register_model(
 _S_CreateConversationResponse = slot_setters(CreateConversationResponse, ("conversation",))
 
 
-def _d_CreateConversationResponse(
+def _fill_CreateConversationResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateConversationResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateConversationResponse:
+) -> None:
     v: Any
-    o: CreateConversationResponse = _new(CreateConversationResponse)
     v = d["conversation"]
     _s0(o, _d_Conversation(v))
-    _raw(o, d)
-    return o
+
+
+_d_CreateConversationResponse = lazy_decoder(
+    CreateConversationResponse, _fill_CreateConversationResponse
+)
 
 
 def _e_CreateConversationResponse(o: Any, _t: Any = None) -> Any:
@@ -2764,9 +2696,9 @@ _S_Workflow = slot_setters(
 )
 
 
-def _d_Workflow(
+def _fill_Workflow(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_Workflow[0],
     _s1: Setter = _S_Workflow[1],
@@ -2782,10 +2714,7 @@ def _d_Workflow(
     _s11: Setter = _S_Workflow[11],
     _s12: Setter = _S_Workflow[12],
     _s13: Setter = _S_Workflow[13],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> Workflow:
-    o: Workflow = _new(Workflow)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["name"])
     _s2(o, d["status"])
@@ -2800,8 +2729,9 @@ def _d_Workflow(
     _s11(o, d.get("failureReason", None))
     _s12(o, d["timeoutAt"])
     _s13(o, d["tags"])
-    _raw(o, d)
-    return o
+
+
+_d_Workflow = lazy_decoder(Workflow, _fill_Workflow)
 
 
 def _e_Workflow(o: Any, _t: Any = None) -> Any:
@@ -2856,9 +2786,9 @@ _S_State = slot_setters(
 )
 
 
-def _d_State(
+def _fill_State(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_State[0],
     _s1: Setter = _S_State[1],
@@ -2869,10 +2799,7 @@ def _d_State(
     _s6: Setter = _S_State[6],
     _s7: Setter = _S_State[7],
     _s8: Setter = _S_State[8],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> State:
-    o: State = _new(State)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["createdAt"])
     _s2(o, d["updatedAt"])
@@ -2882,8 +2809,9 @@ def _d_State(
     _s6(o, d["name"])
     _s7(o, d["type"])
     _s8(o, d["payload"])
-    _raw(o, d)
-    return o
+
+
+_d_State = lazy_decoder(State, _fill_State)
 
 
 def _e_State(o: Any, _t: Any = None) -> Any:
@@ -2928,9 +2856,9 @@ _S_Message = slot_setters(
 )
 
 
-def _d_Message(
+def _fill_Message(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_Message[0],
     _s1: Setter = _S_Message[1],
@@ -2942,10 +2870,7 @@ def _d_Message(
     _s7: Setter = _S_Message[7],
     _s8: Setter = _S_Message[8],
     _s9: Setter = _S_Message[9],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> Message:
-    o: Message = _new(Message)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["createdAt"])
     _s2(o, d["updatedAt"])
@@ -2956,8 +2881,9 @@ def _d_Message(
     _s7(o, d["conversationId"])
     _s8(o, d["tags"])
     _s9(o, d.get("origin", None))
-    _raw(o, d)
-    return o
+
+
+_d_Message = lazy_decoder(Message, _fill_Message)
 
 
 def _e_Message(o: Any, _t: Any = None) -> Any:
@@ -3000,9 +2926,9 @@ _S_Event = slot_setters(
 )
 
 
-def _d_Event(
+def _fill_Event(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_Event[0],
     _s1: Setter = _S_Event[1],
@@ -3013,10 +2939,7 @@ def _d_Event(
     _s6: Setter = _S_Event[6],
     _s7: Setter = _S_Event[7],
     _s8: Setter = _S_Event[8],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> Event:
-    o: Event = _new(Event)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["createdAt"])
     _s2(o, d["type"])
@@ -3026,8 +2949,9 @@ def _d_Event(
     _s6(o, d.get("messageId", None))
     _s7(o, d["status"])
     _s8(o, d["failureReason"])
-    _raw(o, d)
-    return o
+
+
+_d_Event = lazy_decoder(Event, _fill_Event)
 
 
 def _e_Event(o: Any, _t: Any = None) -> Any:
@@ -3073,9 +2997,9 @@ _S_Conversation = slot_setters(
 )
 
 
-def _d_Conversation(
+def _fill_Conversation(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_Conversation[0],
     _s1: Setter = _S_Conversation[1],
@@ -3086,10 +3010,7 @@ def _d_Conversation(
     _s6: Setter = _S_Conversation[6],
     _s7: Setter = _S_Conversation[7],
     _s8: Setter = _S_Conversation[8],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> Conversation:
-    o: Conversation = _new(Conversation)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d.get("currentTaskId", None))
     _s2(o, d.get("currentWorkflowId", None))
@@ -3099,8 +3020,9 @@ def _d_Conversation(
     _s6(o, d["integration"])
     _s7(o, d["tags"])
     _s8(o, d["messageCount"])
-    _raw(o, d)
-    return o
+
+
+_d_Conversation = lazy_decoder(Conversation, _fill_Conversation)
 
 
 def _e_Conversation(o: Any, _t: Any = None) -> Any:
@@ -3134,9 +3056,9 @@ _S_User = slot_setters(
 )
 
 
-def _d_User(
+def _fill_User(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_User[0],
     _s1: Setter = _S_User[1],
@@ -3146,10 +3068,7 @@ def _d_User(
     _s5: Setter = _S_User[5],
     _s6: Setter = _S_User[6],
     _s7: Setter = _S_User[7],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> User:
-    o: User = _new(User)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["createdAt"])
     _s2(o, d["updatedAt"])
@@ -3158,8 +3077,9 @@ def _d_User(
     _s5(o, d.get("pictureUrl", None))
     _s6(o, d.get("properties", None))
     _s7(o, d.get("attributes", None))
-    _raw(o, d)
-    return o
+
+
+_d_User = lazy_decoder(User, _fill_User)
 
 
 def _e_User(o: Any, _t: Any = None) -> Any:

@@ -17,9 +17,9 @@ from typing import Any, ClassVar, Literal
 import attrs
 
 from botpress_async._converter import (
-    RAW_SETTER,
     BaseModel,
     Setter,
+    lazy_decoder,
     register_model,
     slot_setters,
 )
@@ -541,27 +541,25 @@ _S_UpsertTableRowsResponse = slot_setters(
 )
 
 
-def _d_UpsertTableRowsResponse(
+def _fill_UpsertTableRowsResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpsertTableRowsResponse[0],
     _s1: Setter = _S_UpsertTableRowsResponse[1],
     _s2: Setter = _S_UpsertTableRowsResponse[2],
     _s3: Setter = _S_UpsertTableRowsResponse[3],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpsertTableRowsResponse:
+) -> None:
     v: Any
-    o: UpsertTableRowsResponse = _new(UpsertTableRowsResponse)
     v = d["inserted"]
     _s0(o, [_d_Row(x0) for x0 in v])
     v = d["updated"]
     _s1(o, [_d_Row(x0) for x0 in v])
     _s2(o, d.get("warnings", None))
     _s3(o, d.get("errors", None))
-    _raw(o, d)
-    return o
+
+
+_d_UpsertTableRowsResponse = lazy_decoder(UpsertTableRowsResponse, _fill_UpsertTableRowsResponse)
 
 
 def _e_UpsertTableRowsResponse(o: Any, _t: Any = None) -> Any:
@@ -588,18 +586,18 @@ register_model(UpsertTableRowsResponse, _d_UpsertTableRowsResponse, _e_UpsertTab
 _S_UpsertTableRowsBodyRowsItem = slot_setters(UpsertTableRowsBodyRowsItem, ("id",))
 
 
-def _d_UpsertTableRowsBodyRowsItem(
+def _fill_UpsertTableRowsBodyRowsItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpsertTableRowsBodyRowsItem[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpsertTableRowsBodyRowsItem:
-    o: UpsertTableRowsBodyRowsItem = _new(UpsertTableRowsBodyRowsItem)
+) -> None:
     _s0(o, d.get("id", NOT_GIVEN))
-    _raw(o, d)
-    return o
+
+
+_d_UpsertTableRowsBodyRowsItem = lazy_decoder(
+    UpsertTableRowsBodyRowsItem, _fill_UpsertTableRowsBodyRowsItem
+)
 
 
 def _e_UpsertTableRowsBodyRowsItem(o: Any, _t: Any = None) -> Any:
@@ -621,22 +619,20 @@ register_model(
 _S_DeleteTableRowsResponse = slot_setters(DeleteTableRowsResponse, ("deleted_rows", "job"))
 
 
-def _d_DeleteTableRowsResponse(
+def _fill_DeleteTableRowsResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_DeleteTableRowsResponse[0],
     _s1: Setter = _S_DeleteTableRowsResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> DeleteTableRowsResponse:
+) -> None:
     v: Any
-    o: DeleteTableRowsResponse = _new(DeleteTableRowsResponse)
     _s0(o, d["deletedRows"])
     v = d.get("job", None)
     _s1(o, v if v is None else _d_DuplicateTableResponseJob(v))
-    _raw(o, d)
-    return o
+
+
+_d_DeleteTableRowsResponse = lazy_decoder(DeleteTableRowsResponse, _fill_DeleteTableRowsResponse)
 
 
 def _e_DeleteTableRowsResponse(o: Any, _t: Any = None) -> Any:
@@ -656,24 +652,22 @@ register_model(DeleteTableRowsResponse, _d_DeleteTableRowsResponse, _e_DeleteTab
 _S_UpdateTableRowsResponse = slot_setters(UpdateTableRowsResponse, ("rows", "warnings", "errors"))
 
 
-def _d_UpdateTableRowsResponse(
+def _fill_UpdateTableRowsResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateTableRowsResponse[0],
     _s1: Setter = _S_UpdateTableRowsResponse[1],
     _s2: Setter = _S_UpdateTableRowsResponse[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateTableRowsResponse:
+) -> None:
     v: Any
-    o: UpdateTableRowsResponse = _new(UpdateTableRowsResponse)
     v = d["rows"]
     _s0(o, [_d_Row(x0) for x0 in v])
     _s1(o, d.get("warnings", None))
     _s2(o, d.get("errors", None))
-    _raw(o, d)
-    return o
+
+
+_d_UpdateTableRowsResponse = lazy_decoder(UpdateTableRowsResponse, _fill_UpdateTableRowsResponse)
 
 
 def _e_UpdateTableRowsResponse(o: Any, _t: Any = None) -> Any:
@@ -698,18 +692,18 @@ register_model(UpdateTableRowsResponse, _d_UpdateTableRowsResponse, _e_UpdateTab
 _S_UpdateTableRowsBodyRowsItem = slot_setters(UpdateTableRowsBodyRowsItem, ("id",))
 
 
-def _d_UpdateTableRowsBodyRowsItem(
+def _fill_UpdateTableRowsBodyRowsItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateTableRowsBodyRowsItem[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateTableRowsBodyRowsItem:
-    o: UpdateTableRowsBodyRowsItem = _new(UpdateTableRowsBodyRowsItem)
+) -> None:
     _s0(o, d["id"])
-    _raw(o, d)
-    return o
+
+
+_d_UpdateTableRowsBodyRowsItem = lazy_decoder(
+    UpdateTableRowsBodyRowsItem, _fill_UpdateTableRowsBodyRowsItem
+)
 
 
 def _e_UpdateTableRowsBodyRowsItem(o: Any, _t: Any = None) -> Any:
@@ -727,24 +721,22 @@ register_model(
 _S_CreateTableRowsResponse = slot_setters(CreateTableRowsResponse, ("rows", "warnings", "errors"))
 
 
-def _d_CreateTableRowsResponse(
+def _fill_CreateTableRowsResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateTableRowsResponse[0],
     _s1: Setter = _S_CreateTableRowsResponse[1],
     _s2: Setter = _S_CreateTableRowsResponse[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateTableRowsResponse:
+) -> None:
     v: Any
-    o: CreateTableRowsResponse = _new(CreateTableRowsResponse)
     v = d["rows"]
     _s0(o, [_d_Row(x0) for x0 in v])
     _s1(o, d.get("warnings", None))
     _s2(o, d.get("errors", None))
-    _raw(o, d)
-    return o
+
+
+_d_CreateTableRowsResponse = lazy_decoder(CreateTableRowsResponse, _fill_CreateTableRowsResponse)
 
 
 def _e_CreateTableRowsResponse(o: Any, _t: Any = None) -> Any:
@@ -771,28 +763,26 @@ _S_FindTableRowsResponse = slot_setters(
 )
 
 
-def _d_FindTableRowsResponse(
+def _fill_FindTableRowsResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_FindTableRowsResponse[0],
     _s1: Setter = _S_FindTableRowsResponse[1],
     _s2: Setter = _S_FindTableRowsResponse[2],
     _s3: Setter = _S_FindTableRowsResponse[3],
     _s4: Setter = _S_FindTableRowsResponse[4],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> FindTableRowsResponse:
+) -> None:
     v: Any
-    o: FindTableRowsResponse = _new(FindTableRowsResponse)
     v = d["rows"]
     _s0(o, [_d_Row(x0) for x0 in v])
     _s1(o, d["hasMore"])
     _s2(o, d["offset"])
     _s3(o, d["limit"])
     _s4(o, d.get("warnings", None))
-    _raw(o, d)
-    return o
+
+
+_d_FindTableRowsResponse = lazy_decoder(FindTableRowsResponse, _fill_FindTableRowsResponse)
 
 
 def _e_FindTableRowsResponse(o: Any, _t: Any = None) -> Any:
@@ -817,20 +807,18 @@ register_model(FindTableRowsResponse, _d_FindTableRowsResponse, _e_FindTableRows
 _S_GetTableRowResponse = slot_setters(GetTableRowResponse, ("row",))
 
 
-def _d_GetTableRowResponse(
+def _fill_GetTableRowResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetTableRowResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetTableRowResponse:
+) -> None:
     v: Any
-    o: GetTableRowResponse = _new(GetTableRowResponse)
     v = d["row"]
     _s0(o, _d_Row(v))
-    _raw(o, d)
-    return o
+
+
+_d_GetTableRowResponse = lazy_decoder(GetTableRowResponse, _fill_GetTableRowResponse)
 
 
 def _e_GetTableRowResponse(o: Any, _t: Any = None) -> Any:
@@ -849,20 +837,20 @@ register_model(GetTableRowResponse, _d_GetTableRowResponse, _e_GetTableRowRespon
 _S_RenameTableColumnResponse = slot_setters(RenameTableColumnResponse, ("table",))
 
 
-def _d_RenameTableColumnResponse(
+def _fill_RenameTableColumnResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_RenameTableColumnResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> RenameTableColumnResponse:
+) -> None:
     v: Any
-    o: RenameTableColumnResponse = _new(RenameTableColumnResponse)
     v = d["table"]
     _s0(o, _d_Table(v))
-    _raw(o, d)
-    return o
+
+
+_d_RenameTableColumnResponse = lazy_decoder(
+    RenameTableColumnResponse, _fill_RenameTableColumnResponse
+)
 
 
 def _e_RenameTableColumnResponse(o: Any, _t: Any = None) -> Any:
@@ -883,20 +871,18 @@ register_model(
 _S_ImportTableResponse = slot_setters(ImportTableResponse, ("job",))
 
 
-def _d_ImportTableResponse(
+def _fill_ImportTableResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ImportTableResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ImportTableResponse:
+) -> None:
     v: Any
-    o: ImportTableResponse = _new(ImportTableResponse)
     v = d["job"]
     _s0(o, _d_ExportTableResponseJob(v))
-    _raw(o, d)
-    return o
+
+
+_d_ImportTableResponse = lazy_decoder(ImportTableResponse, _fill_ImportTableResponse)
 
 
 def _e_ImportTableResponse(o: Any, _t: Any = None) -> Any:
@@ -929,9 +915,9 @@ _S_GetTableJobsResponseJobsItem = slot_setters(
 )
 
 
-def _d_GetTableJobsResponseJobsItem(
+def _fill_GetTableJobsResponseJobsItem(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetTableJobsResponseJobsItem[0],
     _s1: Setter = _S_GetTableJobsResponseJobsItem[1],
@@ -943,10 +929,7 @@ def _d_GetTableJobsResponseJobsItem(
     _s7: Setter = _S_GetTableJobsResponseJobsItem[7],
     _s8: Setter = _S_GetTableJobsResponseJobsItem[8],
     _s9: Setter = _S_GetTableJobsResponseJobsItem[9],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetTableJobsResponseJobsItem:
-    o: GetTableJobsResponseJobsItem = _new(GetTableJobsResponseJobsItem)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["botId"])
     _s2(o, d["tableId"])
@@ -957,8 +940,11 @@ def _d_GetTableJobsResponseJobsItem(
     _s7(o, d["outputFileId"])
     _s8(o, d["createdAt"])
     _s9(o, d["updatedAt"])
-    _raw(o, d)
-    return o
+
+
+_d_GetTableJobsResponseJobsItem = lazy_decoder(
+    GetTableJobsResponseJobsItem, _fill_GetTableJobsResponseJobsItem
+)
 
 
 def _e_GetTableJobsResponseJobsItem(o: Any, _t: Any = None) -> Any:
@@ -990,20 +976,18 @@ register_model(
 _S_GetTableJobsResponse = slot_setters(GetTableJobsResponse, ("jobs",))
 
 
-def _d_GetTableJobsResponse(
+def _fill_GetTableJobsResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetTableJobsResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetTableJobsResponse:
+) -> None:
     v: Any
-    o: GetTableJobsResponse = _new(GetTableJobsResponse)
     v = d["jobs"]
     _s0(o, [_d_GetTableJobsResponseJobsItem(x0) for x0 in v])
-    _raw(o, d)
-    return o
+
+
+_d_GetTableJobsResponse = lazy_decoder(GetTableJobsResponse, _fill_GetTableJobsResponse)
 
 
 def _e_GetTableJobsResponse(o: Any, _t: Any = None) -> Any:
@@ -1036,9 +1020,9 @@ _S_ExportTableResponseJob = slot_setters(
 )
 
 
-def _d_ExportTableResponseJob(
+def _fill_ExportTableResponseJob(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ExportTableResponseJob[0],
     _s1: Setter = _S_ExportTableResponseJob[1],
@@ -1050,10 +1034,7 @@ def _d_ExportTableResponseJob(
     _s7: Setter = _S_ExportTableResponseJob[7],
     _s8: Setter = _S_ExportTableResponseJob[8],
     _s9: Setter = _S_ExportTableResponseJob[9],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ExportTableResponseJob:
-    o: ExportTableResponseJob = _new(ExportTableResponseJob)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["botId"])
     _s2(o, d["tableId"])
@@ -1064,8 +1045,9 @@ def _d_ExportTableResponseJob(
     _s7(o, d["outputFileId"])
     _s8(o, d["createdAt"])
     _s9(o, d["updatedAt"])
-    _raw(o, d)
-    return o
+
+
+_d_ExportTableResponseJob = lazy_decoder(ExportTableResponseJob, _fill_ExportTableResponseJob)
 
 
 def _e_ExportTableResponseJob(o: Any, _t: Any = None) -> Any:
@@ -1095,20 +1077,18 @@ register_model(ExportTableResponseJob, _d_ExportTableResponseJob, _e_ExportTable
 _S_ExportTableResponse = slot_setters(ExportTableResponse, ("job",))
 
 
-def _d_ExportTableResponse(
+def _fill_ExportTableResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ExportTableResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ExportTableResponse:
+) -> None:
     v: Any
-    o: ExportTableResponse = _new(ExportTableResponse)
     v = d["job"]
     _s0(o, _d_ExportTableResponseJob(v))
-    _raw(o, d)
-    return o
+
+
+_d_ExportTableResponse = lazy_decoder(ExportTableResponse, _fill_ExportTableResponse)
 
 
 def _e_ExportTableResponse(o: Any, _t: Any = None) -> Any:
@@ -1127,20 +1107,20 @@ register_model(ExportTableResponse, _d_ExportTableResponse, _e_ExportTableRespon
 _S_DuplicateTableResponseJob = slot_setters(DuplicateTableResponseJob, ("id", "status"))
 
 
-def _d_DuplicateTableResponseJob(
+def _fill_DuplicateTableResponseJob(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_DuplicateTableResponseJob[0],
     _s1: Setter = _S_DuplicateTableResponseJob[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> DuplicateTableResponseJob:
-    o: DuplicateTableResponseJob = _new(DuplicateTableResponseJob)
+) -> None:
     _s0(o, d["id"])
     _s1(o, d["status"])
-    _raw(o, d)
-    return o
+
+
+_d_DuplicateTableResponseJob = lazy_decoder(
+    DuplicateTableResponseJob, _fill_DuplicateTableResponseJob
+)
 
 
 def _e_DuplicateTableResponseJob(o: Any, _t: Any = None) -> Any:
@@ -1158,25 +1138,23 @@ register_model(
 _S_DuplicateTableResponse = slot_setters(DuplicateTableResponse, ("table", "rows", "job"))
 
 
-def _d_DuplicateTableResponse(
+def _fill_DuplicateTableResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_DuplicateTableResponse[0],
     _s1: Setter = _S_DuplicateTableResponse[1],
     _s2: Setter = _S_DuplicateTableResponse[2],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> DuplicateTableResponse:
+) -> None:
     v: Any
-    o: DuplicateTableResponse = _new(DuplicateTableResponse)
     v = d["table"]
     _s0(o, _d_Table(v))
     _s1(o, d["rows"])
     v = d.get("job", None)
     _s2(o, v if v is None else _d_DuplicateTableResponseJob(v))
-    _raw(o, d)
-    return o
+
+
+_d_DuplicateTableResponse = lazy_decoder(DuplicateTableResponse, _fill_DuplicateTableResponse)
 
 
 def _e_DuplicateTableResponse(o: Any, _t: Any = None) -> Any:
@@ -1199,16 +1177,14 @@ register_model(DuplicateTableResponse, _d_DuplicateTableResponse, _e_DuplicateTa
 _S_DeleteTableResponse = slot_setters(DeleteTableResponse, ())
 
 
-def _d_DeleteTableResponse(
+def _fill_DeleteTableResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
-    *,
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> DeleteTableResponse:
-    o: DeleteTableResponse = _new(DeleteTableResponse)
-    _raw(o, d)
-    return o
+) -> None:
+    return
+
+
+_d_DeleteTableResponse = lazy_decoder(DeleteTableResponse, _fill_DeleteTableResponse)
 
 
 def _e_DeleteTableResponse(o: Any, _t: Any = None) -> Any:
@@ -1224,22 +1200,20 @@ register_model(DeleteTableResponse, _d_DeleteTableResponse, _e_DeleteTableRespon
 _S_UpdateTableResponse = slot_setters(UpdateTableResponse, ("table", "stale_columns"))
 
 
-def _d_UpdateTableResponse(
+def _fill_UpdateTableResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_UpdateTableResponse[0],
     _s1: Setter = _S_UpdateTableResponse[1],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> UpdateTableResponse:
+) -> None:
     v: Any
-    o: UpdateTableResponse = _new(UpdateTableResponse)
     v = d["table"]
     _s0(o, _d_Table(v))
     _s1(o, d.get("staleColumns", None))
-    _raw(o, d)
-    return o
+
+
+_d_UpdateTableResponse = lazy_decoder(UpdateTableResponse, _fill_UpdateTableResponse)
 
 
 def _e_UpdateTableResponse(o: Any, _t: Any = None) -> Any:
@@ -1263,28 +1237,26 @@ _S_GetOrCreateTableResponse = slot_setters(
 )
 
 
-def _d_GetOrCreateTableResponse(
+def _fill_GetOrCreateTableResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetOrCreateTableResponse[0],
     _s1: Setter = _S_GetOrCreateTableResponse[1],
     _s2: Setter = _S_GetOrCreateTableResponse[2],
     _s3: Setter = _S_GetOrCreateTableResponse[3],
     _s4: Setter = _S_GetOrCreateTableResponse[4],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetOrCreateTableResponse:
+) -> None:
     v: Any
-    o: GetOrCreateTableResponse = _new(GetOrCreateTableResponse)
     v = d["table"]
     _s0(o, _d_Table(v))
     _s1(o, d["created"])
     _s2(o, d["rows"])
     _s3(o, d["stale"])
     _s4(o, d["indexing"])
-    _raw(o, d)
-    return o
+
+
+_d_GetOrCreateTableResponse = lazy_decoder(GetOrCreateTableResponse, _fill_GetOrCreateTableResponse)
 
 
 def _e_GetOrCreateTableResponse(o: Any, _t: Any = None) -> Any:
@@ -1307,26 +1279,24 @@ register_model(GetOrCreateTableResponse, _d_GetOrCreateTableResponse, _e_GetOrCr
 _S_GetTableResponse = slot_setters(GetTableResponse, ("table", "rows", "stale", "indexing"))
 
 
-def _d_GetTableResponse(
+def _fill_GetTableResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_GetTableResponse[0],
     _s1: Setter = _S_GetTableResponse[1],
     _s2: Setter = _S_GetTableResponse[2],
     _s3: Setter = _S_GetTableResponse[3],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> GetTableResponse:
+) -> None:
     v: Any
-    o: GetTableResponse = _new(GetTableResponse)
     v = d["table"]
     _s0(o, _d_Table(v))
     _s1(o, d["rows"])
     _s2(o, d["stale"])
     _s3(o, d["indexing"])
-    _raw(o, d)
-    return o
+
+
+_d_GetTableResponse = lazy_decoder(GetTableResponse, _fill_GetTableResponse)
 
 
 def _e_GetTableResponse(o: Any, _t: Any = None) -> Any:
@@ -1348,20 +1318,18 @@ register_model(GetTableResponse, _d_GetTableResponse, _e_GetTableResponse)
 _S_CreateTableResponse = slot_setters(CreateTableResponse, ("table",))
 
 
-def _d_CreateTableResponse(
+def _fill_CreateTableResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_CreateTableResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> CreateTableResponse:
+) -> None:
     v: Any
-    o: CreateTableResponse = _new(CreateTableResponse)
     v = d["table"]
     _s0(o, _d_Table(v))
-    _raw(o, d)
-    return o
+
+
+_d_CreateTableResponse = lazy_decoder(CreateTableResponse, _fill_CreateTableResponse)
 
 
 def _e_CreateTableResponse(o: Any, _t: Any = None) -> Any:
@@ -1380,20 +1348,18 @@ register_model(CreateTableResponse, _d_CreateTableResponse, _e_CreateTableRespon
 _S_ListTablesResponse = slot_setters(ListTablesResponse, ("tables",))
 
 
-def _d_ListTablesResponse(
+def _fill_ListTablesResponse(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_ListTablesResponse[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> ListTablesResponse:
+) -> None:
     v: Any
-    o: ListTablesResponse = _new(ListTablesResponse)
     v = d["tables"]
     _s0(o, [_d_Table(x0) for x0 in v])
-    _raw(o, d)
-    return o
+
+
+_d_ListTablesResponse = lazy_decoder(ListTablesResponse, _fill_ListTablesResponse)
 
 
 def _e_ListTablesResponse(o: Any, _t: Any = None) -> Any:
@@ -1414,24 +1380,22 @@ _S_RowComputedValue = slot_setters(
 )
 
 
-def _d_RowComputedValue(
+def _fill_RowComputedValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_RowComputedValue[0],
     _s1: Setter = _S_RowComputedValue[1],
     _s2: Setter = _S_RowComputedValue[2],
     _s3: Setter = _S_RowComputedValue[3],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> RowComputedValue:
-    o: RowComputedValue = _new(RowComputedValue)
+) -> None:
     _s0(o, d["status"])
     _s1(o, d.get("error", None))
     _s2(o, d.get("updatedBy", None))
     _s3(o, d.get("updatedAt", None))
-    _raw(o, d)
-    return o
+
+
+_d_RowComputedValue = lazy_decoder(RowComputedValue, _fill_RowComputedValue)
 
 
 def _e_RowComputedValue(o: Any, _t: Any = None) -> Any:
@@ -1457,9 +1421,9 @@ register_model(RowComputedValue, _d_RowComputedValue, _e_RowComputedValue)
 _S_Row = slot_setters(Row, ("id", "created_at", "updated_at", "computed", "stale", "similarity"))
 
 
-def _d_Row(
+def _fill_Row(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_Row[0],
     _s1: Setter = _S_Row[1],
@@ -1467,11 +1431,8 @@ def _d_Row(
     _s3: Setter = _S_Row[3],
     _s4: Setter = _S_Row[4],
     _s5: Setter = _S_Row[5],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> Row:
+) -> None:
     v: Any
-    o: Row = _new(Row)
     _s0(o, d["id"])
     _s1(o, d.get("createdAt", None))
     _s2(o, d.get("updatedAt", None))
@@ -1479,8 +1440,9 @@ def _d_Row(
     _s3(o, {k0: _d_RowComputedValue(x0) for k0, x0 in v.items()})
     _s4(o, d.get("stale", None))
     _s5(o, d.get("similarity", None))
-    _raw(o, d)
-    return o
+
+
+_d_Row = lazy_decoder(Row, _fill_Row)
 
 
 def _e_Row(o: Any, _t: Any = None) -> Any:
@@ -1514,9 +1476,9 @@ _S_Column = slot_setters(
 )
 
 
-def _d_Column(
+def _fill_Column(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_Column[0],
     _s1: Setter = _S_Column[1],
@@ -1526,11 +1488,8 @@ def _d_Column(
     _s5: Setter = _S_Column[5],
     _s6: Setter = _S_Column[6],
     _s7: Setter = _S_Column[7],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> Column:
+) -> None:
     v: Any
-    o: Column = _new(Column)
     _s0(o, d.get("id", None))
     _s1(o, d["name"])
     _s2(o, d.get("description", None))
@@ -1540,8 +1499,9 @@ def _d_Column(
     v = d.get("computed", None)
     _s6(o, v if v is None else _d_TableSchemaPropertiesValueXZuiComputed(v))
     _s7(o, d.get("schema", None))
-    _raw(o, d)
-    return o
+
+
+_d_Column = lazy_decoder(Column, _fill_Column)
 
 
 def _e_Column(o: Any, _t: Any = None) -> Any:
@@ -1579,9 +1539,9 @@ _S_TableSchemaPropertiesValueXZuiComputed = slot_setters(
 )
 
 
-def _d_TableSchemaPropertiesValueXZuiComputed(
+def _fill_TableSchemaPropertiesValueXZuiComputed(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_TableSchemaPropertiesValueXZuiComputed[0],
     _s1: Setter = _S_TableSchemaPropertiesValueXZuiComputed[1],
@@ -1590,10 +1550,7 @@ def _d_TableSchemaPropertiesValueXZuiComputed(
     _s4: Setter = _S_TableSchemaPropertiesValueXZuiComputed[4],
     _s5: Setter = _S_TableSchemaPropertiesValueXZuiComputed[5],
     _s6: Setter = _S_TableSchemaPropertiesValueXZuiComputed[6],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> TableSchemaPropertiesValueXZuiComputed:
-    o: TableSchemaPropertiesValueXZuiComputed = _new(TableSchemaPropertiesValueXZuiComputed)
+) -> None:
     _s0(o, d["action"])
     _s1(o, d.get("dependencies", None))
     _s2(o, d.get("prompt", None))
@@ -1601,8 +1558,11 @@ def _d_TableSchemaPropertiesValueXZuiComputed(
     _s4(o, d.get("model", None))
     _s5(o, d.get("workflowId", None))
     _s6(o, d.get("enabled", None))
-    _raw(o, d)
-    return o
+
+
+_d_TableSchemaPropertiesValueXZuiComputed = lazy_decoder(
+    TableSchemaPropertiesValueXZuiComputed, _fill_TableSchemaPropertiesValueXZuiComputed
+)
 
 
 def _e_TableSchemaPropertiesValueXZuiComputed(o: Any, _t: Any = None) -> Any:
@@ -1644,9 +1604,9 @@ _S_TableSchemaPropertiesValueXZui = slot_setters(
 )
 
 
-def _d_TableSchemaPropertiesValueXZui(
+def _fill_TableSchemaPropertiesValueXZui(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_TableSchemaPropertiesValueXZui[0],
     _s1: Setter = _S_TableSchemaPropertiesValueXZui[1],
@@ -1657,11 +1617,8 @@ def _d_TableSchemaPropertiesValueXZui(
     _s6: Setter = _S_TableSchemaPropertiesValueXZui[6],
     _s7: Setter = _S_TableSchemaPropertiesValueXZui[7],
     _s8: Setter = _S_TableSchemaPropertiesValueXZui[8],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> TableSchemaPropertiesValueXZui:
+) -> None:
     v: Any
-    o: TableSchemaPropertiesValueXZui = _new(TableSchemaPropertiesValueXZui)
     _s0(o, d["index"])
     _s1(o, d.get("id", None))
     _s2(o, d.get("searchable", None))
@@ -1672,8 +1629,11 @@ def _d_TableSchemaPropertiesValueXZui(
     v = d.get("computed", None)
     _s7(o, v if v is None else _d_TableSchemaPropertiesValueXZuiComputed(v))
     _s8(o, d.get("typings", None))
-    _raw(o, d)
-    return o
+
+
+_d_TableSchemaPropertiesValueXZui = lazy_decoder(
+    TableSchemaPropertiesValueXZui, _fill_TableSchemaPropertiesValueXZui
+)
 
 
 def _e_TableSchemaPropertiesValueXZui(o: Any, _t: Any = None) -> Any:
@@ -1718,18 +1678,18 @@ register_model(
 _S_TableSchemaPropertiesValueItems = slot_setters(TableSchemaPropertiesValueItems, ("type",))
 
 
-def _d_TableSchemaPropertiesValueItems(
+def _fill_TableSchemaPropertiesValueItems(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_TableSchemaPropertiesValueItems[0],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> TableSchemaPropertiesValueItems:
-    o: TableSchemaPropertiesValueItems = _new(TableSchemaPropertiesValueItems)
+) -> None:
     _s0(o, d["type"])
-    _raw(o, d)
-    return o
+
+
+_d_TableSchemaPropertiesValueItems = lazy_decoder(
+    TableSchemaPropertiesValueItems, _fill_TableSchemaPropertiesValueItems
+)
 
 
 def _e_TableSchemaPropertiesValueItems(o: Any, _t: Any = None) -> Any:
@@ -1762,9 +1722,9 @@ _S_TableSchemaPropertiesValue = slot_setters(
 )
 
 
-def _d_TableSchemaPropertiesValue(
+def _fill_TableSchemaPropertiesValue(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_TableSchemaPropertiesValue[0],
     _s1: Setter = _S_TableSchemaPropertiesValue[1],
@@ -1775,11 +1735,8 @@ def _d_TableSchemaPropertiesValue(
     _s6: Setter = _S_TableSchemaPropertiesValue[6],
     _s7: Setter = _S_TableSchemaPropertiesValue[7],
     _s8: Setter = _S_TableSchemaPropertiesValue[8],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> TableSchemaPropertiesValue:
+) -> None:
     v: Any
-    o: TableSchemaPropertiesValue = _new(TableSchemaPropertiesValue)
     _s0(o, d["type"])
     _s1(o, d.get("format", None))
     _s2(o, d.get("description", None))
@@ -1792,8 +1749,11 @@ def _d_TableSchemaPropertiesValue(
     _s7(o, v if v is None else {k0: _d_TableSchemaPropertiesValueItems(x0) for k0, x0 in v.items()})
     v = d["x-zui"]
     _s8(o, _d_TableSchemaPropertiesValueXZui(v))
-    _raw(o, d)
-    return o
+
+
+_d_TableSchemaPropertiesValue = lazy_decoder(
+    TableSchemaPropertiesValue, _fill_TableSchemaPropertiesValue
+)
 
 
 def _e_TableSchemaPropertiesValue(o: Any, _t: Any = None) -> Any:
@@ -1838,28 +1798,26 @@ _S_TableSchema = slot_setters(
 )
 
 
-def _d_TableSchema(
+def _fill_TableSchema(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_TableSchema[0],
     _s1: Setter = _S_TableSchema[1],
     _s2: Setter = _S_TableSchema[2],
     _s3: Setter = _S_TableSchema[3],
     _s4: Setter = _S_TableSchema[4],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> TableSchema:
+) -> None:
     v: Any
-    o: TableSchema = _new(TableSchema)
     _s0(o, d.get("$schema", None))
     v = d["properties"]
     _s1(o, {k0: _d_TableSchemaPropertiesValue(x0) for k0, x0 in v.items()})
     _s2(o, d["additionalProperties"])
     _s3(o, d.get("required", None))
     _s4(o, d["type"])
-    _raw(o, d)
-    return o
+
+
+_d_TableSchema = lazy_decoder(TableSchema, _fill_TableSchema)
 
 
 def _e_TableSchema(o: Any, _t: Any = None) -> Any:
@@ -1900,9 +1858,9 @@ _S_Table = slot_setters(
 )
 
 
-def _d_Table(
+def _fill_Table(
+    o: Any,
     d: Any,
-    _t: Any = None,
     *,
     _s0: Setter = _S_Table[0],
     _s1: Setter = _S_Table[1],
@@ -1914,11 +1872,8 @@ def _d_Table(
     _s7: Setter = _S_Table[7],
     _s8: Setter = _S_Table[8],
     _s9: Setter = _S_Table[9],
-    _new: Any = object.__new__,
-    _raw: Setter = RAW_SETTER,
-) -> Table:
+) -> None:
     v: Any
-    o: Table = _new(Table)
     _s0(o, d["id"])
     _s1(o, d["name"])
     _s2(o, d.get("factor", None))
@@ -1930,8 +1885,9 @@ def _d_Table(
     _s7(o, d.get("isComputeEnabled", None))
     _s8(o, d.get("createdAt", None))
     _s9(o, d.get("updatedAt", None))
-    _raw(o, d)
-    return o
+
+
+_d_Table = lazy_decoder(Table, _fill_Table)
 
 
 def _e_Table(o: Any, _t: Any = None) -> Any:

@@ -108,10 +108,24 @@ def test_nullable_any_value() -> None:
 
 
 def test_missing_required_field_is_one_sdk_error() -> None:
-    """A response without a required property raises ResponseDecodeError naming the model."""
+    """A response without a required property raises ResponseDecodeError when it is read."""
     broken = {k: v for k, v in MESSAGE.items() if k != "userId"}
+    response = structure({"message": broken}, runtime.GetMessageResponse)
     with pytest.raises(ResponseDecodeError, match="Message"):
-        structure({"message": broken}, runtime.GetMessageResponse)
+        _ = response.message.conversation_id
+
+
+def test_a_response_that_is_not_an_object_fails_at_once() -> None:
+    """A list where the document says object raises ResponseDecodeError from the call itself."""
+    with pytest.raises(ResponseDecodeError, match="expected a JSON object"):
+        structure([MESSAGE], runtime.Message)
+
+
+def test_decoding_is_lazy_and_fills_every_field_on_first_read() -> None:
+    """Nothing is decoded until a field is read; then all fields hold plain values."""
+    message = structure(MESSAGE, runtime.Message)
+    assert message.id == "msg_1"
+    assert object.__getattribute__(message, "tags") == {"a": "b"}
 
 
 def test_request_model_leaves_out_what_was_not_given() -> None:
