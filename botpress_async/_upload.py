@@ -471,12 +471,16 @@ async def upload_file(
             ) from failure
     finally:
         source.close()
-    return _uploaded_record(record.to_dict(), source.size)
+    return _uploaded_record(record, source.size)
 
 
-def _uploaded_record(raw: dict[str, Any], size: int) -> File:
+def _uploaded_record(record: Any, size: int) -> File:
     from .models.files import File
 
+    # The decoded JSON as received (a top-level copy is enough: only top-level keys change);
+    # to_dict() would deep-copy it, which costs more than the rest of this function.
+    received = getattr(record, "_raw", None)
+    raw = dict(received) if isinstance(received, dict) else record.to_dict()
     raw.pop("uploadUrl", None)
     raw["size"] = size
     # The status the upload leads to; indexing, when asked for, goes on after this.
