@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import cattrs
 
-from botpress_async._errors import BotpressError
+from botpress_async._errors import ResponseDecodeError
 
 __all__ = [
     "RAW_SETTER",
@@ -64,10 +64,6 @@ def register_model(
     """Make ``decode`` and ``encode`` the converter's hooks for the generated model ``cls``."""
     _DECODERS[cls] = decode
     _ENCODERS[cls] = encode
-
-
-class ResponseDecodeError(BotpressError, ValueError):
-    """A response body does not have the shape the API documents (a required field is missing)."""
 
 
 class BaseModel:

@@ -8,6 +8,7 @@
     ├── APIConnectionError                 no usable response: refused, reset, DNS, TLS, truncated
     │   └── APITimeoutError (TimeoutError) a connect, read or overall deadline passed
     ├── ResponseTooLargeError              the body was over the client's size cap
+    ├── ResponseDecodeError (ValueError)   a success body lacks what the documents promise
     └── APIError                           the API answered with an error status
         ├── InvalidPayloadError, ResourceNotFoundError, RateLimitedError, ...
         └── (one subclass per error type of the API, named ``<Type>Error``)
@@ -49,6 +50,7 @@ __all__ = [
     "ResourceGoneError",
     "ResourceLockedConflictError",
     "ResourceNotFoundError",
+    "ResponseDecodeError",
     "ResponseTooLargeError",
     "RuntimeError",
     "ScopeError",
@@ -83,7 +85,7 @@ class ScopeError(ConfigurationError, PermissionError):
         self.token_kind = token_kind
         self.reachable = reachable
         super().__init__(
-            f"a {token_kind} token cannot call the {api} API: it reaches only "
+            f"the client's token ({token_kind}) cannot call the {api} API: it reaches only "
             f"{', '.join(reachable)}. Use a Personal Access Token (token_kind='pat') for the "
             f"{api} API, or pass token_kind= if the kind was detected wrongly."
         )
@@ -117,6 +119,10 @@ class ResponseTooLargeError(BotpressError):
     def __init__(self, message: str, *, limit: int) -> None:
         super().__init__(message)
         self.limit = limit
+
+
+class ResponseDecodeError(BotpressError, ValueError):
+    """A success body does not have the shape the API documents (a required field is missing)."""
 
 
 class APIError(BotpressError):
