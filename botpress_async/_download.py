@@ -140,7 +140,7 @@ async def _fetch_record(
             url=strip_query(url),
             status=failure.status,
             body=failure.body,
-        ) from failure
+        ) from failure.__cause__
     finally:
         if part is not None:
             await loop.run_in_executor(None, _discard_part, part)

@@ -374,10 +374,13 @@ async def _put(
         except Failed:
             raise
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
-            failure = transport_failure(exc, what)
             if source.changed:
-                failure.retryable = False
-            raise failure from exc
+                raise Failed(
+                    f"{what} failed: the content ended before the {source.size} bytes measured "
+                    "for the upsert (did the file change?)",
+                    retryable=False,
+                ) from exc
+            raise transport_failure(exc, what) from exc
         finally:
             if not isinstance(body, bytes):
                 await body.aclose()  # type: ignore[attr-defined]
@@ -413,7 +416,7 @@ async def fetch_url(
             url=strip_query(url),
             status=failure.status,
             body=failure.body,
-        ) from failure
+        ) from failure.__cause__
 
 
 # -- the operations --------------------------------------------------------------------------
@@ -468,7 +471,7 @@ async def upload_file(
                 file=record,
                 status=failure.status,
                 body=failure.body,
-            ) from failure
+            ) from failure.__cause__
     finally:
         source.close()
     return _uploaded_record(record, source.size)

@@ -375,6 +375,44 @@ async def test_failed_put_raises_upload_error_with_the_record(fake: Fake) -> Non
     assert len(fake.storage("/bucket/", "PUT")) == 1
 
 
+class Shrunk(io.RawIOBase):
+    """A seekable file that claims 2 MiB but ends after 100 bytes, like a file cut meanwhile."""
+
+    def __init__(self) -> None:
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        self._pos = 2 * 1024 * 1024 + offset if whence == io.SEEK_END else offset
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        n = max(0, min(len(buffer), 100 - self._pos))
+        buffer[:n] = b"s" * n
+        self._pos += n
+        return n
+
+
+async def test_content_shorter_than_measured_fails_without_retry(fake: Fake) -> None:
+    """Content that ends before its measured size fails the upload at once, not retried."""
+    async with fake_client(fake) as client:
+        with pytest.raises(UploadError, match="did the file change") as caught:
+            await client.files.upload_file("cut.bin", Shrunk())
+    assert caught.value.status is None
+    assert caught.value.__cause__ is not None
+    (upsert,) = fake.upserts
+    assert upsert["size"] == 2 * 1024 * 1024
+    assert len(fake.storage("/bucket/", "PUT")) <= 1
+
+
 async def test_put_gives_up_after_max_retries(fake: Fake) -> None:
     """Storage failing every attempt raises UploadError after 1 + max_retries PUTs."""
     fake.storage_answers = [500, 500, 500, 500]
