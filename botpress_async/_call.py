@@ -19,7 +19,14 @@ from botpress_async._types import NOT_GIVEN, RequestOptions
 if TYPE_CHECKING:
     from botpress_async._client import AsyncClient
 
-__all__ = ["OperationSpec", "ParamSpec", "call_operation", "check_kind", "split_params"]
+__all__ = [
+    "OperationSpec",
+    "ParamSpec",
+    "call_operation",
+    "check_kind",
+    "route_of",
+    "split_params",
+]
 
 Location = Literal["path", "query", "header", "body"]
 
@@ -159,3 +166,29 @@ async def call_operation(
         requires=spec.requires,
         options=options,
     )
+
+
+_ROUTES: dict[str, list[tuple[re.Pattern[str], OperationSpec]]] | None = None
+
+
+def route_of(method: str, path: str) -> OperationSpec | None:
+    """The documented operation a raw ``request(method, path)`` is, if any.
+
+    Args:
+        method: the HTTP method, upper case.
+        path: the encoded request path, without query string.
+    """
+    global _ROUTES  # built once, on the first raw request that needs it
+    if _ROUTES is None:
+        from botpress_async._operations import OPERATIONS
+
+        routes: dict[str, list[tuple[re.Pattern[str], OperationSpec]]] = {}
+        # Literal segments must win over parameters (``/files/tags`` before ``/files/{id}``).
+        for spec in sorted(OPERATIONS.values(), key=lambda s: s.path.count("{")):
+            pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(spec.path))
+            routes.setdefault(spec.method, []).append((re.compile(pattern + "/?"), spec))
+        _ROUTES = routes
+    for pattern, spec in _ROUTES.get(method, ()):
+        if pattern.fullmatch(path):
+            return spec
+    return None

@@ -296,8 +296,19 @@ class AsyncClient:
         """
         if not path.startswith("/"):
             raise ConfigurationError(f"path must start with '/', got {path!r}")
+        method = method.upper()
         api = api_of_path(path)
-        requires = ("x-bot-id",) if api in _NEEDS_BOT else ()
+        requires: tuple[str, ...] = ("x-bot-id",) if api in _NEEDS_BOT else ()
+        idempotent = None
+        if method == "POST" or (api in ("admin", "billing") and not self.workspace_id):
+            # Only then does the route matter: a POST may be a documented idempotent one
+            # (getOrCreate...), and admin routes differ in whether they need a workspace.
+            from ._call import route_of
+
+            spec = route_of(method, path.partition("?")[0])
+            if spec is not None:
+                requires = spec.requires
+                idempotent = spec.idempotent
         return await self._request(
             method,
             path,
@@ -306,6 +317,7 @@ class AsyncClient:
             headers=headers,
             api=api,
             requires=requires,
+            idempotent=idempotent,
             raw_path=True,
         )
 

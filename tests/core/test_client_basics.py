@@ -169,7 +169,9 @@ async def test_scope_allows_what_the_token_reaches(
     server: Script, token: str, kind: str | None, path: str
 ) -> None:
     """Calls inside the token's reach, and every call of an unknown token, are sent."""
-    async with AsyncClient(token, token_kind=kind, bot_id="b", api_url=server.url) as client:
+    async with AsyncClient(
+        token, token_kind=kind, bot_id="b", workspace_id="w", api_url=server.url
+    ) as client:
         await client.request("GET", path)
     assert len(server.seen) == 1
 
@@ -273,3 +275,26 @@ async def test_json_body_is_compact_utf8(server: Script) -> None:
         await client.request("PUT", "/v1/chat/users/u", json={"name": "日本", "n": [1, 2.5]})
     assert json.loads(server.seen[0].body) == {"name": "日本", "n": [1, 2.5]}
     assert server.seen[0].body == '{"name":"日本","n":[1,2.5]}'.encode()
+
+
+async def test_raw_admin_request_needs_workspace_where_documented(server: Script) -> None:
+    """request() knows from the documents which admin routes need a workspace id."""
+    async with AsyncClient(FAKE_PAT, api_url=server.url) as client:
+        with pytest.raises(ConfigurationError, match=r"workspace_id=.*BP_WORKSPACE_ID"):
+            await client.request("GET", "/v1/admin/bots")
+        await client.request("GET", "/v1/admin/workspaces")
+    assert [s.path for s in server.seen] == ["/v1/admin/workspaces"]
+
+
+async def test_raw_post_to_a_documented_idempotent_route_is_retried(server: Script) -> None:
+    """A raw POST to getOrCreateUser's route is retried after a 503, a plain POST is not."""
+    server.reply(503, text="")
+    server.reply(503, text="")
+    async with AsyncClient(
+        FAKE_PAT, bot_id="b", api_url=server.url, initial_retry_delay=0.001
+    ) as client:
+        assert await client.request("POST", "/v1/chat/users/get-or-create") == {"ok": True}
+        server.reply(503, text="")
+        with pytest.raises(botpress_async.APIError):
+            await client.request("POST", "/v1/chat/messages", json={})
+    assert len(server.seen) == 4
