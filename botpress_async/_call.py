@@ -185,8 +185,8 @@ def route_of(method: str, path: str) -> OperationSpec | None:
         routes: dict[str, list[tuple[re.Pattern[str], OperationSpec]]] = {}
         # Literal segments must win over parameters (``/files/tags`` before ``/files/{id}``).
         for spec in sorted(OPERATIONS.values(), key=lambda s: s.path.count("{")):
-            pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(spec.path))
-            routes.setdefault(spec.method, []).append((re.compile(pattern + "/?"), spec))
+            regex = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(spec.path))
+            routes.setdefault(spec.method, []).append((re.compile(regex + "/?"), spec))
         _ROUTES = routes
     for pattern, spec in _ROUTES.get(method, ()):
         if pattern.fullmatch(path):

@@ -11,7 +11,7 @@ __all__ = ["annotation", "decode_expr", "encode_expr", "is_passthrough"]
 
 
 def annotation(node: TypeNode, *, argument: bool = False) -> str:
-    """The annotation for ``node``; arguments take read-only containers (Sequence, Mapping)."""
+    """The annotation for ``node``; arguments take read-only containers and plain objects."""
     if isinstance(node, Prim):
         return node.kind
     if isinstance(node, EnumT):
@@ -25,7 +25,9 @@ def annotation(node: TypeNode, *, argument: bool = False) -> str:
         outer = "Mapping" if argument else "dict"
         return f"{outer}[str, {annotation(node.value, argument=argument)}]"
     if isinstance(node, ModelT):
-        return node.name
+        # Arguments also take the plain JSON object, as the official client does: building a
+        # model for every row of a bulk insert would only cost time.
+        return f"{node.name} | Mapping[str, Any]" if argument else node.name
     inner = annotation(node.inner, argument=argument)
     return inner if inner == "Any" else f"{inner} | None"
 

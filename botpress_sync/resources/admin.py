@@ -958,20 +958,22 @@ class AdminAPI(ResourceBase):
         self,
         *,
         x_multiple_integrations: NotGivenOr[str] = NOT_GIVEN,
-        states: NotGivenOr[Mapping[str, BotStatesValue]] = NOT_GIVEN,
-        events: NotGivenOr[Mapping[str, BotEventsValue]] = NOT_GIVEN,
-        recurring_events: NotGivenOr[Mapping[str, CreateBotBodyRecurringEventsValue]] = NOT_GIVEN,
-        subscriptions: NotGivenOr[BotSubscriptions] = NOT_GIVEN,
-        actions: NotGivenOr[Mapping[str, BotActionsValue]] = NOT_GIVEN,
-        configuration: NotGivenOr[CreateBotBodyConfiguration] = NOT_GIVEN,
-        user: NotGivenOr[CreateBotBodyUser] = NOT_GIVEN,
-        conversation: NotGivenOr[CreateBotBodyUser] = NOT_GIVEN,
-        message: NotGivenOr[CreateBotBodyUser] = NOT_GIVEN,
+        states: NotGivenOr[Mapping[str, BotStatesValue | Mapping[str, Any]]] = NOT_GIVEN,
+        events: NotGivenOr[Mapping[str, BotEventsValue | Mapping[str, Any]]] = NOT_GIVEN,
+        recurring_events: NotGivenOr[
+            Mapping[str, CreateBotBodyRecurringEventsValue | Mapping[str, Any]]
+        ] = NOT_GIVEN,
+        subscriptions: NotGivenOr[BotSubscriptions | Mapping[str, Any]] = NOT_GIVEN,
+        actions: NotGivenOr[Mapping[str, BotActionsValue | Mapping[str, Any]]] = NOT_GIVEN,
+        configuration: NotGivenOr[CreateBotBodyConfiguration | Mapping[str, Any]] = NOT_GIVEN,
+        user: NotGivenOr[CreateBotBodyUser | Mapping[str, Any]] = NOT_GIVEN,
+        conversation: NotGivenOr[CreateBotBodyUser | Mapping[str, Any]] = NOT_GIVEN,
+        message: NotGivenOr[CreateBotBodyUser | Mapping[str, Any]] = NOT_GIVEN,
         tags: NotGivenOr[Mapping[str, str]] = NOT_GIVEN,
         code: NotGivenOr[str] = NOT_GIVEN,
         name: NotGivenOr[str] = NOT_GIVEN,
         description: NotGivenOr[str] = NOT_GIVEN,
-        medias: NotGivenOr[Sequence[BotMediasItem]] = NOT_GIVEN,
+        medias: NotGivenOr[Sequence[BotMediasItem | Mapping[str, Any]]] = NOT_GIVEN,
         url: NotGivenOr[str] = NOT_GIVEN,
         secrets: NotGivenOr[Mapping[str, str]] = NOT_GIVEN,
         dev: NotGivenOr[bool] = NOT_GIVEN,
@@ -1094,27 +1096,37 @@ class AdminAPI(ResourceBase):
         x_multiple_integrations: NotGivenOr[str] = NOT_GIVEN,
         url: NotGivenOr[str | None] = NOT_GIVEN,
         authentication: NotGivenOr[Literal["iam", "hmac-sha256"]] = NOT_GIVEN,
-        configuration: NotGivenOr[CreateBotBodyConfiguration] = NOT_GIVEN,
+        configuration: NotGivenOr[CreateBotBodyConfiguration | Mapping[str, Any]] = NOT_GIVEN,
         tags: NotGivenOr[Mapping[str, str]] = NOT_GIVEN,
         blocked: NotGivenOr[bool] = NOT_GIVEN,
         max_execution_time: NotGivenOr[int] = NOT_GIVEN,
         always_alive: NotGivenOr[bool] = NOT_GIVEN,
-        user: NotGivenOr[UpdateBotBodyUser] = NOT_GIVEN,
-        message: NotGivenOr[UpdateBotBodyUser] = NOT_GIVEN,
-        conversation: NotGivenOr[UpdateBotBodyUser] = NOT_GIVEN,
-        events: NotGivenOr[Mapping[str, UpdateBotBodyEventsValue | None]] = NOT_GIVEN,
-        actions: NotGivenOr[Mapping[str, UpdateBotBodyActionsValue | None]] = NOT_GIVEN,
-        states: NotGivenOr[Mapping[str, UpdateBotBodyStatesValue | None]] = NOT_GIVEN,
-        recurring_events: NotGivenOr[
-            Mapping[str, UpdateBotBodyRecurringEventsValue | None]
+        user: NotGivenOr[UpdateBotBodyUser | Mapping[str, Any]] = NOT_GIVEN,
+        message: NotGivenOr[UpdateBotBodyUser | Mapping[str, Any]] = NOT_GIVEN,
+        conversation: NotGivenOr[UpdateBotBodyUser | Mapping[str, Any]] = NOT_GIVEN,
+        events: NotGivenOr[
+            Mapping[str, UpdateBotBodyEventsValue | Mapping[str, Any] | None]
         ] = NOT_GIVEN,
-        integrations: NotGivenOr[Mapping[str, UpdateBotBodyIntegrationsValue | None]] = NOT_GIVEN,
-        plugins: NotGivenOr[Mapping[str, UpdateBotBodyPluginsValue | None]] = NOT_GIVEN,
-        subscriptions: NotGivenOr[UpdateBotBodySubscriptions] = NOT_GIVEN,
+        actions: NotGivenOr[
+            Mapping[str, UpdateBotBodyActionsValue | Mapping[str, Any] | None]
+        ] = NOT_GIVEN,
+        states: NotGivenOr[
+            Mapping[str, UpdateBotBodyStatesValue | Mapping[str, Any] | None]
+        ] = NOT_GIVEN,
+        recurring_events: NotGivenOr[
+            Mapping[str, UpdateBotBodyRecurringEventsValue | Mapping[str, Any] | None]
+        ] = NOT_GIVEN,
+        integrations: NotGivenOr[
+            Mapping[str, UpdateBotBodyIntegrationsValue | Mapping[str, Any] | None]
+        ] = NOT_GIVEN,
+        plugins: NotGivenOr[
+            Mapping[str, UpdateBotBodyPluginsValue | Mapping[str, Any] | None]
+        ] = NOT_GIVEN,
+        subscriptions: NotGivenOr[UpdateBotBodySubscriptions | Mapping[str, Any]] = NOT_GIVEN,
         code: NotGivenOr[str] = NOT_GIVEN,
         name: NotGivenOr[str] = NOT_GIVEN,
         description: NotGivenOr[str] = NOT_GIVEN,
-        medias: NotGivenOr[Sequence[BotMediasItem]] = NOT_GIVEN,
+        medias: NotGivenOr[Sequence[BotMediasItem | Mapping[str, Any]]] = NOT_GIVEN,
         secrets: NotGivenOr[Mapping[str, str | None]] = NOT_GIVEN,
         layers: NotGivenOr[Sequence[str]] = NOT_GIVEN,
         should_merge_plugins: NotGivenOr[bool] = NOT_GIVEN,
@@ -3381,19 +3393,31 @@ class AdminAPI(ResourceBase):
         name: str,
         version: str,
         x_multiple_integrations: NotGivenOr[str] = NOT_GIVEN,
-        configuration: NotGivenOr[CreateIntegrationBodyConfiguration] = NOT_GIVEN,
-        configurations: NotGivenOr[Mapping[str, CreateIntegrationBodyConfiguration]] = NOT_GIVEN,
-        states: NotGivenOr[Mapping[str, IntegrationStatesValue]] = NOT_GIVEN,
-        events: NotGivenOr[Mapping[str, BotEventsValue]] = NOT_GIVEN,
-        actions: NotGivenOr[Mapping[str, BotActionsValue]] = NOT_GIVEN,
-        entities: NotGivenOr[Mapping[str, IntegrationEntitiesValue]] = NOT_GIVEN,
+        configuration: NotGivenOr[
+            CreateIntegrationBodyConfiguration | Mapping[str, Any]
+        ] = NOT_GIVEN,
+        configurations: NotGivenOr[
+            Mapping[str, CreateIntegrationBodyConfiguration | Mapping[str, Any]]
+        ] = NOT_GIVEN,
+        states: NotGivenOr[Mapping[str, IntegrationStatesValue | Mapping[str, Any]]] = NOT_GIVEN,
+        events: NotGivenOr[Mapping[str, BotEventsValue | Mapping[str, Any]]] = NOT_GIVEN,
+        actions: NotGivenOr[Mapping[str, BotActionsValue | Mapping[str, Any]]] = NOT_GIVEN,
+        entities: NotGivenOr[
+            Mapping[str, IntegrationEntitiesValue | Mapping[str, Any]]
+        ] = NOT_GIVEN,
         attributes: NotGivenOr[Mapping[str, str]] = NOT_GIVEN,
-        identifier: NotGivenOr[IntegrationIdentifier] = NOT_GIVEN,
-        channels: NotGivenOr[Mapping[str, CreateIntegrationBodyChannelsValue]] = NOT_GIVEN,
-        user: NotGivenOr[CreateIntegrationBodyChannelsValueConversation] = NOT_GIVEN,
-        interfaces: NotGivenOr[Mapping[str, CreateIntegrationBodyInterfacesValue]] = NOT_GIVEN,
+        identifier: NotGivenOr[IntegrationIdentifier | Mapping[str, Any]] = NOT_GIVEN,
+        channels: NotGivenOr[
+            Mapping[str, CreateIntegrationBodyChannelsValue | Mapping[str, Any]]
+        ] = NOT_GIVEN,
+        user: NotGivenOr[
+            CreateIntegrationBodyChannelsValueConversation | Mapping[str, Any]
+        ] = NOT_GIVEN,
+        interfaces: NotGivenOr[
+            Mapping[str, CreateIntegrationBodyInterfacesValue | Mapping[str, Any]]
+        ] = NOT_GIVEN,
         extra_operations: NotGivenOr[
-            Mapping[str, CreateIntegrationBodyExtraOperationsValue]
+            Mapping[str, CreateIntegrationBodyExtraOperationsValue | Mapping[str, Any]]
         ] = NOT_GIVEN,
         sdk_version: NotGivenOr[str] = NOT_GIVEN,
         secrets: NotGivenOr[Mapping[str, str | None]] = NOT_GIVEN,
@@ -3577,19 +3601,31 @@ class AdminAPI(ResourceBase):
         name: str,
         version: str,
         x_multiple_integrations: NotGivenOr[str] = NOT_GIVEN,
-        configuration: NotGivenOr[CreateIntegrationBodyConfiguration] = NOT_GIVEN,
-        configurations: NotGivenOr[Mapping[str, CreateIntegrationBodyConfiguration]] = NOT_GIVEN,
-        states: NotGivenOr[Mapping[str, IntegrationStatesValue]] = NOT_GIVEN,
-        events: NotGivenOr[Mapping[str, BotEventsValue]] = NOT_GIVEN,
-        actions: NotGivenOr[Mapping[str, BotActionsValue]] = NOT_GIVEN,
-        entities: NotGivenOr[Mapping[str, IntegrationEntitiesValue]] = NOT_GIVEN,
+        configuration: NotGivenOr[
+            CreateIntegrationBodyConfiguration | Mapping[str, Any]
+        ] = NOT_GIVEN,
+        configurations: NotGivenOr[
+            Mapping[str, CreateIntegrationBodyConfiguration | Mapping[str, Any]]
+        ] = NOT_GIVEN,
+        states: NotGivenOr[Mapping[str, IntegrationStatesValue | Mapping[str, Any]]] = NOT_GIVEN,
+        events: NotGivenOr[Mapping[str, BotEventsValue | Mapping[str, Any]]] = NOT_GIVEN,
+        actions: NotGivenOr[Mapping[str, BotActionsValue | Mapping[str, Any]]] = NOT_GIVEN,
+        entities: NotGivenOr[
+            Mapping[str, IntegrationEntitiesValue | Mapping[str, Any]]
+        ] = NOT_GIVEN,
         attributes: NotGivenOr[Mapping[str, str]] = NOT_GIVEN,
-        identifier: NotGivenOr[IntegrationIdentifier] = NOT_GIVEN,
-        channels: NotGivenOr[Mapping[str, CreateIntegrationBodyChannelsValue]] = NOT_GIVEN,
-        user: NotGivenOr[CreateIntegrationBodyChannelsValueConversation] = NOT_GIVEN,
-        interfaces: NotGivenOr[Mapping[str, CreateIntegrationBodyInterfacesValue]] = NOT_GIVEN,
+        identifier: NotGivenOr[IntegrationIdentifier | Mapping[str, Any]] = NOT_GIVEN,
+        channels: NotGivenOr[
+            Mapping[str, CreateIntegrationBodyChannelsValue | Mapping[str, Any]]
+        ] = NOT_GIVEN,
+        user: NotGivenOr[
+            CreateIntegrationBodyChannelsValueConversation | Mapping[str, Any]
+        ] = NOT_GIVEN,
+        interfaces: NotGivenOr[
+            Mapping[str, CreateIntegrationBodyInterfacesValue | Mapping[str, Any]]
+        ] = NOT_GIVEN,
         extra_operations: NotGivenOr[
-            Mapping[str, CreateIntegrationBodyExtraOperationsValue]
+            Mapping[str, CreateIntegrationBodyExtraOperationsValue | Mapping[str, Any]]
         ] = NOT_GIVEN,
         sdk_version: NotGivenOr[str] = NOT_GIVEN,
         secrets: NotGivenOr[Mapping[str, str | None]] = NOT_GIVEN,
@@ -3692,24 +3728,38 @@ class AdminAPI(ResourceBase):
         *,
         id: str,
         x_multiple_integrations: NotGivenOr[str] = NOT_GIVEN,
-        configuration: NotGivenOr[UpdateIntegrationBodyConfiguration] = NOT_GIVEN,
+        configuration: NotGivenOr[
+            UpdateIntegrationBodyConfiguration | Mapping[str, Any]
+        ] = NOT_GIVEN,
         configurations: NotGivenOr[
-            Mapping[str, UpdateIntegrationBodyConfigurationsValue | None]
+            Mapping[str, UpdateIntegrationBodyConfigurationsValue | Mapping[str, Any] | None]
         ] = NOT_GIVEN,
         extra_operations: NotGivenOr[
-            Mapping[str, CreateIntegrationBodyExtraOperationsValue]
+            Mapping[str, CreateIntegrationBodyExtraOperationsValue | Mapping[str, Any]]
         ] = NOT_GIVEN,
         sdk_version: NotGivenOr[str] = NOT_GIVEN,
-        channels: NotGivenOr[Mapping[str, UpdateIntegrationBodyChannelsValue | None]] = NOT_GIVEN,
+        channels: NotGivenOr[
+            Mapping[str, UpdateIntegrationBodyChannelsValue | Mapping[str, Any] | None]
+        ] = NOT_GIVEN,
         max_execution_time: NotGivenOr[int] = NOT_GIVEN,
-        identifier: NotGivenOr[UpdateIntegrationBodyIdentifier] = NOT_GIVEN,
-        actions: NotGivenOr[Mapping[str, UpdateBotBodyActionsValue | None]] = NOT_GIVEN,
-        events: NotGivenOr[Mapping[str, UpdateBotBodyEventsValue | None]] = NOT_GIVEN,
-        states: NotGivenOr[Mapping[str, UpdateIntegrationBodyStatesValue | None]] = NOT_GIVEN,
-        user: NotGivenOr[UpdateIntegrationBodyChannelsValueConversation] = NOT_GIVEN,
-        entities: NotGivenOr[Mapping[str, UpdateIntegrationBodyEntitiesValue | None]] = NOT_GIVEN,
+        identifier: NotGivenOr[UpdateIntegrationBodyIdentifier | Mapping[str, Any]] = NOT_GIVEN,
+        actions: NotGivenOr[
+            Mapping[str, UpdateBotBodyActionsValue | Mapping[str, Any] | None]
+        ] = NOT_GIVEN,
+        events: NotGivenOr[
+            Mapping[str, UpdateBotBodyEventsValue | Mapping[str, Any] | None]
+        ] = NOT_GIVEN,
+        states: NotGivenOr[
+            Mapping[str, UpdateIntegrationBodyStatesValue | Mapping[str, Any] | None]
+        ] = NOT_GIVEN,
+        user: NotGivenOr[
+            UpdateIntegrationBodyChannelsValueConversation | Mapping[str, Any]
+        ] = NOT_GIVEN,
+        entities: NotGivenOr[
+            Mapping[str, UpdateIntegrationBodyEntitiesValue | Mapping[str, Any] | None]
+        ] = NOT_GIVEN,
         interfaces: NotGivenOr[
-            Mapping[str, UpdateIntegrationBodyInterfacesValue | None]
+            Mapping[str, UpdateIntegrationBodyInterfacesValue | Mapping[str, Any] | None]
         ] = NOT_GIVEN,
         attributes: NotGivenOr[Mapping[str, str | None]] = NOT_GIVEN,
         secrets: NotGivenOr[Mapping[str, str | None]] = NOT_GIVEN,
@@ -3918,24 +3968,38 @@ class AdminAPI(ResourceBase):
         *,
         id: str,
         x_multiple_integrations: NotGivenOr[str] = NOT_GIVEN,
-        configuration: NotGivenOr[UpdateIntegrationBodyConfiguration] = NOT_GIVEN,
+        configuration: NotGivenOr[
+            UpdateIntegrationBodyConfiguration | Mapping[str, Any]
+        ] = NOT_GIVEN,
         configurations: NotGivenOr[
-            Mapping[str, UpdateIntegrationBodyConfigurationsValue | None]
+            Mapping[str, UpdateIntegrationBodyConfigurationsValue | Mapping[str, Any] | None]
         ] = NOT_GIVEN,
         extra_operations: NotGivenOr[
-            Mapping[str, CreateIntegrationBodyExtraOperationsValue]
+            Mapping[str, CreateIntegrationBodyExtraOperationsValue | Mapping[str, Any]]
         ] = NOT_GIVEN,
         sdk_version: NotGivenOr[str] = NOT_GIVEN,
-        channels: NotGivenOr[Mapping[str, UpdateIntegrationBodyChannelsValue | None]] = NOT_GIVEN,
+        channels: NotGivenOr[
+            Mapping[str, UpdateIntegrationBodyChannelsValue | Mapping[str, Any] | None]
+        ] = NOT_GIVEN,
         max_execution_time: NotGivenOr[int] = NOT_GIVEN,
-        identifier: NotGivenOr[UpdateIntegrationBodyIdentifier] = NOT_GIVEN,
-        actions: NotGivenOr[Mapping[str, UpdateBotBodyActionsValue | None]] = NOT_GIVEN,
-        events: NotGivenOr[Mapping[str, UpdateBotBodyEventsValue | None]] = NOT_GIVEN,
-        states: NotGivenOr[Mapping[str, UpdateIntegrationBodyStatesValue | None]] = NOT_GIVEN,
-        user: NotGivenOr[UpdateIntegrationBodyChannelsValueConversation] = NOT_GIVEN,
-        entities: NotGivenOr[Mapping[str, UpdateIntegrationBodyEntitiesValue | None]] = NOT_GIVEN,
+        identifier: NotGivenOr[UpdateIntegrationBodyIdentifier | Mapping[str, Any]] = NOT_GIVEN,
+        actions: NotGivenOr[
+            Mapping[str, UpdateBotBodyActionsValue | Mapping[str, Any] | None]
+        ] = NOT_GIVEN,
+        events: NotGivenOr[
+            Mapping[str, UpdateBotBodyEventsValue | Mapping[str, Any] | None]
+        ] = NOT_GIVEN,
+        states: NotGivenOr[
+            Mapping[str, UpdateIntegrationBodyStatesValue | Mapping[str, Any] | None]
+        ] = NOT_GIVEN,
+        user: NotGivenOr[
+            UpdateIntegrationBodyChannelsValueConversation | Mapping[str, Any]
+        ] = NOT_GIVEN,
+        entities: NotGivenOr[
+            Mapping[str, UpdateIntegrationBodyEntitiesValue | Mapping[str, Any] | None]
+        ] = NOT_GIVEN,
         interfaces: NotGivenOr[
-            Mapping[str, UpdateIntegrationBodyInterfacesValue | None]
+            Mapping[str, UpdateIntegrationBodyInterfacesValue | Mapping[str, Any] | None]
         ] = NOT_GIVEN,
         attributes: NotGivenOr[Mapping[str, str | None]] = NOT_GIVEN,
         secrets: NotGivenOr[Mapping[str, str | None]] = NOT_GIVEN,
@@ -4171,11 +4235,13 @@ class AdminAPI(ResourceBase):
         name: str,
         version: str,
         x_multiple_integrations: NotGivenOr[str] = NOT_GIVEN,
-        entities: NotGivenOr[Mapping[str, IntegrationEntitiesValue]] = NOT_GIVEN,
-        events: NotGivenOr[Mapping[str, BotEventsValue]] = NOT_GIVEN,
-        actions: NotGivenOr[Mapping[str, BotActionsValue]] = NOT_GIVEN,
-        channels: NotGivenOr[Mapping[str, InterfaceChannelsValue]] = NOT_GIVEN,
-        name_template: NotGivenOr[InterfaceNameTemplate] = NOT_GIVEN,
+        entities: NotGivenOr[
+            Mapping[str, IntegrationEntitiesValue | Mapping[str, Any]]
+        ] = NOT_GIVEN,
+        events: NotGivenOr[Mapping[str, BotEventsValue | Mapping[str, Any]]] = NOT_GIVEN,
+        actions: NotGivenOr[Mapping[str, BotActionsValue | Mapping[str, Any]]] = NOT_GIVEN,
+        channels: NotGivenOr[Mapping[str, InterfaceChannelsValue | Mapping[str, Any]]] = NOT_GIVEN,
+        name_template: NotGivenOr[InterfaceNameTemplate | Mapping[str, Any]] = NOT_GIVEN,
         attributes: NotGivenOr[Mapping[str, str]] = NOT_GIVEN,
         sdk_version: NotGivenOr[str] = NOT_GIVEN,
         icon: NotGivenOr[str] = NOT_GIVEN,
@@ -4323,11 +4389,21 @@ class AdminAPI(ResourceBase):
         *,
         id: str,
         x_multiple_integrations: NotGivenOr[str] = NOT_GIVEN,
-        entities: NotGivenOr[Mapping[str, UpdateIntegrationBodyEntitiesValue | None]] = NOT_GIVEN,
-        events: NotGivenOr[Mapping[str, UpdateBotBodyEventsValue | None]] = NOT_GIVEN,
-        actions: NotGivenOr[Mapping[str, UpdateBotBodyActionsValue | None]] = NOT_GIVEN,
-        channels: NotGivenOr[Mapping[str, UpdateInterfaceBodyChannelsValue | None]] = NOT_GIVEN,
-        name_template: NotGivenOr[UpdateInterfaceBodyNameTemplate | None] = NOT_GIVEN,
+        entities: NotGivenOr[
+            Mapping[str, UpdateIntegrationBodyEntitiesValue | Mapping[str, Any] | None]
+        ] = NOT_GIVEN,
+        events: NotGivenOr[
+            Mapping[str, UpdateBotBodyEventsValue | Mapping[str, Any] | None]
+        ] = NOT_GIVEN,
+        actions: NotGivenOr[
+            Mapping[str, UpdateBotBodyActionsValue | Mapping[str, Any] | None]
+        ] = NOT_GIVEN,
+        channels: NotGivenOr[
+            Mapping[str, UpdateInterfaceBodyChannelsValue | Mapping[str, Any] | None]
+        ] = NOT_GIVEN,
+        name_template: NotGivenOr[
+            UpdateInterfaceBodyNameTemplate | Mapping[str, Any] | None
+        ] = NOT_GIVEN,
         attributes: NotGivenOr[Mapping[str, str | None]] = NOT_GIVEN,
         sdk_version: NotGivenOr[str] = NOT_GIVEN,
         icon: NotGivenOr[str] = NOT_GIVEN,
@@ -4471,15 +4547,15 @@ class AdminAPI(ResourceBase):
         *,
         name: str,
         version: str,
-        code: CreatePluginBodyCode,
+        code: CreatePluginBodyCode | Mapping[str, Any],
         x_multiple_integrations: NotGivenOr[str] = NOT_GIVEN,
-        configuration: NotGivenOr[IntegrationEntitiesValue] = NOT_GIVEN,
-        states: NotGivenOr[Mapping[str, BotStatesValue]] = NOT_GIVEN,
-        events: NotGivenOr[Mapping[str, BotEventsValue]] = NOT_GIVEN,
-        actions: NotGivenOr[Mapping[str, BotActionsValue]] = NOT_GIVEN,
-        user: NotGivenOr[BotUser] = NOT_GIVEN,
-        conversation: NotGivenOr[BotUser] = NOT_GIVEN,
-        message: NotGivenOr[BotUser] = NOT_GIVEN,
+        configuration: NotGivenOr[IntegrationEntitiesValue | Mapping[str, Any]] = NOT_GIVEN,
+        states: NotGivenOr[Mapping[str, BotStatesValue | Mapping[str, Any]]] = NOT_GIVEN,
+        events: NotGivenOr[Mapping[str, BotEventsValue | Mapping[str, Any]]] = NOT_GIVEN,
+        actions: NotGivenOr[Mapping[str, BotActionsValue | Mapping[str, Any]]] = NOT_GIVEN,
+        user: NotGivenOr[BotUser | Mapping[str, Any]] = NOT_GIVEN,
+        conversation: NotGivenOr[BotUser | Mapping[str, Any]] = NOT_GIVEN,
+        message: NotGivenOr[BotUser | Mapping[str, Any]] = NOT_GIVEN,
         attributes: NotGivenOr[Mapping[str, str]] = NOT_GIVEN,
         sdk_version: NotGivenOr[str] = NOT_GIVEN,
         icon: NotGivenOr[str] = NOT_GIVEN,
@@ -4488,7 +4564,7 @@ class AdminAPI(ResourceBase):
         description: NotGivenOr[str] = NOT_GIVEN,
         public: NotGivenOr[bool] = NOT_GIVEN,
         visibility: NotGivenOr[Literal["public", "private", "unlisted"]] = NOT_GIVEN,
-        dependencies: NotGivenOr[CreatePluginBodyDependencies] = NOT_GIVEN,
+        dependencies: NotGivenOr[CreatePluginBodyDependencies | Mapping[str, Any]] = NOT_GIVEN,
         timeout: NotGivenOr[Timeout | float | None] = NOT_GIVEN,
         max_retries: NotGivenOr[int] = NOT_GIVEN,
         extra_headers: Mapping[str, str | None] | None = None,
@@ -4639,23 +4715,31 @@ class AdminAPI(ResourceBase):
         *,
         id: str,
         x_multiple_integrations: NotGivenOr[str] = NOT_GIVEN,
-        configuration: NotGivenOr[UpdateIntegrationBodyEntitiesValue | None] = NOT_GIVEN,
-        states: NotGivenOr[Mapping[str, UpdateBotBodyStatesValue | None]] = NOT_GIVEN,
-        events: NotGivenOr[Mapping[str, UpdateBotBodyEventsValue | None]] = NOT_GIVEN,
-        actions: NotGivenOr[Mapping[str, UpdateBotBodyActionsValue | None]] = NOT_GIVEN,
-        user: NotGivenOr[UpdatePluginBodyUser] = NOT_GIVEN,
-        conversation: NotGivenOr[UpdatePluginBodyUser] = NOT_GIVEN,
-        message: NotGivenOr[UpdatePluginBodyUser] = NOT_GIVEN,
+        configuration: NotGivenOr[
+            UpdateIntegrationBodyEntitiesValue | Mapping[str, Any] | None
+        ] = NOT_GIVEN,
+        states: NotGivenOr[
+            Mapping[str, UpdateBotBodyStatesValue | Mapping[str, Any] | None]
+        ] = NOT_GIVEN,
+        events: NotGivenOr[
+            Mapping[str, UpdateBotBodyEventsValue | Mapping[str, Any] | None]
+        ] = NOT_GIVEN,
+        actions: NotGivenOr[
+            Mapping[str, UpdateBotBodyActionsValue | Mapping[str, Any] | None]
+        ] = NOT_GIVEN,
+        user: NotGivenOr[UpdatePluginBodyUser | Mapping[str, Any]] = NOT_GIVEN,
+        conversation: NotGivenOr[UpdatePluginBodyUser | Mapping[str, Any]] = NOT_GIVEN,
+        message: NotGivenOr[UpdatePluginBodyUser | Mapping[str, Any]] = NOT_GIVEN,
         attributes: NotGivenOr[Mapping[str, str | None]] = NOT_GIVEN,
         sdk_version: NotGivenOr[str] = NOT_GIVEN,
-        code: NotGivenOr[UpdatePluginBodyCode] = NOT_GIVEN,
+        code: NotGivenOr[UpdatePluginBodyCode | Mapping[str, Any]] = NOT_GIVEN,
         icon: NotGivenOr[str] = NOT_GIVEN,
         readme: NotGivenOr[str] = NOT_GIVEN,
         title: NotGivenOr[str] = NOT_GIVEN,
         description: NotGivenOr[str] = NOT_GIVEN,
         public: NotGivenOr[bool] = NOT_GIVEN,
         visibility: NotGivenOr[Literal["public", "private", "unlisted"]] = NOT_GIVEN,
-        dependencies: NotGivenOr[UpdatePluginBodyDependencies] = NOT_GIVEN,
+        dependencies: NotGivenOr[UpdatePluginBodyDependencies | Mapping[str, Any]] = NOT_GIVEN,
         timeout: NotGivenOr[Timeout | float | None] = NOT_GIVEN,
         max_retries: NotGivenOr[int] = NOT_GIVEN,
         extra_headers: Mapping[str, str | None] | None = None,

@@ -210,7 +210,7 @@ class FilesAPI(ResourceBase):
         x_user_role: NotGivenOr[str] = NOT_GIVEN,
         tags: NotGivenOr[Mapping[str, str]] = NOT_GIVEN,
         index: NotGivenOr[bool] = NOT_GIVEN,
-        indexing: NotGivenOr[UpsertFileBodyIndexing] = NOT_GIVEN,
+        indexing: NotGivenOr[UpsertFileBodyIndexing | Mapping[str, Any]] = NOT_GIVEN,
         access_policies: NotGivenOr[
             Sequence[Literal["public_content", "integrations"]]
         ] = NOT_GIVEN,
@@ -634,7 +634,7 @@ class FilesAPI(ResourceBase):
         self,
         *,
         id: str,
-        passages: Sequence[SetFilePassagesBodyPassagesItem],
+        passages: Sequence[SetFilePassagesBodyPassagesItem | Mapping[str, Any]],
         x_integration_name: NotGivenOr[str] = NOT_GIVEN,
         x_user_id: NotGivenOr[str] = NOT_GIVEN,
         x_user_role: NotGivenOr[str] = NOT_GIVEN,
