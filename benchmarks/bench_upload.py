@@ -10,54 +10,22 @@ the client's CPU per file and the peak RSS of this process.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import resource
 import statistics
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
 from yarl import URL
 
-from benchmarks._server import free_port
+from benchmarks._emulator import emulator_process
 from botpress_async import AsyncClient
 from botpress_async._encoding import JSON_LIBRARY, dumps, loads
 
 FILES = 1000
 SIZE = 1024
 CONCURRENCY = 16
-ROUNDS = 5
-
-
-@contextlib.contextmanager
-def _emulator() -> Iterator[dict[str, str]]:
-    """Serve the emulator from a child process; yield what it prints (url, tokens, ids)."""
-    port = free_port()
-    command = [sys.executable, "-m", "botpress_async.testing", "--port", str(port)]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    info: dict[str, str] = {}
-    try:
-        assert proc.stdout is not None
-        deadline = time.monotonic() + 30
-        while "integration_id" not in info and time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            key, _, value = line.strip().partition("=")
-            info[key] = value
-        if "url" not in info:
-            raise RuntimeError("the emulator did not start")
-        yield info
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+ROUNDS = 7
 
 
 def _files(prefix: str) -> list[tuple[str, bytes]]:
@@ -125,7 +93,7 @@ def main() -> None:
         f"{FILES} files of {SIZE} B, concurrency {CONCURRENCY}, {ROUNDS} interleaved rounds, "
         f"JSON library {JSON_LIBRARY}; emulator in its own process"
     )
-    with _emulator() as info:
+    with emulator_process() as info:
         samples = asyncio.run(_measure(info))
     rates = {
         side: statistics.median(FILES / wall for wall, _ in runs) for side, runs in samples.items()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import io
 import mimetypes
 import os
@@ -106,9 +107,16 @@ T = TypeVar("T")
 
 def guess_content_type(key: str) -> str:
     """The media type of a file named ``key``, from its extension (`DEFAULT_CONTENT_TYPE`)."""
-    name = key.rsplit("/", 1)[-1]
-    # The "./" prefix keeps mimetypes from reading "name:..." as a URL scheme.
-    kind, encoding = mimetypes.guess_type("./" + name, strict=False)
+    parts = key.rsplit("/", 1)[-1].rsplit(".", 2)
+    # The last two suffixes decide (".tar.gz"); caching by them spares a bulk job the lookup.
+    return _type_of_suffixes("." + ".".join(parts[1:]) if len(parts) > 1 else "")
+
+
+@functools.lru_cache(maxsize=512)
+def _type_of_suffixes(suffixes: str) -> str:
+    if not suffixes:
+        return DEFAULT_CONTENT_TYPE
+    kind, encoding = mimetypes.guess_type("file" + suffixes, strict=False)
     if encoding is not None:
         return _ENCODING_TYPES.get(encoding, DEFAULT_CONTENT_TYPE)
     return kind or DEFAULT_CONTENT_TYPE
