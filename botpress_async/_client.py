@@ -189,6 +189,9 @@ class AsyncClient:
         return self._transport.closed
 
     def __repr__(self) -> str:
+        if "_transport" not in self.__dict__:
+            # A client whose constructor raised, as a traceback may show it.
+            return "<AsyncClient (not constructed)>"
         ids = "".join(
             f", {HEADER_TO_ARG[h]}={v!r}"
             for h, v in self._config.context.items()

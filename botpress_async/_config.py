@@ -81,6 +81,12 @@ def _check_url(url: str, *, allow_insecure_http: bool) -> str:
     return url.rstrip("/")
 
 
+def _from_env(arg: str) -> str | None:
+    # A function of its own, so no frame that can fail holds os.environ (and BP_TOKEN in it)
+    # among the locals a traceback may render.
+    return os.environ.get(ENV[arg]) or None
+
+
 @attrs.frozen(kw_only=True)
 class ClientConfig:
     """Resolved, validated settings of a client; the token is never in its ``repr``."""
@@ -112,12 +118,10 @@ def resolve_config(
     max_retries: int,
     headers: Mapping[str, str] | None,
     allow_insecure_http: bool,
-    environ: Mapping[str, str] | None = None,
 ) -> ClientConfig:
     """Merge explicit arguments over ``BP_*`` environment variables and validate the result."""
-    env = os.environ if environ is None else environ
     # Wrap at once so a traceback rendering this frame's locals never shows the token.
-    raw_token = token if token is not None else env.get(ENV["token"]) or None
+    raw_token = token if token is not None else _from_env("token")
     secret = Redacted(raw_token) if raw_token is not None else None
     del raw_token, token
     if secret is not None:
@@ -137,14 +141,14 @@ def resolve_config(
     context: dict[str, str] = {}
     for arg, value in explicit.items():
         if value is None and arg in ENV:
-            value = env.get(ENV[arg]) or None
+            value = _from_env(arg)
         if value is None:
             continue
         if not value:
             raise ConfigurationError(f"{arg} is empty; leave it out or pass a real id")
         context[CONTEXT_HEADERS[arg]] = check_header_value(arg, value)
 
-    url = api_url if api_url is not None else env.get(ENV["api_url"]) or DEFAULT_API_URL
+    url = api_url if api_url is not None else _from_env("api_url") or DEFAULT_API_URL
     url = _check_url(url, allow_insecure_http=allow_insecure_http)
 
     extra: dict[str, str] = {}

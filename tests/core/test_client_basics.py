@@ -298,3 +298,31 @@ async def test_raw_post_to_a_documented_idempotent_route_is_retried(server: Scri
         with pytest.raises(botpress_async.APIError):
             await client.request("POST", "/v1/chat/messages", json={})
     assert len(server.seen) == 4
+
+
+async def test_token_not_in_rendered_traceback_locals(
+    server: Script, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tracebacks that render locals (pytest --showlocals, rich) show no token in SDK frames."""
+    import traceback
+
+    secret = FAKE_PAT.removeprefix("bp_pat_")
+    server.reply(500, {"type": "Internal", "message": "boom"})
+    async with AsyncClient(FAKE_PAT, bot_id="b", api_url=server.url, max_retries=0) as client:
+        try:
+            await client.request("GET", "/v1/chat/users")
+        except botpress_async.APIError as exc:
+            caught: BaseException = exc
+    monkeypatch.setenv("BP_TOKEN", FAKE_PAT)
+    try:
+        AsyncClient(bot_id="bad\nid")
+    except ConfigurationError as exc:
+        config_error: BaseException = exc
+    for error in (caught, config_error):
+        rendered = traceback.TracebackException.from_exception(error, capture_locals=True)
+        sdk_frames = [f for f in rendered.stack if "botpress_async" in f.filename]
+        assert sdk_frames
+        for frame in sdk_frames:
+            assert frame.locals is not None
+            for name, value in frame.locals.items():
+                assert secret not in value, (frame.name, name)
