@@ -1,26 +1,34 @@
 """The private event loop that runs the async core on behalf of blocking callers.
 
-One daemon thread per process runs one asyncio loop, started on first use; every
-`botpress_sync.Client` of the process hands its coroutines to it. One loop per process rather
-than per client because blocking code often makes short-lived clients (one per Django request,
-one per cron run): a thread each would cost a thread start per client and leave threads behind,
-while one loop multiplexes any number of clients, each with its own connection pool. Fork and
-exit handling then have exactly one loop to look after.
+One asyncio loop per process, made on first use, serves every `botpress_sync.Client` of the
+process. One loop per process rather than per client because blocking code often makes
+short-lived clients (one per Django request, one per cron run): a loop and thread each would
+be started per client and left behind, while one loop multiplexes any number of clients, each
+with its own connection pool. Fork and exit handling then have one loop to look after.
 
-What the waiting side guarantees (see `run`):
+Who runs the loop: the calling thread itself, whenever nobody else is running it, so that a
+single-threaded caller pays no thread hop at all (running the loop costs what ``asyncio.run``
+costs, a handful of microseconds). When the loop is busy with another thread's call, or the
+caller's thread already runs an event loop of its own (Jupyter, async code calling blocking
+code), the call is handed to whoever runs the loop, and one standby daemon thread (started
+the first time it is needed) takes over the loop whenever calls are pending and no caller is
+running it. Only one thread runs the loop at any moment (``_Loop.runner``).
 
-- a call from the loop's own thread raises `LoopThreadError` instead of deadlocking;
-- a thread that already runs its own event loop (Jupyter, async code calling blocking code) just
-  blocks, it never touches its own loop;
-- KeyboardInterrupt, or any exception, while waiting cancels the task on the loop (so its
-  connection is closed and the server sees the abort) and is re-raised within a moment;
-- an exception of the coroutine is re-raised in the caller's thread, traceback included, so the
-  caller's line shows up on top of the frames that ran in the loop.
+What callers are promised (see `run`):
 
-After `os.fork()` the child starts a fresh loop and thread on first use; what the parent's loop
-and connections were is kept alive and never touched, because finalizing them would unregister
-the parent's sockets from the epoll instance that parent and child share. At interpreter exit
-the open clients are closed with a short deadline and the loop stops, quietly.
+- a blocking call made from code running on the loop raises `LoopThreadError` instead of
+  deadlocking;
+- KeyboardInterrupt (or any exception while waiting) cancels the call's task, so its connection
+  is closed and the server sees the abort, and is re-raised within a moment. When the main
+  thread itself runs the loop, Ctrl-C is turned into that cancellation (as ``asyncio.run``
+  does) rather than raised in the middle of the loop's callbacks;
+- an exception of the coroutine is re-raised in the caller's thread with its traceback, so the
+  caller's line shows on top of the frames that ran in the loop.
+
+After `os.fork()` the child makes a fresh loop on first use; the parent's loop and connections
+are kept alive and never touched, because finalizing them would unregister the parent's
+sockets from the epoll instance parent and child share. At interpreter exit the open clients
+are closed with a short deadline and the loop is closed, quietly.
 """
 
 from __future__ import annotations
@@ -34,7 +42,14 @@ import threading
 import warnings
 import weakref
 from collections.abc import AsyncIterator, Callable, Coroutine, Generator
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    import signal as _signal
+else:
+    # The C module under `signal`: the wrapper's enum conversions would cost more than all the
+    # rest of a call's overhead, twice per call. Same functions, same types.
+    import _signal
 
 __all__ = [
     "LoopStoppedError",
@@ -51,17 +66,24 @@ __all__ = [
 
 _T = TypeVar("_T")
 
-#: Seconds a waiting thread gives a cancelled task to finish (and close its connection).
+#: Seconds an interrupted caller gives its cancelled task to finish (and close its connection).
 CANCEL_GRACE = 0.5
-#: Seconds the exit handler gives the open clients to close before the loop stops.
+#: Seconds the exit handler gives the open clients to close.
 EXIT_GRACE = 0.5
 
 
 class LoopThreadError(RuntimeError):
-    """A blocking call was made from the thread that runs the SDK's private event loop.
+    """A blocking call was made from code running on the SDK's private event loop.
 
     Waiting there would deadlock: the loop cannot run the call while it waits for it.
     """
+
+
+class LoopStoppedError(RuntimeError):
+    """The private event loop was shut down (interpreter exit) before the call finished."""
+
+    def __init__(self) -> None:
+        super().__init__("the SDK's event loop was shut down before the call finished")
 
 
 class Owner(Protocol):
@@ -74,114 +96,145 @@ class Owner(Protocol):
         """Close the client's connections; called on the loop at interpreter exit."""
 
 
-class _LoopThread:
-    """An asyncio loop running forever in a daemon thread of the process that made it."""
-
-    def __init__(self) -> None:
-        self.pid = os.getpid()
-        self.loop = asyncio.new_event_loop()
-        ready = threading.Event()
-        self.thread = threading.Thread(
-            target=self._main, args=(ready,), name="botpress-sync-loop", daemon=True
-        )
-        self.thread.start()
-        ready.wait()
-        self.ident = self.thread.ident
-
-    def _main(self, ready: threading.Event) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.call_soon(ready.set)
-        try:
-            self.loop.run_forever()
-        finally:
-            self._drain()
-
-    def _drain(self) -> None:
-        # Runs only when the loop was stopped on purpose (interpreter exit): nothing here may
-        # print, because a traceback at exit is exactly what users must not see.
-        loop = self.loop
-        loop.set_exception_handler(lambda _loop, _context: None)
-        with contextlib.suppress(BaseException):
-            tasks = asyncio.all_tasks(loop)
-            for task in tasks:
-                task.cancel()
-            if tasks:
-                loop.run_until_complete(asyncio.wait(tasks, timeout=EXIT_GRACE))
-            loop.run_until_complete(loop.shutdown_asyncgens())
-        with contextlib.suppress(BaseException):
-            loop.close()
-
-
 class _Call:
     """One coroutine handed to the loop, and the lock its caller waits on."""
 
-    __slots__ = ("coro", "done", "error", "result", "task")
+    __slots__ = ("coro", "done", "error", "owner", "result", "task")
 
-    def __init__(self, coro: Coroutine[Any, Any, Any]) -> None:
+    def __init__(self, coro: Coroutine[Any, Any, Any], owner: _Loop) -> None:
         self.coro: Coroutine[Any, Any, Any] | None = coro
+        self.owner = owner
         self.done = threading.Lock()
         self.done.acquire()
-        self.task: asyncio.Task[Any] | None = None
+        self.task: asyncio.Task[None] | None = None
         self.result: Any = None
         self.error: BaseException | None = None
 
-    def start(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Create the task on the loop (runs in the loop thread)."""
+    def start(self) -> None:
+        """Create the task (on the loop, or by the thread about to run it)."""
         coro, self.coro = self.coro, None
-        if coro is None:  # cancelled before the loop got to it
-            return
-        self.task = loop.create_task(coro)
-        self.task.add_done_callback(self.finish)
+        if coro is not None:  # None: cancelled before the loop got to it
+            self.task = self.owner.loop.create_task(self.drive(coro))
 
-    def finish(self, task: asyncio.Task[Any]) -> None:
-        """Record the outcome and wake the caller (runs in the loop thread)."""
-        if task.cancelled():
+    async def drive(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Run the coroutine, record its outcome and wake the caller, inside the task.
+
+        Waking the caller here rather than from a done callback saves a loop iteration per
+        call; catching everything keeps a KeyboardInterrupt raised by the coroutine from
+        stopping the loop that other callers share.
+        """
+        try:
+            self.result = await coro
+        except asyncio.CancelledError:
             self.error = LoopStoppedError()
-        else:
-            # exception() rather than result(): re-raising here would add this frame to the
-            # traceback the caller will see.
-            self.error = task.exception()
-            if self.error is None:
-                self.result = task.result()
-        self.done.release()
+        except BaseException as exc:  # handed to the waiting thread, which re-raises it
+            self.error = exc
+        finally:
+            self.owner.finished()
+            self.done.release()
 
     def cancel(self) -> None:
-        """Cancel the task, or drop the coroutine if it has not started (runs in the loop)."""
+        """Cancel the task, or drop the coroutine if it has not started (runs on the loop)."""
         if self.task is not None:
             self.task.cancel()
         elif self.coro is not None:
             self.coro.close()
             self.coro = None
+            self.error = LoopStoppedError()
+            self.owner.finished()
             self.done.release()
 
 
-class LoopStoppedError(RuntimeError):
-    """The private event loop stopped (interpreter exit) before the call finished."""
+class _Loop:
+    """The process's loop, the lock of the thread running it and the standby thread."""
 
     def __init__(self) -> None:
-        super().__init__("the SDK's event loop stopped before the call finished")
+        self.pid = os.getpid()
+        self.loop = asyncio.new_event_loop()
+        self.runner = threading.Lock()
+        self.runner_ident: int | None = None
+        self.counter = threading.Lock()
+        self.pending = 0
+        self.idle: asyncio.Future[None] | None = None
+        self.need = threading.Event()
+        self.standby: threading.Thread | None = None
+        self.stopping = False
+
+    def add(self) -> None:
+        with self.counter:
+            self.pending += 1
+
+    def finished(self) -> None:
+        """Count one call as done (runs on the loop); wake a standby run waiting for idle."""
+        with self.counter:
+            self.pending -= 1
+            idle = self.pending == 0
+        if idle and self.idle is not None and not self.idle.done():
+            self.idle.set_result(None)
+
+    def wake(self) -> None:
+        """Make sure somebody runs the loop for the pending calls."""
+        if self.standby is None:
+            with _lock:
+                if self.standby is None:
+                    self.standby = threading.Thread(
+                        target=self._standby, name="botpress-sync-loop", daemon=True
+                    )
+                    self.standby.start()
+        self.need.set()
+
+    def _standby(self) -> None:
+        while True:
+            self.need.wait()
+            self.need.clear()
+            if self.stopping:
+                return
+            with self.runner:
+                if self.pending == 0 or self.loop.is_closed():
+                    continue
+                # Nobody else runs the loop while this thread holds `runner`, so `pending`
+                # can only grow until the run starts: the idle future cannot be missed.
+                self.runner_ident = threading.get_ident()
+                self.idle = self.loop.create_future()
+                try:
+                    self.loop.run_until_complete(self.idle)
+                except BaseException:  # noqa: S110 - the thread must survive to serve later calls
+                    pass
+                finally:
+                    self.idle = None
+                    self.runner_ident = None
 
 
+_SIGINT = int(_signal.SIGINT)
+_MAIN_THREAD = threading.main_thread().ident
 _lock = threading.Lock()
-_current: _LoopThread | None = None
+_current: _Loop | None = None
 _owners: weakref.WeakSet[Owner] = weakref.WeakSet()
 
 
-def _loop_thread() -> _LoopThread:
+def _state() -> _Loop:
     current = _current
     if current is not None and current.pid == os.getpid():
         return current
     return _start()
 
 
-def _start() -> _LoopThread:
+def _start() -> _Loop:
     global _current
     with _lock:
         if _current is None or _current.pid != os.getpid():
             if _current is not None:  # a fork the at-fork hook did not see
                 keep_forever(_current)
-            _current = _LoopThread()
+            _current = _Loop()
         return _current
+
+
+def _thread_runs_a_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def run(coro: Coroutine[Any, Any, _T]) -> _T:
@@ -191,26 +244,27 @@ def run(coro: Coroutine[Any, Any, _T]) -> _T:
         coro: the coroutine; it is closed unawaited when the call cannot be made.
 
     Raises:
-        LoopThreadError: when called from the loop's own thread.
+        LoopThreadError: when called from code running on the private loop.
     """
     try:
-        current = _loop_thread()
-        if threading.get_ident() == current.ident:
+        state = _state()
+        if state.runner_ident == threading.get_ident():
             raise LoopThreadError(
-                "a blocking botpress_sync call was made from the thread that runs its event "
-                "loop, which would deadlock; code running on that loop must await the "
-                "botpress_async client instead"
+                "a blocking botpress_sync call was made from code running on its event loop, "
+                "which would deadlock; code running there must await the botpress_async "
+                "client instead"
             )
-        call = _Call(coro)
-        current.loop.call_soon_threadsafe(call.start, current.loop)
+        if state.loop.is_closed():
+            raise LoopStoppedError()
+        call = _Call(coro, state)
     except BaseException:
         coro.close()
         raise
-    try:
-        call.done.acquire()
-    except BaseException:
-        _abandon(current.loop, call)
-        raise
+    state.add()
+    if not _thread_runs_a_loop() and state.runner.acquire(blocking=False):
+        _run_here(state, call)
+    else:
+        _hand_over(state, call)
     error = call.error
     if error is None:
         return call.result  # type: ignore[no-any-return]
@@ -221,11 +275,78 @@ def run(coro: Coroutine[Any, Any, _T]) -> _T:
         del error
 
 
-def _abandon(loop: asyncio.AbstractEventLoop, call: _Call) -> None:
-    # The waiting thread was interrupted (Ctrl-C, an exception from a signal handler): stop the
-    # task so its connection is closed, give it a moment, then let the interruption through.
-    with contextlib.suppress(RuntimeError):  # the loop is already closed: nothing to cancel
-        loop.call_soon_threadsafe(call.cancel)
+def _run_here(state: _Loop, call: _Call) -> None:
+    # This thread holds `state.runner`: it runs the loop until its own call is done (serving
+    # whatever else is pending meanwhile), then lets the standby thread take over the rest.
+    interrupted: list[bool] = []
+    sigint = _catch_sigint(call, interrupted)
+    state.runner_ident = threading.get_ident()
+    try:
+        call.start()
+        assert call.task is not None
+        state.loop.run_until_complete(call.task)
+    except BaseException:
+        # Something raised inside the loop itself (a signal handler): stop the call, and let
+        # the standby thread finish cancelling it.
+        _release(state, sigint)
+        _abandon(state, call)
+        raise
+    _release(state, sigint)
+    if interrupted:
+        raise KeyboardInterrupt
+
+
+def _release(state: _Loop, sigint: Any) -> None:
+    if sigint is not None:
+        _signal.signal(_SIGINT, sigint)
+    state.runner_ident = None
+    state.runner.release()
+    if state.pending:  # other threads' calls are still in flight: someone must run them
+        state.wake()
+
+
+def _catch_sigint(call: _Call, interrupted: list[bool]) -> Any:
+    # Ctrl-C while the main thread runs the loop would raise in the middle of a callback of
+    # any client's connection; like asyncio.run, turn the first one into a cancellation.
+    if threading.get_ident() != _MAIN_THREAD:
+        return None
+    previous = _signal.getsignal(_SIGINT)
+    if previous is not _signal.default_int_handler:
+        return None
+
+    def on_sigint(signum: int, frame: object) -> None:
+        if interrupted or call.task is None:
+            raise KeyboardInterrupt
+        interrupted.append(True)
+        call.task.cancel()
+        call.owner.loop.call_soon_threadsafe(lambda: None)
+
+    _signal.signal(_SIGINT, on_sigint)
+    return previous
+
+
+def _hand_over(state: _Loop, call: _Call) -> None:
+    try:
+        state.loop.call_soon_threadsafe(call.start)
+    except RuntimeError:  # closed meanwhile (interpreter exit)
+        state.finished()
+        call.coro = None
+        call.error = LoopStoppedError()
+        return
+    state.wake()
+    try:
+        call.done.acquire()
+    except BaseException:
+        _abandon(state, call)
+        raise
+
+
+def _abandon(state: _Loop, call: _Call) -> None:
+    # The waiting thread was interrupted: stop the task so its connection is closed, give it
+    # a moment, then let the interruption through.
+    with contextlib.suppress(RuntimeError):  # the loop is closed: nothing left to cancel
+        state.loop.call_soon_threadsafe(call.cancel)
+        state.wake()
         call.done.acquire(timeout=CANCEL_GRACE)
 
 
@@ -236,8 +357,8 @@ async def _anext(iterator: AsyncIterator[_T]) -> _T:
 def iterate(iterator: AsyncIterator[_T]) -> Generator[_T, None, None]:
     """Turn an async iterator into a blocking one, one loop round trip per element.
 
-    Pagers use it over pages, so the thread boundary is crossed once per page. When the
-    blocking iterator is dropped early, the async one is closed on the loop.
+    Pagers use it over pages, so the loop is entered once per page. When the blocking
+    iterator is dropped early, the async one is closed on the loop.
     """
     finished = False
     try:
@@ -266,7 +387,7 @@ def unregister(owner: Owner) -> None:
 
 
 def started() -> bool:
-    """Whether this process has started its loop thread."""
+    """Whether this process has made its loop."""
     current = _current
     return current is not None and current.pid == os.getpid()
 
@@ -276,18 +397,15 @@ def schedule(close: Callable[[], Coroutine[Any, Any, None]]) -> None:
     current = _current
     if current is None or current.pid != os.getpid() or current.loop.is_closed():
         return
-    with contextlib.suppress(RuntimeError):
-        current.loop.call_soon_threadsafe(_start_detached, close)
-
-
-def _start_detached(close: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    task = asyncio.get_running_loop().create_task(close())
-    task.add_done_callback(_ignore_outcome)
-
-
-def _ignore_outcome(task: asyncio.Task[None]) -> None:
-    if not task.cancelled():
-        task.exception()  # retrieved, so asyncio does not log it
+    call = _Call(close(), current)
+    current.add()
+    try:
+        current.loop.call_soon_threadsafe(call.start)
+    except RuntimeError:
+        current.finished()
+        call.coro = None
+        return
+    current.wake()
 
 
 def keep_forever(obj: object) -> None:
@@ -301,7 +419,8 @@ def keep_forever(obj: object) -> None:
 
 
 def _after_fork_in_child() -> None:
-    global _current, _lock, _owners
+    global _current, _lock, _owners, _MAIN_THREAD
+    _MAIN_THREAD = threading.get_ident()  # the forking thread is the child's main thread
     # Another thread may have held the lock at the moment of the fork; it does not exist here.
     _lock = threading.Lock()
     if _current is not None:
@@ -319,24 +438,42 @@ def _at_exit() -> None:
         return
     owners = list(_owners)
     _owners.clear()
-    if owners:
-        for _ in owners:
-            # An "error" warnings filter must not turn the exit into a traceback.
-            with contextlib.suppress(Exception):
-                warnings.warn(
-                    "a botpress_sync.Client was not closed; it was closed at interpreter exit",
-                    ResourceWarning,
-                    stacklevel=1,
-                )
-        with contextlib.suppress(BaseException):
-            run(_close_all(owners))
-    with contextlib.suppress(RuntimeError):
-        current.loop.call_soon_threadsafe(current.loop.stop)
-    current.thread.join(timeout=2 * EXIT_GRACE)
+    for _ in owners:
+        # An "error" warnings filter must not turn the exit into a traceback.
+        with contextlib.suppress(Exception):
+            warnings.warn(
+                "a botpress_sync.Client was not closed; it was closed at interpreter exit",
+                ResourceWarning,
+                stacklevel=1,
+            )
+    with contextlib.suppress(BaseException):
+        run(_close_all(owners))
+    current.stopping = True
+    current.need.set()
+    if current.standby is not None:
+        current.standby.join(EXIT_GRACE)
+    # Whatever is still on the loop is dropped quietly: nothing may print at exit.
+    if current.runner.acquire(timeout=EXIT_GRACE):
+        _drain(current.loop)
+
+
+def _drain(loop: asyncio.AbstractEventLoop) -> None:
+    loop.set_exception_handler(lambda _loop, _context: None)
+    with contextlib.suppress(BaseException):
+        tasks = asyncio.all_tasks(loop)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            loop.run_until_complete(asyncio.wait(tasks, timeout=EXIT_GRACE))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    with contextlib.suppress(BaseException):
+        loop.close()
 
 
 async def _close_all(owners: list[Owner]) -> None:
     tasks = [asyncio.ensure_future(owner._close_at_exit()) for owner in owners]
+    if not tasks:
+        return
     done, pending = await asyncio.wait(tasks, timeout=EXIT_GRACE)
     for task in pending:
         task.cancel()
