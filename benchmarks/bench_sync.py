@@ -1,0 +1,223 @@
+"""The blocking facade against the async client it wraps, on the same loopback server.
+
+- Client CPU per GET at concurrency 1: ``botpress_sync.Client.request`` against
+  ``AsyncClient.request``, both measured with ``time.process_time`` (every thread of the
+  process counted). Target: at most 1.25 times the async cost.
+- Throughput: 16 threads sharing one blocking client against 16 tasks sharing one async
+  client. Target: at least 0.8 times the async requests per second.
+- Promptness: how long a script takes to end after Ctrl-C during a slow request, and after
+  its last line with a client left open (both should be a small fraction of a second).
+
+The server runs in another process (``benchmarks._server``), so its CPU is not counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from aiohttp import web
+
+import botpress_sync
+from benchmarks._server import json_server
+from botpress_async import AsyncClient
+
+TOKEN = "bp_pat_" + "x" * 40
+BODY = b'{"user":{"id":"user_1","name":"Ada","tags":{},"createdAt":"2026-01-01T00:00:00.000Z"}}'
+PATH = "/v1/chat/users/user_1"
+ROUNDS = 5
+CALLS = 1500
+THREADS = 16
+CALLS_PER_WORKER = 250
+CPU_TARGET = 1.25
+THROUGHPUT_TARGET = 0.8
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _async_cpu(url: str, calls: int) -> float:
+    async def run() -> float:
+        async with AsyncClient(TOKEN, bot_id="bot_1", api_url=url) as client:
+            for _ in range(50):
+                await client.request("GET", PATH)
+            start = time.process_time()
+            for _ in range(calls):
+                await client.request("GET", PATH)
+            return (time.process_time() - start) / calls
+
+    return asyncio.run(run())
+
+
+def _sync_cpu(url: str, calls: int) -> float:
+    with botpress_sync.Client(TOKEN, bot_id="bot_1", api_url=url) as client:
+        for _ in range(50):
+            client.request("GET", PATH)
+        start = time.process_time()
+        for _ in range(calls):
+            client.request("GET", PATH)
+        return (time.process_time() - start) / calls
+
+
+def _async_throughput(url: str) -> float:
+    async def run() -> float:
+        async with AsyncClient(TOKEN, bot_id="bot_1", api_url=url) as client:
+
+            async def worker(count: int) -> None:
+                for _ in range(count):
+                    await client.request("GET", PATH)
+
+            await asyncio.gather(*(worker(20) for _ in range(THREADS)))
+            start = time.perf_counter()
+            await asyncio.gather(*(worker(CALLS_PER_WORKER) for _ in range(THREADS)))
+            return THREADS * CALLS_PER_WORKER / (time.perf_counter() - start)
+
+    return asyncio.run(run())
+
+
+def _sync_throughput(url: str) -> float:
+    with botpress_sync.Client(TOKEN, bot_id="bot_1", api_url=url) as client:
+
+        def worker(count: int) -> None:
+            for _ in range(count):
+                client.request("GET", PATH)
+
+        def wave(count: int) -> float:
+            threads = [threading.Thread(target=worker, args=(count,)) for _ in range(THREADS)]
+            start = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            return time.perf_counter() - start
+
+        wave(20)
+        return THREADS * CALLS_PER_WORKER / wave(CALLS_PER_WORKER)
+
+
+# -- promptness -------------------------------------------------------------------------------
+
+
+@contextmanager
+def _slow_server() -> Iterator[str]:
+    """A server in a thread of this process whose one route never answers within a minute."""
+    loop = asyncio.new_event_loop()
+
+    async def slow(request: web.Request) -> web.Response:
+        await asyncio.sleep(60)
+        return web.json_response({})
+
+    app = web.Application()
+    app.router.add_get("/v1/chat/slow", slow)
+    runner = web.AppRunner(app, handle_signals=False)
+    loop.run_until_complete(runner.setup())
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    loop.run_until_complete(site.start())
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        yield url
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.run_until_complete(runner.cleanup())
+        loop.close()
+
+
+_SCRIPT = """
+import sys, botpress_sync
+client = botpress_sync.Client({token!r}, api_url=sys.argv[1], bot_id="bot_1")
+{body}
+"""
+
+
+def _seconds_after_marker(body: str, url: str, *, interrupt: bool) -> float:
+    """Seconds from the script's marker line (plus a SIGINT, if asked) to its exit."""
+    code = _SCRIPT.format(token=TOKEN, body=body)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, url],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    if interrupt:
+        time.sleep(0.2)  # let the request reach the server
+        proc.send_signal(signal.SIGINT)
+    start = time.perf_counter()
+    proc.wait(30)
+    return time.perf_counter() - start
+
+
+def _promptness(json_url: str) -> None:
+    with _slow_server() as slow_url:
+        interrupted = statistics.median(
+            _seconds_after_marker(
+                "print('sending', flush=True)\nclient.request('GET', '/v1/chat/slow')",
+                slow_url,
+                interrupt=True,
+            )
+            for _ in range(3)
+        )
+    unclosed = statistics.median(
+        _seconds_after_marker(
+            f"client.request('GET', {PATH!r})\nprint('done', flush=True)",
+            json_url,
+            interrupt=False,
+        )
+        for _ in range(3)
+    )
+    closed = statistics.median(
+        _seconds_after_marker(
+            f"client.request('GET', {PATH!r})\nclient.close()\nprint('done', flush=True)",
+            json_url,
+            interrupt=False,
+        )
+        for _ in range(3)
+    )
+    print(f"Ctrl-C during a slow request -> process exit: {interrupted * 1e3:6.1f} ms")
+    print(
+        f"exit after the last line, client left open: {unclosed * 1e3:6.1f} ms "
+        f"(closed first: {closed * 1e3:.1f} ms)"
+    )
+
+
+def main() -> None:
+    """Print sync vs async CPU per GET, sync vs async throughput, and exit promptness."""
+    print(f"{os.cpu_count()} CPUs; server in its own process")
+    with json_server(BODY) as url:
+        async_cpu: list[float] = []
+        sync_cpu: list[float] = []
+        for _ in range(ROUNDS):  # interleaved, so drift in the machine's load hits both sides
+            async_cpu.append(_async_cpu(url, CALLS))
+            sync_cpu.append(_sync_cpu(url, CALLS))
+        a_cpu, s_cpu = statistics.median(async_cpu), statistics.median(sync_cpu)
+        print(
+            f"GET concurrency=1  async {a_cpu * 1e6:7.1f} µs CPU/request  "
+            f"sync {s_cpu * 1e6:7.1f} µs  ratio {s_cpu / a_cpu:.3f} (target <= {CPU_TARGET})"
+        )
+        async_rps: list[float] = []
+        sync_rps: list[float] = []
+        for _ in range(3):
+            async_rps.append(_async_throughput(url))
+            sync_rps.append(_sync_throughput(url))
+        a_rps, s_rps = statistics.median(async_rps), statistics.median(sync_rps)
+        print(
+            f"GET x{THREADS}  async tasks {a_rps:8.0f} req/s  sync threads {s_rps:8.0f} req/s  "
+            f"ratio {s_rps / a_rps:.3f} (target >= {THROUGHPUT_TARGET})"
+        )
+        _promptness(url)
+
+
+if __name__ == "__main__":
+    main()
