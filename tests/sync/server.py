@@ -36,6 +36,7 @@ class ThreadedServer:
     ports: list[int] = attrs.Factory(list)
     slow_started: threading.Event = attrs.Factory(threading.Event)
     slow_disconnected: threading.Event = attrs.Factory(threading.Event)
+    slow_count: int = 0
     lock: threading.Lock = attrs.Factory(threading.Lock)
 
     def _peer(self, request: web.Request) -> int:
@@ -58,6 +59,8 @@ class ThreadedServer:
 
     async def slow(self, request: web.Request) -> web.StreamResponse:
         self._peer(request)
+        with self.lock:
+            self.slow_count += 1
         self.slow_started.set()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + SLOW_LIMIT

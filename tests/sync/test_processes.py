@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -145,6 +146,48 @@ def test_ctrl_c_cancels_the_request_and_exits(threaded_server: ThreadedServer) -
     assert err.rstrip().endswith("KeyboardInterrupt")
     assert "Exception ignored" not in err
     assert threaded_server.slow_disconnected.wait(HANG_GUARD)
+
+
+WAITING_SIGINT_SCRIPT = """
+client = make_client()
+def other():
+    try:
+        client.request("GET", "/v1/chat/slow")
+    except Exception:
+        pass
+threading.Thread(target=other, daemon=True).start()
+sys.stdin.readline()  # the other thread's request, and so its run of the loop, has begun
+try:
+    client.request("GET", "/v1/chat/slow")
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_ctrl_c_while_another_thread_runs_the_loop(threaded_server: ThreadedServer) -> None:
+    """Ctrl-C in a caller that handed its call to another thread's loop run cancels that call."""
+    proc = start(WAITING_SIGINT_SCRIPT, threaded_server)
+    assert proc.stdin is not None
+    assert proc.stdout is not None
+    assert threaded_server.slow_started.wait(HANG_GUARD)
+    proc.stdin.write("go\n")  # the first slow request is in flight: send the second
+    proc.stdin.flush()
+    for _ in range(int(HANG_GUARD / 0.01)):
+        if threaded_server.slow_count == 2:
+            break
+        time.sleep(0.01)
+    assert threaded_server.slow_count == 2
+    proc.send_signal(signal.SIGINT)
+    assert proc.stdout.readline().strip() == "interrupted"
+    # The other thread's request is still in flight, so this disconnect is the cancelled one.
+    assert threaded_server.slow_disconnected.wait(HANG_GUARD)
+    assert proc.poll() is None
+    proc.stdin.write("done\n")
+    proc.stdin.flush()
+    code, _, err = finish(proc)
+    assert code == 0, err
+    assert "Traceback" not in err
 
 
 EXIT_SCRIPT = """
