@@ -172,6 +172,7 @@ class Member:
     node: ast.FunctionDef | ast.AsyncFunctionDef
     doc: str | None
     imports: dict[str, Import]
+    overloads: tuple[ast.FunctionDef | ast.AsyncFunctionDef, ...] = ()
 
 
 class Sources:
@@ -196,7 +197,7 @@ class Sources:
 def _kind(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
     decorators = {d.id if isinstance(d, ast.Name) else ast.unparse(d) for d in node.decorator_list}
     if "overload" in decorators or "typing.overload" in decorators:
-        return None  # the implementation, which follows, is the one mirrored
+        return None  # kept with the implementation that follows
     if decorators & {"staticmethod", "classmethod"}:
         raise TypeError(f"{node.name}: static and class methods are not mirrored")
     if "property" in decorators:
@@ -220,6 +221,7 @@ def members(sources: Sources, module: str, class_name: str) -> list[Member]:
         raise LookupError(f"{module} has no class {class_name}")
     out: list[Member] = []
     seen: set[str] = set()
+    overloads: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
     for node in cls.body:
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
@@ -227,9 +229,13 @@ def members(sources: Sources, module: str, class_name: str) -> list[Member]:
             continue
         kind = _kind(node)
         if kind is None:
+            overloads.append(node)
             continue
         seen.add(node.name)
-        out.append(Member(node.name, kind, node, ast.get_docstring(node, clean=False), imports))
+        mine = tuple(o for o in overloads if o.name == node.name)
+        overloads = []
+        doc = ast.get_docstring(node, clean=False)
+        out.append(Member(node.name, kind, node, doc, imports, mine))
     for base in cls.bases:
         origin = imports.get(base.id) if isinstance(base, ast.Name) else None
         if origin is None or not origin.module.startswith("botpress_async"):
@@ -356,6 +362,17 @@ def render_member(member: Member, out: Rendered, *, is_client: bool) -> None:
         body = f"return BlockingContextManager({call})"
     else:
         body = f"return {call}"
+    for overload in member.overloads:
+        out.runtime_names["overload"] = Import("typing", "overload")
+        o_returns = _Rename().visit(copy.deepcopy(overload.returns)) if overload.returns else None
+        for name in _names(overload.args) | _names(o_returns):
+            origin = _resolve(name, member)
+            if origin is not None:
+                out.typing_names[name] = origin
+        o_signature = f"def {member.name}({ast.unparse(overload.args)})"
+        if o_returns is not None:
+            o_signature += f" -> {ast.unparse(o_returns)}"
+        out.body.append(f"    @overload\n    {o_signature}: ...\n")
     head = "    @property\n" if member.kind == "property" else ""
     signature = f"def {member.name}({ast.unparse(args)})"
     if returns is not None:

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from botpress_async._types import NOT_GIVEN
 from botpress_sync import _loop
@@ -159,6 +159,39 @@ class FilesAPI(ResourceBase):
                 cancel=cancel,
             )
         )
+
+    @overload
+    def download(
+        self,
+        file_or_id: str | File,
+        *,
+        path: None = None,
+        chunk_size: int = ...,
+        timeout: NotGivenOr[Timeout | float | None] = ...,
+        max_retries: NotGivenOr[int] = ...,
+    ) -> bytes: ...
+
+    @overload
+    def download(
+        self,
+        file_or_id: str | File,
+        *,
+        path: str | os.PathLike[str],
+        chunk_size: int = ...,
+        timeout: NotGivenOr[Timeout | float | None] = ...,
+        max_retries: NotGivenOr[int] = ...,
+    ) -> Path: ...
+
+    @overload
+    def download(
+        self,
+        file_or_id: str | File,
+        *,
+        path: str | os.PathLike[str] | None = None,
+        chunk_size: int = ...,
+        timeout: NotGivenOr[Timeout | float | None] = ...,
+        max_retries: NotGivenOr[int] = ...,
+    ) -> bytes | Path: ...
 
     def download(
         self,

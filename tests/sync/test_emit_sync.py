@@ -139,6 +139,7 @@ def test_rendered_methods_hand_each_call_to_the_loop(tmp_path: Path) -> None:
     assert "return self._async.name" in text
     assert "from botpress_async._types import NOT_GIVEN" in text
     assert '"""From the base."""' in text
+    assert "@overload\n    def pick(self, a: int) -> int: ..." in text
     assert "_private" not in text
 
 

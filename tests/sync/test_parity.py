@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
+import typing
 from typing import Any
 
 import pytest
@@ -76,6 +77,18 @@ def assert_same_signature(async_fn: Any, sync_fn: Any, where: str, skip: set[str
     assert inspect.getdoc(sync_fn) == inspect.getdoc(async_fn), f"{where}: docstring"
 
 
+def assert_same_overloads(async_fn: Any, sync_fn: Any, where: str) -> None:
+    get_overloads = getattr(typing, "get_overloads", None)
+    if get_overloads is None:  # Python 3.10 does not record overloads
+        return
+    a_over, s_over = get_overloads(async_fn), get_overloads(sync_fn)
+    assert len(s_over) == len(a_over), f"{where}: overloads"
+    for a, s in zip(a_over, s_over, strict=True):
+        a_sig, s_sig = inspect.signature(a), inspect.signature(s)
+        assert list(s_sig.parameters.values()) == list(a_sig.parameters.values()), where
+        assert s_sig.return_annotation == renamed(a_sig.return_annotation), where
+
+
 @pytest.mark.parametrize(("async_cls", "sync_cls"), pairs(), ids=lambda c: c.__qualname__)
 def test_every_public_member_has_a_blocking_twin(async_cls: type, sync_cls: type) -> None:
     """Each public method and property of the async class has a twin with the same signature."""
@@ -95,6 +108,7 @@ def test_every_public_member_has_a_blocking_twin(async_cls: type, sync_cls: type
         else:
             assert not inspect.iscoroutinefunction(twin), where
             assert_same_signature(value, twin, where, set())
+            assert_same_overloads(value, twin, where)
     extra = set(sync_members) - {TWIN_NAMES.get(n, n) for n in async_members}
     assert extra == set(), f"{sync_cls.__qualname__} has members the async class lacks"
 
