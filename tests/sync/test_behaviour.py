@@ -117,3 +117,11 @@ async def test_bulk_runs_every_item(emulator: Emulator, facade: Facade) -> None:
         result = await facade(c.bulk, c.runtime.create_user, items, concurrency=3)
     assert result.ok
     assert result.total == 6
+
+
+async def test_file_helpers_upload_and_download(emulator: Emulator, facade: Facade) -> None:
+    """The hand-written file helpers upload bytes and download them back through both facades."""
+    async with facade.client(emulator.bak, api_url=emulator.url, bot_id=emulator.bot_id) as c:
+        record = await facade(c.files.upload_file, "notes/hello.txt", b"hello, world")
+        data = await facade(c.files.download, record.id)
+    assert data == b"hello, world"
