@@ -110,20 +110,28 @@ class _Call:
         self.result: Any = None
         self.error: BaseException | None = None
 
-    def start(self) -> None:
+    def start(self, settle: bool = False) -> None:
         """Create the task (on the loop, or by the thread about to run it)."""
         coro, self.coro = self.coro, None
         if coro is not None:  # None: cancelled before the loop got to it
-            self.task = self.owner.loop.create_task(self.drive(coro))
+            self.task = self.owner.loop.create_task(self.drive(coro, settle))
 
-    async def drive(self, coro: Coroutine[Any, Any, Any]) -> None:
+    async def drive(self, coro: Coroutine[Any, Any, Any], settle: bool) -> None:
         """Run the coroutine, record its outcome and wake the caller, inside the task.
 
         Waking the caller here rather than from a done callback saves a loop iteration per
         call; catching everything keeps a KeyboardInterrupt raised by the coroutine from
         stopping the loop that other callers share.
+
+        Args:
+            coro: the caller's coroutine.
+            settle: let the loop handle what happened while nobody ran it first (a pooled
+                connection the server closed meanwhile must be seen closed before the call
+                picks a connection).
         """
         try:
+            if settle:
+                await asyncio.sleep(0)
             self.result = await coro
         except asyncio.CancelledError:
             self.error = LoopStoppedError()
@@ -282,7 +290,7 @@ def _run_here(state: _Loop, call: _Call) -> None:
     sigint = _catch_sigint(call, interrupted)
     state.runner_ident = threading.get_ident()
     try:
-        call.start()
+        call.start(settle=True)
         assert call.task is not None
         state.loop.run_until_complete(call.task)
     except BaseException:

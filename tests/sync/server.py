@@ -96,11 +96,17 @@ def _build_app(state: ThreadedServer) -> web.Application:
     return app
 
 
-def serve() -> Iterator[ThreadedServer]:
-    """Run a server in a daemon thread for the duration of the generator."""
+def serve(keepalive_timeout: float = 75.0) -> Iterator[ThreadedServer]:
+    """Run a server in a daemon thread for the duration of the generator.
+
+    Args:
+        keepalive_timeout: seconds an idle connection stays open before the server closes it.
+    """
     state = ThreadedServer()
     loop = asyncio.new_event_loop()
-    runner = web.AppRunner(_build_app(state), handle_signals=False)
+    runner = web.AppRunner(
+        _build_app(state), handle_signals=False, keepalive_timeout=keepalive_timeout
+    )
     ready = threading.Event()
     errors: list[BaseException] = []
 

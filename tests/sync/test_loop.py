@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import pickle
 import threading
+import time
 import traceback
 from collections.abc import AsyncIterator
 from typing import Any
@@ -15,7 +16,7 @@ import botpress_async
 import botpress_sync
 from botpress_sync import _loop
 from tests.loopback import FAKE_PAT
-from tests.sync.server import ThreadedServer
+from tests.sync.server import ThreadedServer, serve
 
 BOT = "bot_sync_1"
 THREADS = 32
@@ -58,6 +59,16 @@ def test_many_threads_share_one_client(threaded_server: ThreadedServer) -> None:
             thread.join(120)
     assert failures == []
     assert done == [CALLS_PER_THREAD] * THREADS
+
+
+def test_connection_closed_by_the_server_while_idle_is_not_reused() -> None:
+    """A POST after the server closed the idle pooled connection goes out on a new one."""
+    for server in serve(keepalive_timeout=0.1):
+        with make_client(server) as client:
+            first = client.request("POST", "/v1/chat/echo/one", json={"n": 1})
+            time.sleep(0.5)  # nobody runs the loop meanwhile; the server drops the connection
+            second = client.request("POST", "/v1/chat/echo/two", json={"n": 2})
+        assert first["port"] != second["port"]
 
 
 def test_call_from_a_thread_running_an_event_loop(threaded_server: ThreadedServer) -> None:
