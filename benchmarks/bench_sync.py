@@ -34,7 +34,7 @@ from botpress_async import AsyncClient
 TOKEN = "bp_pat_" + "x" * 40
 BODY = b'{"user":{"id":"user_1","name":"Ada","tags":{},"createdAt":"2026-01-01T00:00:00.000Z"}}'
 PATH = "/v1/chat/users/user_1"
-ROUNDS = 5
+ROUNDS = 7
 CALLS = 1500
 THREADS = 16
 CALLS_PER_WORKER = 250
@@ -201,9 +201,10 @@ def main() -> None:
         for _ in range(ROUNDS):  # interleaved, so drift in the machine's load hits both sides
             async_cpu.append(_async_cpu(url, CALLS))
             sync_cpu.append(_sync_cpu(url, CALLS))
-        a_cpu, s_cpu = statistics.median(async_cpu), statistics.median(sync_cpu)
+        # The least of the rounds: other processes on the machine only ever add to a CPU cost.
+        a_cpu, s_cpu = min(async_cpu), min(sync_cpu)
         print(
-            f"GET concurrency=1  async {a_cpu * 1e6:7.1f} µs CPU/request  "
+            f"GET concurrency=1  async {a_cpu * 1e6:7.1f} µs CPU/request (least of {ROUNDS})  "
             f"sync {s_cpu * 1e6:7.1f} µs  ratio {s_cpu / a_cpu:.3f} (target <= {CPU_TARGET})"
         )
         async_rps: list[float] = []

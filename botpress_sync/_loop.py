@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import collections
 import contextlib
 import ctypes
 import os
@@ -167,6 +168,9 @@ class _Loop:
         self.need = threading.Event()
         self.standby: threading.Thread | None = None
         self.stopping = False
+        self.active = False  # the standby thread is running the loop
+        self.inbox: collections.deque[_Call] = collections.deque()
+        self.drain_scheduled = False
 
     def add(self) -> None:
         with self.counter:
@@ -191,10 +195,28 @@ class _Loop:
                     self.standby.start()
         self.need.set()
 
+    def submit(self, call: _Call) -> None:
+        """Queue a call for the loop (any thread); the loop is woken once per batch."""
+        # Callers that submit while a drain is already scheduled need no wake-up of their
+        # own: under heavy threading this saves a self-pipe write and read per call. The
+        # drain clears the flag before it empties the queue, so no call is left behind.
+        self.inbox.append(call)
+        if not self.drain_scheduled:
+            self.drain_scheduled = True
+            self.loop.call_soon_threadsafe(self.drain)
+
+    def drain(self) -> None:
+        """Start every queued call (on the loop)."""
+        self.drain_scheduled = False
+        inbox = self.inbox
+        while inbox:
+            inbox.popleft().start()
+
     def _standby(self) -> None:
         while True:
-            self.need.wait()
-            self.need.clear()
+            if self.pending == 0:
+                self.need.wait()
+                self.need.clear()
             if self.stopping:
                 return
             with self.runner:
@@ -204,11 +226,15 @@ class _Loop:
                 # can only grow until the run starts: the idle future cannot be missed.
                 self.runner_ident = threading.get_ident()
                 self.idle = self.loop.create_future()
+                self.active = True
                 try:
                     self.loop.run_until_complete(self.idle)
                 except BaseException:  # noqa: S110 - the thread must survive to serve later calls
                     pass
                 finally:
+                    # Cleared before `pending` is read again at the top: a caller that saw
+                    # `active` still set is counted in `pending`, so its call is not stranded.
+                    self.active = False
                     self.idle = None
                     self.runner_ident = None
 
@@ -237,14 +263,6 @@ def _start() -> _Loop:
         return _current
 
 
-def _thread_runs_a_loop() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
-
-
 def run(coro: Coroutine[Any, Any, _T]) -> _T:
     """Run a coroutine on the private loop and block until it returns or raises.
 
@@ -269,7 +287,9 @@ def run(coro: Coroutine[Any, Any, _T]) -> _T:
         coro.close()
         raise
     state.add()
-    if not _thread_runs_a_loop() and state.runner.acquire(blocking=False):
+    # asyncio._get_running_loop: the no-exception form of get_running_loop (a public name of
+    # asyncio for exactly this check); a thread running its own loop cannot run ours.
+    if asyncio._get_running_loop() is None and state.runner.acquire(blocking=False):
         _run_here(state, call)
     else:
         _hand_over(state, call)
@@ -335,13 +355,14 @@ def _catch_sigint(call: _Call, interrupted: list[bool]) -> Any:
 
 def _hand_over(state: _Loop, call: _Call) -> None:
     try:
-        state.loop.call_soon_threadsafe(call.start)
+        state.submit(call)
     except RuntimeError:  # closed meanwhile (interpreter exit)
         state.finished()
         call.coro = None
         call.error = LoopStoppedError()
         return
-    state.wake()
+    if not state.active:  # read after `pending` counted this call; see `_Loop._standby`
+        state.wake()
     try:
         call.done.acquire()
     except BaseException:
