@@ -191,15 +191,53 @@ class Transport:
                 read = remaining if read is None else min(read, remaining)
             error: BotpressError
             try:
-                result = await self._attempt(
-                    session,
-                    method,
-                    url,
-                    path,
-                    headers,
-                    body,
-                    self._client_timeout(timeout.connect, read),
-                )
+                # The attempt runs inline rather than in a coroutine of its own: every wake-up
+                # of the request resumes each frame of the await chain, so depth costs CPU.
+                target = URL(url, encoded=True)
+                attempt_method, attempt_body, attempt_headers = method, body, headers
+                client_timeout = self._client_timeout(timeout.connect, read)
+                for _ in range(_MAX_REDIRECTS + 1):
+                    try:
+                        async with session.request(
+                            attempt_method,
+                            target,
+                            headers=attempt_headers,
+                            data=attempt_body,
+                            timeout=client_timeout,
+                            allow_redirects=False,
+                        ) as resp:
+                            status = resp.status
+                            if status in _REDIRECTS and "Location" in resp.headers:
+                                target, attempt_method, attempt_body, attempt_headers = (
+                                    self._redirect(
+                                        target,
+                                        resp.headers["Location"],
+                                        status,
+                                        attempt_method,
+                                        attempt_body,
+                                        attempt_headers,
+                                    )
+                                )
+                                continue
+                            length = resp.content_length
+                            if length is not None and length <= self.max_response_size:
+                                raw = await resp.read()
+                            else:
+                                raw = await self._read(resp, method, path)
+                    except BotpressError:
+                        raise
+                    except Exception as exc:
+                        raise _transport_error(exc, method, path, client_timeout) from exc
+                    if status >= 300:
+                        raise _api_error(status, raw, resp.headers, method, path)
+                    result = _decode(raw, status, method, path)
+                    break
+                else:
+                    raise APIConnectionError(
+                        f"{method} {path} was redirected more than {_MAX_REDIRECTS} times",
+                        method=method,
+                        path=path,
+                    )
             except APIError as exc:
                 error = exc
                 reason = should_retry(method_idempotent=idempotent, status=exc.status, sent=True)
@@ -249,79 +287,6 @@ class Transport:
             )
             await asyncio.sleep(delay)
 
-    async def _attempt(
-        self,
-        session: aiohttp.ClientSession,
-        method: str,
-        url: str,
-        path: str,
-        headers: dict[str, str],
-        body: bytes | None,
-        client_timeout: aiohttp.ClientTimeout,
-    ) -> Any:
-        target = URL(url, encoded=True)
-        for _ in range(_MAX_REDIRECTS + 1):
-            try:
-                async with session.request(
-                    method,
-                    target,
-                    headers=headers,
-                    data=body,
-                    timeout=client_timeout,
-                    allow_redirects=False,
-                ) as resp:
-                    status = resp.status
-                    if status in _REDIRECTS and "Location" in resp.headers:
-                        target, method, body, headers = self._redirect(
-                            target, resp.headers["Location"], status, method, body, headers
-                        )
-                        continue
-                    raw = await self._read(resp, method, path)
-                    if status < 300:
-                        if not raw:
-                            return {}
-                        try:
-                            return loads(raw)
-                        except ValueError as exc:
-                            raise APIError(
-                                "the API answered with a body that is not JSON",
-                                status=status,
-                                method=method,
-                                path=path,
-                                body=raw.decode("utf-8", "replace").strip(),
-                            ) from exc
-                    raise _api_error(status, raw, resp.headers, method, path)
-            except BotpressError:
-                raise
-            except (aiohttp.ConnectionTimeoutError, aiohttp.ClientConnectorError) as exc:
-                # These come from obtaining the connection: no byte of the request was sent.
-                cls = (
-                    APITimeoutError if isinstance(exc, asyncio.TimeoutError) else APIConnectionError
-                )
-                raise cls(
-                    f"could not connect to the API for {method} {path}: {_describe(exc)}",
-                    method=method,
-                    path=path,
-                    sent=False,
-                ) from exc
-            except asyncio.TimeoutError as exc:
-                raise APITimeoutError(
-                    f"{method} {path} timed out after {client_timeout.total:g}s",
-                    method=method,
-                    path=path,
-                    sent=True,
-                ) from exc
-            except (aiohttp.ClientError, OSError) as exc:
-                # Anything after the connection was obtained may have reached the server.
-                raise APIConnectionError(
-                    f"{method} {path} failed: {_describe(exc)}", method=method, path=path, sent=True
-                ) from exc
-        raise APIConnectionError(
-            f"{method} {path} was redirected more than {_MAX_REDIRECTS} times",
-            method=method,
-            path=path,
-        )
-
     def _redirect(
         self,
         current: URL,
@@ -369,6 +334,50 @@ class Transport:
                 )
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _decode(raw: bytes, status: int, method: str, path: str) -> Any:
+    """The JSON of a success body; an empty body is an empty object."""
+    if not raw:
+        return {}
+    try:
+        return loads(raw)
+    except ValueError as exc:
+        raise APIError(
+            "the API answered with a body that is not JSON",
+            status=status,
+            method=method,
+            path=path,
+            body=raw.decode("utf-8", "replace").strip(),
+        ) from exc
+
+
+def _transport_error(
+    exc: Exception, method: str, path: str, client_timeout: aiohttp.ClientTimeout
+) -> BotpressError:
+    """The SDK error for an aiohttp or socket failure; the one place they are translated."""
+    if isinstance(exc, (aiohttp.ConnectionTimeoutError, aiohttp.ClientConnectorError)):
+        # These come from obtaining the connection: no byte of the request was sent.
+        cls = APITimeoutError if isinstance(exc, asyncio.TimeoutError) else APIConnectionError
+        return cls(
+            f"could not connect to the API for {method} {path}: {_describe(exc)}",
+            method=method,
+            path=path,
+            sent=False,
+        )
+    if isinstance(exc, asyncio.TimeoutError):
+        return APITimeoutError(
+            f"{method} {path} timed out after {client_timeout.total:g}s",
+            method=method,
+            path=path,
+            sent=True,
+        )
+    if isinstance(exc, (aiohttp.ClientError, OSError)):
+        # Anything after the connection was obtained may have reached the server.
+        return APIConnectionError(
+            f"{method} {path} failed: {_describe(exc)}", method=method, path=path, sent=True
+        )
+    raise exc
 
 
 def _describe(exc: BaseException) -> str:

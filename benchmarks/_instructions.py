@@ -1,0 +1,86 @@
+"""Instruction counts per request under valgrind's callgrind: repeatable on a shared machine.
+
+CPU time on a busy two-core machine drifts by tens of percent between runs; the number of
+instructions a request executes does not. ``python -m benchmarks._instructions KIND URL N C``
+makes N GETs at concurrency C, either with raw aiohttp or through the SDK.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import subprocess
+import sys
+
+import aiohttp
+
+from botpress_async import AsyncClient
+from botpress_async._encoding import loads
+
+TOKEN = "bp_pat_" + "x" * 40
+PATH = "/v1/chat/users/user_01"
+
+
+async def _run(kind: str, url: str, count: int, concurrency: int) -> None:
+    headers = {"authorization": "Bearer " + TOKEN, "x-bot-id": "bot_1"}
+    async with (
+        aiohttp.ClientSession() as session,
+        AsyncClient(TOKEN, bot_id="bot_1", api_url=url) as client,
+    ):
+
+        async def raw() -> object:
+            async with session.get(url + PATH, headers=headers) as resp:
+                return loads(await resp.read())
+
+        async def sdk() -> object:
+            return await client.request("GET", PATH)
+
+        call = raw if kind == "raw" else sdk
+
+        async def worker(n: int) -> None:
+            for _ in range(n):
+                await call()
+
+        await asyncio.gather(*(worker(count // concurrency) for _ in range(concurrency)))
+
+
+def _instructions(kind: str, url: str, count: int, concurrency: int) -> int:
+    out = subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            sys.executable,
+            "-m",
+            "benchmarks._instructions",
+            kind,
+            url,
+            str(count),
+            str(concurrency),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    match = re.search(r"Collected : (\d+)", out.stderr)
+    if match is None:
+        raise RuntimeError("callgrind printed no instruction count")
+    return int(match.group(1))
+
+
+def per_request(url: str, concurrency: int, count: int = 800) -> tuple[float, float] | None:
+    """Instructions per GET for raw aiohttp and the SDK, or None without valgrind."""
+    if shutil.which("valgrind") is None:
+        return None
+    results = []
+    for kind in ("raw", "sdk"):
+        # The run with no requests measures start-up, which is subtracted.
+        base = _instructions(kind, url, 0, concurrency)
+        full = _instructions(kind, url, count, concurrency)
+        results.append((full - base) / count)
+    return results[0], results[1]
+
+
+if __name__ == "__main__":
+    asyncio.run(_run(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))
