@@ -203,8 +203,17 @@ class _Source:
     def body(self) -> bytes | AsyncIterator[bytes]:
         """The content for one attempt, from its start."""
         if self._data is not None:
-            return self._data
+            if len(self._data) <= _INLINE_LIMIT:
+                return self._data
+            # Big bytes go out in slices: one huge write would hold the event loop.
+            return self._slices(self._data)
         return self._stream()
+
+    @staticmethod
+    async def _slices(data: bytes) -> AsyncIterator[bytes]:
+        view = memoryview(data)
+        for offset in range(0, len(data), _CHUNK):
+            yield bytes(view[offset : offset + _CHUNK])
 
     async def _stream(self) -> AsyncIterator[bytes]:
         loop = asyncio.get_running_loop()

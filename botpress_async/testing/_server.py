@@ -36,6 +36,9 @@ _KIND_NAMES: Final = {
 _BOT_APIS: Final = frozenset({"runtime", "files", "tables"})
 _JSON: Final = "application/json"
 
+# Uploads bigger than this answer 413; the emulator keeps files in memory.
+_MAX_UPLOAD = 512 * 1024 * 1024
+
 
 def error_body(error_id: str, status: int, type_: str, message: str) -> bytes:
     """An error answer in the API's exact shape."""
@@ -180,7 +183,15 @@ class Dispatcher:
         """Upload (PUT, no Authorization) and download (GET) of file bytes."""
         key = unquote(raw_path.rsplit("/", 1)[-1])
         if raw_path.startswith(_files.UPLOAD_PREFIX) and request.method == "PUT":
-            content = await request.read()
+            # Read the stream itself: request.read() stops at aiohttp's 1 MiB default.
+            chunks = []
+            size = 0
+            async for chunk in request.content.iter_chunked(1 << 20):
+                size += len(chunk)
+                if size > _MAX_UPLOAD:
+                    return web.Response(status=413, text="file too large for the emulator")
+                chunks.append(chunk)
+            content = b"".join(chunks)
             ctype = request.headers.get("content-type")
             if _files.complete_upload(self.store, key, content, ctype):
                 return web.Response(status=200)
