@@ -11,7 +11,7 @@ import pytest
 import botpress_async
 from botpress_async.testing import Emulator
 from tests.loopback import FAKE_PAT, Script
-from tests.sync.conftest import Facade
+from tests.sync.facade import Facade
 
 pytestmark = pytest.mark.anyio
 
