@@ -77,6 +77,7 @@ class BulkProgress:
         in_flight: items whose call runs now.
         concurrency: the job's current limit on calls in flight.
         elapsed: seconds since the job started.
+        final: true for the last report, once the job is over.
     """
 
     done: int
@@ -84,6 +85,7 @@ class BulkProgress:
     in_flight: int
     concurrency: int
     elapsed: float
+    final: bool = False
 
     @property
     def rate(self) -> float:
@@ -230,6 +232,8 @@ def _bar(total: int | None) -> Callable[[BulkProgress], None] | None:
         bar.n = p.done + p.failed
         bar.set_postfix(failed=p.failed, in_flight=p.in_flight, concurrency=p.concurrency)
         bar.refresh()
+        if p.final:
+            bar.close()
 
     return update
 
@@ -277,13 +281,14 @@ async def run_bulk(
     loop = asyncio.get_running_loop()
     last_report = 0.0
 
-    def snapshot() -> BulkProgress:
+    def snapshot(final: bool = False) -> BulkProgress:
         return BulkProgress(
             done=result.succeeded_count,
             failed=len(result.failed),
             in_flight=len(running),
             concurrency=limiter.limit,
             elapsed=time.monotonic() - started,
+            final=final,
         )
 
     def maybe_report(force: bool = False) -> None:
@@ -293,7 +298,7 @@ async def run_bulk(
         now = time.monotonic()
         if force or now - last_report >= _PROGRESS_INTERVAL:
             last_report = now
-            report(snapshot())
+            report(snapshot(final=force))
 
     async def one(index: int, item: T) -> None:
         try:

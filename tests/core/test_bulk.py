@@ -133,6 +133,7 @@ async def test_rate_limits_lower_concurrency_then_it_recovers(server: Script) ->
     assert result.throttled == 8
     assert min(p.concurrency for p in progress) < 16
     assert progress[-1].done == 200
+    assert progress[-1].final
     assert progress[-1].rate > 0
     # Right after the burst, fewer calls ran at once than the configured 16.
     assert min(in_flight[:5]) <= 8
@@ -217,3 +218,17 @@ async def test_bulk_refuses_what_is_not_a_client_method(server: Script) -> None:
     async with fast_client(server) as client:
         with pytest.raises(ConfigurationError, match="method of the client"):
             await client.bulk(print, [{}])
+
+
+async def test_progress_bar_draws_on_stderr(
+    server: Script, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """progress_bar=True draws a tqdm bar that ends at the number of items."""
+    async with fast_client(server) as client:
+
+        async def call(n: int) -> Any:
+            return await client.request("GET", "/v1/chat/users", query={"n": n})
+
+        result = await run_bulk(call, range(25), concurrency=4, progress_bar=True)
+    assert result.ok
+    assert "25/25" in capsys.readouterr().err
