@@ -427,8 +427,6 @@ async def test_put_gives_up_after_max_retries(fake: Fake) -> None:
 
 
 def _bad_calls(tmp_path: Path) -> dict[str, tuple[type[Exception], dict[str, Any]]]:
-    text_file = (tmp_path / "t.txt").open("w")
-    text_file.close()
     return {
         "empty key": (ConfigurationError, {"key": "", "content": b"x"}),
         "blank key": (ConfigurationError, {"key": "  ", "content": b"x"}),
