@@ -297,8 +297,7 @@ class AsyncClient:
             json: the JSON body; POST, PUT, PATCH and DELETE send ``{}`` when it is ``None``.
             headers: extra headers for this request; a ``None`` value removes a header.
         """
-        if not path.startswith("/"):
-            raise ConfigurationError(f"path must start with '/', got {path!r}")
+        _check_raw_path(path)
         method = method.upper()
         api = api_of_path(path)
         requires: tuple[str, ...] = ("x-bot-id",) if api in _NEEDS_BOT else ()
@@ -308,7 +307,7 @@ class AsyncClient:
             # (getOrCreate...), and admin routes differ in whether they need a workspace.
             from ._call import route_of
 
-            spec = route_of(method, path.partition("?")[0])
+            spec = route_of(method, path)
             if spec is not None:
                 requires = spec.requires
                 idempotent = spec.idempotent
@@ -483,7 +482,12 @@ class AsyncClient:
                 if not isinstance(json, Mapping):
                     raise ConfigurationError("extra_body needs a JSON object body")
                 json = {**json, **extra_body}
-            body = dumps(json)
+            try:
+                body = dumps(json)
+            except (TypeError, ValueError) as exc:
+                raise ConfigurationError(
+                    f"the body of {method} {url_path} cannot be sent as JSON: {exc}"
+                ) from None
             send_headers["content-type"] = _JSON_CT
         elif not isinstance(json, NotGiven) or extra_body:
             raise ConfigurationError(f"a {method} request cannot carry a JSON body")
@@ -502,6 +506,7 @@ class AsyncClient:
 
 def _merge_headers(target: dict[str, str], extra: Mapping[str, Any]) -> None:
     for name, value in extra.items():
+        check_header_value("header name", name)
         lname = name.lower()
         if value is None or isinstance(value, NotGiven):
             target.pop(lname, None)
@@ -513,6 +518,23 @@ def _merge_headers(target: dict[str, str], extra: Mapping[str, Any]) -> None:
         elif not isinstance(value, str):
             value = str(value)
         target[lname] = check_header_value(f"header {name!r}", value)
+
+
+_DOT_SEGMENTS: Final = frozenset({".", "..", "%2e", "%2e%2e", ".%2e", "%2e."})
+
+
+def _check_raw_path(path: str) -> None:
+    """Refuse raw paths that could reach another route than the one they name."""
+    if not path.startswith("/"):
+        raise ConfigurationError(f"path must start with '/', got {path!r}")
+    if "?" in path or "#" in path:
+        raise ConfigurationError(
+            f"path {path!r} carries a query or fragment; pass query parameters as query="
+        )
+    # Dot segments would move the request to another API than the prefix (and the scope
+    # check) says; percent-encoded dots are resolved by some servers too.
+    if any(segment.lower() in _DOT_SEGMENTS for segment in path.split("/")):
+        raise ConfigurationError(f"path {path!r} has a '.' or '..' segment; spell the route out")
 
 
 def _missing_context(header: str, method: str, path: str) -> ConfigurationError:

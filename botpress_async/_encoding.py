@@ -54,6 +54,10 @@ if _orjson is not None:
     def dumps(obj: Any) -> bytes:
         """Encode ``obj`` as compact UTF-8 JSON."""
         encoded: bytes = _orjson.dumps(obj, default=_default, option=_ORJSON_OPTS)
+        # orjson writes NaN and infinities as null, which would clear a field; refuse them as
+        # the standard library does. Only bodies with a null can hold one, so most skip the walk.
+        if b"null" in encoded and _non_finite(obj):
+            raise ValueError("cannot send NaN or infinity as JSON; use None to send null")
         return encoded
 
     def loads(data: bytes | str) -> Any:
@@ -73,6 +77,16 @@ else:  # pragma: no cover - exercised when orjson is missing
     def loads(data: bytes | str) -> Any:
         """Decode JSON text or bytes."""
         return _json.loads(data)
+
+
+def _non_finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, Mapping):
+        return any(_non_finite(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_non_finite(v) for v in value)
+    return False
 
 
 def _iso(value: _dt.datetime) -> str:

@@ -137,10 +137,13 @@ class APIError(BotpressError):
         method: the HTTP method of the request.
         path: the request path (without query string).
         body: the raw response text, trimmed to a couple of kilobytes.
+        retry_after: for 429 and 503, the seconds the server asked to wait (``Retry-After``),
+            when it said.
     """
 
     #: The API error type this class stands for; ``None`` on the base class.
     error_type: str | None = None
+    retry_after: float | None = None
 
     def __init__(
         self,
@@ -314,7 +317,6 @@ class RateLimitedError(APIError):
     """
 
     error_type = "RateLimited"
-    retry_after: float | None = None
 
 
 class PaymentRequiredError(APIError):

@@ -21,7 +21,6 @@ from ._errors import (
     APIError,
     APITimeoutError,
     BotpressError,
-    RateLimitedError,
     ResponseTooLargeError,
     error_class_for,
 )
@@ -197,6 +196,8 @@ class Transport:
                 attempt_method, attempt_body, attempt_headers = method, body, headers
                 client_timeout = self._client_timeout(timeout.connect, read)
                 for _ in range(_MAX_REDIRECTS + 1):
+                    failure: BotpressError | None = None
+                    cause: BaseException | None = None
                     try:
                         async with session.request(
                             attempt_method,
@@ -220,14 +221,25 @@ class Transport:
                                 )
                                 continue
                             length = resp.content_length
-                            if length is not None and length <= self.max_response_size:
+                            if (
+                                length is not None
+                                and length <= self.max_response_size
+                                and "Content-Encoding" not in resp.headers
+                            ):
                                 raw = await resp.read()
                             else:
+                                # Compressed or unsized: count what decompression produces.
                                 raw = await self._read(resp, method, path)
                     except BotpressError:
                         raise
                     except Exception as exc:
-                        raise _transport_error(exc, method, path, client_timeout) from exc
+                        failure = _transport_error(exc, method, path, client_timeout)
+                        # aiohttp's request_info holds the request headers, token included:
+                        # such an exception is neither chained nor left as the context (it is
+                        # raised below, outside this handler); its text is in the message.
+                        cause = None if getattr(exc, "request_info", None) is not None else exc
+                    if failure is not None:
+                        raise failure from cause
                     if status >= 300:
                         raise _api_error(status, raw, resp.headers, method, path)
                     result = _decode(raw, status, method, path)
@@ -245,7 +257,7 @@ class Transport:
                 if exc.status in (429, 503):
                     limiter = current_limiter.get()
                     if limiter is not None:
-                        limiter.on_throttle(getattr(exc, "retry_after", None))
+                        limiter.on_throttle(exc.retry_after)
             except APIConnectionError as exc:
                 error = exc
                 reason = should_retry(method_idempotent=idempotent, status=None, sent=exc.sent)
@@ -255,11 +267,12 @@ class Transport:
                 return result
             if reason is None or attempt > policy.max_retries:
                 raise error
-            if isinstance(error, RateLimitedError) and error.retry_after is not None:
-                if error.retry_after > policy.max_retry_after:
+            retry_after = getattr(error, "retry_after", None)
+            if retry_after is not None:
+                if retry_after > policy.max_retry_after:
                     # Sleeping for minutes inside a call surprises more than it helps.
                     raise error
-                delay = error.retry_after
+                delay = retry_after
             else:
                 delay = backoff_delay(attempt, policy)
             limiter = current_limiter.get()
@@ -296,7 +309,12 @@ class Transport:
         body: bytes | None,
         headers: dict[str, str],
     ) -> tuple[URL, str, bytes | None, dict[str, str]]:
-        target = current.join(URL(location, encoded=True))
+        try:
+            target = current.join(URL(location, encoded=True))
+        except ValueError as exc:
+            raise APIConnectionError(
+                f"the API redirected to an invalid URL: {exc}", method=method, sent=True
+            ) from None
         if target.scheme not in ("http", "https"):
             raise APIConnectionError(
                 f"refusing to follow a redirect to a {target.scheme!r} URL",
@@ -314,14 +332,12 @@ class Transport:
     async def _read(self, resp: aiohttp.ClientResponse, method: str, path: str) -> bytes:
         limit = self.max_response_size
         length = resp.content_length
-        if length is not None:
-            if length > limit:
-                raise ResponseTooLargeError(
-                    f"the response to {method} {path} is {length} bytes, over the "
-                    f"client's max_response_size of {limit}",
-                    limit=limit,
-                )
-            return await resp.read()
+        if length is not None and length > limit and "Content-Encoding" not in resp.headers:
+            raise ResponseTooLargeError(
+                f"the response to {method} {path} is {length} bytes, over the "
+                f"client's max_response_size of {limit}",
+                limit=limit,
+            )
         chunks: list[bytes] = []
         size = 0
         async for chunk in resp.content.iter_chunked(65536):
@@ -372,12 +388,11 @@ def _transport_error(
             path=path,
             sent=True,
         )
-    if isinstance(exc, (aiohttp.ClientError, OSError)):
-        # Anything after the connection was obtained may have reached the server.
-        return APIConnectionError(
-            f"{method} {path} failed: {_describe(exc)}", method=method, path=path, sent=True
-        )
-    raise exc
+    # Anything else after the connection was obtained (a socket error, a malformed answer)
+    # may have come after the request reached the server.
+    return APIConnectionError(
+        f"{method} {path} failed: {_describe(exc)}", method=method, path=path, sent=True
+    )
 
 
 def _describe(exc: BaseException) -> str:
@@ -416,6 +431,7 @@ def _api_error(
         path=path,
         body=text,
     )
-    if isinstance(err, RateLimitedError):
+    if status in (429, 503):
+        # Both mean "come back later"; the wait the server asks for applies to either.
         err.retry_after = parse_retry_after(headers.get("Retry-After"), now=time.time())
     return err

@@ -326,3 +326,29 @@ async def test_token_not_in_rendered_traceback_locals(
             assert frame.locals is not None
             for name, value in frame.locals.items():
                 assert secret not in value, (frame.name, name)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/chat/../admin/workspaces",
+        "/v1/chat/%2e%2e/admin/workspaces",
+        "/v1/chat/./users",
+        "/v1/chat/users?x=1",
+        "/v1/chat/users#frag",
+    ],
+)
+async def test_raw_paths_cannot_escape_their_route(server: Script, path: str) -> None:
+    """Dot segments, queries and fragments in a raw path are refused before sending."""
+    async with AsyncClient(FAKE_BAK, bot_id="b", api_url=server.url) as client:
+        with pytest.raises(ConfigurationError):
+            await client.request("GET", path)
+    assert server.seen == []
+
+
+async def test_header_names_with_control_characters_are_refused(server: Script) -> None:
+    """A per-call header name with CR or LF raises ConfigurationError before sending."""
+    async with AsyncClient(FAKE_PAT, bot_id="b", api_url=server.url) as client:
+        with pytest.raises(ConfigurationError, match="control character"):
+            await client.request("GET", "/v1/chat/users", headers={"x-a\r\nx-b": "1"})
+    assert server.seen == []

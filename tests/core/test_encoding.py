@@ -160,3 +160,10 @@ def test_json_dates_and_errors() -> None:
     assert dumps({"at": when}) == b'{"at":"2024-05-06T05:08:09.123Z"}'
     with pytest.raises(TypeError, match="object"):
         dumps({"x": object()})
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+def test_non_finite_numbers_are_refused(value: float) -> None:
+    """NaN and infinities are refused whichever JSON library is installed, never sent as null."""
+    with pytest.raises(ValueError, match=r"NaN|Out of range"):
+        dumps({"a": None, "b": [value]})

@@ -417,3 +417,66 @@ async def test_path_parameters_are_encoded(server: Script) -> None:
     assert server.seen[0].raw_path == "/v1/chat/users/a%2Fb%20c%3F%C3%A9"
     assert server.seen[1].raw_path == "/v1/chat/users/%2E%2E"
     assert len(server.seen) == 2
+
+
+async def test_size_cap_counts_decompressed_bytes(server: Script) -> None:
+    """A small gzip body that inflates past max_response_size is refused."""
+    import gzip
+
+    async def bomb(request: web.Request) -> web.Response:
+        body = gzip.compress(b'{"x":"' + b"a" * 200_000 + b'"}')
+        return web.Response(
+            body=body, headers={"Content-Encoding": "gzip", "Content-Type": "application/json"}
+        )
+
+    server.reply_with(bomb)
+    async with fast_client(server, max_response_size=50_000) as client:
+        with pytest.raises(ResponseTooLargeError):
+            await client.request("GET", "/v1/chat/users")
+
+
+async def test_retry_after_on_503_is_honoured(server: Script) -> None:
+    """A 503 with Retry-After waits as asked and carries retry_after when it gives up."""
+    server.reply(503, text="", headers={"Retry-After": "0.05"})
+    async with fast_client(server) as client:
+        started = time.monotonic()
+        assert await client.request("GET", "/v1/chat/users") == {"ok": True}
+        assert time.monotonic() - started >= 0.04
+        server.reply(503, text="", headers={"Retry-After": "7"})
+        with pytest.raises(APIError) as info:
+            await client.request("POST", "/v1/chat/messages")
+    assert info.value.retry_after == 7
+
+
+async def test_bad_redirect_location_is_an_sdk_error(server: Script) -> None:
+    """A redirect to an unparsable URL raises APIConnectionError, not a yarl ValueError."""
+    server.reply(302, text="", headers={"Location": "http://[::1"})
+    async with fast_client(server, max_retries=0) as client:
+        with pytest.raises(APIConnectionError, match="invalid URL"):
+            await client.request("GET", "/v1/chat/users")
+
+
+async def test_malformed_answer_cause_holds_no_token(server: Script) -> None:
+    """An aiohttp error carrying the request headers is not chained onto the SDK error."""
+
+    async def broken(request: web.Request) -> web.StreamResponse:
+        assert request.transport is not None
+        request.transport.write(b"HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n{}")
+        request.transport.close()
+        await asyncio.sleep(0.05)
+        return web.Response()
+
+    server.reply_with(broken)
+    async with fast_client(server, max_retries=0) as client:
+        with pytest.raises(APIConnectionError) as info:
+            await client.request("POST", "/v1/chat/messages")
+    secret = FAKE_PAT.removeprefix("bp_pat_")
+    chain: list[BaseException] = []
+    error: BaseException | None = info.value
+    while error is not None:
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    for error in chain:
+        assert secret not in repr(vars(error))
+        # aiohttp errors keep the request's headers, token included, in request_info.
+        assert getattr(error, "request_info", None) is None
