@@ -19,12 +19,18 @@ import inspect
 import sys
 import threading
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    Awaitable,
+    Callable,
+    Iterable,
+)
 from typing import Any, Generic, TypeVar
 
 import attrs
 
-from ._errors import APIConnectionError, BotpressError, ConfigurationError
+from ._errors import APIConnectionError, APIError, BotpressError, ConfigurationError
 from ._throttle import AdaptiveLimiter, current_limiter
 
 __all__ = [
@@ -34,6 +40,7 @@ __all__ = [
     "BulkResult",
     "CancelToken",
     "ItemFailure",
+    "outcome_unknown",
     "resolve_operation",
     "run_bulk",
 ]
@@ -42,6 +49,18 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 _PROGRESS_INTERVAL = 0.25
+# How many never-run items a stopped job lists before it leaves the rest of the input unread.
+_NOT_RUN_LIMIT = 1_000_000
+
+
+def outcome_unknown(error: BaseException) -> bool:
+    """Whether a call that raised ``error`` may still have been carried out by the server."""
+    if isinstance(error, (APIConnectionError, BulkCancelled)):
+        return bool(getattr(error, "sent", True))
+    if isinstance(error, APIError):
+        # A 5xx can come after the work was done; 429 and 4xx answers were refusals.
+        return error.status >= 500
+    return False
 
 
 @attrs.frozen(kw_only=True)
@@ -61,10 +80,8 @@ class ItemFailure(Generic[T]):
     @property
     def outcome_unknown(self) -> bool:
         """True when the request may have been carried out although it failed (a reset after
-        sending, a timeout): check before sending it again if it is not idempotent."""
-        return isinstance(self.error, (APIConnectionError, BulkCancelled)) and getattr(
-            self.error, "sent", True
-        )
+        sending, a timeout, a 5xx): check before sending it again if it is not idempotent."""
+        return outcome_unknown(self.error)
 
 
 @attrs.frozen(kw_only=True)
@@ -106,6 +123,8 @@ class BulkResult(Generic[T, R]):
         cancelled: whether the job was stopped before every item ran.
         elapsed: the job's duration in seconds.
         throttled: how many 429 or 503 answers the job's calls received (retried or not).
+        input_left: true when a stopped job left input unread because ``not_run`` reached a
+            million items (an endless input cannot hold a stop up).
     """
 
     succeeded: list[tuple[T, R]] = attrs.Factory(list)
@@ -115,6 +134,7 @@ class BulkResult(Generic[T, R]):
     cancelled: bool = False
     elapsed: float = 0.0
     throttled: int = 0
+    input_left: bool = False
 
     @property
     def ok(self) -> bool:
@@ -210,7 +230,7 @@ def resolve_operation(operation: Callable[..., Any]) -> Callable[..., Awaitable[
     )
 
 
-async def _aiter(items: Iterable[T] | AsyncIterable[T]) -> AsyncIterator[T]:
+async def _aiter(items: Iterable[T] | AsyncIterable[T]) -> AsyncGenerator[T, None]:
     if isinstance(items, AsyncIterable):
         async for item in items:
             yield item
@@ -300,11 +320,22 @@ async def run_bulk(
             last_report = now
             report(snapshot(final=force))
 
+    # Indices whose call began: a task cancelled before its first step never sent anything.
+    begun: set[int] = set()
+
     async def one(index: int, item: T) -> None:
+        begun.add(index)
+        stopped = False
         try:
             response = await func(item)
         except asyncio.CancelledError:
-            raise
+            if stop.is_set():
+                stopped = True
+                raise  # the runner is stopping: stop_all accounts for this item
+            # Cancelled from inside the call (a cancel scope of its own): still an outcome.
+            result.failed.append(
+                ItemFailure(item=item, error=BulkCancelled("the call was cancelled"), index=index)
+            )
         except Exception as exc:
             result.failed.append(ItemFailure(item=item, error=exc, index=index))
             if fail_fast:
@@ -315,6 +346,8 @@ async def run_bulk(
             if keep_results:
                 result.succeeded.append((item, response))
         finally:
+            if not stopped:
+                begun.discard(index)
             limiter.release()
             maybe_report()
 
@@ -329,6 +362,29 @@ async def run_bulk(
 
         cancel._subscribe(from_any_thread)
 
+    async def stop_all() -> None:
+        # Cancel what runs; a task that never began gives its item (and slot) back unsent.
+        pending = dict(running)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(list(pending))
+        for task, (index, item) in sorted(pending.items(), key=lambda kv: kv[1][0]):
+            if not task.cancelled():
+                continue
+            if index in begun:
+                begun.discard(index)
+                result.failed.append(
+                    ItemFailure(
+                        item=item,
+                        error=BulkCancelled("the job was stopped while this call was in flight"),
+                        index=index,
+                    )
+                )
+            else:
+                limiter.release()
+                result.not_run.append(item)
+
     token = current_limiter.set(limiter)
     index = 0
     exhausted = False
@@ -339,6 +395,10 @@ async def run_bulk(
             except StopAsyncIteration:
                 limiter.release()
                 exhausted = True
+                break
+            if stop.is_set():  # the stop came while the input was being read
+                limiter.release()
+                result.not_run.append(item)
                 break
             task = asyncio.ensure_future(one(index, item))
             running[task] = (index, item)
@@ -352,19 +412,25 @@ async def run_bulk(
                     await asyncio.wait([stopper, *running], return_when=asyncio.FIRST_COMPLETED)
             finally:
                 stopper.cancel()
-    except asyncio.CancelledError:
+    except BaseException:
+        # Cancelled, or the input itself raised: no call may outlive the job.
         request_stop()
-        await _cancel_running(running, result)
+        await stop_all()
+        await source.aclose()
         raise
     finally:
         current_limiter.reset(token)
 
     if running or not exhausted:
         result.cancelled = True
-        await _cancel_running(running, result)
-        # Whatever the input still holds never ran.
+        await stop_all()
+        # Whatever the input still holds never ran; bounded, so an endless input cannot hang.
         async for item in source:
+            if len(result.not_run) >= _NOT_RUN_LIMIT:
+                result.input_left = True
+                break
             result.not_run.append(item)
+        await source.aclose()
     result.elapsed = time.monotonic() - started
     result.throttled = limiter.throttled
     maybe_report(force=True)
@@ -372,25 +438,6 @@ async def run_bulk(
     if fail_fast and not result.ok:
         raise BulkError(result)
     return result
-
-
-async def _cancel_running(
-    running: dict[asyncio.Task[Any], tuple[int, Any]], result: BulkResult[Any, Any]
-) -> None:
-    pending = dict(running)
-    for task in pending:
-        task.cancel()
-    if pending:
-        await asyncio.wait(list(pending))
-    for task, (index, item) in pending.items():
-        if task.cancelled():
-            result.failed.append(
-                ItemFailure(
-                    item=item,
-                    error=BulkCancelled("the job was stopped while this call was in flight"),
-                    index=index,
-                )
-            )
 
 
 def _both(

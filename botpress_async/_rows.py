@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import attrs
 
-from ._bulk import BulkError, BulkProgress, CancelToken, _aiter, run_bulk
-from ._errors import ConfigurationError
+from ._bulk import BulkError, BulkProgress, CancelToken, _aiter, outcome_unknown, run_bulk
+from ._errors import BotpressError, ConfigurationError
 from ._types import NotGivenOr, RequestOptions, Timeout
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ class RowsResult(Generic[_I]):
         )
 
 
-class RowsError(Exception):
+class RowsError(BotpressError):
     """Raised by `RowsResult.raise_for_failures`; ``result`` holds the details."""
 
     def __init__(self, result: RowsResult[Any]) -> None:
@@ -175,16 +175,6 @@ async def _chunks(
             chunk = _Chunk(index, [])
     if chunk.rows:
         yield chunk
-
-
-def _unknown(error: BaseException) -> bool:
-    from ._bulk import ItemFailure
-
-    probe: ItemFailure[None] = ItemFailure(item=None, error=error, index=0)
-    if probe.outcome_unknown:
-        return True
-    status = getattr(error, "status", None)
-    return isinstance(status, int) and status >= 500
 
 
 async def run_rows_job(
@@ -322,7 +312,7 @@ async def run_rows_job(
                 rows=failure.item.rows,
                 first_index=failure.item.first_index,
                 error=failure.error,
-                outcome_unknown=_unknown(failure.error),
+                outcome_unknown=outcome_unknown(failure.error),
             )
         )
     result.failed.sort(key=lambda f: f.first_index)

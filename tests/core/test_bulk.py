@@ -232,3 +232,75 @@ async def test_progress_bar_draws_on_stderr(
         result = await run_bulk(call, range(25), concurrency=4, progress_bar=True)
     assert result.ok
     assert "25/25" in capsys.readouterr().err
+
+
+async def test_failing_input_stops_every_call_before_raising(server: Script) -> None:
+    """When the input raises, no call of the job keeps running after run_bulk raised."""
+    track_in_flight(server, 10, delay=5)
+    finished: list[int] = []
+
+    def items() -> Iterator[int]:
+        yield 1
+        yield 2
+        raise RuntimeError("broken input")
+
+    async with fast_client(server) as client:
+
+        async def call(n: int) -> Any:
+            response = await client.request("GET", "/v1/chat/users", query={"n": n})
+            finished.append(n)
+            return response
+
+        with pytest.raises(RuntimeError, match="broken input"):
+            await run_bulk(call, items(), concurrency=4)
+        await asyncio.sleep(0.05)
+    assert finished == []
+    assert not [t for t in asyncio.all_tasks() if "run_bulk" in repr(t)]
+
+
+async def test_items_never_started_are_not_run_not_unknown(server: Script) -> None:
+    """A stop reports items whose call never began as not run, never as outcome unknown."""
+    server.reply(400, {"type": "InvalidPayload", "message": "bad"})
+    track_in_flight(server, 50, delay=0.2)
+    async with fast_client(server) as client:
+
+        async def call(n: int) -> Any:
+            return await client.request("POST", "/v1/chat/users", json={"n": n})
+
+        with pytest.raises(BulkError) as info:
+            await run_bulk(call, range(50), concurrency=4, fail_fast=True)
+    result = info.value.result
+    assert result.total == 50
+    sent = len(server.seen)
+    unknown = [f for f in result.failed if f.outcome_unknown]
+    # Exactly the calls that reached the server (minus the refused one) are unknown.
+    assert len(unknown) == sent - 1
+    assert len(result.not_run) == 50 - sent
+
+
+async def test_call_cancelled_from_inside_is_still_accounted(server: Script) -> None:
+    """An item whose own call ends in CancelledError is reported, not lost."""
+    async with fast_client(server) as client:
+
+        async def call(n: int) -> Any:
+            if n == 1:
+                raise asyncio.CancelledError
+            return await client.request("GET", "/v1/chat/users", query={"n": n})
+
+        result = await run_bulk(call, range(3), concurrency=1)
+    assert result.total == 3
+    assert [f.item for f in result.failed] == [1]
+    assert isinstance(result.failed[0].error, BulkCancelled)
+
+
+async def test_5xx_on_a_post_is_an_unknown_outcome(server: Script) -> None:
+    """A 502 on a non-idempotent call may have been processed: its outcome is unknown."""
+    server.reply(502, text="")
+    server.reply(400, {"type": "InvalidPayload", "message": "bad"})
+    async with fast_client(server) as client:
+
+        async def call(n: int) -> Any:
+            return await client.request("POST", "/v1/chat/messages", json={"n": n})
+
+        result = await run_bulk(call, range(2), concurrency=1)
+    assert [f.outcome_unknown for f in result.failed] == [True, False]
