@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
-from typing import Final, Literal
+from typing import Final
 
 from ._errors import ConfigurationError, ScopeError
 
@@ -150,6 +150,3 @@ def check_header_value(name: str, value: str, *, secret: bool = False) -> str:
             f"{name}{shown} has leading or trailing whitespace; strip it first"
         )
     return value
-
-
-TokenKindName = Literal["pat", "bak", "iak", "unknown"]

@@ -457,12 +457,7 @@ class AsyncClient:
             if not isinstance(options.timeout, NotGiven):
                 timeout = Timeout.coerce(options.timeout)
             if not isinstance(options.max_retries, NotGiven):
-                policy = RetryPolicy(
-                    max_retries=options.max_retries,
-                    initial_delay=policy.initial_delay,
-                    max_delay=policy.max_delay,
-                    max_retry_after=policy.max_retry_after,
-                )
+                policy = policy.with_max_retries(options.max_retries)
         for header in requires:
             if header not in send_headers:
                 raise _missing_context(header, method, url_path)

@@ -45,6 +45,10 @@ class RetryPolicy:
     max_delay: float = 8.0
     max_retry_after: float = 60.0
 
+    def with_max_retries(self, max_retries: int) -> RetryPolicy:
+        """This policy with another retry count (a per-call override)."""
+        return attrs.evolve(self, max_retries=max_retries)
+
     def __attrs_post_init__(self) -> None:
         if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int):
             raise TypeError(f"max_retries must be an int, not {type(self.max_retries).__name__}")

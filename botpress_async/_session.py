@@ -28,7 +28,7 @@ from ._retry import RetryBudget, RetryPolicy, backoff_delay, parse_retry_after, 
 from ._throttle import current_limiter
 from ._types import Timeout
 
-__all__ = ["ClientStateError", "Transport", "logger"]
+__all__ = ["ClientStateError", "Transport", "logger", "pause_before_retry"]
 
 logger: Final = logging.getLogger("botpress")
 
@@ -267,38 +267,17 @@ class Transport:
                 return result
             if reason is None or attempt > policy.max_retries:
                 raise error
-            retry_after = getattr(error, "retry_after", None)
-            if retry_after is not None:
-                if retry_after > policy.max_retry_after:
-                    # Sleeping for minutes inside a call surprises more than it helps.
-                    raise error
-                delay = retry_after
-            else:
-                delay = backoff_delay(attempt, policy)
-            limiter = current_limiter.get()
-            if limiter is not None:
-                # A bulk job's shared pause applies to its retries too.
-                delay = max(delay, limiter.pause_remaining())
-            if deadline is not None and loop.time() + delay >= deadline:
+            if not await pause_before_retry(
+                budget=self.budget,
+                policy=policy,
+                attempt=attempt,
+                reason=reason,
+                retry_after=getattr(error, "retry_after", None),
+                deadline=deadline,
+                connection_failure=connection_failure,
+                what=f"{method} {path}",
+            ):
                 raise error
-            if not self.budget.try_spend(connection_failure=connection_failure):
-                logger.warning(
-                    "not retrying %s %s after %s: the client's retry budget is spent",
-                    method,
-                    path,
-                    reason,
-                )
-                raise error
-            logger.info(
-                "retrying %s %s (attempt %d of %d) after %s; waiting %.2fs",
-                method,
-                path,
-                attempt + 1,
-                policy.max_retries + 1,
-                reason,
-                delay,
-            )
-            await asyncio.sleep(delay)
 
     def _redirect(
         self,
@@ -350,6 +329,59 @@ class Transport:
                 )
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+async def pause_before_retry(
+    *,
+    budget: RetryBudget,
+    policy: RetryPolicy,
+    attempt: int,
+    reason: str,
+    retry_after: float | None,
+    deadline: float | None,
+    connection_failure: bool,
+    what: str,
+) -> bool:
+    """Wait before the next attempt and return true, or return false when it must not happen.
+
+    Shared by API calls and storage transfers, so both wait, spend the budget and log alike.
+
+    Args:
+        budget: the client's retry budget.
+        policy: the call's retry policy.
+        attempt: the number of the attempt that just failed (1-based).
+        reason: why the failure may be retried, for the log.
+        retry_after: the wait the server asked for, if any.
+        deadline: the loop time after which no attempt may start, if any.
+        connection_failure: whether no response arrived (such retries cost more budget).
+        what: the request, for the log (``"GET /v1/chat/users"``).
+    """
+    if retry_after is not None:
+        if retry_after > policy.max_retry_after:
+            # Sleeping for minutes inside a call surprises more than it helps.
+            return False
+        delay = retry_after
+    else:
+        delay = backoff_delay(attempt, policy)
+    limiter = current_limiter.get()
+    if limiter is not None:
+        # A bulk job's shared pause applies to its retries too.
+        delay = max(delay, limiter.pause_remaining())
+    if deadline is not None and asyncio.get_running_loop().time() + delay >= deadline:
+        return False
+    if not budget.try_spend(connection_failure=connection_failure):
+        logger.warning("not retrying %s after %s: the client's retry budget is spent", what, reason)
+        return False
+    logger.info(
+        "retrying %s (attempt %d of %d) after %s; waiting %.2fs",
+        what,
+        attempt + 1,
+        policy.max_retries + 1,
+        reason,
+        delay,
+    )
+    await asyncio.sleep(delay)
+    return True
 
 
 def _decode(raw: bytes, status: int, method: str, path: str) -> Any:

@@ -17,8 +17,8 @@ import aiohttp
 from yarl import URL
 
 from ._errors import BotpressError
-from ._retry import RetryPolicy, backoff_delay, parse_retry_after, should_retry
-from ._session import logger
+from ._retry import RetryPolicy, parse_retry_after, should_retry
+from ._session import pause_before_retry
 from ._throttle import current_limiter
 from ._types import NotGiven, NotGivenOr, Timeout
 
@@ -174,28 +174,17 @@ async def retrying(
             )
             if reason is None or tries > policy.max_retries:
                 raise
-            if failure.retry_after is not None:
-                if failure.retry_after > policy.max_retry_after:
-                    raise
-                delay = failure.retry_after
-            else:
-                delay = backoff_delay(tries, policy)
-            if limiter is not None:
-                delay = max(delay, limiter.pause_remaining())
-            if deadline is not None and loop.time() + delay >= deadline:
+            if not await pause_before_retry(
+                budget=budget,
+                policy=policy,
+                attempt=tries,
+                reason=reason,
+                retry_after=failure.retry_after,
+                deadline=deadline,
+                connection_failure=failure.status is None,
+                what=what,
+            ):
                 raise
-            if not budget.try_spend(connection_failure=failure.status is None):
-                logger.warning("not retrying %s after %s: the retry budget is spent", what, reason)
-                raise
-            logger.info(
-                "retrying %s (attempt %d of %d) after %s; waiting %.2fs",
-                what,
-                tries + 1,
-                policy.max_retries + 1,
-                reason,
-                delay,
-            )
-            await asyncio.sleep(delay)
         else:
             budget.refund()
             return result
@@ -206,12 +195,7 @@ def call_policy(client: AsyncClient, max_retries: NotGivenOr[int]) -> RetryPolic
     policy = client._policy
     if isinstance(max_retries, NotGiven):
         return policy
-    return RetryPolicy(
-        max_retries=max_retries,
-        initial_delay=policy.initial_delay,
-        max_delay=policy.max_delay,
-        max_retry_after=policy.max_retry_after,
-    )
+    return policy.with_max_retries(max_retries)
 
 
 def call_timeout(client: AsyncClient, timeout: NotGivenOr[Timeout | float | None]) -> Timeout:

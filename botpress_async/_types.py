@@ -10,7 +10,6 @@ import attrs
 
 __all__ = [
     "NOT_GIVEN",
-    "ApiName",
     "NotGiven",
     "NotGivenOr",
     "RequestOptions",
@@ -38,8 +37,6 @@ class NotGiven(enum.Enum):
 
 NOT_GIVEN: Final = NotGiven.NOT_GIVEN
 NotGivenOr: TypeAlias = _T | NotGiven
-
-ApiName: TypeAlias = Literal["runtime", "files", "tables", "admin", "billing"]
 
 
 @attrs.frozen(kw_only=True)
