@@ -248,7 +248,7 @@ def _limit_reads(loop: asyncio.AbstractEventLoop) -> None:
     # the C allocator serves a block that large with its own memory mapping. From a thread
     # other than the main one, every response then cost an mmap, mremap and munmap, and an
     # unmap in a process with several running threads has the kernel interrupt each CPU
-    # that runs them: a third of the client's CPU time with 16 threads sharing a client.
+    # that runs them: about a fifth of the client's CPU time with 16 threads sharing a client.
     # 64 KiB stays below the allocator's mapping threshold; the main thread's loop, and
     # everybody else's, keep asyncio's default (the attribute is set per transport).
     make = getattr(loop, "_make_socket_transport", None)
