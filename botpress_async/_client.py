@@ -528,7 +528,9 @@ def _check_raw_path(path: str) -> None:
         )
     # Dot segments would move the request to another API than the prefix (and the scope
     # check) says; percent-encoded dots are resolved by some servers too.
-    if any(segment.lower() in _DOT_SEGMENTS for segment in path.split("/")):
+    if ("." in path or "%" in path) and any(
+        segment.lower() in _DOT_SEGMENTS for segment in path.split("/")
+    ):
         raise ConfigurationError(f"path {path!r} has a '.' or '..' segment; spell the route out")
 
 
