@@ -12,8 +12,9 @@ from typing import IO, TYPE_CHECKING, Any, Final
 import aiohttp
 from yarl import URL
 
-from ._errors import ConfigurationError, ResponseTooLargeError
+from ._errors import ConfigurationError
 from ._retry import RetryPolicy
+from ._session import read_capped
 from ._storage import (
     DownloadError,
     Failed,
@@ -115,7 +116,12 @@ async def _fetch_record(
                 if resp.status >= 300:
                     raise await status_failure(resp, what)
                 if part is None:
-                    return await _read_capped(resp, transport.max_response_size, what)
+                    return await read_capped(
+                        resp,
+                        transport.max_response_size,
+                        what,
+                        hint="; pass path= to stream it to disk",
+                    )
                 await loop.run_in_executor(None, _rewind, part)
                 async for chunk in resp.content.iter_chunked(chunk_size):
                     await loop.run_in_executor(None, part.write, chunk)
@@ -144,28 +150,6 @@ async def _fetch_record(
     finally:
         if part is not None:
             await loop.run_in_executor(None, _discard_part, part)
-
-
-async def _read_capped(resp: aiohttp.ClientResponse, limit: int, what: str) -> bytes:
-    length = resp.content_length
-    if length is not None and length > limit:
-        raise ResponseTooLargeError(
-            f"{what} is {length} bytes, over the client's max_response_size of {limit}; "
-            "pass path= to stream it to disk",
-            limit=limit,
-        )
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in resp.content.iter_chunked(_CHUNK):
-        size += len(chunk)
-        if size > limit:
-            raise ResponseTooLargeError(
-                f"{what} grew over the client's max_response_size of {limit} bytes; "
-                "pass path= to stream it to disk",
-                limit=limit,
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _part_file(target: Path) -> IO[bytes]:

@@ -28,7 +28,7 @@ from ._retry import RetryBudget, RetryPolicy, backoff_delay, parse_retry_after, 
 from ._throttle import current_limiter
 from ._types import Timeout
 
-__all__ = ["ClientStateError", "Transport", "logger", "pause_before_retry"]
+__all__ = ["ClientStateError", "Transport", "logger", "pause_before_retry", "read_capped"]
 
 logger: Final = logging.getLogger("botpress")
 
@@ -229,7 +229,9 @@ class Transport:
                                 raw = await resp.read()
                             else:
                                 # Compressed or unsized: count what decompression produces.
-                                raw = await self._read(resp, method, path)
+                                raw = await read_capped(
+                                    resp, self.max_response_size, f"the response to {method} {path}"
+                                )
                     except BotpressError:
                         raise
                     except Exception as exc:
@@ -308,27 +310,36 @@ class Transport:
             headers = {k: v for k, v in headers.items() if k in _CROSS_ORIGIN_SAFE}
         return target, method, body, headers
 
-    async def _read(self, resp: aiohttp.ClientResponse, method: str, path: str) -> bytes:
-        limit = self.max_response_size
-        length = resp.content_length
-        if length is not None and length > limit and "Content-Encoding" not in resp.headers:
+
+async def read_capped(
+    resp: aiohttp.ClientResponse, limit: int, what: str, *, hint: str = ""
+) -> bytes:
+    """Read a whole body, refusing it once it (decompressed) passes ``limit`` bytes.
+
+    Args:
+        resp: the response to read.
+        limit: the most bytes accepted.
+        what: the body, for the message (``"the response to GET /v1/chat/users"``).
+        hint: a sentence appended to the message, saying what to do instead.
+    """
+    length = resp.content_length
+    # A compressed body's length says nothing of what it inflates to: only the count below does.
+    if length is not None and length > limit and "Content-Encoding" not in resp.headers:
+        raise ResponseTooLargeError(
+            f"{what} is {length} bytes, over the client's max_response_size of {limit}{hint}",
+            limit=limit,
+        )
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in resp.content.iter_chunked(65536):
+        size += len(chunk)
+        if size > limit:
             raise ResponseTooLargeError(
-                f"the response to {method} {path} is {length} bytes, over the "
-                f"client's max_response_size of {limit}",
+                f"{what} grew over the client's max_response_size of {limit} bytes{hint}",
                 limit=limit,
             )
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in resp.content.iter_chunked(65536):
-            size += len(chunk)
-            if size > limit:
-                raise ResponseTooLargeError(
-                    f"the response to {method} {path} grew over the client's "
-                    f"max_response_size of {limit} bytes",
-                    limit=limit,
-                )
-            chunks.append(chunk)
-        return b"".join(chunks)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def pause_before_retry(
