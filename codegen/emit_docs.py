@@ -1,13 +1,27 @@
-"""Emit ``docs/operations.md``: every operationId with its calls, HTTP route and token kinds."""
+"""Emit the generated reference pages of the docs.
+
+``docs/operations.md``: every operationId with its calls, HTTP route and token kinds.
+``docs/migrating-operations.md``: every operationId as ``@botpress/client`` calls it, and as
+the Python clients call it, for code moving from TypeScript.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from codegen.ir import Api
+from codegen.ir import Api, Operation
 from codegen.writer import md_header
 
-__all__ = ["emit", "emit_operations_table"]
+__all__ = [
+    "emit",
+    "emit_migration_table",
+    "emit_operations_table",
+    "python_call",
+    "typescript_call",
+]
+
+_TS_IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 
 
 def emit_operations_table(apis: tuple[Api, ...]) -> str:
@@ -45,6 +59,69 @@ def emit_operations_table(apis: tuple[Api, ...]) -> str:
     return "\n".join(out)
 
 
+def typescript_call(op: Operation) -> str:
+    """How ``@botpress/client`` calls the operation: one input object of the required fields.
+
+    Every field of the input object is named as on the wire; names that are not identifiers
+    (header names) are quoted.
+    """
+    keys = []
+    for param in op.parameters:
+        if not param.required:
+            continue
+        if _TS_IDENTIFIER.fullmatch(param.wire):
+            keys.append(param.wire)
+        else:
+            keys.append(f"'{param.wire}': ...")
+    inner = "{ " + ", ".join(keys) + " }" if keys else "{}"
+    return f"await client.{op.operation_id}({inner})"
+
+
+def python_call(op: Operation, *, awaited: bool = True) -> str:
+    """How the Python clients call the operation: its method with the required arguments.
+
+    A list operation is shown without ``await``: it returns a pager, walked with ``async for``.
+    """
+    args = ", ".join(f"{p.name}=..." for p in op.parameters if p.required)
+    prefix = "await " if awaited and op.pagination is None else ""
+    return f"{prefix}client.{op.api}.{op.name}({args})"
+
+
+def emit_migration_table(apis: tuple[Api, ...]) -> str:
+    """The table from each operationId to its TypeScript and its Python call."""
+    total = sum(len(a.operations) for a in apis)
+    out = [
+        md_header(apis),
+        "# Operations in TypeScript and in Python",
+        "",
+        f"All {total} operations, as `@botpress/client` calls them and as `botpress_async` calls",
+        "them. Only the required fields are shown; optional ones are further keyword arguments",
+        "in Python, named in snake_case. The blocking client `botpress_sync.Client` makes the",
+        "same call without `await`. List operations marked *pager* return a pager in Python:",
+        "`async for` walks every item of every page and `await` gives the first page, as one",
+        "call of the TypeScript method does.",
+        "",
+    ]
+    for api in apis:
+        out += [
+            f"## {api.name}",
+            "",
+            "| operationId | TypeScript (`@botpress/client`) | Python (`botpress_async`) |",
+            "|---|---|---|",
+        ]
+        for op in api.operations:
+            pager = " *pager*" if op.pagination else ""
+            out.append(
+                f"| `{op.operation_id}` | `{typescript_call(op)}` | `{python_call(op)}`{pager} |"
+            )
+        out.append("")
+    return "\n".join(out)
+
+
 def emit(apis: tuple[Api, ...], root: Path) -> dict[Path, str]:
-    """The reference table file."""
-    return {root / "docs" / "operations.md": emit_operations_table(apis)}
+    """The reference table files."""
+    docs = root / "docs"
+    return {
+        docs / "operations.md": emit_operations_table(apis),
+        docs / "migrating-operations.md": emit_migration_table(apis),
+    }

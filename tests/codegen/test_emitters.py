@@ -11,7 +11,7 @@ import pytest
 
 from codegen import emit_docs, emit_models, emit_operations, emit_resources
 from codegen.build import build_api, load_apis
-from codegen.ir import Api
+from codegen.ir import AnyT, Api, Operation, Parameter, Prim
 from codegen.writer import MARKER, format_python, header, stale_files, write_files
 from tests.codegen.test_build import _doc
 
@@ -84,6 +84,53 @@ def test_docs_table(api: Api) -> None:
         "| `listThings` | `client.runtime.list_things(...)` *pager* "
         "| `client.runtime.list_things(...)` *pager* | GET | `/v1/things` | PAT, BAK, IAK |"
     ) in text
+
+
+def test_migration_table(api: Api) -> None:
+    """Each operation maps to its TypeScript call (wire names) and Python call (snake_case)."""
+    text = emit_docs.emit_migration_table((api,))
+    assert MARKER in text.splitlines()[0]
+    assert (
+        "| `getOrCreateThing` | `await client.getOrCreateThing({ name })` "
+        "| `await client.runtime.get_or_create_thing(name=...)` |"
+    ) in text
+    assert (
+        "| `listThings` | `await client.listThings({})` | `client.runtime.list_things()` *pager* |"
+    ) in text
+
+
+def test_migration_calls_quote_header_names_and_name_required_arguments() -> None:
+    """A required header becomes a quoted key in TypeScript and a keyword argument in Python."""
+    header = Parameter("x_destination_bot_id", "x-destination-bot-id", "header", Prim("str"), True)
+    path = Parameter("user_id", "userId", "path", Prim("str"), True)
+    optional = Parameter("note", "note", "body", Prim("str"), False)
+    op = Operation(
+        api="files",
+        operation_id="copyThing",
+        name="copy_thing",
+        method="POST",
+        path="/v1/files/{userId}",
+        parameters=(path, header, optional),
+        has_body=True,
+        response="CopyThingResponse",
+        response_type=AnyT(),
+        status=200,
+        requires=(),
+        idempotent=False,
+    )
+    assert emit_docs.typescript_call(op) == (
+        "await client.copyThing({ userId, 'x-destination-bot-id': ... })"
+    )
+    assert emit_docs.python_call(op) == (
+        "await client.files.copy_thing(user_id=..., x_destination_bot_id=...)"
+    )
+    assert emit_docs.python_call(op, awaited=False).startswith("client.files.")
+
+
+def test_emit_writes_both_docs_pages(api: Api, tmp_path: Path) -> None:
+    """The docs emitter writes the operations table and the migration table."""
+    names = sorted(path.name for path in emit_docs.emit((api,), tmp_path))
+    assert names == ["migrating-operations.md", "operations.md"]
 
 
 _TEMPLATE_WORDS = set(
