@@ -43,7 +43,7 @@ NotGivenOr: TypeAlias = _T | NotGiven
 class Timeout:
     """Time limits of a request, in seconds; ``None`` means no limit.
 
-    Args:
+    Attributes:
         connect: to open a new connection (DNS, TCP and TLS handshakes).
         read: one attempt, from sending the request to reading the whole response.
         total: a deadline across every attempt and the waits between them.
@@ -74,7 +74,7 @@ class Timeout:
 class RequestOptions:
     """Per-call settings that every operation accepts besides its own parameters.
 
-    Args:
+    Attributes:
         timeout: overrides the client's timeout for this call.
         max_retries: overrides the client's retry count for this call.
         extra_headers: headers added to (or, when a value is ``None``, removed from) the request.
