@@ -1,4 +1,4 @@
-"""Automation for the Botpress SDK: tests, lint, typing, code generation and benchmarks.
+"""Automation for the Botpress SDK: tests, lint, typing, code generation, docs and benchmarks.
 
 Every session runs in a virtual environment made with the interpreter that runs nox.
 """
@@ -14,6 +14,7 @@ nox.options.sessions = ["codegen_check", "lint", "typing", "tests"]
 DEV = ".[dev]"
 LINT_DEPS = ["ruff>=0.6"]
 TYPING_DEPS = ["mypy>=1.11"]
+DOCS_DEPS = ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26"]
 
 
 @nox.session
@@ -50,6 +51,14 @@ def codegen_check(session: nox.Session) -> None:
     """Fail when a generated module differs from what the generator writes, or is orphaned."""
     session.install(*LINT_DEPS, "-e", ".")
     session.run("python", "-m", "codegen", "--check")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site into site/; any warning fails the build (--strict)."""
+    session.install(*DOCS_DEPS, "-e", ".")
+    # The theme's notice about its own future is not about this project's docs.
+    session.run("mkdocs", "build", "--strict", *session.posargs, env={"NO_MKDOCS_2_WARNING": "1"})
 
 
 @nox.session
