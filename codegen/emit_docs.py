@@ -99,7 +99,8 @@ def emit_migration_table(apis: tuple[Api, ...]) -> str:
         "in Python, named in snake_case. The blocking client `botpress_sync.Client` makes the",
         "same call without `await`. List operations marked *pager* return a pager in Python:",
         "`async for` walks every item of every page and `await` gives the first page, as one",
-        "call of the TypeScript method does.",
+        "call of the TypeScript method does. Operations marked *hidden* are left out of the",
+        "API's public reference; the TypeScript package may not offer them on its main client.",
         "",
     ]
     for api in apis:
@@ -111,8 +112,10 @@ def emit_migration_table(apis: tuple[Api, ...]) -> str:
         ]
         for op in api.operations:
             pager = " *pager*" if op.pagination else ""
+            hidden = " *hidden*" if op.hidden else ""
             out.append(
-                f"| `{op.operation_id}` | `{typescript_call(op)}` | `{python_call(op)}`{pager} |"
+                f"| `{op.operation_id}` | `{typescript_call(op)}`{hidden} "
+                f"| `{python_call(op)}`{pager} |"
             )
         out.append("")
     return "\n".join(out)

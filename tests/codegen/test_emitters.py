@@ -7,6 +7,7 @@ import sys
 import types
 from pathlib import Path
 
+import attrs
 import pytest
 
 from codegen import emit_docs, emit_models, emit_operations, emit_resources
@@ -99,8 +100,11 @@ def test_migration_table(api: Api) -> None:
     ) in text
 
 
-def test_migration_calls_quote_header_names_and_name_required_arguments() -> None:
-    """A required header becomes a quoted key in TypeScript and a keyword argument in Python."""
+def test_migration_calls_quote_header_names_and_name_required_arguments(api: Api) -> None:
+    """A required header becomes a quoted key in TypeScript, a keyword argument in Python.
+
+    An operation the documents hide from their public reference is marked so.
+    """
     header = Parameter("x_destination_bot_id", "x-destination-bot-id", "header", Prim("str"), True)
     path = Parameter("user_id", "userId", "path", Prim("str"), True)
     optional = Parameter("note", "note", "body", Prim("str"), False)
@@ -118,6 +122,7 @@ def test_migration_calls_quote_header_names_and_name_required_arguments() -> Non
         requires=(),
         idempotent=False,
     )
+    hidden = attrs.evolve(op, hidden=True)
     assert emit_docs.typescript_call(op) == (
         "await client.copyThing({ userId, 'x-destination-bot-id': ... })"
     )
@@ -125,6 +130,9 @@ def test_migration_calls_quote_header_names_and_name_required_arguments() -> Non
         "await client.files.copy_thing(user_id=..., x_destination_bot_id=...)"
     )
     assert emit_docs.python_call(op, awaited=False).startswith("client.files.")
+    row = emit_docs.emit_migration_table((attrs.evolve(api, operations=(hidden,)),))
+    assert "| `copyThing` | `await client.copyThing(" in row
+    assert "})` *hidden* | `await client.files.copy_thing(" in row
 
 
 def test_emit_writes_both_docs_pages(api: Api, tmp_path: Path) -> None:
