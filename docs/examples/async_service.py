@@ -74,7 +74,10 @@ async def post_message(request: web.Request) -> web.Response:
     """Send a text message as the user named in the path, in that user's own conversation."""
     client = request.app[BOTPRESS]
     handle = request.match_info["user"]
-    body: Any = await request.json()
+    try:
+        body: Any = await request.json()
+    except ValueError:
+        body = None
     text = body.get("text") if isinstance(body, dict) else None
     if not isinstance(text, str) or not text:
         return web.json_response({"error": "a JSON body with a 'text' string"}, status=400)
