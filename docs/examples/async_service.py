@@ -12,6 +12,7 @@ emulator, say), ``BP_API_URL``. Then::
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -58,8 +59,9 @@ async def botpress_errors(
         return web.json_response({"error": exc.message}, status=400)
     except RateLimitedError as exc:
         # The client already retried; pass the back-pressure on rather than hammering on.
-        wait = str(round(exc.retry_after or 1))
-        return web.json_response({"error": "busy"}, status=503, headers={"Retry-After": wait})
+        wait = max(1, math.ceil(exc.retry_after or 1))  # Retry-After takes whole seconds
+        headers = {"Retry-After": str(wait)}
+        return web.json_response({"error": "busy"}, status=503, headers=headers)
     except APIError as exc:
         # Anything else the API refused (a bad token, say) is this service's fault; the error
         # id is what Botpress support asks for.
@@ -115,6 +117,7 @@ async def list_messages(request: web.Request) -> web.Response:
         {"id": m.id, "user_id": m.user_id, "text": m.payload.get("text"), "at": m.created_at}
         async for m in client.runtime.list_messages(conversation_id=conversation_id)
     ]
+    # Sorted here so that the answer does not depend on the order the API lists them in.
     messages.sort(key=lambda m: str(m["at"]))
     return web.json_response({"messages": messages})
 
