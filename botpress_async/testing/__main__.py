@@ -12,10 +12,12 @@ from typing import Any
 from ._emulator import Emulator
 from ._faults import FaultRule, Faults
 
+_PROG = "python -m botpress_async.testing"
 
-def _parser() -> argparse.ArgumentParser:
+
+def _parser(prog: str = _PROG) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m botpress_async.testing",
+        prog=prog,
         description="Serve a local Botpress API emulator on 127.0.0.1 until stopped.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
@@ -82,9 +84,14 @@ async def serve(emu: Emulator) -> None:
     print("stopped", flush=True)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Parse the arguments and serve; returns the exit status."""
-    args = _parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, *, prog: str = _PROG) -> int:
+    """Parse the arguments and serve; returns the exit status.
+
+    Args:
+        argv: the arguments (default: the command line's).
+        prog: the command's name in usage and error messages (``botpress emulator`` shares it).
+    """
+    args = _parser(prog).parse_args(argv)
     emu = Emulator(
         host=args.host,
         port=args.port,

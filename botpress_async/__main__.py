@@ -1,0 +1,8 @@
+"""``python -m botpress_async``: the ``botpress`` command (call, emulator, demo)."""
+
+import sys
+
+from botpress_async._cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
