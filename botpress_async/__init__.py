@@ -16,6 +16,7 @@ from ._bulk import (
     run_bulk,
 )
 from ._client import AsyncClient
+from ._download import FileRecord
 from ._errors import (
     AlreadyExistsError,
     APIConnectionError,
@@ -57,6 +58,7 @@ from ._rows import RowsError, RowsFailure, RowsMessages, RowsResult
 from ._session import ClientStateError
 from ._storage import DownloadError, UploadError
 from ._types import NOT_GIVEN, NotGiven, RequestOptions, Timeout
+from ._upload import FileContent, UploadItem
 from ._version import __version__
 
 __all__ = [
@@ -75,6 +77,8 @@ __all__ = [
     "ClientStateError",
     "ConfigurationError",
     "DownloadError",
+    "FileContent",
+    "FileRecord",
     "ForbiddenError",
     "InternalError",
     "InvalidDataFormatError",
@@ -114,6 +118,7 @@ __all__ = [
     "UnknownError",
     "UnsupportedMediaTypeError",
     "UploadError",
+    "UploadItem",
     "__version__",
     "run_bulk",
 ]

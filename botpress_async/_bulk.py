@@ -239,17 +239,28 @@ async def _aiter(items: Iterable[T] | AsyncIterable[T]) -> AsyncGenerator[T, Non
             yield item
 
 
-def _bar(total: int | None) -> Callable[[BulkProgress], None] | None:
-    """A terminal progress bar from tqdm, when it is installed."""
+def progress_bar_reporter(
+    total: int | None,
+    *,
+    unit: str = "item",
+    count: Callable[[BulkProgress], int] | None = None,
+) -> Callable[[BulkProgress], None] | None:
+    """A progress callback drawing a tqdm bar, or None (with a hint) when tqdm is missing.
+
+    Args:
+        total: the number of units the job will settle, when known.
+        unit: what the bar counts, as tqdm shows it.
+        count: the units settled so far, from a snapshot; items done plus failed by default.
+    """
     try:
         from tqdm import tqdm  # type: ignore[import-untyped]
     except ImportError:
         print("progress bar: install tqdm to see one", file=sys.stderr)
         return None
-    bar = tqdm(total=total, unit="item", dynamic_ncols=True)
+    bar = tqdm(total=total, unit=unit, dynamic_ncols=True)
 
     def update(p: BulkProgress) -> None:
-        bar.n = p.done + p.failed
+        bar.n = count(p) if count is not None else p.done + p.failed
         bar.set_postfix(failed=p.failed, in_flight=p.in_flight, concurrency=p.concurrency)
         bar.refresh()
         if p.final:
@@ -292,7 +303,7 @@ async def run_bulk(
     total = len(items) if hasattr(items, "__len__") else None  # type: ignore[arg-type]
     report = on_progress
     if progress_bar:
-        bar = _bar(total)
+        bar = progress_bar_reporter(total)
         if bar is not None:
             report = bar if on_progress is None else _both(on_progress, bar)
     source = _aiter(items)

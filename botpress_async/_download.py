@@ -7,7 +7,7 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path, PurePosixPath
-from typing import IO, TYPE_CHECKING, Any, Final
+from typing import IO, TYPE_CHECKING, Any, Final, Protocol
 
 import aiohttp
 from yarl import URL
@@ -32,7 +32,20 @@ if TYPE_CHECKING:
     from ._client import AsyncClient
     from .resources._files import FilesResource
 
-__all__ = ["download"]
+__all__ = ["FileRecord", "download"]
+
+
+class FileRecord(Protocol):
+    """Any file record with an id and a download URL: a `File`, or an item of ``list_files``."""
+
+    @property
+    def id(self) -> str:
+        """The file's id, used to fetch a fresh URL when the record's one has expired."""
+
+    @property
+    def url(self) -> str:
+        """The URL the file's bytes are fetched from."""
+
 
 _CHUNK: Final = 256 * 1024
 

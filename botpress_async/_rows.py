@@ -3,12 +3,21 @@ through the bulk runner, and report what happened to every row."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sized
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import attrs
 
-from ._bulk import BulkError, BulkProgress, CancelToken, _aiter, outcome_unknown, run_bulk
+from ._bulk import (
+    BulkError,
+    BulkProgress,
+    CancelToken,
+    _aiter,
+    _both,
+    outcome_unknown,
+    progress_bar_reporter,
+    run_bulk,
+)
 from ._errors import BotpressError, ConfigurationError
 from ._types import NotGivenOr, RequestOptions, Timeout
 
@@ -274,21 +283,39 @@ async def run_rows_job(
                 )
             )
 
+    # Rows whose request has ended, either way: a bar counts rows, not requests.
+    settled = 0
+
     async def send(chunk: _Chunk[Any]) -> None:
+        nonlocal settled
         if chunk.invalid is not None:
             # Found after the job started: this request alone is refused, unsent.
+            settled += len(chunk.rows)
             raise ConfigurationError(chunk.invalid + "; this request was not sent")
-        response = await client._request(
-            "POST",
-            path,
-            path_params={"table": table},
-            json={field: chunk.rows, **body},
-            api="tables",
-            idempotent=idempotent,
-            requires=("x-bot-id",),
-            options=options,
-        )
+        try:
+            response = await client._request(
+                "POST",
+                path,
+                path_params={"table": table},
+                json={field: chunk.rows, **body},
+                api="tables",
+                idempotent=idempotent,
+                requires=("x-bot-id",),
+                options=options,
+            )
+        finally:
+            settled += len(chunk.rows)
         record(chunk, response)
+
+    report = on_progress
+    if progress_bar:
+        bar = progress_bar_reporter(
+            len(items) if isinstance(items, Sized) else None,
+            unit="row",
+            count=lambda _: settled,
+        )
+        if bar is not None:
+            report = bar if on_progress is None else _both(on_progress, bar)
 
     try:
         outcome = await run_bulk(
@@ -297,8 +324,7 @@ async def run_rows_job(
             concurrency=concurrency,
             fail_fast=fail_fast,
             keep_results=False,
-            on_progress=on_progress,
-            progress_bar=progress_bar,
+            on_progress=report,
             cancel=cancel,
         )
     except BulkError as exc:

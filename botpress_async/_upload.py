@@ -61,6 +61,7 @@ __all__ = [
     "DEFAULT_CONTENT_TYPE",
     "FileContent",
     "UploadItem",
+    "UploadItemT",
     "check_upload_args",
     "guess_content_type",
     "prepare_content",
@@ -82,6 +83,8 @@ FileContent: TypeAlias = (
 )
 #: One item of ``upload_files``: keyword arguments of ``upload_file``, or a ``(key, content)`` pair.
 UploadItem: TypeAlias = Mapping[str, Any] | tuple[str, FileContent]
+#: The caller's own item type, kept in the job's result (``BulkResult[UploadItemT, File]``).
+UploadItemT = TypeVar("UploadItemT", bound=UploadItem)
 
 DEFAULT_CONTENT_TYPE: Final = "application/octet-stream"
 #: Content up to this size is held as bytes for the attempts; larger content streams from disk.

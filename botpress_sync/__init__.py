@@ -22,6 +22,8 @@ from botpress_async import (
     ClientStateError,
     ConfigurationError,
     DownloadError,
+    FileContent,
+    FileRecord,
     ForbiddenError,
     InternalError,
     InvalidDataFormatError,
@@ -60,6 +62,7 @@ from botpress_async import (
     UnknownError,
     UnsupportedMediaTypeError,
     UploadError,
+    UploadItem,
     __version__,
 )
 from botpress_sync._client import Client
@@ -82,6 +85,8 @@ __all__ = [
     "ClientStateError",
     "ConfigurationError",
     "DownloadError",
+    "FileContent",
+    "FileRecord",
     "ForbiddenError",
     "InternalError",
     "InvalidDataFormatError",
@@ -123,5 +128,6 @@ __all__ = [
     "UnknownError",
     "UnsupportedMediaTypeError",
     "UploadError",
+    "UploadItem",
     "__version__",
 ]

@@ -10,8 +10,9 @@ from typing import Any, Literal, overload
 
 from botpress_async import _download, _upload
 from botpress_async._bulk import BulkProgress, BulkResult, CancelToken, run_bulk
+from botpress_async._download import FileRecord
 from botpress_async._types import NOT_GIVEN, NotGivenOr, Timeout
-from botpress_async._upload import FileContent, UploadItem
+from botpress_async._upload import FileContent, UploadItemT
 from botpress_async.models.files import File
 from botpress_async.resources._files import FilesResource
 
@@ -97,7 +98,7 @@ class FilesAPI(FilesResource):
 
     async def upload_files(
         self,
-        items: Iterable[UploadItem] | AsyncIterable[UploadItem],
+        items: Iterable[UploadItemT] | AsyncIterable[UploadItemT],
         *,
         concurrency: int = 8,
         fail_fast: bool = False,
@@ -105,7 +106,7 @@ class FilesAPI(FilesResource):
         on_progress: Callable[[BulkProgress], None] | None = None,
         progress_bar: bool = False,
         cancel: CancelToken | None = None,
-    ) -> BulkResult[UploadItem, File]:
+    ) -> BulkResult[UploadItemT, File]:
         """Upload many files concurrently; every item ends up succeeded, failed or not run.
 
         The job adapts to rate limits (fewer uploads in flight after a 429 or 503, a pause
@@ -122,7 +123,7 @@ class FilesAPI(FilesResource):
             cancel: a `CancelToken` that stops the job from any thread.
         """
 
-        async def one(item: UploadItem) -> File:
+        async def one(item: UploadItemT) -> File:
             given: object = item
             if isinstance(given, Mapping):
                 return await self.upload_file(**given)
@@ -147,7 +148,7 @@ class FilesAPI(FilesResource):
     @overload
     async def download(
         self,
-        file_or_id: str | File,
+        file_or_id: str | FileRecord,
         *,
         path: None = None,
         chunk_size: int = ...,
@@ -158,7 +159,7 @@ class FilesAPI(FilesResource):
     @overload
     async def download(
         self,
-        file_or_id: str | File,
+        file_or_id: str | FileRecord,
         *,
         path: str | os.PathLike[str],
         chunk_size: int = ...,
@@ -169,7 +170,7 @@ class FilesAPI(FilesResource):
     @overload
     async def download(
         self,
-        file_or_id: str | File,
+        file_or_id: str | FileRecord,
         *,
         path: str | os.PathLike[str] | None = None,
         chunk_size: int = ...,
@@ -179,7 +180,7 @@ class FilesAPI(FilesResource):
 
     async def download(
         self,
-        file_or_id: str | File,
+        file_or_id: str | FileRecord,
         *,
         path: str | os.PathLike[str] | None = None,
         chunk_size: int = 256 * 1024,

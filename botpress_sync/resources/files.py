@@ -19,8 +19,9 @@ if TYPE_CHECKING:
     from typing import Any, Literal
 
     from botpress_async._bulk import BulkProgress, BulkResult, CancelToken
+    from botpress_async._download import FileRecord
     from botpress_async._types import NotGivenOr, Timeout
-    from botpress_async._upload import FileContent, UploadItem
+    from botpress_async._upload import FileContent, UploadItemT
     from botpress_async.models.files import (
         CopyFileResponse,
         CreateKnowledgeBaseResponse,
@@ -124,7 +125,7 @@ class FilesAPI(ResourceBase):
 
     def upload_files(
         self,
-        items: Iterable[UploadItem] | AsyncIterable[UploadItem],
+        items: Iterable[UploadItemT] | AsyncIterable[UploadItemT],
         *,
         concurrency: int = 8,
         fail_fast: bool = False,
@@ -132,7 +133,7 @@ class FilesAPI(ResourceBase):
         on_progress: Callable[[BulkProgress], None] | None = None,
         progress_bar: bool = False,
         cancel: CancelToken | None = None,
-    ) -> BulkResult[UploadItem, File]:
+    ) -> BulkResult[UploadItemT, File]:
         """Upload many files concurrently; every item ends up succeeded, failed or not run.
 
         The job adapts to rate limits (fewer uploads in flight after a 429 or 503, a pause
@@ -163,7 +164,7 @@ class FilesAPI(ResourceBase):
     @overload
     def download(
         self,
-        file_or_id: str | File,
+        file_or_id: str | FileRecord,
         *,
         path: None = None,
         chunk_size: int = ...,
@@ -174,7 +175,7 @@ class FilesAPI(ResourceBase):
     @overload
     def download(
         self,
-        file_or_id: str | File,
+        file_or_id: str | FileRecord,
         *,
         path: str | os.PathLike[str],
         chunk_size: int = ...,
@@ -185,7 +186,7 @@ class FilesAPI(ResourceBase):
     @overload
     def download(
         self,
-        file_or_id: str | File,
+        file_or_id: str | FileRecord,
         *,
         path: str | os.PathLike[str] | None = None,
         chunk_size: int = ...,
@@ -195,7 +196,7 @@ class FilesAPI(ResourceBase):
 
     def download(
         self,
-        file_or_id: str | File,
+        file_or_id: str | FileRecord,
         *,
         path: str | os.PathLike[str] | None = None,
         chunk_size: int = 256 * 1024,

@@ -85,7 +85,7 @@ class TablesAPI(ResourceBase):
             keep_rows: keep the created rows in ``result.inserted``; off for huge jobs.
             fail_fast: stop at the first failed request and raise `RowsError`.
             on_progress: called with a `BulkProgress` (counted in requests).
-            progress_bar: show a terminal progress bar (needs tqdm).
+            progress_bar: show a terminal progress bar counting rows (needs tqdm).
             cancel: a `CancelToken` that stops the job from any thread.
             timeout: per-request time limits.
             max_retries: retries per request, when retrying is safe.
@@ -139,7 +139,7 @@ class TablesAPI(ResourceBase):
             keep_rows: keep the written rows in ``result.inserted`` and ``result.updated``.
             fail_fast: stop at the first failed request and raise `RowsError`.
             on_progress: called with a `BulkProgress` (counted in requests).
-            progress_bar: show a terminal progress bar (needs tqdm).
+            progress_bar: show a terminal progress bar counting rows (needs tqdm).
             cancel: a `CancelToken` that stops the job from any thread.
             timeout: per-request time limits.
             max_retries: retries per request.
@@ -185,7 +185,7 @@ class TablesAPI(ResourceBase):
             concurrency: the most requests in flight; lowered on rate limits.
             fail_fast: stop at the first failed request and raise `RowsError`.
             on_progress: called with a `BulkProgress` (counted in requests).
-            progress_bar: show a terminal progress bar (needs tqdm).
+            progress_bar: show a terminal progress bar counting rows (needs tqdm).
             cancel: a `CancelToken` that stops the job from any thread.
             timeout: per-request time limits.
             max_retries: retries per request.

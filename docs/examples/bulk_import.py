@@ -102,9 +102,7 @@ async def run(csv_path: Path, files_dir: Path | None) -> bool:
                 f"{len(files.not_run)} not run in {files.elapsed:.2f} s"
             )
             for item_failure in files.failed[:5]:
-                item = item_failure.item  # typed as any upload item: a mapping or a pair
-                key = item["key"] if isinstance(item, Mapping) else item[0]
-                print(f"  {key}: {item_failure.error}", file=sys.stderr)
+                print(f"  {item_failure.item['key']}: {item_failure.error}", file=sys.stderr)
             ok = ok and files.ok
         return ok
 

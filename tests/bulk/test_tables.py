@@ -214,3 +214,17 @@ async def test_sync_client_runs_the_same_helpers(emu: Emulator) -> None:
             return inserted.inserted_count, upserted.updated_count
 
     assert await anyio.to_thread.run_sync(work) == (1500, 1)
+
+
+async def test_progress_bar_counts_rows(
+    client: AsyncClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A row job's bar counts rows against the number given, not the requests that carried them."""
+    rows = [{"sku": f"s{i}", "qty": i} for i in range(2500)]
+    result = await client.tables.upsert_rows(
+        "StockTable", rows, key_column="sku", chunk_size=1000, progress_bar=True
+    )
+    assert result.succeeded_rows == 2500
+    bar = capsys.readouterr().err
+    assert "2500/2500" in bar
+    assert "row" in bar

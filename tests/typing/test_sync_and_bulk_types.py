@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from typing_extensions import assert_type
@@ -35,3 +36,17 @@ async def bulk_types(client: AsyncClient) -> None:
     result = await client.bulk(client.request, [{"method": "GET", "path": "/v1/chat/users"}])
     assert_type(result, BulkResult[Mapping[str, Any], Any])
     assert_type(result.succeeded_count, int)
+
+
+async def file_types(client: AsyncClient, blocking: botpress_sync.Client) -> None:
+    items: list[tuple[str, bytes]] = [("a.txt", b"a")]
+    uploaded = await client.files.upload_files(items)
+    assert_type(uploaded, BulkResult[tuple[str, bytes], File])
+    for failure in uploaded.failed:
+        assert_type(failure.item[0], str)
+    mappings: list[dict[str, Any]] = [{"key": "b.txt", "content": b"b"}]
+    assert_type(blocking.files.upload_files(mappings), BulkResult[dict[str, Any], File])
+    async for listed in client.files.list_files():
+        # An item of a list is a file record too: no getFile needed to download it.
+        assert_type(await client.files.download(listed), bytes)
+        assert_type(blocking.files.download(listed, path="out"), Path)
