@@ -521,7 +521,8 @@ def _start_emulator(stack: contextlib.ExitStack, faults: float, show: Printer) -
     if faults > 0:
         # A short Retry-After keeps the demo quick while the retries and slow-downs show.
         rules.append(FaultRule(kind="rate_limit", probability=faults, retry_after=0.05))
-    emu = Emulator(page_size=100, faults=Faults(secrets.randbits(32), rules))
+    # A fixed seed: the same faults on every run, so a run can be repeated.
+    emu = Emulator(page_size=100, faults=Faults(0, rules))
     stack.enter_context(emu.run_in_thread())
     show.line("target", f"the embedded emulator at {emu.url} (no account, no network)")
     if faults > 0:
