@@ -351,11 +351,10 @@ def run_emulator(argv: Sequence[str]) -> int:
     """``botpress emulator``: the ``python -m botpress_async.testing`` command, renamed."""
     try:
         from botpress_async.testing.__main__ import main as emulator_main
-    except ImportError as exc:
-        raise UsageError(
-            f"the emulator needs the testing extra (pip install 'botpress-sdk[testing]'): {exc}"
-        ) from None
-    return emulator_main(argv, prog=f"{PROG} emulator")
+
+        return emulator_main(argv, prog=f"{PROG} emulator")
+    except ImportError as exc:  # MissingDependencyError included: jsonschema is not installed
+        raise UsageError(str(exc)) from None
 
 
 def run_demo(args: argparse.Namespace) -> int:

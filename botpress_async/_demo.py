@@ -168,7 +168,7 @@ def progress_bar(total: int, unit: str, scale: int, enabled: bool) -> Callable[.
         from tqdm import tqdm  # type: ignore[import-untyped]
     except ImportError:  # the progress extra is optional
         return None
-    bar = tqdm(total=total, unit=unit, desc=f"  {unit}s", leave=False, dynamic_ncols=True)
+    bar = tqdm(total=total, unit=unit, desc=f"  {unit}s", dynamic_ncols=True)
 
     def update(p: BulkProgress) -> None:
         bar.n = min(total, (p.done + p.failed) * scale)
@@ -515,14 +515,20 @@ def run(
 
 
 def _start_emulator(stack: contextlib.ExitStack, faults: float, show: Printer) -> DemoTarget:
-    from botpress_async.testing import Emulator, FaultRule, Faults
+    try:
+        from botpress_async.testing import Emulator, FaultRule, Faults
 
-    rules = []
-    if faults > 0:
-        # A short Retry-After keeps the demo quick while the retries and slow-downs show.
-        rules.append(FaultRule(kind="rate_limit", probability=faults, retry_after=0.05))
-    # A fixed seed: the same faults on every run, so a run can be repeated.
-    emu = Emulator(page_size=100, faults=Faults(0, rules))
+        rules = []
+        if faults > 0:
+            # A short Retry-After keeps the demo quick while the retries and slow-downs show.
+            rules.append(FaultRule(kind="rate_limit", probability=faults, retry_after=0.05))
+        # A fixed seed: the same faults on every run, so a run can be repeated.
+        emu = Emulator(page_size=100, faults=Faults(0, rules))
+    except ImportError as exc:  # the emulator's jsonschema is not installed
+        raise ConfigurationError(
+            f"the demo runs on the emulator when BP_TOKEN is unset: {exc} "
+            "(or pip install 'botpress-sdk[demo]')"
+        ) from None
     stack.enter_context(emu.run_in_thread())
     show.line("target", f"the embedded emulator at {emu.url} (no account, no network)")
     if faults > 0:
