@@ -150,3 +150,16 @@ def test_bulk_summary_lines() -> None:
     assert summary["failures"] == "0"
     empty = dict(_demo.bulk_summary(_demo.BulkNumbers(), retries=0))
     assert empty["rows"] == "0 in 0.00 s = - rows/s"
+
+
+@pytest.mark.parametrize("argv", [["demo"], ["emulator"]])
+def test_without_jsonschema_one_line_says_what_to_install(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With the emulator's jsonschema missing, the demo and the emulator exit 2 in one line."""
+    monkeypatch.delenv("BP_TOKEN", raising=False)
+    monkeypatch.setitem(sys.modules, "jsonschema", None)  # makes ``import jsonschema`` fail
+    assert _cli.main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1
+    assert "pip install 'botpress-sdk[testing]'" in captured.err
