@@ -24,11 +24,10 @@ from typing import Any, Final, TextIO
 
 import attrs
 
-from botpress_async._auth import TokenKind
+from botpress_async._auth import TokenKind, detect_token_kind
 from botpress_async._bulk import BulkProgress
 from botpress_async._client import AsyncClient
 from botpress_async._errors import BotpressError, ConfigurationError
-from botpress_async._rows import MAX_ROWS_PER_REQUEST
 
 __all__ = ["DemoTarget", "bulk_summary", "resolve_target", "run"]
 
@@ -45,7 +44,6 @@ SCHEMA: Final = {
     },
 }
 CUSTOMERS: Final = ("ada", "grace", "linus", "margaret", "barbara")
-assert ROWS_PER_REQUEST <= MAX_ROWS_PER_REQUEST
 
 
 @attrs.frozen(kw_only=True)
@@ -56,7 +54,6 @@ class DemoTarget:
     token: str = attrs.field(repr=False)
     bot_id: str
     workspace_id: str | None
-    emulated: bool
 
     def client_args(self) -> dict[str, Any]:
         """Keyword arguments for `AsyncClient` and ``botpress_sync.Client``."""
@@ -87,17 +84,13 @@ def resolve_target(environ: Mapping[str, str], api_url: str | None) -> DemoTarge
             "BP_BOT_ID is not set: with BP_TOKEN the demo needs the id of the bot to work in "
             "(or unset BP_TOKEN to run against the embedded emulator)"
         )
-    from botpress_async._auth import detect_token_kind
-
     workspace_id = environ.get("BP_WORKSPACE_ID") or None
     if detect_token_kind(token) is TokenKind.PAT and not workspace_id:
         raise ConfigurationError(
             "BP_WORKSPACE_ID is not set: a Personal Access Token needs the workspace of the bot"
         )
     url = api_url or environ.get("BP_API_URL") or "https://api.botpress.cloud"
-    return DemoTarget(
-        api_url=url, token=token, bot_id=bot_id, workspace_id=workspace_id, emulated=False
-    )
+    return DemoTarget(api_url=url, token=token, bot_id=bot_id, workspace_id=workspace_id)
 
 
 # -- output ---------------------------------------------------------------------------------
@@ -121,20 +114,16 @@ class Printer:
 
 
 class RetryCounter(logging.Handler):
-    """Counts the SDK's ``retrying`` and ``not retrying`` log records while the demo runs."""
+    """Counts the SDK's ``retrying`` log records (one per retry) while the demo runs."""
 
     def __init__(self) -> None:
         super().__init__(logging.INFO)
         self.retries = 0
-        self.gave_up = 0
 
     def emit(self, record: logging.LogRecord) -> None:
         """Count one record of the ``botpress`` logger."""
-        message = str(record.msg)
-        if message.startswith("retrying"):
+        if str(record.msg).startswith("retrying"):
             self.retries += 1
-        elif message.startswith("not retrying"):
-            self.gave_up += 1
 
 
 @contextlib.contextmanager
@@ -533,6 +522,4 @@ def _start_emulator(stack: contextlib.ExitStack, faults: float, show: Printer) -
     show.line("target", f"the embedded emulator at {emu.url} (no account, no network)")
     if faults > 0:
         show.line("faults", f"{faults:.0%} of requests answered 429 Too Many Requests")
-    return DemoTarget(
-        api_url=emu.url, token=emu.bak, bot_id=emu.bot_id, workspace_id=None, emulated=True
-    )
+    return DemoTarget(api_url=emu.url, token=emu.bak, bot_id=emu.bot_id, workspace_id=None)

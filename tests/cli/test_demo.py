@@ -124,7 +124,7 @@ def test_resolve_target_reads_the_environment() -> None:
     env = {"BP_TOKEN": "bp_bak_" + "x" * 30, "BP_BOT_ID": "bot_1", "BP_API_URL": "https://a.test"}
     target = _demo.resolve_target(env, None)
     assert target is not None
-    assert (target.api_url, target.bot_id, target.emulated) == ("https://a.test", "bot_1", False)
+    assert (target.api_url, target.bot_id) == ("https://a.test", "bot_1")
     assert "x" * 20 not in repr(target)
     assert _demo.resolve_target(env, "https://b.test").api_url == "https://b.test"  # type: ignore[union-attr]
     with pytest.raises(ConfigurationError, match="BP_BOT_ID"):
