@@ -17,7 +17,7 @@ from botpress_sync import _loop
 from botpress_sync._base import ClientBase
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
+    from collections.abc import AsyncIterable, Callable, Iterable, Mapping
     from typing import Any
 
     from botpress_async._auth import TokenKind
@@ -215,7 +215,7 @@ class Client(ClientBase):
 
     def bulk(
         self,
-        operation: Callable[..., Awaitable[Any]],
+        operation: Callable[..., Any],
         items: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
         *,
         concurrency: int = 16,
@@ -228,7 +228,7 @@ class Client(ClientBase):
     ) -> BulkResult[Mapping[str, Any], Any]:
         """Call one operation once per item of keyword arguments, concurrently; see `run_bulk`.
 
-        ``await client.bulk(client.runtime.create_message, ({...}, {...}))`` calls
+        ``client.bulk(client.runtime.create_message, ({...}, {...}))`` calls
         ``create_message(**item)`` for each item, with bounded concurrency that adapts to
         rate limits, and reports every item as succeeded, failed or not run.
 

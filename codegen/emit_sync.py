@@ -260,6 +260,13 @@ def call_arguments(args: ast.arguments) -> str:
     return ", ".join(parts)
 
 
+def blocking_doc(doc: str | None) -> str | None:
+    """An async member's docstring for its blocking twin: its code examples lose ``await``."""
+    if not doc:
+        return doc
+    return doc.replace("``await ", "``").replace("``async for ", "``for ")
+
+
 def _docstring(doc: str | None, indent: str) -> str:
     if not doc:
         return ""
@@ -377,7 +384,8 @@ def render_member(member: Member, out: Rendered, *, is_client: bool) -> None:
     signature = f"def {member.name}({ast.unparse(args)})"
     if returns is not None:
         signature += f" -> {ast.unparse(returns)}"
-    out.body.append(f"{head}    {signature}:\n{_docstring(member.doc, '        ')}        {body}\n")
+    doc = _docstring(blocking_doc(member.doc), "        ")
+    out.body.append(f"{head}    {signature}:\n{doc}        {body}\n")
 
 
 # -- modules --------------------------------------------------------------------------------

@@ -146,3 +146,12 @@ def test_rendered_methods_hand_each_call_to_the_loop(tmp_path: Path) -> None:
 def test_generated_files_are_up_to_date() -> None:
     """The committed facade is exactly what the emitter writes now."""
     assert emit_sync.main(["--check"]) == 0
+
+
+def test_docstring_examples_lose_await_in_the_blocking_twin() -> None:
+    """Code examples in a docstring read as blocking code on the sync facade."""
+    doc = "Run ``await client.bulk(op, items)``; walk ``async for x in pager``; await nothing."
+    assert emit_sync.blocking_doc(doc) == (
+        "Run ``client.bulk(op, items)``; walk ``for x in pager``; await nothing."
+    )
+    assert emit_sync.blocking_doc(None) is None

@@ -50,3 +50,9 @@ async def file_types(client: AsyncClient, blocking: botpress_sync.Client) -> Non
         # An item of a list is a file record too: no getFile needed to download it.
         assert_type(await client.files.download(listed), bytes)
         assert_type(blocking.files.download(listed, path="out"), Path)
+
+
+def blocking_bulk_types(client: botpress_sync.Client) -> None:
+    # The blocking client's own methods are what blocking code hands to bulk().
+    result = client.bulk(client.runtime.get_or_create_user, [{"tags": {}}])
+    assert_type(result, BulkResult[Mapping[str, Any], Any])
