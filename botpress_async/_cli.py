@@ -17,9 +17,9 @@ import os
 import re
 import sys
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import IO, Any, Final
+from typing import IO, Any, Final, NoReturn
 
-from botpress_async._errors import BotpressError, ConfigurationError
+from botpress_async._errors import BotpressError, ConfigurationError, ScopeError
 from botpress_async._version import __version__
 
 __all__ = ["main"]
@@ -50,6 +50,17 @@ environment:
   BP_API_URL         the API's URL (default https://api.botpress.cloud)
 """
 
+_DEMO_ENV_TABLE: Final = """\
+environment:
+  BP_TOKEN           unset: the demo runs on an embedded emulator (no account, no
+                     network, no prompt); set: it runs against the API with this token
+                     (a Bot Access Key or a Personal Access Token)
+  BP_BOT_ID          with BP_TOKEN: the bot to work in (required)
+  BP_WORKSPACE_ID    with BP_TOKEN: the bot's workspace (required for a Personal Access Token)
+  BP_API_URL         with BP_TOKEN: the API's URL (default https://api.botpress.cloud;
+                     --api-url wins over it)
+"""
+
 _CALL_EXAMPLES: Final = """\
 examples:
   botpress call getUser '{"id": "user_123"}'
@@ -60,8 +71,19 @@ examples:
 """
 
 
+COMMANDS: Final = ("call", "emulator", "demo")
+
+
 class UsageError(Exception):
     """A mistake in the command line or its input; reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors become `UsageError`: one line, not usage plus message."""
+
+    def error(self, message: str) -> NoReturn:
+        """Raise the mistake as a `UsageError` for `main` to print in one line."""
+        raise UsageError(message)
 
 
 # -- pure helpers ---------------------------------------------------------------------------
@@ -72,11 +94,103 @@ def one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def error_line(exc: BaseException) -> str:
-    """The one line printed for an error: ``botpress: <ErrorClass>: message``."""
-    message = one_line(str(exc))
+def help_hint(command: str | None) -> str:
+    """Where a usage error sends the reader: ``see 'botpress call --help'``."""
+    return f"see '{PROG} {command} --help'" if command else f"see '{PROG} --help'"
+
+
+def error_line(exc: BaseException, hint: str | None = None) -> str:
+    """The one line printed for an error: ``botpress: <ErrorClass>: message (hint)``.
+
+    The library's advice in Python terms is told in the command's terms (`cli_message`).
+    """
+    message = cli_message(exc)
+    if hint:
+        message = f"{message} ({hint})" if message else hint
     name = type(exc).__name__
     return f"{PROG}: {name}: {message}" if message else f"{PROG}: {name}"
+
+
+#: Context header -> the ``call`` option and the variable that set it.
+_CONTEXT_SOURCES: Final = {
+    "x-bot-id": ("--bot-id", "BP_BOT_ID"),
+    "x-workspace-id": ("--workspace-id", "BP_WORKSPACE_ID"),
+    "x-integration-id": ("--integration-id", "BP_INTEGRATION_ID"),
+}
+
+#: Client argument -> how the command sets it, for messages that name the argument.
+_ARGUMENT_SOURCES: Final = {
+    "bot_id": "--bot-id / BP_BOT_ID",
+    "workspace_id": "--workspace-id / BP_WORKSPACE_ID",
+    "integration_id": "--integration-id / BP_INTEGRATION_ID",
+    "api_url": "--api-url / BP_API_URL",
+    "token_kind": "--token-kind",
+}
+
+_MISSING_CONTEXT: Final = re.compile(
+    r"needs an? (?P<what>[\w ]+?) \(sent as (?P<header>x-[\w-]+)\): pass \w+= to the client.*$"
+)
+_MISSING_HEADER: Final = re.compile(r"needs the (?P<header>[\w-]+) header; pass it as an argument")
+_LEADING_ARGUMENT: Final = re.compile(r"^(?P<arg>" + "|".join(_ARGUMENT_SOURCES) + r")\b(?!=)")
+#: Advice only a Python caller can follow: ``extra_body=``, ``bot_id=``, ``token=``...
+_PYTHON_ADVICE: Final = re.compile(
+    r"\b(?:extra_headers|extra_query|extra_body|token|token_kind|bot_id|workspace_id"
+    r"|integration_id|integration_alias|api_url|allow_insecure_http)="
+)
+_REPHRASED: Final = (
+    ("; pass what the documents lack with extra_query= or extra_body=", ""),
+    ("; pass token= instead", "; put the token in BP_TOKEN instead"),
+    ("pass token= or set BP_TOKEN", "set BP_TOKEN"),
+    ("pass token= to the client or set BP_TOKEN", "set BP_TOKEN"),
+    (", or pass allow_insecure_http=True if you really mean it", ""),
+)
+
+
+def _context_advice(header: str) -> str:
+    source = _CONTEXT_SOURCES.get(header)
+    if source is None:
+        return "the command line has no option for it"
+    flag, variable = source
+    return f"pass {flag} or set {variable}"
+
+
+def cli_message(exc: BaseException) -> str:
+    """The one-line message of ``exc``, its Python advice retold for the command line (pure).
+
+    The library tells a Python caller which argument to pass (``bot_id=``, ``extra_body=``);
+    at the command line the same fix is an option or an environment variable, and some
+    (extra fields) have none, so that advice is left out.
+    """
+    if isinstance(exc, ScopeError):
+        return (
+            f"the token ({exc.token_kind}) cannot call the {exc.api} API: it reaches only "
+            f"{', '.join(exc.reachable)}. Use a Personal Access Token for the {exc.api} API, "
+            f"or --token-kind if the kind of BP_TOKEN was detected wrongly"
+        )
+    message = one_line(str(exc))
+    if not isinstance(exc, ConfigurationError):
+        return message
+    message = _MISSING_CONTEXT.sub(
+        lambda m: f"needs a {m['what']} (sent as {m['header']}): {_context_advice(m['header'])}",
+        message,
+    )
+    message = _MISSING_HEADER.sub(
+        lambda m: f"needs the {m['header']} header; give it in the INPUT object", message
+    )
+    for python, cli in _REPHRASED:
+        message = message.replace(python, cli)
+    message = _LEADING_ARGUMENT.sub(lambda m: _ARGUMENT_SOURCES[m["arg"]], message)
+    return _drop_python_advice(message)
+
+
+def _drop_python_advice(message: str) -> str:
+    """``message`` cut before the first clause that tells a Python caller what to pass."""
+    found = _PYTHON_ADVICE.search(message)
+    if found is None:
+        return message
+    head = message[: found.start()]
+    cut = max(head.rfind("; "), head.rfind(", "), head.rfind(". "), head.rfind(" ("))
+    return message[:cut].rstrip() if cut > 0 else message
 
 
 def exit_status_of(exc: BaseException) -> int:
@@ -170,7 +284,12 @@ def _positive_float(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``botpress`` argument parser with its ``call``, ``emulator`` and ``demo`` commands."""
-    parser = argparse.ArgumentParser(
+    return build_parsers()[0]
+
+
+def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The ``botpress`` parser, and the parser of each command by name."""
+    parser = _Parser(
         prog=PROG,
         description="Command line of the Botpress Cloud API Python SDK.",
         epilog=_EXIT_TABLE + "\n" + _ENV_TABLE,
@@ -217,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument("--compact", action="store_true", help="print the answer on one line")
     call.add_argument("--list", action="store_true", help="print every operationId and exit")
 
-    commands.add_parser(
+    emulator = commands.add_parser(
         "emulator",
         help="serve the local API emulator until Ctrl-C (see 'botpress emulator --help')",
         add_help=False,
@@ -233,7 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
             "(no account, no network); with BP_TOKEN and BP_BOT_ID (and BP_WORKSPACE_ID for a "
             "Personal Access Token) it runs against the API and removes what it made."
         ),
-        epilog=_EXIT_TABLE + "\n" + _ENV_TABLE,
+        epilog=_EXIT_TABLE + "\n" + _DEMO_ENV_TABLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     demo.add_argument(
@@ -255,7 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="emulator only: answer this share of requests (0 to 1) with 429, to show retries",
     )
     demo.add_argument("--api-url", help="the API's URL with BP_TOKEN (default: BP_API_URL)")
-    return parser
+    return parser, {"call": call, "emulator": emulator, "demo": demo}
 
 
 # -- call -----------------------------------------------------------------------------------
@@ -380,16 +499,26 @@ def run_demo(args: argparse.Namespace) -> int:
 # -- entry point ----------------------------------------------------------------------------
 
 
+def command_of(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` runs (its first argument, when that names one), else ``None``."""
+    return argv[0] if argv and argv[0] in COMMANDS else None
+
+
 def _dispatch(argv: list[str]) -> int:
-    if argv and argv[0] == "emulator":
+    command = command_of(argv)
+    if command == "emulator":
         # Handed over whole: its options belong to the emulator's own parser.
         return run_emulator(argv[1:])
-    args = build_parser().parse_args(argv)
-    if args.command == "call":
+    top, parsers = build_parsers()
+    if command is None:
+        top.parse_args(argv)  # --help, --version, or a usage error: it does not return
+        raise UsageError("give a COMMAND")  # unreachable while COMMAND is required
+    # Intermixed: options may come before, between or after OPERATION_ID and INPUT; a plain
+    # parse stops filling the positionals at the first option and refuses what follows.
+    args = parsers[command].parse_intermixed_args(argv[1:])
+    if command == "call":
         return run_call(args, sys.stdin)
-    if args.command == "demo":
-        return run_demo(args)
-    raise AssertionError(f"unhandled command {args.command!r}")  # argparse only allows those
+    return run_demo(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -402,8 +531,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(arguments)
     except (BotpressError, UsageError) as exc:
-        sys.stderr.write(error_line(exc) + "\n")
-        return exit_status_of(exc)
+        status = exit_status_of(exc)
+        hint = help_hint(command_of(arguments)) if status == EXIT_USAGE else None
+        sys.stderr.write(error_line(exc, hint) + "\n")
+        return status
     except SystemExit as exc:
         # argparse exits for --help, --version and usage errors; main returns a status instead.
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE

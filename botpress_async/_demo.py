@@ -142,7 +142,30 @@ def counting_retries() -> Iterator[RetryCounter]:
         logger.setLevel(level)
 
 
-def progress_bar(total: int, unit: str, scale: int, enabled: bool) -> Callable[..., None] | None:
+MIN_BAR_COLUMNS: Final = 40
+FALLBACK_BAR_COLUMNS: Final = 80
+
+
+def bar_columns(terminal_columns: int) -> int | None:
+    """The fixed width of a progress bar, or ``None`` to follow the terminal's (pure).
+
+    A terminal that reports no width (0, as some pseudo-terminals and CI logs do) or a
+    very narrow one would leave a bar that follows it with no room to draw in.
+    """
+    return None if terminal_columns >= MIN_BAR_COLUMNS else FALLBACK_BAR_COLUMNS
+
+
+def terminal_columns(stream: TextIO) -> int:
+    """The width of the terminal ``stream`` writes to; 0 when it is none or does not say."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, ValueError, OSError):  # io.StringIO has no usable fileno
+        return 0
+
+
+def progress_bar(
+    total: int, unit: str, scale: int, enabled: bool, stream: TextIO | None = None
+) -> Callable[..., None] | None:
     """An ``on_progress`` callback drawing a tqdm bar of ``total`` units, or ``None``.
 
     Args:
@@ -150,6 +173,7 @@ def progress_bar(total: int, unit: str, scale: int, enabled: bool) -> Callable[.
         unit: their name.
         scale: units per request (the bulk helpers count requests).
         enabled: whether to draw at all.
+        stream: where to draw (default stderr).
     """
     if not enabled or total == 0:
         return None
@@ -157,7 +181,16 @@ def progress_bar(total: int, unit: str, scale: int, enabled: bool) -> Callable[.
         from tqdm import tqdm  # type: ignore[import-untyped]
     except ImportError:  # the progress extra is optional
         return None
-    bar = tqdm(total=total, unit=unit, desc=f"  {unit}s", dynamic_ncols=True)
+    stream = stream if stream is not None else sys.stderr
+    ncols = bar_columns(terminal_columns(stream))
+    bar = tqdm(
+        total=total,
+        unit=unit,
+        desc=f"  {unit}s",
+        file=stream,
+        ncols=ncols,
+        dynamic_ncols=ncols is None,
+    )
 
     def update(p: BulkProgress) -> None:
         bar.n = min(total, (p.done + p.failed) * scale)
@@ -281,15 +314,32 @@ def sample_content(n: int, size: int) -> bytes:
     return (line * (size // len(line) + 1))[:size]
 
 
-def bulk_summary(numbers: BulkNumbers, retries: int) -> list[tuple[str, str]]:
-    """The summary of the bulk job: rows/s, files/s, MB/s, retries and failures (pure)."""
+def bulk_summary(
+    numbers: BulkNumbers, retries: int, *, finished: bool = True
+) -> list[tuple[str, str]]:
+    """The summary of the bulk job: rows/s, files/s, MB/s, retries and failed items (pure).
+
+    Args:
+        numbers: what the job did.
+        retries: the retries of the whole run.
+        finished: whether the job ran to its end; when it stopped on an error its numbers
+            are unknown, and are said to be rather than shown as zeros.
+    """
 
     def rate(count: float, seconds: float) -> str:
         return f"{count / seconds:,.0f}" if seconds > 0 else "-"
 
+    throttled = f"{retries} in the whole run; 429/503 answers to the bulk jobs: {numbers.throttled}"
+    if not finished:
+        stopped = "- (the bulk job stopped before the end)"
+        return [
+            ("rows", stopped),
+            ("files", stopped),
+            ("retries", throttled),
+            ("failed items", stopped),
+        ]
     mb = numbers.files_bytes / 1_000_000
     mb_rate = f"{mb / numbers.files_elapsed:,.1f}" if numbers.files_elapsed > 0 else "-"
-    failures = numbers.rows_failed + numbers.files_failed
     return [
         (
             "rows",
@@ -301,11 +351,8 @@ def bulk_summary(numbers: BulkNumbers, retries: int) -> list[tuple[str, str]]:
             f"{numbers.files:,} ({mb:,.1f} MB) in {numbers.files_elapsed:.2f} s "
             f"= {rate(numbers.files, numbers.files_elapsed)} files/s, {mb_rate} MB/s",
         ),
-        (
-            "retries",
-            f"{retries} in the whole run; 429/503 answers to the bulk jobs: {numbers.throttled}",
-        ),
-        ("failures", f"{failures}"),
+        ("retries", throttled),
+        ("failed items", f"{numbers.rows_failed:,} rows, {numbers.files_failed:,} files"),
     ]
 
 
@@ -439,21 +486,24 @@ def _tour(
     ):
         blocking_flow(target, run_id, show)
     numbers = BulkNumbers()
+    finished = False
     heading = f"3. A bulk job: {options['rows']:,} table rows and {options['files']:,} files"
     with _section(steps, "bulk job", heading, show) as step:
         numbers = asyncio.run(_bulk_section(target, show, run_id=run_id, **options))
+        finished = True
         if numbers.rows_failed or numbers.files_failed:
             step.error = f"{numbers.rows_failed} rows and {numbers.files_failed} files failed"
 
     show.heading("Summary")
     for s in steps:
         show.line(s.title, f"{'ok' if s.error is None else 'FAILED':<6} in {s.seconds:.2f} s")
-    for label, text in bulk_summary(numbers, retries.retries):
+    for label, text in bulk_summary(numbers, retries.retries, finished=finished):
         show.line(label, text)
     failed = sum(s.error is not None for s in steps)
     elapsed = time.perf_counter() - started
+    show.line("failed steps", f"{failed} of {len(steps)}")
     if failed:
-        show.line("result", f"{failed} of {len(steps)} steps failed ({elapsed:.1f} s)")
+        show.line("result", f"FAILED ({elapsed:.1f} s)")
         return 1
     show.line("result", f"all {len(steps)} steps passed in {elapsed:.1f} s")
     return 0

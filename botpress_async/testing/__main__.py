@@ -20,10 +20,18 @@ def _parser(prog: str = _PROG) -> argparse.ArgumentParser:
         prog=prog,
         description="Serve a local Botpress API emulator on 127.0.0.1 until stopped.",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=0, help="port (0 picks a free one)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of ids, tokens and faults")
-    parser.add_argument("--page-size", type=int, default=20, help="items per page of lists")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=0, help="port; 0 picks a free one (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of ids, tokens and faults (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--page-size", type=int, default=20, help="items per page of lists (default: %(default)s)"
+    )
     parser.add_argument(
         "--fault",
         action="append",

@@ -35,6 +35,25 @@ def test_help_on_every_level(
         assert word in out
 
 
+def test_demo_help_tells_its_own_environment(capsys: pytest.CaptureFixture[str]) -> None:
+    """The demo's help says an unset BP_TOKEN means the emulator, and promises no prompt."""
+    assert _cli.main(["demo", "--help"]) == 0
+    out = capsys.readouterr().out
+    environment = out.split("environment:")[1]
+    assert "unset: the demo runs on an embedded emulator" in environment
+    for name in ("BP_TOKEN", "BP_BOT_ID", "BP_WORKSPACE_ID", "BP_API_URL"):
+        assert name in environment
+    assert "prompt" not in environment.replace("no prompt", "")
+
+
+def test_emulator_help_shows_the_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+    """The emulator's help gives the default of --host and --port."""
+    assert _cli.main(["emulator", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--host HOST address to listen on (default: 127.0.0.1)" in out
+    assert "--port PORT port; 0 picks a free one (default: 0)" in out
+
+
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     """--version prints the package's version."""
     assert _cli.main(["--version"]) == 0
@@ -42,9 +61,11 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    """Without a command, argparse's message and exit status 2."""
+    """Without a command, one line naming COMMAND and the help, exit status 2."""
     assert _cli.main([]) == 2
-    assert "required: COMMAND" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "required: COMMAND (see 'botpress --help')" in err
 
 
 def test_module_runs_as_the_command() -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import socket
 import sys
 
 import pytest
 
 import botpress_sync
 from botpress_async import ConfigurationError, _cli, _demo
+from botpress_async._bulk import BulkProgress
 from botpress_async.testing import Emulator
 from tests.cli.helpers import cli_env, run_cli
 
@@ -51,7 +53,8 @@ def test_demo_end_to_end_on_the_embedded_emulator() -> None:
     assert "files/s" in summary
     assert "MB/s" in summary
     assert "retries" in summary
-    assert "failures           0" in summary
+    assert "failed items       0 rows, 0 files" in summary
+    assert "failed steps       0 of 3" in summary
     assert "all 3 steps passed" in summary
     # Not a terminal: no progress bar is drawn, and nothing else goes to stderr.
     assert proc.stderr == ""
@@ -147,9 +150,68 @@ def test_bulk_summary_lines() -> None:
     assert summary["rows"] == "5,000 in 2.00 s = 2,500 rows/s"
     assert summary["files"] == "100 (4.0 MB) in 0.50 s = 200 files/s, 8.0 MB/s"
     assert summary["retries"].startswith("3 ")
-    assert summary["failures"] == "0"
+    assert summary["failed items"] == "0 rows, 0 files"
     empty = dict(_demo.bulk_summary(_demo.BulkNumbers(), retries=0))
     assert empty["rows"] == "0 in 0.00 s = - rows/s"
+    some_failed = _demo.BulkNumbers(rows=900, rows_failed=1500, files=7, files_failed=3)
+    assert dict(_demo.bulk_summary(some_failed, retries=0))["failed items"] == (
+        "1,500 rows, 3 files"
+    )
+
+
+def test_bulk_summary_of_a_job_that_stopped_shows_no_zeros() -> None:
+    """A bulk job that stopped on an error reports its numbers as unknown, not as zero."""
+    summary = dict(_demo.bulk_summary(_demo.BulkNumbers(), retries=4, finished=False))
+    assert summary["retries"].startswith("4 ")
+    for label in ("rows", "files", "failed items"):
+        assert summary[label].startswith("- ")
+        assert "0" not in summary[label]
+
+
+def test_unreachable_api_summary_does_not_contradict_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With the API unreachable every step fails, and no summary line says nothing failed."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+        monkeypatch.setenv("BP_TOKEN", "bp_bak_" + "x" * 40)
+        monkeypatch.setenv("BP_BOT_ID", "bot_demo")
+        monkeypatch.delenv("BP_WORKSPACE_ID", raising=False)
+        monkeypatch.setenv("BP_API_URL", f"http://127.0.0.1:{closed.getsockname()[1]}")
+        out = io.StringIO()
+        assert _demo.run(rows=10, files=2, progress=False, out=out) == 1
+    summary = {
+        line[2:20].strip(): line[21:]
+        for line in out.getvalue().split("== Summary ==")[1].splitlines()
+        if line.strip()
+    }
+    assert summary["failed steps"] == "3 of 3"
+    assert summary["failed items"].startswith("- ")
+    assert summary["result"].startswith("FAILED")
+    assert "failures" not in summary
+
+
+def test_bar_width_falls_back_when_the_terminal_is_narrow_or_silent() -> None:
+    """Progress bars follow a terminal of 40 columns or more, else are drawn 80 wide."""
+    assert _demo.bar_columns(120) is None
+    assert _demo.bar_columns(40) is None
+    assert _demo.bar_columns(39) == 80
+    assert _demo.bar_columns(0) == 80
+
+
+def test_a_bar_on_a_stream_without_a_width_is_drawn_80_wide() -> None:
+    """On a stream with no terminal width the bar is drawn at 80 columns, filled as it goes."""
+    pytest.importorskip("tqdm")
+    stream = io.StringIO()
+    update = _demo.progress_bar(10, "row", 1, enabled=True, stream=stream)
+    assert update is not None
+    update(BulkProgress(done=5, failed=0, in_flight=2, concurrency=4, elapsed=1.0))
+    update(BulkProgress(done=10, failed=0, in_flight=0, concurrency=4, elapsed=2.0, final=True))
+    frames = [frame.rstrip("\n") for frame in stream.getvalue().split("\r") if frame]
+    assert frames
+    assert all(len(frame) == 80 for frame in frames)
+    assert frames[-1].startswith("  rows: 100%|")
+    assert "##########" in frames[-1]
 
 
 @pytest.mark.parametrize("argv", [["demo"], ["emulator"]])
