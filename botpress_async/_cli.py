@@ -512,7 +512,7 @@ def _dispatch(argv: list[str]) -> int:
     top, parsers = build_parsers()
     if command is None:
         top.parse_args(argv)  # --help, --version, or a usage error: it does not return
-        raise UsageError("give a COMMAND")  # unreachable while COMMAND is required
+        raise UsageError("put the COMMAND first")  # not reached: a parse returns with one
     # Intermixed: options may come before, between or after OPERATION_ID and INPUT; a plain
     # parse stops filling the positionals at the first option and refuses what follows.
     args = parsers[command].parse_intermixed_args(argv[1:])
