@@ -19,7 +19,7 @@ import importlib.util
 import random
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +38,11 @@ SCHEMA = {
 }
 FILES_PREFIX = "imports/"
 
-# Draw progress bars only when tqdm is installed (`pip install 'botpress-sdk[progress]'`).
-PROGRESS = importlib.util.find_spec("tqdm") is not None
+
+def want_progress_bars() -> bool:
+    """Bars only on a terminal (not in logs or pipes), and only when tqdm is installed."""
+    # tqdm comes with the `progress` extra: `python -m pip install '.[progress]'`.
+    return sys.stderr.isatty() and importlib.util.find_spec("tqdm") is not None
 
 
 def write_sample_csv(path: Path, count: int, seed: int = 7) -> None:
@@ -66,22 +69,50 @@ def rows_from_csv(path: Path) -> Iterator[Mapping[str, Any]]:
             }
 
 
-def files_to_upload(folder: Path) -> Iterator[dict[str, Any]]:
+class CountedRows:
+    """The CSV's rows, still read lazily, with a known count so that the bar shows a total."""
+
+    def __init__(self, path: Path, count: int) -> None:
+        self.path = path
+        self.count = count
+
+    def __iter__(self) -> Iterator[Mapping[str, Any]]:
+        return rows_from_csv(self.path)
+
+    def __len__(self) -> int:
+        # upsert_rows reads len() of a sized input as the total of its progress bar.
+        return self.count
+
+
+def files_to_upload(folder: Path) -> list[dict[str, Any]]:
     """One upload per file under ``folder``, keyed by its path relative to the folder."""
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            # A Path (not its bytes) is streamed from disk when its upload starts.
-            key = FILES_PREFIX + path.relative_to(folder).as_posix()
-            yield {"key": key, "content": path, "tags": {"source": "bulk-import"}}
+    # A list (its length is the bar's total) of small dicts: each Path, not its bytes, is
+    # streamed from disk when its upload starts.
+    return [
+        {
+            "key": FILES_PREFIX + path.relative_to(folder).as_posix(),
+            "content": path,
+            "tags": {"source": "bulk-import"},
+        }
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    ]
 
 
-async def run(csv_path: Path, files_dir: Path | None) -> bool:
-    """Import the rows and the files; print a summary of each job; True when all went in."""
+async def run(csv_path: Path, row_count: int | None, files_dir: Path | None) -> bool:
+    """Import the rows and the files; print a summary of each job; True when all went in.
+
+    ``row_count`` is the number of rows in the CSV when known beforehand, for the bar's total.
+    """
+    progress = want_progress_bars()
+    rows_in: Iterable[Mapping[str, Any]] = rows_from_csv(csv_path)
+    if row_count is not None:
+        rows_in = CountedRows(csv_path, row_count)
     async with AsyncClient() as client:
         # Idempotent: the table is made on the first run and found on the next ones.
         await client.tables.get_or_create_table(table=TABLE, schema=SCHEMA, key_column=KEY_COLUMN)
         rows = await client.tables.upsert_rows(
-            TABLE, rows_from_csv(csv_path), key_column=KEY_COLUMN, progress_bar=PROGRESS
+            TABLE, rows_in, key_column=KEY_COLUMN, progress_bar=progress
         )
         rate = rows.succeeded_rows / rows.elapsed if rows.elapsed else 0.0
         print(
@@ -95,7 +126,7 @@ async def run(csv_path: Path, files_dir: Path | None) -> bool:
 
         if files_dir is not None:
             files = await client.files.upload_files(
-                files_to_upload(files_dir), concurrency=8, progress_bar=PROGRESS
+                files_to_upload(files_dir), concurrency=8, progress_bar=progress
             )
             print(
                 f"files: {files.succeeded_count} uploaded, {len(files.failed)} failed, "
@@ -119,11 +150,15 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as scratch:
         csv_path = args.csv
+        # A CSV given by the user is not counted beforehand (that would read it twice, and a
+        # quoted field may span lines): its bar shows a count without a total.
+        row_count = None
         if csv_path is None:
             csv_path = Path(scratch) / "orders.csv"
             write_sample_csv(csv_path, args.rows)
+            row_count = args.rows
         try:
-            ok = asyncio.run(run(csv_path, args.files_dir))
+            ok = asyncio.run(run(csv_path, row_count, args.files_dir))
         except BotpressError as exc:
             # Raised by the calls outside the bulk jobs (the table creation, say); the jobs
             # themselves report their failures in their results instead of raising.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import select
 import socket
 import subprocess
 import sys
@@ -93,6 +94,7 @@ def test_bulk_import_writes_rows_and_files(
     )
 
     assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # stderr is a pipe, not a terminal: no progress bars
     assert "rows: 2500 inserted, 0 updated, 0 failed, 0 not sent" in done.stdout
     assert "files: 3 uploaded, 0 failed, 0 not run" in done.stdout
     assert client.tables.get_table(table="ordersTable").rows == 2500
@@ -130,6 +132,63 @@ def test_bulk_import_rides_out_rate_limits(emu: Emulator, client: botpress_sync.
     assert "2 throttled" in done.stdout
     assert len(emu.log.processed("upsertTableRows")) == 3
     assert client.tables.get_table(table="ordersTable").rows == 3000
+
+
+def read_all(fd: int, timeout: float = 60.0) -> bytes:
+    """Read a pseudo-terminal until every writer has closed it, for at most ``timeout`` s."""
+    chunks = []
+    deadline = time.monotonic() + timeout
+    while (remaining := deadline - time.monotonic()) > 0:
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if not ready:
+            break
+        try:
+            data = os.read(fd, 65536)
+        except OSError:  # EIO: the writer side is gone
+            break
+        if not data:
+            break
+        chunks.append(data)
+    return b"".join(chunks)
+
+
+@pytest.mark.skipif(
+    sys.platform == "win32" or importlib.util.find_spec("tqdm") is None,
+    reason="needs a pseudo-terminal and tqdm",
+)
+def test_bulk_import_draws_bars_with_totals_on_a_terminal(emu: Emulator, tmp_path: Path) -> None:
+    """On a terminal the rows bar counts up to the generated CSV's size, the files bar to theirs."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    make_folder(tmp_path / "files")
+    command = [sys.executable, "-W", "error", str(EXAMPLES / "bulk_import.py"), "--rows", "1500"]
+    command += ["--files-dir", str(tmp_path / "files")]
+    leader, follower = pty.openpty()
+    # A pseudo-terminal starts 0 columns wide, where tqdm draws nothing.
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 160, 0, 0))
+    try:
+        with subprocess.Popen(
+            command,
+            env=example_env(emu),
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=follower,
+        ) as proc:
+            os.close(follower)
+            follower = -1
+            drawn = read_all(leader).decode()
+            proc.wait(timeout=60)
+    finally:
+        os.close(leader)
+        if follower != -1:
+            os.close(follower)
+
+    assert proc.returncode == 0, drawn
+    assert "1500/1500" in drawn, drawn[-500:]
+    assert "3/3" in drawn
 
 
 # --- blocking_script.py --------------------------------------------------------------------
