@@ -4,7 +4,7 @@
 tests run it against the ``botpress_emulator`` fixture (registered by the SDK's pytest
 plugin, no account and no network), then check what the API holds and what it was asked::
 
-    pip install 'botpress-sdk[testing]'
+    python -m pip install '.[testing]'   # in a clone of the SDK
     pytest docs/examples/test_with_emulator.py
 """
 
