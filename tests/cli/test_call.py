@@ -16,17 +16,6 @@ from tests.cli.helpers import cli_env, run_cli
 FAKE_TOKEN = "bp_bak_" + "x" * 40
 
 
-@pytest.fixture
-def env_of(monkeypatch: pytest.MonkeyPatch, emu: Emulator) -> Emulator:
-    """This process's BP_ variables pointed at the emulator, for in-process runs of main()."""
-    for name in ("BP_WORKSPACE_ID", "BP_INTEGRATION_ID"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("BP_TOKEN", emu.bak)
-    monkeypatch.setenv("BP_BOT_ID", emu.bot_id)
-    monkeypatch.setenv("BP_API_URL", emu.url)
-    return emu
-
-
 def make_users(emu: Emulator, count: int) -> list[str]:
     """Create ``count`` users on the emulator; their ids in creation order."""
     with botpress_sync.Client(emu.bak, bot_id=emu.bot_id, api_url=emu.url) as client:

@@ -23,17 +23,6 @@ PYTHON_ADVICE = (
 )
 
 
-@pytest.fixture
-def env_of(monkeypatch: pytest.MonkeyPatch, emu: Emulator) -> Emulator:
-    """This process's BP_ variables pointed at the emulator, for in-process runs of main()."""
-    for name in ("BP_WORKSPACE_ID", "BP_INTEGRATION_ID"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("BP_TOKEN", emu.bak)
-    monkeypatch.setenv("BP_BOT_ID", emu.bot_id)
-    monkeypatch.setenv("BP_API_URL", emu.url)
-    return emu
-
-
 @pytest.mark.parametrize(
     "argv",
     [
