@@ -6,6 +6,7 @@ import enum
 import re
 from typing import Final
 
+from ._encoding import check_text
 from ._errors import ConfigurationError, ScopeError
 
 __all__ = [
@@ -137,6 +138,7 @@ def check_header_value(name: str, value: str, *, secret: bool = False) -> str:
     """
     if not isinstance(value, str):
         raise ConfigurationError(f"{name} must be a string, not {type(value).__name__}")
+    check_text(name, value, secret=secret)
     match = _BAD_HEADER_CHARS.search(value)
     if match is not None:
         shown = "" if secret else f" {value!r}"

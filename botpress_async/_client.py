@@ -14,6 +14,7 @@ from ._auth import TokenKind, api_of_path, check_header_value, check_scope
 from ._config import ENV, HEADER_TO_ARG, ClientConfig, Redacted, resolve_config
 from ._encoding import dumps, encode_path, encode_query
 from ._errors import ConfigurationError
+from ._reserved import RESERVED
 from ._retry import IDEMPOTENT_METHODS, RetryBudget, RetryPolicy
 from ._session import Transport
 from ._types import NOT_GIVEN, NotGiven, NotGivenOr, RequestOptions, Timeout
@@ -95,6 +96,12 @@ class AsyncClient:
         allow_insecure_http: bool = False,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
+        if token is not None and not isinstance(token, str):
+            # Never quoted: a wrongly typed token may still be a secret (bytes, say).
+            raise ConfigurationError(
+                f"token must be a string, not {type(token).__name__}; pass the token text "
+                "(bp_pat_..., bp_bak_... or an integration key) or set BP_TOKEN"
+            )
         # Rebind at once: a traceback that renders this frame's locals must not show the token.
         token = Redacted(token) if token is not None else None
         if max_connections < 1:
@@ -440,7 +447,14 @@ class AsyncClient:
                 f"no token: pass token= to the client or set {ENV['token']} "
                 "(a Personal Access Token, Bot Access Key or Integration Access Key)"
             )
-        url_path = path if raw_path else encode_path(path, path_params)
+        if raw_path:
+            url_path = path
+        else:
+            if path_params:
+                reserved = RESERVED.get((method, path))
+                if reserved is not None:
+                    _check_route_words(method, path, path_params, reserved)
+            url_path = encode_path(path, path_params)
 
         send_headers = self._base_headers.copy()
         if headers:
@@ -497,6 +511,25 @@ class AsyncClient:
             policy=policy,
             idempotent=method in IDEMPOTENT_METHODS if idempotent is None else idempotent,
         )
+
+
+def _check_route_words(
+    method: str, path: str, params: Mapping[str, Any], reserved: Mapping[str, Mapping[str, str]]
+) -> None:
+    """Refuse a path parameter equal to a literal word of a sibling route (see ``_reserved``)."""
+    for name, words in reserved.items():
+        value = params.get(name)
+        if not isinstance(value, str):
+            continue
+        other = words.get(value.lower())
+        if other is not None:
+            filled = path.replace("{" + name + "}", value)
+            raise ConfigurationError(
+                f"{name}={value!r} cannot be sent: {method} {filled} is the route of the "
+                f"operation {other}, so the server would run that instead of {method} {path}. "
+                f"No encoding avoids this (servers decode the path before routing); a resource "
+                f"whose {name} is {value!r} cannot be reached through this operation"
+            )
 
 
 def _merge_headers(target: dict[str, str], extra: Mapping[str, Any]) -> None:

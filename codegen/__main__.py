@@ -19,6 +19,7 @@ from codegen import (
     emit_docs,
     emit_models,
     emit_operations,
+    emit_reserved,
     emit_resources,
     emit_sync,
 )
@@ -34,6 +35,7 @@ EMITTERS: list[Emitter] = [
     emit_operations.emit,
     emit_docs.emit,
     emit_sync.emit,
+    emit_reserved.emit,
 ]
 
 
