@@ -125,7 +125,10 @@ def check_scope(api: str | None, kind: TokenKind) -> None:
         return
     reach = _REACH[kind]
     if api not in reach:
-        raise ScopeError(api, kind.label, reach)
+        accepted = tuple(
+            k.label for k in (TokenKind.BAK, TokenKind.PAT) if api in _REACH[k] and k is not kind
+        )
+        raise ScopeError(api, kind.label, reach, accepted)
 
 
 def check_header_value(name: str, value: str, *, secret: bool = False) -> str:

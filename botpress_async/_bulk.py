@@ -30,7 +30,13 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from ._errors import APIConnectionError, APIError, BotpressError, ConfigurationError
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    BulkCancelled,
+    BulkError,
+    ConfigurationError,
+)
 from ._throttle import AdaptiveLimiter, current_limiter
 
 __all__ = [
@@ -156,25 +162,6 @@ class BulkResult(Generic[T, R]):
             f"<BulkResult succeeded={self.succeeded_count} failed={len(self.failed)} "
             f"not_run={len(self.not_run)}{' cancelled' if self.cancelled else ''}>"
         )
-
-
-class BulkError(BotpressError):
-    """A bulk job did not succeed for every item; ``result`` says what happened to each."""
-
-    def __init__(self, result: BulkResult[Any, Any]) -> None:
-        self.result = result
-        first = result.failed[0].error if result.failed else None
-        detail = f"; first error: {first}" if first is not None else ""
-        super().__init__(
-            f"bulk job: {result.succeeded_count} succeeded, {len(result.failed)} failed, "
-            f"{len(result.not_run)} not run{detail}"
-        )
-
-
-class BulkCancelled(BotpressError):
-    """Stands for the error of an item whose call was in flight when the job was stopped."""
-
-    sent = True
 
 
 class CancelToken:

@@ -154,6 +154,7 @@ class RetryBudget:
         self.timeout_cost = timeout_cost
         self.success_refund = success_refund
         self._tokens = capacity if capacity is not None else math.inf
+        self._exhausted_noted = False
         # Sync facades call from many threads; the bucket is tiny, a lock is cheapest.
         self._lock = threading.Lock()
 
@@ -179,6 +180,17 @@ class RetryBudget:
             return
         with self._lock:
             self._tokens = min(self.capacity, self._tokens + self.success_refund)
+            if self._tokens >= self.capacity / 2:
+                self._exhausted_noted = False
+
+    def note_exhausted(self) -> bool:
+        """True the first time a retry is refused since the bucket was last half full.
+
+        Lets the client warn once when retries stop, not once per refused retry.
+        """
+        with self._lock:
+            first, self._exhausted_noted = not self._exhausted_noted, True
+            return first
 
     def __repr__(self) -> str:
         return f"RetryBudget(tokens={self._tokens:g}, capacity={self.capacity})"

@@ -18,7 +18,7 @@ from ._bulk import (
     progress_bar_reporter,
     run_bulk,
 )
-from ._errors import BotpressError, ConfigurationError
+from ._errors import ConfigurationError, RowsError
 from ._types import NotGivenOr, RequestOptions, Timeout
 
 if TYPE_CHECKING:
@@ -145,18 +145,6 @@ class RowsResult(Generic[_I]):
             f"<RowsResult succeeded_rows={self.succeeded_rows} inserted={self.inserted_count} "
             f"updated={self.updated_count} deleted={self.deleted_count} "
             f"failed_rows={sum(len(f.rows) for f in self.failed)} not_run={len(self.not_run)}>"
-        )
-
-
-class RowsError(BotpressError):
-    """Raised by `RowsResult.raise_for_failures`; ``result`` holds the details."""
-
-    def __init__(self, result: RowsResult[Any]) -> None:
-        self.result = result
-        super().__init__(
-            f"bulk rows job: {result.succeeded_rows} rows succeeded, "
-            f"{len(result.failed_rows)} in failed requests "
-            f"({len(result.unknown_rows)} with unknown outcome), {len(result.not_run)} not sent"
         )
 
 

@@ -52,6 +52,8 @@ else:
     # rest of a call's overhead, twice per call. Same functions, same types.
     import _signal
 
+from botpress_async._errors import LoopStoppedError, LoopThreadError
+
 __all__ = [
     "LoopStoppedError",
     "LoopThreadError",
@@ -73,20 +75,6 @@ CANCEL_GRACE = 0.5
 EXIT_GRACE = 0.5
 #: Most bytes a socket read of the private loop asks for (asyncio's default is 256 KiB).
 READ_SIZE = 64 * 1024
-
-
-class LoopThreadError(RuntimeError):
-    """A blocking call was made from code running on the SDK's private event loop.
-
-    Waiting there would deadlock: the loop cannot run the call while it waits for it.
-    """
-
-
-class LoopStoppedError(RuntimeError):
-    """The private event loop was shut down (interpreter exit) before the call finished."""
-
-    def __init__(self) -> None:
-        super().__init__("the SDK's event loop was shut down before the call finished")
 
 
 class Owner(Protocol):

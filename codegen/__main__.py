@@ -17,6 +17,7 @@ from pathlib import Path
 from codegen import (
     GENERATOR_VERSION,
     emit_docs,
+    emit_errors,
     emit_models,
     emit_operations,
     emit_reserved,
@@ -36,6 +37,7 @@ EMITTERS: list[Emitter] = [
     emit_docs.emit,
     emit_sync.emit,
     emit_reserved.emit,
+    emit_errors.emit,
 ]
 
 
