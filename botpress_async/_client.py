@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Final
 import aiohttp
 
 from ._auth import TokenKind, api_of_path, check_header_value, check_scope
+from ._bulk import BULK_MAX_RETRIES
 from ._config import ENV, HEADER_TO_ARG, ClientConfig, Redacted, resolve_config
 from ._encoding import dumps, encode_path, encode_query
 from ._errors import ConfigurationError
@@ -376,6 +377,7 @@ class AsyncClient:
         on_progress: Callable[[BulkProgress], None] | None = None,
         progress_bar: bool = False,
         cancel: CancelToken | None = None,
+        max_retries: int = BULK_MAX_RETRIES,
     ) -> BulkResult[Mapping[str, Any], Any]:
         """Call one operation once per item of keyword arguments, concurrently; see `run_bulk`.
 
@@ -394,13 +396,27 @@ class AsyncClient:
             on_progress: called with a `BulkProgress` a few times a second.
             progress_bar: show a terminal progress bar (needs tqdm).
             cancel: a `CancelToken` that stops the job from any thread.
+            max_retries: retries of each call, more patient than a single call's (an item's
+                own ``max_retries`` wins).
         """
         from ._bulk import resolve_operation, run_bulk
 
         func = resolve_operation(operation)
+        import inspect
+
+        # Operations take max_retries; request() and other helpers may not.
+        defaults = (
+            {"max_retries": max_retries}
+            if "max_retries" in inspect.signature(func).parameters
+            else {}
+        )
 
         async def one(item: Mapping[str, Any]) -> Any:
-            return await func(**item)
+            if not isinstance(item, Mapping):
+                raise ConfigurationError(
+                    f"each bulk item is a mapping of keyword arguments, not {type(item).__name__}"
+                )
+            return await func(**{**defaults, **item})
 
         return await run_bulk(
             one,
@@ -413,6 +429,20 @@ class AsyncClient:
             progress_bar=progress_bar,
             cancel=cancel,
         )
+
+    def _check_reach(self, api: str | None, requires: tuple[str, ...] = ()) -> None:
+        """Raise what every request to ``api`` would raise before sending: scope, no token,
+        a missing context header the client itself lacks (no bot id)."""
+        config = self._config
+        check_scope(api, config.token_kind)
+        if config.token is None:
+            raise ConfigurationError(
+                f"no token: pass token= to the client or set {ENV['token']} "
+                "(a Personal Access Token, Bot Access Key or Integration Access Key)"
+            )
+        for header in requires:
+            if header not in self._base_headers:
+                raise _missing_context(header, "a request to", f"the {api} API")
 
     def _request(
         self,
@@ -441,12 +471,7 @@ class AsyncClient:
         config = self._config
         if api is None:
             api = api_of_path(path)
-        check_scope(api, config.token_kind)
-        if config.token is None:
-            raise ConfigurationError(
-                f"no token: pass token= to the client or set {ENV['token']} "
-                "(a Personal Access Token, Bot Access Key or Integration Access Key)"
-            )
+        self._check_reach(api)
         if raw_path:
             url_path = path
         else:

@@ -91,6 +91,7 @@ __all__ = [
     "UploadError",
     "error_class_for",
     "failure_summary",
+    "install_hint",
 ]
 
 _RAW_TEXT_LIMIT = 2000
@@ -445,6 +446,15 @@ def error_class_for(error_type: str | None, status: int) -> type[APIError]:
     if cls is not None:
         return cls
     return ServerError if 500 <= status <= 599 else APIError
+
+
+def install_hint(extra: str) -> str:
+    """How to install an extra, for messages: from a clone, as the package is not on PyPI yet.
+
+    Args:
+        extra: the extra's name in pyproject.toml (``"testing"``, ``"progress"`` ...).
+    """
+    return f"install the {extra!r} extra: python -m pip install '.[{extra}]' in a clone of the SDK"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 import attrs
 
 from ._bulk import (
+    BULK_MAX_RETRIES,
     BulkError,
     BulkProgress,
     CancelToken,
@@ -36,9 +37,6 @@ __all__ = [
 
 #: The API's limit on rows in one create, upsert or delete request.
 MAX_ROWS_PER_REQUEST: Final = 1000
-
-#: Retries per request of a bulk job: jobs meet rate limits by design and need more patience.
-BULK_MAX_RETRIES: Final = 6
 
 _I = TypeVar("_I")
 
@@ -95,6 +93,8 @@ class RowsResult(Generic[_I]):
         cancelled: whether the job stopped before every row was sent.
         elapsed: the job's duration in seconds.
         throttled: how many 429 or 503 answers the job received.
+        stop_reason: why the job stopped early on its own (the API could not be reached by
+            a run of requests in a row), or ``None``.
     """
 
     inserted: list[dict[str, Any]] = attrs.Factory(list)
@@ -109,6 +109,7 @@ class RowsResult(Generic[_I]):
     cancelled: bool = False
     elapsed: float = 0.0
     throttled: int = 0
+    stop_reason: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -320,6 +321,7 @@ async def run_rows_job(
     result.cancelled = outcome.cancelled
     result.elapsed = outcome.elapsed
     result.throttled = outcome.throttled
+    result.stop_reason = outcome.stop_reason
     for failure in outcome.failed:
         result.failed.append(
             RowsFailure(
