@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import aiohttp
 
+from . import _served
 from ._auth import TokenKind, api_of_path, check_header_value, check_scope
 from ._bulk import BULK_MAX_RETRIES
 from ._config import ENV, HEADER_TO_ARG, ClientConfig, Redacted, resolve_config
@@ -526,6 +527,8 @@ class AsyncClient:
         elif not isinstance(json, NotGiven) or extra_body:
             raise ConfigurationError(f"a {method} request cannot carry a JSON body")
 
+        if _served.blocked_loops:  # a blocking call waits in a thread that serves something
+            _served.check_target(*self._transport.origin[1:])
         return self._transport.send(
             method,
             url,
