@@ -7,8 +7,6 @@ methods. Models live in ``botpress_async.models``, the local emulator in
 
 from ._auth import TokenKind
 from ._bulk import (
-    BulkCancelled,
-    BulkError,
     BulkProgress,
     BulkResult,
     CancelToken,
@@ -22,9 +20,16 @@ from ._errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
     BotpressError,
     BreakingChangesError,
+    BulkCancelled,
+    BulkError,
+    ClientStateError,
     ConfigurationError,
+    ConflictError,
+    DownloadError,
     ForbiddenError,
     InternalError,
     InvalidDataFormatError,
@@ -33,12 +38,17 @@ from ._errors import (
     InvalidPayloadError,
     InvalidQueryError,
     LimitExceededError,
+    LoopStoppedError,
+    LoopThreadError,
     MethodNotFoundError,
+    NotFoundError,
     OperationTimeoutError,
     PayloadTooLargeError,
     PaymentRequiredError,
+    PermissionDeniedError,
     QuotaExceededError,
     RateLimitedError,
+    RateLimitError,
     ReferenceConstraintError,
     ReferenceNotFoundError,
     RelationConflictError,
@@ -47,16 +57,17 @@ from ._errors import (
     ResourceNotFoundError,
     ResponseDecodeError,
     ResponseTooLargeError,
-    RuntimeError,
+    RowsError,
+    RuntimeFailureError,
     ScopeError,
+    ServerError,
     UnauthorizedError,
     UnknownError,
     UnsupportedMediaTypeError,
+    UploadError,
 )
 from ._retry import RetryBudget
-from ._rows import RowsError, RowsFailure, RowsMessages, RowsResult
-from ._session import ClientStateError
-from ._storage import DownloadError, UploadError
+from ._rows import RowsFailure, RowsMessages, RowsResult
 from ._types import NOT_GIVEN, NotGiven, RequestOptions, Timeout
 from ._upload import FileContent, UploadItem
 from ._version import __version__
@@ -67,6 +78,8 @@ __all__ = [
     "APITimeoutError",
     "AlreadyExistsError",
     "AsyncClient",
+    "AuthenticationError",
+    "BadRequestError",
     "BotpressError",
     "BreakingChangesError",
     "BulkCancelled",
@@ -76,6 +89,7 @@ __all__ = [
     "CancelToken",
     "ClientStateError",
     "ConfigurationError",
+    "ConflictError",
     "DownloadError",
     "FileContent",
     "FileRecord",
@@ -88,13 +102,18 @@ __all__ = [
     "InvalidQueryError",
     "ItemFailure",
     "LimitExceededError",
+    "LoopStoppedError",
+    "LoopThreadError",
     "MethodNotFoundError",
     "NOT_GIVEN",
+    "NotFoundError",
     "NotGiven",
     "OperationTimeoutError",
     "PayloadTooLargeError",
     "PaymentRequiredError",
+    "PermissionDeniedError",
     "QuotaExceededError",
+    "RateLimitError",
     "RateLimitedError",
     "ReferenceConstraintError",
     "ReferenceNotFoundError",
@@ -110,8 +129,9 @@ __all__ = [
     "RowsFailure",
     "RowsMessages",
     "RowsResult",
-    "RuntimeError",
+    "RuntimeFailureError",
     "ScopeError",
+    "ServerError",
     "Timeout",
     "TokenKind",
     "UnauthorizedError",
@@ -122,3 +142,11 @@ __all__ = [
     "__version__",
     "run_bulk",
 ]
+
+# Tracebacks and reprs name the public path (botpress_async.NotFoundError), not the private
+# module a class is defined in; pickling finds each class there too.
+for _name in __all__:
+    _obj = globals()[_name]
+    if isinstance(_obj, type) and issubclass(_obj, BaseException):
+        _obj.__module__ = __name__
+del _name, _obj

@@ -6,6 +6,7 @@ import enum
 import re
 from typing import Final
 
+from ._encoding import check_text
 from ._errors import ConfigurationError, ScopeError
 
 __all__ = [
@@ -124,7 +125,10 @@ def check_scope(api: str | None, kind: TokenKind) -> None:
         return
     reach = _REACH[kind]
     if api not in reach:
-        raise ScopeError(api, kind.label, reach)
+        accepted = tuple(
+            k.label for k in (TokenKind.BAK, TokenKind.PAT) if api in _REACH[k] and k is not kind
+        )
+        raise ScopeError(api, kind.label, reach, accepted)
 
 
 def check_header_value(name: str, value: str, *, secret: bool = False) -> str:
@@ -137,6 +141,7 @@ def check_header_value(name: str, value: str, *, secret: bool = False) -> str:
     """
     if not isinstance(value, str):
         raise ConfigurationError(f"{name} must be a string, not {type(value).__name__}")
+    check_text(name, value, secret=secret)
     match = _BAD_HEADER_CHARS.search(value)
     if match is not None:
         shown = "" if secret else f" {value!r}"

@@ -10,10 +10,13 @@ from typing import TYPE_CHECKING, Any, Final
 
 import aiohttp
 
+from . import _served
 from ._auth import TokenKind, api_of_path, check_header_value, check_scope
+from ._bulk import BULK_MAX_RETRIES
 from ._config import ENV, HEADER_TO_ARG, ClientConfig, Redacted, resolve_config
 from ._encoding import dumps, encode_path, encode_query
 from ._errors import ConfigurationError
+from ._reserved import RESERVED
 from ._retry import IDEMPOTENT_METHODS, RetryBudget, RetryPolicy
 from ._session import Transport
 from ._types import NOT_GIVEN, NotGiven, NotGivenOr, RequestOptions, Timeout
@@ -95,6 +98,12 @@ class AsyncClient:
         allow_insecure_http: bool = False,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
+        if token is not None and not isinstance(token, str):
+            # Never quoted: a wrongly typed token may still be a secret (bytes, say).
+            raise ConfigurationError(
+                f"token must be a string, not {type(token).__name__}; pass the token text "
+                "(bp_pat_..., bp_bak_... or an integration key) or set BP_TOKEN"
+            )
         # Rebind at once: a traceback that renders this frame's locals must not show the token.
         token = Redacted(token) if token is not None else None
         if max_connections < 1:
@@ -369,6 +378,7 @@ class AsyncClient:
         on_progress: Callable[[BulkProgress], None] | None = None,
         progress_bar: bool = False,
         cancel: CancelToken | None = None,
+        max_retries: int = BULK_MAX_RETRIES,
     ) -> BulkResult[Mapping[str, Any], Any]:
         """Call one operation once per item of keyword arguments, concurrently; see `run_bulk`.
 
@@ -387,13 +397,27 @@ class AsyncClient:
             on_progress: called with a `BulkProgress` a few times a second.
             progress_bar: show a terminal progress bar (needs tqdm).
             cancel: a `CancelToken` that stops the job from any thread.
+            max_retries: retries of each call, more patient than a single call's (an item's
+                own ``max_retries`` wins).
         """
         from ._bulk import resolve_operation, run_bulk
 
         func = resolve_operation(operation)
+        import inspect
+
+        # Operations take max_retries; request() and other helpers may not.
+        defaults = (
+            {"max_retries": max_retries}
+            if "max_retries" in inspect.signature(func).parameters
+            else {}
+        )
 
         async def one(item: Mapping[str, Any]) -> Any:
-            return await func(**item)
+            if not isinstance(item, Mapping):
+                raise ConfigurationError(
+                    f"each bulk item is a mapping of keyword arguments, not {type(item).__name__}"
+                )
+            return await func(**{**defaults, **item})
 
         return await run_bulk(
             one,
@@ -406,6 +430,20 @@ class AsyncClient:
             progress_bar=progress_bar,
             cancel=cancel,
         )
+
+    def _check_reach(self, api: str | None, requires: tuple[str, ...] = ()) -> None:
+        """Raise what every request to ``api`` would raise before sending: scope, no token,
+        a missing context header the client itself lacks (no bot id)."""
+        config = self._config
+        check_scope(api, config.token_kind)
+        if config.token is None:
+            raise ConfigurationError(
+                f"no token: pass token= to the client or set {ENV['token']} "
+                "(a Personal Access Token, Bot Access Key or Integration Access Key)"
+            )
+        for header in requires:
+            if header not in self._base_headers:
+                raise _missing_context(header, "a request to", f"the {api} API")
 
     def _request(
         self,
@@ -434,13 +472,15 @@ class AsyncClient:
         config = self._config
         if api is None:
             api = api_of_path(path)
-        check_scope(api, config.token_kind)
-        if config.token is None:
-            raise ConfigurationError(
-                f"no token: pass token= to the client or set {ENV['token']} "
-                "(a Personal Access Token, Bot Access Key or Integration Access Key)"
-            )
-        url_path = path if raw_path else encode_path(path, path_params)
+        self._check_reach(api)
+        if raw_path:
+            url_path = path
+        else:
+            if path_params:
+                reserved = RESERVED.get((method, path))
+                if reserved is not None:
+                    _check_route_words(method, path, path_params, reserved)
+            url_path = encode_path(path, path_params)
 
         send_headers = self._base_headers.copy()
         if headers:
@@ -487,6 +527,8 @@ class AsyncClient:
         elif not isinstance(json, NotGiven) or extra_body:
             raise ConfigurationError(f"a {method} request cannot carry a JSON body")
 
+        if _served.blocked_loops:  # a blocking call waits in a thread that serves something
+            _served.check_target(*self._transport.origin[1:])
         return self._transport.send(
             method,
             url,
@@ -497,6 +539,25 @@ class AsyncClient:
             policy=policy,
             idempotent=method in IDEMPOTENT_METHODS if idempotent is None else idempotent,
         )
+
+
+def _check_route_words(
+    method: str, path: str, params: Mapping[str, Any], reserved: Mapping[str, Mapping[str, str]]
+) -> None:
+    """Refuse a path parameter equal to a literal word of a sibling route (see ``_reserved``)."""
+    for name, words in reserved.items():
+        value = params.get(name)
+        if not isinstance(value, str):
+            continue
+        other = words.get(value.lower())
+        if other is not None:
+            filled = path.replace("{" + name + "}", value)
+            raise ConfigurationError(
+                f"{name}={value!r} cannot be sent: {method} {filled} is the route of the "
+                f"operation {other}, so the server would run that instead of {method} {path}. "
+                f"No encoding avoids this (servers decode the path before routing); a resource "
+                f"whose {name} is {value!r} cannot be reached through this operation"
+            )
 
 
 def _merge_headers(target: dict[str, str], extra: Mapping[str, Any]) -> None:

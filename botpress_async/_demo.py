@@ -27,7 +27,7 @@ import attrs
 from botpress_async._auth import TokenKind, detect_token_kind
 from botpress_async._bulk import BulkProgress
 from botpress_async._client import AsyncClient
-from botpress_async._errors import BotpressError, ConfigurationError
+from botpress_async._errors import BotpressError, ConfigurationError, install_hint
 
 __all__ = ["DemoTarget", "bulk_summary", "resolve_target", "run"]
 
@@ -565,8 +565,7 @@ def _start_emulator(stack: contextlib.ExitStack, faults: float, show: Printer) -
         emu = Emulator(page_size=100, faults=Faults(0, rules))
     except ImportError as exc:  # the emulator's jsonschema is not installed
         raise ConfigurationError(
-            f"the demo runs on the emulator when BP_TOKEN is unset: {exc} "
-            "(or pip install 'botpress-sdk[demo]')"
+            f"the demo runs on the emulator when BP_TOKEN is unset: {exc} ({install_hint('demo')})"
         ) from None
     stack.enter_context(emu.run_in_thread())
     show.line("target", f"the embedded emulator at {emu.url} (no account, no network)")

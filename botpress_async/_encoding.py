@@ -14,9 +14,18 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Final
 from urllib.parse import quote
 
+from ._errors import ConfigurationError
 from ._types import NotGiven
 
-__all__ = ["JSON_LIBRARY", "dumps", "encode_path", "encode_path_param", "encode_query", "loads"]
+__all__ = [
+    "JSON_LIBRARY",
+    "check_text",
+    "dumps",
+    "encode_path",
+    "encode_path_param",
+    "encode_query",
+    "loads",
+]
 
 # encodeURIComponent leaves these unescaped besides letters, digits and "-_.~".
 _PATH_SAFE: Final = "!*'()"
@@ -104,40 +113,69 @@ def encode_path_param(name: str, value: Any) -> str:
         value: its value; strings and integers are accepted.
 
     Raises:
-        ValueError: the value is empty, ``.`` or ``..``, or not a string or integer.
+        ConfigurationError: the value is empty, not a string or integer, or not encodable.
     """
     if isinstance(value, enum.Enum):
         value = value.value
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise TypeError(f"path parameter {name!r} must be a string, not {type(value).__name__}")
+        raise ConfigurationError(
+            f"path parameter {name!r} must be a string, not {type(value).__name__}"
+        )
     text = str(value)
     if not text:
-        raise ValueError(f"path parameter {name!r} is empty; pass the id of an existing resource")
+        raise ConfigurationError(
+            f"path parameter {name!r} is empty; pass the id of an existing resource"
+        )
     if text in (".", ".."):
         # A bare dot segment would be resolved away by URL normalisation and hit another route.
         return text.replace(".", "%2E")
-    return quote(text, safe=_PATH_SAFE)
+    return quote(check_text(f"path parameter {name!r}", text), safe=_PATH_SAFE)
+
+
+def check_text(what: str, text: str, *, secret: bool = False) -> str:
+    """Return ``text`` if it encodes as UTF-8, else raise `ConfigurationError` naming ``what``.
+
+    A lone surrogate (``"\\ud800"``, from a bad decode upstream) has no UTF-8 form: it would
+    either be dropped on the way or fail deep inside the transport.
+
+    Args:
+        what: the value, for the message (``"path parameter 'id'"``).
+        text: the text to check.
+        secret: when true the message never quotes the value.
+    """
+    if not isinstance(text, str):
+        raise ConfigurationError(f"{what} must be a string, not {type(text).__name__}")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        shown = "" if secret else f" {text!r:.80}"
+        raise ConfigurationError(
+            f"{what}{shown} holds a lone surrogate ({text[exc.start]!r} at index {exc.start}), "
+            "which has no UTF-8 form; decode the source text properly "
+            "(errors='surrogateescape' data cannot be sent)"
+        ) from None
+    return text
 
 
 def encode_path(template: str, params: Mapping[str, Any] | None) -> str:
     """Fill ``{name}`` placeholders of a path template with encoded parameters."""
     if not params:
         if "{" in template:
-            raise ValueError(f"path {template!r} needs parameters but none were given")
+            raise ConfigurationError(f"path {template!r} needs parameters but none were given")
         return template
     out = template
     for name, value in params.items():
         placeholder = "{" + name + "}"
         if placeholder not in out:
-            raise ValueError(f"path {template!r} has no parameter {name!r}")
+            raise ConfigurationError(f"path {template!r} has no parameter {name!r}")
         out = out.replace(placeholder, encode_path_param(name, value))
     if "{" in out:
         missing = out[out.index("{") + 1 : out.index("}")]
-        raise ValueError(f"path parameter {missing!r} of {template!r} was not given")
+        raise ConfigurationError(f"path parameter {missing!r} of {template!r} was not given")
     return out
 
 
-def _scalar(value: Any) -> str | None:
+def _scalar(key: str, value: Any) -> str | None:
     """The query text of a scalar, or ``None`` when ``value`` is not a scalar."""
     if value is None:
         return ""
@@ -151,21 +189,24 @@ def _scalar(value: Any) -> str | None:
         return str(value)
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise ValueError(f"cannot send {value!r} in a query string")
+            raise ConfigurationError(
+                f"query parameter {key!r} is {value!r}: NaN and infinity cannot be sent; "
+                "leave the parameter out or pass a finite number"
+            )
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, _dt.datetime):
         return _iso(value)
     if isinstance(value, _dt.date):
         return value.isoformat()
     if isinstance(value, enum.Enum):
-        return _scalar(value.value)
+        return _scalar(key, value.value)
     return None
 
 
 def _pairs(key: str, value: Any) -> Iterator[tuple[str, str]]:
     if isinstance(value, NotGiven):
         return
-    text = _scalar(value)
+    text = _scalar(key, value)
     if text is not None:
         yield key, text
     elif isinstance(value, Mapping):
@@ -175,7 +216,7 @@ def _pairs(key: str, value: Any) -> Iterator[tuple[str, str]]:
         for item in value:
             yield from _pairs(key, item)
     else:
-        raise TypeError(
+        raise ConfigurationError(
             f"query parameter {key!r} cannot be a {type(value).__name__}; "
             "use a string, number, boolean, date, list or dict"
         )
@@ -189,9 +230,17 @@ def encode_query(query: Mapping[str, Any] | None) -> str:
     """
     if not query:
         return ""
-    parts = [
-        f"{quote(k, safe='')}={quote(v, safe='')}"
-        for name, value in query.items()
-        for k, v in _pairs(name, value)
-    ]
+    try:
+        parts = [
+            f"{quote(k, safe='')}={quote(v, safe='')}"
+            for name, value in query.items()
+            for k, v in _pairs(name, value)
+        ]
+    except (UnicodeEncodeError, TypeError):
+        # Rare: walk again, checking each name and value, to say which one is at fault.
+        for name, value in query.items():
+            check_text("a query parameter name", name)
+            for k, v in _pairs(name, value):
+                check_text(f"query parameter {k!r}", v)
+        raise ConfigurationError("the query parameters cannot be encoded") from None
     return "&".join(parts)

@@ -1,35 +1,59 @@
-"""Every exception the SDK raises.
+"""Every exception the SDK raises, in one module; import them from ``botpress_async``.
 
 ::
 
     BotpressError
-    ├── ConfigurationError (ValueError)    bad client or call arguments, caught before sending
-    │   └── ScopeError (PermissionError)   the token kind cannot reach the API asked for
-    ├── APIConnectionError                 no usable response: refused, reset, DNS, TLS, truncated
-    │   └── APITimeoutError (TimeoutError) a connect, read or overall deadline passed
-    ├── ResponseTooLargeError              the body was over the client's size cap
-    ├── ResponseDecodeError (ValueError)   a success body lacks what the documents promise
-    └── APIError                           the API answered with an error status
-        ├── InvalidPayloadError, ResourceNotFoundError, RateLimitedError, ...
-        └── (one subclass per error type of the API, named ``<Type>Error``)
+    ├── ConfigurationError (ValueError)      bad client or call arguments, caught before sending
+    │   └── ScopeError (PermissionError)     the token kind cannot reach the API asked for
+    ├── ClientStateError                     the client is closed or bound to another loop
+    ├── LoopThreadError (RuntimeError)       a blocking call would wait for its own event loop
+    ├── LoopStoppedError (RuntimeError)      the blocking client's loop stopped (at exit)
+    ├── APIConnectionError                   no usable response: refused, reset, DNS, TLS
+    │   └── APITimeoutError (TimeoutError)   a connect, read or total time limit passed
+    ├── ResponseTooLargeError                the body was over the client's size cap
+    ├── ResponseDecodeError (ValueError)     a success body lacks what the documents promise
+    ├── UploadError / DownloadError          file bytes did not reach, or come from, storage
+    ├── BulkError / RowsError                a bulk job did not succeed for every item
+    ├── BulkCancelled                        an item's call was in flight when a job stopped
+    └── APIError                             the API answered with an error status
+        ├── BadRequestError (400)            InvalidPayloadError, InvalidQueryError, ...
+        ├── AuthenticationError (401)        UnauthorizedError
+        ├── PermissionDeniedError (403)      ForbiddenError, QuotaExceededError
+        ├── NotFoundError (404)              ResourceNotFoundError
+        ├── ConflictError (409)              AlreadyExistsError, RelationConflictError, ...
+        ├── RateLimitError (429)             RateLimitedError
+        ├── ServerError (5xx)                InternalError, UnknownError, OperationTimeoutError
+        └── PaymentRequiredError (402), MethodNotFoundError (405), ResourceGoneError (410), ...
 
-No exception of aiohttp, cattrs or json escapes the SDK; they are chained as ``__cause__``.
+The status bases and the 26 type classes are generated from the API's ``errors.json``. No
+exception of aiohttp, cattrs or json escapes the SDK; they are chained as ``__cause__``.
+Errors raised after retries say how many attempts were made, over how long, and why the
+last one was not retried (`APIError.attempts`, ``elapsed``, ``not_retried``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 __all__ = [
+    "BY_STATUS",
     "ERROR_TYPES",
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
     "AlreadyExistsError",
+    "AuthenticationError",
+    "BadRequestError",
     "BotpressError",
     "BreakingChangesError",
+    "BulkCancelled",
+    "BulkError",
+    "ClientStateError",
     "ConfigurationError",
+    "ConflictError",
+    "DownloadError",
     "ForbiddenError",
     "InternalError",
     "InvalidDataFormatError",
@@ -38,11 +62,16 @@ __all__ = [
     "InvalidPayloadError",
     "InvalidQueryError",
     "LimitExceededError",
+    "LoopStoppedError",
+    "LoopThreadError",
     "MethodNotFoundError",
+    "NotFoundError",
     "OperationTimeoutError",
     "PayloadTooLargeError",
     "PaymentRequiredError",
+    "PermissionDeniedError",
     "QuotaExceededError",
+    "RateLimitError",
     "RateLimitedError",
     "ReferenceConstraintError",
     "ReferenceNotFoundError",
@@ -52,12 +81,17 @@ __all__ = [
     "ResourceNotFoundError",
     "ResponseDecodeError",
     "ResponseTooLargeError",
-    "RuntimeError",
+    "RowsError",
+    "RuntimeFailureError",
     "ScopeError",
+    "ServerError",
     "UnauthorizedError",
     "UnknownError",
     "UnsupportedMediaTypeError",
+    "UploadError",
     "error_class_for",
+    "failure_summary",
+    "install_hint",
 ]
 
 _RAW_TEXT_LIMIT = 2000
@@ -78,26 +112,79 @@ class ScopeError(ConfigurationError, PermissionError):
         api: the API the request belongs to.
         token_kind: the kind of the client's token.
         reachable: the APIs that kind of token reaches.
+        accepted: the token kinds that do reach ``api``.
     """
 
-    def __init__(self, api: str, token_kind: str, reachable: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        api: str,
+        token_kind: str,
+        reachable: tuple[str, ...],
+        accepted: tuple[str, ...] = (),
+    ) -> None:
         self.api = api
         self.token_kind = token_kind
         self.reachable = reachable
+        self.accepted = accepted
+        takes = " or ".join(f"a {kind}" for kind in accepted) or "another kind of token"
         super().__init__(
-            f"the client's token ({token_kind}) cannot call the {api} API: it reaches only "
-            f"{', '.join(reachable)}. Use a Personal Access Token (token_kind='pat') for the "
-            f"{api} API, or pass token_kind= if the kind was detected wrongly."
+            f"a {token_kind} cannot call the {api} API (it reaches only "
+            f"{', '.join(reachable)}); the {api} API takes {takes}: make a client with "
+            f"such a token for these calls"
         )
 
 
-class APIConnectionError(BotpressError):
+class ClientStateError(BotpressError):
+    """The client cannot be used now: it is closed, or it belongs to another event loop."""
+
+
+class LoopThreadError(BotpressError, RuntimeError):
+    """A blocking call would wait for the event loop it runs on, which can never happen.
+
+    Raised when blocking code runs on the blocking client's own loop, or when a blocking
+    client calls a server (the emulator, say) served by the loop its caller blocks.
+    """
+
+
+class LoopStoppedError(BotpressError, RuntimeError):
+    """The blocking client's event loop was shut down (interpreter exit) before the call ended."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message or "the SDK's event loop was shut down before the call finished")
+
+
+class _RetryContext:
+    """How a request that failed for good was tried, added to the message of its error.
+
+    Attributes:
+        attempts: the attempts made (1 when it was not retried).
+        elapsed: seconds from the first attempt to the failure.
+        not_retried: why no further attempt was made, when it was not the retry count.
+    """
+
+    attempts: int = 1
+    elapsed: float = 0.0
+    not_retried: str | None = None
+
+    def retry_context(self) -> str:
+        """The context as the end of a message: ``" (after 3 attempts in 7.4 s)"``."""
+        parts = []
+        if self.attempts > 1:
+            parts.append(f"after {self.attempts} attempts in {self.elapsed:.1f} s")
+        if self.not_retried:
+            parts.append(f"not retried: {self.not_retried}")
+        return f" ({'; '.join(parts)})" if parts else ""
+
+
+class APIConnectionError(_RetryContext, BotpressError):
     """No usable response arrived: the connection failed, was reset or the body was cut short.
 
     Attributes:
         method: the HTTP method of the request.
         path: the request path (without query string).
         sent: whether the request may have reached the server.
+        attempts: the attempts made; ``elapsed`` the seconds they took.
+        not_retried: why no further attempt was made, when it was not the retry count.
     """
 
     def __init__(
@@ -108,9 +195,20 @@ class APIConnectionError(BotpressError):
         self.path = path
         self.sent = sent
 
+    def __str__(self) -> str:
+        return super().__str__() + self.retry_context()
+
 
 class APITimeoutError(APIConnectionError, TimeoutError):
-    """A connect, per-attempt or overall deadline passed before the response was complete."""
+    """A connect, per-attempt (read) or total time limit passed before the response was complete.
+
+    Attributes:
+        limit: which limit fired: ``"connect"``, ``"read"`` or ``"total"`` (``None`` if unknown).
+        seconds: that limit's value in seconds.
+    """
+
+    limit: str | None = None
+    seconds: float | None = None
 
 
 class ResponseTooLargeError(BotpressError):
@@ -125,8 +223,11 @@ class ResponseDecodeError(BotpressError, ValueError):
     """A success body does not have the shape the API documents (a required field is missing)."""
 
 
-class APIError(BotpressError):
+class APIError(_RetryContext, BotpressError):
     """The API answered with an error status.
+
+    Catch a status with its base (`NotFoundError`, `RateLimitError`, `ServerError` ...) or
+    one API error type with its own class (`ResourceNotFoundError` ...).
 
     Attributes:
         status: the HTTP status code.
@@ -139,9 +240,12 @@ class APIError(BotpressError):
         body: the raw response text, trimmed to a couple of kilobytes.
         retry_after: for 429 and 503, the seconds the server asked to wait (``Retry-After``),
             when it said.
+        attempts: the attempts made; ``elapsed`` the seconds they took.
+        not_retried: why no further attempt was made, when it was not the retry count (a
+            ``Retry-After`` over ``max_retry_after``, the spent retry budget, the deadline).
     """
 
-    #: The API error type this class stands for; ``None`` on the base class.
+    #: The API error type this class stands for; ``None`` on the bases.
     error_type: str | None = None
     retry_after: float | None = None
 
@@ -171,7 +275,7 @@ class APIError(BotpressError):
         kind = self.type or "HTTP error"
         where = f" on {self.method} {self.path}" if self.method else ""
         ident = f" [{self.error_id}]" if self.error_id else ""
-        return f"{kind} ({self.status}){where}: {self.message}{ident}"
+        return f"{kind} ({self.status}){where}: {self.message}{ident}{self.retry_context()}"
 
     def __reduce__(self) -> Any:
         # Exceptions with keyword-only constructors do not pickle by default; process pools need it.
@@ -185,216 +289,146 @@ def _rebuild_api_error(cls: type[APIError], message: str, state: dict[str, Any])
     return err
 
 
-class UnknownError(APIError):
-    """The API reported an unknown error (500)."""
+class UploadError(BotpressError):
+    """The file's record was made but its bytes did not reach storage.
 
-    error_type = "Unknown"
-
-
-class InternalError(APIError):
-    """The API reported an internal error (500)."""
-
-    error_type = "Internal"
-
-
-class UnauthorizedError(APIError):
-    """The token is missing, malformed, revoked or unknown (401)."""
-
-    error_type = "Unauthorized"
-
-
-class ForbiddenError(APIError):
-    """The token may not perform this action on this resource (403)."""
-
-    error_type = "Forbidden"
-
-
-class PayloadTooLargeError(APIError):
-    """The request body is too large (413)."""
-
-    error_type = "PayloadTooLarge"
-
-
-class InvalidPayloadError(APIError):
-    """The request's parameters or body are invalid (400)."""
-
-    error_type = "InvalidPayload"
-
-
-class UnsupportedMediaTypeError(APIError):
-    """The request's content type is not supported (415)."""
-
-    error_type = "UnsupportedMediaType"
-
-
-class MethodNotFoundError(APIError):
-    """The route or method does not exist (405)."""
-
-    error_type = "MethodNotFound"
-
-
-class ResourceNotFoundError(APIError):
-    """The resource does not exist (404)."""
-
-    error_type = "ResourceNotFound"
-
-
-class InvalidJsonSchemaError(APIError):
-    """A JSON schema in the request is invalid (400)."""
-
-    error_type = "InvalidJsonSchema"
-
-
-class InvalidDataFormatError(APIError):
-    """Data in the request does not match its JSON schema (400)."""
-
-    error_type = "InvalidDataFormat"
-
-
-class InvalidIdentifierError(APIError):
-    """An identifier in the request is not valid (400)."""
-
-    error_type = "InvalidIdentifier"
-
-
-class RelationConflictError(APIError):
-    """The change conflicts with a relation between resources (409)."""
-
-    error_type = "RelationConflict"
-
-
-class ReferenceConstraintError(APIError):
-    """The change would break a reference held by another resource (409)."""
-
-    error_type = "ReferenceConstraint"
-
-
-class ResourceLockedConflictError(APIError):
-    """The resource is locked by another operation (409)."""
-
-    error_type = "ResourceLockedConflict"
-
-
-class ResourceGoneError(APIError):
-    """The resource existed but is gone (410)."""
-
-    error_type = "ResourceGone"
-
-
-class ReferenceNotFoundError(APIError):
-    """A resource referenced by the request does not exist (400)."""
-
-    error_type = "ReferenceNotFound"
-
-
-class InvalidQueryError(APIError):
-    """The query (a table filter, say) is invalid (400)."""
-
-    error_type = "InvalidQuery"
-
-
-class RuntimeError(APIError):
-    """The bot or integration runtime failed while handling the request (400).
-
-    Not a subclass of the builtin ``RuntimeError``; import it qualified
-    (``botpress_async.RuntimeError``) so the builtin stays visible in your module.
-    """
-
-    error_type = "Runtime"
-
-
-class AlreadyExistsError(APIError):
-    """A resource with the same identity already exists (409)."""
-
-    error_type = "AlreadyExists"
-
-
-class RateLimitedError(APIError):
-    """Too many requests (429).
+    Uploading again with the same key replaces the record; nothing needs cleaning up first.
 
     Attributes:
-        retry_after: seconds the server asked to wait, when it sent ``Retry-After``.
+        file: the record as ``upsertFile`` returned it (status ``upload_pending``).
+        status: the storage's HTTP status, or ``None`` when no response arrived.
+        body: the storage's answer, trimmed (often an XML error document).
     """
 
-    error_type = "RateLimited"
+    def __init__(self, message: str, *, file: Any, status: int | None, body: str = "") -> None:
+        super().__init__(message)
+        self.file = file
+        self.status = status
+        self.body = body
 
 
-class PaymentRequiredError(APIError):
-    """The workspace's plan does not allow the action (402)."""
+class DownloadError(BotpressError):
+    """The bytes behind a URL (a file's ``url``, or ``url=`` of an upload) could not be fetched.
 
-    error_type = "PaymentRequired"
+    Attributes:
+        url: the URL without its query string (a presigned query is a credential).
+        status: the HTTP status, or ``None`` when no response arrived.
+        body: the answer, trimmed.
+    """
 
-
-class QuotaExceededError(APIError):
-    """A usage quota of the workspace is exhausted (403)."""
-
-    error_type = "QuotaExceeded"
-
-
-class LimitExceededError(APIError):
-    """A size or count limit was exceeded (413)."""
-
-    error_type = "LimitExceeded"
+    def __init__(self, message: str, *, url: str, status: int | None, body: str = "") -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+        self.body = body
 
 
-class BreakingChangesError(APIError):
-    """The change would break existing users of the resource (400)."""
+def failure_summary(errors: Iterable[BaseException]) -> str:
+    """``"; first error: X: ...; by type: 3 X, 1 Y"`` for the message of a bulk error.
 
-    error_type = "BreakingChanges"
+    Args:
+        errors: the failures' exceptions, in input order.
+    """
+    counts: Counter[str] = Counter()
+    first: BaseException | None = None
+    for error in errors:
+        if first is None:
+            first = error
+        counts[type(error).__name__] += 1
+    if first is None:
+        return ""
+    by_type = ", ".join(f"{n} {name}" for name, n in counts.most_common())
+    return f"; first error: {type(first).__name__}: {first}; by type: {by_type}"
 
 
-class OperationTimeoutError(APIError):
-    """The server gave up on the operation before it finished (504)."""
+class _JobError(BotpressError):
+    """A job's failure: ``result`` holds what happened; ``__cause__`` is the first error."""
 
-    error_type = "OperationTimeout"
+    def __init__(self, result: Any, counts: str) -> None:
+        self.result = result
+        errors = [f.error for f in result.failed]
+        reason = getattr(result, "stop_reason", None)
+        stop = f"; stopped: {reason}" if reason else ""
+        super().__init__(f"{counts}{stop}{failure_summary(errors)}")
+        if errors:
+            self.__cause__ = errors[0]
 
 
-#: API error type → exception class, for all 26 types the API documents.
-ERROR_TYPES: dict[str, type[APIError]] = {
-    str(cls.error_type): cls
-    for cls in (
-        UnknownError,
-        InternalError,
-        UnauthorizedError,
-        ForbiddenError,
-        PayloadTooLargeError,
-        InvalidPayloadError,
-        UnsupportedMediaTypeError,
-        MethodNotFoundError,
-        ResourceNotFoundError,
-        InvalidJsonSchemaError,
-        InvalidDataFormatError,
-        InvalidIdentifierError,
-        RelationConflictError,
-        ReferenceConstraintError,
-        ResourceLockedConflictError,
-        ResourceGoneError,
-        ReferenceNotFoundError,
-        InvalidQueryError,
-        RuntimeError,
-        AlreadyExistsError,
-        RateLimitedError,
-        PaymentRequiredError,
-        QuotaExceededError,
-        LimitExceededError,
-        BreakingChangesError,
-        OperationTimeoutError,
-    )
-}
+class BulkCancelled(BotpressError):
+    """Stands for the error of an item whose call was in flight when the job was stopped."""
 
-# When the body names no known type, the status still says what kind of failure it was.
-_BY_STATUS: dict[int, type[APIError]] = {
-    401: UnauthorizedError,
-    402: PaymentRequiredError,
-    403: ForbiddenError,
-    404: ResourceNotFoundError,
-    405: MethodNotFoundError,
-    410: ResourceGoneError,
-    415: UnsupportedMediaTypeError,
-    429: RateLimitedError,
-    500: InternalError,
-    504: OperationTimeoutError,
-}
+    sent = True
+
+
+class BulkError(_JobError):
+    """A bulk job did not succeed for every item; ``result`` says what happened to each.
+
+    The message names the first error and counts the errors by type; ``__cause__`` is the
+    first item's exception.
+    """
+
+    def __init__(self, result: Any) -> None:
+        super().__init__(
+            result,
+            f"bulk job: {result.succeeded_count} succeeded, {len(result.failed)} failed, "
+            f"{len(result.not_run)} not run",
+        )
+
+
+class RowsError(_JobError):
+    """A bulk row job did not succeed for every row; ``result`` holds the details.
+
+    The message names the first error and counts the failed requests by error type;
+    ``__cause__`` is the first failed request's exception.
+    """
+
+    def __init__(self, result: Any) -> None:
+        super().__init__(
+            result,
+            f"bulk rows job: {result.succeeded_rows} rows succeeded, "
+            f"{len(result.failed_rows)} in {len(result.failed)} failed requests "
+            f"({len(result.unknown_rows)} with unknown outcome), {len(result.not_run)} not sent",
+        )
+
+
+# The generated classes derive from APIError, defined above: import them only now.
+from ._api_errors import (  # noqa: E402
+    BY_STATUS,
+    ERROR_TYPES,
+    AlreadyExistsError,
+    AuthenticationError,
+    BadRequestError,
+    BreakingChangesError,
+    ConflictError,
+    ForbiddenError,
+    InternalError,
+    InvalidDataFormatError,
+    InvalidIdentifierError,
+    InvalidJsonSchemaError,
+    InvalidPayloadError,
+    InvalidQueryError,
+    LimitExceededError,
+    MethodNotFoundError,
+    NotFoundError,
+    OperationTimeoutError,
+    PayloadTooLargeError,
+    PaymentRequiredError,
+    PermissionDeniedError,
+    QuotaExceededError,
+    RateLimitedError,
+    RateLimitError,
+    ReferenceConstraintError,
+    ReferenceNotFoundError,
+    RelationConflictError,
+    ResourceGoneError,
+    ResourceLockedConflictError,
+    ResourceNotFoundError,
+    RuntimeFailureError,
+    ServerError,
+    UnauthorizedError,
+    UnknownError,
+    UnsupportedMediaTypeError,
+)
 
 
 def error_class_for(error_type: str | None, status: int) -> type[APIError]:
@@ -408,4 +442,22 @@ def error_class_for(error_type: str | None, status: int) -> type[APIError]:
         cls = ERROR_TYPES.get(error_type)
         if cls is not None:
             return cls
-    return _BY_STATUS.get(status, APIError)
+    cls = BY_STATUS.get(status)
+    if cls is not None:
+        return cls
+    return ServerError if 500 <= status <= 599 else APIError
+
+
+def install_hint(extra: str) -> str:
+    """How to install an extra, for messages: from a clone, as the package is not on PyPI yet.
+
+    Args:
+        extra: the extra's name in pyproject.toml (``"testing"``, ``"progress"`` ...).
+    """
+    return f"install the {extra!r} extra: python -m pip install '.[{extra}]' in a clone of the SDK"
+
+
+# ---------------------------------------------------------------------------------------------
+# Exceptions of other features: each adds its own clearly delimited block below, deriving
+# from the bases above (BotpressError, ConfigurationError, APIError ...).
+# ---------------------------------------------------------------------------------------------

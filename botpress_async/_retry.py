@@ -14,6 +14,8 @@ from typing import Final
 
 import attrs
 
+from ._errors import ConfigurationError
+
 __all__ = [
     "IDEMPOTENT_METHODS",
     "RETRYABLE_STATUSES",
@@ -51,11 +53,16 @@ class RetryPolicy:
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int):
-            raise TypeError(f"max_retries must be an int, not {type(self.max_retries).__name__}")
+            raise ConfigurationError(
+                f"max_retries must be an int, not {type(self.max_retries).__name__}"
+            )
         if self.max_retries < 0:
-            raise ValueError(f"max_retries must be 0 or more, got {self.max_retries}")
-        if self.initial_delay < 0 or self.max_delay < 0 or self.max_retry_after < 0:
-            raise ValueError("retry delays must be 0 or more seconds")
+            raise ConfigurationError(f"max_retries must be 0 or more, got {self.max_retries}")
+        delays = (self.initial_delay, self.max_delay, self.max_retry_after)
+        if any(isinstance(d, bool) or not isinstance(d, (int, float)) for d in delays):
+            raise ConfigurationError("retry delays must be numbers of seconds")
+        if not all(d >= 0 for d in delays):  # NaN fails this too
+            raise ConfigurationError("retry delays must be 0 or more seconds")
 
 
 def should_retry(
@@ -147,6 +154,7 @@ class RetryBudget:
         self.timeout_cost = timeout_cost
         self.success_refund = success_refund
         self._tokens = capacity if capacity is not None else math.inf
+        self._exhausted_noted = False
         # Sync facades call from many threads; the bucket is tiny, a lock is cheapest.
         self._lock = threading.Lock()
 
@@ -172,6 +180,17 @@ class RetryBudget:
             return
         with self._lock:
             self._tokens = min(self.capacity, self._tokens + self.success_refund)
+            if self._tokens >= self.capacity / 2:
+                self._exhausted_noted = False
+
+    def note_exhausted(self) -> bool:
+        """True the first time a retry is refused since the bucket was last half full.
+
+        Lets the client warn once when retries stop, not once per refused retry.
+        """
+        with self._lock:
+            first, self._exhausted_noted = not self._exhausted_noted, True
+            return first
 
     def __repr__(self) -> str:
         return f"RetryBudget(tokens={self._tokens:g}, capacity={self.capacity})"

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 import attrs
 
 from ._bulk import (
+    BULK_MAX_RETRIES,
     BulkError,
     BulkProgress,
     CancelToken,
@@ -18,7 +19,7 @@ from ._bulk import (
     progress_bar_reporter,
     run_bulk,
 )
-from ._errors import BotpressError, ConfigurationError
+from ._errors import ConfigurationError, RowsError
 from ._types import NotGivenOr, RequestOptions, Timeout
 
 if TYPE_CHECKING:
@@ -36,9 +37,6 @@ __all__ = [
 
 #: The API's limit on rows in one create, upsert or delete request.
 MAX_ROWS_PER_REQUEST: Final = 1000
-
-#: Retries per request of a bulk job: jobs meet rate limits by design and need more patience.
-BULK_MAX_RETRIES: Final = 6
 
 _I = TypeVar("_I")
 
@@ -95,6 +93,8 @@ class RowsResult(Generic[_I]):
         cancelled: whether the job stopped before every row was sent.
         elapsed: the job's duration in seconds.
         throttled: how many 429 or 503 answers the job received.
+        stop_reason: why the job stopped early on its own (the API could not be reached by
+            a run of requests in a row), or ``None``.
     """
 
     inserted: list[dict[str, Any]] = attrs.Factory(list)
@@ -109,6 +109,7 @@ class RowsResult(Generic[_I]):
     cancelled: bool = False
     elapsed: float = 0.0
     throttled: int = 0
+    stop_reason: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -145,18 +146,6 @@ class RowsResult(Generic[_I]):
             f"<RowsResult succeeded_rows={self.succeeded_rows} inserted={self.inserted_count} "
             f"updated={self.updated_count} deleted={self.deleted_count} "
             f"failed_rows={sum(len(f.rows) for f in self.failed)} not_run={len(self.not_run)}>"
-        )
-
-
-class RowsError(BotpressError):
-    """Raised by `RowsResult.raise_for_failures`; ``result`` holds the details."""
-
-    def __init__(self, result: RowsResult[Any]) -> None:
-        self.result = result
-        super().__init__(
-            f"bulk rows job: {result.succeeded_rows} rows succeeded, "
-            f"{len(result.failed_rows)} in failed requests "
-            f"({len(result.unknown_rows)} with unknown outcome), {len(result.not_run)} not sent"
         )
 
 
@@ -332,6 +321,7 @@ async def run_rows_job(
     result.cancelled = outcome.cancelled
     result.elapsed = outcome.elapsed
     result.throttled = outcome.throttled
+    result.stop_reason = outcome.stop_reason
     for failure in outcome.failed:
         result.failed.append(
             RowsFailure(

@@ -21,6 +21,7 @@ from ._errors import (
     APIError,
     APITimeoutError,
     BotpressError,
+    ClientStateError,
     ResponseTooLargeError,
     error_class_for,
 )
@@ -31,15 +32,14 @@ from ._types import Timeout
 __all__ = ["ClientStateError", "Transport", "logger", "pause_before_retry", "read_capped"]
 
 logger: Final = logging.getLogger("botpress")
+# A library must not print through logging's last-resort handler when the application set
+# up no logging: records go nowhere until the application adds a handler of its own.
+logger.addHandler(logging.NullHandler())
 
 _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS: Final = 5
 # Only these survive a redirect to another origin: nothing that identifies or authorizes.
 _CROSS_ORIGIN_SAFE: Final = frozenset({"user-agent", "accept", "content-type"})
-
-
-class ClientStateError(BotpressError):
-    """The client cannot be used now: it is closed, or it belongs to another event loop."""
 
 
 def _keepalive_socket(addr_info: Any) -> socket.socket:
@@ -173,22 +173,29 @@ class Transport:
         """
         session = self.session()
         loop = asyncio.get_running_loop()
-        deadline = None if timeout.total is None else loop.time() + timeout.total
+        started = loop.time()
+        deadline = None if timeout.total is None else started + timeout.total
         attempt = 0
         while True:
             attempt += 1
             read = timeout.read
+            # Which limit bounds this attempt, for the message if it fires.
+            limit: tuple[str, float | None] = ("read", read)
             if deadline is not None:
                 remaining = deadline - loop.time()
                 if remaining <= 0:
-                    raise APITimeoutError(
-                        f"the overall deadline of {timeout.total:g}s passed "
-                        f"before attempt {attempt}",
+                    late = APITimeoutError(
+                        f"the total time limit of {timeout.total:g} s (Timeout.total) passed "
+                        f"before attempt {attempt} of {method} {path}",
                         method=method,
                         path=path,
                     )
-                read = remaining if read is None else min(read, remaining)
-            error: BotpressError
+                    late.limit, late.seconds = "total", timeout.total
+                    late.attempts, late.elapsed = attempt - 1, loop.time() - started
+                    raise late
+                if read is None or remaining < read:
+                    read, limit = remaining, ("total", timeout.total)
+            error: APIError | APIConnectionError
             try:
                 # The attempt runs inline rather than in a coroutine of its own: every wake-up
                 # of the request resumes each frame of the await chain, so depth costs CPU.
@@ -235,7 +242,7 @@ class Transport:
                     except BotpressError:
                         raise
                     except Exception as exc:
-                        failure = _transport_error(exc, method, path, client_timeout)
+                        failure = _transport_error(exc, method, path, timeout.connect, limit)
                         # aiohttp's request_info holds the request headers, token included:
                         # such an exception is neither chained nor left as the context (it is
                         # raised below, outside this handler); its text is in the message.
@@ -267,19 +274,23 @@ class Transport:
             else:
                 self.budget.refund()
                 return result
-            if reason is None or attempt > policy.max_retries:
-                raise error
-            if not await pause_before_retry(
-                budget=self.budget,
-                policy=policy,
-                attempt=attempt,
-                reason=reason,
-                retry_after=getattr(error, "retry_after", None),
-                deadline=deadline,
-                connection_failure=connection_failure,
-                what=f"{method} {path}",
-            ):
-                raise error
+            refusal = None
+            if reason is not None and attempt <= policy.max_retries:
+                refusal = await pause_before_retry(
+                    budget=self.budget,
+                    policy=policy,
+                    attempt=attempt,
+                    reason=reason,
+                    retry_after=getattr(error, "retry_after", None),
+                    deadline=deadline,
+                    connection_failure=connection_failure,
+                    what=f"{method} {path}",
+                )
+                if refusal is None:
+                    continue
+            error.attempts, error.elapsed = attempt, loop.time() - started
+            error.not_retried = refusal
+            raise error
 
     def _redirect(
         self,
@@ -352,8 +363,8 @@ async def pause_before_retry(
     deadline: float | None,
     connection_failure: bool,
     what: str,
-) -> bool:
-    """Wait before the next attempt and return true, or return false when it must not happen.
+) -> str | None:
+    """Wait before the next attempt and return ``None``, or return why it must not happen.
 
     Shared by API calls and storage transfers, so both wait, spend the budget and log alike.
 
@@ -370,7 +381,11 @@ async def pause_before_retry(
     if retry_after is not None:
         if retry_after > policy.max_retry_after:
             # Sleeping for minutes inside a call surprises more than it helps.
-            return False
+            return (
+                f"the server asked to wait {retry_after:g} s (Retry-After), longer than the "
+                f"client's max_retry_after of {policy.max_retry_after:g} s; wait and call again, "
+                "or raise max_retry_after"
+            )
         delay = retry_after
     else:
         delay = backoff_delay(attempt, policy)
@@ -379,10 +394,17 @@ async def pause_before_retry(
         # A bulk job's shared pause applies to its retries too.
         delay = max(delay, limiter.pause_remaining())
     if deadline is not None and asyncio.get_running_loop().time() + delay >= deadline:
-        return False
+        return "the next attempt would start after the total time limit (Timeout.total)"
     if not budget.try_spend(connection_failure=connection_failure):
-        logger.warning("not retrying %s after %s: the client's retry budget is spent", what, reason)
-        return False
+        # One warning when the budget runs dry, not one per refused retry.
+        log = logger.warning if budget.note_exhausted() else logger.debug
+        log(
+            "not retrying %s after %s: the client's retry budget is spent; retries resume "
+            "as requests succeed",
+            what,
+            reason,
+        )
+        return "the client's retry budget is spent (too many failures lately)"
     logger.info(
         "retrying %s (attempt %d of %d) after %s; waiting %.2fs",
         what,
@@ -392,7 +414,7 @@ async def pause_before_retry(
         delay,
     )
     await asyncio.sleep(delay)
-    return True
+    return None
 
 
 def _decode(raw: bytes, status: int, method: str, path: str) -> Any:
@@ -412,30 +434,59 @@ def _decode(raw: bytes, status: int, method: str, path: str) -> Any:
 
 
 def _transport_error(
-    exc: Exception, method: str, path: str, client_timeout: aiohttp.ClientTimeout
+    exc: Exception,
+    method: str,
+    path: str,
+    connect: float | None,
+    limit: tuple[str, float | None],
 ) -> BotpressError:
-    """The SDK error for an aiohttp or socket failure; the one place they are translated."""
-    if isinstance(exc, (aiohttp.ConnectionTimeoutError, aiohttp.ClientConnectorError)):
+    """The SDK error for an aiohttp or socket failure; the one place they are translated.
+
+    Args:
+        exc: what aiohttp or the socket raised.
+        method: the request's method, for the message.
+        path: the request's path, for the message.
+        connect: the connect limit of the attempt.
+        limit: the limit that bounded the attempt: ``("read", s)`` or ``("total", s)``.
+    """
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
         # These come from obtaining the connection: no byte of the request was sent.
-        cls = APITimeoutError if isinstance(exc, asyncio.TimeoutError) else APIConnectionError
-        return cls(
+        err = APITimeoutError(
+            f"could not connect to the API for {method} {path}: the connect time limit of "
+            f"{_seconds(connect)} (Timeout.connect) passed",
+            method=method,
+            path=path,
+            sent=False,
+        )
+        err.limit, err.seconds = "connect", connect
+        return err
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return APIConnectionError(
             f"could not connect to the API for {method} {path}: {_describe(exc)}",
             method=method,
             path=path,
             sent=False,
         )
     if isinstance(exc, asyncio.TimeoutError):
-        return APITimeoutError(
-            f"{method} {path} timed out after {client_timeout.total:g}s",
+        name, seconds = limit
+        err = APITimeoutError(
+            f"{method} {path} timed out: the {name} time limit of {_seconds(seconds)} "
+            f"(Timeout.{name}) passed before the response was complete",
             method=method,
             path=path,
             sent=True,
         )
+        err.limit, err.seconds = name, seconds
+        return err
     # Anything else after the connection was obtained (a socket error, a malformed answer)
     # may have come after the request reached the server.
     return APIConnectionError(
         f"{method} {path} failed: {_describe(exc)}", method=method, path=path, sent=True
     )
+
+
+def _seconds(value: float | None) -> str:
+    return "none" if value is None else f"{value:g} s"
 
 
 def _describe(exc: BaseException) -> str:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
 
 import aiohttp
 from yarl import URL
 
-from ._errors import BotpressError
+from ._errors import DownloadError, UploadError
 from ._retry import RetryPolicy, parse_retry_after, should_retry
 from ._session import pause_before_retry
 from ._throttle import current_limiter
@@ -41,40 +41,6 @@ __all__ = [
 _BODY_TEXT_LIMIT: Final = 2000
 
 T = TypeVar("T")
-
-
-class UploadError(BotpressError):
-    """The file's record was made but its bytes did not reach storage.
-
-    Uploading again with the same key replaces the record; nothing needs cleaning up first.
-
-    Attributes:
-        file: the record as ``upsertFile`` returned it (status ``upload_pending``).
-        status: the storage's HTTP status, or ``None`` when no response arrived.
-        body: the storage's answer, trimmed (often an XML error document).
-    """
-
-    def __init__(self, message: str, *, file: Any, status: int | None, body: str = "") -> None:
-        super().__init__(message)
-        self.file = file
-        self.status = status
-        self.body = body
-
-
-class DownloadError(BotpressError):
-    """The bytes behind a URL (a file's ``url``, or ``url=`` of an upload) could not be fetched.
-
-    Attributes:
-        url: the URL without its query string (a presigned query is a credential).
-        status: the HTTP status, or ``None`` when no response arrived.
-        body: the answer, trimmed.
-    """
-
-    def __init__(self, message: str, *, url: str, status: int | None, body: str = "") -> None:
-        super().__init__(message)
-        self.url = url
-        self.status = status
-        self.body = body
 
 
 def strip_query(url: str) -> str:
@@ -174,15 +140,18 @@ async def retrying(
             )
             if reason is None or tries > policy.max_retries:
                 raise
-            if not await pause_before_retry(
-                budget=budget,
-                policy=policy,
-                attempt=tries,
-                reason=reason,
-                retry_after=failure.retry_after,
-                deadline=deadline,
-                connection_failure=failure.status is None,
-                what=what,
+            if (
+                await pause_before_retry(
+                    budget=budget,
+                    policy=policy,
+                    attempt=tries,
+                    reason=reason,
+                    retry_after=failure.retry_after,
+                    deadline=deadline,
+                    connection_failure=failure.status is None,
+                    what=what,
+                )
+                is not None
             ):
                 raise
         else:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Mapping
 from typing import Any, Final, Literal, TypeAlias, TypeVar
 
 import attrs
+
+from ._errors import ConfigurationError
 
 __all__ = [
     "NOT_GIVEN",
@@ -61,12 +64,15 @@ class Timeout:
         if value is None:
             return cls(connect=None, read=None, total=None)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError(
+            raise ConfigurationError(
                 "timeout must be a number of seconds, None or a Timeout, "
                 f"not {type(value).__name__}"
             )
-        if value <= 0:
-            raise ValueError(f"timeout must be a positive number of seconds, got {value!r}")
+        if not 0 < value < math.inf:
+            raise ConfigurationError(
+                f"timeout must be a positive, finite number of seconds, got {value!r}; "
+                "pass None for no limit"
+            )
         return cls(connect=min(float(value), 10.0), read=float(value), total=None)
 
 

@@ -85,6 +85,9 @@ class ClientBase:
         if core is not None:
             await core.aclose()
 
+    def _mark_closed_at_exit(self) -> None:
+        self._closed = True
+
     def close(self) -> None:
         """Close the connection pool; idempotent. Calls made afterwards raise `ClientStateError`."""
         with self._lock:

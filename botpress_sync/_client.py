@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from botpress_async._bulk import BULK_MAX_RETRIES
 from botpress_async._client import (
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_RESPONSE_SIZE,
@@ -225,6 +226,7 @@ class Client(ClientBase):
         on_progress: Callable[[BulkProgress], None] | None = None,
         progress_bar: bool = False,
         cancel: CancelToken | None = None,
+        max_retries: int = BULK_MAX_RETRIES,
     ) -> BulkResult[Mapping[str, Any], Any]:
         """Call one operation once per item of keyword arguments, concurrently; see `run_bulk`.
 
@@ -243,6 +245,8 @@ class Client(ClientBase):
             on_progress: called with a `BulkProgress` a few times a second.
             progress_bar: show a terminal progress bar (needs tqdm).
             cancel: a `CancelToken` that stops the job from any thread.
+            max_retries: retries of each call, more patient than a single call's (an item's
+                own ``max_retries`` wins).
         """
         return _loop.run(
             self._async.bulk(
@@ -255,5 +259,6 @@ class Client(ClientBase):
                 on_progress=on_progress,
                 progress_bar=progress_bar,
                 cancel=cancel,
+                max_retries=max_retries,
             )
         )

@@ -52,6 +52,9 @@ else:
     # rest of a call's overhead, twice per call. Same functions, same types.
     import _signal
 
+from botpress_async import _served
+from botpress_async._errors import LoopStoppedError, LoopThreadError
+
 __all__ = [
     "LoopStoppedError",
     "LoopThreadError",
@@ -75,20 +78,6 @@ EXIT_GRACE = 0.5
 READ_SIZE = 64 * 1024
 
 
-class LoopThreadError(RuntimeError):
-    """A blocking call was made from code running on the SDK's private event loop.
-
-    Waiting there would deadlock: the loop cannot run the call while it waits for it.
-    """
-
-
-class LoopStoppedError(RuntimeError):
-    """The private event loop was shut down (interpreter exit) before the call finished."""
-
-    def __init__(self) -> None:
-        super().__init__("the SDK's event loop was shut down before the call finished")
-
-
 class Owner(Protocol):
     """What the loop needs from a blocking client: how to forget a fork and how to close."""
 
@@ -97,6 +86,9 @@ class Owner(Protocol):
 
     async def _close_at_exit(self) -> None:
         """Close the client's connections; called on the loop at interpreter exit."""
+
+    def _mark_closed_at_exit(self) -> None:
+        """Mark the client closed, so that its finalizer does not warn about it again."""
 
 
 class _Call:
@@ -379,6 +371,19 @@ def _catch_sigint(call: _Call, interrupted: list[bool]) -> Any:
 
 
 def _hand_over(state: _Loop, call: _Call) -> None:
+    # A caller's own loop stops while it waits: recorded before the call can start, so a
+    # request to a server of that loop raises at once (see botpress_async._served).
+    caller_loop = asyncio._get_running_loop()
+    if caller_loop is not None:
+        _served.block(caller_loop)
+    try:
+        _wait_for(state, call)
+    finally:
+        if caller_loop is not None:
+            _served.unblock(caller_loop)
+
+
+def _wait_for(state: _Loop, call: _Call) -> None:
     try:
         state.submit(call)
     except RuntimeError:  # closed meanwhile (interpreter exit)
@@ -486,20 +491,32 @@ def _after_fork_in_child() -> None:
         owner._forget_after_fork()
 
 
+def _warn_unclosed_at_exit(owner: Owner) -> None:
+    """One warning line per client left open, never a traceback (even under ``-W error``)."""
+    with contextlib.suppress(Exception):
+        message = (
+            f"{owner!r} was not closed; it was closed at interpreter exit "
+            "(use 'with Client(...)' or call client.close())"
+        )
+        try:
+            warnings.warn(message, ResourceWarning, stacklevel=2)
+        except Warning as raised:
+            # An "error" filter turned it into an exception: an exit handler cannot raise,
+            # so show it as the warning line it is.
+            warnings.showwarning(raised, ResourceWarning, __file__, 0, line="")
+
+
 def _at_exit() -> None:
     current = _current
-    if current is None or current.pid != os.getpid() or current.loop.is_closed():
-        return
     owners = list(_owners)
     _owners.clear()
-    for _ in owners:
-        # An "error" warnings filter must not turn the exit into a traceback.
+    for owner in owners:
+        # Marked first: the finalizer that runs later must not warn a second time (-X dev).
         with contextlib.suppress(Exception):
-            warnings.warn(
-                "a botpress_sync.Client was not closed; it was closed at interpreter exit",
-                ResourceWarning,
-                stacklevel=1,
-            )
+            owner._mark_closed_at_exit()
+        _warn_unclosed_at_exit(owner)
+    if current is None or current.pid != os.getpid() or current.loop.is_closed():
+        return
     with contextlib.suppress(BaseException):
         run(_close_all(owners))
     current.stopping = True

@@ -17,8 +17,10 @@ from pathlib import Path
 from codegen import (
     GENERATOR_VERSION,
     emit_docs,
+    emit_errors,
     emit_models,
     emit_operations,
+    emit_reserved,
     emit_resources,
     emit_sync,
 )
@@ -34,6 +36,8 @@ EMITTERS: list[Emitter] = [
     emit_operations.emit,
     emit_docs.emit,
     emit_sync.emit,
+    emit_reserved.emit,
+    emit_errors.emit,
 ]
 
 

@@ -9,8 +9,15 @@ from pathlib import Path
 from typing import Any, Literal, overload
 
 from botpress_async import _download, _upload
-from botpress_async._bulk import BulkProgress, BulkResult, CancelToken, run_bulk
+from botpress_async._bulk import (
+    BULK_MAX_RETRIES,
+    BulkProgress,
+    BulkResult,
+    CancelToken,
+    run_bulk,
+)
 from botpress_async._download import FileRecord
+from botpress_async._errors import ConfigurationError
 from botpress_async._types import NOT_GIVEN, NotGivenOr, Timeout
 from botpress_async._upload import FileContent, UploadItemT
 from botpress_async.models.files import File
@@ -106,6 +113,7 @@ class FilesAPI(FilesResource):
         on_progress: Callable[[BulkProgress], None] | None = None,
         progress_bar: bool = False,
         cancel: CancelToken | None = None,
+        max_retries: int = BULK_MAX_RETRIES,
     ) -> BulkResult[UploadItemT, File]:
         """Upload many files concurrently; every item ends up succeeded, failed or not run.
 
@@ -121,15 +129,19 @@ class FilesAPI(FilesResource):
             on_progress: called with a `BulkProgress` a few times a second.
             progress_bar: show a terminal progress bar (needs tqdm).
             cancel: a `CancelToken` that stops the job from any thread.
+            max_retries: retries of each request, more patient than a single call's (an
+                item's own ``max_retries`` wins).
         """
 
         async def one(item: UploadItemT) -> File:
+            # Before any content is read: a client that can send no upload fails the job at once.
+            self._client._check_reach("files", ("x-bot-id",))
             given: object = item
             if isinstance(given, Mapping):
-                return await self.upload_file(**given)
+                return await self.upload_file(**{"max_retries": max_retries, **given})
             if isinstance(given, tuple) and len(given) == 2:
-                return await self.upload_file(given[0], given[1])
-            raise TypeError(
+                return await self.upload_file(given[0], given[1], max_retries=max_retries)
+            raise ConfigurationError(
                 f"an upload item is a mapping of upload_file arguments or a (key, content) "
                 f"pair, not {type(item).__name__}"
             )

@@ -11,6 +11,8 @@ from typing import Any
 
 from aiohttp import web
 
+from botpress_async import _served
+
 from ._faults import Faults, RequestLog
 from ._server import Dispatcher
 from ._store import Store
@@ -130,11 +132,14 @@ class Emulator:
         addresses: list[Any] = runner.addresses
         self.port = int(addresses[0][1])
         self._dispatcher.base_url = self.url
+        # A blocking client called from this loop's thread gets a clear error, not a hang.
+        _served.serve(self.port, asyncio.get_running_loop())
 
     async def stop(self) -> None:
         """Stop serving and close every connection."""
         runner, self._runner = self._runner, None
         if runner is not None:
+            _served.unserve(self.port)
             await runner.cleanup()
 
     async def __aenter__(self) -> Emulator:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
+from botpress_async._errors import install_hint
+
 from ._spec import Operation
 
 __all__ = ["MissingDependencyError", "ValidationFailure", "Validators"]
@@ -37,8 +39,7 @@ def _jsonschema() -> Any:
         import jsonschema
     except ImportError as exc:  # pragma: no cover - depends on the installed extras
         raise MissingDependencyError(
-            "the Botpress emulator validates with jsonschema; install the testing extra: "
-            "pip install 'botpress-sdk[testing]'"
+            f"the Botpress emulator validates with jsonschema; {install_hint('testing')}"
         ) from exc
     return jsonschema
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, overload
 
+from botpress_async._bulk import BULK_MAX_RETRIES
 from botpress_async._types import NOT_GIVEN
 from botpress_sync import _loop
 from botpress_sync._base import ResourceBase
@@ -133,6 +134,7 @@ class FilesAPI(ResourceBase):
         on_progress: Callable[[BulkProgress], None] | None = None,
         progress_bar: bool = False,
         cancel: CancelToken | None = None,
+        max_retries: int = BULK_MAX_RETRIES,
     ) -> BulkResult[UploadItemT, File]:
         """Upload many files concurrently; every item ends up succeeded, failed or not run.
 
@@ -148,6 +150,8 @@ class FilesAPI(ResourceBase):
             on_progress: called with a `BulkProgress` a few times a second.
             progress_bar: show a terminal progress bar (needs tqdm).
             cancel: a `CancelToken` that stops the job from any thread.
+            max_retries: retries of each request, more patient than a single call's (an
+                item's own ``max_retries`` wins).
         """
         return _loop.run(
             self._async.upload_files(
@@ -158,6 +162,7 @@ class FilesAPI(ResourceBase):
                 on_progress=on_progress,
                 progress_bar=progress_bar,
                 cancel=cancel,
+                max_retries=max_retries,
             )
         )
 

@@ -592,7 +592,7 @@ async def test_upload_files_takes_mappings_and_pairs_and_reports_bad_items(
     assert result.total == 4
     assert sorted(item_key(i) for i, _ in result.succeeded) == ["m.txt", "p.txt"]
     assert [(f.index, type(f.error)) for f in result.failed] == [
-        (2, TypeError),
+        (2, ConfigurationError),
         (3, ConfigurationError),
     ]
     assert stored(emu) == {"m.txt": b"mapping", "p.txt": b"pair"}

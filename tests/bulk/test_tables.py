@@ -217,9 +217,10 @@ async def test_sync_client_runs_the_same_helpers(emu: Emulator) -> None:
 
 
 async def test_progress_bar_counts_rows(
-    client: AsyncClient, capsys: pytest.CaptureFixture[str]
+    client: AsyncClient, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A row job's bar counts rows against the number given, not the requests that carried them."""
+    monkeypatch.setenv("BP_PROGRESS_BAR", "always")  # captured stderr is not a terminal
     rows = [{"sku": f"s{i}", "qty": i} for i in range(2500)]
     result = await client.tables.upsert_rows(
         "StockTable", rows, key_column="sku", chunk_size=1000, progress_bar=True

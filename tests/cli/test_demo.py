@@ -224,4 +224,4 @@ def test_without_jsonschema_one_line_says_what_to_install(
     assert _cli.main(argv) == 2
     captured = capsys.readouterr()
     assert captured.err.count("\n") == 1
-    assert "pip install 'botpress-sdk[testing]'" in captured.err
+    assert "pip install '.[testing]'" in captured.err

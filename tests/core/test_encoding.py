@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from botpress_async import NOT_GIVEN
+from botpress_async import NOT_GIVEN, ConfigurationError
 from botpress_async._encoding import dumps, encode_path, encode_path_param, encode_query, loads
 
 UNRESERVED_PATH = re.compile(r"[A-Za-z0-9\-_.!~*'()%]*")
@@ -47,13 +47,13 @@ def test_dot_segments_cannot_change_the_route(value: str) -> None:
 
 def test_path_errors() -> None:
     """Empty, missing and unknown parameters are errors before any request."""
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ConfigurationError, match="empty"):
         encode_path("/x/{id}", {"id": ""})
-    with pytest.raises(ValueError, match="not given"):
+    with pytest.raises(ConfigurationError, match="not given"):
         encode_path("/x/{id}/{key}", {"id": "a"})
-    with pytest.raises(ValueError, match="no parameter"):
+    with pytest.raises(ConfigurationError, match="no parameter"):
         encode_path("/x/{id}", {"id": "a", "other": "b"})
-    with pytest.raises(TypeError):
+    with pytest.raises(ConfigurationError):
         encode_path("/x/{id}", {"id": None})
 
 
@@ -131,7 +131,7 @@ def test_query_round_trips(query: dict[str, object]) -> None:
 
 def test_query_refuses_unencodable_values() -> None:
     """Objects the API cannot read are refused with the parameter's name."""
-    with pytest.raises(TypeError, match="'bad'"):
+    with pytest.raises(ConfigurationError, match="'bad'"):
         encode_query({"bad": object()})
     with pytest.raises(ValueError, match="nan"):
         encode_query({"x": float("nan")})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import builtins
 import gc
 import json
 import logging
@@ -48,13 +49,78 @@ def fast_client(server: Script, **kwargs: Any) -> AsyncClient:
 
 
 def test_every_documented_error_type_has_its_class() -> None:
-    """All 26 error types of errors.json map to a `<Type>Error` class exported by the package."""
+    """All 26 error types of errors.json map to a `<Type>Error` class exported by the package,
+    under the base of their status; none is named after a builtin."""
     assert len(ERRORS) == 26
+    bases = {
+        400: botpress_async.BadRequestError,
+        401: botpress_async.AuthenticationError,
+        403: botpress_async.PermissionDeniedError,
+        404: botpress_async.NotFoundError,
+        409: botpress_async.ConflictError,
+        429: botpress_async.RateLimitError,
+        500: botpress_async.ServerError,
+        504: botpress_async.ServerError,
+    }
     for entry in ERRORS:
         cls = ERROR_TYPES[entry["type"]]
-        assert cls.__name__ == entry["type"] + "Error"
+        expected = entry["type"] + "Error"
+        if hasattr(builtins, expected):
+            expected = entry["type"] + "FailureError"
+        assert cls.__name__ == expected
         assert getattr(botpress_async, cls.__name__) is cls
         assert issubclass(cls, APIError)
+        assert issubclass(cls, bases.get(entry["status"], APIError))
+        assert cls.__module__ == "botpress_async"
+    assert not hasattr(botpress_async, "RuntimeError")
+    # What a star import would bind: nothing may shadow a builtin.
+    assert not set(botpress_async.__all__) & set(dir(builtins))
+
+
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        (400, botpress_async.BadRequestError),
+        (404, botpress_async.ResourceNotFoundError),
+        (409, botpress_async.ConflictError),
+        (503, botpress_async.ServerError),
+        (418, APIError),
+    ],
+)
+async def test_status_bases_catch_whatever_the_type(
+    server: Script, status: int, cls: type[APIError]
+) -> None:
+    """``except NotFoundError`` works for an unknown type; a bare status picks its base."""
+    server.reply(status, {"type": "SomethingNew", "message": "new"})
+    server.reply(status, text="plain")
+    async with fast_client(server, max_retries=0) as client:
+        for _ in range(2):
+            with pytest.raises(APIError) as info:
+                await client.request("POST", "/v1/chat/users", json={})
+            assert isinstance(info.value, cls)
+            assert info.value.status == status
+    if status == 404:
+        with pytest.raises(botpress_async.NotFoundError):
+            raise botpress_async.ResourceNotFoundError("x", status=404)
+
+
+def test_every_public_exception_lives_in_one_module() -> None:
+    """Every exception the package exports derives from BotpressError, is defined in
+    ``_errors`` and shows the public module path in tracebacks."""
+    import botpress_sync
+    from botpress_async import _errors
+
+    exported = [
+        obj
+        for name in botpress_async.__all__ + botpress_sync.__all__
+        if isinstance(obj := getattr(botpress_sync, name, None), type)
+        and issubclass(obj, BaseException)
+    ]
+    assert len(exported) > 40
+    for cls in exported:
+        assert issubclass(cls, botpress_async.BotpressError), cls
+        assert getattr(_errors, cls.__name__) is cls
+        assert cls.__module__ == "botpress_async", cls
 
 
 @pytest.mark.parametrize("entry", ERRORS, ids=lambda e: e["type"])
@@ -88,11 +154,11 @@ async def test_error_body_gives_typed_error(server: Script, entry: dict[str, Any
 @pytest.mark.parametrize(
     ("status", "text", "cls"),
     [
-        (502, "<html>Bad gateway</html>", APIError),
+        (502, "<html>Bad gateway</html>", botpress_async.ServerError),
         (404, "", botpress_async.ResourceNotFoundError),
         (500, "  not json at all  ", botpress_async.InternalError),
         (418, '{"type": "Teapot", "message": "short and stout"}', APIError),
-        (400, '["a", "list"]', APIError),
+        (400, '["a", "list"]', botpress_async.BadRequestError),
     ],
 )
 async def test_malformed_error_bodies_still_give_typed_errors(

@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+from botpress_async import ConfigurationError
 from botpress_async._retry import (
     RetryBudget,
     RetryPolicy,
@@ -80,5 +81,5 @@ def test_policy_validation() -> None:
     """Negative or non-integer retry counts are refused."""
     with pytest.raises(ValueError, match="max_retries"):
         RetryPolicy(max_retries=-1)
-    with pytest.raises(TypeError):
+    with pytest.raises(ConfigurationError):
         RetryPolicy(max_retries=1.5)  # type: ignore[arg-type]
