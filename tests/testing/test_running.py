@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pathlib
 import signal
 import subprocess
 import sys
@@ -132,3 +133,44 @@ def test_importing_the_sdk_does_not_load_the_emulator() -> None:
     code = "import sys, botpress_async; print('botpress_async.testing' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_pytest_entry_point_imports_nothing_heavy() -> None:
+    """Every pytest run loads the ``pytest11`` plugin: it must not import the SDK or aiohttp."""
+    from importlib.metadata import entry_points
+
+    (entry,) = [e for e in entry_points(group="pytest11") if e.name == "botpress_emulator"]
+    code = (
+        f"import sys, {entry.value}; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('botpress_async', 'botpress_sync', 'aiohttp', 'jsonschema')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("named", [False, True], ids=["entry-point", "pytest_plugins"])
+def test_the_fixtures_in_a_user_project(tmp_path: pathlib.Path, named: bool) -> None:
+    """A user's suite gets the fixture from the entry point alone (loading nothing until used),
+    and naming the plugin module in ``pytest_plugins`` as well does not clash with it."""
+    if named:
+        conftest = 'pytest_plugins = ["botpress_async.testing.pytest_plugin"]\n'
+        (tmp_path / "conftest.py").write_text(conftest)
+    loaded = "'aiohttp.web' in sys.modules"
+    (tmp_path / "test_user.py").write_text(
+        "import sys\n"
+        "def test_a_plain_test():\n"
+        f"    assert ({loaded}) is {named}\n"
+        "def test_fixture(botpress_emulator):\n"
+        f"    assert {loaded}\n"
+        "    assert botpress_emulator.url.startswith('http://127.0.0.1:')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_user.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "2 passed" in out.stdout, out.stdout + out.stderr
