@@ -484,6 +484,11 @@ class BaseContext:
         return f"<{type(self).__name__} operation={self.operation!r} bot_id={self.bot_id!r}>"
 
     @property
+    def trace_headers(self) -> dict[str, str]:
+        """The ``traceparent`` / ``tracestate`` Botpress sent, forwarded by `client`."""
+        return dict(self._trace)
+
+    @property
     def client(self) -> AsyncClient:
         """An `AsyncClient` for this request, on the server's shared connection pool.
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ._delivery import Outbound
 from ._faults import Faults, RequestLog
 from ._server import Dispatcher
 from ._store import Store
@@ -56,6 +57,9 @@ class Emulator:
         self.faults = faults if faults is not None else Faults(seed)
         self.log = RequestLog(log_limit)
         self.store = Store(seed)
+        #: Delivers operations to the URLs of integrations and bots (``timeout`` is settable).
+        self.outbound = Outbound(self.store, self.log)
+        self.store.outbound = self.outbound
         self._dispatcher = Dispatcher(
             self.store,
             self.faults,
@@ -130,12 +134,14 @@ class Emulator:
         addresses: list[Any] = runner.addresses
         self.port = int(addresses[0][1])
         self._dispatcher.base_url = self.url
+        self.outbound.base_url = self.url
 
     async def stop(self) -> None:
         """Stop serving and close every connection."""
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
+        await self.outbound.aclose()
 
     async def __aenter__(self) -> Emulator:
         await self.start()
