@@ -113,9 +113,13 @@ def decode_configuration(raw: str | None, into: type[Any] | None) -> Any:
     try:
         return cattrs.structure(data, into)
     except Exception as exc:  # cattrs raises several types; all mean the same to the sender
-        raise BadRequest(
-            f"the configuration does not fit {into.__name__}: {type(exc).__name__}"
-        ) from None
+        # Paths and expected types only: the values may be secrets.
+        details = (
+            "; ".join(cattrs.transform_error(exc))
+            if isinstance(exc, cattrs.BaseValidationError)
+            else type(exc).__name__
+        )
+        raise BadRequest(f"the configuration does not fit {into.__name__}: {details}") from None
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:

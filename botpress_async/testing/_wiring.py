@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -31,8 +31,14 @@ class Wired:
         keys: the key each app was given (an IAK for an integration, a BAK for a bot), by position.
     """
 
-    def __init__(self, emulator: Emulator, apps: Sequence[Service]) -> None:
+    def __init__(
+        self,
+        emulator: Emulator,
+        apps: Sequence[Service],
+        configurations: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
         self.emulator = emulator
+        self._configurations = dict(configurations or {})
         self.apps = list(apps)
         self.urls: list[str] = []
         self.integration_ids: dict[str, str] = {}
@@ -74,6 +80,8 @@ class Wired:
                     record = store.add_integration(emu.workspace_id, name)
                 if record["id"] not in bot.integrations:
                     store.install(bot, record)
+                entry = bot.record["integrations"][record["id"]]
+                entry["configuration"] = dict(self._configurations.get(name, {}))
                 record["url"] = url
                 key = store.mint("iak", record["id"], "self-hosted").value
                 self.integration_ids[name] = record["id"]
@@ -95,14 +103,20 @@ class Wired:
 
 
 @contextlib.asynccontextmanager
-async def wire(emulator: Emulator, *apps: Service) -> AsyncIterator[Wired]:
+async def wire(
+    emulator: Emulator,
+    *apps: Service,
+    configurations: Mapping[str, Mapping[str, Any]] | None = None,
+) -> AsyncIterator[Wired]:
     """Serve ``apps`` in the running loop, wired to a running ``emulator``.
 
     Args:
         emulator: a started emulator (in this loop).
         apps: `Integration` and `Bot` instances.
+        configurations: integration name → the configuration its installation starts with
+            (sent with ``register``); empty otherwise.
     """
-    wired = Wired(emulator, apps)
+    wired = Wired(emulator, apps, configurations)
     try:
         await wired.start()
         yield wired
@@ -111,18 +125,24 @@ async def wire(emulator: Emulator, *apps: Service) -> AsyncIterator[Wired]:
 
 
 @contextlib.contextmanager
-def wire_in_thread(emulator: Emulator, *apps: Service, timeout: float = 30.0) -> Iterator[Wired]:
+def wire_in_thread(
+    emulator: Emulator,
+    *apps: Service,
+    configurations: Mapping[str, Mapping[str, Any]] | None = None,
+    timeout: float = 30.0,
+) -> Iterator[Wired]:
     """Serve ``apps`` on the loop of an emulator started with ``run_in_thread``.
 
     Args:
         emulator: an emulator serving from its own thread.
         apps: `Integration` and `Bot` instances.
+        configurations: integration name → its installation's first configuration.
         timeout: seconds starting or stopping may take.
     """
     loop = emulator._loop
     if loop is None:
         raise RuntimeError("start the emulator with run_in_thread() first")
-    wired = Wired(emulator, apps)
+    wired = Wired(emulator, apps, configurations)
     try:
         asyncio.run_coroutine_threadsafe(wired.start(), loop).result(timeout)
         yield wired

@@ -312,6 +312,7 @@ async def test_configuration_that_does_not_fit_the_class_is_400(served: Any) -> 
     reply = await client.post(integration_headers("ping", {"retries": 2}))
     assert reply.status == 400
     assert "Settings" in reply.json()["message"]
+    assert "system_url" in reply.json()["message"]
 
 
 @pytest.mark.parametrize(
