@@ -15,11 +15,25 @@ from ._app import (
     WebhookRequest,
     WebhookResponse,
 )
+from ._deploy import (
+    IntegrationKey,
+    create_integration_key,
+    list_integration_keys,
+    register_bot,
+    register_integration,
+    revoke_integration_key,
+)
 
 __all__ = [
     "Integration",
     "IntegrationContext",
+    "IntegrationKey",
     "IntegrationMessage",
     "WebhookRequest",
     "WebhookResponse",
+    "create_integration_key",
+    "list_integration_keys",
+    "register_bot",
+    "register_integration",
+    "revoke_integration_key",
 ]
