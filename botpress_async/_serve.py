@@ -361,8 +361,12 @@ class Service:
 
     async def _read(self, request: web.Request) -> bytes | Answer:
         limit = self.max_body_size
-        if request.content_length is not None and request.content_length > limit:
-            return _too_large(request.content_length, limit)
+        length = request.content_length
+        if length is not None:
+            if length > limit:
+                return _too_large(length, limit)
+            # A declared length within the limit: aiohttp reads no more than it.
+            return await request.read()
         chunks: list[bytes] = []
         size = 0
         async for chunk in request.content.iter_chunked(65536):
@@ -451,11 +455,11 @@ class BaseContext:
     __slots__ = (
         "_client",
         "_client_context",
+        "_logger",
         "_service",
         "_trace",
         "bot_id",
         "configuration",
-        "logger",
         "operation",
     )
 
@@ -479,13 +483,18 @@ class BaseContext:
         self.bot_id = bot_id
         #: The decoded configuration (``x-bp-configuration``): a dict, or the class you gave.
         self.configuration = configuration
-        #: A logger that adds the bot id (and the trace id, when sent) to each record.
-        self.logger = logging.LoggerAdapter(
-            service.logger, {"bot_id": bot_id, "traceparent": self._trace.get("traceparent")}
-        )
+        self._logger: logging.LoggerAdapter[logging.Logger] | None = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} operation={self.operation!r} bot_id={self.bot_id!r}>"
+
+    @property
+    def logger(self) -> logging.LoggerAdapter[logging.Logger]:
+        """A logger that adds the bot id (and the traceparent, when sent) to each record."""
+        if self._logger is None:
+            extra = {"bot_id": self.bot_id, "traceparent": self._trace.get("traceparent")}
+            self._logger = logging.LoggerAdapter(self._service.logger, extra)
+        return self._logger
 
     @property
     def trace_headers(self) -> dict[str, str]:

@@ -432,3 +432,19 @@ def test_registration_mistakes_are_configuration_errors() -> None:
         app.event("action_triggered")
     with pytest.raises(ConfigurationError, match="non-empty"):
         app.message("")
+
+
+async def test_chunked_body_over_the_limit_is_400(server: Script) -> None:
+    """A body sent without a length is counted as it arrives and refused past the limit."""
+    app, _ = make_app(server.url)
+    app.max_body_size = 65_536
+
+    async def chunks() -> Any:
+        for _ in range(10):
+            yield b"x" * 10_000
+
+    async for client in serve(app.aiohttp_app()):
+        headers = integration_headers("ping", CONFIG)
+        async with client.session.post(client.url + "/", headers=headers, data=chunks()) as resp:
+            assert resp.status == 400
+            assert "max_body_size" in (await resp.json())["message"]
