@@ -38,8 +38,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 _QUIET: Final = frozenset(
     {"register", "unregister", "ping", "message_updated", "conversation_updated"}
 )
-#: Operations whose handlers get the body and answer with their result as JSON.
-_BODY_OPERATIONS: Final = frozenset({"create_user", "create_conversation"})
 _DEDICATED: Final = {
     "action_triggered": "@app.action(name)",
     "message_created": "@app.message(channel, type)",

@@ -89,6 +89,10 @@ def make_app(api_url: str) -> tuple[Integration, dict[str, Any]]:
     async def create_user(ctx: IntegrationContext, body: dict[str, Any]) -> Any:
         return {"user": {"id": "user_new", "tags": body.get("tags", {})}}
 
+    @app.event("create_conversation")
+    def create_conversation(ctx: IntegrationContext, body: dict[str, Any]) -> Any:
+        return {"conversation": {"id": "conv_new", "channel": body["channel"]}}
+
     return app, seen
 
 
@@ -222,10 +226,13 @@ async def test_register_unregister_ping_and_quiet_operations(served: Any) -> Non
 
 
 async def test_create_user_answers_the_handlers_body(served: Any) -> None:
-    """create_user (an older operation) answers with what the handler returned."""
+    """create_user and create_conversation (older operations) answer the handler's result."""
     client, _, _ = served
     reply = await client.post(integration_headers("create_user", CONFIG), {"tags": {"k": "v"}})
     assert reply.json() == {"user": {"id": "user_new", "tags": {"k": "v"}}}
+    body = {"channel": "ticket", "tags": {}}
+    reply = await client.post(integration_headers("create_conversation", CONFIG), body)
+    assert reply.json() == {"conversation": {"id": "conv_new", "channel": "ticket"}}
 
 
 async def test_runtime_error_is_400_with_its_message(served: Any) -> None:
