@@ -124,6 +124,9 @@ def test_public_names() -> None:
         "LogEntry",
         "MissingDependencyError",
         "RequestLog",
+        "Wired",
+        "wire",
+        "wire_in_thread",
     }
 
 
