@@ -193,6 +193,8 @@ class Service:
         self.configuration_class = configuration
         self.expected_bot_id = expected_bot_id
         self._session: aiohttp.ClientSession | None = None
+        #: Under ASGI, the one path that takes operations (``None``: any path).
+        self.asgi_path: str | None = None
 
     @staticmethod
     def _add(table: dict[Any, Callable[..., Any]], key: Any, what: str) -> Callable[[F], F]:
@@ -382,7 +384,11 @@ class Service:
         receive: Callable[[], Awaitable[dict[str, Any]]],
         send: Callable[[dict[str, Any]], Awaitable[None]],
     ) -> None:
-        """Serve as an ASGI application (uvicorn, hypercorn...), lifespan events included."""
+        """Serve as an ASGI application (uvicorn, hypercorn...), lifespan events included.
+
+        Operations are taken at any path (``/health`` answers 200); set `asgi_path` to take
+        them at one unguessable path only.
+        """
         if scope["type"] == "lifespan":
             while True:
                 message = await receive()
@@ -409,12 +415,23 @@ class Service:
             elif answer is None:
                 chunks.append(chunk)
             more = bool(message.get("more_body"))
+        path = scope["path"]
+        if (
+            answer is None
+            and self.asgi_path is not None
+            and path.rstrip("/")
+            not in (
+                self.asgi_path,
+                self.asgi_path + "/health",
+            )
+        ):
+            answer = error_answer(404, "ResourceNotFound", "nothing is served at this path")
         if answer is None:
             headers = {
                 k.decode("latin-1").lower(): v.decode("latin-1")
                 for k, v in scope.get("headers", ())
             }
-            answer = await self.handle(scope["method"], scope["path"], headers, b"".join(chunks))
+            answer = await self.handle(scope["method"], path, headers, b"".join(chunks))
         status, hdrs, body = answer
         await send(
             {

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._delivery import message_created
+from ._delivery import message_created, send_event
 from ._schema import iso_now
 from ._store import BotData, Context, handler, invalid, not_found, paginate, tags_match
 
@@ -458,6 +458,9 @@ def create_event(ctx: Context) -> Any:
     if body.get("workflowId"):
         event["_workflowId"] = body["workflowId"]
     bot.events[event["id"]] = event
+    if ctx.token.kind == "iak" and event["status"] == "pending":
+        # An integration's event is for the bot: Botpress hands it to the bot's URL.
+        send_event(ctx.store, bot, _public_event(event))
     return {"event": event}
 
 

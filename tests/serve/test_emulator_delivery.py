@@ -12,7 +12,7 @@ import pytest
 
 import botpress_async
 from botpress_async import AsyncClient, TokenKind
-from botpress_async.bot import Bot, BotContext, BotMessage
+from botpress_async.bot import Bot, BotContext, BotEvent, BotMessage
 from botpress_async.integration import (
     Integration,
     IntegrationContext,
@@ -98,6 +98,18 @@ def build_apps(seen: dict[str, Any]) -> tuple[Integration, Bot]:
         seen.setdefault("registered", []).append((webhook_url, ctx.configuration))
         if ctx.configuration.get("refuse"):
             raise botpress_async.RuntimeError("bad API key for the ticket system", status=400)
+
+    @bot.on_event("ticketing:ticketClosed")
+    async def closed(ctx: BotContext, event: BotEvent) -> None:
+        seen["closed"] = (event.payload, event.event.get("conversationId"))
+
+    @integration.action("closeTicket")
+    async def close_ticket(ctx: IntegrationContext, input: dict[str, Any]) -> Any:
+        await ctx.client.call(
+            "createEvent",
+            {"type": "ticketing:ticketClosed", "payload": {"ticketId": input["ticketId"]}},
+        )
+        return {}
 
     @bot.on_message("text")
     async def answer(ctx: BotContext, message: BotMessage) -> None:
@@ -222,3 +234,11 @@ async def test_unknown_webhook_id_is_404(world: World) -> None:
         http.post(world.emu.url + "/_emulator/webhooks/wh_nope", json={}) as resp,
     ):
         assert resp.status == 404
+
+
+async def test_an_integrations_event_is_delivered_to_the_bot(world: World) -> None:
+    """createEvent with the IAK reaches the bot's on_event handler as event_received."""
+    await world.bak.call(
+        "callAction", {"type": "ticketing:closeTicket", "input": {"ticketId": "T-7"}}
+    )
+    assert world.seen["closed"] == ({"ticketId": "T-7"}, None)

@@ -421,6 +421,13 @@ async def test_asgi_callable_serves_operations_and_lifespan(server: Script) -> N
     assert sent[0]["status"] == 200
     assert json.loads(sent[1]["body"])["output"]["title"] == "asgi"
 
+    # With asgi_path set, only that path takes operations.
+    app.asgi_path = "/bp/4f9c2d"
+    sent.clear()
+    chunks.append({"type": "http.request", "body": body})
+    await app(scope, receive_http, send)
+    assert sent[0]["status"] == 404
+
 
 async def test_a_personal_access_token_is_refused(server: Script) -> None:
     """An integration never calls the API with a PAT: its handlers' client refuses one."""
