@@ -416,15 +416,8 @@ class Service:
                 chunks.append(chunk)
             more = bool(message.get("more_body"))
         path = scope["path"]
-        if (
-            answer is None
-            and self.asgi_path is not None
-            and path.rstrip("/")
-            not in (
-                self.asgi_path,
-                self.asgi_path + "/health",
-            )
-        ):
+        base = None if self.asgi_path is None else self.asgi_path.rstrip("/")
+        if answer is None and base is not None and path.rstrip("/") not in (base, base + "/health"):
             answer = error_answer(404, "ResourceNotFound", "nothing is served at this path")
         if answer is None:
             headers = {
