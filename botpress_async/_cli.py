@@ -71,7 +71,7 @@ examples:
 """
 
 
-COMMANDS: Final = ("call", "emulator", "demo")
+COMMANDS: Final = ("call", "emulator", "demo", "serve", "integration")
 
 
 class UsageError(Exception):
@@ -509,6 +509,10 @@ def _dispatch(argv: list[str]) -> int:
     if command == "emulator":
         # Handed over whole: its options belong to the emulator's own parser.
         return run_emulator(argv[1:])
+    if command in ("serve", "integration"):
+        from botpress_async._cli_serve import main as serve_main
+
+        return serve_main(command, argv[1:])
     top, parsers = build_parsers()
     if command is None:
         top.parse_args(argv)  # --help, --version, or a usage error: it does not return

@@ -9,14 +9,14 @@ importing anything under that package first imports the whole client.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
     from botpress_async.testing import Emulator
 
-__all__ = ["botpress_emulator", "botpress_emulator_session"]
+__all__ = ["botpress_emulator", "botpress_emulator_session", "botpress_wired"]
 
 
 def _running() -> Iterator[Emulator]:
@@ -36,3 +36,21 @@ def botpress_emulator() -> Iterator[Emulator]:
 def botpress_emulator_session() -> Iterator[Emulator]:
     """One emulator shared by the whole test session (state carries over between tests)."""
     yield from _running()
+
+
+@pytest.fixture
+def botpress_wired(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh emulator with your apps served and registered: define a ``botpress_apps`` fixture.
+
+    ``botpress_apps`` returns an ``Integration``, a ``Bot`` or a list of them. Each is served on
+    127.0.0.1 and given its own key; an integration is installed in ``emulator.bot_id`` and
+    registered, a bot gets its URL. The fixture's value is a ``Wired`` (``.emulator``,
+    ``.urls``, ``.integration_ids``).
+    """
+    from botpress_async.testing import Emulator
+    from botpress_async.testing._wiring import wire_in_thread
+
+    apps = request.getfixturevalue("botpress_apps")
+    listed = list(apps) if isinstance(apps, (list, tuple)) else [apps]
+    with Emulator().run_in_thread() as emu, wire_in_thread(emu, *listed) as wired:
+        yield wired

@@ -10,5 +10,16 @@ from __future__ import annotations
 from ._emulator import Emulator
 from ._faults import FaultRule, Faults, LogEntry, RequestLog
 from ._validation import MissingDependencyError
+from ._wiring import Wired, wire, wire_in_thread
 
-__all__ = ["Emulator", "FaultRule", "Faults", "LogEntry", "MissingDependencyError", "RequestLog"]
+__all__ = [
+    "Emulator",
+    "FaultRule",
+    "Faults",
+    "LogEntry",
+    "MissingDependencyError",
+    "RequestLog",
+    "Wired",
+    "wire",
+    "wire_in_thread",
+]

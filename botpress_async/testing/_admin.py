@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._delivery import registered
 from ._schema import iso_now
 from ._store import ApiError, BotData, Context, handler, not_found, paginate, tags_match
 
@@ -256,7 +257,7 @@ def delete_member(ctx: Context) -> Any:
 def create_bot(ctx: Context) -> Any:
     """Create a bot in the workspace."""
     body = ctx.body
-    fields = {k: body[k] for k in ("tags", "dev", "description") if k in body}
+    fields = {k: body[k] for k in ("tags", "dev", "description", "url") if k in body}
     bot = ctx.store.add_bot(ctx.require_workspace(), body.get("name") or "bot", fields)
     return {"bot": bot.record}
 
@@ -284,7 +285,7 @@ def update_bot(ctx: Context) -> Any:
     """Change a bot; ``integrations`` keyed by integration id installs or removes them."""
     bot = _bot(ctx, ctx.path["id"])
     body = ctx.body
-    for key in ("name", "description", "alwaysAlive", "maxExecutionTime"):
+    for key in ("name", "description", "alwaysAlive", "maxExecutionTime", "url"):
         if body.get(key) is not None:
             bot.record[key] = body[key]
     if isinstance(body.get("tags"), dict):
@@ -298,6 +299,11 @@ def update_bot(ctx: Context) -> Any:
             raise not_found("integration", integration_id)
         else:
             ctx.store.install(bot, integration)
+            entry = bot.record["integrations"][integration_id]
+            for key in ("configuration", "configurationType", "enabled"):
+                if isinstance(spec, dict) and spec.get(key) is not None:
+                    entry[key] = spec[key]
+            registered(ctx.store, bot, integration_id)
     bot.record["updatedAt"] = iso_now()
     return {"bot": bot.record}
 

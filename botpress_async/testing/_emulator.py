@@ -13,6 +13,7 @@ from aiohttp import web
 
 from botpress_async import _served
 
+from ._delivery import Outbound
 from ._faults import Faults, RequestLog
 from ._server import Dispatcher
 from ._store import Store
@@ -58,6 +59,9 @@ class Emulator:
         self.faults = faults if faults is not None else Faults(seed)
         self.log = RequestLog(log_limit)
         self.store = Store(seed)
+        #: Delivers operations to the URLs of integrations and bots (``timeout`` is settable).
+        self.outbound = Outbound(self.store, self.log)
+        self.store.outbound = self.outbound
         self._dispatcher = Dispatcher(
             self.store,
             self.faults,
@@ -132,6 +136,7 @@ class Emulator:
         addresses: list[Any] = runner.addresses
         self.port = int(addresses[0][1])
         self._dispatcher.base_url = self.url
+        self.outbound.base_url = self.url
         # A blocking client called from this loop's thread gets a clear error, not a hang.
         _served.serve(self.port, asyncio.get_running_loop())
 
@@ -141,6 +146,7 @@ class Emulator:
         if runner is not None:
             _served.unserve(self.port)
             await runner.cleanup()
+        await self.outbound.aclose()
 
     async def __aenter__(self) -> Emulator:
         await self.start()

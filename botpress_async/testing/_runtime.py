@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ._delivery import message_created, send_event
 from ._schema import iso_now
 from ._store import BotData, Context, handler, invalid, not_found, paginate, tags_match
 
@@ -303,7 +304,8 @@ def remove_participant(ctx: Context) -> Any:
 
 def _new_message(ctx: Context, bot: BotData, body: Mapping[str, Any]) -> dict[str, Any]:
     conv = _conversation(bot, body["conversationId"])
-    _user(bot, body["userId"])
+    if body["userId"] != bot.id:  # the bot writes as itself
+        _user(bot, body["userId"])
     now = iso_now()
     msg: dict[str, Any] = {
         "id": ctx.store.new_id("msg"),
@@ -321,6 +323,7 @@ def _new_message(ctx: Context, bot: BotData, body: Mapping[str, Any]) -> dict[st
     bot.messages[msg["id"]] = msg
     conv["messageCount"] += 1
     _record_tags(bot, "message", msg["tags"])
+    message_created(ctx.store, bot, msg)
     return msg
 
 
@@ -455,6 +458,9 @@ def create_event(ctx: Context) -> Any:
     if body.get("workflowId"):
         event["_workflowId"] = body["workflowId"]
     bot.events[event["id"]] = event
+    if ctx.token.kind == "iak" and event["status"] == "pending":
+        # An integration's event is for the bot: Botpress hands it to the bot's URL.
+        send_event(ctx.store, bot, _public_event(event))
     return {"event": event}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import itertools
 import time
 from collections.abc import Mapping
@@ -13,7 +14,7 @@ from aiohttp import web
 
 from botpress_async._encoding import dumps, loads
 
-from . import _admin, _files, _runtime, _states, _tables  # noqa: F401 - they register handlers
+from . import _admin, _delivery, _files, _runtime, _states, _tables  # noqa: F401 - they register handlers
 from ._faults import FaultRule, Faults, LogEntry, RequestLog
 from ._schema import conform, parse_query, synthesize
 from ._spec import Operation, Router, load_operations
@@ -74,6 +75,8 @@ class Dispatcher:
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
         """Answer one request (the low-level aiohttp server's handler)."""
         raw_path = request.raw_path.split("?", 1)[0]
+        if raw_path.startswith(_delivery.WEBHOOK_PREFIX):
+            return await _delivery.webhook(self.store, request, raw_path)
         if raw_path.startswith("/_emulator/"):
             return await self._blob(request, raw_path)
         request_id = f"req_{next(self._ids):010d}"
@@ -307,4 +310,10 @@ class Dispatcher:
         handler = HANDLERS.get(op.operation_id)
         if handler is None:
             return synthesize(op.response_schema)
-        return handler(ctx)
+        # Deliveries to integration and bot URLs the handler causes are sent before answering.
+        with _delivery.collect(request.headers) as pending:
+            result = handler(ctx)
+            if inspect.isawaitable(result):
+                result = await result
+        await _delivery.settle(pending)
+        return result

@@ -8,6 +8,6 @@ The fixtures serve from a thread of their own, so sync and async tests can use t
 
 from __future__ import annotations
 
-from botpress_pytest import botpress_emulator, botpress_emulator_session
+from botpress_pytest import botpress_emulator, botpress_emulator_session, botpress_wired
 
-__all__ = ["botpress_emulator", "botpress_emulator_session"]
+__all__ = ["botpress_emulator", "botpress_emulator_session", "botpress_wired"]

@@ -14,6 +14,8 @@ pytestmark = pytest.mark.anyio
 
 OPERATIONS = load_operations()
 VALIDATORS = Validators()
+# callAction runs on an integration's URL, which this world has none of (tests/serve covers it).
+ANSWERED_HERE = [op for op in OPERATIONS if op.operation_id != "callAction"]
 
 
 def test_the_documents_hold_197_operations() -> None:
@@ -22,7 +24,7 @@ def test_the_documents_hold_197_operations() -> None:
     assert len({op.operation_id for op in OPERATIONS}) == 197
 
 
-@pytest.mark.parametrize("op", OPERATIONS, ids=[op.operation_id for op in OPERATIONS])
+@pytest.mark.parametrize("op", ANSWERED_HERE, ids=[op.operation_id for op in ANSWERED_HERE])
 async def test_operation_answers_within_its_schema(
     op: object, world: World, session: aiohttp.ClientSession
 ) -> None:

@@ -125,6 +125,9 @@ def test_public_names() -> None:
         "LogEntry",
         "MissingDependencyError",
         "RequestLog",
+        "Wired",
+        "wire",
+        "wire_in_thread",
     }
 
 
