@@ -16,6 +16,7 @@ from pathlib import Path
 
 from codegen import (
     GENERATOR_VERSION,
+    emit_chat,
     emit_docs,
     emit_models,
     emit_operations,
@@ -34,6 +35,8 @@ EMITTERS: list[Emitter] = [
     emit_operations.emit,
     emit_docs.emit,
     emit_sync.emit,
+    # The Chat API: its own document and client, apart from the five Cloud APIs.
+    emit_chat.emit,
 ]
 
 

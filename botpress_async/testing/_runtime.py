@@ -321,6 +321,8 @@ def _new_message(ctx: Context, bot: BotData, body: Mapping[str, Any]) -> dict[st
     bot.messages[msg["id"]] = msg
     conv["messageCount"] += 1
     _record_tags(bot, "message", msg["tags"])
+    for observer in ctx.store.message_observers:
+        observer(bot, msg)
     return msg
 
 

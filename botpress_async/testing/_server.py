@@ -14,6 +14,7 @@ from aiohttp import web
 from botpress_async._encoding import dumps, loads
 
 from . import _admin, _files, _runtime, _states, _tables  # noqa: F401 - they register handlers
+from ._chat import CHAT_PREFIX, ChatFront
 from ._faults import FaultRule, Faults, LogEntry, RequestLog
 from ._schema import conform, parse_query, synthesize
 from ._spec import Operation, Router, load_operations
@@ -68,6 +69,7 @@ class Dispatcher:
         self.router = Router(load_operations())
         self.validators = Validators()
         self._ids = itertools.count(1)
+        self.chat: ChatFront | None = None  # the Chat API front, set by the Emulator
 
     # --- entry point -------------------------------------------------------------------------
 
@@ -76,6 +78,8 @@ class Dispatcher:
         raw_path = request.raw_path.split("?", 1)[0]
         if raw_path.startswith("/_emulator/"):
             return await self._blob(request, raw_path)
+        if raw_path.startswith(CHAT_PREFIX) and self.chat is not None:
+            return await self.chat.handle(request, raw_path)
         request_id = f"req_{next(self._ids):010d}"
         segments = [unquote(s) for s in raw_path.strip("/").split("/")]
         found = self.router.match(request.method, segments)

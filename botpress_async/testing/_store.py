@@ -104,6 +104,8 @@ class Store:
         self.uploads: dict[str, tuple[str, str]] = {}  # upload key -> (bot id, file id)
         self.downloads: dict[str, tuple[str, str]] = {}
         self.extra: dict[str, dict[str, dict[str, Any]]] = {}
+        # Called with (bot, message) for each message the runtime creates (the chat front).
+        self.message_observers: list[Callable[[BotData, dict[str, Any]], None]] = []
 
     def new_id(self, prefix: str) -> str:
         """A fresh id like the API's: a prefix and 26 Crockford base32 characters."""
