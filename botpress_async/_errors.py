@@ -409,3 +409,18 @@ def error_class_for(error_type: str | None, status: int) -> type[APIError]:
         if cls is not None:
             return cls
     return _BY_STATUS.get(status, APIError)
+
+
+# --- Chat API (botpress_async.chat) ---------------------------------------------------------
+
+
+class ChatStreamError(APIConnectionError):
+    """A conversation's signal stream was lost and could not be opened again.
+
+    Raised by a chat listener after its bounded reconnection attempts fail (or at once when
+    reconnecting is off). A refused key (401) or conversation (403) raises the API's own
+    error instead, since reconnecting cannot fix it.
+    """
+
+
+__all__ += ["ChatStreamError"]

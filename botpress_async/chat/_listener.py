@@ -20,7 +20,12 @@ import aiohttp
 import attrs
 
 from botpress_async._encoding import encode_path_param, loads
-from botpress_async._errors import APIConnectionError, BotpressError, ConfigurationError
+from botpress_async._errors import (
+    APIConnectionError,
+    BotpressError,
+    ChatStreamError,
+    ConfigurationError,
+)
 from botpress_async._retry import RetryPolicy, backoff_delay
 from botpress_async._session import _api_error
 
@@ -37,10 +42,6 @@ logger: Final = logging.getLogger("botpress.chat")
 #: The Chat API sends a ``ping`` this often (seconds).
 DEFAULT_KEEPALIVE: Final = 30.0
 _SEEN_LIMIT: Final = 10_000
-
-
-class ChatStreamError(APIConnectionError):
-    """A conversation's stream was lost and could not be opened again."""
 
 
 class ChatListener:
