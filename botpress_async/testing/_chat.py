@@ -54,6 +54,10 @@ class _ChatUser:
 class _Stream:
     queue: asyncio.Queue[Any] = field(default_factory=lambda: asyncio.Queue(maxsize=10_000))
     silenced: bool = False
+    # Set when the stream's handler has returned.
+    done: asyncio.Future[None] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
 
 
 @dataclass
@@ -141,6 +145,15 @@ class ChatFront:
     def error_body_next(self, count: int = 1, code: int = 500, type_: str = "Internal") -> None:
         """Answer the next ``count`` chat calls with status 200 and an error body of ``code``."""
         self._error_bodies.extend([(code, type_)] * count)
+
+    async def close(self) -> None:
+        """End every stream and the echo bot's pending replies (the emulator is stopping)."""
+        for task in list(self._tasks):
+            task.cancel()
+        handlers = [stream.done for conv in self._conversations.values() for stream in conv.streams]
+        self._to_streams(_DROP)
+        if handlers:
+            await asyncio.wait(handlers, timeout=2.0)
 
     @property
     def stream_count(self) -> int:
@@ -643,6 +656,8 @@ class ChatFront:
             pass  # the client went away
         finally:
             conv.streams.discard(stream)
+            if not stream.done.done():
+                stream.done.set_result(None)
         return response
 
 

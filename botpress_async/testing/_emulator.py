@@ -161,6 +161,7 @@ class Emulator:
         """Stop serving and close every connection."""
         runner, self._runner = self._runner, None
         if runner is not None:
+            await self.chat.close()  # open chat streams would otherwise hold the shutdown
             await runner.cleanup()
 
     async def __aenter__(self) -> Emulator:
