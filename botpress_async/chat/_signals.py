@@ -1,8 +1,9 @@
-"""What a conversation's listener yields: one frozen class per signal type of the Chat API.
+"""What a conversation's listener yields: one class per signal type of the Chat API.
 
-Every signal keeps the JSON it came from (``data``). A type this SDK does not know arrives
-as `UnknownSignal`, and a known type with fields of unexpected shapes keeps what it can:
-a newer server never breaks a listener.
+A signal is a thin view over the JSON it came from (``data``): its fields are read from it
+when asked for, so a listener pays for typing a signal only what the caller reads. A type
+this SDK does not know arrives as `UnknownSignal`, and a field of an unexpected shape reads
+as ``None``: a newer server never breaks a listener.
 """
 
 from __future__ import annotations
@@ -10,10 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
-import attrs
-
 from botpress_async._converter import structure
-from botpress_async._errors import BotpressError
 
 __all__ = [
     "SIGNAL_TYPES",
@@ -32,26 +30,39 @@ __all__ = [
 ]
 
 
-def _text(data: Mapping[str, Any], key: str) -> str | None:
-    value = data.get(key)
-    return value if isinstance(value, str) else None
-
-
-@attrs.frozen(kw_only=True)
 class Signal:
     """A signal of a conversation's stream.
 
-    Attributes:
+    Args:
         type: the signal's wire type, e.g. ``"message_created"``.
         data: the signal's JSON ``data`` as received.
     """
 
-    type: str
-    data: Mapping[str, Any] = attrs.field(repr=False)
+    __slots__ = ("data", "type")
     wire_type: ClassVar[str] = ""
+    _shown: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, type: str, data: Mapping[str, Any]) -> None:
+        self.type = type
+        self.data = data
+
+    def _text(self, key: str) -> str | None:
+        value = self.data.get(key)
+        return value if isinstance(value, str) else None
+
+    def __repr__(self) -> str:
+        shown = "".join(f", {name}={getattr(self, name)!r}" for name in self._shown)
+        return f"{type(self).__name__}(type={self.type!r}{shown})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, Signal)
+        return self.type == other.type and self.data == other.data
+
+    __hash__ = None  # type: ignore[assignment]  # data is a mutable mapping
 
 
-@attrs.frozen(kw_only=True)
 class MessageCreated(Signal):
     """A message was added to the conversation.
 
@@ -66,20 +77,51 @@ class MessageCreated(Signal):
         replayed: true when it was read back after a reconnect rather than received live.
     """
 
-    id: str
-    conversation_id: str | None
-    user_id: str | None
-    payload: Any
-    is_bot: bool
-    created_at: str | None
-    metadata: Mapping[str, Any] | None = None
-    replayed: bool = False
+    __slots__ = ("id", "replayed")
     wire_type: ClassVar[str] = "message_created"
+    _shown = ("id", "user_id", "is_bot", "replayed")
+
+    def __init__(self, type: str, data: Mapping[str, Any], *, replayed: bool = False) -> None:
+        self.type = type
+        self.data = data
+        self.id: str = data["id"]
+        self.replayed = replayed
+
+    @property
+    def conversation_id(self) -> str | None:
+        """The message's conversation."""
+        return self._text("conversationId")
+
+    @property
+    def user_id(self) -> str | None:
+        """The message's author."""
+        return self._text("userId")
+
+    @property
+    def payload(self) -> Any:
+        """The message's content, as sent."""
+        return self.data.get("payload")
+
+    @property
+    def is_bot(self) -> bool:
+        """Whether the bot wrote it."""
+        return self.data.get("isBot") is True
+
+    @property
+    def created_at(self) -> str | None:
+        """The ISO-8601 creation time."""
+        return self._text("createdAt")
+
+    @property
+    def metadata(self) -> Mapping[str, Any] | None:
+        """The message's metadata, if any."""
+        value = self.data.get("metadata")
+        return value if isinstance(value, Mapping) else None
 
     @property
     def text(self) -> str | None:
         """The text of a ``text`` payload (or a markdown one), else ``None``."""
-        payload = self.payload
+        payload = self.data.get("payload")
         if isinstance(payload, Mapping):
             for key in ("text", "markdown"):
                 value = payload.get(key)
@@ -92,22 +134,33 @@ class MessageCreated(Signal):
         """The message as a `botpress_async.models.chat.Message`."""
         from botpress_async.models.chat import Message
 
-        fields = {k: v for k, v in self.data.items() if k != "isBot"}
-        return structure(fields, Message)
+        return structure({k: v for k, v in self.data.items() if k != "isBot"}, Message)
 
 
-@attrs.frozen(kw_only=True)
 class MessageDeleted(Signal):
     """A message was deleted. Attributes: ``id``, ``conversation_id``, ``user_id``."""
 
-    id: str | None
-    conversation_id: str | None
-    user_id: str | None
+    __slots__ = ()
     wire_type: ClassVar[str] = "message_deleted"
+    _shown = ("id",)
+
+    @property
+    def id(self) -> str | None:
+        """The deleted message's id."""
+        return self._text("id")
+
+    @property
+    def conversation_id(self) -> str | None:
+        """Its conversation."""
+        return self._text("conversationId")
+
+    @property
+    def user_id(self) -> str | None:
+        """Its author."""
+        return self._text("userId")
 
 
-@attrs.frozen(kw_only=True)
-class EventCreated(Signal):
+class EventCreated(MessageDeleted):
     """A custom event was sent in the conversation.
 
     Attributes:
@@ -118,33 +171,45 @@ class EventCreated(Signal):
         is_bot: whether the bot sent it.
     """
 
-    id: str | None
-    conversation_id: str | None
-    user_id: str | None
-    payload: Any
-    is_bot: bool
+    __slots__ = ()
     wire_type: ClassVar[str] = "event_created"
 
+    @property
+    def payload(self) -> Any:
+        """The event's payload."""
+        return self.data.get("payload")
 
-@attrs.frozen(kw_only=True)
+    @property
+    def is_bot(self) -> bool:
+        """Whether the bot sent it."""
+        return self.data.get("isBot") is True
+
+
 class ParticipantAdded(Signal):
     """A user joined the conversation. Attributes: ``conversation_id``, ``participant_id``."""
 
-    conversation_id: str | None
-    participant_id: str | None
+    __slots__ = ()
     wire_type: ClassVar[str] = "participant_added"
+    _shown = ("participant_id",)
+
+    @property
+    def conversation_id(self) -> str | None:
+        """The conversation."""
+        return self._text("conversationId")
+
+    @property
+    def participant_id(self) -> str | None:
+        """The user who joined or left."""
+        return self._text("participantId")
 
 
-@attrs.frozen(kw_only=True)
-class ParticipantRemoved(Signal):
+class ParticipantRemoved(ParticipantAdded):
     """A user left the conversation. Attributes: ``conversation_id``, ``participant_id``."""
 
-    conversation_id: str | None
-    participant_id: str | None
+    __slots__ = ()
     wire_type: ClassVar[str] = "participant_removed"
 
 
-@attrs.frozen(kw_only=True)
 class MessageStreamDelta(Signal):
     """One piece of a message the bot is still writing.
 
@@ -156,148 +221,123 @@ class MessageStreamDelta(Signal):
         user_id: the bot user writing it.
     """
 
-    stream_id: str
-    sequence: int
-    delta: Any
-    conversation_id: str | None
-    user_id: str | None
+    __slots__ = ()
     wire_type: ClassVar[str] = "message_stream_delta"
+    _shown = ("stream_id", "sequence")
+
+    @property
+    def stream_id(self) -> str:
+        """The streamed message's id."""
+        return str(self.data["streamId"])
+
+    @property
+    def sequence(self) -> int:
+        """The piece's position."""
+        value: int = self.data["sequence"]
+        return value
+
+    @property
+    def delta(self) -> Any:
+        """The piece, as sent."""
+        return self.data.get("delta")
+
+    @property
+    def conversation_id(self) -> str | None:
+        """The conversation."""
+        return self._text("conversationId")
+
+    @property
+    def user_id(self) -> str | None:
+        """The bot user writing it."""
+        return self._text("userId")
 
 
-@attrs.frozen(kw_only=True)
 class MessageStreamComplete(Signal):
     """A streamed message is finished; ``message`` is its final form (raw JSON)."""
 
-    stream_id: str
-    message: Mapping[str, Any] | None
+    __slots__ = ()
     wire_type: ClassVar[str] = "message_stream_complete"
+    _shown = ("stream_id",)
+
+    @property
+    def stream_id(self) -> str:
+        """The streamed message's id."""
+        return str(self.data["streamId"])
+
+    @property
+    def message(self) -> Mapping[str, Any] | None:
+        """The final message's JSON."""
+        value = self.data.get("message")
+        return value if isinstance(value, Mapping) else None
 
 
-@attrs.frozen(kw_only=True)
-class MessageStreamAbort(Signal):
+class MessageStreamAbort(MessageStreamComplete):
     """A streamed message was given up; no final message follows for ``stream_id``."""
 
-    stream_id: str
-    conversation_id: str | None
+    __slots__ = ()
     wire_type: ClassVar[str] = "message_stream_abort"
 
+    @property
+    def conversation_id(self) -> str | None:
+        """The conversation."""
+        return self._text("conversationId")
 
-@attrs.frozen(kw_only=True)
+
 class UnknownSignal(Signal):
     """A signal of a type this SDK does not know, passed through with its ``data``."""
 
+    __slots__ = ()
 
-@attrs.frozen(kw_only=True)
+
 class Reconnected(Signal):
     """The listener lost its stream and got it back (not a signal of the API).
 
-    Attributes:
+    Args:
         attempts: the connection attempts it took.
         downtime: seconds without a stream.
         replayed: how many missed messages were read back and yielded (marked ``replayed``).
         reason: what ended the previous stream.
     """
 
-    attempts: int
-    downtime: float
-    replayed: int
-    reason: str
+    __slots__ = ("attempts", "downtime", "reason", "replayed")
+    _shown = ("attempts", "replayed", "reason")
+
+    def __init__(self, *, attempts: int, downtime: float, replayed: int, reason: str) -> None:
+        super().__init__("reconnected", {})
+        self.attempts = attempts
+        self.downtime = downtime
+        self.replayed = replayed
+        self.reason = reason
 
 
-def _flag(data: Mapping[str, Any], key: str) -> bool:
-    return data.get(key) is True
+def _valid(kind: str, data: Mapping[str, Any]) -> bool:
+    """Whether ``data`` has the fields a signal of ``kind`` cannot do without."""
+    if kind == "message_created":
+        return isinstance(data.get("id"), str)
+    if kind == "message_stream_delta":
+        seq = data.get("sequence")
+        good_seq = isinstance(seq, int) and not isinstance(seq, bool)
+        return good_seq and isinstance(data.get("streamId"), str)
+    if kind in ("message_stream_complete", "message_stream_abort"):
+        return isinstance(data.get("streamId"), str)
+    return True
 
 
-def _message_created(kind: str, data: Mapping[str, Any]) -> Signal:
-    msg_id = _text(data, "id")
-    if msg_id is None:
-        return UnknownSignal(type=kind, data=data)
-    metadata = data.get("metadata")
-    return MessageCreated(
-        type=kind,
-        data=data,
-        id=msg_id,
-        conversation_id=_text(data, "conversationId"),
-        user_id=_text(data, "userId"),
-        payload=data.get("payload"),
-        is_bot=_flag(data, "isBot"),
-        created_at=_text(data, "createdAt"),
-        metadata=metadata if isinstance(metadata, Mapping) else None,
+_CLASSES: Final[dict[str, type[Signal]]] = {
+    cls.wire_type: cls
+    for cls in (
+        MessageCreated,
+        MessageDeleted,
+        EventCreated,
+        ParticipantAdded,
+        ParticipantRemoved,
+        MessageStreamDelta,
+        MessageStreamComplete,
+        MessageStreamAbort,
     )
-
-
-def _stream_delta(kind: str, data: Mapping[str, Any]) -> Signal:
-    stream_id, sequence = _text(data, "streamId"), data.get("sequence")
-    if stream_id is None or not isinstance(sequence, int) or isinstance(sequence, bool):
-        return UnknownSignal(type=kind, data=data)
-    return MessageStreamDelta(
-        type=kind,
-        data=data,
-        stream_id=stream_id,
-        sequence=sequence,
-        delta=data.get("delta"),
-        conversation_id=_text(data, "conversationId"),
-        user_id=_text(data, "userId"),
-    )
-
-
-def _stream_end(kind: str, data: Mapping[str, Any]) -> Signal:
-    stream_id = _text(data, "streamId")
-    if stream_id is None:
-        return UnknownSignal(type=kind, data=data)
-    if kind == MessageStreamAbort.wire_type:
-        return MessageStreamAbort(
-            type=kind, data=data, stream_id=stream_id, conversation_id=_text(data, "conversationId")
-        )
-    message = data.get("message")
-    return MessageStreamComplete(
-        type=kind,
-        data=data,
-        stream_id=stream_id,
-        message=message if isinstance(message, Mapping) else None,
-    )
-
-
-def _simple(kind: str, data: Mapping[str, Any]) -> Signal:
-    if kind == MessageDeleted.wire_type:
-        return MessageDeleted(
-            type=kind,
-            data=data,
-            id=_text(data, "id"),
-            conversation_id=_text(data, "conversationId"),
-            user_id=_text(data, "userId"),
-        )
-    if kind == EventCreated.wire_type:
-        return EventCreated(
-            type=kind,
-            data=data,
-            id=_text(data, "id"),
-            conversation_id=_text(data, "conversationId"),
-            user_id=_text(data, "userId"),
-            payload=data.get("payload"),
-            is_bot=_flag(data, "isBot"),
-        )
-    cls = ParticipantAdded if kind == ParticipantAdded.wire_type else ParticipantRemoved
-    return cls(
-        type=kind,
-        data=data,
-        conversation_id=_text(data, "conversationId"),
-        participant_id=_text(data, "participantId"),
-    )
-
-
-_PARSERS: Final = {
-    MessageCreated.wire_type: _message_created,
-    MessageDeleted.wire_type: _simple,
-    EventCreated.wire_type: _simple,
-    ParticipantAdded.wire_type: _simple,
-    ParticipantRemoved.wire_type: _simple,
-    MessageStreamDelta.wire_type: _stream_delta,
-    MessageStreamComplete.wire_type: _stream_end,
-    MessageStreamAbort.wire_type: _stream_end,
 }
 #: The signal types of the Chat API this SDK knows.
-SIGNAL_TYPES: Final = frozenset(_PARSERS)
+SIGNAL_TYPES: Final = frozenset(_CLASSES)
 
 
 def parse_signal(obj: Any) -> Signal | None:
@@ -308,20 +348,21 @@ def parse_signal(obj: Any) -> Signal | None:
     Args:
         obj: the decoded JSON of one event's ``data:`` lines.
     """
+    if type(obj) is dict:  # the common case first, with the cheapest checks
+        kind, data = obj.get("type"), obj.get("data")
+        if kind == "message_created" and type(data) is dict and type(data.get("id")) is str:
+            return MessageCreated(kind, data)
     if not isinstance(obj, Mapping):
-        return UnknownSignal(type="", data={"value": obj})
+        return UnknownSignal("", {"value": obj})
     kind = obj.get("type")
     data = obj.get("data")
     if not isinstance(kind, str):
-        return UnknownSignal(type="", data=obj)
+        return UnknownSignal("", obj)
     if kind == "ping":
         return None
     if not isinstance(data, Mapping):
         data = {} if data is None else {"value": data}
-    parser = _PARSERS.get(kind)
-    if parser is None:
-        return UnknownSignal(type=kind, data=data)
-    try:
-        return parser(kind, data)
-    except (BotpressError, TypeError, ValueError):
-        return UnknownSignal(type=kind, data=data)
+    cls = _CLASSES.get(kind)
+    if cls is None or not _valid(kind, data):
+        return UnknownSignal(kind, data)
+    return cls(kind, data)

@@ -130,15 +130,27 @@ class AsyncChatUser(ChatOperations):
             max_replies: return as soon as this many replies arrived.
         """
         payload = _payload(message)
+        if not _nonempty_text(conversation_id):
+            raise ConfigurationError("conversation_id must be a non-empty string")
         if timeout <= 0 or quiet <= 0:
             raise ConfigurationError("timeout and quiet must be positive numbers of seconds")
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         replies: list[MessageCreated] = []
         streams: dict[str, dict[int, Any]] = {}
-        async with self.listen(conversation_id, report_reconnects=False) as events:
+        # No history read: the message sent is where a catch-up after a reconnect starts.
+        listener = ChatListener(
+            self._client,
+            conversation_id,
+            keepalive=self._keepalive,
+            report_reconnects=False,
+            own_user_id=self.user_id,
+            read_history=False,
+        )
+        async with listener as events:
             sent = await self.create_message(conversation_id=conversation_id, payload=payload)
             sent_id = sent.message.id
+            events.seen(MessageCreated(MessageCreated.wire_type, sent.message.to_dict()))
             last_reply: float | None = None
             iterator = events.__aiter__()
             while len(replies) < max_replies:
@@ -185,14 +197,10 @@ def _payload(message: str | Mapping[str, Any]) -> dict[str, Any]:
 def _partial(stream_id: str, pieces: Mapping[int, Any]) -> MessageCreated:
     """The message a stream had assembled so far, in ``sequence`` order."""
     text = "".join(str(pieces[n]) for n in sorted(pieces) if isinstance(pieces[n], str))
-    return MessageCreated(
-        type=MessageCreated.wire_type,
-        data={"streamId": stream_id},
-        id=stream_id,
-        conversation_id=None,
-        user_id=None,
-        payload={"type": "text", "text": text},
-        is_bot=True,
-        created_at=None,
-        metadata={"streamId": stream_id, "partial": True},
-    )
+    data = {
+        "id": stream_id,
+        "payload": {"type": "text", "text": text},
+        "isBot": True,
+        "metadata": {"streamId": stream_id, "partial": True},
+    }
+    return MessageCreated(MessageCreated.wire_type, data)

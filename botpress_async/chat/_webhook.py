@@ -51,7 +51,7 @@ def parse_webhook_signal(body: bytes | str | Mapping[str, Any]) -> Signal:
             obj: Any = loads(body)
         except ValueError:
             text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-            return UnknownSignal(type="", data={"raw": text[:1000]})
+            return UnknownSignal("", {"raw": text[:1000]})
     else:
         obj = body
-    return parse_signal(obj) or UnknownSignal(type="ping", data={})
+    return parse_signal(obj) or UnknownSignal("ping", {})
