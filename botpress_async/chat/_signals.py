@@ -50,6 +50,16 @@ class Signal:
         value = self.data.get(key)
         return value if isinstance(value, str) else None
 
+    @property
+    def conversation_id(self) -> str | None:
+        """The conversation the signal is about (``None`` when it does not say)."""
+        return self._text("conversationId")
+
+    @property
+    def user_id(self) -> str | None:
+        """The user the signal comes from (``None`` when it does not say)."""
+        return self._text("userId")
+
     def __repr__(self) -> str:
         shown = "".join(f", {name}={getattr(self, name)!r}" for name in self._shown)
         return f"{type(self).__name__}(type={self.type!r}{shown})"
@@ -86,16 +96,6 @@ class MessageCreated(Signal):
         self.data = data
         self.id: str = data["id"]
         self.replayed = replayed
-
-    @property
-    def conversation_id(self) -> str | None:
-        """The message's conversation."""
-        return self._text("conversationId")
-
-    @property
-    def user_id(self) -> str | None:
-        """The message's author."""
-        return self._text("userId")
 
     @property
     def payload(self) -> Any:
@@ -149,16 +149,6 @@ class MessageDeleted(Signal):
         """The deleted message's id."""
         return self._text("id")
 
-    @property
-    def conversation_id(self) -> str | None:
-        """Its conversation."""
-        return self._text("conversationId")
-
-    @property
-    def user_id(self) -> str | None:
-        """Its author."""
-        return self._text("userId")
-
 
 class EventCreated(MessageDeleted):
     """A custom event was sent in the conversation.
@@ -191,11 +181,6 @@ class ParticipantAdded(Signal):
     __slots__ = ()
     wire_type: ClassVar[str] = "participant_added"
     _shown = ("participant_id",)
-
-    @property
-    def conversation_id(self) -> str | None:
-        """The conversation."""
-        return self._text("conversationId")
 
     @property
     def participant_id(self) -> str | None:
@@ -241,16 +226,6 @@ class MessageStreamDelta(Signal):
         """The piece, as sent."""
         return self.data.get("delta")
 
-    @property
-    def conversation_id(self) -> str | None:
-        """The conversation."""
-        return self._text("conversationId")
-
-    @property
-    def user_id(self) -> str | None:
-        """The bot user writing it."""
-        return self._text("userId")
-
 
 class MessageStreamComplete(Signal):
     """A streamed message is finished; ``message`` is its final form (raw JSON)."""
@@ -276,11 +251,6 @@ class MessageStreamAbort(MessageStreamComplete):
 
     __slots__ = ()
     wire_type: ClassVar[str] = "message_stream_abort"
-
-    @property
-    def conversation_id(self) -> str | None:
-        """The conversation."""
-        return self._text("conversationId")
 
 
 class UnknownSignal(Signal):

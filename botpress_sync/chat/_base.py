@@ -90,6 +90,11 @@ class ChatUserBase:
     def _async(self) -> AsyncChatUser:
         return self._user
 
+    @property
+    def user(self) -> Any:
+        """The user, as the API returned it (a `botpress_async.models.chat.User`)."""
+        return self._user.user
+
     def __repr__(self) -> str:
         return repr(self._user).replace("<AsyncChatUser", "<ChatUser", 1)
 

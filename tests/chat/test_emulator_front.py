@@ -1,0 +1,60 @@
+"""The emulator's chat front is the runtime's own data: the bot side sees chat messages."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from botpress_async import AsyncClient
+from botpress_async.chat import AsyncChatUser, MessageCreated
+from botpress_async.testing import Emulator
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_chat_messages_are_runtime_messages_and_bot_replies_are_signals(
+    emu: Emulator, user: AsyncChatUser
+) -> None:
+    """A chat message is an incoming runtime message; a bot's runtime message is a signal."""
+    emu.chat.echo = False
+    async with (
+        AsyncClient(emu.bak, bot_id=emu.bot_id, api_url=emu.url) as bot,
+        user.listen("conv-1") as events,
+    ):
+        sent = await user.create_message(
+            conversation_id="conv-1", payload={"type": "text", "text": "to the bot"}
+        )
+        runtime = await bot.runtime.get_message(id=sent.message.id)
+        assert runtime.message.direction == "incoming"
+        assert runtime.message.payload == {"type": "text", "text": "to the bot"}
+        bot_user = await bot.runtime.create_user(tags={})
+        await bot.runtime.create_message(
+            conversation_id=runtime.message.conversation_id,
+            user_id=bot_user.user.id,
+            type="text",
+            payload={"type": "text", "text": "from the bot"},
+            tags={},
+        )
+        got = []
+        async for signal in events:
+            assert isinstance(signal, MessageCreated)
+            got.append((signal.text, signal.is_bot, signal.conversation_id))
+            if len(got) == 2:
+                break
+    assert got == [("to the bot", False, "conv-1"), ("from the bot", True, "conv-1")]
+
+
+def test_the_blocking_user_has_every_method_of_the_async_one() -> None:
+    """ChatUser mirrors AsyncChatUser: same public names and parameters."""
+    from botpress_async.chat import AsyncChatUser as Async
+    from botpress_sync.chat import ChatUser
+
+    names = {n for n in dir(Async) if not n.startswith("_")}
+    for name in names:
+        assert hasattr(ChatUser, name), name
+        member = getattr(Async, name)
+        if callable(member):
+            assert list(inspect.signature(member).parameters) == list(
+                inspect.signature(getattr(ChatUser, name)).parameters
+            ), name
