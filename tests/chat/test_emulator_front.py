@@ -58,3 +58,12 @@ def test_the_blocking_user_has_every_method_of_the_async_one() -> None:
             assert list(inspect.signature(member).parameters) == list(
                 inspect.signature(getattr(ChatUser, name)).parameters
             ), name
+
+
+async def test_the_emulator_command_prints_where_the_chat_api_is(emu: Emulator) -> None:
+    """The start-up lines of the emulator command name the chat URL and webhook id."""
+    from botpress_async.testing.__main__ import describe
+
+    lines = describe(emu).splitlines()
+    assert f"chat_url={emu.chat_url}" in lines
+    assert f"chat_webhook_id={emu.chat_webhook_id}" in lines
