@@ -210,3 +210,13 @@ async def test_for_bot_finds_the_webhook_id(emu: Emulator) -> None:
         plain = emu.store.add_bot(emu.workspace_id, "bot-without-chat")
         with pytest.raises(ConfigurationError, match="no Chat integration"):
             await AsyncChatClient.for_bot(admin, plain.id)
+
+
+async def test_the_chat_front_enforces_the_id_rules(user: AsyncChatUser) -> None:
+    """A conversation id outside the rule is refused by the server with InvalidPayloadError."""
+    from botpress_async import InvalidPayloadError
+
+    with pytest.raises(InvalidPayloadError, match="1 to 70"):
+        await user.create_conversation(id="has spaces")
+    with pytest.raises(InvalidPayloadError):
+        await user.get_or_create_conversation(id="x" * 71)
