@@ -34,7 +34,7 @@ from ._store import HANDLERS, ApiError, BotData, Context, Store, Token
 if TYPE_CHECKING:
     from ._spec import Operation
 
-__all__ = ["CHAT_PREFIX", "ChatFront"]
+__all__ = ["CHAT_PREFIX", "ChatFront", "ChatRouter"]
 
 CHAT_PREFIX: Final = "/_chat/"
 _ID_RULE: Final = re.compile(r"[a-zA-Z0-9_\-\\/]{1,70}")
@@ -295,6 +295,8 @@ class ChatFront:
         if not parts or parts[0] != self.webhook_id:
             return _error(404, "ResourceNotFound", "no Chat integration has this webhook id")
         parts = parts[1:]
+        if not parts or not parts[0]:
+            return _error(404, "ResourceNotFound", "no operation at the webhook's root")
         try:
             body = await self._read_body(request)
             req = _Request(request.method, parts, body, request.query)
@@ -659,6 +661,31 @@ class ChatFront:
             if not stream.done.done():
                 stream.done.set_result(None)
         return response
+
+
+class ChatRouter:
+    """The chat fronts of the emulator, one per bot with the Chat integration, by webhook id."""
+
+    def __init__(self) -> None:
+        self.fronts: dict[str, ChatFront] = {}
+
+    def add(self, front: ChatFront) -> ChatFront:
+        """Serve ``front`` under its webhook id; return it."""
+        self.fronts[front.webhook_id] = front
+        return front
+
+    async def handle(self, request: web.BaseRequest, raw_path: str) -> web.StreamResponse:
+        """Hand a request under ``/_chat/{webhookId}`` to that webhook's front."""
+        webhook_id = unquote(raw_path[len(CHAT_PREFIX) :].split("/", 1)[0])
+        front = self.fronts.get(webhook_id)
+        if front is None:
+            return _error(404, "ResourceNotFound", "no Chat integration has this webhook id")
+        return await front.handle(request, raw_path)
+
+    async def close(self) -> None:
+        """End the streams of every front."""
+        for front in self.fronts.values():
+            await front.close()
 
 
 def _need(user: _ChatUser | None) -> _ChatUser:

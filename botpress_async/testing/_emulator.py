@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ._chat import CHAT_PREFIX, ChatFront
+from ._chat import CHAT_PREFIX, ChatFront, ChatRouter
 from ._faults import Faults, RequestLog
 from ._server import Dispatcher
 from ._spec import load_operations
@@ -97,12 +97,24 @@ class Emulator:
 
     def _install_chat(self, *, echo: bool, keepalive: float) -> ChatFront:
         # The emulated bot has the Chat integration installed; its front serves the Chat API.
+        self._chat_router = ChatRouter()
+        self._dispatcher.chat = self._chat_router
+        self._chat_keepalive = keepalive
+        return self.add_chat(self.bot_id, echo=echo)
+
+    def add_chat(self, bot_id: str, *, echo: bool = False) -> ChatFront:
+        """Install the Chat integration on another bot and serve its Chat API; return its front.
+
+        Args:
+            bot_id: a bot of the emulator (``emu.store.add_bot`` makes more).
+            echo: switch this front's echo bot on.
+        """
+        bot = self.store.bots.get(bot_id)
+        if bot is None:
+            raise ValueError(f"the emulator has no bot {bot_id!r}")
         ops = {op.operation_id: op for op in load_operations() if op.api == "runtime"}
-        front = ChatFront(
-            self.store, self.store.bots[self.bot_id], ops, echo=echo, keepalive=keepalive
-        )
-        self._dispatcher.chat = front
-        return front
+        front = ChatFront(self.store, bot, ops, echo=echo, keepalive=self._chat_keepalive)
+        return self._chat_router.add(front)
 
     @property
     def chat_webhook_id(self) -> str:
@@ -161,7 +173,7 @@ class Emulator:
         """Stop serving and close every connection."""
         runner, self._runner = self._runner, None
         if runner is not None:
-            await self.chat.close()  # open chat streams would otherwise hold the shutdown
+            await self._chat_router.close()  # open chat streams would otherwise hold the shutdown
             await runner.cleanup()
 
     async def __aenter__(self) -> Emulator:

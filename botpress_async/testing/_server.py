@@ -14,7 +14,7 @@ from aiohttp import web
 from botpress_async._encoding import dumps, loads
 
 from . import _admin, _files, _runtime, _states, _tables  # noqa: F401 - they register handlers
-from ._chat import CHAT_PREFIX, ChatFront
+from ._chat import CHAT_PREFIX, ChatRouter
 from ._faults import FaultRule, Faults, LogEntry, RequestLog
 from ._schema import conform, parse_query, synthesize
 from ._spec import Operation, Router, load_operations
@@ -69,7 +69,7 @@ class Dispatcher:
         self.router = Router(load_operations())
         self.validators = Validators()
         self._ids = itertools.count(1)
-        self.chat: ChatFront | None = None  # the Chat API front, set by the Emulator
+        self.chat: ChatRouter | None = None  # the Chat API fronts, set by the Emulator
 
     # --- entry point -------------------------------------------------------------------------
 

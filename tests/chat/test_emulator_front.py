@@ -67,3 +67,30 @@ async def test_the_emulator_command_prints_where_the_chat_api_is(emu: Emulator) 
     lines = describe(emu).splitlines()
     assert f"chat_url={emu.chat_url}" in lines
     assert f"chat_webhook_id={emu.chat_webhook_id}" in lines
+
+
+async def test_each_bot_with_the_chat_integration_has_its_own_front(
+    emu: Emulator, user: AsyncChatUser
+) -> None:
+    """A second bot's front has its own webhook id, users and keys; for_bot finds it."""
+    from botpress_async import UnauthorizedError
+    from botpress_async.chat import AsyncChatClient
+
+    second = emu.store.add_bot(emu.workspace_id, "second-bot")
+    front = emu.add_chat(second.id, echo=True)
+    assert front.webhook_id != emu.chat_webhook_id
+    async with AsyncClient(emu.pat, api_url=emu.url, workspace_id=emu.workspace_id) as admin:
+        chat = await AsyncChatClient.for_bot(admin, second.id, url=emu.chat_url)
+    async with chat:
+        assert chat.webhook_id == front.webhook_id
+        with pytest.raises(UnauthorizedError):
+            await chat.connect(user_key=user.user_key)  # a key of the first bot's front
+        other = await chat.connect(user_id="ann")
+        conv = await other.create_conversation()
+        replies = await other.ask(conv.conversation.id, "second bot?", timeout=5, quiet=0.2)
+        assert [r.text for r in replies] == ["second bot?"]
+    async with AsyncChatClient("no-such-webhook", url=emu.chat_url, max_retries=0) as lost:
+        from botpress_async import ResourceNotFoundError
+
+        with pytest.raises(ResourceNotFoundError):
+            await lost.connect()
