@@ -47,7 +47,8 @@ def provenance(apis: tuple[Api, ...], root: Path) -> dict[Path, str]:
         "generator_version": GENERATOR_VERSION,
         "sources": {
             a.name: {"path": a.source, "title": a.title, "version": a.version, "sha256": a.sha256}
-            for a in apis
+            # The Chat API's document is generated from too, apart from the five.
+            for a in (*apis, emit_chat.load_chat_api())
         },
     }
     path = root / "botpress_async" / "_generated_provenance.json"
