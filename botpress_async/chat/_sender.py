@@ -175,7 +175,11 @@ class ChatSender:
             policy=policy,
             idempotent=idempotent,
         )
-        return raise_for_error_body(data, method, path)
+        data = raise_for_error_body(data, method, path)
+        if path == "/users" and isinstance(data, dict) and isinstance(data.get("key"), str):
+            # createUser's answer carries the new user's key: keep it out of every repr.
+            data["key"] = Redacted(data["key"])
+        return data
 
 
 def is_auth_failure(error: BaseException) -> bool:

@@ -90,6 +90,7 @@ async def test_user_key_connect_mode_and_stored_key(chat: AsyncChatClient) -> No
     later = await chat.connect(user_key=first.user_key)
     assert later.user_id == first.user_id
     created = await chat.create_user(id="carol", name="Carol")
+    assert created.key not in repr(created)
     assert created.user.id == "carol"
     assert created.key
     with pytest.raises(AlreadyExistsError):
