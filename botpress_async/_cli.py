@@ -71,7 +71,7 @@ examples:
 """
 
 
-COMMANDS: Final = ("call", "emulator", "demo", "serve", "integration")
+COMMANDS: Final = ("call", "emulator", "demo", "serve", "integration", "chat")
 
 
 class UsageError(Exception):
@@ -342,6 +342,12 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
         add_help=False,
     )
 
+    commands.add_parser(
+        "chat",
+        help="chat with a bot in the terminal (see 'botpress chat --help')",
+        add_help=False,
+    )
+
     demo = commands.add_parser(
         "demo",
         help="the tour: an async flow, the blocking client and a bulk job",
@@ -513,6 +519,10 @@ def _dispatch(argv: list[str]) -> int:
         from botpress_async._cli_serve import main as serve_main
 
         return serve_main(command, argv[1:])
+    if command == "chat":
+        from botpress_async._chat_cli import run_chat
+
+        return run_chat(argv[1:])
     top, parsers = build_parsers()
     if command is None:
         top.parse_args(argv)  # --help, --version, or a usage error: it does not return

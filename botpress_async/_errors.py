@@ -461,3 +461,18 @@ def install_hint(extra: str) -> str:
 # Exceptions of other features: each adds its own clearly delimited block below, deriving
 # from the bases above (BotpressError, ConfigurationError, APIError ...).
 # ---------------------------------------------------------------------------------------------
+
+
+# --- Chat API (botpress_async.chat) ---------------------------------------------------------
+
+
+class ChatStreamError(APIConnectionError):
+    """A conversation's signal stream was lost and could not be opened again.
+
+    Raised by a chat listener after its bounded reconnection attempts fail (or at once when
+    reconnecting is off). A refused key (401) or conversation (403) raises the API's own
+    error instead, since reconnecting cannot fix it.
+    """
+
+
+__all__ += ["ChatStreamError"]

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from codegen import (
     GENERATOR_VERSION,
+    emit_chat,
     emit_docs,
     emit_errors,
     emit_models,
@@ -38,6 +39,8 @@ EMITTERS: list[Emitter] = [
     emit_sync.emit,
     emit_reserved.emit,
     emit_errors.emit,
+    # The Chat API: its own document and client, apart from the five Cloud APIs.
+    emit_chat.emit,
 ]
 
 
@@ -48,7 +51,8 @@ def provenance(apis: tuple[Api, ...], root: Path) -> dict[Path, str]:
         "generator_version": GENERATOR_VERSION,
         "sources": {
             a.name: {"path": a.source, "title": a.title, "version": a.version, "sha256": a.sha256}
-            for a in apis
+            # The Chat API's document is generated from too, apart from the five.
+            for a in (*apis, emit_chat.load_chat_api())
         },
     }
     path = root / "botpress_async" / "_generated_provenance.json"

@@ -556,8 +556,10 @@ def _generated_under(folder: Path) -> set[Path]:
     found = set()
     for path in folder.rglob("*.py"):
         with path.open(encoding="utf-8") as fh:
-            if any(MARKER in fh.readline() for _ in range(3)):
-                found.add(path)
+            head = [fh.readline() for _ in range(3)]
+        # Only this emitter's files: others (the chat twin of codegen.emit_chat) live here too.
+        if "codegen.emit_sync" in head[0] and any(MARKER in line for line in head):
+            found.add(path)
     return found
 
 

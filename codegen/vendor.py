@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-APIS = ("runtime", "files", "tables", "admin", "billing")
+APIS = ("runtime", "files", "tables", "admin", "billing", "chat")
 TARGET = Path(__file__).resolve().parent.parent / "botpress_async" / "testing" / "openapi"
 PROSE_KEYS = frozenset({"description", "summary", "example", "examples", "x-mint", "externalDocs"})
 

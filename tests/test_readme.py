@@ -24,7 +24,7 @@ COMPLETE = [block for block in BLOCKS if block.startswith(("import", "from"))]
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[Emulator]:
     """One emulator in a thread for every example, with a conversation for them to find."""
-    with Emulator(seed=3).run_in_thread() as emu:
+    with Emulator(seed=3, chat_echo=True).run_in_thread() as emu:
         with botpress_sync.Client(emu.bak, bot_id=emu.bot_id, api_url=emu.url) as client:
             client.runtime.get_or_create_conversation(channel="channel", tags={})
         yield emu
@@ -44,6 +44,8 @@ def test_readme_example_runs(block: str, emulator: Emulator) -> None:
         "BP_TOKEN": emulator.bak,
         "BP_BOT_ID": emulator.bot_id,
         "BP_API_URL": emulator.url,
+        "BP_CHAT_WEBHOOK_ID": emulator.chat_webhook_id,
+        "BP_CHAT_URL": emulator.chat_url,
     }
     done = subprocess.run(
         [sys.executable, "-W", "error", "-c", block],

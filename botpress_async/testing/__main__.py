@@ -76,6 +76,9 @@ def describe(emu: Emulator) -> str:
         "bot_id": emu.bot_id,
         "workspace_id": emu.workspace_id,
         "integration_id": emu.integration_id,
+        # Where `botpress chat --url ... --webhook-id ...` finds the emulated Chat integration.
+        "chat_url": emu.chat_url,
+        "chat_webhook_id": emu.chat_webhook_id,
     }
     return "\n".join(f"{key}={value}" for key, value in fields.items())
 

@@ -13,9 +13,11 @@ from aiohttp import web
 
 from botpress_async import _served
 
+from ._chat import CHAT_PREFIX, ChatFront, ChatRouter
 from ._delivery import Outbound
 from ._faults import Faults, RequestLog
 from ._server import Dispatcher
+from ._spec import load_operations
 from ._store import Store
 
 __all__ = ["Emulator"]
@@ -38,6 +40,8 @@ class Emulator:
         validate_responses: check every answer against the document (a 500 when one is off);
             meant for the emulator's own tests, it costs time.
         log_limit: how many requests the log keeps.
+        chat_echo: switch on the echo bot of the chat front (each text gets its text back).
+        chat_keepalive: seconds between pings on the chat front's streams.
     """
 
     def __init__(
@@ -50,6 +54,8 @@ class Emulator:
         faults: Faults | None = None,
         validate_responses: bool = False,
         log_limit: int = 100_000,
+        chat_echo: bool = False,
+        chat_keepalive: float = 30.0,
     ) -> None:
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
@@ -73,6 +79,7 @@ class Emulator:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._seed_state()
+        self.chat = self._install_chat(echo=chat_echo, keepalive=chat_keepalive)
 
     def _seed_state(self) -> None:
         store = self.store
@@ -93,6 +100,37 @@ class Emulator:
         self.pat: str = store.mint("pat", account["id"], "emulator").value
         self.bak: str = store.mint("bak", bot.id, "emulator").value
         self.iak: str = store.mint("iak", integration["id"], "emulator").value
+
+    def _install_chat(self, *, echo: bool, keepalive: float) -> ChatFront:
+        # The emulated bot has the Chat integration installed; its front serves the Chat API.
+        self._chat_router = ChatRouter()
+        self._dispatcher.chat = self._chat_router
+        self._chat_keepalive = keepalive
+        return self.add_chat(self.bot_id, echo=echo)
+
+    def add_chat(self, bot_id: str, *, echo: bool = False) -> ChatFront:
+        """Install the Chat integration on another bot and serve its Chat API; return its front.
+
+        Args:
+            bot_id: a bot of the emulator (``emu.store.add_bot`` makes more).
+            echo: switch this front's echo bot on.
+        """
+        bot = self.store.bots.get(bot_id)
+        if bot is None:
+            raise ValueError(f"the emulator has no bot {bot_id!r}")
+        ops = {op.operation_id: op for op in load_operations() if op.api == "runtime"}
+        front = ChatFront(self.store, bot, ops, echo=echo, keepalive=self._chat_keepalive)
+        return self._chat_router.add(front)
+
+    @property
+    def chat_webhook_id(self) -> str:
+        """The webhook id of the emulated bot's Chat integration."""
+        return self.chat.webhook_id
+
+    @property
+    def chat_url(self) -> str:
+        """The Chat API base to give a chat client as ``url=`` (with ``chat_webhook_id``)."""
+        return self.url + CHAT_PREFIX.rstrip("/")
 
     def __repr__(self) -> str:
         return f"<Emulator url={self.url if self._runner else None!r}>"
@@ -145,6 +183,7 @@ class Emulator:
         runner, self._runner = self._runner, None
         if runner is not None:
             _served.unserve(self.port)
+            await self._chat_router.close()  # open chat streams would otherwise hold the shutdown
             await runner.cleanup()
         await self.outbound.aclose()
 

@@ -324,6 +324,8 @@ def _new_message(ctx: Context, bot: BotData, body: Mapping[str, Any]) -> dict[st
     conv["messageCount"] += 1
     _record_tags(bot, "message", msg["tags"])
     message_created(ctx.store, bot, msg)
+    for observer in ctx.store.message_observers:
+        observer(bot, msg)
     return msg
 
 

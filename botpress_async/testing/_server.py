@@ -15,6 +15,7 @@ from aiohttp import web
 from botpress_async._encoding import dumps, loads
 
 from . import _admin, _delivery, _files, _runtime, _states, _tables  # noqa: F401 - they register handlers
+from ._chat import CHAT_PREFIX, ChatRouter
 from ._faults import FaultRule, Faults, LogEntry, RequestLog
 from ._schema import conform, parse_query, synthesize
 from ._spec import Operation, Router, load_operations
@@ -69,6 +70,7 @@ class Dispatcher:
         self.router = Router(load_operations())
         self.validators = Validators()
         self._ids = itertools.count(1)
+        self.chat: ChatRouter | None = None  # the Chat API fronts, set by the Emulator
 
     # --- entry point -------------------------------------------------------------------------
 
@@ -79,6 +81,8 @@ class Dispatcher:
             return await _delivery.webhook(self.store, request, raw_path)
         if raw_path.startswith("/_emulator/"):
             return await self._blob(request, raw_path)
+        if raw_path.startswith(CHAT_PREFIX) and self.chat is not None:
+            return await self.chat.handle(request, raw_path)
         request_id = f"req_{next(self._ids):010d}"
         segments = [unquote(s) for s in raw_path.strip("/").split("/")]
         found = self.router.match(request.method, segments)

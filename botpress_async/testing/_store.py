@@ -106,6 +106,8 @@ class Store:
         self.extra: dict[str, dict[str, dict[str, Any]]] = {}
         # Set by the emulator: what delivers operations to registered URLs (_delivery.Outbound).
         self.outbound: Any = None
+        # Called with (bot, message) for each message the runtime creates (the chat front).
+        self.message_observers: list[Callable[[BotData, dict[str, Any]], None]] = []
 
     def new_id(self, prefix: str) -> str:
         """A fresh id like the API's: a prefix and 26 Crockford base32 characters."""

@@ -417,3 +417,23 @@ def test_user_test_suite_passes() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "4 passed" in done.stdout
+
+
+# --- test_chat_bot.py ----------------------------------------------------------------------
+
+
+def test_chat_bot_suite_passes() -> None:
+    """The example suite that checks a bot's answers with ask() passes against the echo bot."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("BP_")}
+    suite = str(EXAMPLES / "test_chat_bot.py")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", suite, "-q", "-p", "no:cacheprovider"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "3 passed" in done.stdout

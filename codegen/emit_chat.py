@@ -1,0 +1,282 @@
+"""The Chat API's own path through the generator: its document, a patch step, three emitters.
+
+The Chat API (``chat.botpress.cloud/{webhookId}``) is not one of the five Cloud APIs: it is
+reached with a user key, not a token, and has a client of its own
+(`botpress_async.chat.AsyncChatClient`). It is built from the vendored ``chat.json`` after
+`patch_chat_document`, which adds what the published document (0.0.0) predates, and emits:
+
+- ``botpress_async/models/chat.py``: its models (with the shared models emitter);
+- ``botpress_async/chat/_operations.py``: `ChatOperations`, one method per operation, each
+  sent through the user-bound sender that fills in ``x-user-key``;
+- ``botpress_sync/chat/_user.py``: the blocking twin of the hand-written
+  `botpress_async.chat.AsyncChatUser` (with the sync emitter's member renderer).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import textwrap
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from codegen import emit_models, emit_sync
+from codegen.build import VENDORED, build_api
+from codegen.emit_resources import _arg, _describe, _request_call, _used_models
+from codegen.ir import Api, Operation
+from codegen.pytypes import annotation
+from codegen.writer import MARKER, header
+
+__all__ = ["STREAMING", "USER_KEY", "emit", "load_chat_api", "patch_chat_document"]
+
+CHAT_DOCUMENT = VENDORED / "chat.json"
+USER_KEY = "x-user-key"
+# Operations answered with a stream, not JSON: the hand-written listener covers them.
+STREAMING = frozenset({"listenConversation"})
+# Members of AsyncChatUser whose blocking twin is written by hand (botpress_sync.chat._base).
+_HAND_WRITTEN_SYNC = frozenset({"listen"})
+
+# -- the patch step -------------------------------------------------------------------------
+# What the published document lacks, from the Chat integration's source: the ``bloc``
+# payload (a message made of several payloads) and a free-form ``metadata`` object on
+# messages (a streamed message's final form carries its ``streamId`` there).
+_BLOC_PAYLOAD: dict[str, Any] = {
+    "title": "Bloc",
+    "type": "object",
+    "properties": {
+        "items": {"type": "array", "items": {"type": "object", "additionalProperties": {}}},
+        "type": {"type": "string", "enum": ["bloc"]},
+    },
+    "required": ["items", "type"],
+}
+_METADATA: dict[str, Any] = {"type": "object", "additionalProperties": {}}
+
+
+def _patch_payloads(node: Any) -> None:
+    """Add the bloc payload and message metadata wherever a message payload is declared."""
+    if isinstance(node, dict):
+        props = node.get("properties")
+        if isinstance(props, dict) and isinstance(props.get("payload"), dict):
+            variants = props["payload"].get("oneOf")
+            if isinstance(variants, list):
+                if not any(_BLOC_PAYLOAD["title"] == v.get("title") for v in variants):
+                    variants.append(copy.deepcopy(_BLOC_PAYLOAD))
+                props.setdefault("metadata", copy.deepcopy(_METADATA))
+        for value in node.values():
+            _patch_payloads(value)
+    elif isinstance(node, list):
+        for item in node:
+            _patch_payloads(item)
+
+
+def patch_chat_document(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a copy of the chat document completed for the generator.
+
+    Besides the payload additions, each ``x-user-key`` header parameter is taken out of the
+    operation's parameters and recorded as ``x-requires-user-key``: the user-bound client
+    sends the key itself, so it never becomes a method argument.
+
+    Args:
+        doc: the vendored chat document.
+    """
+    out = copy.deepcopy(dict(doc))
+    _patch_payloads(out)
+    for item in out.get("paths", {}).values():
+        for op in item.values():
+            if not isinstance(op, dict) or "operationId" not in op:
+                continue
+            params = op.get("parameters", [])
+            kept = [p for p in params if str(p.get("name", "")).lower() != USER_KEY]
+            if len(kept) != len(params):
+                op["parameters"] = kept
+                op["x-requires-user-key"] = True
+    return out
+
+
+def load_chat_api(path: Path = CHAT_DOCUMENT) -> Api:
+    """Read, patch and build the chat document's IR (streaming operations left out)."""
+    raw = path.read_bytes()
+    patched = patch_chat_document(json.loads(raw))
+    api = build_api("chat", patched, source=f"{path.parent.name}/{path.name}", sha256=_sha(raw))
+    keyed = {
+        str(op["operationId"])
+        for item in patched["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict) and op.get("x-requires-user-key")
+    }
+    ops = tuple(
+        attrs.evolve(op, requires=(USER_KEY,) if op.operation_id in keyed else ())
+        for op in api.operations
+        if op.operation_id not in STREAMING
+    )
+    source = "botpress_async/testing/openapi/chat.json"
+    return attrs.evolve(api, operations=ops, source=source)
+
+
+def _sha(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+# -- the async operations -------------------------------------------------------------------
+
+
+def _docstring(op: Operation) -> str:
+    """A chat method's docstring: route, key, arguments and result (no document prose)."""
+    lines = [f"{op.method} {op.path} (``{op.operation_id}``).", ""]
+    if op.requires:
+        lines.append("Sent with the connected user's key (x-user-key).")
+    else:
+        lines.append("Sent without a user key.")
+    if not op.idempotent:
+        lines.append("Not repeated after an attempt whose outcome is unknown.")
+    if op.pagination:
+        lines.append(
+            "Returns a pager: ``async for`` walks every item over all pages, ``await`` gives "
+            f"the first page (`{op.response}`)."
+        )
+    if op.parameters:
+        lines += ["", "Args:"]
+        for p in op.parameters:
+            need = "required" if p.required else "optional"
+            lines.append(f"    {p.name}: {p.location} ``{p.wire}``, {_describe(p.type)}, {need}.")
+    lines += ["", "Returns:"]
+    if op.pagination:
+        item = _describe(op.pagination.item_type)
+        lines.append(f"    `AsyncPager` of {item} items, over `{op.response}` pages.")
+    else:
+        lines.append(f"    `{op.response}`.")
+    wrapped: list[str] = []
+    for line in lines:
+        indent = "        " if line.startswith("    ") else ""
+        wrapped += textwrap.wrap(line, 92, subsequent_indent=indent) or [""]
+    body = "\n".join(("        " + line) if line else "" for line in wrapped)
+    return f'        """{body.lstrip()}\n        """'
+
+
+def _method(op: Operation, api: Api) -> str:
+    """One chat operation's method; the request goes through ``self._client._request``."""
+    signature = "".join(_arg(p) for p in op.parameters) + _OPTIONS_ARGS
+    head = f"        self,\n        *,\n{signature}"
+    doc = _docstring(op)
+    if op.pagination is None:
+        return (
+            f"    async def {op.name}(\n{head}    ) -> {op.response}:\n{doc}\n"
+            f"        data = {_request_call(op, api)}\n"
+            f"        return structure(data, {op.response})\n"
+        )
+    pg = op.pagination
+    return (
+        f"    def {op.name}(\n{head}    ) -> AsyncPager[{annotation(pg.item_type)}, "
+        f"{op.response}]:\n{doc}\n\n"
+        f"        async def fetch(cursor: NotGivenOr[str]) -> {op.response}:\n"
+        f"            data = {_request_call(op, api, cursor_var='cursor')}\n"
+        f"            return structure(data, {op.response})\n\n"
+        f"        return AsyncPager(fetch, first_token=next_token, "
+        f"items=lambda page: page.{pg.items_field}, "
+        f"next_token=lambda page: page.{'.'.join(pg.token_path)})\n"
+    )
+
+
+_OPTIONS_ARGS = (
+    "        timeout: NotGivenOr[Timeout | float | None] = NOT_GIVEN,\n"
+    "        max_retries: NotGivenOr[int] = NOT_GIVEN,\n"
+    "        extra_headers: Mapping[str, str | None] | None = None,\n"
+    "        extra_query: Mapping[str, Any] | None = None,\n"
+    "        extra_body: Mapping[str, Any] | None = None,\n"
+)
+
+
+def emit_operations_module(api: Api) -> str:
+    """``botpress_async/chat/_operations.py``."""
+    parts = [
+        header([api]),
+        f'"""The {api.title} {api.version}: `ChatOperations`, one method per operation."""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from collections.abc import Mapping, Sequence",
+        "from typing import TYPE_CHECKING, Any, Literal",
+        "",
+        "from botpress_async._converter import structure, unstructure",
+        "from botpress_async._pagination import AsyncPager",
+        "from botpress_async._types import (",
+        "    NOT_GIVEN, NotGiven, NotGivenOr, RequestOptions, Timeout,",
+        ")",
+        "from botpress_async.models.chat import (" + ", ".join(_used_models(api)) + ",)",
+        "",
+        "if TYPE_CHECKING:",
+        "    from botpress_async.chat._sender import ChatSender",
+        "",
+        '__all__ = ["ChatOperations"]',
+        "",
+        "",
+        "class ChatOperations:",
+        '    """Every operation of the Chat API, sent as the connected user."""',
+        "",
+        '    __slots__ = ("_client",)',
+        "",
+        "    def __init__(self, client: ChatSender) -> None:",
+        '        """Bind the operations to ``client``, which sends them with the user key."""',
+        "        self._client = client",
+        "",
+    ]
+    parts += [_method(op, api) for op in api.operations]
+    return "\n".join(parts) + "\n"
+
+
+# -- the blocking twin ----------------------------------------------------------------------
+
+
+def emit_sync_user(root: Path, fresh: dict[Path, str]) -> str:
+    """``botpress_sync/chat/_user.py``: `ChatUser`, the blocking twin of `AsyncChatUser`."""
+    sources = emit_sync.Sources(root, fresh)
+    out = emit_sync.Rendered()
+    for member in emit_sync.members(sources, "botpress_async.chat._user", "AsyncChatUser"):
+        if member.name.startswith("_") or member.name in _HAND_WRITTEN_SYNC:
+            continue
+        emit_sync.render_member(member, out, is_client=False)
+    runtime = dict(out.runtime_names)
+    typing_only = {k: v for k, v in out.typing_names.items() if k not in runtime}
+    lines = [
+        "# Generated by codegen.emit_chat from botpress_async.chat._user.AsyncChatUser.",
+        f"# {MARKER}",
+        '"""Blocking twin of `botpress_async.chat.AsyncChatUser` (generated)."""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from typing import TYPE_CHECKING",
+        "",
+        "from botpress_sync import _loop",
+        "from botpress_sync.chat._base import ChatUserBase",
+        *emit_sync._import_lines(runtime),
+        "",
+        "if TYPE_CHECKING:",
+        *(["    " + line for line in emit_sync._import_lines(typing_only)] or ["    pass"]),
+        "",
+        "__all__ = ['ChatUser']",
+        "",
+        "",
+        "class ChatUser(ChatUserBase):",
+        '    """A connected user of the blocking `ChatClient`: each call blocks until done."""',
+        "",
+        "    __slots__ = ()",
+        "",
+        "\n".join(out.body),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def emit(apis: object, root: Path) -> dict[Path, str]:
+    """Every generated file of the Chat API (``apis``, the five Cloud APIs, is not used)."""
+    api = load_chat_api()
+    ops_path = root / "botpress_async" / "chat" / "_operations.py"
+    out = {
+        root / "botpress_async" / "models" / "chat.py": emit_models.emit_models_module(api),
+        ops_path: emit_operations_module(api),
+    }
+    out[root / "botpress_sync" / "chat" / "_user.py"] = emit_sync_user(root, dict(out))
+    return out
