@@ -29,7 +29,9 @@ __all__ = [
     "AlreadyExistsError",
     "BotpressError",
     "BreakingChangesError",
+    "ClientPicklingError",
     "ConfigurationError",
+    "CoordinatorError",
     "ForbiddenError",
     "InternalError",
     "InvalidDataFormatError",
@@ -54,6 +56,7 @@ __all__ = [
     "ResponseTooLargeError",
     "RuntimeError",
     "ScopeError",
+    "TokenSourceError",
     "UnauthorizedError",
     "UnknownError",
     "UnsupportedMediaTypeError",
@@ -409,3 +412,29 @@ def error_class_for(error_type: str | None, status: int) -> type[APIError]:
         if cls is not None:
             return cls
     return _BY_STATUS.get(status, APIError)
+
+
+# --- distributed jobs (botpress_async.distributed) ------------------------------------------
+
+
+class ClientPicklingError(ConfigurationError, TypeError):
+    """A client was pickled (into a task graph, a process pool's payload...).
+
+    A client holds a connection pool and its token, so it never travels between processes;
+    send a `botpress_async.distributed.ClientSpec` instead and build the client in the worker.
+    It is also a ``TypeError``, which is what pickle's callers expect for unpicklable objects.
+    """
+
+
+class TokenSourceError(ConfigurationError):
+    """A `ClientSpec`'s token source gave no token in this process; nothing was sent.
+
+    The message names the source (``env:BP_TOKEN``, ``file:/run/secrets/bp``, ...), never a token.
+    """
+
+
+class CoordinatorError(BotpressError):
+    """The shared rate coordinator (Redis, Dask) cannot be used: unreachable, or it timed out.
+
+    Raised before the request it was guarding is sent, so the request did not happen.
+    """
