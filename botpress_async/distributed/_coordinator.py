@@ -133,6 +133,8 @@ class LocalLimiter:
         self._next = -math.inf
         self._pause_until = 0.0
         self.granted = 0
+        #: The loop times of the latest slots given out, latest last.
+        self.slots: list[float] = []
 
     def pause(self, seconds: float) -> None:
         """Let no request start for ``seconds`` from now.
@@ -156,6 +158,8 @@ class LocalLimiter:
             slot = max(self._next, now - self.tolerance)
             self._next = slot + self.interval
             self.granted += 1
+            self.slots.append(slot)
+            del self.slots[:-10_000]
             wait = slot - now
             if wait > 0:
                 await asyncio.sleep(wait)

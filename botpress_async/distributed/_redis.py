@@ -67,6 +67,17 @@ end
 return current
 """
 
+# KEYS: pause. Microseconds left of the shared pause (0 when there is none).
+_PAUSED_FOR: Final = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local pause = tonumber(redis.call('GET', KEYS[1]) or '0')
+if pause > now then
+  return pause - now
+end
+return 0
+"""
+
 
 def _where(url: str) -> str:
     # Host and port only: a Redis URL may carry a password.
@@ -150,16 +161,17 @@ class RedisLimiter:
         self._keys = [f"{config.prefix}:{key}:next", f"{config.prefix}:{key}:pause"]
         self._interval = round(1_000_000 / config.rate)
         self._tolerance = (config.burst - 1) * self._interval
-        # Reserve at most a quarter of a second ahead, so that a pause set meanwhile is seen.
-        self._ahead = max(250_000, 2 * self._interval)
+        # How far ahead a slot may be reserved; a pause set while a request waits for its
+        # slot is checked again before it starts.
+        self._ahead = max(2_000_000, 2 * self._interval)
         self._conn: Any = None
         self._owner: tuple[int, int] | None = None
-        self._scripts: tuple[Any, Any] | None = None
+        self._scripts: tuple[Any, Any, Any] | None = None
         self._local: LocalLimiter | None = None
         #: The server times (microseconds) of the slots this limiter reserved, latest last.
         self.slots: list[int] = []
 
-    def _connection(self) -> tuple[Any, Any]:
+    def _connection(self) -> tuple[Any, Any, Any]:
         owner = (os.getpid(), id(asyncio.get_running_loop()))
         if self._scripts is None or self._owner != owner:
             try:
@@ -169,15 +181,20 @@ class RedisLimiter:
                     "RedisCoordinator needs the redis package: pip install 'botpress-sdk[redis]'"
                 ) from None
             # A fork or another loop gets its own connection; the old one is the other's.
-            self._conn = aioredis.Redis.from_url(
+            # A few connections, shared by every waiting request: opening one per waiter
+            # would cost more than the scripts themselves.
+            pool = aioredis.BlockingConnectionPool.from_url(
                 self.config.url,
+                max_connections=4,
+                timeout=self.config.timeout,
                 socket_timeout=self.config.timeout,
                 socket_connect_timeout=self.config.timeout,
-                retry_on_timeout=False,
             )
+            self._conn = aioredis.Redis.from_pool(pool)
             self._scripts = (
                 self._conn.register_script(_ACQUIRE),
                 self._conn.register_script(_PAUSE),
+                self._conn.register_script(_PAUSED_FOR),
             )
             self._owner = owner
         return self._scripts
@@ -229,6 +246,7 @@ class RedisLimiter:
                 del self.slots[:-10_000]
                 if wait_s > 0:
                     await asyncio.sleep(wait_s)
+                    await self._sit_out_pause(deadline)
                 return None
             if loop.time() + wait_s > deadline:
                 raise CoordinatorError(
@@ -236,6 +254,23 @@ class RedisLimiter:
                     "budget; nothing was sent"
                 )
             await asyncio.sleep(max(wait_s, 0.001))
+
+    async def _sit_out_pause(self, deadline: float) -> None:
+        """Wait out a pause another worker set while this request waited for its slot."""
+        try:
+            remaining = int(await self._eval(2, self._keys[1:], []))
+        except CoordinatorError as error:
+            if self.config.fallback != "local":
+                raise
+            self._fall_back(error)
+            return
+        if remaining > 0:
+            if asyncio.get_running_loop().time() + remaining / 1_000_000 > deadline:
+                raise CoordinatorError(
+                    f"waited over {self.config.max_wait:g}s for a turn in the shared request "
+                    "budget; nothing was sent"
+                )
+            await asyncio.sleep(remaining / 1_000_000)
 
     async def observe(self, status: int, headers: Mapping[str, str]) -> None:
         """Share a pause with the fleet after a 429, 503 or an exhausted ``RateLimit``."""
