@@ -183,7 +183,7 @@ class LocalCoordinator:
     processes the fleet as a whole may send N times ``rate``; use `RedisCoordinator` or
     `DaskCoordinator` for one budget across the fleet.
 
-    Args:
+    Attributes:
         rate: requests per second, in each process.
         burst: requests that may start at once after a quiet spell.
     """

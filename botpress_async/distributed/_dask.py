@@ -43,7 +43,7 @@ def remember_worker() -> None:
 class DaskCoordinator:
     """One budget of ``rate`` requests per second for all the workers of a Dask cluster.
 
-    Args:
+    Attributes:
         rate: requests per second, for the whole cluster.
         hold: seconds each request keeps its lease; ``rate * hold`` requests may start at
             once (the burst), so shorter holds spread requests more evenly.

@@ -91,7 +91,7 @@ class RedisCoordinator:
 
     Needs the ``redis`` extra (``pip install 'botpress-sdk[redis]'``).
 
-    Args:
+    Attributes:
         url: the Redis server, e.g. ``"redis://redis.internal:6379/0"`` (a password in it
             is never logged).
         rate: requests per second, for the whole fleet.
