@@ -162,3 +162,44 @@ def test_worker_sync_client_is_rebuilt_after_fork(threaded_emu: Emulator) -> Non
     assert proc.exitcode == 0
     assert spec.worker_sync_client() is parent
     parent.tables.get_table(table="StockTable")  # the parent's pool is untouched by the child
+
+
+_AT_EXIT = """
+import sys
+from botpress_async.distributed import ClientSpec, insert_rows_partition, _spec
+
+spec = ClientSpec(token_from="env:{env}", bot_id=sys.argv[1], api_url=sys.argv[2])
+summary = insert_rows_partition(spec, "StockTable", [{{"sku": "exit", "qty": 1}}])
+assert summary.ok, summary
+client = next(iter(_spec._current.async_clients.values()))[1]
+print("open" if not client.is_closed else "closed", flush=True)
+"""
+
+
+def test_worker_clients_are_closed_quietly_at_exit(threaded_emu: Emulator) -> None:
+    """A worker that never closes its client exits without a warning or a traceback."""
+    import subprocess
+    import sys
+
+    code = _AT_EXIT.format(env=TOKEN_ENV)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-W",
+            "error",
+            "-X",
+            "dev",
+            "-c",
+            code,
+            threaded_emu.bot_id,
+            threaded_emu.url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ},
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "open", out.stderr
+    assert out.stderr == "", out.stderr
