@@ -14,6 +14,7 @@ import hashlib
 import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -83,19 +84,42 @@ class Checkpoint:
     def _connection(self) -> sqlite3.Connection:
         conn = self._conn
         if conn is None or self._pid != os.getpid():
+            conn = self._open()
+            self._conn, self._pid = conn, os.getpid()
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        # Workers starting together race to create the file and switch it to WAL; the switch
+        # does not wait for the others' locks, so a busy answer is retried (for 10 s at most).
+        for attempt in range(100):
+            conn = None
             try:
                 conn = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)
                 # Several worker processes append at once: readers never block the writer.
-                conn.execute("PRAGMA journal_mode=WAL")
+                if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                    conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
                 conn.execute(_SCHEMA)
                 conn.commit()
+                return conn
+            except sqlite3.OperationalError as exc:
+                if conn is not None:
+                    conn.close()
+                busy = "locked" in str(exc) or "busy" in str(exc)
+                if not busy or attempt == 99:
+                    raise self._unusable(exc) from None
+                time.sleep(0.1)
             except sqlite3.Error as exc:
-                raise ConfigurationError(
-                    f"checkpoint {str(self.path)!r} cannot be opened: {exc}"
-                ) from None
-            self._conn, self._pid = conn, os.getpid()
-        return conn
+                if conn is not None:
+                    conn.close()
+                raise self._unusable(exc) from None
+        raise AssertionError("unreachable")
+
+    def _unusable(self, exc: BaseException) -> ConfigurationError:
+        return ConfigurationError(
+            f"checkpoint {str(self.path)!r} cannot be opened: {exc} (a leftover '-wal' or "
+            "'-shm' file of a deleted checkpoint causes I/O errors: delete those as well)"
+        )
 
     def state(self, key: str) -> ChunkState | None:
         """What is recorded for a chunk: ``"done"``, ``"unknown"`` or nothing.

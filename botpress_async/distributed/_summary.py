@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 import attrs
@@ -154,6 +154,32 @@ class PartitionSummary:
             else:
                 total = total.merge(summary)
         return total
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as plain JSON values, for result backends that store JSON (Celery)."""
+        data = attrs.asdict(self)
+        for name in ("failed_keys", "unknown_keys", "errors"):
+            data[name] = list(data[name])
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PartitionSummary:
+        """The summary `to_dict` gave, back from its JSON values.
+
+        Args:
+            data: the mapping `to_dict` returned (after a JSON round trip or not).
+        """
+        if not isinstance(data, Mapping):
+            raise ConfigurationError(f"from_dict needs a mapping, got {type(data).__name__}")
+        fields = {f.name for f in attrs.fields(cls)}
+        unknown = set(data) - fields
+        if unknown:
+            raise ConfigurationError(f"not fields of PartitionSummary: {sorted(unknown)}")
+        values = dict(data)
+        for name in ("failed_keys", "unknown_keys", "errors"):
+            if name in values:
+                values[name] = tuple(values[name])
+        return cls(**values)
 
     def raise_for_failures(self) -> None:
         """Raise `PartitionError` (carrying this summary) unless `ok`."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import pickle
 from pathlib import Path
 from typing import Any
@@ -68,8 +69,9 @@ async def test_insert_partitions_merge_into_one_summary(emu: Emulator) -> None:
     assert total.ok
     assert not total.failed_keys
     assert await _count_pages(emu) == 2100
-    # Small and picklable: what an engine gathers.
+    # Small and picklable (or JSON): what an engine gathers.
     assert len(pickle.dumps(total)) < 2000
+    assert PartitionSummary.from_dict(json.loads(json.dumps(total.to_dict()))) == total
 
 
 async def test_failed_and_unknown_rows_are_listed_by_position(emu: Emulator) -> None:
@@ -233,3 +235,31 @@ async def test_bad_arguments_fail_before_anything_is_sent(emu: Emulator) -> None
         await ainsert_rows_partition("spec", "StockTable", rows(0, 1))  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="merge"):
         PartitionSummary.empty().merge("x")  # type: ignore[arg-type]
+
+
+def _record_many(path: str, worker: int) -> None:
+    checkpoint = Checkpoint(path)
+    for i in range(50):
+        checkpoint.record(f"w{worker}-{i}", "done", 1)
+    checkpoint.close()
+
+
+def test_workers_that_start_together_share_one_new_checkpoint(tmp_path: Path) -> None:
+    """Four processes create and write one checkpoint file at once; every record lands."""
+    import multiprocessing
+
+    path = str(tmp_path / "shared.sqlite")
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_record_many, args=(path, n)) for n in range(4)]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(60)
+    assert [proc.exitcode for proc in procs] == [0, 0, 0, 0]
+    checkpoint = Checkpoint(path)
+    try:
+        assert checkpoint.counts() == {"done": 200}
+        assert checkpoint.state("w3-49") == "done"
+        assert checkpoint.state("nope") is None
+    finally:
+        checkpoint.close()
