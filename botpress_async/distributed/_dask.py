@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -31,12 +32,12 @@ _worker: Any = None
 def remember_worker() -> None:
     """Note the Dask worker running the current task, if any, for coordinators made later."""
     global _worker
-    try:
-        from distributed import get_worker
-    except ImportError:
+    # A process that never imported Dask runs no Dask task: do not pay for the import here.
+    module = sys.modules.get("distributed")
+    if module is None:
         return
-    with contextlib.suppress(ValueError):
-        _worker = get_worker()
+    with contextlib.suppress(ValueError, AttributeError):
+        _worker = module.get_worker()
 
 
 @attrs.frozen(kw_only=True)

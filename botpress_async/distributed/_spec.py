@@ -76,7 +76,10 @@ def _check_source(source: object) -> str:
     match = _SOURCE.match(source)
     if match is None:
         if _TOKEN_LIKE.match(source):
-            raise _refuse_token("token_from looks like a token")
+            raise _refuse_token(
+                "token_from looks like a token, or a source without its 'env:', 'file:' or "
+                "'call:' prefix"
+            )
         raise ConfigurationError(
             f"token_from must start with 'env:', 'file:' or 'call:', got {source[:40]!r}"
         )
