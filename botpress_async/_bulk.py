@@ -42,6 +42,7 @@ from ._errors import (
     BulkError,
     ClientStateError,
     ConfigurationError,
+    InvalidItemError,
     install_hint,
 )
 from ._session import logger
@@ -548,7 +549,7 @@ async def _first_call(
         if task.done() or stop.is_set():
             break
         await asyncio.sleep(0)
-    if task.done() and failed and isinstance(failed[0].error, _JOB_WIDE):
+    if task.done() and failed and _job_wide(failed[0].error):
         raise failed.pop(0).error
 
 
@@ -558,6 +559,11 @@ _FIRST_STEPS: Final = 4
 
 # Errors of the first call that every other call would meet too.
 _JOB_WIDE: Final = (ConfigurationError, ClientStateError)
+
+
+def _job_wide(error: BaseException) -> bool:
+    # A bad item (a row without its key, say) is that item's failure, not the job's.
+    return isinstance(error, _JOB_WIDE) and not isinstance(error, InvalidItemError)
 
 
 def _both(

@@ -213,9 +213,12 @@ class AsyncClient:
         )
 
     def __reduce__(self) -> Any:
-        raise TypeError(
+        from ._errors import ClientPicklingError
+
+        raise ClientPicklingError(
             "AsyncClient holds a connection pool and a secret token and cannot be pickled; "
-            "create a client in each process (for example in a pool initializer)"
+            "send a botpress_async.distributed.ClientSpec (it holds no token) and call "
+            "spec.worker_client() in the worker, or create a client in each process"
         )
 
     # -- lifecycle --------------------------------------------------------------------------

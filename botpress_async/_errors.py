@@ -50,13 +50,16 @@ __all__ = [
     "BreakingChangesError",
     "BulkCancelled",
     "BulkError",
+    "ClientPicklingError",
     "ClientStateError",
     "ConfigurationError",
     "ConflictError",
+    "CoordinatorError",
     "DownloadError",
     "ForbiddenError",
     "InternalError",
     "InvalidDataFormatError",
+    "InvalidItemError",
     "InvalidIdentifierError",
     "InvalidJsonSchemaError",
     "InvalidPayloadError",
@@ -85,6 +88,7 @@ __all__ = [
     "RuntimeFailureError",
     "ScopeError",
     "ServerError",
+    "TokenSourceError",
     "UnauthorizedError",
     "UnknownError",
     "UnsupportedMediaTypeError",
@@ -103,6 +107,15 @@ class BotpressError(Exception):
 
 class ConfigurationError(BotpressError, ValueError):
     """A client setting or call argument is missing or invalid; nothing was sent."""
+
+
+class InvalidItemError(ConfigurationError):
+    """One item of a bulk job cannot be sent as it is; it was not sent.
+
+    Unlike other configuration errors, which stop a job at once because every item would meet
+    them, this one concerns its own item only: the job reports it among the failed items and
+    goes on with the others.
+    """
 
 
 class ScopeError(ConfigurationError, PermissionError):
@@ -476,3 +489,29 @@ class ChatStreamError(APIConnectionError):
 
 
 __all__ += ["ChatStreamError"]
+
+
+# --- distributed jobs (botpress_async.distributed) ------------------------------------------
+
+
+class ClientPicklingError(ConfigurationError, TypeError):
+    """A client was pickled (into a task graph, a process pool's payload...).
+
+    A client holds a connection pool and its token, so it never travels between processes;
+    send a `botpress_async.distributed.ClientSpec` instead and build the client in the worker.
+    It is also a ``TypeError``, which is what pickle's callers expect for unpicklable objects.
+    """
+
+
+class TokenSourceError(ConfigurationError):
+    """A `ClientSpec`'s token source gave no token in this process; nothing was sent.
+
+    The message names the source (``env:BP_TOKEN``, ``file:/run/secrets/bp``, ...), never a token.
+    """
+
+
+class CoordinatorError(BotpressError):
+    """The shared rate coordinator (Redis, Dask) cannot be used: unreachable, or it timed out.
+
+    Raised before the request it was guarding is sent, so the request did not happen.
+    """

@@ -26,7 +26,7 @@ from ._errors import (
     error_class_for,
 )
 from ._retry import RetryBudget, RetryPolicy, backoff_delay, parse_retry_after, should_retry
-from ._throttle import current_limiter
+from ._throttle import RateCoordinator, current_limiter
 from ._types import Timeout
 
 __all__ = ["ClientStateError", "Transport", "logger", "pause_before_retry", "read_capped"]
@@ -85,6 +85,8 @@ class Transport:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
         self._timeouts: dict[tuple[float | None, float | None], aiohttp.ClientTimeout] = {}
+        #: A request budget shared with other clients (see botpress_async.distributed), if any.
+        self.coordinator: RateCoordinator | None = None
 
     @property
     def closed(self) -> bool:
@@ -197,6 +199,9 @@ class Transport:
                     read, limit = remaining, ("total", timeout.total)
             error: APIError | APIConnectionError
             try:
+                coordinator = self.coordinator
+                if coordinator is not None:
+                    await coordinator.acquire()
                 # The attempt runs inline rather than in a coroutine of its own: every wake-up
                 # of the request resumes each frame of the await chain, so depth costs CPU.
                 target = URL(url, encoded=True)
@@ -215,6 +220,8 @@ class Transport:
                             allow_redirects=False,
                         ) as resp:
                             status = resp.status
+                            if coordinator is not None:
+                                await coordinator.observe(status, resp.headers)
                             if status in _REDIRECTS and "Location" in resp.headers:
                                 target, attempt_method, attempt_body, attempt_headers = (
                                     self._redirect(

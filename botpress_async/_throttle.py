@@ -10,15 +10,38 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import math
-from collections.abc import Callable
-from typing import Final
+from collections.abc import Callable, Mapping
+from typing import Final, Protocol
 
-__all__ = ["AdaptiveLimiter", "current_limiter"]
+__all__ = ["AdaptiveLimiter", "RateCoordinator", "current_limiter"]
 
 #: The limiter of the bulk job the current task belongs to, if any.
 current_limiter: Final[contextvars.ContextVar[AdaptiveLimiter | None]] = contextvars.ContextVar(
     "botpress_bulk_limiter", default=None
 )
+
+
+class RateCoordinator(Protocol):
+    """A request budget shared beyond one job: every attempt asks it first and reports back.
+
+    A client's transport calls `acquire` before each attempt and `observe` with each answer
+    (its status and headers: 429, ``Retry-After``, ``RateLimit-*``), so a budget kept in one
+    process, in Redis or in a Dask scheduler paces all the clients that share it.
+    """
+
+    async def acquire(self) -> None:
+        """Wait until one more request may start; raise a `BotpressError` if it never may."""
+
+    async def observe(self, status: int, headers: Mapping[str, str]) -> None:
+        """Learn from one answer (a 429 with ``Retry-After`` pauses everyone sharing the budget).
+
+        Args:
+            status: the answer's HTTP status.
+            headers: the answer's headers.
+        """
+
+    async def aclose(self) -> None:
+        """Release connections the coordinator holds; idempotent."""
 
 
 class AdaptiveLimiter:

@@ -117,10 +117,13 @@ class ClientBase:
         return repr(core).replace("<AsyncClient", f"<{type(self).__name__}", 1)
 
     def __reduce__(self) -> Any:
-        raise TypeError(
+        from botpress_async._errors import ClientPicklingError
+
+        raise ClientPicklingError(
             f"botpress_sync.{type(self).__name__} holds a connection pool and a secret token and "
-            "cannot be pickled; create one client in each worker process (for example in the "
-            "pool's initializer), see docs/sync.md"
+            "cannot be pickled; send a botpress_async.distributed.ClientSpec (it holds no token) "
+            "and call spec.worker_sync_client() in the worker, or create one client in each "
+            "worker process (for example in the pool's initializer), see docs/sync.md"
         )
 
     def __del__(self, _warn: Any = warnings.warn) -> None:
