@@ -105,6 +105,11 @@ class ConfigurationError(BotpressError, ValueError):
     """A client setting or call argument is missing or invalid; nothing was sent."""
 
 
+def _a(noun: str) -> str:
+    """``noun`` with its indefinite article: "an Integration Access Key", "a Bot Access Key"."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 class ScopeError(ConfigurationError, PermissionError):
     """The client's token kind cannot reach the API of the request; nothing was sent.
 
@@ -126,9 +131,9 @@ class ScopeError(ConfigurationError, PermissionError):
         self.token_kind = token_kind
         self.reachable = reachable
         self.accepted = accepted
-        takes = " or ".join(f"a {kind}" for kind in accepted) or "another kind of token"
+        takes = " or ".join(_a(kind) for kind in accepted) or "another kind of token"
         super().__init__(
-            f"a {token_kind} cannot call the {api} API (it reaches only "
+            f"{_a(token_kind)} cannot call the {api} API (it reaches only "
             f"{', '.join(reachable)}); the {api} API takes {takes}: make a client with "
             f"such a token for these calls"
         )
