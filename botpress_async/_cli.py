@@ -477,7 +477,7 @@ def run_emulator(argv: Sequence[str]) -> int:
     try:
         from botpress_async.testing.__main__ import main as emulator_main
 
-        return emulator_main(argv, prog=f"{PROG} emulator")
+        return emulator_main(argv, prog=f"{PROG} emulator", parser_class=_Parser)
     except ImportError as exc:  # MissingDependencyError included: jsonschema is not installed
         raise UsageError(str(exc)) from None
 
@@ -524,6 +524,9 @@ def _dispatch(argv: list[str]) -> int:
 
         return run_chat(argv[1:])
     top, parsers = build_parsers()
+    if not argv:
+        top.print_help()  # nothing asked: say what can be asked
+        return EXIT_OK
     if command is None:
         top.parse_args(argv)  # --help, --version, or a usage error: it does not return
         raise UsageError("put the COMMAND first")  # not reached: a parse returns with one

@@ -59,8 +59,8 @@ __all__ = [
     "ForbiddenError",
     "InternalError",
     "InvalidDataFormatError",
-    "InvalidItemError",
     "InvalidIdentifierError",
+    "InvalidItemError",
     "InvalidJsonSchemaError",
     "InvalidPayloadError",
     "InvalidQueryError",
@@ -118,6 +118,11 @@ class InvalidItemError(ConfigurationError):
     """
 
 
+def _a(noun: str) -> str:
+    """``noun`` with its indefinite article: "an Integration Access Key", "a Bot Access Key"."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 class ScopeError(ConfigurationError, PermissionError):
     """The client's token kind cannot reach the API of the request; nothing was sent.
 
@@ -139,9 +144,9 @@ class ScopeError(ConfigurationError, PermissionError):
         self.token_kind = token_kind
         self.reachable = reachable
         self.accepted = accepted
-        takes = " or ".join(f"a {kind}" for kind in accepted) or "another kind of token"
+        takes = " or ".join(_a(kind) for kind in accepted) or "another kind of token"
         super().__init__(
-            f"a {token_kind} cannot call the {api} API (it reaches only "
+            f"{_a(token_kind)} cannot call the {api} API (it reaches only "
             f"{', '.join(reachable)}); the {api} API takes {takes}: make a client with "
             f"such a token for these calls"
         )

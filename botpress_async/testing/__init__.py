@@ -2,7 +2,9 @@
 
 ``Emulator`` is a real HTTP server on 127.0.0.1 that keeps the API's state in memory, enforces
 the same tokens and scopes, validates requests against the OpenAPI documents, and injects
-faults from a seed. It needs the ``testing`` extra (``pip install 'botpress-sdk[testing]'``).
+faults from a seed. It needs the ``testing`` extra (``python -m pip install '.[testing]'``
+in a clone of the SDK). In a notebook, start it with ``Emulator().start_in_thread()`` so
+that blocking clients can call it from the notebook's own thread.
 """
 
 from __future__ import annotations

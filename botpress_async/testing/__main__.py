@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shlex
 import signal
 import sys
 from collections.abc import Sequence
@@ -15,8 +16,10 @@ from ._faults import FaultRule, Faults
 _PROG = "python -m botpress_async.testing"
 
 
-def _parser(prog: str = _PROG) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _parser(
+    prog: str = _PROG, parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser
+) -> argparse.ArgumentParser:
+    parser = parser_class(
         prog=prog,
         description="Serve a local Botpress API emulator on 127.0.0.1 until stopped.",
     )
@@ -67,20 +70,25 @@ def parse_fault(text: str) -> FaultRule:
 
 
 def describe(emu: Emulator) -> str:
-    """The lines printed at start: the URL, then the ready tokens and ids."""
+    """The lines printed at start, which a POSIX shell can source: the URL, tokens and ids.
+
+    ``BP_TOKEN`` is the Bot Access Key, so the bot's APIs work at once; the Personal Access
+    Token and the Integration Access Key follow under names of their own.
+    """
     fields = {
-        "url": emu.url,
-        "pat": emu.pat,
-        "bak": emu.bak,
-        "iak": emu.iak,
-        "bot_id": emu.bot_id,
-        "workspace_id": emu.workspace_id,
-        "integration_id": emu.integration_id,
-        # Where `botpress chat --url ... --webhook-id ...` finds the emulated Chat integration.
-        "chat_url": emu.chat_url,
-        "chat_webhook_id": emu.chat_webhook_id,
+        "BP_API_URL": emu.url,
+        "BP_TOKEN": emu.bak,
+        "BP_BOT_ID": emu.bot_id,
+        "BP_WORKSPACE_ID": emu.workspace_id,
+        "BP_INTEGRATION_ID": emu.integration_id,
+        "BP_EMULATOR_PAT": emu.pat,
+        "BP_EMULATOR_IAK": emu.iak,
+        # Where `botpress chat` finds the emulated Chat integration.
+        "BP_CHAT_URL": emu.chat_url,
+        "BP_CHAT_WEBHOOK_ID": emu.chat_webhook_id,
     }
-    return "\n".join(f"{key}={value}" for key, value in fields.items())
+    lines = [f"export {key}={shlex.quote(value)}" for key, value in fields.items()]
+    return "\n".join(["# the Botpress API emulator; source these lines to use it", *lines])
 
 
 async def serve(emu: Emulator) -> None:
@@ -95,14 +103,21 @@ async def serve(emu: Emulator) -> None:
     print("stopped", flush=True)
 
 
-def main(argv: Sequence[str] | None = None, *, prog: str = _PROG) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    prog: str = _PROG,
+    parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser,
+) -> int:
     """Parse the arguments and serve; returns the exit status.
 
     Args:
         argv: the arguments (default: the command line's).
         prog: the command's name in usage and error messages (``botpress emulator`` shares it).
+        parser_class: the argument parser to use (``botpress`` reports usage errors in one
+            line with its own).
     """
-    args = _parser(prog).parse_args(argv)
+    args = _parser(prog, parser_class).parse_args(argv)
     emu = Emulator(
         host=args.host,
         port=args.port,
@@ -110,7 +125,15 @@ def main(argv: Sequence[str] | None = None, *, prog: str = _PROG) -> int:
         page_size=args.page_size,
         faults=Faults(args.seed, args.fault),
     )
-    asyncio.run(serve(emu))
+    try:
+        asyncio.run(serve(emu))
+    except OSError as exc:  # the address is taken, or not ours to listen on
+        reason = exc.strerror or str(exc)
+        sys.stderr.write(
+            f"{prog}: cannot listen on {args.host}:{args.port}: {reason}; "
+            "pick another --port (0 picks a free one)\n"
+        )
+        return 2
     return 0
 
 

@@ -61,12 +61,14 @@ def test_the_blocking_user_has_every_method_of_the_async_one() -> None:
 
 
 async def test_the_emulator_command_prints_where_the_chat_api_is(emu: Emulator) -> None:
-    """The start-up lines of the emulator command name the chat URL and webhook id."""
+    """The start-up lines of the emulator command export the chat URL and webhook id."""
+    import shlex
+
     from botpress_async.testing.__main__ import describe
 
     lines = describe(emu).splitlines()
-    assert f"chat_url={emu.chat_url}" in lines
-    assert f"chat_webhook_id={emu.chat_webhook_id}" in lines
+    assert f"export BP_CHAT_URL={shlex.quote(emu.chat_url)}" in lines
+    assert f"export BP_CHAT_WEBHOOK_ID={shlex.quote(emu.chat_webhook_id)}" in lines
 
 
 async def test_each_bot_with_the_chat_integration_has_its_own_front(

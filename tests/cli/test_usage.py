@@ -68,7 +68,6 @@ def test_all_between_the_operation_and_its_input(
         (["demo", "--rows", "x"], "botpress demo --help"),
         (["demo", "--rows", "-1"], "botpress demo --help"),
         (["demo", "--bogus"], "botpress demo --help"),
-        ([], "botpress --help"),
         (["nope"], "botpress --help"),
         (["--bogus"], "botpress --help"),
     ],

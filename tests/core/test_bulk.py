@@ -221,9 +221,10 @@ async def test_bulk_refuses_what_is_not_a_client_method(server: Script) -> None:
 
 
 async def test_progress_bar_draws_on_stderr(
-    server: Script, capsys: pytest.CaptureFixture[str]
+    server: Script, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """progress_bar=True draws a tqdm bar that ends at the number of items."""
+    monkeypatch.setenv("BP_PROGRESS_BAR", "always")  # captured stderr is not a terminal
     async with fast_client(server) as client:
 
         async def call(n: int) -> Any:

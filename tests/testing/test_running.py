@@ -50,11 +50,13 @@ def test_command_line_serves_until_signalled(sig: signal.Signals) -> None:
     )
     try:
         assert proc.stdout is not None
-        fields = dict(proc.stdout.readline().strip().split("=", 1) for _ in range(7))
-        assert fields["url"].startswith("http://127.0.0.1:")
-        assert fields["pat"].startswith("bp_pat_")
-        assert fields["bak"].startswith("bp_bak_")
-        status, body = _get(fields["url"], fields["bak"], fields["bot_id"])
+        lines = [proc.stdout.readline().strip() for _ in range(8)]
+        assert lines[0].startswith("#")
+        fields = dict(line.removeprefix("export ").split("=", 1) for line in lines[1:])
+        assert fields["BP_API_URL"].startswith("http://127.0.0.1:")
+        assert fields["BP_EMULATOR_PAT"].startswith("bp_pat_")
+        assert fields["BP_TOKEN"].startswith("bp_bak_")
+        status, body = _get(fields["BP_API_URL"], fields["BP_TOKEN"], fields["BP_BOT_ID"])
         assert (status, body) == (200, {"users": [], "meta": {}})
         proc.send_signal(sig)
         out, _ = proc.communicate(timeout=20)
