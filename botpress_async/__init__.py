@@ -24,6 +24,7 @@ from ._errors import (
     APITimeoutError,
     BotpressError,
     BreakingChangesError,
+    ColumnNotFoundError,
     ConfigurationError,
     ForbiddenError,
     InternalError,
@@ -32,6 +33,7 @@ from ._errors import (
     InvalidJsonSchemaError,
     InvalidPayloadError,
     InvalidQueryError,
+    InvalidRowError,
     LimitExceededError,
     MethodNotFoundError,
     OperationTimeoutError,
@@ -49,11 +51,13 @@ from ._errors import (
     ResponseTooLargeError,
     RuntimeError,
     ScopeError,
+    TableJobError,
     UnauthorizedError,
     UnknownError,
     UnsupportedMediaTypeError,
 )
 from ._retry import RetryBudget
+from ._row import Row
 from ._rows import RowsError, RowsFailure, RowsMessages, RowsResult
 from ._session import ClientStateError
 from ._storage import DownloadError, UploadError
@@ -75,6 +79,7 @@ __all__ = [
     "BulkResult",
     "CancelToken",
     "ClientStateError",
+    "ColumnNotFoundError",
     "ConfigurationError",
     "DownloadError",
     "FileContent",
@@ -86,6 +91,7 @@ __all__ = [
     "InvalidJsonSchemaError",
     "InvalidPayloadError",
     "InvalidQueryError",
+    "InvalidRowError",
     "ItemFailure",
     "LimitExceededError",
     "MethodNotFoundError",
@@ -106,12 +112,14 @@ __all__ = [
     "ResponseDecodeError",
     "ResponseTooLargeError",
     "RetryBudget",
+    "Row",
     "RowsError",
     "RowsFailure",
     "RowsMessages",
     "RowsResult",
     "RuntimeError",
     "ScopeError",
+    "TableJobError",
     "Timeout",
     "TokenKind",
     "UnauthorizedError",

@@ -409,3 +409,58 @@ def error_class_for(error_type: str | None, status: int) -> type[APIError]:
         if cls is not None:
             return cls
     return _BY_STATUS.get(status, APIError)
+
+
+# --- tables: rows and table jobs ----------------------------------------------------------------
+
+__all__ += ["ColumnNotFoundError", "InvalidRowError", "TableJobError"]
+
+
+class ColumnNotFoundError(BotpressError, KeyError):
+    """A row was read for a column it does not have (``row["sku"]``).
+
+    It is a `KeyError` too, so ``row.get`` and ``Mapping`` code treat it as a missing key.
+
+    Attributes:
+        column: the column asked for.
+    """
+
+    def __init__(self, column: str, *, system: bool = False) -> None:
+        self.column = column
+        if system:
+            text = (
+                f"{column!r} is a field the API sets on every row, not a column: read it as an "
+                f"attribute (row.id, row.created_at, row.updated_at, row.computed, ...)"
+            )
+        else:
+            text = f"the row has no column {column!r}"
+        super().__init__(text)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class InvalidRowError(ConfigurationError):
+    """A row of a bulk job that was not sent because it cannot be: it is reported as failed.
+
+    Attributes:
+        index: the row's position in the input.
+        column: the column at fault, if one is.
+    """
+
+    def __init__(self, message: str, *, index: int, column: str | None = None) -> None:
+        self.index = index
+        self.column = column
+        super().__init__(message)
+
+
+class TableJobError(BotpressError):
+    """A server-side import or export job of a table failed.
+
+    Attributes:
+        job: the job's record as the API returned it (``status``, ``failedReason`` ...).
+    """
+
+    def __init__(self, message: str, *, job: Mapping[str, Any]) -> None:
+        self.job = dict(job)
+        super().__init__(message)

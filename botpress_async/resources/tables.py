@@ -31,7 +31,7 @@ class TablesAPI(TablesResource):
         chunk_size: int = MAX_ROWS_PER_REQUEST,
         concurrency: int = 8,
         wait_computed: NotGivenOr[bool] = NOT_GIVEN,
-        keep_rows: bool = True,
+        keep_rows: bool = False,
         fail_fast: bool = False,
         on_progress: Callable[[BulkProgress], None] | None = None,
         progress_bar: bool = False,
@@ -52,7 +52,8 @@ class TablesAPI(TablesResource):
             chunk_size: rows per request (1 to 1000).
             concurrency: the most requests in flight; lowered on rate limits.
             wait_computed: wait for computed columns before each request answers.
-            keep_rows: keep the created rows in ``result.inserted``; off for huge jobs.
+            keep_rows: keep the created rows (`Row`) in ``result.inserted``; off by default, so
+                that memory stays flat for any number of rows (the counts are always kept).
             fail_fast: stop at the first failed request and raise `RowsError`.
             on_progress: called with a `BulkProgress` (counted in requests).
             progress_bar: show a terminal progress bar counting rows (needs tqdm).
@@ -83,11 +84,11 @@ class TablesAPI(TablesResource):
         table: str,
         rows: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
         *,
-        key_column: str = "id",
+        key_column: str | None = None,
         chunk_size: int = MAX_ROWS_PER_REQUEST,
         concurrency: int = 8,
         wait_computed: NotGivenOr[bool] = NOT_GIVEN,
-        keep_rows: bool = True,
+        keep_rows: bool = False,
         fail_fast: bool = False,
         on_progress: Callable[[BulkProgress], None] | None = None,
         progress_bar: bool = False,
@@ -98,16 +99,21 @@ class TablesAPI(TablesResource):
         """Insert or update any number of rows by a key column, in concurrent requests.
 
         Upserts by key are idempotent, so every failure that can be retried is retried:
-        rate limits, 5xx answers and connections lost after sending.
+        rate limits, 5xx answers and connections lost after sending. A row without a value
+        for the key column is not sent (it would be inserted again on every run): it is in
+        ``result.failed`` with an `InvalidRowError` naming its index. Rows holding the same key
+        are never in flight at the same time, so concurrency cannot insert a key twice.
 
         Args:
             table: the table's name or id.
-            rows: mappings of column name to value, each holding ``key_column``.
-            key_column: the column that identifies a row (``"id"`` by default).
+            rows: mappings of column name to value (or `Row` objects), each holding the key.
+            key_column: the column that identifies a row; by default the table's own key
+                column (read with one ``getTable`` per job), or ``"id"`` for a table without one.
             chunk_size: rows per request (1 to 1000).
             concurrency: the most requests in flight; lowered on rate limits.
             wait_computed: wait for computed columns before each request answers.
-            keep_rows: keep the written rows in ``result.inserted`` and ``result.updated``.
+            keep_rows: keep the written rows (`Row`) in ``result.inserted`` and
+                ``result.updated``; off by default so that memory stays flat.
             fail_fast: stop at the first failed request and raise `RowsError`.
             on_progress: called with a `BulkProgress` (counted in requests).
             progress_bar: show a terminal progress bar counting rows (needs tqdm).
@@ -115,12 +121,11 @@ class TablesAPI(TablesResource):
             timeout: per-request time limits.
             max_retries: retries per request.
         """
-        body: dict[str, Any] = {"keyColumn": key_column}
-        if wait_computed is not NOT_GIVEN:
-            body["waitComputed"] = wait_computed
+        body = {} if wait_computed is NOT_GIVEN else {"waitComputed": wait_computed}
         return await run_rows_job(
             self._client,
             kind="upsert",
+            key_column=key_column,
             table=table,
             items=rows,
             body=body,

@@ -61,7 +61,7 @@ class TablesAPI(ResourceBase):
         chunk_size: int = MAX_ROWS_PER_REQUEST,
         concurrency: int = 8,
         wait_computed: NotGivenOr[bool] = NOT_GIVEN,
-        keep_rows: bool = True,
+        keep_rows: bool = False,
         fail_fast: bool = False,
         on_progress: Callable[[BulkProgress], None] | None = None,
         progress_bar: bool = False,
@@ -82,7 +82,8 @@ class TablesAPI(ResourceBase):
             chunk_size: rows per request (1 to 1000).
             concurrency: the most requests in flight; lowered on rate limits.
             wait_computed: wait for computed columns before each request answers.
-            keep_rows: keep the created rows in ``result.inserted``; off for huge jobs.
+            keep_rows: keep the created rows (`Row`) in ``result.inserted``; off by default, so
+                that memory stays flat for any number of rows (the counts are always kept).
             fail_fast: stop at the first failed request and raise `RowsError`.
             on_progress: called with a `BulkProgress` (counted in requests).
             progress_bar: show a terminal progress bar counting rows (needs tqdm).
@@ -112,11 +113,11 @@ class TablesAPI(ResourceBase):
         table: str,
         rows: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
         *,
-        key_column: str = "id",
+        key_column: str | None = None,
         chunk_size: int = MAX_ROWS_PER_REQUEST,
         concurrency: int = 8,
         wait_computed: NotGivenOr[bool] = NOT_GIVEN,
-        keep_rows: bool = True,
+        keep_rows: bool = False,
         fail_fast: bool = False,
         on_progress: Callable[[BulkProgress], None] | None = None,
         progress_bar: bool = False,
@@ -127,16 +128,21 @@ class TablesAPI(ResourceBase):
         """Insert or update any number of rows by a key column, in concurrent requests.
 
         Upserts by key are idempotent, so every failure that can be retried is retried:
-        rate limits, 5xx answers and connections lost after sending.
+        rate limits, 5xx answers and connections lost after sending. A row without a value
+        for the key column is not sent (it would be inserted again on every run): it is in
+        ``result.failed`` with an `InvalidRowError` naming its index. Rows holding the same key
+        are never in flight at the same time, so concurrency cannot insert a key twice.
 
         Args:
             table: the table's name or id.
-            rows: mappings of column name to value, each holding ``key_column``.
-            key_column: the column that identifies a row (``"id"`` by default).
+            rows: mappings of column name to value (or `Row` objects), each holding the key.
+            key_column: the column that identifies a row; by default the table's own key
+                column (read with one ``getTable`` per job), or ``"id"`` for a table without one.
             chunk_size: rows per request (1 to 1000).
             concurrency: the most requests in flight; lowered on rate limits.
             wait_computed: wait for computed columns before each request answers.
-            keep_rows: keep the written rows in ``result.inserted`` and ``result.updated``.
+            keep_rows: keep the written rows (`Row`) in ``result.inserted`` and
+                ``result.updated``; off by default so that memory stays flat.
             fail_fast: stop at the first failed request and raise `RowsError`.
             on_progress: called with a `BulkProgress` (counted in requests).
             progress_bar: show a terminal progress bar counting rows (needs tqdm).
@@ -947,7 +953,7 @@ class TablesAPI(ResourceBase):
         x_integration_name: NotGivenOr[str] = NOT_GIVEN,
         x_user_id: NotGivenOr[str] = NOT_GIVEN,
         x_user_role: NotGivenOr[str] = NOT_GIVEN,
-        ids: NotGivenOr[Sequence[float]] = NOT_GIVEN,
+        ids: NotGivenOr[Sequence[int]] = NOT_GIVEN,
         filter: NotGivenOr[Mapping[str, Any]] = NOT_GIVEN,
         delete_all_rows: NotGivenOr[bool] = NOT_GIVEN,
         timeout: NotGivenOr[Timeout | float | None] = NOT_GIVEN,
@@ -966,7 +972,7 @@ class TablesAPI(ResourceBase):
             x_integration_name: header ``x-integration-name``, str, optional.
             x_user_id: header ``x-user-id``, str, optional.
             x_user_role: header ``x-user-role``, str, optional.
-            ids: body ``ids``, list of float, optional.
+            ids: body ``ids``, list of int, optional.
             filter: body ``filter``, mapping of str to Any, optional.
             delete_all_rows: body ``deleteAllRows``, bool, optional.
 
