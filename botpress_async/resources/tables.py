@@ -2,26 +2,118 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+from typing import Any, Literal
 
 from botpress_async._bulk import BulkProgress, CancelToken
+from botpress_async._converter import structure
+from botpress_async._errors import ConfigurationError
+from botpress_async._pagination import AsyncPager
+from botpress_async._row import Row
 from botpress_async._rows import (
     BULK_MAX_RETRIES,
     MAX_ROWS_PER_REQUEST,
     RowsResult,
     run_rows_job,
 )
-from botpress_async._types import NOT_GIVEN, NotGivenOr, Timeout
+from botpress_async._types import NOT_GIVEN, NotGiven, NotGivenOr, RequestOptions, Timeout
+from botpress_async.models.tables import FindTableRowsResponse
 from botpress_async.resources._tables import TablesResource
 
 __all__ = ["TablesAPI"]
+
+
+def _page_rows(page: FindTableRowsResponse) -> list[Row]:
+    return page.rows
 
 
 class TablesAPI(TablesResource):
     """Every operation of the tables API, plus bulk helpers that span many requests."""
 
     __slots__ = ()
+
+    def find_rows(
+        self,
+        table: str,
+        *,
+        filter: Mapping[str, Any] | None = None,
+        search: str | None = None,
+        order_by: str | None = None,
+        order_direction: Literal["asc", "desc"] | None = None,
+        select: Sequence[str] | None = None,
+        page_size: int = MAX_ROWS_PER_REQUEST,
+        timeout: NotGivenOr[Timeout | float | None] = NOT_GIVEN,
+        max_retries: NotGivenOr[int] = NOT_GIVEN,
+    ) -> AsyncPager[Row, FindTableRowsResponse]:
+        """Every row that matches, page after page: ``async for row in ...find_rows(...)``.
+
+        Pages are asked for by offset, one at a time and only when the rows of the page before
+        are used up, so memory holds one page for any table size. `AsyncPager.pages` gives the
+        pages, `AsyncPager.collect` a list. The filter language is described in the tables
+        guide (``$eq``, ``$gt``, ``$in``, ``$regex``, ``$and``, ``$or`` ...).
+
+        Args:
+            table: the table's name or id.
+            filter: which rows, as a filter object, e.g. ``{"qty": {"$gt": 5}}``.
+            search: text to rank rows by (searchable columns); rows gain ``similarity``.
+            order_by: the column to sort by (the row id by default).
+            order_direction: ``"asc"`` or ``"desc"``.
+            select: the only columns to return (the system fields always come).
+            page_size: rows per request, 1 to 1000.
+            timeout: per-request time limits.
+            max_retries: retries per request.
+
+        Raises:
+            ConfigurationError: a bad argument, before anything is sent.
+        """
+        given: Any = table  # checked at run time: untyped callers pass anything
+        if not isinstance(given, str) or not given:
+            raise ConfigurationError("table must be the name or id of a table, a non-empty string")
+        flt: Any = filter
+        if flt is not None and not isinstance(flt, Mapping):
+            raise ConfigurationError(
+                f"filter must be a mapping such as {{'qty': {{'$gt': 5}}}}, "
+                f"got {type(flt).__name__}"
+            )
+        if isinstance(select, str):
+            raise ConfigurationError(f"select must be a list of column names, not {select!r}")
+        if isinstance(page_size, bool) or not 1 <= page_size <= MAX_ROWS_PER_REQUEST:
+            raise ConfigurationError(
+                f"page_size must be between 1 and {MAX_ROWS_PER_REQUEST}, got {page_size!r}"
+            )
+        query: dict[str, Any] = {"limit": page_size}
+        for wire, value in (
+            ("filter", filter),
+            ("search", search),
+            ("orderBy", order_by),
+            ("orderDirection", order_direction),
+            ("select", None if select is None else list(select)),
+        ):
+            if value is not None:
+                query[wire] = value
+        options = RequestOptions(timeout=timeout, max_retries=max_retries)
+        client = self._client
+
+        async def fetch(cursor: NotGivenOr[str]) -> FindTableRowsResponse:
+            offset = 0 if isinstance(cursor, NotGiven) else int(cursor)
+            data = await client._request(
+                "POST",
+                "/v1/tables/{table}/rows/find",
+                path_params={"table": table},
+                json={**query, "offset": offset},
+                api="tables",
+                idempotent=True,
+                requires=("x-bot-id",),
+                options=options,
+            )
+            return structure(data, FindTableRowsResponse)
+
+        def next_offset(page: FindTableRowsResponse) -> str | None:
+            # The cursor is the offset of the next page, as text for the shared pager.
+            rows = page.rows
+            return str(page.offset + len(rows)) if page.has_more and rows else None
+
+        return AsyncPager(fetch, items=_page_rows, next_token=next_offset)
 
     async def insert_rows(
         self,

@@ -10,7 +10,7 @@ from typing import Any
 from ._schema import iso_now
 from ._store import ApiError, BotData, Context, handler, invalid, not_found, tags_match
 
-__all__ = ["matches_filter"]
+__all__ = ["check_filter", "matches_filter"]
 
 _ROW_FIELDS = ("id", "createdAt", "updatedAt")
 
@@ -23,6 +23,49 @@ class TableData:
     rows: dict[int, dict[str, Any]] = field(default_factory=dict)
     next_id: int = 1
     jobs: list[dict[str, Any]] = field(default_factory=list)
+
+
+#: The filter operators the emulator knows: comparisons on one column, and groupings.
+COMPARISONS = frozenset(
+    {"$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists", "$regex", "$options"}
+)
+GROUPINGS = frozenset({"$and", "$or", "$not"})
+
+
+def check_filter(flt: Any, where: str = "filter") -> None:
+    """Refuse a filter the emulator cannot evaluate, naming the part at fault (a 400)."""
+    if not isinstance(flt, Mapping):
+        raise invalid(f"{where} must be an object, got {type(flt).__name__}")
+    for key, condition in flt.items():
+        key = str(key)
+        if key in ("$and", "$or"):
+            if not isinstance(condition, list):
+                raise invalid(f"{where}.{key} must be a list of filters")
+            for i, sub in enumerate(condition):
+                check_filter(sub, f"{where}.{key}[{i}]")
+        elif key == "$not":
+            check_filter(condition, f"{where}.$not")
+        elif key.startswith("$"):
+            raise invalid(f"unknown filter operator {key!r} at {where}")
+        elif isinstance(condition, Mapping) and any(str(k).startswith("$") for k in condition):
+            _check_condition(condition, f"{where}.{key}")
+
+
+def _check_condition(condition: Mapping[str, Any], where: str) -> None:
+    for op, arg in condition.items():
+        if op == "$not":
+            if isinstance(arg, Mapping):
+                _check_condition(arg, f"{where}.$not")
+            continue
+        if op not in COMPARISONS:
+            raise invalid(f"unknown filter operator {op!r} at {where}")
+        if op in ("$in", "$nin") and not isinstance(arg, list):
+            raise invalid(f"{where}.{op} must be a list of values")
+        if op == "$regex":
+            try:
+                re.compile(str(arg))
+            except re.error as exc:
+                raise invalid(f"{where}.$regex is not a valid pattern: {exc}") from None
 
 
 def _compare(op: str, value: Any, arg: Any) -> bool:
@@ -51,7 +94,7 @@ def _compare(op: str, value: Any, arg: Any) -> bool:
             return bool(value <= arg)
         except TypeError:
             return False
-    raise invalid(f"filter operator {op!r} is not supported")
+    raise invalid(f"unknown filter operator {op!r}")
 
 
 def _field_matches(value: Any, condition: Any) -> bool:
@@ -352,6 +395,8 @@ def find_table_rows(ctx: Context) -> Any:
     table = _table(ctx.require_bot(), ctx.path["table"])
     body = ctx.body
     flt = body.get("filter")
+    if flt is not None:
+        check_filter(flt)
     rows = [r for r in table.rows.values() if matches_filter(r, flt)]
     search = body.get("search")
     if search:
@@ -429,6 +474,7 @@ def delete_table_rows(ctx: Context) -> Any:
     elif body.get("ids"):
         doomed = [int(i) for i in body["ids"] if int(i) in table.rows]
     elif body.get("filter"):
+        check_filter(body["filter"])
         doomed = [rid for rid, r in table.rows.items() if matches_filter(r, body["filter"])]
     else:
         raise invalid("give ids, a filter or deleteAllRows")

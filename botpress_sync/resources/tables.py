@@ -10,12 +10,14 @@ from botpress_async._rows import BULK_MAX_RETRIES, MAX_ROWS_PER_REQUEST
 from botpress_async._types import NOT_GIVEN
 from botpress_sync import _loop
 from botpress_sync._base import ResourceBase
+from botpress_sync._pager import Pager
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
     from typing import Any, Literal
 
     from botpress_async._bulk import BulkProgress, CancelToken
+    from botpress_async._row import Row
     from botpress_async._rows import RowsResult
     from botpress_async._types import NotGivenOr, Timeout
     from botpress_async.models.tables import (
@@ -52,6 +54,54 @@ class TablesAPI(ResourceBase):
     @property
     def _async(self) -> AsyncTablesAPI:
         return self._client._async.tables
+
+    def find_rows(
+        self,
+        table: str,
+        *,
+        filter: Mapping[str, Any] | None = None,
+        search: str | None = None,
+        order_by: str | None = None,
+        order_direction: Literal["asc", "desc"] | None = None,
+        select: Sequence[str] | None = None,
+        page_size: int = MAX_ROWS_PER_REQUEST,
+        timeout: NotGivenOr[Timeout | float | None] = NOT_GIVEN,
+        max_retries: NotGivenOr[int] = NOT_GIVEN,
+    ) -> Pager[Row, FindTableRowsResponse]:
+        """Every row that matches, page after page: ``for row in ...find_rows(...)``.
+
+        Pages are asked for by offset, one at a time and only when the rows of the page before
+        are used up, so memory holds one page for any table size. `AsyncPager.pages` gives the
+        pages, `AsyncPager.collect` a list. The filter language is described in the tables
+        guide (``$eq``, ``$gt``, ``$in``, ``$regex``, ``$and``, ``$or`` ...).
+
+        Args:
+            table: the table's name or id.
+            filter: which rows, as a filter object, e.g. ``{"qty": {"$gt": 5}}``.
+            search: text to rank rows by (searchable columns); rows gain ``similarity``.
+            order_by: the column to sort by (the row id by default).
+            order_direction: ``"asc"`` or ``"desc"``.
+            select: the only columns to return (the system fields always come).
+            page_size: rows per request, 1 to 1000.
+            timeout: per-request time limits.
+            max_retries: retries per request.
+
+        Raises:
+            ConfigurationError: a bad argument, before anything is sent.
+        """
+        return Pager(
+            self._async.find_rows(
+                table,
+                filter=filter,
+                search=search,
+                order_by=order_by,
+                order_direction=order_direction,
+                select=select,
+                page_size=page_size,
+                timeout=timeout,
+                max_retries=max_retries,
+            )
+        )
 
     def insert_rows(
         self,
