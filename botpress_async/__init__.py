@@ -61,6 +61,7 @@ from ._row import Row
 from ._rows import RowsError, RowsFailure, RowsMessages, RowsResult
 from ._session import ClientStateError
 from ._storage import DownloadError, UploadError
+from ._table_handle import AsyncTableHandle
 from ._types import NOT_GIVEN, NotGiven, RequestOptions, Timeout
 from ._upload import FileContent, UploadItem
 from ._version import __version__
@@ -71,6 +72,7 @@ __all__ = [
     "APITimeoutError",
     "AlreadyExistsError",
     "AsyncClient",
+    "AsyncTableHandle",
     "BotpressError",
     "BreakingChangesError",
     "BulkCancelled",

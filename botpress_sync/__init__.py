@@ -12,6 +12,7 @@ from botpress_async import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    AsyncTableHandle,
     BotpressError,
     BreakingChangesError,
     BulkCancelled,
@@ -72,12 +73,14 @@ from botpress_async import (
 from botpress_sync._client import Client
 from botpress_sync._loop import LoopThreadError
 from botpress_sync._pager import Pager
+from botpress_sync._tables import TableHandle
 
 __all__ = [
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
     "AlreadyExistsError",
+    "AsyncTableHandle",
     "BotpressError",
     "BreakingChangesError",
     "BulkCancelled",
@@ -129,6 +132,7 @@ __all__ = [
     "RowsResult",
     "RuntimeError",
     "ScopeError",
+    "TableHandle",
     "TableJobError",
     "Timeout",
     "TokenKind",

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from botpress_async._bulk import BulkProgress, CancelToken
 from botpress_async._converter import structure
 from botpress_async._errors import ConfigurationError
 from botpress_async._pagination import AsyncPager
-from botpress_async._row import Row
+from botpress_async._row import C, Row
 from botpress_async._rows import (
     BULK_MAX_RETRIES,
     MAX_ROWS_PER_REQUEST,
     RowsResult,
     run_rows_job,
 )
+from botpress_async._table_handle import AsyncTableHandle
 from botpress_async._types import NOT_GIVEN, NotGiven, NotGivenOr, RequestOptions, Timeout
 from botpress_async.models.tables import FindTableRowsResponse
 from botpress_async.resources._tables import TablesResource
@@ -31,6 +32,26 @@ class TablesAPI(TablesResource):
     """Every operation of the tables API, plus bulk helpers that span many requests."""
 
     __slots__ = ()
+
+    @overload
+    def table(self, name: str, columns: None = None) -> AsyncTableHandle[dict[str, Any]]: ...
+
+    @overload
+    def table(self, name: str, columns: type[C]) -> AsyncTableHandle[C]: ...
+
+    def table(self, name: str, columns: type[Any] | None = None) -> AsyncTableHandle[Any]:
+        """A handle on one table, typed by a ``TypedDict`` of its columns; nothing is sent.
+
+        ``orders = client.tables.table("ordersTable", Order)`` gives ``find``, ``get``,
+        ``insert``, ``upsert``, ``update``, ``delete``, ``import_rows`` and ``export_rows``
+        whose rows the type checker knows: ``row.columns["total"]`` has the type of
+        ``Order["total"]``, and a row passed to ``insert`` must be an ``Order``.
+
+        Args:
+            name: the table's name or id.
+            columns: the ``TypedDict`` of the table's columns (only read by type checkers).
+        """
+        return AsyncTableHandle(self, name)
 
     def find_rows(
         self,

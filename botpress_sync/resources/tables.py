@@ -4,20 +4,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from botpress_async._rows import BULK_MAX_RETRIES, MAX_ROWS_PER_REQUEST
 from botpress_async._types import NOT_GIVEN
 from botpress_sync import _loop
 from botpress_sync._base import ResourceBase
 from botpress_sync._pager import Pager
+from botpress_sync._tables import TableHandle
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
     from typing import Any, Literal
 
     from botpress_async._bulk import BulkProgress, CancelToken
-    from botpress_async._row import Row
+    from botpress_async._row import C, Row
     from botpress_async._rows import RowsResult
     from botpress_async._types import NotGivenOr, Timeout
     from botpress_async.models.tables import (
@@ -54,6 +55,26 @@ class TablesAPI(ResourceBase):
     @property
     def _async(self) -> AsyncTablesAPI:
         return self._client._async.tables
+
+    @overload
+    def table(self, name: str, columns: None = None) -> TableHandle[dict[str, Any]]: ...
+
+    @overload
+    def table(self, name: str, columns: type[C]) -> TableHandle[C]: ...
+
+    def table(self, name: str, columns: type[Any] | None = None) -> TableHandle[Any]:
+        """A handle on one table, typed by a ``TypedDict`` of its columns; nothing is sent.
+
+        ``orders = client.tables.table("ordersTable", Order)`` gives ``find``, ``get``,
+        ``insert``, ``upsert``, ``update``, ``delete``, ``import_rows`` and ``export_rows``
+        whose rows the type checker knows: ``row.columns["total"]`` has the type of
+        ``Order["total"]``, and a row passed to ``insert`` must be an ``Order``.
+
+        Args:
+            name: the table's name or id.
+            columns: the ``TypedDict`` of the table's columns (only read by type checkers).
+        """
+        return TableHandle(self._async.table(name, columns))
 
     def find_rows(
         self,
