@@ -62,6 +62,7 @@ from ._rows import RowsError, RowsFailure, RowsMessages, RowsResult
 from ._session import ClientStateError
 from ._storage import DownloadError, UploadError
 from ._table_handle import AsyncTableHandle
+from ._table_jobs import ImportResult
 from ._types import NOT_GIVEN, NotGiven, RequestOptions, Timeout
 from ._upload import FileContent, UploadItem
 from ._version import __version__
@@ -87,6 +88,7 @@ __all__ = [
     "FileContent",
     "FileRecord",
     "ForbiddenError",
+    "ImportResult",
     "InternalError",
     "InvalidDataFormatError",
     "InvalidIdentifierError",

@@ -458,9 +458,11 @@ class TableJobError(BotpressError):
     """A server-side import or export job of a table failed.
 
     Attributes:
-        job: the job's record as the API returned it (``status``, ``failedReason`` ...).
+        job: the job's record as the API last returned it (``status``, ``progress`` ...).
+        result: for an import, what the run did before the job failed (an ``ImportResult``).
     """
 
-    def __init__(self, message: str, *, job: Mapping[str, Any]) -> None:
+    def __init__(self, message: str, *, job: Mapping[str, Any], result: Any = None) -> None:
         self.job = dict(job)
+        self.result = result
         super().__init__(message)

@@ -398,11 +398,12 @@ async def _chained(
         yield chunk
 
 
-async def resolve_key_column(client: AsyncClient, table: str, key_column: str | None) -> str:
-    """The key column of an upsert job: the one given, else the table's own, else ``"id"``.
+async def table_schema(
+    client: AsyncClient, table: str
+) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+    """The table's record and its columns (name to column schema), from one ``getTable``.
 
-    One ``getTable`` per job: it also checks that the table exists and that a given key
-    column is one of its columns.
+    An unknown table raises the API's `ResourceNotFoundError` here, before a job starts.
     """
     data = await client._request(
         "GET",
@@ -416,7 +417,16 @@ async def resolve_key_column(client: AsyncClient, table: str, key_column: str | 
     record = record if isinstance(record, Mapping) else {}
     schema = record.get("schema")
     columns = schema.get("properties") if isinstance(schema, Mapping) else None
-    columns = columns if isinstance(columns, Mapping) else {}
+    return record, columns if isinstance(columns, Mapping) else {}
+
+
+async def resolve_key_column(client: AsyncClient, table: str, key_column: str | None) -> str:
+    """The key column of an upsert job: the one given, else the table's own, else ``"id"``.
+
+    One ``getTable`` per job: it also checks that the table exists and that a given key
+    column is one of its columns.
+    """
+    record, columns = await table_schema(client, table)
     if key_column is None:
         own = record.get("keyColumn")
         return own if isinstance(own, str) and own else "id"

@@ -8,7 +8,7 @@ through ``row.columns``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypedDict, cast
 
 from typing_extensions import NotRequired, Unpack
@@ -21,10 +21,17 @@ from ._rows import MAX_ROWS_PER_REQUEST, RowsResult
 from ._types import NOT_GIVEN, NotGivenOr, Timeout
 
 if TYPE_CHECKING:
+    from ._table_jobs import ImportResult
     from .models.tables import FindTableRowsResponse
     from .resources.tables import TablesAPI
 
-__all__ = ["AsyncTableHandle", "DeleteJobOptions", "RowJobOptions"]
+__all__ = [
+    "AsyncTableHandle",
+    "DeleteJobOptions",
+    "ExportOptions",
+    "ImportOptions",
+    "RowJobOptions",
+]
 
 
 class DeleteJobOptions(TypedDict):
@@ -45,6 +52,29 @@ class RowJobOptions(DeleteJobOptions):
 
     wait_computed: NotRequired[bool]
     keep_rows: NotRequired[bool]
+
+
+class ImportOptions(TypedDict):
+    """The options of `TablesAPI.import_rows`."""
+
+    format: NotRequired[Literal["json", "csv"]]
+    compress: NotRequired[bool]
+    shard_rows: NotRequired[int]
+    poll_interval: NotRequired[float]
+    job_timeout: NotRequired[float]
+    keep_files: NotRequired[bool]
+    progress_bar: NotRequired[bool]
+    on_progress: NotRequired[Callable[[BulkProgress], None] | None]
+
+
+class ExportOptions(TypedDict):
+    """The options of `TablesAPI.export_rows`."""
+
+    format: NotRequired[Literal["json", "csv"]]
+    compress: NotRequired[bool]
+    poll_interval: NotRequired[float]
+    job_timeout: NotRequired[float]
+    keep_file: NotRequired[bool]
 
 
 class AsyncTableHandle(Generic[C]):
@@ -185,3 +215,23 @@ class AsyncTableHandle(Generic[C]):
             options: the bulk job's options.
         """
         return await self._tables.delete_rows(self._name, ids, **options)
+
+    async def import_rows(
+        self, rows: Iterable[C] | AsyncIterable[C], **options: Unpack[ImportOptions]
+    ) -> ImportResult:
+        """Import rows through server-side import jobs (see `TablesAPI.import_rows`).
+
+        Args:
+            rows: the rows, from any iterable or async iterable.
+            options: the import's options.
+        """
+        return await self._tables.import_rows(self._name, rows, **options)
+
+    async def export_rows(self, **options: Unpack[ExportOptions]) -> AsyncIterator[Row[C]]:
+        """Every row, through a server-side export job (see `TablesAPI.export_rows`).
+
+        Args:
+            options: the export's options.
+        """
+        async for row in self._tables.export_rows(self._name, **options):
+            yield cast("Row[C]", row)

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal
 
 from typing_extensions import Unpack
 
 from botpress_async._row import C, Row
 from botpress_async._rows import MAX_ROWS_PER_REQUEST, RowsResult
-from botpress_async._table_handle import AsyncTableHandle, DeleteJobOptions, RowJobOptions
+from botpress_async._table_handle import (
+    AsyncTableHandle,
+    DeleteJobOptions,
+    ExportOptions,
+    ImportOptions,
+    RowJobOptions,
+)
 from botpress_async._types import NOT_GIVEN, NotGivenOr
 
 from . import _loop
 from ._pager import Pager
 
 if TYPE_CHECKING:
+    from botpress_async._table_jobs import ImportResult
     from botpress_async.models.tables import FindTableRowsResponse
 
 __all__ = ["TableHandle"]
@@ -130,3 +137,22 @@ class TableHandle(Generic[C]):
             options: the bulk job's options.
         """
         return _loop.run(self._async.delete(ids, **options))
+
+    def import_rows(
+        self, rows: Iterable[C] | AsyncIterable[C], **options: Unpack[ImportOptions]
+    ) -> ImportResult:
+        """Import rows through server-side import jobs.
+
+        Args:
+            rows: the rows.
+            options: the import's options.
+        """
+        return _loop.run(self._async.import_rows(rows, **options))
+
+    def export_rows(self, **options: Unpack[ExportOptions]) -> Iterator[Row[C]]:
+        """Every row, through a server-side export job, as a blocking iterator.
+
+        Args:
+            options: the export's options.
+        """
+        return _loop.iterate(self._async.export_rows(**options))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal, overload
 
+from botpress_async import _table_jobs
 from botpress_async._bulk import BulkProgress, CancelToken
 from botpress_async._converter import structure
 from botpress_async._errors import ConfigurationError
@@ -17,6 +18,7 @@ from botpress_async._rows import (
     run_rows_job,
 )
 from botpress_async._table_handle import AsyncTableHandle
+from botpress_async._table_jobs import DEFAULT_SHARD_ROWS, ImportResult
 from botpress_async._types import NOT_GIVEN, NotGiven, NotGivenOr, RequestOptions, Timeout
 from botpress_async.models.tables import FindTableRowsResponse
 from botpress_async.resources._tables import TablesResource
@@ -297,3 +299,95 @@ class TablesAPI(TablesResource):
             timeout=timeout,
             max_retries=max_retries,
         )
+
+    async def import_rows(
+        self,
+        table: str,
+        rows: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
+        *,
+        format: Literal["json", "csv"] = "json",
+        compress: bool = True,
+        shard_rows: int = DEFAULT_SHARD_ROWS,
+        poll_interval: float = 1.0,
+        job_timeout: float = 3600.0,
+        keep_files: bool = False,
+        progress_bar: bool = False,
+        on_progress: Callable[[BulkProgress], None] | None = None,
+    ) -> ImportResult:
+        """Import any number of rows through server-side import jobs, in a few requests.
+
+        The rows are streamed into shard files on disk (``shard_rows`` rows each, gzipped
+        JSON by default), and for each shard: upload it with `upload_file`, start
+        ``importTable`` on it, follow ``getTableJobs`` until the job completes. Memory holds
+        one row at a time. Rows that cannot be imported (a column not in the table's schema,
+        a value JSON cannot carry) are left out and listed in ``result.rejected``.
+
+        Args:
+            table: the table's name or id.
+            rows: mappings of column name to value, from any iterable or async iterable.
+            format: the shard files' format, ``"json"`` or ``"csv"``.
+            compress: gzip the shard files.
+            shard_rows: rows per shard file (one import job each).
+            poll_interval: seconds between two reads of the job's status.
+            job_timeout: the longest wait for one job, in seconds.
+            keep_files: keep the uploaded shard files instead of deleting each after its job.
+            progress_bar: show a terminal progress bar counting imported rows (needs tqdm).
+            on_progress: called with a `BulkProgress` (rows) after each shard.
+
+        Raises:
+            TableJobError: a job failed; ``error.job`` is its record and ``error.result``
+                what was imported before it.
+            ConfigurationError: bad arguments or a row that is not a mapping.
+        """
+        return await _table_jobs.import_rows(
+            self,
+            table,
+            rows,
+            format=format,
+            compress=compress,
+            shard_rows=shard_rows,
+            poll_interval=poll_interval,
+            job_timeout=job_timeout,
+            keep_files=keep_files,
+            progress_bar=progress_bar,
+            on_progress=on_progress,
+        )
+
+    async def export_rows(
+        self,
+        table: str,
+        *,
+        format: Literal["json", "csv"] = "json",
+        compress: bool = True,
+        poll_interval: float = 1.0,
+        job_timeout: float = 3600.0,
+        keep_file: bool = False,
+    ) -> AsyncIterator[Row]:
+        """Every row of the table, through a server-side export job: ``async for row in ...``.
+
+        Starts ``exportTable``, waits for its job, downloads the output file to a temporary
+        file and reads the rows from it one at a time, so memory stays flat for any table
+        size. CSV fields are turned back into numbers, booleans and objects by the table's
+        schema.
+
+        Args:
+            table: the table's name or id.
+            format: the export's format, ``"json"`` or ``"csv"``.
+            compress: ask for a gzipped file.
+            poll_interval: seconds between two reads of the job's status.
+            job_timeout: the longest wait for the job, in seconds.
+            keep_file: keep the exported file in the Files API instead of deleting it.
+
+        Raises:
+            TableJobError: the export job failed.
+        """
+        async for row in _table_jobs.export_rows(
+            self,
+            table,
+            format=format,
+            compress=compress,
+            poll_interval=poll_interval,
+            job_timeout=job_timeout,
+            keep_file=keep_file,
+        ):
+            yield row

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, overload
 
 from botpress_async._rows import BULK_MAX_RETRIES, MAX_ROWS_PER_REQUEST
+from botpress_async._table_jobs import DEFAULT_SHARD_ROWS
 from botpress_async._types import NOT_GIVEN
 from botpress_sync import _loop
 from botpress_sync._base import ResourceBase
@@ -14,12 +15,13 @@ from botpress_sync._pager import Pager
 from botpress_sync._tables import TableHandle
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+    from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping, Sequence
     from typing import Any, Literal
 
     from botpress_async._bulk import BulkProgress, CancelToken
     from botpress_async._row import C, Row
     from botpress_async._rows import RowsResult
+    from botpress_async._table_jobs import ImportResult
     from botpress_async._types import NotGivenOr, Timeout
     from botpress_async.models.tables import (
         CreateTableResponse,
@@ -279,6 +281,99 @@ class TablesAPI(ResourceBase):
                 cancel=cancel,
                 timeout=timeout,
                 max_retries=max_retries,
+            )
+        )
+
+    def import_rows(
+        self,
+        table: str,
+        rows: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
+        *,
+        format: Literal["json", "csv"] = "json",
+        compress: bool = True,
+        shard_rows: int = DEFAULT_SHARD_ROWS,
+        poll_interval: float = 1.0,
+        job_timeout: float = 3600.0,
+        keep_files: bool = False,
+        progress_bar: bool = False,
+        on_progress: Callable[[BulkProgress], None] | None = None,
+    ) -> ImportResult:
+        """Import any number of rows through server-side import jobs, in a few requests.
+
+        The rows are streamed into shard files on disk (``shard_rows`` rows each, gzipped
+        JSON by default), and for each shard: upload it with `upload_file`, start
+        ``importTable`` on it, follow ``getTableJobs`` until the job completes. Memory holds
+        one row at a time. Rows that cannot be imported (a column not in the table's schema,
+        a value JSON cannot carry) are left out and listed in ``result.rejected``.
+
+        Args:
+            table: the table's name or id.
+            rows: mappings of column name to value, from any iterable or async iterable.
+            format: the shard files' format, ``"json"`` or ``"csv"``.
+            compress: gzip the shard files.
+            shard_rows: rows per shard file (one import job each).
+            poll_interval: seconds between two reads of the job's status.
+            job_timeout: the longest wait for one job, in seconds.
+            keep_files: keep the uploaded shard files instead of deleting each after its job.
+            progress_bar: show a terminal progress bar counting imported rows (needs tqdm).
+            on_progress: called with a `BulkProgress` (rows) after each shard.
+
+        Raises:
+            TableJobError: a job failed; ``error.job`` is its record and ``error.result``
+                what was imported before it.
+            ConfigurationError: bad arguments or a row that is not a mapping.
+        """
+        return _loop.run(
+            self._async.import_rows(
+                table,
+                rows,
+                format=format,
+                compress=compress,
+                shard_rows=shard_rows,
+                poll_interval=poll_interval,
+                job_timeout=job_timeout,
+                keep_files=keep_files,
+                progress_bar=progress_bar,
+                on_progress=on_progress,
+            )
+        )
+
+    def export_rows(
+        self,
+        table: str,
+        *,
+        format: Literal["json", "csv"] = "json",
+        compress: bool = True,
+        poll_interval: float = 1.0,
+        job_timeout: float = 3600.0,
+        keep_file: bool = False,
+    ) -> Iterator[Row]:
+        """Every row of the table, through a server-side export job: ``for row in ...``.
+
+        Starts ``exportTable``, waits for its job, downloads the output file to a temporary
+        file and reads the rows from it one at a time, so memory stays flat for any table
+        size. CSV fields are turned back into numbers, booleans and objects by the table's
+        schema.
+
+        Args:
+            table: the table's name or id.
+            format: the export's format, ``"json"`` or ``"csv"``.
+            compress: ask for a gzipped file.
+            poll_interval: seconds between two reads of the job's status.
+            job_timeout: the longest wait for the job, in seconds.
+            keep_file: keep the exported file in the Files API instead of deleting it.
+
+        Raises:
+            TableJobError: the export job failed.
+        """
+        return _loop.iterate(
+            self._async.export_rows(
+                table,
+                format=format,
+                compress=compress,
+                poll_interval=poll_interval,
+                job_timeout=job_timeout,
+                keep_file=keep_file,
             )
         )
 

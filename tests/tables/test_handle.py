@@ -36,6 +36,11 @@ async def test_async_handle_covers_every_row_operation(client: AsyncClient) -> N
     assert [r["qty"] for r in changed] == [3, 4]
     assert (await products.delete([r.id for r in rows])).deleted_count == 2
     assert await products.find().collect() == []
+    imported = await products.import_rows(
+        [{"sku": "i", "qty": 1}], format="csv", poll_interval=0.001
+    )
+    assert imported.ok
+    assert [r.columns["qty"] async for r in products.export_rows(poll_interval=0.001)] == [1]
 
 
 async def test_handle_refuses_a_bad_name_and_bad_update_rows(client: AsyncClient) -> None:

@@ -7,7 +7,7 @@ from typing import Any, TypedDict
 from typing_extensions import NotRequired, assert_type
 
 import botpress_sync
-from botpress_async import AsyncClient, AsyncTableHandle, Row, RowsResult
+from botpress_async import AsyncClient, AsyncTableHandle, ImportResult, Row, RowsResult
 from botpress_sync import TableHandle
 
 
@@ -34,6 +34,11 @@ async def async_types(client: AsyncClient) -> None:
     one = await orders.get(3)
     assert_type(one.columns["sku"], str)
     await orders.delete([r.id for r in await orders.find().collect()])
+    imported = await orders.import_rows([{"sku": "a", "total": 1.0}], format="csv")
+    assert_type(imported, ImportResult)
+    await orders.import_rows([{"sku": 2, "total": 1.0}])  # type: ignore[typeddict-item]
+    async for exported in orders.export_rows(format="json"):
+        assert_type(exported.columns["total"], float)
 
     untyped = client.tables.table("notesTable")
     assert_type(untyped, AsyncTableHandle[dict[str, Any]])
