@@ -482,7 +482,9 @@ async def run_rows_job(
         path = "/v1/tables/{table}/rows" + ("/upsert" if kind == "upsert" else "")
         field, idempotent = "rows", kind == "upsert"
         if kind == "upsert":
-            key = await resolve_key_column(client, table, key_column)
+            # A key column given is sent as it is (the API checks it); only the default
+            # costs one getTable, to find the table's own key column.
+            key = key_column or await resolve_key_column(client, table, None)
             body = {**body, "keyColumn": key}
 
     options = RequestOptions(timeout=timeout, max_retries=max_retries)

@@ -209,8 +209,9 @@ class TablesAPI(ResourceBase):
         Args:
             table: the table's name or id.
             rows: mappings of column name to value (or `Row` objects), each holding the key.
-            key_column: the column that identifies a row; by default the table's own key
-                column (read with one ``getTable`` per job), or ``"id"`` for a table without one.
+            key_column: the column that identifies a row (checked by the API); by default the
+                table's own key column (one ``getTable`` per job), or ``"id"`` for a table
+                without one.
             chunk_size: rows per request (1 to 1000).
             concurrency: the most requests in flight; lowered on rate limits.
             wait_computed: wait for computed columns before each request answers.

@@ -166,16 +166,15 @@ async def test_repeated_keys_in_one_job_never_duplicate(client: AsyncClient) -> 
     assert sorted(r["sku"] for r in table) == ["d0", "d1", "d2"]
 
 
-async def test_upsert_configuration_errors_before_sending(
-    client: AsyncClient, emu: Emulator
-) -> None:
-    """An unknown table or key column fails the job before any row is sent."""
+async def test_upsert_key_errors(client: AsyncClient, emu: Emulator) -> None:
+    """An unknown table fails before any row is sent; an unknown key column is the API's 400."""
     emu.log.clear()
-    with pytest.raises(ConfigurationError, match="key_column 'nope' is not a column"):
-        await client.tables.upsert_rows("productsTable", [{"sku": "a"}], key_column="nope")
     with pytest.raises(ResourceNotFoundError):
         await client.tables.upsert_rows("missingTable", [{"sku": "a"}])
     assert not [e for e in emu.log if e.operation_id == "upsertTableRows"]
+    result = await client.tables.upsert_rows("productsTable", [{"nope": "a"}], key_column="nope")
+    assert "'nope'" in str(result.failed[0].error)
+    assert result.total == 1
 
 
 async def test_values_json_cannot_carry_fail_their_row(client: AsyncClient) -> None:
