@@ -28,6 +28,7 @@ from ._errors import (
     BulkError,
     ChatStreamError,
     ClientStateError,
+    ColumnNotFoundError,
     ConfigurationError,
     ConflictError,
     DownloadError,
@@ -39,6 +40,7 @@ from ._errors import (
     InvalidJsonSchemaError,
     InvalidPayloadError,
     InvalidQueryError,
+    InvalidRowError,
     LimitExceededError,
     LoopStoppedError,
     LoopThreadError,
@@ -63,13 +65,17 @@ from ._errors import (
     RuntimeFailureError,
     ScopeError,
     ServerError,
+    TableJobError,
     UnauthorizedError,
     UnknownError,
     UnsupportedMediaTypeError,
     UploadError,
 )
 from ._retry import RetryBudget
+from ._row import Row
 from ._rows import RowsFailure, RowsMessages, RowsResult
+from ._table_handle import AsyncTableHandle
+from ._table_jobs import ImportResult
 from ._types import NOT_GIVEN, NotGiven, RequestOptions, Timeout
 from ._upload import FileContent, UploadItem
 from ._version import __version__
@@ -80,6 +86,7 @@ __all__ = [
     "APITimeoutError",
     "AlreadyExistsError",
     "AsyncClient",
+    "AsyncTableHandle",
     "AuthenticationError",
     "BadRequestError",
     "BotpressError",
@@ -91,12 +98,14 @@ __all__ = [
     "CancelToken",
     "ChatStreamError",
     "ClientStateError",
+    "ColumnNotFoundError",
     "ConfigurationError",
     "ConflictError",
     "DownloadError",
     "FileContent",
     "FileRecord",
     "ForbiddenError",
+    "ImportResult",
     "InternalError",
     "InvalidDataFormatError",
     "InvalidIdentifierError",
@@ -104,6 +113,7 @@ __all__ = [
     "InvalidJsonSchemaError",
     "InvalidPayloadError",
     "InvalidQueryError",
+    "InvalidRowError",
     "ItemFailure",
     "LimitExceededError",
     "LoopStoppedError",
@@ -129,6 +139,7 @@ __all__ = [
     "ResponseDecodeError",
     "ResponseTooLargeError",
     "RetryBudget",
+    "Row",
     "RowsError",
     "RowsFailure",
     "RowsMessages",
@@ -136,6 +147,7 @@ __all__ = [
     "RuntimeFailureError",
     "ScopeError",
     "ServerError",
+    "TableJobError",
     "Timeout",
     "TokenKind",
     "UnauthorizedError",

@@ -71,7 +71,7 @@ examples:
 """
 
 
-COMMANDS: Final = ("call", "emulator", "demo", "serve", "integration", "chat")
+COMMANDS: Final = ("call", "emulator", "demo", "serve", "integration", "chat", "tables")
 
 
 class UsageError(Exception):
@@ -380,7 +380,10 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
         help="emulator only: answer this share of requests (0 to 1) with 429, to show retries",
     )
     demo.add_argument("--api-url", help="the API's URL with BP_TOKEN (default: BP_API_URL)")
-    return parser, {"call": call, "emulator": emulator, "demo": demo}
+    from botpress_async import _cli_tables
+
+    tables = _cli_tables.add_parser(commands)
+    return parser, {"call": call, "emulator": emulator, "demo": demo, "tables": tables}
 
 
 # -- call -----------------------------------------------------------------------------------
@@ -530,6 +533,10 @@ def _dispatch(argv: list[str]) -> int:
     if command is None:
         top.parse_args(argv)  # --help, --version, or a usage error: it does not return
         raise UsageError("put the COMMAND first")  # not reached: a parse returns with one
+    if command == "tables":
+        from botpress_async import _cli_tables
+
+        return _cli_tables.run(parsers[command].parse_args(argv[1:]))
     # Intermixed: options may come before, between or after OPERATION_ID and INPUT; a plain
     # parse stops filling the positionals at the first option and refuses what follows.
     args = parsers[command].parse_intermixed_args(argv[1:])

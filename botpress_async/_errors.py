@@ -520,3 +520,60 @@ class CoordinatorError(BotpressError):
 
     Raised before the request it was guarding is sent, so the request did not happen.
     """
+
+
+# --- tables: rows and table jobs ----------------------------------------------------------------
+
+__all__ += ["ColumnNotFoundError", "InvalidRowError", "TableJobError"]
+
+
+class ColumnNotFoundError(BotpressError, KeyError):
+    """A row was read for a column it does not have (``row["sku"]``).
+
+    It is a `KeyError` too, so ``row.get`` and ``Mapping`` code treat it as a missing key.
+
+    Attributes:
+        column: the column asked for.
+    """
+
+    def __init__(self, column: str, *, system: bool = False) -> None:
+        self.column = column
+        if system:
+            text = (
+                f"{column!r} is a field the API sets on every row, not a column: read it as an "
+                f"attribute (row.id, row.created_at, row.updated_at, row.computed, ...)"
+            )
+        else:
+            text = f"the row has no column {column!r}"
+        super().__init__(text)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class InvalidRowError(InvalidItemError):
+    """A row of a bulk job that was not sent because it cannot be: it is reported as failed.
+
+    Attributes:
+        index: the row's position in the input.
+        column: the column at fault, if one is.
+    """
+
+    def __init__(self, message: str, *, index: int, column: str | None = None) -> None:
+        self.index = index
+        self.column = column
+        super().__init__(message)
+
+
+class TableJobError(BotpressError):
+    """A server-side import or export job of a table failed.
+
+    Attributes:
+        job: the job's record as the API last returned it (``status``, ``progress`` ...).
+        result: for an import, what the run did before the job failed (an ``ImportResult``).
+    """
+
+    def __init__(self, message: str, *, job: Mapping[str, Any], result: Any = None) -> None:
+        self.job = dict(job)
+        self.result = result
+        super().__init__(message)

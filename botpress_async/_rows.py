@@ -3,6 +3,12 @@ through the bulk runner, and report what happened to every row."""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as _dt
+import decimal
+import enum
+import itertools
+import math
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sized
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
@@ -13,13 +19,13 @@ from ._bulk import (
     BulkError,
     BulkProgress,
     CancelToken,
-    _aiter,
     _both,
     outcome_unknown,
     progress_bar_reporter,
     run_bulk,
 )
-from ._errors import ConfigurationError, RowsError
+from ._errors import ConfigurationError, InvalidRowError, RowsError
+from ._row import Row, from_wire
 from ._types import NotGivenOr, RequestOptions, Timeout
 
 if TYPE_CHECKING:
@@ -81,13 +87,15 @@ class RowsResult(Generic[_I]):
     """What a bulk row job did; every input row is counted once.
 
     Attributes:
-        inserted: the rows the API created, as it returned them (``keep_rows=True``).
-        updated: the rows the API updated (upserts), as it returned them.
+        inserted: the rows the API created, as it returned them (only with ``keep_rows=True``:
+            by default a job keeps counts, not rows, so memory stays flat for any input).
+        updated: the rows the API updated (upserts), as it returned them (``keep_rows=True``).
         inserted_count: how many rows the API reported created.
         updated_count: how many rows the API reported updated.
         deleted_count: how many rows the API reported deleted.
         succeeded_rows: input rows whose request succeeded.
-        failed: requests that failed, with their rows.
+        failed: requests that failed, with their rows, and rows refused before sending (no
+            key for an upsert, a value JSON cannot carry: `InvalidRowError`, one row each).
         messages: requests the API accepted but answered with errors or warnings.
         not_run: input rows never sent (after a fail-fast stop or a cancel).
         cancelled: whether the job stopped before every row was sent.
@@ -97,8 +105,8 @@ class RowsResult(Generic[_I]):
             a run of requests in a row), or ``None``.
     """
 
-    inserted: list[dict[str, Any]] = attrs.Factory(list)
-    updated: list[dict[str, Any]] = attrs.Factory(list)
+    inserted: list[Row] = attrs.Factory(list)
+    updated: list[Row] = attrs.Factory(list)
     inserted_count: int = 0
     updated_count: int = 0
     deleted_count: int = 0
@@ -155,24 +163,269 @@ class _Chunk(Generic[_I]):
     rows: list[_I]
     # Why the chunk cannot be sent (a bad row in it), found while it was built.
     invalid: str | None = None
+    # Rows refused one by one (no key, a value JSON cannot carry): never sent, reported failed.
+    rejected: list[RowsFailure[_I]] = attrs.Factory(list)
+    # Upserts: the chunk's key values, so that two requests never carry the same key at once.
+    keys: set[Any] = attrs.Factory(set)
+
+
+# Types whose values JSON carries as they are; checked by identity first, which is the fast path.
+_PLAIN: Final = frozenset({str, int, bool, type(None)})
+
+
+def _json_problem(value: Any) -> str | None:
+    """Why a column value cannot be sent as JSON, or None; datetimes and dates are sent as ISO."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"{value!r} is not a JSON number; use None"
+    if isinstance(value, Mapping):
+        for key, inner in value.items():
+            if not isinstance(key, str):
+                return f"object keys must be strings, got {type(key).__name__}"
+            problem = _json_problem(inner)
+            if problem is not None:
+                return problem
+        return None
+    if isinstance(value, (list, tuple)):
+        for inner in value:
+            problem = _json_problem(inner)
+            if problem is not None:
+                return problem
+        return None
+    if isinstance(value, (str, int, _dt.date, enum.Enum)):
+        return None  # str/int subclasses; dates and datetimes go out as ISO 8601 strings
+    if isinstance(value, (set, frozenset)):
+        return "a set has no order and no JSON form; pass a list"
+    if isinstance(value, decimal.Decimal):
+        return "a Decimal has no exact JSON form; pass float(value) or str(value)"
+    return f"{type(value).__name__} values have no JSON form; convert it to str, a number or a list"
+
+
+def _plain_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON object sent for a row given as a `Row` or another mapping."""
+    if isinstance(row, Row):
+        columns: dict[str, Any] = row.columns
+        wire_id = row._wire.get("id")
+        return columns if wire_id is None else {"id": wire_id, **columns}
+    return dict(row)
+
+
+def _row_rejection(index: int, row: Mapping[str, Any], key: str | None) -> RowsFailure[Any] | None:
+    """The failure of a row that must not be sent, or None when it can be."""
+    problem: InvalidRowError | None = None
+    if key is not None:
+        value = row.get(key)
+        if value is None:
+            problem = InvalidRowError(
+                f"rows[{index}] has no value for the key column {key!r}: an upsert without a key "
+                f"would insert a new row on every run, so it was not sent",
+                index=index,
+                column=key,
+            )
+        elif key == "id" and (isinstance(value, bool) or not isinstance(value, int)):
+            problem = InvalidRowError(
+                f"rows[{index}]: the row id must be an integer, got {value!r:.50}",
+                index=index,
+                column=key,
+            )
+        elif not isinstance(value, (str, int, float)):
+            problem = InvalidRowError(
+                f"rows[{index}]: the key column {key!r} must hold a string or a number, "
+                f"got {type(value).__name__}",
+                index=index,
+                column=key,
+            )
+    if problem is None:
+        for column, value in row.items():
+            if type(value) in _PLAIN:
+                continue
+            reason = _json_problem(value)
+            if reason is not None:
+                problem = InvalidRowError(
+                    f"rows[{index}], column {column!r}: {reason}; the row was not sent",
+                    index=index,
+                    column=column,
+                )
+                break
+    if problem is None:
+        return None
+    return RowsFailure(rows=[row], first_index=index, error=problem, outcome_unknown=False)
+
+
+def _not_a_row(index: int, item: Any) -> str:
+    return f"rows[{index}] must be a mapping of column name to value, got {type(item).__name__}"
+
+
+def _not_an_id(index: int, item: Any) -> str:
+    return f"ids[{index}] must be an integer row id, got {item!r:.50}"
+
+
+def _chunk_of(first_index: int, batch: list[Any], kind: str, key: str | None) -> _Chunk[Any]:
+    """Check a batch of input items and make the request chunk that carries the good ones."""
+    chunk: _Chunk[Any] = _Chunk(first_index, batch)
+    if kind == "delete":
+        for offset, item in enumerate(batch):
+            if type(item) is not int and (isinstance(item, bool) or not isinstance(item, int)):
+                chunk.invalid = _not_an_id(first_index + offset, item)
+                break
+        return chunk
+    rows: list[Any] = batch
+    for offset, item in enumerate(batch):
+        if type(item) is dict:
+            continue
+        if not isinstance(item, Mapping):
+            chunk.invalid = _not_a_row(first_index + offset, item)
+            return chunk
+        if rows is batch:
+            rows = list(batch)
+        rows[offset] = _plain_row(item)
+    good: list[Any] = []
+    for offset, row in enumerate(rows):
+        rejection = _row_rejection(first_index + offset, row, key)
+        if rejection is not None:
+            chunk.rejected.append(rejection)
+            continue
+        good.append(row)
+        if key is not None:
+            chunk.keys.add(row[key])
+    chunk.rows = good
+    return chunk
 
 
 async def _chunks(
-    items: Iterable[_I] | AsyncIterable[_I], size: int, check: Callable[[int, _I], str | None]
-) -> AsyncIterator[_Chunk[_I]]:
-    chunk: _Chunk[_I] = _Chunk(0, [])
+    items: Iterable[Any] | AsyncIterable[Any], size: int, kind: str, key: str | None
+) -> AsyncIterator[_Chunk[Any]]:
+    """Cut the input into request chunks; a plain iterable is sliced without a per-row await.
+
+    For upserts a chunk ends early at a key it already holds: the API is not asked to write
+    the same key twice in one request.
+    """
     index = 0
-    async for item in _aiter(items):
-        problem = check(index, item)
-        if problem is not None and chunk.invalid is None:
-            chunk.invalid = problem
-        chunk.rows.append(item)
-        index += 1
-        if len(chunk.rows) == size:
-            yield chunk
-            chunk = _Chunk(index, [])
-    if chunk.rows:
+    if not isinstance(items, AsyncIterable):
+        iterator = iter(items)
+        pending: list[Any] = []
+        while True:
+            batch = pending + list(itertools.islice(iterator, size - len(pending)))
+            pending = []
+            if not batch:
+                return
+            if key is not None:
+                batch, pending = _split_at_repeated_key(batch, key)
+            yield _chunk_of(index, batch, kind, key)
+            index += len(batch)
+    batch = []
+    async for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            rest: list[Any] = []
+            if key is not None:
+                batch, rest = _split_at_repeated_key(batch, key)
+            yield _chunk_of(index, batch, kind, key)
+            index += len(batch)
+            batch = rest
+    while batch:
+        rest = []
+        if key is not None:
+            batch, rest = _split_at_repeated_key(batch, key)
+        yield _chunk_of(index, batch, kind, key)
+        index += len(batch)
+        batch = rest
+
+
+def _split_at_repeated_key(batch: list[Any], key: str) -> tuple[list[Any], list[Any]]:
+    """Split a batch before the first row whose key an earlier row of the batch holds."""
+    seen: set[Any] = set()
+    for position, row in enumerate(batch):
+        try:
+            value = row.get(key) if isinstance(row, Mapping) else None
+            if value is None:
+                continue
+            if value in seen:
+                return batch[:position], batch[position:]
+            seen.add(value)
+        except TypeError:  # an unhashable key value: rejected when the chunk is checked
+            continue
+    return batch, []
+
+
+class _KeyGuard:
+    """Keeps two upsert requests holding the same key from being in flight at the same time.
+
+    Two concurrent requests could otherwise both find no row for a key and both insert one.
+    Only the keys of requests in flight are held, so memory stays bounded.
+    """
+
+    def __init__(self) -> None:
+        self._owner: dict[Any, asyncio.Future[None]] = {}
+
+    async def enter(self, keys: set[Any]) -> asyncio.Future[None]:
+        while True:
+            busy = {self._owner[k] for k in keys if k in self._owner}
+            if not busy:
+                break
+            await asyncio.wait(busy)
+        mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        for k in keys:
+            self._owner[k] = mine
+        return mine
+
+    def leave(self, keys: set[Any], mine: asyncio.Future[None]) -> None:
+        for k in keys:
+            if self._owner.get(k) is mine:
+                del self._owner[k]
+        mine.set_result(None)
+
+
+async def _chained(
+    first: list[_Chunk[Any]], rest: AsyncIterator[_Chunk[Any]]
+) -> AsyncIterator[_Chunk[Any]]:
+    for chunk in first:
         yield chunk
+    async for chunk in rest:
+        yield chunk
+
+
+async def table_schema(
+    client: AsyncClient, table: str
+) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+    """The table's record and its columns (name to column schema), from one ``getTable``.
+
+    An unknown table raises the API's `ResourceNotFoundError` here, before a job starts.
+    """
+    data = await client._request(
+        "GET",
+        "/v1/tables/{table}",
+        path_params={"table": table},
+        api="tables",
+        idempotent=True,
+        requires=("x-bot-id",),
+    )
+    record = data.get("table") if isinstance(data, Mapping) else None
+    record = record if isinstance(record, Mapping) else {}
+    schema = record.get("schema")
+    columns = schema.get("properties") if isinstance(schema, Mapping) else None
+    return record, columns if isinstance(columns, Mapping) else {}
+
+
+async def resolve_key_column(client: AsyncClient, table: str, key_column: str | None) -> str:
+    """The key column of an upsert job: the one given, else the table's own, else ``"id"``.
+
+    One ``getTable`` per job: it also checks that the table exists and that a given key
+    column is one of its columns.
+    """
+    record, columns = await table_schema(client, table)
+    if key_column is None:
+        own = record.get("keyColumn")
+        return own if isinstance(own, str) and own else "id"
+    if key_column != "id" and key_column not in columns:
+        known = ", ".join(sorted(map(str, columns))) or "none"
+        raise ConfigurationError(
+            f"key_column {key_column!r} is not a column of table {table!r} "
+            f"(its columns: {known}); nothing was sent"
+        )
+    return key_column
 
 
 async def run_rows_job(
@@ -191,8 +444,12 @@ async def run_rows_job(
     cancel: CancelToken | None,
     timeout: NotGivenOr[Timeout | float | None],
     max_retries: int,
+    key_column: str | None = None,
 ) -> RowsResult[Any]:
-    """Run one bulk row job: ``kind`` is ``"insert"``, ``"upsert"`` or ``"delete"``."""
+    """Run one bulk row job: ``kind`` is ``"insert"``, ``"upsert"`` or ``"delete"``.
+
+    For upserts, ``key_column`` is the column to match rows by (None: the table's own).
+    """
     if not table:
         raise ConfigurationError("table must be the name or id of a table, a non-empty string")
     what = "ids" if kind == "delete" else "rows"
@@ -207,29 +464,20 @@ async def run_rows_job(
             f"got {chunk_size!r}"
         )
 
+    key: str | None = None
     if kind == "delete":
-
-        def check(index: int, item: Any) -> str | None:
-            if isinstance(item, bool) or not isinstance(item, int):
-                return f"ids[{index}] must be an integer row id, got {item!r:.50}"
-            return None
-
         path, field, idempotent = "/v1/tables/{table}/rows/delete", "ids", True
     else:
-
-        def check(index: int, item: Any) -> str | None:
-            if not isinstance(item, Mapping):
-                return (
-                    f"rows[{index}] must be a mapping of column name to value, "
-                    f"got {type(item).__name__}"
-                )
-            return None
-
         path = "/v1/tables/{table}/rows" + ("/upsert" if kind == "upsert" else "")
         field, idempotent = "rows", kind == "upsert"
+        if kind == "upsert":
+            # A key column given is sent as it is (the API checks it); only the default
+            # costs one getTable, to find the table's own key column.
+            key = key_column or await resolve_key_column(client, table, None)
+            body = {**body, "keyColumn": key}
 
     options = RequestOptions(timeout=timeout, max_retries=max_retries)
-    chunks = _chunks(items, chunk_size, check)
+    chunks = _chunks(items, chunk_size, kind, key)
     # The first chunk is built before anything is sent, so bad input in it fails at once.
     first: list[_Chunk[Any]] = []
     async for chunk in chunks:
@@ -238,13 +486,19 @@ async def run_rows_job(
         first.append(chunk)
         break
 
-    async def source() -> AsyncIterator[_Chunk[Any]]:
-        for chunk in first:
-            yield chunk
-        async for chunk in chunks:
-            yield chunk
-
     result: RowsResult[Any] = RowsResult()
+    # Rows whose request has ended, either way: a bar counts rows, not requests.
+    settled = 0
+
+    async def source() -> AsyncIterator[_Chunk[Any]]:
+        nonlocal settled
+        async for chunk in _chained(first, chunks):
+            if chunk.rejected:
+                # Refused rows are accounted for at once; the rest of their chunk goes out.
+                result.failed.extend(chunk.rejected)
+                settled += len(chunk.rejected)
+            if chunk.rows or chunk.invalid is not None:
+                yield chunk
 
     def record(chunk: _Chunk[Any], response: Any) -> None:
         # Counted as each answer arrives, so neither rows nor answers pile up in memory.
@@ -259,8 +513,8 @@ async def run_rows_job(
         result.inserted_count += len(created)
         result.updated_count += len(updated)
         if keep_rows:
-            result.inserted.extend(created)
-            result.updated.extend(updated)
+            result.inserted.extend(map(from_wire, created))
+            result.updated.extend(map(from_wire, updated))
         errors, warnings = response.get("errors") or [], response.get("warnings") or []
         if errors or warnings:
             result.messages.append(
@@ -272,8 +526,7 @@ async def run_rows_job(
                 )
             )
 
-    # Rows whose request has ended, either way: a bar counts rows, not requests.
-    settled = 0
+    guard = _KeyGuard() if key is not None else None
 
     async def send(chunk: _Chunk[Any]) -> None:
         nonlocal settled
@@ -281,6 +534,7 @@ async def run_rows_job(
             # Found after the job started: this request alone is refused, unsent.
             settled += len(chunk.rows)
             raise ConfigurationError(chunk.invalid + "; this request was not sent")
+        held = await guard.enter(chunk.keys) if guard is not None else None
         try:
             response = await client._request(
                 "POST",
@@ -294,6 +548,8 @@ async def run_rows_job(
             )
         finally:
             settled += len(chunk.rows)
+            if held is not None and guard is not None:
+                guard.leave(chunk.keys, held)
         record(chunk, response)
 
     report = on_progress

@@ -33,6 +33,7 @@ from codegen.ir import (
     Prim,
     TypeNode,
 )
+from codegen.overrides import apply_overrides
 from codegen.pytypes import annotation
 
 __all__ = ["ROOT", "VENDORED", "build_api", "is_idempotent", "load_apis", "pascal", "snake"]
@@ -328,7 +329,7 @@ def build_api(name: str, doc: Mapping[str, Any], *, source: str, sha256: str) ->
         if method in HTTP_METHODS
     ]
     info = doc.get("info", {})
-    return Api(
+    api = Api(
         name=name,
         title=str(info.get("title", name)),
         version=str(info.get("version", "")),
@@ -337,6 +338,7 @@ def build_api(name: str, doc: Mapping[str, Any], *, source: str, sha256: str) ->
         models=b.frozen_models(),
         operations=tuple(operations),
     )
+    return apply_overrides(api)
 
 
 def load_apis(directory: Path = VENDORED) -> tuple[Api, ...]:

@@ -149,18 +149,46 @@ def emit_models_module(api: Api) -> str:
         "    BaseModel, Setter, lazy_decoder, register_model, slot_setters,",
         ")",
         "from botpress_async._types import NOT_GIVEN, NotGivenOr",
+        *handwritten_imports(api),
         "",
         "__all__ = [" + ", ".join(repr(n) for n in names) + "]",
         "",
     ]
-    for model in api.models:
+    # Hand-written models (codegen.overrides.HANDWRITTEN) are imported, not generated.
+    generated = [m for m in api.models if not m.handwritten]
+    for model in generated:
         parts += ["", model_class(model, api)]
     for model in api.models:
         for alias in model.aliases:
             parts.append(f"{alias} = {model.name}")
-    for model in api.models:
+    for model in generated:
         parts += ["", model_hooks(model)]
+    parts += [
+        f"\n\nregister_model({m.name}, _d_{m.name}, _e_{m.name})"
+        for m in api.models
+        if m.handwritten
+    ]
     return "\n".join(parts) + "\n"
+
+
+def handwritten_imports(api: Api) -> list[str]:
+    """Imports that stand in for the models the SDK writes by hand.
+
+    The class keeps the schema's name, and its module's ``from_wire`` / ``to_wire`` functions
+    become the ``_d_<Name>`` / ``_e_<Name>`` hooks the generated models call, so nothing else
+    in the module changes; the module registers them on the converter like its own.
+    """
+    lines: list[str] = []
+    for model in api.models:
+        if not model.handwritten:
+            continue
+        module, cls = model.handwritten.rsplit(".", 1)
+        lines += [
+            f"from {module} import {cls} as {model.name}",
+            f"from {module} import from_wire as _d_{model.name}",
+            f"from {module} import to_wire as _e_{model.name}",
+        ]
+    return lines
 
 
 def emit(apis: tuple[Api, ...], root: Path) -> dict[Path, str]:

@@ -43,7 +43,11 @@ RENAMES: dict[str, tuple[str, str]] = {
     "AsyncGenerator": ("Iterator", "collections.abc"),
     "AbstractAsyncContextManager": ("AbstractContextManager", "contextlib"),
     "AsyncContextManager": ("ContextManager", "typing"),
+    "AsyncTableHandle": ("TableHandle", "botpress_sync._tables"),
 }
+#: Hand-written async classes that plain methods return, wrapped by their blocking twin
+#: (a key of `RENAMES`): the method returns ``Twin(self._async.method(...))``.
+WRAPPED: frozenset[str] = frozenset({"AsyncTableHandle"})
 _ITERATORS = frozenset({"AsyncIterator", "AsyncIterable", "AsyncGenerator"})
 _CONTEXT_MANAGERS = frozenset({"AbstractAsyncContextManager", "AsyncContextManager"})
 #: Handled once, by hand, in ``botpress_sync._base``.
@@ -362,6 +366,10 @@ def render_member(member: Member, out: Rendered, *, is_client: bool) -> None:
     elif root == "AsyncPager":
         out.runtime_names["Pager"] = Import("botpress_sync._pager", "Pager")
         body = f"return Pager({call})"
+    elif root in WRAPPED:
+        twin, module = RENAMES[root]
+        out.runtime_names[twin] = Import(module, twin)
+        body = f"return {twin}({call})"
     elif root in _CONTEXT_MANAGERS:
         out.runtime_names["BlockingContextManager"] = Import(
             "botpress_sync._pager", "BlockingContextManager"
@@ -470,6 +478,7 @@ def render_init(async_all: Iterable[str]) -> str:
         "Client": "_client",
         "LoopThreadError": "_loop",
         "Pager": "_pager",
+        "TableHandle": "_tables",
     }
     shared = sorted(
         n for n in async_all if n not in ("AsyncClient", "__version__") and n not in own

@@ -124,6 +124,8 @@ class Model:
         request: true when the SDK may send the model (optional fields default to NOT_GIVEN).
         aliases: other guessable names of the same structure, elsewhere in the document.
         source: where the first use sits, e.g. ``listUsers response`` (for docstrings).
+        handwritten: ``module.Class`` of the hand-written class that stands for the schema
+            (see `codegen.overrides`); empty for a generated model.
     """
 
     name: str
@@ -131,6 +133,7 @@ class Model:
     request: bool
     aliases: tuple[str, ...] = ()
     source: str = ""
+    handwritten: str = ""
 
 
 @attrs.frozen

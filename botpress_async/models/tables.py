@@ -23,6 +23,9 @@ from botpress_async._converter import (
     register_model,
     slot_setters,
 )
+from botpress_async._row import Row as Row
+from botpress_async._row import from_wire as _d_Row
+from botpress_async._row import to_wire as _e_Row
 from botpress_async._types import NOT_GIVEN, NotGivenOr
 
 __all__ = [
@@ -82,7 +85,7 @@ class UpsertTableRowsResponse(BaseModel):
 class UpsertTableRowsBodyRowsItem(BaseModel):
     """A tables API model."""
 
-    id: NotGivenOr[float] = NOT_GIVEN
+    id: NotGivenOr[int] = NOT_GIVEN
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id"})
 
 
@@ -93,7 +96,7 @@ class DeleteTableRowsResponse(BaseModel):
     First used by deleteTableRows response.
     """
 
-    deleted_rows: float
+    deleted_rows: int
     job: DuplicateTableResponseJob | None = None
     _wire_names: ClassVar[frozenset[str]] = frozenset({"deletedRows", "job"})
 
@@ -115,7 +118,7 @@ class UpdateTableRowsResponse(BaseModel):
 class UpdateTableRowsBodyRowsItem(BaseModel):
     """A tables API model."""
 
-    id: float
+    id: int
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id"})
 
 
@@ -285,7 +288,7 @@ class DuplicateTableResponse(BaseModel):
     """
 
     table: Table
-    rows: float
+    rows: int
     job: DuplicateTableResponseJob | None = None
     _wire_names: ClassVar[frozenset[str]] = frozenset({"table", "rows", "job"})
 
@@ -321,9 +324,9 @@ class GetOrCreateTableResponse(BaseModel):
 
     table: Table
     created: bool
-    rows: float
-    stale: float
-    indexing: float
+    rows: int
+    stale: int
+    indexing: int
     _wire_names: ClassVar[frozenset[str]] = frozenset(
         {"table", "created", "rows", "stale", "indexing"}
     )
@@ -337,9 +340,9 @@ class GetTableResponse(BaseModel):
     """
 
     table: Table
-    rows: float
-    stale: float
-    indexing: float
+    rows: int
+    stale: int
+    indexing: int
     _wire_names: ClassVar[frozenset[str]] = frozenset({"table", "rows", "stale", "indexing"})
 
 
@@ -374,24 +377,6 @@ class RowComputedValue(BaseModel):
     updated_by: str | None = None
     updated_at: str | None = None
     _wire_names: ClassVar[frozenset[str]] = frozenset({"status", "error", "updatedBy", "updatedAt"})
-
-
-@attrs.frozen(kw_only=True)
-class Row(BaseModel):
-    """A tables API model.
-
-    First used by schema Row.
-    """
-
-    id: float
-    created_at: str | None = None
-    updated_at: str | None = None
-    computed: dict[str, RowComputedValue]
-    stale: list[str] | None = None
-    similarity: float | None = None
-    _wire_names: ClassVar[frozenset[str]] = frozenset(
-        {"id", "createdAt", "updatedAt", "computed", "stale", "similarity"}
-    )
 
 
 @attrs.frozen(kw_only=True)
@@ -1418,59 +1403,6 @@ def _e_RowComputedValue(o: Any, _t: Any = None) -> Any:
 register_model(RowComputedValue, _d_RowComputedValue, _e_RowComputedValue)
 
 
-_S_Row = slot_setters(Row, ("id", "created_at", "updated_at", "computed", "stale", "similarity"))
-
-
-def _fill_Row(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_Row[0],
-    _s1: Setter = _S_Row[1],
-    _s2: Setter = _S_Row[2],
-    _s3: Setter = _S_Row[3],
-    _s4: Setter = _S_Row[4],
-    _s5: Setter = _S_Row[5],
-) -> None:
-    v: Any
-    _s0(o, d["id"])
-    _s1(o, d.get("createdAt", None))
-    _s2(o, d.get("updatedAt", None))
-    v = d["computed"]
-    _s3(o, {k0: _d_RowComputedValue(x0) for k0, x0 in v.items()})
-    _s4(o, d.get("stale", None))
-    _s5(o, d.get("similarity", None))
-
-
-_d_Row = lazy_decoder(Row, _fill_Row)
-
-
-def _e_Row(o: Any, _t: Any = None) -> Any:
-    v: Any
-    if not isinstance(o, Row):
-        return o  # a plain mapping is sent as the caller wrote it
-    d: dict[str, Any] = {}
-    d["id"] = o.id
-    v = o.computed
-    d["computed"] = {k0: _e_RowComputedValue(x0) for k0, x0 in v.items()}
-    v = o.created_at
-    if v is not None:
-        d["createdAt"] = v
-    v = o.updated_at
-    if v is not None:
-        d["updatedAt"] = v
-    v = o.stale
-    if v is not None:
-        d["stale"] = v
-    v = o.similarity
-    if v is not None:
-        d["similarity"] = v
-    return d
-
-
-register_model(Row, _d_Row, _e_Row)
-
-
 _S_Column = slot_setters(
     Column, ("id", "name", "description", "searchable", "type", "typings", "computed", "schema")
 )
@@ -1924,3 +1856,6 @@ def _e_Table(o: Any, _t: Any = None) -> Any:
 
 
 register_model(Table, _d_Table, _e_Table)
+
+
+register_model(Row, _d_Row, _e_Row)

@@ -917,7 +917,7 @@ class TablesResource:
         x_integration_name: NotGivenOr[str] = NOT_GIVEN,
         x_user_id: NotGivenOr[str] = NOT_GIVEN,
         x_user_role: NotGivenOr[str] = NOT_GIVEN,
-        ids: NotGivenOr[Sequence[float]] = NOT_GIVEN,
+        ids: NotGivenOr[Sequence[int]] = NOT_GIVEN,
         filter: NotGivenOr[Mapping[str, Any]] = NOT_GIVEN,
         delete_all_rows: NotGivenOr[bool] = NOT_GIVEN,
         timeout: NotGivenOr[Timeout | float | None] = NOT_GIVEN,
@@ -936,7 +936,7 @@ class TablesResource:
             x_integration_name: header ``x-integration-name``, str, optional.
             x_user_id: header ``x-user-id``, str, optional.
             x_user_role: header ``x-user-role``, str, optional.
-            ids: body ``ids``, list of float, optional.
+            ids: body ``ids``, list of int, optional.
             filter: body ``filter``, mapping of str to Any, optional.
             delete_all_rows: body ``deleteAllRows``, bool, optional.
 

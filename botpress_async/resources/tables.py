@@ -2,26 +2,141 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
+from typing import Any, Literal, overload
 
+from botpress_async import _table_jobs
 from botpress_async._bulk import BulkProgress, CancelToken
+from botpress_async._converter import structure
+from botpress_async._errors import ConfigurationError
+from botpress_async._pagination import AsyncPager
+from botpress_async._row import C, Row
 from botpress_async._rows import (
     BULK_MAX_RETRIES,
     MAX_ROWS_PER_REQUEST,
     RowsResult,
     run_rows_job,
 )
-from botpress_async._types import NOT_GIVEN, NotGivenOr, Timeout
+from botpress_async._table_handle import AsyncTableHandle
+from botpress_async._table_jobs import DEFAULT_SHARD_ROWS, ImportResult
+from botpress_async._types import NOT_GIVEN, NotGiven, NotGivenOr, RequestOptions, Timeout
+from botpress_async.models.tables import FindTableRowsResponse
 from botpress_async.resources._tables import TablesResource
 
 __all__ = ["TablesAPI"]
+
+
+def _page_rows(page: FindTableRowsResponse) -> list[Row]:
+    return page.rows
 
 
 class TablesAPI(TablesResource):
     """Every operation of the tables API, plus bulk helpers that span many requests."""
 
     __slots__ = ()
+
+    @overload
+    def table(self, name: str, columns: None = None) -> AsyncTableHandle[dict[str, Any]]: ...
+
+    @overload
+    def table(self, name: str, columns: type[C]) -> AsyncTableHandle[C]: ...
+
+    def table(self, name: str, columns: type[Any] | None = None) -> AsyncTableHandle[Any]:
+        """A handle on one table, typed by a ``TypedDict`` of its columns; nothing is sent.
+
+        ``orders = client.tables.table("ordersTable", Order)`` gives ``find``, ``get``,
+        ``insert``, ``upsert``, ``update``, ``delete``, ``import_rows`` and ``export_rows``
+        whose rows the type checker knows: ``row.columns["total"]`` has the type of
+        ``Order["total"]``, and a row passed to ``insert`` must be an ``Order``.
+
+        Args:
+            name: the table's name or id.
+            columns: the ``TypedDict`` of the table's columns (only read by type checkers).
+        """
+        return AsyncTableHandle(self, name)
+
+    def find_rows(
+        self,
+        table: str,
+        *,
+        filter: Mapping[str, Any] | None = None,
+        search: str | None = None,
+        order_by: str | None = None,
+        order_direction: Literal["asc", "desc"] | None = None,
+        select: Sequence[str] | None = None,
+        page_size: int = MAX_ROWS_PER_REQUEST,
+        timeout: NotGivenOr[Timeout | float | None] = NOT_GIVEN,
+        max_retries: NotGivenOr[int] = NOT_GIVEN,
+    ) -> AsyncPager[Row, FindTableRowsResponse]:
+        """Every row that matches, page after page: ``async for row in ...find_rows(...)``.
+
+        Pages are asked for by offset, one at a time and only when the rows of the page before
+        are used up, so memory holds one page for any table size. `AsyncPager.pages` gives the
+        pages, `AsyncPager.collect` a list. The filter language is described in the tables
+        guide (``$eq``, ``$gt``, ``$in``, ``$regex``, ``$and``, ``$or`` ...).
+
+        Args:
+            table: the table's name or id.
+            filter: which rows, as a filter object, e.g. ``{"qty": {"$gt": 5}}``.
+            search: text to rank rows by (searchable columns); rows gain ``similarity``.
+            order_by: the column to sort by (the row id by default).
+            order_direction: ``"asc"`` or ``"desc"``.
+            select: the only columns to return (the system fields always come).
+            page_size: rows per request, 1 to 1000.
+            timeout: per-request time limits.
+            max_retries: retries per request.
+
+        Raises:
+            ConfigurationError: a bad argument, before anything is sent.
+        """
+        given: Any = table  # checked at run time: untyped callers pass anything
+        if not isinstance(given, str) or not given:
+            raise ConfigurationError("table must be the name or id of a table, a non-empty string")
+        flt: Any = filter
+        if flt is not None and not isinstance(flt, Mapping):
+            raise ConfigurationError(
+                f"filter must be a mapping such as {{'qty': {{'$gt': 5}}}}, "
+                f"got {type(flt).__name__}"
+            )
+        if isinstance(select, str):
+            raise ConfigurationError(f"select must be a list of column names, not {select!r}")
+        if isinstance(page_size, bool) or not 1 <= page_size <= MAX_ROWS_PER_REQUEST:
+            raise ConfigurationError(
+                f"page_size must be between 1 and {MAX_ROWS_PER_REQUEST}, got {page_size!r}"
+            )
+        query: dict[str, Any] = {"limit": page_size}
+        for wire, value in (
+            ("filter", filter),
+            ("search", search),
+            ("orderBy", order_by),
+            ("orderDirection", order_direction),
+            ("select", None if select is None else list(select)),
+        ):
+            if value is not None:
+                query[wire] = value
+        options = RequestOptions(timeout=timeout, max_retries=max_retries)
+        client = self._client
+
+        async def fetch(cursor: NotGivenOr[str]) -> FindTableRowsResponse:
+            offset = 0 if isinstance(cursor, NotGiven) else int(cursor)
+            data = await client._request(
+                "POST",
+                "/v1/tables/{table}/rows/find",
+                path_params={"table": table},
+                json={**query, "offset": offset},
+                api="tables",
+                idempotent=True,
+                requires=("x-bot-id",),
+                options=options,
+            )
+            return structure(data, FindTableRowsResponse)
+
+        def next_offset(page: FindTableRowsResponse) -> str | None:
+            # The cursor is the offset of the next page, as text for the shared pager.
+            rows = page.rows
+            return str(page.offset + len(rows)) if page.has_more and rows else None
+
+        return AsyncPager(fetch, items=_page_rows, next_token=next_offset)
 
     async def insert_rows(
         self,
@@ -31,7 +146,7 @@ class TablesAPI(TablesResource):
         chunk_size: int = MAX_ROWS_PER_REQUEST,
         concurrency: int = 8,
         wait_computed: NotGivenOr[bool] = NOT_GIVEN,
-        keep_rows: bool = True,
+        keep_rows: bool = False,
         fail_fast: bool = False,
         on_progress: Callable[[BulkProgress], None] | None = None,
         progress_bar: bool = False,
@@ -52,7 +167,8 @@ class TablesAPI(TablesResource):
             chunk_size: rows per request (1 to 1000).
             concurrency: the most requests in flight; lowered on rate limits.
             wait_computed: wait for computed columns before each request answers.
-            keep_rows: keep the created rows in ``result.inserted``; off for huge jobs.
+            keep_rows: keep the created rows (`Row`) in ``result.inserted``; off by default, so
+                that memory stays flat for any number of rows (the counts are always kept).
             fail_fast: stop at the first failed request and raise `RowsError`.
             on_progress: called with a `BulkProgress` (counted in requests).
             progress_bar: show a terminal progress bar counting rows (needs tqdm).
@@ -83,11 +199,11 @@ class TablesAPI(TablesResource):
         table: str,
         rows: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
         *,
-        key_column: str = "id",
+        key_column: str | None = None,
         chunk_size: int = MAX_ROWS_PER_REQUEST,
         concurrency: int = 8,
         wait_computed: NotGivenOr[bool] = NOT_GIVEN,
-        keep_rows: bool = True,
+        keep_rows: bool = False,
         fail_fast: bool = False,
         on_progress: Callable[[BulkProgress], None] | None = None,
         progress_bar: bool = False,
@@ -98,16 +214,22 @@ class TablesAPI(TablesResource):
         """Insert or update any number of rows by a key column, in concurrent requests.
 
         Upserts by key are idempotent, so every failure that can be retried is retried:
-        rate limits, 5xx answers and connections lost after sending.
+        rate limits, 5xx answers and connections lost after sending. A row without a value
+        for the key column is not sent (it would be inserted again on every run): it is in
+        ``result.failed`` with an `InvalidRowError` naming its index. Rows holding the same key
+        are never in flight at the same time, so concurrency cannot insert a key twice.
 
         Args:
             table: the table's name or id.
-            rows: mappings of column name to value, each holding ``key_column``.
-            key_column: the column that identifies a row (``"id"`` by default).
+            rows: mappings of column name to value (or `Row` objects), each holding the key.
+            key_column: the column that identifies a row (checked by the API); by default the
+                table's own key column (one ``getTable`` per job), or ``"id"`` for a table
+                without one.
             chunk_size: rows per request (1 to 1000).
             concurrency: the most requests in flight; lowered on rate limits.
             wait_computed: wait for computed columns before each request answers.
-            keep_rows: keep the written rows in ``result.inserted`` and ``result.updated``.
+            keep_rows: keep the written rows (`Row`) in ``result.inserted`` and
+                ``result.updated``; off by default so that memory stays flat.
             fail_fast: stop at the first failed request and raise `RowsError`.
             on_progress: called with a `BulkProgress` (counted in requests).
             progress_bar: show a terminal progress bar counting rows (needs tqdm).
@@ -115,12 +237,11 @@ class TablesAPI(TablesResource):
             timeout: per-request time limits.
             max_retries: retries per request.
         """
-        body: dict[str, Any] = {"keyColumn": key_column}
-        if wait_computed is not NOT_GIVEN:
-            body["waitComputed"] = wait_computed
+        body = {} if wait_computed is NOT_GIVEN else {"waitComputed": wait_computed}
         return await run_rows_job(
             self._client,
             kind="upsert",
+            key_column=key_column,
             table=table,
             items=rows,
             body=body,
@@ -179,3 +300,95 @@ class TablesAPI(TablesResource):
             timeout=timeout,
             max_retries=max_retries,
         )
+
+    async def import_rows(
+        self,
+        table: str,
+        rows: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
+        *,
+        format: Literal["json", "csv"] = "json",
+        compress: bool = True,
+        shard_rows: int = DEFAULT_SHARD_ROWS,
+        poll_interval: float = 1.0,
+        job_timeout: float = 3600.0,
+        keep_files: bool = False,
+        progress_bar: bool = False,
+        on_progress: Callable[[BulkProgress], None] | None = None,
+    ) -> ImportResult:
+        """Import any number of rows through server-side import jobs, in a few requests.
+
+        The rows are streamed into shard files on disk (``shard_rows`` rows each, gzipped
+        JSON by default), and for each shard: upload it with `upload_file`, start
+        ``importTable`` on it, follow ``getTableJobs`` until the job completes. Memory holds
+        one row at a time. Rows that cannot be imported (a column not in the table's schema,
+        a value JSON cannot carry) are left out and listed in ``result.rejected``.
+
+        Args:
+            table: the table's name or id.
+            rows: mappings of column name to value, from any iterable or async iterable.
+            format: the shard files' format, ``"json"`` or ``"csv"``.
+            compress: gzip the shard files.
+            shard_rows: rows per shard file (one import job each).
+            poll_interval: seconds between two reads of the job's status.
+            job_timeout: the longest wait for one job, in seconds.
+            keep_files: keep the uploaded shard files instead of deleting each after its job.
+            progress_bar: show a terminal progress bar counting imported rows (needs tqdm).
+            on_progress: called with a `BulkProgress` (rows) after each shard.
+
+        Raises:
+            TableJobError: a job failed; ``error.job`` is its record and ``error.result``
+                what was imported before it.
+            ConfigurationError: bad arguments or a row that is not a mapping.
+        """
+        return await _table_jobs.import_rows(
+            self,
+            table,
+            rows,
+            format=format,
+            compress=compress,
+            shard_rows=shard_rows,
+            poll_interval=poll_interval,
+            job_timeout=job_timeout,
+            keep_files=keep_files,
+            progress_bar=progress_bar,
+            on_progress=on_progress,
+        )
+
+    async def export_rows(
+        self,
+        table: str,
+        *,
+        format: Literal["json", "csv"] = "json",
+        compress: bool = True,
+        poll_interval: float = 1.0,
+        job_timeout: float = 3600.0,
+        keep_file: bool = False,
+    ) -> AsyncIterator[Row]:
+        """Every row of the table, through a server-side export job: ``async for row in ...``.
+
+        Starts ``exportTable``, waits for its job, downloads the output file to a temporary
+        file and reads the rows from it one at a time, so memory stays flat for any table
+        size. CSV fields are turned back into numbers, booleans and objects by the table's
+        schema.
+
+        Args:
+            table: the table's name or id.
+            format: the export's format, ``"json"`` or ``"csv"``.
+            compress: ask for a gzipped file.
+            poll_interval: seconds between two reads of the job's status.
+            job_timeout: the longest wait for the job, in seconds.
+            keep_file: keep the exported file in the Files API instead of deleting it.
+
+        Raises:
+            TableJobError: the export job failed.
+        """
+        async for row in _table_jobs.export_rows(
+            self,
+            table,
+            format=format,
+            compress=compress,
+            poll_interval=poll_interval,
+            job_timeout=job_timeout,
+            keep_file=keep_file,
+        ):
+            yield row

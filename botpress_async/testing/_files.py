@@ -10,7 +10,7 @@ from typing import Any
 from ._schema import iso_now
 from ._store import ApiError, BotData, Context, Store, handler, not_found, paginate
 
-__all__ = ["FileData", "complete_upload"]
+__all__ = ["FileData", "complete_upload", "new_file"]
 
 UPLOAD_PREFIX = "/_emulator/upload/"
 DOWNLOAD_PREFIX = "/_emulator/download/"
@@ -345,3 +345,7 @@ def delete_knowledge_base(ctx: Context) -> Any:
     if ctx.require_bot().knowledge_bases.pop(ctx.path["id"], None) is None:
         raise not_found("knowledge base", ctx.path["id"])
     return {}
+
+
+#: Creates a file record (no bytes yet); other emulator modules use it to write files.
+new_file = _new_file

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import gzip
+import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from botpress_async._table_files import (
+    MalformedFileError,
+    RowFileWriter,
+    read_rows,
+    sniff_format,
+)
+
+from ._files import complete_upload, new_file
 from ._schema import iso_now
 from ._store import ApiError, BotData, Context, handler, invalid, not_found, tags_match
 
-__all__ = ["matches_filter"]
+__all__ = ["check_filter", "matches_filter"]
 
 _ROW_FIELDS = ("id", "createdAt", "updatedAt")
 
@@ -23,6 +33,50 @@ class TableData:
     rows: dict[int, dict[str, Any]] = field(default_factory=dict)
     next_id: int = 1
     jobs: list[dict[str, Any]] = field(default_factory=list)
+    work: dict[str, Any] = field(default_factory=dict)
+
+
+#: The filter operators the emulator knows: comparisons on one column, and groupings.
+COMPARISONS = frozenset(
+    {"$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists", "$regex", "$options"}
+)
+GROUPINGS = frozenset({"$and", "$or", "$not"})
+
+
+def check_filter(flt: Any, where: str = "filter") -> None:
+    """Refuse a filter the emulator cannot evaluate, naming the part at fault (a 400)."""
+    if not isinstance(flt, Mapping):
+        raise invalid(f"{where} must be an object, got {type(flt).__name__}")
+    for key, condition in flt.items():
+        key = str(key)
+        if key in ("$and", "$or"):
+            if not isinstance(condition, list):
+                raise invalid(f"{where}.{key} must be a list of filters")
+            for i, sub in enumerate(condition):
+                check_filter(sub, f"{where}.{key}[{i}]")
+        elif key == "$not":
+            check_filter(condition, f"{where}.$not")
+        elif key.startswith("$"):
+            raise invalid(f"unknown filter operator {key!r} at {where}")
+        elif isinstance(condition, Mapping) and any(str(k).startswith("$") for k in condition):
+            _check_condition(condition, f"{where}.{key}")
+
+
+def _check_condition(condition: Mapping[str, Any], where: str) -> None:
+    for op, arg in condition.items():
+        if op == "$not":
+            if isinstance(arg, Mapping):
+                _check_condition(arg, f"{where}.$not")
+            continue
+        if op not in COMPARISONS:
+            raise invalid(f"unknown filter operator {op!r} at {where}")
+        if op in ("$in", "$nin") and not isinstance(arg, list):
+            raise invalid(f"{where}.{op} must be a list of values")
+        if op == "$regex":
+            try:
+                re.compile(str(arg))
+            except re.error as exc:
+                raise invalid(f"{where}.$regex is not a valid pattern: {exc}") from None
 
 
 def _compare(op: str, value: Any, arg: Any) -> bool:
@@ -51,7 +105,7 @@ def _compare(op: str, value: Any, arg: Any) -> bool:
             return bool(value <= arg)
         except TypeError:
             return False
-    raise invalid(f"filter operator {op!r} is not supported")
+    raise invalid(f"unknown filter operator {op!r}")
 
 
 def _field_matches(value: Any, condition: Any) -> bool:
@@ -253,42 +307,163 @@ def duplicate_table(ctx: Context) -> Any:
     return {"table": copy.record, "rows": len(copy.rows)}
 
 
-def _job(ctx: Context, bot: BotData, table: TableData, kind: str) -> dict[str, Any]:
+# --- import and export jobs ------------------------------------------------------------------
+#
+# Jobs move one step each time getTableJobs is read, which keeps them deterministic:
+# pending -> in_progress -> (an import inserts _JOB_STEP rows per read) -> completed or failed.
+# A failed job carries its reason in ``error``.
+
+_JOB_STEP = 5000
+
+
+@dataclass
+class _Work:
+    """What is left to do for one job."""
+
+    job: dict[str, Any]
+    file_id: str | None = None
+    rows: list[dict[str, Any]] | None = None
+    done: int = 0
+    format: str = "json"
+    compress: bool = True
+
+
+def _job(ctx: Context, bot: BotData, table: TableData, kind: str, file_id: str | None) -> _Work:
     now = iso_now()
     job = {
         "id": ctx.store.new_id("job"),
         "botId": bot.id,
         "tableId": table.record["id"],
         "type": kind,
-        "status": "completed",
-        "progress": 1,
-        "inputFileId": ctx.body.get("fileId") if isinstance(ctx.body, dict) else None,
+        "status": "pending",
+        "progress": 0,
+        "inputFileId": file_id,
         "outputFileId": None,
         "createdAt": now,
         "updatedAt": now,
     }
     table.jobs.append(job)
-    return job
+    work = _Work(job=job, file_id=file_id)
+    table.work[job["id"]] = work
+    return work
+
+
+def _column_types(table: TableData) -> dict[str, str | None]:
+    return {
+        name: (column.get("type") if isinstance(column, Mapping) else None)
+        for name, column in table.record["schema"]["properties"].items()
+    }
+
+
+def _fail(table: TableData, work: _Work, reason: str) -> None:
+    work.job.update(status="failed", error=reason, updatedAt=iso_now())
+    table.work.pop(work.job["id"], None)
+
+
+def _read_import(bot: BotData, table: TableData, work: _Work) -> None:
+    """Parse and check the whole input file; any problem fails the job before a row is written."""
+    data = bot.files.get(work.file_id or "")
+    content = getattr(data, "content", None)
+    if content is None:
+        _fail(table, work, f"file {work.file_id!r} has no content (was the upload finished?)")
+        return
+    raw = gzip.decompress(content) if content[:2] == b"\x1f\x8b" else content
+    fmt = sniff_format(raw)
+    if fmt is None:
+        _fail(table, work, "the file is neither CSV nor JSON")
+        return
+    rows: list[dict[str, Any]] = []
+    try:
+        for index, row in enumerate(
+            read_rows(io.BytesIO(raw), fmt, column_types=_column_types(table))
+        ):
+            try:
+                rows.append(_row_data(table, row))
+            except ApiError as exc:
+                _fail(table, work, f"row {index}: {exc.message}")
+                return
+    except (MalformedFileError, OSError) as exc:
+        _fail(table, work, str(exc))
+        return
+    work.rows = rows
+
+
+def _advance(ctx: Context, bot: BotData, table: TableData, work: _Work) -> None:
+    job = work.job
+    job["updatedAt"] = iso_now()
+    if job["status"] == "pending":
+        job["status"] = "in_progress"
+        if job["type"] == "import":
+            _read_import(bot, table, work)
+        return
+    if job["type"] == "import":
+        rows = work.rows or []
+        try:
+            for data in rows[work.done : work.done + _JOB_STEP]:
+                _insert(table, data)
+        except ApiError as exc:
+            _fail(table, work, exc.message)
+            return
+        work.done = min(len(rows), work.done + _JOB_STEP)
+        job["progress"] = work.done / len(rows) if rows else 1
+        if work.done >= len(rows):
+            job.update(status="completed", progress=1)
+            table.work.pop(job["id"], None)
+        return
+    # an export: write every row into a new file of the Files API
+    buffer = io.BytesIO()
+    # CSV exports carry the system fields first, then every column of the schema.
+    columns = [*_ROW_FIELDS, *table.record["schema"]["properties"]]
+    fmt: Any = work.format
+    writer = RowFileWriter(buffer, fmt, compress=work.compress, columns=columns)
+    for row in table.rows.values():
+        writer.write(row)
+    writer.close()
+    suffix = fmt + (".gz" if work.compress else "")
+    name = f"exports/{table.record['name']}-{job['id']}.{suffix}"
+    content_type = "application/gzip" if work.compress else f"text/{fmt}"
+    if fmt == "json" and not work.compress:
+        content_type = "application/json"
+    record = new_file(ctx, bot, name, {"contentType": content_type}, None)
+    complete_upload(ctx.store, record.upload_key, buffer.getvalue(), content_type)
+    job.update(status="completed", progress=1, outputFileId=record.record["id"])
+    table.work.pop(job["id"], None)
 
 
 @handler("exportTable")
 def export_table(ctx: Context) -> Any:
-    """Answer a completed export job."""
+    """Start an export job; it writes the table to a file of the Files API."""
     bot = ctx.require_bot()
-    return {"job": _job(ctx, bot, _table(bot, ctx.path["table"]), "export")}
+    table = _table(bot, ctx.path["table"])
+    work = _job(ctx, bot, table, "export", None)
+    fmt = ctx.query.get("format") or "csv"
+    if fmt not in ("csv", "json"):
+        raise invalid(f"format must be csv or json, got {fmt!r}")
+    work.format = str(fmt)
+    compress = ctx.query.get("compress", True)
+    work.compress = compress not in (False, "false", "0")
+    return {"job": dict(work.job)}
 
 
 @handler("importTable")
 def import_table(ctx: Context) -> Any:
-    """Answer a completed import job (the file's rows are not read)."""
+    """Start an import job reading the rows of an uploaded file (CSV or JSON, gzipped or not)."""
     bot = ctx.require_bot()
-    return {"job": _job(ctx, bot, _table(bot, ctx.path["table"]), "import")}
+    table = _table(bot, ctx.path["table"])
+    file_id = ctx.body["fileId"]
+    if file_id not in bot.files:
+        raise not_found("file", file_id)
+    return {"job": dict(_job(ctx, bot, table, "import", file_id).job)}
 
 
 @handler("getTableJobs")
 def get_table_jobs(ctx: Context) -> Any:
-    """List a table's jobs."""
-    return {"jobs": _table(ctx.require_bot(), ctx.path["table"]).jobs}
+    """List a table's jobs; each unfinished job moves one step forward."""
+    bot = ctx.require_bot()
+    table = _table(bot, ctx.path["table"])
+    for work in list(table.work.values()):
+        _advance(ctx, bot, table, work)
+    return {"jobs": [dict(job) for job in table.jobs]}
 
 
 # --- rows ----------------------------------------------------------------------------------
@@ -352,6 +527,8 @@ def find_table_rows(ctx: Context) -> Any:
     table = _table(ctx.require_bot(), ctx.path["table"])
     body = ctx.body
     flt = body.get("filter")
+    if flt is not None:
+        check_filter(flt)
     rows = [r for r in table.rows.values() if matches_filter(r, flt)]
     search = body.get("search")
     if search:
@@ -429,6 +606,7 @@ def delete_table_rows(ctx: Context) -> Any:
     elif body.get("ids"):
         doomed = [int(i) for i in body["ids"] if int(i) in table.rows]
     elif body.get("filter"):
+        check_filter(body["filter"])
         doomed = [rid for rid, r in table.rows.items() if matches_filter(r, body["filter"])]
     else:
         raise invalid("give ids, a filter or deleteAllRows")

@@ -4,19 +4,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from botpress_async._rows import BULK_MAX_RETRIES, MAX_ROWS_PER_REQUEST
+from botpress_async._table_jobs import DEFAULT_SHARD_ROWS
 from botpress_async._types import NOT_GIVEN
 from botpress_sync import _loop
 from botpress_sync._base import ResourceBase
+from botpress_sync._pager import Pager
+from botpress_sync._tables import TableHandle
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+    from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping, Sequence
     from typing import Any, Literal
 
     from botpress_async._bulk import BulkProgress, CancelToken
+    from botpress_async._row import C, Row
     from botpress_async._rows import RowsResult
+    from botpress_async._table_jobs import ImportResult
     from botpress_async._types import NotGivenOr, Timeout
     from botpress_async.models.tables import (
         CreateTableResponse,
@@ -53,6 +58,74 @@ class TablesAPI(ResourceBase):
     def _async(self) -> AsyncTablesAPI:
         return self._client._async.tables
 
+    @overload
+    def table(self, name: str, columns: None = None) -> TableHandle[dict[str, Any]]: ...
+
+    @overload
+    def table(self, name: str, columns: type[C]) -> TableHandle[C]: ...
+
+    def table(self, name: str, columns: type[Any] | None = None) -> TableHandle[Any]:
+        """A handle on one table, typed by a ``TypedDict`` of its columns; nothing is sent.
+
+        ``orders = client.tables.table("ordersTable", Order)`` gives ``find``, ``get``,
+        ``insert``, ``upsert``, ``update``, ``delete``, ``import_rows`` and ``export_rows``
+        whose rows the type checker knows: ``row.columns["total"]`` has the type of
+        ``Order["total"]``, and a row passed to ``insert`` must be an ``Order``.
+
+        Args:
+            name: the table's name or id.
+            columns: the ``TypedDict`` of the table's columns (only read by type checkers).
+        """
+        return TableHandle(self._async.table(name, columns))
+
+    def find_rows(
+        self,
+        table: str,
+        *,
+        filter: Mapping[str, Any] | None = None,
+        search: str | None = None,
+        order_by: str | None = None,
+        order_direction: Literal["asc", "desc"] | None = None,
+        select: Sequence[str] | None = None,
+        page_size: int = MAX_ROWS_PER_REQUEST,
+        timeout: NotGivenOr[Timeout | float | None] = NOT_GIVEN,
+        max_retries: NotGivenOr[int] = NOT_GIVEN,
+    ) -> Pager[Row, FindTableRowsResponse]:
+        """Every row that matches, page after page: ``for row in ...find_rows(...)``.
+
+        Pages are asked for by offset, one at a time and only when the rows of the page before
+        are used up, so memory holds one page for any table size. `AsyncPager.pages` gives the
+        pages, `AsyncPager.collect` a list. The filter language is described in the tables
+        guide (``$eq``, ``$gt``, ``$in``, ``$regex``, ``$and``, ``$or`` ...).
+
+        Args:
+            table: the table's name or id.
+            filter: which rows, as a filter object, e.g. ``{"qty": {"$gt": 5}}``.
+            search: text to rank rows by (searchable columns); rows gain ``similarity``.
+            order_by: the column to sort by (the row id by default).
+            order_direction: ``"asc"`` or ``"desc"``.
+            select: the only columns to return (the system fields always come).
+            page_size: rows per request, 1 to 1000.
+            timeout: per-request time limits.
+            max_retries: retries per request.
+
+        Raises:
+            ConfigurationError: a bad argument, before anything is sent.
+        """
+        return Pager(
+            self._async.find_rows(
+                table,
+                filter=filter,
+                search=search,
+                order_by=order_by,
+                order_direction=order_direction,
+                select=select,
+                page_size=page_size,
+                timeout=timeout,
+                max_retries=max_retries,
+            )
+        )
+
     def insert_rows(
         self,
         table: str,
@@ -61,7 +134,7 @@ class TablesAPI(ResourceBase):
         chunk_size: int = MAX_ROWS_PER_REQUEST,
         concurrency: int = 8,
         wait_computed: NotGivenOr[bool] = NOT_GIVEN,
-        keep_rows: bool = True,
+        keep_rows: bool = False,
         fail_fast: bool = False,
         on_progress: Callable[[BulkProgress], None] | None = None,
         progress_bar: bool = False,
@@ -82,7 +155,8 @@ class TablesAPI(ResourceBase):
             chunk_size: rows per request (1 to 1000).
             concurrency: the most requests in flight; lowered on rate limits.
             wait_computed: wait for computed columns before each request answers.
-            keep_rows: keep the created rows in ``result.inserted``; off for huge jobs.
+            keep_rows: keep the created rows (`Row`) in ``result.inserted``; off by default, so
+                that memory stays flat for any number of rows (the counts are always kept).
             fail_fast: stop at the first failed request and raise `RowsError`.
             on_progress: called with a `BulkProgress` (counted in requests).
             progress_bar: show a terminal progress bar counting rows (needs tqdm).
@@ -112,11 +186,11 @@ class TablesAPI(ResourceBase):
         table: str,
         rows: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
         *,
-        key_column: str = "id",
+        key_column: str | None = None,
         chunk_size: int = MAX_ROWS_PER_REQUEST,
         concurrency: int = 8,
         wait_computed: NotGivenOr[bool] = NOT_GIVEN,
-        keep_rows: bool = True,
+        keep_rows: bool = False,
         fail_fast: bool = False,
         on_progress: Callable[[BulkProgress], None] | None = None,
         progress_bar: bool = False,
@@ -127,16 +201,22 @@ class TablesAPI(ResourceBase):
         """Insert or update any number of rows by a key column, in concurrent requests.
 
         Upserts by key are idempotent, so every failure that can be retried is retried:
-        rate limits, 5xx answers and connections lost after sending.
+        rate limits, 5xx answers and connections lost after sending. A row without a value
+        for the key column is not sent (it would be inserted again on every run): it is in
+        ``result.failed`` with an `InvalidRowError` naming its index. Rows holding the same key
+        are never in flight at the same time, so concurrency cannot insert a key twice.
 
         Args:
             table: the table's name or id.
-            rows: mappings of column name to value, each holding ``key_column``.
-            key_column: the column that identifies a row (``"id"`` by default).
+            rows: mappings of column name to value (or `Row` objects), each holding the key.
+            key_column: the column that identifies a row (checked by the API); by default the
+                table's own key column (one ``getTable`` per job), or ``"id"`` for a table
+                without one.
             chunk_size: rows per request (1 to 1000).
             concurrency: the most requests in flight; lowered on rate limits.
             wait_computed: wait for computed columns before each request answers.
-            keep_rows: keep the written rows in ``result.inserted`` and ``result.updated``.
+            keep_rows: keep the written rows (`Row`) in ``result.inserted`` and
+                ``result.updated``; off by default so that memory stays flat.
             fail_fast: stop at the first failed request and raise `RowsError`.
             on_progress: called with a `BulkProgress` (counted in requests).
             progress_bar: show a terminal progress bar counting rows (needs tqdm).
@@ -202,6 +282,99 @@ class TablesAPI(ResourceBase):
                 cancel=cancel,
                 timeout=timeout,
                 max_retries=max_retries,
+            )
+        )
+
+    def import_rows(
+        self,
+        table: str,
+        rows: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
+        *,
+        format: Literal["json", "csv"] = "json",
+        compress: bool = True,
+        shard_rows: int = DEFAULT_SHARD_ROWS,
+        poll_interval: float = 1.0,
+        job_timeout: float = 3600.0,
+        keep_files: bool = False,
+        progress_bar: bool = False,
+        on_progress: Callable[[BulkProgress], None] | None = None,
+    ) -> ImportResult:
+        """Import any number of rows through server-side import jobs, in a few requests.
+
+        The rows are streamed into shard files on disk (``shard_rows`` rows each, gzipped
+        JSON by default), and for each shard: upload it with `upload_file`, start
+        ``importTable`` on it, follow ``getTableJobs`` until the job completes. Memory holds
+        one row at a time. Rows that cannot be imported (a column not in the table's schema,
+        a value JSON cannot carry) are left out and listed in ``result.rejected``.
+
+        Args:
+            table: the table's name or id.
+            rows: mappings of column name to value, from any iterable or async iterable.
+            format: the shard files' format, ``"json"`` or ``"csv"``.
+            compress: gzip the shard files.
+            shard_rows: rows per shard file (one import job each).
+            poll_interval: seconds between two reads of the job's status.
+            job_timeout: the longest wait for one job, in seconds.
+            keep_files: keep the uploaded shard files instead of deleting each after its job.
+            progress_bar: show a terminal progress bar counting imported rows (needs tqdm).
+            on_progress: called with a `BulkProgress` (rows) after each shard.
+
+        Raises:
+            TableJobError: a job failed; ``error.job`` is its record and ``error.result``
+                what was imported before it.
+            ConfigurationError: bad arguments or a row that is not a mapping.
+        """
+        return _loop.run(
+            self._async.import_rows(
+                table,
+                rows,
+                format=format,
+                compress=compress,
+                shard_rows=shard_rows,
+                poll_interval=poll_interval,
+                job_timeout=job_timeout,
+                keep_files=keep_files,
+                progress_bar=progress_bar,
+                on_progress=on_progress,
+            )
+        )
+
+    def export_rows(
+        self,
+        table: str,
+        *,
+        format: Literal["json", "csv"] = "json",
+        compress: bool = True,
+        poll_interval: float = 1.0,
+        job_timeout: float = 3600.0,
+        keep_file: bool = False,
+    ) -> Iterator[Row]:
+        """Every row of the table, through a server-side export job: ``for row in ...``.
+
+        Starts ``exportTable``, waits for its job, downloads the output file to a temporary
+        file and reads the rows from it one at a time, so memory stays flat for any table
+        size. CSV fields are turned back into numbers, booleans and objects by the table's
+        schema.
+
+        Args:
+            table: the table's name or id.
+            format: the export's format, ``"json"`` or ``"csv"``.
+            compress: ask for a gzipped file.
+            poll_interval: seconds between two reads of the job's status.
+            job_timeout: the longest wait for the job, in seconds.
+            keep_file: keep the exported file in the Files API instead of deleting it.
+
+        Raises:
+            TableJobError: the export job failed.
+        """
+        return _loop.iterate(
+            self._async.export_rows(
+                table,
+                format=format,
+                compress=compress,
+                poll_interval=poll_interval,
+                job_timeout=job_timeout,
+                keep_file=keep_file,
             )
         )
 
@@ -947,7 +1120,7 @@ class TablesAPI(ResourceBase):
         x_integration_name: NotGivenOr[str] = NOT_GIVEN,
         x_user_id: NotGivenOr[str] = NOT_GIVEN,
         x_user_role: NotGivenOr[str] = NOT_GIVEN,
-        ids: NotGivenOr[Sequence[float]] = NOT_GIVEN,
+        ids: NotGivenOr[Sequence[int]] = NOT_GIVEN,
         filter: NotGivenOr[Mapping[str, Any]] = NOT_GIVEN,
         delete_all_rows: NotGivenOr[bool] = NOT_GIVEN,
         timeout: NotGivenOr[Timeout | float | None] = NOT_GIVEN,
@@ -966,7 +1139,7 @@ class TablesAPI(ResourceBase):
             x_integration_name: header ``x-integration-name``, str, optional.
             x_user_id: header ``x-user-id``, str, optional.
             x_user_role: header ``x-user-role``, str, optional.
-            ids: body ``ids``, list of float, optional.
+            ids: body ``ids``, list of int, optional.
             filter: body ``filter``, mapping of str to Any, optional.
             delete_all_rows: body ``deleteAllRows``, bool, optional.
 

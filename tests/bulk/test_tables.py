@@ -66,10 +66,11 @@ def table_requests(emu: Emulator, operation: str) -> list[Any]:
 async def test_insert_rows_chunks_and_counts(client: AsyncClient, emu: Emulator) -> None:
     """2,500 rows go out as three requests of at most 1,000 and all land."""
     rows = ({"sku": f"s{i}", "qty": i} for i in range(2500))
-    result = await client.tables.insert_rows("StockTable", rows)
+    result = await client.tables.insert_rows("StockTable", rows, keep_rows=True)
     assert result.ok
     assert (result.inserted_count, result.succeeded_rows, result.total) == (2500, 2500, 2500)
     assert len(result.inserted) == 2500
+    assert [r["sku"] for r in result.inserted[:2]] == ["s0", "s1"]
     assert len(table_requests(emu, "createTableRows")) == 3
     assert len(await all_rows(client)) == 2500
 
@@ -93,9 +94,9 @@ async def test_upsert_rows_by_key_is_idempotent(client: AsyncClient) -> None:
 async def test_delete_rows(client: AsyncClient) -> None:
     """Rows are deleted by id in chunks, and the count is reported."""
     inserted = await client.tables.insert_rows(
-        "StockTable", [{"sku": f"d{i}", "qty": i} for i in range(1500)]
+        "StockTable", [{"sku": f"d{i}", "qty": i} for i in range(1500)], keep_rows=True
     )
-    ids = [int(r["id"]) for r in inserted.inserted]
+    ids = [r.id for r in inserted.inserted]
     result = await client.tables.delete_rows("StockTable", ids[:1100], chunk_size=500)
     assert result.ok
     assert result.deleted_count == 1100

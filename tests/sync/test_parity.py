@@ -22,6 +22,7 @@ RENAMES = {
     "AsyncIterator": "Iterator",
     "AsyncIterable": "Iterable",
     "AbstractAsyncContextManager": "AbstractContextManager",
+    "AsyncTableHandle": "TableHandle",
 }
 #: Async members whose twin has another name, and what has no twin at all.
 TWIN_NAMES = {"aclose": "close"}
@@ -145,6 +146,7 @@ def test_public_names_are_the_async_ones_plus_client() -> None:
         "Client",
         "LoopThreadError",
         "Pager",
+        "TableHandle",
     }
     assert set(botpress_sync.__all__) == expected
     public = {n for n in vars(botpress_sync) if not n.startswith("_")} - {

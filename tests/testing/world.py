@@ -247,6 +247,8 @@ def valid_request(world: World, op: Operation) -> tuple[str, list[tuple[str, str
             body["botId"] = emu.bot_id
         if op.operation_id == "createIntegrationApiKey":
             body["integrationId"] = emu.integration_id
+        if op.operation_id == "importTable":
+            body["fileId"] = ids["file"]  # an import job reads a file that exists
     return path, query, body
 
 

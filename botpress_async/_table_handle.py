@@ -1,0 +1,237 @@
+"""`AsyncTableHandle`: one table, typed by a ``TypedDict`` of its columns.
+
+``client.tables.table("ordersTable", Order)`` costs nothing at run time: the handle only
+remembers the table's name and hands every call to `TablesAPI`. The ``TypedDict`` is for the
+type checker, which then checks the rows given to `insert` and `upsert` and the columns read
+through ``row.columns``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypedDict, cast
+
+from typing_extensions import NotRequired, Unpack
+
+from ._bulk import BulkProgress, CancelToken
+from ._errors import ConfigurationError
+from ._pagination import AsyncPager
+from ._row import C, Row
+from ._rows import MAX_ROWS_PER_REQUEST, RowsResult
+from ._types import NOT_GIVEN, NotGivenOr, Timeout
+
+if TYPE_CHECKING:
+    from ._table_jobs import ImportResult
+    from .models.tables import FindTableRowsResponse
+    from .resources.tables import TablesAPI
+
+__all__ = [
+    "AsyncTableHandle",
+    "DeleteJobOptions",
+    "ExportOptions",
+    "ImportOptions",
+    "RowJobOptions",
+]
+
+
+class DeleteJobOptions(TypedDict):
+    """The options of a bulk delete job (see `TablesAPI.delete_rows` for their meaning)."""
+
+    chunk_size: NotRequired[int]
+    concurrency: NotRequired[int]
+    fail_fast: NotRequired[bool]
+    on_progress: NotRequired[Callable[[BulkProgress], None] | None]
+    progress_bar: NotRequired[bool]
+    cancel: NotRequired[CancelToken | None]
+    timeout: NotRequired[NotGivenOr[Timeout | float | None]]
+    max_retries: NotRequired[int]
+
+
+class RowJobOptions(DeleteJobOptions):
+    """The options of a bulk insert or upsert job (see `TablesAPI.insert_rows`)."""
+
+    wait_computed: NotRequired[bool]
+    keep_rows: NotRequired[bool]
+
+
+class ImportOptions(TypedDict):
+    """The options of `TablesAPI.import_rows`."""
+
+    format: NotRequired[Literal["json", "csv"]]
+    compress: NotRequired[bool]
+    shard_rows: NotRequired[int]
+    poll_interval: NotRequired[float]
+    job_timeout: NotRequired[float]
+    keep_files: NotRequired[bool]
+    progress_bar: NotRequired[bool]
+    on_progress: NotRequired[Callable[[BulkProgress], None] | None]
+
+
+class ExportOptions(TypedDict):
+    """The options of `TablesAPI.export_rows`."""
+
+    format: NotRequired[Literal["json", "csv"]]
+    compress: NotRequired[bool]
+    poll_interval: NotRequired[float]
+    job_timeout: NotRequired[float]
+    keep_file: NotRequired[bool]
+
+
+class AsyncTableHandle(Generic[C]):
+    """One table of the bot, with its rows typed by ``C`` (a ``TypedDict``, or a plain dict).
+
+    Args:
+        tables: the client's tables API.
+        name: the table's name or id.
+    """
+
+    __slots__ = ("_name", "_tables")
+
+    def __init__(self, tables: TablesAPI, name: str) -> None:
+        given: Any = name
+        if not isinstance(given, str) or not given:
+            raise ConfigurationError("table must be the name or id of a table, a non-empty string")
+        self._tables = tables
+        self._name = name
+
+    def __repr__(self) -> str:
+        return f"<AsyncTableHandle {self._name!r}>"
+
+    @property
+    def name(self) -> str:
+        """The table's name or id, as given."""
+        return self._name
+
+    def find(
+        self,
+        *,
+        filter: Mapping[str, Any] | None = None,
+        search: str | None = None,
+        order_by: str | None = None,
+        order_direction: Literal["asc", "desc"] | None = None,
+        select: Sequence[str] | None = None,
+        page_size: int = MAX_ROWS_PER_REQUEST,
+    ) -> AsyncPager[Row[C], FindTableRowsResponse]:
+        """Every matching row, page by page (see `TablesAPI.find_rows`).
+
+        Args:
+            filter: which rows, as a filter object.
+            search: text to rank rows by.
+            order_by: the column to sort by.
+            order_direction: ``"asc"`` or ``"desc"``.
+            select: the only columns to return.
+            page_size: rows per request, 1 to 1000.
+        """
+        pager = self._tables.find_rows(
+            self._name,
+            filter=filter,
+            search=search,
+            order_by=order_by,
+            order_direction=order_direction,
+            select=select,
+            page_size=page_size,
+        )
+        return cast("AsyncPager[Row[C], FindTableRowsResponse]", pager)
+
+    async def get(self, id: int) -> Row[C]:
+        """The row with this id.
+
+        Args:
+            id: the row id.
+        """
+        answer = await self._tables.get_table_row(table=self._name, id=id)
+        return cast("Row[C]", answer.row)
+
+    async def insert(
+        self, rows: Iterable[C] | AsyncIterable[C], **options: Unpack[RowJobOptions]
+    ) -> RowsResult[C]:
+        """Insert any number of rows (see `TablesAPI.insert_rows` for the options).
+
+        Args:
+            rows: the rows, from any iterable or async iterable.
+            options: the bulk job's options.
+        """
+        result = await self._tables.insert_rows(self._name, rows, **options)
+        return cast("RowsResult[C]", result)
+
+    async def upsert(
+        self,
+        rows: Iterable[C] | AsyncIterable[C],
+        *,
+        key_column: str | None = None,
+        **options: Unpack[RowJobOptions],
+    ) -> RowsResult[C]:
+        """Insert or update rows by the table's key column (see `TablesAPI.upsert_rows`).
+
+        Args:
+            rows: the rows, each holding the key column.
+            key_column: the column to match rows by; the table's own by default.
+            options: the bulk job's options.
+        """
+        result = await self._tables.upsert_rows(self._name, rows, key_column=key_column, **options)
+        return cast("RowsResult[C]", result)
+
+    async def update(
+        self, rows: Iterable[Mapping[str, Any]], *, wait_computed: NotGivenOr[bool] = NOT_GIVEN
+    ) -> list[Row[C]]:
+        """Change existing rows by id, 1000 per request, one request after the other.
+
+        Args:
+            rows: each a mapping holding ``id`` and the columns to change (or a `Row`).
+            wait_computed: wait for computed columns before each request answers.
+        """
+        out: list[Row[C]] = []
+        batch: list[Mapping[str, Any]] = []
+
+        async def flush() -> None:
+            answer = await self._tables.update_table_rows(
+                table=self._name, rows=batch, wait_computed=wait_computed
+            )
+            out.extend(cast("list[Row[C]]", answer.rows))
+            batch.clear()
+
+        for index, row in enumerate(rows):
+            if isinstance(row, Row):
+                row = {"id": row.id, **row.columns}
+            elif not isinstance(row, Mapping):
+                raise ConfigurationError(
+                    f"rows[{index}] must be a mapping holding 'id' and columns, "
+                    f"got {type(row).__name__}"
+                )
+            batch.append(row)
+            if len(batch) == MAX_ROWS_PER_REQUEST:
+                await flush()
+        if batch:
+            await flush()
+        return out
+
+    async def delete(
+        self, ids: Iterable[int] | AsyncIterable[int], **options: Unpack[DeleteJobOptions]
+    ) -> RowsResult[int]:
+        """Delete rows by id (see `TablesAPI.delete_rows`).
+
+        Args:
+            ids: the row ids.
+            options: the bulk job's options.
+        """
+        return await self._tables.delete_rows(self._name, ids, **options)
+
+    async def import_rows(
+        self, rows: Iterable[C] | AsyncIterable[C], **options: Unpack[ImportOptions]
+    ) -> ImportResult:
+        """Import rows through server-side import jobs (see `TablesAPI.import_rows`).
+
+        Args:
+            rows: the rows, from any iterable or async iterable.
+            options: the import's options.
+        """
+        return await self._tables.import_rows(self._name, rows, **options)
+
+    async def export_rows(self, **options: Unpack[ExportOptions]) -> AsyncIterator[Row[C]]:
+        """Every row, through a server-side export job (see `TablesAPI.export_rows`).
+
+        Args:
+            options: the export's options.
+        """
+        async for row in self._tables.export_rows(self._name, **options):
+            yield cast("Row[C]", row)

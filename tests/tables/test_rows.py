@@ -1,0 +1,211 @@
+"""The one row type: columns as items, system fields as attributes, on every operation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import pickle
+from typing import Any
+
+import anyio
+import pytest
+
+import botpress_sync
+from botpress_async import (
+    AsyncClient,
+    ColumnNotFoundError,
+    ConfigurationError,
+    InvalidRowError,
+    ResourceNotFoundError,
+    Row,
+)
+from botpress_async.testing import Emulator
+
+from .conftest import stored
+
+pytestmark = pytest.mark.anyio
+
+
+def test_row_built_in_python_carries_columns() -> None:
+    """A Python-built row holds columns, keeps the namespaces apart and round-trips."""
+    row: Row = Row({"sku": "a", "items": 2, "keys": "k"}, id=5)
+    assert (row.id, row["sku"], row.get("items"), row.get("nope", 0)) == (5, "a", 2, 0)
+    assert "sku" in row
+    assert "id" not in row
+    assert list(row) == ["sku", "items", "keys"]
+    assert dict(row) == {"sku": "a", "items": 2, "keys": "k"}
+    assert row["items"] == 2
+    assert callable(row.items)
+    assert callable(row.keys)
+    assert row.to_dict() == {"sku": "a", "items": 2, "keys": "k", "id": 5}
+    assert Row.from_dict(row.to_dict()) == row
+    assert pickle.loads(pickle.dumps(row)) == row  # noqa: S301 - our own bytes
+    with pytest.raises(ColumnNotFoundError, match=r"row\.id"):
+        row["id"]
+    with pytest.raises(KeyError, match="no column 'missing'"):
+        row["missing"]
+    with pytest.raises(ConfigurationError, match="not a column"):
+        Row({"id": 3})
+    with pytest.raises(ConfigurationError, match="mapping"):
+        Row(["sku"])  # type: ignore[arg-type]
+
+
+def test_repr_shows_id_and_columns_cut_short() -> None:
+    """repr names the id and the columns, in order, and stays short for wide rows."""
+    assert repr(Row({"sku": "a", "qty": 3}, id=1)) == "Row(id=1, {'sku': 'a', 'qty': 3})"
+    wide = Row({f"c{i}": "x" * 500 for i in range(40)}, id=2)
+    text = repr(wide)
+    assert text.startswith("Row(id=2, {'c0': 'xxx")
+    assert len(text) <= 300
+    assert text.endswith("...)")
+
+
+async def test_every_row_operation_returns_rows_with_columns(client: AsyncClient) -> None:
+    """create, get, find, update, upsert and the bulk helpers all give Row with columns."""
+    t = client.tables
+    created = (await t.create_table_rows(table="productsTable", rows=[{"sku": "a", "qty": 1}])).rows
+    got = (await t.get_table_row(table="productsTable", id=created[0].id)).row
+    found = (await t.find_table_rows(table="productsTable")).rows
+    updated = (
+        await t.update_table_rows(table="productsTable", rows=[{"id": created[0].id, "qty": 2}])
+    ).rows
+    upserted = (
+        await t.upsert_table_rows(table="productsTable", rows=[{"sku": "b", "qty": 3}])
+    ).inserted
+    bulk = (await t.insert_rows("productsTable", [{"sku": "c"}], keep_rows=True)).inserted
+    bulk_up = (
+        await t.upsert_rows("productsTable", [{"sku": "c", "qty": 9}], keep_rows=True)
+    ).updated
+    for rows, sku in [
+        (created, "a"),
+        ([got], "a"),
+        (found, "a"),
+        (updated, "a"),
+        (upserted, "b"),
+        (bulk, "c"),
+        (bulk_up, "c"),
+    ]:
+        assert isinstance(rows[0], Row)
+        assert rows[0]["sku"] == sku
+        assert isinstance(rows[0].id, int)
+        assert rows[0].created_at is not None
+        assert repr(rows[0]).startswith(f"Row(id={rows[0].id}, {{'sku': '{sku}'")
+    assert updated[0]["qty"] == 2
+    assert bulk_up[0]["qty"] == 9
+    assert got.computed == {}
+    assert got.stale == []
+    # ids read from rows go straight back into calls that take ints
+    deleted = await t.delete_rows("productsTable", [r.id for r in found])
+    assert deleted.deleted_count == 1
+
+
+async def test_sync_client_returns_the_same_rows(emu: Emulator) -> None:
+    """The blocking client gives the same Row from operations and helpers."""
+
+    def work() -> list[Any]:
+        with botpress_sync.Client(emu.bak, bot_id=emu.bot_id, api_url=emu.url) as c:
+            c.tables.create_table(name="syncTable", schema={"properties": {"sku": {}}})
+            made = c.tables.create_table_rows(table="syncTable", rows=[{"sku": "s"}]).rows[0]
+            got = c.tables.get_table_row(table="syncTable", id=made.id).row
+            found = c.tables.find_table_rows(table="syncTable").rows[0]
+            kept = c.tables.insert_rows("syncTable", [{"sku": "t"}], keep_rows=True).inserted[0]
+            return [made, got, found, kept]
+
+    rows = await anyio.to_thread.run_sync(work)
+    assert [r["sku"] for r in rows] == ["s", "s", "s", "t"]
+    assert all(isinstance(r, Row) and isinstance(r.id, int) for r in rows)
+
+
+async def test_upsert_twice_is_idempotent_on_a_keyed_table(client: AsyncClient) -> None:
+    """Without key_column the table's own key is used: two runs leave one row per key."""
+    rows = [{"sku": f"k{i}", "qty": i} for i in range(30)]
+    first = await client.tables.upsert_rows("productsTable", rows, chunk_size=7)
+    second = await client.tables.upsert_rows("productsTable", rows, chunk_size=7)
+    assert (first.inserted_count, second.inserted_count, second.updated_count) == (30, 0, 30)
+    assert len(await stored(client, "productsTable")) == 30
+
+
+async def test_upsert_twice_is_idempotent_on_a_table_without_key(client: AsyncClient) -> None:
+    """A table without a key column upserts by id; rows without an id are refused, not added."""
+    made = await client.tables.insert_rows(
+        "notesTable", [{"sku": f"n{i}"} for i in range(5)], keep_rows=True
+    )
+    rows: list[dict[str, Any]] = [{"id": r.id, "qty": 1} for r in made.inserted]
+    rows.append({"sku": "no id"})
+    for _ in range(2):
+        result = await client.tables.upsert_rows("notesTable", rows)
+        assert result.updated_count == 5
+        assert result.inserted_count == 0
+        assert len(result.failed) == 1
+        assert isinstance(result.failed[0].error, InvalidRowError)
+        assert "rows[5]" in str(result.failed[0].error)
+        assert "'id'" in str(result.failed[0].error)
+    assert len(await stored(client, "notesTable")) == 5
+
+
+async def test_rows_missing_the_key_are_reported_not_inserted(client: AsyncClient) -> None:
+    """A row without the key column is in the result as failed, with its index and the column."""
+    rows: list[dict[str, Any]] = [{"sku": "a"}, {"qty": 1}, {"sku": None}, {"sku": "b"}]
+    result = await client.tables.upsert_rows("productsTable", rows)
+    assert result.succeeded_rows == 2
+    assert not result.ok
+    errors = [f.error for f in result.failed]
+    assert all(isinstance(e, InvalidRowError) for e in errors)
+    assert [(f.first_index, f.rows) for f in result.failed] == [(1, [{"qty": 1}]), (2, [rows[2]])]
+    assert "rows[1] has no value for the key column 'sku'" in str(errors[0])
+    assert result.total == 4
+    assert sorted(r["sku"] for r in await stored(client, "productsTable")) == ["a", "b"]
+
+
+async def test_repeated_keys_in_one_job_never_duplicate(client: AsyncClient) -> None:
+    """The same key many times in one concurrent job still leaves one row, with the last value."""
+    rows = [{"sku": f"d{i % 3}", "qty": i} for i in range(60)]
+    result = await client.tables.upsert_rows("productsTable", rows, chunk_size=4, concurrency=8)
+    assert result.ok
+    table = await stored(client, "productsTable")
+    assert sorted(r["sku"] for r in table) == ["d0", "d1", "d2"]
+
+
+async def test_upsert_key_errors(client: AsyncClient, emu: Emulator) -> None:
+    """An unknown table fails before any row is sent; an unknown key column is the API's 400."""
+    emu.log.clear()
+    with pytest.raises(ResourceNotFoundError):
+        await client.tables.upsert_rows("missingTable", [{"sku": "a"}])
+    assert not [e for e in emu.log if e.operation_id == "upsertTableRows"]
+    result = await client.tables.upsert_rows("productsTable", [{"nope": "a"}], key_column="nope")
+    assert "'nope'" in str(result.failed[0].error)
+    assert result.total == 1
+
+
+async def test_values_json_cannot_carry_fail_their_row(client: AsyncClient) -> None:
+    """Decimal, set, NaN and objects fail their row (index and column named); dates go as ISO."""
+    when = dt.datetime(2024, 5, 1, 12, 30, tzinfo=dt.timezone.utc)
+    rows: list[dict[str, Any]] = [
+        {"sku": "ok", "when": when},
+        {"sku": "dec", "qty": decimal.Decimal("1.5")},
+        {"sku": "set", "keys": {"a"}},
+        {"sku": "nan", "qty": float("nan")},
+        {"sku": "obj", "keys": object()},
+        {"sku": "day", "when": dt.date(2024, 5, 2)},
+    ]
+    result = await client.tables.insert_rows("productsTable", rows)
+    assert result.succeeded_rows == 2
+    failures = {f.first_index: str(f.error) for f in result.failed}
+    assert sorted(failures) == [1, 2, 3, 4]
+    assert "rows[1], column 'qty': a Decimal" in failures[1]
+    assert "rows[2], column 'keys': a set" in failures[2]
+    assert "rows[3], column 'qty': nan" in failures[3]
+    assert "rows[4], column 'keys': object values" in failures[4]
+    table = {r["sku"]: r for r in await stored(client, "productsTable")}
+    assert table["ok"]["when"] == "2024-05-01T12:30:00.000Z"
+    assert table["day"]["when"] == "2024-05-02"
+
+
+async def test_rows_read_back_can_be_upserted(client: AsyncClient) -> None:
+    """A Row read from the API is a valid input row: its columns (and id) are sent."""
+    await client.tables.insert_rows("productsTable", [{"sku": "r", "qty": 1}])
+    found = (await client.tables.find_table_rows(table="productsTable")).rows
+    changed = [Row({**row, "qty": 5}) for row in found]
+    result = await client.tables.upsert_rows("productsTable", changed)
+    assert result.updated_count == 1
+    assert [r["qty"] for r in await stored(client, "productsTable")] == [5]
