@@ -15,6 +15,7 @@ from botpress_async._encoding import dumps, loads
 
 from . import _admin, _files, _runtime, _states, _tables  # noqa: F401 - they register handlers
 from ._faults import FaultRule, Faults, LogEntry, RequestLog
+from ._handlers import observe
 from ._schema import conform, parse_query, synthesize
 from ._spec import Operation, Router, load_operations
 from ._store import HANDLERS, ApiError, BotData, Context, Store, Token
@@ -307,4 +308,6 @@ class Dispatcher:
         handler = HANDLERS.get(op.operation_id)
         if handler is None:
             return synthesize(op.response_schema)
-        return handler(ctx)
+        result = handler(ctx)
+        observe(ctx, result)
+        return result

@@ -103,7 +103,8 @@ class Store:
         self.preferences: dict[tuple[str, str], Any] = {}
         self.uploads: dict[str, tuple[str, str]] = {}  # upload key -> (bot id, file id)
         self.downloads: dict[str, tuple[str, str]] = {}
-        self.extra: dict[str, dict[str, dict[str, Any]]] = {}
+        # Named tables of the later handler modules (hub, versions, usage, billing, activity).
+        self.extra: dict[str, dict[str, Any]] = {}
 
     def new_id(self, prefix: str) -> str:
         """A fresh id like the API's: a prefix and 26 Crockford base32 characters."""
