@@ -199,3 +199,15 @@ async def test_vrl_subset_runs_and_refuses_the_rest(
     body = {"script": "upcase(.b)", "data": {}}
     status, err = await call(session, "POST", "/v1/admin/helper/vrl", adm, body)
     assert (status, err["type"]) == (400, "Runtime")
+
+
+def test_the_operations_page_is_current() -> None:
+    """docs/emulator-operations.md is what the coverage module renders now."""
+    from pathlib import Path
+
+    from botpress_async.testing._coverage import render
+
+    page = Path(__file__).parents[2] / "docs" / "emulator-operations.md"
+    assert page.read_text(encoding="utf-8") == render(), (
+        "run: python -m botpress_async.testing._coverage"
+    )
