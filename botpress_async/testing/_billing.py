@@ -245,7 +245,7 @@ def _admin_workspace(ctx: Context) -> str:
     return reach_workspace(ctx, ctx.path["id"])
 
 
-def _admin_invoice(invoice: dict[str, Any]) -> dict[str, Any]:
+def _admin_invoice(ctx: Context, invoice: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": invoice["id"],
         "period": {
@@ -259,7 +259,7 @@ def _admin_invoice(invoice: dict[str, Any]) -> dict[str, Any]:
         "dueDate": invoice["dueDate"],
         "paymentAttemptCount": 1 if invoice["status"] == "paid" else 0,
         "nextPaymentAttemptDate": None,
-        "pdfUrl": "",
+        "pdfUrl": f"{ctx.base_url}/_emulator/invoices/{invoice['id']}.pdf",
     }
 
 
@@ -267,7 +267,7 @@ def _admin_invoice(invoice: dict[str, Any]) -> dict[str, Any]:
 def list_workspace_invoices(ctx: Context) -> Any:
     """List a workspace's invoices (the admin API's shape)."""
     billing = billing_of(ctx.store, _admin_workspace(ctx))
-    return {"invoices": [_admin_invoice(i) for i in billing["invoices"].values()]}
+    return {"invoices": [_admin_invoice(ctx, i) for i in billing["invoices"].values()]}
 
 
 @handler("getUpcomingInvoice")
