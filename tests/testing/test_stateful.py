@@ -45,7 +45,7 @@ def _send(method: str, path: str, body: Any = None, query: dict[str, str] | None
 
 
 class WorkspaceRecords(RuleBasedStateMachine):
-    """The workspace's plugins and interfaces against a dictionary model of them."""
+    """The workspace's plugins, interfaces and bot versions against a model of them."""
 
     records = Bundle("records")
 
@@ -53,6 +53,7 @@ class WorkspaceRecords(RuleBasedStateMachine):
         super().__init__()
         self.model: dict[str, dict[str, Any]] = {}
         self.deleted: set[tuple[str, str]] = set()
+        self.versions: set[str] = set()
 
     @rule(target=records, kind=st.sampled_from(KINDS), title=TITLES)
     def create(self, kind: str, title: str) -> tuple[str, str]:
@@ -96,6 +97,20 @@ class WorkspaceRecords(RuleBasedStateMachine):
         assert status == (200 if record_id in self.model else 404)
         self.model.pop(record_id, None)
         self.deleted.add((kind, record_id))
+
+    @rule(name=TITLES)
+    def save_bot_version(self, name: str) -> None:
+        emu = _Emulated.emu
+        assert emu is not None
+        base = f"/v1/admin/bots/{emu.bot_id}/versions"
+        status, made = _send("POST", base, {"name": name})
+        assert status == 200, made
+        version_id = made["version"]["id"]
+        self.versions.add(version_id)
+        _, listed = _send("GET", base)
+        assert self.versions <= {v["id"] for v in listed["versions"]}
+        assert _send("GET", f"{base}/{version_id}")[0] == 200
+        assert _send("GET", f"{base}/botver_{name.replace(' ', '')}x")[0] == 404
 
     @invariant()
     def lists_hold_exactly_the_live_records(self) -> None:
