@@ -63,7 +63,7 @@ _DIFFERENCES: Final = {
     "listPublicInterfaces": "a small seeded catalogue plus the emulator's public entries",
     "getDereferencedPlugin": "checks the interfaces named; does not rewrite the definition",
     "getDereferencedPublicPluginById": "checks the interfaces named; does not rewrite it",
-    "listBotIssues": "issues are seeded by tests (add_issue); the emulator opens none",
+    "listBotIssues": "issues are seeded by tests (emu.add_issue); the emulator opens none",
     "setPaymentMethod": "accepts the pm_ id of an intent made by createPaymentMethodIntent",
     "listPlans": "three made-up plans with made-up prices and quotas",
     "listAddons": "three made-up add-ons",

@@ -8,7 +8,6 @@ import pytest
 from botpress_async.testing._handlers import observe
 from botpress_async.testing._spec import load_operations
 from botpress_async.testing._store import HANDLERS
-from botpress_async.testing._usage import set_usage
 
 from .world import World, call
 
@@ -127,7 +126,7 @@ async def test_messages_count_towards_usage_and_seeds_win(
     await call(session, "POST", "/v1/chat/messages", world.runtime_headers(), body)
     _, after = await call(session, "GET", f"/v1/admin/usages/{ws}", adm, params=params)
     assert after["usage"]["value"] == before["usage"]["value"] + 1
-    set_usage(world.emu.store, ws, "invocation_calls", 4999)
+    world.emu.set_usage(ws, "invocation_calls", 4999)
     _, seeded = await call(session, "GET", f"/v1/admin/usages/{ws}", adm, params=params)
     assert seeded["usage"]["value"] == 4999
     _, quota = await call(session, "GET", f"/v1/admin/workspaces/{ws}/quota", adm, params=params)

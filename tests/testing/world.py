@@ -14,7 +14,6 @@ import attrs
 from botpress_async.testing import Emulator
 from botpress_async.testing._schema import synthesize
 from botpress_async.testing._spec import Operation
-from botpress_async.testing._versions import add_issue
 
 TABLE = "WorldTable"
 
@@ -181,7 +180,7 @@ async def _build_admin_extras(world: World, session: aiohttp.ClientSession) -> N
         session, "POST", f"/v1/admin/bots/{emu.bot_id}/versions", adm, {"name": "v1"}
     )
     ids["bot_version"] = version["version"]["id"]
-    ids["issue"] = add_issue(emu.store, emu.bot_id, "E1", "it broke")["id"]
+    ids["issue"] = emu.add_issue(emu.bot_id, "E1", "it broke")
     await _ok(
         session,
         "POST",
