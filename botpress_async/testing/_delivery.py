@@ -467,3 +467,33 @@ async def webhook(store: Store, request: web.BaseRequest, raw_path: str) -> web.
             }
             return web.Response(status=status, body=body, headers=kept)
     return web.Response(status=404, text="no installation has this webhook id")
+
+
+@handler("configureIntegration")
+def configure_integration(ctx: Context) -> Any:
+    """Record what an installed integration says of itself on the bot that installed it.
+
+    Only an integration's own key may call it (the bot's installation of that integration is
+    what changes); the identifier, register schedule and sandbox identifiers are kept on the
+    installation, where ``getBot`` shows them. ``None`` clears a field; a field left out stays.
+    """
+    bot = ctx.require_bot()
+    if ctx.token.kind != "iak":
+        raise ApiError(
+            403,
+            "Forbidden",
+            "configureIntegration is called by an integration, with its Integration Access Key",
+        )
+    integration_id = ctx.token.owner
+    entry = bot.record["integrations"].get(integration_id)
+    if entry is None:
+        raise ApiError(
+            404,
+            "ResourceNotFound",
+            f"integration {integration_id!r} is not installed in bot {bot.id!r}",
+        )
+    body = ctx.body if isinstance(ctx.body, dict) else {}
+    for field_name in ("identifier", "scheduleRegisterCall", "sandboxIdentifiers"):
+        if field_name in body:
+            entry[field_name] = body[field_name]
+    return {}

@@ -152,6 +152,31 @@ class Emulator:
             raise ValueError("time only moves forward")
         self._dispatcher.clock_offset += seconds
 
+    def set_usage(self, owner_id: str, kind: str, value: float) -> None:
+        """Seed a usage value that the usage and quota operations answer instead of their count.
+
+        Args:
+            owner_id: a workspace id or a bot id.
+            kind: a usage type of the API (``invocation_calls``, ``ai_spend``, ``bot_count`` ...).
+            value: the value for the current month.
+        """
+        from ._usage import set_usage
+
+        set_usage(self.store, owner_id, kind, value)
+
+    def add_issue(self, bot_id: str, code: str, title: str) -> str:
+        """Open an issue on a bot, as the platform does when a bot keeps failing; returns its id.
+
+        Args:
+            bot_id: the bot the issue is about.
+            code: the issue's code.
+            title: the issue's title.
+        """
+        from ._versions import add_issue
+
+        issue_id: str = add_issue(self.store, bot_id, code, title)["id"]
+        return issue_id
+
     @property
     def url(self) -> str:
         """The base URL to give a client, e.g. ``http://127.0.0.1:54321``."""

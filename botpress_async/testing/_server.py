@@ -17,8 +17,9 @@ from botpress_async._encoding import dumps, loads
 from . import _admin, _delivery, _files, _runtime, _states, _tables  # noqa: F401 - they register handlers
 from ._chat import CHAT_PREFIX, ChatRouter
 from ._faults import FaultRule, Faults, LogEntry, RequestLog
+from ._handlers import observe
 from ._schema import conform, parse_query, synthesize
-from ._spec import Operation, Router, load_operations
+from ._spec import Operation, Router, error_types, load_operations
 from ._store import HANDLERS, ApiError, BotData, Context, Store, Token
 from ._validation import ValidationFailure, Validators
 
@@ -37,9 +38,22 @@ _KIND_NAMES: Final = {
 }
 _BOT_APIS: Final = frozenset({"runtime", "files", "tables"})
 _JSON: Final = "application/json"
+# The first type errors.json lists for each status (500: Internal, as before; see fault_type).
+_STATUS_TYPES: Final = {
+    status: type_ for type_, status in reversed(list(error_types().items()))
+} | {500: "Internal"}
 
 # Uploads bigger than this answer 413; the emulator keeps files in memory.
 _MAX_UPLOAD = 512 * 1024 * 1024
+
+
+def fault_type(status: int) -> str:
+    """The error type an injected ``status`` answers with: the one errors.json lists for it.
+
+    errors.json lists no type for 502 and 503; those (and any other unlisted status) answer
+    ``Unknown``, the catch-all type, so a client never sees a type claiming a different status.
+    """
+    return _STATUS_TYPES.get(status, "Unknown")
 
 
 def error_body(error_id: str, status: int, type_: str, message: str) -> bytes:
@@ -90,9 +104,12 @@ class Dispatcher:
             allowed = self.router.allowed_methods(segments)
             status, kind = (405, "MethodNotFound") if allowed else (404, "ResourceNotFound")
             self._record(request_id, request, None, status, None, False)
-            return self._error(
+            response = self._error(
                 request_id, status, kind, f"no operation {request.method} {raw_path}"
             )
+            if allowed:
+                response.headers["allow"] = ", ".join(allowed)
+            return response
         op, path_params = found
         chosen = self.faults.decide(op.operation_id, op.template)
         fault_name = ",".join(rule.kind for rule in chosen) or None
@@ -171,7 +188,7 @@ class Dispatcher:
                 )
                 return response
             if rule.kind == "status":
-                kind = "OperationTimeout" if rule.status == 504 else "Internal"
+                kind = fault_type(rule.status)
                 return self._error(request_id, rule.status, kind, f"injected {rule.status}")
         return None
 
@@ -320,4 +337,5 @@ class Dispatcher:
             if inspect.isawaitable(result):
                 result = await result
         await _delivery.settle(pending)
+        observe(ctx, result)
         return result

@@ -103,7 +103,8 @@ class Store:
         self.preferences: dict[tuple[str, str], Any] = {}
         self.uploads: dict[str, tuple[str, str]] = {}  # upload key -> (bot id, file id)
         self.downloads: dict[str, tuple[str, str]] = {}
-        self.extra: dict[str, dict[str, dict[str, Any]]] = {}
+        # Named tables of the later handler modules (hub, versions, usage, billing, activity).
+        self.extra: dict[str, dict[str, Any]] = {}
         # Set by the emulator: what delivers operations to registered URLs (_delivery.Outbound).
         self.outbound: Any = None
         # Called with (bot, message) for each message the runtime creates (the chat front).
@@ -319,22 +320,9 @@ def handler(*operation_ids: str) -> Callable[[Handler], Handler]:
 
 def paginate(ctx: Context, items: Iterable[Any]) -> tuple[list[Any], dict[str, Any]]:
     """One page of ``items`` after the query's ``nextToken``, and the ``meta`` to answer."""
-    seq = list(items)
-    token = ctx.query.get("nextToken")
-    start = 0
-    if token:
-        if not isinstance(token, str) or not token.startswith("p") or not token[1:].isdigit():
-            raise invalid("nextToken is not a token this server issued")
-        start = int(token[1:])
-    size = ctx.page_size
-    limit = ctx.query.get("limit")
-    if isinstance(limit, int) and 0 < limit < size:
-        size = limit
-    page = seq[start : start + size]
-    meta: dict[str, Any] = {}
-    if start + size < len(seq):
-        meta["nextToken"] = f"p{start + size}"
-    return page, meta
+    from ._pages import page_of  # here: that module reads this one's types
+
+    return page_of(ctx, items)
 
 
 def tags_match(tags: Mapping[str, Any], wanted: Mapping[str, Any] | None) -> bool:

@@ -477,9 +477,10 @@ def _row_data(table: TableData, data: Mapping[str, Any]) -> dict[str, Any]:
             continue
         column = columns.get(key)
         if column is None:
-            raise invalid(f"rows: column {key!r} is not in the table's schema")
+            raise ApiError(400, "InvalidDataFormat", f"rows: column {key!r} is not in the schema")
         if not _kind_ok(value, column):
-            raise invalid(f"rows: column {key!r} expects a {column.get('type')}")
+            expected = column.get("type")
+            raise ApiError(400, "InvalidDataFormat", f"rows: column {key!r} expects a {expected}")
         out[key] = value
     return out
 

@@ -20,6 +20,10 @@ _DATE_TIME: Final = re.compile(
 )
 _DATE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _UUID: Final = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+# One @, something on each side, a dot in the domain: what a mail server could route.
+_EMAIL: Final = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+# An absolute URI: a scheme, a colon, then no white space.
+_URI: Final = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$")
 
 
 class MissingDependencyError(ImportError):
@@ -58,6 +62,14 @@ def _format_checker(jsonschema: Any) -> Any:
     @checker.checks("uuid")  # type: ignore[untyped-decorator]
     def _uuid(value: object) -> bool:
         return not isinstance(value, str) or bool(_UUID.match(value))
+
+    @checker.checks("email")  # type: ignore[untyped-decorator]
+    def _email(value: object) -> bool:
+        return not isinstance(value, str) or bool(_EMAIL.match(value))
+
+    @checker.checks("uri")  # type: ignore[untyped-decorator]
+    def _uri(value: object) -> bool:
+        return not isinstance(value, str) or bool(_URI.match(value))
 
     return checker
 

@@ -99,7 +99,7 @@ async def test_a_failing_import_job_raises_with_the_job(client: AsyncClient) -> 
     [
         (b"\x00\x01\x02binary", "neither CSV nor JSON"),
         (b'{"sku": "a"}', "not a JSON array"),
-        (b"sku,colour\na,red\n", "'colour' is not in the table's schema"),
+        (b"sku,colour\na,red\n", "column 'colour' is not in the"),
         (gzip.compress(b"sku,qty\na,notanumber\n"), "could not convert"),
     ],
 )

@@ -33,11 +33,7 @@ async def test_operation_answers_within_its_schema(
 
     assert isinstance(op, Operation)
     path, query, body = valid_request(world, op)
-    headers = (
-        world.runtime_headers()
-        if op.api in ("runtime", "files", "tables")
-        else world.admin_headers()
-    )
+    headers = world.headers_for(op)
     async with session.request(op.method, path, params=query, json=body, headers=headers) as resp:
         answer = await resp.json()
         assert resp.status == op.status, answer

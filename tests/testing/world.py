@@ -24,6 +24,16 @@ class World:
 
     emu: Emulator
     ids: dict[str, str]
+    # Operations that need a token other than the emulator's PAT (deleteAccount needs an account
+    # that owns no workspace).
+    tokens: dict[str, str] = attrs.Factory(dict)
+
+    def headers_for(self, op: Operation) -> dict[str, str]:
+        """The headers a valid call to ``op`` sends."""
+        token = self.tokens.get(op.operation_id)
+        if op.api in ("runtime", "files", "tables"):
+            return self.runtime_headers(token)
+        return self.admin_headers(token)
 
     def runtime_headers(self, token: str | None = None) -> dict[str, str]:
         """Headers for a runtime, files or tables call on the emulator's bot."""
@@ -142,7 +152,52 @@ async def build_world(emu: Emulator, session: aiohttp.ClientSession) -> World:
     ids["member"] = member["id"]
     await _ok(session, "POST", "/v1/admin/account/preferences/world", adm, {"value": 1})
     await _ok(session, "POST", "/v1/admin/workspaces/preferences/world", adm, {"value": 1})
+    await _build_admin_extras(world, session)
     return world
+
+
+async def _build_admin_extras(world: World, session: aiohttp.ClientSession) -> None:
+    """The hub, bot extras and billing resources of the world."""
+    emu, ids, adm = world.emu, world.ids, world.admin_headers()
+    for kind, key in (("integrations", "hub_integration"), ("plugins", "hub_plugin")):
+        listed = await _ok(session, "GET", f"/v1/admin/hub/{kind}", adm)
+        ids[key] = listed[kind][0]["id"]
+    listed = await _ok(session, "GET", "/v1/admin/hub/interfaces", adm)
+    ids["hub_interface"] = listed["interfaces"][0]["id"]
+    interface = {"name": "world-interface", "version": "1.0.0"}
+    made = await _ok(session, "POST", "/v1/admin/interfaces", adm, interface)
+    ids["interface"] = made["interface"]["id"]
+    code = {"node": "// node", "browser": "// browser"}
+    made = await _ok(
+        session,
+        "POST",
+        "/v1/admin/plugins",
+        adm,
+        {"name": "world-plugin", "version": "1.0.0", "code": code},
+    )
+    ids["plugin"] = made["plugin"]["id"]
+    version = await _ok(
+        session, "POST", f"/v1/admin/bots/{emu.bot_id}/versions", adm, {"name": "v1"}
+    )
+    ids["bot_version"] = version["version"]["id"]
+    ids["issue"] = emu.add_issue(emu.bot_id, "E1", "it broke")
+    await _ok(
+        session,
+        "POST",
+        f"/v1/admin/bots/{emu.bot_id}/integrations/{emu.integration_id}/shareable-id",
+        adm,
+        {},
+    )
+    other = await _ok(session, "POST", "/v1/admin/workspaces", adm, {"name": "second"})
+    ids["second_workspace"] = other["id"]
+    invoices = await _ok(session, "GET", "/v2/billing/invoices", adm)
+    ids["invoice"] = next(i["id"] for i in invoices["invoices"] if i["status"] == "open")
+    intent = await _ok(session, "POST", "/v2/billing/payment-methods/intent", adm, {})
+    ids["payment_method"] = "pm_" + intent["clientSecret"].removeprefix("seti_")
+    loner = emu.store.add_account("loner@example.com")
+    world.tokens["deleteAccount"] = emu.store.mint("pat", loner["id"], "loner").value
+    # An integration configures its own installation, with its own key.
+    world.tokens["configureIntegration"] = emu.iak
 
 
 def _path_values(world: World, op: Operation) -> dict[str, str]:
@@ -165,6 +220,13 @@ def _path_values(world: World, op: Operation) -> dict[str, str]:
         "/v1/admin/workspace-members": ids["member"],
         "/v1/admin/integrations/iaks": ids["iak"],
         "/v1/admin/integrations/{id}": emu.integration_id,
+        "/v1/admin/hub/integrations/{id}": ids["hub_integration"],
+        "/v1/admin/hub/plugins/{id}": ids["hub_plugin"],
+        "/v1/admin/hub/interfaces/{id}": ids["hub_interface"],
+        "/v1/admin/interfaces/{id}": ids["interface"],
+        "/v1/admin/plugins/{id}": ids["plugin"],
+        "/v1/admin/usages/{id}": emu.workspace_id,
+        "/v2/billing/invoices/{invoiceId}": ids["invoice"],
     }
     values: dict[str, str] = {}
     for param in op.path_params:
@@ -192,13 +254,32 @@ def _path_values(world: World, op: Operation) -> dict[str, str]:
             value = "world"
         elif name == "version" and oid == "getIntegrationByName":
             value = "0.1.0"
+        elif name == "issueId":
+            value = ids["issue"]
+        elif name == "versionId":
+            value = ids["bot_version"]
+        elif name == "planId":
+            value = "community"
+        elif name == "addonId":
+            value = "addon_bots"
+        elif name in ("name", "version") and oid in _BY_NAME:
+            value = _BY_NAME[oid][0 if name == "name" else 1]
         if "enum" in param.schema:
             value = param.schema["enum"][0]
         values[name] = value
     return values
 
 
+_BY_NAME: dict[str, tuple[str, str]] = {
+    "getPublicIntegration": ("echo", "1.0.0"),
+    "getPublicPlugin": ("greeter", "1.0.0"),
+    "getPublicInterface": ("typing-indicator", "0.1.0"),
+    "getInterfaceByName": ("world-interface", "1.0.0"),
+    "getPluginByName": ("world-plugin", "latest"),
+}
+
 _BODY_OVERRIDES: dict[str, Any] = {
+    "runVrl": {"script": '.greeting = "hi"', "data": {}},
     "deleteTableRows": {"ids": [1]},
     "renameTableColumn": {"name": "name", "newName": "title"},
     "updateTableRows": {"rows": [{"id": 1, "name": "b"}]},
@@ -230,6 +311,12 @@ def valid_request(world: World, op: Operation) -> tuple[str, list[tuple[str, str
     }
     if op.operation_id in fixed:
         query = [fixed[op.operation_id]]
+    if op.operation_id == "getMultipleUsages":
+        query = [("types", "bot_count"), ("ids", emu.workspace_id)]
+    if op.operation_id == "listActivities":
+        query = [("taskId", "task"), ("botId", emu.bot_id)]
+    if op.operation_id.startswith("getDereferenced"):
+        query = [("interfaces.typing", ids["hub_interface"])]
     body: Any = None
     if op.body_schema is not None:
         body = synthesize(op.body_schema)
@@ -245,10 +332,16 @@ def valid_request(world: World, op: Operation) -> tuple[str, list[tuple[str, str
             body["userId"] = ids["user"]
         if op.operation_id in ("createBotApiKey", "introspect"):
             body["botId"] = emu.bot_id
-        if op.operation_id == "createIntegrationApiKey":
+        if op.operation_id in ("createIntegrationApiKey", "requestIntegrationVerification"):
             body["integrationId"] = emu.integration_id
         if op.operation_id == "importTable":
             body["fileId"] = ids["file"]  # an import job reads a file that exists
+        if op.operation_id == "transferBot":
+            body["targetWorkspaceId"] = ids["second_workspace"]
+        if op.operation_id == "deployBotVersion":
+            body["versionId"] = ids["bot_version"]
+        if op.operation_id == "setPaymentMethod":
+            body["paymentMethodId"] = ids["payment_method"]
     return path, query, body
 
 
