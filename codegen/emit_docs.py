@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from codegen import overlay
 from codegen.ir import Api, Operation
 from codegen.writer import md_header
 
@@ -32,10 +33,11 @@ def emit_operations_table(apis: tuple[Api, ...]) -> str:
         "# Operations",
         "",
         f"All {total} operations of the five APIs. Every one is reachable three ways: the method",
-        "on the API's resource (`AsyncClient` awaits it, `botpress_sync.Client` blocks), and",
-        '`client.call("<operationId>", {...})` with the official camelCase input.',
-        "Methods marked *pager* return a pager: `async for` (or `for` on the sync client) walks",
-        "every item of every page.",
+        "on the API's resource, `client.<api>.<method>(...)` (`AsyncClient` awaits it,",
+        '`botpress_sync.Client` blocks), and `client.call("<operationId>", {...})` with the',
+        "official camelCase input. Methods marked *pager* return a pager: `async for` (or `for`",
+        "on the sync client) walks every item of every page. Each method links to its reference",
+        "entry, where every argument is described.",
         "",
     ]
     for api in apis:
@@ -44,19 +46,24 @@ def emit_operations_table(apis: tuple[Api, ...]) -> str:
             "",
             f"Token kinds: {', '.join(api.token_kinds)}.",
             "",
-            "| operationId | async call | sync call | method | path | tokens |",
-            "|---|---|---|---|---|---|",
+            "| operationId | method | route | what it does |",
+            "|---|---|---|---|",
         ]
-        for op in api.operations:
-            pager = " *pager*" if op.pagination else ""
-            awaited = "" if op.pagination else "await "
-            out.append(
-                f"| `{op.operation_id}` | `{awaited}client.{api.name}.{op.name}(...)`{pager} "
-                f"| `client.{api.name}.{op.name}(...)`{pager} | {op.method} | `{op.path}` "
-                f"| {', '.join(api.token_kinds)} |"
-            )
+        out += [_operation_row(api, op) for op in api.operations]
         out.append("")
     return "\n".join(out)
+
+
+def _operation_row(api: Api, op: Operation) -> str:
+    """One row of the reference table: the ids, the route and our summary of the operation.
+
+    The method links to its entry on the API's reference page (mkdocstrings' anchor).
+    """
+    pager = " *pager*" if op.pagination else ""
+    summary = overlay.operation_entry(overlay.overlay_for(api.name), op).summary
+    anchor = f"botpress_async.resources.{api.name}.{api.class_prefix}API.{op.name}"
+    method = f"[`{op.name}`](reference/{api.name}.md#{anchor}){pager}"
+    return f"| `{op.operation_id}` | {method} | {op.method} `{op.path}` | {summary} |"
 
 
 def typescript_call(op: Operation) -> str:

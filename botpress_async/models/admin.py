@@ -423,10 +423,7 @@ __all__ = [
 
 @attrs.frozen(kw_only=True)
 class IntrospectResponse(BaseModel):
-    """An admin API model.
-
-    First used by introspect response.
-    """
+    """What ``introspect`` answers."""
 
     workspace_id: str
     bot_id: str
@@ -436,10 +433,7 @@ class IntrospectResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListActivitiesResponse(BaseModel):
-    """An admin API model.
-
-    First used by listActivities response.
-    """
+    """What ``listActivities`` answers."""
 
     activities: list[Activity]
     meta: ListPublicIntegrationsResponseMeta
@@ -448,10 +442,7 @@ class ListActivitiesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ChangeAISpendQuotaResponse(BaseModel):
-    """An admin API model.
-
-    First used by changeAISpendQuota response.
-    """
+    """What ``changeAISpendQuota`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
@@ -480,10 +471,7 @@ class ListUsageActivityDailyResponseDataItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListUsageActivityDailyResponse(BaseModel):
-    """An admin API model.
-
-    First used by listUsageActivityDaily response.
-    """
+    """What ``listUsageActivityDaily`` answers."""
 
     data: list[ListUsageActivityDailyResponseDataItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -503,10 +491,7 @@ class ListUsageActivityResponseDataItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListUsageActivityResponse(BaseModel):
-    """An admin API model.
-
-    First used by listUsageActivity response.
-    """
+    """What ``listUsageActivity`` answers."""
 
     data: list[ListUsageActivityResponseDataItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -515,10 +500,7 @@ class ListUsageActivityResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListUsageHistoryResponse(BaseModel):
-    """An admin API model.
-
-    First used by listUsageHistory response.
-    """
+    """What ``listUsageHistory`` answers."""
 
     usages: list[Usage]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"usages"})
@@ -526,10 +508,7 @@ class ListUsageHistoryResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetMultipleUsagesResponse(BaseModel):
-    """An admin API model.
-
-    First used by getMultipleUsages response.
-    """
+    """What ``getMultipleUsages`` answers."""
 
     usages: list[Usage]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"usages"})
@@ -537,10 +516,7 @@ class GetMultipleUsagesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetUsageResponse(BaseModel):
-    """An admin API model.
-
-    First used by getUsage response.
-    """
+    """What ``getUsage`` answers."""
 
     usage: Usage
     _wire_names: ClassVar[frozenset[str]] = frozenset({"usage"})
@@ -548,10 +524,7 @@ class GetUsageResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPluginCodeResponse(BaseModel):
-    """An admin API model.
-
-    First used by getPluginCode response.
-    """
+    """What ``getPluginCode`` answers."""
 
     code: str
     _wire_names: ClassVar[frozenset[str]] = frozenset({"code"})
@@ -559,10 +532,7 @@ class GetPluginCodeResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPluginByNameResponse(BaseModel):
-    """An admin API model.
-
-    First used by getPluginByName response.
-    """
+    """What ``getPluginByName`` answers."""
 
     plugin: Plugin
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
@@ -570,10 +540,7 @@ class GetPluginByNameResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetDereferencedPluginResponse(BaseModel):
-    """An admin API model.
-
-    First used by getDereferencedPlugin response.
-    """
+    """What ``getDereferencedPlugin`` answers."""
 
     plugin: Plugin
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
@@ -581,20 +548,14 @@ class GetDereferencedPluginResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeletePluginResponse(BaseModel):
-    """An admin API model.
-
-    First used by deletePlugin response.
-    """
+    """What ``deletePlugin`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class UpdatePluginResponse(BaseModel):
-    """An admin API model.
-
-    First used by updatePlugin response.
-    """
+    """What ``updatePlugin`` answers."""
 
     plugin: Plugin
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
@@ -642,10 +603,7 @@ class UpdatePluginBodyUser(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPluginResponse(BaseModel):
-    """An admin API model.
-
-    First used by getPlugin response.
-    """
+    """What ``getPlugin`` answers."""
 
     plugin: Plugin
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
@@ -653,10 +611,7 @@ class GetPluginResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPluginsResponse(BaseModel):
-    """An admin API model.
-
-    First used by listPlugins response.
-    """
+    """What ``listPlugins`` answers."""
 
     plugins: list[ListPublicPluginsResponsePluginsItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -665,10 +620,7 @@ class ListPluginsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreatePluginResponse(BaseModel):
-    """An admin API model.
-
-    First used by createPlugin response.
-    """
+    """What ``createPlugin`` answers."""
 
     plugin: Plugin
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
@@ -704,10 +656,7 @@ class CreatePluginBodyCode(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetInterfaceByNameResponse(BaseModel):
-    """An admin API model.
-
-    First used by getInterfaceByName response.
-    """
+    """What ``getInterfaceByName`` answers."""
 
     interface: Interface
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interface"})
@@ -715,20 +664,14 @@ class GetInterfaceByNameResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteInterfaceResponse(BaseModel):
-    """An admin API model.
-
-    First used by deleteInterface response.
-    """
+    """What ``deleteInterface`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class UpdateInterfaceResponse(BaseModel):
-    """An admin API model.
-
-    First used by updateInterface response.
-    """
+    """What ``updateInterface`` answers."""
 
     interface: Interface
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interface"})
@@ -757,10 +700,7 @@ class UpdateInterfaceBodyChannelsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetInterfaceResponse(BaseModel):
-    """An admin API model.
-
-    First used by getInterface response.
-    """
+    """What ``getInterface`` answers."""
 
     interface: Interface
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interface"})
@@ -768,10 +708,7 @@ class GetInterfaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListInterfacesResponse(BaseModel):
-    """An admin API model.
-
-    First used by listInterfaces response.
-    """
+    """What ``listInterfaces`` answers."""
 
     interfaces: list[ListPublicInterfacesResponseInterfacesItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -780,10 +717,7 @@ class ListInterfacesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateInterfaceResponse(BaseModel):
-    """An admin API model.
-
-    First used by createInterface response.
-    """
+    """What ``createInterface`` answers."""
 
     interface: Interface
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interface"})
@@ -791,20 +725,14 @@ class CreateInterfaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class RequestIntegrationVerificationResponse(BaseModel):
-    """An admin API model.
-
-    First used by requestIntegrationVerification response.
-    """
+    """What ``requestIntegrationVerification`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class GetIntegrationByNameResponse(BaseModel):
-    """An admin API model.
-
-    First used by getIntegrationByName response.
-    """
+    """What ``getIntegrationByName`` answers."""
 
     integration: Integration
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integration"})
@@ -812,10 +740,7 @@ class GetIntegrationByNameResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetIntegrationLogsResponse(BaseModel):
-    """An admin API model.
-
-    First used by getIntegrationLogs response.
-    """
+    """What ``getIntegrationLogs`` answers."""
 
     logs: list[GetBotLogsResponseLogsItem]
     next_token: str | None = None
@@ -824,20 +749,14 @@ class GetIntegrationLogsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ValidateIntegrationUpdateResponse(BaseModel):
-    """An admin API model.
-
-    First used by validateIntegrationUpdate response.
-    """
+    """What ``validateIntegrationUpdate`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class RotateIntegrationSigningSecretsResponse(BaseModel):
-    """An admin API model.
-
-    First used by rotateIntegrationSigningSecrets response.
-    """
+    """What ``rotateIntegrationSigningSecrets`` answers."""
 
     new_signing_secret: str
     _wire_names: ClassVar[frozenset[str]] = frozenset({"newSigningSecret"})
@@ -845,20 +764,14 @@ class RotateIntegrationSigningSecretsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteIntegrationResponse(BaseModel):
-    """An admin API model.
-
-    First used by deleteIntegration response.
-    """
+    """What ``deleteIntegration`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class GetIntegrationResponse(BaseModel):
-    """An admin API model.
-
-    First used by getIntegration response.
-    """
+    """What ``getIntegration`` answers."""
 
     integration: Integration
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integration"})
@@ -866,10 +779,7 @@ class GetIntegrationResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationResponse(BaseModel):
-    """An admin API model.
-
-    First used by updateIntegration response.
-    """
+    """What ``updateIntegration`` answers."""
 
     integration: Integration
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integration"})
@@ -987,10 +897,7 @@ class UpdateIntegrationBodyConfiguration(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ValidateIntegrationCreationResponse(BaseModel):
-    """An admin API model.
-
-    First used by validateIntegrationCreation response.
-    """
+    """What ``validateIntegrationCreation`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
@@ -1037,10 +944,7 @@ class ListIntegrationsResponseIntegrationsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListIntegrationsResponse(BaseModel):
-    """An admin API model.
-
-    First used by listIntegrations response.
-    """
+    """What ``listIntegrations`` answers."""
 
     integrations: list[ListIntegrationsResponseIntegrationsItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -1049,10 +953,7 @@ class ListIntegrationsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationResponse(BaseModel):
-    """An admin API model.
-
-    First used by createIntegration response.
-    """
+    """What ``createIntegration`` answers."""
 
     integration: Integration
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integration"})
@@ -1127,20 +1028,14 @@ class CreateIntegrationBodyConfiguration(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteIntegrationApiKeyResponse(BaseModel):
-    """An admin API model.
-
-    First used by deleteIntegrationApiKey response.
-    """
+    """What ``deleteIntegrationApiKey`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationApiKeyResponse(BaseModel):
-    """An admin API model.
-
-    First used by createIntegrationApiKey response.
-    """
+    """What ``createIntegrationApiKey`` answers."""
 
     id: str
     created_at: str
@@ -1151,10 +1046,7 @@ class CreateIntegrationApiKeyResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListIntegrationApiKeysResponse(BaseModel):
-    """An admin API model.
-
-    First used by listIntegrationApiKeys response.
-    """
+    """What ``listIntegrationApiKeys`` answers."""
 
     iaks: list[ListPersonalAccessTokensResponsePatsItem]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"iaks"})
@@ -1162,10 +1054,7 @@ class ListIntegrationApiKeysResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateWorkspaceMemberResponse(BaseModel):
-    """An admin API model.
-
-    First used by updateWorkspaceMember response.
-    """
+    """What ``updateWorkspaceMember`` answers."""
 
     id: str
     user_id: str | None = None
@@ -1181,20 +1070,14 @@ class UpdateWorkspaceMemberResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteWorkspaceMemberResponse(BaseModel):
-    """An admin API model.
-
-    First used by deleteWorkspaceMember response.
-    """
+    """What ``deleteWorkspaceMember`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class GetWorkspaceMemberResponse(BaseModel):
-    """An admin API model.
-
-    First used by getWorkspaceMember response.
-    """
+    """What ``getWorkspaceMember`` answers."""
 
     id: str
     user_id: str | None = None
@@ -1210,10 +1093,7 @@ class GetWorkspaceMemberResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateWorkspaceMemberResponse(BaseModel):
-    """An admin API model.
-
-    First used by createWorkspaceMember response.
-    """
+    """What ``createWorkspaceMember`` answers."""
 
     id: str
     user_id: str | None = None
@@ -1245,10 +1125,7 @@ class ListWorkspaceMembersResponseMembersItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceMembersResponse(BaseModel):
-    """An admin API model.
-
-    First used by listWorkspaceMembers response.
-    """
+    """What ``listWorkspaceMembers`` answers."""
 
     members: list[ListWorkspaceMembersResponseMembersItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -1257,10 +1134,7 @@ class ListWorkspaceMembersResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetWorkspacePreferenceResponse(BaseModel):
-    """An admin API model.
-
-    First used by getWorkspacePreference response.
-    """
+    """What ``getWorkspacePreference`` answers."""
 
     value: Any = None
     _wire_names: ClassVar[frozenset[str]] = frozenset({"value"})
@@ -1268,10 +1142,7 @@ class GetWorkspacePreferenceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class SetWorkspacePreferenceResponse(BaseModel):
-    """An admin API model.
-
-    First used by setWorkspacePreference response.
-    """
+    """What ``setWorkspacePreference`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
@@ -1319,10 +1190,7 @@ class GetAuditRecordsResponseRecordsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetAuditRecordsResponse(BaseModel):
-    """An admin API model.
-
-    First used by getAuditRecords response.
-    """
+    """What ``getAuditRecords`` answers."""
 
     records: list[GetAuditRecordsResponseRecordsItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -1361,10 +1229,7 @@ class ListPublicWorkspacesResponseWorkspacesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicWorkspacesResponse(BaseModel):
-    """An admin API model.
-
-    First used by listPublicWorkspaces response.
-    """
+    """What ``listPublicWorkspaces`` answers."""
 
     workspaces: list[ListPublicWorkspacesResponseWorkspacesItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -1373,10 +1238,7 @@ class ListPublicWorkspacesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CheckHandleAvailabilityResponse(BaseModel):
-    """An admin API model.
-
-    First used by checkHandleAvailability response.
-    """
+    """What ``checkHandleAvailability`` answers."""
 
     available: bool
     suggestions: list[str]
@@ -1412,10 +1274,7 @@ class ListWorkspaceQuotasResponseQuotasItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceQuotasResponse(BaseModel):
-    """An admin API model.
-
-    First used by listWorkspaceQuotas response.
-    """
+    """What ``listWorkspaceQuotas`` answers."""
 
     quotas: list[ListWorkspaceQuotasResponseQuotasItem]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"quotas"})
@@ -1449,10 +1308,7 @@ class GetWorkspaceQuotaResponseQuota(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetWorkspaceQuotaResponse(BaseModel):
-    """An admin API model.
-
-    First used by getWorkspaceQuota response.
-    """
+    """What ``getWorkspaceQuota`` answers."""
 
     quota: GetWorkspaceQuotaResponseQuota
     _wire_names: ClassVar[frozenset[str]] = frozenset({"quota"})
@@ -1494,10 +1350,7 @@ class BreakDownWorkspaceUsageByBotResponseDataItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BreakDownWorkspaceUsageByBotResponse(BaseModel):
-    """An admin API model.
-
-    First used by breakDownWorkspaceUsageByBot response.
-    """
+    """What ``breakDownWorkspaceUsageByBot`` answers."""
 
     data: list[BreakDownWorkspaceUsageByBotResponseDataItem]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"data"})
@@ -1505,10 +1358,7 @@ class BreakDownWorkspaceUsageByBotResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceUsagesResponse(BaseModel):
-    """An admin API model.
-
-    First used by listWorkspaceUsages response.
-    """
+    """What ``listWorkspaceUsages`` answers."""
 
     usages: list[Usage]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"usages"})
@@ -1516,20 +1366,14 @@ class ListWorkspaceUsagesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteWorkspaceResponse(BaseModel):
-    """An admin API model.
-
-    First used by deleteWorkspace response.
-    """
+    """What ``deleteWorkspace`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class UpdateWorkspaceResponse(BaseModel):
-    """An admin API model.
-
-    First used by updateWorkspace response.
-    """
+    """What ``updateWorkspace`` answers."""
 
     id: str
     name: str
@@ -1575,10 +1419,7 @@ class UpdateWorkspaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetWorkspaceResponse(BaseModel):
-    """An admin API model.
-
-    First used by getWorkspace response.
-    """
+    """What ``getWorkspace`` answers."""
 
     id: str
     name: str
@@ -1624,10 +1465,7 @@ class GetWorkspaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicWorkspaceResponse(BaseModel):
-    """An admin API model.
-
-    First used by getPublicWorkspace response.
-    """
+    """What ``getPublicWorkspace`` answers."""
 
     id: str
     name: str
@@ -1703,10 +1541,7 @@ class ListWorkspacesResponseWorkspacesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspacesResponse(BaseModel):
-    """An admin API model.
-
-    First used by listWorkspaces response.
-    """
+    """What ``listWorkspaces`` answers."""
 
     workspaces: list[ListWorkspacesResponseWorkspacesItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -1715,10 +1550,7 @@ class ListWorkspacesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateWorkspaceResponse(BaseModel):
-    """An admin API model.
-
-    First used by createWorkspace response.
-    """
+    """What ``createWorkspace`` answers."""
 
     id: str
     name: str
@@ -1783,10 +1615,7 @@ class ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ChargeWorkspaceUnpaidInvoicesResponse(BaseModel):
-    """An admin API model.
-
-    First used by chargeWorkspaceUnpaidInvoices response.
-    """
+    """What ``chargeWorkspaceUnpaidInvoices`` answers."""
 
     charged_invoices: list[ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem]
     failed_invoices: list[ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem]
@@ -1823,10 +1652,7 @@ class GetUpcomingInvoiceResponseLineItemsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetUpcomingInvoiceResponse(BaseModel):
-    """An admin API model.
-
-    First used by getUpcomingInvoice response.
-    """
+    """What ``getUpcomingInvoice`` answers."""
 
     total: float
     line_items: list[GetUpcomingInvoiceResponseLineItemsItem]
@@ -1874,10 +1700,7 @@ class ListWorkspaceInvoicesResponseInvoicesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceInvoicesResponse(BaseModel):
-    """An admin API model.
-
-    First used by listWorkspaceInvoices response.
-    """
+    """What ``listWorkspaceInvoices`` answers."""
 
     invoices: list[ListWorkspaceInvoicesResponseInvoicesItem]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"invoices"})
@@ -1885,20 +1708,14 @@ class ListWorkspaceInvoicesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class MigrateWorkspaceToV4Response(BaseModel):
-    """An admin API model.
-
-    First used by migrateWorkspaceToV4 response.
-    """
+    """What ``migrateWorkspaceToV4`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class UpdateBotAllowlistResponse(BaseModel):
-    """An admin API model.
-
-    First used by updateBotAllowlist response.
-    """
+    """What ``updateBotAllowlist`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
@@ -1913,10 +1730,7 @@ class GetBotAllowlistResponseUsersItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotAllowlistResponse(BaseModel):
-    """An admin API model.
-
-    First used by getBotAllowlist response.
-    """
+    """What ``getBotAllowlist`` answers."""
 
     setting: Literal["ALL_WORKSPACE_USERS", "SELECTED_USERS"]
     users: list[GetBotAllowlistResponseUsersItem]
@@ -1925,20 +1739,14 @@ class GetBotAllowlistResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteBotApiKeyResponse(BaseModel):
-    """An admin API model.
-
-    First used by deleteBotApiKey response.
-    """
+    """What ``deleteBotApiKey`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class CreateBotApiKeyResponse(BaseModel):
-    """An admin API model.
-
-    First used by createBotApiKey response.
-    """
+    """What ``createBotApiKey`` answers."""
 
     id: str
     created_at: str
@@ -1949,10 +1757,7 @@ class CreateBotApiKeyResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotApiKeysResponse(BaseModel):
-    """An admin API model.
-
-    First used by listBotApiKeys response.
-    """
+    """What ``listBotApiKeys`` answers."""
 
     baks: list[ListPersonalAccessTokensResponsePatsItem]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"baks"})
@@ -1960,20 +1765,14 @@ class ListBotApiKeysResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UnlinkSandboxedConversationsResponse(BaseModel):
-    """An admin API model.
-
-    First used by unlinkSandboxedConversations response.
-    """
+    """What ``unlinkSandboxedConversations`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class GetIntegrationShareableIdResponse(BaseModel):
-    """An admin API model.
-
-    First used by getIntegrationShareableId response.
-    """
+    """What ``getIntegrationShareableId`` answers."""
 
     shareable_id: str
     is_expired: bool
@@ -1982,20 +1781,14 @@ class GetIntegrationShareableIdResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteIntegrationShareableIdResponse(BaseModel):
-    """An admin API model.
-
-    First used by deleteIntegrationShareableId response.
-    """
+    """What ``deleteIntegrationShareableId`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationShareableIdResponse(BaseModel):
-    """An admin API model.
-
-    First used by createIntegrationShareableId response.
-    """
+    """What ``createIntegrationShareableId`` answers."""
 
     shareable_id: str
     _wire_names: ClassVar[frozenset[str]] = frozenset({"shareableId"})
@@ -2003,20 +1796,14 @@ class CreateIntegrationShareableIdResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeployBotVersionResponse(BaseModel):
-    """An admin API model.
-
-    First used by deployBotVersion response.
-    """
+    """What ``deployBotVersion`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class GetBotVersionResponse(BaseModel):
-    """An admin API model.
-
-    First used by getBotVersion response.
-    """
+    """What ``getBotVersion`` answers."""
 
     url: str
     _wire_names: ClassVar[frozenset[str]] = frozenset({"url"})
@@ -2024,10 +1811,7 @@ class GetBotVersionResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateBotVersionResponse(BaseModel):
-    """An admin API model.
-
-    First used by createBotVersion response.
-    """
+    """What ``createBotVersion`` answers."""
 
     version: Version
     _wire_names: ClassVar[frozenset[str]] = frozenset({"version"})
@@ -2045,10 +1829,7 @@ class ListBotVersionsResponseVersionsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotVersionsResponse(BaseModel):
-    """An admin API model.
-
-    First used by listBotVersions response.
-    """
+    """What ``listBotVersions`` answers."""
 
     versions: list[ListBotVersionsResponseVersionsItem]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"versions"})
@@ -2066,10 +1847,7 @@ class ListBotIssueEventsResponseIssueEventsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotIssueEventsResponse(BaseModel):
-    """An admin API model.
-
-    First used by listBotIssueEvents response.
-    """
+    """What ``listBotIssueEvents`` answers."""
 
     issue_events: list[ListBotIssueEventsResponseIssueEventsItem]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"issueEvents"})
@@ -2116,10 +1894,7 @@ class ListBotIssuesResponseIssuesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotIssuesResponse(BaseModel):
-    """An admin API model.
-
-    First used by listBotIssues response.
-    """
+    """What ``listBotIssues`` answers."""
 
     issues: list[ListBotIssuesResponseIssuesItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -2128,20 +1903,14 @@ class ListBotIssuesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteBotIssueResponse(BaseModel):
-    """An admin API model.
-
-    First used by deleteBotIssue response.
-    """
+    """What ``deleteBotIssue`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class GetBotIssueResponse(BaseModel):
-    """An admin API model.
-
-    First used by getBotIssue response.
-    """
+    """What ``getBotIssue`` answers."""
 
     issue: Issue
     _wire_names: ClassVar[frozenset[str]] = frozenset({"issue"})
@@ -2181,10 +1950,7 @@ class ListActionRunsResponseDataItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListActionRunsResponse(BaseModel):
-    """An admin API model.
-
-    First used by listActionRuns response.
-    """
+    """What ``listActionRuns`` answers."""
 
     data: list[ListActionRunsResponseDataItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -2266,10 +2032,7 @@ class GetBotAnalyticsResponseRecordsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotAnalyticsResponse(BaseModel):
-    """An admin API model.
-
-    First used by getBotAnalytics response.
-    """
+    """What ``getBotAnalytics`` answers."""
 
     records: list[GetBotAnalyticsResponseRecordsItem]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"records"})
@@ -2277,10 +2040,7 @@ class GetBotAnalyticsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotWebchatResponse(BaseModel):
-    """An admin API model.
-
-    First used by getBotWebchat response.
-    """
+    """What ``getBotWebchat`` answers."""
 
     code: str
     _wire_names: ClassVar[frozenset[str]] = frozenset({"code"})
@@ -2303,10 +2063,7 @@ class GetBotLogsResponseLogsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotLogsResponse(BaseModel):
-    """An admin API model.
-
-    First used by getBotLogs response.
-    """
+    """What ``getBotLogs`` answers."""
 
     logs: list[GetBotLogsResponseLogsItem]
     next_token: str | None = None
@@ -2315,20 +2072,14 @@ class GetBotLogsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class TransferBotResponse(BaseModel):
-    """An admin API model.
-
-    First used by transferBot response.
-    """
+    """What ``transferBot`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class RotateBotSigningSecretsResponse(BaseModel):
-    """An admin API model.
-
-    First used by rotateBotSigningSecrets response.
-    """
+    """What ``rotateBotSigningSecrets`` answers."""
 
     new_signing_secret: str
     _wire_names: ClassVar[frozenset[str]] = frozenset({"newSigningSecret"})
@@ -2336,20 +2087,14 @@ class RotateBotSigningSecretsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteBotResponse(BaseModel):
-    """An admin API model.
-
-    First used by deleteBot response.
-    """
+    """What ``deleteBot`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class GetBotResponse(BaseModel):
-    """An admin API model.
-
-    First used by getBot response.
-    """
+    """What ``getBot`` answers."""
 
     bot: Bot
     _wire_names: ClassVar[frozenset[str]] = frozenset({"bot"})
@@ -2357,10 +2102,7 @@ class GetBotResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotResponse(BaseModel):
-    """An admin API model.
-
-    First used by updateBot response.
-    """
+    """What ``updateBot`` answers."""
 
     bot: Bot
     _wire_names: ClassVar[frozenset[str]] = frozenset({"bot"})
@@ -2506,10 +2248,7 @@ class ListBotsResponseBotsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotsResponse(BaseModel):
-    """An admin API model.
-
-    First used by listBots response.
-    """
+    """What ``listBots`` answers."""
 
     bots: list[ListBotsResponseBotsItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -2518,10 +2257,7 @@ class ListBotsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateBotResponse(BaseModel):
-    """An admin API model.
-
-    First used by createBot response.
-    """
+    """What ``createBot`` answers."""
 
     bot: Bot
     _wire_names: ClassVar[frozenset[str]] = frozenset({"bot"})
@@ -2556,10 +2292,7 @@ class CreateBotBodyRecurringEventsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicInterfaceResponse(BaseModel):
-    """An admin API model.
-
-    First used by getPublicInterface response.
-    """
+    """What ``getPublicInterface`` answers."""
 
     interface: Interface
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interface"})
@@ -2567,10 +2300,7 @@ class GetPublicInterfaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicInterfaceByIdResponse(BaseModel):
-    """An admin API model.
-
-    First used by getPublicInterfaceById response.
-    """
+    """What ``getPublicInterfaceById`` answers."""
 
     interface: Interface
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interface"})
@@ -2608,10 +2338,7 @@ class ListPublicInterfacesResponseInterfacesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicInterfacesResponse(BaseModel):
-    """An admin API model.
-
-    First used by listPublicInterfaces response.
-    """
+    """What ``listPublicInterfaces`` answers."""
 
     interfaces: list[ListPublicInterfacesResponseInterfacesItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -2620,10 +2347,7 @@ class ListPublicInterfacesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicPluginCodeResponse(BaseModel):
-    """An admin API model.
-
-    First used by getPublicPluginCode response.
-    """
+    """What ``getPublicPluginCode`` answers."""
 
     code: str
     _wire_names: ClassVar[frozenset[str]] = frozenset({"code"})
@@ -2631,10 +2355,7 @@ class GetPublicPluginCodeResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicPluginResponse(BaseModel):
-    """An admin API model.
-
-    First used by getPublicPlugin response.
-    """
+    """What ``getPublicPlugin`` answers."""
 
     plugin: Plugin
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
@@ -2642,10 +2363,7 @@ class GetPublicPluginResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetDereferencedPublicPluginByIdResponse(BaseModel):
-    """An admin API model.
-
-    First used by getDereferencedPublicPluginById response.
-    """
+    """What ``getDereferencedPublicPluginById`` answers."""
 
     plugin: Plugin
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
@@ -2653,10 +2371,7 @@ class GetDereferencedPublicPluginByIdResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicPluginByIdResponse(BaseModel):
-    """An admin API model.
-
-    First used by getPublicPluginById response.
-    """
+    """What ``getPublicPluginById`` answers."""
 
     plugin: Plugin
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
@@ -2698,10 +2413,7 @@ class ListPublicPluginsResponsePluginsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicPluginsResponse(BaseModel):
-    """An admin API model.
-
-    First used by listPublicPlugins response.
-    """
+    """What ``listPublicPlugins`` answers."""
 
     plugins: list[ListPublicPluginsResponsePluginsItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -2710,10 +2422,7 @@ class ListPublicPluginsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicIntegrationResponse(BaseModel):
-    """An admin API model.
-
-    First used by getPublicIntegration response.
-    """
+    """What ``getPublicIntegration`` answers."""
 
     integration: GetPublicIntegrationByIdResponseIntegration
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integration"})
@@ -2814,10 +2523,7 @@ class GetPublicIntegrationByIdResponseIntegration(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicIntegrationByIdResponse(BaseModel):
-    """An admin API model.
-
-    First used by getPublicIntegrationById response.
-    """
+    """What ``getPublicIntegrationById`` answers."""
 
     integration: GetPublicIntegrationByIdResponseIntegration
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integration"})
@@ -2908,10 +2614,7 @@ class ListPublicIntegrationsResponseIntegrationsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicIntegrationsResponse(BaseModel):
-    """An admin API model.
-
-    First used by listPublicIntegrations response.
-    """
+    """What ``listPublicIntegrations`` answers."""
 
     integrations: list[ListPublicIntegrationsResponseIntegrationsItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -2920,10 +2623,7 @@ class ListPublicIntegrationsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetAccountPreferenceResponse(BaseModel):
-    """An admin API model.
-
-    First used by getAccountPreference response.
-    """
+    """What ``getAccountPreference`` answers."""
 
     value: Any = None
     _wire_names: ClassVar[frozenset[str]] = frozenset({"value"})
@@ -2931,20 +2631,14 @@ class GetAccountPreferenceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class SetAccountPreferenceResponse(BaseModel):
-    """An admin API model.
-
-    First used by setAccountPreference response.
-    """
+    """What ``setAccountPreference`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class DeletePersonalAccessTokenResponse(BaseModel):
-    """An admin API model.
-
-    First used by deletePersonalAccessToken response.
-    """
+    """What ``deletePersonalAccessToken`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
@@ -2962,10 +2656,7 @@ class CreatePersonalAccessTokenResponsePat(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreatePersonalAccessTokenResponse(BaseModel):
-    """An admin API model.
-
-    First used by createPersonalAccessToken response.
-    """
+    """What ``createPersonalAccessToken`` answers."""
 
     pat: CreatePersonalAccessTokenResponsePat
     _wire_names: ClassVar[frozenset[str]] = frozenset({"pat"})
@@ -2983,10 +2674,7 @@ class ListPersonalAccessTokensResponsePatsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPersonalAccessTokensResponse(BaseModel):
-    """An admin API model.
-
-    First used by listPersonalAccessTokens response.
-    """
+    """What ``listPersonalAccessTokens`` answers."""
 
     pats: list[ListPersonalAccessTokensResponsePatsItem]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"pats"})
@@ -2994,20 +2682,14 @@ class ListPersonalAccessTokensResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteAccountResponse(BaseModel):
-    """An admin API model.
-
-    First used by deleteAccount response.
-    """
+    """What ``deleteAccount`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class UpdateAccountResponse(BaseModel):
-    """An admin API model.
-
-    First used by updateAccount response.
-    """
+    """What ``updateAccount`` answers."""
 
     account: Account
     _wire_names: ClassVar[frozenset[str]] = frozenset({"account"})
@@ -3015,10 +2697,7 @@ class UpdateAccountResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetAccountResponse(BaseModel):
-    """An admin API model.
-
-    First used by getAccount response.
-    """
+    """What ``getAccount`` answers."""
 
     account: Account
     _wire_names: ClassVar[frozenset[str]] = frozenset({"account"})
@@ -3026,10 +2705,7 @@ class GetAccountResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class RunVrlResponse(BaseModel):
-    """An admin API model.
-
-    First used by runVrl response.
-    """
+    """What ``runVrl`` answers."""
 
     data: dict[str, Any]
     result: Any = None
@@ -3038,10 +2714,7 @@ class RunVrlResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Version(BaseModel):
-    """An admin API model.
-
-    First used by schema Version.
-    """
+    """An admin API model."""
 
     id: str
     name: str
@@ -3051,10 +2724,7 @@ class Version(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Activity(BaseModel):
-    """An admin API model.
-
-    First used by schema Activity.
-    """
+    """An admin API model."""
 
     id: str
     description: str
@@ -3080,10 +2750,7 @@ class Activity(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IssueEvent(BaseModel):
-    """An admin API model.
-
-    First used by schema IssueEvent.
-    """
+    """An admin API model."""
 
     id: str
     created_at: str
@@ -3102,10 +2769,7 @@ class IssueGroupedDataValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Issue(BaseModel):
-    """An admin API model.
-
-    First used by schema Issue.
-    """
+    """An admin API model."""
 
     id: str
     code: str
@@ -3135,10 +2799,7 @@ class Issue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Usage(BaseModel):
-    """An admin API model.
-
-    First used by schema Usage.
-    """
+    """An admin API model."""
 
     id: str
     period: str
@@ -3166,10 +2827,7 @@ class Usage(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Account(BaseModel):
-    """An admin API model.
-
-    First used by schema Account.
-    """
+    """An admin API model."""
 
     id: str
     email: str
@@ -3184,10 +2842,7 @@ class Account(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class WorkspaceMember(BaseModel):
-    """An admin API model.
-
-    First used by schema WorkspaceMember.
-    """
+    """An admin API model."""
 
     id: str
     user_id: str | None = None
@@ -3203,10 +2858,7 @@ class WorkspaceMember(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Workspace(BaseModel):
-    """An admin API model.
-
-    First used by schema Workspace.
-    """
+    """An admin API model."""
 
     id: str
     name: str
@@ -3271,10 +2923,7 @@ class PluginDependencies(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Plugin(BaseModel):
-    """An admin API model.
-
-    First used by schema Plugin.
-    """
+    """An admin API model."""
 
     id: str
     name: str
@@ -3345,10 +2994,7 @@ class InterfaceChannelsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Interface(BaseModel):
-    """An admin API model.
-
-    First used by schema Interface.
-    """
+    """An admin API model."""
 
     id: str
     created_at: str
@@ -3507,10 +3153,7 @@ class IntegrationIdentifier(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Integration(BaseModel):
-    """An admin API model.
-
-    First used by schema Integration.
-    """
+    """An admin API model."""
 
     id: str
     created_at: str
@@ -3815,10 +3458,7 @@ class BotIntegrationsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Bot(BaseModel):
-    """An admin API model.
-
-    First used by schema Bot.
-    """
+    """An admin API model."""
 
     id: str
     created_at: str

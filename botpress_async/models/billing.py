@@ -50,10 +50,7 @@ __all__ = [
 
 @attrs.frozen(kw_only=True)
 class CreatePaymentMethodIntentResponse(BaseModel):
-    """A billing API model.
-
-    First used by createPaymentMethodIntent response.
-    """
+    """What ``createPaymentMethodIntent`` answers."""
 
     client_secret: str
     _wire_names: ClassVar[frozenset[str]] = frozenset({"clientSecret"})
@@ -61,10 +58,7 @@ class CreatePaymentMethodIntentResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class SetPaymentMethodResponse(BaseModel):
-    """A billing API model.
-
-    First used by setPaymentMethod response.
-    """
+    """What ``setPaymentMethod`` answers."""
 
     id: str
     type: str
@@ -95,10 +89,7 @@ class GetPaymentMethodResponsePaymentMethod(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPaymentMethodResponse(BaseModel):
-    """A billing API model.
-
-    First used by getPaymentMethod response.
-    """
+    """What ``getPaymentMethod`` answers."""
 
     payment_method: GetPaymentMethodResponsePaymentMethod | None
     _wire_names: ClassVar[frozenset[str]] = frozenset({"paymentMethod"})
@@ -106,10 +97,7 @@ class GetPaymentMethodResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class PayInvoiceResponse(BaseModel):
-    """A billing API model.
-
-    First used by payInvoice response.
-    """
+    """What ``payInvoice`` answers."""
 
     id: str
     amount: float
@@ -173,10 +161,7 @@ class ListInvoicesResponseInvoicesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListInvoicesResponse(BaseModel):
-    """A billing API model.
-
-    First used by listInvoices response.
-    """
+    """What ``listInvoices`` answers."""
 
     invoices: list[ListInvoicesResponseInvoicesItem]
     meta: ListInvoicesResponseMeta
@@ -225,10 +210,7 @@ class ListAddonsResponseItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetAddonResponse(BaseModel):
-    """A billing API model.
-
-    First used by getAddon response.
-    """
+    """What ``getAddon`` answers."""
 
     id: str
     name: str
@@ -312,10 +294,7 @@ class GetPlanResponsePricesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPlanResponse(BaseModel):
-    """A billing API model.
-
-    First used by getPlan response.
-    """
+    """What ``getPlan`` answers."""
 
     id: str
     name: str
@@ -331,10 +310,7 @@ class GetPlanResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBillingReadonlyResponse(BaseModel):
-    """A billing API model.
-
-    First used by getBillingReadonly response.
-    """
+    """What ``getBillingReadonly`` answers."""
 
     billing_readonly: bool
     _wire_names: ClassVar[frozenset[str]] = frozenset({"billingReadonly"})
@@ -342,10 +318,7 @@ class GetBillingReadonlyResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Invoice(BaseModel):
-    """A billing API model.
-
-    First used by schema Invoice.
-    """
+    """A billing API model."""
 
     id: str
     amount: float

@@ -76,10 +76,7 @@ __all__ = [
 
 @attrs.frozen(kw_only=True)
 class UpdateKnowledgeBaseResponse(BaseModel):
-    """A files API model.
-
-    First used by updateKnowledgeBase response.
-    """
+    """What ``updateKnowledgeBase`` answers."""
 
     knowledge_base: CreateKnowledgeBaseResponseKnowledgeBase
     _wire_names: ClassVar[frozenset[str]] = frozenset({"knowledgeBase"})
@@ -87,10 +84,7 @@ class UpdateKnowledgeBaseResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteKnowledgeBaseResponse(BaseModel):
-    """A files API model.
-
-    First used by deleteKnowledgeBase response.
-    """
+    """What ``deleteKnowledgeBase`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
@@ -108,10 +102,7 @@ class ListKnowledgeBasesResponseKnowledgeBasesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListKnowledgeBasesResponse(BaseModel):
-    """A files API model.
-
-    First used by listKnowledgeBases response.
-    """
+    """What ``listKnowledgeBases`` answers."""
 
     knowledge_bases: list[ListKnowledgeBasesResponseKnowledgeBasesItem]
     meta: ListFilesResponseMeta
@@ -130,10 +121,7 @@ class CreateKnowledgeBaseResponseKnowledgeBase(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateKnowledgeBaseResponse(BaseModel):
-    """A files API model.
-
-    First used by createKnowledgeBase response.
-    """
+    """What ``createKnowledgeBase`` answers."""
 
     knowledge_base: CreateKnowledgeBaseResponseKnowledgeBase
     _wire_names: ClassVar[frozenset[str]] = frozenset({"knowledgeBase"})
@@ -141,10 +129,7 @@ class CreateKnowledgeBaseResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListFileTagValuesResponse(BaseModel):
-    """A files API model.
-
-    First used by listFileTagValues response.
-    """
+    """What ``listFileTagValues`` answers."""
 
     values: list[str]
     meta: ListFilesResponseMeta
@@ -153,10 +138,7 @@ class ListFileTagValuesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListFileTagsResponse(BaseModel):
-    """A files API model.
-
-    First used by listFileTags response.
-    """
+    """What ``listFileTags`` answers."""
 
     tags: list[str]
     meta: ListFilesResponseMeta
@@ -165,10 +147,7 @@ class ListFileTagsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class SetFilePassagesResponse(BaseModel):
-    """A files API model.
-
-    First used by setFilePassages response.
-    """
+    """What ``setFilePassages`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
@@ -197,10 +176,7 @@ class ListFilePassagesResponsePassagesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListFilePassagesResponse(BaseModel):
-    """A files API model.
-
-    First used by listFilePassages response.
-    """
+    """What ``listFilePassages`` answers."""
 
     passages: list[ListFilePassagesResponsePassagesItem]
     meta: ListFilesResponseMeta
@@ -269,10 +245,7 @@ class SearchFilesResponsePassagesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class SearchFilesResponse(BaseModel):
-    """A files API model.
-
-    First used by searchFiles response.
-    """
+    """What ``searchFiles`` answers."""
 
     passages: list[SearchFilesResponsePassagesItem]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"passages"})
@@ -280,10 +253,7 @@ class SearchFilesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CopyFileResponse(BaseModel):
-    """A files API model.
-
-    First used by copyFile response.
-    """
+    """What ``copyFile`` answers."""
 
     file: File
     _wire_names: ClassVar[frozenset[str]] = frozenset({"file"})
@@ -291,10 +261,7 @@ class CopyFileResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateFileMetadataResponse(BaseModel):
-    """A files API model.
-
-    First used by updateFileMetadata response.
-    """
+    """What ``updateFileMetadata`` answers."""
 
     file: File
     _wire_names: ClassVar[frozenset[str]] = frozenset({"file"})
@@ -302,10 +269,7 @@ class UpdateFileMetadataResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetFileResponse(BaseModel):
-    """A files API model.
-
-    First used by getFile response.
-    """
+    """What ``getFile`` answers."""
 
     file: File
     _wire_names: ClassVar[frozenset[str]] = frozenset({"file"})
@@ -313,10 +277,7 @@ class GetFileResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteFileResponse(BaseModel):
-    """A files API model.
-
-    First used by deleteFile response.
-    """
+    """What ``deleteFile`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
@@ -393,10 +354,7 @@ class ListFilesResponseFilesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListFilesResponse(BaseModel):
-    """A files API model.
-
-    First used by listFiles response.
-    """
+    """What ``listFiles`` answers."""
 
     files: list[ListFilesResponseFilesItem]
     meta: ListFilesResponseMeta
@@ -458,10 +416,7 @@ class UpsertFileResponseFile(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpsertFileResponse(BaseModel):
-    """A files API model.
-
-    First used by upsertFile response.
-    """
+    """What ``upsertFile`` answers."""
 
     file: UpsertFileResponseFile
     _wire_names: ClassVar[frozenset[str]] = frozenset({"file"})
@@ -549,10 +504,7 @@ class FileOwner(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class File(BaseModel):
-    """A files API model.
-
-    First used by schema File.
-    """
+    """A files API model."""
 
     id: str
     bot_id: str

@@ -66,10 +66,7 @@ __all__ = [
 
 @attrs.frozen(kw_only=True)
 class UpsertTableRowsResponse(BaseModel):
-    """A tables API model.
-
-    First used by upsertTableRows response.
-    """
+    """What ``upsertTableRows`` answers."""
 
     inserted: list[Row]
     updated: list[Row]
@@ -88,10 +85,7 @@ class UpsertTableRowsBodyRowsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteTableRowsResponse(BaseModel):
-    """A tables API model.
-
-    First used by deleteTableRows response.
-    """
+    """What ``deleteTableRows`` answers."""
 
     deleted_rows: float
     job: DuplicateTableResponseJob | None = None
@@ -100,10 +94,7 @@ class DeleteTableRowsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateTableRowsResponse(BaseModel):
-    """A tables API model.
-
-    First used by updateTableRows response.
-    """
+    """What ``updateTableRows`` answers."""
 
     rows: list[Row]
     warnings: list[str] | None = None
@@ -121,10 +112,7 @@ class UpdateTableRowsBodyRowsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateTableRowsResponse(BaseModel):
-    """A tables API model.
-
-    First used by createTableRows response.
-    """
+    """What ``createTableRows`` answers."""
 
     rows: list[Row]
     warnings: list[str] | None = None
@@ -134,10 +122,7 @@ class CreateTableRowsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class FindTableRowsResponse(BaseModel):
-    """A tables API model.
-
-    First used by findTableRows response.
-    """
+    """What ``findTableRows`` answers."""
 
     rows: list[Row]
     has_more: bool
@@ -151,10 +136,7 @@ class FindTableRowsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetTableRowResponse(BaseModel):
-    """A tables API model.
-
-    First used by getTableRow response.
-    """
+    """What ``getTableRow`` answers."""
 
     row: Row
     _wire_names: ClassVar[frozenset[str]] = frozenset({"row"})
@@ -162,10 +144,7 @@ class GetTableRowResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class RenameTableColumnResponse(BaseModel):
-    """A tables API model.
-
-    First used by renameTableColumn response.
-    """
+    """What ``renameTableColumn`` answers."""
 
     table: Table
     _wire_names: ClassVar[frozenset[str]] = frozenset({"table"})
@@ -173,10 +152,7 @@ class RenameTableColumnResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ImportTableResponse(BaseModel):
-    """A tables API model.
-
-    First used by importTable response.
-    """
+    """What ``importTable`` answers."""
 
     job: ExportTableResponseJob
     _wire_names: ClassVar[frozenset[str]] = frozenset({"job"})
@@ -216,10 +192,7 @@ class GetTableJobsResponseJobsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetTableJobsResponse(BaseModel):
-    """A tables API model.
-
-    First used by getTableJobs response.
-    """
+    """What ``getTableJobs`` answers."""
 
     jobs: list[GetTableJobsResponseJobsItem]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"jobs"})
@@ -259,10 +232,7 @@ class ExportTableResponseJob(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ExportTableResponse(BaseModel):
-    """A tables API model.
-
-    First used by exportTable response.
-    """
+    """What ``exportTable`` answers."""
 
     job: ExportTableResponseJob
     _wire_names: ClassVar[frozenset[str]] = frozenset({"job"})
@@ -279,10 +249,7 @@ class DuplicateTableResponseJob(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DuplicateTableResponse(BaseModel):
-    """A tables API model.
-
-    First used by duplicateTable response.
-    """
+    """What ``duplicateTable`` answers."""
 
     table: Table
     rows: float
@@ -292,20 +259,14 @@ class DuplicateTableResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteTableResponse(BaseModel):
-    """A tables API model.
-
-    First used by deleteTable response.
-    """
+    """What ``deleteTable`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class UpdateTableResponse(BaseModel):
-    """A tables API model.
-
-    First used by updateTable response.
-    """
+    """What ``updateTable`` answers."""
 
     table: Table
     stale_columns: list[str] | None = None
@@ -314,10 +275,7 @@ class UpdateTableResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetOrCreateTableResponse(BaseModel):
-    """A tables API model.
-
-    First used by getOrCreateTable response.
-    """
+    """What ``getOrCreateTable`` answers."""
 
     table: Table
     created: bool
@@ -331,10 +289,7 @@ class GetOrCreateTableResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetTableResponse(BaseModel):
-    """A tables API model.
-
-    First used by getTable response.
-    """
+    """What ``getTable`` answers."""
 
     table: Table
     rows: float
@@ -345,10 +300,7 @@ class GetTableResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateTableResponse(BaseModel):
-    """A tables API model.
-
-    First used by createTable response.
-    """
+    """What ``createTable`` answers."""
 
     table: Table
     _wire_names: ClassVar[frozenset[str]] = frozenset({"table"})
@@ -356,10 +308,7 @@ class CreateTableResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListTablesResponse(BaseModel):
-    """A tables API model.
-
-    First used by listTables response.
-    """
+    """What ``listTables`` answers."""
 
     tables: list[Table]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tables"})
@@ -378,10 +327,7 @@ class RowComputedValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Row(BaseModel):
-    """A tables API model.
-
-    First used by schema Row.
-    """
+    """A tables API model."""
 
     id: float
     created_at: str | None = None
@@ -396,10 +342,7 @@ class Row(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Column(BaseModel):
-    """A tables API model.
-
-    First used by schema Column.
-    """
+    """A tables API model."""
 
     id: str | None = None
     name: str
@@ -500,10 +443,7 @@ class TableSchema(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Table(BaseModel):
-    """A tables API model.
-
-    First used by schema Table.
-    """
+    """A tables API model."""
 
     id: str
     name: str

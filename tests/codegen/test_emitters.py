@@ -10,7 +10,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from codegen import emit_docs, emit_models, emit_operations, emit_resources
+from codegen import emit_docs, emit_models, emit_operations, emit_resources, overlay
 from codegen.build import build_api, load_apis
 from codegen.ir import AnyT, Api, Operation, Parameter, Prim
 from codegen.writer import MARKER, format_python, header, stale_files, write_files
@@ -46,8 +46,10 @@ def test_models_module_decodes_and_encodes(api: Api, monkeypatch: pytest.MonkeyP
     assert set(module.__all__) >= {"Thing", "ThingOwner", "ListThingsResponse"}
 
 
-def test_resource_method_signature_and_docstring(api: Api) -> None:
+def test_resource_method_signature_and_docstring(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     """A method has keyword-only typed arguments, per-call options and a structural docstring."""
+    # Without an overlay entry, the docstring has the structural lines only.
+    monkeypatch.setattr(overlay, "overlay_for", lambda _name: overlay.ApiOverlay())
     source = emit_resources.emit_resource_module(api)
     assert "class RuntimeResource:" in source
     assert "    def list_things(\n        self,\n        *,\n" in source
@@ -78,13 +80,11 @@ def test_operations_table(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_docs_table(api: Api) -> None:
-    """The reference table has one row per operation with calls, route and token kinds."""
+    """The reference table has one row per operation: id, linked method, route and summary."""
     text = emit_docs.emit_operations_table((api,))
     assert MARKER in text.splitlines()[0]
-    assert (
-        "| `listThings` | `client.runtime.list_things(...)` *pager* "
-        "| `client.runtime.list_things(...)` *pager* | GET | `/v1/things` | PAT, BAK, IAK |"
-    ) in text
+    anchor = "reference/runtime.md#botpress_async.resources.runtime.RuntimeAPI.list_things"
+    assert f"| `listThings` | [`list_things`]({anchor}) *pager* | GET `/v1/things` |  |" in text
 
 
 def test_migration_table(api: Api) -> None:
@@ -148,17 +148,19 @@ _TEMPLATE_WORDS = set(
         "client's bot_id workspace_id integration_id integration_alias x bot id workspace "
         "integration alias and Returns a pager async for walks every item over all pages await "
         "gives the first page The API marks this operation deprecated Args Returns required "
-        "optional path query header body list of mapping str to int float bool Any Literal None "
+        "optional path query header body Path Query Header Body list of mapping str to int float bool Any Literal None "
         "or AsyncPager items GET POST PUT PATCH DELETE",
     )
 )
 
 
 def test_every_docstring_is_structural() -> None:
-    """Generated method docstrings use only template words and names from the structure."""
+    """Generated method docstrings use only template words, structure names and the overlay's."""
     for api in load_apis():
         for op in api.operations:
-            allowed = _TEMPLATE_WORDS | set(re.findall(r"\w+", repr(op)))
+            ov = overlay.overlay_for(api.name)
+            ours = re.findall(r"\w+", repr([overlay.operation_entry(ov, op), ov.common_params]))
+            allowed = _TEMPLATE_WORDS | set(re.findall(r"\w+", repr(op))) | set(ours)
             words = set(re.findall(r"\w+", emit_resources.docstring(op, api)))
             assert words <= allowed, (op.operation_id, sorted(words - allowed))
 
