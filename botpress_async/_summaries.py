@@ -95,4 +95,46 @@ SUMMARIES: Final[Mapping[str, str]] = {
     "captureObservation": (
         "Record an observation of the bot's run (a trace record), linked to what it concerns."
     ),
+    "upsertFile": (
+        "Create or replace the file with this key, and get the address to upload its content to."
+    ),
+    "listFiles": "List the bot's files, filtered by tags, ids or indexing, in the order asked.",
+    "deleteFile": "Delete a file, its content and its passages.",
+    "getFile": "Fetch a file's record, with a download URL and its upload and indexing status.",
+    "updateFileMetadata": (
+        "Change a file's tags, metadata, access policies or expiry, leaving its content alone."
+    ),
+    "copyFile": "Copy a file under a new key, in this bot or in another bot of the workspace.",
+    "searchFiles": "Find the passages of the bot's indexed files closest in meaning to a question.",
+    "listFilePassages": "List the passages a file was cut into for indexing, in their order.",
+    "setFilePassages": "Replace a file's indexed passages with passages of your own.",
+    "listFileTags": "List the tag keys used on the bot's files.",
+    "listFileTagValues": "List the values the bot's files hold for one tag key.",
+    "createKnowledgeBase": "Create a knowledge base, a named group of files for the bot to search.",
+    "listKnowledgeBases": "List the bot's knowledge bases.",
+    "deleteKnowledgeBase": "Delete a knowledge base.",
+    "updateKnowledgeBase": "Rename a knowledge base or change its tags.",
+    "listTables": "List the bot's tables, optionally only those with given tags.",
+    "createTable": "Create a table with the given name and columns.",
+    "getTable": "Fetch a table's definition with its row counts.",
+    "getOrCreateTable": (
+        "Return the table of this name, creating it with the given columns when it does not exist."
+    ),
+    "updateTable": "Rename a table or change its columns, key, tags, factor or compute setting.",
+    "deleteTable": "Delete a table with all its rows, for good.",
+    "duplicateTable": "Copy a table, with its rows or only its columns, under a new name.",
+    "exportTable": "Start a job that writes the table's rows to a file of the Files API.",
+    "getTableJobs": (
+        "List the recent import, export and other background jobs of a table, with their progress."
+    ),
+    "importTable": "Start a job that adds the rows of an uploaded file to an existing table.",
+    "renameTableColumn": "Give a column of the table a new name, keeping its values.",
+    "getTableRow": "Fetch one row by its numeric id.",
+    "findTableRows": (
+        "Query rows with a filter, a text search, a grouping, a sort, and offset paging."
+    ),
+    "createTableRows": "Insert rows; each row is a mapping of column name to value.",
+    "updateTableRows": "Change some columns of existing rows, found by their ids.",
+    "deleteTableRows": "Delete rows by id, by filter, or all of them.",
+    "upsertTableRows": "Update the rows that already exist by key, insert the others.",
 }

@@ -148,7 +148,8 @@ _TEMPLATE_WORDS = set(
         "client's bot_id workspace_id integration_id integration_alias x bot id workspace "
         "integration alias and Returns a pager async for walks every item over all pages await "
         "gives the first page The API marks this operation deprecated Args Returns required "
-        "optional path query header body Path Query Header Body list of mapping str to int float bool Any Literal None "
+        "optional path query header body Path Query Header Body list of mapping str to int float "
+        "bool Any Literal None "
         "or AsyncPager items GET POST PUT PATCH DELETE",
     )
 )
