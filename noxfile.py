@@ -14,7 +14,8 @@ nox.options.sessions = ["codegen_check", "lint", "typing", "tests"]
 DEV = ".[dev]"
 LINT_DEPS = ["ruff>=0.6"]
 TYPING_DEPS = ["mypy>=1.11"]
-DOCS_DEPS = ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26"]
+# black formats the signatures mkdocstrings renders; without it they stay on one line.
+DOCS_DEPS = ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26", "black>=24"]
 
 
 @nox.session

@@ -46,8 +46,8 @@ def emit_operations_table(apis: tuple[Api, ...]) -> str:
             "",
             f"Token kinds: {', '.join(api.token_kinds)}.",
             "",
-            "| operationId | method | route | what it does |",
-            "|---|---|---|---|",
+            "| method and operationId | what it does, and its route |",
+            "|---|---|",
         ]
         out += [_operation_row(api, op) for op in api.operations]
         out.append("")
@@ -55,15 +55,17 @@ def emit_operations_table(apis: tuple[Api, ...]) -> str:
 
 
 def _operation_row(api: Api, op: Operation) -> str:
-    """One row of the reference table: the ids, the route and our summary of the operation.
+    """One row of the reference table: the names, our summary and the route of an operation.
 
-    The method links to its entry on the API's reference page (mkdocstrings' anchor).
+    Two columns keep the names whole on a narrow page; the method links to its entry on the
+    API's reference page (mkdocstrings' anchor), and the route may break only after a slash.
     """
     pager = " *pager*" if op.pagination else ""
     summary = overlay.operation_entry(overlay.overlay_for(api.name), op).summary
     anchor = f"botpress_async.resources.{api.name}.{api.class_prefix}API.{op.name}"
     method = f"[`{op.name}`](reference/{api.name}.md#{anchor}){pager}"
-    return f"| `{op.operation_id}` | {method} | {op.method} `{op.path}` | {summary} |"
+    route = f"<code>{op.method} {op.path.replace('/', '/<wbr>')}</code>"
+    return f"| {method}<br>`{op.operation_id}` | {summary}<br>{route} |"
 
 
 def typescript_call(op: Operation) -> str:

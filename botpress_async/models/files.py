@@ -426,7 +426,7 @@ class ListFilesResponseFilesItem(BaseModel):
 
     Attributes:
         id: Id of the record, given by the server.
-        bot_id: Id of the bot the file belongs to.
+        bot_id: Id of the bot that owns the file.
         key: The file's key: its unique name within the bot (or the integration), often a path
             such as `docs/faq.pdf`.
         url: Address to download the content from, once uploaded: permanent for a
@@ -518,7 +518,7 @@ class UpsertFileResponseFile(BaseModel):
 
     Attributes:
         id: Id of the record, given by the server.
-        bot_id: Id of the bot the file belongs to.
+        bot_id: Id of the bot that owns the file.
         key: The file's key: its unique name within the bot (or the integration), often a path
             such as `docs/faq.pdf`.
         url: Address to download the content from, once uploaded: permanent for a
@@ -743,7 +743,7 @@ class File(BaseModel):
 
     Attributes:
         id: Id of the record, given by the server.
-        bot_id: Id of the bot the file belongs to.
+        bot_id: Id of the bot that owns the file.
         key: The file's key: its unique name within the bot (or the integration), often a path
             such as `docs/faq.pdf`.
         url: Address to download the content from, once uploaded: permanent for a

@@ -80,11 +80,13 @@ def test_operations_table(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_docs_table(api: Api) -> None:
-    """The reference table has one row per operation: id, linked method, route and summary."""
+    """The reference table has one row per operation: linked method, id, summary and route."""
     text = emit_docs.emit_operations_table((api,))
     assert MARKER in text.splitlines()[0]
     anchor = "reference/runtime.md#botpress_async.resources.runtime.RuntimeAPI.list_things"
-    assert f"| `listThings` | [`list_things`]({anchor}) *pager* | GET `/v1/things` |  |" in text
+    route = "<code>GET /<wbr>v1/<wbr>things</code>"
+    row = f"| [`list_things`]({anchor}) *pager*<br>`listThings` | <br>{route} |"
+    assert row in text
 
 
 def test_migration_table(api: Api) -> None:
