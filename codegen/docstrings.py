@@ -25,12 +25,16 @@ def _fallback_summary(model: Model, api: Api) -> str:
 
 
 def model_docstring(model: Model, api: Api, indent: str = "    ") -> str:
-    """The class docstring of one model: its summary, then one phrase per described field."""
+    """The class docstring of one model: its summary, then one phrase per field."""
     ov = overlay.overlay_for(api.name)
     summary = overlay.model_summary(ov, model) or _fallback_summary(model, api)
     lines = textwrap.wrap(summary, _WIDTH - 3)  # the first line follows the opening quotes
-    described = [(f.name, overlay.field_text(ov, model, f)) for f in model.fields]
-    described = [(name, text) for name, text in described if text]
+    # Every field is listed (the reference pages show fields only here); one the overlay does
+    # not describe yet is named by its wire name.
+    described = [
+        (f.name, overlay.field_text(ov, model, f) or f"Sent as ``{f.wire}``.")
+        for f in model.fields
+    ]
     if described:
         lines += ["", "Attributes:"]
         for name, text in described:

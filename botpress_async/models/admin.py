@@ -423,7 +423,13 @@ __all__ = [
 
 @attrs.frozen(kw_only=True)
 class IntrospectResponse(BaseModel):
-    """What ``introspect`` answers."""
+    """What ``introspect`` answers.
+
+    Attributes:
+        workspace_id: Sent as ``workspaceId``.
+        bot_id: Sent as ``botId``.
+        user_id: Sent as ``userId``.
+    """
 
     workspace_id: str
     bot_id: str
@@ -433,7 +439,12 @@ class IntrospectResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListActivitiesResponse(BaseModel):
-    """What ``listActivities`` answers."""
+    """What ``listActivities`` answers.
+
+    Attributes:
+        activities: Sent as ``activities``.
+        meta: Sent as ``meta``.
+    """
 
     activities: list[Activity]
     meta: ListPublicIntegrationsResponseMeta
@@ -449,7 +460,14 @@ class ChangeAISpendQuotaResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListUsageActivityDailyResponseDataItemMetadata(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        bot_id: Sent as ``botId``.
+        type: Sent as ``type``.
+        subtype: Sent as ``subtype``.
+        source: Sent as ``source``.
+    """
 
     bot_id: str
     type: Literal["IntegrationAction", "FileIndexing", "BingSearch", "WebSearch"]
@@ -460,7 +478,14 @@ class ListUsageActivityDailyResponseDataItemMetadata(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListUsageActivityDailyResponseDataItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        key: Sent as ``key``.
+        date: Sent as ``date``.
+        value: Sent as ``value``.
+        metadata: Sent as ``metadata``.
+    """
 
     key: str
     date: str
@@ -471,7 +496,12 @@ class ListUsageActivityDailyResponseDataItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListUsageActivityDailyResponse(BaseModel):
-    """What ``listUsageActivityDaily`` answers."""
+    """What ``listUsageActivityDaily`` answers.
+
+    Attributes:
+        data: Sent as ``data``.
+        meta: Sent as ``meta``.
+    """
 
     data: list[ListUsageActivityDailyResponseDataItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -480,7 +510,14 @@ class ListUsageActivityDailyResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListUsageActivityResponseDataItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        timestamp: Sent as ``timestamp``.
+        value: Sent as ``value``.
+        period: Sent as ``period``.
+        metadata: Sent as ``metadata``.
+    """
 
     timestamp: str
     value: float
@@ -491,7 +528,12 @@ class ListUsageActivityResponseDataItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListUsageActivityResponse(BaseModel):
-    """What ``listUsageActivity`` answers."""
+    """What ``listUsageActivity`` answers.
+
+    Attributes:
+        data: Sent as ``data``.
+        meta: Sent as ``meta``.
+    """
 
     data: list[ListUsageActivityResponseDataItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -500,7 +542,11 @@ class ListUsageActivityResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListUsageHistoryResponse(BaseModel):
-    """What ``listUsageHistory`` answers."""
+    """What ``listUsageHistory`` answers.
+
+    Attributes:
+        usages: Sent as ``usages``.
+    """
 
     usages: list[Usage]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"usages"})
@@ -508,7 +554,11 @@ class ListUsageHistoryResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetMultipleUsagesResponse(BaseModel):
-    """What ``getMultipleUsages`` answers."""
+    """What ``getMultipleUsages`` answers.
+
+    Attributes:
+        usages: Sent as ``usages``.
+    """
 
     usages: list[Usage]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"usages"})
@@ -516,7 +566,11 @@ class GetMultipleUsagesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetUsageResponse(BaseModel):
-    """What ``getUsage`` answers."""
+    """What ``getUsage`` answers.
+
+    Attributes:
+        usage: Sent as ``usage``.
+    """
 
     usage: Usage
     _wire_names: ClassVar[frozenset[str]] = frozenset({"usage"})
@@ -524,7 +578,11 @@ class GetUsageResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPluginCodeResponse(BaseModel):
-    """What ``getPluginCode`` answers."""
+    """What ``getPluginCode`` answers.
+
+    Attributes:
+        code: Sent as ``code``.
+    """
 
     code: str
     _wire_names: ClassVar[frozenset[str]] = frozenset({"code"})
@@ -532,7 +590,11 @@ class GetPluginCodeResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPluginByNameResponse(BaseModel):
-    """What ``getPluginByName`` answers."""
+    """What ``getPluginByName`` answers.
+
+    Attributes:
+        plugin: Sent as ``plugin``.
+    """
 
     plugin: Plugin
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
@@ -540,7 +602,11 @@ class GetPluginByNameResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetDereferencedPluginResponse(BaseModel):
-    """What ``getDereferencedPlugin`` answers."""
+    """What ``getDereferencedPlugin`` answers.
+
+    Attributes:
+        plugin: Sent as ``plugin``.
+    """
 
     plugin: Plugin
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
@@ -555,7 +621,11 @@ class DeletePluginResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdatePluginResponse(BaseModel):
-    """What ``updatePlugin`` answers."""
+    """What ``updatePlugin`` answers.
+
+    Attributes:
+        plugin: Sent as ``plugin``.
+    """
 
     plugin: Plugin
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
@@ -563,7 +633,13 @@ class UpdatePluginResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdatePluginBodyDependenciesInterfacesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        version: Sent as ``version``.
+    """
 
     id: NotGivenOr[str] = NOT_GIVEN
     name: NotGivenOr[str] = NOT_GIVEN
@@ -573,7 +649,12 @@ class UpdatePluginBodyDependenciesInterfacesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdatePluginBodyDependencies(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        interfaces: Sent as ``interfaces``.
+        integrations: Sent as ``integrations``.
+    """
 
     interfaces: NotGivenOr[dict[str, UpdatePluginBodyDependenciesInterfacesValue | None]] = (
         NOT_GIVEN
@@ -586,7 +667,12 @@ class UpdatePluginBodyDependencies(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdatePluginBodyCode(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        node: Sent as ``node``.
+        browser: Sent as ``browser``.
+    """
 
     node: NotGivenOr[str] = NOT_GIVEN
     browser: NotGivenOr[str] = NOT_GIVEN
@@ -595,7 +681,11 @@ class UpdatePluginBodyCode(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdatePluginBodyUser(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        tags: Sent as ``tags``.
+    """
 
     tags: dict[str, UpdateBotBodyUserTagsValue | None]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tags"})
@@ -603,7 +693,11 @@ class UpdatePluginBodyUser(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPluginResponse(BaseModel):
-    """What ``getPlugin`` answers."""
+    """What ``getPlugin`` answers.
+
+    Attributes:
+        plugin: Sent as ``plugin``.
+    """
 
     plugin: Plugin
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
@@ -611,7 +705,12 @@ class GetPluginResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPluginsResponse(BaseModel):
-    """What ``listPlugins`` answers."""
+    """What ``listPlugins`` answers.
+
+    Attributes:
+        plugins: Sent as ``plugins``.
+        meta: Sent as ``meta``.
+    """
 
     plugins: list[ListPublicPluginsResponsePluginsItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -620,7 +719,11 @@ class ListPluginsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreatePluginResponse(BaseModel):
-    """What ``createPlugin`` answers."""
+    """What ``createPlugin`` answers.
+
+    Attributes:
+        plugin: Sent as ``plugin``.
+    """
 
     plugin: Plugin
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
@@ -628,7 +731,13 @@ class CreatePluginResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreatePluginBodyDependenciesInterfacesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        version: Sent as ``version``.
+    """
 
     id: NotGivenOr[str] = NOT_GIVEN
     name: NotGivenOr[str] = NOT_GIVEN
@@ -638,7 +747,12 @@ class CreatePluginBodyDependenciesInterfacesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreatePluginBodyDependencies(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        interfaces: Sent as ``interfaces``.
+        integrations: Sent as ``integrations``.
+    """
 
     interfaces: NotGivenOr[dict[str, CreatePluginBodyDependenciesInterfacesValue]] = NOT_GIVEN
     integrations: NotGivenOr[dict[str, CreatePluginBodyDependenciesInterfacesValue]] = NOT_GIVEN
@@ -647,7 +761,12 @@ class CreatePluginBodyDependencies(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreatePluginBodyCode(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        node: Sent as ``node``.
+        browser: Sent as ``browser``.
+    """
 
     node: str
     browser: str
@@ -656,7 +775,11 @@ class CreatePluginBodyCode(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetInterfaceByNameResponse(BaseModel):
-    """What ``getInterfaceByName`` answers."""
+    """What ``getInterfaceByName`` answers.
+
+    Attributes:
+        interface: Sent as ``interface``.
+    """
 
     interface: Interface
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interface"})
@@ -671,7 +794,11 @@ class DeleteInterfaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateInterfaceResponse(BaseModel):
-    """What ``updateInterface`` answers."""
+    """What ``updateInterface`` answers.
+
+    Attributes:
+        interface: Sent as ``interface``.
+    """
 
     interface: Interface
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interface"})
@@ -679,7 +806,12 @@ class UpdateInterfaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateInterfaceBodyNameTemplate(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        script: Sent as ``script``.
+        language: Sent as ``language``.
+    """
 
     script: str
     language: str
@@ -688,7 +820,13 @@ class UpdateInterfaceBodyNameTemplate(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateInterfaceBodyChannelsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        messages: Sent as ``messages``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -700,7 +838,11 @@ class UpdateInterfaceBodyChannelsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetInterfaceResponse(BaseModel):
-    """What ``getInterface`` answers."""
+    """What ``getInterface`` answers.
+
+    Attributes:
+        interface: Sent as ``interface``.
+    """
 
     interface: Interface
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interface"})
@@ -708,7 +850,12 @@ class GetInterfaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListInterfacesResponse(BaseModel):
-    """What ``listInterfaces`` answers."""
+    """What ``listInterfaces`` answers.
+
+    Attributes:
+        interfaces: Sent as ``interfaces``.
+        meta: Sent as ``meta``.
+    """
 
     interfaces: list[ListPublicInterfacesResponseInterfacesItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -717,7 +864,11 @@ class ListInterfacesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateInterfaceResponse(BaseModel):
-    """What ``createInterface`` answers."""
+    """What ``createInterface`` answers.
+
+    Attributes:
+        interface: Sent as ``interface``.
+    """
 
     interface: Interface
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interface"})
@@ -732,7 +883,11 @@ class RequestIntegrationVerificationResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetIntegrationByNameResponse(BaseModel):
-    """What ``getIntegrationByName`` answers."""
+    """What ``getIntegrationByName`` answers.
+
+    Attributes:
+        integration: Sent as ``integration``.
+    """
 
     integration: Integration
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integration"})
@@ -740,7 +895,12 @@ class GetIntegrationByNameResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetIntegrationLogsResponse(BaseModel):
-    """What ``getIntegrationLogs`` answers."""
+    """What ``getIntegrationLogs`` answers.
+
+    Attributes:
+        logs: Sent as ``logs``.
+        next_token: Sent as ``nextToken``.
+    """
 
     logs: list[GetBotLogsResponseLogsItem]
     next_token: str | None = None
@@ -756,7 +916,11 @@ class ValidateIntegrationUpdateResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class RotateIntegrationSigningSecretsResponse(BaseModel):
-    """What ``rotateIntegrationSigningSecrets`` answers."""
+    """What ``rotateIntegrationSigningSecrets`` answers.
+
+    Attributes:
+        new_signing_secret: Sent as ``newSigningSecret``.
+    """
 
     new_signing_secret: str
     _wire_names: ClassVar[frozenset[str]] = frozenset({"newSigningSecret"})
@@ -771,7 +935,11 @@ class DeleteIntegrationResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetIntegrationResponse(BaseModel):
-    """What ``getIntegration`` answers."""
+    """What ``getIntegration`` answers.
+
+    Attributes:
+        integration: Sent as ``integration``.
+    """
 
     integration: Integration
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integration"})
@@ -779,7 +947,11 @@ class GetIntegrationResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationResponse(BaseModel):
-    """What ``updateIntegration`` answers."""
+    """What ``updateIntegration`` answers.
+
+    Attributes:
+        integration: Sent as ``integration``.
+    """
 
     integration: Integration
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integration"})
@@ -787,7 +959,15 @@ class UpdateIntegrationResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyInterfacesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        entities: Sent as ``entities``.
+        actions: Sent as ``actions``.
+        events: Sent as ``events``.
+        channels: Sent as ``channels``.
+    """
 
     id: str
     entities: NotGivenOr[dict[str, IntegrationInterfacesValueEntitiesValue]] = NOT_GIVEN
@@ -801,7 +981,13 @@ class UpdateIntegrationBodyInterfacesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyEntitiesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        schema: Sent as ``schema``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -811,7 +997,12 @@ class UpdateIntegrationBodyEntitiesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyStatesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        type: Sent as ``type``.
+        schema: Sent as ``schema``.
+    """
 
     type: Literal["conversation", "user", "integration"]
     schema: dict[str, Any]
@@ -820,7 +1011,12 @@ class UpdateIntegrationBodyStatesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyIdentifier(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        extract_script: Sent as ``extractScript``.
+        fallback_handler_script: Sent as ``fallbackHandlerScript``.
+    """
 
     extract_script: NotGivenOr[str | None] = NOT_GIVEN
     fallback_handler_script: NotGivenOr[str | None] = NOT_GIVEN
@@ -829,7 +1025,12 @@ class UpdateIntegrationBodyIdentifier(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyChannelsValueConversation(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        creation: Sent as ``creation``.
+        tags: Sent as ``tags``.
+    """
 
     creation: NotGivenOr[IntegrationChannelsValueConversationCreation] = NOT_GIVEN
     tags: NotGivenOr[dict[str, UpdateBotBodyUserTagsValue | None]] = NOT_GIVEN
@@ -838,7 +1039,11 @@ class UpdateIntegrationBodyChannelsValueConversation(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyChannelsValueMessagesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        schema: Sent as ``schema``.
+    """
 
     schema: dict[str, Any]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"schema"})
@@ -846,7 +1051,15 @@ class UpdateIntegrationBodyChannelsValueMessagesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyChannelsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        messages: Sent as ``messages``.
+        conversation: Sent as ``conversation``.
+        message: Sent as ``message``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -862,7 +1075,14 @@ class UpdateIntegrationBodyChannelsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyConfigurationsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        schema: Sent as ``schema``.
+        identifier: Sent as ``identifier``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -875,7 +1095,12 @@ class UpdateIntegrationBodyConfigurationsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyConfigurationIdentifier(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        link_template_script: Sent as ``linkTemplateScript``.
+        required: Sent as ``required``.
+    """
 
     link_template_script: NotGivenOr[str | None] = NOT_GIVEN
     required: NotGivenOr[bool] = NOT_GIVEN
@@ -884,7 +1109,14 @@ class UpdateIntegrationBodyConfigurationIdentifier(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyConfiguration(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        schema: Sent as ``schema``.
+        identifier: Sent as ``identifier``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -904,7 +1136,25 @@ class ValidateIntegrationCreationResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListIntegrationsResponseIntegrationsItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        version: Sent as ``version``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        icon_url: Sent as ``iconUrl``.
+        public: Sent as ``public``.
+        visibility: Sent as ``visibility``.
+        verification_status: Sent as ``verificationStatus``.
+        lifecycle_status: Sent as ``lifecycleStatus``.
+        matched_on: Sent as ``matchedOn``.
+        owner_workspace: Sent as ``ownerWorkspace``.
+        attributes: Sent as ``attributes``.
+    """
 
     id: str
     name: str
@@ -944,7 +1194,12 @@ class ListIntegrationsResponseIntegrationsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListIntegrationsResponse(BaseModel):
-    """What ``listIntegrations`` answers."""
+    """What ``listIntegrations`` answers.
+
+    Attributes:
+        integrations: Sent as ``integrations``.
+        meta: Sent as ``meta``.
+    """
 
     integrations: list[ListIntegrationsResponseIntegrationsItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -953,7 +1208,11 @@ class ListIntegrationsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationResponse(BaseModel):
-    """What ``createIntegration`` answers."""
+    """What ``createIntegration`` answers.
+
+    Attributes:
+        integration: Sent as ``integration``.
+    """
 
     integration: Integration
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integration"})
@@ -961,7 +1220,11 @@ class CreateIntegrationResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationBodyExtraOperationsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        enabled: Sent as ``enabled``.
+    """
 
     enabled: bool
     _wire_names: ClassVar[frozenset[str]] = frozenset({"enabled"})
@@ -969,7 +1232,15 @@ class CreateIntegrationBodyExtraOperationsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationBodyInterfacesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        entities: Sent as ``entities``.
+        actions: Sent as ``actions``.
+        events: Sent as ``events``.
+        channels: Sent as ``channels``.
+    """
 
     id: str
     entities: NotGivenOr[dict[str, IntegrationInterfacesValueEntitiesValue]] = NOT_GIVEN
@@ -983,7 +1254,12 @@ class CreateIntegrationBodyInterfacesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationBodyChannelsValueConversation(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        creation: Sent as ``creation``.
+        tags: Sent as ``tags``.
+    """
 
     creation: NotGivenOr[IntegrationChannelsValueConversationCreation] = NOT_GIVEN
     tags: NotGivenOr[dict[str, BotUserTagsValue]] = NOT_GIVEN
@@ -992,7 +1268,15 @@ class CreateIntegrationBodyChannelsValueConversation(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationBodyChannelsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        messages: Sent as ``messages``.
+        conversation: Sent as ``conversation``.
+        message: Sent as ``message``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -1006,7 +1290,12 @@ class CreateIntegrationBodyChannelsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationBodyConfigurationIdentifier(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        required: Sent as ``required``.
+        link_template_script: Sent as ``linkTemplateScript``.
+    """
 
     required: NotGivenOr[bool] = NOT_GIVEN
     link_template_script: NotGivenOr[str] = NOT_GIVEN
@@ -1015,7 +1304,14 @@ class CreateIntegrationBodyConfigurationIdentifier(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationBodyConfiguration(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        schema: Sent as ``schema``.
+        identifier: Sent as ``identifier``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -1035,7 +1331,14 @@ class DeleteIntegrationApiKeyResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationApiKeyResponse(BaseModel):
-    """What ``createIntegrationApiKey`` answers."""
+    """What ``createIntegrationApiKey`` answers.
+
+    Attributes:
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        note: Sent as ``note``.
+        value: Sent as ``value``.
+    """
 
     id: str
     created_at: str
@@ -1046,7 +1349,11 @@ class CreateIntegrationApiKeyResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListIntegrationApiKeysResponse(BaseModel):
-    """What ``listIntegrationApiKeys`` answers."""
+    """What ``listIntegrationApiKeys`` answers.
+
+    Attributes:
+        iaks: Sent as ``iaks``.
+    """
 
     iaks: list[ListPersonalAccessTokensResponsePatsItem]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"iaks"})
@@ -1054,7 +1361,17 @@ class ListIntegrationApiKeysResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateWorkspaceMemberResponse(BaseModel):
-    """What ``updateWorkspaceMember`` answers."""
+    """What ``updateWorkspaceMember`` answers.
+
+    Attributes:
+        id: Sent as ``id``.
+        user_id: Sent as ``userId``.
+        email: Sent as ``email``.
+        created_at: Sent as ``createdAt``.
+        role: Sent as ``role``.
+        profile_picture: Sent as ``profilePicture``.
+        display_name: Sent as ``displayName``.
+    """
 
     id: str
     user_id: str | None = None
@@ -1077,7 +1394,17 @@ class DeleteWorkspaceMemberResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetWorkspaceMemberResponse(BaseModel):
-    """What ``getWorkspaceMember`` answers."""
+    """What ``getWorkspaceMember`` answers.
+
+    Attributes:
+        id: Sent as ``id``.
+        user_id: Sent as ``userId``.
+        email: Sent as ``email``.
+        created_at: Sent as ``createdAt``.
+        role: Sent as ``role``.
+        profile_picture: Sent as ``profilePicture``.
+        display_name: Sent as ``displayName``.
+    """
 
     id: str
     user_id: str | None = None
@@ -1093,7 +1420,17 @@ class GetWorkspaceMemberResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateWorkspaceMemberResponse(BaseModel):
-    """What ``createWorkspaceMember`` answers."""
+    """What ``createWorkspaceMember`` answers.
+
+    Attributes:
+        id: Sent as ``id``.
+        user_id: Sent as ``userId``.
+        email: Sent as ``email``.
+        created_at: Sent as ``createdAt``.
+        role: Sent as ``role``.
+        profile_picture: Sent as ``profilePicture``.
+        display_name: Sent as ``displayName``.
+    """
 
     id: str
     user_id: str | None = None
@@ -1109,7 +1446,17 @@ class CreateWorkspaceMemberResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceMembersResponseMembersItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        user_id: Sent as ``userId``.
+        email: Sent as ``email``.
+        created_at: Sent as ``createdAt``.
+        role: Sent as ``role``.
+        profile_picture: Sent as ``profilePicture``.
+        display_name: Sent as ``displayName``.
+    """
 
     id: str
     user_id: str | None = None
@@ -1125,7 +1472,12 @@ class ListWorkspaceMembersResponseMembersItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceMembersResponse(BaseModel):
-    """What ``listWorkspaceMembers`` answers."""
+    """What ``listWorkspaceMembers`` answers.
+
+    Attributes:
+        members: Sent as ``members``.
+        meta: Sent as ``meta``.
+    """
 
     members: list[ListWorkspaceMembersResponseMembersItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -1134,7 +1486,11 @@ class ListWorkspaceMembersResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetWorkspacePreferenceResponse(BaseModel):
-    """What ``getWorkspacePreference`` answers."""
+    """What ``getWorkspacePreference`` answers.
+
+    Attributes:
+        value: Sent as ``value``.
+    """
 
     value: Any = None
     _wire_names: ClassVar[frozenset[str]] = frozenset({"value"})
@@ -1149,7 +1505,18 @@ class SetWorkspacePreferenceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetAuditRecordsResponseRecordsItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        recorded_at: Sent as ``recordedAt``.
+        user_id: Sent as ``userId``.
+        user_email: Sent as ``userEmail``.
+        resource_id: Sent as ``resourceId``.
+        resource_name: Sent as ``resourceName``.
+        value: Sent as ``value``.
+        action: Sent as ``action``.
+    """
 
     id: str
     recorded_at: str
@@ -1190,7 +1557,12 @@ class GetAuditRecordsResponseRecordsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetAuditRecordsResponse(BaseModel):
-    """What ``getAuditRecords`` answers."""
+    """What ``getAuditRecords`` answers.
+
+    Attributes:
+        records: Sent as ``records``.
+        meta: Sent as ``meta``.
+    """
 
     records: list[GetAuditRecordsResponseRecordsItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -1199,7 +1571,20 @@ class GetAuditRecordsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicWorkspacesResponseWorkspacesItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        about: Sent as ``about``.
+        profile_picture: Sent as ``profilePicture``.
+        contact_email: Sent as ``contactEmail``.
+        website: Sent as ``website``.
+        social_accounts: Sent as ``socialAccounts``.
+        handle: Sent as ``handle``.
+    """
 
     id: str
     name: str
@@ -1229,7 +1614,12 @@ class ListPublicWorkspacesResponseWorkspacesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicWorkspacesResponse(BaseModel):
-    """What ``listPublicWorkspaces`` answers."""
+    """What ``listPublicWorkspaces`` answers.
+
+    Attributes:
+        workspaces: Sent as ``workspaces``.
+        meta: Sent as ``meta``.
+    """
 
     workspaces: list[ListPublicWorkspacesResponseWorkspacesItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -1238,7 +1628,13 @@ class ListPublicWorkspacesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CheckHandleAvailabilityResponse(BaseModel):
-    """What ``checkHandleAvailability`` answers."""
+    """What ``checkHandleAvailability`` answers.
+
+    Attributes:
+        available: Sent as ``available``.
+        suggestions: Sent as ``suggestions``.
+        used_by: Sent as ``usedBy``.
+    """
 
     available: bool
     suggestions: list[str]
@@ -1248,7 +1644,13 @@ class CheckHandleAvailabilityResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceQuotasResponseQuotasItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        period: Sent as ``period``.
+        value: Sent as ``value``.
+        type: Sent as ``type``.
+    """
 
     period: str
     value: float
@@ -1274,7 +1676,11 @@ class ListWorkspaceQuotasResponseQuotasItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceQuotasResponse(BaseModel):
-    """What ``listWorkspaceQuotas`` answers."""
+    """What ``listWorkspaceQuotas`` answers.
+
+    Attributes:
+        quotas: Sent as ``quotas``.
+    """
 
     quotas: list[ListWorkspaceQuotasResponseQuotasItem]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"quotas"})
@@ -1282,7 +1688,13 @@ class ListWorkspaceQuotasResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetWorkspaceQuotaResponseQuota(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        period: Sent as ``period``.
+        value: Sent as ``value``.
+        type: Sent as ``type``.
+    """
 
     period: str
     value: float
@@ -1308,7 +1720,11 @@ class GetWorkspaceQuotaResponseQuota(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetWorkspaceQuotaResponse(BaseModel):
-    """What ``getWorkspaceQuota`` answers."""
+    """What ``getWorkspaceQuota`` answers.
+
+    Attributes:
+        quota: Sent as ``quota``.
+    """
 
     quota: GetWorkspaceQuotaResponseQuota
     _wire_names: ClassVar[frozenset[str]] = frozenset({"quota"})
@@ -1316,7 +1732,12 @@ class GetWorkspaceQuotaResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetAllWorkspaceQuotaCompletionResponseValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        type: Sent as ``type``.
+        completion: Sent as ``completion``.
+    """
 
     type: Literal[
         "invocation_timeout",
@@ -1341,7 +1762,12 @@ class GetAllWorkspaceQuotaCompletionResponseValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BreakDownWorkspaceUsageByBotResponseDataItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        bot_id: Sent as ``botId``.
+        value: Sent as ``value``.
+    """
 
     bot_id: str
     value: float
@@ -1350,7 +1776,11 @@ class BreakDownWorkspaceUsageByBotResponseDataItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BreakDownWorkspaceUsageByBotResponse(BaseModel):
-    """What ``breakDownWorkspaceUsageByBot`` answers."""
+    """What ``breakDownWorkspaceUsageByBot`` answers.
+
+    Attributes:
+        data: Sent as ``data``.
+    """
 
     data: list[BreakDownWorkspaceUsageByBotResponseDataItem]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"data"})
@@ -1358,7 +1788,11 @@ class BreakDownWorkspaceUsageByBotResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceUsagesResponse(BaseModel):
-    """What ``listWorkspaceUsages`` answers."""
+    """What ``listWorkspaceUsages`` answers.
+
+    Attributes:
+        usages: Sent as ``usages``.
+    """
 
     usages: list[Usage]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"usages"})
@@ -1373,7 +1807,28 @@ class DeleteWorkspaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateWorkspaceResponse(BaseModel):
-    """What ``updateWorkspace`` answers."""
+    """What ``updateWorkspace`` answers.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        owner_id: Sent as ``ownerId``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        bot_count: Sent as ``botCount``.
+        billing_version: Sent as ``billingVersion``.
+        plan: Sent as ``plan``.
+        blocked: Sent as ``blocked``.
+        spending_limit: Sent as ``spendingLimit``.
+        about: Sent as ``about``.
+        profile_picture: Sent as ``profilePicture``.
+        contact_email: Sent as ``contactEmail``.
+        website: Sent as ``website``.
+        social_accounts: Sent as ``socialAccounts``.
+        is_public: Sent as ``isPublic``.
+        handle: Sent as ``handle``.
+        active_trial_id: Sent as ``activeTrialId``.
+    """
 
     id: str
     name: str
@@ -1419,7 +1874,28 @@ class UpdateWorkspaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetWorkspaceResponse(BaseModel):
-    """What ``getWorkspace`` answers."""
+    """What ``getWorkspace`` answers.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        owner_id: Sent as ``ownerId``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        bot_count: Sent as ``botCount``.
+        billing_version: Sent as ``billingVersion``.
+        plan: Sent as ``plan``.
+        blocked: Sent as ``blocked``.
+        spending_limit: Sent as ``spendingLimit``.
+        about: Sent as ``about``.
+        profile_picture: Sent as ``profilePicture``.
+        contact_email: Sent as ``contactEmail``.
+        website: Sent as ``website``.
+        social_accounts: Sent as ``socialAccounts``.
+        is_public: Sent as ``isPublic``.
+        handle: Sent as ``handle``.
+        active_trial_id: Sent as ``activeTrialId``.
+    """
 
     id: str
     name: str
@@ -1465,7 +1941,20 @@ class GetWorkspaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicWorkspaceResponse(BaseModel):
-    """What ``getPublicWorkspace`` answers."""
+    """What ``getPublicWorkspace`` answers.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        about: Sent as ``about``.
+        profile_picture: Sent as ``profilePicture``.
+        contact_email: Sent as ``contactEmail``.
+        website: Sent as ``website``.
+        social_accounts: Sent as ``socialAccounts``.
+        handle: Sent as ``handle``.
+    """
 
     id: str
     name: str
@@ -1495,7 +1984,28 @@ class GetPublicWorkspaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspacesResponseWorkspacesItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        owner_id: Sent as ``ownerId``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        bot_count: Sent as ``botCount``.
+        billing_version: Sent as ``billingVersion``.
+        plan: Sent as ``plan``.
+        blocked: Sent as ``blocked``.
+        spending_limit: Sent as ``spendingLimit``.
+        about: Sent as ``about``.
+        profile_picture: Sent as ``profilePicture``.
+        contact_email: Sent as ``contactEmail``.
+        website: Sent as ``website``.
+        social_accounts: Sent as ``socialAccounts``.
+        is_public: Sent as ``isPublic``.
+        handle: Sent as ``handle``.
+        active_trial_id: Sent as ``activeTrialId``.
+    """
 
     id: str
     name: str
@@ -1541,7 +2051,12 @@ class ListWorkspacesResponseWorkspacesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspacesResponse(BaseModel):
-    """What ``listWorkspaces`` answers."""
+    """What ``listWorkspaces`` answers.
+
+    Attributes:
+        workspaces: Sent as ``workspaces``.
+        meta: Sent as ``meta``.
+    """
 
     workspaces: list[ListWorkspacesResponseWorkspacesItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -1550,7 +2065,28 @@ class ListWorkspacesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateWorkspaceResponse(BaseModel):
-    """What ``createWorkspace`` answers."""
+    """What ``createWorkspace`` answers.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        owner_id: Sent as ``ownerId``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        bot_count: Sent as ``botCount``.
+        billing_version: Sent as ``billingVersion``.
+        plan: Sent as ``plan``.
+        blocked: Sent as ``blocked``.
+        spending_limit: Sent as ``spendingLimit``.
+        about: Sent as ``about``.
+        profile_picture: Sent as ``profilePicture``.
+        contact_email: Sent as ``contactEmail``.
+        website: Sent as ``website``.
+        social_accounts: Sent as ``socialAccounts``.
+        is_public: Sent as ``isPublic``.
+        handle: Sent as ``handle``.
+        active_trial_id: Sent as ``activeTrialId``.
+    """
 
     id: str
     name: str
@@ -1596,7 +2132,13 @@ class CreateWorkspaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        amount: Sent as ``amount``.
+        failed_reason: Sent as ``failedReason``.
+    """
 
     id: str
     amount: float
@@ -1606,7 +2148,12 @@ class ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        amount: Sent as ``amount``.
+    """
 
     id: str
     amount: float
@@ -1615,7 +2162,12 @@ class ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ChargeWorkspaceUnpaidInvoicesResponse(BaseModel):
-    """What ``chargeWorkspaceUnpaidInvoices`` answers."""
+    """What ``chargeWorkspaceUnpaidInvoices`` answers.
+
+    Attributes:
+        charged_invoices: Sent as ``chargedInvoices``.
+        failed_invoices: Sent as ``failedInvoices``.
+    """
 
     charged_invoices: list[ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem]
     failed_invoices: list[ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem]
@@ -1624,7 +2176,19 @@ class ChargeWorkspaceUnpaidInvoicesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetUpcomingInvoiceResponseLineItemsItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        description: Sent as ``description``.
+        total_in_cents: Sent as ``totalInCents``.
+        currency: Sent as ``currency``.
+        price_per_unit_in_cents: Sent as ``pricePerUnitInCents``.
+        quantity: Sent as ``quantity``.
+        type: Sent as ``type``.
+        period_start: Sent as ``periodStart``.
+        period_end: Sent as ``periodEnd``.
+    """
 
     id: str
     description: str
@@ -1652,7 +2216,12 @@ class GetUpcomingInvoiceResponseLineItemsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetUpcomingInvoiceResponse(BaseModel):
-    """What ``getUpcomingInvoice`` answers."""
+    """What ``getUpcomingInvoice`` answers.
+
+    Attributes:
+        total: Sent as ``total``.
+        line_items: Sent as ``lineItems``.
+    """
 
     total: float
     line_items: list[GetUpcomingInvoiceResponseLineItemsItem]
@@ -1661,7 +2230,12 @@ class GetUpcomingInvoiceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceInvoicesResponseInvoicesItemPeriod(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        month: Sent as ``month``.
+        year: Sent as ``year``.
+    """
 
     month: float
     year: float
@@ -1670,7 +2244,20 @@ class ListWorkspaceInvoicesResponseInvoicesItemPeriod(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceInvoicesResponseInvoicesItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        period: Sent as ``period``.
+        date: Sent as ``date``.
+        amount: Sent as ``amount``.
+        currency: Sent as ``currency``.
+        payment_status: Sent as ``paymentStatus``.
+        due_date: Sent as ``dueDate``.
+        payment_attempt_count: Sent as ``paymentAttemptCount``.
+        next_payment_attempt_date: Sent as ``nextPaymentAttemptDate``.
+        pdf_url: Sent as ``pdfUrl``.
+    """
 
     id: str
     period: ListWorkspaceInvoicesResponseInvoicesItemPeriod
@@ -1700,7 +2287,11 @@ class ListWorkspaceInvoicesResponseInvoicesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceInvoicesResponse(BaseModel):
-    """What ``listWorkspaceInvoices`` answers."""
+    """What ``listWorkspaceInvoices`` answers.
+
+    Attributes:
+        invoices: Sent as ``invoices``.
+    """
 
     invoices: list[ListWorkspaceInvoicesResponseInvoicesItem]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"invoices"})
@@ -1722,7 +2313,11 @@ class UpdateBotAllowlistResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotAllowlistResponseUsersItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+    """
 
     id: str
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id"})
@@ -1730,7 +2325,12 @@ class GetBotAllowlistResponseUsersItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotAllowlistResponse(BaseModel):
-    """What ``getBotAllowlist`` answers."""
+    """What ``getBotAllowlist`` answers.
+
+    Attributes:
+        setting: Sent as ``setting``.
+        users: Sent as ``users``.
+    """
 
     setting: Literal["ALL_WORKSPACE_USERS", "SELECTED_USERS"]
     users: list[GetBotAllowlistResponseUsersItem]
@@ -1746,7 +2346,14 @@ class DeleteBotApiKeyResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateBotApiKeyResponse(BaseModel):
-    """What ``createBotApiKey`` answers."""
+    """What ``createBotApiKey`` answers.
+
+    Attributes:
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        note: Sent as ``note``.
+        value: Sent as ``value``.
+    """
 
     id: str
     created_at: str
@@ -1757,7 +2364,11 @@ class CreateBotApiKeyResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotApiKeysResponse(BaseModel):
-    """What ``listBotApiKeys`` answers."""
+    """What ``listBotApiKeys`` answers.
+
+    Attributes:
+        baks: Sent as ``baks``.
+    """
 
     baks: list[ListPersonalAccessTokensResponsePatsItem]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"baks"})
@@ -1772,7 +2383,12 @@ class UnlinkSandboxedConversationsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetIntegrationShareableIdResponse(BaseModel):
-    """What ``getIntegrationShareableId`` answers."""
+    """What ``getIntegrationShareableId`` answers.
+
+    Attributes:
+        shareable_id: Sent as ``shareableId``.
+        is_expired: Sent as ``isExpired``.
+    """
 
     shareable_id: str
     is_expired: bool
@@ -1788,7 +2404,11 @@ class DeleteIntegrationShareableIdResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationShareableIdResponse(BaseModel):
-    """What ``createIntegrationShareableId`` answers."""
+    """What ``createIntegrationShareableId`` answers.
+
+    Attributes:
+        shareable_id: Sent as ``shareableId``.
+    """
 
     shareable_id: str
     _wire_names: ClassVar[frozenset[str]] = frozenset({"shareableId"})
@@ -1803,7 +2423,11 @@ class DeployBotVersionResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotVersionResponse(BaseModel):
-    """What ``getBotVersion`` answers."""
+    """What ``getBotVersion`` answers.
+
+    Attributes:
+        url: Sent as ``url``.
+    """
 
     url: str
     _wire_names: ClassVar[frozenset[str]] = frozenset({"url"})
@@ -1811,7 +2435,11 @@ class GetBotVersionResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateBotVersionResponse(BaseModel):
-    """What ``createBotVersion`` answers."""
+    """What ``createBotVersion`` answers.
+
+    Attributes:
+        version: Sent as ``version``.
+    """
 
     version: Version
     _wire_names: ClassVar[frozenset[str]] = frozenset({"version"})
@@ -1819,7 +2447,13 @@ class CreateBotVersionResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotVersionsResponseVersionsItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        description: Sent as ``description``.
+    """
 
     id: str
     name: str
@@ -1829,7 +2463,11 @@ class ListBotVersionsResponseVersionsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotVersionsResponse(BaseModel):
-    """What ``listBotVersions`` answers."""
+    """What ``listBotVersions`` answers.
+
+    Attributes:
+        versions: Sent as ``versions``.
+    """
 
     versions: list[ListBotVersionsResponseVersionsItem]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"versions"})
@@ -1837,7 +2475,13 @@ class ListBotVersionsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotIssueEventsResponseIssueEventsItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        data: Sent as ``data``.
+    """
 
     id: str
     created_at: str
@@ -1847,7 +2491,11 @@ class ListBotIssueEventsResponseIssueEventsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotIssueEventsResponse(BaseModel):
-    """What ``listBotIssueEvents`` answers."""
+    """What ``listBotIssueEvents`` answers.
+
+    Attributes:
+        issue_events: Sent as ``issueEvents``.
+    """
 
     issue_events: list[ListBotIssueEventsResponseIssueEventsItem]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"issueEvents"})
@@ -1855,7 +2503,12 @@ class ListBotIssueEventsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotIssuesResponseIssuesItemGroupedDataValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        raw: Sent as ``raw``.
+        pretty: Sent as ``pretty``.
+    """
 
     raw: str
     pretty: str | None = None
@@ -1864,7 +2517,20 @@ class ListBotIssuesResponseIssuesItemGroupedDataValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotIssuesResponseIssuesItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        code: Sent as ``code``.
+        created_at: Sent as ``createdAt``.
+        last_seen_at: Sent as ``lastSeenAt``.
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        grouped_data: Sent as ``groupedData``.
+        events_count: Sent as ``eventsCount``.
+        category: Sent as ``category``.
+        resolution_link: Sent as ``resolutionLink``.
+    """
 
     id: str
     code: str
@@ -1894,7 +2560,12 @@ class ListBotIssuesResponseIssuesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotIssuesResponse(BaseModel):
-    """What ``listBotIssues`` answers."""
+    """What ``listBotIssues`` answers.
+
+    Attributes:
+        issues: Sent as ``issues``.
+        meta: Sent as ``meta``.
+    """
 
     issues: list[ListBotIssuesResponseIssuesItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -1910,7 +2581,11 @@ class DeleteBotIssueResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotIssueResponse(BaseModel):
-    """What ``getBotIssue`` answers."""
+    """What ``getBotIssue`` answers.
+
+    Attributes:
+        issue: Sent as ``issue``.
+    """
 
     issue: Issue
     _wire_names: ClassVar[frozenset[str]] = frozenset({"issue"})
@@ -1918,7 +2593,21 @@ class GetBotIssueResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListActionRunsResponseDataItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        timestamp: Sent as ``timestamp``.
+        integration_name: Sent as ``integrationName``.
+        action_type: Sent as ``actionType``.
+        input: Sent as ``input``.
+        input_truncated: Sent as ``inputTruncated``.
+        output: Sent as ``output``.
+        output_truncated: Sent as ``outputTruncated``.
+        status: Sent as ``status``.
+        duration_ms: Sent as ``durationMs``.
+        cached: Sent as ``cached``.
+        error_message: Sent as ``errorMessage``.
+    """
 
     timestamp: str
     integration_name: str | None = None
@@ -1950,7 +2639,12 @@ class ListActionRunsResponseDataItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListActionRunsResponse(BaseModel):
-    """What ``listActionRuns`` answers."""
+    """What ``listActionRuns`` answers.
+
+    Attributes:
+        data: Sent as ``data``.
+        meta: Sent as ``meta``.
+    """
 
     data: list[ListActionRunsResponseDataItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -1959,7 +2653,15 @@ class ListActionRunsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotAnalyticsResponseRecordsItemLlmCost(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        sum: Sent as ``sum``.
+        mean: Sent as ``mean``.
+        sd: Sent as ``sd``.
+        min: Sent as ``min``.
+        max: Sent as ``max``.
+    """
 
     sum: float
     mean: float
@@ -1971,7 +2673,14 @@ class GetBotAnalyticsResponseRecordsItemLlmCost(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotAnalyticsResponseRecordsItemLlmLatency(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        mean: Sent as ``mean``.
+        sd: Sent as ``sd``.
+        min: Sent as ``min``.
+        max: Sent as ``max``.
+    """
 
     mean: float
     sd: float
@@ -1982,7 +2691,17 @@ class GetBotAnalyticsResponseRecordsItemLlmLatency(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotAnalyticsResponseRecordsItemLlm(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        calls: Sent as ``calls``.
+        errors: Sent as ``errors``.
+        input_tokens: Sent as ``inputTokens``.
+        output_tokens: Sent as ``outputTokens``.
+        latency: Sent as ``latency``.
+        tokens_per_second: Sent as ``tokensPerSecond``.
+        cost: Sent as ``cost``.
+    """
 
     calls: int
     errors: int
@@ -1998,7 +2717,22 @@ class GetBotAnalyticsResponseRecordsItemLlm(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotAnalyticsResponseRecordsItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        start_date_time_utc: Sent as ``startDateTimeUtc``.
+        end_date_time_utc: Sent as ``endDateTimeUtc``.
+        returning_users: Sent as ``returningUsers``.
+        new_users: Sent as ``newUsers``.
+        sessions: Sent as ``sessions``.
+        messages: Sent as ``messages``.
+        user_messages: Sent as ``userMessages``.
+        bot_messages: Sent as ``botMessages``.
+        events: Sent as ``events``.
+        event_types: Sent as ``eventTypes``.
+        custom_events: Sent as ``customEvents``.
+        llm: Sent as ``llm``.
+    """
 
     start_date_time_utc: str
     end_date_time_utc: str
@@ -2032,7 +2766,11 @@ class GetBotAnalyticsResponseRecordsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotAnalyticsResponse(BaseModel):
-    """What ``getBotAnalytics`` answers."""
+    """What ``getBotAnalytics`` answers.
+
+    Attributes:
+        records: Sent as ``records``.
+    """
 
     records: list[GetBotAnalyticsResponseRecordsItem]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"records"})
@@ -2040,7 +2778,11 @@ class GetBotAnalyticsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotWebchatResponse(BaseModel):
-    """What ``getBotWebchat`` answers."""
+    """What ``getBotWebchat`` answers.
+
+    Attributes:
+        code: Sent as ``code``.
+    """
 
     code: str
     _wire_names: ClassVar[frozenset[str]] = frozenset({"code"})
@@ -2048,7 +2790,16 @@ class GetBotWebchatResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotLogsResponseLogsItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        timestamp: Sent as ``timestamp``.
+        level: Sent as ``level``.
+        message: Sent as ``message``.
+        workflow_id: Sent as ``workflowId``.
+        user_id: Sent as ``userId``.
+        conversation_id: Sent as ``conversationId``.
+    """
 
     timestamp: str
     level: str
@@ -2063,7 +2814,12 @@ class GetBotLogsResponseLogsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotLogsResponse(BaseModel):
-    """What ``getBotLogs`` answers."""
+    """What ``getBotLogs`` answers.
+
+    Attributes:
+        logs: Sent as ``logs``.
+        next_token: Sent as ``nextToken``.
+    """
 
     logs: list[GetBotLogsResponseLogsItem]
     next_token: str | None = None
@@ -2079,7 +2835,11 @@ class TransferBotResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class RotateBotSigningSecretsResponse(BaseModel):
-    """What ``rotateBotSigningSecrets`` answers."""
+    """What ``rotateBotSigningSecrets`` answers.
+
+    Attributes:
+        new_signing_secret: Sent as ``newSigningSecret``.
+    """
 
     new_signing_secret: str
     _wire_names: ClassVar[frozenset[str]] = frozenset({"newSigningSecret"})
@@ -2094,7 +2854,11 @@ class DeleteBotResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotResponse(BaseModel):
-    """What ``getBot`` answers."""
+    """What ``getBot`` answers.
+
+    Attributes:
+        bot: Sent as ``bot``.
+    """
 
     bot: Bot
     _wire_names: ClassVar[frozenset[str]] = frozenset({"bot"})
@@ -2102,7 +2866,11 @@ class GetBotResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotResponse(BaseModel):
-    """What ``updateBot`` answers."""
+    """What ``updateBot`` answers.
+
+    Attributes:
+        bot: Sent as ``bot``.
+    """
 
     bot: Bot
     _wire_names: ClassVar[frozenset[str]] = frozenset({"bot"})
@@ -2110,7 +2878,11 @@ class UpdateBotResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodySubscriptions(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        events: Sent as ``events``.
+    """
 
     events: dict[str, dict[str, Any] | None] | None
     _wire_names: ClassVar[frozenset[str]] = frozenset({"events"})
@@ -2118,7 +2890,12 @@ class UpdateBotBodySubscriptions(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyPluginsValueIntegrationsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        integration_id: Sent as ``integrationId``.
+        integration_alias: Sent as ``integrationAlias``.
+    """
 
     integration_id: str
     integration_alias: str
@@ -2127,7 +2904,13 @@ class UpdateBotBodyPluginsValueIntegrationsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyPluginsValueInterfacesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        integration_id: Sent as ``integrationId``.
+        integration_alias: Sent as ``integrationAlias``.
+        integration_interface_alias: Sent as ``integrationInterfaceAlias``.
+    """
 
     integration_id: str
     integration_alias: NotGivenOr[str] = NOT_GIVEN
@@ -2139,7 +2922,15 @@ class UpdateBotBodyPluginsValueInterfacesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyPluginsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        enabled: Sent as ``enabled``.
+        configuration: Sent as ``configuration``.
+        interfaces: Sent as ``interfaces``.
+        integrations: Sent as ``integrations``.
+    """
 
     id: str
     enabled: NotGivenOr[bool] = NOT_GIVEN
@@ -2153,7 +2944,15 @@ class UpdateBotBodyPluginsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyIntegrationsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        enabled: Sent as ``enabled``.
+        integration_id: Sent as ``integrationId``.
+        configuration_type: Sent as ``configurationType``.
+        configuration: Sent as ``configuration``.
+        disabled_channels: Sent as ``disabledChannels``.
+    """
 
     enabled: NotGivenOr[bool] = NOT_GIVEN
     integration_id: NotGivenOr[str] = NOT_GIVEN
@@ -2167,7 +2966,13 @@ class UpdateBotBodyIntegrationsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyRecurringEventsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        schedule: Sent as ``schedule``.
+        type: Sent as ``type``.
+        payload: Sent as ``payload``.
+    """
 
     schedule: BotRecurringEventsValueSchedule
     type: str
@@ -2177,7 +2982,13 @@ class UpdateBotBodyRecurringEventsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyStatesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        type: Sent as ``type``.
+        schema: Sent as ``schema``.
+        expiry: Sent as ``expiry``.
+    """
 
     type: Literal["conversation", "user", "bot"]
     schema: dict[str, Any]
@@ -2187,7 +2998,17 @@ class UpdateBotBodyStatesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyActionsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        billable: Sent as ``billable``.
+        cacheable: Sent as ``cacheable``.
+        input: Sent as ``input``.
+        output: Sent as ``output``.
+        attributes: Sent as ``attributes``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -2203,7 +3024,14 @@ class UpdateBotBodyActionsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyEventsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        schema: Sent as ``schema``.
+        attributes: Sent as ``attributes``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -2216,7 +3044,12 @@ class UpdateBotBodyEventsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyUserTagsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -2225,7 +3058,11 @@ class UpdateBotBodyUserTagsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyUser(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        tags: Sent as ``tags``.
+    """
 
     tags: NotGivenOr[dict[str, UpdateBotBodyUserTagsValue | None]] = NOT_GIVEN
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tags"})
@@ -2233,7 +3070,16 @@ class UpdateBotBodyUser(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotsResponseBotsItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        name: Sent as ``name``.
+        deployed_at: Sent as ``deployedAt``.
+        tags: Sent as ``tags``.
+    """
 
     id: str
     created_at: str
@@ -2248,7 +3094,12 @@ class ListBotsResponseBotsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotsResponse(BaseModel):
-    """What ``listBots`` answers."""
+    """What ``listBots`` answers.
+
+    Attributes:
+        bots: Sent as ``bots``.
+        meta: Sent as ``meta``.
+    """
 
     bots: list[ListBotsResponseBotsItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -2257,7 +3108,11 @@ class ListBotsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateBotResponse(BaseModel):
-    """What ``createBot`` answers."""
+    """What ``createBot`` answers.
+
+    Attributes:
+        bot: Sent as ``bot``.
+    """
 
     bot: Bot
     _wire_names: ClassVar[frozenset[str]] = frozenset({"bot"})
@@ -2265,7 +3120,11 @@ class CreateBotResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateBotBodyUser(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        tags: Sent as ``tags``.
+    """
 
     tags: NotGivenOr[dict[str, BotUserTagsValue]] = NOT_GIVEN
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tags"})
@@ -2273,7 +3132,12 @@ class CreateBotBodyUser(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateBotBodyConfiguration(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        data: Sent as ``data``.
+        schema: Sent as ``schema``.
+    """
 
     data: NotGivenOr[dict[str, Any]] = NOT_GIVEN
     schema: NotGivenOr[dict[str, Any]] = NOT_GIVEN
@@ -2282,7 +3146,13 @@ class CreateBotBodyConfiguration(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateBotBodyRecurringEventsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        schedule: Sent as ``schedule``.
+        type: Sent as ``type``.
+        payload: Sent as ``payload``.
+    """
 
     schedule: BotRecurringEventsValueSchedule
     type: str
@@ -2292,7 +3162,11 @@ class CreateBotBodyRecurringEventsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicInterfaceResponse(BaseModel):
-    """What ``getPublicInterface`` answers."""
+    """What ``getPublicInterface`` answers.
+
+    Attributes:
+        interface: Sent as ``interface``.
+    """
 
     interface: Interface
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interface"})
@@ -2300,7 +3174,11 @@ class GetPublicInterfaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicInterfaceByIdResponse(BaseModel):
-    """What ``getPublicInterfaceById`` answers."""
+    """What ``getPublicInterfaceById`` answers.
+
+    Attributes:
+        interface: Sent as ``interface``.
+    """
 
     interface: Interface
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interface"})
@@ -2308,7 +3186,20 @@ class GetPublicInterfaceByIdResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicInterfacesResponseInterfacesItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        name: Sent as ``name``.
+        version: Sent as ``version``.
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        icon_url: Sent as ``iconUrl``.
+        readme_url: Sent as ``readmeUrl``.
+        public: Sent as ``public``.
+    """
 
     id: str
     created_at: str
@@ -2338,7 +3229,12 @@ class ListPublicInterfacesResponseInterfacesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicInterfacesResponse(BaseModel):
-    """What ``listPublicInterfaces`` answers."""
+    """What ``listPublicInterfaces`` answers.
+
+    Attributes:
+        interfaces: Sent as ``interfaces``.
+        meta: Sent as ``meta``.
+    """
 
     interfaces: list[ListPublicInterfacesResponseInterfacesItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -2347,7 +3243,11 @@ class ListPublicInterfacesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicPluginCodeResponse(BaseModel):
-    """What ``getPublicPluginCode`` answers."""
+    """What ``getPublicPluginCode`` answers.
+
+    Attributes:
+        code: Sent as ``code``.
+    """
 
     code: str
     _wire_names: ClassVar[frozenset[str]] = frozenset({"code"})
@@ -2355,7 +3255,11 @@ class GetPublicPluginCodeResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicPluginResponse(BaseModel):
-    """What ``getPublicPlugin`` answers."""
+    """What ``getPublicPlugin`` answers.
+
+    Attributes:
+        plugin: Sent as ``plugin``.
+    """
 
     plugin: Plugin
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
@@ -2363,7 +3267,11 @@ class GetPublicPluginResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetDereferencedPublicPluginByIdResponse(BaseModel):
-    """What ``getDereferencedPublicPluginById`` answers."""
+    """What ``getDereferencedPublicPluginById`` answers.
+
+    Attributes:
+        plugin: Sent as ``plugin``.
+    """
 
     plugin: Plugin
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
@@ -2371,7 +3279,11 @@ class GetDereferencedPublicPluginByIdResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicPluginByIdResponse(BaseModel):
-    """What ``getPublicPluginById`` answers."""
+    """What ``getPublicPluginById`` answers.
+
+    Attributes:
+        plugin: Sent as ``plugin``.
+    """
 
     plugin: Plugin
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
@@ -2379,7 +3291,22 @@ class GetPublicPluginByIdResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicPluginsResponsePluginsItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        name: Sent as ``name``.
+        version: Sent as ``version``.
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        icon_url: Sent as ``iconUrl``.
+        readme_url: Sent as ``readmeUrl``.
+        public: Sent as ``public``.
+        visibility: Sent as ``visibility``.
+        lifecycle_status: Sent as ``lifecycleStatus``.
+    """
 
     id: str
     created_at: str
@@ -2413,7 +3340,12 @@ class ListPublicPluginsResponsePluginsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicPluginsResponse(BaseModel):
-    """What ``listPublicPlugins`` answers."""
+    """What ``listPublicPlugins`` answers.
+
+    Attributes:
+        plugins: Sent as ``plugins``.
+        meta: Sent as ``meta``.
+    """
 
     plugins: list[ListPublicPluginsResponsePluginsItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -2422,7 +3354,11 @@ class ListPublicPluginsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicIntegrationResponse(BaseModel):
-    """What ``getPublicIntegration`` answers."""
+    """What ``getPublicIntegration`` answers.
+
+    Attributes:
+        integration: Sent as ``integration``.
+    """
 
     integration: GetPublicIntegrationByIdResponseIntegration
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integration"})
@@ -2430,7 +3366,12 @@ class GetPublicIntegrationResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicIntegrationByIdResponseIntegrationMeta(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        installs: Sent as ``installs``.
+        views: Sent as ``views``.
+    """
 
     installs: float
     views: float
@@ -2439,7 +3380,13 @@ class GetPublicIntegrationByIdResponseIntegrationMeta(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        handle: Sent as ``handle``.
+        name: Sent as ``name``.
+    """
 
     id: str
     handle: str | None
@@ -2449,7 +3396,42 @@ class GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicIntegrationByIdResponseIntegration(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        identifier: Sent as ``identifier``.
+        sandbox: Sent as ``sandbox``.
+        max_execution_time: Sent as ``maxExecutionTime``.
+        url: Sent as ``url``.
+        signing_secret: Sent as ``signingSecret``.
+        name: Sent as ``name``.
+        version: Sent as ``version``.
+        interfaces: Sent as ``interfaces``.
+        configuration: Sent as ``configuration``.
+        configurations: Sent as ``configurations``.
+        channels: Sent as ``channels``.
+        states: Sent as ``states``.
+        events: Sent as ``events``.
+        actions: Sent as ``actions``.
+        user: Sent as ``user``.
+        entities: Sent as ``entities``.
+        attributes: Sent as ``attributes``.
+        dev: Sent as ``dev``.
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        icon_url: Sent as ``iconUrl``.
+        readme_url: Sent as ``readmeUrl``.
+        public: Sent as ``public``.
+        visibility: Sent as ``visibility``.
+        verification_status: Sent as ``verificationStatus``.
+        lifecycle_status: Sent as ``lifecycleStatus``.
+        secrets: Sent as ``secrets``.
+        owner_workspace: Sent as ``ownerWorkspace``.
+        meta: Sent as ``meta``.
+    """
 
     id: str
     created_at: str
@@ -2523,7 +3505,11 @@ class GetPublicIntegrationByIdResponseIntegration(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicIntegrationByIdResponse(BaseModel):
-    """What ``getPublicIntegrationById`` answers."""
+    """What ``getPublicIntegrationById`` answers.
+
+    Attributes:
+        integration: Sent as ``integration``.
+    """
 
     integration: GetPublicIntegrationByIdResponseIntegration
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integration"})
@@ -2531,7 +3517,11 @@ class GetPublicIntegrationByIdResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicIntegrationsResponseMeta(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        next_token: Sent as ``nextToken``.
+    """
 
     next_token: str | None = None
     _wire_names: ClassVar[frozenset[str]] = frozenset({"nextToken"})
@@ -2539,7 +3529,15 @@ class ListPublicIntegrationsResponseMeta(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicIntegrationsResponseIntegrationsItemMatchedOn(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        name: Sent as ``name``.
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        actions: Sent as ``actions``.
+        interfaces: Sent as ``interfaces``.
+    """
 
     name: bool | None = None
     title: bool | None = None
@@ -2553,7 +3551,12 @@ class ListPublicIntegrationsResponseIntegrationsItemMatchedOn(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicIntegrationsResponseIntegrationsItemMeta(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        installs: Sent as ``installs``.
+        views: Sent as ``views``.
+    """
 
     installs: float
     views: float
@@ -2562,7 +3565,13 @@ class ListPublicIntegrationsResponseIntegrationsItemMeta(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        handle: Sent as ``handle``.
+        name: Sent as ``name``.
+    """
 
     id: str
     handle: str | None
@@ -2572,7 +3581,26 @@ class ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicIntegrationsResponseIntegrationsItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        version: Sent as ``version``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        icon_url: Sent as ``iconUrl``.
+        public: Sent as ``public``.
+        visibility: Sent as ``visibility``.
+        verification_status: Sent as ``verificationStatus``.
+        lifecycle_status: Sent as ``lifecycleStatus``.
+        owner_workspace: Sent as ``ownerWorkspace``.
+        meta: Sent as ``meta``.
+        matched_on: Sent as ``matchedOn``.
+        attributes: Sent as ``attributes``.
+    """
 
     id: str
     name: str
@@ -2614,7 +3642,12 @@ class ListPublicIntegrationsResponseIntegrationsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicIntegrationsResponse(BaseModel):
-    """What ``listPublicIntegrations`` answers."""
+    """What ``listPublicIntegrations`` answers.
+
+    Attributes:
+        integrations: Sent as ``integrations``.
+        meta: Sent as ``meta``.
+    """
 
     integrations: list[ListPublicIntegrationsResponseIntegrationsItem]
     meta: ListPublicIntegrationsResponseMeta
@@ -2623,7 +3656,11 @@ class ListPublicIntegrationsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetAccountPreferenceResponse(BaseModel):
-    """What ``getAccountPreference`` answers."""
+    """What ``getAccountPreference`` answers.
+
+    Attributes:
+        value: Sent as ``value``.
+    """
 
     value: Any = None
     _wire_names: ClassVar[frozenset[str]] = frozenset({"value"})
@@ -2645,7 +3682,14 @@ class DeletePersonalAccessTokenResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreatePersonalAccessTokenResponsePat(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        note: Sent as ``note``.
+        value: Sent as ``value``.
+    """
 
     id: str
     created_at: str
@@ -2656,7 +3700,11 @@ class CreatePersonalAccessTokenResponsePat(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreatePersonalAccessTokenResponse(BaseModel):
-    """What ``createPersonalAccessToken`` answers."""
+    """What ``createPersonalAccessToken`` answers.
+
+    Attributes:
+        pat: Sent as ``pat``.
+    """
 
     pat: CreatePersonalAccessTokenResponsePat
     _wire_names: ClassVar[frozenset[str]] = frozenset({"pat"})
@@ -2664,7 +3712,13 @@ class CreatePersonalAccessTokenResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPersonalAccessTokensResponsePatsItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        note: Sent as ``note``.
+    """
 
     id: str
     created_at: str
@@ -2674,7 +3728,11 @@ class ListPersonalAccessTokensResponsePatsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPersonalAccessTokensResponse(BaseModel):
-    """What ``listPersonalAccessTokens`` answers."""
+    """What ``listPersonalAccessTokens`` answers.
+
+    Attributes:
+        pats: Sent as ``pats``.
+    """
 
     pats: list[ListPersonalAccessTokensResponsePatsItem]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"pats"})
@@ -2689,7 +3747,11 @@ class DeleteAccountResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateAccountResponse(BaseModel):
-    """What ``updateAccount`` answers."""
+    """What ``updateAccount`` answers.
+
+    Attributes:
+        account: Sent as ``account``.
+    """
 
     account: Account
     _wire_names: ClassVar[frozenset[str]] = frozenset({"account"})
@@ -2697,7 +3759,11 @@ class UpdateAccountResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetAccountResponse(BaseModel):
-    """What ``getAccount`` answers."""
+    """What ``getAccount`` answers.
+
+    Attributes:
+        account: Sent as ``account``.
+    """
 
     account: Account
     _wire_names: ClassVar[frozenset[str]] = frozenset({"account"})
@@ -2705,7 +3771,12 @@ class GetAccountResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class RunVrlResponse(BaseModel):
-    """What ``runVrl`` answers."""
+    """What ``runVrl`` answers.
+
+    Attributes:
+        data: Sent as ``data``.
+        result: Sent as ``result``.
+    """
 
     data: dict[str, Any]
     result: Any = None
@@ -2714,7 +3785,13 @@ class RunVrlResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Version(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        description: Sent as ``description``.
+    """
 
     id: str
     name: str
@@ -2724,7 +3801,16 @@ class Version(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Activity(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        description: Sent as ``description``.
+        task_id: Sent as ``taskId``.
+        category: Sent as ``category``.
+        data: Sent as ``data``.
+        created_at: Sent as ``createdAt``.
+    """
 
     id: str
     description: str
@@ -2750,7 +3836,13 @@ class Activity(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IssueEvent(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        data: Sent as ``data``.
+    """
 
     id: str
     created_at: str
@@ -2760,7 +3852,12 @@ class IssueEvent(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IssueGroupedDataValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        raw: Sent as ``raw``.
+        pretty: Sent as ``pretty``.
+    """
 
     raw: str
     pretty: str | None = None
@@ -2769,7 +3866,20 @@ class IssueGroupedDataValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Issue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        code: Sent as ``code``.
+        created_at: Sent as ``createdAt``.
+        last_seen_at: Sent as ``lastSeenAt``.
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        grouped_data: Sent as ``groupedData``.
+        events_count: Sent as ``eventsCount``.
+        category: Sent as ``category``.
+        resolution_link: Sent as ``resolutionLink``.
+    """
 
     id: str
     code: str
@@ -2799,7 +3909,15 @@ class Issue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Usage(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        period: Sent as ``period``.
+        value: Sent as ``value``.
+        quota: Sent as ``quota``.
+        type: Sent as ``type``.
+    """
 
     id: str
     period: str
@@ -2827,7 +3945,16 @@ class Usage(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Account(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        email: Sent as ``email``.
+        display_name: Sent as ``displayName``.
+        email_verified: Sent as ``emailVerified``.
+        profile_picture: Sent as ``profilePicture``.
+        created_at: Sent as ``createdAt``.
+    """
 
     id: str
     email: str
@@ -2842,7 +3969,17 @@ class Account(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class WorkspaceMember(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        user_id: Sent as ``userId``.
+        email: Sent as ``email``.
+        created_at: Sent as ``createdAt``.
+        role: Sent as ``role``.
+        profile_picture: Sent as ``profilePicture``.
+        display_name: Sent as ``displayName``.
+    """
 
     id: str
     user_id: str | None = None
@@ -2858,7 +3995,28 @@ class WorkspaceMember(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Workspace(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        owner_id: Sent as ``ownerId``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        bot_count: Sent as ``botCount``.
+        billing_version: Sent as ``billingVersion``.
+        plan: Sent as ``plan``.
+        blocked: Sent as ``blocked``.
+        spending_limit: Sent as ``spendingLimit``.
+        about: Sent as ``about``.
+        profile_picture: Sent as ``profilePicture``.
+        contact_email: Sent as ``contactEmail``.
+        website: Sent as ``website``.
+        social_accounts: Sent as ``socialAccounts``.
+        is_public: Sent as ``isPublic``.
+        handle: Sent as ``handle``.
+        active_trial_id: Sent as ``activeTrialId``.
+    """
 
     id: str
     name: str
@@ -2904,7 +4062,13 @@ class Workspace(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class PluginDependenciesInterfacesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        version: Sent as ``version``.
+    """
 
     id: str
     name: str
@@ -2914,7 +4078,12 @@ class PluginDependenciesInterfacesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class PluginDependencies(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        interfaces: Sent as ``interfaces``.
+        integrations: Sent as ``integrations``.
+    """
 
     interfaces: dict[str, PluginDependenciesInterfacesValue]
     integrations: dict[str, PluginDependenciesInterfacesValue]
@@ -2923,7 +4092,31 @@ class PluginDependencies(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Plugin(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        version: Sent as ``version``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        configuration: Sent as ``configuration``.
+        states: Sent as ``states``.
+        events: Sent as ``events``.
+        actions: Sent as ``actions``.
+        dependencies: Sent as ``dependencies``.
+        user: Sent as ``user``.
+        conversation: Sent as ``conversation``.
+        message: Sent as ``message``.
+        attributes: Sent as ``attributes``.
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        icon_url: Sent as ``iconUrl``.
+        readme_url: Sent as ``readmeUrl``.
+        public: Sent as ``public``.
+        visibility: Sent as ``visibility``.
+        lifecycle_status: Sent as ``lifecycleStatus``.
+    """
 
     id: str
     name: str
@@ -2975,7 +4168,12 @@ class Plugin(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class InterfaceNameTemplate(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        script: Sent as ``script``.
+        language: Sent as ``language``.
+    """
 
     script: str
     language: str
@@ -2984,7 +4182,13 @@ class InterfaceNameTemplate(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class InterfaceChannelsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        messages: Sent as ``messages``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -2994,7 +4198,26 @@ class InterfaceChannelsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Interface(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        name: Sent as ``name``.
+        version: Sent as ``version``.
+        entities: Sent as ``entities``.
+        events: Sent as ``events``.
+        actions: Sent as ``actions``.
+        channels: Sent as ``channels``.
+        name_template: Sent as ``nameTemplate``.
+        attributes: Sent as ``attributes``.
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        icon_url: Sent as ``iconUrl``.
+        readme_url: Sent as ``readmeUrl``.
+        public: Sent as ``public``.
+    """
 
     id: str
     created_at: str
@@ -3036,7 +4259,13 @@ class Interface(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationEntitiesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        schema: Sent as ``schema``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -3046,7 +4275,12 @@ class IntegrationEntitiesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationStatesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        type: Sent as ``type``.
+        schema: Sent as ``schema``.
+    """
 
     type: Literal["conversation", "user", "integration"]
     schema: dict[str, Any]
@@ -3055,7 +4289,12 @@ class IntegrationStatesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationChannelsValueConversationCreation(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        enabled: Sent as ``enabled``.
+        required_tags: Sent as ``requiredTags``.
+    """
 
     enabled: bool
     required_tags: list[str]
@@ -3064,7 +4303,12 @@ class IntegrationChannelsValueConversationCreation(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationChannelsValueConversation(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        tags: Sent as ``tags``.
+        creation: Sent as ``creation``.
+    """
 
     tags: dict[str, BotUserTagsValue]
     creation: IntegrationChannelsValueConversationCreation
@@ -3073,7 +4317,15 @@ class IntegrationChannelsValueConversation(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationChannelsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        messages: Sent as ``messages``.
+        conversation: Sent as ``conversation``.
+        message: Sent as ``message``.
+    """
 
     title: str | None = None
     description: str | None = None
@@ -3087,7 +4339,12 @@ class IntegrationChannelsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationConfigurationIdentifier(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        link_template_script: Sent as ``linkTemplateScript``.
+        required: Sent as ``required``.
+    """
 
     link_template_script: str | None = None
     required: bool
@@ -3096,7 +4353,14 @@ class IntegrationConfigurationIdentifier(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationConfiguration(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        identifier: Sent as ``identifier``.
+        schema: Sent as ``schema``.
+    """
 
     title: str | None = None
     description: str | None = None
@@ -3109,7 +4373,11 @@ class IntegrationConfiguration(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationInterfacesValueEntitiesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        name: Sent as ``name``.
+    """
 
     name: str
     _wire_names: ClassVar[frozenset[str]] = frozenset({"name"})
@@ -3117,7 +4385,17 @@ class IntegrationInterfacesValueEntitiesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationInterfacesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        version: Sent as ``version``.
+        entities: Sent as ``entities``.
+        actions: Sent as ``actions``.
+        events: Sent as ``events``.
+        channels: Sent as ``channels``.
+    """
 
     id: str
     name: str
@@ -3133,7 +4411,12 @@ class IntegrationInterfacesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationSandbox(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        identifier_extract_script: Sent as ``identifierExtractScript``.
+        message_extract_script: Sent as ``messageExtractScript``.
+    """
 
     identifier_extract_script: str | None = None
     message_extract_script: str | None = None
@@ -3144,7 +4427,12 @@ class IntegrationSandbox(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationIdentifier(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        fallback_handler_script: Sent as ``fallbackHandlerScript``.
+        extract_script: Sent as ``extractScript``.
+    """
 
     fallback_handler_script: NotGivenOr[str] = NOT_GIVEN
     extract_script: NotGivenOr[str] = NOT_GIVEN
@@ -3153,7 +4441,40 @@ class IntegrationIdentifier(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Integration(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        identifier: Sent as ``identifier``.
+        sandbox: Sent as ``sandbox``.
+        max_execution_time: Sent as ``maxExecutionTime``.
+        url: Sent as ``url``.
+        signing_secret: Sent as ``signingSecret``.
+        name: Sent as ``name``.
+        version: Sent as ``version``.
+        interfaces: Sent as ``interfaces``.
+        configuration: Sent as ``configuration``.
+        configurations: Sent as ``configurations``.
+        channels: Sent as ``channels``.
+        states: Sent as ``states``.
+        events: Sent as ``events``.
+        actions: Sent as ``actions``.
+        user: Sent as ``user``.
+        entities: Sent as ``entities``.
+        attributes: Sent as ``attributes``.
+        dev: Sent as ``dev``.
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        icon_url: Sent as ``iconUrl``.
+        readme_url: Sent as ``readmeUrl``.
+        public: Sent as ``public``.
+        visibility: Sent as ``visibility``.
+        verification_status: Sent as ``verificationStatus``.
+        lifecycle_status: Sent as ``lifecycleStatus``.
+        secrets: Sent as ``secrets``.
+    """
 
     id: str
     created_at: str
@@ -3223,7 +4544,12 @@ class Integration(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotMediasItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        url: Sent as ``url``.
+        name: Sent as ``name``.
+    """
 
     url: str
     name: str
@@ -3232,7 +4558,11 @@ class BotMediasItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotActionsValueInput(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        schema: Sent as ``schema``.
+    """
 
     schema: dict[str, Any]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"schema"})
@@ -3240,7 +4570,17 @@ class BotActionsValueInput(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotActionsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        billable: Sent as ``billable``.
+        cacheable: Sent as ``cacheable``.
+        input: Sent as ``input``.
+        output: Sent as ``output``.
+        attributes: Sent as ``attributes``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -3256,7 +4596,11 @@ class BotActionsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotSubscriptions(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        events: Sent as ``events``.
+    """
 
     events: dict[str, dict[str, Any]] | None
     _wire_names: ClassVar[frozenset[str]] = frozenset({"events"})
@@ -3264,7 +4608,11 @@ class BotSubscriptions(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotRecurringEventsValueSchedule(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        cron: Sent as ``cron``.
+    """
 
     cron: str
     _wire_names: ClassVar[frozenset[str]] = frozenset({"cron"})
@@ -3272,7 +4620,15 @@ class BotRecurringEventsValueSchedule(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotRecurringEventsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        schedule: Sent as ``schedule``.
+        type: Sent as ``type``.
+        payload: Sent as ``payload``.
+        failed_attempts: Sent as ``failedAttempts``.
+        last_failure_reason: Sent as ``lastFailureReason``.
+    """
 
     schedule: BotRecurringEventsValueSchedule
     type: str
@@ -3286,7 +4642,14 @@ class BotRecurringEventsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotEventsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        schema: Sent as ``schema``.
+        attributes: Sent as ``attributes``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -3299,7 +4662,12 @@ class BotEventsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotConfiguration(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        data: Sent as ``data``.
+        schema: Sent as ``schema``.
+    """
 
     data: dict[str, Any]
     schema: dict[str, Any]
@@ -3308,7 +4676,13 @@ class BotConfiguration(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotStatesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        type: Sent as ``type``.
+        schema: Sent as ``schema``.
+        expiry: Sent as ``expiry``.
+    """
 
     type: Literal["conversation", "user", "bot"]
     schema: dict[str, Any]
@@ -3318,7 +4692,12 @@ class BotStatesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotUserTagsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -3327,7 +4706,11 @@ class BotUserTagsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotUser(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        tags: Sent as ``tags``.
+    """
 
     tags: dict[str, BotUserTagsValue]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tags"})
@@ -3335,7 +4718,12 @@ class BotUser(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotPluginsValueIntegrationsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        integration_id: Sent as ``integrationId``.
+        integration_alias: Sent as ``integrationAlias``.
+    """
 
     integration_id: str
     integration_alias: str
@@ -3344,7 +4732,14 @@ class BotPluginsValueIntegrationsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotPluginsValueInterfacesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        integration_id: Sent as ``integrationId``.
+        integration_alias: Sent as ``integrationAlias``.
+        integration_interface_alias: Sent as ``integrationInterfaceAlias``.
+        interface_id: Sent as ``interfaceId``.
+    """
 
     integration_id: str
     integration_alias: str
@@ -3357,7 +4752,26 @@ class BotPluginsValueInterfacesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotPluginsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        enabled: Sent as ``enabled``.
+        name: Sent as ``name``.
+        version: Sent as ``version``.
+        configuration: Sent as ``configuration``.
+        interfaces: Sent as ``interfaces``.
+        integrations: Sent as ``integrations``.
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        icon_url: Sent as ``iconUrl``.
+        readme_url: Sent as ``readmeUrl``.
+        public: Sent as ``public``.
+        visibility: Sent as ``visibility``.
+        lifecycle_status: Sent as ``lifecycleStatus``.
+    """
 
     enabled: bool
     name: str
@@ -3399,7 +4813,31 @@ class BotPluginsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotIntegrationsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        enabled: Sent as ``enabled``.
+        name: Sent as ``name``.
+        version: Sent as ``version``.
+        webhook_url: Sent as ``webhookUrl``.
+        webhook_id: Sent as ``webhookId``.
+        identifier: Sent as ``identifier``.
+        configuration_type: Sent as ``configurationType``.
+        configuration: Sent as ``configuration``.
+        status: Sent as ``status``.
+        status_reason: Sent as ``statusReason``.
+        disabled_channels: Sent as ``disabledChannels``.
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        icon_url: Sent as ``iconUrl``.
+        public: Sent as ``public``.
+        visibility: Sent as ``visibility``.
+        verification_status: Sent as ``verificationStatus``.
+        lifecycle_status: Sent as ``lifecycleStatus``.
+    """
 
     enabled: bool
     name: str
@@ -3458,7 +4896,36 @@ class BotIntegrationsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Bot(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        signing_secret: Sent as ``signingSecret``.
+        integrations: Sent as ``integrations``.
+        plugins: Sent as ``plugins``.
+        max_execution_time: Sent as ``maxExecutionTime``.
+        user: Sent as ``user``.
+        conversation: Sent as ``conversation``.
+        message: Sent as ``message``.
+        states: Sent as ``states``.
+        configuration: Sent as ``configuration``.
+        events: Sent as ``events``.
+        recurring_events: Sent as ``recurringEvents``.
+        subscriptions: Sent as ``subscriptions``.
+        actions: Sent as ``actions``.
+        tags: Sent as ``tags``.
+        name: Sent as ``name``.
+        description: Sent as ``description``.
+        deployed_at: Sent as ``deployedAt``.
+        dev: Sent as ``dev``.
+        secrets: Sent as ``secrets``.
+        created_by: Sent as ``createdBy``.
+        always_alive: Sent as ``alwaysAlive``.
+        status: Sent as ``status``.
+        medias: Sent as ``medias``.
+    """
 
     id: str
     created_at: str

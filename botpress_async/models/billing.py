@@ -50,7 +50,11 @@ __all__ = [
 
 @attrs.frozen(kw_only=True)
 class CreatePaymentMethodIntentResponse(BaseModel):
-    """What ``createPaymentMethodIntent`` answers."""
+    """What ``createPaymentMethodIntent`` answers.
+
+    Attributes:
+        client_secret: Sent as ``clientSecret``.
+    """
 
     client_secret: str
     _wire_names: ClassVar[frozenset[str]] = frozenset({"clientSecret"})
@@ -58,7 +62,13 @@ class CreatePaymentMethodIntentResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class SetPaymentMethodResponse(BaseModel):
-    """What ``setPaymentMethod`` answers."""
+    """What ``setPaymentMethod`` answers.
+
+    Attributes:
+        id: Sent as ``id``.
+        type: Sent as ``type``.
+        card: Sent as ``card``.
+    """
 
     id: str
     type: str
@@ -68,7 +78,14 @@ class SetPaymentMethodResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPaymentMethodResponsePaymentMethodCard(BaseModel):
-    """A billing API model."""
+    """A billing API model.
+
+    Attributes:
+        brand: Sent as ``brand``.
+        last_four: Sent as ``lastFour``.
+        exp_month: Sent as ``expMonth``.
+        exp_year: Sent as ``expYear``.
+    """
 
     brand: str
     last_four: str
@@ -79,7 +96,13 @@ class GetPaymentMethodResponsePaymentMethodCard(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPaymentMethodResponsePaymentMethod(BaseModel):
-    """A billing API model."""
+    """A billing API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        type: Sent as ``type``.
+        card: Sent as ``card``.
+    """
 
     id: str
     type: str
@@ -89,7 +112,11 @@ class GetPaymentMethodResponsePaymentMethod(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPaymentMethodResponse(BaseModel):
-    """What ``getPaymentMethod`` answers."""
+    """What ``getPaymentMethod`` answers.
+
+    Attributes:
+        payment_method: Sent as ``paymentMethod``.
+    """
 
     payment_method: GetPaymentMethodResponsePaymentMethod | None
     _wire_names: ClassVar[frozenset[str]] = frozenset({"paymentMethod"})
@@ -97,7 +124,19 @@ class GetPaymentMethodResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class PayInvoiceResponse(BaseModel):
-    """What ``payInvoice`` answers."""
+    """What ``payInvoice`` answers.
+
+    Attributes:
+        id: Sent as ``id``.
+        amount: Sent as ``amount``.
+        currency: Sent as ``currency``.
+        status: Sent as ``status``.
+        created_at: Sent as ``createdAt``.
+        period_start: Sent as ``periodStart``.
+        period_end: Sent as ``periodEnd``.
+        due_date: Sent as ``dueDate``.
+        pdf_url: Sent as ``pdfUrl``.
+    """
 
     id: str
     amount: float
@@ -125,7 +164,11 @@ class PayInvoiceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListInvoicesResponseMeta(BaseModel):
-    """A billing API model."""
+    """A billing API model.
+
+    Attributes:
+        next_token: Sent as ``nextToken``.
+    """
 
     next_token: str | None = None
     _wire_names: ClassVar[frozenset[str]] = frozenset({"nextToken"})
@@ -133,7 +176,19 @@ class ListInvoicesResponseMeta(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListInvoicesResponseInvoicesItem(BaseModel):
-    """A billing API model."""
+    """A billing API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        amount: Sent as ``amount``.
+        currency: Sent as ``currency``.
+        status: Sent as ``status``.
+        created_at: Sent as ``createdAt``.
+        period_start: Sent as ``periodStart``.
+        period_end: Sent as ``periodEnd``.
+        due_date: Sent as ``dueDate``.
+        pdf_url: Sent as ``pdfUrl``.
+    """
 
     id: str
     amount: float
@@ -161,7 +216,12 @@ class ListInvoicesResponseInvoicesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListInvoicesResponse(BaseModel):
-    """What ``listInvoices`` answers."""
+    """What ``listInvoices`` answers.
+
+    Attributes:
+        invoices: Sent as ``invoices``.
+        meta: Sent as ``meta``.
+    """
 
     invoices: list[ListInvoicesResponseInvoicesItem]
     meta: ListInvoicesResponseMeta
@@ -170,7 +230,18 @@ class ListInvoicesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListAddonsResponseItem(BaseModel):
-    """A billing API model."""
+    """A billing API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        description: Sent as ``description``.
+        provider_product_id: Sent as ``providerProductId``.
+        prices: Sent as ``prices``.
+        feature: Sent as ``feature``.
+        increment: Sent as ``increment``.
+        metadata: Sent as ``metadata``.
+    """
 
     id: str
     name: str
@@ -210,7 +281,18 @@ class ListAddonsResponseItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetAddonResponse(BaseModel):
-    """What ``getAddon`` answers."""
+    """What ``getAddon`` answers.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        description: Sent as ``description``.
+        provider_product_id: Sent as ``providerProductId``.
+        prices: Sent as ``prices``.
+        feature: Sent as ``feature``.
+        increment: Sent as ``increment``.
+        metadata: Sent as ``metadata``.
+    """
 
     id: str
     name: str
@@ -250,7 +332,15 @@ class GetAddonResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPlansResponseItemPricesValue(BaseModel):
-    """A billing API model."""
+    """A billing API model.
+
+    Attributes:
+        provider_price_id: Sent as ``providerPriceId``.
+        amount: Sent as ``amount``.
+        currency: Sent as ``currency``.
+        interval: Sent as ``interval``.
+        metadata: Sent as ``metadata``.
+    """
 
     provider_price_id: str
     amount: float
@@ -264,7 +354,17 @@ class ListPlansResponseItemPricesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPlansResponseItem(BaseModel):
-    """A billing API model."""
+    """A billing API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        description: Sent as ``description``.
+        provider_product_id: Sent as ``providerProductId``.
+        prices: Sent as ``prices``.
+        features: Sent as ``features``.
+        metadata: Sent as ``metadata``.
+    """
 
     id: str
     name: str
@@ -280,7 +380,15 @@ class ListPlansResponseItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPlanResponsePricesValue(BaseModel):
-    """A billing API model."""
+    """A billing API model.
+
+    Attributes:
+        provider_price_id: Sent as ``providerPriceId``.
+        amount: Sent as ``amount``.
+        currency: Sent as ``currency``.
+        interval: Sent as ``interval``.
+        metadata: Sent as ``metadata``.
+    """
 
     provider_price_id: str
     amount: float
@@ -294,7 +402,17 @@ class GetPlanResponsePricesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPlanResponse(BaseModel):
-    """What ``getPlan`` answers."""
+    """What ``getPlan`` answers.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        description: Sent as ``description``.
+        provider_product_id: Sent as ``providerProductId``.
+        prices: Sent as ``prices``.
+        features: Sent as ``features``.
+        metadata: Sent as ``metadata``.
+    """
 
     id: str
     name: str
@@ -310,7 +428,11 @@ class GetPlanResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBillingReadonlyResponse(BaseModel):
-    """What ``getBillingReadonly`` answers."""
+    """What ``getBillingReadonly`` answers.
+
+    Attributes:
+        billing_readonly: Sent as ``billingReadonly``.
+    """
 
     billing_readonly: bool
     _wire_names: ClassVar[frozenset[str]] = frozenset({"billingReadonly"})
@@ -318,7 +440,19 @@ class GetBillingReadonlyResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Invoice(BaseModel):
-    """A billing API model."""
+    """A billing API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        amount: Sent as ``amount``.
+        currency: Sent as ``currency``.
+        status: Sent as ``status``.
+        created_at: Sent as ``createdAt``.
+        period_start: Sent as ``periodStart``.
+        period_end: Sent as ``periodEnd``.
+        due_date: Sent as ``dueDate``.
+        pdf_url: Sent as ``pdfUrl``.
+    """
 
     id: str
     amount: float

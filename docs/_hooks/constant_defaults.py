@@ -12,7 +12,8 @@ from typing import Any
 
 import griffe
 
-_CONSTANT = re.compile(r"[A-Z][A-Z0-9_]*")
+# Only the client's tunables: NOT_GIVEN, say, reads better as itself than as its enum value.
+_CONSTANT = re.compile(r"DEFAULT_[A-Z0-9_]+")
 
 
 def _value_of(module: griffe.Object, name: str) -> str | None:
@@ -50,7 +51,7 @@ def _walk(obj: griffe.Object) -> None:
 
 
 class ConstantDefaults(griffe.Extension):
-    """Replace parameter defaults that name an upper-case module constant by its value."""
+    """Replace parameter defaults that name a ``DEFAULT_*`` module constant by its value."""
 
     def on_package(self, *, pkg: griffe.Module, **kwargs: Any) -> None:
         """Rewrite the defaults once the whole package is loaded (imports can be followed)."""

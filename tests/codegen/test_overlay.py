@@ -71,8 +71,10 @@ def test_model_docstring_has_summary_and_attributes(api: Api, ours: overlay.ApiO
     doc = '    """Something the bot keeps.\n\n    Attributes:\n        id: Its identifier.\n'
     assert doc in source
     # Without an entry, a response model is named after its operation; a common phrase applies.
-    assert '"""What ``listThings`` answers."""' in source
+    assert '"""What ``listThings`` answers.\n' in source
     assert "name: A name." in source
+    # A field nobody described yet is still listed, by its wire name.
+    assert "next_token: Sent as ``nextToken``." in source
 
 
 def test_summaries_module(api: Api, ours: overlay.ApiOverlay) -> None:
