@@ -32,8 +32,7 @@ def model_docstring(model: Model, api: Api, indent: str = "    ") -> str:
     # Every field is listed (the reference pages show fields only here); one the overlay does
     # not describe yet is named by its wire name.
     described = [
-        (f.name, overlay.field_text(ov, model, f) or f"Sent as ``{f.wire}``.")
-        for f in model.fields
+        (f.name, overlay.field_text(ov, model, f) or f"Sent as ``{f.wire}``.") for f in model.fields
     ]
     if described:
         lines += ["", "Attributes:"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -169,3 +170,33 @@ def test_overlay_folder_has_only_api_files_and_readme() -> None:
     names = {p.name for p in Path(overlay.OVERLAY_DIR).iterdir()}
     allowed = {f"{api.name}.toml" for api in load_apis()} | {"README.md"}
     assert names <= allowed, sorted(names - allowed)
+
+
+def _flat(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def test_shipped_methods_carry_the_overlay_in_both_clients() -> None:
+    """``help()`` on a runtime, files or tables method of either client gives our words.
+
+    A method the public class replaces by a hand-written one keeps its own docstring.
+    """
+    for api in load_apis():
+        if api.name not in overlay.FULL_APIS:
+            continue
+        ov = overlay.load_overlay(api.name)
+        name = api.class_prefix + "API"
+        generated = getattr(
+            importlib.import_module(f"botpress_async.resources._{api.name}"),
+            api.class_prefix + "Resource",
+        )
+        public = getattr(importlib.import_module(f"botpress_async.resources.{api.name}"), name)
+        blocking = getattr(importlib.import_module(f"botpress_sync.resources.{api.name}"), name)
+        for op in api.operations:
+            entry = overlay.operation_entry(ov, op)
+            kept = getattr(public, op.name) is getattr(generated, op.name)
+            for cls in (generated, blocking) if kept else (generated,):
+                doc = _flat(getattr(cls, op.name).__doc__)
+                assert doc.startswith(entry.summary), (cls, op.name)
+                for param in op.parameters:
+                    assert _flat(overlay.param_text(ov, op, param)) in doc, (op.name, param.wire)
