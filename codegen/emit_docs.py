@@ -7,6 +7,7 @@ the Python clients call it, for code moving from TypeScript.
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from codegen.ir import Api, Operation
 from codegen.writer import md_header
 
 __all__ = [
+    "breakable",
     "emit",
     "emit_migration_table",
     "emit_operations_table",
@@ -54,6 +56,16 @@ def emit_operations_table(apis: tuple[Api, ...]) -> str:
     return "\n".join(out)
 
 
+def breakable(code: str) -> str:
+    """Inline code for a table cell that may wrap after ``.`` (before a name), ``(``, ``/``, ``,``.
+
+    The site keeps names in tables whole (no break inside ``createConversation``); these
+    marks give a long call or route the places where it may wrap instead.
+    """
+    escaped = html.escape(code, quote=False)
+    return "<code>" + re.sub(r"(\.(?=\w)|[/(,])", r"\1<wbr>", escaped) + "</code>"
+
+
 def _operation_row(api: Api, op: Operation) -> str:
     """One row of the reference table: the names, our summary and the route of an operation.
 
@@ -64,7 +76,7 @@ def _operation_row(api: Api, op: Operation) -> str:
     summary = overlay.operation_entry(overlay.overlay_for(api.name), op).summary
     anchor = f"botpress_async.resources.{api.name}.{api.class_prefix}API.{op.name}"
     method = f"[`{op.name}`](reference/{api.name}.md#{anchor}){pager}"
-    route = f"<code>{op.method} {op.path.replace('/', '/<wbr>')}</code>"
+    route = breakable(f"{op.method} {op.path}")
     return f"| {method}<br>`{op.operation_id}` | {summary}<br>{route} |"
 
 
@@ -123,8 +135,8 @@ def emit_migration_table(apis: tuple[Api, ...]) -> str:
             pager = " *pager*" if op.pagination else ""
             hidden = " *hidden*" if op.hidden else ""
             out.append(
-                f"| `{op.operation_id}` | `{typescript_call(op)}`{hidden} "
-                f"| `{python_call(op)}`{pager} |"
+                f"| `{op.operation_id}` | {breakable(typescript_call(op))}{hidden} "
+                f"| {breakable(python_call(op))}{pager} |"
             )
         out.append("")
     return "\n".join(out)

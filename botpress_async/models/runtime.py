@@ -983,7 +983,8 @@ class Conversation(BaseModel):
         updated_at: When the record last changed (ISO 8601, UTC).
         channel: Channel of the integration the conversation runs on.
         integration: Name of the integration the conversation belongs to.
-        tags: Tag values of the conversation, by tag key.
+        tags: Tag values of the conversation, by tag key; only keys the bot or its integrations
+            declare are accepted.
         message_count: How many messages the conversation holds.
     """
 
@@ -1020,7 +1021,8 @@ class User(BaseModel):
         id: Id of the user, given by the server.
         created_at: When the record was created (ISO 8601, UTC).
         updated_at: When the record last changed (ISO 8601, UTC).
-        tags: Tag values of the user, by tag key, such as the platform's user id.
+        tags: Tag values of the user, by tag key, such as the platform's user id; only keys the
+            bot or its integrations declare are accepted.
         name: Display name.
         picture_url: Address of the avatar picture.
         properties: Free string values shared by the bot and its integrations.

@@ -740,9 +740,9 @@ class RuntimeAPI(ResourceBase):
                 in that conversation). Body ``userId``, str, required.
             conversation_id: Id of the conversation the message belongs to. Body ``conversationId``,
                 str, required.
-            type: Kind of message: `text`, `image`, `audio`, `video`, `file`, `location`,
-                `carousel`, `card`, `dropdown`, `choice`, `markdown`, `bloc`, or a type an
-                integration defines. Body ``type``, str, required.
+            type: Kind of message, which sets the shape of `payload`: `text`, `image`, `audio`,
+                `video`, `file`, `location`, `card`, `carousel`, `choice`, `dropdown`, or another
+                type the channel declares. Body ``type``, str, required.
             tags: Tags to store on the message, by tag key. Body ``tags``, mapping of str to str,
                 required.
             schedule: Send later instead of now: give `dateTime` (an ISO 8601 instant) or `delay`
@@ -1666,7 +1666,8 @@ class RuntimeAPI(ResourceBase):
     ) -> CallActionResponse:
         """Run an action of an installed integration (or of the bot) and wait for its output.
 
-        The integration's code runs during the call; its failures come back as RuntimeError.
+        The integration's code runs during the call, so it may take a while; a failure inside that
+        code comes back as the API's `Runtime` error (`botpress_async.RuntimeError`).
 
         POST /v1/chat/actions (``callAction``).
 

@@ -93,13 +93,18 @@ def test_migration_table(api: Api) -> None:
     """Each operation maps to its TypeScript call (wire names) and Python call (snake_case)."""
     text = emit_docs.emit_migration_table((api,))
     assert MARKER in text.splitlines()[0]
-    assert (
-        "| `getOrCreateThing` | `await client.getOrCreateThing({ name })` "
-        "| `await client.runtime.get_or_create_thing(name=...)` |"
-    ) in text
-    assert (
-        "| `listThings` | `await client.listThings({})` | `client.runtime.list_things()` *pager* |"
-    ) in text
+    ts = emit_docs.breakable("await client.getOrCreateThing({ name })")
+    py = emit_docs.breakable("await client.runtime.get_or_create_thing(name=...)")
+    assert f"| `getOrCreateThing` | {ts} | {py} |" in text
+    ts, py = emit_docs.breakable("await client.listThings({})"), "client.runtime.list_things()"
+    assert f"| `listThings` | {ts} | {emit_docs.breakable(py)} *pager* |" in text
+
+
+def test_breakable_code_wraps_between_names_only() -> None:
+    """Table code may wrap after a dot before a name, a parenthesis, a slash or a comma."""
+    assert emit_docs.breakable("a.b(x=..., y<1)") == (
+        "<code>a.<wbr>b(<wbr>x=...,<wbr> y&lt;1)</code>"
+    )
 
 
 def test_migration_calls_quote_header_names_and_name_required_arguments(api: Api) -> None:
@@ -133,8 +138,8 @@ def test_migration_calls_quote_header_names_and_name_required_arguments(api: Api
     )
     assert emit_docs.python_call(op, awaited=False).startswith("client.files.")
     row = emit_docs.emit_migration_table((attrs.evolve(api, operations=(hidden,)),))
-    assert "| `copyThing` | `await client.copyThing(" in row
-    assert "})` *hidden* | `await client.files.copy_thing(" in row
+    assert "| `copyThing` | <code>await client.<wbr>copyThing(" in row
+    assert "})</code> *hidden* | <code>await client.<wbr>files.<wbr>copy_thing(" in row
 
 
 def test_emit_writes_both_docs_pages(api: Api, tmp_path: Path) -> None:
