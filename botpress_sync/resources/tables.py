@@ -481,8 +481,8 @@ class TablesAPI(ResourceBase):
     ) -> UpdateTableResponse:
         """Rename a table or change its columns, key, tags, factor or compute setting.
 
-        Fails on a frozen table. Columns whose computed values depend on what changed are listed in
-        `staleColumns` and recomputed in the background.
+        Fails on a frozen table. Computed columns whose values are out of date after the change are
+        listed in `staleColumns`.
 
         PUT /v1/tables/{table} (``updateTable``).
 
@@ -505,8 +505,8 @@ class TablesAPI(ResourceBase):
             key_column: Column whose values are unique in the table; the server indexes it, which
                 makes upserts on it fast. None removes the key. Body ``keyColumn``, str or None,
                 optional.
-            schema: New columns, in the same form as createTable's; a column set to None is removed.
-                Body ``schema``, mapping of str to Any, optional.
+            schema: The new columns, in the same form as for createTable. Body ``schema``, mapping
+                of str to Any, optional.
             tags: Tags to store on the table, by tag key, to sort tables into groups. Body ``tags``,
                 mapping of str to str, optional.
             is_compute_enabled: Whether the table's computed columns (AI prompt, code or workflow)
