@@ -137,4 +137,173 @@ SUMMARIES: Final[Mapping[str, str]] = {
     "updateTableRows": "Change some columns of existing rows, found by their ids.",
     "deleteTableRows": "Delete rows by id, by filter, or all of them.",
     "upsertTableRows": "Update the rows that already exist by key, insert the others.",
+    "runVrl": "Run a VRL transform script on a JSON object and return what it produces.",
+    "getAccount": "Fetch the account that owns the personal access token in use.",
+    "updateAccount": "Change the display name or picture of the signed-in account.",
+    "deleteAccount": "Delete the signed-in account for good.",
+    "listPersonalAccessTokens": "List the signed-in account's personal access tokens.",
+    "createPersonalAccessToken": "Issue a new personal access token for the signed-in account.",
+    "deletePersonalAccessToken": "Revoke one personal access token of the signed-in account.",
+    "setAccountPreference": "Store one preference value for the signed-in account under a key.",
+    "getAccountPreference": "Read one preference value of the signed-in account.",
+    "listPublicIntegrations": (
+        "Browse the integrations published on the Botpress Hub, one page at a time."
+    ),
+    "getPublicIntegrationById": "Fetch a public Hub integration by its id.",
+    "getPublicIntegration": "Fetch a public Hub integration from its name and a version.",
+    "listPublicPlugins": "Browse the plugins published on the Botpress Hub, one page at a time.",
+    "getPublicPluginById": "Fetch a public Hub plugin by its id.",
+    "getDereferencedPublicPluginById": (
+        "Fetch a public Hub plugin with its interface references replaced by concrete entities."
+    ),
+    "getPublicPlugin": "Fetch a public Hub plugin from its name and a version.",
+    "getPublicPluginCode": "Download the bundled code of a public Hub plugin for one platform.",
+    "listPublicInterfaces": (
+        "Browse the interfaces published on the Botpress Hub, one page at a time."
+    ),
+    "getPublicInterfaceById": "Fetch a public Hub interface by its id.",
+    "getPublicInterface": "Fetch a public Hub interface from its name and a version.",
+    "createBot": "Create a bot in the workspace.",
+    "listBots": "List the bots of the workspace, one page at a time.",
+    "updateBot": "Change a bot's definition, code, configuration or settings.",
+    "getBot": "Fetch the full definition of one bot.",
+    "deleteBot": "Delete a bot and everything stored for it.",
+    "rotateBotSigningSecrets": "Replace the signing secret of a self-hosted bot with a fresh one.",
+    "transferBot": "Move a bot to another workspace.",
+    "getBotLogs": "Read the log lines a bot's code wrote in a time window, one page at a time.",
+    "getBotWebchat": "Get the snippet or link that embeds a bot's Webchat in a site.",
+    "getBotAnalytics": "Get a bot's activity counters per period between two dates.",
+    "listActionRuns": (
+        "List the recent action calls a bot made to one of its integrations, one page at a time."
+    ),
+    "getBotIssue": "Fetch one problem the platform recorded for a bot.",
+    "deleteBotIssue": "Dismiss a recorded problem of a bot.",
+    "listBotIssues": "List the problems the platform recorded for a bot, one page at a time.",
+    "listBotIssueEvents": "List the individual occurrences of one bot issue.",
+    "listBotVersions": "List the snapshots saved for a bot.",
+    "createBotVersion": "Save the bot's current definition and code as a named version.",
+    "getBotVersion": "Get a download link for one saved version of a bot.",
+    "getBotJson": "Download the raw JSON document that defines a bot as built in Botpress Studio.",
+    "publishFromBotJson": "Deploy a bot from a raw bot JSON document.",
+    "deployBotVersion": "Put a saved version of a bot back into production.",
+    "createIntegrationShareableId": (
+        "Create a short, human-readable id for a bot's installed integration (experimental)."
+    ),
+    "deleteIntegrationShareableId": (
+        "Remove the shareable id of a bot's installed integration (experimental)."
+    ),
+    "getIntegrationShareableId": (
+        "Read the shareable id of a bot's installed integration (experimental)."
+    ),
+    "unlinkSandboxedConversations": (
+        "Detach every sandbox conversation linked to an integration of a bot (experimental)."
+    ),
+    "listBotApiKeys": "List the access keys of a bot.",
+    "createBotApiKey": "Issue a new access key scoped to one bot.",
+    "deleteBotApiKey": "Revoke one bot access key.",
+    "getBotAllowlist": "Read which workspace members may work on a bot.",
+    "updateBotAllowlist": "Change which workspace members may work on a bot.",
+    "migrateWorkspaceToV4": "Move a workspace from the v3 to the v4 billing model (internal use).",
+    "listWorkspaceInvoices": "List every invoice a workspace has received.",
+    "getUpcomingInvoice": (
+        "Preview the invoice a workspace will receive at the end of the current period."
+    ),
+    "chargeWorkspaceUnpaidInvoices": (
+        "Retry charging a workspace's outstanding invoices to its payment method."
+    ),
+    "createWorkspace": "Create a workspace owned by the signed-in account.",
+    "listWorkspaces": "List the workspaces the signed-in account belongs to, one page at a time.",
+    "getPublicWorkspace": "Fetch the public profile of a workspace.",
+    "getWorkspace": "Fetch a workspace with its plan, limits and profile.",
+    "updateWorkspace": "Change a workspace's name, spending limit or public profile.",
+    "deleteWorkspace": "Delete a workspace with its bots.",
+    "listWorkspaceUsages": (
+        "List how much of one resource a workspace used, with the quota that applies."
+    ),
+    "breakDownWorkspaceUsageByBot": "Split a workspace's usage of one resource between its bots.",
+    "getAllWorkspaceQuotaCompletion": (
+        "For each workspace of the signed-in account, tell which quota is closest to its limit."
+    ),
+    "getWorkspaceQuota": "Read the limit a workspace has for one resource.",
+    "listWorkspaceQuotas": "Read every limit a workspace has, one entry per usage type.",
+    "checkHandleAvailability": "Check whether a public workspace handle is still free.",
+    "listPublicWorkspaces": (
+        "Browse the workspaces that show a public profile on the Hub, one page at a time."
+    ),
+    "getAuditRecords": "Read a workspace's audit trail, newest first, one page at a time.",
+    "setWorkspacePreference": "Store one preference value for the workspace under a key.",
+    "getWorkspacePreference": "Read back one workspace preference by its key.",
+    "listWorkspaceMembers": "List the members of the workspace, one page at a time.",
+    "createWorkspaceMember": "Add a person to the workspace by email, with a role.",
+    "getWorkspaceMember": "Fetch the signed-in account's own membership in the workspace.",
+    "deleteWorkspaceMember": "Take a person out of the workspace.",
+    "updateWorkspaceMember": "Change the role of a workspace member.",
+    "listIntegrationApiKeys": "List the access keys of an integration.",
+    "createIntegrationApiKey": "Issue a new access key for an integration.",
+    "deleteIntegrationApiKey": "Revoke one integration access key.",
+    "createIntegration": "Create an integration version owned by the workspace.",
+    "listIntegrations": "List the integrations visible to the workspace, one page at a time.",
+    "validateIntegrationCreation": "Check an integration definition without creating it.",
+    "updateIntegration": "Change an integration version owned by the workspace.",
+    "getIntegration": "Fetch an integration version visible to the workspace, by id.",
+    "deleteIntegration": "Delete an integration version owned by the workspace.",
+    "rotateIntegrationSigningSecrets": (
+        "Replace the signing secret of a self-hosted integration with a fresh one."
+    ),
+    "validateIntegrationUpdate": "Check an integration update without applying it.",
+    "getIntegrationLogs": (
+        "Read the log lines an integration's code wrote in a time window, one page at a time."
+    ),
+    "getIntegrationByName": (
+        "Fetch an integration visible to the workspace from its name and a version."
+    ),
+    "requestIntegrationVerification": (
+        "Ask Botpress to review a public integration for the verified badge."
+    ),
+    "createInterface": "Create an interface version owned by the workspace.",
+    "listInterfaces": "List the interfaces visible to the workspace, one page at a time.",
+    "getInterface": "Fetch an interface version visible to the workspace, by id.",
+    "updateInterface": "Change an interface version owned by the workspace.",
+    "deleteInterface": "Delete an interface version owned by the workspace.",
+    "getInterfaceByName": (
+        "Fetch an interface visible to the workspace from its name and a version."
+    ),
+    "createPlugin": "Create a plugin version owned by the workspace.",
+    "listPlugins": "List the plugins visible to the workspace, one page at a time.",
+    "getPlugin": "Fetch a plugin version visible to the workspace, by id.",
+    "updatePlugin": "Change a plugin version owned by the workspace.",
+    "deletePlugin": "Delete a plugin version owned by the workspace.",
+    "getDereferencedPlugin": (
+        "Fetch a workspace plugin with its interface references replaced by concrete entities."
+    ),
+    "getPluginByName": "Fetch a plugin visible to the workspace from its name and a version.",
+    "getPluginCode": "Download the bundled code of a workspace plugin for one platform.",
+    "getUsage": (
+        "Read how much of one resource a bot or workspace used in a period, with its quota."
+    ),
+    "getMultipleUsages": "Read several usage counters for several bots or workspaces in one call.",
+    "listUsageHistory": "Read the usage of one resource for a bot or workspace over past periods.",
+    "listUsageActivity": (
+        "List the individual events that added to a usage counter, newest first, one page"
+        " at a time."
+    ),
+    "listUsageActivityDaily": (
+        "List a usage counter's activity added up per day, newest first, one page at a time."
+    ),
+    "changeAISpendQuota": (
+        "Set how much the workspace may spend on language-model calls in a month (the "
+        "`ai_spend` quota)."
+    ),
+    "listActivities": "List the activity log of one task run by a bot, one page at a time.",
+    "introspect": "Ask which workspace, bot and user the current credentials stand for.",
+    "getBillingReadonly": "Tell whether the workspace's billing is locked against changes.",
+    "getPlan": "Fetch one plan with its prices and the features it includes.",
+    "listPlans": "List every plan a workspace can subscribe to.",
+    "getAddon": "Fetch one add-on with its prices and what it adds.",
+    "listAddons": "List every add-on a workspace can buy on top of its plan.",
+    "listInvoices": "List the workspace's invoices, one page at a time.",
+    "payInvoice": "Charge one open invoice to the workspace's default payment method now.",
+    "getPaymentMethod": "Read the workspace's default payment method.",
+    "setPaymentMethod": "Make a payment method the workspace's default.",
+    "createPaymentMethodIntent": "Start collecting a new payment method for the workspace.",
 }

@@ -3785,12 +3785,12 @@ class RunVrlResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Version(BaseModel):
-    """An admin API model.
+    """A saved snapshot of a bot, which deployBotVersion can bring back.
 
     Attributes:
-        id: Sent as ``id``.
-        name: Sent as ``name``.
-        description: Sent as ``description``.
+        id: Id of the version; getBotVersion and deployBotVersion take it.
+        name: Label given when it was saved.
+        description: Free text given when it was saved.
     """
 
     id: str
@@ -3801,15 +3801,16 @@ class Version(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Activity(BaseModel):
-    """An admin API model.
+    """One entry in the activity log of a task a bot runs.
 
     Attributes:
-        id: Sent as ``id``.
-        description: Sent as ``description``.
-        task_id: Sent as ``taskId``.
-        category: Sent as ``category``.
-        data: Sent as ``data``.
-        created_at: Sent as ``createdAt``.
+        id: Id of the entry.
+        description: Human-readable text of what happened.
+        task_id: Id of the task it belongs to.
+        category: Kind of entry: `capture`, `bot_message`, `user_message`, `agent_message`,
+            `event`, `action`, `task_status`, `subtask_status`, `exception` or `unknown`.
+        data: Free-form details of the entry.
+        created_at: When it was created, an ISO 8601 date-time.
     """
 
     id: str
@@ -3836,12 +3837,13 @@ class Activity(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IssueEvent(BaseModel):
-    """An admin API model.
+    """One occurrence of a bot issue.
 
     Attributes:
-        id: Sent as ``id``.
-        created_at: Sent as ``createdAt``.
-        data: Sent as ``data``.
+        id: Id of the occurrence.
+        created_at: When it happened, an ISO 8601 date-time.
+        data: Values captured at that moment, by name, each as `raw` text and, where available,
+            `pretty`.
     """
 
     id: str
@@ -3866,19 +3868,22 @@ class IssueGroupedDataValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Issue(BaseModel):
-    """An admin API model.
+    """A problem the platform detected while running a bot, grouping repeated occurrences of the
+    same failure.
 
     Attributes:
-        id: Sent as ``id``.
-        code: Sent as ``code``.
-        created_at: Sent as ``createdAt``.
-        last_seen_at: Sent as ``lastSeenAt``.
-        title: Sent as ``title``.
-        description: Sent as ``description``.
-        grouped_data: Sent as ``groupedData``.
-        events_count: Sent as ``eventsCount``.
-        category: Sent as ``category``.
-        resolution_link: Sent as ``resolutionLink``.
+        id: Id of the issue; getBotIssue and deleteBotIssue take it.
+        code: Short code naming the kind of problem.
+        created_at: When it first happened, an ISO 8601 date-time.
+        last_seen_at: When it last happened, an ISO 8601 date-time.
+        title: One-line headline of the problem.
+        description: Longer explanation of the problem.
+        grouped_data: Values shared by the occurrences, by name, each as `raw` text and, where
+            available, `pretty`.
+        events_count: How many times it happened.
+        category: `user_code` (the bot's own code failed), `limits` (a quota was reached),
+            `configuration` or `other`.
+        resolution_link: Link to a page that explains how to fix it, or null.
     """
 
     id: str
@@ -3909,14 +3914,17 @@ class Issue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Usage(BaseModel):
-    """An admin API model.
+    """How much of one metered resource a bot or workspace used in a period, beside the limit
+    that applies.
 
     Attributes:
-        id: Sent as ``id``.
-        period: Sent as ``period``.
-        value: Sent as ``value``.
-        quota: Sent as ``quota``.
-        type: Sent as ``type``.
+        id: Id of the bot or workspace the usage is counted for.
+        period: Billing period the numbers cover.
+        value: Amount used so far in the period, in the unit of its type (a count, a size in
+            bytes, or an amount of money for the spend types).
+        quota: Limit for the period, in the same unit as `value`.
+        type: What is measured, such as `invocation_calls`, `bot_count`, `table_row_count`,
+            `knowledgebase_vector_storage` or `ai_spend`.
     """
 
     id: str
@@ -3945,15 +3953,15 @@ class Usage(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Account(BaseModel):
-    """An admin API model.
+    """The account of a person who signs in to Botpress, which personal access tokens act for.
 
     Attributes:
-        id: Sent as ``id``.
-        email: Sent as ``email``.
-        display_name: Sent as ``displayName``.
-        email_verified: Sent as ``emailVerified``.
-        profile_picture: Sent as ``profilePicture``.
-        created_at: Sent as ``createdAt``.
+        id: User id of the account.
+        email: Email address the account signs in with.
+        display_name: Name shown to workspace members, up to 100 characters.
+        email_verified: True once the email address has been confirmed.
+        profile_picture: The account's picture.
+        created_at: When it was created, an ISO 8601 date-time.
     """
 
     id: str
@@ -3969,16 +3977,19 @@ class Account(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class WorkspaceMember(BaseModel):
-    """An admin API model.
+    """A person's membership in a workspace, with their role.
 
     Attributes:
-        id: Sent as ``id``.
-        user_id: Sent as ``userId``.
-        email: Sent as ``email``.
-        created_at: Sent as ``createdAt``.
-        role: Sent as ``role``.
-        profile_picture: Sent as ``profilePicture``.
-        display_name: Sent as ``displayName``.
+        id: Member id, which updateWorkspaceMember and deleteWorkspaceMember take; different
+            from the account's user id.
+        user_id: User id (a UUID) of the account; may be absent for someone invited who has no
+            account yet.
+        email: Email address of the person.
+        created_at: When the person was added, an ISO 8601 date-time.
+        role: `viewer`, `billing`, `developer`, `manager`, `administrator` or `owner`, from the
+            fewest rights to the most.
+        profile_picture: The account's picture.
+        display_name: The account's display name, up to 100 characters.
     """
 
     id: str
@@ -3995,27 +4006,29 @@ class WorkspaceMember(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Workspace(BaseModel):
-    """An admin API model.
+    """A workspace: the unit that owns bots, integrations and members, and that is billed.
 
     Attributes:
-        id: Sent as ``id``.
-        name: Sent as ``name``.
-        owner_id: Sent as ``ownerId``.
-        created_at: Sent as ``createdAt``.
-        updated_at: Sent as ``updatedAt``.
-        bot_count: Sent as ``botCount``.
-        billing_version: Sent as ``billingVersion``.
-        plan: Sent as ``plan``.
-        blocked: Sent as ``blocked``.
-        spending_limit: Sent as ``spendingLimit``.
-        about: Sent as ``about``.
-        profile_picture: Sent as ``profilePicture``.
-        contact_email: Sent as ``contactEmail``.
-        website: Sent as ``website``.
-        social_accounts: Sent as ``socialAccounts``.
-        is_public: Sent as ``isPublic``.
-        handle: Sent as ``handle``.
-        active_trial_id: Sent as ``activeTrialId``.
+        id: Id of the workspace; the `x-workspace-id` header of admin and billing calls takes
+            it.
+        name: Name shown for the workspace in the dashboard.
+        owner_id: User id of the account that owns it.
+        created_at: When it was created, an ISO 8601 date-time.
+        updated_at: When it last changed, an ISO 8601 date-time.
+        bot_count: How many bots it holds now.
+        billing_version: Billing model it is on: `v1` to `v4`, the newest being `v4`.
+        plan: Subscription plan: `community` (free), `plus`, `team` or `enterprise`.
+        blocked: True when Botpress has blocked the workspace.
+        spending_limit: Most it may spend on usage-based billing in a month, in US dollars.
+        about: Text of its public profile; empty by default.
+        profile_picture: Picture of its public profile; empty by default.
+        contact_email: Email address on its public profile; empty by default.
+        website: Website on its public profile; empty by default.
+        social_accounts: Links to social accounts on its public profile, at most 5; empty by
+            default.
+        is_public: True when its profile is visible on the Hub.
+        handle: Its public handle, unique across Botpress.
+        active_trial_id: Id of the trial it is in, or null when it has none.
     """
 
     id: str
@@ -4092,30 +4105,37 @@ class PluginDependencies(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Plugin(BaseModel):
-    """An admin API model.
+    """A plugin version: reusable bot logic that bots add next to their own code, often relying
+    on interfaces.
 
     Attributes:
-        id: Sent as ``id``.
-        name: Sent as ``name``.
-        version: Sent as ``version``.
-        created_at: Sent as ``createdAt``.
-        updated_at: Sent as ``updatedAt``.
-        configuration: Sent as ``configuration``.
-        states: Sent as ``states``.
-        events: Sent as ``events``.
-        actions: Sent as ``actions``.
-        dependencies: Sent as ``dependencies``.
-        user: Sent as ``user``.
-        conversation: Sent as ``conversation``.
-        message: Sent as ``message``.
-        attributes: Sent as ``attributes``.
-        title: Sent as ``title``.
-        description: Sent as ``description``.
-        icon_url: Sent as ``iconUrl``.
-        readme_url: Sent as ``readmeUrl``.
-        public: Sent as ``public``.
-        visibility: Sent as ``visibility``.
-        lifecycle_status: Sent as ``lifecycleStatus``.
+        id: Id given by Botpress, 28 to 36 characters.
+        name: Name by which bot definitions refer to it, up to 200 characters.
+        version: Semantic version of this record, such as `1.2.0`; each version is a separate
+            record with its own id.
+        created_at: When it was created, an ISO 8601 date-time.
+        updated_at: When it last changed, an ISO 8601 date-time.
+        configuration: What a bot fills in when adding the plugin: the JSON `schema`, with
+            optional title and description.
+        states: State definitions it adds to the bot, by name.
+        events: Event types it defines, by name.
+        actions: Actions it adds, by name, with input and output schemas.
+        dependencies: What it relies on: the `interfaces` it needs implemented and the
+            `integrations` it needs installed, by alias.
+        user: Tag definitions it needs on users (`tags`).
+        conversation: Tag definitions it needs on conversations (`tags`).
+        message: Tag definitions it needs on messages (`tags`).
+        attributes: Free key-value labels, each value at most 200 characters.
+        title: Name shown to people in the Hub and dashboard, 1 to 64 characters.
+        description: One or two sentences shown under the title, up to 256 characters.
+        icon_url: Link to the icon image, shared by all versions.
+        readme_url: Link to this version's documentation page (Markdown).
+        public: Older flag for visibility: true when the record is public or unlisted; prefer
+            `visibility`.
+        visibility: `private` (only the owning workspace), `public` (on the Hub for everyone) or
+            `unlisted` (public but left out of Hub listings).
+        lifecycle_status: `published`, or `deprecated`: kept for existing users but closed to
+            new installations.
     """
 
     id: str
@@ -4198,25 +4218,29 @@ class InterfaceChannelsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Interface(BaseModel):
-    """An admin API model.
+    """An interface version: a contract of entities, actions, events and channels that several
+    integrations can implement.
 
     Attributes:
-        id: Sent as ``id``.
-        created_at: Sent as ``createdAt``.
-        updated_at: Sent as ``updatedAt``.
-        name: Sent as ``name``.
-        version: Sent as ``version``.
-        entities: Sent as ``entities``.
-        events: Sent as ``events``.
-        actions: Sent as ``actions``.
-        channels: Sent as ``channels``.
-        name_template: Sent as ``nameTemplate``.
-        attributes: Sent as ``attributes``.
-        title: Sent as ``title``.
-        description: Sent as ``description``.
-        icon_url: Sent as ``iconUrl``.
-        readme_url: Sent as ``readmeUrl``.
-        public: Sent as ``public``.
+        id: Id given by Botpress, 28 to 36 characters.
+        created_at: When it was created, an ISO 8601 date-time.
+        updated_at: When it last changed, an ISO 8601 date-time.
+        name: Name of the interface, such as `llm`, up to 200 characters.
+        version: Semantic version of this record, such as `1.2.0`; each version is a separate
+            record with its own id.
+        entities: Named data shapes (JSON schemas) that implementations extend.
+        events: Event types every implementation emits, by name.
+        actions: Actions every implementation provides, by name, with input and output schemas.
+        channels: Messaging channels every implementation offers, by name.
+        name_template: How implementers name the actions and events they take from the
+            interface: a `script` and its template `language`.
+        attributes: Free key-value labels, each value at most 200 characters.
+        title: Name shown to people in the Hub and dashboard, 1 to 64 characters.
+        description: One or two sentences shown under the title, up to 256 characters.
+        icon_url: Link to the icon image, shared by all versions.
+        readme_url: Link to this version's documentation page (Markdown).
+        public: True when the interface is published on the Hub; a public version can no longer
+            change.
     """
 
     id: str
@@ -4441,39 +4465,56 @@ class IntegrationIdentifier(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Integration(BaseModel):
-    """An admin API model.
+    """An integration version: the connector between bots and an outside service (a channel such
+    as Slack, or a tool such as an LLM provider).
 
     Attributes:
-        id: Sent as ``id``.
-        created_at: Sent as ``createdAt``.
-        updated_at: Sent as ``updatedAt``.
-        identifier: Sent as ``identifier``.
-        sandbox: Sent as ``sandbox``.
-        max_execution_time: Sent as ``maxExecutionTime``.
-        url: Sent as ``url``.
-        signing_secret: Sent as ``signingSecret``.
-        name: Sent as ``name``.
-        version: Sent as ``version``.
-        interfaces: Sent as ``interfaces``.
-        configuration: Sent as ``configuration``.
-        configurations: Sent as ``configurations``.
-        channels: Sent as ``channels``.
-        states: Sent as ``states``.
-        events: Sent as ``events``.
-        actions: Sent as ``actions``.
-        user: Sent as ``user``.
-        entities: Sent as ``entities``.
-        attributes: Sent as ``attributes``.
-        dev: Sent as ``dev``.
-        title: Sent as ``title``.
-        description: Sent as ``description``.
-        icon_url: Sent as ``iconUrl``.
-        readme_url: Sent as ``readmeUrl``.
-        public: Sent as ``public``.
-        visibility: Sent as ``visibility``.
-        verification_status: Sent as ``verificationStatus``.
-        lifecycle_status: Sent as ``lifecycleStatus``.
-        secrets: Sent as ``secrets``.
+        id: Id given by Botpress, 28 to 36 characters. updateIntegration, getIntegration and the
+            integration key calls take it.
+        created_at: When it was created, an ISO 8601 date-time.
+        updated_at: When it last changed, an ISO 8601 date-time.
+        identifier: Scripts that place an incoming webhook with its installation:
+            `extractScript`, and `fallbackHandlerScript` for requests it cannot place.
+        sandbox: Scripts used by the channel sandbox to link a test conversation to a bot:
+            `identifierExtractScript` and `messageExtractScript`.
+        max_execution_time: Longest time, in seconds, one run of the integration's code may
+            take.
+        url: Address the platform calls the integration at.
+        signing_secret: Secret the platform signs its calls to the integration with; only filled
+            in at creation and by rotateIntegrationSigningSecrets.
+        name: Name by which bot definitions refer to it, up to 200 characters.
+        version: Semantic version of this record, such as `1.2.0`; each version is a separate
+            record with its own id.
+        interfaces: Hub interfaces it implements, by alias, with how their entities, actions,
+            events and channels map to its own.
+        configuration: The default configuration users fill in when installing: title,
+            description, JSON schema, and how the installing account is identified.
+        configurations: Other named ways to configure it, each with title, description and JSON
+            schema.
+        channels: Messaging channels by name: accepted message types, conversation and message
+            tags, and how conversations are created.
+        states: State definitions by name, with their payload schema.
+        events: Event types it emits to bots, by name, with their payload schema.
+        actions: Actions bots can call, by name, with input and output schemas.
+        user: How users are represented: their `tags`, and whether bots may create them
+            (`creation`).
+        entities: Named data shapes (JSON schemas) it defines, used by the interfaces it
+            implements.
+        attributes: Free key-value labels, each value at most 200 characters.
+        dev: True for a development integration, running on a developer's machine.
+        title: Name shown to people in the Hub and dashboard, 1 to 64 characters.
+        description: One or two sentences shown under the title, up to 256 characters.
+        icon_url: Link to the icon image, shared by all versions.
+        readme_url: Link to this version's documentation page (Markdown).
+        public: Older flag for visibility: true when the record is public or unlisted; prefer
+            `visibility`.
+        visibility: `private` (only the owning workspace), `public` (on the Hub for everyone) or
+            `unlisted` (public but left out of Hub listings).
+        verification_status: Botpress review stage: `unapproved`, `pending`, `approved` or
+            `rejected`; see requestIntegrationVerification.
+        lifecycle_status: `published`, or `deprecated`: kept for existing users but closed to
+            new installations.
+        secrets: Names of the integration-wide secrets; the values are never returned.
     """
 
     id: str
@@ -4896,35 +4937,45 @@ class BotIntegrationsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Bot(BaseModel):
-    """An admin API model.
+    """A bot as the admin API returns it: its definition, installed integrations and plugins,
+    and deployment state.
 
     Attributes:
-        id: Sent as ``id``.
-        created_at: Sent as ``createdAt``.
-        updated_at: Sent as ``updatedAt``.
-        signing_secret: Sent as ``signingSecret``.
-        integrations: Sent as ``integrations``.
-        plugins: Sent as ``plugins``.
-        max_execution_time: Sent as ``maxExecutionTime``.
-        user: Sent as ``user``.
-        conversation: Sent as ``conversation``.
-        message: Sent as ``message``.
-        states: Sent as ``states``.
-        configuration: Sent as ``configuration``.
-        events: Sent as ``events``.
-        recurring_events: Sent as ``recurringEvents``.
-        subscriptions: Sent as ``subscriptions``.
-        actions: Sent as ``actions``.
-        tags: Sent as ``tags``.
-        name: Sent as ``name``.
-        description: Sent as ``description``.
-        deployed_at: Sent as ``deployedAt``.
-        dev: Sent as ``dev``.
-        secrets: Sent as ``secrets``.
-        created_by: Sent as ``createdBy``.
-        always_alive: Sent as ``alwaysAlive``.
-        status: Sent as ``status``.
-        medias: Sent as ``medias``.
+        id: Id given by Botpress, 28 to 36 characters. The `x-bot-id` header of runtime, files
+            and tables calls takes it.
+        created_at: When it was created, an ISO 8601 date-time.
+        updated_at: When it last changed, an ISO 8601 date-time.
+        signing_secret: Secret the platform signs its calls to a self-hosted bot with; only
+            filled in by createBot and rotateBotSigningSecrets.
+        integrations: Installed integrations, by alias: for each, whether it is enabled, its
+            name, version, configuration and which configuration it uses, the webhook URL and
+            id, and its registration status (`registered`, `registration_failed` and so on, with
+            a reason).
+        plugins: Installed plugins, by alias: whether each is enabled, its name, version and
+            configuration, and the integrations backing its interfaces.
+        max_execution_time: Longest time, in seconds, one run of the bot's code may take.
+        user: Tag definitions the bot declares for users (`tags`).
+        conversation: Tag definitions the bot declares for conversations (`tags`).
+        message: Tag definitions the bot declares for messages (`tags`).
+        states: State definitions by name: what each is attached to and the JSON schema of its
+            payload.
+        configuration: The bot's configuration values (`data`) and the JSON schema (`schema`)
+            they follow.
+        events: Custom event types by name, with their payload schema.
+        recurring_events: Scheduled events by name: a cron schedule, the event type and payload.
+        subscriptions: Which integration events the bot receives; `events` null means all.
+        actions: Actions the bot exposes, by name, with input and output schemas.
+        tags: Free key-value labels on the bot.
+        name: Name shown for the bot in the dashboard.
+        description: Free text about the bot.
+        deployed_at: When the bot was last deployed, an ISO 8601 date-time; absent if it never
+            was.
+        dev: True for a development bot, one that runs on a developer's machine.
+        secrets: Names of the secrets set on the bot; the values are never returned.
+        created_by: Account (by user id) that made the bot.
+        always_alive: True when the bot is kept warm instead of started on demand.
+        status: `active`, `deploying` while new code is being rolled out, or `deleting`.
+        medias: Pictures or other media shown with the bot, each with a `url` and a `name`.
     """
 
     id: str

@@ -440,18 +440,22 @@ class GetBillingReadonlyResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Invoice(BaseModel):
-    """A billing API model.
+    """A bill the payment provider issued to the workspace.
 
     Attributes:
-        id: Sent as ``id``.
-        amount: Sent as ``amount``.
-        currency: Sent as ``currency``.
-        status: Sent as ``status``.
-        created_at: Sent as ``createdAt``.
-        period_start: Sent as ``periodStart``.
-        period_end: Sent as ``periodEnd``.
-        due_date: Sent as ``dueDate``.
-        pdf_url: Sent as ``pdfUrl``.
+        id: Id of the invoice at the payment provider (Stripe); payInvoice takes it.
+        amount: Total of the invoice, counted in `currency`.
+        currency: Three-letter currency code in lowercase, such as `usd`.
+        status: Where the invoice stands: `draft` (still being built), `open` (due), `paid`,
+            `uncollectible` (given up on) or `void` (cancelled).
+        created_at: When the invoice was created, an ISO 8601 date-time.
+        period_start: Start of the billed period, an ISO 8601 date-time; null when the invoice
+            covers no period.
+        period_end: End of the billed period, an ISO 8601 date-time; null when the invoice
+            covers no period.
+        due_date: When payment is due, an ISO 8601 date-time; null when the invoice is charged
+            automatically.
+        pdf_url: Link to the invoice as a PDF; null until the invoice is finalised.
     """
 
     id: str
