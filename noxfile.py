@@ -16,7 +16,10 @@ DEV = ".[dev]"
 # generated files (and fail codegen_check) without a change here.
 LINT_DEPS = ["ruff==0.17.6"]
 TYPING_DEPS = ["mypy>=1.11", "pyright[nodejs]==1.1.414"]
-DOCS_DEPS = ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26"]
+# The generator reads the overlay TOML files; Python 3.10 has no tomllib.
+CODEGEN_DEPS = [*LINT_DEPS, "tomli>=1.1; python_version < '3.11'"]
+# black formats the signatures mkdocstrings renders; without it they stay on one line.
+DOCS_DEPS = ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26", "black>=24"]
 
 
 @nox.session
@@ -45,14 +48,14 @@ def typing(session: nox.Session) -> None:
 @nox.session
 def codegen(session: nox.Session) -> None:
     """Regenerate the generated modules; `-- --check` fails on any difference instead."""
-    session.install(*LINT_DEPS, "-e", ".")
+    session.install(*CODEGEN_DEPS, "-e", ".")
     session.run("python", "-m", "codegen", *session.posargs)
 
 
 @nox.session(name="codegen_check")
 def codegen_check(session: nox.Session) -> None:
-    """Fail when a generated module differs from what the generator writes, or is orphaned."""
-    session.install(*LINT_DEPS, "-e", ".")
+    """Fail when a generated module is stale or orphaned, or the overlay misses a description."""
+    session.install(*CODEGEN_DEPS, "-e", ".")
     session.run("python", "-m", "codegen", "--check")
 
 

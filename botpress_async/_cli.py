@@ -334,7 +334,9 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
         help="for list operations: walk every page and print each item as one JSON line",
     )
     call.add_argument("--compact", action="store_true", help="print the answer on one line")
-    call.add_argument("--list", action="store_true", help="print every operationId and exit")
+    call.add_argument(
+        "--list", action="store_true", help="print every operationId with its summary and exit"
+    )
 
     emulator = commands.add_parser(
         "emulator",
@@ -456,7 +458,11 @@ def run_call(args: argparse.Namespace, stdin: IO[str]) -> int:
     from botpress_async._operations import OPERATIONS
 
     if args.list:
-        sys.stdout.write("".join(f"{op}\n" for op in sorted(OPERATIONS)))
+        from botpress_async._summaries import SUMMARIES
+
+        width = max(map(len, OPERATIONS))
+        lines = (f"{op:<{width}}  {SUMMARIES.get(op, '')}".rstrip() for op in sorted(OPERATIONS))
+        sys.stdout.write("".join(f"{line}\n" for line in lines))
         return EXIT_OK
     if args.operation_id is None:
         raise UsageError("give an OPERATION_ID (botpress call --list prints them all)")

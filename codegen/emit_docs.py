@@ -7,13 +7,16 @@ the Python clients call it, for code moving from TypeScript.
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
+from codegen import overlay
 from codegen.ir import Api, Operation
 from codegen.writer import md_header
 
 __all__ = [
+    "breakable",
     "emit",
     "emit_migration_table",
     "emit_operations_table",
@@ -32,10 +35,11 @@ def emit_operations_table(apis: tuple[Api, ...]) -> str:
         "# Operations",
         "",
         f"All {total} operations of the five APIs. Every one is reachable three ways: the method",
-        "on the API's resource (`AsyncClient` awaits it, `botpress_sync.Client` blocks), and",
-        '`client.call("<operationId>", {...})` with the official camelCase input.',
-        "Methods marked *pager* return a pager: `async for` (or `for` on the sync client) walks",
-        "every item of every page.",
+        "on the API's resource, `client.<api>.<method>(...)` (`AsyncClient` awaits it,",
+        '`botpress_sync.Client` blocks), and `client.call("<operationId>", {...})` with the',
+        "official camelCase input. Methods marked *pager* return a pager: `async for` (or `for`",
+        "on the sync client) walks every item of every page. Each method links to its reference",
+        "entry, where every argument is described.",
         "",
     ]
     for api in apis:
@@ -44,19 +48,36 @@ def emit_operations_table(apis: tuple[Api, ...]) -> str:
             "",
             f"Token kinds: {', '.join(api.token_kinds)}.",
             "",
-            "| operationId | async call | sync call | method | path | tokens |",
-            "|---|---|---|---|---|---|",
+            "| method and operationId | what it does, and its route |",
+            "|---|---|",
         ]
-        for op in api.operations:
-            pager = " *pager*" if op.pagination else ""
-            awaited = "" if op.pagination else "await "
-            out.append(
-                f"| `{op.operation_id}` | `{awaited}client.{api.name}.{op.name}(...)`{pager} "
-                f"| `client.{api.name}.{op.name}(...)`{pager} | {op.method} | `{op.path}` "
-                f"| {', '.join(api.token_kinds)} |"
-            )
+        out += [_operation_row(api, op) for op in api.operations]
         out.append("")
     return "\n".join(out)
+
+
+def breakable(code: str) -> str:
+    """Inline code for a table cell that may wrap after ``.`` (before a name), ``(``, ``/``, ``,``.
+
+    The site keeps names in tables whole (no break inside ``createConversation``); these
+    marks give a long call or route the places where it may wrap instead.
+    """
+    escaped = html.escape(code, quote=False)
+    return "<code>" + re.sub(r"(\.(?=\w)|[/(,])", r"\1<wbr>", escaped) + "</code>"
+
+
+def _operation_row(api: Api, op: Operation) -> str:
+    """One row of the reference table: the names, our summary and the route of an operation.
+
+    Two columns keep the names whole on a narrow page; the method links to its entry on the
+    API's reference page (mkdocstrings' anchor), and the route may break only after a slash.
+    """
+    pager = " *pager*" if op.pagination else ""
+    summary = overlay.operation_entry(overlay.overlay_for(api.name), op).summary
+    anchor = f"botpress_async.resources.{api.name}.{api.class_prefix}API.{op.name}"
+    method = f"[`{op.name}`](reference/{api.name}.md#{anchor}){pager}"
+    route = breakable(f"{op.method} {op.path}")
+    return f"| {method}<br>`{op.operation_id}` | {summary}<br>{route} |"
 
 
 def typescript_call(op: Operation) -> str:
@@ -114,8 +135,8 @@ def emit_migration_table(apis: tuple[Api, ...]) -> str:
             pager = " *pager*" if op.pagination else ""
             hidden = " *hidden*" if op.hidden else ""
             out.append(
-                f"| `{op.operation_id}` | `{typescript_call(op)}`{hidden} "
-                f"| `{python_call(op)}`{pager} |"
+                f"| `{op.operation_id}` | {breakable(typescript_call(op))}{hidden} "
+                f"| {breakable(python_call(op))}{pager} |"
             )
         out.append("")
     return "\n".join(out)

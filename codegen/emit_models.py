@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from codegen.docstrings import model_docstring
 from codegen.ir import Api, Field, Model, Nullable
 from codegen.pytypes import annotation, decode_expr, encode_expr, is_passthrough
 from codegen.writer import header
@@ -23,20 +24,10 @@ def _field_line(field: Field, request: bool) -> str:
     return f"    {field.name}: {ann} | None = None"
 
 
-def _article(word: str) -> str:
-    return "An" if word[0] in "aeiou" else "A"
-
-
 def model_class(model: Model, api: Api) -> str:
     """The attrs class of one model."""
     lines = ["@attrs.frozen(kw_only=True)", f"class {model.name}(BaseModel):"]
-    if model.source:
-        lines.append(
-            f'    """{_article(api.name)} {api.name} API model.\n\n'
-            f'    First used by {model.source}.\n    """'
-        )
-    else:
-        lines.append(f'    """{_article(api.name)} {api.name} API model."""')
+    lines.append(model_docstring(model, api))
     lines.append("")
     lines.extend(_field_line(f, model.request) for f in model.fields)
     wires = ", ".join(repr(f.wire) for f in model.fields)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from codegen import overlay
 from codegen.ir import Api, ArrayT, MapT, ModelT, Nullable, Operation, Parameter, TypeNode
 from codegen.pytypes import annotation, is_passthrough
 from codegen.writer import header
@@ -44,10 +45,21 @@ def _describe(node: TypeNode) -> str:
     return annotation(node)
 
 
+def _sentence(text: str) -> str:
+    """``text`` ending with a full stop, so that the structural words after it read apart."""
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
 def docstring(op: Operation, api: Api) -> str:
     """The generated docstring of an operation's method (structure only, no document prose)."""
     kinds = ", ".join(_TOKEN_NAMES[k] for k in api.token_kinds)
-    lines = [f"{op.method} {op.path} (``{op.operation_id}``).", ""]
+    # Our own words from the overlay lead; the structural lines below follow them.
+    ov = overlay.overlay_for(api.name)
+    entry = overlay.operation_entry(ov, op)
+    lines = [entry.summary, ""] if entry.summary else []
+    if entry.details:
+        lines += [entry.details, ""]
+    lines += [f"{op.method} {op.path} (``{op.operation_id}``).", ""]
     lines.append(f"Reached with a {kinds}.")
     if op.requires:
         lines.append("Requires " + " and ".join(_REQUIRES_TEXT[h] for h in op.requires) + ".")
@@ -63,15 +75,22 @@ def docstring(op: Operation, api: Api) -> str:
         for p in op.parameters:
             need = "required" if p.required else "optional"
             where = f"{p.location} ``{p.wire}``"
-            lines.append(f"    {p.name}: {where}, {_describe(p.type)}, {need}.")
+            phrase = overlay.param_text(ov, op, p)
+            if phrase:
+                where = where[0].upper() + where[1:]
+                facts = f"{where}, {_describe(p.type)}, {need}."
+                lines.append(f"    {p.name}: {_sentence(phrase)} {facts}")
+            else:
+                lines.append(f"    {p.name}: {where}, {_describe(p.type)}, {need}.")
     lines += ["", "Returns:"]
     if op.pagination:
         item = _describe(op.pagination.item_type)
         lines.append(f"    `AsyncPager` of {item} items, over `{op.response}` pages.")
     else:
         lines.append(f"    `{op.response}`.")
-    wrapped: list[str] = []
-    for line in lines:
+    # The first line shares its row with the opening quotes.
+    wrapped = textwrap.wrap(lines[0], 89)
+    for line in lines[1:]:
         extra = "    " if line.startswith("    ") else ""
         wrapped += textwrap.wrap(line, 92, subsequent_indent=extra + "    " * bool(extra)) or [""]
     body = "\n".join(("        " + line) if line else "" for line in wrapped)

@@ -423,9 +423,12 @@ __all__ = [
 
 @attrs.frozen(kw_only=True)
 class IntrospectResponse(BaseModel):
-    """An admin API model.
+    """What ``introspect`` answers.
 
-    First used by introspect response.
+    Attributes:
+        workspace_id: Sent as ``workspaceId``.
+        bot_id: Sent as ``botId``.
+        user_id: Sent as ``userId``.
     """
 
     workspace_id: str
@@ -436,9 +439,11 @@ class IntrospectResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListActivitiesResponse(BaseModel):
-    """An admin API model.
+    """What ``listActivities`` answers.
 
-    First used by listActivities response.
+    Attributes:
+        activities: Sent as ``activities``.
+        meta: Sent as ``meta``.
     """
 
     activities: list[Activity]
@@ -448,17 +453,21 @@ class ListActivitiesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ChangeAISpendQuotaResponse(BaseModel):
-    """An admin API model.
-
-    First used by changeAISpendQuota response.
-    """
+    """What ``changeAISpendQuota`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class ListUsageActivityDailyResponseDataItemMetadata(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        bot_id: Sent as ``botId``.
+        type: Sent as ``type``.
+        subtype: Sent as ``subtype``.
+        source: Sent as ``source``.
+    """
 
     bot_id: str
     type: Literal["IntegrationAction", "FileIndexing", "BingSearch", "WebSearch"]
@@ -469,7 +478,14 @@ class ListUsageActivityDailyResponseDataItemMetadata(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListUsageActivityDailyResponseDataItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        key: Sent as ``key``.
+        date: Sent as ``date``.
+        value: Sent as ``value``.
+        metadata: Sent as ``metadata``.
+    """
 
     key: str
     date: str
@@ -480,9 +496,11 @@ class ListUsageActivityDailyResponseDataItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListUsageActivityDailyResponse(BaseModel):
-    """An admin API model.
+    """What ``listUsageActivityDaily`` answers.
 
-    First used by listUsageActivityDaily response.
+    Attributes:
+        data: Sent as ``data``.
+        meta: Sent as ``meta``.
     """
 
     data: list[ListUsageActivityDailyResponseDataItem]
@@ -492,7 +510,14 @@ class ListUsageActivityDailyResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListUsageActivityResponseDataItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        timestamp: Sent as ``timestamp``.
+        value: Sent as ``value``.
+        period: Sent as ``period``.
+        metadata: Sent as ``metadata``.
+    """
 
     timestamp: str
     value: float
@@ -503,9 +528,11 @@ class ListUsageActivityResponseDataItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListUsageActivityResponse(BaseModel):
-    """An admin API model.
+    """What ``listUsageActivity`` answers.
 
-    First used by listUsageActivity response.
+    Attributes:
+        data: Sent as ``data``.
+        meta: Sent as ``meta``.
     """
 
     data: list[ListUsageActivityResponseDataItem]
@@ -515,9 +542,10 @@ class ListUsageActivityResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListUsageHistoryResponse(BaseModel):
-    """An admin API model.
+    """What ``listUsageHistory`` answers.
 
-    First used by listUsageHistory response.
+    Attributes:
+        usages: Sent as ``usages``.
     """
 
     usages: list[Usage]
@@ -526,9 +554,10 @@ class ListUsageHistoryResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetMultipleUsagesResponse(BaseModel):
-    """An admin API model.
+    """What ``getMultipleUsages`` answers.
 
-    First used by getMultipleUsages response.
+    Attributes:
+        usages: Sent as ``usages``.
     """
 
     usages: list[Usage]
@@ -537,9 +566,10 @@ class GetMultipleUsagesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetUsageResponse(BaseModel):
-    """An admin API model.
+    """What ``getUsage`` answers.
 
-    First used by getUsage response.
+    Attributes:
+        usage: Sent as ``usage``.
     """
 
     usage: Usage
@@ -548,9 +578,10 @@ class GetUsageResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPluginCodeResponse(BaseModel):
-    """An admin API model.
+    """What ``getPluginCode`` answers.
 
-    First used by getPluginCode response.
+    Attributes:
+        code: Sent as ``code``.
     """
 
     code: str
@@ -559,9 +590,10 @@ class GetPluginCodeResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPluginByNameResponse(BaseModel):
-    """An admin API model.
+    """What ``getPluginByName`` answers.
 
-    First used by getPluginByName response.
+    Attributes:
+        plugin: Sent as ``plugin``.
     """
 
     plugin: Plugin
@@ -570,9 +602,10 @@ class GetPluginByNameResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetDereferencedPluginResponse(BaseModel):
-    """An admin API model.
+    """What ``getDereferencedPlugin`` answers.
 
-    First used by getDereferencedPlugin response.
+    Attributes:
+        plugin: Sent as ``plugin``.
     """
 
     plugin: Plugin
@@ -581,19 +614,17 @@ class GetDereferencedPluginResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeletePluginResponse(BaseModel):
-    """An admin API model.
-
-    First used by deletePlugin response.
-    """
+    """What ``deletePlugin`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class UpdatePluginResponse(BaseModel):
-    """An admin API model.
+    """What ``updatePlugin`` answers.
 
-    First used by updatePlugin response.
+    Attributes:
+        plugin: Sent as ``plugin``.
     """
 
     plugin: Plugin
@@ -602,7 +633,13 @@ class UpdatePluginResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdatePluginBodyDependenciesInterfacesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        version: Sent as ``version``.
+    """
 
     id: NotGivenOr[str] = NOT_GIVEN
     name: NotGivenOr[str] = NOT_GIVEN
@@ -612,7 +649,12 @@ class UpdatePluginBodyDependenciesInterfacesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdatePluginBodyDependencies(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        interfaces: Sent as ``interfaces``.
+        integrations: Sent as ``integrations``.
+    """
 
     interfaces: NotGivenOr[dict[str, UpdatePluginBodyDependenciesInterfacesValue | None]] = (
         NOT_GIVEN
@@ -625,7 +667,12 @@ class UpdatePluginBodyDependencies(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdatePluginBodyCode(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        node: Sent as ``node``.
+        browser: Sent as ``browser``.
+    """
 
     node: NotGivenOr[str] = NOT_GIVEN
     browser: NotGivenOr[str] = NOT_GIVEN
@@ -634,7 +681,11 @@ class UpdatePluginBodyCode(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdatePluginBodyUser(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        tags: Sent as ``tags``.
+    """
 
     tags: dict[str, UpdateBotBodyUserTagsValue | None]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tags"})
@@ -642,9 +693,10 @@ class UpdatePluginBodyUser(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPluginResponse(BaseModel):
-    """An admin API model.
+    """What ``getPlugin`` answers.
 
-    First used by getPlugin response.
+    Attributes:
+        plugin: Sent as ``plugin``.
     """
 
     plugin: Plugin
@@ -653,9 +705,11 @@ class GetPluginResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPluginsResponse(BaseModel):
-    """An admin API model.
+    """What ``listPlugins`` answers.
 
-    First used by listPlugins response.
+    Attributes:
+        plugins: Sent as ``plugins``.
+        meta: Sent as ``meta``.
     """
 
     plugins: list[ListPublicPluginsResponsePluginsItem]
@@ -665,9 +719,10 @@ class ListPluginsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreatePluginResponse(BaseModel):
-    """An admin API model.
+    """What ``createPlugin`` answers.
 
-    First used by createPlugin response.
+    Attributes:
+        plugin: Sent as ``plugin``.
     """
 
     plugin: Plugin
@@ -676,7 +731,13 @@ class CreatePluginResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreatePluginBodyDependenciesInterfacesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        version: Sent as ``version``.
+    """
 
     id: NotGivenOr[str] = NOT_GIVEN
     name: NotGivenOr[str] = NOT_GIVEN
@@ -686,7 +747,12 @@ class CreatePluginBodyDependenciesInterfacesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreatePluginBodyDependencies(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        interfaces: Sent as ``interfaces``.
+        integrations: Sent as ``integrations``.
+    """
 
     interfaces: NotGivenOr[dict[str, CreatePluginBodyDependenciesInterfacesValue]] = NOT_GIVEN
     integrations: NotGivenOr[dict[str, CreatePluginBodyDependenciesInterfacesValue]] = NOT_GIVEN
@@ -695,7 +761,12 @@ class CreatePluginBodyDependencies(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreatePluginBodyCode(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        node: Sent as ``node``.
+        browser: Sent as ``browser``.
+    """
 
     node: str
     browser: str
@@ -704,9 +775,10 @@ class CreatePluginBodyCode(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetInterfaceByNameResponse(BaseModel):
-    """An admin API model.
+    """What ``getInterfaceByName`` answers.
 
-    First used by getInterfaceByName response.
+    Attributes:
+        interface: Sent as ``interface``.
     """
 
     interface: Interface
@@ -715,19 +787,17 @@ class GetInterfaceByNameResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteInterfaceResponse(BaseModel):
-    """An admin API model.
-
-    First used by deleteInterface response.
-    """
+    """What ``deleteInterface`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class UpdateInterfaceResponse(BaseModel):
-    """An admin API model.
+    """What ``updateInterface`` answers.
 
-    First used by updateInterface response.
+    Attributes:
+        interface: Sent as ``interface``.
     """
 
     interface: Interface
@@ -736,7 +806,12 @@ class UpdateInterfaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateInterfaceBodyNameTemplate(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        script: Sent as ``script``.
+        language: Sent as ``language``.
+    """
 
     script: str
     language: str
@@ -745,7 +820,13 @@ class UpdateInterfaceBodyNameTemplate(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateInterfaceBodyChannelsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        messages: Sent as ``messages``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -757,9 +838,10 @@ class UpdateInterfaceBodyChannelsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetInterfaceResponse(BaseModel):
-    """An admin API model.
+    """What ``getInterface`` answers.
 
-    First used by getInterface response.
+    Attributes:
+        interface: Sent as ``interface``.
     """
 
     interface: Interface
@@ -768,9 +850,11 @@ class GetInterfaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListInterfacesResponse(BaseModel):
-    """An admin API model.
+    """What ``listInterfaces`` answers.
 
-    First used by listInterfaces response.
+    Attributes:
+        interfaces: Sent as ``interfaces``.
+        meta: Sent as ``meta``.
     """
 
     interfaces: list[ListPublicInterfacesResponseInterfacesItem]
@@ -780,9 +864,10 @@ class ListInterfacesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateInterfaceResponse(BaseModel):
-    """An admin API model.
+    """What ``createInterface`` answers.
 
-    First used by createInterface response.
+    Attributes:
+        interface: Sent as ``interface``.
     """
 
     interface: Interface
@@ -791,19 +876,17 @@ class CreateInterfaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class RequestIntegrationVerificationResponse(BaseModel):
-    """An admin API model.
-
-    First used by requestIntegrationVerification response.
-    """
+    """What ``requestIntegrationVerification`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class GetIntegrationByNameResponse(BaseModel):
-    """An admin API model.
+    """What ``getIntegrationByName`` answers.
 
-    First used by getIntegrationByName response.
+    Attributes:
+        integration: Sent as ``integration``.
     """
 
     integration: Integration
@@ -812,9 +895,11 @@ class GetIntegrationByNameResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetIntegrationLogsResponse(BaseModel):
-    """An admin API model.
+    """What ``getIntegrationLogs`` answers.
 
-    First used by getIntegrationLogs response.
+    Attributes:
+        logs: Sent as ``logs``.
+        next_token: Sent as ``nextToken``.
     """
 
     logs: list[GetBotLogsResponseLogsItem]
@@ -824,19 +909,17 @@ class GetIntegrationLogsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ValidateIntegrationUpdateResponse(BaseModel):
-    """An admin API model.
-
-    First used by validateIntegrationUpdate response.
-    """
+    """What ``validateIntegrationUpdate`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class RotateIntegrationSigningSecretsResponse(BaseModel):
-    """An admin API model.
+    """What ``rotateIntegrationSigningSecrets`` answers.
 
-    First used by rotateIntegrationSigningSecrets response.
+    Attributes:
+        new_signing_secret: Sent as ``newSigningSecret``.
     """
 
     new_signing_secret: str
@@ -845,19 +928,17 @@ class RotateIntegrationSigningSecretsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteIntegrationResponse(BaseModel):
-    """An admin API model.
-
-    First used by deleteIntegration response.
-    """
+    """What ``deleteIntegration`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class GetIntegrationResponse(BaseModel):
-    """An admin API model.
+    """What ``getIntegration`` answers.
 
-    First used by getIntegration response.
+    Attributes:
+        integration: Sent as ``integration``.
     """
 
     integration: Integration
@@ -866,9 +947,10 @@ class GetIntegrationResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationResponse(BaseModel):
-    """An admin API model.
+    """What ``updateIntegration`` answers.
 
-    First used by updateIntegration response.
+    Attributes:
+        integration: Sent as ``integration``.
     """
 
     integration: Integration
@@ -877,7 +959,15 @@ class UpdateIntegrationResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyInterfacesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        entities: Sent as ``entities``.
+        actions: Sent as ``actions``.
+        events: Sent as ``events``.
+        channels: Sent as ``channels``.
+    """
 
     id: str
     entities: NotGivenOr[dict[str, IntegrationInterfacesValueEntitiesValue]] = NOT_GIVEN
@@ -891,7 +981,13 @@ class UpdateIntegrationBodyInterfacesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyEntitiesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        schema: Sent as ``schema``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -901,7 +997,12 @@ class UpdateIntegrationBodyEntitiesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyStatesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        type: Sent as ``type``.
+        schema: Sent as ``schema``.
+    """
 
     type: Literal["conversation", "user", "integration"]
     schema: dict[str, Any]
@@ -910,7 +1011,12 @@ class UpdateIntegrationBodyStatesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyIdentifier(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        extract_script: Sent as ``extractScript``.
+        fallback_handler_script: Sent as ``fallbackHandlerScript``.
+    """
 
     extract_script: NotGivenOr[str | None] = NOT_GIVEN
     fallback_handler_script: NotGivenOr[str | None] = NOT_GIVEN
@@ -919,7 +1025,12 @@ class UpdateIntegrationBodyIdentifier(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyChannelsValueConversation(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        creation: Sent as ``creation``.
+        tags: Sent as ``tags``.
+    """
 
     creation: NotGivenOr[IntegrationChannelsValueConversationCreation] = NOT_GIVEN
     tags: NotGivenOr[dict[str, UpdateBotBodyUserTagsValue | None]] = NOT_GIVEN
@@ -928,7 +1039,11 @@ class UpdateIntegrationBodyChannelsValueConversation(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyChannelsValueMessagesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        schema: Sent as ``schema``.
+    """
 
     schema: dict[str, Any]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"schema"})
@@ -936,7 +1051,15 @@ class UpdateIntegrationBodyChannelsValueMessagesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyChannelsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        messages: Sent as ``messages``.
+        conversation: Sent as ``conversation``.
+        message: Sent as ``message``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -952,7 +1075,14 @@ class UpdateIntegrationBodyChannelsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyConfigurationsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        schema: Sent as ``schema``.
+        identifier: Sent as ``identifier``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -965,7 +1095,12 @@ class UpdateIntegrationBodyConfigurationsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyConfigurationIdentifier(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        link_template_script: Sent as ``linkTemplateScript``.
+        required: Sent as ``required``.
+    """
 
     link_template_script: NotGivenOr[str | None] = NOT_GIVEN
     required: NotGivenOr[bool] = NOT_GIVEN
@@ -974,7 +1109,14 @@ class UpdateIntegrationBodyConfigurationIdentifier(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateIntegrationBodyConfiguration(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        schema: Sent as ``schema``.
+        identifier: Sent as ``identifier``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -987,17 +1129,32 @@ class UpdateIntegrationBodyConfiguration(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ValidateIntegrationCreationResponse(BaseModel):
-    """An admin API model.
-
-    First used by validateIntegrationCreation response.
-    """
+    """What ``validateIntegrationCreation`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class ListIntegrationsResponseIntegrationsItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        version: Sent as ``version``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        icon_url: Sent as ``iconUrl``.
+        public: Sent as ``public``.
+        visibility: Sent as ``visibility``.
+        verification_status: Sent as ``verificationStatus``.
+        lifecycle_status: Sent as ``lifecycleStatus``.
+        matched_on: Sent as ``matchedOn``.
+        owner_workspace: Sent as ``ownerWorkspace``.
+        attributes: Sent as ``attributes``.
+    """
 
     id: str
     name: str
@@ -1037,9 +1194,11 @@ class ListIntegrationsResponseIntegrationsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListIntegrationsResponse(BaseModel):
-    """An admin API model.
+    """What ``listIntegrations`` answers.
 
-    First used by listIntegrations response.
+    Attributes:
+        integrations: Sent as ``integrations``.
+        meta: Sent as ``meta``.
     """
 
     integrations: list[ListIntegrationsResponseIntegrationsItem]
@@ -1049,9 +1208,10 @@ class ListIntegrationsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationResponse(BaseModel):
-    """An admin API model.
+    """What ``createIntegration`` answers.
 
-    First used by createIntegration response.
+    Attributes:
+        integration: Sent as ``integration``.
     """
 
     integration: Integration
@@ -1060,7 +1220,11 @@ class CreateIntegrationResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationBodyExtraOperationsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        enabled: Sent as ``enabled``.
+    """
 
     enabled: bool
     _wire_names: ClassVar[frozenset[str]] = frozenset({"enabled"})
@@ -1068,7 +1232,15 @@ class CreateIntegrationBodyExtraOperationsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationBodyInterfacesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        entities: Sent as ``entities``.
+        actions: Sent as ``actions``.
+        events: Sent as ``events``.
+        channels: Sent as ``channels``.
+    """
 
     id: str
     entities: NotGivenOr[dict[str, IntegrationInterfacesValueEntitiesValue]] = NOT_GIVEN
@@ -1082,7 +1254,12 @@ class CreateIntegrationBodyInterfacesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationBodyChannelsValueConversation(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        creation: Sent as ``creation``.
+        tags: Sent as ``tags``.
+    """
 
     creation: NotGivenOr[IntegrationChannelsValueConversationCreation] = NOT_GIVEN
     tags: NotGivenOr[dict[str, BotUserTagsValue]] = NOT_GIVEN
@@ -1091,7 +1268,15 @@ class CreateIntegrationBodyChannelsValueConversation(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationBodyChannelsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        messages: Sent as ``messages``.
+        conversation: Sent as ``conversation``.
+        message: Sent as ``message``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -1105,7 +1290,12 @@ class CreateIntegrationBodyChannelsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationBodyConfigurationIdentifier(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        required: Sent as ``required``.
+        link_template_script: Sent as ``linkTemplateScript``.
+    """
 
     required: NotGivenOr[bool] = NOT_GIVEN
     link_template_script: NotGivenOr[str] = NOT_GIVEN
@@ -1114,7 +1304,14 @@ class CreateIntegrationBodyConfigurationIdentifier(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationBodyConfiguration(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        schema: Sent as ``schema``.
+        identifier: Sent as ``identifier``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -1127,19 +1324,20 @@ class CreateIntegrationBodyConfiguration(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteIntegrationApiKeyResponse(BaseModel):
-    """An admin API model.
-
-    First used by deleteIntegrationApiKey response.
-    """
+    """What ``deleteIntegrationApiKey`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationApiKeyResponse(BaseModel):
-    """An admin API model.
+    """What ``createIntegrationApiKey`` answers.
 
-    First used by createIntegrationApiKey response.
+    Attributes:
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        note: Sent as ``note``.
+        value: Sent as ``value``.
     """
 
     id: str
@@ -1151,9 +1349,10 @@ class CreateIntegrationApiKeyResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListIntegrationApiKeysResponse(BaseModel):
-    """An admin API model.
+    """What ``listIntegrationApiKeys`` answers.
 
-    First used by listIntegrationApiKeys response.
+    Attributes:
+        iaks: Sent as ``iaks``.
     """
 
     iaks: list[ListPersonalAccessTokensResponsePatsItem]
@@ -1162,9 +1361,16 @@ class ListIntegrationApiKeysResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateWorkspaceMemberResponse(BaseModel):
-    """An admin API model.
+    """What ``updateWorkspaceMember`` answers.
 
-    First used by updateWorkspaceMember response.
+    Attributes:
+        id: Sent as ``id``.
+        user_id: Sent as ``userId``.
+        email: Sent as ``email``.
+        created_at: Sent as ``createdAt``.
+        role: Sent as ``role``.
+        profile_picture: Sent as ``profilePicture``.
+        display_name: Sent as ``displayName``.
     """
 
     id: str
@@ -1181,19 +1387,23 @@ class UpdateWorkspaceMemberResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteWorkspaceMemberResponse(BaseModel):
-    """An admin API model.
-
-    First used by deleteWorkspaceMember response.
-    """
+    """What ``deleteWorkspaceMember`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class GetWorkspaceMemberResponse(BaseModel):
-    """An admin API model.
+    """What ``getWorkspaceMember`` answers.
 
-    First used by getWorkspaceMember response.
+    Attributes:
+        id: Sent as ``id``.
+        user_id: Sent as ``userId``.
+        email: Sent as ``email``.
+        created_at: Sent as ``createdAt``.
+        role: Sent as ``role``.
+        profile_picture: Sent as ``profilePicture``.
+        display_name: Sent as ``displayName``.
     """
 
     id: str
@@ -1210,9 +1420,16 @@ class GetWorkspaceMemberResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateWorkspaceMemberResponse(BaseModel):
-    """An admin API model.
+    """What ``createWorkspaceMember`` answers.
 
-    First used by createWorkspaceMember response.
+    Attributes:
+        id: Sent as ``id``.
+        user_id: Sent as ``userId``.
+        email: Sent as ``email``.
+        created_at: Sent as ``createdAt``.
+        role: Sent as ``role``.
+        profile_picture: Sent as ``profilePicture``.
+        display_name: Sent as ``displayName``.
     """
 
     id: str
@@ -1229,7 +1446,17 @@ class CreateWorkspaceMemberResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceMembersResponseMembersItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        user_id: Sent as ``userId``.
+        email: Sent as ``email``.
+        created_at: Sent as ``createdAt``.
+        role: Sent as ``role``.
+        profile_picture: Sent as ``profilePicture``.
+        display_name: Sent as ``displayName``.
+    """
 
     id: str
     user_id: str | None = None
@@ -1245,9 +1472,11 @@ class ListWorkspaceMembersResponseMembersItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceMembersResponse(BaseModel):
-    """An admin API model.
+    """What ``listWorkspaceMembers`` answers.
 
-    First used by listWorkspaceMembers response.
+    Attributes:
+        members: Sent as ``members``.
+        meta: Sent as ``meta``.
     """
 
     members: list[ListWorkspaceMembersResponseMembersItem]
@@ -1257,9 +1486,10 @@ class ListWorkspaceMembersResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetWorkspacePreferenceResponse(BaseModel):
-    """An admin API model.
+    """What ``getWorkspacePreference`` answers.
 
-    First used by getWorkspacePreference response.
+    Attributes:
+        value: Sent as ``value``.
     """
 
     value: Any = None
@@ -1268,17 +1498,25 @@ class GetWorkspacePreferenceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class SetWorkspacePreferenceResponse(BaseModel):
-    """An admin API model.
-
-    First used by setWorkspacePreference response.
-    """
+    """What ``setWorkspacePreference`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class GetAuditRecordsResponseRecordsItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        recorded_at: Sent as ``recordedAt``.
+        user_id: Sent as ``userId``.
+        user_email: Sent as ``userEmail``.
+        resource_id: Sent as ``resourceId``.
+        resource_name: Sent as ``resourceName``.
+        value: Sent as ``value``.
+        action: Sent as ``action``.
+    """
 
     id: str
     recorded_at: str
@@ -1319,9 +1557,11 @@ class GetAuditRecordsResponseRecordsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetAuditRecordsResponse(BaseModel):
-    """An admin API model.
+    """What ``getAuditRecords`` answers.
 
-    First used by getAuditRecords response.
+    Attributes:
+        records: Sent as ``records``.
+        meta: Sent as ``meta``.
     """
 
     records: list[GetAuditRecordsResponseRecordsItem]
@@ -1331,7 +1571,20 @@ class GetAuditRecordsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicWorkspacesResponseWorkspacesItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        about: Sent as ``about``.
+        profile_picture: Sent as ``profilePicture``.
+        contact_email: Sent as ``contactEmail``.
+        website: Sent as ``website``.
+        social_accounts: Sent as ``socialAccounts``.
+        handle: Sent as ``handle``.
+    """
 
     id: str
     name: str
@@ -1361,9 +1614,11 @@ class ListPublicWorkspacesResponseWorkspacesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicWorkspacesResponse(BaseModel):
-    """An admin API model.
+    """What ``listPublicWorkspaces`` answers.
 
-    First used by listPublicWorkspaces response.
+    Attributes:
+        workspaces: Sent as ``workspaces``.
+        meta: Sent as ``meta``.
     """
 
     workspaces: list[ListPublicWorkspacesResponseWorkspacesItem]
@@ -1373,9 +1628,12 @@ class ListPublicWorkspacesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CheckHandleAvailabilityResponse(BaseModel):
-    """An admin API model.
+    """What ``checkHandleAvailability`` answers.
 
-    First used by checkHandleAvailability response.
+    Attributes:
+        available: Sent as ``available``.
+        suggestions: Sent as ``suggestions``.
+        used_by: Sent as ``usedBy``.
     """
 
     available: bool
@@ -1386,7 +1644,13 @@ class CheckHandleAvailabilityResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceQuotasResponseQuotasItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        period: Sent as ``period``.
+        value: Sent as ``value``.
+        type: Sent as ``type``.
+    """
 
     period: str
     value: float
@@ -1412,9 +1676,10 @@ class ListWorkspaceQuotasResponseQuotasItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceQuotasResponse(BaseModel):
-    """An admin API model.
+    """What ``listWorkspaceQuotas`` answers.
 
-    First used by listWorkspaceQuotas response.
+    Attributes:
+        quotas: Sent as ``quotas``.
     """
 
     quotas: list[ListWorkspaceQuotasResponseQuotasItem]
@@ -1423,7 +1688,13 @@ class ListWorkspaceQuotasResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetWorkspaceQuotaResponseQuota(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        period: Sent as ``period``.
+        value: Sent as ``value``.
+        type: Sent as ``type``.
+    """
 
     period: str
     value: float
@@ -1449,9 +1720,10 @@ class GetWorkspaceQuotaResponseQuota(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetWorkspaceQuotaResponse(BaseModel):
-    """An admin API model.
+    """What ``getWorkspaceQuota`` answers.
 
-    First used by getWorkspaceQuota response.
+    Attributes:
+        quota: Sent as ``quota``.
     """
 
     quota: GetWorkspaceQuotaResponseQuota
@@ -1460,7 +1732,12 @@ class GetWorkspaceQuotaResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetAllWorkspaceQuotaCompletionResponseValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        type: Sent as ``type``.
+        completion: Sent as ``completion``.
+    """
 
     type: Literal[
         "invocation_timeout",
@@ -1485,7 +1762,12 @@ class GetAllWorkspaceQuotaCompletionResponseValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BreakDownWorkspaceUsageByBotResponseDataItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        bot_id: Sent as ``botId``.
+        value: Sent as ``value``.
+    """
 
     bot_id: str
     value: float
@@ -1494,9 +1776,10 @@ class BreakDownWorkspaceUsageByBotResponseDataItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BreakDownWorkspaceUsageByBotResponse(BaseModel):
-    """An admin API model.
+    """What ``breakDownWorkspaceUsageByBot`` answers.
 
-    First used by breakDownWorkspaceUsageByBot response.
+    Attributes:
+        data: Sent as ``data``.
     """
 
     data: list[BreakDownWorkspaceUsageByBotResponseDataItem]
@@ -1505,9 +1788,10 @@ class BreakDownWorkspaceUsageByBotResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceUsagesResponse(BaseModel):
-    """An admin API model.
+    """What ``listWorkspaceUsages`` answers.
 
-    First used by listWorkspaceUsages response.
+    Attributes:
+        usages: Sent as ``usages``.
     """
 
     usages: list[Usage]
@@ -1516,19 +1800,34 @@ class ListWorkspaceUsagesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteWorkspaceResponse(BaseModel):
-    """An admin API model.
-
-    First used by deleteWorkspace response.
-    """
+    """What ``deleteWorkspace`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class UpdateWorkspaceResponse(BaseModel):
-    """An admin API model.
+    """What ``updateWorkspace`` answers.
 
-    First used by updateWorkspace response.
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        owner_id: Sent as ``ownerId``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        bot_count: Sent as ``botCount``.
+        billing_version: Sent as ``billingVersion``.
+        plan: Sent as ``plan``.
+        blocked: Sent as ``blocked``.
+        spending_limit: Sent as ``spendingLimit``.
+        about: Sent as ``about``.
+        profile_picture: Sent as ``profilePicture``.
+        contact_email: Sent as ``contactEmail``.
+        website: Sent as ``website``.
+        social_accounts: Sent as ``socialAccounts``.
+        is_public: Sent as ``isPublic``.
+        handle: Sent as ``handle``.
+        active_trial_id: Sent as ``activeTrialId``.
     """
 
     id: str
@@ -1575,9 +1874,27 @@ class UpdateWorkspaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetWorkspaceResponse(BaseModel):
-    """An admin API model.
+    """What ``getWorkspace`` answers.
 
-    First used by getWorkspace response.
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        owner_id: Sent as ``ownerId``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        bot_count: Sent as ``botCount``.
+        billing_version: Sent as ``billingVersion``.
+        plan: Sent as ``plan``.
+        blocked: Sent as ``blocked``.
+        spending_limit: Sent as ``spendingLimit``.
+        about: Sent as ``about``.
+        profile_picture: Sent as ``profilePicture``.
+        contact_email: Sent as ``contactEmail``.
+        website: Sent as ``website``.
+        social_accounts: Sent as ``socialAccounts``.
+        is_public: Sent as ``isPublic``.
+        handle: Sent as ``handle``.
+        active_trial_id: Sent as ``activeTrialId``.
     """
 
     id: str
@@ -1624,9 +1941,19 @@ class GetWorkspaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicWorkspaceResponse(BaseModel):
-    """An admin API model.
+    """What ``getPublicWorkspace`` answers.
 
-    First used by getPublicWorkspace response.
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        about: Sent as ``about``.
+        profile_picture: Sent as ``profilePicture``.
+        contact_email: Sent as ``contactEmail``.
+        website: Sent as ``website``.
+        social_accounts: Sent as ``socialAccounts``.
+        handle: Sent as ``handle``.
     """
 
     id: str
@@ -1657,7 +1984,28 @@ class GetPublicWorkspaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspacesResponseWorkspacesItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        owner_id: Sent as ``ownerId``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        bot_count: Sent as ``botCount``.
+        billing_version: Sent as ``billingVersion``.
+        plan: Sent as ``plan``.
+        blocked: Sent as ``blocked``.
+        spending_limit: Sent as ``spendingLimit``.
+        about: Sent as ``about``.
+        profile_picture: Sent as ``profilePicture``.
+        contact_email: Sent as ``contactEmail``.
+        website: Sent as ``website``.
+        social_accounts: Sent as ``socialAccounts``.
+        is_public: Sent as ``isPublic``.
+        handle: Sent as ``handle``.
+        active_trial_id: Sent as ``activeTrialId``.
+    """
 
     id: str
     name: str
@@ -1703,9 +2051,11 @@ class ListWorkspacesResponseWorkspacesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspacesResponse(BaseModel):
-    """An admin API model.
+    """What ``listWorkspaces`` answers.
 
-    First used by listWorkspaces response.
+    Attributes:
+        workspaces: Sent as ``workspaces``.
+        meta: Sent as ``meta``.
     """
 
     workspaces: list[ListWorkspacesResponseWorkspacesItem]
@@ -1715,9 +2065,27 @@ class ListWorkspacesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateWorkspaceResponse(BaseModel):
-    """An admin API model.
+    """What ``createWorkspace`` answers.
 
-    First used by createWorkspace response.
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        owner_id: Sent as ``ownerId``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        bot_count: Sent as ``botCount``.
+        billing_version: Sent as ``billingVersion``.
+        plan: Sent as ``plan``.
+        blocked: Sent as ``blocked``.
+        spending_limit: Sent as ``spendingLimit``.
+        about: Sent as ``about``.
+        profile_picture: Sent as ``profilePicture``.
+        contact_email: Sent as ``contactEmail``.
+        website: Sent as ``website``.
+        social_accounts: Sent as ``socialAccounts``.
+        is_public: Sent as ``isPublic``.
+        handle: Sent as ``handle``.
+        active_trial_id: Sent as ``activeTrialId``.
     """
 
     id: str
@@ -1764,7 +2132,13 @@ class CreateWorkspaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        amount: Sent as ``amount``.
+        failed_reason: Sent as ``failedReason``.
+    """
 
     id: str
     amount: float
@@ -1774,7 +2148,12 @@ class ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        amount: Sent as ``amount``.
+    """
 
     id: str
     amount: float
@@ -1783,9 +2162,11 @@ class ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ChargeWorkspaceUnpaidInvoicesResponse(BaseModel):
-    """An admin API model.
+    """What ``chargeWorkspaceUnpaidInvoices`` answers.
 
-    First used by chargeWorkspaceUnpaidInvoices response.
+    Attributes:
+        charged_invoices: Sent as ``chargedInvoices``.
+        failed_invoices: Sent as ``failedInvoices``.
     """
 
     charged_invoices: list[ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem]
@@ -1795,7 +2176,19 @@ class ChargeWorkspaceUnpaidInvoicesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetUpcomingInvoiceResponseLineItemsItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        description: Sent as ``description``.
+        total_in_cents: Sent as ``totalInCents``.
+        currency: Sent as ``currency``.
+        price_per_unit_in_cents: Sent as ``pricePerUnitInCents``.
+        quantity: Sent as ``quantity``.
+        type: Sent as ``type``.
+        period_start: Sent as ``periodStart``.
+        period_end: Sent as ``periodEnd``.
+    """
 
     id: str
     description: str
@@ -1823,9 +2216,11 @@ class GetUpcomingInvoiceResponseLineItemsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetUpcomingInvoiceResponse(BaseModel):
-    """An admin API model.
+    """What ``getUpcomingInvoice`` answers.
 
-    First used by getUpcomingInvoice response.
+    Attributes:
+        total: Sent as ``total``.
+        line_items: Sent as ``lineItems``.
     """
 
     total: float
@@ -1835,7 +2230,12 @@ class GetUpcomingInvoiceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceInvoicesResponseInvoicesItemPeriod(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        month: Sent as ``month``.
+        year: Sent as ``year``.
+    """
 
     month: float
     year: float
@@ -1844,7 +2244,20 @@ class ListWorkspaceInvoicesResponseInvoicesItemPeriod(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceInvoicesResponseInvoicesItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        period: Sent as ``period``.
+        date: Sent as ``date``.
+        amount: Sent as ``amount``.
+        currency: Sent as ``currency``.
+        payment_status: Sent as ``paymentStatus``.
+        due_date: Sent as ``dueDate``.
+        payment_attempt_count: Sent as ``paymentAttemptCount``.
+        next_payment_attempt_date: Sent as ``nextPaymentAttemptDate``.
+        pdf_url: Sent as ``pdfUrl``.
+    """
 
     id: str
     period: ListWorkspaceInvoicesResponseInvoicesItemPeriod
@@ -1874,9 +2287,10 @@ class ListWorkspaceInvoicesResponseInvoicesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkspaceInvoicesResponse(BaseModel):
-    """An admin API model.
+    """What ``listWorkspaceInvoices`` answers.
 
-    First used by listWorkspaceInvoices response.
+    Attributes:
+        invoices: Sent as ``invoices``.
     """
 
     invoices: list[ListWorkspaceInvoicesResponseInvoicesItem]
@@ -1885,27 +2299,25 @@ class ListWorkspaceInvoicesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class MigrateWorkspaceToV4Response(BaseModel):
-    """An admin API model.
-
-    First used by migrateWorkspaceToV4 response.
-    """
+    """What ``migrateWorkspaceToV4`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class UpdateBotAllowlistResponse(BaseModel):
-    """An admin API model.
-
-    First used by updateBotAllowlist response.
-    """
+    """What ``updateBotAllowlist`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class GetBotAllowlistResponseUsersItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+    """
 
     id: str
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id"})
@@ -1913,9 +2325,11 @@ class GetBotAllowlistResponseUsersItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotAllowlistResponse(BaseModel):
-    """An admin API model.
+    """What ``getBotAllowlist`` answers.
 
-    First used by getBotAllowlist response.
+    Attributes:
+        setting: Sent as ``setting``.
+        users: Sent as ``users``.
     """
 
     setting: Literal["ALL_WORKSPACE_USERS", "SELECTED_USERS"]
@@ -1925,19 +2339,20 @@ class GetBotAllowlistResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteBotApiKeyResponse(BaseModel):
-    """An admin API model.
-
-    First used by deleteBotApiKey response.
-    """
+    """What ``deleteBotApiKey`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class CreateBotApiKeyResponse(BaseModel):
-    """An admin API model.
+    """What ``createBotApiKey`` answers.
 
-    First used by createBotApiKey response.
+    Attributes:
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        note: Sent as ``note``.
+        value: Sent as ``value``.
     """
 
     id: str
@@ -1949,9 +2364,10 @@ class CreateBotApiKeyResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotApiKeysResponse(BaseModel):
-    """An admin API model.
+    """What ``listBotApiKeys`` answers.
 
-    First used by listBotApiKeys response.
+    Attributes:
+        baks: Sent as ``baks``.
     """
 
     baks: list[ListPersonalAccessTokensResponsePatsItem]
@@ -1960,19 +2376,18 @@ class ListBotApiKeysResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UnlinkSandboxedConversationsResponse(BaseModel):
-    """An admin API model.
-
-    First used by unlinkSandboxedConversations response.
-    """
+    """What ``unlinkSandboxedConversations`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class GetIntegrationShareableIdResponse(BaseModel):
-    """An admin API model.
+    """What ``getIntegrationShareableId`` answers.
 
-    First used by getIntegrationShareableId response.
+    Attributes:
+        shareable_id: Sent as ``shareableId``.
+        is_expired: Sent as ``isExpired``.
     """
 
     shareable_id: str
@@ -1982,19 +2397,17 @@ class GetIntegrationShareableIdResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteIntegrationShareableIdResponse(BaseModel):
-    """An admin API model.
-
-    First used by deleteIntegrationShareableId response.
-    """
+    """What ``deleteIntegrationShareableId`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class CreateIntegrationShareableIdResponse(BaseModel):
-    """An admin API model.
+    """What ``createIntegrationShareableId`` answers.
 
-    First used by createIntegrationShareableId response.
+    Attributes:
+        shareable_id: Sent as ``shareableId``.
     """
 
     shareable_id: str
@@ -2003,19 +2416,17 @@ class CreateIntegrationShareableIdResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeployBotVersionResponse(BaseModel):
-    """An admin API model.
-
-    First used by deployBotVersion response.
-    """
+    """What ``deployBotVersion`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class GetBotVersionResponse(BaseModel):
-    """An admin API model.
+    """What ``getBotVersion`` answers.
 
-    First used by getBotVersion response.
+    Attributes:
+        url: Sent as ``url``.
     """
 
     url: str
@@ -2024,9 +2435,10 @@ class GetBotVersionResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateBotVersionResponse(BaseModel):
-    """An admin API model.
+    """What ``createBotVersion`` answers.
 
-    First used by createBotVersion response.
+    Attributes:
+        version: Sent as ``version``.
     """
 
     version: Version
@@ -2035,7 +2447,13 @@ class CreateBotVersionResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotVersionsResponseVersionsItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        description: Sent as ``description``.
+    """
 
     id: str
     name: str
@@ -2045,9 +2463,10 @@ class ListBotVersionsResponseVersionsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotVersionsResponse(BaseModel):
-    """An admin API model.
+    """What ``listBotVersions`` answers.
 
-    First used by listBotVersions response.
+    Attributes:
+        versions: Sent as ``versions``.
     """
 
     versions: list[ListBotVersionsResponseVersionsItem]
@@ -2056,7 +2475,13 @@ class ListBotVersionsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotIssueEventsResponseIssueEventsItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        data: Sent as ``data``.
+    """
 
     id: str
     created_at: str
@@ -2066,9 +2491,10 @@ class ListBotIssueEventsResponseIssueEventsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotIssueEventsResponse(BaseModel):
-    """An admin API model.
+    """What ``listBotIssueEvents`` answers.
 
-    First used by listBotIssueEvents response.
+    Attributes:
+        issue_events: Sent as ``issueEvents``.
     """
 
     issue_events: list[ListBotIssueEventsResponseIssueEventsItem]
@@ -2077,7 +2503,12 @@ class ListBotIssueEventsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotIssuesResponseIssuesItemGroupedDataValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        raw: Sent as ``raw``.
+        pretty: Sent as ``pretty``.
+    """
 
     raw: str
     pretty: str | None = None
@@ -2086,7 +2517,20 @@ class ListBotIssuesResponseIssuesItemGroupedDataValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotIssuesResponseIssuesItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        code: Sent as ``code``.
+        created_at: Sent as ``createdAt``.
+        last_seen_at: Sent as ``lastSeenAt``.
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        grouped_data: Sent as ``groupedData``.
+        events_count: Sent as ``eventsCount``.
+        category: Sent as ``category``.
+        resolution_link: Sent as ``resolutionLink``.
+    """
 
     id: str
     code: str
@@ -2116,9 +2560,11 @@ class ListBotIssuesResponseIssuesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotIssuesResponse(BaseModel):
-    """An admin API model.
+    """What ``listBotIssues`` answers.
 
-    First used by listBotIssues response.
+    Attributes:
+        issues: Sent as ``issues``.
+        meta: Sent as ``meta``.
     """
 
     issues: list[ListBotIssuesResponseIssuesItem]
@@ -2128,19 +2574,17 @@ class ListBotIssuesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteBotIssueResponse(BaseModel):
-    """An admin API model.
-
-    First used by deleteBotIssue response.
-    """
+    """What ``deleteBotIssue`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class GetBotIssueResponse(BaseModel):
-    """An admin API model.
+    """What ``getBotIssue`` answers.
 
-    First used by getBotIssue response.
+    Attributes:
+        issue: Sent as ``issue``.
     """
 
     issue: Issue
@@ -2149,7 +2593,21 @@ class GetBotIssueResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListActionRunsResponseDataItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        timestamp: Sent as ``timestamp``.
+        integration_name: Sent as ``integrationName``.
+        action_type: Sent as ``actionType``.
+        input: Sent as ``input``.
+        input_truncated: Sent as ``inputTruncated``.
+        output: Sent as ``output``.
+        output_truncated: Sent as ``outputTruncated``.
+        status: Sent as ``status``.
+        duration_ms: Sent as ``durationMs``.
+        cached: Sent as ``cached``.
+        error_message: Sent as ``errorMessage``.
+    """
 
     timestamp: str
     integration_name: str | None = None
@@ -2181,9 +2639,11 @@ class ListActionRunsResponseDataItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListActionRunsResponse(BaseModel):
-    """An admin API model.
+    """What ``listActionRuns`` answers.
 
-    First used by listActionRuns response.
+    Attributes:
+        data: Sent as ``data``.
+        meta: Sent as ``meta``.
     """
 
     data: list[ListActionRunsResponseDataItem]
@@ -2193,7 +2653,15 @@ class ListActionRunsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotAnalyticsResponseRecordsItemLlmCost(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        sum: Sent as ``sum``.
+        mean: Sent as ``mean``.
+        sd: Sent as ``sd``.
+        min: Sent as ``min``.
+        max: Sent as ``max``.
+    """
 
     sum: float
     mean: float
@@ -2205,7 +2673,14 @@ class GetBotAnalyticsResponseRecordsItemLlmCost(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotAnalyticsResponseRecordsItemLlmLatency(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        mean: Sent as ``mean``.
+        sd: Sent as ``sd``.
+        min: Sent as ``min``.
+        max: Sent as ``max``.
+    """
 
     mean: float
     sd: float
@@ -2216,7 +2691,17 @@ class GetBotAnalyticsResponseRecordsItemLlmLatency(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotAnalyticsResponseRecordsItemLlm(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        calls: Sent as ``calls``.
+        errors: Sent as ``errors``.
+        input_tokens: Sent as ``inputTokens``.
+        output_tokens: Sent as ``outputTokens``.
+        latency: Sent as ``latency``.
+        tokens_per_second: Sent as ``tokensPerSecond``.
+        cost: Sent as ``cost``.
+    """
 
     calls: int
     errors: int
@@ -2232,7 +2717,22 @@ class GetBotAnalyticsResponseRecordsItemLlm(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotAnalyticsResponseRecordsItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        start_date_time_utc: Sent as ``startDateTimeUtc``.
+        end_date_time_utc: Sent as ``endDateTimeUtc``.
+        returning_users: Sent as ``returningUsers``.
+        new_users: Sent as ``newUsers``.
+        sessions: Sent as ``sessions``.
+        messages: Sent as ``messages``.
+        user_messages: Sent as ``userMessages``.
+        bot_messages: Sent as ``botMessages``.
+        events: Sent as ``events``.
+        event_types: Sent as ``eventTypes``.
+        custom_events: Sent as ``customEvents``.
+        llm: Sent as ``llm``.
+    """
 
     start_date_time_utc: str
     end_date_time_utc: str
@@ -2266,9 +2766,10 @@ class GetBotAnalyticsResponseRecordsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotAnalyticsResponse(BaseModel):
-    """An admin API model.
+    """What ``getBotAnalytics`` answers.
 
-    First used by getBotAnalytics response.
+    Attributes:
+        records: Sent as ``records``.
     """
 
     records: list[GetBotAnalyticsResponseRecordsItem]
@@ -2277,9 +2778,10 @@ class GetBotAnalyticsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotWebchatResponse(BaseModel):
-    """An admin API model.
+    """What ``getBotWebchat`` answers.
 
-    First used by getBotWebchat response.
+    Attributes:
+        code: Sent as ``code``.
     """
 
     code: str
@@ -2288,7 +2790,16 @@ class GetBotWebchatResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotLogsResponseLogsItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        timestamp: Sent as ``timestamp``.
+        level: Sent as ``level``.
+        message: Sent as ``message``.
+        workflow_id: Sent as ``workflowId``.
+        user_id: Sent as ``userId``.
+        conversation_id: Sent as ``conversationId``.
+    """
 
     timestamp: str
     level: str
@@ -2303,9 +2814,11 @@ class GetBotLogsResponseLogsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBotLogsResponse(BaseModel):
-    """An admin API model.
+    """What ``getBotLogs`` answers.
 
-    First used by getBotLogs response.
+    Attributes:
+        logs: Sent as ``logs``.
+        next_token: Sent as ``nextToken``.
     """
 
     logs: list[GetBotLogsResponseLogsItem]
@@ -2315,19 +2828,17 @@ class GetBotLogsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class TransferBotResponse(BaseModel):
-    """An admin API model.
-
-    First used by transferBot response.
-    """
+    """What ``transferBot`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class RotateBotSigningSecretsResponse(BaseModel):
-    """An admin API model.
+    """What ``rotateBotSigningSecrets`` answers.
 
-    First used by rotateBotSigningSecrets response.
+    Attributes:
+        new_signing_secret: Sent as ``newSigningSecret``.
     """
 
     new_signing_secret: str
@@ -2336,19 +2847,17 @@ class RotateBotSigningSecretsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteBotResponse(BaseModel):
-    """An admin API model.
-
-    First used by deleteBot response.
-    """
+    """What ``deleteBot`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class GetBotResponse(BaseModel):
-    """An admin API model.
+    """What ``getBot`` answers.
 
-    First used by getBot response.
+    Attributes:
+        bot: Sent as ``bot``.
     """
 
     bot: Bot
@@ -2357,9 +2866,10 @@ class GetBotResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotResponse(BaseModel):
-    """An admin API model.
+    """What ``updateBot`` answers.
 
-    First used by updateBot response.
+    Attributes:
+        bot: Sent as ``bot``.
     """
 
     bot: Bot
@@ -2368,7 +2878,11 @@ class UpdateBotResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodySubscriptions(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        events: Sent as ``events``.
+    """
 
     events: dict[str, dict[str, Any] | None] | None
     _wire_names: ClassVar[frozenset[str]] = frozenset({"events"})
@@ -2376,7 +2890,12 @@ class UpdateBotBodySubscriptions(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyPluginsValueIntegrationsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        integration_id: Sent as ``integrationId``.
+        integration_alias: Sent as ``integrationAlias``.
+    """
 
     integration_id: str
     integration_alias: str
@@ -2385,7 +2904,13 @@ class UpdateBotBodyPluginsValueIntegrationsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyPluginsValueInterfacesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        integration_id: Sent as ``integrationId``.
+        integration_alias: Sent as ``integrationAlias``.
+        integration_interface_alias: Sent as ``integrationInterfaceAlias``.
+    """
 
     integration_id: str
     integration_alias: NotGivenOr[str] = NOT_GIVEN
@@ -2397,7 +2922,15 @@ class UpdateBotBodyPluginsValueInterfacesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyPluginsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        enabled: Sent as ``enabled``.
+        configuration: Sent as ``configuration``.
+        interfaces: Sent as ``interfaces``.
+        integrations: Sent as ``integrations``.
+    """
 
     id: str
     enabled: NotGivenOr[bool] = NOT_GIVEN
@@ -2411,7 +2944,15 @@ class UpdateBotBodyPluginsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyIntegrationsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        enabled: Sent as ``enabled``.
+        integration_id: Sent as ``integrationId``.
+        configuration_type: Sent as ``configurationType``.
+        configuration: Sent as ``configuration``.
+        disabled_channels: Sent as ``disabledChannels``.
+    """
 
     enabled: NotGivenOr[bool] = NOT_GIVEN
     integration_id: NotGivenOr[str] = NOT_GIVEN
@@ -2425,7 +2966,13 @@ class UpdateBotBodyIntegrationsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyRecurringEventsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        schedule: Sent as ``schedule``.
+        type: Sent as ``type``.
+        payload: Sent as ``payload``.
+    """
 
     schedule: BotRecurringEventsValueSchedule
     type: str
@@ -2435,7 +2982,13 @@ class UpdateBotBodyRecurringEventsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyStatesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        type: Sent as ``type``.
+        schema: Sent as ``schema``.
+        expiry: Sent as ``expiry``.
+    """
 
     type: Literal["conversation", "user", "bot"]
     schema: dict[str, Any]
@@ -2445,7 +2998,17 @@ class UpdateBotBodyStatesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyActionsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        billable: Sent as ``billable``.
+        cacheable: Sent as ``cacheable``.
+        input: Sent as ``input``.
+        output: Sent as ``output``.
+        attributes: Sent as ``attributes``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -2461,7 +3024,14 @@ class UpdateBotBodyActionsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyEventsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        schema: Sent as ``schema``.
+        attributes: Sent as ``attributes``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -2474,7 +3044,12 @@ class UpdateBotBodyEventsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyUserTagsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -2483,7 +3058,11 @@ class UpdateBotBodyUserTagsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateBotBodyUser(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        tags: Sent as ``tags``.
+    """
 
     tags: NotGivenOr[dict[str, UpdateBotBodyUserTagsValue | None]] = NOT_GIVEN
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tags"})
@@ -2491,7 +3070,16 @@ class UpdateBotBodyUser(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotsResponseBotsItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        name: Sent as ``name``.
+        deployed_at: Sent as ``deployedAt``.
+        tags: Sent as ``tags``.
+    """
 
     id: str
     created_at: str
@@ -2506,9 +3094,11 @@ class ListBotsResponseBotsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListBotsResponse(BaseModel):
-    """An admin API model.
+    """What ``listBots`` answers.
 
-    First used by listBots response.
+    Attributes:
+        bots: Sent as ``bots``.
+        meta: Sent as ``meta``.
     """
 
     bots: list[ListBotsResponseBotsItem]
@@ -2518,9 +3108,10 @@ class ListBotsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateBotResponse(BaseModel):
-    """An admin API model.
+    """What ``createBot`` answers.
 
-    First used by createBot response.
+    Attributes:
+        bot: Sent as ``bot``.
     """
 
     bot: Bot
@@ -2529,7 +3120,11 @@ class CreateBotResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateBotBodyUser(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        tags: Sent as ``tags``.
+    """
 
     tags: NotGivenOr[dict[str, BotUserTagsValue]] = NOT_GIVEN
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tags"})
@@ -2537,7 +3132,12 @@ class CreateBotBodyUser(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateBotBodyConfiguration(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        data: Sent as ``data``.
+        schema: Sent as ``schema``.
+    """
 
     data: NotGivenOr[dict[str, Any]] = NOT_GIVEN
     schema: NotGivenOr[dict[str, Any]] = NOT_GIVEN
@@ -2546,7 +3146,13 @@ class CreateBotBodyConfiguration(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateBotBodyRecurringEventsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        schedule: Sent as ``schedule``.
+        type: Sent as ``type``.
+        payload: Sent as ``payload``.
+    """
 
     schedule: BotRecurringEventsValueSchedule
     type: str
@@ -2556,9 +3162,10 @@ class CreateBotBodyRecurringEventsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicInterfaceResponse(BaseModel):
-    """An admin API model.
+    """What ``getPublicInterface`` answers.
 
-    First used by getPublicInterface response.
+    Attributes:
+        interface: Sent as ``interface``.
     """
 
     interface: Interface
@@ -2567,9 +3174,10 @@ class GetPublicInterfaceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicInterfaceByIdResponse(BaseModel):
-    """An admin API model.
+    """What ``getPublicInterfaceById`` answers.
 
-    First used by getPublicInterfaceById response.
+    Attributes:
+        interface: Sent as ``interface``.
     """
 
     interface: Interface
@@ -2578,7 +3186,20 @@ class GetPublicInterfaceByIdResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicInterfacesResponseInterfacesItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        name: Sent as ``name``.
+        version: Sent as ``version``.
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        icon_url: Sent as ``iconUrl``.
+        readme_url: Sent as ``readmeUrl``.
+        public: Sent as ``public``.
+    """
 
     id: str
     created_at: str
@@ -2608,9 +3229,11 @@ class ListPublicInterfacesResponseInterfacesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicInterfacesResponse(BaseModel):
-    """An admin API model.
+    """What ``listPublicInterfaces`` answers.
 
-    First used by listPublicInterfaces response.
+    Attributes:
+        interfaces: Sent as ``interfaces``.
+        meta: Sent as ``meta``.
     """
 
     interfaces: list[ListPublicInterfacesResponseInterfacesItem]
@@ -2620,9 +3243,10 @@ class ListPublicInterfacesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicPluginCodeResponse(BaseModel):
-    """An admin API model.
+    """What ``getPublicPluginCode`` answers.
 
-    First used by getPublicPluginCode response.
+    Attributes:
+        code: Sent as ``code``.
     """
 
     code: str
@@ -2631,9 +3255,10 @@ class GetPublicPluginCodeResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicPluginResponse(BaseModel):
-    """An admin API model.
+    """What ``getPublicPlugin`` answers.
 
-    First used by getPublicPlugin response.
+    Attributes:
+        plugin: Sent as ``plugin``.
     """
 
     plugin: Plugin
@@ -2642,9 +3267,10 @@ class GetPublicPluginResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetDereferencedPublicPluginByIdResponse(BaseModel):
-    """An admin API model.
+    """What ``getDereferencedPublicPluginById`` answers.
 
-    First used by getDereferencedPublicPluginById response.
+    Attributes:
+        plugin: Sent as ``plugin``.
     """
 
     plugin: Plugin
@@ -2653,9 +3279,10 @@ class GetDereferencedPublicPluginByIdResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicPluginByIdResponse(BaseModel):
-    """An admin API model.
+    """What ``getPublicPluginById`` answers.
 
-    First used by getPublicPluginById response.
+    Attributes:
+        plugin: Sent as ``plugin``.
     """
 
     plugin: Plugin
@@ -2664,7 +3291,22 @@ class GetPublicPluginByIdResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicPluginsResponsePluginsItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        name: Sent as ``name``.
+        version: Sent as ``version``.
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        icon_url: Sent as ``iconUrl``.
+        readme_url: Sent as ``readmeUrl``.
+        public: Sent as ``public``.
+        visibility: Sent as ``visibility``.
+        lifecycle_status: Sent as ``lifecycleStatus``.
+    """
 
     id: str
     created_at: str
@@ -2698,9 +3340,11 @@ class ListPublicPluginsResponsePluginsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicPluginsResponse(BaseModel):
-    """An admin API model.
+    """What ``listPublicPlugins`` answers.
 
-    First used by listPublicPlugins response.
+    Attributes:
+        plugins: Sent as ``plugins``.
+        meta: Sent as ``meta``.
     """
 
     plugins: list[ListPublicPluginsResponsePluginsItem]
@@ -2710,9 +3354,10 @@ class ListPublicPluginsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicIntegrationResponse(BaseModel):
-    """An admin API model.
+    """What ``getPublicIntegration`` answers.
 
-    First used by getPublicIntegration response.
+    Attributes:
+        integration: Sent as ``integration``.
     """
 
     integration: GetPublicIntegrationByIdResponseIntegration
@@ -2721,7 +3366,12 @@ class GetPublicIntegrationResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicIntegrationByIdResponseIntegrationMeta(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        installs: Sent as ``installs``.
+        views: Sent as ``views``.
+    """
 
     installs: float
     views: float
@@ -2730,7 +3380,13 @@ class GetPublicIntegrationByIdResponseIntegrationMeta(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        handle: Sent as ``handle``.
+        name: Sent as ``name``.
+    """
 
     id: str
     handle: str | None
@@ -2740,7 +3396,42 @@ class GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicIntegrationByIdResponseIntegration(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        identifier: Sent as ``identifier``.
+        sandbox: Sent as ``sandbox``.
+        max_execution_time: Sent as ``maxExecutionTime``.
+        url: Sent as ``url``.
+        signing_secret: Sent as ``signingSecret``.
+        name: Sent as ``name``.
+        version: Sent as ``version``.
+        interfaces: Sent as ``interfaces``.
+        configuration: Sent as ``configuration``.
+        configurations: Sent as ``configurations``.
+        channels: Sent as ``channels``.
+        states: Sent as ``states``.
+        events: Sent as ``events``.
+        actions: Sent as ``actions``.
+        user: Sent as ``user``.
+        entities: Sent as ``entities``.
+        attributes: Sent as ``attributes``.
+        dev: Sent as ``dev``.
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        icon_url: Sent as ``iconUrl``.
+        readme_url: Sent as ``readmeUrl``.
+        public: Sent as ``public``.
+        visibility: Sent as ``visibility``.
+        verification_status: Sent as ``verificationStatus``.
+        lifecycle_status: Sent as ``lifecycleStatus``.
+        secrets: Sent as ``secrets``.
+        owner_workspace: Sent as ``ownerWorkspace``.
+        meta: Sent as ``meta``.
+    """
 
     id: str
     created_at: str
@@ -2814,9 +3505,10 @@ class GetPublicIntegrationByIdResponseIntegration(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPublicIntegrationByIdResponse(BaseModel):
-    """An admin API model.
+    """What ``getPublicIntegrationById`` answers.
 
-    First used by getPublicIntegrationById response.
+    Attributes:
+        integration: Sent as ``integration``.
     """
 
     integration: GetPublicIntegrationByIdResponseIntegration
@@ -2825,7 +3517,11 @@ class GetPublicIntegrationByIdResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicIntegrationsResponseMeta(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        next_token: Sent as ``nextToken``.
+    """
 
     next_token: str | None = None
     _wire_names: ClassVar[frozenset[str]] = frozenset({"nextToken"})
@@ -2833,7 +3529,15 @@ class ListPublicIntegrationsResponseMeta(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicIntegrationsResponseIntegrationsItemMatchedOn(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        name: Sent as ``name``.
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        actions: Sent as ``actions``.
+        interfaces: Sent as ``interfaces``.
+    """
 
     name: bool | None = None
     title: bool | None = None
@@ -2847,7 +3551,12 @@ class ListPublicIntegrationsResponseIntegrationsItemMatchedOn(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicIntegrationsResponseIntegrationsItemMeta(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        installs: Sent as ``installs``.
+        views: Sent as ``views``.
+    """
 
     installs: float
     views: float
@@ -2856,7 +3565,13 @@ class ListPublicIntegrationsResponseIntegrationsItemMeta(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        handle: Sent as ``handle``.
+        name: Sent as ``name``.
+    """
 
     id: str
     handle: str | None
@@ -2866,7 +3581,26 @@ class ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicIntegrationsResponseIntegrationsItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        version: Sent as ``version``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        icon_url: Sent as ``iconUrl``.
+        public: Sent as ``public``.
+        visibility: Sent as ``visibility``.
+        verification_status: Sent as ``verificationStatus``.
+        lifecycle_status: Sent as ``lifecycleStatus``.
+        owner_workspace: Sent as ``ownerWorkspace``.
+        meta: Sent as ``meta``.
+        matched_on: Sent as ``matchedOn``.
+        attributes: Sent as ``attributes``.
+    """
 
     id: str
     name: str
@@ -2908,9 +3642,11 @@ class ListPublicIntegrationsResponseIntegrationsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPublicIntegrationsResponse(BaseModel):
-    """An admin API model.
+    """What ``listPublicIntegrations`` answers.
 
-    First used by listPublicIntegrations response.
+    Attributes:
+        integrations: Sent as ``integrations``.
+        meta: Sent as ``meta``.
     """
 
     integrations: list[ListPublicIntegrationsResponseIntegrationsItem]
@@ -2920,9 +3656,10 @@ class ListPublicIntegrationsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetAccountPreferenceResponse(BaseModel):
-    """An admin API model.
+    """What ``getAccountPreference`` answers.
 
-    First used by getAccountPreference response.
+    Attributes:
+        value: Sent as ``value``.
     """
 
     value: Any = None
@@ -2931,27 +3668,28 @@ class GetAccountPreferenceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class SetAccountPreferenceResponse(BaseModel):
-    """An admin API model.
-
-    First used by setAccountPreference response.
-    """
+    """What ``setAccountPreference`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class DeletePersonalAccessTokenResponse(BaseModel):
-    """An admin API model.
-
-    First used by deletePersonalAccessToken response.
-    """
+    """What ``deletePersonalAccessToken`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class CreatePersonalAccessTokenResponsePat(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        note: Sent as ``note``.
+        value: Sent as ``value``.
+    """
 
     id: str
     created_at: str
@@ -2962,9 +3700,10 @@ class CreatePersonalAccessTokenResponsePat(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreatePersonalAccessTokenResponse(BaseModel):
-    """An admin API model.
+    """What ``createPersonalAccessToken`` answers.
 
-    First used by createPersonalAccessToken response.
+    Attributes:
+        pat: Sent as ``pat``.
     """
 
     pat: CreatePersonalAccessTokenResponsePat
@@ -2973,7 +3712,13 @@ class CreatePersonalAccessTokenResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPersonalAccessTokensResponsePatsItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        note: Sent as ``note``.
+    """
 
     id: str
     created_at: str
@@ -2983,9 +3728,10 @@ class ListPersonalAccessTokensResponsePatsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPersonalAccessTokensResponse(BaseModel):
-    """An admin API model.
+    """What ``listPersonalAccessTokens`` answers.
 
-    First used by listPersonalAccessTokens response.
+    Attributes:
+        pats: Sent as ``pats``.
     """
 
     pats: list[ListPersonalAccessTokensResponsePatsItem]
@@ -2994,19 +3740,17 @@ class ListPersonalAccessTokensResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteAccountResponse(BaseModel):
-    """An admin API model.
-
-    First used by deleteAccount response.
-    """
+    """What ``deleteAccount`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class UpdateAccountResponse(BaseModel):
-    """An admin API model.
+    """What ``updateAccount`` answers.
 
-    First used by updateAccount response.
+    Attributes:
+        account: Sent as ``account``.
     """
 
     account: Account
@@ -3015,9 +3759,10 @@ class UpdateAccountResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetAccountResponse(BaseModel):
-    """An admin API model.
+    """What ``getAccount`` answers.
 
-    First used by getAccount response.
+    Attributes:
+        account: Sent as ``account``.
     """
 
     account: Account
@@ -3026,9 +3771,11 @@ class GetAccountResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class RunVrlResponse(BaseModel):
-    """An admin API model.
+    """What ``runVrl`` answers.
 
-    First used by runVrl response.
+    Attributes:
+        data: Sent as ``data``.
+        result: Sent as ``result``.
     """
 
     data: dict[str, Any]
@@ -3038,9 +3785,12 @@ class RunVrlResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Version(BaseModel):
-    """An admin API model.
+    """A saved snapshot of a bot, which deployBotVersion can bring back.
 
-    First used by schema Version.
+    Attributes:
+        id: Id of the version; getBotVersion and deployBotVersion take it.
+        name: Label given when it was saved.
+        description: Free text given when it was saved.
     """
 
     id: str
@@ -3051,9 +3801,16 @@ class Version(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Activity(BaseModel):
-    """An admin API model.
+    """One entry in the activity log of a task a bot runs.
 
-    First used by schema Activity.
+    Attributes:
+        id: Id of the entry.
+        description: Human-readable text of what happened.
+        task_id: Id of the task it belongs to.
+        category: Kind of entry: `capture`, `bot_message`, `user_message`, `agent_message`,
+            `event`, `action`, `task_status`, `subtask_status`, `exception` or `unknown`.
+        data: Free-form details of the entry.
+        created_at: When it was created, an ISO 8601 date-time.
     """
 
     id: str
@@ -3080,9 +3837,13 @@ class Activity(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IssueEvent(BaseModel):
-    """An admin API model.
+    """One occurrence of a bot issue.
 
-    First used by schema IssueEvent.
+    Attributes:
+        id: Id of the occurrence.
+        created_at: When it happened, an ISO 8601 date-time.
+        data: Values captured at that moment, by name, each as `raw` text and, where available,
+            `pretty`.
     """
 
     id: str
@@ -3093,7 +3854,12 @@ class IssueEvent(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IssueGroupedDataValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        raw: Sent as ``raw``.
+        pretty: Sent as ``pretty``.
+    """
 
     raw: str
     pretty: str | None = None
@@ -3102,9 +3868,22 @@ class IssueGroupedDataValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Issue(BaseModel):
-    """An admin API model.
+    """A problem the platform detected while running a bot, grouping repeated occurrences of the
+    same failure.
 
-    First used by schema Issue.
+    Attributes:
+        id: Id of the issue; getBotIssue and deleteBotIssue take it.
+        code: Short code naming the kind of problem.
+        created_at: When it first happened, an ISO 8601 date-time.
+        last_seen_at: When it last happened, an ISO 8601 date-time.
+        title: One-line headline of the problem.
+        description: Longer explanation of the problem.
+        grouped_data: Values shared by the occurrences, by name, each as `raw` text and, where
+            available, `pretty`.
+        events_count: How many times it happened.
+        category: `user_code` (the bot's own code failed), `limits` (a quota was reached),
+            `configuration` or `other`.
+        resolution_link: Link to a page that explains how to fix it, or null.
     """
 
     id: str
@@ -3135,9 +3914,17 @@ class Issue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Usage(BaseModel):
-    """An admin API model.
+    """How much of one metered resource a bot or workspace used in a period, beside the limit
+    that applies.
 
-    First used by schema Usage.
+    Attributes:
+        id: Id of the bot or workspace the usage is counted for.
+        period: Billing period the numbers cover.
+        value: Amount used so far in the period, in the unit of its type (a count, a size in
+            bytes, or an amount of money for the spend types).
+        quota: Limit for the period, in the same unit as `value`.
+        type: What is measured, such as `invocation_calls`, `bot_count`, `table_row_count`,
+            `knowledgebase_vector_storage` or `ai_spend`.
     """
 
     id: str
@@ -3166,9 +3953,15 @@ class Usage(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Account(BaseModel):
-    """An admin API model.
+    """The account of a person who signs in to Botpress, which personal access tokens act for.
 
-    First used by schema Account.
+    Attributes:
+        id: User id of the account.
+        email: Email address the account signs in with.
+        display_name: Name shown to workspace members, up to 100 characters.
+        email_verified: True once the email address has been confirmed.
+        profile_picture: The account's picture.
+        created_at: When it was created, an ISO 8601 date-time.
     """
 
     id: str
@@ -3184,9 +3977,19 @@ class Account(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class WorkspaceMember(BaseModel):
-    """An admin API model.
+    """A person's membership in a workspace, with their role.
 
-    First used by schema WorkspaceMember.
+    Attributes:
+        id: Member id, which updateWorkspaceMember and deleteWorkspaceMember take; different
+            from the account's user id.
+        user_id: User id (a UUID) of the account; may be absent for someone invited who has no
+            account yet.
+        email: Email address of the person.
+        created_at: When the person was added, an ISO 8601 date-time.
+        role: `viewer`, `billing`, `developer`, `manager`, `administrator` or `owner`, from the
+            fewest rights to the most.
+        profile_picture: The account's picture.
+        display_name: The account's display name, up to 100 characters.
     """
 
     id: str
@@ -3203,9 +4006,29 @@ class WorkspaceMember(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Workspace(BaseModel):
-    """An admin API model.
+    """A workspace: the unit that owns bots, integrations and members, and that is billed.
 
-    First used by schema Workspace.
+    Attributes:
+        id: Id of the workspace; the `x-workspace-id` header of admin and billing calls takes
+            it.
+        name: Name shown for the workspace in the dashboard.
+        owner_id: User id of the account that owns it.
+        created_at: When it was created, an ISO 8601 date-time.
+        updated_at: When it last changed, an ISO 8601 date-time.
+        bot_count: How many bots it holds now.
+        billing_version: Billing model it is on: `v1` to `v4`, the newest being `v4`.
+        plan: Subscription plan: `community` (free), `plus`, `team` or `enterprise`.
+        blocked: True when Botpress has blocked the workspace.
+        spending_limit: Most it may spend on usage-based billing in a month, in US dollars.
+        about: Text of its public profile; empty by default.
+        profile_picture: Picture of its public profile; empty by default.
+        contact_email: Email address on its public profile; empty by default.
+        website: Website on its public profile; empty by default.
+        social_accounts: Links to social accounts on its public profile, at most 5; empty by
+            default.
+        is_public: True when its profile is visible on the Hub.
+        handle: Its public handle, unique across Botpress.
+        active_trial_id: Id of the trial it is in, or null when it has none.
     """
 
     id: str
@@ -3252,7 +4075,13 @@ class Workspace(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class PluginDependenciesInterfacesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        version: Sent as ``version``.
+    """
 
     id: str
     name: str
@@ -3262,7 +4091,12 @@ class PluginDependenciesInterfacesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class PluginDependencies(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        interfaces: Sent as ``interfaces``.
+        integrations: Sent as ``integrations``.
+    """
 
     interfaces: dict[str, PluginDependenciesInterfacesValue]
     integrations: dict[str, PluginDependenciesInterfacesValue]
@@ -3271,9 +4105,37 @@ class PluginDependencies(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Plugin(BaseModel):
-    """An admin API model.
+    """A plugin version: reusable bot logic that bots add next to their own code, often relying
+    on interfaces.
 
-    First used by schema Plugin.
+    Attributes:
+        id: Id given by Botpress, 28 to 36 characters.
+        name: Name by which bot definitions refer to it, up to 200 characters.
+        version: Semantic version of this record, such as `1.2.0`; each version is a separate
+            record with its own id.
+        created_at: When it was created, an ISO 8601 date-time.
+        updated_at: When it last changed, an ISO 8601 date-time.
+        configuration: What a bot fills in when adding the plugin: the JSON `schema`, with
+            optional title and description.
+        states: State definitions it adds to the bot, by name.
+        events: Event types it defines, by name.
+        actions: Actions it adds, by name, with input and output schemas.
+        dependencies: What it relies on: the `interfaces` it needs implemented and the
+            `integrations` it needs installed, by alias.
+        user: Tag definitions it needs on users (`tags`).
+        conversation: Tag definitions it needs on conversations (`tags`).
+        message: Tag definitions it needs on messages (`tags`).
+        attributes: Free key-value labels, each value at most 200 characters.
+        title: Name shown to people in the Hub and dashboard, 1 to 64 characters.
+        description: One or two sentences shown under the title, up to 256 characters.
+        icon_url: Link to the icon image, shared by all versions.
+        readme_url: Link to this version's documentation page (Markdown).
+        public: Older flag for visibility: true when the record is public or unlisted; prefer
+            `visibility`.
+        visibility: `private` (only the owning workspace), `public` (on the Hub for everyone) or
+            `unlisted` (public but left out of Hub listings).
+        lifecycle_status: `published`, or `deprecated`: kept for existing users but closed to
+            new installations.
     """
 
     id: str
@@ -3326,7 +4188,12 @@ class Plugin(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class InterfaceNameTemplate(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        script: Sent as ``script``.
+        language: Sent as ``language``.
+    """
 
     script: str
     language: str
@@ -3335,7 +4202,13 @@ class InterfaceNameTemplate(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class InterfaceChannelsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        messages: Sent as ``messages``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -3345,9 +4218,29 @@ class InterfaceChannelsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Interface(BaseModel):
-    """An admin API model.
+    """An interface version: a contract of entities, actions, events and channels that several
+    integrations can implement.
 
-    First used by schema Interface.
+    Attributes:
+        id: Id given by Botpress, 28 to 36 characters.
+        created_at: When it was created, an ISO 8601 date-time.
+        updated_at: When it last changed, an ISO 8601 date-time.
+        name: Name of the interface, such as `llm`, up to 200 characters.
+        version: Semantic version of this record, such as `1.2.0`; each version is a separate
+            record with its own id.
+        entities: Named data shapes (JSON schemas) that implementations extend.
+        events: Event types every implementation emits, by name.
+        actions: Actions every implementation provides, by name, with input and output schemas.
+        channels: Messaging channels every implementation offers, by name.
+        name_template: How implementers name the actions and events they take from the
+            interface: a `script` and its template `language`.
+        attributes: Free key-value labels, each value at most 200 characters.
+        title: Name shown to people in the Hub and dashboard, 1 to 64 characters.
+        description: One or two sentences shown under the title, up to 256 characters.
+        icon_url: Link to the icon image, shared by all versions.
+        readme_url: Link to this version's documentation page (Markdown).
+        public: True when the interface is published on the Hub; a public version can no longer
+            change.
     """
 
     id: str
@@ -3390,7 +4283,13 @@ class Interface(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationEntitiesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        schema: Sent as ``schema``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -3400,7 +4299,12 @@ class IntegrationEntitiesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationStatesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        type: Sent as ``type``.
+        schema: Sent as ``schema``.
+    """
 
     type: Literal["conversation", "user", "integration"]
     schema: dict[str, Any]
@@ -3409,7 +4313,12 @@ class IntegrationStatesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationChannelsValueConversationCreation(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        enabled: Sent as ``enabled``.
+        required_tags: Sent as ``requiredTags``.
+    """
 
     enabled: bool
     required_tags: list[str]
@@ -3418,7 +4327,12 @@ class IntegrationChannelsValueConversationCreation(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationChannelsValueConversation(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        tags: Sent as ``tags``.
+        creation: Sent as ``creation``.
+    """
 
     tags: dict[str, BotUserTagsValue]
     creation: IntegrationChannelsValueConversationCreation
@@ -3427,7 +4341,15 @@ class IntegrationChannelsValueConversation(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationChannelsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        messages: Sent as ``messages``.
+        conversation: Sent as ``conversation``.
+        message: Sent as ``message``.
+    """
 
     title: str | None = None
     description: str | None = None
@@ -3441,7 +4363,12 @@ class IntegrationChannelsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationConfigurationIdentifier(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        link_template_script: Sent as ``linkTemplateScript``.
+        required: Sent as ``required``.
+    """
 
     link_template_script: str | None = None
     required: bool
@@ -3450,7 +4377,14 @@ class IntegrationConfigurationIdentifier(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationConfiguration(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        identifier: Sent as ``identifier``.
+        schema: Sent as ``schema``.
+    """
 
     title: str | None = None
     description: str | None = None
@@ -3463,7 +4397,11 @@ class IntegrationConfiguration(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationInterfacesValueEntitiesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        name: Sent as ``name``.
+    """
 
     name: str
     _wire_names: ClassVar[frozenset[str]] = frozenset({"name"})
@@ -3471,7 +4409,17 @@ class IntegrationInterfacesValueEntitiesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationInterfacesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        version: Sent as ``version``.
+        entities: Sent as ``entities``.
+        actions: Sent as ``actions``.
+        events: Sent as ``events``.
+        channels: Sent as ``channels``.
+    """
 
     id: str
     name: str
@@ -3487,7 +4435,12 @@ class IntegrationInterfacesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationSandbox(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        identifier_extract_script: Sent as ``identifierExtractScript``.
+        message_extract_script: Sent as ``messageExtractScript``.
+    """
 
     identifier_extract_script: str | None = None
     message_extract_script: str | None = None
@@ -3498,7 +4451,12 @@ class IntegrationSandbox(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class IntegrationIdentifier(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        fallback_handler_script: Sent as ``fallbackHandlerScript``.
+        extract_script: Sent as ``extractScript``.
+    """
 
     fallback_handler_script: NotGivenOr[str] = NOT_GIVEN
     extract_script: NotGivenOr[str] = NOT_GIVEN
@@ -3507,9 +4465,56 @@ class IntegrationIdentifier(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Integration(BaseModel):
-    """An admin API model.
+    """An integration version: the connector between bots and an outside service (a channel such
+    as Slack, or a tool such as an LLM provider).
 
-    First used by schema Integration.
+    Attributes:
+        id: Id given by Botpress, 28 to 36 characters. updateIntegration, getIntegration and the
+            integration key calls take it.
+        created_at: When it was created, an ISO 8601 date-time.
+        updated_at: When it last changed, an ISO 8601 date-time.
+        identifier: Scripts that place an incoming webhook with its installation:
+            `extractScript`, and `fallbackHandlerScript` for requests it cannot place.
+        sandbox: Scripts used by the channel sandbox to link a test conversation to a bot:
+            `identifierExtractScript` and `messageExtractScript`.
+        max_execution_time: Longest time, in seconds, one run of the integration's code may
+            take.
+        url: Address the platform calls the integration at.
+        signing_secret: Secret the platform signs its calls to the integration with; only filled
+            in at creation and by rotateIntegrationSigningSecrets.
+        name: Name by which bot definitions refer to it, up to 200 characters.
+        version: Semantic version of this record, such as `1.2.0`; each version is a separate
+            record with its own id.
+        interfaces: Hub interfaces it implements, by alias, with how their entities, actions,
+            events and channels map to its own.
+        configuration: The default configuration users fill in when installing: title,
+            description, JSON schema, and how the installing account is identified.
+        configurations: Other named ways to configure it, each with title, description and JSON
+            schema.
+        channels: Messaging channels by name: accepted message types, conversation and message
+            tags, and how conversations are created.
+        states: State definitions by name, with their payload schema.
+        events: Event types it emits to bots, by name, with their payload schema.
+        actions: Actions bots can call, by name, with input and output schemas.
+        user: How users are represented: their `tags`, and whether bots may create them
+            (`creation`).
+        entities: Named data shapes (JSON schemas) it defines, used by the interfaces it
+            implements.
+        attributes: Free key-value labels, each value at most 200 characters.
+        dev: True for a development integration, running on a developer's machine.
+        title: Name shown to people in the Hub and dashboard, 1 to 64 characters.
+        description: One or two sentences shown under the title, up to 256 characters.
+        icon_url: Link to the icon image, shared by all versions.
+        readme_url: Link to this version's documentation page (Markdown).
+        public: Older flag for visibility: true when the record is public or unlisted; prefer
+            `visibility`.
+        visibility: `private` (only the owning workspace), `public` (on the Hub for everyone) or
+            `unlisted` (public but left out of Hub listings).
+        verification_status: Botpress review stage: `unapproved`, `pending`, `approved` or
+            `rejected`; see requestIntegrationVerification.
+        lifecycle_status: `published`, or `deprecated`: kept for existing users but closed to
+            new installations.
+        secrets: Names of the integration-wide secrets; the values are never returned.
     """
 
     id: str
@@ -3580,7 +4585,12 @@ class Integration(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotMediasItem(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        url: Sent as ``url``.
+        name: Sent as ``name``.
+    """
 
     url: str
     name: str
@@ -3589,7 +4599,11 @@ class BotMediasItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotActionsValueInput(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        schema: Sent as ``schema``.
+    """
 
     schema: dict[str, Any]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"schema"})
@@ -3597,7 +4611,17 @@ class BotActionsValueInput(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotActionsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        billable: Sent as ``billable``.
+        cacheable: Sent as ``cacheable``.
+        input: Sent as ``input``.
+        output: Sent as ``output``.
+        attributes: Sent as ``attributes``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -3613,7 +4637,11 @@ class BotActionsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotSubscriptions(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        events: Sent as ``events``.
+    """
 
     events: dict[str, dict[str, Any]] | None
     _wire_names: ClassVar[frozenset[str]] = frozenset({"events"})
@@ -3621,7 +4649,11 @@ class BotSubscriptions(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotRecurringEventsValueSchedule(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        cron: Sent as ``cron``.
+    """
 
     cron: str
     _wire_names: ClassVar[frozenset[str]] = frozenset({"cron"})
@@ -3629,7 +4661,15 @@ class BotRecurringEventsValueSchedule(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotRecurringEventsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        schedule: Sent as ``schedule``.
+        type: Sent as ``type``.
+        payload: Sent as ``payload``.
+        failed_attempts: Sent as ``failedAttempts``.
+        last_failure_reason: Sent as ``lastFailureReason``.
+    """
 
     schedule: BotRecurringEventsValueSchedule
     type: str
@@ -3643,7 +4683,14 @@ class BotRecurringEventsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotEventsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        schema: Sent as ``schema``.
+        attributes: Sent as ``attributes``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -3656,7 +4703,12 @@ class BotEventsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotConfiguration(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        data: Sent as ``data``.
+        schema: Sent as ``schema``.
+    """
 
     data: dict[str, Any]
     schema: dict[str, Any]
@@ -3665,7 +4717,13 @@ class BotConfiguration(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotStatesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        type: Sent as ``type``.
+        schema: Sent as ``schema``.
+        expiry: Sent as ``expiry``.
+    """
 
     type: Literal["conversation", "user", "bot"]
     schema: dict[str, Any]
@@ -3675,7 +4733,12 @@ class BotStatesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotUserTagsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+    """
 
     title: NotGivenOr[str] = NOT_GIVEN
     description: NotGivenOr[str] = NOT_GIVEN
@@ -3684,7 +4747,11 @@ class BotUserTagsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotUser(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        tags: Sent as ``tags``.
+    """
 
     tags: dict[str, BotUserTagsValue]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tags"})
@@ -3692,7 +4759,12 @@ class BotUser(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotPluginsValueIntegrationsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        integration_id: Sent as ``integrationId``.
+        integration_alias: Sent as ``integrationAlias``.
+    """
 
     integration_id: str
     integration_alias: str
@@ -3701,7 +4773,14 @@ class BotPluginsValueIntegrationsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotPluginsValueInterfacesValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        integration_id: Sent as ``integrationId``.
+        integration_alias: Sent as ``integrationAlias``.
+        integration_interface_alias: Sent as ``integrationInterfaceAlias``.
+        interface_id: Sent as ``interfaceId``.
+    """
 
     integration_id: str
     integration_alias: str
@@ -3714,7 +4793,26 @@ class BotPluginsValueInterfacesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotPluginsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        enabled: Sent as ``enabled``.
+        name: Sent as ``name``.
+        version: Sent as ``version``.
+        configuration: Sent as ``configuration``.
+        interfaces: Sent as ``interfaces``.
+        integrations: Sent as ``integrations``.
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        icon_url: Sent as ``iconUrl``.
+        readme_url: Sent as ``readmeUrl``.
+        public: Sent as ``public``.
+        visibility: Sent as ``visibility``.
+        lifecycle_status: Sent as ``lifecycleStatus``.
+    """
 
     enabled: bool
     name: str
@@ -3756,7 +4854,31 @@ class BotPluginsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class BotIntegrationsValue(BaseModel):
-    """An admin API model."""
+    """An admin API model.
+
+    Attributes:
+        enabled: Sent as ``enabled``.
+        name: Sent as ``name``.
+        version: Sent as ``version``.
+        webhook_url: Sent as ``webhookUrl``.
+        webhook_id: Sent as ``webhookId``.
+        identifier: Sent as ``identifier``.
+        configuration_type: Sent as ``configurationType``.
+        configuration: Sent as ``configuration``.
+        status: Sent as ``status``.
+        status_reason: Sent as ``statusReason``.
+        disabled_channels: Sent as ``disabledChannels``.
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+        title: Sent as ``title``.
+        description: Sent as ``description``.
+        icon_url: Sent as ``iconUrl``.
+        public: Sent as ``public``.
+        visibility: Sent as ``visibility``.
+        verification_status: Sent as ``verificationStatus``.
+        lifecycle_status: Sent as ``lifecycleStatus``.
+    """
 
     enabled: bool
     name: str
@@ -3815,9 +4937,45 @@ class BotIntegrationsValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Bot(BaseModel):
-    """An admin API model.
+    """A bot as the admin API returns it: its definition, installed integrations and plugins,
+    and deployment state.
 
-    First used by schema Bot.
+    Attributes:
+        id: Id given by Botpress, 28 to 36 characters. The `x-bot-id` header of runtime, files
+            and tables calls takes it.
+        created_at: When it was created, an ISO 8601 date-time.
+        updated_at: When it last changed, an ISO 8601 date-time.
+        signing_secret: Secret the platform signs its calls to a self-hosted bot with; only
+            filled in by createBot and rotateBotSigningSecrets.
+        integrations: Installed integrations, by alias: for each, whether it is enabled, its
+            name, version, configuration and which configuration it uses, the webhook URL and
+            id, and its registration status (`registered`, `registration_failed` and so on, with
+            a reason).
+        plugins: Installed plugins, by alias: whether each is enabled, its name, version and
+            configuration, and the integrations backing its interfaces.
+        max_execution_time: Longest time, in seconds, one run of the bot's code may take.
+        user: Tag definitions the bot declares for users (`tags`).
+        conversation: Tag definitions the bot declares for conversations (`tags`).
+        message: Tag definitions the bot declares for messages (`tags`).
+        states: State definitions by name: what each is attached to and the JSON schema of its
+            payload.
+        configuration: The bot's configuration values (`data`) and the JSON schema (`schema`)
+            they follow.
+        events: Custom event types by name, with their payload schema.
+        recurring_events: Scheduled events by name: a cron schedule, the event type and payload.
+        subscriptions: Which integration events the bot receives; `events` null means all.
+        actions: Actions the bot exposes, by name, with input and output schemas.
+        tags: Free key-value labels on the bot.
+        name: Name shown for the bot in the dashboard.
+        description: Free text about the bot.
+        deployed_at: When the bot was last deployed, an ISO 8601 date-time; absent if it never
+            was.
+        dev: True for a development bot, one that runs on a developer's machine.
+        secrets: Names of the secrets set on the bot; the values are never returned.
+        created_by: Account (by user id) that made the bot.
+        always_alive: True when the bot is kept warm instead of started on demand.
+        status: `active`, `deploying` while new code is being rolled out, or `deleting`.
+        medias: Pictures or other media shown with the bot, each with a `url` and a `name`.
     """
 
     id: str

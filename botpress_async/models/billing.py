@@ -50,9 +50,10 @@ __all__ = [
 
 @attrs.frozen(kw_only=True)
 class CreatePaymentMethodIntentResponse(BaseModel):
-    """A billing API model.
+    """What ``createPaymentMethodIntent`` answers.
 
-    First used by createPaymentMethodIntent response.
+    Attributes:
+        client_secret: Sent as ``clientSecret``.
     """
 
     client_secret: str
@@ -61,9 +62,12 @@ class CreatePaymentMethodIntentResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class SetPaymentMethodResponse(BaseModel):
-    """A billing API model.
+    """What ``setPaymentMethod`` answers.
 
-    First used by setPaymentMethod response.
+    Attributes:
+        id: Sent as ``id``.
+        type: Sent as ``type``.
+        card: Sent as ``card``.
     """
 
     id: str
@@ -74,7 +78,14 @@ class SetPaymentMethodResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPaymentMethodResponsePaymentMethodCard(BaseModel):
-    """A billing API model."""
+    """A billing API model.
+
+    Attributes:
+        brand: Sent as ``brand``.
+        last_four: Sent as ``lastFour``.
+        exp_month: Sent as ``expMonth``.
+        exp_year: Sent as ``expYear``.
+    """
 
     brand: str
     last_four: str
@@ -85,7 +96,13 @@ class GetPaymentMethodResponsePaymentMethodCard(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPaymentMethodResponsePaymentMethod(BaseModel):
-    """A billing API model."""
+    """A billing API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        type: Sent as ``type``.
+        card: Sent as ``card``.
+    """
 
     id: str
     type: str
@@ -95,9 +112,10 @@ class GetPaymentMethodResponsePaymentMethod(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPaymentMethodResponse(BaseModel):
-    """A billing API model.
+    """What ``getPaymentMethod`` answers.
 
-    First used by getPaymentMethod response.
+    Attributes:
+        payment_method: Sent as ``paymentMethod``.
     """
 
     payment_method: GetPaymentMethodResponsePaymentMethod | None
@@ -106,9 +124,18 @@ class GetPaymentMethodResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class PayInvoiceResponse(BaseModel):
-    """A billing API model.
+    """What ``payInvoice`` answers.
 
-    First used by payInvoice response.
+    Attributes:
+        id: Sent as ``id``.
+        amount: Sent as ``amount``.
+        currency: Sent as ``currency``.
+        status: Sent as ``status``.
+        created_at: Sent as ``createdAt``.
+        period_start: Sent as ``periodStart``.
+        period_end: Sent as ``periodEnd``.
+        due_date: Sent as ``dueDate``.
+        pdf_url: Sent as ``pdfUrl``.
     """
 
     id: str
@@ -137,7 +164,11 @@ class PayInvoiceResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListInvoicesResponseMeta(BaseModel):
-    """A billing API model."""
+    """A billing API model.
+
+    Attributes:
+        next_token: Sent as ``nextToken``.
+    """
 
     next_token: str | None = None
     _wire_names: ClassVar[frozenset[str]] = frozenset({"nextToken"})
@@ -145,7 +176,19 @@ class ListInvoicesResponseMeta(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListInvoicesResponseInvoicesItem(BaseModel):
-    """A billing API model."""
+    """A billing API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        amount: Sent as ``amount``.
+        currency: Sent as ``currency``.
+        status: Sent as ``status``.
+        created_at: Sent as ``createdAt``.
+        period_start: Sent as ``periodStart``.
+        period_end: Sent as ``periodEnd``.
+        due_date: Sent as ``dueDate``.
+        pdf_url: Sent as ``pdfUrl``.
+    """
 
     id: str
     amount: float
@@ -173,9 +216,11 @@ class ListInvoicesResponseInvoicesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListInvoicesResponse(BaseModel):
-    """A billing API model.
+    """What ``listInvoices`` answers.
 
-    First used by listInvoices response.
+    Attributes:
+        invoices: Sent as ``invoices``.
+        meta: Sent as ``meta``.
     """
 
     invoices: list[ListInvoicesResponseInvoicesItem]
@@ -185,7 +230,18 @@ class ListInvoicesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListAddonsResponseItem(BaseModel):
-    """A billing API model."""
+    """A billing API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        description: Sent as ``description``.
+        provider_product_id: Sent as ``providerProductId``.
+        prices: Sent as ``prices``.
+        feature: Sent as ``feature``.
+        increment: Sent as ``increment``.
+        metadata: Sent as ``metadata``.
+    """
 
     id: str
     name: str
@@ -225,9 +281,17 @@ class ListAddonsResponseItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetAddonResponse(BaseModel):
-    """A billing API model.
+    """What ``getAddon`` answers.
 
-    First used by getAddon response.
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        description: Sent as ``description``.
+        provider_product_id: Sent as ``providerProductId``.
+        prices: Sent as ``prices``.
+        feature: Sent as ``feature``.
+        increment: Sent as ``increment``.
+        metadata: Sent as ``metadata``.
     """
 
     id: str
@@ -268,7 +332,15 @@ class GetAddonResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPlansResponseItemPricesValue(BaseModel):
-    """A billing API model."""
+    """A billing API model.
+
+    Attributes:
+        provider_price_id: Sent as ``providerPriceId``.
+        amount: Sent as ``amount``.
+        currency: Sent as ``currency``.
+        interval: Sent as ``interval``.
+        metadata: Sent as ``metadata``.
+    """
 
     provider_price_id: str
     amount: float
@@ -282,7 +354,17 @@ class ListPlansResponseItemPricesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListPlansResponseItem(BaseModel):
-    """A billing API model."""
+    """A billing API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        description: Sent as ``description``.
+        provider_product_id: Sent as ``providerProductId``.
+        prices: Sent as ``prices``.
+        features: Sent as ``features``.
+        metadata: Sent as ``metadata``.
+    """
 
     id: str
     name: str
@@ -298,7 +380,15 @@ class ListPlansResponseItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPlanResponsePricesValue(BaseModel):
-    """A billing API model."""
+    """A billing API model.
+
+    Attributes:
+        provider_price_id: Sent as ``providerPriceId``.
+        amount: Sent as ``amount``.
+        currency: Sent as ``currency``.
+        interval: Sent as ``interval``.
+        metadata: Sent as ``metadata``.
+    """
 
     provider_price_id: str
     amount: float
@@ -312,9 +402,16 @@ class GetPlanResponsePricesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetPlanResponse(BaseModel):
-    """A billing API model.
+    """What ``getPlan`` answers.
 
-    First used by getPlan response.
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        description: Sent as ``description``.
+        provider_product_id: Sent as ``providerProductId``.
+        prices: Sent as ``prices``.
+        features: Sent as ``features``.
+        metadata: Sent as ``metadata``.
     """
 
     id: str
@@ -331,9 +428,10 @@ class GetPlanResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetBillingReadonlyResponse(BaseModel):
-    """A billing API model.
+    """What ``getBillingReadonly`` answers.
 
-    First used by getBillingReadonly response.
+    Attributes:
+        billing_readonly: Sent as ``billingReadonly``.
     """
 
     billing_readonly: bool
@@ -342,9 +440,22 @@ class GetBillingReadonlyResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Invoice(BaseModel):
-    """A billing API model.
+    """A bill the payment provider issued to the workspace.
 
-    First used by schema Invoice.
+    Attributes:
+        id: Id of the invoice at the payment provider (Stripe); payInvoice takes it.
+        amount: Total of the invoice, counted in `currency`.
+        currency: Three-letter currency code in lowercase, such as `usd`.
+        status: Where the invoice stands: `draft` (still being built), `open` (due), `paid`,
+            `uncollectible` (given up on) or `void` (cancelled).
+        created_at: When the invoice was created, an ISO 8601 date-time.
+        period_start: Start of the billed period, an ISO 8601 date-time; null when the invoice
+            covers no period.
+        period_end: End of the billed period, an ISO 8601 date-time; null when the invoice
+            covers no period.
+        due_date: When payment is due, an ISO 8601 date-time; null when the invoice is charged
+            automatically.
+        pdf_url: Link to the invoice as a PDF; null until the invoice is finalised.
     """
 
     id: str

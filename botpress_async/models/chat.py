@@ -74,9 +74,10 @@ __all__ = [
 
 @attrs.frozen(kw_only=True)
 class CreateEventResponse(BaseModel):
-    """A chat API model.
+    """What ``createEvent`` answers.
 
-    First used by createEvent response.
+    Attributes:
+        event: Sent as ``event``.
     """
 
     event: Event
@@ -85,9 +86,10 @@ class CreateEventResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetEventResponse(BaseModel):
-    """A chat API model.
+    """What ``getEvent`` answers.
 
-    First used by getEvent response.
+    Attributes:
+        event: Sent as ``event``.
     """
 
     event: Event
@@ -96,9 +98,10 @@ class GetEventResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetOrCreateUserResponse(BaseModel):
-    """A chat API model.
+    """What ``getOrCreateUser`` answers.
 
-    First used by getOrCreateUser response.
+    Attributes:
+        user: Sent as ``user``.
     """
 
     user: User
@@ -107,9 +110,11 @@ class GetOrCreateUserResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateUserResponse(BaseModel):
-    """A chat API model.
+    """What ``createUser`` answers.
 
-    First used by createUser response.
+    Attributes:
+        user: Sent as ``user``.
+        key: Sent as ``key``.
     """
 
     user: User
@@ -119,19 +124,17 @@ class CreateUserResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteUserResponse(BaseModel):
-    """A chat API model.
-
-    First used by deleteUser response.
-    """
+    """What ``deleteUser`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class UpdateUserResponse(BaseModel):
-    """A chat API model.
+    """What ``updateUser`` answers.
 
-    First used by updateUser response.
+    Attributes:
+        user: Sent as ``user``.
     """
 
     user: User
@@ -140,9 +143,10 @@ class UpdateUserResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetUserResponse(BaseModel):
-    """A chat API model.
+    """What ``getUser`` answers.
 
-    First used by getUser response.
+    Attributes:
+        user: Sent as ``user``.
     """
 
     user: User
@@ -151,9 +155,10 @@ class GetUserResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateMessageResponse(BaseModel):
-    """A chat API model.
+    """What ``createMessage`` answers.
 
-    First used by createMessage response.
+    Attributes:
+        message: Sent as ``message``.
     """
 
     message: Message
@@ -162,19 +167,17 @@ class CreateMessageResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteMessageResponse(BaseModel):
-    """A chat API model.
-
-    First used by deleteMessage response.
-    """
+    """What ``deleteMessage`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class GetMessageResponse(BaseModel):
-    """A chat API model.
+    """What ``getMessage`` answers.
 
-    First used by getMessage response.
+    Attributes:
+        message: Sent as ``message``.
     """
 
     message: Message
@@ -183,9 +186,10 @@ class GetMessageResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetParticipantResponse(BaseModel):
-    """A chat API model.
+    """What ``getParticipant`` answers.
 
-    First used by getParticipant response.
+    Attributes:
+        participant: Sent as ``participant``.
     """
 
     participant: User
@@ -194,19 +198,18 @@ class GetParticipantResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class RemoveParticipantResponse(BaseModel):
-    """A chat API model.
-
-    First used by removeParticipant response.
-    """
+    """What ``removeParticipant`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class ListParticipantsResponse(BaseModel):
-    """A chat API model.
+    """What ``listParticipants`` answers.
 
-    First used by listParticipants response.
+    Attributes:
+        participants: Sent as ``participants``.
+        meta: Sent as ``meta``.
     """
 
     participants: list[User]
@@ -216,9 +219,10 @@ class ListParticipantsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class AddParticipantResponse(BaseModel):
-    """A chat API model.
+    """What ``addParticipant`` answers.
 
-    First used by addParticipant response.
+    Attributes:
+        participant: Sent as ``participant``.
     """
 
     participant: User
@@ -227,9 +231,11 @@ class AddParticipantResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListMessagesResponse(BaseModel):
-    """A chat API model.
+    """What ``listMessages`` answers.
 
-    First used by listMessages response.
+    Attributes:
+        messages: Sent as ``messages``.
+        meta: Sent as ``meta``.
     """
 
     messages: list[Message]
@@ -239,19 +245,17 @@ class ListMessagesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListenConversationResponse(BaseModel):
-    """A chat API model.
-
-    First used by listenConversation response.
-    """
+    """What ``listenConversation`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class GetOrCreateConversationResponse(BaseModel):
-    """A chat API model.
+    """What ``getOrCreateConversation`` answers.
 
-    First used by getOrCreateConversation response.
+    Attributes:
+        conversation: Sent as ``conversation``.
     """
 
     conversation: Conversation
@@ -260,7 +264,11 @@ class GetOrCreateConversationResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListConversationsResponseMeta(BaseModel):
-    """A chat API model."""
+    """A chat API model.
+
+    Attributes:
+        next_token: Sent as ``nextToken``.
+    """
 
     next_token: str | None = None
     _wire_names: ClassVar[frozenset[str]] = frozenset({"nextToken"})
@@ -268,7 +276,13 @@ class ListConversationsResponseMeta(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListConversationsResponseConversationsItem(BaseModel):
-    """A chat API model."""
+    """A chat API model.
+
+    Attributes:
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
+    """
 
     id: str
     created_at: str
@@ -278,9 +292,11 @@ class ListConversationsResponseConversationsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListConversationsResponse(BaseModel):
-    """A chat API model.
+    """What ``listConversations`` answers.
 
-    First used by listConversations response.
+    Attributes:
+        conversations: Sent as ``conversations``.
+        meta: Sent as ``meta``.
     """
 
     conversations: list[ListConversationsResponseConversationsItem]
@@ -290,9 +306,10 @@ class ListConversationsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateConversationResponse(BaseModel):
-    """A chat API model.
+    """What ``createConversation`` answers.
 
-    First used by createConversation response.
+    Attributes:
+        conversation: Sent as ``conversation``.
     """
 
     conversation: Conversation
@@ -301,19 +318,17 @@ class CreateConversationResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteConversationResponse(BaseModel):
-    """A chat API model.
-
-    First used by deleteConversation response.
-    """
+    """What ``deleteConversation`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class GetConversationResponse(BaseModel):
-    """A chat API model.
+    """What ``getConversation`` answers.
 
-    First used by getConversation response.
+    Attributes:
+        conversation: Sent as ``conversation``.
     """
 
     conversation: Conversation
@@ -324,7 +339,12 @@ class GetConversationResponse(BaseModel):
 class Event(BaseModel):
     """A chat API model.
 
-    First used by schema Event.
+    Attributes:
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        payload: Sent as ``payload``.
+        conversation_id: Sent as ``conversationId``.
+        user_id: Sent as ``userId``.
     """
 
     id: str
@@ -341,7 +361,13 @@ class Event(BaseModel):
 class Message(BaseModel):
     """A chat API model.
 
-    First used by schema Message.
+    Attributes:
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        payload: Sent as ``payload``.
+        user_id: Sent as ``userId``.
+        conversation_id: Sent as ``conversationId``.
+        metadata: Sent as ``metadata``.
     """
 
     id: str
@@ -359,7 +385,10 @@ class Message(BaseModel):
 class Conversation(BaseModel):
     """A chat API model.
 
-    First used by schema Conversation.
+    Attributes:
+        id: Sent as ``id``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
     """
 
     id: str
@@ -372,7 +401,13 @@ class Conversation(BaseModel):
 class User(BaseModel):
     """A chat API model.
 
-    First used by schema User.
+    Attributes:
+        id: Sent as ``id``.
+        name: Sent as ``name``.
+        picture_url: Sent as ``pictureUrl``.
+        profile: Sent as ``profile``.
+        created_at: Sent as ``createdAt``.
+        updated_at: Sent as ``updatedAt``.
     """
 
     id: str

@@ -76,9 +76,10 @@ __all__ = [
 
 @attrs.frozen(kw_only=True)
 class UpdateKnowledgeBaseResponse(BaseModel):
-    """A files API model.
+    """What ``updateKnowledgeBase`` answers.
 
-    First used by updateKnowledgeBase response.
+    Attributes:
+        knowledge_base: The knowledge base.
     """
 
     knowledge_base: CreateKnowledgeBaseResponseKnowledgeBase
@@ -87,17 +88,21 @@ class UpdateKnowledgeBaseResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteKnowledgeBaseResponse(BaseModel):
-    """A files API model.
-
-    First used by deleteKnowledgeBase response.
-    """
+    """What ``deleteKnowledgeBase`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class ListKnowledgeBasesResponseKnowledgeBasesItem(BaseModel):
-    """A files API model."""
+    """A knowledge base of the bot.
+
+    Attributes:
+        id: Id of the record, given by the server.
+        name: Name of the record.
+        created_at: When the record was created (ISO 8601, UTC).
+        tags: Tag values of the record, by tag key.
+    """
 
     id: str
     name: str
@@ -108,9 +113,11 @@ class ListKnowledgeBasesResponseKnowledgeBasesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListKnowledgeBasesResponse(BaseModel):
-    """A files API model.
+    """What ``listKnowledgeBases`` answers.
 
-    First used by listKnowledgeBases response.
+    Attributes:
+        knowledge_bases: The knowledge bases of this page.
+        meta: Facts about the call rather than the records, such as the next page's token.
     """
 
     knowledge_bases: list[ListKnowledgeBasesResponseKnowledgeBasesItem]
@@ -120,7 +127,13 @@ class ListKnowledgeBasesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateKnowledgeBaseResponseKnowledgeBase(BaseModel):
-    """A files API model."""
+    """A knowledge base of the bot.
+
+    Attributes:
+        id: Id of the record, given by the server.
+        name: Name of the record.
+        tags: Tag values of the record, by tag key.
+    """
 
     id: str
     name: str
@@ -130,9 +143,10 @@ class CreateKnowledgeBaseResponseKnowledgeBase(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateKnowledgeBaseResponse(BaseModel):
-    """A files API model.
+    """What ``createKnowledgeBase`` answers.
 
-    First used by createKnowledgeBase response.
+    Attributes:
+        knowledge_base: The knowledge base.
     """
 
     knowledge_base: CreateKnowledgeBaseResponseKnowledgeBase
@@ -141,9 +155,11 @@ class CreateKnowledgeBaseResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListFileTagValuesResponse(BaseModel):
-    """A files API model.
+    """What ``listFileTagValues`` answers.
 
-    First used by listFileTagValues response.
+    Attributes:
+        values: The values of this page.
+        meta: Facts about the call rather than the records, such as the next page's token.
     """
 
     values: list[str]
@@ -153,9 +169,11 @@ class ListFileTagValuesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListFileTagsResponse(BaseModel):
-    """A files API model.
+    """What ``listFileTags`` answers.
 
-    First used by listFileTags response.
+    Attributes:
+        tags: The tag keys of this page.
+        meta: Facts about the call rather than the records, such as the next page's token.
     """
 
     tags: list[str]
@@ -165,17 +183,21 @@ class ListFileTagsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class SetFilePassagesResponse(BaseModel):
-    """A files API model.
-
-    First used by setFilePassages response.
-    """
+    """What ``setFilePassages`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class SetFilePassagesBodyPassagesItem(BaseModel):
-    """A files API model."""
+    """One passage of a file, written by you.
+
+    Attributes:
+        content: Text of the passage; Markdown is allowed.
+        type: What the passage is, matching its Markdown: `paragraph` (default), `title`,
+            `subtitle`, `blockquote`, `list`, `table`, `code` or `image`.
+        page_number: Page of the document the passage comes from.
+    """
 
     content: str
     type: NotGivenOr[
@@ -187,7 +209,13 @@ class SetFilePassagesBodyPassagesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListFilePassagesResponsePassagesItem(BaseModel):
-    """A files API model."""
+    """One passage of a file's index.
+
+    Attributes:
+        id: Id of the record, given by the server.
+        content: Text of the passage.
+        meta: Where the passage sits in the file and what kind of passage it is.
+    """
 
     id: str
     content: str
@@ -197,9 +225,11 @@ class ListFilePassagesResponsePassagesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListFilePassagesResponse(BaseModel):
-    """A files API model.
+    """What ``listFilePassages`` answers.
 
-    First used by listFilePassages response.
+    Attributes:
+        passages: The passages.
+        meta: Facts about the call rather than the records, such as the next page's token.
     """
 
     passages: list[ListFilePassagesResponsePassagesItem]
@@ -209,7 +239,15 @@ class ListFilePassagesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class SearchFilesResponsePassagesItemContextItem(BaseModel):
-    """A files API model."""
+    """A passage around a search result, given as its context.
+
+    Attributes:
+        id: Id of the passage; absent for a breadcrumb.
+        text: Text of the neighbouring passage.
+        offset: Its distance from the result: negative before it, positive after it, absent for
+            a breadcrumb.
+        type: `preceding`, `subsequent`, `current` or `breadcrumb`.
+    """
 
     id: str | None = None
     text: str
@@ -220,7 +258,18 @@ class SearchFilesResponsePassagesItemContextItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class SearchFilesResponsePassagesItemFile(BaseModel):
-    """A files API model."""
+    """The file a search result comes from.
+
+    Attributes:
+        id: Id of the record, given by the server.
+        key: The file's key: its unique name within the bot (or the integration), often a path
+            such as `docs/faq.pdf`.
+        content_type: MIME type of the content.
+        metadata: Free JSON values stored with the file, by key.
+        tags: Tag values of the record, by tag key.
+        created_at: When the record was created (ISO 8601, UTC).
+        updated_at: When the record last changed (ISO 8601, UTC).
+    """
 
     id: str
     key: str
@@ -236,7 +285,18 @@ class SearchFilesResponsePassagesItemFile(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class SearchFilesResponsePassagesItemMeta(BaseModel):
-    """A files API model."""
+    """Where a passage sits in its file, and what kind of passage it is.
+
+    Attributes:
+        type: Kind of passage: `chunk` (cut from the text), `summary`, `consolidated` or
+            `image`.
+        subtype: What the passage is in the document (`title`, `paragraph`, `table`, `page`
+            ...), when known.
+        page_number: Page it comes from, for passages of a PDF.
+        position: Its place among the file's passages, when known; sorts them in document order.
+        source_url: Address of the source the passage stands for, where there is one (such as a
+            page image).
+    """
 
     type: Literal["chunk", "summary", "consolidated", "image"] | None = None
     subtype: (
@@ -255,7 +315,15 @@ class SearchFilesResponsePassagesItemMeta(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class SearchFilesResponsePassagesItem(BaseModel):
-    """A files API model."""
+    """One result of a file search.
+
+    Attributes:
+        content: Text of the passage.
+        score: Closeness to the query; higher is closer.
+        meta: Where the passage sits in its file.
+        file: The file it comes from.
+        context: The passages around the result and the result itself, with `withContext`.
+    """
 
     content: str
     score: float
@@ -269,9 +337,10 @@ class SearchFilesResponsePassagesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class SearchFilesResponse(BaseModel):
-    """A files API model.
+    """What ``searchFiles`` answers.
 
-    First used by searchFiles response.
+    Attributes:
+        passages: The passages.
     """
 
     passages: list[SearchFilesResponsePassagesItem]
@@ -280,9 +349,10 @@ class SearchFilesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CopyFileResponse(BaseModel):
-    """A files API model.
+    """What ``copyFile`` answers.
 
-    First used by copyFile response.
+    Attributes:
+        file: The file.
     """
 
     file: File
@@ -291,9 +361,10 @@ class CopyFileResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateFileMetadataResponse(BaseModel):
-    """A files API model.
+    """What ``updateFileMetadata`` answers.
 
-    First used by updateFileMetadata response.
+    Attributes:
+        file: The file.
     """
 
     file: File
@@ -302,9 +373,10 @@ class UpdateFileMetadataResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetFileResponse(BaseModel):
-    """A files API model.
+    """What ``getFile`` answers.
 
-    First used by getFile response.
+    Attributes:
+        file: The file.
     """
 
     file: File
@@ -313,17 +385,18 @@ class GetFileResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteFileResponse(BaseModel):
-    """A files API model.
-
-    First used by deleteFile response.
-    """
+    """What ``deleteFile`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class ListFilesResponseMeta(BaseModel):
-    """A files API model."""
+    """A files API model.
+
+    Attributes:
+        next_token: Token that fetches the next page; absent on the last page.
+    """
 
     next_token: str | None = None
     _wire_names: ClassVar[frozenset[str]] = frozenset({"nextToken"})
@@ -331,7 +404,14 @@ class ListFilesResponseMeta(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListFilesResponseFilesItemOwner(BaseModel):
-    """A files API model."""
+    """Who created a file.
+
+    Attributes:
+        type: `bot`, `integration` or `user`.
+        id: Id of the user or the bot, when `type` is one of them.
+        name: Name of the integration, when `type` is `integration`.
+        alias: Alias of the integration instance, when `type` is `integration`.
+    """
 
     type: Literal["bot", "integration", "user"]
     id: str | None = None
@@ -342,7 +422,34 @@ class ListFilesResponseFilesItemOwner(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListFilesResponseFilesItem(BaseModel):
-    """A files API model."""
+    """A file of the list.
+
+    Attributes:
+        id: Id of the record, given by the server.
+        bot_id: Id of the bot that owns the file.
+        key: The file's key: its unique name within the bot (or the integration), often a path
+            such as `docs/faq.pdf`.
+        url: Address to download the content from, once uploaded: permanent for a
+            `public_content` file, otherwise a signed address valid for a short time.
+        size: Size of the content in bytes; known once the upload completed.
+        content_type: MIME type of the content.
+        tags: Tag values of the record, by tag key.
+        metadata: Free JSON values stored with the file, by key.
+        created_at: When the record was created (ISO 8601, UTC).
+        updated_at: When the record last changed (ISO 8601, UTC).
+        access_policies: Who else may reach the file: `public_content` (anyone with the URL),
+            `integrations` (the bot's integrations).
+        index: True when the file was asked to be indexed for searchFiles.
+        status: Where the file stands: `upload_pending`, `upload_completed`, `upload_failed`,
+            then for indexed files `indexing_pending`, `indexing_completed` or
+            `indexing_failed`.
+        failed_status_reason: Why the upload or the indexing failed, when the status says it
+            did.
+        expires_at: When the server deletes the file (ISO 8601), if it has an expiry.
+        owner: Who created the file: the bot, an integration or a user.
+        indexing_stack: Which indexing pipeline indexed the file: `v1` (legacy) or `v2`; present
+            once indexed.
+    """
 
     id: str
     bot_id: str
@@ -393,9 +500,11 @@ class ListFilesResponseFilesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListFilesResponse(BaseModel):
-    """A files API model.
+    """What ``listFiles`` answers.
 
-    First used by listFiles response.
+    Attributes:
+        files: The files of this page.
+        meta: Facts about the call rather than the records, such as the next page's token.
     """
 
     files: list[ListFilesResponseFilesItem]
@@ -405,7 +514,35 @@ class ListFilesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpsertFileResponseFile(BaseModel):
-    """A files API model."""
+    """The file's record, with the address to upload its content to.
+
+    Attributes:
+        id: Id of the record, given by the server.
+        bot_id: Id of the bot that owns the file.
+        key: The file's key: its unique name within the bot (or the integration), often a path
+            such as `docs/faq.pdf`.
+        url: Address to download the content from, once uploaded: permanent for a
+            `public_content` file, otherwise a signed address valid for a short time.
+        size: Size of the content in bytes; known once the upload completed.
+        content_type: MIME type of the content.
+        tags: Tag values of the record, by tag key.
+        metadata: Free JSON values stored with the file, by key.
+        created_at: When the record was created (ISO 8601, UTC).
+        updated_at: When the record last changed (ISO 8601, UTC).
+        access_policies: Who else may reach the file: `public_content` (anyone with the URL),
+            `integrations` (the bot's integrations).
+        index: True when the file was asked to be indexed for searchFiles.
+        status: Where the file stands: `upload_pending`, `upload_completed`, `upload_failed`,
+            then for indexed files `indexing_pending`, `indexing_completed` or
+            `indexing_failed`.
+        failed_status_reason: Why the upload or the indexing failed, when the status says it
+            did.
+        expires_at: When the server deletes the file (ISO 8601), if it has an expiry.
+        owner: Who created the file: the bot, an integration or a user.
+        indexing_stack: Which indexing pipeline indexed the file: `v1` (legacy) or `v2`; present
+            once indexed.
+        upload_url: Address to send the content to with an HTTP PUT; valid for a short time.
+    """
 
     id: str
     bot_id: str
@@ -458,9 +595,10 @@ class UpsertFileResponseFile(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpsertFileResponse(BaseModel):
-    """A files API model.
+    """What ``upsertFile`` answers.
 
-    First used by upsertFile response.
+    Attributes:
+        file: The file.
     """
 
     file: UpsertFileResponseFile
@@ -469,7 +607,13 @@ class UpsertFileResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpsertFileBodyIndexingConfigurationVision(BaseModel):
-    """A files API model."""
+    """Reading PDF pages with a vision model (Team and Enterprise plans, billed as AI spend).
+
+    Attributes:
+        transcribe_pages: Transcribe pages to text and index each as a passage: true for all
+            pages, or a list of page numbers.
+        index_pages: Index pages as images: true for all pages, or a list of page numbers.
+    """
 
     transcribe_pages: NotGivenOr[Any] = NOT_GIVEN
     index_pages: NotGivenOr[Any] = NOT_GIVEN
@@ -478,7 +622,17 @@ class UpsertFileBodyIndexingConfigurationVision(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpsertFileBodyIndexingConfigurationSummarization(BaseModel):
-    """A files API model."""
+    """Summaries made from a file and indexed beside its passages (Team and Enterprise plans,
+    billed as AI spend).
+
+    Attributes:
+        enable: Make and index summaries; off by default.
+        model_type: Model class for the summaries: `inexpensive`, `balanced` (default) or
+            `accurate`.
+        minimum_input_length: Shortest section of the file that gets a summary.
+        output_token_limit: Longest summary, in tokens.
+        generate_master_summary: Also make one summary of the whole file.
+    """
 
     enable: NotGivenOr[bool] = NOT_GIVEN
     model_type: NotGivenOr[Literal["inexpensive", "balanced", "accurate"]] = NOT_GIVEN
@@ -492,7 +646,14 @@ class UpsertFileBodyIndexingConfigurationSummarization(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpsertFileBodyIndexingConfigurationChunking(BaseModel):
-    """A files API model."""
+    """How the text of a file is cut into passages.
+
+    Attributes:
+        maximum_chunk_length: Longest passage, in characters.
+        embedded_context_levels: How many levels of surrounding sections go into each passage's
+            embedding.
+        embed_breadcrumb: Put the titles of a passage's sections into its embedding.
+    """
 
     maximum_chunk_length: NotGivenOr[int] = NOT_GIVEN
     embedded_context_levels: NotGivenOr[int] = NOT_GIVEN
@@ -504,7 +665,16 @@ class UpsertFileBodyIndexingConfigurationChunking(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpsertFileBodyIndexingConfigurationParsing(BaseModel):
-    """A files API model."""
+    """How the content of a file is read before indexing.
+
+    Attributes:
+        mode: `standard` (fast, no AI cost) or `agent` (more accurate document processing,
+            billed as AI spend).
+        minimum_paragraph_length: Shortest paragraph kept on its own; a shorter one joins the
+            next paragraph.
+        smart_cleanup: Clean the text extracted from PDFs with a small language model first
+            (Team and Enterprise plans, billed as AI spend).
+    """
 
     mode: NotGivenOr[Literal["agent", "standard"]] = NOT_GIVEN
     minimum_paragraph_length: NotGivenOr[int] = NOT_GIVEN
@@ -516,7 +686,15 @@ class UpsertFileBodyIndexingConfigurationParsing(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpsertFileBodyIndexingConfiguration(BaseModel):
-    """A files API model."""
+    """The settings of each indexing step.
+
+    Attributes:
+        parsing: How the content is read.
+        chunking: How the text is cut into passages.
+        summarization: Whether and how summaries are made and indexed.
+        stack: Indexing pipeline: `legacy` or `realtime-v1`; the server's default when left out.
+        vision: Whether PDF pages are read by a vision model.
+    """
 
     parsing: NotGivenOr[UpsertFileBodyIndexingConfigurationParsing] = NOT_GIVEN
     chunking: NotGivenOr[UpsertFileBodyIndexingConfigurationChunking] = NOT_GIVEN
@@ -530,7 +708,11 @@ class UpsertFileBodyIndexingConfiguration(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpsertFileBodyIndexing(BaseModel):
-    """A files API model."""
+    """How a file is indexed.
+
+    Attributes:
+        configuration: The indexing settings; the server keeps them in the file's metadata.
+    """
 
     configuration: UpsertFileBodyIndexingConfiguration
     _wire_names: ClassVar[frozenset[str]] = frozenset({"configuration"})
@@ -538,7 +720,14 @@ class UpsertFileBodyIndexing(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class FileOwner(BaseModel):
-    """A files API model."""
+    """Who created a file.
+
+    Attributes:
+        type: `bot`, `integration` or `user`.
+        id: Id of the user or the bot, when `type` is one of them.
+        name: Name of the integration, when `type` is `integration`.
+        alias: Alias of the integration instance, when `type` is `integration`.
+    """
 
     type: Literal["bot", "integration", "user"]
     id: str | None = None
@@ -549,9 +738,34 @@ class FileOwner(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class File(BaseModel):
-    """A files API model.
+    """A file stored for the bot: its record, where to download it, and its upload and indexing
+    status.
 
-    First used by schema File.
+    Attributes:
+        id: Id of the record, given by the server.
+        bot_id: Id of the bot that owns the file.
+        key: The file's key: its unique name within the bot (or the integration), often a path
+            such as `docs/faq.pdf`.
+        url: Address to download the content from, once uploaded: permanent for a
+            `public_content` file, otherwise a signed address valid for a short time.
+        size: Size of the content in bytes; known once the upload completed.
+        content_type: MIME type of the content.
+        tags: Tag values of the record, by tag key.
+        metadata: Free JSON values stored with the file, by key.
+        created_at: When the record was created (ISO 8601, UTC).
+        updated_at: When the record last changed (ISO 8601, UTC).
+        access_policies: Who else may reach the file: `public_content` (anyone with the URL),
+            `integrations` (the bot's integrations).
+        index: True when the file was asked to be indexed for searchFiles.
+        status: Where the file stands: `upload_pending`, `upload_completed`, `upload_failed`,
+            then for indexed files `indexing_pending`, `indexing_completed` or
+            `indexing_failed`.
+        failed_status_reason: Why the upload or the indexing failed, when the status says it
+            did.
+        expires_at: When the server deletes the file (ISO 8601), if it has an expiry.
+        owner: Who created the file: the bot, an integration or a user.
+        indexing_stack: Which indexing pipeline indexed the file: `v1` (legacy) or `v2`; present
+            once indexed.
     """
 
     id: str

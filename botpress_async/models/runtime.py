@@ -102,27 +102,25 @@ __all__ = [
 
 @attrs.frozen(kw_only=True)
 class CaptureObservationResponse(BaseModel):
-    """A runtime API model.
-
-    First used by captureObservation response.
-    """
+    """What ``captureObservation`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class TrackAnalyticsResponse(BaseModel):
-    """A runtime API model.
-
-    First used by trackAnalytics response.
-    """
+    """What ``trackAnalytics`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class ListTagValuesResponseTagsItem(BaseModel):
-    """A runtime API model."""
+    """One distinct value of a tag key.
+
+    Attributes:
+        value: The value.
+    """
 
     value: str
     _wire_names: ClassVar[frozenset[str]] = frozenset({"value"})
@@ -130,9 +128,11 @@ class ListTagValuesResponseTagsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListTagValuesResponse(BaseModel):
-    """A runtime API model.
+    """What ``listTagValues`` answers.
 
-    First used by listTagValues response.
+    Attributes:
+        tags: The distinct values of this page.
+        meta: Facts about the call rather than the record, such as the next page's token.
     """
 
     tags: list[ListTagValuesResponseTagsItem]
@@ -142,9 +142,10 @@ class ListTagValuesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetOrCreateWorkflowResponse(BaseModel):
-    """A runtime API model.
+    """What ``getOrCreateWorkflow`` answers.
 
-    First used by getOrCreateWorkflow response.
+    Attributes:
+        workflow: The workflow.
     """
 
     workflow: Workflow
@@ -153,19 +154,17 @@ class GetOrCreateWorkflowResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteWorkflowResponse(BaseModel):
-    """A runtime API model.
-
-    First used by deleteWorkflow response.
-    """
+    """What ``deleteWorkflow`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class UpdateWorkflowResponse(BaseModel):
-    """A runtime API model.
+    """What ``updateWorkflow`` answers.
 
-    First used by updateWorkflow response.
+    Attributes:
+        workflow: The workflow.
     """
 
     workflow: Workflow
@@ -174,9 +173,10 @@ class UpdateWorkflowResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetWorkflowResponse(BaseModel):
-    """A runtime API model.
+    """What ``getWorkflow`` answers.
 
-    First used by getWorkflow response.
+    Attributes:
+        workflow: The workflow.
     """
 
     workflow: Workflow
@@ -185,9 +185,11 @@ class GetWorkflowResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListWorkflowsResponse(BaseModel):
-    """A runtime API model.
+    """What ``listWorkflows`` answers.
 
-    First used by listWorkflows response.
+    Attributes:
+        workflows: The workflows of this page.
+        meta: Facts about the call rather than the record, such as the next page's token.
     """
 
     workflows: list[Workflow]
@@ -197,9 +199,10 @@ class ListWorkflowsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateWorkflowResponse(BaseModel):
-    """A runtime API model.
+    """What ``createWorkflow`` answers.
 
-    First used by createWorkflow response.
+    Attributes:
+        workflow: The workflow.
     """
 
     workflow: Workflow
@@ -208,19 +211,18 @@ class CreateWorkflowResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ConfigureIntegrationResponse(BaseModel):
-    """A runtime API model.
-
-    First used by configureIntegration response.
-    """
+    """What ``configureIntegration`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class CallActionResponse(BaseModel):
-    """A runtime API model.
+    """What ``callAction`` answers.
 
-    First used by callAction response.
+    Attributes:
+        output: What the action returned; its shape is the action's output schema.
+        meta: Facts about the call rather than the record, such as the next page's token.
     """
 
     output: dict[str, Any]
@@ -230,9 +232,11 @@ class CallActionResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetOrSetStateResponse(BaseModel):
-    """A runtime API model.
+    """What ``getOrSetState`` answers.
 
-    First used by getOrSetState response.
+    Attributes:
+        state: The state.
+        meta: Facts about the call rather than the record, such as the next page's token.
     """
 
     state: State
@@ -242,9 +246,10 @@ class GetOrSetStateResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class PatchStateResponse(BaseModel):
-    """A runtime API model.
+    """What ``patchState`` answers.
 
-    First used by patchState response.
+    Attributes:
+        state: The state.
     """
 
     state: State
@@ -253,9 +258,10 @@ class PatchStateResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class SetStateResponse(BaseModel):
-    """A runtime API model.
+    """What ``setState`` answers.
 
-    First used by setState response.
+    Attributes:
+        state: The state.
     """
 
     state: State
@@ -264,7 +270,11 @@ class SetStateResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetStateResponseMeta(BaseModel):
-    """A runtime API model."""
+    """A runtime API model.
+
+    Attributes:
+        cached: True when the server answered from its cache.
+    """
 
     cached: bool
     _wire_names: ClassVar[frozenset[str]] = frozenset({"cached"})
@@ -272,9 +282,11 @@ class GetStateResponseMeta(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetStateResponse(BaseModel):
-    """A runtime API model.
+    """What ``getState`` answers.
 
-    First used by getState response.
+    Attributes:
+        state: The state.
+        meta: Facts about the call rather than the record, such as the next page's token.
     """
 
     state: State
@@ -284,9 +296,10 @@ class GetStateResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class SetStateExpiryResponse(BaseModel):
-    """A runtime API model.
+    """What ``setStateExpiry`` answers.
 
-    First used by setStateExpiry response.
+    Attributes:
+        state: The state.
     """
 
     state: State
@@ -295,9 +308,11 @@ class SetStateExpiryResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetOrCreateUserResponse(BaseModel):
-    """A runtime API model.
+    """What ``getOrCreateUser`` answers.
 
-    First used by getOrCreateUser response.
+    Attributes:
+        user: The user.
+        meta: Facts about the call rather than the record, such as the next page's token.
     """
 
     user: User
@@ -307,19 +322,17 @@ class GetOrCreateUserResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteUserResponse(BaseModel):
-    """A runtime API model.
-
-    First used by deleteUser response.
-    """
+    """What ``deleteUser`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class UpdateUserResponse(BaseModel):
-    """A runtime API model.
+    """What ``updateUser`` answers.
 
-    First used by updateUser response.
+    Attributes:
+        user: The user.
     """
 
     user: User
@@ -328,9 +341,10 @@ class UpdateUserResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetUserResponse(BaseModel):
-    """A runtime API model.
+    """What ``getUser`` answers.
 
-    First used by getUser response.
+    Attributes:
+        user: The user.
     """
 
     user: User
@@ -339,9 +353,11 @@ class GetUserResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListUsersResponse(BaseModel):
-    """A runtime API model.
+    """What ``listUsers`` answers.
 
-    First used by listUsers response.
+    Attributes:
+        users: The users of this page.
+        meta: Facts about the call rather than the record, such as the next page's token.
     """
 
     users: list[User]
@@ -351,9 +367,10 @@ class ListUsersResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateUserResponse(BaseModel):
-    """A runtime API model.
+    """What ``createUser`` answers.
 
-    First used by createUser response.
+    Attributes:
+        user: The user.
     """
 
     user: User
@@ -362,9 +379,10 @@ class CreateUserResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ImportMessagesResponse(BaseModel):
-    """A runtime API model.
+    """What ``importMessages`` answers.
 
-    First used by importMessages response.
+    Attributes:
+        messages: The messages.
     """
 
     messages: list[Message]
@@ -373,7 +391,18 @@ class ImportMessagesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ImportMessagesBodyMessagesItem(BaseModel):
-    """A runtime API model."""
+    """One past message to import.
+
+    Attributes:
+        payload: Content of the message, shaped by `type`.
+        user_id: Id of the user who sent it.
+        conversation_id: Id of its conversation.
+        type: Kind of message (`text`, `image` ...).
+        tags: Tag values to store on the message.
+        created_at: When the message was originally sent (ISO 8601).
+        discriminate_by_tags: Tag keys that identify a message already imported, so that it is
+            skipped.
+    """
 
     payload: dict[str, Any]
     user_id: str
@@ -389,9 +418,12 @@ class ImportMessagesBodyMessagesItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class InitializeIncomingMessageResponse(BaseModel):
-    """A runtime API model.
+    """What ``initializeIncomingMessage`` answers.
 
-    First used by initializeIncomingMessage response.
+    Attributes:
+        user: The user.
+        conversation: The conversation.
+        message: The message.
     """
 
     user: User
@@ -402,7 +434,15 @@ class InitializeIncomingMessageResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class InitializeIncomingMessageBodyMessage(BaseModel):
-    """A runtime API model."""
+    """The incoming message to record.
+
+    Attributes:
+        payload: Content of the message, shaped by `type`.
+        type: Kind of message (`text`, `image` ...).
+        tags: Tag values that identify the message, written to it.
+        origin: `synthetic` for a message made up rather than received.
+        discriminate_by_tags: Tag keys that must all match for an existing message to be reused.
+    """
 
     payload: dict[str, Any]
     type: str
@@ -416,7 +456,15 @@ class InitializeIncomingMessageBodyMessage(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class InitializeIncomingMessageBodyConversation(BaseModel):
-    """A runtime API model."""
+    """How to find or create the conversation of an incoming message.
+
+    Attributes:
+        channel: Channel of the integration the conversation runs on.
+        tags: Tag values that identify the conversation, written to it.
+        integration_name: Name of the integration the conversation belongs to.
+        discriminate_by_tags: Tag keys that must all match for an existing conversation to be
+            reused.
+    """
 
     channel: str
     tags: dict[str, str]
@@ -429,7 +477,17 @@ class InitializeIncomingMessageBodyConversation(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class InitializeIncomingMessageBodyUser(BaseModel):
-    """A runtime API model."""
+    """How to find or create the sender of an incoming message.
+
+    Attributes:
+        tags: Tag values that identify the user, written to it.
+        integration_name: Name of the integration the user belongs to.
+        name: Display name of the user.
+        picture_url: Address of the user's avatar picture.
+        properties: Free string values shared by the bot and its integrations.
+        attributes: Deprecated: use `properties`.
+        discriminate_by_tags: Tag keys that must all match for an existing user to be reused.
+    """
 
     tags: dict[str, str]
     integration_name: NotGivenOr[str] = NOT_GIVEN
@@ -453,19 +511,17 @@ class InitializeIncomingMessageBodyUser(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteMessageResponse(BaseModel):
-    """A runtime API model.
-
-    First used by deleteMessage response.
-    """
+    """What ``deleteMessage`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class UpdateMessageResponse(BaseModel):
-    """A runtime API model.
+    """What ``updateMessage`` answers.
 
-    First used by updateMessage response.
+    Attributes:
+        message: The message.
     """
 
     message: Message
@@ -474,9 +530,10 @@ class UpdateMessageResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetMessageResponse(BaseModel):
-    """A runtime API model.
+    """What ``getMessage`` answers.
 
-    First used by getMessage response.
+    Attributes:
+        message: The message.
     """
 
     message: Message
@@ -485,9 +542,11 @@ class GetMessageResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetOrCreateMessageResponse(BaseModel):
-    """A runtime API model.
+    """What ``getOrCreateMessage`` answers.
 
-    First used by getOrCreateMessage response.
+    Attributes:
+        message: The message.
+        meta: Facts about the call rather than the record, such as the next page's token.
     """
 
     message: Message
@@ -497,9 +556,11 @@ class GetOrCreateMessageResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListMessagesResponse(BaseModel):
-    """A runtime API model.
+    """What ``listMessages`` answers.
 
-    First used by listMessages response.
+    Attributes:
+        messages: The messages.
+        meta: Facts about the call rather than the record, such as the next page's token.
     """
 
     messages: list[Message]
@@ -509,9 +570,10 @@ class ListMessagesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateMessageResponse(BaseModel):
-    """A runtime API model.
+    """What ``createMessage`` answers.
 
-    First used by createMessage response.
+    Attributes:
+        message: The message.
     """
 
     message: Message
@@ -520,19 +582,17 @@ class CreateMessageResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CancelScheduledEventResponse(BaseModel):
-    """A runtime API model.
-
-    First used by cancelScheduledEvent response.
-    """
+    """What ``cancelScheduledEvent`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class GetEventResponse(BaseModel):
-    """A runtime API model.
+    """What ``getEvent`` answers.
 
-    First used by getEvent response.
+    Attributes:
+        event: The event.
     """
 
     event: Event
@@ -541,9 +601,11 @@ class GetEventResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListEventsResponse(BaseModel):
-    """A runtime API model.
+    """What ``listEvents`` answers.
 
-    First used by listEvents response.
+    Attributes:
+        events: The events of this page.
+        meta: Facts about the call rather than the record, such as the next page's token.
     """
 
     events: list[Event]
@@ -553,9 +615,10 @@ class ListEventsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateEventResponse(BaseModel):
-    """A runtime API model.
+    """What ``createEvent`` answers.
 
-    First used by createEvent response.
+    Attributes:
+        event: The event.
     """
 
     event: Event
@@ -564,7 +627,12 @@ class CreateEventResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateEventBodySchedule(BaseModel):
-    """A runtime API model."""
+    """When to deliver a scheduled event or message: at an instant, or after a delay.
+
+    Attributes:
+        date_time: Instant of delivery (ISO 8601).
+        delay: Delay before delivery, in milliseconds.
+    """
 
     date_time: NotGivenOr[str] = NOT_GIVEN
     delay: NotGivenOr[float] = NOT_GIVEN
@@ -573,19 +641,17 @@ class CreateEventBodySchedule(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class RemoveParticipantResponse(BaseModel):
-    """A runtime API model.
-
-    First used by removeParticipant response.
-    """
+    """What ``removeParticipant`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class GetParticipantResponse(BaseModel):
-    """A runtime API model.
+    """What ``getParticipant`` answers.
 
-    First used by getParticipant response.
+    Attributes:
+        participant: The participant, a user of the conversation.
     """
 
     participant: User
@@ -594,9 +660,10 @@ class GetParticipantResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class AddParticipantResponse(BaseModel):
-    """A runtime API model.
+    """What ``addParticipant`` answers.
 
-    First used by addParticipant response.
+    Attributes:
+        participant: The participant, a user of the conversation.
     """
 
     participant: User
@@ -605,9 +672,11 @@ class AddParticipantResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListParticipantsResponse(BaseModel):
-    """A runtime API model.
+    """What ``listParticipants`` answers.
 
-    First used by listParticipants response.
+    Attributes:
+        participants: The participants of this page.
+        meta: Facts about the call rather than the record, such as the next page's token.
     """
 
     participants: list[User]
@@ -617,7 +686,11 @@ class ListParticipantsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetOrCreateConversationResponseMeta(BaseModel):
-    """A runtime API model."""
+    """A runtime API model.
+
+    Attributes:
+        created: True when the call created the record, false when it found an existing one.
+    """
 
     created: bool
     _wire_names: ClassVar[frozenset[str]] = frozenset({"created"})
@@ -625,9 +698,11 @@ class GetOrCreateConversationResponseMeta(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetOrCreateConversationResponse(BaseModel):
-    """A runtime API model.
+    """What ``getOrCreateConversation`` answers.
 
-    First used by getOrCreateConversation response.
+    Attributes:
+        conversation: The conversation.
+        meta: Facts about the call rather than the record, such as the next page's token.
     """
 
     conversation: Conversation
@@ -637,19 +712,17 @@ class GetOrCreateConversationResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteConversationResponse(BaseModel):
-    """A runtime API model.
-
-    First used by deleteConversation response.
-    """
+    """What ``deleteConversation`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class UpdateConversationResponse(BaseModel):
-    """A runtime API model.
+    """What ``updateConversation`` answers.
 
-    First used by updateConversation response.
+    Attributes:
+        conversation: The conversation.
     """
 
     conversation: Conversation
@@ -658,9 +731,10 @@ class UpdateConversationResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetConversationResponse(BaseModel):
-    """A runtime API model.
+    """What ``getConversation`` answers.
 
-    First used by getConversation response.
+    Attributes:
+        conversation: The conversation.
     """
 
     conversation: Conversation
@@ -669,7 +743,11 @@ class GetConversationResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListConversationsResponseMeta(BaseModel):
-    """A runtime API model."""
+    """A runtime API model.
+
+    Attributes:
+        next_token: Token that fetches the next page; absent on the last page.
+    """
 
     next_token: str | None = None
     _wire_names: ClassVar[frozenset[str]] = frozenset({"nextToken"})
@@ -677,9 +755,11 @@ class ListConversationsResponseMeta(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListConversationsResponse(BaseModel):
-    """A runtime API model.
+    """What ``listConversations`` answers.
 
-    First used by listConversations response.
+    Attributes:
+        conversations: The conversations of this page.
+        meta: Facts about the call rather than the record, such as the next page's token.
     """
 
     conversations: list[Conversation]
@@ -689,9 +769,10 @@ class ListConversationsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateConversationResponse(BaseModel):
-    """A runtime API model.
+    """What ``createConversation`` answers.
 
-    First used by createConversation response.
+    Attributes:
+        conversation: The conversation.
     """
 
     conversation: Conversation
@@ -700,9 +781,24 @@ class CreateConversationResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Workflow(BaseModel):
-    """A runtime API model.
+    """One run of a workflow declared by the bot, with its status, input and output.
 
-    First used by schema Workflow.
+    Attributes:
+        id: Id of the workflow run, given by the server.
+        name: Name of the workflow, as the bot's definition declares it.
+        status: Where the run stands: `pending`, `in_progress`, `listening`, `paused`,
+            `completed`, `failed`, `timedout` or `cancelled`.
+        input: Data the run started with.
+        output: Data the run produced, once it has.
+        parent_workflow_id: Id of the workflow that started this one.
+        conversation_id: Conversation the run belongs to, if any.
+        user_id: User the run belongs to, if any.
+        created_at: When the record was created (ISO 8601, UTC).
+        updated_at: When the record last changed (ISO 8601, UTC).
+        completed_at: When the run finished (ISO 8601), if it has.
+        failure_reason: Why the run failed, if it did.
+        timeout_at: When the server fails the run as timed out (ISO 8601).
+        tags: Tag values of the run, by tag key.
     """
 
     id: str
@@ -750,9 +846,20 @@ class Workflow(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class State(BaseModel):
-    """A runtime API model.
+    """A named JSON payload the bot keeps about a conversation, a user, itself, an integration
+    or a workflow.
 
-    First used by schema State.
+    Attributes:
+        id: Id of the state, given by the server.
+        created_at: When the record was created (ISO 8601, UTC).
+        updated_at: When the record last changed (ISO 8601, UTC).
+        bot_id: Id of the bot the state belongs to.
+        conversation_id: Conversation the state is attached to, if any.
+        user_id: User the state is attached to, if any.
+        name: Name of the state, as the bot's definition declares it.
+        type: What the state is attached to: `conversation`, `user`, `bot`, `integration` or
+            `workflow`.
+        payload: The content of the state.
     """
 
     id: str
@@ -781,9 +888,20 @@ class State(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Message(BaseModel):
-    """A runtime API model.
+    """One message of a conversation, incoming from a user or outgoing from the bot.
 
-    First used by schema Message.
+    Attributes:
+        id: Id of the message, given by the server.
+        created_at: When the record was created (ISO 8601, UTC).
+        updated_at: When the record last changed (ISO 8601, UTC).
+        type: Kind of message (`text`, `image`, `choice` ...); it sets the payload's shape.
+        payload: Content of the message, shaped by `type`.
+        direction: `incoming` from a user, or `outgoing` from the bot.
+        user_id: Id of the user who sent it.
+        conversation_id: Id of its conversation.
+        tags: Tag values of the message, by tag key.
+        origin: `synthetic` for a message the bot made up rather than received; absent
+            otherwise.
     """
 
     id: str
@@ -814,9 +932,19 @@ class Message(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Event(BaseModel):
-    """A runtime API model.
+    """Something that happened and that the bot reacts to: an integration's event, a scheduled
+    event, or one of the API's own.
 
-    First used by schema Event.
+    Attributes:
+        id: Id of the event, given by the server.
+        created_at: When the record was created (ISO 8601, UTC).
+        type: Event type, such as `myIntegration:somethingHappened`.
+        payload: Content of the event, shaped by its type.
+        conversation_id: Conversation it concerns, if any.
+        user_id: User it concerns, if any.
+        message_id: Message it concerns, if any.
+        status: Processing status: `pending`, `processed`, `ignored`, `failed` or `scheduled`.
+        failure_reason: Why processing failed, when `status` is `failed`.
     """
 
     id: str
@@ -845,9 +973,19 @@ class Event(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Conversation(BaseModel):
-    """A runtime API model.
+    """A thread of messages between users and the bot on one channel of an integration.
 
-    First used by schema Conversation.
+    Attributes:
+        id: Id of the conversation, given by the server.
+        current_task_id: Unused; kept for older clients.
+        current_workflow_id: Id of the workflow the conversation is in, if any.
+        created_at: When the record was created (ISO 8601, UTC).
+        updated_at: When the record last changed (ISO 8601, UTC).
+        channel: Channel of the integration the conversation runs on.
+        integration: Name of the integration the conversation belongs to.
+        tags: Tag values of the conversation, by tag key; only keys the bot or its integrations
+            declare are accepted.
+        message_count: How many messages the conversation holds.
     """
 
     id: str
@@ -876,9 +1014,19 @@ class Conversation(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class User(BaseModel):
-    """A runtime API model.
+    """A person (or system) talking to the bot through one integration; the same person on two
+    channels is two users.
 
-    First used by schema User.
+    Attributes:
+        id: Id of the user, given by the server.
+        created_at: When the record was created (ISO 8601, UTC).
+        updated_at: When the record last changed (ISO 8601, UTC).
+        tags: Tag values of the user, by tag key, such as the platform's user id; only keys the
+            bot or its integrations declare are accepted.
+        name: Display name.
+        picture_url: Address of the avatar picture.
+        properties: Free string values shared by the bot and its integrations.
+        attributes: Deprecated name of `properties`.
     """
 
     id: str

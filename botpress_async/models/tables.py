@@ -69,9 +69,15 @@ __all__ = [
 
 @attrs.frozen(kw_only=True)
 class UpsertTableRowsResponse(BaseModel):
-    """A tables API model.
+    """What ``upsertTableRows`` answers.
 
-    First used by upsertTableRows response.
+    Attributes:
+        inserted: The rows that were new.
+        updated: The rows that existed and were updated.
+        warnings: Problems that did not stop the call, such as a value coerced to its column's
+            type.
+        errors: Problems that stopped some items, one message each; the other items were
+            processed.
     """
 
     inserted: list[Row]
@@ -83,7 +89,11 @@ class UpsertTableRowsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpsertTableRowsBodyRowsItem(BaseModel):
-    """A tables API model."""
+    """A row to insert or update; the table's columns go beside `id`.
+
+    Attributes:
+        id: Id of the row to update, when rows are matched by id.
+    """
 
     id: NotGivenOr[int] = NOT_GIVEN
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id"})
@@ -91,9 +101,11 @@ class UpsertTableRowsBodyRowsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteTableRowsResponse(BaseModel):
-    """A tables API model.
+    """What ``deleteTableRows`` answers.
 
-    First used by deleteTableRows response.
+    Attributes:
+        deleted_rows: How many rows were deleted (0 while a filter deletion runs as a job).
+        job: The background job of a deletion by filter.
     """
 
     deleted_rows: int
@@ -103,9 +115,14 @@ class DeleteTableRowsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateTableRowsResponse(BaseModel):
-    """A tables API model.
+    """What ``updateTableRows`` answers.
 
-    First used by updateTableRows response.
+    Attributes:
+        rows: The rows.
+        warnings: Problems that did not stop the call, such as a value coerced to its column's
+            type.
+        errors: Problems that stopped some items, one message each; the other items were
+            processed.
     """
 
     rows: list[Row]
@@ -116,7 +133,11 @@ class UpdateTableRowsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class UpdateTableRowsBodyRowsItem(BaseModel):
-    """A tables API model."""
+    """The changes to one row; the columns to set go beside `id`.
+
+    Attributes:
+        id: Id of the row to change.
+    """
 
     id: int
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id"})
@@ -124,9 +145,14 @@ class UpdateTableRowsBodyRowsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateTableRowsResponse(BaseModel):
-    """A tables API model.
+    """What ``createTableRows`` answers.
 
-    First used by createTableRows response.
+    Attributes:
+        rows: The rows.
+        warnings: Problems that did not stop the call, such as a value coerced to its column's
+            type.
+        errors: Problems that stopped some items, one message each; the other items were
+            processed.
     """
 
     rows: list[Row]
@@ -137,9 +163,15 @@ class CreateTableRowsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class FindTableRowsResponse(BaseModel):
-    """A tables API model.
+    """What ``findTableRows`` answers.
 
-    First used by findTableRows response.
+    Attributes:
+        rows: The rows.
+        has_more: True when more rows match beyond this page.
+        offset: The offset of this page.
+        limit: The page size used.
+        warnings: Problems that did not stop the call, such as a value coerced to its column's
+            type.
     """
 
     rows: list[Row]
@@ -154,9 +186,10 @@ class FindTableRowsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetTableRowResponse(BaseModel):
-    """A tables API model.
+    """What ``getTableRow`` answers.
 
-    First used by getTableRow response.
+    Attributes:
+        row: The row.
     """
 
     row: Row
@@ -165,9 +198,10 @@ class GetTableRowResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class RenameTableColumnResponse(BaseModel):
-    """A tables API model.
+    """What ``renameTableColumn`` answers.
 
-    First used by renameTableColumn response.
+    Attributes:
+        table: The table.
     """
 
     table: Table
@@ -176,9 +210,10 @@ class RenameTableColumnResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ImportTableResponse(BaseModel):
-    """A tables API model.
+    """What ``importTable`` answers.
 
-    First used by importTable response.
+    Attributes:
+        job: The background job doing the work; poll getTableJobs for its progress.
     """
 
     job: ExportTableResponseJob
@@ -187,7 +222,21 @@ class ImportTableResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetTableJobsResponseJobsItem(BaseModel):
-    """A tables API model."""
+    """One background job of a table.
+
+    Attributes:
+        id: Id of the record, given by the server.
+        bot_id: Id of the bot the table belongs to.
+        table_id: Id of the table.
+        type: What the job does: `export`, `import`, `clear_column`, `clear_vectors`,
+            `delete_rows` or `duplicate_table`.
+        status: `pending`, `in_progress`, `finalizing`, `completed` or `failed`.
+        progress: Share of the work done, from 0 to 1.
+        input_file_id: Id of the file an import reads.
+        output_file_id: Id of the file an export writes, once it is written.
+        created_at: When the record was created (ISO 8601, UTC).
+        updated_at: When the record last changed (ISO 8601, UTC).
+    """
 
     id: str
     bot_id: str
@@ -219,9 +268,10 @@ class GetTableJobsResponseJobsItem(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetTableJobsResponse(BaseModel):
-    """A tables API model.
+    """What ``getTableJobs`` answers.
 
-    First used by getTableJobs response.
+    Attributes:
+        jobs: The jobs, most recent first.
     """
 
     jobs: list[GetTableJobsResponseJobsItem]
@@ -230,7 +280,21 @@ class GetTableJobsResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ExportTableResponseJob(BaseModel):
-    """A tables API model."""
+    """The background job of an import or an export.
+
+    Attributes:
+        id: Id of the record, given by the server.
+        bot_id: Id of the bot the table belongs to.
+        table_id: Id of the table.
+        type: What the job does: `export`, `import`, `clear_column`, `clear_vectors`,
+            `delete_rows` or `duplicate_table`.
+        status: `pending`, `in_progress`, `finalizing`, `completed` or `failed`.
+        progress: Share of the work done, from 0 to 1.
+        input_file_id: Id of the file an import reads.
+        output_file_id: Id of the file an export writes, once it is written.
+        created_at: When the record was created (ISO 8601, UTC).
+        updated_at: When the record last changed (ISO 8601, UTC).
+    """
 
     id: str
     bot_id: str
@@ -262,9 +326,10 @@ class ExportTableResponseJob(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ExportTableResponse(BaseModel):
-    """A tables API model.
+    """What ``exportTable`` answers.
 
-    First used by exportTable response.
+    Attributes:
+        job: The background job doing the work; poll getTableJobs for its progress.
     """
 
     job: ExportTableResponseJob
@@ -273,7 +338,12 @@ class ExportTableResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DuplicateTableResponseJob(BaseModel):
-    """A tables API model."""
+    """A background job started by the call; poll getTableJobs for its progress.
+
+    Attributes:
+        id: Id of the record, given by the server.
+        status: `pending`, `in_progress`, `finalizing`, `completed` or `failed`.
+    """
 
     id: str
     status: str
@@ -282,9 +352,12 @@ class DuplicateTableResponseJob(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DuplicateTableResponse(BaseModel):
-    """A tables API model.
+    """What ``duplicateTable`` answers.
 
-    First used by duplicateTable response.
+    Attributes:
+        table: The table.
+        rows: How many rows the source table holds.
+        job: The background job doing the work; poll getTableJobs for its progress.
     """
 
     table: Table
@@ -295,19 +368,18 @@ class DuplicateTableResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class DeleteTableResponse(BaseModel):
-    """A tables API model.
-
-    First used by deleteTable response.
-    """
+    """What ``deleteTable`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
 @attrs.frozen(kw_only=True)
 class UpdateTableResponse(BaseModel):
-    """A tables API model.
+    """What ``updateTable`` answers.
 
-    First used by updateTable response.
+    Attributes:
+        table: The table.
+        stale_columns: Computed columns whose values must be computed again after the change.
     """
 
     table: Table
@@ -317,9 +389,14 @@ class UpdateTableResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetOrCreateTableResponse(BaseModel):
-    """A tables API model.
+    """What ``getOrCreateTable`` answers.
 
-    First used by getOrCreateTable response.
+    Attributes:
+        table: The table.
+        created: True when the call created the table.
+        rows: How many rows the table holds.
+        stale: How many rows hold computed values waiting to be computed again.
+        indexing: How many rows wait to be indexed for the search of findTableRows.
     """
 
     table: Table
@@ -334,9 +411,13 @@ class GetOrCreateTableResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class GetTableResponse(BaseModel):
-    """A tables API model.
+    """What ``getTable`` answers.
 
-    First used by getTable response.
+    Attributes:
+        table: The table.
+        rows: How many rows the table holds.
+        stale: How many rows hold computed values waiting to be computed again.
+        indexing: How many rows wait to be indexed for the search of findTableRows.
     """
 
     table: Table
@@ -348,9 +429,10 @@ class GetTableResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class CreateTableResponse(BaseModel):
-    """A tables API model.
+    """What ``createTable`` answers.
 
-    First used by createTable response.
+    Attributes:
+        table: The table.
     """
 
     table: Table
@@ -359,9 +441,10 @@ class CreateTableResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class ListTablesResponse(BaseModel):
-    """A tables API model.
+    """What ``listTables`` answers.
 
-    First used by listTables response.
+    Attributes:
+        tables: The tables.
     """
 
     tables: list[Table]
@@ -370,7 +453,14 @@ class ListTablesResponse(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class RowComputedValue(BaseModel):
-    """A tables API model."""
+    """The state of one computed value of a row.
+
+    Attributes:
+        status: Where its computation stands, as the server reports it.
+        error: Why the computation failed, if it did.
+        updated_by: What last computed the value.
+        updated_at: When the value was last computed (ISO 8601).
+    """
 
     status: str
     error: str | None = None
@@ -381,9 +471,18 @@ class RowComputedValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Column(BaseModel):
-    """A tables API model.
+    """One column of a table, as the table's schema declares it.
 
-    First used by schema Column.
+    Attributes:
+        id: Id of the column, given by the server.
+        name: Name of the column.
+        description: What the column holds, in the table owner's words.
+        searchable: True when the column's text is indexed for findTableRows' `search`.
+        type: Type of the values: `string`, `number`, `boolean`, `date` or `object`.
+        typings: TypeScript type of an `object` column's values, such as `{ sku: string; qty:
+            number }`.
+        computed: How the column's values are computed, for a computed column.
+        schema: JSON Schema of the values, for an `object` column.
     """
 
     id: str | None = None
@@ -401,7 +500,17 @@ class Column(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class TableSchemaPropertiesValueXZuiComputed(BaseModel):
-    """A tables API model."""
+    """How a computed column gets its values.
+
+    Attributes:
+        action: `ai` (a prompt to a model), `code` (a function) or `workflow`.
+        dependencies: Columns whose change triggers a new computation.
+        prompt: The prompt, for `ai`; it may name other columns.
+        code: The code to run, for `code`.
+        model: The model the prompt goes to, for `ai`; `gpt-4o` by default.
+        workflow_id: Id of the workflow to run, for `workflow`.
+        enabled: Whether the computation runs.
+    """
 
     action: Literal["ai", "code", "workflow"]
     dependencies: list[str] | None = None
@@ -417,7 +526,19 @@ class TableSchemaPropertiesValueXZuiComputed(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class TableSchemaPropertiesValueXZui(BaseModel):
-    """A tables API model."""
+    """Botpress's settings of a column, beside its JSON Schema (the `x-zui` key).
+
+    Attributes:
+        index: Position of the column, kept by the server.
+        id: Deprecated id of the column.
+        searchable: True when the column's text is indexed for search.
+        hidden: True to hide the column in the dashboard.
+        order: Position of the column in the dashboard.
+        width: Width of the column in the dashboard, in pixels.
+        schema_id: Id of a shared schema the column follows.
+        computed: How the column's values are computed, for a computed column.
+        typings: TypeScript type of an `object` column's values.
+    """
 
     index: int
     id: str | None = None
@@ -435,7 +556,11 @@ class TableSchemaPropertiesValueXZui(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class TableSchemaPropertiesValueItems(BaseModel):
-    """A tables API model."""
+    """The type of the items of an array column, or of one property of an object column.
+
+    Attributes:
+        type: JSON type: `string`, `number`, `boolean`, `object`, `array` or `null`.
+    """
 
     type: Literal["string", "number", "boolean", "object", "array", "null"]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"type"})
@@ -443,7 +568,20 @@ class TableSchemaPropertiesValueItems(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class TableSchemaPropertiesValue(BaseModel):
-    """A tables API model."""
+    """One column of a table schema, as JSON Schema.
+
+    Attributes:
+        type: JSON type of the values: `string`, `number`, `boolean`, `object`, `array` or
+            `null`.
+        format: `date-time` for a date column stored as a string.
+        description: What the column holds.
+        pattern: Regular expression string values must match.
+        enum: The only values a string column accepts.
+        items: Type of the items, for an array column.
+        nullable: True when the column accepts null.
+        properties: Types of the properties, for an object column.
+        x_zui: Botpress's own settings of the column (search, display, computation).
+    """
 
     type: Literal["string", "number", "boolean", "object", "array", "null"]
     format: Literal["date-time"] | None = None
@@ -471,7 +609,16 @@ class TableSchemaPropertiesValue(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class TableSchema(BaseModel):
-    """A tables API model."""
+    """The columns of a table, as a JSON Schema object.
+
+    Attributes:
+        schema: The JSON Schema dialect, when given.
+        properties: The columns, by name.
+        additional_properties: Whether rows may carry keys that are no column; such keys are
+            dropped.
+        required: Names of the columns every row must have.
+        type: Always `object`.
+    """
 
     schema: str | None = None
     properties: dict[str, TableSchemaPropertiesValue]
@@ -485,9 +632,20 @@ class TableSchema(BaseModel):
 
 @attrs.frozen(kw_only=True)
 class Table(BaseModel):
-    """A tables API model.
+    """A table of the bot: its name, its columns and its storage settings.
 
-    First used by schema Table.
+    Attributes:
+        id: Id of the record, given by the server.
+        name: Name of the table, unique within the bot.
+        factor: Storage multiplier: each row may hold 4 KB times this and counts as that many
+            rows of the quota.
+        frozen: True when the name and columns are locked; the table can then only be deleted.
+        key_column: Column whose values are unique and indexed, if any.
+        schema: The columns, as a JSON Schema object.
+        tags: Tag values of the table, by tag key.
+        is_compute_enabled: Whether computed columns are run.
+        created_at: When the record was created (ISO 8601, UTC).
+        updated_at: When the record last changed (ISO 8601, UTC).
     """
 
     id: str

@@ -214,14 +214,21 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> RunVrlResponse:
-        """POST /v1/admin/helper/vrl (``runVrl``).
+        """Run a VRL transform script on a JSON object and return what it produces.
+
+        An internal utility of the dashboard (hidden from the public reference). The server
+        evaluates the script in the Vector Remap Language against `data` and answers the transformed
+        object plus the script's final value.
+
+        POST /v1/admin/helper/vrl (``runVrl``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            data: body ``data``, mapping of str to Any, required.
-            script: body ``script``, str, required.
+            data: The JSON object the script reads and rewrites, exposed to it as the event `.`.
+                Body ``data``, mapping of str to Any, required.
+            script: The VRL source to evaluate, as one string. Body ``script``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -255,7 +262,13 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetAccountResponse:
-        """GET /v1/admin/account/me (``getAccount``).
+        """Fetch the account that owns the personal access token in use.
+
+        Answers the profile of the signed-in person: id, email and whether it is verified, display
+        name, picture and creation date. Use it to check which account a token belongs to; it needs
+        no workspace header.
+
+        GET /v1/admin/account/me (``getAccount``).
 
         Reached with a personal access token.
 
@@ -294,15 +307,22 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> UpdateAccountResponse:
-        """PUT /v1/admin/account/me (``updateAccount``).
+        """Change the display name or picture of the signed-in account.
+
+        Only the fields you pass change. Answers the updated account.
+
+        PUT /v1/admin/account/me (``updateAccount``).
 
         Reached with a personal access token.
 
         Args:
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
-            display_name: body ``displayName``, str, optional.
-            profile_picture: body ``profilePicture``, str, optional.
-            refresh: body ``refresh``, bool, optional.
+            display_name: New name shown to workspace members, up to 100 characters. Body
+                ``displayName``, str, optional.
+            profile_picture: New profile picture for the account. Body ``profilePicture``, str,
+                optional.
+            refresh: Set to true to ask the server to refresh the profile data it keeps for the
+                account. Body ``refresh``, bool, optional.
 
         Returns:
             `UpdateAccountResponse`.
@@ -338,7 +358,11 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteAccountResponse:
-        """POST /v1/admin/account/me (``deleteAccount``).
+        """Delete the signed-in account for good.
+
+        Irreversible. Every personal access token of the account stops working with it.
+
+        POST /v1/admin/account/me (``deleteAccount``).
 
         Reached with a personal access token.
 
@@ -375,7 +399,12 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> ListPersonalAccessTokensResponse:
-        """GET /v1/admin/account/pats (``listPersonalAccessTokens``).
+        """List the signed-in account's personal access tokens.
+
+        Answers each token's id, note and creation date, never the secret value itself, which is
+        shown only once by createPersonalAccessToken.
+
+        GET /v1/admin/account/pats (``listPersonalAccessTokens``).
 
         Reached with a personal access token.
 
@@ -412,12 +441,18 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> CreatePersonalAccessTokenResponse:
-        """POST /v1/admin/account/pats (``createPersonalAccessToken``).
+        """Issue a new personal access token for the signed-in account.
+
+        The answer is the only time the token's secret value is returned: store it right away. The
+        token acts with the full rights of the account in every workspace it belongs to.
+
+        POST /v1/admin/account/pats (``createPersonalAccessToken``).
 
         Reached with a personal access token.
 
         Args:
-            note: body ``note``, str, required.
+            note: A label of your choice that tells the tokens apart in listings, such as the
+                machine or program using it. Body ``note``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -451,12 +486,17 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> DeletePersonalAccessTokenResponse:
-        """DELETE /v1/admin/account/pats/{id} (``deletePersonalAccessToken``).
+        """Revoke one personal access token of the signed-in account.
+
+        Requests that carry the token fail with an authentication error from then on.
+
+        DELETE /v1/admin/account/pats/{id} (``deletePersonalAccessToken``).
 
         Reached with a personal access token.
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the token to revoke, as listed by listPersonalAccessTokens or answered by
+                createPersonalAccessToken. Path ``id``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -491,14 +531,20 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> SetAccountPreferenceResponse:
-        """POST /v1/admin/account/preferences/{key} (``setAccountPreference``).
+        """Store one preference value for the signed-in account under a key.
+
+        Preferences are a small per-account key-value store the dashboard uses for settings; any
+        JSON value is accepted and replaces what the key held.
+
+        POST /v1/admin/account/preferences/{key} (``setAccountPreference``).
 
         Reached with a personal access token.
 
         Args:
-            key: path ``key``, str, required.
+            key: Name of the preference to write; a free-form string chosen by the caller. Path
+                ``key``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
-            value: body ``value``, Any, optional.
+            value: The JSON value to keep under the key (any type). Body ``value``, Any, optional.
 
         Returns:
             `SetAccountPreferenceResponse`.
@@ -532,12 +578,17 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetAccountPreferenceResponse:
-        """GET /v1/admin/account/preferences/{key} (``getAccountPreference``).
+        """Read one preference value of the signed-in account.
+
+        Answers the JSON value last saved under the key by setAccountPreference.
+
+        GET /v1/admin/account/preferences/{key} (``getAccountPreference``).
 
         Reached with a personal access token.
 
         Args:
-            key: path ``key``, str, required.
+            key: Name of the preference to read, as passed to setAccountPreference. Path ``key``,
+                str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -585,26 +636,42 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ListPublicIntegrationsResponseIntegrationsItem, ListPublicIntegrationsResponse]:
-        """GET /v1/admin/hub/integrations (``listPublicIntegrations``).
+        """Browse the integrations published on the Botpress Hub, one page at a time.
+
+        Filters combine; with none, every public integration is listed. Each item is a summary;
+        fetch the full definition with getPublicIntegration or getPublicIntegrationById.
+
+        GET /v1/admin/hub/integrations (``listPublicIntegrations``).
 
         Reached with a personal access token.
         Returns a pager: ``async for`` walks every item over all pages, ``await`` gives the first
         page (`ListPublicIntegrationsResponse`).
 
         Args:
-            next_token: query ``nextToken``, str, optional.
-            limit: query ``limit``, float, optional.
-            name: query ``name``, str, optional.
-            version: query ``version``, str, optional.
-            interface_id: query ``interfaceId``, str, optional.
-            interface_name: query ``interfaceName``, str, optional.
-            installed_by_bot_id: query ``installedByBotId``, str, optional.
-            verification_status: query ``verificationStatus``, Literal['unapproved', 'pending',
-                'approved', 'rejected'], optional.
-            search: query ``search``, str, optional.
-            sort_by: query ``sortBy``, Literal['popularity', 'name', 'createdAt', 'updatedAt',
+            next_token: Cursor for the next page: the `meta.nextToken` of the previous answer; leave
+                it out for the first page. Query ``nextToken``, str, optional.
+            limit: Largest number of integrations to return in one page. Query ``limit``, float,
+                optional.
+            name: Only integrations with exactly this name, such as `telegram`. Query ``name``, str,
+                optional.
+            version: Only this version: a semantic version such as `1.2.0`, or `latest`. Query
+                ``version``, str, optional.
+            interface_id: Only integrations that implement the interface with this id. Query
+                ``interfaceId``, str, optional.
+            interface_name: Only integrations that implement an interface with exactly this name.
+                Query ``interfaceName``, str, optional.
+            installed_by_bot_id: Only integrations installed in this bot; give the bot id when you
+                want the installed ones. Query ``installedByBotId``, str, optional.
+            verification_status: Only integrations at this review stage: `unapproved`, `pending`,
+                `approved` or `rejected`. Query ``verificationStatus``, Literal['unapproved',
+                'pending', 'approved', 'rejected'], optional.
+            search: Free text matched against names, descriptions, actions and interfaces; each item
+                then says which of them matched. Query ``search``, str, optional.
+            sort_by: Ordering key: `popularity`, `name`, `createdAt`, `updatedAt` or `installCount`.
+                Query ``sortBy``, Literal['popularity', 'name', 'createdAt', 'updatedAt',
                 'installCount'], optional.
-            direction: query ``direction``, Literal['asc', 'desc'], optional.
+            direction: Sort order for `sortBy`: `asc` or `desc`. Query ``direction``, Literal['asc',
+                'desc'], optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -660,12 +727,18 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetPublicIntegrationByIdResponse:
-        """GET /v1/admin/hub/integrations/{id} (``getPublicIntegrationById``).
+        """Fetch a public Hub integration by its id.
+
+        Answers the full definition (configuration schema, actions, channels, events, states,
+        interfaces). To look it up by name and version instead, use getPublicIntegration.
+
+        GET /v1/admin/hub/integrations/{id} (``getPublicIntegrationById``).
 
         Reached with a personal access token.
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the integration version, as answered by listPublicIntegrations. Path ``id``,
+                str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -700,13 +773,19 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetPublicIntegrationResponse:
-        """GET /v1/admin/hub/integrations/{name}/{version} (``getPublicIntegration``).
+        """Fetch a public Hub integration from its name and a version.
+
+        Same answer as getPublicIntegrationById, addressed the way a bot definition names its
+        dependencies.
+
+        GET /v1/admin/hub/integrations/{name}/{version} (``getPublicIntegration``).
 
         Reached with a personal access token.
 
         Args:
-            name: path ``name``, str, required.
-            version: path ``version``, str, required.
+            name: Name of the integration, such as `telegram`. Path ``name``, str, required.
+            version: A semantic version such as `1.2.0`, or `latest` for the newest published one.
+                Path ``version``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -742,16 +821,20 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ListPublicPluginsResponsePluginsItem, ListPublicPluginsResponse]:
-        """GET /v1/admin/hub/plugins (``listPublicPlugins``).
+        """Browse the plugins published on the Botpress Hub, one page at a time.
+
+        GET /v1/admin/hub/plugins (``listPublicPlugins``).
 
         Reached with a personal access token.
         Returns a pager: ``async for`` walks every item over all pages, ``await`` gives the first
         page (`ListPublicPluginsResponse`).
 
         Args:
-            next_token: query ``nextToken``, str, optional.
-            name: query ``name``, str, optional.
-            version: query ``version``, str, optional.
+            next_token: Cursor for the next page: the `meta.nextToken` of the previous answer; leave
+                it out for the first page. Query ``nextToken``, str, optional.
+            name: Only plugins with exactly this name. Query ``name``, str, optional.
+            version: Only this version: a semantic version, or `latest`. Query ``version``, str,
+                optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -795,12 +878,18 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetPublicPluginByIdResponse:
-        """GET /v1/admin/hub/plugins/{id} (``getPublicPluginById``).
+        """Fetch a public Hub plugin by its id.
+
+        Answers the plugin's definition with its interface references left as references; see
+        getDereferencedPublicPluginById to have them resolved.
+
+        GET /v1/admin/hub/plugins/{id} (``getPublicPluginById``).
 
         Reached with a personal access token.
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the plugin version, as answered by listPublicPlugins. Path ``id``, str,
+                required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -835,13 +924,21 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetDereferencedPublicPluginByIdResponse:
-        """GET /v1/admin/hub/plugins/{id}/dereferenced (``getDereferencedPublicPluginById``).
+        """Fetch a public Hub plugin with its interface references replaced by concrete entities.
+
+        A plugin depends on interfaces rather than on specific integrations. Tell the server which
+        integration backs each interface and it answers the plugin definition with every referenced
+        action, event and channel expanded as that integration defines it.
+
+        GET /v1/admin/hub/plugins/{id}/dereferenced (``getDereferencedPublicPluginById``).
 
         Reached with a personal access token.
 
         Args:
-            id: path ``id``, str, required.
-            interfaces: query ``interfaces``, mapping of str to str, required.
+            id: Id of the plugin version, as answered by listPublicPlugins. Path ``id``, str,
+                required.
+            interfaces: Mapping from each interface alias the plugin uses to the integration that
+                implements it in your bot. Query ``interfaces``, mapping of str to str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -877,13 +974,16 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetPublicPluginResponse:
-        """GET /v1/admin/hub/plugins/{name}/{version} (``getPublicPlugin``).
+        """Fetch a public Hub plugin from its name and a version.
+
+        GET /v1/admin/hub/plugins/{name}/{version} (``getPublicPlugin``).
 
         Reached with a personal access token.
 
         Args:
-            name: path ``name``, str, required.
-            version: path ``version``, str, required.
+            name: Name from the plugin's definition. Path ``name``, str, required.
+            version: A semantic version, or `latest` for the newest published one. Path ``version``,
+                str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -918,13 +1018,19 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetPublicPluginCodeResponse:
-        """GET /v1/admin/hub/plugins/{id}/code/{platform} (``getPublicPluginCode``).
+        """Download the bundled code of a public Hub plugin for one platform.
+
+        Answers the JavaScript bundle as a string, built either for Node.js bots or for the browser.
+
+        GET /v1/admin/hub/plugins/{id}/code/{platform} (``getPublicPluginCode``).
 
         Reached with a personal access token.
 
         Args:
-            id: path ``id``, str, required.
-            platform: path ``platform``, Literal['node', 'browser'], required.
+            id: Id of the plugin version, as answered by listPublicPlugins. Path ``id``, str,
+                required.
+            platform: Which build to return: `node` or `browser`. Path ``platform``, Literal['node',
+                'browser'], required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -960,16 +1066,23 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ListPublicInterfacesResponseInterfacesItem, ListPublicInterfacesResponse]:
-        """GET /v1/admin/hub/interfaces (``listPublicInterfaces``).
+        """Browse the interfaces published on the Botpress Hub, one page at a time.
+
+        An interface is a contract (actions, events, channels) that several integrations can
+        implement, so that plugins and bots can rely on it without picking a vendor.
+
+        GET /v1/admin/hub/interfaces (``listPublicInterfaces``).
 
         Reached with a personal access token.
         Returns a pager: ``async for`` walks every item over all pages, ``await`` gives the first
         page (`ListPublicInterfacesResponse`).
 
         Args:
-            next_token: query ``nextToken``, str, optional.
-            name: query ``name``, str, optional.
-            version: query ``version``, str, optional.
+            next_token: Cursor for the next page: the `meta.nextToken` of the previous answer; leave
+                it out for the first page. Query ``nextToken``, str, optional.
+            name: Only interfaces with exactly this name. Query ``name``, str, optional.
+            version: Only this version: a semantic version, or `latest`. Query ``version``, str,
+                optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -1013,12 +1126,15 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetPublicInterfaceByIdResponse:
-        """GET /v1/admin/hub/interfaces/{id} (``getPublicInterfaceById``).
+        """Fetch a public Hub interface by its id.
+
+        GET /v1/admin/hub/interfaces/{id} (``getPublicInterfaceById``).
 
         Reached with a personal access token.
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the interface version, as answered by listPublicInterfaces. Path ``id``, str,
+                required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -1053,13 +1169,16 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetPublicInterfaceResponse:
-        """GET /v1/admin/hub/interfaces/{name}/{version} (``getPublicInterface``).
+        """Fetch a public Hub interface from its name and a version.
+
+        GET /v1/admin/hub/interfaces/{name}/{version} (``getPublicInterface``).
 
         Reached with a personal access token.
 
         Args:
-            name: path ``name``, str, required.
-            version: path ``version``, str, required.
+            name: Name of the interface, such as `llm`. Path ``name``, str, required.
+            version: A semantic version, or `latest` for the newest published one. Path ``version``,
+                str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -1111,31 +1230,56 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> CreateBotResponse:
-        """POST /v1/admin/bots (``createBot``).
+        """Create a bot in the workspace.
+
+        Every field is optional: an empty body gives a bot with a generated name and no code. The
+        answer is the new bot, whose `id` is what the runtime, files and tables APIs expect in the
+        `x-bot-id` header. Workspaces have a bot quota; going over it is refused with a limit error.
+
+        POST /v1/admin/bots (``createBot``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
-            states: body ``states``, mapping of str to `BotStatesValue`, optional.
-            events: body ``events``, mapping of str to `BotEventsValue`, optional.
-            recurring_events: body ``recurringEvents``, mapping of str to
-                `CreateBotBodyRecurringEventsValue`, optional.
-            subscriptions: body ``subscriptions``, `BotSubscriptions`, optional.
-            actions: body ``actions``, mapping of str to `BotActionsValue`, optional.
-            configuration: body ``configuration``, `CreateBotBodyConfiguration`, optional.
-            user: body ``user``, `CreateBotBodyUser`, optional.
-            conversation: body ``conversation``, `CreateBotBodyUser`, optional.
-            message: body ``message``, `CreateBotBodyUser`, optional.
-            tags: body ``tags``, mapping of str to str, optional.
-            code: body ``code``, str, optional.
-            name: body ``name``, str, optional.
-            description: body ``description``, str, optional.
-            medias: body ``medias``, list of `BotMediasItem`, optional.
-            url: body ``url``, str, optional.
-            secrets: body ``secrets``, mapping of str to str, optional.
-            dev: body ``dev``, bool, optional.
+            states: State definitions by name: for each, what it is attached to (`user`,
+                `conversation` or `bot`), the JSON schema of its payload and an optional expiry.
+                Body ``states``, mapping of str to `BotStatesValue`, optional.
+            events: Custom event types the bot can receive, by name, each with a JSON schema of its
+                payload. Body ``events``, mapping of str to `BotEventsValue`, optional.
+            recurring_events: Events the platform sends the bot on a schedule, by name: a cron
+                expression plus the event type and payload. Body ``recurringEvents``, mapping of str
+                to `CreateBotBodyRecurringEventsValue`, optional.
+            subscriptions: Which integration events the bot wants delivered; `events` set to null
+                means all of them. Body ``subscriptions``, `BotSubscriptions`, optional.
+            actions: Actions the bot exposes, by name, with the JSON schemas of their input and
+                output. Body ``actions``, mapping of str to `BotActionsValue`, optional.
+            configuration: Bot configuration: the values (`data`) and the JSON schema (`schema`)
+                they must satisfy. Body ``configuration``, `CreateBotBodyConfiguration`, optional.
+            user: Tag definitions the bot declares for users (`tags`, by tag name). Body ``user``,
+                `CreateBotBodyUser`, optional.
+            conversation: Tag definitions the bot declares for conversations (`tags`, by tag name).
+                Body ``conversation``, `CreateBotBodyUser`, optional.
+            message: Tag definitions the bot declares for messages (`tags`, by tag name). Body
+                ``message``, `CreateBotBodyUser`, optional.
+            tags: Free key-value labels on the bot itself; each value at most 500 characters. Body
+                ``tags``, mapping of str to str, optional.
+            code: The bot's bundled JavaScript, run by the platform when events arrive. Body
+                ``code``, str, optional.
+            name: Bot name; the server generates one when you leave it out. Body ``name``, str,
+                optional.
+            description: Free text about the bot, up to 2000 characters. Body ``description``, str,
+                optional.
+            medias: Pictures or other media shown with the bot, each with a URL and a name. Body
+                ``medias``, list of `BotMediasItem`, optional.
+            url: Address the platform calls with events, for a bot that runs on your own server
+                rather than in Botpress. Body ``url``, str, optional.
+            secrets: Secret values by SCREAMING_SNAKE_CASE name, given to the bot's code as
+                `SECRET_<NAME>` environment variables; each at most 20000 characters. Body
+                ``secrets``, mapping of str to str, optional.
+            dev: True for a development bot, one that runs on your machine (through a tunnel) and
+                may install development integrations. Body ``dev``, bool, optional.
 
         Returns:
             `CreateBotResponse`.
@@ -1199,7 +1343,12 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ListBotsResponseBotsItem, ListBotsResponse]:
-        """GET /v1/admin/bots (``listBots``).
+        """List the bots of the workspace, one page at a time.
+
+        Answers a short form of each bot (id, name, dates, deployment state); fetch the full
+        definition with getBot.
+
+        GET /v1/admin/bots (``listBots``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
@@ -1207,11 +1356,16 @@ class AdminResource:
         page (`ListBotsResponse`).
 
         Args:
-            dev: query ``dev``, bool, optional.
-            tags: query ``tags``, mapping of str to str, optional.
-            next_token: query ``nextToken``, str, optional.
-            sort_field: query ``sortField``, Literal['createdAt', 'updatedAt'], optional.
-            sort_direction: query ``sortDirection``, Literal['asc', 'desc'], optional.
+            dev: True for development bots only, false for production bots only; leave it out for
+                both. Query ``dev``, bool, optional.
+            tags: Only bots whose tags hold all these key-value pairs. Query ``tags``, mapping of
+                str to str, optional.
+            next_token: Cursor for the next page: the `meta.nextToken` of the previous answer; leave
+                it out for the first page. Query ``nextToken``, str, optional.
+            sort_field: Ordering key: `createdAt` or `updatedAt`. Query ``sortField``,
+                Literal['createdAt', 'updatedAt'], optional.
+            sort_direction: Sort order: `asc` or `desc`. Query ``sortDirection``, Literal['asc',
+                'desc'], optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -1297,42 +1451,73 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> UpdateBotResponse:
-        """PUT /v1/admin/bots/{id} (``updateBot``).
+        """Change a bot's definition, code, configuration or settings.
+
+        Only the fields you pass change. In the mappings (events, actions, states, recurring events,
+        integrations, plugins, secrets) an entry set to null is removed and the other entries are
+        kept, so one call can add one definition without resending the rest. Answers the updated
+        bot.
+
+        PUT /v1/admin/bots/{id} (``updateBot``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the bot, as answered by createBot or listBots. Path ``id``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
-            url: body ``url``, str or None, optional.
-            authentication: body ``authentication``, Literal['iam', 'hmac-sha256'], optional.
-            configuration: body ``configuration``, `CreateBotBodyConfiguration`, optional.
-            tags: body ``tags``, mapping of str to str, optional.
-            blocked: body ``blocked``, bool, optional.
-            max_execution_time: body ``maxExecutionTime``, int, optional.
-            always_alive: body ``alwaysAlive``, bool, optional.
-            user: body ``user``, `UpdateBotBodyUser`, optional.
-            message: body ``message``, `UpdateBotBodyUser`, optional.
-            conversation: body ``conversation``, `UpdateBotBodyUser`, optional.
-            events: body ``events``, mapping of str to `UpdateBotBodyEventsValue` or None, optional.
-            actions: body ``actions``, mapping of str to `UpdateBotBodyActionsValue` or None,
+            url: Address the platform calls with events for a self-hosted bot; null clears it. Body
+                ``url``, str or None, optional.
+            authentication: How the platform proves its identity when it calls the bot's `url`:
+                `iam` or `hmac-sha256` (a signature made with the bot's signing secret). Body
+                ``authentication``, Literal['iam', 'hmac-sha256'], optional.
+            configuration: Bot configuration: the values (`data`) and the JSON schema (`schema`)
+                they must satisfy. Body ``configuration``, `CreateBotBodyConfiguration`, optional.
+            tags: Free key-value labels on the bot itself; each value at most 500 characters. Body
+                ``tags``, mapping of str to str, optional.
+            blocked: True to stop the bot from processing anything, false to let it run again. Body
+                ``blocked``, bool, optional.
+            max_execution_time: Longest time, in seconds, one run of the bot's code may take before
+                the platform stops it. Body ``maxExecutionTime``, int, optional.
+            always_alive: True to keep the bot warm at all times instead of starting it on demand;
+                counts against the always-alive quota. Body ``alwaysAlive``, bool, optional.
+            user: Tag definitions the bot declares for users (`tags`, by tag name). Body ``user``,
+                `UpdateBotBodyUser`, optional.
+            message: Tag definitions the bot declares for messages (`tags`, by tag name). Body
+                ``message``, `UpdateBotBodyUser`, optional.
+            conversation: Tag definitions the bot declares for conversations (`tags`, by tag name).
+                Body ``conversation``, `UpdateBotBodyUser`, optional.
+            events: Custom event types by name; a null entry removes that event type. Body
+                ``events``, mapping of str to `UpdateBotBodyEventsValue` or None, optional.
+            actions: Action definitions by name; a null entry removes that action. Body ``actions``,
+                mapping of str to `UpdateBotBodyActionsValue` or None, optional.
+            states: State definitions by name; a null entry removes that state. Body ``states``,
+                mapping of str to `UpdateBotBodyStatesValue` or None, optional.
+            recurring_events: Scheduled events by name; a null entry removes that schedule. Body
+                ``recurringEvents``, mapping of str to `UpdateBotBodyRecurringEventsValue` or None,
                 optional.
-            states: body ``states``, mapping of str to `UpdateBotBodyStatesValue` or None, optional.
-            recurring_events: body ``recurringEvents``, mapping of str to
-                `UpdateBotBodyRecurringEventsValue` or None, optional.
-            integrations: body ``integrations``, mapping of str to `UpdateBotBodyIntegrationsValue`
-                or None, optional.
-            plugins: body ``plugins``, mapping of str to `UpdateBotBodyPluginsValue` or None,
+            integrations: Installed integrations by id (or alias): whether each is enabled, its
+                configuration and version; a null entry uninstalls it. Body ``integrations``,
+                mapping of str to `UpdateBotBodyIntegrationsValue` or None, optional.
+            plugins: Installed plugins by alias, with their configuration and the integrations
+                backing their interfaces; a null entry removes one. Body ``plugins``, mapping of str
+                to `UpdateBotBodyPluginsValue` or None, optional.
+            subscriptions: Which integration events the bot wants delivered; `events` set to null
+                means all of them. Body ``subscriptions``, `UpdateBotBodySubscriptions`, optional.
+            code: The bot's bundled JavaScript, run by the platform when events arrive. Body
+                ``code``, str, optional.
+            name: New bot name. Body ``name``, str, optional.
+            description: Free text about the bot, up to 2000 characters. Body ``description``, str,
                 optional.
-            subscriptions: body ``subscriptions``, `UpdateBotBodySubscriptions`, optional.
-            code: body ``code``, str, optional.
-            name: body ``name``, str, optional.
-            description: body ``description``, str, optional.
-            medias: body ``medias``, list of `BotMediasItem`, optional.
-            secrets: body ``secrets``, mapping of str to str or None, optional.
-            layers: body ``layers``, list of str, optional.
-            should_merge_plugins: body ``shouldMergePlugins``, bool, optional.
+            medias: Pictures or other media shown with the bot, each with a URL and a name. Body
+                ``medias``, list of `BotMediasItem`, optional.
+            secrets: Secret values by SCREAMING_SNAKE_CASE name, exposed as `SECRET_<NAME>`
+                environment variables; a null entry deletes one. Body ``secrets``, mapping of str to
+                str or None, optional.
+            layers: Names of the layers the bot's definition is composed from, in order. Body
+                ``layers``, list of str, optional.
+            should_merge_plugins: Unused by the server and due to be removed; leave it out. Body
+                ``shouldMergePlugins``, bool, optional.
 
         Returns:
             `UpdateBotResponse`.
@@ -1403,14 +1588,21 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetBotResponse:
-        """GET /v1/admin/bots/{id} (``getBot``).
+        """Fetch the full definition of one bot.
+
+        Answers the bot with its configuration, installed integrations, definitions of states,
+        events and actions, tags and deployment state. Secret values are not returned.
+
+        GET /v1/admin/bots/{id} (``getBot``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
-            should_merge_plugins: query ``shouldMergePlugins``, bool, optional.
+            id: Id of the bot, as answered by createBot or listBots. Path ``id``, str, required.
+            should_merge_plugins: When true, the definitions brought in by installed plugins are
+                merged into the bot's own in the answer. Query ``shouldMergePlugins``, bool,
+                optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -1446,13 +1638,18 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteBotResponse:
-        """DELETE /v1/admin/bots/{id} (``deleteBot``).
+        """Delete a bot and everything stored for it.
+
+        Irreversible: its conversations, users, messages, states, files and tables go with it.
+
+        DELETE /v1/admin/bots/{id} (``deleteBot``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the bot to remove, as answered by createBot or listBots. Path ``id``, str,
+                required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -1487,13 +1684,19 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> RotateBotSigningSecretsResponse:
-        """POST /v1/admin/bots/{id}/signing-secrets/rotate (``rotateBotSigningSecrets``).
+        """Replace the signing secret of a self-hosted bot with a fresh one.
+
+        The platform signs the requests it sends to the bot's `url` with this secret when
+        `authentication` is `hmac-sha256`. The answer carries the new secret; the previous ones stay
+        valid for 24 hours, which leaves time to update your server.
+
+        POST /v1/admin/bots/{id}/signing-secrets/rotate (``rotateBotSigningSecrets``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the bot, as answered by createBot or listBots. Path ``id``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -1530,14 +1733,21 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> TransferBotResponse:
-        """POST /v1/admin/bots/{id}/transfer (``transferBot``).
+        """Move a bot to another workspace.
+
+        The caller needs the manager role where the bot lives now and the right to add bots in the
+        receiving workspace; the target's bot quota applies. The bot keeps its id.
+
+        POST /v1/admin/bots/{id}/transfer (``transferBot``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
-            target_workspace_id: body ``targetWorkspaceId``, str, required.
+            id: Id of the bot that changes workspace, as answered by createBot or listBots. Path
+                ``id``, str, required.
+            target_workspace_id: Id of the workspace that receives the bot, as answered by
+                listWorkspaces. Body ``targetWorkspaceId``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -1581,7 +1791,9 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[GetBotLogsResponseLogsItem, GetBotLogsResponse]:
-        """GET /v1/admin/bots/{id}/logs (``getBotLogs``).
+        """Read the log lines a bot's code wrote in a time window, one page at a time.
+
+        GET /v1/admin/bots/{id}/logs (``getBotLogs``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
@@ -1589,15 +1801,21 @@ class AdminResource:
         page (`GetBotLogsResponse`).
 
         Args:
-            id: path ``id``, str, required.
-            time_start: query ``timeStart``, str, required.
-            time_end: query ``timeEnd``, str, optional.
-            level: query ``level``, str, optional.
-            user_id: query ``userId``, str, optional.
-            workflow_id: query ``workflowId``, str, optional.
-            conversation_id: query ``conversationId``, str, optional.
-            message_contains: query ``messageContains``, str, optional.
-            next_token: query ``nextToken``, str, optional.
+            id: Id of the bot, as answered by createBot or listBots. Path ``id``, str, required.
+            time_start: Start of the window, an ISO 8601 date-time such as `2024-05-01T00:00:00Z`.
+                Query ``timeStart``, str, required.
+            time_end: End of the window, an ISO 8601 date-time. Query ``timeEnd``, str, optional.
+            level: Only lines of this level, such as `info`, `warn` or `error`. Query ``level``,
+                str, optional.
+            user_id: Only lines written while handling this user. Query ``userId``, str, optional.
+            workflow_id: Only lines written inside this workflow. Query ``workflowId``, str,
+                optional.
+            conversation_id: Only lines written while handling this conversation. Query
+                ``conversationId``, str, optional.
+            message_contains: Only lines that include this text. Query ``messageContains``, str,
+                optional.
+            next_token: Cursor for the next page: the `nextToken` of the previous answer; leave it
+                out for the first page. Query ``nextToken``, str, optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -1652,15 +1870,22 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetBotWebchatResponse:
-        """GET /v1/admin/bots/{id}/webchat (``getBotWebchat``).
+        """Get the snippet or link that embeds a bot's Webchat in a site.
+
+        Answers a string: HTML and script to paste into a page, or a shareable URL, depending on
+        `type`.
+
+        GET /v1/admin/bots/{id}/webchat (``getBotWebchat``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
-            type: query ``type``, Literal['preconfigured', 'configurable', 'fullscreen',
-                'sharableUrl'], required.
+            id: Id of the bot, as answered by createBot or listBots. Path ``id``, str, required.
+            type: Which form to produce: `preconfigured` (ready-made widget), `configurable` (script
+                you can style), `fullscreen` (chat that fills the page) or `sharableUrl` (a link to
+                a hosted page). Query ``type``, Literal['preconfigured', 'configurable',
+                'fullscreen', 'sharableUrl'], required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -1698,15 +1923,23 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetBotAnalyticsResponse:
-        """GET /v1/admin/bots/{id}/analytics (``getBotAnalytics``).
+        """Get a bot's activity counters per period between two dates.
+
+        Each record covers one period (UTC start and end) and counts new and returning users,
+        sessions, messages from users and from the bot, events by type and LLM calls with their
+        tokens and latency.
+
+        GET /v1/admin/bots/{id}/analytics (``getBotAnalytics``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
-            start_date: query ``startDate``, str, required.
-            end_date: query ``endDate``, str, required.
+            id: Id of the bot, as answered by createBot or listBots. Path ``id``, str, required.
+            start_date: Start of the range, an ISO 8601 date-time, included. Query ``startDate``,
+                str, required.
+            end_date: End of the range, an ISO 8601 date-time, included. Query ``endDate``, str,
+                required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -1746,7 +1979,13 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ListActionRunsResponseDataItem, ListActionRunsResponse]:
-        """GET /v1/admin/bots/{id}/action-runs (``listActionRuns``).
+        """List the recent action calls a bot made to one of its integrations, one page at a time.
+
+        Each run has its time, action name, input and output (cut short when large, with a flag
+        saying so), `SUCCESS` or `FAILURE`, duration in milliseconds, whether the result came from
+        cache, and the error message of a failure. Useful to see why an integration call went wrong.
+
+        GET /v1/admin/bots/{id}/action-runs (``listActionRuns``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
@@ -1754,11 +1993,15 @@ class AdminResource:
         page (`ListActionRunsResponse`).
 
         Args:
-            id: path ``id``, str, required.
-            integration_name: query ``integrationName``, str, required.
-            timestamp_from: query ``timestampFrom``, str, optional.
-            timestamp_until: query ``timestampUntil``, str, optional.
-            next_token: query ``nextToken``, str, optional.
+            id: Id of the bot, as answered by createBot or listBots. Path ``id``, str, required.
+            integration_name: Name of the integration whose action runs you want, such as `slack`.
+                Query ``integrationName``, str, required.
+            timestamp_from: Only runs at or after this ISO 8601 date-time. Query ``timestampFrom``,
+                str, optional.
+            timestamp_until: Only runs at or before this ISO 8601 date-time. Query
+                ``timestampUntil``, str, optional.
+            next_token: Cursor for the next page: the `meta.nextToken` of the previous answer; leave
+                it out for the first page. Query ``nextToken``, str, optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -1810,14 +2053,22 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetBotIssueResponse:
-        """GET /v1/admin/bots/{id}/issues/{issueId} (``getBotIssue``).
+        """Fetch one problem the platform recorded for a bot.
+
+        An issue groups repeated occurrences of the same failure (a crash in the bot's code, a limit
+        reached, a configuration error). It carries a code, a title and explanation, first and last
+        occurrence, the number of occurrences, a category (`user_code`, `limits`, `configuration` or
+        `other`) and, when one exists, a link to a fix.
+
+        GET /v1/admin/bots/{id}/issues/{issueId} (``getBotIssue``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
-            issue_id: path ``issueId``, str, required.
+            id: Id of the bot, as answered by createBot or listBots. Path ``id``, str, required.
+            issue_id: Id of the issue, as answered by listBotIssues. Path ``issueId``, str,
+                required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -1853,14 +2104,19 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteBotIssueResponse:
-        """DELETE /v1/admin/bots/{id}/issues/{issueId} (``deleteBotIssue``).
+        """Dismiss a recorded problem of a bot.
+
+        Removes the issue and its recorded occurrences from the bot's list.
+
+        DELETE /v1/admin/bots/{id}/issues/{issueId} (``deleteBotIssue``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
-            issue_id: path ``issueId``, str, required.
+            id: Id of the bot, as answered by createBot or listBots. Path ``id``, str, required.
+            issue_id: Id of the issue to dismiss, as answered by listBotIssues. Path ``issueId``,
+                str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -1896,7 +2152,9 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ListBotIssuesResponseIssuesItem, ListBotIssuesResponse]:
-        """GET /v1/admin/bots/{id}/issues (``listBotIssues``).
+        """List the problems the platform recorded for a bot, one page at a time.
+
+        GET /v1/admin/bots/{id}/issues (``listBotIssues``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
@@ -1904,8 +2162,9 @@ class AdminResource:
         page (`ListBotIssuesResponse`).
 
         Args:
-            id: path ``id``, str, required.
-            next_token: query ``nextToken``, str, optional.
+            id: Id of the bot, as answered by createBot or listBots. Path ``id``, str, required.
+            next_token: Cursor for the next page: the `meta.nextToken` of the previous answer; leave
+                it out for the first page. Query ``nextToken``, str, optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -1952,14 +2211,20 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> ListBotIssueEventsResponse:
-        """GET /v1/admin/bots/{id}/issues/{issueId}/events (``listBotIssueEvents``).
+        """List the individual occurrences of one bot issue.
+
+        Each occurrence has its time and the values captured when it happened, raw and, where
+        available, pretty-printed.
+
+        GET /v1/admin/bots/{id}/issues/{issueId}/events (``listBotIssueEvents``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
-            issue_id: path ``issueId``, str, required.
+            id: Id of the bot, as answered by createBot or listBots. Path ``id``, str, required.
+            issue_id: Id of the issue, as answered by listBotIssues. Path ``issueId``, str,
+                required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -1994,13 +2259,18 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> ListBotVersionsResponse:
-        """GET /v1/admin/bots/{id}/versions (``listBotVersions``).
+        """List the snapshots saved for a bot.
+
+        A version is a snapshot of the bot's definition and code, taken by createBotVersion, that
+        deployBotVersion can bring back.
+
+        GET /v1/admin/bots/{id}/versions (``listBotVersions``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the bot, as answered by createBot or listBots. Path ``id``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -2037,16 +2307,23 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> CreateBotVersionResponse:
-        """POST /v1/admin/bots/{id}/versions (``createBotVersion``).
+        """Save the bot's current definition and code as a named version.
+
+        The number of saved versions is limited by the workspace's plan. Answers the new version
+        with its id.
+
+        POST /v1/admin/bots/{id}/versions (``createBotVersion``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
-            name: body ``name``, str, required.
+            id: Id of the bot, as answered by createBot or listBots. Path ``id``, str, required.
+            name: Label of the version, such as `v2` or `before holiday changes`. Body ``name``,
+                str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
-            description: body ``description``, str, optional.
+            description: Free text saying what changed in this version. Body ``description``, str,
+                optional.
 
         Returns:
             `CreateBotVersionResponse`.
@@ -2082,14 +2359,19 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetBotVersionResponse:
-        """GET /v1/admin/bots/{id}/versions/{versionId} (``getBotVersion``).
+        """Get a download link for one saved version of a bot.
+
+        Answers a URL from which the snapshot can be downloaded.
+
+        GET /v1/admin/bots/{id}/versions/{versionId} (``getBotVersion``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
-            version_id: path ``versionId``, str, required.
+            id: Id of the bot, as answered by createBot or listBots. Path ``id``, str, required.
+            version_id: Id of the version, as answered by listBotVersions or createBotVersion. Path
+                ``versionId``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -2124,13 +2406,18 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """GET /v1/admin/bots/{id}/bot-json (``getBotJson``).
+        """Download the raw JSON document that defines a bot as built in Botpress Studio.
+
+        The answer is the document as the Studio keeps it; publishFromBotJson accepts the same
+        shape, so the pair lets you keep a copy of a Studio bot and deploy it again.
+
+        GET /v1/admin/bots/{id}/bot-json (``getBotJson``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the bot, as answered by createBot or listBots. Path ``id``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -2166,14 +2453,21 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """POST /v1/admin/bots/{id}/publish-from-bot-json (``publishFromBotJson``).
+        """Deploy a bot from a raw bot JSON document.
+
+        Replaces what the bot runs with the definition in the document, the same shape getBotJson
+        answers.
+
+        POST /v1/admin/bots/{id}/publish-from-bot-json (``publishFromBotJson``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
-            bot_json: body ``botJson``, mapping of str to Any, required.
+            id: Id of the bot that receives the document, as answered by createBot or listBots. Path
+                ``id``, str, required.
+            bot_json: The bot document, as answered by getBotJson. Body ``botJson``, mapping of str
+                to Any, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -2210,14 +2504,17 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> DeployBotVersionResponse:
-        """POST /v1/admin/bots/{id}/versions/deploy (``deployBotVersion``).
+        """Put a saved version of a bot back into production.
+
+        POST /v1/admin/bots/{id}/versions/deploy (``deployBotVersion``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
-            version_id: body ``versionId``, str, required.
+            id: Id of the bot, as answered by createBot or listBots. Path ``id``, str, required.
+            version_id: Id of the version to deploy, as answered by listBotVersions or
+                createBotVersion. Body ``versionId``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -2255,16 +2552,25 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> CreateIntegrationShareableIdResponse:
-        """POST /v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id
+        """Create a short, human-readable id for a bot's installed integration (experimental).
+
+        The id stands for one installation (this bot with this integration version), like the
+        webhook id does, but short enough for people to type. Integrations use it to link a sandbox
+        conversation on their channel to the bot. Answers the new id.
+
+        POST /v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id
         (``createIntegrationShareableId``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            bot_id: path ``botId``, str, required.
-            integration_id: path ``integrationId``, str, required.
-            integration_instance_alias: query ``integrationInstanceAlias``, str, optional.
+            bot_id: Id of the bot, as answered by createBot or listBots. Path ``botId``, str,
+                required.
+            integration_id: Id of the installed integration version. Path ``integrationId``, str,
+                required.
+            integration_instance_alias: Alias of the installed integration instance; when given,
+                `integrationId` is not used. Query ``integrationInstanceAlias``, str, optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -2303,16 +2609,21 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteIntegrationShareableIdResponse:
-        """DELETE /v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id
+        """Remove the shareable id of a bot's installed integration (experimental).
+
+        DELETE /v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id
         (``deleteIntegrationShareableId``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            bot_id: path ``botId``, str, required.
-            integration_id: path ``integrationId``, str, required.
-            integration_instance_alias: query ``integrationInstanceAlias``, str, optional.
+            bot_id: Id of the bot, as answered by createBot or listBots. Path ``botId``, str,
+                required.
+            integration_id: Id of the installed integration version. Path ``integrationId``, str,
+                required.
+            integration_instance_alias: Alias of the installed integration instance; when given,
+                `integrationId` is not used. Query ``integrationInstanceAlias``, str, optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -2350,16 +2661,24 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetIntegrationShareableIdResponse:
-        """GET /v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id
+        """Read the shareable id of a bot's installed integration (experimental).
+
+        Answers the id and whether it has expired; create a new one with
+        createIntegrationShareableId when it has.
+
+        GET /v1/admin/bots/{botId}/integrations/{integrationId}/shareable-id
         (``getIntegrationShareableId``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            bot_id: path ``botId``, str, required.
-            integration_id: path ``integrationId``, str, required.
-            integration_instance_alias: query ``integrationInstanceAlias``, str, optional.
+            bot_id: Id of the bot, as answered by createBot or listBots. Path ``botId``, str,
+                required.
+            integration_id: Id of the installed integration version. Path ``integrationId``, str,
+                required.
+            integration_instance_alias: Alias of the installed integration instance; when given,
+                `integrationId` is not used. Query ``integrationInstanceAlias``, str, optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -2397,16 +2716,21 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> UnlinkSandboxedConversationsResponse:
-        """DELETE /v1/admin/bots/{botId}/integrations/{integrationId}/sandboxed-conversations
+        """Detach every sandbox conversation linked to an integration of a bot (experimental).
+
+        DELETE /v1/admin/bots/{botId}/integrations/{integrationId}/sandboxed-conversations
         (``unlinkSandboxedConversations``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            bot_id: path ``botId``, str, required.
-            integration_id: path ``integrationId``, str, required.
-            integration_instance_alias: query ``integrationInstanceAlias``, str, optional.
+            bot_id: Id of the bot, as answered by createBot or listBots. Path ``botId``, str,
+                required.
+            integration_id: Id of the installed integration version. Path ``integrationId``, str,
+                required.
+            integration_instance_alias: Alias of the installed integration instance; when given,
+                `integrationId` is not used. Query ``integrationInstanceAlias``, str, optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -2442,13 +2766,18 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> ListBotApiKeysResponse:
-        """GET /v1/admin/bots/baks (``listBotApiKeys``).
+        """List the access keys of a bot.
+
+        Answers each key's id, note and creation date; the secret value is shown only once, by
+        createBotApiKey.
+
+        GET /v1/admin/bots/baks (``listBotApiKeys``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            bot_id: query ``botId``, str, required.
+            bot_id: Id of the bot whose keys to list. Query ``botId``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -2484,15 +2813,22 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> CreateBotApiKeyResponse:
-        """POST /v1/admin/bots/baks (``createBotApiKey``).
+        """Issue a new access key scoped to one bot.
+
+        A bot access key works for that bot's runtime, files and tables calls only, which makes it
+        the safer credential for a program that serves one bot. The answer is the only time the
+        secret value is returned.
+
+        POST /v1/admin/bots/baks (``createBotApiKey``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            bot_id: body ``botId``, str, required.
+            bot_id: Id of the bot the key is for. Body ``botId``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
-            note: body ``note``, str, optional.
+            note: A label of your choice that tells keys apart in listings. Body ``note``, str,
+                optional.
 
         Returns:
             `CreateBotApiKeyResponse`.
@@ -2526,13 +2862,16 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteBotApiKeyResponse:
-        """DELETE /v1/admin/bots/baks/{id} (``deleteBotApiKey``).
+        """Revoke one bot access key.
+
+        DELETE /v1/admin/bots/baks/{id} (``deleteBotApiKey``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the key, as answered by listBotApiKeys or createBotApiKey. Path ``id``, str,
+                required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -2567,13 +2906,19 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetBotAllowlistResponse:
-        """GET /v1/admin/bots/{botId}/allowlist (``getBotAllowlist``).
+        """Read which workspace members may work on a bot.
+
+        Answers the setting, `ALL_WORKSPACE_USERS` or `SELECTED_USERS`, and the ids of the members
+        allowed when access is restricted.
+
+        GET /v1/admin/bots/{botId}/allowlist (``getBotAllowlist``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            bot_id: path ``botId``, str, required.
+            bot_id: Id of the bot, as answered by createBot or listBots. Path ``botId``, str,
+                required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -2610,16 +2955,22 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> UpdateBotAllowlistResponse:
-        """PUT /v1/admin/bots/{botId}/allowlist (``updateBotAllowlist``).
+        """Change which workspace members may work on a bot.
+
+        PUT /v1/admin/bots/{botId}/allowlist (``updateBotAllowlist``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            bot_id: path ``botId``, str, required.
+            bot_id: Id of the bot, as answered by createBot or listBots. Path ``botId``, str,
+                required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
-            setting: body ``setting``, Literal['ALL_WORKSPACE_USERS', 'SELECTED_USERS'], optional.
-            users: body ``users``, mapping of str to bool, optional.
+            setting: `ALL_WORKSPACE_USERS` to open the bot to every member, or `SELECTED_USERS` to
+                restrict it to the list. Body ``setting``, Literal['ALL_WORKSPACE_USERS',
+                'SELECTED_USERS'], optional.
+            users: Members to change, by user id: true adds one to the list, false takes it off.
+                Body ``users``, mapping of str to bool, optional.
 
         Returns:
             `UpdateBotAllowlistResponse`.
@@ -2654,12 +3005,18 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> MigrateWorkspaceToV4Response:
-        """POST /v1/admin/workspaces/{id}/migrate-to-v4 (``migrateWorkspaceToV4``).
+        """Move a workspace from the v3 to the v4 billing model (internal use).
+
+        Reserved for Botpress's own tools; the dashboard drives it. The result shows in the
+        workspace's `billingVersion`.
+
+        POST /v1/admin/workspaces/{id}/migrate-to-v4 (``migrateWorkspaceToV4``).
 
         Reached with a personal access token.
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the workspace, as answered by createWorkspace or listWorkspaces. Path ``id``,
+                str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -2694,12 +3051,15 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> ListWorkspaceInvoicesResponse:
-        """GET /v1/admin/workspaces/{id}/billing/invoices (``listWorkspaceInvoices``).
+        """List every invoice a workspace has received.
+
+        GET /v1/admin/workspaces/{id}/billing/invoices (``listWorkspaceInvoices``).
 
         Reached with a personal access token.
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the workspace, as answered by createWorkspace or listWorkspaces. Path ``id``,
+                str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -2733,12 +3093,18 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetUpcomingInvoiceResponse:
-        """GET /v1/admin/workspaces/{id}/billing/upcoming-invoice (``getUpcomingInvoice``).
+        """Preview the invoice a workspace will receive at the end of the current period.
+
+        Answers the total and the line items so far, each with its amount in cents, currency, unit
+        price and quantity where they apply, and the period it covers.
+
+        GET /v1/admin/workspaces/{id}/billing/upcoming-invoice (``getUpcomingInvoice``).
 
         Reached with a personal access token.
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the workspace, as answered by createWorkspace or listWorkspaces. Path ``id``,
+                str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -2773,15 +3139,22 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> ChargeWorkspaceUnpaidInvoicesResponse:
-        """POST /v1/admin/workspaces/{id}/billing/invoices/charge-unpaid
+        """Retry charging a workspace's outstanding invoices to its payment method.
+
+        Answers the invoices that were paid and those that failed, so a partial success is visible.
+        Without `invoiceIds`, every unpaid invoice is attempted.
+
+        POST /v1/admin/workspaces/{id}/billing/invoices/charge-unpaid
         (``chargeWorkspaceUnpaidInvoices``).
 
         Reached with a personal access token.
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the workspace, as answered by createWorkspace or listWorkspaces. Path ``id``,
+                str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
-            invoice_ids: body ``invoiceIds``, list of str, optional.
+            invoice_ids: Only these invoices, by id as answered by listWorkspaceInvoices; at least
+                one when given. Body ``invoiceIds``, list of str, optional.
 
         Returns:
             `ChargeWorkspaceUnpaidInvoicesResponse`.
@@ -2815,12 +3188,17 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> CreateWorkspaceResponse:
-        """POST /v1/admin/workspaces (``createWorkspace``).
+        """Create a workspace owned by the signed-in account.
+
+        The new workspace starts on the free `community` plan. Answers it with its id, which is what
+        the `x-workspace-id` header of other admin calls expects.
+
+        POST /v1/admin/workspaces (``createWorkspace``).
 
         Reached with a personal access token.
 
         Args:
-            name: body ``name``, str, required.
+            name: Name shown for the workspace in the dashboard. Body ``name``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -2855,15 +3233,18 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ListWorkspacesResponseWorkspacesItem, ListWorkspacesResponse]:
-        """GET /v1/admin/workspaces (``listWorkspaces``).
+        """List the workspaces the signed-in account belongs to, one page at a time.
+
+        GET /v1/admin/workspaces (``listWorkspaces``).
 
         Reached with a personal access token.
         Returns a pager: ``async for`` walks every item over all pages, ``await`` gives the first
         page (`ListWorkspacesResponse`).
 
         Args:
-            next_token: query ``nextToken``, str, optional.
-            handle: query ``handle``, str, optional.
+            next_token: Cursor for the next page: the `meta.nextToken` of the previous answer; leave
+                it out for the first page. Query ``nextToken``, str, optional.
+            handle: Only the workspace with this public handle. Query ``handle``, str, optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -2907,12 +3288,18 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetPublicWorkspaceResponse:
-        """GET /v1/admin/workspaces/{id}/public (``getPublicWorkspace``).
+        """Fetch the public profile of a workspace.
+
+        Answers only what the workspace shows on the Hub (name, about text, picture, contact email,
+        website, social accounts, handle), so it works for workspaces the caller does not belong to.
+
+        GET /v1/admin/workspaces/{id}/public (``getPublicWorkspace``).
 
         Reached with a personal access token.
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the workspace, as answered by createWorkspace or listWorkspaces. Path ``id``,
+                str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -2946,12 +3333,19 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetWorkspaceResponse:
-        """GET /v1/admin/workspaces/{id} (``getWorkspace``).
+        """Fetch a workspace with its plan, limits and profile.
+
+        Answers the owner, number of bots, billing model and plan (`community`, `team`, `enterprise`
+        or `plus`), whether it is blocked, the monthly spending limit, an active trial if any, and
+        the public profile fields.
+
+        GET /v1/admin/workspaces/{id} (``getWorkspace``).
 
         Reached with a personal access token.
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the workspace, as answered by createWorkspace or listWorkspaces. Path ``id``,
+                str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -2994,22 +3388,34 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> UpdateWorkspaceResponse:
-        """PUT /v1/admin/workspaces/{id} (``updateWorkspace``).
+        """Change a workspace's name, spending limit or public profile.
+
+        Only the fields you pass change. Answers the updated workspace.
+
+        PUT /v1/admin/workspaces/{id} (``updateWorkspace``).
 
         Reached with a personal access token.
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the workspace, as answered by createWorkspace or listWorkspaces. Path ``id``,
+                str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
-            name: body ``name``, str, optional.
-            spending_limit: body ``spendingLimit``, float, optional.
-            about: body ``about``, str, optional.
-            profile_picture: body ``profilePicture``, str, optional.
-            contact_email: body ``contactEmail``, str, optional.
-            website: body ``website``, str, optional.
-            social_accounts: body ``socialAccounts``, list of str, optional.
-            is_public: body ``isPublic``, bool, optional.
-            handle: body ``handle``, str, optional.
+            name: New name, 1 to 64 characters. Body ``name``, str, optional.
+            spending_limit: Most the workspace may spend on usage-based billing in a month, in US
+                dollars, from 5 to 1000. Body ``spendingLimit``, float, optional.
+            about: Text shown on the workspace's public profile. Body ``about``, str, optional.
+            profile_picture: Picture shown on the workspace's public profile. Body
+                ``profilePicture``, str, optional.
+            contact_email: Email address shown on the public profile. Body ``contactEmail``, str,
+                optional.
+            website: Website shown on the public profile. Body ``website``, str, optional.
+            social_accounts: Links to social accounts shown on the public profile, at most 5. Body
+                ``socialAccounts``, list of str, optional.
+            is_public: True to make the profile (and what the workspace publishes) visible on the
+                Hub. Body ``isPublic``, bool, optional.
+            handle: Public handle of the workspace: 3 to 64 lowercase letters, digits, `-` or `_`,
+                starting and ending with a letter or digit; see checkHandleAvailability. Body
+                ``handle``, str, optional.
 
         Returns:
             `UpdateWorkspaceResponse`.
@@ -3053,12 +3459,17 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteWorkspaceResponse:
-        """DELETE /v1/admin/workspaces/{id} (``deleteWorkspace``).
+        """Delete a workspace with its bots.
+
+        Irreversible: the bots of the workspace and their data go with it.
+
+        DELETE /v1/admin/workspaces/{id} (``deleteWorkspace``).
 
         Reached with a personal access token.
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the workspace, as answered by createWorkspace or listWorkspaces. Path ``id``,
+                str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -3110,18 +3521,27 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> ListWorkspaceUsagesResponse:
-        """GET /v1/admin/workspaces/{id}/usages (``listWorkspaceUsages``).
+        """List how much of one resource a workspace used, with the quota that applies.
+
+        Each usage record names its type and period, the amount consumed (`value`) and the limit
+        (`quota`) the plan and add-ons allow.
+
+        GET /v1/admin/workspaces/{id}/usages (``listWorkspaceUsages``).
 
         Reached with a personal access token.
 
         Args:
-            id: path ``id``, str, required.
-            type: query ``type``, Literal['invocation_timeout', 'invocation_calls', 'storage_count',
-                'bot_count', 'knowledgebase_vector_storage', 'workspace_ratelimit',
-                'table_row_count', 'workspace_member_count', 'integrations_owned_count', 'ai_spend',
-                'openai_spend', 'bing_search_spend', 'always_alive', 'indexed_file_count',
-                'file_max_size_bytes'], required.
-            period: query ``period``, str, optional.
+            id: Id of the workspace, as answered by createWorkspace or listWorkspaces. Path ``id``,
+                str, required.
+            type: What to measure, such as `invocation_calls` (bot calls), `bot_count`,
+                `table_row_count`, `file_max_size_bytes`, `ai_spend` or `always_alive`; one of the
+                usage types the API lists. Query ``type``, Literal['invocation_timeout',
+                'invocation_calls', 'storage_count', 'bot_count', 'knowledgebase_vector_storage',
+                'workspace_ratelimit', 'table_row_count', 'workspace_member_count',
+                'integrations_owned_count', 'ai_spend', 'openai_spend', 'bing_search_spend',
+                'always_alive', 'indexed_file_count', 'file_max_size_bytes'], required.
+            period: Billing period to report on; the current one when left out. Query ``period``,
+                str, optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -3174,18 +3594,26 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> BreakDownWorkspaceUsageByBotResponse:
-        """GET /v1/admin/workspaces/{id}/usages/by-bot (``breakDownWorkspaceUsageByBot``).
+        """Split a workspace's usage of one resource between its bots.
+
+        Answers one amount per bot id, to find which bot consumes a quota.
+
+        GET /v1/admin/workspaces/{id}/usages/by-bot (``breakDownWorkspaceUsageByBot``).
 
         Reached with a personal access token.
 
         Args:
-            id: path ``id``, str, required.
-            type: query ``type``, Literal['invocation_timeout', 'invocation_calls', 'storage_count',
-                'bot_count', 'knowledgebase_vector_storage', 'workspace_ratelimit',
-                'table_row_count', 'workspace_member_count', 'integrations_owned_count', 'ai_spend',
-                'openai_spend', 'bing_search_spend', 'always_alive', 'indexed_file_count',
-                'file_max_size_bytes'], required.
-            period: query ``period``, str, optional.
+            id: Id of the workspace, as answered by createWorkspace or listWorkspaces. Path ``id``,
+                str, required.
+            type: What to measure, such as `invocation_calls` (bot calls), `bot_count`,
+                `table_row_count`, `file_max_size_bytes`, `ai_spend` or `always_alive`; one of the
+                usage types the API lists. Query ``type``, Literal['invocation_timeout',
+                'invocation_calls', 'storage_count', 'bot_count', 'knowledgebase_vector_storage',
+                'workspace_ratelimit', 'table_row_count', 'workspace_member_count',
+                'integrations_owned_count', 'ai_spend', 'openai_spend', 'bing_search_spend',
+                'always_alive', 'indexed_file_count', 'file_max_size_bytes'], required.
+            period: Billing period to report on; the current one when left out. Query ``period``,
+                str, optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -3219,7 +3647,12 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> dict[str, GetAllWorkspaceQuotaCompletionResponseValue]:
-        """GET /v1/admin/workspaces/usages/quota-completion (``getAllWorkspaceQuotaCompletion``).
+        """For each workspace of the signed-in account, tell which quota is closest to its limit.
+
+        Answers a mapping from workspace id to the usage type with the highest completion and that
+        completion as a ratio of used to allowed (1 means the limit is reached).
+
+        GET /v1/admin/workspaces/usages/quota-completion (``getAllWorkspaceQuotaCompletion``).
 
         Reached with a personal access token.
 
@@ -3274,18 +3707,24 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetWorkspaceQuotaResponse:
-        """GET /v1/admin/workspaces/{id}/quota (``getWorkspaceQuota``).
+        """Read the limit a workspace has for one resource.
+
+        GET /v1/admin/workspaces/{id}/quota (``getWorkspaceQuota``).
 
         Reached with a personal access token.
 
         Args:
-            id: path ``id``, str, required.
-            type: query ``type``, Literal['invocation_timeout', 'invocation_calls', 'storage_count',
-                'bot_count', 'knowledgebase_vector_storage', 'workspace_ratelimit',
-                'table_row_count', 'workspace_member_count', 'integrations_owned_count', 'ai_spend',
-                'openai_spend', 'bing_search_spend', 'always_alive', 'indexed_file_count',
-                'file_max_size_bytes'], required.
-            period: query ``period``, str, optional.
+            id: Id of the workspace, as answered by createWorkspace or listWorkspaces. Path ``id``,
+                str, required.
+            type: What to measure, such as `invocation_calls` (bot calls), `bot_count`,
+                `table_row_count`, `file_max_size_bytes`, `ai_spend` or `always_alive`; one of the
+                usage types the API lists. Query ``type``, Literal['invocation_timeout',
+                'invocation_calls', 'storage_count', 'bot_count', 'knowledgebase_vector_storage',
+                'workspace_ratelimit', 'table_row_count', 'workspace_member_count',
+                'integrations_owned_count', 'ai_spend', 'openai_spend', 'bing_search_spend',
+                'always_alive', 'indexed_file_count', 'file_max_size_bytes'], required.
+            period: Billing period to report on; the current one when left out. Query ``period``,
+                str, optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -3321,13 +3760,17 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> ListWorkspaceQuotasResponse:
-        """GET /v1/admin/workspaces/{id}/quotas (``listWorkspaceQuotas``).
+        """Read every limit a workspace has, one entry per usage type.
+
+        GET /v1/admin/workspaces/{id}/quotas (``listWorkspaceQuotas``).
 
         Reached with a personal access token.
 
         Args:
-            id: path ``id``, str, required.
-            period: query ``period``, str, optional.
+            id: Id of the workspace, as answered by createWorkspace or listWorkspaces. Path ``id``,
+                str, required.
+            period: Billing period to report on; the current one when left out. Query ``period``,
+                str, optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -3362,12 +3805,18 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> CheckHandleAvailabilityResponse:
-        """PUT /v1/admin/workspaces/handle-availability (``checkHandleAvailability``).
+        """Check whether a public workspace handle is still free.
+
+        Answers whether it is available, other handles to try when it is not, and which workspace
+        holds it.
+
+        PUT /v1/admin/workspaces/handle-availability (``checkHandleAvailability``).
 
         Reached with a personal access token.
 
         Args:
-            handle: body ``handle``, str, required.
+            handle: The handle to test: 1 to 50 lowercase letters, digits, `-` or `_`. Body
+                ``handle``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -3403,16 +3852,20 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ListPublicWorkspacesResponseWorkspacesItem, ListPublicWorkspacesResponse]:
-        """GET /v1/admin/workspaces/public (``listPublicWorkspaces``).
+        """Browse the workspaces that show a public profile on the Hub, one page at a time.
+
+        GET /v1/admin/workspaces/public (``listPublicWorkspaces``).
 
         Reached with a personal access token.
         Returns a pager: ``async for`` walks every item over all pages, ``await`` gives the first
         page (`ListPublicWorkspacesResponse`).
 
         Args:
-            next_token: query ``nextToken``, str, optional.
-            workspace_ids: query ``workspaceIds``, list of str, optional.
-            search: query ``search``, str, optional.
+            next_token: Cursor for the next page: the `meta.nextToken` of the previous answer; leave
+                it out for the first page. Query ``nextToken``, str, optional.
+            workspace_ids: Only these workspaces, by id. Query ``workspaceIds``, list of str,
+                optional.
+            search: Free text matched against the public profiles. Query ``search``, str, optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -3457,15 +3910,23 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[GetAuditRecordsResponseRecordsItem, GetAuditRecordsResponse]:
-        """GET /v1/admin/workspaces/{id}/audit-records (``getAuditRecords``).
+        """Read a workspace's audit trail, newest first, one page at a time.
+
+        Each record says who (user id and email) did what (an action such as `ADD_WORKSPACE_MEMBER`,
+        `DEPLOY_BOT` or `SET_SPENDING_LIMIT`), to which resource, and when. Use it to answer who
+        changed a bot or a member.
+
+        GET /v1/admin/workspaces/{id}/audit-records (``getAuditRecords``).
 
         Reached with a personal access token.
         Returns a pager: ``async for`` walks every item over all pages, ``await`` gives the first
         page (`GetAuditRecordsResponse`).
 
         Args:
-            id: path ``id``, str, required.
-            next_token: query ``nextToken``, str, optional.
+            id: Id of the workspace, as answered by createWorkspace or listWorkspaces. Path ``id``,
+                str, required.
+            next_token: Cursor for the next page: the `meta.nextToken` of the previous answer; leave
+                it out for the first page. Query ``nextToken``, str, optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -3511,14 +3972,21 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> SetWorkspacePreferenceResponse:
-        """POST /v1/admin/workspaces/preferences/{key} (``setWorkspacePreference``).
+        """Store one preference value for the workspace under a key.
+
+        Like setAccountPreference, but kept for a workspace instead of the account; any JSON value
+        replaces what the key held. The document gives the call no workspace parameter: the
+        workspace is the one the client names in its `x-workspace-id` header.
+
+        POST /v1/admin/workspaces/preferences/{key} (``setWorkspacePreference``).
 
         Reached with a personal access token.
 
         Args:
-            key: path ``key``, str, required.
+            key: Name of the preference to write; a free-form string chosen by the caller. Path
+                ``key``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
-            value: body ``value``, Any, optional.
+            value: The JSON value to keep under the key (any type). Body ``value``, Any, optional.
 
         Returns:
             `SetWorkspacePreferenceResponse`.
@@ -3552,12 +4020,18 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetWorkspacePreferenceResponse:
-        """GET /v1/admin/workspaces/preferences/{key} (``getWorkspacePreference``).
+        """Read back one workspace preference by its key.
+
+        Answers the JSON value last saved under the key by setWorkspacePreference, for the workspace
+        the client names in its `x-workspace-id` header.
+
+        GET /v1/admin/workspaces/preferences/{key} (``getWorkspacePreference``).
 
         Reached with a personal access token.
 
         Args:
-            key: path ``key``, str, required.
+            key: Name of the preference to read, as passed to setWorkspacePreference. Path ``key``,
+                str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -3591,7 +4065,13 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ListWorkspaceMembersResponseMembersItem, ListWorkspaceMembersResponse]:
-        """GET /v1/admin/workspace-members (``listWorkspaceMembers``).
+        """List the members of the workspace, one page at a time.
+
+        The workspace is the one named in the `x-workspace-id` header. Each member has a member id
+        (used by updateWorkspaceMember and deleteWorkspaceMember), the account's user id, email,
+        role and display name.
+
+        GET /v1/admin/workspace-members (``listWorkspaceMembers``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
@@ -3599,7 +4079,8 @@ class AdminResource:
         page (`ListWorkspaceMembersResponse`).
 
         Args:
-            next_token: query ``nextToken``, str, optional.
+            next_token: Cursor for the next page: the `meta.nextToken` of the previous answer; leave
+                it out for the first page. Query ``nextToken``, str, optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -3645,15 +4126,21 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> CreateWorkspaceMemberResponse:
-        """POST /v1/admin/workspace-members (``createWorkspaceMember``).
+        """Add a person to the workspace by email, with a role.
+
+        Answers the new member. The number of members is limited by the plan.
+
+        POST /v1/admin/workspace-members (``createWorkspaceMember``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            email: body ``email``, str, required.
-            role: body ``role``, Literal['viewer', 'billing', 'developer', 'manager',
-                'administrator', 'owner'], required.
+            email: Email address of the person to add. Body ``email``, str, required.
+            role: Rights given to the new member: `viewer`, `billing`, `developer`, `manager`,
+                `administrator` or `owner`, from the fewest rights to the most. Body ``role``,
+                Literal['viewer', 'billing', 'developer', 'manager', 'administrator', 'owner'],
+                required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -3687,7 +4174,12 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetWorkspaceMemberResponse:
-        """GET /v1/admin/workspace-members/me (``getWorkspaceMember``).
+        """Fetch the signed-in account's own membership in the workspace.
+
+        Answers the caller's member id and role in the workspace named in the `x-workspace-id`
+        header; use it to check what the token may do there.
+
+        GET /v1/admin/workspace-members/me (``getWorkspaceMember``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
@@ -3726,13 +4218,16 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteWorkspaceMemberResponse:
-        """DELETE /v1/admin/workspace-members/{id} (``deleteWorkspaceMember``).
+        """Take a person out of the workspace.
+
+        DELETE /v1/admin/workspace-members/{id} (``deleteWorkspaceMember``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Member id, as answered by listWorkspaceMembers (not the account's user id). Path
+                ``id``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -3770,16 +4265,22 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> UpdateWorkspaceMemberResponse:
-        """PUT /v1/admin/workspace-members/{id} (``updateWorkspaceMember``).
+        """Change the role of a workspace member.
+
+        Answers the updated member.
+
+        PUT /v1/admin/workspace-members/{id} (``updateWorkspaceMember``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Member id, as answered by listWorkspaceMembers (not the account's user id). Path
+                ``id``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
-            role: body ``role``, Literal['viewer', 'billing', 'developer', 'manager',
-                'administrator', 'owner'], optional.
+            role: New rights: `viewer`, `billing`, `developer`, `manager`, `administrator` or
+                `owner`, from the fewest rights to the most. Body ``role``, Literal['viewer',
+                'billing', 'developer', 'manager', 'administrator', 'owner'], optional.
 
         Returns:
             `UpdateWorkspaceMemberResponse`.
@@ -3814,13 +4315,19 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> ListIntegrationApiKeysResponse:
-        """GET /v1/admin/integrations/iaks (``listIntegrationApiKeys``).
+        """List the access keys of an integration.
+
+        Answers each key's id, note and creation date; the secret value is shown only once, by
+        createIntegrationApiKey.
+
+        GET /v1/admin/integrations/iaks (``listIntegrationApiKeys``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            integration_id: query ``integrationId``, str, required.
+            integration_id: Id of the integration whose keys to list. Query ``integrationId``, str,
+                required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -3856,15 +4363,22 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> CreateIntegrationApiKeyResponse:
-        """POST /v1/admin/integrations/iaks (``createIntegrationApiKey``).
+        """Issue a new access key for an integration.
+
+        An integration access key lets an integration's own server call the runtime API on behalf of
+        the bots that install it. The answer is the only time the secret value is returned.
+
+        POST /v1/admin/integrations/iaks (``createIntegrationApiKey``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            integration_id: body ``integrationId``, str, required.
+            integration_id: Id of the integration the key is for. Body ``integrationId``, str,
+                required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
-            note: body ``note``, str, optional.
+            note: A label of your choice that tells keys apart in listings. Body ``note``, str,
+                optional.
 
         Returns:
             `CreateIntegrationApiKeyResponse`.
@@ -3898,13 +4412,16 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteIntegrationApiKeyResponse:
-        """DELETE /v1/admin/integrations/iaks/{id} (``deleteIntegrationApiKey``).
+        """Revoke one integration access key.
+
+        DELETE /v1/admin/integrations/iaks/{id} (``deleteIntegrationApiKey``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the key, as answered by listIntegrationApiKeys or createIntegrationApiKey.
+                Path ``id``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -3978,43 +4495,86 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> CreateIntegrationResponse:
-        """POST /v1/admin/integrations (``createIntegration``).
+        """Create an integration version owned by the workspace.
+
+        The body is the whole definition the SDK's `bp deploy` sends: configuration, channels,
+        actions, events, states, interfaces, code and Hub page. Answers the new integration with its
+        id. Run validateIntegrationCreation first to see the problems without creating anything. A
+        name and version that already exist are refused.
+
+        POST /v1/admin/integrations (``createIntegration``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            name: body ``name``, str, required.
-            version: body ``version``, str, required.
+            name: Name of the integration, up to 200 characters; bot definitions refer to it by this
+                name. Body ``name``, str, required.
+            version: Semantic version of this definition, such as `0.1.0`, up to 200 characters;
+                each version is a separate record. Body ``version``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
-            configuration: body ``configuration``, `CreateIntegrationBodyConfiguration`, optional.
-            configurations: body ``configurations``, mapping of str to
+            configuration: The default configuration users fill in when installing: a title (up to
+                64 characters), a description (up to 256), the JSON schema of the values and how to
+                identify the installing account. Body ``configuration``,
                 `CreateIntegrationBodyConfiguration`, optional.
-            states: body ``states``, mapping of str to `IntegrationStatesValue`, optional.
-            events: body ``events``, mapping of str to `BotEventsValue`, optional.
-            actions: body ``actions``, mapping of str to `BotActionsValue`, optional.
-            entities: body ``entities``, mapping of str to `IntegrationEntitiesValue`, optional.
-            attributes: body ``attributes``, mapping of str to str, optional.
-            identifier: body ``identifier``, `IntegrationIdentifier`, optional.
-            channels: body ``channels``, mapping of str to `CreateIntegrationBodyChannelsValue`,
+            configurations: Other named ways to configure the integration (for example OAuth or
+                manual keys), each with its own title, description and JSON schema. Body
+                ``configurations``, mapping of str to `CreateIntegrationBodyConfiguration`,
                 optional.
-            user: body ``user``, `CreateIntegrationBodyChannelsValueConversation`, optional.
-            interfaces: body ``interfaces``, mapping of str to
-                `CreateIntegrationBodyInterfacesValue`, optional.
-            extra_operations: body ``extraOperations``, mapping of str to
-                `CreateIntegrationBodyExtraOperationsValue`, optional.
-            sdk_version: body ``sdkVersion``, str, optional.
-            secrets: body ``secrets``, mapping of str to str or None, optional.
-            code: body ``code``, str, optional.
-            url: body ``url``, str, optional.
-            dev: body ``dev``, bool, optional.
-            icon: body ``icon``, str, optional.
-            readme: body ``readme``, str, optional.
-            title: body ``title``, str, optional.
-            description: body ``description``, str, optional.
-            public: body ``public``, bool, optional.
-            visibility: body ``visibility``, Literal['public', 'private', 'unlisted'], optional.
-            layers: body ``layers``, list of str, optional.
+            states: State definitions by name: what each is attached to (user, conversation or
+                integration) and the JSON schema of its payload. Body ``states``, mapping of str to
+                `IntegrationStatesValue`, optional.
+            events: Event types the integration emits to bots, by name, with the JSON schema of
+                their payload. Body ``events``, mapping of str to `BotEventsValue`, optional.
+            actions: Actions bots can call, by name, with the JSON schemas of their input and
+                output. Body ``actions``, mapping of str to `BotActionsValue`, optional.
+            entities: Named data shapes (JSON schemas) the integration defines, used when it
+                implements an interface. Body ``entities``, mapping of str to
+                `IntegrationEntitiesValue`, optional.
+            attributes: Free key-value labels on the integration, each value at most 200 characters.
+                Body ``attributes``, mapping of str to str, optional.
+            identifier: Scripts (up to 2000 characters each) the platform runs to work out which
+                installation an incoming webhook belongs to: `extractScript`, and
+                `fallbackHandlerScript` for requests it cannot place. Body ``identifier``,
+                `IntegrationIdentifier`, optional.
+            channels: Messaging channels by name: the message types each accepts, its conversation
+                and message tags, and how conversations are created. Body ``channels``, mapping of
+                str to `CreateIntegrationBodyChannelsValue`, optional.
+            user: How users are represented: their tag definitions, and whether bots may create
+                users themselves (`creation`: enabled, and the tags such a call must give). Body
+                ``user``, `CreateIntegrationBodyChannelsValueConversation`, optional.
+            interfaces: Hub interfaces the integration implements, by alias: the interface id and
+                how its entities, actions, events and channels map to the integration's own. Body
+                ``interfaces``, mapping of str to `CreateIntegrationBodyInterfacesValue`, optional.
+            extra_operations: Extra operations (experimental) by name, saying whether each is
+                forwarded to the integration's instances. Body ``extraOperations``, mapping of str
+                to `CreateIntegrationBodyExtraOperationsValue`, optional.
+            sdk_version: Version of the Botpress SDK the integration was built with, up to 200
+                characters. Body ``sdkVersion``, str, optional.
+            secrets: Secret values by SCREAMING_SNAKE_CASE name, shared by every installation and
+                given to the code as `SECRET_<NAME>` environment variables; each at most 20000
+                characters. Body ``secrets``, mapping of str to str or None, optional.
+            code: The integration's bundled JavaScript, run by the platform. Body ``code``, str,
+                optional.
+            url: Address the platform calls, for an integration that runs on your own server (a
+                development integration behind a tunnel, for example). Body ``url``, str, optional.
+            dev: True for a development integration, one that runs on your machine and that
+                development bots install while you work on it. Body ``dev``, bool, optional.
+            icon: The icon as an SVG file encoded in base64; one icon is shared by all versions.
+                Body ``icon``, str, optional.
+            readme: The documentation page as Markdown encoded in base64; each version has its own.
+                Body ``readme``, str, optional.
+            title: Name shown to people in the Hub and dashboard, 1 to 64 characters. Body
+                ``title``, str, optional.
+            description: One or two sentences shown under the title, up to 256 characters. Body
+                ``description``, str, optional.
+            public: Deprecated: use `visibility`. Body ``public``, bool, optional.
+            visibility: `private` (the default: only this workspace), `public` (listed on the Hub
+                for everyone; a published version can no longer change) or `unlisted` (public but
+                not shown in Hub listings). Body ``visibility``, Literal['public', 'private',
+                'unlisted'], optional.
+            layers: Names of the layers the definition is composed from, in order. Body ``layers``,
+                list of str, optional.
 
         Returns:
             `CreateIntegrationResponse`.
@@ -4101,7 +4661,13 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ListIntegrationsResponseIntegrationsItem, ListIntegrationsResponse]:
-        """GET /v1/admin/integrations (``listIntegrations``).
+        """List the integrations visible to the workspace, one page at a time.
+
+        Unlike listPublicIntegrations, this also reaches the workspace's private and development
+        integrations; narrow it with `visibility` and `dev`. Each item is a summary; fetch the
+        definition with getIntegration.
+
+        GET /v1/admin/integrations (``listIntegrations``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
@@ -4109,21 +4675,33 @@ class AdminResource:
         page (`ListIntegrationsResponse`).
 
         Args:
-            next_token: query ``nextToken``, str, optional.
-            limit: query ``limit``, float, optional.
-            name: query ``name``, str, optional.
-            version: query ``version``, str, optional.
-            interface_id: query ``interfaceId``, str, optional.
-            interface_name: query ``interfaceName``, str, optional.
-            installed_by_bot_id: query ``installedByBotId``, str, optional.
-            verification_status: query ``verificationStatus``, Literal['unapproved', 'pending',
-                'approved', 'rejected'], optional.
-            search: query ``search``, str, optional.
-            sort_by: query ``sortBy``, Literal['popularity', 'name', 'createdAt', 'updatedAt',
+            next_token: Cursor for the next page: the `meta.nextToken` of the previous answer; leave
+                it out for the first page. Query ``nextToken``, str, optional.
+            limit: Largest number of integrations to return in one page. Query ``limit``, float,
+                optional.
+            name: Only integrations with exactly this name. Query ``name``, str, optional.
+            version: Only this version: a semantic version, or `latest`. Query ``version``, str,
+                optional.
+            interface_id: Only integrations that implement the interface with this id. Query
+                ``interfaceId``, str, optional.
+            interface_name: Only integrations that implement an interface with exactly this name.
+                Query ``interfaceName``, str, optional.
+            installed_by_bot_id: Only integrations installed in this bot; give the bot id when you
+                want the installed ones. Query ``installedByBotId``, str, optional.
+            verification_status: Only integrations at this review stage: `unapproved`, `pending`,
+                `approved` or `rejected`. Query ``verificationStatus``, Literal['unapproved',
+                'pending', 'approved', 'rejected'], optional.
+            search: Free text matched against names, descriptions, actions and interfaces. Query
+                ``search``, str, optional.
+            sort_by: Ordering key: `popularity`, `name`, `createdAt`, `updatedAt` or `installCount`.
+                Query ``sortBy``, Literal['popularity', 'name', 'createdAt', 'updatedAt',
                 'installCount'], optional.
-            direction: query ``direction``, Literal['asc', 'desc'], optional.
-            visibility: query ``visibility``, Literal['public', 'private'], optional.
-            dev: query ``dev``, bool, optional.
+            direction: Sort order for `sortBy`: `asc` or `desc`. Query ``direction``, Literal['asc',
+                'desc'], optional.
+            visibility: Only `public` or only `private` integrations. Query ``visibility``,
+                Literal['public', 'private'], optional.
+            dev: True for development integrations only, false to leave them out. Query ``dev``,
+                bool, optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -4221,43 +4799,84 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> ValidateIntegrationCreationResponse:
-        """POST /v1/admin/integrations/validate (``validateIntegrationCreation``).
+        """Check an integration definition without creating it.
+
+        Takes the same body as createIntegration and answers an empty object when it would be
+        accepted; otherwise the same error createIntegration would give.
+
+        POST /v1/admin/integrations/validate (``validateIntegrationCreation``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            name: body ``name``, str, required.
-            version: body ``version``, str, required.
+            name: Name of the integration, up to 200 characters; bot definitions refer to it by this
+                name. Body ``name``, str, required.
+            version: Semantic version of this definition, such as `0.1.0`, up to 200 characters;
+                each version is a separate record. Body ``version``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
-            configuration: body ``configuration``, `CreateIntegrationBodyConfiguration`, optional.
-            configurations: body ``configurations``, mapping of str to
+            configuration: The default configuration users fill in when installing: a title (up to
+                64 characters), a description (up to 256), the JSON schema of the values and how to
+                identify the installing account. Body ``configuration``,
                 `CreateIntegrationBodyConfiguration`, optional.
-            states: body ``states``, mapping of str to `IntegrationStatesValue`, optional.
-            events: body ``events``, mapping of str to `BotEventsValue`, optional.
-            actions: body ``actions``, mapping of str to `BotActionsValue`, optional.
-            entities: body ``entities``, mapping of str to `IntegrationEntitiesValue`, optional.
-            attributes: body ``attributes``, mapping of str to str, optional.
-            identifier: body ``identifier``, `IntegrationIdentifier`, optional.
-            channels: body ``channels``, mapping of str to `CreateIntegrationBodyChannelsValue`,
+            configurations: Other named ways to configure the integration (for example OAuth or
+                manual keys), each with its own title, description and JSON schema. Body
+                ``configurations``, mapping of str to `CreateIntegrationBodyConfiguration`,
                 optional.
-            user: body ``user``, `CreateIntegrationBodyChannelsValueConversation`, optional.
-            interfaces: body ``interfaces``, mapping of str to
-                `CreateIntegrationBodyInterfacesValue`, optional.
-            extra_operations: body ``extraOperations``, mapping of str to
-                `CreateIntegrationBodyExtraOperationsValue`, optional.
-            sdk_version: body ``sdkVersion``, str, optional.
-            secrets: body ``secrets``, mapping of str to str or None, optional.
-            code: body ``code``, str, optional.
-            url: body ``url``, str, optional.
-            dev: body ``dev``, bool, optional.
-            icon: body ``icon``, str, optional.
-            readme: body ``readme``, str, optional.
-            title: body ``title``, str, optional.
-            description: body ``description``, str, optional.
-            public: body ``public``, bool, optional.
-            visibility: body ``visibility``, Literal['public', 'private', 'unlisted'], optional.
-            layers: body ``layers``, list of str, optional.
+            states: State definitions by name: what each is attached to (user, conversation or
+                integration) and the JSON schema of its payload. Body ``states``, mapping of str to
+                `IntegrationStatesValue`, optional.
+            events: Event types the integration emits to bots, by name, with the JSON schema of
+                their payload. Body ``events``, mapping of str to `BotEventsValue`, optional.
+            actions: Actions bots can call, by name, with the JSON schemas of their input and
+                output. Body ``actions``, mapping of str to `BotActionsValue`, optional.
+            entities: Named data shapes (JSON schemas) the integration defines, used when it
+                implements an interface. Body ``entities``, mapping of str to
+                `IntegrationEntitiesValue`, optional.
+            attributes: Free key-value labels on the integration, each value at most 200 characters.
+                Body ``attributes``, mapping of str to str, optional.
+            identifier: Scripts (up to 2000 characters each) the platform runs to work out which
+                installation an incoming webhook belongs to: `extractScript`, and
+                `fallbackHandlerScript` for requests it cannot place. Body ``identifier``,
+                `IntegrationIdentifier`, optional.
+            channels: Messaging channels by name: the message types each accepts, its conversation
+                and message tags, and how conversations are created. Body ``channels``, mapping of
+                str to `CreateIntegrationBodyChannelsValue`, optional.
+            user: How users are represented: their tag definitions, and whether bots may create
+                users themselves (`creation`: enabled, and the tags such a call must give). Body
+                ``user``, `CreateIntegrationBodyChannelsValueConversation`, optional.
+            interfaces: Hub interfaces the integration implements, by alias: the interface id and
+                how its entities, actions, events and channels map to the integration's own. Body
+                ``interfaces``, mapping of str to `CreateIntegrationBodyInterfacesValue`, optional.
+            extra_operations: Extra operations (experimental) by name, saying whether each is
+                forwarded to the integration's instances. Body ``extraOperations``, mapping of str
+                to `CreateIntegrationBodyExtraOperationsValue`, optional.
+            sdk_version: Version of the Botpress SDK the integration was built with, up to 200
+                characters. Body ``sdkVersion``, str, optional.
+            secrets: Secret values by SCREAMING_SNAKE_CASE name, shared by every installation and
+                given to the code as `SECRET_<NAME>` environment variables; each at most 20000
+                characters. Body ``secrets``, mapping of str to str or None, optional.
+            code: The integration's bundled JavaScript, run by the platform. Body ``code``, str,
+                optional.
+            url: Address the platform calls, for an integration that runs on your own server (a
+                development integration behind a tunnel, for example). Body ``url``, str, optional.
+            dev: True for a development integration, one that runs on your machine and that
+                development bots install while you work on it. Body ``dev``, bool, optional.
+            icon: The icon as an SVG file encoded in base64; one icon is shared by all versions.
+                Body ``icon``, str, optional.
+            readme: The documentation page as Markdown encoded in base64; each version has its own.
+                Body ``readme``, str, optional.
+            title: Name shown to people in the Hub and dashboard, 1 to 64 characters. Body
+                ``title``, str, optional.
+            description: One or two sentences shown under the title, up to 256 characters. Body
+                ``description``, str, optional.
+            public: Deprecated: use `visibility`. Body ``public``, bool, optional.
+            visibility: `private` (the default: only this workspace), `public` (listed on the Hub
+                for everyone; a published version can no longer change) or `unlisted` (public but
+                not shown in Hub listings). Body ``visibility``, Literal['public', 'private',
+                'unlisted'], optional.
+            layers: Names of the layers the definition is composed from, in order. Body ``layers``,
+                list of str, optional.
 
         Returns:
             `ValidateIntegrationCreationResponse`.
@@ -4372,45 +4991,78 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> UpdateIntegrationResponse:
-        """PUT /v1/admin/integrations/{id} (``updateIntegration``).
+        """Change an integration version owned by the workspace.
+
+        Only the fields you pass change; in the mappings a null entry removes that definition. A
+        public version can no longer change: publish a new version instead. Answers the updated
+        integration.
+
+        PUT /v1/admin/integrations/{id} (``updateIntegration``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the integration version, as answered by createIntegration or listIntegrations.
+                Path ``id``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
-            configuration: body ``configuration``, `UpdateIntegrationBodyConfiguration`, optional.
-            configurations: body ``configurations``, mapping of str to
-                `UpdateIntegrationBodyConfigurationsValue` or None, optional.
-            extra_operations: body ``extraOperations``, mapping of str to
-                `CreateIntegrationBodyExtraOperationsValue`, optional.
-            sdk_version: body ``sdkVersion``, str, optional.
-            channels: body ``channels``, mapping of str to `UpdateIntegrationBodyChannelsValue` or
-                None, optional.
-            max_execution_time: body ``maxExecutionTime``, int, optional.
-            identifier: body ``identifier``, `UpdateIntegrationBodyIdentifier`, optional.
-            actions: body ``actions``, mapping of str to `UpdateBotBodyActionsValue` or None,
+            configuration: The default configuration users fill in when installing: a title (up to
+                64 characters), a description (up to 256), the JSON schema of the values and how to
+                identify the installing account. Body ``configuration``,
+                `UpdateIntegrationBodyConfiguration`, optional.
+            configurations: Other named ways to configure the integration, each with its title,
+                description and JSON schema; a null entry removes one. Body ``configurations``,
+                mapping of str to `UpdateIntegrationBodyConfigurationsValue` or None, optional.
+            extra_operations: Extra operations (experimental) by name, saying whether each is
+                forwarded to the integration's instances. Body ``extraOperations``, mapping of str
+                to `CreateIntegrationBodyExtraOperationsValue`, optional.
+            sdk_version: Version of the Botpress SDK the integration was built with, up to 200
+                characters. Body ``sdkVersion``, str, optional.
+            channels: Messaging channels by name; a null entry removes a channel. Body ``channels``,
+                mapping of str to `UpdateIntegrationBodyChannelsValue` or None, optional.
+            max_execution_time: Longest time, in seconds, one run of the integration's code may take
+                before the platform stops it. Body ``maxExecutionTime``, int, optional.
+            identifier: Scripts (up to 2000 characters each) that place an incoming webhook with its
+                installation: `extractScript` and `fallbackHandlerScript`; null clears one. Body
+                ``identifier``, `UpdateIntegrationBodyIdentifier`, optional.
+            actions: Action definitions by name; a null entry removes that action. Body ``actions``,
+                mapping of str to `UpdateBotBodyActionsValue` or None, optional.
+            events: Event definitions by name; a null entry removes that event. Body ``events``,
+                mapping of str to `UpdateBotBodyEventsValue` or None, optional.
+            states: State definitions by name; a null entry removes that state. Body ``states``,
+                mapping of str to `UpdateIntegrationBodyStatesValue` or None, optional.
+            user: How users are represented: their tag definitions, and whether bots may create
+                users themselves (`creation`: enabled, and the tags such a call must give). Body
+                ``user``, `UpdateIntegrationBodyChannelsValueConversation`, optional.
+            entities: Entity definitions by name; a null entry removes one. Body ``entities``,
+                mapping of str to `UpdateIntegrationBodyEntitiesValue` or None, optional.
+            interfaces: Implemented interfaces by alias; a null entry drops one. Body
+                ``interfaces``, mapping of str to `UpdateIntegrationBodyInterfacesValue` or None,
                 optional.
-            events: body ``events``, mapping of str to `UpdateBotBodyEventsValue` or None, optional.
-            states: body ``states``, mapping of str to `UpdateIntegrationBodyStatesValue` or None,
+            attributes: Free key-value labels, each value at most 200 characters; a null entry
+                removes one. Body ``attributes``, mapping of str to str or None, optional.
+            secrets: Secret values by SCREAMING_SNAKE_CASE name, exposed as `SECRET_<NAME>`
+                environment variables; a null entry deletes one. Body ``secrets``, mapping of str to
+                str or None, optional.
+            code: The integration's bundled JavaScript, run by the platform. Body ``code``, str,
                 optional.
-            user: body ``user``, `UpdateIntegrationBodyChannelsValueConversation`, optional.
-            entities: body ``entities``, mapping of str to `UpdateIntegrationBodyEntitiesValue` or
-                None, optional.
-            interfaces: body ``interfaces``, mapping of str to
-                `UpdateIntegrationBodyInterfacesValue` or None, optional.
-            attributes: body ``attributes``, mapping of str to str or None, optional.
-            secrets: body ``secrets``, mapping of str to str or None, optional.
-            code: body ``code``, str, optional.
-            icon: body ``icon``, str, optional.
-            readme: body ``readme``, str, optional.
-            title: body ``title``, str, optional.
-            description: body ``description``, str, optional.
-            url: body ``url``, str or None, optional.
-            public: body ``public``, bool, optional.
-            visibility: body ``visibility``, Literal['public', 'private', 'unlisted'], optional.
-            layers: body ``layers``, list of str, optional.
+            icon: The icon as an SVG file encoded in base64; one icon is shared by all versions.
+                Body ``icon``, str, optional.
+            readme: The documentation page as Markdown encoded in base64; each version has its own.
+                Body ``readme``, str, optional.
+            title: Name shown to people in the Hub and dashboard, 1 to 64 characters. Body
+                ``title``, str, optional.
+            description: One or two sentences shown under the title, up to 256 characters. Body
+                ``description``, str, optional.
+            url: Address the platform calls for a self-hosted integration; null clears it. Body
+                ``url``, str or None, optional.
+            public: Deprecated: use `visibility`. Body ``public``, bool, optional.
+            visibility: `private` (the default: only this workspace), `public` (listed on the Hub
+                for everyone; a published version can no longer change) or `unlisted` (public but
+                not shown in Hub listings). Body ``visibility``, Literal['public', 'private',
+                'unlisted'], optional.
+            layers: Names of the layers the definition is composed from, in order. Body ``layers``,
+                list of str, optional.
 
         Returns:
             `UpdateIntegrationResponse`.
@@ -4480,13 +5132,16 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetIntegrationResponse:
-        """GET /v1/admin/integrations/{id} (``getIntegration``).
+        """Fetch an integration version visible to the workspace, by id.
+
+        GET /v1/admin/integrations/{id} (``getIntegration``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the integration version, as answered by createIntegration or listIntegrations.
+                Path ``id``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -4521,13 +5176,16 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteIntegrationResponse:
-        """DELETE /v1/admin/integrations/{id} (``deleteIntegration``).
+        """Delete an integration version owned by the workspace.
+
+        DELETE /v1/admin/integrations/{id} (``deleteIntegration``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the integration version, as answered by createIntegration or listIntegrations.
+                Path ``id``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -4562,14 +5220,20 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> RotateIntegrationSigningSecretsResponse:
-        """POST /v1/admin/integrations/{id}/signing-secrets/rotate
+        """Replace the signing secret of a self-hosted integration with a fresh one.
+
+        The platform signs the requests it sends to the integration's `url` with this secret. The
+        answer carries the new secret; the previous ones stay valid for 24 hours.
+
+        POST /v1/admin/integrations/{id}/signing-secrets/rotate
         (``rotateIntegrationSigningSecrets``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the integration version, as answered by createIntegration or listIntegrations.
+                Path ``id``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -4649,45 +5313,77 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> ValidateIntegrationUpdateResponse:
-        """PUT /v1/admin/integrations/{id}/validate (``validateIntegrationUpdate``).
+        """Check an integration update without applying it.
+
+        Takes the same body as updateIntegration and answers an empty object when it would be
+        accepted; otherwise the same error updateIntegration would give.
+
+        PUT /v1/admin/integrations/{id}/validate (``validateIntegrationUpdate``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the integration version to check the update against. Path ``id``, str,
+                required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
-            configuration: body ``configuration``, `UpdateIntegrationBodyConfiguration`, optional.
-            configurations: body ``configurations``, mapping of str to
-                `UpdateIntegrationBodyConfigurationsValue` or None, optional.
-            extra_operations: body ``extraOperations``, mapping of str to
-                `CreateIntegrationBodyExtraOperationsValue`, optional.
-            sdk_version: body ``sdkVersion``, str, optional.
-            channels: body ``channels``, mapping of str to `UpdateIntegrationBodyChannelsValue` or
-                None, optional.
-            max_execution_time: body ``maxExecutionTime``, int, optional.
-            identifier: body ``identifier``, `UpdateIntegrationBodyIdentifier`, optional.
-            actions: body ``actions``, mapping of str to `UpdateBotBodyActionsValue` or None,
+            configuration: The default configuration users fill in when installing: a title (up to
+                64 characters), a description (up to 256), the JSON schema of the values and how to
+                identify the installing account. Body ``configuration``,
+                `UpdateIntegrationBodyConfiguration`, optional.
+            configurations: Other named ways to configure the integration, each with its title,
+                description and JSON schema; a null entry removes one. Body ``configurations``,
+                mapping of str to `UpdateIntegrationBodyConfigurationsValue` or None, optional.
+            extra_operations: Extra operations (experimental) by name, saying whether each is
+                forwarded to the integration's instances. Body ``extraOperations``, mapping of str
+                to `CreateIntegrationBodyExtraOperationsValue`, optional.
+            sdk_version: Version of the Botpress SDK the integration was built with, up to 200
+                characters. Body ``sdkVersion``, str, optional.
+            channels: Messaging channels by name; a null entry removes a channel. Body ``channels``,
+                mapping of str to `UpdateIntegrationBodyChannelsValue` or None, optional.
+            max_execution_time: Longest time, in seconds, one run of the integration's code may take
+                before the platform stops it. Body ``maxExecutionTime``, int, optional.
+            identifier: Scripts (up to 2000 characters each) that place an incoming webhook with its
+                installation: `extractScript` and `fallbackHandlerScript`; null clears one. Body
+                ``identifier``, `UpdateIntegrationBodyIdentifier`, optional.
+            actions: Action definitions by name; a null entry removes that action. Body ``actions``,
+                mapping of str to `UpdateBotBodyActionsValue` or None, optional.
+            events: Event definitions by name; a null entry removes that event. Body ``events``,
+                mapping of str to `UpdateBotBodyEventsValue` or None, optional.
+            states: State definitions by name; a null entry removes that state. Body ``states``,
+                mapping of str to `UpdateIntegrationBodyStatesValue` or None, optional.
+            user: How users are represented: their tag definitions, and whether bots may create
+                users themselves (`creation`: enabled, and the tags such a call must give). Body
+                ``user``, `UpdateIntegrationBodyChannelsValueConversation`, optional.
+            entities: Entity definitions by name; a null entry removes one. Body ``entities``,
+                mapping of str to `UpdateIntegrationBodyEntitiesValue` or None, optional.
+            interfaces: Implemented interfaces by alias; a null entry drops one. Body
+                ``interfaces``, mapping of str to `UpdateIntegrationBodyInterfacesValue` or None,
                 optional.
-            events: body ``events``, mapping of str to `UpdateBotBodyEventsValue` or None, optional.
-            states: body ``states``, mapping of str to `UpdateIntegrationBodyStatesValue` or None,
+            attributes: Free key-value labels, each value at most 200 characters; a null entry
+                removes one. Body ``attributes``, mapping of str to str or None, optional.
+            secrets: Secret values by SCREAMING_SNAKE_CASE name, exposed as `SECRET_<NAME>`
+                environment variables; a null entry deletes one. Body ``secrets``, mapping of str to
+                str or None, optional.
+            code: The integration's bundled JavaScript, run by the platform. Body ``code``, str,
                 optional.
-            user: body ``user``, `UpdateIntegrationBodyChannelsValueConversation`, optional.
-            entities: body ``entities``, mapping of str to `UpdateIntegrationBodyEntitiesValue` or
-                None, optional.
-            interfaces: body ``interfaces``, mapping of str to
-                `UpdateIntegrationBodyInterfacesValue` or None, optional.
-            attributes: body ``attributes``, mapping of str to str or None, optional.
-            secrets: body ``secrets``, mapping of str to str or None, optional.
-            code: body ``code``, str, optional.
-            icon: body ``icon``, str, optional.
-            readme: body ``readme``, str, optional.
-            title: body ``title``, str, optional.
-            description: body ``description``, str, optional.
-            url: body ``url``, str or None, optional.
-            public: body ``public``, bool, optional.
-            visibility: body ``visibility``, Literal['public', 'private', 'unlisted'], optional.
-            layers: body ``layers``, list of str, optional.
+            icon: The icon as an SVG file encoded in base64; one icon is shared by all versions.
+                Body ``icon``, str, optional.
+            readme: The documentation page as Markdown encoded in base64; each version has its own.
+                Body ``readme``, str, optional.
+            title: Name shown to people in the Hub and dashboard, 1 to 64 characters. Body
+                ``title``, str, optional.
+            description: One or two sentences shown under the title, up to 256 characters. Body
+                ``description``, str, optional.
+            url: Address the platform calls for a self-hosted integration; null clears it. Body
+                ``url``, str or None, optional.
+            public: Deprecated: use `visibility`. Body ``public``, bool, optional.
+            visibility: `private` (the default: only this workspace), `public` (listed on the Hub
+                for everyone; a published version can no longer change) or `unlisted` (public but
+                not shown in Hub listings). Body ``visibility``, Literal['public', 'private',
+                'unlisted'], optional.
+            layers: Names of the layers the definition is composed from, in order. Body ``layers``,
+                list of str, optional.
 
         Returns:
             `ValidateIntegrationUpdateResponse`.
@@ -4764,7 +5460,9 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[GetBotLogsResponseLogsItem, GetIntegrationLogsResponse]:
-        """GET /v1/admin/integrations/{id}/logs (``getIntegrationLogs``).
+        """Read the log lines an integration's code wrote in a time window, one page at a time.
+
+        GET /v1/admin/integrations/{id}/logs (``getIntegrationLogs``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
@@ -4772,14 +5470,20 @@ class AdminResource:
         page (`GetIntegrationLogsResponse`).
 
         Args:
-            id: path ``id``, str, required.
-            time_start: query ``timeStart``, str, required.
-            time_end: query ``timeEnd``, str, optional.
-            level: query ``level``, str, optional.
-            user_id: query ``userId``, str, optional.
-            conversation_id: query ``conversationId``, str, optional.
-            message_contains: query ``messageContains``, str, optional.
-            next_token: query ``nextToken``, str, optional.
+            id: Id of the integration version, as answered by createIntegration or listIntegrations.
+                Path ``id``, str, required.
+            time_start: Start of the window, an ISO 8601 date-time such as `2024-05-01T00:00:00Z`.
+                Query ``timeStart``, str, required.
+            time_end: End of the window, an ISO 8601 date-time. Query ``timeEnd``, str, optional.
+            level: Only lines of this level, such as `info`, `warn` or `error`. Query ``level``,
+                str, optional.
+            user_id: Only lines written while handling this user. Query ``userId``, str, optional.
+            conversation_id: Only lines written while handling this conversation. Query
+                ``conversationId``, str, optional.
+            message_contains: Only lines that include this text. Query ``messageContains``, str,
+                optional.
+            next_token: Cursor for the next page: the `nextToken` of the previous answer; leave it
+                out for the first page. Query ``nextToken``, str, optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -4834,14 +5538,18 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetIntegrationByNameResponse:
-        """GET /v1/admin/integrations/{name}/{version} (``getIntegrationByName``).
+        """Fetch an integration visible to the workspace from its name and a version.
+
+        GET /v1/admin/integrations/{name}/{version} (``getIntegrationByName``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            name: path ``name``, str, required.
-            version: path ``version``, str, required.
+            name: Name from the integration's definition, such as `slack`. Path ``name``, str,
+                required.
+            version: A semantic version, or `latest` for the newest one. Path ``version``, str,
+                required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -4876,13 +5584,19 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> RequestIntegrationVerificationResponse:
-        """POST /v1/admin/integrations/request-verification (``requestIntegrationVerification``).
+        """Ask Botpress to review a public integration for the verified badge.
+
+        While the review runs the integration's verification status is `pending`; the outcome shows
+        as `approved` or `rejected`, the values listPublicIntegrations filters on.
+
+        POST /v1/admin/integrations/request-verification (``requestIntegrationVerification``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            integration_id: body ``integrationId``, str, required.
+            integration_id: Id of the integration version to submit. Body ``integrationId``, str,
+                required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -4932,27 +5646,49 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> CreateInterfaceResponse:
-        """POST /v1/admin/interfaces (``createInterface``).
+        """Create an interface version owned by the workspace.
+
+        An interface is a contract of entities, actions, events and channels that integrations
+        implement, so that bots and plugins can depend on a capability (an LLM, a human-in-the-loop
+        desk) rather than on one vendor. Answers the new interface with its id.
+
+        POST /v1/admin/interfaces (``createInterface``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            name: body ``name``, str, required.
-            version: body ``version``, str, required.
+            name: Name of the interface, such as `llm` or `hitl`, up to 200 characters. Body
+                ``name``, str, required.
+            version: Semantic version of this definition, such as `0.1.0`, up to 200 characters.
+                Body ``version``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
-            entities: body ``entities``, mapping of str to `IntegrationEntitiesValue`, optional.
-            events: body ``events``, mapping of str to `BotEventsValue`, optional.
-            actions: body ``actions``, mapping of str to `BotActionsValue`, optional.
-            channels: body ``channels``, mapping of str to `InterfaceChannelsValue`, optional.
-            name_template: body ``nameTemplate``, `InterfaceNameTemplate`, optional.
-            attributes: body ``attributes``, mapping of str to str, optional.
-            sdk_version: body ``sdkVersion``, str, optional.
-            icon: body ``icon``, str, optional.
-            readme: body ``readme``, str, optional.
-            title: body ``title``, str, optional.
-            description: body ``description``, str, optional.
-            public: body ``public``, bool, optional.
+            entities: Named data shapes (JSON schemas) that implementing integrations extend with
+                their own fields. Body ``entities``, mapping of str to `IntegrationEntitiesValue`,
+                optional.
+            events: Event types every implementation emits, by name, with their payload schema. Body
+                ``events``, mapping of str to `BotEventsValue`, optional.
+            actions: Actions every implementation provides, by name, with their input and output
+                schemas. Body ``actions``, mapping of str to `BotActionsValue`, optional.
+            channels: Messaging channels every implementation offers, by name, with their message
+                types. Body ``channels``, mapping of str to `InterfaceChannelsValue`, optional.
+            name_template: How an implementing integration names the actions and events it takes
+                from the interface: a `script` of up to 2000 characters and the template `language`
+                it is written in. Body ``nameTemplate``, `InterfaceNameTemplate`, optional.
+            attributes: Free key-value labels on the interface, each value at most 200 characters.
+                Body ``attributes``, mapping of str to str, optional.
+            sdk_version: Version of the Botpress SDK it was built with, up to 200 characters. Body
+                ``sdkVersion``, str, optional.
+            icon: The icon as an SVG file encoded in base64; one icon is shared by all versions.
+                Body ``icon``, str, optional.
+            readme: The documentation page as Markdown encoded in base64; each version has its own.
+                Body ``readme``, str, optional.
+            title: Name shown to people in the Hub and dashboard, 1 to 64 characters. Body
+                ``title``, str, optional.
+            description: One or two sentences shown under the title, up to 256 characters. Body
+                ``description``, str, optional.
+            public: True to publish the interface on the Hub; a public version can no longer change.
+                Body ``public``, bool, optional.
 
         Returns:
             `CreateInterfaceResponse`.
@@ -5005,7 +5741,9 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ListPublicInterfacesResponseInterfacesItem, ListInterfacesResponse]:
-        """GET /v1/admin/interfaces (``listInterfaces``).
+        """List the interfaces visible to the workspace, one page at a time.
+
+        GET /v1/admin/interfaces (``listInterfaces``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
@@ -5013,9 +5751,11 @@ class AdminResource:
         page (`ListInterfacesResponse`).
 
         Args:
-            next_token: query ``nextToken``, str, optional.
-            name: query ``name``, str, optional.
-            version: query ``version``, str, optional.
+            next_token: Cursor for the next page: the `meta.nextToken` of the previous answer; leave
+                it out for the first page. Query ``nextToken``, str, optional.
+            name: Only interfaces with exactly this name. Query ``name``, str, optional.
+            version: Only this version: a semantic version, or `latest`. Query ``version``, str,
+                optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -5060,13 +5800,16 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetInterfaceResponse:
-        """GET /v1/admin/interfaces/{id} (``getInterface``).
+        """Fetch an interface version visible to the workspace, by id.
+
+        GET /v1/admin/interfaces/{id} (``getInterface``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the interface version, as answered by createInterface or listInterfaces. Path
+                ``id``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -5123,30 +5866,44 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> UpdateInterfaceResponse:
-        """PUT /v1/admin/interfaces/{id} (``updateInterface``).
+        """Change an interface version owned by the workspace.
+
+        Only the fields you pass change; in the mappings a null entry removes that definition. A
+        public version can no longer change. Answers the updated interface.
+
+        PUT /v1/admin/interfaces/{id} (``updateInterface``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the interface version, as answered by createInterface or listInterfaces. Path
+                ``id``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
-            entities: body ``entities``, mapping of str to `UpdateIntegrationBodyEntitiesValue` or
-                None, optional.
-            events: body ``events``, mapping of str to `UpdateBotBodyEventsValue` or None, optional.
-            actions: body ``actions``, mapping of str to `UpdateBotBodyActionsValue` or None,
-                optional.
-            channels: body ``channels``, mapping of str to `UpdateInterfaceBodyChannelsValue` or
-                None, optional.
-            name_template: body ``nameTemplate``, `UpdateInterfaceBodyNameTemplate` or None,
-                optional.
-            attributes: body ``attributes``, mapping of str to str or None, optional.
-            sdk_version: body ``sdkVersion``, str, optional.
-            icon: body ``icon``, str, optional.
-            readme: body ``readme``, str, optional.
-            title: body ``title``, str, optional.
-            description: body ``description``, str, optional.
-            public: body ``public``, bool, optional.
+            entities: Entity definitions by name; a null entry removes one. Body ``entities``,
+                mapping of str to `UpdateIntegrationBodyEntitiesValue` or None, optional.
+            events: Event definitions by name; a null entry removes one. Body ``events``, mapping of
+                str to `UpdateBotBodyEventsValue` or None, optional.
+            actions: Action definitions by name; a null entry removes one. Body ``actions``, mapping
+                of str to `UpdateBotBodyActionsValue` or None, optional.
+            channels: Channel definitions by name; a null entry removes one. Body ``channels``,
+                mapping of str to `UpdateInterfaceBodyChannelsValue` or None, optional.
+            name_template: Naming template for implementers (`script` and `language`); null removes
+                it. Body ``nameTemplate``, `UpdateInterfaceBodyNameTemplate` or None, optional.
+            attributes: Free key-value labels, each value at most 200 characters; a null entry
+                removes one. Body ``attributes``, mapping of str to str or None, optional.
+            sdk_version: Version of the Botpress SDK it was built with, up to 200 characters. Body
+                ``sdkVersion``, str, optional.
+            icon: The icon as an SVG file encoded in base64; one icon is shared by all versions.
+                Body ``icon``, str, optional.
+            readme: The documentation page as Markdown encoded in base64; each version has its own.
+                Body ``readme``, str, optional.
+            title: Name shown to people in the Hub and dashboard, 1 to 64 characters. Body
+                ``title``, str, optional.
+            description: One or two sentences shown under the title, up to 256 characters. Body
+                ``description``, str, optional.
+            public: True to publish the interface on the Hub; a public version can no longer change.
+                Body ``public``, bool, optional.
 
         Returns:
             `UpdateInterfaceResponse`.
@@ -5196,13 +5953,16 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteInterfaceResponse:
-        """DELETE /v1/admin/interfaces/{id} (``deleteInterface``).
+        """Delete an interface version owned by the workspace.
+
+        DELETE /v1/admin/interfaces/{id} (``deleteInterface``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the interface version, as answered by createInterface or listInterfaces. Path
+                ``id``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -5238,14 +5998,17 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetInterfaceByNameResponse:
-        """GET /v1/admin/interfaces/{name}/{version} (``getInterfaceByName``).
+        """Fetch an interface visible to the workspace from its name and a version.
+
+        GET /v1/admin/interfaces/{name}/{version} (``getInterfaceByName``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            name: path ``name``, str, required.
-            version: path ``version``, str, required.
+            name: Name from the interface's definition, such as `llm`. Path ``name``, str, required.
+            version: A semantic version, or `latest` for the newest one. Path ``version``, str,
+                required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -5298,32 +6061,59 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> CreatePluginResponse:
-        """POST /v1/admin/plugins (``createPlugin``).
+        """Create a plugin version owned by the workspace.
+
+        A plugin is a reusable piece of bot logic (states, events, actions, hooks) that bots add
+        next to their own code, often relying on interfaces that an installed integration
+        implements. Answers the new plugin with its id.
+
+        POST /v1/admin/plugins (``createPlugin``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            name: body ``name``, str, required.
-            version: body ``version``, str, required.
-            code: body ``code``, `CreatePluginBodyCode`, required.
+            name: Name of the plugin, up to 200 characters. Body ``name``, str, required.
+            version: Semantic version of this definition, such as `0.1.0`, up to 200 characters.
+                Body ``version``, str, required.
+            code: The plugin's bundled JavaScript, one build for Node.js bots (`node`) and one for
+                the browser (`browser`). Body ``code``, `CreatePluginBodyCode`, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
-            configuration: body ``configuration``, `IntegrationEntitiesValue`, optional.
-            states: body ``states``, mapping of str to `BotStatesValue`, optional.
-            events: body ``events``, mapping of str to `BotEventsValue`, optional.
-            actions: body ``actions``, mapping of str to `BotActionsValue`, optional.
-            user: body ``user``, `BotUser`, optional.
-            conversation: body ``conversation``, `BotUser`, optional.
-            message: body ``message``, `BotUser`, optional.
-            attributes: body ``attributes``, mapping of str to str, optional.
-            sdk_version: body ``sdkVersion``, str, optional.
-            icon: body ``icon``, str, optional.
-            readme: body ``readme``, str, optional.
-            title: body ``title``, str, optional.
-            description: body ``description``, str, optional.
-            public: body ``public``, bool, optional.
-            visibility: body ``visibility``, Literal['public', 'private', 'unlisted'], optional.
-            dependencies: body ``dependencies``, `CreatePluginBodyDependencies`, optional.
+            configuration: What bots fill in when adding the plugin: the JSON `schema` of the
+                values, with an optional title (up to 64 characters) and description (up to 256).
+                Body ``configuration``, `IntegrationEntitiesValue`, optional.
+            states: State definitions the plugin adds to the bot, by name, with their payload
+                schema. Body ``states``, mapping of str to `BotStatesValue`, optional.
+            events: Event types the plugin defines, by name, with their payload schema. Body
+                ``events``, mapping of str to `BotEventsValue`, optional.
+            actions: Actions the plugin adds, by name, with their input and output schemas. Body
+                ``actions``, mapping of str to `BotActionsValue`, optional.
+            user: Tag definitions the plugin needs on users (`tags`). Body ``user``, `BotUser`,
+                optional.
+            conversation: Tag definitions the plugin needs on conversations (`tags`). Body
+                ``conversation``, `BotUser`, optional.
+            message: Tag definitions the plugin needs on messages (`tags`). Body ``message``,
+                `BotUser`, optional.
+            attributes: Free key-value labels on the plugin, each value at most 200 characters. Body
+                ``attributes``, mapping of str to str, optional.
+            sdk_version: Version of the Botpress SDK it was built with, up to 200 characters. Body
+                ``sdkVersion``, str, optional.
+            icon: The icon as an SVG file encoded in base64; one icon is shared by all versions.
+                Body ``icon``, str, optional.
+            readme: The documentation page as Markdown encoded in base64; each version has its own.
+                Body ``readme``, str, optional.
+            title: Name shown to people in the Hub and dashboard, 1 to 64 characters. Body
+                ``title``, str, optional.
+            description: One or two sentences shown under the title, up to 256 characters. Body
+                ``description``, str, optional.
+            public: Deprecated: use `visibility`. Body ``public``, bool, optional.
+            visibility: `private` (the default: only this workspace), `public` (listed on the Hub
+                for everyone; a published version can no longer change) or `unlisted` (public but
+                not shown in Hub listings). Body ``visibility``, Literal['public', 'private',
+                'unlisted'], optional.
+            dependencies: What the plugin relies on: the `interfaces` it needs implemented and the
+                `integrations` it needs installed, by alias. Body ``dependencies``,
+                `CreatePluginBodyDependencies`, optional.
 
         Returns:
             `CreatePluginResponse`.
@@ -5385,7 +6175,9 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ListPublicPluginsResponsePluginsItem, ListPluginsResponse]:
-        """GET /v1/admin/plugins (``listPlugins``).
+        """List the plugins visible to the workspace, one page at a time.
+
+        GET /v1/admin/plugins (``listPlugins``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
@@ -5393,9 +6185,11 @@ class AdminResource:
         page (`ListPluginsResponse`).
 
         Args:
-            next_token: query ``nextToken``, str, optional.
-            name: query ``name``, str, optional.
-            version: query ``version``, str, optional.
+            next_token: Cursor for the next page: the `meta.nextToken` of the previous answer; leave
+                it out for the first page. Query ``nextToken``, str, optional.
+            name: Only plugins with exactly this name. Query ``name``, str, optional.
+            version: Only this version: a semantic version, or `latest`. Query ``version``, str,
+                optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -5440,13 +6234,16 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetPluginResponse:
-        """GET /v1/admin/plugins/{id} (``getPlugin``).
+        """Fetch a plugin version visible to the workspace, by id.
+
+        GET /v1/admin/plugins/{id} (``getPlugin``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the plugin version, as answered by createPlugin or listPlugins. Path ``id``,
+                str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -5506,33 +6303,57 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> UpdatePluginResponse:
-        """PUT /v1/admin/plugins/{id} (``updatePlugin``).
+        """Change a plugin version owned by the workspace.
+
+        Only the fields you pass change; in the mappings a null entry removes that definition. A
+        public version can no longer change. Answers the updated plugin.
+
+        PUT /v1/admin/plugins/{id} (``updatePlugin``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the plugin version, as answered by createPlugin or listPlugins. Path ``id``,
+                str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
-            configuration: body ``configuration``, `UpdateIntegrationBodyEntitiesValue` or None,
+            configuration: New configuration definition (`schema`, optional title and description);
+                null removes it. Body ``configuration``, `UpdateIntegrationBodyEntitiesValue` or
+                None, optional.
+            states: State definitions by name; a null entry removes one. Body ``states``, mapping of
+                str to `UpdateBotBodyStatesValue` or None, optional.
+            events: Event definitions by name; a null entry removes one. Body ``events``, mapping of
+                str to `UpdateBotBodyEventsValue` or None, optional.
+            actions: Action definitions by name; a null entry removes one. Body ``actions``, mapping
+                of str to `UpdateBotBodyActionsValue` or None, optional.
+            user: Tag definitions the plugin needs on users (`tags`). Body ``user``,
+                `UpdatePluginBodyUser`, optional.
+            conversation: Tag definitions the plugin needs on conversations (`tags`). Body
+                ``conversation``, `UpdatePluginBodyUser`, optional.
+            message: Tag definitions the plugin needs on messages (`tags`). Body ``message``,
+                `UpdatePluginBodyUser`, optional.
+            attributes: Free key-value labels, each value at most 200 characters; a null entry
+                removes one. Body ``attributes``, mapping of str to str or None, optional.
+            sdk_version: Version of the Botpress SDK it was built with, up to 200 characters. Body
+                ``sdkVersion``, str, optional.
+            code: New bundles: `node`, `browser`, or both. Body ``code``, `UpdatePluginBodyCode`,
                 optional.
-            states: body ``states``, mapping of str to `UpdateBotBodyStatesValue` or None, optional.
-            events: body ``events``, mapping of str to `UpdateBotBodyEventsValue` or None, optional.
-            actions: body ``actions``, mapping of str to `UpdateBotBodyActionsValue` or None,
-                optional.
-            user: body ``user``, `UpdatePluginBodyUser`, optional.
-            conversation: body ``conversation``, `UpdatePluginBodyUser`, optional.
-            message: body ``message``, `UpdatePluginBodyUser`, optional.
-            attributes: body ``attributes``, mapping of str to str or None, optional.
-            sdk_version: body ``sdkVersion``, str, optional.
-            code: body ``code``, `UpdatePluginBodyCode`, optional.
-            icon: body ``icon``, str, optional.
-            readme: body ``readme``, str, optional.
-            title: body ``title``, str, optional.
-            description: body ``description``, str, optional.
-            public: body ``public``, bool, optional.
-            visibility: body ``visibility``, Literal['public', 'private', 'unlisted'], optional.
-            dependencies: body ``dependencies``, `UpdatePluginBodyDependencies`, optional.
+            icon: The icon as an SVG file encoded in base64; one icon is shared by all versions.
+                Body ``icon``, str, optional.
+            readme: The documentation page as Markdown encoded in base64; each version has its own.
+                Body ``readme``, str, optional.
+            title: Name shown to people in the Hub and dashboard, 1 to 64 characters. Body
+                ``title``, str, optional.
+            description: One or two sentences shown under the title, up to 256 characters. Body
+                ``description``, str, optional.
+            public: Deprecated: use `visibility`. Body ``public``, bool, optional.
+            visibility: `private` (the default: only this workspace), `public` (listed on the Hub
+                for everyone; a published version can no longer change) or `unlisted` (public but
+                not shown in Hub listings). Body ``visibility``, Literal['public', 'private',
+                'unlisted'], optional.
+            dependencies: What the plugin relies on: the `interfaces` it needs implemented and the
+                `integrations` it needs installed, by alias. Body ``dependencies``,
+                `UpdatePluginBodyDependencies`, optional.
 
         Returns:
             `UpdatePluginResponse`.
@@ -5591,13 +6412,16 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> DeletePluginResponse:
-        """DELETE /v1/admin/plugins/{id} (``deletePlugin``).
+        """Delete a plugin version owned by the workspace.
+
+        DELETE /v1/admin/plugins/{id} (``deletePlugin``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the plugin version, as answered by createPlugin or listPlugins. Path ``id``,
+                str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -5633,14 +6457,22 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetDereferencedPluginResponse:
-        """GET /v1/admin/plugins/{id}/dereferenced (``getDereferencedPlugin``).
+        """Fetch a workspace plugin with its interface references replaced by concrete entities.
+
+        The workspace counterpart of getDereferencedPublicPluginById: name the integration backing
+        each interface and the answer has every referenced action, event and channel expanded as
+        that integration defines it.
+
+        GET /v1/admin/plugins/{id}/dereferenced (``getDereferencedPlugin``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
-            interfaces: query ``interfaces``, mapping of str to str, required.
+            id: Id of the plugin version, as answered by createPlugin or listPlugins. Path ``id``,
+                str, required.
+            interfaces: Mapping from each interface alias the plugin uses to the integration that
+                implements it in your bot. Query ``interfaces``, mapping of str to str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -5677,14 +6509,17 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetPluginByNameResponse:
-        """GET /v1/admin/plugins/{name}/{version} (``getPluginByName``).
+        """Fetch a plugin visible to the workspace from its name and a version.
+
+        GET /v1/admin/plugins/{name}/{version} (``getPluginByName``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            name: path ``name``, str, required.
-            version: path ``version``, str, required.
+            name: Name from the plugin's definition. Path ``name``, str, required.
+            version: A semantic version, or `latest` for the newest one. Path ``version``, str,
+                required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -5720,14 +6555,20 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetPluginCodeResponse:
-        """GET /v1/admin/plugins/{id}/code/{platform} (``getPluginCode``).
+        """Download the bundled code of a workspace plugin for one platform.
+
+        Answers the JavaScript bundle as a string.
+
+        GET /v1/admin/plugins/{id}/code/{platform} (``getPluginCode``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            id: path ``id``, str, required.
-            platform: path ``platform``, Literal['node', 'browser'], required.
+            id: Id of the plugin version, as answered by createPlugin or listPlugins. Path ``id``,
+                str, required.
+            platform: Which build to return: `node` or `browser`. Path ``platform``, Literal['node',
+                'browser'], required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -5780,19 +6621,29 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetUsageResponse:
-        """GET /v1/admin/usages/{id} (``getUsage``).
+        """Read how much of one resource a bot or workspace used in a period, with its quota.
+
+        Answers one usage record: type, period, amount used (`value`) and the limit (`quota`). Some
+        types are counted per bot (such as `invocation_calls`), others per workspace (such as
+        `bot_count`); give the matching id.
+
+        GET /v1/admin/usages/{id} (``getUsage``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            type: query ``type``, Literal['invocation_timeout', 'invocation_calls', 'storage_count',
-                'bot_count', 'knowledgebase_vector_storage', 'workspace_ratelimit',
-                'table_row_count', 'workspace_member_count', 'integrations_owned_count', 'ai_spend',
-                'openai_spend', 'bing_search_spend', 'always_alive', 'indexed_file_count',
-                'file_max_size_bytes'], required.
-            id: path ``id``, str, required.
-            period: query ``period``, str, optional.
+            type: What to measure, such as `invocation_calls` (bot calls), `bot_count`,
+                `table_row_count`, `file_max_size_bytes`, `ai_spend` or `always_alive`; one of the
+                usage types the API lists. Query ``type``, Literal['invocation_timeout',
+                'invocation_calls', 'storage_count', 'bot_count', 'knowledgebase_vector_storage',
+                'workspace_ratelimit', 'table_row_count', 'workspace_member_count',
+                'integrations_owned_count', 'ai_spend', 'openai_spend', 'bing_search_spend',
+                'always_alive', 'indexed_file_count', 'file_max_size_bytes'], required.
+            id: The bot id or the workspace id, depending on whether the usage `type` is counted per
+                bot or per workspace. Path ``id``, str, required.
+            period: Billing period to report on; the current one when left out. Query ``period``,
+                str, optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -5830,14 +6681,22 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetMultipleUsagesResponse:
-        """GET /v1/admin/usages/multiple (``getMultipleUsages``).
+        """Read several usage counters for several bots or workspaces in one call.
+
+        Answers one usage record per pair of id and type. All types asked for must be counted for
+        the same kind of owner, bots or workspaces.
+
+        GET /v1/admin/usages/multiple (``getMultipleUsages``).
 
         Reached with a personal access token.
 
         Args:
-            types: query ``types``, list of str, required.
-            ids: query ``ids``, list of str, required.
-            period: query ``period``, str, optional.
+            types: Usage types to read, all counted per bot or all per workspace. Query ``types``,
+                list of str, required.
+            ids: Ids of the bots or workspaces, matching the kind of the types. Query ``ids``, list
+                of str, required.
+            period: Billing period to report on; the current one when left out. Query ``period``,
+                str, optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -5888,18 +6747,25 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> ListUsageHistoryResponse:
-        """GET /v1/admin/usages/{id}/history (``listUsageHistory``).
+        """Read the usage of one resource for a bot or workspace over past periods.
+
+        Answers one usage record per period, to draw a trend.
+
+        GET /v1/admin/usages/{id}/history (``listUsageHistory``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            type: query ``type``, Literal['invocation_timeout', 'invocation_calls', 'storage_count',
-                'bot_count', 'knowledgebase_vector_storage', 'workspace_ratelimit',
-                'table_row_count', 'workspace_member_count', 'integrations_owned_count', 'ai_spend',
-                'openai_spend', 'bing_search_spend', 'always_alive', 'indexed_file_count',
-                'file_max_size_bytes'], required.
-            id: path ``id``, str, required.
+            type: What to measure, such as `invocation_calls` (bot calls), `bot_count`,
+                `table_row_count`, `file_max_size_bytes`, `ai_spend` or `always_alive`; one of the
+                usage types the API lists. Query ``type``, Literal['invocation_timeout',
+                'invocation_calls', 'storage_count', 'bot_count', 'knowledgebase_vector_storage',
+                'workspace_ratelimit', 'table_row_count', 'workspace_member_count',
+                'integrations_owned_count', 'ai_spend', 'openai_spend', 'bing_search_spend',
+                'always_alive', 'indexed_file_count', 'file_max_size_bytes'], required.
+            id: The bot id or the workspace id, depending on whether the usage `type` is counted per
+                bot or per workspace. Path ``id``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -5955,7 +6821,13 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ListUsageActivityResponseDataItem, ListUsageActivityResponse]:
-        """GET /v1/admin/usages/{id}/activity (``listUsageActivity``).
+        """List the individual events that added to a usage counter, newest first, one page at a
+        time.
+
+        Each entry has its time, the amount it added, the period it counts in and details about its
+        origin.
+
+        GET /v1/admin/usages/{id}/activity (``listUsageActivity``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
@@ -5963,15 +6835,21 @@ class AdminResource:
         page (`ListUsageActivityResponse`).
 
         Args:
-            type: query ``type``, Literal['invocation_timeout', 'invocation_calls', 'storage_count',
-                'bot_count', 'knowledgebase_vector_storage', 'workspace_ratelimit',
-                'table_row_count', 'workspace_member_count', 'integrations_owned_count', 'ai_spend',
-                'openai_spend', 'bing_search_spend', 'always_alive', 'indexed_file_count',
-                'file_max_size_bytes'], required.
-            id: path ``id``, str, required.
-            timestamp_from: query ``timestampFrom``, str, optional.
-            timestamp_until: query ``timestampUntil``, str, optional.
-            next_token: query ``nextToken``, str, optional.
+            type: What to measure, such as `invocation_calls` (bot calls), `bot_count`,
+                `table_row_count`, `file_max_size_bytes`, `ai_spend` or `always_alive`; one of the
+                usage types the API lists. Query ``type``, Literal['invocation_timeout',
+                'invocation_calls', 'storage_count', 'bot_count', 'knowledgebase_vector_storage',
+                'workspace_ratelimit', 'table_row_count', 'workspace_member_count',
+                'integrations_owned_count', 'ai_spend', 'openai_spend', 'bing_search_spend',
+                'always_alive', 'indexed_file_count', 'file_max_size_bytes'], required.
+            id: The bot id or the workspace id, depending on whether the usage `type` is counted per
+                bot or per workspace. Path ``id``, str, required.
+            timestamp_from: Only entries at or after this ISO 8601 date-time. Query
+                ``timestampFrom``, str, optional.
+            timestamp_until: Only entries at or before this ISO 8601 date-time. Query
+                ``timestampUntil``, str, optional.
+            next_token: Cursor for the next page: the `meta.nextToken` of the previous answer; leave
+                it out for the first page. Query ``nextToken``, str, optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -6042,7 +6920,12 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ListUsageActivityDailyResponseDataItem, ListUsageActivityDailyResponse]:
-        """GET /v1/admin/usages/{id}/daily-activity (``listUsageActivityDaily``).
+        """List a usage counter's activity added up per day, newest first, one page at a time.
+
+        Each entry has a date, the day's amount and what caused it (the bot and a kind such as
+        `IntegrationAction`, `FileIndexing`, `BingSearch` or `WebSearch`).
+
+        GET /v1/admin/usages/{id}/daily-activity (``listUsageActivityDaily``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
@@ -6050,15 +6933,20 @@ class AdminResource:
         page (`ListUsageActivityDailyResponse`).
 
         Args:
-            type: query ``type``, Literal['invocation_timeout', 'invocation_calls', 'storage_count',
-                'bot_count', 'knowledgebase_vector_storage', 'workspace_ratelimit',
-                'table_row_count', 'workspace_member_count', 'integrations_owned_count', 'ai_spend',
-                'openai_spend', 'bing_search_spend', 'always_alive', 'indexed_file_count',
-                'file_max_size_bytes'], required.
-            id: path ``id``, str, required.
-            date_from: query ``dateFrom``, str, optional.
-            date_until: query ``dateUntil``, str, optional.
-            next_token: query ``nextToken``, str, optional.
+            type: What to measure, such as `invocation_calls` (bot calls), `bot_count`,
+                `table_row_count`, `file_max_size_bytes`, `ai_spend` or `always_alive`; one of the
+                usage types the API lists. Query ``type``, Literal['invocation_timeout',
+                'invocation_calls', 'storage_count', 'bot_count', 'knowledgebase_vector_storage',
+                'workspace_ratelimit', 'table_row_count', 'workspace_member_count',
+                'integrations_owned_count', 'ai_spend', 'openai_spend', 'bing_search_spend',
+                'always_alive', 'indexed_file_count', 'file_max_size_bytes'], required.
+            id: The bot id or the workspace id, depending on whether the usage `type` is counted per
+                bot or per workspace. Path ``id``, str, required.
+            date_from: First day to include, as an ISO 8601 date. Query ``dateFrom``, str, optional.
+            date_until: Last day to include, as an ISO 8601 date. Query ``dateUntil``, str,
+                optional.
+            next_token: Cursor for the next page: the `meta.nextToken` of the previous answer; leave
+                it out for the first page. Query ``nextToken``, str, optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -6109,13 +6997,20 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> ChangeAISpendQuotaResponse:
-        """PUT /v1/admin/quotas/ai-spend (``changeAISpendQuota``).
+        """Set how much the workspace may spend on language-model calls in a month (the `ai_spend`
+        quota).
+
+        Applies to the workspace named in the `x-workspace-id` header; once spend reaches the limit,
+        further model calls fail with a limit error until the next period or a higher limit.
+
+        PUT /v1/admin/quotas/ai-spend (``changeAISpendQuota``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            monthly_spending_limit: body ``monthlySpendingLimit``, float, required.
+            monthly_spending_limit: New monthly ceiling for model spend, in US dollars. Body
+                ``monthlySpendingLimit``, float, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -6152,16 +7047,22 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Activity, ListActivitiesResponse]:
-        """GET /v1/admin/activities (``listActivities``).
+        """List the activity log of one task run by a bot, one page at a time.
+
+        Each activity has a category (such as `bot_message`, `user_message`, `action`, `task_status`
+        or `exception`), a text, free-form data and its creation time.
+
+        GET /v1/admin/activities (``listActivities``).
 
         Reached with a personal access token.
         Returns a pager: ``async for`` walks every item over all pages, ``await`` gives the first
         page (`ListActivitiesResponse`).
 
         Args:
-            task_id: query ``taskId``, str, required.
-            bot_id: query ``botId``, str, required.
-            next_token: query ``nextToken``, str, optional.
+            task_id: Id of the task whose activities to list. Query ``taskId``, str, required.
+            bot_id: Id of the bot that runs the task. Query ``botId``, str, required.
+            next_token: Cursor for the next page: the `meta.nextToken` of the previous answer; leave
+                it out for the first page. Query ``nextToken``, str, optional.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:
@@ -6204,12 +7105,17 @@ class AdminResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> IntrospectResponse:
-        """POST /v1/admin/introspect (``introspect``).
+        """Ask which workspace, bot and user the current credentials stand for.
+
+        Answers the workspace id, bot id and user id the token resolves to for the given bot; a
+        cheap way to check a token before real work.
+
+        POST /v1/admin/introspect (``introspect``).
 
         Reached with a personal access token.
 
         Args:
-            bot_id: body ``botId``, str, required.
+            bot_id: Bot the credentials are checked against, by id. Body ``botId``, str, required.
             x_multiple_integrations: header ``x-multiple-integrations``, str, optional.
 
         Returns:

@@ -80,27 +80,47 @@ class FilesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> UpsertFileResponse:
-        """PUT /v1/files (``upsertFile``).
+        """Create or replace the file with this key, and get the address to upload its content to.
+
+        This call stores only the file's record: send the bytes with an HTTP PUT to the answer's
+        `uploadUrl` (the SDK's upload helpers do both). Replacing a file drops its old content. The
+        size counts against the workspace's file storage quota, and, when indexed, its vector
+        storage quota.
+
+        PUT /v1/files (``upsertFile``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            key: body ``key``, str, required.
-            size: body ``size``, float, required.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
-            tags: body ``tags``, mapping of str to str, optional.
-            index: body ``index``, bool, optional.
-            indexing: body ``indexing``, `UpsertFileBodyIndexing`, optional.
-            access_policies: body ``accessPolicies``, list of Literal['public_content',
-                'integrations'], optional.
-            content_type: body ``contentType``, str, optional.
-            expires_at: body ``expiresAt``, str, optional.
-            public_content_immediately_accessible: body ``publicContentImmediatelyAccessible``,
-                bool, optional.
-            metadata: body ``metadata``, Any, optional.
+            key: Unique name of the file within the bot (or the integration), such as
+                `docs/faq.pdf`; the same key replaces the file. Body ``key``, str, required.
+            size: Size of the content to upload, in bytes. Body ``size``, float, required.
+            x_integration_name: Name of the integration acting on the bot's files, when an
+                integration makes the call; its files are kept apart from the bot's. Rarely needed.
+                Header ``x-integration-name``, str, optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
+            tags: Tags to store on the file, by tag key, with string values. Body ``tags``, mapping
+                of str to str, optional.
+            index: Index the content for searchFiles (supported formats only, at most 95 MB); off by
+                default. Body ``index``, bool, optional.
+            indexing: How to parse, cut, summarise and embed the content when `index` is on. Body
+                ``indexing``, `UpsertFileBodyIndexing`, optional.
+            access_policies: Who else may reach the file: `public_content` (anyone with the URL)
+                and/or `integrations` (the bot's integrations may read, list and search it). Body
+                ``accessPolicies``, list of Literal['public_content', 'integrations'], optional.
+            content_type: MIME type of the content; guessed from the key's extension when left out,
+                else `application/octet-stream`. Body ``contentType``, str, optional.
+            expires_at: Instant (ISO 8601, UTC, in the future, at most 90 days away) at which the
+                server deletes the file; precision is the minute. Body ``expiresAt``, str, optional.
+            public_content_immediately_accessible: For a `public_content` file: make the URL serve
+                the content as soon as it is uploaded, without waiting for the server to process the
+                upload. Body ``publicContentImmediatelyAccessible``, bool, optional.
+            metadata: Free JSON values to store with the file, by key. Body ``metadata``, Any,
+                optional.
 
         Returns:
             `UpsertFileResponse`.
@@ -158,7 +178,9 @@ class FilesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ListFilesResponseFilesItem, ListFilesResponse]:
-        """GET /v1/files (``listFiles``).
+        """List the bot's files, filtered by tags, ids or indexing, in the order asked.
+
+        GET /v1/files (``listFiles``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
@@ -166,16 +188,25 @@ class FilesResource:
         page (`ListFilesResponse`).
 
         Args:
-            next_token: query ``nextToken``, str, optional.
-            sort_field: query ``sortField``, Literal['key', 'size', 'createdAt', 'updatedAt',
+            next_token: Cursor from the previous page's `meta.nextToken`; leave it out for the first
+                page. The pager passes it for you. Query ``nextToken``, str, optional.
+            sort_field: What the files are ordered by: `key`, `size`, `createdAt`, `updatedAt` or
+                `status`. Query ``sortField``, Literal['key', 'size', 'createdAt', 'updatedAt',
                 'status'], optional.
-            sort_direction: query ``sortDirection``, Literal['asc', 'desc'], optional.
-            tags: query ``tags``, Any, optional.
-            ids: query ``ids``, list of str, optional.
-            indexed: query ``indexed``, bool, optional.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
+            sort_direction: `asc` or `desc`. Query ``sortDirection``, Literal['asc', 'desc'],
+                optional.
+            tags: Only items whose tags hold these values, as a mapping of tag key to value (a list
+                of values matches any of them). Query ``tags``, Any, optional.
+            ids: Only the files with these ids. Query ``ids``, list of str, optional.
+            indexed: Only indexed files (true) or only files that are not indexed (false). Query
+                ``indexed``, bool, optional.
+            x_integration_name: Name of the integration acting on the bot's files, when an
+                integration makes the call; its files are kept apart from the bot's. Rarely needed.
+                Header ``x-integration-name``, str, optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
 
         Returns:
             `AsyncPager` of `ListFilesResponseFilesItem` items, over `ListFilesResponse` pages.
@@ -231,16 +262,22 @@ class FilesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteFileResponse:
-        """DELETE /v1/files/{id} (``deleteFile``).
+        """Delete a file, its content and its passages.
+
+        DELETE /v1/files/{id} (``deleteFile``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            id: path ``id``, str, required.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
+            id: The file, by its id or its key. Path ``id``, str, required.
+            x_integration_name: Name of the integration acting on the bot's files, when an
+                integration makes the call; its files are kept apart from the bot's. Rarely needed.
+                Header ``x-integration-name``, str, optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
 
         Returns:
             `DeleteFileResponse`.
@@ -280,16 +317,22 @@ class FilesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetFileResponse:
-        """GET /v1/files/{id} (``getFile``).
+        """Fetch a file's record, with a download URL and its upload and indexing status.
+
+        GET /v1/files/{id} (``getFile``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            id: path ``id``, str, required.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
+            id: The file, by its id or its key. Path ``id``, str, required.
+            x_integration_name: Name of the integration acting on the bot's files, when an
+                integration makes the call; its files are kept apart from the bot's. Rarely needed.
+                Header ``x-integration-name``, str, optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
 
         Returns:
             `GetFileResponse`.
@@ -335,21 +378,30 @@ class FilesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> UpdateFileMetadataResponse:
-        """PUT /v1/files/{id} (``updateFileMetadata``).
+        """Change a file's tags, metadata, access policies or expiry, leaving its content alone.
+
+        PUT /v1/files/{id} (``updateFileMetadata``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            id: path ``id``, str, required.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
-            metadata: body ``metadata``, Any, optional.
-            tags: body ``tags``, mapping of str to str or None, optional.
-            access_policies: body ``accessPolicies``, list of Literal['integrations',
-                'public_content'], optional.
-            expires_at: body ``expiresAt``, str or None, optional.
+            id: The file, by its id or its key. Path ``id``, str, required.
+            x_integration_name: Name of the integration acting on the bot's files, when an
+                integration makes the call; its files are kept apart from the bot's. Rarely needed.
+                Header ``x-integration-name``, str, optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
+            metadata: Keys to add or change in the metadata; a key set to None is removed, the keys
+                not given are kept. Body ``metadata``, Any, optional.
+            tags: Tags to add or change; a tag set to None is removed, the tags not given are kept.
+                Body ``tags``, mapping of str to str or None, optional.
+            access_policies: The new access policies, replacing the old ones. Body
+                ``accessPolicies``, list of Literal['integrations', 'public_content'], optional.
+            expires_at: New instant of deletion (ISO 8601, UTC, at most 90 days away); None removes
+                the expiry. Body ``expiresAt``, str or None, optional.
 
         Returns:
             `UpdateFileMetadataResponse`.
@@ -398,19 +450,29 @@ class FilesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> CopyFileResponse:
-        """POST /v1/files/{idOrKey}/{destinationKey} (``copyFile``).
+        """Copy a file under a new key, in this bot or in another bot of the workspace.
+
+        POST /v1/files/{idOrKey}/{destinationKey} (``copyFile``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            id_or_key: path ``idOrKey``, str, required.
-            destination_key: path ``destinationKey``, str, required.
-            x_destination_bot_id: header ``x-destination-bot-id``, str, optional.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
-            overwrite: body ``overwrite``, bool, optional.
+            id_or_key: The file to copy, by its id or its key. Path ``idOrKey``, str, required.
+            destination_key: Key of the copy; it must be free in the destination bot unless
+                `overwrite` is set. Path ``destinationKey``, str, required.
+            x_destination_bot_id: Id of the bot to copy into; this bot by default. Header
+                ``x-destination-bot-id``, str, optional.
+            x_integration_name: Name of the integration acting on the bot's files, when an
+                integration makes the call; its files are kept apart from the bot's. Rarely needed.
+                Header ``x-integration-name``, str, optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
+            overwrite: Replace a file that already has the destination key, instead of failing. With
+                a bot's key, only a file that bot created can be replaced. Body ``overwrite``, bool,
+                optional.
 
         Returns:
             `CopyFileResponse`.
@@ -458,22 +520,37 @@ class FilesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> SearchFilesResponse:
-        """GET /v1/files/search (``searchFiles``).
+        """Find the passages of the bot's indexed files closest in meaning to a question.
+
+        A semantic search: the best passages come first, each with its score and the file it comes
+        from.
+
+        GET /v1/files/search (``searchFiles``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            query: query ``query``, str, required.
-            tags: query ``tags``, Any, optional.
-            context_depth: query ``contextDepth``, int, optional.
-            limit: query ``limit``, int, optional.
-            consolidate: query ``consolidate``, bool, optional.
-            include_breadcrumb: query ``includeBreadcrumb``, bool, optional.
-            with_context: query ``withContext``, bool, optional.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
+            query: The question or phrase to search for, in natural language. Query ``query``, str,
+                required.
+            tags: Only items whose tags hold these values, as a mapping of tag key to value (a list
+                of values matches any of them). Query ``tags``, Any, optional.
+            context_depth: How many neighbouring passages to add before and after each result as its
+                context: 0 to 10, 1 by default. Query ``contextDepth``, int, optional.
+            limit: Most passages to return. Query ``limit``, int, optional.
+            consolidate: Merge the matching passages of each file into one result per file, in their
+                order in the file. Query ``consolidate``, bool, optional.
+            include_breadcrumb: Start each passage with the titles of the sections it belongs to;
+                ignored with `consolidate`. Query ``includeBreadcrumb``, bool, optional.
+            with_context: Return the neighbouring passages in each result's `context`; not with
+                `consolidate`. Query ``withContext``, bool, optional.
+            x_integration_name: Name of the integration acting on the bot's files, when an
+                integration makes the call; its files are kept apart from the bot's. Rarely needed.
+                Header ``x-integration-name``, str, optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
 
         Returns:
             `SearchFilesResponse`.
@@ -523,7 +600,9 @@ class FilesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ListFilePassagesResponsePassagesItem, ListFilePassagesResponse]:
-        """GET /v1/files/{id}/passages (``listFilePassages``).
+        """List the passages a file was cut into for indexing, in their order.
+
+        GET /v1/files/{id}/passages (``listFilePassages``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
@@ -531,12 +610,18 @@ class FilesResource:
         page (`ListFilePassagesResponse`).
 
         Args:
-            id: path ``id``, str, required.
-            next_token: query ``nextToken``, str, optional.
-            limit: query ``limit``, float, optional.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
+            id: The file, by its id or its key. Path ``id``, str, required.
+            next_token: Cursor from the previous page's `meta.nextToken`; leave it out for the first
+                page. The pager passes it for you. Query ``nextToken``, str, optional.
+            limit: Most passages per page: 20 by default, at most 200. Query ``limit``, float,
+                optional.
+            x_integration_name: Name of the integration acting on the bot's files, when an
+                integration makes the call; its files are kept apart from the bot's. Rarely needed.
+                Header ``x-integration-name``, str, optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
 
         Returns:
             `AsyncPager` of `ListFilePassagesResponsePassagesItem` items, over
@@ -588,17 +673,28 @@ class FilesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> SetFilePassagesResponse:
-        """PUT /v1/files/{id}/passages (``setFilePassages``).
+        """Replace a file's indexed passages with passages of your own.
+
+        Returns at once; the file goes to `indexing_pending`, its old passages are dropped when
+        indexing starts, and it ends `indexing_completed` (or `indexing_failed`). Poll getFile for
+        the status.
+
+        PUT /v1/files/{id}/passages (``setFilePassages``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            id: path ``id``, str, required.
-            passages: body ``passages``, list of `SetFilePassagesBodyPassagesItem`, required.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
+            id: The file, by its id or its key. Path ``id``, str, required.
+            passages: The passages, in the order they have in the document. Body ``passages``, list
+                of `SetFilePassagesBodyPassagesItem`, required.
+            x_integration_name: Name of the integration acting on the bot's files, when an
+                integration makes the call; its files are kept apart from the bot's. Rarely needed.
+                Header ``x-integration-name``, str, optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
 
         Returns:
             `SetFilePassagesResponse`.
@@ -639,7 +735,9 @@ class FilesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[str, ListFileTagsResponse]:
-        """GET /v1/files/tags (``listFileTags``).
+        """List the tag keys used on the bot's files.
+
+        GET /v1/files/tags (``listFileTags``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
@@ -647,10 +745,15 @@ class FilesResource:
         page (`ListFileTagsResponse`).
 
         Args:
-            next_token: query ``nextToken``, str, optional.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
+            next_token: Cursor from the previous page's `meta.nextToken`; leave it out for the first
+                page. The pager passes it for you. Query ``nextToken``, str, optional.
+            x_integration_name: Name of the integration acting on the bot's files, when an
+                integration makes the call; its files are kept apart from the bot's. Rarely needed.
+                Header ``x-integration-name``, str, optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
 
         Returns:
             `AsyncPager` of str items, over `ListFileTagsResponse` pages.
@@ -700,7 +803,9 @@ class FilesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[str, ListFileTagValuesResponse]:
-        """GET /v1/files/tags/{tag}/values (``listFileTagValues``).
+        """List the values the bot's files hold for one tag key.
+
+        GET /v1/files/tags/{tag}/values (``listFileTagValues``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
@@ -708,11 +813,16 @@ class FilesResource:
         page (`ListFileTagValuesResponse`).
 
         Args:
-            tag: path ``tag``, str, required.
-            next_token: query ``nextToken``, str, optional.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
+            tag: The tag key. Path ``tag``, str, required.
+            next_token: Cursor from the previous page's `meta.nextToken`; leave it out for the first
+                page. The pager passes it for you. Query ``nextToken``, str, optional.
+            x_integration_name: Name of the integration acting on the bot's files, when an
+                integration makes the call; its files are kept apart from the bot's. Rarely needed.
+                Header ``x-integration-name``, str, optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
 
         Returns:
             `AsyncPager` of str items, over `ListFileTagValuesResponse` pages.
@@ -763,17 +873,24 @@ class FilesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> CreateKnowledgeBaseResponse:
-        """POST /v1/files/knowledge-bases (``createKnowledgeBase``).
+        """Create a knowledge base, a named group of files for the bot to search.
+
+        POST /v1/files/knowledge-bases (``createKnowledgeBase``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            name: body ``name``, str, required.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
-            tags: body ``tags``, mapping of str to str, optional.
+            name: Name of the knowledge base. Body ``name``, str, required.
+            x_integration_name: Name of the integration acting on the bot's files, when an
+                integration makes the call; its files are kept apart from the bot's. Rarely needed.
+                Header ``x-integration-name``, str, optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
+            tags: Tags to store on the knowledge base, by tag key. Body ``tags``, mapping of str to
+                str, optional.
 
         Returns:
             `CreateKnowledgeBaseResponse`.
@@ -814,7 +931,9 @@ class FilesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ListKnowledgeBasesResponseKnowledgeBasesItem, ListKnowledgeBasesResponse]:
-        """GET /v1/files/knowledge-bases (``listKnowledgeBases``).
+        """List the bot's knowledge bases.
+
+        GET /v1/files/knowledge-bases (``listKnowledgeBases``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
@@ -822,11 +941,17 @@ class FilesResource:
         page (`ListKnowledgeBasesResponse`).
 
         Args:
-            next_token: query ``nextToken``, str, optional.
-            tags: query ``tags``, Any, optional.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
+            next_token: Cursor from the previous page's `meta.nextToken`; leave it out for the first
+                page. The pager passes it for you. Query ``nextToken``, str, optional.
+            tags: Only items whose tags hold these values, as a mapping of tag key to value (a list
+                of values matches any of them). Query ``tags``, Any, optional.
+            x_integration_name: Name of the integration acting on the bot's files, when an
+                integration makes the call; its files are kept apart from the bot's. Rarely needed.
+                Header ``x-integration-name``, str, optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
 
         Returns:
             `AsyncPager` of `ListKnowledgeBasesResponseKnowledgeBasesItem` items, over
@@ -876,16 +1001,22 @@ class FilesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteKnowledgeBaseResponse:
-        """DELETE /v1/files/knowledge-bases/{id} (``deleteKnowledgeBase``).
+        """Delete a knowledge base.
+
+        DELETE /v1/files/knowledge-bases/{id} (``deleteKnowledgeBase``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            id: path ``id``, str, required.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
+            id: Id of the knowledge base. Path ``id``, str, required.
+            x_integration_name: Name of the integration acting on the bot's files, when an
+                integration makes the call; its files are kept apart from the bot's. Rarely needed.
+                Header ``x-integration-name``, str, optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
 
         Returns:
             `DeleteKnowledgeBaseResponse`.
@@ -927,18 +1058,25 @@ class FilesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> UpdateKnowledgeBaseResponse:
-        """PUT /v1/files/knowledge-bases/{id} (``updateKnowledgeBase``).
+        """Rename a knowledge base or change its tags.
+
+        PUT /v1/files/knowledge-bases/{id} (``updateKnowledgeBase``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            id: path ``id``, str, required.
-            name: body ``name``, str, required.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
-            tags: body ``tags``, mapping of str to str or None, optional.
+            id: Id of the knowledge base. Path ``id``, str, required.
+            name: New name of the knowledge base. Body ``name``, str, required.
+            x_integration_name: Name of the integration acting on the bot's files, when an
+                integration makes the call; its files are kept apart from the bot's. Rarely needed.
+                Header ``x-integration-name``, str, optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
+            tags: Tags to add or change; a tag set to None is removed, the tags not given are kept.
+                Body ``tags``, mapping of str to str or None, optional.
 
         Returns:
             `UpdateKnowledgeBaseResponse`.

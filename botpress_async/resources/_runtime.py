@@ -103,15 +103,24 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> CreateConversationResponse:
-        """POST /v1/chat/conversations (``createConversation``).
+        """Create a conversation on a channel, identified by its tags.
+
+        Always makes a new record; use getOrCreateConversation when the same channel thread may
+        already exist. The tags an integration declares as required for the channel must be given.
+
+        POST /v1/chat/conversations (``createConversation``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            channel: body ``channel``, str, required.
-            tags: body ``tags``, mapping of str to str, required.
-            integration_name: body ``integrationName``, str, optional.
+            channel: Name of the integration channel the conversation runs on, such as `channel` or
+                `dm`. Body ``channel``, str, required.
+            tags: Tags to store on the conversation, by tag key; integrations use them for the
+                thread's id on their side. Body ``tags``, mapping of str to str, required.
+            integration_name: Deprecated: name of the integration the conversation belongs to. From
+                a bot, call the integration's action that creates conversations instead. Body
+                ``integrationName``, str, optional.
 
         Returns:
             `CreateConversationResponse`.
@@ -151,7 +160,10 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Conversation, ListConversationsResponse]:
-        """GET /v1/chat/conversations (``listConversations``).
+        """List the bot's conversations, newest first, filtered by tags, participants, integration,
+        channel or dates.
+
+        GET /v1/chat/conversations (``listConversations``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
@@ -159,15 +171,24 @@ class RuntimeResource:
         page (`ListConversationsResponse`).
 
         Args:
-            next_token: query ``nextToken``, str, optional.
-            sort_field: query ``sortField``, Literal['createdAt', 'updatedAt'], optional.
-            sort_direction: query ``sortDirection``, Literal['asc', 'desc'], optional.
-            tags: query ``tags``, mapping of str to str, optional.
-            participant_ids: query ``participantIds``, list of str, optional.
-            integration_name: query ``integrationName``, str, optional.
-            channel: query ``channel``, str, optional.
-            after_date: query ``afterDate``, str, optional.
-            before_date: query ``beforeDate``, str, optional.
+            next_token: Cursor from the previous page's `meta.nextToken`; leave it out for the first
+                page. The pager passes it for you. Query ``nextToken``, str, optional.
+            sort_field: Timestamp the results are ordered by: `createdAt` or `updatedAt`. Query
+                ``sortField``, Literal['createdAt', 'updatedAt'], optional.
+            sort_direction: Order of the results: `asc` (oldest first) or `desc` (newest first, the
+                server's default). Query ``sortDirection``, Literal['asc', 'desc'], optional.
+            tags: Only conversations carrying every one of these tag values. Query ``tags``, mapping
+                of str to str, optional.
+            participant_ids: Only conversations in which all of these users take part. Query
+                ``participantIds``, list of str, optional.
+            integration_name: Only conversations of this integration. Query ``integrationName``,
+                str, optional.
+            channel: Only conversations on this channel of the integration. Query ``channel``, str,
+                optional.
+            after_date: Only items created at or after this instant (ISO 8601, UTC). Query
+                ``afterDate``, str, optional.
+            before_date: Only items created at or before this instant (ISO 8601, UTC). Query
+                ``beforeDate``, str, optional.
 
         Returns:
             `AsyncPager` of `Conversation` items, over `ListConversationsResponse` pages.
@@ -218,13 +239,17 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetConversationResponse:
-        """GET /v1/chat/conversations/{id} (``getConversation``).
+        """Fetch one conversation by its id.
+
+        Raises ResourceNotFoundError when no conversation has this id.
+
+        GET /v1/chat/conversations/{id} (``getConversation``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the conversation. Path ``id``, str, required.
 
         Returns:
             `GetConversationResponse`.
@@ -258,15 +283,18 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> UpdateConversationResponse:
-        """PUT /v1/chat/conversations/{id} (``updateConversation``).
+        """Change a conversation's tags; what is not given stays as it is.
+
+        PUT /v1/chat/conversations/{id} (``updateConversation``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            id: path ``id``, str, required.
-            current_task_id: body ``currentTaskId``, str, optional.
-            tags: body ``tags``, mapping of str to str, optional.
+            id: Id of the conversation. Path ``id``, str, required.
+            current_task_id: Unused; the server ignores it. Body ``currentTaskId``, str, optional.
+            tags: Tags to set; a key given with an empty string removes that tag. Body ``tags``,
+                mapping of str to str, optional.
 
         Returns:
             `UpdateConversationResponse`.
@@ -299,13 +327,15 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteConversationResponse:
-        """DELETE /v1/chat/conversations/{id} (``deleteConversation``).
+        """Delete a conversation and its messages, for good.
+
+        DELETE /v1/chat/conversations/{id} (``deleteConversation``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the conversation. Path ``id``, str, required.
 
         Returns:
             `DeleteConversationResponse`.
@@ -340,16 +370,26 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetOrCreateConversationResponse:
-        """POST /v1/chat/conversations/get-or-create (``getOrCreateConversation``).
+        """Return the conversation with the given tags, creating it when none exists.
+
+        Safe to repeat: the SDK retries it like a read. The answer's `meta.created` says whether a
+        new conversation was made. Tags given in the body are written onto the conversation found.
+
+        POST /v1/chat/conversations/get-or-create (``getOrCreateConversation``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            channel: body ``channel``, str, required.
-            tags: body ``tags``, mapping of str to str, required.
-            integration_name: body ``integrationName``, str, optional.
-            discriminate_by_tags: body ``discriminateByTags``, list of str, optional.
+            channel: Name of the integration channel the conversation runs on. Body ``channel``,
+                str, required.
+            tags: Tags that identify the conversation, and are written to it. Body ``tags``, mapping
+                of str to str, required.
+            integration_name: Deprecated: name of the integration the conversation belongs to. Body
+                ``integrationName``, str, optional.
+            discriminate_by_tags: Tag keys to look the record up by: only these must match the
+                values given, the other tags are just written. Without it, every tag given must
+                match. Body ``discriminateByTags``, list of str, optional.
 
         Returns:
             `GetOrCreateConversationResponse`.
@@ -387,7 +427,9 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[User, ListParticipantsResponse]:
-        """GET /v1/chat/conversations/{id}/participants (``listParticipants``).
+        """List the users taking part in a conversation.
+
+        GET /v1/chat/conversations/{id}/participants (``listParticipants``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
@@ -395,8 +437,9 @@ class RuntimeResource:
         page (`ListParticipantsResponse`).
 
         Args:
-            id: path ``id``, str, required.
-            next_token: query ``nextToken``, str, optional.
+            id: Id of the conversation. Path ``id``, str, required.
+            next_token: Cursor from the previous page's `meta.nextToken`; leave it out for the first
+                page. The pager passes it for you. Query ``nextToken``, str, optional.
 
         Returns:
             `AsyncPager` of `User` items, over `ListParticipantsResponse` pages.
@@ -439,14 +482,16 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AddParticipantResponse:
-        """POST /v1/chat/conversations/{id}/participants (``addParticipant``).
+        """Add a user to a conversation's participants.
+
+        POST /v1/chat/conversations/{id}/participants (``addParticipant``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            id: path ``id``, str, required.
-            user_id: body ``userId``, str, required.
+            id: Id of the conversation. Path ``id``, str, required.
+            user_id: Id of the user to add. Body ``userId``, str, required.
 
         Returns:
             `AddParticipantResponse`.
@@ -480,14 +525,17 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetParticipantResponse:
-        """GET /v1/chat/conversations/{id}/participants/{userId} (``getParticipant``).
+        """Fetch one participant of a conversation; raises ResourceNotFoundError when the user is
+        not in it.
+
+        GET /v1/chat/conversations/{id}/participants/{userId} (``getParticipant``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            id: path ``id``, str, required.
-            user_id: path ``userId``, str, required.
+            id: Id of the conversation. Path ``id``, str, required.
+            user_id: Id of the user. Path ``userId``, str, required.
 
         Returns:
             `GetParticipantResponse`.
@@ -520,14 +568,16 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> RemoveParticipantResponse:
-        """DELETE /v1/chat/conversations/{id}/participants/{userId} (``removeParticipant``).
+        """Take a user out of a conversation's participants.
+
+        DELETE /v1/chat/conversations/{id}/participants/{userId} (``removeParticipant``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            id: path ``id``, str, required.
-            user_id: path ``userId``, str, required.
+            id: Id of the conversation. Path ``id``, str, required.
+            user_id: Id of the user to remove. Path ``userId``, str, required.
 
         Returns:
             `RemoveParticipantResponse`.
@@ -565,19 +615,29 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> CreateEventResponse:
-        """POST /v1/chat/events (``createEvent``).
+        """Emit an event to the bot, now or on a schedule.
+
+        The event is processed asynchronously: the answer is the stored event in its first status
+        (`pending`, or `scheduled` with a schedule). A scheduled event can be withdrawn with
+        cancelScheduledEvent.
+
+        POST /v1/chat/events (``createEvent``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            type: body ``type``, str, required.
-            payload: body ``payload``, mapping of str to Any, required.
-            schedule: body ``schedule``, `CreateEventBodySchedule`, optional.
-            conversation_id: body ``conversationId``, str, optional.
-            user_id: body ``userId``, str, optional.
-            workflow_id: body ``workflowId``, str, optional.
-            message_id: body ``messageId``, str, optional.
+            type: Event type as the bot or an integration declares it, such as
+                `myIntegration:somethingHappened`. Body ``type``, str, required.
+            payload: Content of the event; its shape is the event type's schema. Body ``payload``,
+                mapping of str to Any, required.
+            schedule: Send later instead of now: give `dateTime` (an ISO 8601 instant) or `delay`
+                (milliseconds), not both. Body ``schedule``, `CreateEventBodySchedule`, optional.
+            conversation_id: Conversation the event concerns, if any. Body ``conversationId``, str,
+                optional.
+            user_id: User the event concerns, if any. Body ``userId``, str, optional.
+            workflow_id: Workflow the event concerns, if any. Body ``workflowId``, str, optional.
+            message_id: Message the event concerns, if any. Body ``messageId``, str, optional.
 
         Returns:
             `CreateEventResponse`.
@@ -625,7 +685,9 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Event, ListEventsResponse]:
-        """GET /v1/chat/events (``listEvents``).
+        """List the bot's events, newest first, filtered by type, status or related record.
+
+        GET /v1/chat/events (``listEvents``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
@@ -633,14 +695,16 @@ class RuntimeResource:
         page (`ListEventsResponse`).
 
         Args:
-            next_token: query ``nextToken``, str, optional.
-            type: query ``type``, str, optional.
-            conversation_id: query ``conversationId``, str, optional.
-            user_id: query ``userId``, str, optional.
-            message_id: query ``messageId``, str, optional.
-            workflow_id: query ``workflowId``, str, optional.
-            status: query ``status``, Literal['pending', 'ignored', 'processed', 'failed',
-                'scheduled'], optional.
+            next_token: Cursor from the previous page's `meta.nextToken`; leave it out for the first
+                page. The pager passes it for you. Query ``nextToken``, str, optional.
+            type: Only events of this type. Query ``type``, str, optional.
+            conversation_id: Only events of this conversation. Query ``conversationId``, str,
+                optional.
+            user_id: Only events of this user. Query ``userId``, str, optional.
+            message_id: Only events of this message. Query ``messageId``, str, optional.
+            workflow_id: Only events of this workflow. Query ``workflowId``, str, optional.
+            status: Only events in this processing status. Query ``status``, Literal['pending',
+                'ignored', 'processed', 'failed', 'scheduled'], optional.
 
         Returns:
             `AsyncPager` of `Event` items, over `ListEventsResponse` pages.
@@ -689,13 +753,15 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetEventResponse:
-        """GET /v1/chat/events/{id} (``getEvent``).
+        """Fetch one event by its id, with its processing status.
+
+        GET /v1/chat/events/{id} (``getEvent``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the event. Path ``id``, str, required.
 
         Returns:
             `GetEventResponse`.
@@ -727,13 +793,17 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> CancelScheduledEventResponse:
-        """DELETE /v1/chat/events/scheduled/{id} (``cancelScheduledEvent``).
+        """Withdraw an event that is still waiting for its scheduled time.
+
+        Only events in the `scheduled` status can be cancelled; others answer an error.
+
+        DELETE /v1/chat/events/scheduled/{id} (``cancelScheduledEvent``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the scheduled event. Path ``id``, str, required.
 
         Returns:
             `CancelScheduledEventResponse`.
@@ -771,19 +841,32 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> CreateMessageResponse:
-        """POST /v1/chat/messages (``createMessage``).
+        """Post a message in a conversation, on behalf of a user or the bot.
+
+        From a bot the message goes out through the conversation's integration; use
+        getOrCreateMessage to avoid posting the same message twice when a call is repeated.
+
+        POST /v1/chat/messages (``createMessage``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            payload: body ``payload``, mapping of str to Any, required.
-            user_id: body ``userId``, str, required.
-            conversation_id: body ``conversationId``, str, required.
-            type: body ``type``, str, required.
-            tags: body ``tags``, mapping of str to str, required.
-            schedule: body ``schedule``, `CreateEventBodySchedule`, optional.
-            origin: body ``origin``, Literal['synthetic'], optional.
+            payload: Content of the message; its shape follows `type` (for `text`: `{"text": ...}`).
+                Body ``payload``, mapping of str to Any, required.
+            user_id: Id of the user the message is from (for the bot's own messages, the bot's user
+                in that conversation). Body ``userId``, str, required.
+            conversation_id: Id of the conversation the message belongs to. Body ``conversationId``,
+                str, required.
+            type: Kind of message, which sets the shape of `payload`: `text`, `image`, `audio`,
+                `video`, `file`, `location`, `card`, `carousel`, `choice`, `dropdown`, or another
+                type the channel declares. Body ``type``, str, required.
+            tags: Tags to store on the message, by tag key. Body ``tags``, mapping of str to str,
+                required.
+            schedule: Send later instead of now: give `dateTime` (an ISO 8601 instant) or `delay`
+                (milliseconds), not both. Body ``schedule``, `CreateEventBodySchedule`, optional.
+            origin: Set to `synthetic` for a message the bot makes up itself rather than one a user
+                sent through a channel. Body ``origin``, Literal['synthetic'], optional.
 
         Returns:
             `CreateMessageResponse`.
@@ -827,7 +910,9 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Message, ListMessagesResponse]:
-        """GET /v1/chat/messages (``listMessages``).
+        """List messages, newest first, by conversation, tags or dates.
+
+        GET /v1/chat/messages (``listMessages``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
@@ -835,11 +920,16 @@ class RuntimeResource:
         page (`ListMessagesResponse`).
 
         Args:
-            next_token: query ``nextToken``, str, optional.
-            conversation_id: query ``conversationId``, str, optional.
-            tags: query ``tags``, mapping of str to str, optional.
-            after_date: query ``afterDate``, str, optional.
-            before_date: query ``beforeDate``, str, optional.
+            next_token: Cursor from the previous page's `meta.nextToken`; leave it out for the first
+                page. The pager passes it for you. Query ``nextToken``, str, optional.
+            conversation_id: Only the messages of this conversation. Query ``conversationId``, str,
+                optional.
+            tags: Only messages carrying every one of these tag values. Query ``tags``, mapping of
+                str to str, optional.
+            after_date: Only items created at or after this instant (ISO 8601, UTC). Query
+                ``afterDate``, str, optional.
+            before_date: Only items created at or before this instant (ISO 8601, UTC). Query
+                ``beforeDate``, str, optional.
 
         Returns:
             `AsyncPager` of `Message` items, over `ListMessagesResponse` pages.
@@ -893,20 +983,32 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetOrCreateMessageResponse:
-        """POST /v1/chat/messages/get-or-create (``getOrCreateMessage``).
+        """Return the message with the given tags, creating it when none exists.
+
+        An existing message found by its tags gets the tags and payload given. Makes repeated
+        deliveries of the same incoming message harmless; `meta.created` tells which case happened.
+
+        POST /v1/chat/messages/get-or-create (``getOrCreateMessage``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            user_id: body ``userId``, str, required.
-            conversation_id: body ``conversationId``, str, required.
-            type: body ``type``, str, required.
-            tags: body ``tags``, mapping of str to str, required.
-            payload: body ``payload``, mapping of str to Any, optional.
-            schedule: body ``schedule``, `CreateEventBodySchedule`, optional.
-            origin: body ``origin``, Literal['synthetic'], optional.
-            discriminate_by_tags: body ``discriminateByTags``, list of str, optional.
+            user_id: Id of the user the message is from. Body ``userId``, str, required.
+            conversation_id: Id of the conversation the message belongs to. Body ``conversationId``,
+                str, required.
+            type: Kind of message, as for createMessage. Body ``type``, str, required.
+            tags: Tags that identify the message, and are written to it. Body ``tags``, mapping of
+                str to str, required.
+            payload: Content of the message; its shape follows `type`. Body ``payload``, mapping of
+                str to Any, optional.
+            schedule: Send later instead of now: give `dateTime` (an ISO 8601 instant) or `delay`
+                (milliseconds), not both. Body ``schedule``, `CreateEventBodySchedule`, optional.
+            origin: Set to `synthetic` for a message the bot makes up itself rather than one a user
+                sent through a channel. Body ``origin``, Literal['synthetic'], optional.
+            discriminate_by_tags: Tag keys to look the record up by: only these must match the
+                values given, the other tags are just written. Without it, every tag given must
+                match. Body ``discriminateByTags``, list of str, optional.
 
         Returns:
             `GetOrCreateMessageResponse`.
@@ -947,13 +1049,15 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetMessageResponse:
-        """GET /v1/chat/messages/{id} (``getMessage``).
+        """Fetch one message by its id.
+
+        GET /v1/chat/messages/{id} (``getMessage``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the message. Path ``id``, str, required.
 
         Returns:
             `GetMessageResponse`.
@@ -987,15 +1091,20 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> UpdateMessageResponse:
-        """PUT /v1/chat/messages/{id} (``updateMessage``).
+        """Replace a message's tags and payload; its type cannot change.
+
+        An update is not a new message: it does not reach the bot again, nor the channel.
+
+        PUT /v1/chat/messages/{id} (``updateMessage``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            id: path ``id``, str, required.
-            tags: body ``tags``, mapping of str to str, required.
-            payload: body ``payload``, mapping of str to Any, optional.
+            id: Id of the message. Path ``id``, str, required.
+            tags: Tags to set on the message. Body ``tags``, mapping of str to str, required.
+            payload: New content of the message, of the same type as before. Body ``payload``,
+                mapping of str to Any, optional.
 
         Returns:
             `UpdateMessageResponse`.
@@ -1028,13 +1137,15 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteMessageResponse:
-        """DELETE /v1/chat/messages/{id} (``deleteMessage``).
+        """Delete a message for good.
+
+        DELETE /v1/chat/messages/{id} (``deleteMessage``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the message. Path ``id``, str, required.
 
         Returns:
             `DeleteMessageResponse`.
@@ -1072,18 +1183,28 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> InitializeIncomingMessageResponse:
-        """POST /v1/chat/initialize-incoming-message (``initializeIncomingMessage``).
+        """Find or create the user and the conversation of an incoming message, then record the
+        message, in one call.
+
+        Meant for integrations receiving a message from their platform. Give each of user and
+        conversation either by id or by the fields that find or create it.
+
+        POST /v1/chat/initialize-incoming-message (``initializeIncomingMessage``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            user_id: body ``userId``, str, optional.
-            user: body ``user``, `InitializeIncomingMessageBodyUser`, optional.
-            conversation_id: body ``conversationId``, str, optional.
-            conversation: body ``conversation``, `InitializeIncomingMessageBodyConversation`,
-                optional.
-            message: body ``message``, `InitializeIncomingMessageBodyMessage`, optional.
+            user_id: Id of an existing user who sent the message; or give `user`. Body ``userId``,
+                str, optional.
+            user: How to find or create the sender: tags and profile fields. Body ``user``,
+                `InitializeIncomingMessageBodyUser`, optional.
+            conversation_id: Id of an existing conversation; or give `conversation`. Body
+                ``conversationId``, str, optional.
+            conversation: How to find or create the conversation: channel and tags. Body
+                ``conversation``, `InitializeIncomingMessageBodyConversation`, optional.
+            message: The message itself: type, payload and tags. Body ``message``,
+                `InitializeIncomingMessageBodyMessage`, optional.
 
         Returns:
             `InitializeIncomingMessageResponse`.
@@ -1123,13 +1244,19 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> ImportMessagesResponse:
-        """POST /v1/chat/messages/import-messages (``importMessages``).
+        """Record past messages in bulk, skipping those that already exist.
+
+        For history brought from another system: no message reaches the bot or a channel. When some
+        messages fail, the error lists which ones were stored and which were not.
+
+        POST /v1/chat/messages/import-messages (``importMessages``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            messages: body ``messages``, list of `ImportMessagesBodyMessagesItem`, required.
+            messages: The messages to store, each with its user, conversation, type, payload and
+                tags. Body ``messages``, list of `ImportMessagesBodyMessagesItem`, required.
 
         Returns:
             `ImportMessagesResponse`.
@@ -1166,18 +1293,27 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> CreateUserResponse:
-        """POST /v1/chat/users (``createUser``).
+        """Create a user, identified by its tags.
+
+        Always makes a new record; use getOrCreateUser when the person may already be known.
+
+        POST /v1/chat/users (``createUser``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            tags: body ``tags``, mapping of str to str, required.
-            integration_name: body ``integrationName``, str, optional.
-            name: body ``name``, str, optional.
-            picture_url: body ``pictureUrl``, str, optional.
-            properties: body ``properties``, mapping of str to str, optional.
-            attributes: body ``attributes``, mapping of str to str, optional.
+            tags: Tags to store on the user, by tag key; integrations keep the platform's user id
+                here. Body ``tags``, mapping of str to str, required.
+            integration_name: Deprecated: name of the integration the user belongs to. From a bot,
+                call the integration's action that creates users instead. Body ``integrationName``,
+                str, optional.
+            name: Display name of the user. Body ``name``, str, optional.
+            picture_url: Address of the user's avatar picture. Body ``pictureUrl``, str, optional.
+            properties: Free string values shared by the bot and its integrations. Body
+                ``properties``, mapping of str to str, optional.
+            attributes: Deprecated: use `properties`. Body ``attributes``, mapping of str to str,
+                optional.
 
         Returns:
             `CreateUserResponse`.
@@ -1223,7 +1359,9 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[User, ListUsersResponse]:
-        """GET /v1/chat/users (``listUsers``).
+        """List users, newest first, by conversation, tags or dates.
+
+        GET /v1/chat/users (``listUsers``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
@@ -1231,14 +1369,23 @@ class RuntimeResource:
         page (`ListUsersResponse`).
 
         Args:
-            next_token: query ``nextToken``, str, optional.
-            conversation_id: query ``conversationId``, str, optional.
-            tags: query ``tags``, mapping of str to str, optional.
-            after_date: query ``afterDate``, str, optional.
-            before_date: query ``beforeDate``, str, optional.
-            range_field: query ``rangeField``, Literal['updatedAt', 'createdAt'], optional.
-            sort_field: query ``sortField``, Literal['updatedAt', 'createdAt'], optional.
-            sort_direction: query ``sortDirection``, Literal['asc', 'desc'], optional.
+            next_token: Cursor from the previous page's `meta.nextToken`; leave it out for the first
+                page. The pager passes it for you. Query ``nextToken``, str, optional.
+            conversation_id: Only the users who took part in this conversation. Query
+                ``conversationId``, str, optional.
+            tags: Only users carrying every one of these tag values. Query ``tags``, mapping of str
+                to str, optional.
+            after_date: Only users whose `rangeField` timestamp is at or after this instant (ISO
+                8601, UTC). Query ``afterDate``, str, optional.
+            before_date: Only users whose `rangeField` timestamp is at or before this instant (ISO
+                8601, UTC). Query ``beforeDate``, str, optional.
+            range_field: Which timestamp `afterDate` and `beforeDate` compare: `createdAt` (the
+                default) or `updatedAt`. Query ``rangeField``, Literal['updatedAt', 'createdAt'],
+                optional.
+            sort_field: Timestamp the results are ordered by: `createdAt` or `updatedAt`. Query
+                ``sortField``, Literal['updatedAt', 'createdAt'], optional.
+            sort_direction: Order of the results: `asc` (oldest first) or `desc` (newest first, the
+                server's default). Query ``sortDirection``, Literal['asc', 'desc'], optional.
 
         Returns:
             `AsyncPager` of `User` items, over `ListUsersResponse` pages.
@@ -1288,13 +1435,18 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetUserResponse:
-        """GET /v1/chat/users/{id} (``getUser``).
+        """Fetch one user by its id.
+
+        Raises ResourceNotFoundError when no user has this id.
+
+        GET /v1/chat/users/{id} (``getUser``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the user, as returned when it was created (`user.id`). Path ``id``, str,
+                required.
 
         Returns:
             `GetUserResponse`.
@@ -1331,18 +1483,25 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> UpdateUserResponse:
-        """PUT /v1/chat/users/{id} (``updateUser``).
+        """Change a user's tags, name, picture or properties; what is not given stays as it is.
+
+        PUT /v1/chat/users/{id} (``updateUser``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            id: path ``id``, str, required.
-            tags: body ``tags``, mapping of str to str, optional.
-            name: body ``name``, str or None, optional.
-            picture_url: body ``pictureUrl``, str or None, optional.
-            attributes: body ``attributes``, mapping of str to str or None, optional.
-            properties: body ``properties``, mapping of str to str or None, optional.
+            id: Id of the user. Path ``id``, str, required.
+            tags: Tags to set; a key given with an empty string removes that tag. Body ``tags``,
+                mapping of str to str, optional.
+            name: New display name; None clears it. Body ``name``, str or None, optional.
+            picture_url: New avatar address; None clears it. Body ``pictureUrl``, str or None,
+                optional.
+            attributes: Deprecated: use `properties`. Body ``attributes``, mapping of str to str or
+                None, optional.
+            properties: Properties to set; a property set to None is removed, None for the whole
+                mapping clears them all. Body ``properties``, mapping of str to str or None,
+                optional.
 
         Returns:
             `UpdateUserResponse`.
@@ -1381,13 +1540,15 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteUserResponse:
-        """DELETE /v1/chat/users/{id} (``deleteUser``).
+        """Delete a user for good.
+
+        DELETE /v1/chat/users/{id} (``deleteUser``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the user. Path ``id``, str, required.
 
         Returns:
             `DeleteUserResponse`.
@@ -1425,19 +1586,32 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetOrCreateUserResponse:
-        """POST /v1/chat/users/get-or-create (``getOrCreateUser``).
+        """Return the user with the given tags, creating it when none exists.
+
+        The usual way to map a person of a channel to a Botpress user: repeat it for every incoming
+        message and the same user comes back. A user found gets the name, picture, properties and
+        tags given. `meta.created` says whether the user is new. Safe to retry.
+
+        POST /v1/chat/users/get-or-create (``getOrCreateUser``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            tags: body ``tags``, mapping of str to str, required.
-            integration_name: body ``integrationName``, str, optional.
-            name: body ``name``, str, optional.
-            picture_url: body ``pictureUrl``, str, optional.
-            properties: body ``properties``, mapping of str to str, optional.
-            attributes: body ``attributes``, mapping of str to str, optional.
-            discriminate_by_tags: body ``discriminateByTags``, list of str, optional.
+            tags: Tags that identify the user, such as the platform's user id under the
+                integration's tag key; they are also written to the user found or made. Body
+                ``tags``, mapping of str to str, required.
+            integration_name: Deprecated: name of the integration the user belongs to. Body
+                ``integrationName``, str, optional.
+            name: Display name to give the user. Body ``name``, str, optional.
+            picture_url: Address of the user's avatar picture. Body ``pictureUrl``, str, optional.
+            properties: Free string values shared by the bot and its integrations. Body
+                ``properties``, mapping of str to str, optional.
+            attributes: Deprecated: use `properties`. Body ``attributes``, mapping of str to str,
+                optional.
+            discriminate_by_tags: Tag keys to look the record up by: only these must match the
+                values given, the other tags are just written. Without it, every tag given must
+                match. Body ``discriminateByTags``, list of str, optional.
 
         Returns:
             `GetOrCreateUserResponse`.
@@ -1480,17 +1654,23 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> SetStateExpiryResponse:
-        """POST /v1/chat/states/{type}/{id}/{name}/expiry (``setStateExpiry``).
+        """Change how long a state may stay idle before the server drops it.
+
+        POST /v1/chat/states/{type}/{id}/{name}/expiry (``setStateExpiry``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            type: path ``type``, Literal['conversation', 'user', 'bot', 'integration', 'workflow'],
+            type: What the state is attached to: `conversation`, `user`, `bot`, `integration` or
+                `workflow`. Path ``type``, Literal['conversation', 'user', 'bot', 'integration',
+                'workflow'], required.
+            id: Id of the record the state is attached to (a conversation, user, bot, integration or
+                workflow id, following `type`). Path ``id``, str, required.
+            name: Name of the state, as the bot's definition declares it. Path ``name``, str,
                 required.
-            id: path ``id``, str, required.
-            name: path ``name``, str, required.
-            expiry: body ``expiry``, float or None, required.
+            expiry: Idle time in milliseconds after which the state expires; None means it never
+                expires. Body ``expiry``, float or None, required.
 
         Returns:
             `SetStateExpiryResponse`.
@@ -1525,16 +1705,24 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetStateResponse:
-        """GET /v1/chat/states/{type}/{id}/{name} (``getState``).
+        """Read a state by what it is attached to and its name.
+
+        Raises ResourceNotFoundError when the state was never set or has expired; getOrSetState
+        reads with a default instead.
+
+        GET /v1/chat/states/{type}/{id}/{name} (``getState``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            type: path ``type``, Literal['conversation', 'user', 'bot', 'integration', 'workflow'],
+            type: What the state is attached to: `conversation`, `user`, `bot`, `integration` or
+                `workflow`. Path ``type``, Literal['conversation', 'user', 'bot', 'integration',
+                'workflow'], required.
+            id: Id of the record the state is attached to, following `type`. Path ``id``, str,
                 required.
-            id: path ``id``, str, required.
-            name: path ``name``, str, required.
+            name: Name of the state, as the bot's definition declares it. Path ``name``, str,
+                required.
 
         Returns:
             `GetStateResponse`.
@@ -1570,18 +1758,25 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> SetStateResponse:
-        """POST /v1/chat/states/{type}/{id}/{name} (``setState``).
+        """Replace a state's whole payload, creating the state if needed.
+
+        POST /v1/chat/states/{type}/{id}/{name} (``setState``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            type: path ``type``, Literal['conversation', 'user', 'bot', 'integration', 'workflow'],
+            type: What the state is attached to: `conversation`, `user`, `bot`, `integration` or
+                `workflow`. Path ``type``, Literal['conversation', 'user', 'bot', 'integration',
+                'workflow'], required.
+            id: Id of the record the state is attached to, following `type`. Path ``id``, str,
                 required.
-            id: path ``id``, str, required.
-            name: path ``name``, str, required.
-            payload: body ``payload``, mapping of str to Any or None, required.
-            expiry: body ``expiry``, float or None, optional.
+            name: Name of the state, as the bot's definition declares it. Path ``name``, str,
+                required.
+            payload: The new content; None empties the state. Body ``payload``, mapping of str to
+                Any or None, required.
+            expiry: Idle time in milliseconds after which the state expires; by default it never
+                does. Body ``expiry``, float or None, optional.
 
         Returns:
             `SetStateResponse`.
@@ -1617,17 +1812,23 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> PatchStateResponse:
-        """PATCH /v1/chat/states/{type}/{id}/{name} (``patchState``).
+        """Merge keys into an existing state's payload; the keys not given keep their values.
+
+        PATCH /v1/chat/states/{type}/{id}/{name} (``patchState``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            type: path ``type``, Literal['conversation', 'user', 'bot', 'integration', 'workflow'],
+            type: What the state is attached to: `conversation`, `user`, `bot`, `integration` or
+                `workflow`. Path ``type``, Literal['conversation', 'user', 'bot', 'integration',
+                'workflow'], required.
+            id: Id of the record the state is attached to, following `type`. Path ``id``, str,
                 required.
-            id: path ``id``, str, required.
-            name: path ``name``, str, required.
-            payload: body ``payload``, mapping of str to Any, required.
+            name: Name of the state, as the bot's definition declares it. Path ``name``, str,
+                required.
+            payload: The keys to change and their new values. Body ``payload``, mapping of str to
+                Any, required.
 
         Returns:
             `PatchStateResponse`.
@@ -1664,18 +1865,27 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetOrSetStateResponse:
-        """POST /v1/chat/states/{type}/{id}/{name}/get-or-set (``getOrSetState``).
+        """Read a state, first writing the given payload when it does not exist yet.
+
+        Safe to repeat; `meta.cached` tells whether the server answered from its cache.
+
+        POST /v1/chat/states/{type}/{id}/{name}/get-or-set (``getOrSetState``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            type: path ``type``, Literal['conversation', 'user', 'bot', 'integration', 'workflow'],
+            type: What the state is attached to: `conversation`, `user`, `bot`, `integration` or
+                `workflow`. Path ``type``, Literal['conversation', 'user', 'bot', 'integration',
+                'workflow'], required.
+            id: Id of the record the state is attached to, following `type`. Path ``id``, str,
                 required.
-            id: path ``id``, str, required.
-            name: path ``name``, str, required.
-            payload: body ``payload``, mapping of str to Any, required.
-            expiry: body ``expiry``, float or None, optional.
+            name: Name of the state, as the bot's definition declares it. Path ``name``, str,
+                required.
+            payload: Content written when the state does not exist yet. Body ``payload``, mapping of
+                str to Any, required.
+            expiry: Idle time in milliseconds after which a newly written state expires; by default
+                it never does. Body ``expiry``, float or None, optional.
 
         Returns:
             `GetOrSetStateResponse`.
@@ -1709,14 +1919,21 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> CallActionResponse:
-        """POST /v1/chat/actions (``callAction``).
+        """Run an action of an installed integration (or of the bot) and wait for its output.
+
+        The integration's code runs during the call, so it may take a while; a failure inside that
+        code comes back as the API's `Runtime` error (`botpress_async.RuntimeError`).
+
+        POST /v1/chat/actions (``callAction``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            type: body ``type``, str, required.
-            input: body ``input``, mapping of str to Any, required.
+            type: Action to run, as `<integration name>:<action name>`, such as
+                `telegram:startTypingIndicator`. Body ``type``, str, required.
+            input: Arguments of the action; their shape is the action's input schema. Body
+                ``input``, mapping of str to Any, required.
 
         Returns:
             `CallActionResponse`.
@@ -1761,16 +1978,22 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> ConfigureIntegrationResponse:
-        """POST /v1/chat/integrations/configure (``configureIntegration``).
+        """From an integration: record its identifier on the bot and when its `register` should run
+        again.
+
+        POST /v1/chat/integrations/configure (``configureIntegration``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            identifier: body ``identifier``, str or None, optional.
-            schedule_register_call: body ``scheduleRegisterCall``, Literal['hourly', 'daily',
+            identifier: The integration's own id for this installation (such as the external
+                account's id); None removes it. Body ``identifier``, str or None, optional.
+            schedule_register_call: How often the server calls the integration's `register` again:
+                `hourly` to `yearly`. Body ``scheduleRegisterCall``, Literal['hourly', 'daily',
                 'weekly', 'bi-weekly', 'monthly', 'bi-monthly', 'quarterly', 'yearly'], optional.
-            sandbox_identifiers: body ``sandboxIdentifiers``, mapping of str to Any or None,
+            sandbox_identifiers: Experimental: identifiers for the integration's sandbox mode; None
+                removes them all. Body ``sandboxIdentifiers``, mapping of str to Any or None,
                 optional.
 
         Returns:
@@ -1815,21 +2038,32 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> CreateWorkflowResponse:
-        """POST /v1/chat/workflows (``createWorkflow``).
+        """Start a workflow record for the bot, optionally linked to a conversation, a user or a
+        parent workflow.
+
+        POST /v1/chat/workflows (``createWorkflow``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            name: body ``name``, str, required.
-            status: body ``status``, Literal['pending', 'in_progress', 'listening'], required.
-            input: body ``input``, mapping of str to Any, optional.
-            parent_workflow_id: body ``parentWorkflowId``, str, optional.
-            conversation_id: body ``conversationId``, str, optional.
-            user_id: body ``userId``, str, optional.
-            timeout_at: body ``timeoutAt``, str, optional.
-            tags: body ``tags``, mapping of str to str, optional.
-            event_id: body ``eventId``, str, optional.
+            name: Name of the workflow, as the bot's definition declares it. Body ``name``, str,
+                required.
+            status: Initial status: `pending`, `in_progress` or `listening`. Body ``status``,
+                Literal['pending', 'in_progress', 'listening'], required.
+            input: Data the workflow starts with; its shape is the workflow's input schema. Body
+                ``input``, mapping of str to Any, optional.
+            parent_workflow_id: Id of the workflow that starts this one. Body ``parentWorkflowId``,
+                str, optional.
+            conversation_id: Conversation the workflow belongs to, if any. Body ``conversationId``,
+                str, optional.
+            user_id: User the workflow belongs to, if any. Body ``userId``, str, optional.
+            timeout_at: Instant (ISO 8601) after which the server fails the workflow as timed out.
+                Body ``timeoutAt``, str, optional.
+            tags: Tags to store on the workflow, by tag key. Body ``tags``, mapping of str to str,
+                optional.
+            event_id: Id of the event that triggers the workflow; needed when `status` is
+                `in_progress`. Body ``eventId``, str, optional.
 
         Returns:
             `CreateWorkflowResponse`.
@@ -1890,7 +2124,9 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Workflow, ListWorkflowsResponse]:
-        """GET /v1/chat/workflows (``listWorkflows``).
+        """List the bot's workflows, newest first, by tags, status, name or related record.
+
+        GET /v1/chat/workflows (``listWorkflows``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
@@ -1898,14 +2134,19 @@ class RuntimeResource:
         page (`ListWorkflowsResponse`).
 
         Args:
-            next_token: query ``nextToken``, str, optional.
-            tags: query ``tags``, mapping of str to str, optional.
-            conversation_id: query ``conversationId``, str, optional.
-            user_id: query ``userId``, str, optional.
-            parent_workflow_id: query ``parentWorkflowId``, str, optional.
-            statuses: query ``statuses``, list of Literal['pending', 'in_progress', 'failed',
-                'completed', 'listening', 'paused', 'timedout', 'cancelled'], optional.
-            name: query ``name``, str, optional.
+            next_token: Cursor from the previous page's `meta.nextToken`; leave it out for the first
+                page. The pager passes it for you. Query ``nextToken``, str, optional.
+            tags: Only workflows carrying every one of these tag values. Query ``tags``, mapping of
+                str to str, optional.
+            conversation_id: Only the workflows of this conversation. Query ``conversationId``, str,
+                optional.
+            user_id: Only the workflows of this user. Query ``userId``, str, optional.
+            parent_workflow_id: Only the workflows started by this workflow. Query
+                ``parentWorkflowId``, str, optional.
+            statuses: Only workflows in one of these statuses. Query ``statuses``, list of
+                Literal['pending', 'in_progress', 'failed', 'completed', 'listening', 'paused',
+                'timedout', 'cancelled'], optional.
+            name: Only workflows with this name. Query ``name``, str, optional.
 
         Returns:
             `AsyncPager` of `Workflow` items, over `ListWorkflowsResponse` pages.
@@ -1954,13 +2195,15 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetWorkflowResponse:
-        """GET /v1/chat/workflows/{id} (``getWorkflow``).
+        """Fetch one workflow by its id, with its status, input and output.
+
+        GET /v1/chat/workflows/{id} (``getWorkflow``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the workflow. Path ``id``, str, required.
 
         Returns:
             `GetWorkflowResponse`.
@@ -2001,21 +2244,29 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> UpdateWorkflowResponse:
-        """PUT /v1/chat/workflows/{id} (``updateWorkflow``).
+        """Report a workflow's progress: its status, output, failure reason or timeout.
+
+        PUT /v1/chat/workflows/{id} (``updateWorkflow``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            id: path ``id``, str, required.
-            output: body ``output``, mapping of str to Any, optional.
-            timeout_at: body ``timeoutAt``, str, optional.
-            status: body ``status``, Literal['completed', 'cancelled', 'listening', 'paused',
-                'failed', 'in_progress'], optional.
-            failure_reason: body ``failureReason``, str, optional.
-            tags: body ``tags``, mapping of str to str, optional.
-            user_id: body ``userId``, str, optional.
-            event_id: body ``eventId``, str, optional.
+            id: Id of the workflow. Path ``id``, str, required.
+            output: Data the workflow produced; its shape is the workflow's output schema. Body
+                ``output``, mapping of str to Any, optional.
+            timeout_at: New instant (ISO 8601) after which the server fails the workflow as timed
+                out. Body ``timeoutAt``, str, optional.
+            status: New status: `in_progress`, `listening`, `paused`, `completed`, `failed` or
+                `cancelled`. Body ``status``, Literal['completed', 'cancelled', 'listening',
+                'paused', 'failed', 'in_progress'], optional.
+            failure_reason: Why the workflow failed, with status `failed`. Body ``failureReason``,
+                str, optional.
+            tags: Tags to set; a key given with an empty string removes that tag. Body ``tags``,
+                mapping of str to str, optional.
+            user_id: User the workflow now belongs to. Body ``userId``, str, optional.
+            event_id: Id of the event that resumes the workflow; needed when `status` becomes
+                `in_progress`. Body ``eventId``, str, optional.
 
         Returns:
             `UpdateWorkflowResponse`.
@@ -2056,13 +2307,15 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteWorkflowResponse:
-        """DELETE /v1/chat/workflows/{id} (``deleteWorkflow``).
+        """Delete a workflow record for good.
+
+        DELETE /v1/chat/workflows/{id} (``deleteWorkflow``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            id: path ``id``, str, required.
+            id: Id of the workflow. Path ``id``, str, required.
 
         Returns:
             `DeleteWorkflowResponse`.
@@ -2104,24 +2357,40 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetOrCreateWorkflowResponse:
-        """POST /v1/chat/workflows/get-or-create (``getOrCreateWorkflow``).
+        """Return the workflow with the given name and tags, starting it when none exists.
+
+        With `discriminateByStatusGroup`, a finished workflow does not count as found, so the call
+        starts a new run. `meta.created` says whether it did.
+
+        POST /v1/chat/workflows/get-or-create (``getOrCreateWorkflow``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            name: body ``name``, str, required.
-            status: body ``status``, Literal['pending', 'in_progress', 'listening'], required.
-            input: body ``input``, mapping of str to Any, optional.
-            parent_workflow_id: body ``parentWorkflowId``, str, optional.
-            conversation_id: body ``conversationId``, str, optional.
-            user_id: body ``userId``, str, optional.
-            timeout_at: body ``timeoutAt``, str, optional.
-            tags: body ``tags``, mapping of str to str, optional.
-            event_id: body ``eventId``, str, optional.
-            discriminate_by_tags: body ``discriminateByTags``, list of str, optional.
-            discriminate_by_status_group: body ``discriminateByStatusGroup``, Literal['active',
-                'finished'], optional.
+            name: Name of the workflow, as the bot's definition declares it. Body ``name``, str,
+                required.
+            status: Status of a workflow this call creates: `pending`, `in_progress` or `listening`.
+                Body ``status``, Literal['pending', 'in_progress', 'listening'], required.
+            input: Data a workflow this call creates starts with. Body ``input``, mapping of str to
+                Any, optional.
+            parent_workflow_id: Id of the workflow that starts this one. Body ``parentWorkflowId``,
+                str, optional.
+            conversation_id: Conversation the workflow belongs to, if any. Body ``conversationId``,
+                str, optional.
+            user_id: User the workflow belongs to, if any. Body ``userId``, str, optional.
+            timeout_at: Instant (ISO 8601) after which the server fails the workflow as timed out.
+                Body ``timeoutAt``, str, optional.
+            tags: Tags that identify the workflow, and are written to it. Body ``tags``, mapping of
+                str to str, optional.
+            event_id: Id of the triggering event; needed when `status` is `in_progress`. Body
+                ``eventId``, str, optional.
+            discriminate_by_tags: Tag keys to look the record up by: only these must match the
+                values given, the other tags are just written. Without it, every tag given must
+                match. Body ``discriminateByTags``, list of str, optional.
+            discriminate_by_status_group: Only match a workflow that is `active` (not yet finished)
+                or `finished`. Body ``discriminateByStatusGroup``, Literal['active', 'finished'],
+                optional.
 
         Returns:
             `GetOrCreateWorkflowResponse`.
@@ -2167,7 +2436,9 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ListTagValuesResponseTagsItem, ListTagValuesResponse]:
-        """GET /v1/chat/tags/{key}/values (``listTagValues``).
+        """List the distinct values the bot's users, conversations or messages hold for one tag key.
+
+        GET /v1/chat/tags/{key}/values (``listTagValues``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
@@ -2175,9 +2446,11 @@ class RuntimeResource:
         page (`ListTagValuesResponse`).
 
         Args:
-            key: path ``key``, str, required.
-            type: query ``type``, Literal['user', 'conversation', 'message'], required.
-            next_token: query ``nextToken``, str, optional.
+            key: The tag key, such as `telegram:id`. Path ``key``, str, required.
+            type: Which records to look at: `user`, `conversation` or `message`. Query ``type``,
+                Literal['user', 'conversation', 'message'], required.
+            next_token: Cursor from the previous page's `meta.nextToken`; leave it out for the first
+                page. The pager passes it for you. Query ``nextToken``, str, optional.
 
         Returns:
             `AsyncPager` of `ListTagValuesResponseTagsItem` items, over `ListTagValuesResponse`
@@ -2221,14 +2494,16 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> TrackAnalyticsResponse:
-        """POST /v1/chat/analytics (``trackAnalytics``).
+        """Add to a custom counter of the bot's analytics.
+
+        POST /v1/chat/analytics (``trackAnalytics``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            name: body ``name``, str, required.
-            count: body ``count``, int, required.
+            name: Name of the counter. Body ``name``, str, required.
+            count: How much to add to it. Body ``count``, int, required.
 
         Returns:
             `TrackAnalyticsResponse`.
@@ -2268,21 +2543,26 @@ class RuntimeResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> CaptureObservationResponse:
-        """POST /v1/chat/observations (``captureObservation``).
+        """Record an observation of the bot's run (a trace record), linked to what it concerns.
+
+        For bots only; integrations cannot send observations yet.
+
+        POST /v1/chat/observations (``captureObservation``).
 
         Reached with a personal access token, bot access key, integration key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            name: body ``name``, str, required.
-            data: body ``data``, mapping of str to Any, required.
-            id: body ``id``, str, optional.
-            message_id: body ``messageId``, str, optional.
-            event_id: body ``eventId``, str, optional.
-            conversation_id: body ``conversationId``, str, optional.
-            user_id: body ``userId``, str, optional.
-            error_id: body ``errorId``, str, optional.
-            trace_id: body ``traceId``, str, optional.
+            name: Name of the observation. Body ``name``, str, required.
+            data: What was observed, as free JSON. Body ``data``, mapping of str to Any, required.
+            id: Id to give the observation. Body ``id``, str, optional.
+            message_id: Message the observation concerns. Body ``messageId``, str, optional.
+            event_id: Event the observation concerns. Body ``eventId``, str, optional.
+            conversation_id: Conversation the observation concerns. Body ``conversationId``, str,
+                optional.
+            user_id: User the observation concerns. Body ``userId``, str, optional.
+            error_id: Error the observation concerns. Body ``errorId``, str, optional.
+            trace_id: Trace the observation belongs to. Body ``traceId``, str, optional.
 
         Returns:
             `CaptureObservationResponse`.

@@ -66,16 +66,23 @@ class TablesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> ListTablesResponse:
-        """GET /v1/tables (``listTables``).
+        """List the bot's tables, optionally only those with given tags.
+
+        GET /v1/tables (``listTables``).
 
         Reached with a personal access token, bot access key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            tags: query ``tags``, mapping of str to str, optional.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
+            tags: Only tables carrying every one of these tag values. Query ``tags``, mapping of str
+                to str, optional.
+            x_integration_name: Name of the integration acting on the bot's tables, when an
+                integration makes the call. Rarely needed. Header ``x-integration-name``, str,
+                optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it with the change. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
 
         Returns:
             `ListTablesResponse`.
@@ -121,22 +128,41 @@ class TablesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> CreateTableResponse:
-        """POST /v1/tables (``createTable``).
+        """Create a table with the given name and columns.
+
+        Fails with AlreadyExistsError when the bot has a table of that name; getOrCreateTable
+        returns it instead. The server adds the `id`, `createdAt` and `updatedAt` columns itself.
+
+        POST /v1/tables (``createTable``).
 
         Reached with a personal access token, bot access key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            name: body ``name``, str, required.
-            schema: body ``schema``, mapping of str to Any, required.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
-            factor: body ``factor``, float, optional.
-            frozen: body ``frozen``, bool, optional.
-            key_column: body ``keyColumn``, str or None, optional.
-            tags: body ``tags``, mapping of str to str, optional.
-            is_compute_enabled: body ``isComputeEnabled``, bool, optional.
+            name: Name of the table, unique within the bot; it must end with `Table`. Body ``name``,
+                str, required.
+            schema: The columns, as a JSON Schema object whose `properties` are the columns (at most
+                20), or as a plain object of column types. Body ``schema``, mapping of str to Any,
+                required.
+            x_integration_name: Name of the integration acting on the bot's tables, when an
+                integration makes the call. Rarely needed. Header ``x-integration-name``, str,
+                optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it with the change. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
+            factor: Storage multiplier of each row: a row may hold 4 KB times this number and counts
+                as that many rows of the quota. Defaults to 1; can be raised later, never lowered.
+                Body ``factor``, float, optional.
+            frozen: Lock the table's name and schema for good: it can then only be deleted (or
+                duplicated into a new, unlocked table). Body ``frozen``, bool, optional.
+            key_column: Column whose values are unique in the table; the server indexes it, which
+                makes upserts on it fast. None removes the key. Body ``keyColumn``, str or None,
+                optional.
+            tags: Tags to store on the table, by tag key, to sort tables into groups. Body ``tags``,
+                mapping of str to str, optional.
+            is_compute_enabled: Whether the table's computed columns (AI prompt, code or workflow)
+                are run. Body ``isComputeEnabled``, bool, optional.
 
         Returns:
             `CreateTableResponse`.
@@ -184,16 +210,25 @@ class TablesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetTableResponse:
-        """GET /v1/tables/{table} (``getTable``).
+        """Fetch a table's definition with its row counts.
+
+        Raises ResourceNotFoundError when the bot has no such table.
+
+        GET /v1/tables/{table} (``getTable``).
 
         Reached with a personal access token, bot access key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            table: path ``table``, str, required.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
+            table: The table, by its name (such as `OrdersTable`) or its id. Path ``table``, str,
+                required.
+            x_integration_name: Name of the integration acting on the bot's tables, when an
+                integration makes the call. Rarely needed. Header ``x-integration-name``, str,
+                optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it with the change. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
 
         Returns:
             `GetTableResponse`.
@@ -239,22 +274,41 @@ class TablesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetOrCreateTableResponse:
-        """POST /v1/tables/{table} (``getOrCreateTable``).
+        """Return the table of this name, creating it with the given columns when it does not exist.
+
+        An existing table is returned as it is: its schema is not changed to the one given (use
+        updateTable for that). `created` in the answer tells which case happened.
+
+        POST /v1/tables/{table} (``getOrCreateTable``).
 
         Reached with a personal access token, bot access key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            table: path ``table``, str, required.
-            schema: body ``schema``, mapping of str to Any, required.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
-            factor: body ``factor``, float, optional.
-            frozen: body ``frozen``, bool, optional.
-            key_column: body ``keyColumn``, str or None, optional.
-            tags: body ``tags``, mapping of str to str, optional.
-            is_compute_enabled: body ``isComputeEnabled``, bool, optional.
+            table: The table, by its name (such as `OrdersTable`) or its id. Path ``table``, str,
+                required.
+            schema: The columns, as a JSON Schema object whose `properties` are the columns (at most
+                20), or as a plain object of column types. Body ``schema``, mapping of str to Any,
+                required.
+            x_integration_name: Name of the integration acting on the bot's tables, when an
+                integration makes the call. Rarely needed. Header ``x-integration-name``, str,
+                optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it with the change. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
+            factor: Storage multiplier of each row: a row may hold 4 KB times this number and counts
+                as that many rows of the quota. Defaults to 1; can be raised later, never lowered.
+                Body ``factor``, float, optional.
+            frozen: Lock the table's name and schema for good: it can then only be deleted (or
+                duplicated into a new, unlocked table). Body ``frozen``, bool, optional.
+            key_column: Column whose values are unique in the table; the server indexes it, which
+                makes upserts on it fast. None removes the key. Body ``keyColumn``, str or None,
+                optional.
+            tags: Tags to store on the table, by tag key, to sort tables into groups. Body ``tags``,
+                mapping of str to str, optional.
+            is_compute_enabled: Whether the table's computed columns (AI prompt, code or workflow)
+                are run. Body ``isComputeEnabled``, bool, optional.
 
         Returns:
             `GetOrCreateTableResponse`.
@@ -309,23 +363,41 @@ class TablesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> UpdateTableResponse:
-        """PUT /v1/tables/{table} (``updateTable``).
+        """Rename a table or change its columns, key, tags, factor or compute setting.
+
+        Fails on a frozen table. Computed columns whose values are out of date after the change are
+        listed in `staleColumns`.
+
+        PUT /v1/tables/{table} (``updateTable``).
 
         Reached with a personal access token, bot access key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            table: path ``table``, str, required.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
-            name: body ``name``, str, optional.
-            frozen: body ``frozen``, bool, optional.
-            key_column: body ``keyColumn``, str or None, optional.
-            schema: body ``schema``, mapping of str to Any, optional.
-            tags: body ``tags``, mapping of str to str, optional.
-            is_compute_enabled: body ``isComputeEnabled``, bool, optional.
-            factor: body ``factor``, float, optional.
+            table: The table, by its name (such as `OrdersTable`) or its id. Path ``table``, str,
+                required.
+            x_integration_name: Name of the integration acting on the bot's tables, when an
+                integration makes the call. Rarely needed. Header ``x-integration-name``, str,
+                optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it with the change. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
+            name: New name of the table. Body ``name``, str, optional.
+            frozen: Lock the table's name and schema for good: it can then only be deleted (or
+                duplicated into a new, unlocked table). Body ``frozen``, bool, optional.
+            key_column: Column whose values are unique in the table; the server indexes it, which
+                makes upserts on it fast. None removes the key. Body ``keyColumn``, str or None,
+                optional.
+            schema: The new columns, in the same form as for createTable. Body ``schema``, mapping
+                of str to Any, optional.
+            tags: Tags to store on the table, by tag key, to sort tables into groups. Body ``tags``,
+                mapping of str to str, optional.
+            is_compute_enabled: Whether the table's computed columns (AI prompt, code or workflow)
+                are run. Body ``isComputeEnabled``, bool, optional.
+            factor: Storage multiplier of each row: a row may hold 4 KB times this number and counts
+                as that many rows of the quota. Defaults to 1; can be raised later, never lowered.
+                Body ``factor``, float, optional.
 
         Returns:
             `UpdateTableResponse`.
@@ -374,16 +446,23 @@ class TablesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteTableResponse:
-        """DELETE /v1/tables/{table} (``deleteTable``).
+        """Delete a table with all its rows, for good.
+
+        DELETE /v1/tables/{table} (``deleteTable``).
 
         Reached with a personal access token, bot access key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            table: path ``table``, str, required.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
+            table: The table, by its name (such as `OrdersTable`) or its id. Path ``table``, str,
+                required.
+            x_integration_name: Name of the integration acting on the bot's tables, when an
+                integration makes the call. Rarely needed. Header ``x-integration-name``, str,
+                optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it with the change. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
 
         Returns:
             `DeleteTableResponse`.
@@ -426,19 +505,29 @@ class TablesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> DuplicateTableResponse:
-        """POST /v1/tables/{sourceTableId}/duplicate (``duplicateTable``).
+        """Copy a table, with its rows or only its columns, under a new name.
+
+        Copying the rows runs as a background job, returned in the answer.
+
+        POST /v1/tables/{sourceTableId}/duplicate (``duplicateTable``).
 
         Reached with a personal access token, bot access key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            source_table_id: path ``sourceTableId``, str, required.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
-            table_name: body ``tableName``, str, optional.
-            schema_only: body ``schemaOnly``, bool, optional.
-            factor: body ``factor``, float, optional.
+            source_table_id: Id of the table to copy. Path ``sourceTableId``, str, required.
+            x_integration_name: Name of the integration acting on the bot's tables, when an
+                integration makes the call. Rarely needed. Header ``x-integration-name``, str,
+                optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it with the change. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
+            table_name: Name of the new table; the server picks one when it is left out. Body
+                ``tableName``, str, optional.
+            schema_only: Copy only the columns, not the rows. Body ``schemaOnly``, bool, optional.
+            factor: Storage multiplier of the new table; by default the source table's. Body
+                ``factor``, float, optional.
 
         Returns:
             `DuplicateTableResponse`.
@@ -481,18 +570,29 @@ class TablesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> ExportTableResponse:
-        """GET /v1/tables/{table}/export (``exportTable``).
+        """Start a job that writes the table's rows to a file of the Files API.
+
+        The answer is the job; when getTableJobs shows it completed, `outputFileId` names the file
+        to download.
+
+        GET /v1/tables/{table}/export (``exportTable``).
 
         Reached with a personal access token, bot access key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            table: path ``table``, str, required.
-            format: query ``format``, Literal['csv', 'json'], optional.
-            compress: query ``compress``, bool, optional.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
+            table: The table, by its name (such as `OrdersTable`) or its id. Path ``table``, str,
+                required.
+            format: `csv` (the rows only) or `json` (the rows and the table's schema). Query
+                ``format``, Literal['csv', 'json'], optional.
+            compress: Gzip the file. Query ``compress``, bool, optional.
+            x_integration_name: Name of the integration acting on the bot's tables, when an
+                integration makes the call. Rarely needed. Header ``x-integration-name``, str,
+                optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it with the change. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
 
         Returns:
             `ExportTableResponse`.
@@ -533,16 +633,23 @@ class TablesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetTableJobsResponse:
-        """GET /v1/tables/{table}/jobs (``getTableJobs``).
+        """List the recent import, export and other background jobs of a table, with their progress.
+
+        GET /v1/tables/{table}/jobs (``getTableJobs``).
 
         Reached with a personal access token, bot access key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            table: path ``table``, str, required.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
+            table: The table, by its name (such as `OrdersTable`) or its id. Path ``table``, str,
+                required.
+            x_integration_name: Name of the integration acting on the bot's tables, when an
+                integration makes the call. Rarely needed. Header ``x-integration-name``, str,
+                optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it with the change. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
 
         Returns:
             `GetTableJobsResponse`.
@@ -583,17 +690,28 @@ class TablesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> ImportTableResponse:
-        """POST /v1/tables/{table}/import (``importTable``).
+        """Start a job that adds the rows of an uploaded file to an existing table.
+
+        The table must already have the file's columns; its current rows are kept. Upload the file
+        with the Files API first.
+
+        POST /v1/tables/{table}/import (``importTable``).
 
         Reached with a personal access token, bot access key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            table: path ``table``, str, required.
-            file_id: body ``fileId``, str, required.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
+            table: The table, by its name (such as `OrdersTable`) or its id. Path ``table``, str,
+                required.
+            file_id: Id of the uploaded file (CSV or JSON, optionally gzipped), from upsertFile.
+                Body ``fileId``, str, required.
+            x_integration_name: Name of the integration acting on the bot's tables, when an
+                integration makes the call. Rarely needed. Header ``x-integration-name``, str,
+                optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it with the change. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
 
         Returns:
             `ImportTableResponse`.
@@ -636,18 +754,25 @@ class TablesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> RenameTableColumnResponse:
-        """PUT /v1/tables/{table}/column (``renameTableColumn``).
+        """Give a column of the table a new name, keeping its values.
+
+        PUT /v1/tables/{table}/column (``renameTableColumn``).
 
         Reached with a personal access token, bot access key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            table: path ``table``, str, required.
-            name: body ``name``, str, required.
-            new_name: body ``newName``, str, required.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
+            table: The table, by its name (such as `OrdersTable`) or its id. Path ``table``, str,
+                required.
+            name: Current name of the column. Body ``name``, str, required.
+            new_name: New name of the column. Body ``newName``, str, required.
+            x_integration_name: Name of the integration acting on the bot's tables, when an
+                integration makes the call. Rarely needed. Header ``x-integration-name``, str,
+                optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it with the change. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
 
         Returns:
             `RenameTableColumnResponse`.
@@ -689,17 +814,26 @@ class TablesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetTableRowResponse:
-        """GET /v1/tables/{table}/row (``getTableRow``).
+        """Fetch one row by its numeric id.
+
+        Raises ResourceNotFoundError when the table has no row with this id.
+
+        GET /v1/tables/{table}/row (``getTableRow``).
 
         Reached with a personal access token, bot access key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            table: path ``table``, str, required.
-            id: query ``id``, int, required.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
+            table: The table, by its name (such as `OrdersTable`) or its id. Path ``table``, str,
+                required.
+            id: The row's numeric id (`id` of the row). Query ``id``, int, required.
+            x_integration_name: Name of the integration acting on the bot's tables, when an
+                integration makes the call. Rarely needed. Header ``x-integration-name``, str,
+                optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it with the change. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
 
         Returns:
             `GetTableRowResponse`.
@@ -748,24 +882,44 @@ class TablesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> FindTableRowsResponse:
-        """POST /v1/tables/{table}/rows/find (``findTableRows``).
+        """Query rows with a filter, a text search, a grouping, a sort, and offset paging.
+
+        Pages by `offset` and `limit` rather than a token: `hasMore` in the answer tells whether to
+        ask again with a larger offset.
+
+        POST /v1/tables/{table}/rows/find (``findTableRows``).
 
         Reached with a personal access token, bot access key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            table: path ``table``, str, required.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
-            limit: body ``limit``, int, optional.
-            offset: body ``offset``, int, optional.
-            filter: body ``filter``, mapping of str to Any, optional.
-            group: body ``group``, mapping of str to Any, optional.
-            search: body ``search``, str, optional.
-            select: body ``select``, list of str, optional.
-            order_by: body ``orderBy``, str, optional.
-            order_direction: body ``orderDirection``, Literal['asc', 'desc'], optional.
+            table: The table, by its name (such as `OrdersTable`) or its id. Path ``table``, str,
+                required.
+            x_integration_name: Name of the integration acting on the bot's tables, when an
+                integration makes the call. Rarely needed. Header ``x-integration-name``, str,
+                optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it with the change. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
+            limit: Most rows to return in this page. Body ``limit``, int, optional.
+            offset: Number of matching rows to skip before this page, starting at 0. Body
+                ``offset``, int, optional.
+            filter: Conditions on column values, MongoDB style, such as `{"name": {"$eq": "Ada"}}`;
+                `$and`, `$or`, `$not` combine them. Body ``filter``, mapping of str to Any,
+                optional.
+            group: Aggregate instead of listing: column to `key` (group by) or a list of `count`,
+                `sum`, `avg`, `min`, `max`, such as `{"city": "key", "total": ["sum"]}`. Body
+                ``group``, mapping of str to Any, optional.
+            search: Free text matched against the searchable columns; results then carry a
+                `similarity` score and may include rows that match only loosely. Body ``search``,
+                str, optional.
+            select: Columns to return (dotted paths reach inside object columns); the system columns
+                always come back. All columns by default. Body ``select``, list of str, optional.
+            order_by: Column the rows are sorted by; `id` by default. `createdAt` and `updatedAt`
+                work too. Body ``orderBy``, str, optional.
+            order_direction: `asc` or `desc`. Body ``orderDirection``, Literal['asc', 'desc'],
+                optional.
 
         Returns:
             `FindTableRowsResponse`.
@@ -817,18 +971,30 @@ class TablesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> CreateTableRowsResponse:
-        """POST /v1/tables/{table}/rows (``createTableRows``).
+        """Insert rows; each row is a mapping of column name to value.
+
+        Items that fail are reported in `errors` while the rest are stored. For many rows use the
+        SDK's row jobs, which split them into batches.
+
+        POST /v1/tables/{table}/rows (``createTableRows``).
 
         Reached with a personal access token, bot access key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            table: path ``table``, str, required.
-            rows: body ``rows``, list of mapping of str to Any, required.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
-            wait_computed: body ``waitComputed``, bool, optional.
+            table: The table, by its name (such as `OrdersTable`) or its id. Path ``table``, str,
+                required.
+            rows: The new rows, column name to value; the server assigns each row its `id`. Body
+                ``rows``, list of mapping of str to Any, required.
+            x_integration_name: Name of the integration acting on the bot's tables, when an
+                integration makes the call. Rarely needed. Header ``x-integration-name``, str,
+                optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it with the change. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
+            wait_computed: Wait until the computed columns of the rows are filled before answering;
+                only honoured for very small batches. Body ``waitComputed``, bool, optional.
 
         Returns:
             `CreateTableRowsResponse`.
@@ -871,18 +1037,30 @@ class TablesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> UpdateTableRowsResponse:
-        """PUT /v1/tables/{table}/rows (``updateTableRows``).
+        """Change some columns of existing rows, found by their ids.
+
+        Columns not given keep their values. Rows that fail are reported in `errors` while the rest
+        are updated.
+
+        PUT /v1/tables/{table}/rows (``updateTableRows``).
 
         Reached with a personal access token, bot access key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            table: path ``table``, str, required.
-            rows: body ``rows``, list of `UpdateTableRowsBodyRowsItem`, required.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
-            wait_computed: body ``waitComputed``, bool, optional.
+            table: The table, by its name (such as `OrdersTable`) or its id. Path ``table``, str,
+                required.
+            rows: The changes: each item has the row's `id` and the columns to set. Body ``rows``,
+                list of `UpdateTableRowsBodyRowsItem`, required.
+            x_integration_name: Name of the integration acting on the bot's tables, when an
+                integration makes the call. Rarely needed. Header ``x-integration-name``, str,
+                optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it with the change. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
+            wait_computed: Wait until the computed columns of the rows are filled before answering;
+                only honoured for very small batches. Body ``waitComputed``, bool, optional.
 
         Returns:
             `UpdateTableRowsResponse`.
@@ -926,19 +1104,31 @@ class TablesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> DeleteTableRowsResponse:
-        """POST /v1/tables/{table}/rows/delete (``deleteTableRows``).
+        """Delete rows by id, by filter, or all of them.
+
+        Deleting by filter runs as a background job, returned in the answer; deleting by id answers
+        the count at once.
+
+        POST /v1/tables/{table}/rows/delete (``deleteTableRows``).
 
         Reached with a personal access token, bot access key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            table: path ``table``, str, required.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
-            ids: body ``ids``, list of int, optional.
-            filter: body ``filter``, mapping of str to Any, optional.
-            delete_all_rows: body ``deleteAllRows``, bool, optional.
+            table: The table, by its name (such as `OrdersTable`) or its id. Path ``table``, str,
+                required.
+            x_integration_name: Name of the integration acting on the bot's tables, when an
+                integration makes the call. Rarely needed. Header ``x-integration-name``, str,
+                optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it with the change. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
+            ids: Ids of the rows to delete. Body ``ids``, list of int, optional.
+            filter: Delete every row matching these conditions (same form as findTableRows' filter).
+                Body ``filter``, mapping of str to Any, optional.
+            delete_all_rows: Empty the whole table; cannot be undone. Body ``deleteAllRows``, bool,
+                optional.
 
         Returns:
             `DeleteTableRowsResponse`.
@@ -982,19 +1172,29 @@ class TablesResource:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> UpsertTableRowsResponse:
-        """POST /v1/tables/{table}/rows/upsert (``upsertTableRows``).
+        """Update the rows that already exist by key, insert the others.
+
+        POST /v1/tables/{table}/rows/upsert (``upsertTableRows``).
 
         Reached with a personal access token, bot access key.
         Requires the client's ``bot_id`` (x-bot-id).
 
         Args:
-            table: path ``table``, str, required.
-            rows: body ``rows``, list of `UpsertTableRowsBodyRowsItem`, required.
-            x_integration_name: header ``x-integration-name``, str, optional.
-            x_user_id: header ``x-user-id``, str, optional.
-            x_user_role: header ``x-user-role``, str, optional.
-            key_column: body ``keyColumn``, str, optional.
-            wait_computed: body ``waitComputed``, bool, optional.
+            table: The table, by its name (such as `OrdersTable`) or its id. Path ``table``, str,
+                required.
+            rows: The rows, each with the key column's value and the columns to write. Body
+                ``rows``, list of `UpsertTableRowsBodyRowsItem`, required.
+            x_integration_name: Name of the integration acting on the bot's tables, when an
+                integration makes the call. Rarely needed. Header ``x-integration-name``, str,
+                optional.
+            x_user_id: Id of the dashboard user on whose behalf the call is made; the server records
+                it with the change. Rarely needed. Header ``x-user-id``, str, optional.
+            x_user_role: Role of that dashboard user in the workspace, checked by the server against
+                the call. Rarely needed. Header ``x-user-role``, str, optional.
+            key_column: Column whose value finds the existing row; `id` by default. Fast when it is
+                the table's key column. Body ``keyColumn``, str, optional.
+            wait_computed: Wait until the computed columns of the rows are filled before answering;
+                only honoured for very small batches. Body ``waitComputed``, bool, optional.
 
         Returns:
             `UpsertTableRowsResponse`.

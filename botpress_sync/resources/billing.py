@@ -52,7 +52,13 @@ class BillingAPI(ResourceBase):
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetBillingReadonlyResponse:
-        """GET /v2/billing/readonly (``getBillingReadonly``).
+        """Tell whether the workspace's billing is locked against changes.
+
+        Answers `billingReadonly`: when true, the plan, add-ons and payment method cannot be changed
+        through the API (Botpress sets this flag on some workspaces). Check it before offering a
+        plan change.
+
+        GET /v2/billing/readonly (``getBillingReadonly``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
@@ -80,12 +86,18 @@ class BillingAPI(ResourceBase):
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetPlanResponse:
-        """GET /v2/billing/plans/{planId} (``getPlan``).
+        """Fetch one plan with its prices and the features it includes.
+
+        Answers the plan's name and text, its prices by key (amount, currency `usd`, `month` or
+        `year` interval), the features and limits it grants, and the id of the product at the
+        payment provider.
+
+        GET /v2/billing/plans/{planId} (``getPlan``).
 
         Reached with a personal access token.
 
         Args:
-            plan_id: path ``planId``, str, required.
+            plan_id: Id of the plan, as answered by listPlans. Path ``planId``, str, required.
 
         Returns:
             `GetPlanResponse`.
@@ -110,7 +122,11 @@ class BillingAPI(ResourceBase):
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> list[ListPlansResponseItem]:
-        """GET /v2/billing/plans (``listPlans``).
+        """List every plan a workspace can subscribe to.
+
+        Answers the whole list at once (no pages), each plan shaped as getPlan answers it.
+
+        GET /v2/billing/plans (``listPlans``).
 
         Reached with a personal access token.
 
@@ -137,12 +153,18 @@ class BillingAPI(ResourceBase):
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetAddonResponse:
-        """GET /v2/billing/addons/{addonId} (``getAddon``).
+        """Fetch one add-on with its prices and what it adds.
+
+        An add-on raises one limit of the plan, such as table rows, bot count, collaborators, file
+        or vector storage, always-alive bots or saved versions. The answer names that feature, the
+        amount one unit adds (`increment`) and the prices.
+
+        GET /v2/billing/addons/{addonId} (``getAddon``).
 
         Reached with a personal access token.
 
         Args:
-            addon_id: path ``addonId``, str, required.
+            addon_id: Id of the add-on, as answered by listAddons. Path ``addonId``, str, required.
 
         Returns:
             `GetAddonResponse`.
@@ -167,7 +189,11 @@ class BillingAPI(ResourceBase):
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> list[ListAddonsResponseItem]:
-        """GET /v2/billing/addons (``listAddons``).
+        """List every add-on a workspace can buy on top of its plan.
+
+        Answers the whole list at once (no pages), each add-on shaped as getAddon answers it.
+
+        GET /v2/billing/addons (``listAddons``).
 
         Reached with a personal access token.
 
@@ -194,7 +220,12 @@ class BillingAPI(ResourceBase):
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> Pager[ListInvoicesResponseInvoicesItem, ListInvoicesResponse]:
-        """GET /v2/billing/invoices (``listInvoices``).
+        """List the workspace's invoices, one page at a time.
+
+        Each invoice has its id, amount, currency, status (`draft`, `open`, `paid`, `uncollectible`
+        or `void`), creation date, billed period, due date and, once finalised, a link to its PDF.
+
+        GET /v2/billing/invoices (``listInvoices``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
@@ -202,7 +233,8 @@ class BillingAPI(ResourceBase):
         page (`ListInvoicesResponse`).
 
         Args:
-            next_token: query ``nextToken``, str, optional.
+            next_token: Cursor for the next page: the `meta.nextToken` of the previous answer; leave
+                it out for the first page. Query ``nextToken``, str, optional.
 
         Returns:
             `AsyncPager` of `ListInvoicesResponseInvoicesItem` items, over `ListInvoicesResponse`
@@ -230,14 +262,23 @@ class BillingAPI(ResourceBase):
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> PayInvoiceResponse:
-        """POST /v2/billing/invoices/{invoiceId}/pay (``payInvoice``).
+        """Charge one open invoice to the workspace's default payment method now.
+
+        Answers the invoice with its new status. If the charge fails (a declined card, for example)
+        the call answers an error and the invoice stays unpaid; set a working payment method with
+        setPaymentMethod and try again.
+
+        POST /v2/billing/invoices/{invoiceId}/pay (``payInvoice``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            invoice_id: path ``invoiceId``, str, required.
-            idempotency_key: body ``idempotencyKey``, str, optional.
+            invoice_id: Id of the invoice at the payment provider (Stripe), as answered by
+                listInvoices. Path ``invoiceId``, str, required.
+            idempotency_key: A unique string of your choice; sending the same key again does not
+                charge twice, which makes the call safe to retry. Body ``idempotencyKey``, str,
+                optional.
 
         Returns:
             `PayInvoiceResponse`.
@@ -263,7 +304,12 @@ class BillingAPI(ResourceBase):
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GetPaymentMethodResponse:
-        """GET /v2/billing/payment-methods (``getPaymentMethod``).
+        """Read the workspace's default payment method.
+
+        Answers null when none is set; otherwise its id, kind and, for a card, the brand, last four
+        digits and expiry month and year. Full card numbers are never returned.
+
+        GET /v2/billing/payment-methods (``getPaymentMethod``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
@@ -291,13 +337,21 @@ class BillingAPI(ResourceBase):
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> SetPaymentMethodResponse:
-        """POST /v2/billing/payment-methods (``setPaymentMethod``).
+        """Make a payment method the workspace's default.
+
+        The usual sequence: createPaymentMethodIntent, collect the card in the browser with the
+        payment provider's (Stripe's) form using the client secret, then pass the resulting payment
+        method id here. Answers the method that is now the default.
+
+        POST /v2/billing/payment-methods (``setPaymentMethod``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).
 
         Args:
-            payment_method_id: body ``paymentMethodId``, str, required.
+            payment_method_id: Id of the payment method at Stripe (starts with `pm_`), produced when
+                the card was collected with the secret from createPaymentMethodIntent. Body
+                ``paymentMethodId``, str, required.
 
         Returns:
             `SetPaymentMethodResponse`.
@@ -322,7 +376,14 @@ class BillingAPI(ResourceBase):
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> CreatePaymentMethodIntentResponse:
-        """POST /v2/billing/payment-methods/intent (``createPaymentMethodIntent``).
+        """Start collecting a new payment method for the workspace.
+
+        Answers the client secret of a Stripe setup intent. Hand it to Stripe's browser form, which
+        gathers the card details directly, so they never pass through your program; then call
+        setPaymentMethod with the id Stripe gives back. Treat the secret as sensitive and do not log
+        it.
+
+        POST /v2/billing/payment-methods/intent (``createPaymentMethodIntent``).
 
         Reached with a personal access token.
         Requires the client's ``workspace_id`` (x-workspace-id).

@@ -10,6 +10,7 @@ import pytest
 
 import botpress_sync
 from botpress_async import _cli
+from botpress_async._summaries import SUMMARIES
 from botpress_async.testing import Emulator
 from tests.cli.helpers import cli_env, run_cli
 
@@ -197,8 +198,11 @@ def test_the_token_is_never_printed(emu: Emulator) -> None:
 
 
 def test_list_prints_every_operation(capsys: pytest.CaptureFixture[str]) -> None:
-    """--list prints the 197 operationIds, one per line, needing no token."""
+    """--list prints the 197 operationIds, one per line with its summary, needing no token."""
     assert _cli.main(["call", "--list"]) == 0
-    names = capsys.readouterr().out.split()
+    lines = capsys.readouterr().out.splitlines()
+    names = [line.split()[0] for line in lines]
     assert len(names) == 197
-    assert "getUser" in names
+    by_name = dict(zip(names, lines, strict=True))
+    summary = by_name["getUser"].split(maxsplit=1)[1]
+    assert summary == SUMMARIES["getUser"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from codegen import emit_docs, emit_models, emit_operations, emit_resources
+from codegen import emit_docs, emit_models, emit_operations, emit_resources, overlay
 from codegen.build import build_api, load_apis
 from codegen.ir import AnyT, Api, Operation, Parameter, Prim
 from codegen.writer import MARKER, format_python, header, stale_files, write_files
@@ -46,8 +46,10 @@ def test_models_module_decodes_and_encodes(api: Api, monkeypatch: pytest.MonkeyP
     assert set(module.__all__) >= {"Thing", "ThingOwner", "ListThingsResponse"}
 
 
-def test_resource_method_signature_and_docstring(api: Api) -> None:
+def test_resource_method_signature_and_docstring(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     """A method has keyword-only typed arguments, per-call options and a structural docstring."""
+    # Without an overlay entry, the docstring has the structural lines only.
+    monkeypatch.setattr(overlay, "overlay_for", lambda _name: overlay.ApiOverlay())
     source = emit_resources.emit_resource_module(api)
     assert "class RuntimeResource:" in source
     assert "    def list_things(\n        self,\n        *,\n" in source
@@ -78,26 +80,31 @@ def test_operations_table(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_docs_table(api: Api) -> None:
-    """The reference table has one row per operation with calls, route and token kinds."""
+    """The reference table has one row per operation: linked method, id, summary and route."""
     text = emit_docs.emit_operations_table((api,))
     assert MARKER in text.splitlines()[0]
-    assert (
-        "| `listThings` | `client.runtime.list_things(...)` *pager* "
-        "| `client.runtime.list_things(...)` *pager* | GET | `/v1/things` | PAT, BAK, IAK |"
-    ) in text
+    anchor = "reference/runtime.md#botpress_async.resources.runtime.RuntimeAPI.list_things"
+    route = "<code>GET /<wbr>v1/<wbr>things</code>"
+    row = f"| [`list_things`]({anchor}) *pager*<br>`listThings` | <br>{route} |"
+    assert row in text
 
 
 def test_migration_table(api: Api) -> None:
     """Each operation maps to its TypeScript call (wire names) and Python call (snake_case)."""
     text = emit_docs.emit_migration_table((api,))
     assert MARKER in text.splitlines()[0]
-    assert (
-        "| `getOrCreateThing` | `await client.getOrCreateThing({ name })` "
-        "| `await client.runtime.get_or_create_thing(name=...)` |"
-    ) in text
-    assert (
-        "| `listThings` | `await client.listThings({})` | `client.runtime.list_things()` *pager* |"
-    ) in text
+    ts = emit_docs.breakable("await client.getOrCreateThing({ name })")
+    py = emit_docs.breakable("await client.runtime.get_or_create_thing(name=...)")
+    assert f"| `getOrCreateThing` | {ts} | {py} |" in text
+    ts, py = emit_docs.breakable("await client.listThings({})"), "client.runtime.list_things()"
+    assert f"| `listThings` | {ts} | {emit_docs.breakable(py)} *pager* |" in text
+
+
+def test_breakable_code_wraps_between_names_only() -> None:
+    """Table code may wrap after a dot before a name, a parenthesis, a slash or a comma."""
+    assert emit_docs.breakable("a.b(x=..., y<1)") == (
+        "<code>a.<wbr>b(<wbr>x=...,<wbr> y&lt;1)</code>"
+    )
 
 
 def test_migration_calls_quote_header_names_and_name_required_arguments(api: Api) -> None:
@@ -131,8 +138,8 @@ def test_migration_calls_quote_header_names_and_name_required_arguments(api: Api
     )
     assert emit_docs.python_call(op, awaited=False).startswith("client.files.")
     row = emit_docs.emit_migration_table((attrs.evolve(api, operations=(hidden,)),))
-    assert "| `copyThing` | `await client.copyThing(" in row
-    assert "})` *hidden* | `await client.files.copy_thing(" in row
+    assert "| `copyThing` | <code>await client.<wbr>copyThing(" in row
+    assert "})</code> *hidden* | <code>await client.<wbr>files.<wbr>copy_thing(" in row
 
 
 def test_emit_writes_both_docs_pages(api: Api, tmp_path: Path) -> None:
@@ -148,17 +155,20 @@ _TEMPLATE_WORDS = set(
         "client's bot_id workspace_id integration_id integration_alias x bot id workspace "
         "integration alias and Returns a pager async for walks every item over all pages await "
         "gives the first page The API marks this operation deprecated Args Returns required "
-        "optional path query header body list of mapping str to int float bool Any Literal None "
+        "optional path query header body Path Query Header Body list of mapping str to int float "
+        "bool Any Literal None "
         "or AsyncPager items GET POST PUT PATCH DELETE",
     )
 )
 
 
 def test_every_docstring_is_structural() -> None:
-    """Generated method docstrings use only template words and names from the structure."""
+    """Generated method docstrings use only template words, structure names and the overlay's."""
     for api in load_apis():
         for op in api.operations:
-            allowed = _TEMPLATE_WORDS | set(re.findall(r"\w+", repr(op)))
+            ov = overlay.overlay_for(api.name)
+            ours = re.findall(r"\w+", repr([overlay.operation_entry(ov, op), ov.common_params]))
+            allowed = _TEMPLATE_WORDS | set(re.findall(r"\w+", repr(op))) | set(ours)
             words = set(re.findall(r"\w+", emit_resources.docstring(op, api)))
             assert words <= allowed, (op.operation_id, sorted(words - allowed))
 
