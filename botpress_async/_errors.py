@@ -1,29 +1,30 @@
 """Every exception the SDK raises, in one module; import them from ``botpress_async``.
 
-::
-
-    BotpressError
-    ├── ConfigurationError (ValueError)      bad client or call arguments, caught before sending
-    │   └── ScopeError (PermissionError)     the token kind cannot reach the API asked for
-    ├── ClientStateError                     the client is closed or bound to another loop
-    ├── LoopThreadError (RuntimeError)       a blocking call would wait for its own event loop
-    ├── LoopStoppedError (RuntimeError)      the blocking client's loop stopped (at exit)
-    ├── APIConnectionError                   no usable response: refused, reset, DNS, TLS
-    │   └── APITimeoutError (TimeoutError)   a connect, read or total time limit passed
-    ├── ResponseTooLargeError                the body was over the client's size cap
-    ├── ResponseDecodeError (ValueError)     a success body lacks what the documents promise
-    ├── UploadError / DownloadError          file bytes did not reach, or come from, storage
-    ├── BulkError / RowsError                a bulk job did not succeed for every item
-    ├── BulkCancelled                        an item's call was in flight when a job stopped
-    └── APIError                             the API answered with an error status
-        ├── BadRequestError (400)            InvalidPayloadError, InvalidQueryError, ...
-        ├── AuthenticationError (401)        UnauthorizedError
-        ├── PermissionDeniedError (403)      ForbiddenError, QuotaExceededError
-        ├── NotFoundError (404)              ResourceNotFoundError
-        ├── ConflictError (409)              AlreadyExistsError, RelationConflictError, ...
-        ├── RateLimitError (429)             RateLimitedError
-        ├── ServerError (5xx)                InternalError, UnknownError, OperationTimeoutError
-        └── PaymentRequiredError (402), MethodNotFoundError (405), ResourceGoneError (410), ...
+```text
+BotpressError
+├── ConfigurationError (ValueError)   bad arguments, caught before sending
+│   ├── ScopeError (PermissionError)  the token kind cannot reach that API
+│   └── InvalidItemError              one bulk item cannot be sent
+├── ClientStateError                  the client is closed, or on another loop
+├── LoopThreadError (RuntimeError)    a blocking call would wait for its own loop
+├── LoopStoppedError (RuntimeError)   the blocking client's loop stopped at exit
+├── APIConnectionError                refused, reset, DNS, TLS
+│   └── APITimeoutError (TimeoutError)
+├── ResponseTooLargeError             the body was over the client's size cap
+├── ResponseDecodeError (ValueError)  a success body lacks a promised field
+├── UploadError / DownloadError       bytes did not reach, or come from, storage
+├── BulkError / RowsError             a bulk job did not succeed for every item
+├── BulkCancelled                     an item's call was in flight at the stop
+└── APIError                          the API answered with an error status
+    ├── BadRequestError (400)         InvalidPayloadError, InvalidQueryError, ...
+    ├── AuthenticationError (401)     UnauthorizedError
+    ├── PermissionDeniedError (403)   ForbiddenError, QuotaExceededError
+    ├── NotFoundError (404)           ResourceNotFoundError
+    ├── ConflictError (409)           AlreadyExistsError, RelationConflictError, ...
+    ├── RateLimitError (429)          RateLimitedError
+    ├── ServerError (5xx)             InternalError, UnknownError, ...
+    └── PaymentRequiredError (402), MethodNotFoundError (405), ...
+```
 
 The status bases and the 26 type classes are generated from the API's ``errors.json``. No
 exception of aiohttp, cattrs or json escapes the SDK; they are chained as ``__cause__``.
