@@ -33,6 +33,7 @@ from ._errors import (
     InvalidPayloadError,
     InvalidQueryError,
     LimitExceededError,
+    MalformedFieldError,
     MethodNotFoundError,
     OperationTimeoutError,
     PayloadTooLargeError,
@@ -57,6 +58,7 @@ from ._retry import RetryBudget
 from ._rows import RowsError, RowsFailure, RowsMessages, RowsResult
 from ._session import ClientStateError
 from ._storage import DownloadError, UploadError
+from ._strict import strict_decoding
 from ._types import NOT_GIVEN, NotGiven, RequestOptions, Timeout
 from ._upload import FileContent, UploadItem
 from ._version import __version__
@@ -88,6 +90,7 @@ __all__ = [
     "InvalidQueryError",
     "ItemFailure",
     "LimitExceededError",
+    "MalformedFieldError",
     "MethodNotFoundError",
     "NOT_GIVEN",
     "NotGiven",
@@ -121,4 +124,5 @@ __all__ = [
     "UploadItem",
     "__version__",
     "run_bulk",
+    "strict_decoding",
 ]

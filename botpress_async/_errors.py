@@ -38,6 +38,7 @@ __all__ = [
     "InvalidPayloadError",
     "InvalidQueryError",
     "LimitExceededError",
+    "MalformedFieldError",
     "MethodNotFoundError",
     "OperationTimeoutError",
     "PayloadTooLargeError",
@@ -409,3 +410,16 @@ def error_class_for(error_type: str | None, status: int) -> type[APIError]:
         if cls is not None:
             return cls
     return _BY_STATUS.get(status, APIError)
+
+
+# --- Decoding (performance and strict mode) -------------------------------------------------
+
+
+class MalformedFieldError(ResponseDecodeError, AttributeError):
+    """A field of a decoded model cannot be read: the server sent it missing or in another shape.
+
+    Models decode leniently, so the rest of the model stays readable; this error is raised by
+    the read of the one bad field. It is also an ``AttributeError``, so ``hasattr`` answers
+    ``False`` and ``getattr(model, name, default)`` gives the default. Decode with
+    ``strict_decoding()`` to get such errors at the call instead.
+    """

@@ -33,6 +33,7 @@ from botpress_async import (
     InvalidQueryError,
     ItemFailure,
     LimitExceededError,
+    MalformedFieldError,
     MethodNotFoundError,
     NotGiven,
     OperationTimeoutError,
@@ -64,6 +65,7 @@ from botpress_async import (
     UploadError,
     UploadItem,
     __version__,
+    strict_decoding,
 )
 from botpress_sync._client import Client
 from botpress_sync._loop import LoopThreadError
@@ -97,6 +99,7 @@ __all__ = [
     "ItemFailure",
     "LimitExceededError",
     "LoopThreadError",
+    "MalformedFieldError",
     "MethodNotFoundError",
     "NOT_GIVEN",
     "NotGiven",
@@ -130,4 +133,5 @@ __all__ = [
     "UploadError",
     "UploadItem",
     "__version__",
+    "strict_decoding",
 ]

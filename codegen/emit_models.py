@@ -29,7 +29,8 @@ def _article(word: str) -> str:
 
 def model_class(model: Model, api: Api) -> str:
     """The attrs class of one model."""
-    lines = ["@attrs.frozen(kw_only=True)", f"class {model.name}(BaseModel):"]
+    # repr comes from BaseModel, which shows a malformed field instead of raising on it.
+    lines = ["@attrs.frozen(kw_only=True, repr=False)", f"class {model.name}(BaseModel):"]
     if model.source:
         lines.append(
             f'    """{_article(api.name)} {api.name} API model.\n\n'

@@ -421,7 +421,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IntrospectResponse(BaseModel):
     """An admin API model.
 
@@ -434,7 +434,7 @@ class IntrospectResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"workspaceId", "botId", "userId"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListActivitiesResponse(BaseModel):
     """An admin API model.
 
@@ -446,7 +446,7 @@ class ListActivitiesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"activities", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ChangeAISpendQuotaResponse(BaseModel):
     """An admin API model.
 
@@ -456,7 +456,7 @@ class ChangeAISpendQuotaResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListUsageActivityDailyResponseDataItemMetadata(BaseModel):
     """An admin API model."""
 
@@ -467,7 +467,7 @@ class ListUsageActivityDailyResponseDataItemMetadata(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"botId", "type", "subtype", "source"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListUsageActivityDailyResponseDataItem(BaseModel):
     """An admin API model."""
 
@@ -478,7 +478,7 @@ class ListUsageActivityDailyResponseDataItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"key", "date", "value", "metadata"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListUsageActivityDailyResponse(BaseModel):
     """An admin API model.
 
@@ -490,7 +490,7 @@ class ListUsageActivityDailyResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"data", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListUsageActivityResponseDataItem(BaseModel):
     """An admin API model."""
 
@@ -501,7 +501,7 @@ class ListUsageActivityResponseDataItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"timestamp", "value", "period", "metadata"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListUsageActivityResponse(BaseModel):
     """An admin API model.
 
@@ -513,7 +513,7 @@ class ListUsageActivityResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"data", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListUsageHistoryResponse(BaseModel):
     """An admin API model.
 
@@ -524,7 +524,7 @@ class ListUsageHistoryResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"usages"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetMultipleUsagesResponse(BaseModel):
     """An admin API model.
 
@@ -535,7 +535,7 @@ class GetMultipleUsagesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"usages"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetUsageResponse(BaseModel):
     """An admin API model.
 
@@ -546,7 +546,7 @@ class GetUsageResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"usage"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPluginCodeResponse(BaseModel):
     """An admin API model.
 
@@ -557,7 +557,7 @@ class GetPluginCodeResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"code"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPluginByNameResponse(BaseModel):
     """An admin API model.
 
@@ -568,7 +568,7 @@ class GetPluginByNameResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetDereferencedPluginResponse(BaseModel):
     """An admin API model.
 
@@ -579,7 +579,7 @@ class GetDereferencedPluginResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeletePluginResponse(BaseModel):
     """An admin API model.
 
@@ -589,7 +589,7 @@ class DeletePluginResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdatePluginResponse(BaseModel):
     """An admin API model.
 
@@ -600,7 +600,7 @@ class UpdatePluginResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdatePluginBodyDependenciesInterfacesValue(BaseModel):
     """An admin API model."""
 
@@ -610,7 +610,7 @@ class UpdatePluginBodyDependenciesInterfacesValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "name", "version"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdatePluginBodyDependencies(BaseModel):
     """An admin API model."""
 
@@ -623,7 +623,7 @@ class UpdatePluginBodyDependencies(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interfaces", "integrations"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdatePluginBodyCode(BaseModel):
     """An admin API model."""
 
@@ -632,7 +632,7 @@ class UpdatePluginBodyCode(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"node", "browser"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdatePluginBodyUser(BaseModel):
     """An admin API model."""
 
@@ -640,7 +640,7 @@ class UpdatePluginBodyUser(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tags"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPluginResponse(BaseModel):
     """An admin API model.
 
@@ -651,7 +651,7 @@ class GetPluginResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPluginsResponse(BaseModel):
     """An admin API model.
 
@@ -663,7 +663,7 @@ class ListPluginsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugins", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreatePluginResponse(BaseModel):
     """An admin API model.
 
@@ -674,7 +674,7 @@ class CreatePluginResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreatePluginBodyDependenciesInterfacesValue(BaseModel):
     """An admin API model."""
 
@@ -684,7 +684,7 @@ class CreatePluginBodyDependenciesInterfacesValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "name", "version"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreatePluginBodyDependencies(BaseModel):
     """An admin API model."""
 
@@ -693,7 +693,7 @@ class CreatePluginBodyDependencies(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interfaces", "integrations"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreatePluginBodyCode(BaseModel):
     """An admin API model."""
 
@@ -702,7 +702,7 @@ class CreatePluginBodyCode(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"node", "browser"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetInterfaceByNameResponse(BaseModel):
     """An admin API model.
 
@@ -713,7 +713,7 @@ class GetInterfaceByNameResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interface"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteInterfaceResponse(BaseModel):
     """An admin API model.
 
@@ -723,7 +723,7 @@ class DeleteInterfaceResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateInterfaceResponse(BaseModel):
     """An admin API model.
 
@@ -734,7 +734,7 @@ class UpdateInterfaceResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interface"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateInterfaceBodyNameTemplate(BaseModel):
     """An admin API model."""
 
@@ -743,7 +743,7 @@ class UpdateInterfaceBodyNameTemplate(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"script", "language"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateInterfaceBodyChannelsValue(BaseModel):
     """An admin API model."""
 
@@ -755,7 +755,7 @@ class UpdateInterfaceBodyChannelsValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"title", "description", "messages"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetInterfaceResponse(BaseModel):
     """An admin API model.
 
@@ -766,7 +766,7 @@ class GetInterfaceResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interface"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListInterfacesResponse(BaseModel):
     """An admin API model.
 
@@ -778,7 +778,7 @@ class ListInterfacesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interfaces", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateInterfaceResponse(BaseModel):
     """An admin API model.
 
@@ -789,7 +789,7 @@ class CreateInterfaceResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interface"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class RequestIntegrationVerificationResponse(BaseModel):
     """An admin API model.
 
@@ -799,7 +799,7 @@ class RequestIntegrationVerificationResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetIntegrationByNameResponse(BaseModel):
     """An admin API model.
 
@@ -810,7 +810,7 @@ class GetIntegrationByNameResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integration"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetIntegrationLogsResponse(BaseModel):
     """An admin API model.
 
@@ -822,7 +822,7 @@ class GetIntegrationLogsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"logs", "nextToken"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ValidateIntegrationUpdateResponse(BaseModel):
     """An admin API model.
 
@@ -832,7 +832,7 @@ class ValidateIntegrationUpdateResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class RotateIntegrationSigningSecretsResponse(BaseModel):
     """An admin API model.
 
@@ -843,7 +843,7 @@ class RotateIntegrationSigningSecretsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"newSigningSecret"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteIntegrationResponse(BaseModel):
     """An admin API model.
 
@@ -853,7 +853,7 @@ class DeleteIntegrationResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetIntegrationResponse(BaseModel):
     """An admin API model.
 
@@ -864,7 +864,7 @@ class GetIntegrationResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integration"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateIntegrationResponse(BaseModel):
     """An admin API model.
 
@@ -875,7 +875,7 @@ class UpdateIntegrationResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integration"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateIntegrationBodyInterfacesValue(BaseModel):
     """An admin API model."""
 
@@ -889,7 +889,7 @@ class UpdateIntegrationBodyInterfacesValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateIntegrationBodyEntitiesValue(BaseModel):
     """An admin API model."""
 
@@ -899,7 +899,7 @@ class UpdateIntegrationBodyEntitiesValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"title", "description", "schema"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateIntegrationBodyStatesValue(BaseModel):
     """An admin API model."""
 
@@ -908,7 +908,7 @@ class UpdateIntegrationBodyStatesValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"type", "schema"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateIntegrationBodyIdentifier(BaseModel):
     """An admin API model."""
 
@@ -917,7 +917,7 @@ class UpdateIntegrationBodyIdentifier(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"extractScript", "fallbackHandlerScript"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateIntegrationBodyChannelsValueConversation(BaseModel):
     """An admin API model."""
 
@@ -926,7 +926,7 @@ class UpdateIntegrationBodyChannelsValueConversation(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"creation", "tags"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateIntegrationBodyChannelsValueMessagesValue(BaseModel):
     """An admin API model."""
 
@@ -934,7 +934,7 @@ class UpdateIntegrationBodyChannelsValueMessagesValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"schema"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateIntegrationBodyChannelsValue(BaseModel):
     """An admin API model."""
 
@@ -950,7 +950,7 @@ class UpdateIntegrationBodyChannelsValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateIntegrationBodyConfigurationsValue(BaseModel):
     """An admin API model."""
 
@@ -963,7 +963,7 @@ class UpdateIntegrationBodyConfigurationsValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateIntegrationBodyConfigurationIdentifier(BaseModel):
     """An admin API model."""
 
@@ -972,7 +972,7 @@ class UpdateIntegrationBodyConfigurationIdentifier(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"linkTemplateScript", "required"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateIntegrationBodyConfiguration(BaseModel):
     """An admin API model."""
 
@@ -985,7 +985,7 @@ class UpdateIntegrationBodyConfiguration(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ValidateIntegrationCreationResponse(BaseModel):
     """An admin API model.
 
@@ -995,7 +995,7 @@ class ValidateIntegrationCreationResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListIntegrationsResponseIntegrationsItem(BaseModel):
     """An admin API model."""
 
@@ -1035,7 +1035,7 @@ class ListIntegrationsResponseIntegrationsItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListIntegrationsResponse(BaseModel):
     """An admin API model.
 
@@ -1047,7 +1047,7 @@ class ListIntegrationsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integrations", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateIntegrationResponse(BaseModel):
     """An admin API model.
 
@@ -1058,7 +1058,7 @@ class CreateIntegrationResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integration"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateIntegrationBodyExtraOperationsValue(BaseModel):
     """An admin API model."""
 
@@ -1066,7 +1066,7 @@ class CreateIntegrationBodyExtraOperationsValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"enabled"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateIntegrationBodyInterfacesValue(BaseModel):
     """An admin API model."""
 
@@ -1080,7 +1080,7 @@ class CreateIntegrationBodyInterfacesValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateIntegrationBodyChannelsValueConversation(BaseModel):
     """An admin API model."""
 
@@ -1089,7 +1089,7 @@ class CreateIntegrationBodyChannelsValueConversation(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"creation", "tags"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateIntegrationBodyChannelsValue(BaseModel):
     """An admin API model."""
 
@@ -1103,7 +1103,7 @@ class CreateIntegrationBodyChannelsValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateIntegrationBodyConfigurationIdentifier(BaseModel):
     """An admin API model."""
 
@@ -1112,7 +1112,7 @@ class CreateIntegrationBodyConfigurationIdentifier(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"required", "linkTemplateScript"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateIntegrationBodyConfiguration(BaseModel):
     """An admin API model."""
 
@@ -1125,7 +1125,7 @@ class CreateIntegrationBodyConfiguration(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteIntegrationApiKeyResponse(BaseModel):
     """An admin API model.
 
@@ -1135,7 +1135,7 @@ class DeleteIntegrationApiKeyResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateIntegrationApiKeyResponse(BaseModel):
     """An admin API model.
 
@@ -1149,7 +1149,7 @@ class CreateIntegrationApiKeyResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "createdAt", "note", "value"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListIntegrationApiKeysResponse(BaseModel):
     """An admin API model.
 
@@ -1160,7 +1160,7 @@ class ListIntegrationApiKeysResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"iaks"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateWorkspaceMemberResponse(BaseModel):
     """An admin API model.
 
@@ -1179,7 +1179,7 @@ class UpdateWorkspaceMemberResponse(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteWorkspaceMemberResponse(BaseModel):
     """An admin API model.
 
@@ -1189,7 +1189,7 @@ class DeleteWorkspaceMemberResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetWorkspaceMemberResponse(BaseModel):
     """An admin API model.
 
@@ -1208,7 +1208,7 @@ class GetWorkspaceMemberResponse(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateWorkspaceMemberResponse(BaseModel):
     """An admin API model.
 
@@ -1227,7 +1227,7 @@ class CreateWorkspaceMemberResponse(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListWorkspaceMembersResponseMembersItem(BaseModel):
     """An admin API model."""
 
@@ -1243,7 +1243,7 @@ class ListWorkspaceMembersResponseMembersItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListWorkspaceMembersResponse(BaseModel):
     """An admin API model.
 
@@ -1255,7 +1255,7 @@ class ListWorkspaceMembersResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"members", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetWorkspacePreferenceResponse(BaseModel):
     """An admin API model.
 
@@ -1266,7 +1266,7 @@ class GetWorkspacePreferenceResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"value"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class SetWorkspacePreferenceResponse(BaseModel):
     """An admin API model.
 
@@ -1276,7 +1276,7 @@ class SetWorkspacePreferenceResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetAuditRecordsResponseRecordsItem(BaseModel):
     """An admin API model."""
 
@@ -1317,7 +1317,7 @@ class GetAuditRecordsResponseRecordsItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetAuditRecordsResponse(BaseModel):
     """An admin API model.
 
@@ -1329,7 +1329,7 @@ class GetAuditRecordsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"records", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPublicWorkspacesResponseWorkspacesItem(BaseModel):
     """An admin API model."""
 
@@ -1359,7 +1359,7 @@ class ListPublicWorkspacesResponseWorkspacesItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPublicWorkspacesResponse(BaseModel):
     """An admin API model.
 
@@ -1371,7 +1371,7 @@ class ListPublicWorkspacesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"workspaces", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CheckHandleAvailabilityResponse(BaseModel):
     """An admin API model.
 
@@ -1384,7 +1384,7 @@ class CheckHandleAvailabilityResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"available", "suggestions", "usedBy"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListWorkspaceQuotasResponseQuotasItem(BaseModel):
     """An admin API model."""
 
@@ -1410,7 +1410,7 @@ class ListWorkspaceQuotasResponseQuotasItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"period", "value", "type"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListWorkspaceQuotasResponse(BaseModel):
     """An admin API model.
 
@@ -1421,7 +1421,7 @@ class ListWorkspaceQuotasResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"quotas"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetWorkspaceQuotaResponseQuota(BaseModel):
     """An admin API model."""
 
@@ -1447,7 +1447,7 @@ class GetWorkspaceQuotaResponseQuota(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"period", "value", "type"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetWorkspaceQuotaResponse(BaseModel):
     """An admin API model.
 
@@ -1458,7 +1458,7 @@ class GetWorkspaceQuotaResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"quota"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetAllWorkspaceQuotaCompletionResponseValue(BaseModel):
     """An admin API model."""
 
@@ -1483,7 +1483,7 @@ class GetAllWorkspaceQuotaCompletionResponseValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"type", "completion"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BreakDownWorkspaceUsageByBotResponseDataItem(BaseModel):
     """An admin API model."""
 
@@ -1492,7 +1492,7 @@ class BreakDownWorkspaceUsageByBotResponseDataItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"botId", "value"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BreakDownWorkspaceUsageByBotResponse(BaseModel):
     """An admin API model.
 
@@ -1503,7 +1503,7 @@ class BreakDownWorkspaceUsageByBotResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"data"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListWorkspaceUsagesResponse(BaseModel):
     """An admin API model.
 
@@ -1514,7 +1514,7 @@ class ListWorkspaceUsagesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"usages"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteWorkspaceResponse(BaseModel):
     """An admin API model.
 
@@ -1524,7 +1524,7 @@ class DeleteWorkspaceResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateWorkspaceResponse(BaseModel):
     """An admin API model.
 
@@ -1573,7 +1573,7 @@ class UpdateWorkspaceResponse(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetWorkspaceResponse(BaseModel):
     """An admin API model.
 
@@ -1622,7 +1622,7 @@ class GetWorkspaceResponse(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPublicWorkspaceResponse(BaseModel):
     """An admin API model.
 
@@ -1655,7 +1655,7 @@ class GetPublicWorkspaceResponse(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListWorkspacesResponseWorkspacesItem(BaseModel):
     """An admin API model."""
 
@@ -1701,7 +1701,7 @@ class ListWorkspacesResponseWorkspacesItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListWorkspacesResponse(BaseModel):
     """An admin API model.
 
@@ -1713,7 +1713,7 @@ class ListWorkspacesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"workspaces", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateWorkspaceResponse(BaseModel):
     """An admin API model.
 
@@ -1762,7 +1762,7 @@ class CreateWorkspaceResponse(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem(BaseModel):
     """An admin API model."""
 
@@ -1772,7 +1772,7 @@ class ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "amount", "failedReason"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem(BaseModel):
     """An admin API model."""
 
@@ -1781,7 +1781,7 @@ class ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "amount"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ChargeWorkspaceUnpaidInvoicesResponse(BaseModel):
     """An admin API model.
 
@@ -1793,7 +1793,7 @@ class ChargeWorkspaceUnpaidInvoicesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"chargedInvoices", "failedInvoices"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetUpcomingInvoiceResponseLineItemsItem(BaseModel):
     """An admin API model."""
 
@@ -1821,7 +1821,7 @@ class GetUpcomingInvoiceResponseLineItemsItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetUpcomingInvoiceResponse(BaseModel):
     """An admin API model.
 
@@ -1833,7 +1833,7 @@ class GetUpcomingInvoiceResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"total", "lineItems"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListWorkspaceInvoicesResponseInvoicesItemPeriod(BaseModel):
     """An admin API model."""
 
@@ -1842,7 +1842,7 @@ class ListWorkspaceInvoicesResponseInvoicesItemPeriod(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"month", "year"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListWorkspaceInvoicesResponseInvoicesItem(BaseModel):
     """An admin API model."""
 
@@ -1872,7 +1872,7 @@ class ListWorkspaceInvoicesResponseInvoicesItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListWorkspaceInvoicesResponse(BaseModel):
     """An admin API model.
 
@@ -1883,7 +1883,7 @@ class ListWorkspaceInvoicesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"invoices"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class MigrateWorkspaceToV4Response(BaseModel):
     """An admin API model.
 
@@ -1893,7 +1893,7 @@ class MigrateWorkspaceToV4Response(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateBotAllowlistResponse(BaseModel):
     """An admin API model.
 
@@ -1903,7 +1903,7 @@ class UpdateBotAllowlistResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBotAllowlistResponseUsersItem(BaseModel):
     """An admin API model."""
 
@@ -1911,7 +1911,7 @@ class GetBotAllowlistResponseUsersItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBotAllowlistResponse(BaseModel):
     """An admin API model.
 
@@ -1923,7 +1923,7 @@ class GetBotAllowlistResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"setting", "users"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteBotApiKeyResponse(BaseModel):
     """An admin API model.
 
@@ -1933,7 +1933,7 @@ class DeleteBotApiKeyResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateBotApiKeyResponse(BaseModel):
     """An admin API model.
 
@@ -1947,7 +1947,7 @@ class CreateBotApiKeyResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "createdAt", "note", "value"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListBotApiKeysResponse(BaseModel):
     """An admin API model.
 
@@ -1958,7 +1958,7 @@ class ListBotApiKeysResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"baks"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UnlinkSandboxedConversationsResponse(BaseModel):
     """An admin API model.
 
@@ -1968,7 +1968,7 @@ class UnlinkSandboxedConversationsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetIntegrationShareableIdResponse(BaseModel):
     """An admin API model.
 
@@ -1980,7 +1980,7 @@ class GetIntegrationShareableIdResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"shareableId", "isExpired"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteIntegrationShareableIdResponse(BaseModel):
     """An admin API model.
 
@@ -1990,7 +1990,7 @@ class DeleteIntegrationShareableIdResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateIntegrationShareableIdResponse(BaseModel):
     """An admin API model.
 
@@ -2001,7 +2001,7 @@ class CreateIntegrationShareableIdResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"shareableId"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeployBotVersionResponse(BaseModel):
     """An admin API model.
 
@@ -2011,7 +2011,7 @@ class DeployBotVersionResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBotVersionResponse(BaseModel):
     """An admin API model.
 
@@ -2022,7 +2022,7 @@ class GetBotVersionResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"url"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateBotVersionResponse(BaseModel):
     """An admin API model.
 
@@ -2033,7 +2033,7 @@ class CreateBotVersionResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"version"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListBotVersionsResponseVersionsItem(BaseModel):
     """An admin API model."""
 
@@ -2043,7 +2043,7 @@ class ListBotVersionsResponseVersionsItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "name", "description"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListBotVersionsResponse(BaseModel):
     """An admin API model.
 
@@ -2054,7 +2054,7 @@ class ListBotVersionsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"versions"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListBotIssueEventsResponseIssueEventsItem(BaseModel):
     """An admin API model."""
 
@@ -2064,7 +2064,7 @@ class ListBotIssueEventsResponseIssueEventsItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "createdAt", "data"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListBotIssueEventsResponse(BaseModel):
     """An admin API model.
 
@@ -2075,7 +2075,7 @@ class ListBotIssueEventsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"issueEvents"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListBotIssuesResponseIssuesItemGroupedDataValue(BaseModel):
     """An admin API model."""
 
@@ -2084,7 +2084,7 @@ class ListBotIssuesResponseIssuesItemGroupedDataValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"raw", "pretty"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListBotIssuesResponseIssuesItem(BaseModel):
     """An admin API model."""
 
@@ -2114,7 +2114,7 @@ class ListBotIssuesResponseIssuesItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListBotIssuesResponse(BaseModel):
     """An admin API model.
 
@@ -2126,7 +2126,7 @@ class ListBotIssuesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"issues", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteBotIssueResponse(BaseModel):
     """An admin API model.
 
@@ -2136,7 +2136,7 @@ class DeleteBotIssueResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBotIssueResponse(BaseModel):
     """An admin API model.
 
@@ -2147,7 +2147,7 @@ class GetBotIssueResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"issue"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListActionRunsResponseDataItem(BaseModel):
     """An admin API model."""
 
@@ -2179,7 +2179,7 @@ class ListActionRunsResponseDataItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListActionRunsResponse(BaseModel):
     """An admin API model.
 
@@ -2191,7 +2191,7 @@ class ListActionRunsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"data", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBotAnalyticsResponseRecordsItemLlmCost(BaseModel):
     """An admin API model."""
 
@@ -2203,7 +2203,7 @@ class GetBotAnalyticsResponseRecordsItemLlmCost(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"sum", "mean", "sd", "min", "max"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBotAnalyticsResponseRecordsItemLlmLatency(BaseModel):
     """An admin API model."""
 
@@ -2214,7 +2214,7 @@ class GetBotAnalyticsResponseRecordsItemLlmLatency(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"mean", "sd", "min", "max"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBotAnalyticsResponseRecordsItemLlm(BaseModel):
     """An admin API model."""
 
@@ -2230,7 +2230,7 @@ class GetBotAnalyticsResponseRecordsItemLlm(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBotAnalyticsResponseRecordsItem(BaseModel):
     """An admin API model."""
 
@@ -2264,7 +2264,7 @@ class GetBotAnalyticsResponseRecordsItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBotAnalyticsResponse(BaseModel):
     """An admin API model.
 
@@ -2275,7 +2275,7 @@ class GetBotAnalyticsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"records"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBotWebchatResponse(BaseModel):
     """An admin API model.
 
@@ -2286,7 +2286,7 @@ class GetBotWebchatResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"code"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBotLogsResponseLogsItem(BaseModel):
     """An admin API model."""
 
@@ -2301,7 +2301,7 @@ class GetBotLogsResponseLogsItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBotLogsResponse(BaseModel):
     """An admin API model.
 
@@ -2313,7 +2313,7 @@ class GetBotLogsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"logs", "nextToken"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class TransferBotResponse(BaseModel):
     """An admin API model.
 
@@ -2323,7 +2323,7 @@ class TransferBotResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class RotateBotSigningSecretsResponse(BaseModel):
     """An admin API model.
 
@@ -2334,7 +2334,7 @@ class RotateBotSigningSecretsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"newSigningSecret"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteBotResponse(BaseModel):
     """An admin API model.
 
@@ -2344,7 +2344,7 @@ class DeleteBotResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBotResponse(BaseModel):
     """An admin API model.
 
@@ -2355,7 +2355,7 @@ class GetBotResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"bot"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateBotResponse(BaseModel):
     """An admin API model.
 
@@ -2366,7 +2366,7 @@ class UpdateBotResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"bot"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateBotBodySubscriptions(BaseModel):
     """An admin API model."""
 
@@ -2374,7 +2374,7 @@ class UpdateBotBodySubscriptions(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"events"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateBotBodyPluginsValueIntegrationsValue(BaseModel):
     """An admin API model."""
 
@@ -2383,7 +2383,7 @@ class UpdateBotBodyPluginsValueIntegrationsValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integrationId", "integrationAlias"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateBotBodyPluginsValueInterfacesValue(BaseModel):
     """An admin API model."""
 
@@ -2395,7 +2395,7 @@ class UpdateBotBodyPluginsValueInterfacesValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateBotBodyPluginsValue(BaseModel):
     """An admin API model."""
 
@@ -2409,7 +2409,7 @@ class UpdateBotBodyPluginsValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateBotBodyIntegrationsValue(BaseModel):
     """An admin API model."""
 
@@ -2423,7 +2423,7 @@ class UpdateBotBodyIntegrationsValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateBotBodyRecurringEventsValue(BaseModel):
     """An admin API model."""
 
@@ -2433,7 +2433,7 @@ class UpdateBotBodyRecurringEventsValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"schedule", "type", "payload"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateBotBodyStatesValue(BaseModel):
     """An admin API model."""
 
@@ -2443,7 +2443,7 @@ class UpdateBotBodyStatesValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"type", "schema", "expiry"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateBotBodyActionsValue(BaseModel):
     """An admin API model."""
 
@@ -2459,7 +2459,7 @@ class UpdateBotBodyActionsValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateBotBodyEventsValue(BaseModel):
     """An admin API model."""
 
@@ -2472,7 +2472,7 @@ class UpdateBotBodyEventsValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateBotBodyUserTagsValue(BaseModel):
     """An admin API model."""
 
@@ -2481,7 +2481,7 @@ class UpdateBotBodyUserTagsValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"title", "description"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateBotBodyUser(BaseModel):
     """An admin API model."""
 
@@ -2489,7 +2489,7 @@ class UpdateBotBodyUser(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tags"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListBotsResponseBotsItem(BaseModel):
     """An admin API model."""
 
@@ -2504,7 +2504,7 @@ class ListBotsResponseBotsItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListBotsResponse(BaseModel):
     """An admin API model.
 
@@ -2516,7 +2516,7 @@ class ListBotsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"bots", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateBotResponse(BaseModel):
     """An admin API model.
 
@@ -2527,7 +2527,7 @@ class CreateBotResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"bot"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateBotBodyUser(BaseModel):
     """An admin API model."""
 
@@ -2535,7 +2535,7 @@ class CreateBotBodyUser(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tags"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateBotBodyConfiguration(BaseModel):
     """An admin API model."""
 
@@ -2544,7 +2544,7 @@ class CreateBotBodyConfiguration(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"data", "schema"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateBotBodyRecurringEventsValue(BaseModel):
     """An admin API model."""
 
@@ -2554,7 +2554,7 @@ class CreateBotBodyRecurringEventsValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"schedule", "type", "payload"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPublicInterfaceResponse(BaseModel):
     """An admin API model.
 
@@ -2565,7 +2565,7 @@ class GetPublicInterfaceResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interface"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPublicInterfaceByIdResponse(BaseModel):
     """An admin API model.
 
@@ -2576,7 +2576,7 @@ class GetPublicInterfaceByIdResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interface"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPublicInterfacesResponseInterfacesItem(BaseModel):
     """An admin API model."""
 
@@ -2606,7 +2606,7 @@ class ListPublicInterfacesResponseInterfacesItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPublicInterfacesResponse(BaseModel):
     """An admin API model.
 
@@ -2618,7 +2618,7 @@ class ListPublicInterfacesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interfaces", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPublicPluginCodeResponse(BaseModel):
     """An admin API model.
 
@@ -2629,7 +2629,7 @@ class GetPublicPluginCodeResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"code"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPublicPluginResponse(BaseModel):
     """An admin API model.
 
@@ -2640,7 +2640,7 @@ class GetPublicPluginResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetDereferencedPublicPluginByIdResponse(BaseModel):
     """An admin API model.
 
@@ -2651,7 +2651,7 @@ class GetDereferencedPublicPluginByIdResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPublicPluginByIdResponse(BaseModel):
     """An admin API model.
 
@@ -2662,7 +2662,7 @@ class GetPublicPluginByIdResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPublicPluginsResponsePluginsItem(BaseModel):
     """An admin API model."""
 
@@ -2696,7 +2696,7 @@ class ListPublicPluginsResponsePluginsItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPublicPluginsResponse(BaseModel):
     """An admin API model.
 
@@ -2708,7 +2708,7 @@ class ListPublicPluginsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugins", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPublicIntegrationResponse(BaseModel):
     """An admin API model.
 
@@ -2719,7 +2719,7 @@ class GetPublicIntegrationResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integration"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPublicIntegrationByIdResponseIntegrationMeta(BaseModel):
     """An admin API model."""
 
@@ -2728,7 +2728,7 @@ class GetPublicIntegrationByIdResponseIntegrationMeta(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"installs", "views"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace(BaseModel):
     """An admin API model."""
 
@@ -2738,7 +2738,7 @@ class GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "handle", "name"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPublicIntegrationByIdResponseIntegration(BaseModel):
     """An admin API model."""
 
@@ -2812,7 +2812,7 @@ class GetPublicIntegrationByIdResponseIntegration(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPublicIntegrationByIdResponse(BaseModel):
     """An admin API model.
 
@@ -2823,7 +2823,7 @@ class GetPublicIntegrationByIdResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integration"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPublicIntegrationsResponseMeta(BaseModel):
     """An admin API model."""
 
@@ -2831,7 +2831,7 @@ class ListPublicIntegrationsResponseMeta(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"nextToken"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPublicIntegrationsResponseIntegrationsItemMatchedOn(BaseModel):
     """An admin API model."""
 
@@ -2845,7 +2845,7 @@ class ListPublicIntegrationsResponseIntegrationsItemMatchedOn(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPublicIntegrationsResponseIntegrationsItemMeta(BaseModel):
     """An admin API model."""
 
@@ -2854,7 +2854,7 @@ class ListPublicIntegrationsResponseIntegrationsItemMeta(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"installs", "views"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace(BaseModel):
     """An admin API model."""
 
@@ -2864,7 +2864,7 @@ class ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "handle", "name"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPublicIntegrationsResponseIntegrationsItem(BaseModel):
     """An admin API model."""
 
@@ -2906,7 +2906,7 @@ class ListPublicIntegrationsResponseIntegrationsItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPublicIntegrationsResponse(BaseModel):
     """An admin API model.
 
@@ -2918,7 +2918,7 @@ class ListPublicIntegrationsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integrations", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetAccountPreferenceResponse(BaseModel):
     """An admin API model.
 
@@ -2929,7 +2929,7 @@ class GetAccountPreferenceResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"value"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class SetAccountPreferenceResponse(BaseModel):
     """An admin API model.
 
@@ -2939,7 +2939,7 @@ class SetAccountPreferenceResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeletePersonalAccessTokenResponse(BaseModel):
     """An admin API model.
 
@@ -2949,7 +2949,7 @@ class DeletePersonalAccessTokenResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreatePersonalAccessTokenResponsePat(BaseModel):
     """An admin API model."""
 
@@ -2960,7 +2960,7 @@ class CreatePersonalAccessTokenResponsePat(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "createdAt", "note", "value"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreatePersonalAccessTokenResponse(BaseModel):
     """An admin API model.
 
@@ -2971,7 +2971,7 @@ class CreatePersonalAccessTokenResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"pat"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPersonalAccessTokensResponsePatsItem(BaseModel):
     """An admin API model."""
 
@@ -2981,7 +2981,7 @@ class ListPersonalAccessTokensResponsePatsItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "createdAt", "note"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPersonalAccessTokensResponse(BaseModel):
     """An admin API model.
 
@@ -2992,7 +2992,7 @@ class ListPersonalAccessTokensResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"pats"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteAccountResponse(BaseModel):
     """An admin API model.
 
@@ -3002,7 +3002,7 @@ class DeleteAccountResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateAccountResponse(BaseModel):
     """An admin API model.
 
@@ -3013,7 +3013,7 @@ class UpdateAccountResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"account"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetAccountResponse(BaseModel):
     """An admin API model.
 
@@ -3024,7 +3024,7 @@ class GetAccountResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"account"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class RunVrlResponse(BaseModel):
     """An admin API model.
 
@@ -3036,7 +3036,7 @@ class RunVrlResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"data", "result"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Version(BaseModel):
     """An admin API model.
 
@@ -3049,7 +3049,7 @@ class Version(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "name", "description"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Activity(BaseModel):
     """An admin API model.
 
@@ -3078,7 +3078,7 @@ class Activity(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IssueEvent(BaseModel):
     """An admin API model.
 
@@ -3091,7 +3091,7 @@ class IssueEvent(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "createdAt", "data"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IssueGroupedDataValue(BaseModel):
     """An admin API model."""
 
@@ -3100,7 +3100,7 @@ class IssueGroupedDataValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"raw", "pretty"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Issue(BaseModel):
     """An admin API model.
 
@@ -3133,7 +3133,7 @@ class Issue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Usage(BaseModel):
     """An admin API model.
 
@@ -3164,7 +3164,7 @@ class Usage(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "period", "value", "quota", "type"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Account(BaseModel):
     """An admin API model.
 
@@ -3182,7 +3182,7 @@ class Account(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class WorkspaceMember(BaseModel):
     """An admin API model.
 
@@ -3201,7 +3201,7 @@ class WorkspaceMember(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Workspace(BaseModel):
     """An admin API model.
 
@@ -3250,7 +3250,7 @@ class Workspace(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class PluginDependenciesInterfacesValue(BaseModel):
     """An admin API model."""
 
@@ -3260,7 +3260,7 @@ class PluginDependenciesInterfacesValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "name", "version"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class PluginDependencies(BaseModel):
     """An admin API model."""
 
@@ -3269,7 +3269,7 @@ class PluginDependencies(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interfaces", "integrations"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Plugin(BaseModel):
     """An admin API model.
 
@@ -3324,7 +3324,7 @@ class Plugin(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class InterfaceNameTemplate(BaseModel):
     """An admin API model."""
 
@@ -3333,7 +3333,7 @@ class InterfaceNameTemplate(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"script", "language"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class InterfaceChannelsValue(BaseModel):
     """An admin API model."""
 
@@ -3343,7 +3343,7 @@ class InterfaceChannelsValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"title", "description", "messages"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Interface(BaseModel):
     """An admin API model.
 
@@ -3388,7 +3388,7 @@ class Interface(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IntegrationEntitiesValue(BaseModel):
     """An admin API model."""
 
@@ -3398,7 +3398,7 @@ class IntegrationEntitiesValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"title", "description", "schema"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IntegrationStatesValue(BaseModel):
     """An admin API model."""
 
@@ -3407,7 +3407,7 @@ class IntegrationStatesValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"type", "schema"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IntegrationChannelsValueConversationCreation(BaseModel):
     """An admin API model."""
 
@@ -3416,7 +3416,7 @@ class IntegrationChannelsValueConversationCreation(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"enabled", "requiredTags"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IntegrationChannelsValueConversation(BaseModel):
     """An admin API model."""
 
@@ -3425,7 +3425,7 @@ class IntegrationChannelsValueConversation(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tags", "creation"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IntegrationChannelsValue(BaseModel):
     """An admin API model."""
 
@@ -3439,7 +3439,7 @@ class IntegrationChannelsValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IntegrationConfigurationIdentifier(BaseModel):
     """An admin API model."""
 
@@ -3448,7 +3448,7 @@ class IntegrationConfigurationIdentifier(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"linkTemplateScript", "required"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IntegrationConfiguration(BaseModel):
     """An admin API model."""
 
@@ -3461,7 +3461,7 @@ class IntegrationConfiguration(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IntegrationInterfacesValueEntitiesValue(BaseModel):
     """An admin API model."""
 
@@ -3469,7 +3469,7 @@ class IntegrationInterfacesValueEntitiesValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"name"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IntegrationInterfacesValue(BaseModel):
     """An admin API model."""
 
@@ -3485,7 +3485,7 @@ class IntegrationInterfacesValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IntegrationSandbox(BaseModel):
     """An admin API model."""
 
@@ -3496,7 +3496,7 @@ class IntegrationSandbox(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IntegrationIdentifier(BaseModel):
     """An admin API model."""
 
@@ -3505,7 +3505,7 @@ class IntegrationIdentifier(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"fallbackHandlerScript", "extractScript"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Integration(BaseModel):
     """An admin API model.
 
@@ -3578,7 +3578,7 @@ class Integration(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotMediasItem(BaseModel):
     """An admin API model."""
 
@@ -3587,7 +3587,7 @@ class BotMediasItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"url", "name"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotActionsValueInput(BaseModel):
     """An admin API model."""
 
@@ -3595,7 +3595,7 @@ class BotActionsValueInput(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"schema"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotActionsValue(BaseModel):
     """An admin API model."""
 
@@ -3611,7 +3611,7 @@ class BotActionsValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotSubscriptions(BaseModel):
     """An admin API model."""
 
@@ -3619,7 +3619,7 @@ class BotSubscriptions(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"events"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotRecurringEventsValueSchedule(BaseModel):
     """An admin API model."""
 
@@ -3627,7 +3627,7 @@ class BotRecurringEventsValueSchedule(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"cron"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotRecurringEventsValue(BaseModel):
     """An admin API model."""
 
@@ -3641,7 +3641,7 @@ class BotRecurringEventsValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotEventsValue(BaseModel):
     """An admin API model."""
 
@@ -3654,7 +3654,7 @@ class BotEventsValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotConfiguration(BaseModel):
     """An admin API model."""
 
@@ -3663,7 +3663,7 @@ class BotConfiguration(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"data", "schema"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotStatesValue(BaseModel):
     """An admin API model."""
 
@@ -3673,7 +3673,7 @@ class BotStatesValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"type", "schema", "expiry"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotUserTagsValue(BaseModel):
     """An admin API model."""
 
@@ -3682,7 +3682,7 @@ class BotUserTagsValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"title", "description"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotUser(BaseModel):
     """An admin API model."""
 
@@ -3690,7 +3690,7 @@ class BotUser(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tags"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotPluginsValueIntegrationsValue(BaseModel):
     """An admin API model."""
 
@@ -3699,7 +3699,7 @@ class BotPluginsValueIntegrationsValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integrationId", "integrationAlias"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotPluginsValueInterfacesValue(BaseModel):
     """An admin API model."""
 
@@ -3712,7 +3712,7 @@ class BotPluginsValueInterfacesValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotPluginsValue(BaseModel):
     """An admin API model."""
 
@@ -3754,7 +3754,7 @@ class BotPluginsValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotIntegrationsValue(BaseModel):
     """An admin API model."""
 
@@ -3813,7 +3813,7 @@ class BotIntegrationsValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Bot(BaseModel):
     """An admin API model.
 

@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreatePaymentMethodIntentResponse(BaseModel):
     """A billing API model.
 
@@ -59,7 +59,7 @@ class CreatePaymentMethodIntentResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"clientSecret"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class SetPaymentMethodResponse(BaseModel):
     """A billing API model.
 
@@ -72,7 +72,7 @@ class SetPaymentMethodResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "type", "card"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPaymentMethodResponsePaymentMethodCard(BaseModel):
     """A billing API model."""
 
@@ -83,7 +83,7 @@ class GetPaymentMethodResponsePaymentMethodCard(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"brand", "lastFour", "expMonth", "expYear"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPaymentMethodResponsePaymentMethod(BaseModel):
     """A billing API model."""
 
@@ -93,7 +93,7 @@ class GetPaymentMethodResponsePaymentMethod(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "type", "card"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPaymentMethodResponse(BaseModel):
     """A billing API model.
 
@@ -104,7 +104,7 @@ class GetPaymentMethodResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"paymentMethod"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class PayInvoiceResponse(BaseModel):
     """A billing API model.
 
@@ -135,7 +135,7 @@ class PayInvoiceResponse(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListInvoicesResponseMeta(BaseModel):
     """A billing API model."""
 
@@ -143,7 +143,7 @@ class ListInvoicesResponseMeta(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"nextToken"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListInvoicesResponseInvoicesItem(BaseModel):
     """A billing API model."""
 
@@ -171,7 +171,7 @@ class ListInvoicesResponseInvoicesItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListInvoicesResponse(BaseModel):
     """A billing API model.
 
@@ -183,7 +183,7 @@ class ListInvoicesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"invoices", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListAddonsResponseItem(BaseModel):
     """A billing API model."""
 
@@ -223,7 +223,7 @@ class ListAddonsResponseItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetAddonResponse(BaseModel):
     """A billing API model.
 
@@ -266,7 +266,7 @@ class GetAddonResponse(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPlansResponseItemPricesValue(BaseModel):
     """A billing API model."""
 
@@ -280,7 +280,7 @@ class ListPlansResponseItemPricesValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPlansResponseItem(BaseModel):
     """A billing API model."""
 
@@ -296,7 +296,7 @@ class ListPlansResponseItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPlanResponsePricesValue(BaseModel):
     """A billing API model."""
 
@@ -310,7 +310,7 @@ class GetPlanResponsePricesValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPlanResponse(BaseModel):
     """A billing API model.
 
@@ -329,7 +329,7 @@ class GetPlanResponse(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBillingReadonlyResponse(BaseModel):
     """A billing API model.
 
@@ -340,7 +340,7 @@ class GetBillingReadonlyResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"billingReadonly"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Invoice(BaseModel):
     """A billing API model.
 

@@ -74,7 +74,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateKnowledgeBaseResponse(BaseModel):
     """A files API model.
 
@@ -85,7 +85,7 @@ class UpdateKnowledgeBaseResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"knowledgeBase"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteKnowledgeBaseResponse(BaseModel):
     """A files API model.
 
@@ -95,7 +95,7 @@ class DeleteKnowledgeBaseResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListKnowledgeBasesResponseKnowledgeBasesItem(BaseModel):
     """A files API model."""
 
@@ -106,7 +106,7 @@ class ListKnowledgeBasesResponseKnowledgeBasesItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "name", "createdAt", "tags"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListKnowledgeBasesResponse(BaseModel):
     """A files API model.
 
@@ -118,7 +118,7 @@ class ListKnowledgeBasesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"knowledgeBases", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateKnowledgeBaseResponseKnowledgeBase(BaseModel):
     """A files API model."""
 
@@ -128,7 +128,7 @@ class CreateKnowledgeBaseResponseKnowledgeBase(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "name", "tags"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateKnowledgeBaseResponse(BaseModel):
     """A files API model.
 
@@ -139,7 +139,7 @@ class CreateKnowledgeBaseResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"knowledgeBase"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListFileTagValuesResponse(BaseModel):
     """A files API model.
 
@@ -151,7 +151,7 @@ class ListFileTagValuesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"values", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListFileTagsResponse(BaseModel):
     """A files API model.
 
@@ -163,7 +163,7 @@ class ListFileTagsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tags", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class SetFilePassagesResponse(BaseModel):
     """A files API model.
 
@@ -173,7 +173,7 @@ class SetFilePassagesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class SetFilePassagesBodyPassagesItem(BaseModel):
     """A files API model."""
 
@@ -185,7 +185,7 @@ class SetFilePassagesBodyPassagesItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"content", "type", "pageNumber"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListFilePassagesResponsePassagesItem(BaseModel):
     """A files API model."""
 
@@ -195,7 +195,7 @@ class ListFilePassagesResponsePassagesItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "content", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListFilePassagesResponse(BaseModel):
     """A files API model.
 
@@ -207,7 +207,7 @@ class ListFilePassagesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"passages", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class SearchFilesResponsePassagesItemContextItem(BaseModel):
     """A files API model."""
 
@@ -218,7 +218,7 @@ class SearchFilesResponsePassagesItemContextItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "text", "offset", "type"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class SearchFilesResponsePassagesItemFile(BaseModel):
     """A files API model."""
 
@@ -234,7 +234,7 @@ class SearchFilesResponsePassagesItemFile(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class SearchFilesResponsePassagesItemMeta(BaseModel):
     """A files API model."""
 
@@ -253,7 +253,7 @@ class SearchFilesResponsePassagesItemMeta(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class SearchFilesResponsePassagesItem(BaseModel):
     """A files API model."""
 
@@ -267,7 +267,7 @@ class SearchFilesResponsePassagesItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class SearchFilesResponse(BaseModel):
     """A files API model.
 
@@ -278,7 +278,7 @@ class SearchFilesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"passages"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CopyFileResponse(BaseModel):
     """A files API model.
 
@@ -289,7 +289,7 @@ class CopyFileResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"file"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateFileMetadataResponse(BaseModel):
     """A files API model.
 
@@ -300,7 +300,7 @@ class UpdateFileMetadataResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"file"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetFileResponse(BaseModel):
     """A files API model.
 
@@ -311,7 +311,7 @@ class GetFileResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"file"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteFileResponse(BaseModel):
     """A files API model.
 
@@ -321,7 +321,7 @@ class DeleteFileResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListFilesResponseMeta(BaseModel):
     """A files API model."""
 
@@ -329,7 +329,7 @@ class ListFilesResponseMeta(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"nextToken"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListFilesResponseFilesItemOwner(BaseModel):
     """A files API model."""
 
@@ -340,7 +340,7 @@ class ListFilesResponseFilesItemOwner(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"type", "id", "name", "alias"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListFilesResponseFilesItem(BaseModel):
     """A files API model."""
 
@@ -391,7 +391,7 @@ class ListFilesResponseFilesItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListFilesResponse(BaseModel):
     """A files API model.
 
@@ -403,7 +403,7 @@ class ListFilesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"files", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpsertFileResponseFile(BaseModel):
     """A files API model."""
 
@@ -456,7 +456,7 @@ class UpsertFileResponseFile(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpsertFileResponse(BaseModel):
     """A files API model.
 
@@ -467,7 +467,7 @@ class UpsertFileResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"file"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpsertFileBodyIndexingConfigurationVision(BaseModel):
     """A files API model."""
 
@@ -476,7 +476,7 @@ class UpsertFileBodyIndexingConfigurationVision(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"transcribePages", "indexPages"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpsertFileBodyIndexingConfigurationSummarization(BaseModel):
     """A files API model."""
 
@@ -490,7 +490,7 @@ class UpsertFileBodyIndexingConfigurationSummarization(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpsertFileBodyIndexingConfigurationChunking(BaseModel):
     """A files API model."""
 
@@ -502,7 +502,7 @@ class UpsertFileBodyIndexingConfigurationChunking(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpsertFileBodyIndexingConfigurationParsing(BaseModel):
     """A files API model."""
 
@@ -514,7 +514,7 @@ class UpsertFileBodyIndexingConfigurationParsing(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpsertFileBodyIndexingConfiguration(BaseModel):
     """A files API model."""
 
@@ -528,7 +528,7 @@ class UpsertFileBodyIndexingConfiguration(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpsertFileBodyIndexing(BaseModel):
     """A files API model."""
 
@@ -536,7 +536,7 @@ class UpsertFileBodyIndexing(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"configuration"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class FileOwner(BaseModel):
     """A files API model."""
 
@@ -547,7 +547,7 @@ class FileOwner(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"type", "id", "name", "alias"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class File(BaseModel):
     """A files API model.
 

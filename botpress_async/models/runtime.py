@@ -100,7 +100,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CaptureObservationResponse(BaseModel):
     """A runtime API model.
 
@@ -110,7 +110,7 @@ class CaptureObservationResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class TrackAnalyticsResponse(BaseModel):
     """A runtime API model.
 
@@ -120,7 +120,7 @@ class TrackAnalyticsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListTagValuesResponseTagsItem(BaseModel):
     """A runtime API model."""
 
@@ -128,7 +128,7 @@ class ListTagValuesResponseTagsItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"value"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListTagValuesResponse(BaseModel):
     """A runtime API model.
 
@@ -140,7 +140,7 @@ class ListTagValuesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tags", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetOrCreateWorkflowResponse(BaseModel):
     """A runtime API model.
 
@@ -151,7 +151,7 @@ class GetOrCreateWorkflowResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"workflow"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteWorkflowResponse(BaseModel):
     """A runtime API model.
 
@@ -161,7 +161,7 @@ class DeleteWorkflowResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateWorkflowResponse(BaseModel):
     """A runtime API model.
 
@@ -172,7 +172,7 @@ class UpdateWorkflowResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"workflow"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetWorkflowResponse(BaseModel):
     """A runtime API model.
 
@@ -183,7 +183,7 @@ class GetWorkflowResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"workflow"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListWorkflowsResponse(BaseModel):
     """A runtime API model.
 
@@ -195,7 +195,7 @@ class ListWorkflowsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"workflows", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateWorkflowResponse(BaseModel):
     """A runtime API model.
 
@@ -206,7 +206,7 @@ class CreateWorkflowResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"workflow"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ConfigureIntegrationResponse(BaseModel):
     """A runtime API model.
 
@@ -216,7 +216,7 @@ class ConfigureIntegrationResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CallActionResponse(BaseModel):
     """A runtime API model.
 
@@ -228,7 +228,7 @@ class CallActionResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"output", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetOrSetStateResponse(BaseModel):
     """A runtime API model.
 
@@ -240,7 +240,7 @@ class GetOrSetStateResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"state", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class PatchStateResponse(BaseModel):
     """A runtime API model.
 
@@ -251,7 +251,7 @@ class PatchStateResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"state"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class SetStateResponse(BaseModel):
     """A runtime API model.
 
@@ -262,7 +262,7 @@ class SetStateResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"state"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetStateResponseMeta(BaseModel):
     """A runtime API model."""
 
@@ -270,7 +270,7 @@ class GetStateResponseMeta(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"cached"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetStateResponse(BaseModel):
     """A runtime API model.
 
@@ -282,7 +282,7 @@ class GetStateResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"state", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class SetStateExpiryResponse(BaseModel):
     """A runtime API model.
 
@@ -293,7 +293,7 @@ class SetStateExpiryResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"state"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetOrCreateUserResponse(BaseModel):
     """A runtime API model.
 
@@ -305,7 +305,7 @@ class GetOrCreateUserResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"user", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteUserResponse(BaseModel):
     """A runtime API model.
 
@@ -315,7 +315,7 @@ class DeleteUserResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateUserResponse(BaseModel):
     """A runtime API model.
 
@@ -326,7 +326,7 @@ class UpdateUserResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"user"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetUserResponse(BaseModel):
     """A runtime API model.
 
@@ -337,7 +337,7 @@ class GetUserResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"user"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListUsersResponse(BaseModel):
     """A runtime API model.
 
@@ -349,7 +349,7 @@ class ListUsersResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"users", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateUserResponse(BaseModel):
     """A runtime API model.
 
@@ -360,7 +360,7 @@ class CreateUserResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"user"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ImportMessagesResponse(BaseModel):
     """A runtime API model.
 
@@ -371,7 +371,7 @@ class ImportMessagesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"messages"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ImportMessagesBodyMessagesItem(BaseModel):
     """A runtime API model."""
 
@@ -387,7 +387,7 @@ class ImportMessagesBodyMessagesItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class InitializeIncomingMessageResponse(BaseModel):
     """A runtime API model.
 
@@ -400,7 +400,7 @@ class InitializeIncomingMessageResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"user", "conversation", "message"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class InitializeIncomingMessageBodyMessage(BaseModel):
     """A runtime API model."""
 
@@ -414,7 +414,7 @@ class InitializeIncomingMessageBodyMessage(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class InitializeIncomingMessageBodyConversation(BaseModel):
     """A runtime API model."""
 
@@ -427,7 +427,7 @@ class InitializeIncomingMessageBodyConversation(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class InitializeIncomingMessageBodyUser(BaseModel):
     """A runtime API model."""
 
@@ -451,7 +451,7 @@ class InitializeIncomingMessageBodyUser(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteMessageResponse(BaseModel):
     """A runtime API model.
 
@@ -461,7 +461,7 @@ class DeleteMessageResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateMessageResponse(BaseModel):
     """A runtime API model.
 
@@ -472,7 +472,7 @@ class UpdateMessageResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"message"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetMessageResponse(BaseModel):
     """A runtime API model.
 
@@ -483,7 +483,7 @@ class GetMessageResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"message"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetOrCreateMessageResponse(BaseModel):
     """A runtime API model.
 
@@ -495,7 +495,7 @@ class GetOrCreateMessageResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"message", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListMessagesResponse(BaseModel):
     """A runtime API model.
 
@@ -507,7 +507,7 @@ class ListMessagesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"messages", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateMessageResponse(BaseModel):
     """A runtime API model.
 
@@ -518,7 +518,7 @@ class CreateMessageResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"message"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CancelScheduledEventResponse(BaseModel):
     """A runtime API model.
 
@@ -528,7 +528,7 @@ class CancelScheduledEventResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetEventResponse(BaseModel):
     """A runtime API model.
 
@@ -539,7 +539,7 @@ class GetEventResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"event"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListEventsResponse(BaseModel):
     """A runtime API model.
 
@@ -551,7 +551,7 @@ class ListEventsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"events", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateEventResponse(BaseModel):
     """A runtime API model.
 
@@ -562,7 +562,7 @@ class CreateEventResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"event"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateEventBodySchedule(BaseModel):
     """A runtime API model."""
 
@@ -571,7 +571,7 @@ class CreateEventBodySchedule(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"dateTime", "delay"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class RemoveParticipantResponse(BaseModel):
     """A runtime API model.
 
@@ -581,7 +581,7 @@ class RemoveParticipantResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetParticipantResponse(BaseModel):
     """A runtime API model.
 
@@ -592,7 +592,7 @@ class GetParticipantResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"participant"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class AddParticipantResponse(BaseModel):
     """A runtime API model.
 
@@ -603,7 +603,7 @@ class AddParticipantResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"participant"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListParticipantsResponse(BaseModel):
     """A runtime API model.
 
@@ -615,7 +615,7 @@ class ListParticipantsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"participants", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetOrCreateConversationResponseMeta(BaseModel):
     """A runtime API model."""
 
@@ -623,7 +623,7 @@ class GetOrCreateConversationResponseMeta(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"created"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetOrCreateConversationResponse(BaseModel):
     """A runtime API model.
 
@@ -635,7 +635,7 @@ class GetOrCreateConversationResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"conversation", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteConversationResponse(BaseModel):
     """A runtime API model.
 
@@ -645,7 +645,7 @@ class DeleteConversationResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateConversationResponse(BaseModel):
     """A runtime API model.
 
@@ -656,7 +656,7 @@ class UpdateConversationResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"conversation"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetConversationResponse(BaseModel):
     """A runtime API model.
 
@@ -667,7 +667,7 @@ class GetConversationResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"conversation"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListConversationsResponseMeta(BaseModel):
     """A runtime API model."""
 
@@ -675,7 +675,7 @@ class ListConversationsResponseMeta(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"nextToken"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListConversationsResponse(BaseModel):
     """A runtime API model.
 
@@ -687,7 +687,7 @@ class ListConversationsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"conversations", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateConversationResponse(BaseModel):
     """A runtime API model.
 
@@ -698,7 +698,7 @@ class CreateConversationResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"conversation"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Workflow(BaseModel):
     """A runtime API model.
 
@@ -748,7 +748,7 @@ class Workflow(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class State(BaseModel):
     """A runtime API model.
 
@@ -779,7 +779,7 @@ class State(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Message(BaseModel):
     """A runtime API model.
 
@@ -812,7 +812,7 @@ class Message(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Event(BaseModel):
     """A runtime API model.
 
@@ -843,7 +843,7 @@ class Event(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Conversation(BaseModel):
     """A runtime API model.
 
@@ -874,7 +874,7 @@ class Conversation(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class User(BaseModel):
     """A runtime API model.
 

@@ -64,7 +64,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpsertTableRowsResponse(BaseModel):
     """A tables API model.
 
@@ -78,7 +78,7 @@ class UpsertTableRowsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"inserted", "updated", "warnings", "errors"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpsertTableRowsBodyRowsItem(BaseModel):
     """A tables API model."""
 
@@ -86,7 +86,7 @@ class UpsertTableRowsBodyRowsItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteTableRowsResponse(BaseModel):
     """A tables API model.
 
@@ -98,7 +98,7 @@ class DeleteTableRowsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"deletedRows", "job"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateTableRowsResponse(BaseModel):
     """A tables API model.
 
@@ -111,7 +111,7 @@ class UpdateTableRowsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"rows", "warnings", "errors"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateTableRowsBodyRowsItem(BaseModel):
     """A tables API model."""
 
@@ -119,7 +119,7 @@ class UpdateTableRowsBodyRowsItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateTableRowsResponse(BaseModel):
     """A tables API model.
 
@@ -132,7 +132,7 @@ class CreateTableRowsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"rows", "warnings", "errors"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class FindTableRowsResponse(BaseModel):
     """A tables API model.
 
@@ -149,7 +149,7 @@ class FindTableRowsResponse(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetTableRowResponse(BaseModel):
     """A tables API model.
 
@@ -160,7 +160,7 @@ class GetTableRowResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"row"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class RenameTableColumnResponse(BaseModel):
     """A tables API model.
 
@@ -171,7 +171,7 @@ class RenameTableColumnResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"table"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ImportTableResponse(BaseModel):
     """A tables API model.
 
@@ -182,7 +182,7 @@ class ImportTableResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"job"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetTableJobsResponseJobsItem(BaseModel):
     """A tables API model."""
 
@@ -214,7 +214,7 @@ class GetTableJobsResponseJobsItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetTableJobsResponse(BaseModel):
     """A tables API model.
 
@@ -225,7 +225,7 @@ class GetTableJobsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"jobs"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ExportTableResponseJob(BaseModel):
     """A tables API model."""
 
@@ -257,7 +257,7 @@ class ExportTableResponseJob(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ExportTableResponse(BaseModel):
     """A tables API model.
 
@@ -268,7 +268,7 @@ class ExportTableResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"job"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DuplicateTableResponseJob(BaseModel):
     """A tables API model."""
 
@@ -277,7 +277,7 @@ class DuplicateTableResponseJob(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "status"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DuplicateTableResponse(BaseModel):
     """A tables API model.
 
@@ -290,7 +290,7 @@ class DuplicateTableResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"table", "rows", "job"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteTableResponse(BaseModel):
     """A tables API model.
 
@@ -300,7 +300,7 @@ class DeleteTableResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateTableResponse(BaseModel):
     """A tables API model.
 
@@ -312,7 +312,7 @@ class UpdateTableResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"table", "staleColumns"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetOrCreateTableResponse(BaseModel):
     """A tables API model.
 
@@ -329,7 +329,7 @@ class GetOrCreateTableResponse(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetTableResponse(BaseModel):
     """A tables API model.
 
@@ -343,7 +343,7 @@ class GetTableResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"table", "rows", "stale", "indexing"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateTableResponse(BaseModel):
     """A tables API model.
 
@@ -354,7 +354,7 @@ class CreateTableResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"table"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListTablesResponse(BaseModel):
     """A tables API model.
 
@@ -365,7 +365,7 @@ class ListTablesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tables"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class RowComputedValue(BaseModel):
     """A tables API model."""
 
@@ -376,7 +376,7 @@ class RowComputedValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"status", "error", "updatedBy", "updatedAt"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Row(BaseModel):
     """A tables API model.
 
@@ -394,7 +394,7 @@ class Row(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Column(BaseModel):
     """A tables API model.
 
@@ -414,7 +414,7 @@ class Column(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class TableSchemaPropertiesValueXZuiComputed(BaseModel):
     """A tables API model."""
 
@@ -430,7 +430,7 @@ class TableSchemaPropertiesValueXZuiComputed(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class TableSchemaPropertiesValueXZui(BaseModel):
     """A tables API model."""
 
@@ -448,7 +448,7 @@ class TableSchemaPropertiesValueXZui(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class TableSchemaPropertiesValueItems(BaseModel):
     """A tables API model."""
 
@@ -456,7 +456,7 @@ class TableSchemaPropertiesValueItems(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"type"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class TableSchemaPropertiesValue(BaseModel):
     """A tables API model."""
 
@@ -484,7 +484,7 @@ class TableSchemaPropertiesValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class TableSchema(BaseModel):
     """A tables API model."""
 
@@ -498,7 +498,7 @@ class TableSchema(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Table(BaseModel):
     """A tables API model.
 
