@@ -90,6 +90,7 @@ else:  # pragma: no cover - exercised when orjson is missing
 # marshal writes a float as its eight little-endian IEEE bytes; those of a NaN or an infinity,
 # whatever its payload, end with every exponent bit set: a byte >= 0xf0 then 0x7f or 0xff.
 _EXPONENT_BYTES: Final = (b"\x7f", b"\xff")
+_FLOAT_CODES: Final = (0x67, 0xE7)
 
 
 def _may_hold_non_finite(value: Any) -> bool:
@@ -107,9 +108,11 @@ def _may_hold_non_finite(value: Any) -> bool:
     except ValueError:  # a type marshal does not know: let the exact walk decide
         return True
     for last in _EXPONENT_BYTES:
-        at = packed.find(last, 7)
+        at = packed.find(last, 8)
         while at != -1:
-            if packed[at - 1] >= 0xF0:
+            # A float is its type code ("g", or 0xe7 when marshal may refer back to it) then
+            # eight bytes; mantissa bytes alone seldom look like that, so few hits are false.
+            if packed[at - 1] >= 0xF0 and packed[at - 8] in _FLOAT_CODES:
                 return True
             at = packed.find(last, at + 1)
     return False
