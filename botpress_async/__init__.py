@@ -44,6 +44,7 @@ from ._errors import (
     LimitExceededError,
     LoopStoppedError,
     LoopThreadError,
+    MalformedFieldError,
     MethodNotFoundError,
     NotFoundError,
     OperationTimeoutError,
@@ -74,6 +75,7 @@ from ._errors import (
 from ._retry import RetryBudget
 from ._row import Row
 from ._rows import RowsFailure, RowsMessages, RowsResult
+from ._strict import strict_decoding
 from ._table_handle import AsyncTableHandle
 from ._table_jobs import ImportResult
 from ._types import NOT_GIVEN, NotGiven, RequestOptions, Timeout
@@ -118,6 +120,7 @@ __all__ = [
     "LimitExceededError",
     "LoopStoppedError",
     "LoopThreadError",
+    "MalformedFieldError",
     "MethodNotFoundError",
     "NOT_GIVEN",
     "NotFoundError",
@@ -157,6 +160,7 @@ __all__ = [
     "UploadItem",
     "__version__",
     "run_bulk",
+    "strict_decoding",
 ]
 
 # Tracebacks and reprs name the public path (botpress_async.NotFoundError), not the private

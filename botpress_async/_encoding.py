@@ -96,11 +96,10 @@ else:  # pragma: no cover - exercised when orjson is missing
         return _json.loads(data)
 
 
-# marshal writes a float as its eight little-endian IEEE bytes. Those of a NaN or an infinity
-# end with the exponent's bits all set (0x7f or 0xff, after 0xf0 or 0xf8), behind six zero
-# mantissa bytes in float("nan"), math.nan, inf - inf, numpy.nan and every infinity.
+# marshal writes a float as its eight little-endian IEEE bytes; those of a NaN or an infinity,
+# whatever its payload, end with every exponent bit set: a byte >= 0xf0 then 0x7f or 0xff.
 _EXPONENT_BYTES: Final = (b"\x7f", b"\xff")
-_ZERO_MANTISSA: Final = bytes(6)
+_FLOAT_CODES: Final = (0x67, 0xE7)
 
 
 def _may_hold_non_finite(value: Any) -> bool:
@@ -109,19 +108,20 @@ def _may_hold_non_finite(value: Any) -> bool:
     A body with ``null`` in it (a cleared cell in one row out of ten, say) is serialised again
     by ``marshal``, which walks it in C at about orjson's speed and writes floats as raw IEEE
     bytes, whose few candidate bytes are then found with ``bytes.find``. Walking the body in
-    Python instead costs some thirty times the orjson encode. A hit (or a body ``marshal``
-    cannot take, such as one with datetimes) is confirmed by the exact walk, so no NaN or
-    infinity that Python or numpy make gets through; only a NaN given a hand-made payload
-    would be sent as ``null``, as orjson writes it.
+    Python instead costs some thirty times the orjson encode. A candidate (or a body
+    ``marshal`` cannot take, such as one with datetimes) is confirmed by the exact walk, so
+    the answer is never wrong.
     """
     try:
         packed = marshal.dumps(value)
     except ValueError:  # a type marshal does not know: let the exact walk decide
         return True
     for last in _EXPONENT_BYTES:
-        at = packed.find(last, 7)
+        at = packed.find(last, 8)
         while at != -1:
-            if packed[at - 1] in (0xF0, 0xF8) and packed[at - 7 : at - 1] == _ZERO_MANTISSA:
+            # A float is its type code ("g", or 0xe7 when marshal may refer back to it) then
+            # eight bytes; mantissa bytes alone seldom look like that, so few hits are false.
+            if packed[at - 1] >= 0xF0 and packed[at - 8] in _FLOAT_CODES:
                 return True
             at = packed.find(last, at + 1)
     return False

@@ -68,6 +68,7 @@ __all__ = [
     "LimitExceededError",
     "LoopStoppedError",
     "LoopThreadError",
+    "MalformedFieldError",
     "MethodNotFoundError",
     "NotFoundError",
     "OperationTimeoutError",
@@ -578,3 +579,16 @@ class TableJobError(BotpressError):
         self.job = dict(job)
         self.result = result
         super().__init__(message)
+
+
+# --- Decoding (performance and strict mode) -------------------------------------------------
+
+
+class MalformedFieldError(ResponseDecodeError, AttributeError):
+    """A field of a decoded model cannot be read: the server sent it missing or in another shape.
+
+    Models decode leniently, so the rest of the model stays readable; this error is raised by
+    the read of the one bad field. It is also an ``AttributeError``, so ``hasattr`` answers
+    ``False`` and ``getattr(model, name, default)`` gives the default. Decode with
+    ``strict_decoding()`` to get such errors at the call instead.
+    """

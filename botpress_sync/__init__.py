@@ -43,6 +43,7 @@ from botpress_async import (
     ItemFailure,
     LimitExceededError,
     LoopStoppedError,
+    MalformedFieldError,
     MethodNotFoundError,
     NotFoundError,
     NotGiven,
@@ -80,6 +81,7 @@ from botpress_async import (
     UploadError,
     UploadItem,
     __version__,
+    strict_decoding,
 )
 from botpress_sync._client import Client
 from botpress_sync._loop import LoopThreadError
@@ -124,6 +126,7 @@ __all__ = [
     "LimitExceededError",
     "LoopStoppedError",
     "LoopThreadError",
+    "MalformedFieldError",
     "MethodNotFoundError",
     "NOT_GIVEN",
     "NotFoundError",
@@ -164,4 +167,5 @@ __all__ = [
     "UploadError",
     "UploadItem",
     "__version__",
+    "strict_decoding",
 ]

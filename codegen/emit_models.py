@@ -26,7 +26,8 @@ def _field_line(field: Field, request: bool) -> str:
 
 def model_class(model: Model, api: Api) -> str:
     """The attrs class of one model."""
-    lines = ["@attrs.frozen(kw_only=True)", f"class {model.name}(BaseModel):"]
+    # repr comes from BaseModel, which shows a malformed field instead of raising on it.
+    lines = ["@attrs.frozen(kw_only=True, repr=False)", f"class {model.name}(BaseModel):"]
     lines.append(model_docstring(model, api))
     lines.append("")
     lines.extend(_field_line(f, model.request) for f in model.fields)

@@ -421,7 +421,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IntrospectResponse(BaseModel):
     """What ``introspect`` answers.
 
@@ -437,7 +437,7 @@ class IntrospectResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"workspaceId", "botId", "userId"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListActivitiesResponse(BaseModel):
     """What ``listActivities`` answers.
 
@@ -451,14 +451,14 @@ class ListActivitiesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"activities", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ChangeAISpendQuotaResponse(BaseModel):
     """What ``changeAISpendQuota`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListUsageActivityDailyResponseDataItemMetadata(BaseModel):
     """An admin API model.
 
@@ -476,7 +476,7 @@ class ListUsageActivityDailyResponseDataItemMetadata(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"botId", "type", "subtype", "source"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListUsageActivityDailyResponseDataItem(BaseModel):
     """An admin API model.
 
@@ -494,7 +494,7 @@ class ListUsageActivityDailyResponseDataItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"key", "date", "value", "metadata"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListUsageActivityDailyResponse(BaseModel):
     """What ``listUsageActivityDaily`` answers.
 
@@ -508,7 +508,7 @@ class ListUsageActivityDailyResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"data", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListUsageActivityResponseDataItem(BaseModel):
     """An admin API model.
 
@@ -526,7 +526,7 @@ class ListUsageActivityResponseDataItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"timestamp", "value", "period", "metadata"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListUsageActivityResponse(BaseModel):
     """What ``listUsageActivity`` answers.
 
@@ -540,7 +540,7 @@ class ListUsageActivityResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"data", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListUsageHistoryResponse(BaseModel):
     """What ``listUsageHistory`` answers.
 
@@ -552,7 +552,7 @@ class ListUsageHistoryResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"usages"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetMultipleUsagesResponse(BaseModel):
     """What ``getMultipleUsages`` answers.
 
@@ -564,7 +564,7 @@ class GetMultipleUsagesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"usages"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetUsageResponse(BaseModel):
     """What ``getUsage`` answers.
 
@@ -576,7 +576,7 @@ class GetUsageResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"usage"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPluginCodeResponse(BaseModel):
     """What ``getPluginCode`` answers.
 
@@ -588,7 +588,7 @@ class GetPluginCodeResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"code"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPluginByNameResponse(BaseModel):
     """What ``getPluginByName`` answers.
 
@@ -600,7 +600,7 @@ class GetPluginByNameResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetDereferencedPluginResponse(BaseModel):
     """What ``getDereferencedPlugin`` answers.
 
@@ -612,14 +612,14 @@ class GetDereferencedPluginResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeletePluginResponse(BaseModel):
     """What ``deletePlugin`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdatePluginResponse(BaseModel):
     """What ``updatePlugin`` answers.
 
@@ -631,7 +631,7 @@ class UpdatePluginResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdatePluginBodyDependenciesInterfacesValue(BaseModel):
     """An admin API model.
 
@@ -647,7 +647,7 @@ class UpdatePluginBodyDependenciesInterfacesValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "name", "version"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdatePluginBodyDependencies(BaseModel):
     """An admin API model.
 
@@ -665,7 +665,7 @@ class UpdatePluginBodyDependencies(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interfaces", "integrations"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdatePluginBodyCode(BaseModel):
     """An admin API model.
 
@@ -679,7 +679,7 @@ class UpdatePluginBodyCode(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"node", "browser"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdatePluginBodyUser(BaseModel):
     """An admin API model.
 
@@ -691,7 +691,7 @@ class UpdatePluginBodyUser(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tags"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPluginResponse(BaseModel):
     """What ``getPlugin`` answers.
 
@@ -703,7 +703,7 @@ class GetPluginResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPluginsResponse(BaseModel):
     """What ``listPlugins`` answers.
 
@@ -717,7 +717,7 @@ class ListPluginsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugins", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreatePluginResponse(BaseModel):
     """What ``createPlugin`` answers.
 
@@ -729,7 +729,7 @@ class CreatePluginResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreatePluginBodyDependenciesInterfacesValue(BaseModel):
     """An admin API model.
 
@@ -745,7 +745,7 @@ class CreatePluginBodyDependenciesInterfacesValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "name", "version"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreatePluginBodyDependencies(BaseModel):
     """An admin API model.
 
@@ -759,7 +759,7 @@ class CreatePluginBodyDependencies(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interfaces", "integrations"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreatePluginBodyCode(BaseModel):
     """An admin API model.
 
@@ -773,7 +773,7 @@ class CreatePluginBodyCode(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"node", "browser"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetInterfaceByNameResponse(BaseModel):
     """What ``getInterfaceByName`` answers.
 
@@ -785,14 +785,14 @@ class GetInterfaceByNameResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interface"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteInterfaceResponse(BaseModel):
     """What ``deleteInterface`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateInterfaceResponse(BaseModel):
     """What ``updateInterface`` answers.
 
@@ -804,7 +804,7 @@ class UpdateInterfaceResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interface"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateInterfaceBodyNameTemplate(BaseModel):
     """An admin API model.
 
@@ -818,7 +818,7 @@ class UpdateInterfaceBodyNameTemplate(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"script", "language"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateInterfaceBodyChannelsValue(BaseModel):
     """An admin API model.
 
@@ -836,7 +836,7 @@ class UpdateInterfaceBodyChannelsValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"title", "description", "messages"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetInterfaceResponse(BaseModel):
     """What ``getInterface`` answers.
 
@@ -848,7 +848,7 @@ class GetInterfaceResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interface"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListInterfacesResponse(BaseModel):
     """What ``listInterfaces`` answers.
 
@@ -862,7 +862,7 @@ class ListInterfacesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interfaces", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateInterfaceResponse(BaseModel):
     """What ``createInterface`` answers.
 
@@ -874,14 +874,14 @@ class CreateInterfaceResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interface"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class RequestIntegrationVerificationResponse(BaseModel):
     """What ``requestIntegrationVerification`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetIntegrationByNameResponse(BaseModel):
     """What ``getIntegrationByName`` answers.
 
@@ -893,7 +893,7 @@ class GetIntegrationByNameResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integration"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetIntegrationLogsResponse(BaseModel):
     """What ``getIntegrationLogs`` answers.
 
@@ -907,14 +907,14 @@ class GetIntegrationLogsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"logs", "nextToken"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ValidateIntegrationUpdateResponse(BaseModel):
     """What ``validateIntegrationUpdate`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class RotateIntegrationSigningSecretsResponse(BaseModel):
     """What ``rotateIntegrationSigningSecrets`` answers.
 
@@ -926,14 +926,14 @@ class RotateIntegrationSigningSecretsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"newSigningSecret"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteIntegrationResponse(BaseModel):
     """What ``deleteIntegration`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetIntegrationResponse(BaseModel):
     """What ``getIntegration`` answers.
 
@@ -945,7 +945,7 @@ class GetIntegrationResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integration"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateIntegrationResponse(BaseModel):
     """What ``updateIntegration`` answers.
 
@@ -957,7 +957,7 @@ class UpdateIntegrationResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integration"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateIntegrationBodyInterfacesValue(BaseModel):
     """An admin API model.
 
@@ -979,7 +979,7 @@ class UpdateIntegrationBodyInterfacesValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateIntegrationBodyEntitiesValue(BaseModel):
     """An admin API model.
 
@@ -995,7 +995,7 @@ class UpdateIntegrationBodyEntitiesValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"title", "description", "schema"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateIntegrationBodyStatesValue(BaseModel):
     """An admin API model.
 
@@ -1009,7 +1009,7 @@ class UpdateIntegrationBodyStatesValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"type", "schema"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateIntegrationBodyIdentifier(BaseModel):
     """An admin API model.
 
@@ -1023,7 +1023,7 @@ class UpdateIntegrationBodyIdentifier(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"extractScript", "fallbackHandlerScript"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateIntegrationBodyChannelsValueConversation(BaseModel):
     """An admin API model.
 
@@ -1037,7 +1037,7 @@ class UpdateIntegrationBodyChannelsValueConversation(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"creation", "tags"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateIntegrationBodyChannelsValueMessagesValue(BaseModel):
     """An admin API model.
 
@@ -1049,7 +1049,7 @@ class UpdateIntegrationBodyChannelsValueMessagesValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"schema"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateIntegrationBodyChannelsValue(BaseModel):
     """An admin API model.
 
@@ -1073,7 +1073,7 @@ class UpdateIntegrationBodyChannelsValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateIntegrationBodyConfigurationsValue(BaseModel):
     """An admin API model.
 
@@ -1093,7 +1093,7 @@ class UpdateIntegrationBodyConfigurationsValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateIntegrationBodyConfigurationIdentifier(BaseModel):
     """An admin API model.
 
@@ -1107,7 +1107,7 @@ class UpdateIntegrationBodyConfigurationIdentifier(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"linkTemplateScript", "required"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateIntegrationBodyConfiguration(BaseModel):
     """An admin API model.
 
@@ -1127,14 +1127,14 @@ class UpdateIntegrationBodyConfiguration(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ValidateIntegrationCreationResponse(BaseModel):
     """What ``validateIntegrationCreation`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListIntegrationsResponseIntegrationsItem(BaseModel):
     """An admin API model.
 
@@ -1192,7 +1192,7 @@ class ListIntegrationsResponseIntegrationsItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListIntegrationsResponse(BaseModel):
     """What ``listIntegrations`` answers.
 
@@ -1206,7 +1206,7 @@ class ListIntegrationsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integrations", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateIntegrationResponse(BaseModel):
     """What ``createIntegration`` answers.
 
@@ -1218,7 +1218,7 @@ class CreateIntegrationResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integration"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateIntegrationBodyExtraOperationsValue(BaseModel):
     """An admin API model.
 
@@ -1230,7 +1230,7 @@ class CreateIntegrationBodyExtraOperationsValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"enabled"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateIntegrationBodyInterfacesValue(BaseModel):
     """An admin API model.
 
@@ -1252,7 +1252,7 @@ class CreateIntegrationBodyInterfacesValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateIntegrationBodyChannelsValueConversation(BaseModel):
     """An admin API model.
 
@@ -1266,7 +1266,7 @@ class CreateIntegrationBodyChannelsValueConversation(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"creation", "tags"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateIntegrationBodyChannelsValue(BaseModel):
     """An admin API model.
 
@@ -1288,7 +1288,7 @@ class CreateIntegrationBodyChannelsValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateIntegrationBodyConfigurationIdentifier(BaseModel):
     """An admin API model.
 
@@ -1302,7 +1302,7 @@ class CreateIntegrationBodyConfigurationIdentifier(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"required", "linkTemplateScript"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateIntegrationBodyConfiguration(BaseModel):
     """An admin API model.
 
@@ -1322,14 +1322,14 @@ class CreateIntegrationBodyConfiguration(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteIntegrationApiKeyResponse(BaseModel):
     """What ``deleteIntegrationApiKey`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateIntegrationApiKeyResponse(BaseModel):
     """What ``createIntegrationApiKey`` answers.
 
@@ -1347,7 +1347,7 @@ class CreateIntegrationApiKeyResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "createdAt", "note", "value"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListIntegrationApiKeysResponse(BaseModel):
     """What ``listIntegrationApiKeys`` answers.
 
@@ -1359,7 +1359,7 @@ class ListIntegrationApiKeysResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"iaks"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateWorkspaceMemberResponse(BaseModel):
     """What ``updateWorkspaceMember`` answers.
 
@@ -1385,14 +1385,14 @@ class UpdateWorkspaceMemberResponse(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteWorkspaceMemberResponse(BaseModel):
     """What ``deleteWorkspaceMember`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetWorkspaceMemberResponse(BaseModel):
     """What ``getWorkspaceMember`` answers.
 
@@ -1418,7 +1418,7 @@ class GetWorkspaceMemberResponse(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateWorkspaceMemberResponse(BaseModel):
     """What ``createWorkspaceMember`` answers.
 
@@ -1444,7 +1444,7 @@ class CreateWorkspaceMemberResponse(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListWorkspaceMembersResponseMembersItem(BaseModel):
     """An admin API model.
 
@@ -1470,7 +1470,7 @@ class ListWorkspaceMembersResponseMembersItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListWorkspaceMembersResponse(BaseModel):
     """What ``listWorkspaceMembers`` answers.
 
@@ -1484,7 +1484,7 @@ class ListWorkspaceMembersResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"members", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetWorkspacePreferenceResponse(BaseModel):
     """What ``getWorkspacePreference`` answers.
 
@@ -1496,14 +1496,14 @@ class GetWorkspacePreferenceResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"value"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class SetWorkspacePreferenceResponse(BaseModel):
     """What ``setWorkspacePreference`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetAuditRecordsResponseRecordsItem(BaseModel):
     """An admin API model.
 
@@ -1555,7 +1555,7 @@ class GetAuditRecordsResponseRecordsItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetAuditRecordsResponse(BaseModel):
     """What ``getAuditRecords`` answers.
 
@@ -1569,7 +1569,7 @@ class GetAuditRecordsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"records", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPublicWorkspacesResponseWorkspacesItem(BaseModel):
     """An admin API model.
 
@@ -1612,7 +1612,7 @@ class ListPublicWorkspacesResponseWorkspacesItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPublicWorkspacesResponse(BaseModel):
     """What ``listPublicWorkspaces`` answers.
 
@@ -1626,7 +1626,7 @@ class ListPublicWorkspacesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"workspaces", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CheckHandleAvailabilityResponse(BaseModel):
     """What ``checkHandleAvailability`` answers.
 
@@ -1642,7 +1642,7 @@ class CheckHandleAvailabilityResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"available", "suggestions", "usedBy"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListWorkspaceQuotasResponseQuotasItem(BaseModel):
     """An admin API model.
 
@@ -1674,7 +1674,7 @@ class ListWorkspaceQuotasResponseQuotasItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"period", "value", "type"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListWorkspaceQuotasResponse(BaseModel):
     """What ``listWorkspaceQuotas`` answers.
 
@@ -1686,7 +1686,7 @@ class ListWorkspaceQuotasResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"quotas"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetWorkspaceQuotaResponseQuota(BaseModel):
     """An admin API model.
 
@@ -1718,7 +1718,7 @@ class GetWorkspaceQuotaResponseQuota(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"period", "value", "type"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetWorkspaceQuotaResponse(BaseModel):
     """What ``getWorkspaceQuota`` answers.
 
@@ -1730,7 +1730,7 @@ class GetWorkspaceQuotaResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"quota"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetAllWorkspaceQuotaCompletionResponseValue(BaseModel):
     """An admin API model.
 
@@ -1760,7 +1760,7 @@ class GetAllWorkspaceQuotaCompletionResponseValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"type", "completion"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BreakDownWorkspaceUsageByBotResponseDataItem(BaseModel):
     """An admin API model.
 
@@ -1774,7 +1774,7 @@ class BreakDownWorkspaceUsageByBotResponseDataItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"botId", "value"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BreakDownWorkspaceUsageByBotResponse(BaseModel):
     """What ``breakDownWorkspaceUsageByBot`` answers.
 
@@ -1786,7 +1786,7 @@ class BreakDownWorkspaceUsageByBotResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"data"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListWorkspaceUsagesResponse(BaseModel):
     """What ``listWorkspaceUsages`` answers.
 
@@ -1798,14 +1798,14 @@ class ListWorkspaceUsagesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"usages"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteWorkspaceResponse(BaseModel):
     """What ``deleteWorkspace`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateWorkspaceResponse(BaseModel):
     """What ``updateWorkspace`` answers.
 
@@ -1872,7 +1872,7 @@ class UpdateWorkspaceResponse(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetWorkspaceResponse(BaseModel):
     """What ``getWorkspace`` answers.
 
@@ -1939,7 +1939,7 @@ class GetWorkspaceResponse(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPublicWorkspaceResponse(BaseModel):
     """What ``getPublicWorkspace`` answers.
 
@@ -1982,7 +1982,7 @@ class GetPublicWorkspaceResponse(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListWorkspacesResponseWorkspacesItem(BaseModel):
     """An admin API model.
 
@@ -2049,7 +2049,7 @@ class ListWorkspacesResponseWorkspacesItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListWorkspacesResponse(BaseModel):
     """What ``listWorkspaces`` answers.
 
@@ -2063,7 +2063,7 @@ class ListWorkspacesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"workspaces", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateWorkspaceResponse(BaseModel):
     """What ``createWorkspace`` answers.
 
@@ -2130,7 +2130,7 @@ class CreateWorkspaceResponse(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem(BaseModel):
     """An admin API model.
 
@@ -2146,7 +2146,7 @@ class ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "amount", "failedReason"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem(BaseModel):
     """An admin API model.
 
@@ -2160,7 +2160,7 @@ class ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "amount"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ChargeWorkspaceUnpaidInvoicesResponse(BaseModel):
     """What ``chargeWorkspaceUnpaidInvoices`` answers.
 
@@ -2174,7 +2174,7 @@ class ChargeWorkspaceUnpaidInvoicesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"chargedInvoices", "failedInvoices"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetUpcomingInvoiceResponseLineItemsItem(BaseModel):
     """An admin API model.
 
@@ -2214,7 +2214,7 @@ class GetUpcomingInvoiceResponseLineItemsItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetUpcomingInvoiceResponse(BaseModel):
     """What ``getUpcomingInvoice`` answers.
 
@@ -2228,7 +2228,7 @@ class GetUpcomingInvoiceResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"total", "lineItems"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListWorkspaceInvoicesResponseInvoicesItemPeriod(BaseModel):
     """An admin API model.
 
@@ -2242,7 +2242,7 @@ class ListWorkspaceInvoicesResponseInvoicesItemPeriod(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"month", "year"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListWorkspaceInvoicesResponseInvoicesItem(BaseModel):
     """An admin API model.
 
@@ -2285,7 +2285,7 @@ class ListWorkspaceInvoicesResponseInvoicesItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListWorkspaceInvoicesResponse(BaseModel):
     """What ``listWorkspaceInvoices`` answers.
 
@@ -2297,21 +2297,21 @@ class ListWorkspaceInvoicesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"invoices"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class MigrateWorkspaceToV4Response(BaseModel):
     """What ``migrateWorkspaceToV4`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateBotAllowlistResponse(BaseModel):
     """What ``updateBotAllowlist`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBotAllowlistResponseUsersItem(BaseModel):
     """An admin API model.
 
@@ -2323,7 +2323,7 @@ class GetBotAllowlistResponseUsersItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBotAllowlistResponse(BaseModel):
     """What ``getBotAllowlist`` answers.
 
@@ -2337,14 +2337,14 @@ class GetBotAllowlistResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"setting", "users"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteBotApiKeyResponse(BaseModel):
     """What ``deleteBotApiKey`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateBotApiKeyResponse(BaseModel):
     """What ``createBotApiKey`` answers.
 
@@ -2362,7 +2362,7 @@ class CreateBotApiKeyResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "createdAt", "note", "value"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListBotApiKeysResponse(BaseModel):
     """What ``listBotApiKeys`` answers.
 
@@ -2374,14 +2374,14 @@ class ListBotApiKeysResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"baks"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UnlinkSandboxedConversationsResponse(BaseModel):
     """What ``unlinkSandboxedConversations`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetIntegrationShareableIdResponse(BaseModel):
     """What ``getIntegrationShareableId`` answers.
 
@@ -2395,14 +2395,14 @@ class GetIntegrationShareableIdResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"shareableId", "isExpired"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteIntegrationShareableIdResponse(BaseModel):
     """What ``deleteIntegrationShareableId`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateIntegrationShareableIdResponse(BaseModel):
     """What ``createIntegrationShareableId`` answers.
 
@@ -2414,14 +2414,14 @@ class CreateIntegrationShareableIdResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"shareableId"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeployBotVersionResponse(BaseModel):
     """What ``deployBotVersion`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBotVersionResponse(BaseModel):
     """What ``getBotVersion`` answers.
 
@@ -2433,7 +2433,7 @@ class GetBotVersionResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"url"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateBotVersionResponse(BaseModel):
     """What ``createBotVersion`` answers.
 
@@ -2445,7 +2445,7 @@ class CreateBotVersionResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"version"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListBotVersionsResponseVersionsItem(BaseModel):
     """An admin API model.
 
@@ -2461,7 +2461,7 @@ class ListBotVersionsResponseVersionsItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "name", "description"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListBotVersionsResponse(BaseModel):
     """What ``listBotVersions`` answers.
 
@@ -2473,7 +2473,7 @@ class ListBotVersionsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"versions"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListBotIssueEventsResponseIssueEventsItem(BaseModel):
     """An admin API model.
 
@@ -2489,7 +2489,7 @@ class ListBotIssueEventsResponseIssueEventsItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "createdAt", "data"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListBotIssueEventsResponse(BaseModel):
     """What ``listBotIssueEvents`` answers.
 
@@ -2501,7 +2501,7 @@ class ListBotIssueEventsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"issueEvents"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListBotIssuesResponseIssuesItemGroupedDataValue(BaseModel):
     """An admin API model.
 
@@ -2515,7 +2515,7 @@ class ListBotIssuesResponseIssuesItemGroupedDataValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"raw", "pretty"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListBotIssuesResponseIssuesItem(BaseModel):
     """An admin API model.
 
@@ -2558,7 +2558,7 @@ class ListBotIssuesResponseIssuesItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListBotIssuesResponse(BaseModel):
     """What ``listBotIssues`` answers.
 
@@ -2572,14 +2572,14 @@ class ListBotIssuesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"issues", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteBotIssueResponse(BaseModel):
     """What ``deleteBotIssue`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBotIssueResponse(BaseModel):
     """What ``getBotIssue`` answers.
 
@@ -2591,7 +2591,7 @@ class GetBotIssueResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"issue"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListActionRunsResponseDataItem(BaseModel):
     """An admin API model.
 
@@ -2637,7 +2637,7 @@ class ListActionRunsResponseDataItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListActionRunsResponse(BaseModel):
     """What ``listActionRuns`` answers.
 
@@ -2651,7 +2651,7 @@ class ListActionRunsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"data", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBotAnalyticsResponseRecordsItemLlmCost(BaseModel):
     """An admin API model.
 
@@ -2671,7 +2671,7 @@ class GetBotAnalyticsResponseRecordsItemLlmCost(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"sum", "mean", "sd", "min", "max"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBotAnalyticsResponseRecordsItemLlmLatency(BaseModel):
     """An admin API model.
 
@@ -2689,7 +2689,7 @@ class GetBotAnalyticsResponseRecordsItemLlmLatency(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"mean", "sd", "min", "max"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBotAnalyticsResponseRecordsItemLlm(BaseModel):
     """An admin API model.
 
@@ -2715,7 +2715,7 @@ class GetBotAnalyticsResponseRecordsItemLlm(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBotAnalyticsResponseRecordsItem(BaseModel):
     """An admin API model.
 
@@ -2764,7 +2764,7 @@ class GetBotAnalyticsResponseRecordsItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBotAnalyticsResponse(BaseModel):
     """What ``getBotAnalytics`` answers.
 
@@ -2776,7 +2776,7 @@ class GetBotAnalyticsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"records"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBotWebchatResponse(BaseModel):
     """What ``getBotWebchat`` answers.
 
@@ -2788,7 +2788,7 @@ class GetBotWebchatResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"code"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBotLogsResponseLogsItem(BaseModel):
     """An admin API model.
 
@@ -2812,7 +2812,7 @@ class GetBotLogsResponseLogsItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBotLogsResponse(BaseModel):
     """What ``getBotLogs`` answers.
 
@@ -2826,14 +2826,14 @@ class GetBotLogsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"logs", "nextToken"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class TransferBotResponse(BaseModel):
     """What ``transferBot`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class RotateBotSigningSecretsResponse(BaseModel):
     """What ``rotateBotSigningSecrets`` answers.
 
@@ -2845,14 +2845,14 @@ class RotateBotSigningSecretsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"newSigningSecret"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteBotResponse(BaseModel):
     """What ``deleteBot`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBotResponse(BaseModel):
     """What ``getBot`` answers.
 
@@ -2864,7 +2864,7 @@ class GetBotResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"bot"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateBotResponse(BaseModel):
     """What ``updateBot`` answers.
 
@@ -2876,7 +2876,7 @@ class UpdateBotResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"bot"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateBotBodySubscriptions(BaseModel):
     """An admin API model.
 
@@ -2888,7 +2888,7 @@ class UpdateBotBodySubscriptions(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"events"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateBotBodyPluginsValueIntegrationsValue(BaseModel):
     """An admin API model.
 
@@ -2902,7 +2902,7 @@ class UpdateBotBodyPluginsValueIntegrationsValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integrationId", "integrationAlias"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateBotBodyPluginsValueInterfacesValue(BaseModel):
     """An admin API model.
 
@@ -2920,7 +2920,7 @@ class UpdateBotBodyPluginsValueInterfacesValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateBotBodyPluginsValue(BaseModel):
     """An admin API model.
 
@@ -2942,7 +2942,7 @@ class UpdateBotBodyPluginsValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateBotBodyIntegrationsValue(BaseModel):
     """An admin API model.
 
@@ -2964,7 +2964,7 @@ class UpdateBotBodyIntegrationsValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateBotBodyRecurringEventsValue(BaseModel):
     """An admin API model.
 
@@ -2980,7 +2980,7 @@ class UpdateBotBodyRecurringEventsValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"schedule", "type", "payload"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateBotBodyStatesValue(BaseModel):
     """An admin API model.
 
@@ -2996,7 +2996,7 @@ class UpdateBotBodyStatesValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"type", "schema", "expiry"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateBotBodyActionsValue(BaseModel):
     """An admin API model.
 
@@ -3022,7 +3022,7 @@ class UpdateBotBodyActionsValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateBotBodyEventsValue(BaseModel):
     """An admin API model.
 
@@ -3042,7 +3042,7 @@ class UpdateBotBodyEventsValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateBotBodyUserTagsValue(BaseModel):
     """An admin API model.
 
@@ -3056,7 +3056,7 @@ class UpdateBotBodyUserTagsValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"title", "description"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateBotBodyUser(BaseModel):
     """An admin API model.
 
@@ -3068,7 +3068,7 @@ class UpdateBotBodyUser(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tags"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListBotsResponseBotsItem(BaseModel):
     """An admin API model.
 
@@ -3092,7 +3092,7 @@ class ListBotsResponseBotsItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListBotsResponse(BaseModel):
     """What ``listBots`` answers.
 
@@ -3106,7 +3106,7 @@ class ListBotsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"bots", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateBotResponse(BaseModel):
     """What ``createBot`` answers.
 
@@ -3118,7 +3118,7 @@ class CreateBotResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"bot"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateBotBodyUser(BaseModel):
     """An admin API model.
 
@@ -3130,7 +3130,7 @@ class CreateBotBodyUser(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tags"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateBotBodyConfiguration(BaseModel):
     """An admin API model.
 
@@ -3144,7 +3144,7 @@ class CreateBotBodyConfiguration(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"data", "schema"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateBotBodyRecurringEventsValue(BaseModel):
     """An admin API model.
 
@@ -3160,7 +3160,7 @@ class CreateBotBodyRecurringEventsValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"schedule", "type", "payload"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPublicInterfaceResponse(BaseModel):
     """What ``getPublicInterface`` answers.
 
@@ -3172,7 +3172,7 @@ class GetPublicInterfaceResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interface"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPublicInterfaceByIdResponse(BaseModel):
     """What ``getPublicInterfaceById`` answers.
 
@@ -3184,7 +3184,7 @@ class GetPublicInterfaceByIdResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interface"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPublicInterfacesResponseInterfacesItem(BaseModel):
     """An admin API model.
 
@@ -3227,7 +3227,7 @@ class ListPublicInterfacesResponseInterfacesItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPublicInterfacesResponse(BaseModel):
     """What ``listPublicInterfaces`` answers.
 
@@ -3241,7 +3241,7 @@ class ListPublicInterfacesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interfaces", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPublicPluginCodeResponse(BaseModel):
     """What ``getPublicPluginCode`` answers.
 
@@ -3253,7 +3253,7 @@ class GetPublicPluginCodeResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"code"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPublicPluginResponse(BaseModel):
     """What ``getPublicPlugin`` answers.
 
@@ -3265,7 +3265,7 @@ class GetPublicPluginResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetDereferencedPublicPluginByIdResponse(BaseModel):
     """What ``getDereferencedPublicPluginById`` answers.
 
@@ -3277,7 +3277,7 @@ class GetDereferencedPublicPluginByIdResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPublicPluginByIdResponse(BaseModel):
     """What ``getPublicPluginById`` answers.
 
@@ -3289,7 +3289,7 @@ class GetPublicPluginByIdResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugin"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPublicPluginsResponsePluginsItem(BaseModel):
     """An admin API model.
 
@@ -3338,7 +3338,7 @@ class ListPublicPluginsResponsePluginsItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPublicPluginsResponse(BaseModel):
     """What ``listPublicPlugins`` answers.
 
@@ -3352,7 +3352,7 @@ class ListPublicPluginsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"plugins", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPublicIntegrationResponse(BaseModel):
     """What ``getPublicIntegration`` answers.
 
@@ -3364,7 +3364,7 @@ class GetPublicIntegrationResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integration"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPublicIntegrationByIdResponseIntegrationMeta(BaseModel):
     """An admin API model.
 
@@ -3378,7 +3378,7 @@ class GetPublicIntegrationByIdResponseIntegrationMeta(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"installs", "views"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace(BaseModel):
     """An admin API model.
 
@@ -3394,7 +3394,7 @@ class GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "handle", "name"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPublicIntegrationByIdResponseIntegration(BaseModel):
     """An admin API model.
 
@@ -3503,7 +3503,7 @@ class GetPublicIntegrationByIdResponseIntegration(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPublicIntegrationByIdResponse(BaseModel):
     """What ``getPublicIntegrationById`` answers.
 
@@ -3515,7 +3515,7 @@ class GetPublicIntegrationByIdResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integration"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPublicIntegrationsResponseMeta(BaseModel):
     """An admin API model.
 
@@ -3527,7 +3527,7 @@ class ListPublicIntegrationsResponseMeta(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"nextToken"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPublicIntegrationsResponseIntegrationsItemMatchedOn(BaseModel):
     """An admin API model.
 
@@ -3549,7 +3549,7 @@ class ListPublicIntegrationsResponseIntegrationsItemMatchedOn(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPublicIntegrationsResponseIntegrationsItemMeta(BaseModel):
     """An admin API model.
 
@@ -3563,7 +3563,7 @@ class ListPublicIntegrationsResponseIntegrationsItemMeta(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"installs", "views"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace(BaseModel):
     """An admin API model.
 
@@ -3579,7 +3579,7 @@ class ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "handle", "name"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPublicIntegrationsResponseIntegrationsItem(BaseModel):
     """An admin API model.
 
@@ -3640,7 +3640,7 @@ class ListPublicIntegrationsResponseIntegrationsItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPublicIntegrationsResponse(BaseModel):
     """What ``listPublicIntegrations`` answers.
 
@@ -3654,7 +3654,7 @@ class ListPublicIntegrationsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integrations", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetAccountPreferenceResponse(BaseModel):
     """What ``getAccountPreference`` answers.
 
@@ -3666,21 +3666,21 @@ class GetAccountPreferenceResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"value"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class SetAccountPreferenceResponse(BaseModel):
     """What ``setAccountPreference`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeletePersonalAccessTokenResponse(BaseModel):
     """What ``deletePersonalAccessToken`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreatePersonalAccessTokenResponsePat(BaseModel):
     """An admin API model.
 
@@ -3698,7 +3698,7 @@ class CreatePersonalAccessTokenResponsePat(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "createdAt", "note", "value"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreatePersonalAccessTokenResponse(BaseModel):
     """What ``createPersonalAccessToken`` answers.
 
@@ -3710,7 +3710,7 @@ class CreatePersonalAccessTokenResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"pat"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPersonalAccessTokensResponsePatsItem(BaseModel):
     """An admin API model.
 
@@ -3726,7 +3726,7 @@ class ListPersonalAccessTokensResponsePatsItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "createdAt", "note"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPersonalAccessTokensResponse(BaseModel):
     """What ``listPersonalAccessTokens`` answers.
 
@@ -3738,14 +3738,14 @@ class ListPersonalAccessTokensResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"pats"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteAccountResponse(BaseModel):
     """What ``deleteAccount`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateAccountResponse(BaseModel):
     """What ``updateAccount`` answers.
 
@@ -3757,7 +3757,7 @@ class UpdateAccountResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"account"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetAccountResponse(BaseModel):
     """What ``getAccount`` answers.
 
@@ -3769,7 +3769,7 @@ class GetAccountResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"account"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class RunVrlResponse(BaseModel):
     """What ``runVrl`` answers.
 
@@ -3783,7 +3783,7 @@ class RunVrlResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"data", "result"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Version(BaseModel):
     """A saved snapshot of a bot, which deployBotVersion can bring back.
 
@@ -3799,7 +3799,7 @@ class Version(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "name", "description"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Activity(BaseModel):
     """One entry in the activity log of a task a bot runs.
 
@@ -3835,7 +3835,7 @@ class Activity(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IssueEvent(BaseModel):
     """One occurrence of a bot issue.
 
@@ -3852,7 +3852,7 @@ class IssueEvent(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "createdAt", "data"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IssueGroupedDataValue(BaseModel):
     """An admin API model.
 
@@ -3866,7 +3866,7 @@ class IssueGroupedDataValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"raw", "pretty"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Issue(BaseModel):
     """A problem the platform detected while running a bot, grouping repeated occurrences of the
     same failure.
@@ -3912,7 +3912,7 @@ class Issue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Usage(BaseModel):
     """How much of one metered resource a bot or workspace used in a period, beside the limit
     that applies.
@@ -3951,7 +3951,7 @@ class Usage(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "period", "value", "quota", "type"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Account(BaseModel):
     """The account of a person who signs in to Botpress, which personal access tokens act for.
 
@@ -3975,7 +3975,7 @@ class Account(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class WorkspaceMember(BaseModel):
     """A person's membership in a workspace, with their role.
 
@@ -4004,7 +4004,7 @@ class WorkspaceMember(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Workspace(BaseModel):
     """A workspace: the unit that owns bots, integrations and members, and that is billed.
 
@@ -4073,7 +4073,7 @@ class Workspace(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class PluginDependenciesInterfacesValue(BaseModel):
     """An admin API model.
 
@@ -4089,7 +4089,7 @@ class PluginDependenciesInterfacesValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "name", "version"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class PluginDependencies(BaseModel):
     """An admin API model.
 
@@ -4103,7 +4103,7 @@ class PluginDependencies(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"interfaces", "integrations"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Plugin(BaseModel):
     """A plugin version: reusable bot logic that bots add next to their own code, often relying
     on interfaces.
@@ -4186,7 +4186,7 @@ class Plugin(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class InterfaceNameTemplate(BaseModel):
     """An admin API model.
 
@@ -4200,7 +4200,7 @@ class InterfaceNameTemplate(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"script", "language"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class InterfaceChannelsValue(BaseModel):
     """An admin API model.
 
@@ -4216,7 +4216,7 @@ class InterfaceChannelsValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"title", "description", "messages"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Interface(BaseModel):
     """An interface version: a contract of entities, actions, events and channels that several
     integrations can implement.
@@ -4281,7 +4281,7 @@ class Interface(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IntegrationEntitiesValue(BaseModel):
     """An admin API model.
 
@@ -4297,7 +4297,7 @@ class IntegrationEntitiesValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"title", "description", "schema"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IntegrationStatesValue(BaseModel):
     """An admin API model.
 
@@ -4311,7 +4311,7 @@ class IntegrationStatesValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"type", "schema"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IntegrationChannelsValueConversationCreation(BaseModel):
     """An admin API model.
 
@@ -4325,7 +4325,7 @@ class IntegrationChannelsValueConversationCreation(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"enabled", "requiredTags"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IntegrationChannelsValueConversation(BaseModel):
     """An admin API model.
 
@@ -4339,7 +4339,7 @@ class IntegrationChannelsValueConversation(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tags", "creation"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IntegrationChannelsValue(BaseModel):
     """An admin API model.
 
@@ -4361,7 +4361,7 @@ class IntegrationChannelsValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IntegrationConfigurationIdentifier(BaseModel):
     """An admin API model.
 
@@ -4375,7 +4375,7 @@ class IntegrationConfigurationIdentifier(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"linkTemplateScript", "required"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IntegrationConfiguration(BaseModel):
     """An admin API model.
 
@@ -4395,7 +4395,7 @@ class IntegrationConfiguration(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IntegrationInterfacesValueEntitiesValue(BaseModel):
     """An admin API model.
 
@@ -4407,7 +4407,7 @@ class IntegrationInterfacesValueEntitiesValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"name"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IntegrationInterfacesValue(BaseModel):
     """An admin API model.
 
@@ -4433,7 +4433,7 @@ class IntegrationInterfacesValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IntegrationSandbox(BaseModel):
     """An admin API model.
 
@@ -4449,7 +4449,7 @@ class IntegrationSandbox(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class IntegrationIdentifier(BaseModel):
     """An admin API model.
 
@@ -4463,7 +4463,7 @@ class IntegrationIdentifier(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"fallbackHandlerScript", "extractScript"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Integration(BaseModel):
     """An integration version: the connector between bots and an outside service (a channel such
     as Slack, or a tool such as an LLM provider).
@@ -4583,7 +4583,7 @@ class Integration(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotMediasItem(BaseModel):
     """An admin API model.
 
@@ -4597,7 +4597,7 @@ class BotMediasItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"url", "name"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotActionsValueInput(BaseModel):
     """An admin API model.
 
@@ -4609,7 +4609,7 @@ class BotActionsValueInput(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"schema"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotActionsValue(BaseModel):
     """An admin API model.
 
@@ -4635,7 +4635,7 @@ class BotActionsValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotSubscriptions(BaseModel):
     """An admin API model.
 
@@ -4647,7 +4647,7 @@ class BotSubscriptions(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"events"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotRecurringEventsValueSchedule(BaseModel):
     """An admin API model.
 
@@ -4659,7 +4659,7 @@ class BotRecurringEventsValueSchedule(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"cron"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotRecurringEventsValue(BaseModel):
     """An admin API model.
 
@@ -4681,7 +4681,7 @@ class BotRecurringEventsValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotEventsValue(BaseModel):
     """An admin API model.
 
@@ -4701,7 +4701,7 @@ class BotEventsValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotConfiguration(BaseModel):
     """An admin API model.
 
@@ -4715,7 +4715,7 @@ class BotConfiguration(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"data", "schema"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotStatesValue(BaseModel):
     """An admin API model.
 
@@ -4731,7 +4731,7 @@ class BotStatesValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"type", "schema", "expiry"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotUserTagsValue(BaseModel):
     """An admin API model.
 
@@ -4745,7 +4745,7 @@ class BotUserTagsValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"title", "description"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotUser(BaseModel):
     """An admin API model.
 
@@ -4757,7 +4757,7 @@ class BotUser(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tags"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotPluginsValueIntegrationsValue(BaseModel):
     """An admin API model.
 
@@ -4771,7 +4771,7 @@ class BotPluginsValueIntegrationsValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"integrationId", "integrationAlias"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotPluginsValueInterfacesValue(BaseModel):
     """An admin API model.
 
@@ -4791,7 +4791,7 @@ class BotPluginsValueInterfacesValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotPluginsValue(BaseModel):
     """An admin API model.
 
@@ -4852,7 +4852,7 @@ class BotPluginsValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BotIntegrationsValue(BaseModel):
     """An admin API model.
 
@@ -4935,7 +4935,7 @@ class BotIntegrationsValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Bot(BaseModel):
     """A bot as the admin API returns it: its definition, installed integrations and plugins,
     and deployment state.

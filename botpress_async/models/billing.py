@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreatePaymentMethodIntentResponse(BaseModel):
     """What ``createPaymentMethodIntent`` answers.
 
@@ -60,7 +60,7 @@ class CreatePaymentMethodIntentResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"clientSecret"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class SetPaymentMethodResponse(BaseModel):
     """What ``setPaymentMethod`` answers.
 
@@ -76,7 +76,7 @@ class SetPaymentMethodResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "type", "card"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPaymentMethodResponsePaymentMethodCard(BaseModel):
     """A billing API model.
 
@@ -94,7 +94,7 @@ class GetPaymentMethodResponsePaymentMethodCard(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"brand", "lastFour", "expMonth", "expYear"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPaymentMethodResponsePaymentMethod(BaseModel):
     """A billing API model.
 
@@ -110,7 +110,7 @@ class GetPaymentMethodResponsePaymentMethod(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "type", "card"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPaymentMethodResponse(BaseModel):
     """What ``getPaymentMethod`` answers.
 
@@ -122,7 +122,7 @@ class GetPaymentMethodResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"paymentMethod"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class PayInvoiceResponse(BaseModel):
     """What ``payInvoice`` answers.
 
@@ -162,7 +162,7 @@ class PayInvoiceResponse(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListInvoicesResponseMeta(BaseModel):
     """A billing API model.
 
@@ -174,7 +174,7 @@ class ListInvoicesResponseMeta(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"nextToken"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListInvoicesResponseInvoicesItem(BaseModel):
     """A billing API model.
 
@@ -214,7 +214,7 @@ class ListInvoicesResponseInvoicesItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListInvoicesResponse(BaseModel):
     """What ``listInvoices`` answers.
 
@@ -228,7 +228,7 @@ class ListInvoicesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"invoices", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListAddonsResponseItem(BaseModel):
     """A billing API model.
 
@@ -279,7 +279,7 @@ class ListAddonsResponseItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetAddonResponse(BaseModel):
     """What ``getAddon`` answers.
 
@@ -330,7 +330,7 @@ class GetAddonResponse(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPlansResponseItemPricesValue(BaseModel):
     """A billing API model.
 
@@ -352,7 +352,7 @@ class ListPlansResponseItemPricesValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListPlansResponseItem(BaseModel):
     """A billing API model.
 
@@ -378,7 +378,7 @@ class ListPlansResponseItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPlanResponsePricesValue(BaseModel):
     """A billing API model.
 
@@ -400,7 +400,7 @@ class GetPlanResponsePricesValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetPlanResponse(BaseModel):
     """What ``getPlan`` answers.
 
@@ -426,7 +426,7 @@ class GetPlanResponse(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetBillingReadonlyResponse(BaseModel):
     """What ``getBillingReadonly`` answers.
 
@@ -438,7 +438,7 @@ class GetBillingReadonlyResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"billingReadonly"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Invoice(BaseModel):
     """A bill the payment provider issued to the workspace.
 

@@ -72,7 +72,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateEventResponse(BaseModel):
     """What ``createEvent`` answers.
 
@@ -84,7 +84,7 @@ class CreateEventResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"event"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetEventResponse(BaseModel):
     """What ``getEvent`` answers.
 
@@ -96,7 +96,7 @@ class GetEventResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"event"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetOrCreateUserResponse(BaseModel):
     """What ``getOrCreateUser`` answers.
 
@@ -108,7 +108,7 @@ class GetOrCreateUserResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"user"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateUserResponse(BaseModel):
     """What ``createUser`` answers.
 
@@ -122,14 +122,14 @@ class CreateUserResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"user", "key"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteUserResponse(BaseModel):
     """What ``deleteUser`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateUserResponse(BaseModel):
     """What ``updateUser`` answers.
 
@@ -141,7 +141,7 @@ class UpdateUserResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"user"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetUserResponse(BaseModel):
     """What ``getUser`` answers.
 
@@ -153,7 +153,7 @@ class GetUserResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"user"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateMessageResponse(BaseModel):
     """What ``createMessage`` answers.
 
@@ -165,14 +165,14 @@ class CreateMessageResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"message"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteMessageResponse(BaseModel):
     """What ``deleteMessage`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetMessageResponse(BaseModel):
     """What ``getMessage`` answers.
 
@@ -184,7 +184,7 @@ class GetMessageResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"message"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetParticipantResponse(BaseModel):
     """What ``getParticipant`` answers.
 
@@ -196,14 +196,14 @@ class GetParticipantResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"participant"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class RemoveParticipantResponse(BaseModel):
     """What ``removeParticipant`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListParticipantsResponse(BaseModel):
     """What ``listParticipants`` answers.
 
@@ -217,7 +217,7 @@ class ListParticipantsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"participants", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class AddParticipantResponse(BaseModel):
     """What ``addParticipant`` answers.
 
@@ -229,7 +229,7 @@ class AddParticipantResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"participant"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListMessagesResponse(BaseModel):
     """What ``listMessages`` answers.
 
@@ -243,14 +243,14 @@ class ListMessagesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"messages", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListenConversationResponse(BaseModel):
     """What ``listenConversation`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetOrCreateConversationResponse(BaseModel):
     """What ``getOrCreateConversation`` answers.
 
@@ -262,7 +262,7 @@ class GetOrCreateConversationResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"conversation"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListConversationsResponseMeta(BaseModel):
     """A chat API model.
 
@@ -274,7 +274,7 @@ class ListConversationsResponseMeta(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"nextToken"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListConversationsResponseConversationsItem(BaseModel):
     """A chat API model.
 
@@ -290,7 +290,7 @@ class ListConversationsResponseConversationsItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "createdAt", "updatedAt"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListConversationsResponse(BaseModel):
     """What ``listConversations`` answers.
 
@@ -304,7 +304,7 @@ class ListConversationsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"conversations", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateConversationResponse(BaseModel):
     """What ``createConversation`` answers.
 
@@ -316,14 +316,14 @@ class CreateConversationResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"conversation"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteConversationResponse(BaseModel):
     """What ``deleteConversation`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetConversationResponse(BaseModel):
     """What ``getConversation`` answers.
 
@@ -335,7 +335,7 @@ class GetConversationResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"conversation"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Event(BaseModel):
     """A chat API model.
 
@@ -357,7 +357,7 @@ class Event(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Message(BaseModel):
     """A chat API model.
 
@@ -381,7 +381,7 @@ class Message(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Conversation(BaseModel):
     """A chat API model.
 
@@ -397,7 +397,7 @@ class Conversation(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "createdAt", "updatedAt"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class User(BaseModel):
     """A chat API model.
 

@@ -74,7 +74,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateKnowledgeBaseResponse(BaseModel):
     """What ``updateKnowledgeBase`` answers.
 
@@ -86,14 +86,14 @@ class UpdateKnowledgeBaseResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"knowledgeBase"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteKnowledgeBaseResponse(BaseModel):
     """What ``deleteKnowledgeBase`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListKnowledgeBasesResponseKnowledgeBasesItem(BaseModel):
     """A knowledge base of the bot.
 
@@ -111,7 +111,7 @@ class ListKnowledgeBasesResponseKnowledgeBasesItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "name", "createdAt", "tags"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListKnowledgeBasesResponse(BaseModel):
     """What ``listKnowledgeBases`` answers.
 
@@ -125,7 +125,7 @@ class ListKnowledgeBasesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"knowledgeBases", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateKnowledgeBaseResponseKnowledgeBase(BaseModel):
     """A knowledge base of the bot.
 
@@ -141,7 +141,7 @@ class CreateKnowledgeBaseResponseKnowledgeBase(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "name", "tags"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateKnowledgeBaseResponse(BaseModel):
     """What ``createKnowledgeBase`` answers.
 
@@ -153,7 +153,7 @@ class CreateKnowledgeBaseResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"knowledgeBase"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListFileTagValuesResponse(BaseModel):
     """What ``listFileTagValues`` answers.
 
@@ -167,7 +167,7 @@ class ListFileTagValuesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"values", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListFileTagsResponse(BaseModel):
     """What ``listFileTags`` answers.
 
@@ -181,14 +181,14 @@ class ListFileTagsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tags", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class SetFilePassagesResponse(BaseModel):
     """What ``setFilePassages`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class SetFilePassagesBodyPassagesItem(BaseModel):
     """One passage of a file, written by you.
 
@@ -207,7 +207,7 @@ class SetFilePassagesBodyPassagesItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"content", "type", "pageNumber"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListFilePassagesResponsePassagesItem(BaseModel):
     """One passage of a file's index.
 
@@ -223,7 +223,7 @@ class ListFilePassagesResponsePassagesItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "content", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListFilePassagesResponse(BaseModel):
     """What ``listFilePassages`` answers.
 
@@ -237,7 +237,7 @@ class ListFilePassagesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"passages", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class SearchFilesResponsePassagesItemContextItem(BaseModel):
     """A passage around a search result, given as its context.
 
@@ -256,7 +256,7 @@ class SearchFilesResponsePassagesItemContextItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "text", "offset", "type"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class SearchFilesResponsePassagesItemFile(BaseModel):
     """The file a search result comes from.
 
@@ -283,7 +283,7 @@ class SearchFilesResponsePassagesItemFile(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class SearchFilesResponsePassagesItemMeta(BaseModel):
     """Where a passage sits in its file, and what kind of passage it is.
 
@@ -313,7 +313,7 @@ class SearchFilesResponsePassagesItemMeta(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class SearchFilesResponsePassagesItem(BaseModel):
     """One result of a file search.
 
@@ -335,7 +335,7 @@ class SearchFilesResponsePassagesItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class SearchFilesResponse(BaseModel):
     """What ``searchFiles`` answers.
 
@@ -347,7 +347,7 @@ class SearchFilesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"passages"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CopyFileResponse(BaseModel):
     """What ``copyFile`` answers.
 
@@ -359,7 +359,7 @@ class CopyFileResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"file"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateFileMetadataResponse(BaseModel):
     """What ``updateFileMetadata`` answers.
 
@@ -371,7 +371,7 @@ class UpdateFileMetadataResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"file"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetFileResponse(BaseModel):
     """What ``getFile`` answers.
 
@@ -383,14 +383,14 @@ class GetFileResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"file"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteFileResponse(BaseModel):
     """What ``deleteFile`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListFilesResponseMeta(BaseModel):
     """A files API model.
 
@@ -402,7 +402,7 @@ class ListFilesResponseMeta(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"nextToken"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListFilesResponseFilesItemOwner(BaseModel):
     """Who created a file.
 
@@ -420,7 +420,7 @@ class ListFilesResponseFilesItemOwner(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"type", "id", "name", "alias"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListFilesResponseFilesItem(BaseModel):
     """A file of the list.
 
@@ -498,7 +498,7 @@ class ListFilesResponseFilesItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListFilesResponse(BaseModel):
     """What ``listFiles`` answers.
 
@@ -512,7 +512,7 @@ class ListFilesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"files", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpsertFileResponseFile(BaseModel):
     """The file's record, with the address to upload its content to.
 
@@ -593,7 +593,7 @@ class UpsertFileResponseFile(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpsertFileResponse(BaseModel):
     """What ``upsertFile`` answers.
 
@@ -605,7 +605,7 @@ class UpsertFileResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"file"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpsertFileBodyIndexingConfigurationVision(BaseModel):
     """Reading PDF pages with a vision model (Team and Enterprise plans, billed as AI spend).
 
@@ -620,7 +620,7 @@ class UpsertFileBodyIndexingConfigurationVision(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"transcribePages", "indexPages"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpsertFileBodyIndexingConfigurationSummarization(BaseModel):
     """Summaries made from a file and indexed beside its passages (Team and Enterprise plans,
     billed as AI spend).
@@ -644,7 +644,7 @@ class UpsertFileBodyIndexingConfigurationSummarization(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpsertFileBodyIndexingConfigurationChunking(BaseModel):
     """How the text of a file is cut into passages.
 
@@ -663,7 +663,7 @@ class UpsertFileBodyIndexingConfigurationChunking(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpsertFileBodyIndexingConfigurationParsing(BaseModel):
     """How the content of a file is read before indexing.
 
@@ -684,7 +684,7 @@ class UpsertFileBodyIndexingConfigurationParsing(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpsertFileBodyIndexingConfiguration(BaseModel):
     """The settings of each indexing step.
 
@@ -706,7 +706,7 @@ class UpsertFileBodyIndexingConfiguration(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpsertFileBodyIndexing(BaseModel):
     """How a file is indexed.
 
@@ -718,7 +718,7 @@ class UpsertFileBodyIndexing(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"configuration"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class FileOwner(BaseModel):
     """Who created a file.
 
@@ -736,7 +736,7 @@ class FileOwner(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"type", "id", "name", "alias"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class File(BaseModel):
     """A file stored for the bot: its record, where to download it, and its upload and indexing
     status.

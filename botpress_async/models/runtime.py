@@ -100,21 +100,21 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CaptureObservationResponse(BaseModel):
     """What ``captureObservation`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class TrackAnalyticsResponse(BaseModel):
     """What ``trackAnalytics`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListTagValuesResponseTagsItem(BaseModel):
     """One distinct value of a tag key.
 
@@ -126,7 +126,7 @@ class ListTagValuesResponseTagsItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"value"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListTagValuesResponse(BaseModel):
     """What ``listTagValues`` answers.
 
@@ -140,7 +140,7 @@ class ListTagValuesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tags", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetOrCreateWorkflowResponse(BaseModel):
     """What ``getOrCreateWorkflow`` answers.
 
@@ -152,14 +152,14 @@ class GetOrCreateWorkflowResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"workflow"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteWorkflowResponse(BaseModel):
     """What ``deleteWorkflow`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateWorkflowResponse(BaseModel):
     """What ``updateWorkflow`` answers.
 
@@ -171,7 +171,7 @@ class UpdateWorkflowResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"workflow"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetWorkflowResponse(BaseModel):
     """What ``getWorkflow`` answers.
 
@@ -183,7 +183,7 @@ class GetWorkflowResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"workflow"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListWorkflowsResponse(BaseModel):
     """What ``listWorkflows`` answers.
 
@@ -197,7 +197,7 @@ class ListWorkflowsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"workflows", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateWorkflowResponse(BaseModel):
     """What ``createWorkflow`` answers.
 
@@ -209,14 +209,14 @@ class CreateWorkflowResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"workflow"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ConfigureIntegrationResponse(BaseModel):
     """What ``configureIntegration`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CallActionResponse(BaseModel):
     """What ``callAction`` answers.
 
@@ -230,7 +230,7 @@ class CallActionResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"output", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetOrSetStateResponse(BaseModel):
     """What ``getOrSetState`` answers.
 
@@ -244,7 +244,7 @@ class GetOrSetStateResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"state", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class PatchStateResponse(BaseModel):
     """What ``patchState`` answers.
 
@@ -256,7 +256,7 @@ class PatchStateResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"state"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class SetStateResponse(BaseModel):
     """What ``setState`` answers.
 
@@ -268,7 +268,7 @@ class SetStateResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"state"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetStateResponseMeta(BaseModel):
     """A runtime API model.
 
@@ -280,7 +280,7 @@ class GetStateResponseMeta(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"cached"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetStateResponse(BaseModel):
     """What ``getState`` answers.
 
@@ -294,7 +294,7 @@ class GetStateResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"state", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class SetStateExpiryResponse(BaseModel):
     """What ``setStateExpiry`` answers.
 
@@ -306,7 +306,7 @@ class SetStateExpiryResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"state"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetOrCreateUserResponse(BaseModel):
     """What ``getOrCreateUser`` answers.
 
@@ -320,14 +320,14 @@ class GetOrCreateUserResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"user", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteUserResponse(BaseModel):
     """What ``deleteUser`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateUserResponse(BaseModel):
     """What ``updateUser`` answers.
 
@@ -339,7 +339,7 @@ class UpdateUserResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"user"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetUserResponse(BaseModel):
     """What ``getUser`` answers.
 
@@ -351,7 +351,7 @@ class GetUserResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"user"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListUsersResponse(BaseModel):
     """What ``listUsers`` answers.
 
@@ -365,7 +365,7 @@ class ListUsersResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"users", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateUserResponse(BaseModel):
     """What ``createUser`` answers.
 
@@ -377,7 +377,7 @@ class CreateUserResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"user"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ImportMessagesResponse(BaseModel):
     """What ``importMessages`` answers.
 
@@ -389,7 +389,7 @@ class ImportMessagesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"messages"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ImportMessagesBodyMessagesItem(BaseModel):
     """One past message to import.
 
@@ -416,7 +416,7 @@ class ImportMessagesBodyMessagesItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class InitializeIncomingMessageResponse(BaseModel):
     """What ``initializeIncomingMessage`` answers.
 
@@ -432,7 +432,7 @@ class InitializeIncomingMessageResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"user", "conversation", "message"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class InitializeIncomingMessageBodyMessage(BaseModel):
     """The incoming message to record.
 
@@ -454,7 +454,7 @@ class InitializeIncomingMessageBodyMessage(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class InitializeIncomingMessageBodyConversation(BaseModel):
     """How to find or create the conversation of an incoming message.
 
@@ -475,7 +475,7 @@ class InitializeIncomingMessageBodyConversation(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class InitializeIncomingMessageBodyUser(BaseModel):
     """How to find or create the sender of an incoming message.
 
@@ -509,14 +509,14 @@ class InitializeIncomingMessageBodyUser(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteMessageResponse(BaseModel):
     """What ``deleteMessage`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateMessageResponse(BaseModel):
     """What ``updateMessage`` answers.
 
@@ -528,7 +528,7 @@ class UpdateMessageResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"message"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetMessageResponse(BaseModel):
     """What ``getMessage`` answers.
 
@@ -540,7 +540,7 @@ class GetMessageResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"message"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetOrCreateMessageResponse(BaseModel):
     """What ``getOrCreateMessage`` answers.
 
@@ -554,7 +554,7 @@ class GetOrCreateMessageResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"message", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListMessagesResponse(BaseModel):
     """What ``listMessages`` answers.
 
@@ -568,7 +568,7 @@ class ListMessagesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"messages", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateMessageResponse(BaseModel):
     """What ``createMessage`` answers.
 
@@ -580,14 +580,14 @@ class CreateMessageResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"message"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CancelScheduledEventResponse(BaseModel):
     """What ``cancelScheduledEvent`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetEventResponse(BaseModel):
     """What ``getEvent`` answers.
 
@@ -599,7 +599,7 @@ class GetEventResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"event"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListEventsResponse(BaseModel):
     """What ``listEvents`` answers.
 
@@ -613,7 +613,7 @@ class ListEventsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"events", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateEventResponse(BaseModel):
     """What ``createEvent`` answers.
 
@@ -625,7 +625,7 @@ class CreateEventResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"event"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateEventBodySchedule(BaseModel):
     """When to deliver a scheduled event or message: at an instant, or after a delay.
 
@@ -639,14 +639,14 @@ class CreateEventBodySchedule(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"dateTime", "delay"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class RemoveParticipantResponse(BaseModel):
     """What ``removeParticipant`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetParticipantResponse(BaseModel):
     """What ``getParticipant`` answers.
 
@@ -658,7 +658,7 @@ class GetParticipantResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"participant"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class AddParticipantResponse(BaseModel):
     """What ``addParticipant`` answers.
 
@@ -670,7 +670,7 @@ class AddParticipantResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"participant"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListParticipantsResponse(BaseModel):
     """What ``listParticipants`` answers.
 
@@ -684,7 +684,7 @@ class ListParticipantsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"participants", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetOrCreateConversationResponseMeta(BaseModel):
     """A runtime API model.
 
@@ -696,7 +696,7 @@ class GetOrCreateConversationResponseMeta(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"created"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetOrCreateConversationResponse(BaseModel):
     """What ``getOrCreateConversation`` answers.
 
@@ -710,14 +710,14 @@ class GetOrCreateConversationResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"conversation", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteConversationResponse(BaseModel):
     """What ``deleteConversation`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateConversationResponse(BaseModel):
     """What ``updateConversation`` answers.
 
@@ -729,7 +729,7 @@ class UpdateConversationResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"conversation"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetConversationResponse(BaseModel):
     """What ``getConversation`` answers.
 
@@ -741,7 +741,7 @@ class GetConversationResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"conversation"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListConversationsResponseMeta(BaseModel):
     """A runtime API model.
 
@@ -753,7 +753,7 @@ class ListConversationsResponseMeta(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"nextToken"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListConversationsResponse(BaseModel):
     """What ``listConversations`` answers.
 
@@ -767,7 +767,7 @@ class ListConversationsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"conversations", "meta"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateConversationResponse(BaseModel):
     """What ``createConversation`` answers.
 
@@ -779,7 +779,7 @@ class CreateConversationResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"conversation"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Workflow(BaseModel):
     """One run of a workflow declared by the bot, with its status, input and output.
 
@@ -844,7 +844,7 @@ class Workflow(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class State(BaseModel):
     """A named JSON payload the bot keeps about a conversation, a user, itself, an integration
     or a workflow.
@@ -886,7 +886,7 @@ class State(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Message(BaseModel):
     """One message of a conversation, incoming from a user or outgoing from the bot.
 
@@ -930,7 +930,7 @@ class Message(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Event(BaseModel):
     """Something that happened and that the bot reacts to: an integration's event, a scheduled
     event, or one of the API's own.
@@ -971,7 +971,7 @@ class Event(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Conversation(BaseModel):
     """A thread of messages between users and the bot on one channel of an integration.
 
@@ -1012,7 +1012,7 @@ class Conversation(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class User(BaseModel):
     """A person (or system) talking to the bot through one integration; the same person on two
     channels is two users.

@@ -67,7 +67,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpsertTableRowsResponse(BaseModel):
     """What ``upsertTableRows`` answers.
 
@@ -87,7 +87,7 @@ class UpsertTableRowsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"inserted", "updated", "warnings", "errors"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpsertTableRowsBodyRowsItem(BaseModel):
     """A row to insert or update; the table's columns go beside `id`.
 
@@ -99,7 +99,7 @@ class UpsertTableRowsBodyRowsItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteTableRowsResponse(BaseModel):
     """What ``deleteTableRows`` answers.
 
@@ -113,7 +113,7 @@ class DeleteTableRowsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"deletedRows", "job"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateTableRowsResponse(BaseModel):
     """What ``updateTableRows`` answers.
 
@@ -131,7 +131,7 @@ class UpdateTableRowsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"rows", "warnings", "errors"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateTableRowsBodyRowsItem(BaseModel):
     """The changes to one row; the columns to set go beside `id`.
 
@@ -143,7 +143,7 @@ class UpdateTableRowsBodyRowsItem(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateTableRowsResponse(BaseModel):
     """What ``createTableRows`` answers.
 
@@ -161,7 +161,7 @@ class CreateTableRowsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"rows", "warnings", "errors"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class FindTableRowsResponse(BaseModel):
     """What ``findTableRows`` answers.
 
@@ -184,7 +184,7 @@ class FindTableRowsResponse(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetTableRowResponse(BaseModel):
     """What ``getTableRow`` answers.
 
@@ -196,7 +196,7 @@ class GetTableRowResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"row"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class RenameTableColumnResponse(BaseModel):
     """What ``renameTableColumn`` answers.
 
@@ -208,7 +208,7 @@ class RenameTableColumnResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"table"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ImportTableResponse(BaseModel):
     """What ``importTable`` answers.
 
@@ -220,7 +220,7 @@ class ImportTableResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"job"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetTableJobsResponseJobsItem(BaseModel):
     """One background job of a table.
 
@@ -266,7 +266,7 @@ class GetTableJobsResponseJobsItem(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetTableJobsResponse(BaseModel):
     """What ``getTableJobs`` answers.
 
@@ -278,7 +278,7 @@ class GetTableJobsResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"jobs"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ExportTableResponseJob(BaseModel):
     """The background job of an import or an export.
 
@@ -324,7 +324,7 @@ class ExportTableResponseJob(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ExportTableResponse(BaseModel):
     """What ``exportTable`` answers.
 
@@ -336,7 +336,7 @@ class ExportTableResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"job"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DuplicateTableResponseJob(BaseModel):
     """A background job started by the call; poll getTableJobs for its progress.
 
@@ -350,7 +350,7 @@ class DuplicateTableResponseJob(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"id", "status"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DuplicateTableResponse(BaseModel):
     """What ``duplicateTable`` answers.
 
@@ -366,14 +366,14 @@ class DuplicateTableResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"table", "rows", "job"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DeleteTableResponse(BaseModel):
     """What ``deleteTable`` answers."""
 
     _wire_names: ClassVar[frozenset[str]] = frozenset({})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UpdateTableResponse(BaseModel):
     """What ``updateTable`` answers.
 
@@ -387,7 +387,7 @@ class UpdateTableResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"table", "staleColumns"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetOrCreateTableResponse(BaseModel):
     """What ``getOrCreateTable`` answers.
 
@@ -409,7 +409,7 @@ class GetOrCreateTableResponse(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GetTableResponse(BaseModel):
     """What ``getTable`` answers.
 
@@ -427,7 +427,7 @@ class GetTableResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"table", "rows", "stale", "indexing"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CreateTableResponse(BaseModel):
     """What ``createTable`` answers.
 
@@ -439,7 +439,7 @@ class CreateTableResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"table"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ListTablesResponse(BaseModel):
     """What ``listTables`` answers.
 
@@ -451,7 +451,7 @@ class ListTablesResponse(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tables"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class RowComputedValue(BaseModel):
     """The state of one computed value of a row.
 
@@ -469,7 +469,7 @@ class RowComputedValue(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"status", "error", "updatedBy", "updatedAt"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Column(BaseModel):
     """One column of a table, as the table's schema declares it.
 
@@ -498,7 +498,7 @@ class Column(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class TableSchemaPropertiesValueXZuiComputed(BaseModel):
     """How a computed column gets its values.
 
@@ -524,7 +524,7 @@ class TableSchemaPropertiesValueXZuiComputed(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class TableSchemaPropertiesValueXZui(BaseModel):
     """Botpress's settings of a column, beside its JSON Schema (the `x-zui` key).
 
@@ -554,7 +554,7 @@ class TableSchemaPropertiesValueXZui(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class TableSchemaPropertiesValueItems(BaseModel):
     """The type of the items of an array column, or of one property of an object column.
 
@@ -566,7 +566,7 @@ class TableSchemaPropertiesValueItems(BaseModel):
     _wire_names: ClassVar[frozenset[str]] = frozenset({"type"})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class TableSchemaPropertiesValue(BaseModel):
     """One column of a table schema, as JSON Schema.
 
@@ -607,7 +607,7 @@ class TableSchemaPropertiesValue(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class TableSchema(BaseModel):
     """The columns of a table, as a JSON Schema object.
 
@@ -630,7 +630,7 @@ class TableSchema(BaseModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Table(BaseModel):
     """A table of the bot: its name, its columns and its storage settings.
 

@@ -1,0 +1,81 @@
+"""Models decoded from responses: filled at the call, lenient on bad data, strict on request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import pytest
+
+from botpress_async import MalformedFieldError, ResponseDecodeError, strict_decoding
+from botpress_async._converter import structure
+from botpress_async.models.runtime import ListMessagesResponse, Message
+
+
+def _message(**changes: Any) -> dict[str, Any]:
+    wire: dict[str, Any] = {
+        "id": "msg_1",
+        "createdAt": "2026-01-02T03:04:05.000Z",
+        "updatedAt": "2026-01-02T03:04:05.000Z",
+        "type": "text",
+        "payload": {"text": "hi"},
+        "direction": "incoming",
+        "userId": "user_1",
+        "conversationId": "conv_1",
+        "tags": {},
+        "fromANewerServer": [1, 2],
+    }
+    wire.update(changes)
+    return {k: v for k, v in wire.items() if v is not ...}
+
+
+def test_a_decoded_model_is_a_plain_attrs_model() -> None:
+    """Built, compared, evolved and matched like one the user builds; unknown fields kept."""
+    wire = _message()
+    decoded = structure(wire, Message)
+    fields = {a.name: getattr(decoded, a.name) for a in attrs.fields(Message)}
+    assert decoded == Message(**fields)
+    assert decoded.extra_fields == {"fromANewerServer": [1, 2]}
+    assert decoded.to_dict() == wire
+    assert attrs.evolve(decoded, id="msg_2").id == "msg_2"
+    match decoded:
+        case Message(direction="incoming", user_id=user):
+            assert user == "user_1"
+        case _:
+            pytest.fail("a decoded Message did not match its class pattern")
+    assert repr(decoded).startswith("Message(id='msg_1', created_at=")
+
+
+def test_a_malformed_field_raises_on_read_as_an_attribute_error() -> None:
+    """Lenient by default: the call succeeds; the bad field's read raises an error that is
+    both a ResponseDecodeError and an AttributeError, so hasattr and getattr behave."""
+    decoded = structure(_message(updatedAt=...), Message)
+    assert decoded.id == "msg_1"
+    with pytest.raises(MalformedFieldError, match=r"'updated_at' of Message.*updatedAt"):
+        _ = decoded.updated_at
+    assert issubclass(MalformedFieldError, ResponseDecodeError)
+    assert not hasattr(decoded, "updated_at")
+    assert getattr(decoded, "updated_at", "default") == "default"
+    assert "updated_at=<malformed>" in repr(decoded)
+    assert decoded.to_dict() == _message(updatedAt=...)
+    with pytest.raises(AttributeError, match="no attribute 'nothing_like_this'") as info:
+        _ = decoded.nothing_like_this  # type: ignore[attr-defined]
+    assert not isinstance(info.value, MalformedFieldError)
+
+
+def test_nested_models_are_decoded_at_the_call() -> None:
+    """A page's items are models as soon as the page is: no work is left for the first read."""
+    page = structure({"messages": [_message()], "meta": {}}, ListMessagesResponse)
+    (message,) = page.messages
+    assert isinstance(message, Message)
+    assert attrs.asdict(message)["conversation_id"] == "conv_1"
+
+
+def test_strict_decoding_fails_at_the_call() -> None:
+    """Inside strict_decoding() a response that does not fill raises where it is decoded."""
+    body = {"messages": [_message(), _message(userId=...)], "meta": {}}
+    assert structure(body, ListMessagesResponse).messages[0].id == "msg_1"
+    with strict_decoding(), pytest.raises(ResponseDecodeError, match="userId"):
+        structure(body, ListMessagesResponse)
+    with strict_decoding():
+        assert structure(_message(), Message).extra_fields == {"fromANewerServer": [1, 2]}
