@@ -43,6 +43,11 @@ COMPARISONS = frozenset(
 GROUPINGS = frozenset({"$and", "$or", "$not"})
 
 
+def _bad_query(message: str) -> ApiError:
+    # errors.json's type for a query the server cannot run; a malformed body stays InvalidPayload.
+    return ApiError(400, "InvalidQuery", message)
+
+
 def check_filter(flt: Any, where: str = "filter") -> None:
     """Refuse a filter the emulator cannot evaluate, naming the part at fault (a 400)."""
     if not isinstance(flt, Mapping):
@@ -57,7 +62,7 @@ def check_filter(flt: Any, where: str = "filter") -> None:
         elif key == "$not":
             check_filter(condition, f"{where}.$not")
         elif key.startswith("$"):
-            raise invalid(f"unknown filter operator {key!r} at {where}")
+            raise _bad_query(f"unknown filter operator {key!r} at {where}")
         elif isinstance(condition, Mapping) and any(str(k).startswith("$") for k in condition):
             _check_condition(condition, f"{where}.{key}")
 
@@ -69,7 +74,7 @@ def _check_condition(condition: Mapping[str, Any], where: str) -> None:
                 _check_condition(arg, f"{where}.$not")
             continue
         if op not in COMPARISONS:
-            raise invalid(f"unknown filter operator {op!r} at {where}")
+            raise _bad_query(f"unknown filter operator {op!r} at {where}")
         if op in ("$in", "$nin") and not isinstance(arg, list):
             raise invalid(f"{where}.{op} must be a list of values")
         if op == "$regex":
@@ -105,7 +110,7 @@ def _compare(op: str, value: Any, arg: Any) -> bool:
             return bool(value <= arg)
         except TypeError:
             return False
-    raise invalid(f"unknown filter operator {op!r}")
+    raise _bad_query(f"unknown filter operator {op!r}")
 
 
 def _field_matches(value: Any, condition: Any) -> bool:

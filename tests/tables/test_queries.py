@@ -8,7 +8,12 @@ import anyio
 import pytest
 
 import botpress_sync
-from botpress_async import AsyncClient, ConfigurationError, InvalidPayloadError, Row
+from botpress_async import (
+    AsyncClient,
+    ConfigurationError,
+    InvalidQueryError,
+    Row,
+)
 from botpress_async.testing import Emulator
 
 pytestmark = pytest.mark.anyio
@@ -90,10 +95,10 @@ async def test_filter_operators(
 
 
 async def test_unknown_operator_is_a_400_naming_it(client: AsyncClient) -> None:
-    """The emulator refuses an operator it does not know, even on an empty table."""
-    with pytest.raises(InvalidPayloadError, match=r"\$near"):
+    """An operator the emulator does not know is an InvalidQuery 400, even on an empty table."""
+    with pytest.raises(InvalidQueryError, match=r"\$near"):
         await client.tables.find_rows("productsTable", filter={"qty": {"$near": 3}}).collect()
-    with pytest.raises(InvalidPayloadError, match=r"\$nor"):
+    with pytest.raises(InvalidQueryError, match=r"\$nor"):
         await client.tables.find_rows("productsTable", filter={"$nor": [{"qty": 1}]}).collect()
 
 
