@@ -50,7 +50,11 @@ class Redacted(str):
         return "'<redacted>'"
 
     def __reduce__(self) -> Any:
-        raise TypeError("a secret token is not picklable; pass it again in the other process")
+        from ._errors import ClientPicklingError
+
+        raise ClientPicklingError(
+            "a secret token is not picklable; pass it again in the other process"
+        )
 
 
 def _is_loopback(host: str) -> bool:

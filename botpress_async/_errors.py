@@ -509,6 +509,9 @@ class ClientPicklingError(ConfigurationError, TypeError):
     It is also a ``TypeError``, which is what pickle's callers expect for unpicklable objects.
     """
 
+    # Exported from botpress_async.distributed: tracebacks and pickles name that module.
+    __module__ = "botpress_async.distributed"
+
 
 class TokenSourceError(ConfigurationError):
     """A `ClientSpec`'s token source gave no token in this process; nothing was sent.
@@ -516,12 +519,18 @@ class TokenSourceError(ConfigurationError):
     The message names the source (``env:BP_TOKEN``, ``file:/run/secrets/bp``, ...), never a token.
     """
 
+    # Exported from botpress_async.distributed: tracebacks and pickles name that module.
+    __module__ = "botpress_async.distributed"
+
 
 class CoordinatorError(BotpressError):
     """The shared rate coordinator (Redis, Dask) cannot be used: unreachable, or it timed out.
 
     Raised before the request it was guarding is sent, so the request did not happen.
     """
+
+    # Exported from botpress_async.distributed: tracebacks and pickles name that module.
+    __module__ = "botpress_async.distributed"
 
 
 # --- tables: rows and table jobs ----------------------------------------------------------------

@@ -142,7 +142,12 @@ class AsyncChatClient:
         return f"<AsyncChatClient{state} base_url={self.base_url!r}>"
 
     def __reduce__(self) -> Any:
-        raise TypeError("AsyncChatClient holds a connection pool and cannot be pickled")
+        from botpress_async._errors import ClientPicklingError
+
+        raise ClientPicklingError(
+            "AsyncChatClient holds a connection pool and a user key and cannot be pickled; "
+            "make a chat client in each process (keys come from the environment or a secret store)"
+        )
 
     # -- lifecycle --------------------------------------------------------------------------
 

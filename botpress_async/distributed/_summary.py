@@ -197,6 +197,9 @@ class PartitionSummary:
 class PartitionError(BotpressError):
     """Raised by `PartitionSummary.raise_for_failures`; ``summary`` says what happened."""
 
+    # Tracebacks and pickles name the module users import it from.
+    __module__ = "botpress_async.distributed"
+
     def __init__(self, summary: PartitionSummary) -> None:
         self.summary = summary
         first = f"; first error: {summary.errors[0]}" if summary.errors else ""
