@@ -196,7 +196,7 @@ def sync_argument(node: ast.expr) -> ast.expr:
     members that only async code can give (a callback returning an awaitable) and the members
     the renaming made equal, so ``Iterable[T] | AsyncIterable[T]`` reads ``Iterable[T]``.
     """
-    renamed = _Rename().visit(copy.deepcopy(node))
+    renamed: ast.expr = _Rename().visit(copy.deepcopy(node))
     members = _union_members(renamed)
     if len(members) == 1:
         return renamed
