@@ -63,13 +63,14 @@ class ParameterDoc:
         name: the wire name (header names as the document spells them).
         location: ``path``, ``query`` or ``header``.
         required: whether a request must carry it; path parameters always must.
-        schema: its OpenAPI schema, ``$ref`` pointers left in place.
+        schema: its OpenAPI schema, ``$ref`` pointers left in place (the emulator keeps the
+            same class with the schema in JSON Schema form).
     """
 
     name: str
     location: str
     required: bool
-    schema: Mapping[str, Any]
+    schema: dict[str, Any]
 
 
 @dataclass(frozen=True)

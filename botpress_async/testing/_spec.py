@@ -12,21 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from botpress_async import _openapi
-from botpress_async._openapi import API_NAMES, Document, OperationDoc
+from botpress_async._openapi import API_NAMES, Document, OperationDoc, ParameterDoc
 
 __all__ = ["Operation", "Router", "error_types", "load_operations"]
 
 _METHOD_ORDER = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
-@dataclass(frozen=True)
-class Param:
-    """One query, path or header parameter of an operation."""
-
-    name: str
-    location: str
-    required: bool
-    schema: dict[str, Any]
+# One query, path or header parameter, its schema in JSON Schema form.
+Param = ParameterDoc
 
 
 @dataclass(frozen=True)
