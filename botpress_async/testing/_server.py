@@ -25,6 +25,9 @@ from ._validation import ValidationFailure, Validators
 
 __all__ = ["Dispatcher"]
 
+# What each token kind reaches, from the client's own table: the emulator refuses exactly
+# what the client would (keyed by the store's kind strings, looked up on every request).
+_REACH: Final = {kind.value: frozenset(reach_of(kind)) for kind in TokenKind}
 _KIND_NAMES: Final = {
     "pat": "a personal access token",
     "bak": "a bot access key",
@@ -248,8 +251,7 @@ class Dispatcher:
         token = self.store.tokens.get(value.strip()) if scheme.lower() == "bearer" else None
         if token is None:
             raise ApiError(401, "Unauthorized", "missing or unknown bearer token")
-        # The client's own table, so the emulator refuses exactly what the client would.
-        if op.api not in reach_of(TokenKind(token.kind)):
+        if op.api not in _REACH[token.kind]:
             raise ApiError(
                 403,
                 "Forbidden",
