@@ -16,6 +16,7 @@ __all__ = [
     "check_header_value",
     "check_scope",
     "detect_token_kind",
+    "kinds_reaching",
     "reach_of",
 ]
 
@@ -54,6 +55,8 @@ _LABELS: Final = {
     TokenKind.UNKNOWN: "token of unknown kind",
 }
 
+# The one table of which APIs each token kind reaches (Botpress's authentication guide): the
+# client's check before sending, the emulator's 403 and the generated docstrings all read it.
 _REACH: Final[dict[TokenKind, tuple[str, ...]]] = {
     TokenKind.PAT: API_NAMES,
     TokenKind.BAK: ("runtime", "tables", "files"),
@@ -103,6 +106,11 @@ def detect_token_kind(token: str, explicit: TokenKind | str | None = None) -> To
 def reach_of(kind: TokenKind) -> tuple[str, ...]:
     """The APIs a token of this kind reaches."""
     return _REACH[kind]
+
+
+def kinds_reaching(api: str) -> tuple[TokenKind, ...]:
+    """The known token kinds (PAT, BAK, IAK, in that order) that reach ``api``."""
+    return tuple(k for k in (TokenKind.PAT, TokenKind.BAK, TokenKind.IAK) if api in _REACH[k])
 
 
 def api_of_path(path: str) -> str | None:

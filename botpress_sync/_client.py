@@ -18,7 +18,7 @@ from botpress_sync import _loop
 from botpress_sync._base import ClientBase
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterable, Callable, Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
     from typing import Any
 
     from botpress_async._auth import TokenKind
@@ -217,7 +217,7 @@ class Client(ClientBase):
     def bulk(
         self,
         operation: Callable[..., Any],
-        items: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
+        items: Iterable[Mapping[str, Any]],
         *,
         concurrency: int = 16,
         adaptive: bool = True,

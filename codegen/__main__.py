@@ -87,7 +87,7 @@ def overlay_complete(partial: bool = False) -> bool:
     if problems and not partial:
         print(
             f"the overlay misses or misnames {len(problems)} entries: describe them in "
-            "botpress_async/testing/openapi/overlay/<api>.toml",
+            "botpress_async/_openapi/overlay/<api>.toml",
             file=sys.stderr,
         )
         return False

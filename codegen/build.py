@@ -15,6 +15,7 @@ from typing import Any, Literal, cast
 
 import attrs
 
+from botpress_async._openapi import Document, OperationDoc, is_nullable
 from codegen.ir import (
     API_NAMES,
     CONTEXT_HEADERS,
@@ -36,11 +37,20 @@ from codegen.ir import (
 from codegen.overrides import apply_overrides
 from codegen.pytypes import annotation
 
-__all__ = ["ROOT", "VENDORED", "build_api", "is_idempotent", "load_apis", "pascal", "snake"]
+__all__ = [
+    "ROOT",
+    "VENDORED",
+    "build_api",
+    "is_idempotent",
+    "load_api",
+    "load_apis",
+    "pascal",
+    "snake",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
-VENDORED = ROOT / "botpress_async" / "testing" / "openapi"
-HTTP_METHODS = ("get", "put", "post", "patch", "delete")
+# The vendored documents, package data of botpress_async read by the emulator at run time too.
+VENDORED = ROOT / "botpress_async" / "_openapi"
 # POSTs that only read, or create-if-absent, so repeating them is harmless.
 _IDEMPOTENT_POST_PREFIXES = ("getOrCreate", "getOrSet", "upsert", "list", "find", "search", "get")
 # Names the model base class uses; a property with one of them gets a trailing underscore.
@@ -90,20 +100,12 @@ class _Draft:
 class _Builder:
     """Walks one document, naming and deduplicating its object schemas."""
 
-    def __init__(self, doc: Mapping[str, Any]) -> None:
+    def __init__(self, doc: Document) -> None:
         self.doc = doc
+        self.deref = doc.deref
         self.drafts: dict[str, _Draft] = {}
         self.by_structure: dict[str, str] = {}
         self.names: set[str] = set()
-
-    def deref(self, node: Mapping[str, Any]) -> Mapping[str, Any]:
-        """Follow ``$ref`` pointers until a real node."""
-        while "$ref" in node:
-            target: Any = self.doc
-            for part in str(node["$ref"]).lstrip("#/").split("/"):
-                target = target[part]
-            node = target
-        return node
 
     def unique(self, name: str) -> str:
         """Return ``name``, or ``name`` with a number when it is taken by another structure."""
@@ -123,7 +125,7 @@ class _Builder:
                 )
             return self.type_of(self.deref(schema), hint, request=request)
         node = self.plain_type(schema, hint, request=request)
-        return Nullable(node) if schema.get("nullable") else node
+        return Nullable(node) if is_nullable(schema) else node
 
     def plain_type(self, schema: Mapping[str, Any], hint: str, *, request: bool) -> TypeNode:
         """The type of ``schema`` ignoring ``nullable``."""
@@ -226,28 +228,26 @@ def _models_in(node: TypeNode) -> list[str]:
     return []
 
 
-def _operation(b: _Builder, api: str, path: str, method: str, op: Mapping[str, Any]) -> Operation:
+def _operation(b: _Builder, op: OperationDoc) -> Operation:
     """Build one operation (and the models it uses)."""
-    op_id = str(op["operationId"])
+    op_id = op.operation_id
     params: list[Parameter] = []
     requires: list[str] = []
-    for raw in op.get("parameters", ()):
-        prm = b.deref(raw)
-        wire, where = str(prm["name"]), str(prm["in"])
+    for prm in op.parameters:
+        wire, where = prm.name, prm.location
         if where == "header" and wire.lower() in CONTEXT_HEADERS:
-            if prm.get("required"):
+            if prm.required:
                 requires.append(wire.lower())
             continue
         name = snake(wire)
         if name in _RESERVED_ARG_NAMES:
             name += "_"
-        ptype = b.type_of(prm.get("schema", {}), pascal(op_id) + pascal(wire), request=True)
+        ptype = b.type_of(prm.schema, pascal(op_id) + pascal(wire), request=True)
         location = cast(Literal["path", "query", "header"], where)
-        required = bool(prm.get("required")) or where == "path"
-        params.append(Parameter(name, wire, location, ptype, required))
-    has_body = "requestBody" in op
-    if has_body:
-        body = b.deref(b.deref(op["requestBody"])["content"]["application/json"]["schema"])
+        params.append(Parameter(name, wire, location, ptype, prm.required))
+    has_body = op.body is not None
+    if op.body is not None:
+        body = b.deref(op.body)
         required_props = set(body.get("required", ()))
         hint = pascal(op_id) + "Body"
         for wire, prop in body.get("properties", {}).items():
@@ -256,10 +256,7 @@ def _operation(b: _Builder, api: str, path: str, method: str, op: Mapping[str, A
                 name += "_"
             ptype = b.type_of(prop, hint + pascal(wire), request=True)
             params.append(Parameter(name, wire, "body", ptype, wire in required_props))
-    statuses = sorted(int(code) for code in op["responses"] if str(code).isdigit())
-    status = statuses[0] if statuses else 200
-    response = b.deref(op["responses"][str(status)] if statuses else op["responses"]["default"])
-    schema = b.deref(response.get("content", {}).get("application/json", {}).get("schema", {}))
+    schema = b.deref(op.response)
     resp_name = pascal(str(schema.get("title") or op_id + "Response"))
     resp_type: TypeNode
     free_form = not schema.get("properties") and schema.get("additionalProperties", False)
@@ -269,7 +266,6 @@ def _operation(b: _Builder, api: str, path: str, method: str, op: Mapping[str, A
         )
     else:
         resp_type = b.type_of(schema, resp_name, request=False)
-    upper = method.upper()
     ordered = tuple(
         sorted(params, key=lambda p: not p.required)  # stable: document order within each group
     )
@@ -278,21 +274,21 @@ def _operation(b: _Builder, api: str, path: str, method: str, op: Mapping[str, A
         assert isinstance(resp_type, ModelT)
         pagination = _pagination(b, resp_type.name)
     return Operation(
-        api=api,
+        api=op.api,
         operation_id=op_id,
         name=snake(op_id),
-        method=upper,
-        path=path,
+        method=op.method,
+        path=op.path,
         parameters=ordered,
         has_body=has_body,
         response=annotation(resp_type),
         response_type=resp_type,
-        status=status,
+        status=op.status,
         requires=tuple(requires),
-        idempotent=is_idempotent(upper, op_id),
+        idempotent=is_idempotent(op.method, op_id),
         pagination=pagination,
-        hidden=bool(op.get("x-hidden")),
-        deprecated=bool(op.get("deprecated")),
+        hidden=op.hidden,
+        deprecated=op.deprecated,
     )
 
 
@@ -319,15 +315,11 @@ def _pagination(b: _Builder, response: str) -> Pagination:
 
 def build_api(name: str, doc: Mapping[str, Any], *, source: str, sha256: str) -> Api:
     """Build one API's IR from its parsed (vendored) document."""
-    b = _Builder(doc)
-    for schema_name, schema in doc.get("components", {}).get("schemas", {}).items():
+    document = Document(name, doc)
+    b = _Builder(document)
+    for schema_name, schema in document.schemas.items():
         b.model(schema, pascal(schema_name), request=False, source=f"schema {schema_name}")
-    operations = [
-        _operation(b, name, path, method, op)
-        for path, item in doc["paths"].items()
-        for method, op in item.items()
-        if method in HTTP_METHODS
-    ]
+    operations = [_operation(b, op) for op in document.operations()]
     info = doc.get("info", {})
     api = Api(
         name=name,
@@ -341,14 +333,14 @@ def build_api(name: str, doc: Mapping[str, Any], *, source: str, sha256: str) ->
     return apply_overrides(api)
 
 
-def load_apis(directory: Path = VENDORED) -> tuple[Api, ...]:
+def load_apis() -> tuple[Api, ...]:
     """Read the five vendored documents and build their IR."""
-    apis = []
-    for name in API_NAMES:
-        path = directory / f"{name}.json"
-        raw = path.read_bytes()
-        source = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
-        apis.append(
-            build_api(name, json.loads(raw), source=source, sha256=hashlib.sha256(raw).hexdigest())
-        )
-    return tuple(apis)
+    return tuple(load_api(name) for name in API_NAMES)
+
+
+def load_api(name: str) -> Api:
+    """Build the IR of one vendored document, recording its path and the hash of its bytes."""
+    path = VENDORED / f"{name}.json"
+    raw = path.read_bytes()
+    source = path.relative_to(ROOT).as_posix()
+    return build_api(name, json.loads(raw), source=source, sha256=hashlib.sha256(raw).hexdigest())

@@ -25,7 +25,7 @@ from typing import Any
 import attrs
 
 from codegen import emit_models, emit_sync
-from codegen.build import VENDORED, build_api
+from codegen.build import ROOT, VENDORED, build_api
 from codegen.emit_resources import _arg, _describe, _request_call, _used_models
 from codegen.ir import Api, Operation
 from codegen.pytypes import annotation
@@ -113,8 +113,7 @@ def load_chat_api(path: Path = CHAT_DOCUMENT) -> Api:
         for op in api.operations
         if op.operation_id not in STREAMING
     )
-    source = "botpress_async/testing/openapi/chat.json"
-    return attrs.evolve(api, operations=ops, source=source)
+    return attrs.evolve(api, operations=ops, source=path.relative_to(ROOT).as_posix())
 
 
 def _sha(raw: bytes) -> str:

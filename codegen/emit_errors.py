@@ -8,11 +8,9 @@ can catch a whole status whatever the type. The texts below are the SDK's own.
 from __future__ import annotations
 
 import builtins
-import json
 from pathlib import Path
-from typing import Any
 
-from codegen.build import VENDORED
+from botpress_async import _openapi
 from codegen.ir import Api
 from codegen.writer import header
 
@@ -76,10 +74,9 @@ _DESCRIPTIONS: dict[str, str] = {
 _STATUS_DEFAULT_TYPE: dict[int, str] = {403: "Forbidden", 500: "Internal"}
 
 
-def load_errors(directory: Path = VENDORED) -> list[tuple[str, int]]:
+def load_errors() -> list[tuple[str, int]]:
     """The (type, status) pairs of ``errors.json``, in document order."""
-    data: Any = json.loads((directory / "errors.json").read_text("utf-8"))
-    return [(str(e["type"]), int(e["status"])) for e in data["errors"]]
+    return list(_openapi.error_types())
 
 
 def class_name(error_type: str) -> str:

@@ -12,8 +12,9 @@ return annotation and docstring whose one-line body hands the call to the privat
 - properties and plain methods are forwarded as they are, except resource properties, which
   return the blocking resource class.
 
-Run ``python -m codegen.emit_sync`` to write, ``--check`` to compare (``nox -s codegen`` does
-both through `codegen.__main__` when the emitter is registered there).
+Argument annotations are renamed too, so that a blocking caller is offered what it can pass
+(see `sync_argument`). ``python -m codegen`` writes the facade with every other generated file,
+and ``python -m codegen --check`` compares it; this module has no driver of its own.
 """
 
 from __future__ import annotations
@@ -21,18 +22,26 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 import attrs
 
-from codegen.writer import MARKER, format_python
+from codegen.ir import API_NAMES
+from codegen.writer import MARKER
 
-__all__ = ["APIS", "ClassSpec", "emit", "main", "render_class_module", "render_init"]
+__all__ = [
+    "APIS",
+    "ClassSpec",
+    "emit",
+    "render_class_module",
+    "render_init",
+    "sync_annotation",
+    "sync_argument",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
-APIS = ("runtime", "files", "tables", "admin", "billing")
+APIS = API_NAMES
 
 #: Async names and their blocking counterparts, with the module the counterpart comes from.
 RENAMES: dict[str, tuple[str, str]] = {
@@ -50,6 +59,7 @@ RENAMES: dict[str, tuple[str, str]] = {
 WRAPPED: frozenset[str] = frozenset({"AsyncTableHandle"})
 _ITERATORS = frozenset({"AsyncIterator", "AsyncIterable", "AsyncGenerator"})
 _CONTEXT_MANAGERS = frozenset({"AbstractAsyncContextManager", "AsyncContextManager"})
+_AWAITABLES = frozenset({"Awaitable", "Coroutine"})
 #: Handled once, by hand, in ``botpress_sync._base``.
 _LIFECYCLE = frozenset({"aclose", "close", "__aenter__", "__aexit__", "__init__"})
 #: Constructor arguments that make no sense for a client whose loop is private.
@@ -162,6 +172,54 @@ def sync_annotation(text: str) -> str:
     """The blocking twin of an annotation written for the async API (``AsyncPager`` → ``Pager``)."""
     tree = _Rename().visit(ast.parse(text, mode="eval"))
     return ast.unparse(tree)
+
+
+def _union_members(node: ast.expr) -> list[ast.expr]:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return [*_union_members(node.left), *_union_members(node.right)]
+    return [node]
+
+
+def _awaits(node: ast.expr) -> bool:
+    """Whether ``node`` is a callable returning an awaitable: a callback only async code can be."""
+    if not (isinstance(node, ast.Subscript) and _root_name(node) == "Callable"):
+        return False
+    parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else []
+    result = parts[-1] if parts else None
+    return _root_name(result) in _AWAITABLES
+
+
+def sync_argument(node: ast.expr) -> ast.expr:
+    """The blocking twin of a parameter's annotation: what a blocking caller can pass.
+
+    Async names become their blocking twins, as in return annotations; a union then loses the
+    members that only async code can give (a callback returning an awaitable) and the members
+    the renaming made equal, so ``Iterable[T] | AsyncIterable[T]`` reads ``Iterable[T]``.
+    """
+    renamed: ast.expr = _Rename().visit(copy.deepcopy(node))
+    members = _union_members(renamed)
+    if len(members) == 1:
+        return renamed
+    kept: dict[str, ast.expr] = {}
+    for member in members:
+        if not _awaits(member):
+            kept.setdefault(ast.unparse(member), member)
+    if not kept:
+        return renamed
+    out, *rest = kept.values()
+    for member in rest:
+        out = ast.BinOp(out, ast.BitOr(), member)
+    return out
+
+
+def sync_arguments(args: ast.arguments) -> ast.arguments:
+    """A copy of ``args`` whose annotations are their blocking twins (see `sync_argument`)."""
+    out = copy.deepcopy(args)
+    every = [*out.posonlyargs, *out.args, *out.kwonlyargs, out.vararg, out.kwarg]
+    for arg in every:
+        if arg is not None and arg.annotation is not None:
+            arg.annotation = sync_argument(arg.annotation)
+    return out
 
 
 # -- one method -----------------------------------------------------------------------------
@@ -330,6 +388,8 @@ def render_member(member: Member, out: Rendered, *, is_client: bool) -> None:
             kwarg=args.kwarg,
             defaults=args.defaults,
         )
+    # The blocking caller's view: what it may pass, and what it gets back.
+    args = sync_arguments(args)
     root = _root_name(node.returns)
     returns = _Rename().visit(copy.deepcopy(node.returns)) if node.returns is not None else None
     # Every name of the signature is needed for type checking; names in default values also
@@ -380,11 +440,12 @@ def render_member(member: Member, out: Rendered, *, is_client: bool) -> None:
     for overload in member.overloads:
         out.runtime_names["overload"] = Import("typing", "overload")
         o_returns = _Rename().visit(copy.deepcopy(overload.returns)) if overload.returns else None
-        for name in _names(overload.args) | _names(o_returns):
+        o_args = sync_arguments(overload.args)
+        for name in _names(o_args) | _names(o_returns):
             origin = _resolve(name, member)
             if origin is not None:
                 out.typing_names[name] = origin
-        o_signature = f"def {member.name}({ast.unparse(overload.args)})"
+        o_signature = f"def {member.name}({ast.unparse(o_args)})"
         if o_returns is not None:
             o_signature += f" -> {ast.unparse(o_returns)}"
         out.body.append(f"    @overload\n    {o_signature}: ...\n")
@@ -559,48 +620,3 @@ def emit(apis: object = None, root: Path = ROOT) -> dict[Path, str]:
     out[root / "botpress_sync" / "resources" / "__init__.py"] = _resources_init()
     out[root / "botpress_sync" / "__init__.py"] = render_init(async_all(sources))
     return out
-
-
-def _generated_under(folder: Path) -> set[Path]:
-    found = set()
-    for path in folder.rglob("*.py"):
-        with path.open(encoding="utf-8") as fh:
-            head = [fh.readline() for _ in range(3)]
-        # Only this emitter's files: others (the chat twin of codegen.emit_chat) live here too.
-        if "codegen.emit_sync" in head[0] and any(MARKER in line for line in head):
-            found.add(path)
-    return found
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Write the facade, or with ``--check`` list the files that differ and exit 1."""
-    argv = sys.argv[1:] if argv is None else argv
-    from codegen.build import load_apis
-
-    files = {path: format_python(text, path) for path, text in emit(load_apis()).items()}
-    orphans = _generated_under(ROOT / "botpress_sync") - set(files)
-    if "--check" in argv:
-        problems = [
-            f"differs: {p.relative_to(ROOT)}"
-            for p, text in sorted(files.items())
-            if not p.exists() or p.read_text(encoding="utf-8") != text
-        ] + [f"orphan: {p.relative_to(ROOT)}" for p in sorted(orphans)]
-        for line in problems:
-            print(line)
-        return 1 if problems else 0
-    for path, text in files.items():
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _write(path, text)
-    for path in orphans:
-        path.unlink()
-    return 0
-
-
-def _write(path: Path, text: str) -> None:
-    path.write_text(text, encoding="utf-8")
-    print(f"wrote {path.relative_to(ROOT)}")
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -11,6 +11,8 @@ from typing import Literal
 
 import attrs
 
+from botpress_async._auth import API_NAMES, kinds_reaching
+
 __all__ = [
     "API_NAMES",
     "CONTEXT_HEADERS",
@@ -31,15 +33,10 @@ __all__ = [
     "TypeNode",
 ]
 
-API_NAMES = ("runtime", "files", "tables", "admin", "billing")
-
-# The token kinds that reach each API (from Botpress's authentication guide).
+# The token kinds that reach each API, from the client's own table, so that the generated
+# docstrings cannot disagree with the check the client makes.
 TOKEN_KINDS: dict[str, tuple[str, ...]] = {
-    "runtime": ("PAT", "BAK", "IAK"),
-    "files": ("PAT", "BAK", "IAK"),
-    "tables": ("PAT", "BAK"),
-    "admin": ("PAT",),
-    "billing": ("PAT",),
+    api: tuple(kind.name for kind in kinds_reaching(api)) for api in API_NAMES
 }
 
 # Headers the client fills from its configuration; they never become method arguments.

@@ -2,7 +2,7 @@
 
 The documents' ``description`` texts are Botpress's prose and never reach the project; the
 words users read in docstrings, the reference pages and ``botpress call --list`` come from
-``botpress_async/testing/openapi/overlay/<api>.toml`` instead (format: that folder's README).
+``botpress_async/_openapi/overlay/<api>.toml`` instead (format: that folder's README).
 
 `load_overlays` reads them; `coverage` lists what an API lacks or what names nothing (the
 ``python -m codegen --check`` step fails on it); the ``*_text`` helpers are what the
@@ -43,8 +43,7 @@ __all__ = [
     "param_text",
 ]
 
-OVERLAY_DIR = Path(__file__).resolve().parent.parent / "botpress_async" / "testing" / "openapi"
-OVERLAY_DIR = OVERLAY_DIR / "overlay"
+OVERLAY_DIR = Path(__file__).resolve().parent.parent / "botpress_async" / "_openapi" / "overlay"
 # APIs whose every parameter and model field must be described; the others need a summary
 # per operation and a phrase per required parameter.
 FULL_APIS = frozenset({"runtime", "files", "tables"})

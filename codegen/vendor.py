@@ -13,8 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-APIS = ("runtime", "files", "tables", "admin", "billing", "chat")
-TARGET = Path(__file__).resolve().parent.parent / "botpress_async" / "testing" / "openapi"
+from botpress_async._openapi import DOCUMENT_NAMES, METHODS
+
+TARGET = Path(__file__).resolve().parent.parent / "botpress_async" / "_openapi"
 PROSE_KEYS = frozenset({"description", "summary", "example", "examples", "x-mint", "externalDocs"})
 
 
@@ -46,7 +47,7 @@ def vendor(source: Path, target: Path = TARGET) -> dict[str, Any]:
     """Write the stripped documents and a provenance record; return the record."""
     target.mkdir(parents=True, exist_ok=True)
     record: dict[str, Any] = {"source": "Botpress public API reference (@botpress/api)", "apis": {}}
-    for api in APIS:
+    for api in DOCUMENT_NAMES:
         raw = (source / f"{api}.openapi.json").read_bytes()
         doc = json.loads(raw)
         stripped = strip_prose(doc)
@@ -56,12 +57,7 @@ def vendor(source: Path, target: Path = TARGET) -> dict[str, Any]:
         )
         record["apis"][api] = {
             "version": doc["info"]["version"],
-            "operations": sum(
-                1
-                for item in doc["paths"].values()
-                for m in item
-                if m in {"get", "put", "post", "patch", "delete"}
-            ),
+            "operations": sum(1 for item in doc["paths"].values() for m in item if m in METHODS),
             "sha256_of_published": hashlib.sha256(raw).hexdigest(),
         }
     errors = json.loads((source / "errors.json").read_bytes())

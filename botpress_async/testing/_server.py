@@ -6,12 +6,12 @@ import asyncio
 import inspect
 import itertools
 import time
-from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import unquote
 
 from aiohttp import web
 
+from botpress_async._auth import TokenKind, reach_of
 from botpress_async._encoding import dumps, loads
 
 from . import _admin, _delivery, _files, _runtime, _states, _tables  # noqa: F401 - they register handlers
@@ -25,12 +25,9 @@ from ._validation import ValidationFailure, Validators
 
 __all__ = ["Dispatcher"]
 
-# Which APIs each kind of token reaches (Botpress's authentication guide).
-SCOPES: Final[Mapping[str, frozenset[str]]] = {
-    "pat": frozenset({"runtime", "files", "tables", "admin", "billing"}),
-    "bak": frozenset({"runtime", "files", "tables"}),
-    "iak": frozenset({"runtime", "files"}),
-}
+# What each token kind reaches, from the client's own table: the emulator refuses exactly
+# what the client would (keyed by the store's kind strings, looked up on every request).
+_REACH: Final = {kind.value: frozenset(reach_of(kind)) for kind in TokenKind}
 _KIND_NAMES: Final = {
     "pat": "a personal access token",
     "bak": "a bot access key",
@@ -254,7 +251,7 @@ class Dispatcher:
         token = self.store.tokens.get(value.strip()) if scheme.lower() == "bearer" else None
         if token is None:
             raise ApiError(401, "Unauthorized", "missing or unknown bearer token")
-        if op.api not in SCOPES[token.kind]:
+        if op.api not in _REACH[token.kind]:
             raise ApiError(
                 403,
                 "Forbidden",

@@ -1,43 +1,26 @@
-"""The vendored OpenAPI documents, read once: operations, routes and JSON Schemas.
+"""The emulator's view of the vendored OpenAPI documents: operations with JSON Schemas, and routes.
 
-OpenAPI 3.0 schemas are turned into plain JSON Schema (draft 7) here, with every ``$ref`` inlined
-and ``nullable`` folded into ``type``, so the validator and the value synthesizer never see
-OpenAPI dialect.
+The documents are read by `botpress_async._openapi`, which the generator uses too; here each
+operation's schemas become plain JSON Schema (draft 7, every ``$ref`` inlined, ``nullable``
+folded into ``type``), so the validator and the value synthesizer never see OpenAPI dialect.
 """
 
 from __future__ import annotations
 
 import functools
-import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
-from typing import Any, Final
+from typing import Any
 
-__all__ = [
-    "APIS",
-    "Operation",
-    "Router",
-    "load_operations",
-    "to_json_schema",
-]
+from botpress_async import _openapi
+from botpress_async._openapi import API_NAMES, Document, OperationDoc, ParameterDoc
 
-APIS: Final = ("runtime", "files", "tables", "admin", "billing")
-_METHODS: Final = ("get", "post", "put", "patch", "delete")
-# Keys that carry prose or tooling hints; a validator has no use for them.
-_DROPPED: Final = frozenset(
-    {"nullable", "deprecated", "x-hidden", "title", "description", "example", "discriminator"}
-)
+__all__ = ["Operation", "Router", "error_types", "load_operations"]
+
+_METHOD_ORDER = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
-@dataclass(frozen=True)
-class Param:
-    """One query, path or header parameter of an operation."""
-
-    name: str
-    location: str
-    required: bool
-    schema: dict[str, Any]
+# One query, path or header parameter, its schema in JSON Schema form.
+Param = ParameterDoc
 
 
 @dataclass(frozen=True)
@@ -72,130 +55,51 @@ class Operation:
         return tuple(p for p in self.params if p.location == "header")
 
 
-def _resolve(ref: str, document: Mapping[str, Any]) -> Any:
-    if not ref.startswith("#/"):
-        raise ValueError(f"only local references are supported, not {ref!r}")
-    node: Any = document
-    for part in ref[2:].split("/"):
-        node = node[part]
-    return node
-
-
-def to_json_schema(
-    node: Any, document: Mapping[str, Any], _seen: frozenset[str] = frozenset()
-) -> Any:
-    """Turn an OpenAPI 3.0 schema into a self-contained draft 7 JSON Schema.
-
-    Args:
-        node: the schema (or any value inside one).
-        document: the OpenAPI document that ``$ref`` pointers resolve against.
-    """
-    if isinstance(node, list):
-        return [to_json_schema(item, document, _seen) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if "$ref" in node:
-        ref = node["$ref"]
-        if ref in _seen:
-            raise ValueError(f"recursive schema reference {ref!r} is not supported")
-        return to_json_schema(_resolve(ref, document), document, _seen | {ref})
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        if key in _DROPPED:
-            continue
-        if key == "properties":
-            out[key] = {name: to_json_schema(sub, document, _seen) for name, sub in value.items()}
-        elif key in ("items", "additionalProperties", "not"):
-            out[key] = to_json_schema(value, document, _seen)
-        elif key in ("allOf", "anyOf", "oneOf"):
-            out[key] = [to_json_schema(sub, document, _seen) for sub in value]
-        else:
-            out[key] = value
-    if node.get("nullable"):
-        if "type" in out:
-            kinds = out["type"] if isinstance(out["type"], list) else [out["type"]]
-            out["type"] = [*kinds, "null"]
-        if "enum" in out and None not in out["enum"]:
-            out["enum"] = [*out["enum"], None]
-    return out
-
-
-def _json_content(node: Mapping[str, Any], document: Mapping[str, Any]) -> Any:
-    if "$ref" in node:
-        node = _resolve(node["$ref"], document)
-    content = node.get("content", {}).get("application/json")
-    if content is None:
-        return None
-    return to_json_schema(content.get("schema", {}), document)
-
-
-def _operation(
-    api: str, method: str, template: str, raw: Mapping[str, Any], document: Mapping[str, Any]
-) -> Operation:
-    params = []
-    for item in raw.get("parameters", []):
-        if "$ref" in item:
-            item = _resolve(item["$ref"], document)
-        name = item["name"].lower() if item["in"] == "header" else item["name"]
-        params.append(
-            Param(
-                name=name,
-                location=item["in"],
-                required=bool(item.get("required")) or item["in"] == "path",
-                schema=to_json_schema(item.get("schema", {}), document),
-            )
+def _operation(doc: OperationDoc, document: Document) -> Operation:
+    params = tuple(
+        Param(
+            # Header names compare lower case, as aiohttp hands them over.
+            name=p.name.lower() if p.location == "header" else p.name,
+            location=p.location,
+            required=p.required,
+            schema=document.json_schema(p.schema),
         )
-    body_schema = None
-    body_required = False
-    if "requestBody" in raw:
-        body = raw["requestBody"]
-        if "$ref" in body:
-            body = _resolve(body["$ref"], document)
-        body_schema = _json_content(body, document)
-        body_required = bool(body.get("required", True))
-    statuses = sorted(code for code in raw["responses"] if code.isdigit() and code.startswith("2"))
-    status = int(statuses[0]) if statuses else 200
-    response_schema = _json_content(raw["responses"][str(status)], document) or {}
+        for p in doc.parameters
+    )
     return Operation(
-        operation_id=raw["operationId"],
-        api=api,
-        method=method.upper(),
-        template=template,
-        segments=tuple(template.strip("/").split("/")),
-        params=tuple(params),
-        body_schema=body_schema,
-        body_required=body_required,
-        status=status,
-        response_schema=response_schema,
+        operation_id=doc.operation_id,
+        api=doc.api,
+        method=doc.method,
+        template=doc.path,
+        segments=tuple(doc.path.strip("/").split("/")),
+        params=params,
+        body_schema=None if doc.body is None else document.json_schema(doc.body),
+        body_required=doc.body_required,
+        status=doc.status,
+        response_schema=document.json_schema(doc.response),
         required_headers=tuple(p.name for p in params if p.location == "header" and p.required),
     )
-
-
-def load_document(api: str) -> dict[str, Any]:
-    """The vendored OpenAPI document of one API, parsed."""
-    text = (resources.files(__package__) / "openapi" / f"{api}.json").read_text("utf-8")
-    document: dict[str, Any] = json.loads(text)
-    return document
 
 
 @functools.cache
 def load_operations() -> tuple[Operation, ...]:
     """Every operation of the five vendored documents, in document order."""
     operations: list[Operation] = []
-    for api in APIS:
-        document = load_document(api)
-        for template, item in document["paths"].items():
-            for method in _METHODS:
-                if method in item:
-                    operations.append(_operation(api, method, template, item[method], document))
+    for api in API_NAMES:
+        document = _openapi.document(api)
+        # Within a path, GET first and then the writes, the order the coverage page lists.
+        paths = {path: n for n, path in enumerate(document.data["paths"])}
+        ordered = sorted(
+            document.operations(), key=lambda op: (paths[op.path], _METHOD_ORDER.index(op.method))
+        )
+        operations.extend(_operation(op, document) for op in ordered)
     return tuple(operations)
 
 
 @functools.cache
 def error_types() -> dict[str, int]:
     """The API's error types and their HTTP status, from the vendored errors.json."""
-    text = (resources.files(__package__) / "openapi" / "errors.json").read_text("utf-8")
-    return {item["type"]: int(item["status"]) for item in json.loads(text)["errors"]}
+    return dict(_openapi.error_types())
 
 
 def _specificity(segments: tuple[str, ...]) -> tuple[int, ...]:

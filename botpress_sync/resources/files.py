@@ -14,7 +14,7 @@ from botpress_sync._pager import Pager
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
     from datetime import datetime
     from pathlib import Path
     from typing import Any, Literal
@@ -126,7 +126,7 @@ class FilesAPI(ResourceBase):
 
     def upload_files(
         self,
-        items: Iterable[UploadItemT] | AsyncIterable[UploadItemT],
+        items: Iterable[UploadItemT],
         *,
         concurrency: int = 8,
         fail_fast: bool = False,

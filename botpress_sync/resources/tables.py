@@ -15,7 +15,7 @@ from botpress_sync._pager import Pager
 from botpress_sync._tables import TableHandle
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
     from typing import Any, Literal
 
     from botpress_async._bulk import BulkProgress, CancelToken
@@ -129,7 +129,7 @@ class TablesAPI(ResourceBase):
     def insert_rows(
         self,
         table: str,
-        rows: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
+        rows: Iterable[Mapping[str, Any]],
         *,
         chunk_size: int = MAX_ROWS_PER_REQUEST,
         concurrency: int = 8,
@@ -184,7 +184,7 @@ class TablesAPI(ResourceBase):
     def upsert_rows(
         self,
         table: str,
-        rows: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
+        rows: Iterable[Mapping[str, Any]],
         *,
         key_column: str | None = None,
         chunk_size: int = MAX_ROWS_PER_REQUEST,
@@ -245,7 +245,7 @@ class TablesAPI(ResourceBase):
     def delete_rows(
         self,
         table: str,
-        ids: Iterable[int] | AsyncIterable[int],
+        ids: Iterable[int],
         *,
         chunk_size: int = MAX_ROWS_PER_REQUEST,
         concurrency: int = 8,
@@ -288,7 +288,7 @@ class TablesAPI(ResourceBase):
     def import_rows(
         self,
         table: str,
-        rows: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
+        rows: Iterable[Mapping[str, Any]],
         *,
         format: Literal["json", "csv"] = "json",
         compress: bool = True,

@@ -33,10 +33,7 @@ pytestmark = pytest.mark.anyio
 
 ERRORS = json.loads(
     (
-        __import__("pathlib").Path(botpress_async.__file__).parent
-        / "testing"
-        / "openapi"
-        / "errors.json"
+        __import__("pathlib").Path(botpress_async.__file__).parent / "_openapi" / "errors.json"
     ).read_text()
 )["errors"]
 

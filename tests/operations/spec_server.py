@@ -4,6 +4,10 @@ It answers every operation of the five APIs with a response synthesised from the
 response schema (deterministically, every optional property filled), and records what was
 wrong with each request it received: method and path, query keys and kinds, required
 headers, and the JSON body against the requestBody schema (with jsonschema).
+
+The documents are parsed by the shared reader (`botpress_async._openapi`), as the generator
+and the emulator parse them; the answers come from this module's own synthesiser, written apart
+from the emulator's, so that the two check each other.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -19,47 +22,20 @@ import attrs
 import jsonschema
 from aiohttp import web
 
-from codegen.ir import API_NAMES
+from botpress_async import _openapi
+from botpress_async._openapi import API_NAMES, Document, OperationDoc, is_nullable
 
-VENDORED = Path(__file__).resolve().parents[2] / "botpress_async" / "testing" / "openapi"
-_METHODS = ("get", "put", "post", "patch", "delete")
 _NEEDS_BOT = frozenset({"runtime", "files", "tables"})
 
 
-def load_docs() -> dict[str, dict[str, Any]]:
-    """The five vendored documents, by API name."""
-    return {api: json.loads((VENDORED / f"{api}.json").read_text("utf-8")) for api in API_NAMES}
+def load_docs() -> dict[str, Document]:
+    """The five vendored documents, by API name, as the shared reader parses them."""
+    return {api: _openapi.document(api) for api in API_NAMES}
 
 
-def deref(doc: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[str, Any]:
-    """Follow ``$ref`` pointers inside ``doc``."""
-    while "$ref" in node:
-        target: Any = doc
-        for part in str(node["$ref"]).lstrip("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
-
-
-def to_json_schema(doc: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
-    """An OpenAPI 3.0 schema as plain JSON Schema: refs inlined, ``nullable`` as a null branch."""
-    schema = deref(doc, schema)
-    out: dict[str, Any] = {}
-    for key, value in schema.items():
-        if key == "properties":
-            out[key] = {k: to_json_schema(doc, v) for k, v in value.items()}
-        elif key in ("items", "additionalProperties") and isinstance(value, Mapping):
-            out[key] = to_json_schema(doc, value)
-        elif key not in ("nullable", "x-hidden", "title", "deprecated", "format"):
-            out[key] = value
-    if schema.get("nullable"):
-        return {"anyOf": [out, {"type": "null"}]}
-    return out
-
-
-def synth(doc: Mapping[str, Any], schema: Mapping[str, Any], *, fill_optional: bool = True) -> Any:
+def synth(doc: Document, schema: Mapping[str, Any], *, fill_optional: bool = True) -> Any:
     """A value valid for ``schema``, the same every time (optional properties filled too)."""
-    schema = deref(doc, schema)
+    schema = doc.deref(schema)
     kind = schema.get("type")
     if "enum" in schema:
         return schema["enum"][0]
@@ -69,8 +45,8 @@ def synth(doc: Mapping[str, Any], schema: Mapping[str, Any], *, fill_optional: b
             required = set(schema.get("required", ()))
             out = {}
             for key, sub in props.items():
-                sub = deref(doc, sub)
-                if key not in required and sub.get("nullable"):
+                sub = doc.deref(sub)
+                if key not in required and is_nullable(sub):
                     out[key] = None  # optional and nullable: exercise null on the way back
                 elif key in required or fill_optional:
                     out[key] = synth(doc, sub, fill_optional=fill_optional)
@@ -113,29 +89,15 @@ def _string(schema: Mapping[str, Any]) -> str:
     return text[: int(schema.get("maxLength", len(text)))]
 
 
-@attrs.frozen
-class Route:
-    """One operation of a document, as the server matches it."""
-
-    api: str
-    operation_id: str
-    method: str
-    pattern: re.Pattern[str]
-    op: Mapping[str, Any]
+def pattern(template: str) -> re.Pattern[str]:
+    """A regular expression matching the paths of a template, each placeholder one segment."""
+    return re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$")
 
 
-def routes(docs: Mapping[str, Mapping[str, Any]]) -> list[Route]:
+def routes(docs: Mapping[str, Document]) -> list[tuple[re.Pattern[str], OperationDoc]]:
     """Every operation of every document, literal paths before templated ones."""
-    out = []
-    for api, doc in docs.items():
-        for path, item in doc["paths"].items():
-            regex = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path))
-            for method, op in item.items():
-                if method in _METHODS:
-                    out.append(
-                        Route(api, op["operationId"], method.upper(), re.compile(regex + "$"), op)
-                    )
-    return sorted(out, key=lambda r: r.pattern.pattern.count("[^/]+"))
+    found = [(pattern(op.path), op) for doc in docs.values() for op in doc.operations()]
+    return sorted(found, key=lambda route: route[0].pattern.count("[^/]+"))
 
 
 def _query_ok(kind: str, values: list[str], schema: Mapping[str, Any]) -> bool:
@@ -169,29 +131,28 @@ class Recorded:
 class SpecServer:
     """The checking server's state: documents, routes and the requests seen so far."""
 
-    docs: dict[str, dict[str, Any]] = attrs.Factory(load_docs)
+    docs: dict[str, Document] = attrs.Factory(load_docs)
     seen: list[Recorded] = attrs.Factory(list)
-    _routes: list[Route] = attrs.field(init=False)
+    _routes: list[tuple[re.Pattern[str], OperationDoc]] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
         self._routes = routes(self.docs)
 
-    def match(self, method: str, path: str) -> Route | None:
+    def match(self, method: str, path: str) -> OperationDoc | None:
         """The operation a request's method and path name, if any."""
-        for route in self._routes:
-            if route.method == method and route.pattern.match(path):
-                return route
+        for regex, op in self._routes:
+            if op.method == method and regex.match(path):
+                return op
         return None
 
     def check(
-        self, route: Route, raw_query: str, headers: Mapping[str, str], body: bytes
+        self, op: OperationDoc, raw_query: str, headers: Mapping[str, str], body: bytes
     ) -> list[str]:
         """Everything in the request that the document does not allow."""
-        doc = self.docs[route.api]
+        doc = self.docs[op.api]
         problems = []
-        params = [deref(doc, p) for p in route.op.get("parameters", ())]
         pairs = parse_qsl(raw_query, keep_blank_values=True)
-        query = {p["name"]: p for p in params if p["in"] == "query"}
+        query = {p.name: p for p in op.parameters if p.location == "query"}
         grouped: dict[str, list[str]] = {}
         for key, value in pairs:
             grouped.setdefault(key, []).append(value)
@@ -200,7 +161,7 @@ class SpecServer:
             if base not in query:
                 problems.append(f"unknown query parameter {key!r}")
                 continue
-            schema = deref(doc, query[base].get("schema", {}))
+            schema = doc.deref(query[base].schema)
             kind = str(schema.get("type", "any"))
             if kind == "any":
                 continue
@@ -208,23 +169,21 @@ class SpecServer:
                 problems.append(f"query {key!r} is not encoded as its type {kind} requires")
             elif not _query_ok(kind, values, schema):
                 problems.append(f"query {key!r}={values!r} is not a valid {kind}")
-        for p in params:
-            name = p["name"]
-            sent = {key.split(".", 1)[0] for key in grouped}
-            if p["in"] == "query" and p.get("required") and name not in sent:
-                problems.append(f"missing required query {name!r}")
-            if p["in"] == "header" and p.get("required") and name not in headers:
-                problems.append(f"missing required header {name!r}")
-        if route.api in _NEEDS_BOT and "x-bot-id" not in headers:
+        sent = {key.split(".", 1)[0] for key in grouped}
+        for p in op.parameters:
+            if p.location == "query" and p.required and p.name not in sent:
+                problems.append(f"missing required query {p.name!r}")
+            if p.location == "header" and p.required and p.name.lower() not in headers:
+                problems.append(f"missing required header {p.name!r}")
+        if op.api in _NEEDS_BOT and "x-bot-id" not in headers:
             problems.append("missing x-bot-id")
         if not headers.get("authorization", "").startswith("Bearer "):
             problems.append("missing bearer token")
-        problems += self._check_body(route, headers, body)
+        problems += self._check_body(op, headers, body)
         return problems
 
-    def _check_body(self, route: Route, headers: Mapping[str, str], body: bytes) -> list[str]:
-        doc = self.docs[route.api]
-        if route.method == "GET":
+    def _check_body(self, op: OperationDoc, headers: Mapping[str, str], body: bytes) -> list[str]:
+        if op.method == "GET":
             return ["a GET carries a body"] if body else []
         if headers.get("content-type") != "application/json":
             return [f"content-type is {headers.get('content-type')!r}"]
@@ -232,25 +191,20 @@ class SpecServer:
             value = json.loads(body)
         except ValueError:
             return ["the body is not JSON"]
-        if "requestBody" not in route.op:
+        if op.body is None:
             return [] if value == {} else [f"unexpected body {value!r}"]
-        content = deref(doc, route.op["requestBody"])["content"]["application/json"]
-        schema = to_json_schema(doc, content["schema"])
+        schema = self.docs[op.api].json_schema(op.body)
         errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(value), key=str)
         return [f"body: {e.message} at {list(e.absolute_path)}" for e in errors]
 
-    def response_for(self, route: Route) -> tuple[int, Any]:
+    def response_for(self, op: OperationDoc) -> tuple[int, Any]:
         """The status and synthesised body of an operation's success response."""
-        doc = self.docs[route.api]
-        codes = sorted(c for c in route.op["responses"] if str(c).isdigit())
-        response = deref(doc, route.op["responses"][codes[0]])
-        schema = response["content"]["application/json"]["schema"]
-        return int(codes[0]), synth(doc, schema)
+        return op.status, synth(self.docs[op.api], op.response)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Check the request, record it, and answer the operation's synthesised response."""
-        route = self.match(request.method, request.path)
-        if route is None:
+        op = self.match(request.method, request.path)
+        if op is None:
             self.seen.append(Recorded(None, [f"no operation for {request.method} {request.path}"]))
             return web.json_response(
                 {"id": "err_1", "code": 404, "type": "ResourceNotFound", "message": "no route"},
@@ -258,9 +212,9 @@ class SpecServer:
             )
         headers = {k.lower(): v for k, v in request.headers.items()}
         raw_query = request.raw_path.partition("?")[2]
-        problems = self.check(route, raw_query, headers, await request.read())
-        status, body = self.response_for(route)
-        self.seen.append(Recorded(route.operation_id, problems, body))
+        problems = self.check(op, raw_query, headers, await request.read())
+        status, body = self.response_for(op)
+        self.seen.append(Recorded(op.operation_id, problems, body))
         if problems:
             return web.json_response(
                 {

@@ -16,7 +16,7 @@ from botpress_async import AsyncClient
 from botpress_async._converter import structure, unstructure
 from codegen.build import load_apis
 from codegen.ir import Api, ArrayT, MapT, ModelT, Nullable, Operation, TypeNode
-from tests.operations.spec_server import SpecServer, deref, load_docs, synth
+from tests.operations.spec_server import SpecServer, load_docs, synth
 
 pytestmark = pytest.mark.anyio
 
@@ -28,15 +28,10 @@ CASES = [(api, op) for api in APIS for op in api.operations]
 def _doc_params(api: Api, op: Operation) -> dict[str, Any]:
     """The official (camelCase) input of ``op``, every parameter given a valid value."""
     doc = DOCS[api.name]
-    raw = doc["paths"][op.path][op.method.lower()]
-    schemas: dict[str, Any] = {}
-    for p in raw.get("parameters", ()):
-        p = deref(doc, p)
-        schemas[p["name"]] = deref(doc, p.get("schema", {}))
-    if "requestBody" in raw:
-        body = deref(doc, deref(doc, raw["requestBody"])["content"]["application/json"]["schema"])
-        for name, sub in body.get("properties", {}).items():
-            schemas[name] = sub
+    raw = next(o for o in doc.operations() if o.operation_id == op.operation_id)
+    schemas: dict[str, Any] = {p.name: doc.deref(p.schema) for p in raw.parameters}
+    if raw.body is not None:
+        schemas.update(doc.deref(raw.body).get("properties", {}))
     out = {}
     for p in op.parameters:
         schema = schemas[p.wire]
