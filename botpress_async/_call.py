@@ -17,7 +17,7 @@ from botpress_async._errors import ConfigurationError
 from botpress_async._types import NOT_GIVEN, RequestOptions
 
 if TYPE_CHECKING:
-    from botpress_async._client import AsyncClient
+    from botpress_async._base_client import BaseClient
 
 __all__ = [
     "OperationSpec",
@@ -135,7 +135,7 @@ def lookup(operation_id: str) -> OperationSpec:
 
 
 async def call_operation(
-    client: AsyncClient,
+    client: BaseClient,
     operation_id: str,
     params: Mapping[str, Any] | None,
     options: RequestOptions,
