@@ -301,8 +301,9 @@ class BaseClient:
             extra_query: query parameters the documents do not know yet.
             extra_body: body fields the documents do not know yet.
         """
-        from ._call import call_operation
+        from ._call import prepare_call
 
+        spec, parts = prepare_call(operation_id, params)
         options = RequestOptions(
             timeout=timeout,
             max_retries=max_retries,
@@ -310,7 +311,18 @@ class BaseClient:
             extra_query=extra_query,
             extra_body=extra_body,
         )
-        return await call_operation(self, operation_id, params, options)
+        return await self._request(
+            spec.method,
+            spec.path,
+            path_params=parts["path"] or None,
+            query=parts["query"] or None,
+            headers=parts["header"] or None,
+            json=parts["body"] if spec.has_body else NOT_GIVEN,
+            api=spec.api,
+            idempotent=spec.idempotent,
+            requires=spec.requires,
+            options=options,
+        )
 
     def _check_reach(self, api: str | None, requires: tuple[str, ...] = ()) -> None:
         """Raise what every request to ``api`` would raise before sending: scope, no token,
