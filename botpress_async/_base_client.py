@@ -24,7 +24,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["DEFAULT_MAX_RETRIES", "BaseClient"]
+__all__ = ["DEFAULT_MAX_RETRIES", "BaseClient", "ResourceCache"]
 
 R = TypeVar("R")
 
@@ -42,7 +42,20 @@ _NEEDS_BOT: Final = frozenset({"runtime", "files", "tables"})
 _JSON_CT: Final = "application/json"
 
 
-class BaseClient:
+class ResourceCache:
+    """Builds each API object of a client once, on first use (async and blocking clients)."""
+
+    _resources: dict[Callable[..., Any], Any]
+
+    def _attach(self, api: Callable[[Self], R]) -> R:
+        """The one object of the API class ``api`` bound to this client, built on first use."""
+        resource = self._resources.get(api)
+        if resource is None:
+            resource = self._resources[api] = api(self)
+        return resource
+
+
+class BaseClient(ResourceCache):
     """What every request needs: configuration, the transport, and `request`/`call`.
 
     `AsyncClient` subclasses it and adds the APIs; resources and helpers are typed against this
@@ -193,13 +206,6 @@ class BaseClient:
             "send a botpress_async.distributed.ClientSpec (it holds no token) and call "
             "spec.worker_client() in the worker, or create a client in each process"
         )
-
-    def _attach(self, api: Callable[[Self], R]) -> R:
-        """The one object of the API class ``api`` bound to this client, built on first use."""
-        resource = self._resources.get(api)
-        if resource is None:
-            resource = self._resources[api] = api(self)
-        return resource
 
     # -- lifecycle --------------------------------------------------------------------------
 

@@ -46,27 +46,37 @@ class Client(ClientBase):
     @property
     def runtime(self) -> RuntimeAPI:
         """The runtime API: users, conversations, messages, events, states, workflows..."""
-        return self._resource("runtime")  # type: ignore[no-any-return]
+        from botpress_sync.resources.runtime import RuntimeAPI
+
+        return self._attach(RuntimeAPI)
 
     @property
     def files(self) -> FilesAPI:
         """The files API: files, passages, tags and knowledge bases."""
-        return self._resource("files")  # type: ignore[no-any-return]
+        from botpress_sync.resources.files import FilesAPI
+
+        return self._attach(FilesAPI)
 
     @property
     def tables(self) -> TablesAPI:
         """The tables API: tables, rows and import/export jobs."""
-        return self._resource("tables")  # type: ignore[no-any-return]
+        from botpress_sync.resources.tables import TablesAPI
+
+        return self._attach(TablesAPI)
 
     @property
     def admin(self) -> AdminAPI:
         """The admin API: workspaces, members, bots, integrations, tokens, usage (PAT only)."""
-        return self._resource("admin")  # type: ignore[no-any-return]
+        from botpress_sync.resources.admin import AdminAPI
+
+        return self._attach(AdminAPI)
 
     @property
     def billing(self) -> BillingAPI:
         """The billing API: plans, add-ons, invoices, payment methods (PAT only)."""
-        return self._resource("billing")  # type: ignore[no-any-return]
+        from botpress_sync.resources.billing import BillingAPI
+
+        return self._attach(BillingAPI)
 
     def bulk(
         self,
