@@ -24,7 +24,15 @@ from ._version import __version__
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["DEFAULT_MAX_RETRIES", "BaseClient", "ResourceCache"]
+__all__ = [
+    "DEFAULT_MAX_CONNECTIONS",
+    "DEFAULT_MAX_RESPONSE_SIZE",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "USER_AGENT",
+    "BaseClient",
+    "ResourceCache",
+]
 
 R = TypeVar("R")
 
@@ -58,8 +66,8 @@ class ResourceCache:
 class BaseClient(ResourceCache):
     """What every request needs: configuration, the transport, and `request`/`call`.
 
-    `AsyncClient` subclasses it and adds the APIs; resources and helpers are typed against this
-    class, so nothing below the concrete client imports it.
+    `AsyncClient` subclasses it and adds the APIs. Resources and helpers are typed against
+    this class, so no module below `AsyncClient` has to import the concrete client.
     """
 
     def __init__(
