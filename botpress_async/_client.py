@@ -9,14 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._base_client import (
-    DEFAULT_MAX_CONNECTIONS,
-    DEFAULT_MAX_RESPONSE_SIZE,
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
-    USER_AGENT,
-    BaseClient,
-)
+from ._base_client import BaseClient
 from ._bulk import BULK_MAX_RETRIES
 from ._errors import ConfigurationError
 
@@ -28,14 +21,7 @@ if TYPE_CHECKING:
     from .resources.runtime import RuntimeAPI
     from .resources.tables import TablesAPI
 
-__all__ = [
-    "DEFAULT_MAX_CONNECTIONS",
-    "DEFAULT_MAX_RESPONSE_SIZE",
-    "DEFAULT_MAX_RETRIES",
-    "DEFAULT_TIMEOUT",
-    "USER_AGENT",
-    "AsyncClient",
-]
+__all__ = ["AsyncClient"]
 
 
 class AsyncClient(BaseClient):
