@@ -297,16 +297,19 @@ def diagram(graph: Graph) -> str:
     """The layers as text: one block per layer, top layer first, each box with its imports.
 
     Subpackages in `GROUPED` are one box; an import that a box also reaches through another
-    of its imports is left out, so each line names only the next step down.
+    of its imports is left out, so each line names only the next step down. Boxes that
+    import each other are marked ``(cycle)`` and share a layer.
     """
     edges = _grouped(graph)
     reduced = _reduced(edges)
+    cyclic = {n for c in _components(sorted(edges), edges) if len(c) > 1 for n in c}
     lines = []
     for number, layer in reversed(list(enumerate(layers(edges)))):
         lines.append(f"layer {number}")
         for node in layer:
+            name = _short(node) + (" (cycle)" if node in cyclic else "")
             targets = ", ".join(_short(t) for t in reduced[node])
-            lines.append(f"  {_short(node):<30}" + (f" -> {targets}" if targets else ""))
+            lines.append(f"  {name:<30}" + (f" -> {targets}" if targets else ""))
     return "\n".join(lines) + "\n"
 
 
