@@ -8,15 +8,16 @@
 
 """The API's error types as exceptions, under one base per status.
 
-Imported by ``botpress_async._errors`` (after it defines `APIError`), which is where
-every exception of the SDK is exported from; import them from ``botpress_async``.
+Built on `APIError` of ``botpress_async._error_base`` and exported from
+``botpress_async._errors`` with every exception of the SDK; import them from
+``botpress_async``.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-from botpress_async._errors import APIError
+from botpress_async._error_base import APIError
 
 __all__ = [
     "AlreadyExistsError",

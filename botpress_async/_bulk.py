@@ -268,12 +268,11 @@ def resolve_operation(operation: Callable[..., Any]) -> Callable[..., Awaitable[
     """
     if inspect.iscoroutinefunction(operation):
         return operation
-    owner = getattr(operation, "__self__", None)
-    twin_owner = getattr(owner, "_async", None)
-    name = getattr(operation, "__name__", "")
-    twin = getattr(twin_owner, name, None) if twin_owner is not None else None
-    if twin is not None and inspect.iscoroutinefunction(twin):
-        return twin  # type: ignore[no-any-return]
+    from ._facades import async_twin
+
+    twin = async_twin(operation)
+    if twin is not None:
+        return twin
     raise ConfigurationError(
         f"bulk() needs a method of the client, such as client.runtime.create_message; "
         f"got {operation!r}"

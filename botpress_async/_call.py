@@ -11,56 +11,21 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import Any
 
 from botpress_async._errors import ConfigurationError
-from botpress_async._types import NOT_GIVEN, RequestOptions
-
-if TYPE_CHECKING:
-    from botpress_async._client import AsyncClient
+from botpress_async._operation_spec import Location, OperationSpec, ParamSpec
+from botpress_async._types import NOT_GIVEN
 
 __all__ = [
+    "Location",
     "OperationSpec",
     "ParamSpec",
-    "call_operation",
     "check_kind",
+    "prepare_call",
     "route_of",
     "split_params",
 ]
-
-Location = Literal["path", "query", "header", "body"]
-
-
-class ParamSpec(NamedTuple):
-    """One parameter of an operation, as ``call()`` checks it.
-
-    Attributes:
-        wire: its name on the wire (and in ``params``).
-        location: path, query, header or body.
-        required: whether it must be given.
-        kind: the JSON kind of its value: string, integer, number, boolean, array, object, any.
-        nullable: whether ``None`` (JSON null) is accepted.
-    """
-
-    wire: str
-    location: Location
-    required: bool
-    kind: str
-    nullable: bool
-
-
-class OperationSpec(NamedTuple):
-    """One operation, as ``call()`` sends it."""
-
-    api: str
-    method: str
-    path: str
-    params: tuple[ParamSpec, ...]
-    has_body: bool
-    idempotent: bool
-    requires: tuple[str, ...]
-    paginated: bool
-
 
 _KIND_CHECKS: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -134,38 +99,21 @@ def lookup(operation_id: str) -> OperationSpec:
     return spec
 
 
-async def call_operation(
-    client: AsyncClient,
-    operation_id: str,
-    params: Mapping[str, Any] | None,
-    options: RequestOptions,
-) -> Any:
-    """Send the operation ``operation_id`` with the official input ``params``; return its JSON.
+def prepare_call(
+    operation_id: str, params: Mapping[str, Any] | None
+) -> tuple[OperationSpec, dict[Location, dict[str, Any]]]:
+    """The spec of ``operation_id`` and the checked ``params`` sorted by location.
 
     Args:
-        client: the client that sends it.
         operation_id: the official operationId, e.g. ``"getUser"``.
         params: the camelCase input object (path, query, header and body fields together).
-        options: the per-call options.
     """
     if params is not None and not isinstance(params, Mapping):
         raise ConfigurationError(
             f"{operation_id}: params must be a mapping, not {type(params).__name__}"
         )
     spec = lookup(operation_id)
-    parts = split_params(operation_id, spec, params or {})
-    return await client._request(
-        spec.method,
-        spec.path,
-        path_params=parts["path"] or None,
-        query=parts["query"] or None,
-        headers=parts["header"] or None,
-        json=parts["body"] if spec.has_body else NOT_GIVEN,
-        api=spec.api,
-        idempotent=spec.idempotent,
-        requires=spec.requires,
-        options=options,
-    )
+    return spec, split_params(operation_id, spec, params or {})
 
 
 _ROUTES: dict[str, list[tuple[re.Pattern[str], OperationSpec]]] | None = None

@@ -29,7 +29,7 @@ from ._storage import (
 from ._types import NotGivenOr, Timeout
 
 if TYPE_CHECKING:
-    from ._client import AsyncClient
+    from ._base_client import BaseClient
     from .resources._files import FilesResource
 
 __all__ = ["FileRecord", "download"]
@@ -99,7 +99,7 @@ def _target_path(path: Path, key: str) -> Path:
 
 
 async def _fetch_record(
-    client: AsyncClient,
+    client: BaseClient,
     url: str,
     target: Path | None,
     chunk_size: int,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from botpress_async._call import OperationSpec, ParamSpec
+from botpress_async._operation_spec import OperationSpec, ParamSpec
 
 __all__ = ["OPERATIONS"]
 

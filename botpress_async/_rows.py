@@ -29,7 +29,7 @@ from ._row import Row, from_wire
 from ._types import NotGivenOr, RequestOptions, Timeout
 
 if TYPE_CHECKING:
-    from ._client import AsyncClient
+    from ._base_client import BaseClient
 
 __all__ = [
     "BULK_MAX_RETRIES",
@@ -388,7 +388,7 @@ async def _chained(
 
 
 async def table_schema(
-    client: AsyncClient, table: str
+    client: BaseClient, table: str
 ) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
     """The table's record and its columns (name to column schema), from one ``getTable``.
 
@@ -409,7 +409,7 @@ async def table_schema(
     return record, columns if isinstance(columns, Mapping) else {}
 
 
-async def resolve_key_column(client: AsyncClient, table: str, key_column: str | None) -> str:
+async def resolve_key_column(client: BaseClient, table: str, key_column: str | None) -> str:
     """The key column of an upsert job: the one given, else the table's own, else ``"id"``.
 
     One ``getTable`` per job: it also checks that the table exists and that a given key
@@ -429,7 +429,7 @@ async def resolve_key_column(client: AsyncClient, table: str, key_column: str | 
 
 
 async def run_rows_job(
-    client: AsyncClient,
+    client: BaseClient,
     *,
     kind: str,
     table: str,

@@ -16,7 +16,7 @@ import logging
 import os
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
 import anyio.to_thread
 from aiohttp import web
@@ -172,6 +172,8 @@ class Service:
     _kind: str = "service"
     _key_name: str = "its own key"
     _token_kind: str | None = None
+    #: The attributes that hold the subclass's handlers, each an empty dict per instance.
+    _handler_tables: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -195,6 +197,8 @@ class Service:
         self._session: aiohttp.ClientSession | None = None
         #: Under ASGI, the one path that takes operations (``None``: any path).
         self.asgi_path: str | None = None
+        for table in self._handler_tables:
+            setattr(self, table, {})
 
     @staticmethod
     def _add(table: dict[Any, Callable[..., Any]], key: Any, what: str) -> Callable[[F], F]:

@@ -23,7 +23,7 @@ from ._throttle import current_limiter
 from ._types import NotGiven, NotGivenOr, Timeout
 
 if TYPE_CHECKING:
-    from ._client import AsyncClient
+    from ._base_client import BaseClient
 
 __all__ = [
     "DownloadError",
@@ -101,7 +101,7 @@ def transport_failure(exc: BaseException, what: str) -> Failed:
 
 
 async def retrying(
-    client: AsyncClient,
+    client: BaseClient,
     attempt: Callable[[aiohttp.ClientTimeout], Awaitable[T]],
     *,
     policy: RetryPolicy,
@@ -159,7 +159,7 @@ async def retrying(
             return result
 
 
-def call_policy(client: AsyncClient, max_retries: NotGivenOr[int]) -> RetryPolicy:
+def call_policy(client: BaseClient, max_retries: NotGivenOr[int]) -> RetryPolicy:
     """The client's retry policy, with this call's ``max_retries`` when given."""
     policy = client._policy
     if isinstance(max_retries, NotGiven):
@@ -167,6 +167,6 @@ def call_policy(client: AsyncClient, max_retries: NotGivenOr[int]) -> RetryPolic
     return policy.with_max_retries(max_retries)
 
 
-def call_timeout(client: AsyncClient, timeout: NotGivenOr[Timeout | float | None]) -> Timeout:
+def call_timeout(client: BaseClient, timeout: NotGivenOr[Timeout | float | None]) -> Timeout:
     """The client's time limits, or this call's."""
     return client.timeout if isinstance(timeout, NotGiven) else Timeout.coerce(timeout)

@@ -8,8 +8,16 @@ through ``row.columns``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypedDict, cast
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Mapping,
+    Sequence,
+)
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypedDict, cast
 
 from typing_extensions import NotRequired, Unpack
 
@@ -22,11 +30,11 @@ from ._types import NOT_GIVEN, NotGivenOr, Timeout
 
 if TYPE_CHECKING:
     from ._table_jobs import ImportResult
-    from .models.tables import FindTableRowsResponse
-    from .resources.tables import TablesAPI
+    from .models.tables import FindTableRowsResponse, GetTableRowResponse
 
 __all__ = [
     "AsyncTableHandle",
+    "RowTables",
     "DeleteJobOptions",
     "ExportOptions",
     "ImportOptions",
@@ -77,6 +85,32 @@ class ExportOptions(TypedDict):
     keep_file: NotRequired[bool]
 
 
+class RowTables(Protocol):
+    """What a handle needs of the tables API: `TablesAPI` is one.
+
+    A protocol rather than `TablesAPI` itself, because the tables API makes handles: naming
+    it here would be an import cycle. Each member is the API's method; the handle's own
+    signatures carry the argument types.
+    """
+
+    @property
+    def find_rows(self) -> Callable[..., AsyncPager[Row, FindTableRowsResponse]]: ...
+    @property
+    def get_table_row(self) -> Callable[..., Awaitable[GetTableRowResponse]]: ...
+    @property
+    def insert_rows(self) -> Callable[..., Awaitable[RowsResult[Any]]]: ...
+    @property
+    def upsert_rows(self) -> Callable[..., Awaitable[RowsResult[Any]]]: ...
+    @property
+    def update_table_rows(self) -> Callable[..., Awaitable[Any]]: ...
+    @property
+    def delete_rows(self) -> Callable[..., Awaitable[RowsResult[Any]]]: ...
+    @property
+    def import_rows(self) -> Callable[..., Awaitable[ImportResult]]: ...
+    @property
+    def export_rows(self) -> Callable[..., AsyncIterator[Row]]: ...
+
+
 class AsyncTableHandle(Generic[C]):
     """One table of the bot, with its rows typed by ``C`` (a ``TypedDict``, or a plain dict).
 
@@ -87,7 +121,7 @@ class AsyncTableHandle(Generic[C]):
 
     __slots__ = ("_name", "_tables")
 
-    def __init__(self, tables: TablesAPI, name: str) -> None:
+    def __init__(self, tables: RowTables, name: str) -> None:
         given: Any = name
         if not isinstance(given, str) or not given:
             raise ConfigurationError("table must be the name or id of a table, a non-empty string")

@@ -27,7 +27,8 @@ from ._rows import _json_problem, table_schema
 from ._table_files import FORMATS, MalformedFileError, RowFileWriter, read_rows
 
 if TYPE_CHECKING:
-    from .resources.tables import TablesAPI
+    from .resources._tables import TablesResource
+    from .resources.files import FilesAPI
 
 __all__ = ["ImportResult", "export_rows", "import_rows"]
 
@@ -71,7 +72,15 @@ def _check_format(format: str) -> None:
         raise ConfigurationError(f"format must be 'json' or 'csv', got {format!r}")
 
 
-async def _schema_columns(tables: TablesAPI, table: str) -> dict[str, str | None]:
+def _files(tables: TablesResource) -> FilesAPI:
+    """The files API of the client ``tables`` belongs to (imported late: tables alone loads
+    no files models)."""
+    from .resources.files import FilesAPI
+
+    return tables._client._attach(FilesAPI)
+
+
+async def _schema_columns(tables: TablesResource, table: str) -> dict[str, str | None]:
     """The table's columns and their types (one ``getTable``; unknown tables raise here)."""
     _, props = await table_schema(tables._client, table)
     return {
@@ -88,7 +97,7 @@ def job_failure(job: Mapping[str, Any], what: str) -> TableJobError:
 
 
 async def wait_for_job(
-    tables: TablesAPI,
+    tables: TablesResource,
     table: str,
     job: Mapping[str, Any],
     *,
@@ -153,7 +162,7 @@ def _row_for_file(
 
 
 async def import_rows(
-    tables: TablesAPI,
+    tables: TablesResource,
     table: str,
     rows: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
     *,
@@ -233,7 +242,7 @@ async def import_rows(
                 if compress
                 else ("text/csv" if format == "csv" else "application/json")
             )
-            uploaded = await tables._client.files.upload_file(key, path, content_type=content_type)
+            uploaded = await _files(tables).upload_file(key, path, content_type=content_type)
             os.unlink(path)
             result.files.append(uploaded.id)
             started_job = await tables.import_table(table=table, file_id=uploaded.id)
@@ -251,7 +260,7 @@ async def import_rows(
                 error.result = result
                 raise error
             if not keep_files:
-                await tables._client.files.delete_file(id=uploaded.id)
+                await _files(tables).delete_file(id=uploaded.id)
             result.rows += written
             shard += 1
             progress()
@@ -261,7 +270,7 @@ async def import_rows(
 
 
 async def export_rows(
-    tables: TablesAPI,
+    tables: TablesResource,
     table: str,
     *,
     format: Literal["json", "csv"],
@@ -287,9 +296,9 @@ async def export_rows(
         raise TableJobError(f"export job {job.get('id')!r} completed without a file", job=job)
     with tempfile.TemporaryDirectory(prefix="botpress-export-") as scratch:
         path = Path(scratch) / "export"
-        await tables._client.files.download(str(file_id), path=path)
+        await _files(tables).download(str(file_id), path=path)
         if not keep_file:
-            await tables._client.files.delete_file(id=str(file_id))
+            await _files(tables).delete_file(id=str(file_id))
         with path.open("rb") as handle:
             rows = read_rows(handle, format, column_types=columns)
             while True:

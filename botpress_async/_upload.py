@@ -53,7 +53,7 @@ from ._storage import (
 from ._types import NotGivenOr, Timeout
 
 if TYPE_CHECKING:
-    from ._client import AsyncClient
+    from ._base_client import BaseClient
     from .models.files import File
     from .resources._files import FilesResource
 
@@ -370,7 +370,7 @@ async def _prepare_file(file: Any) -> _Source:
 
 
 async def _put(
-    client: AsyncClient,
+    client: BaseClient,
     upload_url: str,
     source: _Source,
     headers: dict[str, str],
@@ -409,7 +409,7 @@ async def _put(
 
 
 async def fetch_url(
-    client: AsyncClient, url: str, *, policy: RetryPolicy, timeout: Timeout
+    client: BaseClient, url: str, *, policy: RetryPolicy, timeout: Timeout
 ) -> tuple[_Source, str | None]:
     """GET ``url`` (no Authorization) into a resendable source; also its content type."""
     session = client._transport.session()

@@ -6,14 +6,17 @@ method of `botpress_async.AsyncClient`; resource classes subclass `ResourceBase`
 
 from __future__ import annotations
 
+import inspect
 import os
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from botpress_async import AsyncClient, ClientStateError
+from botpress_async._base_client import ResourceCache
+from botpress_async._facades import register_async_twin
 
 from . import _loop
 
@@ -23,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["ClientBase", "ResourceBase"]
 
 
-class ClientBase:
+class ClientBase(ResourceCache):
     """Owns one `AsyncClient` per process and hands its coroutines to the private loop."""
 
     _core: AsyncClient | None
@@ -36,7 +39,7 @@ class ClientBase:
         self._core = self._factory()
         self._pid = os.getpid()
         self._lock = threading.Lock()
-        self._resources: dict[str, Any] = {}
+        self._resources = {}
         self._closed = False
         _loop.register(self)
 
@@ -68,17 +71,6 @@ class ClientBase:
             _loop.keep_forever(core)
         self._lock = threading.Lock()
         self._resources = {}
-
-    def _resource(self, api: str) -> Any:
-        # Imported on first use, like the async APIs: a runtime-only user never loads admin.
-        resource = self._resources.get(api)
-        if resource is None:
-            import importlib
-
-            module = importlib.import_module(f"botpress_sync.resources.{api}")
-            resource = getattr(module, api.capitalize() + "API")(self)
-            self._resources[api] = resource
-        return resource
 
     async def _close_at_exit(self) -> None:
         core = self._core
@@ -163,3 +155,19 @@ def _close_core(core: AsyncClient) -> None:
             return
         coro.close()
     _loop.run(core.aclose())
+
+
+def _async_twin(operation: Callable[..., Any]) -> Callable[..., Awaitable[Any]] | None:
+    """The async method a blocking method of this package forwards to, for the core's bulk.
+
+    Every blocking object here (client, resource, table handle, chat user) keeps the async
+    object it drives as ``_async``; the method of the same name there is the twin.
+    """
+    owner = getattr(operation, "__self__", None)
+    if owner is None or not type(owner).__module__.startswith("botpress_sync."):
+        return None
+    twin = getattr(getattr(owner, "_async", None), getattr(operation, "__name__", ""), None)
+    return twin if twin is not None and inspect.iscoroutinefunction(twin) else None
+
+
+register_async_twin(_async_twin)

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from botpress_async._bulk import BULK_MAX_RETRIES
-from botpress_async._client import (
+from botpress_async._base_client import (
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
 )
+from botpress_async._bulk import BULK_MAX_RETRIES
 from botpress_async._types import NOT_GIVEN
 from botpress_sync import _loop
 from botpress_sync._base import ClientBase
@@ -42,6 +42,90 @@ class Client(ClientBase):
     methods, each blocking until the call is done. The calls run on one private event
     loop per process, so any number of threads may share one client; see docs/sync.md.
     """
+
+    @property
+    def runtime(self) -> RuntimeAPI:
+        """The runtime API: users, conversations, messages, events, states, workflows..."""
+        from botpress_sync.resources.runtime import RuntimeAPI
+
+        return self._attach(RuntimeAPI)
+
+    @property
+    def files(self) -> FilesAPI:
+        """The files API: files, passages, tags and knowledge bases."""
+        from botpress_sync.resources.files import FilesAPI
+
+        return self._attach(FilesAPI)
+
+    @property
+    def tables(self) -> TablesAPI:
+        """The tables API: tables, rows and import/export jobs."""
+        from botpress_sync.resources.tables import TablesAPI
+
+        return self._attach(TablesAPI)
+
+    @property
+    def admin(self) -> AdminAPI:
+        """The admin API: workspaces, members, bots, integrations, tokens, usage (PAT only)."""
+        from botpress_sync.resources.admin import AdminAPI
+
+        return self._attach(AdminAPI)
+
+    @property
+    def billing(self) -> BillingAPI:
+        """The billing API: plans, add-ons, invoices, payment methods (PAT only)."""
+        from botpress_sync.resources.billing import BillingAPI
+
+        return self._attach(BillingAPI)
+
+    def bulk(
+        self,
+        operation: Callable[..., Any],
+        items: Iterable[Mapping[str, Any]],
+        *,
+        concurrency: int = 16,
+        adaptive: bool = True,
+        fail_fast: bool = False,
+        keep_results: bool = True,
+        on_progress: Callable[[BulkProgress], None] | None = None,
+        progress_bar: bool = False,
+        cancel: CancelToken | None = None,
+        max_retries: int = BULK_MAX_RETRIES,
+    ) -> BulkResult[Mapping[str, Any], Any]:
+        """Call one operation once per item of keyword arguments, concurrently; see `run_bulk`.
+
+        ``client.bulk(client.runtime.create_message, ({...}, {...}))`` calls
+        ``create_message(**item)`` for each item, with bounded concurrency that adapts to
+        rate limits, and reports every item as succeeded, failed or not run.
+
+        Args:
+            operation: a method of this client (``client.runtime.create_message``); the
+                blocking client's methods are accepted too.
+            items: mappings of keyword arguments, from any iterable or async iterable.
+            concurrency: the most calls in flight at once.
+            adaptive: lower the concurrency on 429 and 503 answers, then recover.
+            fail_fast: stop at the first failure and raise `BulkError`.
+            keep_results: keep each item's response (turn off for huge jobs).
+            on_progress: called with a `BulkProgress` a few times a second.
+            progress_bar: show a terminal progress bar (needs tqdm).
+            cancel: a `CancelToken` that stops the job from any thread.
+            max_retries: retries of each call, more patient than a single call's (an item's
+                own ``max_retries`` wins).
+        """
+        return _loop.run(
+            self._async.bulk(
+                operation,
+                items,
+                concurrency=concurrency,
+                adaptive=adaptive,
+                fail_fast=fail_fast,
+                keep_results=keep_results,
+                on_progress=on_progress,
+                progress_bar=progress_bar,
+                cancel=cancel,
+                max_retries=max_retries,
+            )
+        )
 
     def __init__(
         self,
@@ -131,31 +215,6 @@ class Client(ClientBase):
         """Whether `aclose` was called."""
         return self._async.is_closed
 
-    @property
-    def runtime(self) -> RuntimeAPI:
-        """The runtime API: users, conversations, messages, events, states, workflows..."""
-        return self._resource("runtime")  # type: ignore[no-any-return]
-
-    @property
-    def files(self) -> FilesAPI:
-        """The files API: files, passages, tags and knowledge bases."""
-        return self._resource("files")  # type: ignore[no-any-return]
-
-    @property
-    def tables(self) -> TablesAPI:
-        """The tables API: tables, rows and import/export jobs."""
-        return self._resource("tables")  # type: ignore[no-any-return]
-
-    @property
-    def admin(self) -> AdminAPI:
-        """The admin API: workspaces, members, bots, integrations, tokens, usage (PAT only)."""
-        return self._resource("admin")  # type: ignore[no-any-return]
-
-    @property
-    def billing(self) -> BillingAPI:
-        """The billing API: plans, add-ons, invoices, payment methods (PAT only)."""
-        return self._resource("billing")  # type: ignore[no-any-return]
-
     def request(
         self,
         method: str,
@@ -211,54 +270,5 @@ class Client(ClientBase):
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 extra_body=extra_body,
-            )
-        )
-
-    def bulk(
-        self,
-        operation: Callable[..., Any],
-        items: Iterable[Mapping[str, Any]],
-        *,
-        concurrency: int = 16,
-        adaptive: bool = True,
-        fail_fast: bool = False,
-        keep_results: bool = True,
-        on_progress: Callable[[BulkProgress], None] | None = None,
-        progress_bar: bool = False,
-        cancel: CancelToken | None = None,
-        max_retries: int = BULK_MAX_RETRIES,
-    ) -> BulkResult[Mapping[str, Any], Any]:
-        """Call one operation once per item of keyword arguments, concurrently; see `run_bulk`.
-
-        ``client.bulk(client.runtime.create_message, ({...}, {...}))`` calls
-        ``create_message(**item)`` for each item, with bounded concurrency that adapts to
-        rate limits, and reports every item as succeeded, failed or not run.
-
-        Args:
-            operation: a method of this client (``client.runtime.create_message``); the
-                blocking client's methods are accepted too.
-            items: mappings of keyword arguments, from any iterable or async iterable.
-            concurrency: the most calls in flight at once.
-            adaptive: lower the concurrency on 429 and 503 answers, then recover.
-            fail_fast: stop at the first failure and raise `BulkError`.
-            keep_results: keep each item's response (turn off for huge jobs).
-            on_progress: called with a `BulkProgress` a few times a second.
-            progress_bar: show a terminal progress bar (needs tqdm).
-            cancel: a `CancelToken` that stops the job from any thread.
-            max_retries: retries of each call, more patient than a single call's (an item's
-                own ``max_retries`` wins).
-        """
-        return _loop.run(
-            self._async.bulk(
-                operation,
-                items,
-                concurrency=concurrency,
-                adaptive=adaptive,
-                fail_fast=fail_fast,
-                keep_results=keep_results,
-                on_progress=on_progress,
-                progress_bar=progress_bar,
-                cancel=cancel,
-                max_retries=max_retries,
             )
         )

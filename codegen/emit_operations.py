@@ -46,7 +46,7 @@ def emit_operations_module(apis: tuple[Api, ...]) -> str:
         "from collections.abc import Mapping",
         "from typing import Final",
         "",
-        "from botpress_async._call import OperationSpec, ParamSpec",
+        "from botpress_async._operation_spec import OperationSpec, ParamSpec",
         "",
         '__all__ = ["OPERATIONS"]',
         "",

@@ -416,7 +416,12 @@ def render_member(member: Member, out: Rendered, *, is_client: bool) -> None:
         ):
             api = origin.module.rpartition(".")[2]
             out.resources[api] = origin.name
-            body = f"return self._resource({api!r})  # type: ignore[no-any-return]"
+            # Imported on first use, like the async APIs: a runtime-only user never loads admin.
+            cls = origin.name
+            body = (
+                f"from botpress_sync.resources.{api} import {cls}\n\n"
+                f"        return self._attach({cls})"
+            )
         else:
             body = f"return self._async.{member.name}"
     elif member.kind == "coroutine":

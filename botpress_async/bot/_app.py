@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
 
 import attrs
 
 from botpress_async._serve import (
-    DEFAULT_MAX_BODY_SIZE,
     Answer,
     BadRequest,
     BaseContext,
@@ -147,27 +145,10 @@ class Bot(Service):
     _kind = "bot"
     _key_name = "a Bot Access Key, made with createBotApiKey"
 
-    def __init__(
-        self,
-        *,
-        configuration: type[Any] | None = None,
-        expected_bot_id: str | None = None,
-        token: str | None = None,
-        api_url: str | None = None,
-        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-        logger: logging.Logger | None = None,
-    ) -> None:
-        super().__init__(
-            configuration=configuration,
-            expected_bot_id=expected_bot_id,
-            token=token,
-            api_url=api_url,
-            max_body_size=max_body_size,
-            logger=logger,
-        )
-        self._messages: dict[str, Callable[..., Any]] = {}
-        self._events: dict[str, Callable[..., Any]] = {}
-        self._actions: dict[str, Callable[..., Any]] = {}
+    _handler_tables = ("_messages", "_events", "_actions")
+    _messages: dict[str, Callable[..., Any]]
+    _events: dict[str, Callable[..., Any]]
+    _actions: dict[str, Callable[..., Any]]
 
     def __repr__(self) -> str:
         return f"<Bot messages={sorted(self._messages)} events={sorted(self._events)}>"

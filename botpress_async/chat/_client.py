@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from botpress_async._auth import check_header_value
-from botpress_async._client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, USER_AGENT
+from botpress_async._base_client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, USER_AGENT
 from botpress_async._config import Redacted, _is_loopback
 from botpress_async._converter import structure
 from botpress_async._encoding import encode_path_param

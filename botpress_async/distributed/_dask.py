@@ -206,4 +206,11 @@ def dask_worker_plugin(spec: Any) -> Any:
     """
     from ._dask_plugin import ClientSpecPlugin
 
-    return ClientSpecPlugin(spec)
+    return ClientSpecPlugin(spec, note_worker)
+
+
+def note_worker(worker: Any) -> None:
+    """Note ``worker`` for the coordinators of this process (setup runs outside any task)."""
+    global _worker
+    _worker = worker
+    remember_worker()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from distributed import WorkerPlugin
@@ -22,10 +23,13 @@ class ClientSpecPlugin(WorkerPlugin):
 
     Args:
         spec: the spec of the client to keep.
+        note_worker: tells the coordinators of the worker's process which worker they run
+            in (passed in by `dask_worker_plugin`, so this module needs nothing of theirs).
     """
 
-    def __init__(self, spec: ClientSpec) -> None:
+    def __init__(self, spec: ClientSpec, note_worker: Callable[[Any], None]) -> None:
         self.spec = spec
+        self.note_worker = note_worker
         self.name = f"botpress-client-{abs(hash(spec)):x}"
 
     def setup(self, worker: Any) -> None:
@@ -36,10 +40,7 @@ class ClientSpecPlugin(WorkerPlugin):
         """
         from botpress_sync import _loop
 
-        from ._dask import remember_worker
-
-        global_worker(worker)
-        remember_worker()
+        self.note_worker(worker)
         _loop.run(_warm(self.spec))
 
     def teardown(self, worker: Any) -> None:
@@ -49,10 +50,3 @@ class ClientSpecPlugin(WorkerPlugin):
             worker: the Dask worker.
         """
         close_worker_sync_clients()
-
-
-def global_worker(worker: Any) -> None:
-    """Note ``worker`` for the coordinators of this process (setup runs outside any task)."""
-    from . import _dask
-
-    _dask._worker = worker

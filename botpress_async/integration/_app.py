@@ -198,6 +198,10 @@ class Integration(Service):
     _kind = "integration"
     _key_name = "an Integration Access Key, made with createIntegrationApiKey"
     _token_kind = "iak"  # noqa: S105 - a token kind, not a token
+    _handler_tables = ("_actions", "_messages", "_events")
+    _actions: dict[str, Callable[..., Any]]
+    _messages: dict[tuple[str, str], Callable[..., Any]]
+    _events: dict[str, Callable[..., Any]]
 
     def __init__(
         self,
@@ -221,9 +225,6 @@ class Integration(Service):
         )
         self.name = name
         self.expected_integration_id = expected_integration_id
-        self._actions: dict[str, Callable[..., Any]] = {}
-        self._messages: dict[tuple[str, str], Callable[..., Any]] = {}
-        self._events: dict[str, Callable[..., Any]] = {}
 
     def __repr__(self) -> str:
         return f"<Integration name={self.name!r} actions={sorted(self._actions)}>"

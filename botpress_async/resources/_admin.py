@@ -7,10 +7,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from botpress_async._converter import structure, unstructure
 from botpress_async._pagination import AsyncPager
+from botpress_async._resource import Resource
 from botpress_async._types import (
     NOT_GIVEN,
     NotGiven,
@@ -187,20 +188,13 @@ from botpress_async.models.admin import (
     ValidateIntegrationUpdateResponse,
 )
 
-if TYPE_CHECKING:
-    from botpress_async._client import AsyncClient
-
 __all__ = ["AdminResource"]
 
 
-class AdminResource:
+class AdminResource(Resource):
     """Every operation of the Botpress Admin API, reached through ``client.admin``."""
 
-    __slots__ = ("_client",)
-
-    def __init__(self, client: AsyncClient) -> None:
-        """Bind the operations to ``client``, which sends them."""
-        self._client = client
+    __slots__ = ()
 
     async def run_vrl(
         self,

@@ -7,10 +7,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from botpress_async._converter import structure
 from botpress_async._pagination import AsyncPager
+from botpress_async._resource import Resource
 from botpress_async._types import (
     NOT_GIVEN,
     NotGivenOr,
@@ -31,20 +32,13 @@ from botpress_async.models.billing import (
     SetPaymentMethodResponse,
 )
 
-if TYPE_CHECKING:
-    from botpress_async._client import AsyncClient
-
 __all__ = ["BillingResource"]
 
 
-class BillingResource:
+class BillingResource(Resource):
     """Every operation of the Botpress Billing Public API, reached through ``client.billing``."""
 
-    __slots__ = ("_client",)
-
-    def __init__(self, client: AsyncClient) -> None:
-        """Bind the operations to ``client``, which sends them."""
-        self._client = client
+    __slots__ = ()
 
     async def get_billing_readonly(
         self,

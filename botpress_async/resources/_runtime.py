@@ -7,10 +7,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from botpress_async._converter import structure, unstructure
 from botpress_async._pagination import AsyncPager
+from botpress_async._resource import Resource
 from botpress_async._types import (
     NOT_GIVEN,
     NotGiven,
@@ -76,20 +77,13 @@ from botpress_async.models.runtime import (
     Workflow,
 )
 
-if TYPE_CHECKING:
-    from botpress_async._client import AsyncClient
-
 __all__ = ["RuntimeResource"]
 
 
-class RuntimeResource:
+class RuntimeResource(Resource):
     """Every operation of the Botpress Runtime API, reached through ``client.runtime``."""
 
-    __slots__ = ("_client",)
-
-    def __init__(self, client: AsyncClient) -> None:
-        """Bind the operations to ``client``, which sends them."""
-        self._client = client
+    __slots__ = ()
 
     async def create_conversation(
         self,

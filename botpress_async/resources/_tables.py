@@ -7,9 +7,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from botpress_async._converter import structure, unstructure
+from botpress_async._resource import Resource
 from botpress_async._types import (
     NOT_GIVEN,
     NotGivenOr,
@@ -38,20 +39,13 @@ from botpress_async.models.tables import (
     UpsertTableRowsResponse,
 )
 
-if TYPE_CHECKING:
-    from botpress_async._client import AsyncClient
-
 __all__ = ["TablesResource"]
 
 
-class TablesResource:
+class TablesResource(Resource):
     """Every operation of the Botpress Tables API, reached through ``client.tables``."""
 
-    __slots__ = ("_client",)
-
-    def __init__(self, client: AsyncClient) -> None:
-        """Bind the operations to ``client``, which sends them."""
-        self._client = client
+    __slots__ = ()
 
     async def list_tables(
         self,

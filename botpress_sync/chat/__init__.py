@@ -26,7 +26,8 @@ from botpress_async.chat import (
     sign_user_key,
 )
 
-from ._base import BlockingChatListener, ChatClient
+from ._base import BlockingChatListener
+from ._client import ChatClient
 from ._user import ChatUser
 
 __all__ = [

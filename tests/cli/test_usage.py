@@ -7,7 +7,7 @@ import json
 import pytest
 
 from botpress_async import ConfigurationError, _cli
-from botpress_async._client import _missing_context
+from botpress_async._base_client import _missing_context
 from botpress_async.testing import Emulator
 from tests.cli.helpers import cli_env, run_cli
 

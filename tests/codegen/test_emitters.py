@@ -51,7 +51,7 @@ def test_resource_method_signature_and_docstring(api: Api, monkeypatch: pytest.M
     # Without an overlay entry, the docstring has the structural lines only.
     monkeypatch.setattr(overlay, "overlay_for", lambda _name: overlay.ApiOverlay())
     source = emit_resources.emit_resource_module(api)
-    assert "class RuntimeResource:" in source
+    assert "class RuntimeResource(Resource):" in source
     assert "    def list_things(\n        self,\n        *,\n" in source
     assert "next_token: NotGivenOr[str] = NOT_GIVEN" in source
     assert "x_user_id: NotGivenOr[str] = NOT_GIVEN" in source
