@@ -19,15 +19,16 @@ import os
 import secrets
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Final, TextIO
 
 import attrs
 
+from botpress_async import _progress
 from botpress_async._auth import TokenKind, detect_token_kind
-from botpress_async._bulk import BulkProgress
 from botpress_async._client import AsyncClient
 from botpress_async._errors import BotpressError, ConfigurationError, install_hint
+from botpress_async._progress import Report
 
 __all__ = ["DemoTarget", "bulk_summary", "resolve_target", "run"]
 
@@ -142,64 +143,25 @@ def counting_retries() -> Iterator[RetryCounter]:
         logger.setLevel(level)
 
 
-MIN_BAR_COLUMNS: Final = 40
-FALLBACK_BAR_COLUMNS: Final = 80
-
-
-def bar_columns(terminal_columns: int) -> int | None:
-    """The fixed width of a progress bar, or ``None`` to follow the terminal's (pure).
-
-    A terminal that reports no width (0, as some pseudo-terminals and CI logs do) or a
-    very narrow one would leave a bar that follows it with no room to draw in.
-    """
-    return None if terminal_columns >= MIN_BAR_COLUMNS else FALLBACK_BAR_COLUMNS
-
-
-def terminal_columns(stream: TextIO) -> int:
-    """The width of the terminal ``stream`` writes to; 0 when it is none or does not say."""
-    try:
-        return os.get_terminal_size(stream.fileno()).columns
-    except (AttributeError, ValueError, OSError):  # io.StringIO has no usable fileno
-        return 0
-
-
-def progress_bar(
-    total: int, unit: str, scale: int, enabled: bool, stream: TextIO | None = None
-) -> Callable[..., None] | None:
-    """An ``on_progress`` callback drawing a tqdm bar of ``total`` units, or ``None``.
+def progress_bar(total: int, unit: str, scale: int, enabled: bool) -> Report | None:
+    """An ``on_progress`` callback drawing the SDK's bar of ``total`` units, or ``None``.
 
     Args:
         total: the units of the job (rows, files).
         unit: their name.
         scale: units per request (the bulk helpers count requests).
-        enabled: whether to draw at all.
-        stream: where to draw (default stderr).
+        enabled: whether to draw at all (the caller has checked for a terminal).
     """
     if not enabled or total == 0:
         return None
-    try:
-        from tqdm import tqdm  # type: ignore[import-untyped]
-    except ImportError:  # the progress extra is optional
-        return None
-    stream = stream if stream is not None else sys.stderr
-    ncols = bar_columns(terminal_columns(stream))
-    bar = tqdm(
-        total=total,
+    return _progress.progress_bar(
+        total,
         unit=unit,
-        desc=f"  {unit}s",
-        file=stream,
-        ncols=ncols,
-        dynamic_ncols=ncols is None,
+        count=lambda p: (p.done + p.failed) * scale,
+        force=True,
+        label=f"  {unit}s",
+        details=False,
     )
-
-    def update(p: BulkProgress) -> None:
-        bar.n = min(total, (p.done + p.failed) * scale)
-        bar.set_postfix(in_flight=p.in_flight, refresh=False)
-        bar.refresh()
-        if p.final:
-            bar.close()
-
-    return update
 
 
 # -- 1. async service flow ------------------------------------------------------------------

@@ -8,12 +8,12 @@ through ``row.columns``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypedDict, cast
 
 from typing_extensions import NotRequired, Unpack
 
-from ._bulk import BulkProgress, CancelToken
+from ._bulk_options import ProgressOptions, RequestJobOptions
 from ._errors import ConfigurationError
 from ._pagination import AsyncPager
 from ._row import C, Row
@@ -34,17 +34,11 @@ __all__ = [
 ]
 
 
-class DeleteJobOptions(TypedDict):
+class DeleteJobOptions(RequestJobOptions):
     """The options of a bulk delete job (see `TablesAPI.delete_rows` for their meaning)."""
 
     chunk_size: NotRequired[int]
-    concurrency: NotRequired[int]
-    fail_fast: NotRequired[bool]
-    on_progress: NotRequired[Callable[[BulkProgress], None] | None]
-    progress_bar: NotRequired[bool]
-    cancel: NotRequired[CancelToken | None]
     timeout: NotRequired[NotGivenOr[Timeout | float | None]]
-    max_retries: NotRequired[int]
 
 
 class RowJobOptions(DeleteJobOptions):
@@ -54,7 +48,7 @@ class RowJobOptions(DeleteJobOptions):
     keep_rows: NotRequired[bool]
 
 
-class ImportOptions(TypedDict):
+class ImportOptions(ProgressOptions):
     """The options of `TablesAPI.import_rows`."""
 
     format: NotRequired[Literal["json", "csv"]]
@@ -63,8 +57,6 @@ class ImportOptions(TypedDict):
     poll_interval: NotRequired[float]
     job_timeout: NotRequired[float]
     keep_files: NotRequired[bool]
-    progress_bar: NotRequired[bool]
-    on_progress: NotRequired[Callable[[BulkProgress], None] | None]
 
 
 class ExportOptions(TypedDict):
