@@ -19,6 +19,7 @@ import sys
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import IO, Any, Final, NoReturn
 
+from botpress_async._config import HEADER_TO_ARG
 from botpress_async._errors import BotpressError, ConfigurationError, ScopeError
 from botpress_async._version import __version__
 
@@ -127,24 +128,6 @@ _ARGUMENT_SOURCES: Final = {
     "token_kind": "--token-kind",
 }
 
-_MISSING_CONTEXT: Final = re.compile(
-    r"needs an? (?P<what>[\w ]+?) \(sent as (?P<header>x-[\w-]+)\): pass \w+= to the client.*$"
-)
-_MISSING_HEADER: Final = re.compile(r"needs the (?P<header>[\w-]+) header; pass it as an argument")
-_LEADING_ARGUMENT: Final = re.compile(r"^(?P<arg>" + "|".join(_ARGUMENT_SOURCES) + r")\b(?!=)")
-#: Advice only a Python caller can follow: ``extra_body=``, ``bot_id=``, ``token=``...
-_PYTHON_ADVICE: Final = re.compile(
-    r"\b(?:extra_headers|extra_query|extra_body|token|token_kind|bot_id|workspace_id"
-    r"|integration_id|integration_alias|api_url|allow_insecure_http)="
-)
-_REPHRASED: Final = (
-    ("; pass what the documents lack with extra_query= or extra_body=", ""),
-    ("; pass token= instead", "; put the token in BP_TOKEN instead"),
-    ("pass token= or set BP_TOKEN", "set BP_TOKEN"),
-    ("pass token= to the client or set BP_TOKEN", "set BP_TOKEN"),
-    (", or pass allow_insecure_http=True if you really mean it", ""),
-)
-
 
 def _context_advice(header: str) -> str:
     source = _CONTEXT_SOURCES.get(header)
@@ -159,7 +142,9 @@ def cli_message(exc: BaseException) -> str:
 
     The library tells a Python caller which argument to pass (``bot_id=``, ``extra_body=``);
     at the command line the same fix is an option or an environment variable, and some
-    (extra fields) have none, so that advice is left out.
+    (extra fields) have none. A `ConfigurationError` says which argument, variable and
+    header it is about, so the advice is built from those fields; its Python advice
+    (``fix``) is left out.
     """
     if isinstance(exc, ScopeError):
         return (
@@ -167,30 +152,29 @@ def cli_message(exc: BaseException) -> str:
             f"{', '.join(exc.reachable)}. Use a Personal Access Token for the {exc.api} API, "
             f"or --token-kind if the kind of BP_TOKEN was detected wrongly"
         )
-    message = one_line(str(exc))
     if not isinstance(exc, ConfigurationError):
-        return message
-    message = _MISSING_CONTEXT.sub(
-        lambda m: f"needs a {m['what']} (sent as {m['header']}): {_context_advice(m['header'])}",
-        message,
-    )
-    message = _MISSING_HEADER.sub(
-        lambda m: f"needs the {m['header']} header; give it in the INPUT object", message
-    )
-    for python, cli in _REPHRASED:
-        message = message.replace(python, cli)
-    message = _LEADING_ARGUMENT.sub(lambda m: _ARGUMENT_SOURCES[m["arg"]], message)
-    return _drop_python_advice(message)
+        return one_line(str(exc))
+    problem = one_line(exc.problem)
+    source = _ARGUMENT_SOURCES.get(exc.argument or "")
+    if source is not None and exc.argument is not None and problem.startswith(exc.argument):
+        problem = source + problem[len(exc.argument) :]
+    advice = _cli_advice(exc)
+    if advice is None:
+        return problem
+    return f"{problem}: {advice}" if exc.header in HEADER_TO_ARG else f"{problem}; {advice}"
 
 
-def _drop_python_advice(message: str) -> str:
-    """``message`` cut before the first clause that tells a Python caller what to pass."""
-    found = _PYTHON_ADVICE.search(message)
-    if found is None:
-        return message
-    head = message[: found.start()]
-    cut = max(head.rfind("; "), head.rfind(", "), head.rfind(". "), head.rfind(" ("))
-    return message[:cut].rstrip() if cut > 0 else message
+def _cli_advice(exc: ConfigurationError) -> str | None:
+    """How to fix ``exc`` from the command line, from its fields; None when it has no way."""
+    if exc.fix is None:
+        return None  # the problem says it all ("use https", "strip it first")
+    if exc.header is not None and exc.header in HEADER_TO_ARG:
+        return _context_advice(exc.header)
+    if exc.header is not None and exc.argument is None:
+        return "give it in the INPUT object"  # a header of the operation, not of the client
+    if exc.env_var is not None and exc.argument not in _ARGUMENT_SOURCES:
+        return f"set {exc.env_var}"  # the token: the command reads it from its variable only
+    return None
 
 
 def exit_status_of(exc: BaseException) -> int:
