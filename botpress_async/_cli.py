@@ -17,20 +17,23 @@ import os
 import re
 import sys
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import IO, Any, Final, NoReturn
+from typing import IO, Any, Final
 
+from botpress_async._cli_base import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    PROG,
+    UsageError,
+    _Parser,
+    _token_from_env_or_prompt,
+)
 from botpress_async._config import HEADER_TO_ARG
 from botpress_async._errors import BotpressError, ConfigurationError, ScopeError
 from botpress_async._version import __version__
 
 __all__ = ["main"]
-
-EXIT_OK: Final = 0
-EXIT_FAILED: Final = 1
-EXIT_USAGE: Final = 2
-EXIT_INTERRUPTED: Final = 130
-
-PROG: Final = "botpress"
 
 _EXIT_TABLE: Final = """\
 exit statuses:
@@ -73,18 +76,6 @@ examples:
 
 
 COMMANDS: Final = ("call", "emulator", "demo", "serve", "integration", "chat", "tables")
-
-
-class UsageError(Exception):
-    """A mistake in the command line or its input; reported in one line, exit status 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors become `UsageError`: one line, not usage plus message."""
-
-    def error(self, message: str) -> NoReturn:
-        """Raise the mistake as a `UsageError` for `main` to print in one line."""
-        raise UsageError(message)
 
 
 # -- pure helpers ---------------------------------------------------------------------------
@@ -373,27 +364,6 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
 
 
 # -- call -----------------------------------------------------------------------------------
-
-
-def _token_from_env_or_prompt(stdin: IO[str]) -> str:
-    """BP_TOKEN, or a hidden prompt when standard input is a terminal; `UsageError` otherwise."""
-    token = os.environ.get("BP_TOKEN")
-    if token:
-        return token
-    if stdin.isatty():
-        import getpass
-
-        try:
-            token = getpass.getpass("Botpress token (input hidden): ")
-        except EOFError:
-            token = ""
-        if token.strip():
-            return token.strip()
-        raise UsageError("no token given")
-    raise UsageError(
-        "no token: set BP_TOKEN (a Personal Access Token, Bot Access Key or Integration "
-        "Access Key); tokens are never taken from arguments"
-    )
 
 
 async def _walk_pages(client: Any, operation_id: str, params: dict[str, Any]) -> AsyncIterator[Any]:
