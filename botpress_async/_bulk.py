@@ -11,15 +11,17 @@ Items are pulled from the input only when a slot is free, so a generator of mill
 items is never held in memory. Calls share one `AdaptiveLimiter`: a 429 or 503 seen by any
 call lowers the job's concurrency and pauses it for ``Retry-After``.
 
-The calls are plain asyncio tasks, not an anyio task group: a task group's per-task handle
-(a cancel scope and an event for each call) tripled the runner's CPU per item, and the
-runner already waits for or cancels every task it starts before it returns.
+The calls run in ``concurrency`` workers of one anyio task group, each pulling the next item
+when the limiter gives it a slot, so no call outlives the job whichever way it ends, and no
+task is made per item. A stop (fail fast, a `CancelToken`, the API out of reach) cancels the
+cancel scopes of the calls in flight and lets the workers leave.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import math
 import time
 from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Iterable, Sized
 from typing import Any, Final, TypeVar
@@ -136,6 +138,10 @@ async def run_job(
         items: any iterable or async iterable; it is consumed lazily.
         settings: the job's checked options.
     """
+    # Imported here: ``import botpress_async`` stays free of anyio until a job runs.
+    import anyio
+    import anyio.lowlevel
+
     limiter = AdaptiveLimiter(settings.concurrency, adaptive=settings.adaptive)
     result: BulkResult[T, R] = BulkResult()
     started = time.monotonic()
@@ -145,16 +151,28 @@ async def run_job(
     fail_fast, keep_results = settings.fail_fast, settings.keep_results
     max_connection_failures = settings.max_connection_failures
     source = _aiter(items)
+    # One reader at a time: an async generator cannot be advanced by two workers at once.
+    # asyncio's lock takes no loop turn when it is free, unlike anyio's by default.
+    reading = asyncio.Lock()
     stop = asyncio.Event()
-    running: dict[asyncio.Task[Any], tuple[int, T]] = {}
+    # Opened once the first call has shown it is not failing for every item (see below).
+    gate = asyncio.Event()
+    # The cancel scope of each call in flight, by item index: a stop cancels these only, so
+    # a read of the input in progress always completes and its item is accounted for.
+    in_flight: dict[int, anyio.CancelScope] = {}
     loop = asyncio.get_running_loop()
     last_report = 0.0
+    connection_failures = 0
+    next_index = 0
+    exhausted = False
+    fatal: BaseException | None = None
+    first_settled = False
 
     def snapshot(final: bool = False) -> BulkProgress:
         return BulkProgress(
             done=result.succeeded_count,
             failed=len(result.failed),
-            in_flight=len(running),
+            in_flight=len(in_flight),
             concurrency=limiter.limit,
             elapsed=time.monotonic() - started,
             final=final,
@@ -169,58 +187,93 @@ async def run_job(
             last_report = now
             report(snapshot(final=force))
 
-    # Indices whose call began: a task cancelled before its first step never sent anything.
-    begun: set[int] = set()
-    connection_failures = 0
-
-    async def one(index: int, item: T) -> None:
-        nonlocal connection_failures
-        begun.add(index)
-        stopped = False
-        try:
-            response = await func(item)
-        except asyncio.CancelledError:
-            if stop.is_set():
-                stopped = True
-                raise  # the runner is stopping: stop_all accounts for this item
-            # Cancelled from inside the call (a cancel scope of its own): still an outcome.
-            result.failed.append(
-                ItemFailure(item=item, error=BulkCancelled("the call was cancelled"), index=index)
-            )
-        except Exception as exc:
-            result.failed.append(ItemFailure(item=item, error=exc, index=index))
-            if fail_fast:
-                request_stop()
-            if isinstance(exc, APIConnectionError):
-                connection_failures += 1
-                if (
-                    max_connection_failures is not None
-                    and connection_failures >= max_connection_failures
-                    and not stop.is_set()
-                ):
-                    result.stop_reason = (
-                        f"{connection_failures} calls in a row could not reach the API "
-                        f"(last: {exc}); the items not started are in not_run"
-                    )
-                    logger.warning("bulk job stopped: %s", result.stop_reason)
-                    request_stop()
-            else:
-                connection_failures = 0
-        else:
-            connection_failures = 0
-            limiter.on_success()
-            result.succeeded_count += 1
-            if keep_results:
-                result.succeeded.append((item, response))
-        finally:
-            if not stopped:
-                begun.discard(index)
-            limiter.release()
-            maybe_report()
-
     def request_stop() -> None:
         stop.set()
+        gate.set()  # a worker waiting there must see the stop
         limiter.wake()
+        for scope in in_flight.values():
+            scope.cancel()
+
+    def failed(index: int, item: T, error: BaseException) -> None:
+        nonlocal connection_failures
+        result.failed.append(ItemFailure(item=item, error=error, index=index))
+        if fail_fast:
+            request_stop()
+        if not isinstance(error, APIConnectionError):
+            connection_failures = 0
+            return
+        connection_failures += 1
+        if (
+            max_connection_failures is not None
+            and connection_failures >= max_connection_failures
+            and not stop.is_set()
+        ):
+            result.stop_reason = (
+                f"{connection_failures} calls in a row could not reach the API "
+                f"(last: {error}); the items not started are in not_run"
+            )
+            logger.warning("bulk job stopped: %s", result.stop_reason)
+            request_stop()
+
+    async def worker() -> None:
+        nonlocal next_index, exhausted, fatal, first_settled, connection_failures
+        while True:
+            if next_index:  # every read after the first waits for the first call's verdict
+                await gate.wait()
+            if not await limiter.acquire(stop.is_set):
+                return
+            async with reading:
+                if stop.is_set() or exhausted:
+                    limiter.release()
+                    return
+                try:
+                    item = await source.__anext__()
+                except StopAsyncIteration:
+                    exhausted = True
+                    limiter.release()
+                    return
+                except Exception as exc:
+                    # The input itself raised: stop every call; the runner raises it as it is.
+                    fatal = exc
+                    limiter.release()
+                    request_stop()
+                    return
+                index = next_index
+                next_index += 1
+            if stop.is_set():  # the stop came while the input was being read
+                limiter.release()
+                result.not_run.append(item)
+                return
+            scope = in_flight[index] = anyio.CancelScope()
+            try:
+                try:
+                    with scope:
+                        response = await func(item)
+                finally:
+                    del in_flight[index]  # before a failure's stop cancels what is in flight
+            except anyio.get_cancelled_exc_class():
+                if anyio.current_effective_deadline() == -math.inf:
+                    raise  # the job itself is cancelled from outside: no account is owed
+                # Cancelled from inside the call (a cancel scope of its own): still an outcome.
+                failed(index, item, BulkCancelled("the call was cancelled"))
+            except Exception as exc:
+                failed(index, item, exc)
+            else:
+                if scope.cancelled_caught:
+                    stopped = BulkCancelled("the job was stopped while this call was in flight")
+                    result.failed.append(ItemFailure(item=item, error=stopped, index=index))
+                    result.cancelled = True
+                else:
+                    connection_failures = 0
+                    limiter.on_success()
+                    result.succeeded_count += 1
+                    if keep_results:
+                        result.succeeded.append((item, response))
+            finally:
+                limiter.release()
+                if index == 0:
+                    first_settled = True
+            maybe_report()
 
     if settings.cancel is not None:
 
@@ -229,70 +282,34 @@ async def run_job(
 
         settings.cancel._subscribe(from_any_thread)
 
-    async def stop_all() -> None:
-        # Cancel what runs; a task that never began gives its item (and slot) back unsent.
-        pending = dict(running)
-        for task in pending:
-            task.cancel()
-        if pending:
-            await asyncio.wait(list(pending))
-        for task, (index, item) in sorted(pending.items(), key=lambda kv: kv[1][0]):
-            if not task.cancelled():
-                continue
-            if index in begun:
-                begun.discard(index)
-                result.failed.append(
-                    ItemFailure(
-                        item=item,
-                        error=BulkCancelled("the job was stopped while this call was in flight"),
-                        index=index,
-                    )
-                )
-            else:
-                limiter.release()
-                result.not_run.append(item)
-
     token = current_limiter.set(limiter)
-    index = 0
-    exhausted = False
     try:
-        while await limiter.acquire(stop.is_set):
-            try:
-                item = await source.__anext__()
-            except StopAsyncIteration:
-                limiter.release()
-                exhausted = True
-                break
-            if stop.is_set():  # the stop came while the input was being read
-                limiter.release()
-                result.not_run.append(item)
-                break
-            task = asyncio.ensure_future(one(index, item))
-            running[task] = (index, item)
-            task.add_done_callback(running.__delitem__)
-            index += 1
-            if index == 1:
-                await _first_call(task, stop, result.failed)
-        if running and not stop.is_set():
-            # Wait for the last calls, unless a stop (fail fast, cancel) arrives meanwhile.
-            stopper = asyncio.ensure_future(stop.wait())
-            try:
-                while running and not stop.is_set():
-                    await asyncio.wait([stopper, *running], return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                stopper.cancel()
-    except BaseException:
-        # Cancelled, or the input itself raised: no call may outlive the job.
-        request_stop()
-        await stop_all()
-        await source.aclose()
-        raise
+        async with anyio.create_task_group() as workers:
+            workers.start_soon(worker)
+            # The first call runs alone until it waits on the network or ends (one more turn
+            # for its worker to start and read the item).
+            for _ in range(_FIRST_STEPS + 1):
+                if first_settled or stop.is_set() or exhausted:
+                    break
+                await anyio.lowlevel.checkpoint()
+            if first_settled and result.failed and _job_wide(result.failed[0].error):
+                fatal = result.failed.pop(0).error
+                request_stop()
+            else:
+                for _ in range(settings.concurrency - 1):
+                    workers.start_soon(worker)
+                gate.set()
     finally:
         current_limiter.reset(token)
+        if fatal is not None or not (exhausted or stop.is_set()):
+            # Raised (the input, a job-wide error) or cancelled from outside: no call outlived
+            # the task group, and the input is closed before the error goes on.
+            await source.aclose()
+    if fatal is not None:
+        raise fatal
 
-    if running or not exhausted:
+    if not exhausted:
         result.cancelled = True
-        await stop_all()
         # Whatever the input still holds never ran; bounded, so an endless input cannot hang.
         async for item in source:
             if len(result.not_run) >= _NOT_RUN_LIMIT:
@@ -307,23 +324,6 @@ async def run_job(
     if fail_fast and not result.ok:
         raise BulkError(result)
     return result
-
-
-async def _first_call(
-    task: asyncio.Task[Any], stop: asyncio.Event, failed: list[ItemFailure[Any]]
-) -> None:
-    """Let the job's first call run to its first wait; raise its error if no call can work.
-
-    Such errors (no bot id, a scope error, a closed client) come from the checks made before
-    anything is sent, so they show before the call first waits on the network; the other
-    calls are started only then. A clear error beats thousands of identical failures.
-    """
-    for _ in range(_FIRST_STEPS):
-        if task.done() or stop.is_set():
-            break
-        await asyncio.sleep(0)
-    if task.done() and failed and _job_wide(failed[0].error):
-        raise failed.pop(0).error
 
 
 # Loop turns given to the first call: enough for the checks behind a few awaits that finish
