@@ -9,7 +9,9 @@ import sys
 import pytest
 
 import botpress_sync
-from botpress_async import BulkProgress, ConfigurationError, _cli, _demo, _progress
+from botpress_async import BulkProgress, ConfigurationError, _progress
+from botpress_async.cli import _demo
+from botpress_async.cli import _main as _cli
 from botpress_async.testing import Emulator
 from tests.cli.helpers import cli_env, run_cli
 

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from botpress_async import ConfigurationError, _cli
+from botpress_async import ConfigurationError
 from botpress_async._client import _missing_context
+from botpress_async.cli import _main as _cli
 from botpress_async.testing import Emulator
 from tests.cli.helpers import cli_env, run_cli
 

@@ -1,6 +1,6 @@
 """What every ``botpress`` command shares: exit statuses, the usage error, the parser, the token.
 
-A leaf of the command line: `botpress_async._cli` and the commands in their own modules
+A leaf of the command line: `botpress_async.cli._main` and the commands in their own modules
 (``serve``, ``integration``, ``tables``) import it, so none of them imports another.
 """
 

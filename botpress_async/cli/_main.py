@@ -16,10 +16,14 @@ import json
 import os
 import re
 import sys
-from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import IO, Any, Final
+from collections.abc import Awaitable, Mapping, Sequence
+from typing import IO, TYPE_CHECKING, Any, Final
 
-from botpress_async._cli_base import (
+from botpress_async._config import HEADER_TO_ARG
+from botpress_async._errors import BotpressError, ConfigurationError, ScopeError
+from botpress_async._types import NotGiven, NotGivenOr
+from botpress_async._version import __version__
+from botpress_async.cli._base import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -29,9 +33,9 @@ from botpress_async._cli_base import (
     _Parser,
     _token_from_env_or_prompt,
 )
-from botpress_async._config import HEADER_TO_ARG
-from botpress_async._errors import BotpressError, ConfigurationError, ScopeError
-from botpress_async._version import __version__
+
+if TYPE_CHECKING:
+    from botpress_async._pagination import AsyncPager
 
 __all__ = ["main"]
 
@@ -357,27 +361,24 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
         help="emulator only: answer this share of requests (0 to 1) with 429, to show retries",
     )
     demo.add_argument("--api-url", help="the API's URL with BP_TOKEN (default: BP_API_URL)")
-    from botpress_async import _cli_tables
+    from botpress_async.cli import _tables
 
-    tables = _cli_tables.add_parser(commands)
+    tables = _tables.add_parser(commands)
     return parser, {"call": call, "emulator": emulator, "demo": demo, "tables": tables}
 
 
 # -- call -----------------------------------------------------------------------------------
 
 
-async def _walk_pages(client: Any, operation_id: str, params: dict[str, Any]) -> AsyncIterator[Any]:
-    """Yield each page of a list operation, following ``meta.nextToken``."""
-    seen: set[str] = set()
-    while True:
-        page = await client.call(operation_id, params)
-        yield page
-        token = next_token_of(page)
-        if token is None or token in seen:
-            # A server answering a token it already gave would loop forever: stop there.
-            return
-        seen.add(token)
-        params = {**params, "nextToken": token}
+def _pages(client: Any, operation_id: str, params: dict[str, Any]) -> AsyncPager[Any, Any]:
+    """Every page of a list operation, through the library's pager (``meta.nextToken``)."""
+    from botpress_async._pagination import AsyncPager
+
+    def fetch(token: NotGivenOr[str]) -> Awaitable[Any]:
+        given = params if isinstance(token, NotGiven) else {**params, "nextToken": token}
+        return client.call(operation_id, given)  # type: ignore[no-any-return]
+
+    return AsyncPager(fetch, items=lambda page: page_items(page) or [], next_token=next_token_of)
 
 
 async def _run_call(args: argparse.Namespace, params: dict[str, Any], token: str) -> int:
@@ -399,7 +400,7 @@ async def _run_call(args: argparse.Namespace, params: dict[str, Any], token: str
             answer = await client.call(args.operation_id, params)
             out.write(dump_json(answer, compact=args.compact) + "\n")
             return EXIT_OK
-        async for page in _walk_pages(client, args.operation_id, params):
+        async for page in _pages(client, args.operation_id, params).pages():
             items = page_items(page)
             for item in items if items is not None else [page]:
                 out.write(dump_json(item, compact=True) + "\n")
@@ -446,13 +447,13 @@ def run_emulator(argv: Sequence[str]) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    """``botpress demo``: see `botpress_async._demo`."""
+    """``botpress demo``: see `botpress_async.cli._demo`."""
     for name in ("rows", "files", "file_size"):
         if getattr(args, name) < 0:
             raise UsageError(f"--{name.replace('_', '-')} must be 0 or more")
     if not 0.0 <= args.faults <= 1.0:
         raise UsageError("--faults is a share of requests, from 0 to 1")
-    from botpress_async._demo import run
+    from botpress_async.cli._demo import run
 
     return run(
         rows=args.rows,
@@ -479,11 +480,11 @@ def _dispatch(argv: list[str]) -> int:
         # Handed over whole: its options belong to the emulator's own parser.
         return run_emulator(argv[1:])
     if command in ("serve", "integration"):
-        from botpress_async._cli_serve import main as serve_main
+        from botpress_async.cli._serve import main as serve_main
 
         return serve_main(command, argv[1:])
     if command == "chat":
-        from botpress_async._chat_cli import run_chat
+        from botpress_async.cli._chat import run_chat
 
         return run_chat(argv[1:])
     top, parsers = build_parsers()
@@ -494,9 +495,9 @@ def _dispatch(argv: list[str]) -> int:
         top.parse_args(argv)  # --help, --version, or a usage error: it does not return
         raise UsageError("put the COMMAND first")  # not reached: a parse returns with one
     if command == "tables":
-        from botpress_async import _cli_tables
+        from botpress_async.cli import _tables
 
-        return _cli_tables.run(parsers[command].parse_args(argv[1:]))
+        return _tables.run(parsers[command].parse_args(argv[1:]))
     # Intermixed: options may come before, between or after OPERATION_ID and INPUT; a plain
     # parse stops filling the positionals at the first option and refuses what follows.
     args = parsers[command].parse_intermixed_args(argv[1:])
