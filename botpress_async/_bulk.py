@@ -273,7 +273,14 @@ async def run_job(
                 limiter.release()
                 if index == 0:
                     first_settled = True
-            maybe_report()
+            try:
+                maybe_report()
+            except Exception as exc:
+                # The caller's progress callback failed: stop, and raise its error as it is
+                # (not wrapped in the task group's exception group).
+                fatal = fatal or exc
+                request_stop()
+                return
 
     if settings.cancel is not None:
 

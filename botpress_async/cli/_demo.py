@@ -91,12 +91,14 @@ def resolve_target(environ: Mapping[str, str], api_url: str | None) -> DemoTarge
     if not bot_id:
         raise ConfigurationError(
             "BP_BOT_ID is not set: with BP_TOKEN the demo needs the id of the bot to work in "
-            "(or unset BP_TOKEN to run against the embedded emulator)"
+            "(or unset BP_TOKEN to run against the embedded emulator)",
+            env_var="BP_BOT_ID",
         )
     workspace_id = environ.get("BP_WORKSPACE_ID") or None
     if detect_token_kind(token) is TokenKind.PAT and not workspace_id:
         raise ConfigurationError(
-            "BP_WORKSPACE_ID is not set: a Personal Access Token needs the workspace of the bot"
+            "BP_WORKSPACE_ID is not set: a Personal Access Token needs the workspace of the bot",
+            env_var="BP_WORKSPACE_ID",
         )
     url = api_url or environ.get("BP_API_URL") or "https://api.botpress.cloud"
     return DemoTarget(api_url=url, token=token, bot_id=bot_id, workspace_id=workspace_id)

@@ -83,3 +83,16 @@ def test_a_configuration_error_keeps_its_fields_through_pickle() -> None:
         "x-bot-id",
     )
     assert str(back) == str(error)
+
+
+async def test_a_failing_progress_callback_stops_the_job_with_its_own_error() -> None:
+    """An on_progress that raises stops the job; its error comes out as it is, not grouped."""
+
+    async def call(n: int) -> int:
+        return n
+
+    def report(progress: object) -> None:
+        raise LookupError("the dashboard is gone")
+
+    with pytest.raises(LookupError, match="dashboard"):
+        await run_bulk(call, range(50), concurrency=4, on_progress=report)
