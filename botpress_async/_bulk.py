@@ -157,6 +157,7 @@ async def run_job(
     stop = asyncio.Event()
     # Opened once the first call has shown it is not failing for every item (see below).
     gate = asyncio.Event()
+    first_read = asyncio.Event()  # the first item is read (or there is none, or a stop)
     # The cancel scope of each call in flight, by item index: a stop cancels these only, so
     # a read of the input in progress always completes and its item is accounted for.
     in_flight: dict[int, anyio.CancelScope] = {}
@@ -167,6 +168,10 @@ async def run_job(
     exhausted = False
     fatal: BaseException | None = None
     first_settled = False
+    # One worker per slot, but no more than there are items when the input says how many.
+    workers = settings.concurrency
+    if isinstance(items, Sized):
+        workers = max(1, min(workers, len(items)))
 
     def snapshot(final: bool = False) -> BulkProgress:
         return BulkProgress(
@@ -190,6 +195,7 @@ async def run_job(
     def request_stop() -> None:
         stop.set()
         gate.set()  # a worker waiting there must see the stop
+        first_read.set()
         limiter.wake()
         for scope in in_flight.values():
             scope.cancel()
@@ -230,6 +236,7 @@ async def run_job(
                     item = await source.__anext__()
                 except StopAsyncIteration:
                     exhausted = True
+                    first_read.set()
                     limiter.release()
                     return
                 except Exception as exc:
@@ -244,6 +251,7 @@ async def run_job(
                 limiter.release()
                 result.not_run.append(item)
                 return
+            first_read.set()
             scope = in_flight[index] = anyio.CancelScope()
             try:
                 try:
@@ -291,20 +299,20 @@ async def run_job(
 
     token = current_limiter.set(limiter)
     try:
-        async with anyio.create_task_group() as workers:
-            workers.start_soon(worker)
-            # The first call runs alone until it waits on the network or ends (one more turn
-            # for its worker to start and read the item).
-            for _ in range(_FIRST_STEPS + 1):
-                if first_settled or stop.is_set() or exhausted:
+        async with anyio.create_task_group() as group:
+            group.start_soon(worker)
+            # The first call runs alone until it waits on the network or ends.
+            await first_read.wait()
+            for _ in range(_FIRST_STEPS):
+                if first_settled or stop.is_set():
                     break
                 await anyio.lowlevel.checkpoint()
             if first_settled and result.failed and _job_wide(result.failed[0].error):
                 fatal = result.failed.pop(0).error
                 request_stop()
             else:
-                for _ in range(settings.concurrency - 1):
-                    workers.start_soon(worker)
+                for _ in range(workers - 1):
+                    group.start_soon(worker)
                 gate.set()
     finally:
         current_limiter.reset(token)
