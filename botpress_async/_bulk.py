@@ -251,7 +251,8 @@ async def run_job(
                 limiter.release()
                 result.not_run.append(item)
                 return
-            first_read.set()
+            if index == 0:
+                first_read.set()
             scope = in_flight[index] = anyio.CancelScope()
             try:
                 try:
