@@ -2,7 +2,7 @@
 
 Each ``# type: ignore`` marks a call both checkers must refuse: mypy reports an unused ignore
 (``warn_unused_ignores``, part of strict) and pyright an unnecessary one (the setting below),
-so an option that stopped being checked fails the typing session.
+so an option that stopped being checked fails the type check.
 """
 
 # pyright: reportUnnecessaryTypeIgnoreComment=true
