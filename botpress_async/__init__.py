@@ -6,13 +6,15 @@ methods. Models live in ``botpress_async.models``, the local emulator in
 """
 
 from ._auth import TokenKind
-from ._bulk import (
-    BulkProgress,
-    BulkResult,
-    CancelToken,
-    ItemFailure,
-    run_bulk,
+from ._bulk import run_bulk
+from ._bulk_options import (
+    BulkOptions,
+    JobOptions,
+    ProgressOptions,
+    RequestJobOptions,
+    RunBulkOptions,
 )
+from ._bulk_results import BulkProgress, BulkResult, CancelToken, ItemFailure
 from ._client import AsyncClient
 from ._download import FileRecord
 from ._errors import (
@@ -95,6 +97,7 @@ __all__ = [
     "BreakingChangesError",
     "BulkCancelled",
     "BulkError",
+    "BulkOptions",
     "BulkProgress",
     "BulkResult",
     "CancelToken",
@@ -117,6 +120,7 @@ __all__ = [
     "InvalidQueryError",
     "InvalidRowError",
     "ItemFailure",
+    "JobOptions",
     "LimitExceededError",
     "LoopStoppedError",
     "LoopThreadError",
@@ -129,12 +133,14 @@ __all__ = [
     "PayloadTooLargeError",
     "PaymentRequiredError",
     "PermissionDeniedError",
+    "ProgressOptions",
     "QuotaExceededError",
     "RateLimitError",
     "RateLimitedError",
     "ReferenceConstraintError",
     "ReferenceNotFoundError",
     "RelationConflictError",
+    "RequestJobOptions",
     "RequestOptions",
     "ResourceGoneError",
     "ResourceLockedConflictError",
@@ -147,6 +153,7 @@ __all__ = [
     "RowsFailure",
     "RowsMessages",
     "RowsResult",
+    "RunBulkOptions",
     "RuntimeFailureError",
     "ScopeError",
     "ServerError",

@@ -2,7 +2,7 @@
 
 import sys
 
-from botpress_async._cli import main
+from botpress_async.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -95,7 +95,8 @@ def detect_token_kind(token: str, explicit: TokenKind | str | None = None) -> To
         except ValueError:
             choices = ", ".join(repr(k.value) for k in TokenKind)
             raise ConfigurationError(
-                f"token_kind must be one of {choices} or a TokenKind, got {explicit!r}"
+                f"token_kind must be one of {choices} or a TokenKind, got {explicit!r}",
+                argument="token_kind",
             ) from None
     for prefix, kind in _PREFIXES:
         if token.startswith(prefix):
@@ -148,18 +149,27 @@ def check_header_value(name: str, value: str, *, secret: bool = False) -> str:
         secret: when true the message never quotes the value.
     """
     if not isinstance(value, str):
-        raise ConfigurationError(f"{name} must be a string, not {type(value).__name__}")
+        raise ConfigurationError(
+            f"{name} must be a string, not {type(value).__name__}", argument=_argument(name)
+        )
     check_text(name, value, secret=secret)
     match = _BAD_HEADER_CHARS.search(value)
     if match is not None:
         shown = "" if secret else f" {value!r}"
         raise ConfigurationError(
             f"{name}{shown} contains the control character {match.group()!r} at index "
-            f"{match.start()}; HTTP headers cannot carry CR, LF or other control characters"
+            f"{match.start()}; HTTP headers cannot carry CR, LF or other control characters",
+            argument=_argument(name),
         )
     if value != value.strip():
         shown = "" if secret else f" {value!r}"
         raise ConfigurationError(
-            f"{name}{shown} has leading or trailing whitespace; strip it first"
+            f"{name}{shown} has leading or trailing whitespace; strip it first",
+            argument=_argument(name),
         )
     return value
+
+
+def _argument(name: str) -> str | None:
+    # "bot_id" names an argument; "header 'x-a'" describes a value inside one.
+    return name if name.isidentifier() else None

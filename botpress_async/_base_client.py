@@ -345,8 +345,10 @@ class BaseClient(ResourceCache):
         check_scope(api, config.token_kind)
         if config.token is None:
             raise ConfigurationError(
-                f"no token: pass token= to the client or set {ENV['token']} "
-                "(a Personal Access Token, Bot Access Key or Integration Access Key)"
+                "no token (a Personal Access Token, Bot Access Key or Integration Access Key)",
+                fix=f"pass token= to the client or set {ENV['token']}",
+                argument="token",
+                env_var=ENV["token"],
             )
         for header in requires:
             if header not in self._base_headers:
@@ -506,11 +508,16 @@ def _missing_context(header: str, method: str, path: str) -> ConfigurationError:
     arg = HEADER_TO_ARG.get(header)
     if arg is None:
         return ConfigurationError(
-            f"{method} {path} needs the {header} header; pass it as an argument"
+            f"{method} {path} needs the {header} header",
+            fix="pass it as an argument",
+            header=header,
         )
     env = ENV.get(arg)
     hint = f" or set {env}" if env else ""
     return ConfigurationError(
-        f"{method} {path} needs a {arg.replace('_', ' ')} (sent as {header}): pass {arg}= to the "
-        f"client{hint}, or extra_headers={{'{header}': ...}} for this call"
+        f"{method} {path} needs a {arg.replace('_', ' ')} (sent as {header})",
+        fix=f"pass {arg}= to the client{hint}, or extra_headers={{'{header}': ...}} for this call",
+        argument=arg,
+        env_var=env,
+        header=header,
     )

@@ -82,7 +82,8 @@ def split_params(
         known = ", ".join(repr(p.wire) for p in spec.params) or "none"
         raise ConfigurationError(
             f"{operation_id}: unknown parameter(s) {', '.join(map(repr, sorted(given)))} "
-            f"(known: {known}); pass what the documents lack with extra_query= or extra_body="
+            f"(known: {known})",
+            fix="pass what the documents lack with extra_query= or extra_body=",
         )
     return out
 

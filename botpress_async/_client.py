@@ -10,11 +10,13 @@ from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ._base_client import BaseClient
-from ._bulk import BULK_MAX_RETRIES
+from ._bulk_options import BulkOptions, job_settings
 from ._errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from ._bulk import BulkProgress, BulkResult, CancelToken
+    from typing_extensions import Unpack
+
+    from ._bulk_results import BulkResult
     from .resources.admin import AdminAPI
     from .resources.billing import BillingAPI
     from .resources.files import FilesAPI
@@ -93,15 +95,7 @@ class AsyncClient(BaseClient):
         self,
         operation: Callable[..., Any],
         items: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
-        *,
-        concurrency: int = 16,
-        adaptive: bool = True,
-        fail_fast: bool = False,
-        keep_results: bool = True,
-        on_progress: Callable[[BulkProgress], None] | None = None,
-        progress_bar: bool = False,
-        cancel: CancelToken | None = None,
-        max_retries: int = BULK_MAX_RETRIES,
+        **options: Unpack[BulkOptions],
     ) -> BulkResult[Mapping[str, Any], Any]:
         """Call one operation once per item of keyword arguments, concurrently; see `run_bulk`.
 
@@ -113,24 +107,18 @@ class AsyncClient(BaseClient):
             operation: a method of this client (``client.runtime.create_message``); the
                 blocking client's methods are accepted too.
             items: mappings of keyword arguments, from any iterable or async iterable.
-            concurrency: the most calls in flight at once.
-            adaptive: lower the concurrency on 429 and 503 answers, then recover.
-            fail_fast: stop at the first failure and raise `BulkError`.
-            keep_results: keep each item's response (turn off for huge jobs).
-            on_progress: called with a `BulkProgress` a few times a second.
-            progress_bar: show a terminal progress bar (needs tqdm).
-            cancel: a `CancelToken` that stops the job from any thread.
-            max_retries: retries of each call, more patient than a single call's (an item's
-                own ``max_retries`` wins).
+            options: the job's options, described in `BulkOptions` (``concurrency=16``,
+                ``fail_fast``, ``keep_results``, ``max_retries=6``...).
         """
-        from ._bulk import resolve_operation, run_bulk
-
-        func = resolve_operation(operation)
         import inspect
 
+        from ._bulk import resolve_operation, run_job
+
+        settings = job_settings(options, BulkOptions, caller="bulk")
+        func = resolve_operation(operation)
         # Operations take max_retries; request() and other helpers may not.
         defaults = (
-            {"max_retries": max_retries}
+            {"max_retries": settings.max_retries}
             if "max_retries" in inspect.signature(func).parameters
             else {}
         )
@@ -142,14 +130,4 @@ class AsyncClient(BaseClient):
                 )
             return await func(**{**defaults, **item})
 
-        return await run_bulk(
-            one,
-            items,
-            concurrency=concurrency,
-            adaptive=adaptive,
-            fail_fast=fail_fast,
-            keep_results=keep_results,
-            on_progress=on_progress,
-            progress_bar=progress_bar,
-            cancel=cancel,
-        )
+        return await run_job(one, items, settings)

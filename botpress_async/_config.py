@@ -71,16 +71,30 @@ def _check_url(url: str, *, allow_insecure_http: bool) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise ConfigurationError(
-            f"api_url must be an absolute http(s) URL such as {DEFAULT_API_URL!r}, got {url!r}"
+            f"api_url must be an absolute http(s) URL such as {DEFAULT_API_URL!r}, got {url!r}",
+            argument="api_url",
+            env_var=ENV["api_url"],
         )
     if parts.username or parts.password:
-        raise ConfigurationError("api_url must not carry credentials; pass token= instead")
+        raise ConfigurationError(
+            "api_url must not carry credentials",
+            fix="pass token= instead",
+            argument="api_url",
+            env_var=ENV["api_url"],
+        )
     if parts.query or parts.fragment:
-        raise ConfigurationError(f"api_url must not have a query or fragment, got {url!r}")
+        raise ConfigurationError(
+            f"api_url must not have a query or fragment, got {url!r}",
+            argument="api_url",
+            env_var=ENV["api_url"],
+        )
     if parts.scheme == "http" and not allow_insecure_http and not _is_loopback(parts.hostname):
         raise ConfigurationError(
             f"api_url {url!r} is plain http to a non-loopback host, which would send the token "
-            "unencrypted; use https, or pass allow_insecure_http=True if you really mean it"
+            "unencrypted; use https",
+            fix="or pass allow_insecure_http=True if you really mean it",
+            argument="api_url",
+            env_var=ENV["api_url"],
         )
     return url.rstrip("/")
 
@@ -130,7 +144,12 @@ def resolve_config(
     del raw_token, token
     if secret is not None:
         if not secret:
-            raise ConfigurationError("token is empty; pass token= or set BP_TOKEN")
+            raise ConfigurationError(
+                "token is empty",
+                fix="pass token= or set BP_TOKEN",
+                argument="token",
+                env_var=ENV["token"],
+            )
         check_header_value("token", secret, secret=True)
         kind = detect_token_kind(secret, token_kind)
     else:
@@ -149,7 +168,12 @@ def resolve_config(
         if value is None:
             continue
         if not value:
-            raise ConfigurationError(f"{arg} is empty; leave it out or pass a real id")
+            raise ConfigurationError(
+                f"{arg} is empty; leave it out or pass a real id",
+                argument=arg,
+                env_var=ENV.get(arg),
+                header=CONTEXT_HEADERS[arg],
+            )
         context[CONTEXT_HEADERS[arg]] = check_header_value(arg, value)
 
     url = api_url if api_url is not None else _from_env("api_url") or DEFAULT_API_URL
@@ -160,7 +184,12 @@ def resolve_config(
         check_header_value(f"header name {name!r}", name)
         lname = name.lower()
         if lname == "authorization":
-            raise ConfigurationError("pass the token as token=, not as an Authorization header")
+            raise ConfigurationError(
+                "the token is not an Authorization header",
+                fix="pass it as token=",
+                argument="headers",
+                header="authorization",
+            )
         extra[lname] = check_header_value(f"header {name!r}", value)
 
     return ClientConfig(

@@ -141,7 +141,53 @@ __all__ = [
 
 
 class ConfigurationError(BotpressError, ValueError):
-    """A client setting or call argument is missing or invalid; nothing was sent."""
+    """A client setting or call argument is missing or invalid; nothing was sent.
+
+    The message says what is wrong and how a Python caller fixes it; the fields say the same
+    in parts, for tools that tell the fix in their own terms (the command line names its
+    options and environment variables instead of Python arguments).
+
+    Args:
+        problem: what is wrong.
+        fix: how to put it right from Python, appended to the message after ``"; "``.
+        argument: the client or call argument that is missing or wrong.
+        env_var: the environment variable that can set it instead.
+        header: the HTTP header the setting is sent as.
+
+    Attributes:
+        problem: what is wrong, without the Python advice.
+        fix: the Python advice, or ``None``.
+        argument: the argument concerned, or ``None``.
+        env_var: the environment variable that can set it, or ``None``.
+        header: the HTTP header concerned, or ``None``.
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        fix: str | None = None,
+        argument: str | None = None,
+        env_var: str | None = None,
+        header: str | None = None,
+    ) -> None:
+        super().__init__(f"{problem}; {fix}" if fix else problem)
+        self.problem = problem
+        self.fix = fix
+        self.argument = argument
+        self.env_var = env_var
+        self.header = header
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The fields are keyword-only (and subclasses take other arguments): rebuild the
+        # error bare and restore its attributes, so a pickled error keeps its parts.
+        return (_bare_error, (type(self), self.args), self.__dict__)
+
+
+def _bare_error(cls: type[BaseException], args: tuple[Any, ...]) -> BaseException:
+    error = cls.__new__(cls)
+    error.args = args
+    return error
 
 
 class InvalidItemError(ConfigurationError):

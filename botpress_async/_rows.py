@@ -9,22 +9,16 @@ import decimal
 import enum
 import itertools
 import math
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sized
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sized
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import attrs
 
-from ._bulk import (
-    BULK_MAX_RETRIES,
-    BulkError,
-    BulkProgress,
-    CancelToken,
-    _both,
-    outcome_unknown,
-    progress_bar_reporter,
-    run_bulk,
-)
+from ._bulk import BulkError, run_job
+from ._bulk_options import BULK_MAX_RETRIES, RequestJobOptions, job_settings
+from ._bulk_results import outcome_unknown
 from ._errors import ConfigurationError, InvalidRowError, RowsError
+from ._progress import both, progress_bar
 from ._row import Row, from_wire
 from ._types import NotGivenOr, RequestOptions, Timeout
 
@@ -436,20 +430,18 @@ async def run_rows_job(
     items: Iterable[Any] | AsyncIterable[Any],
     body: Mapping[str, Any],
     chunk_size: int,
-    concurrency: int,
     keep_rows: bool,
-    fail_fast: bool,
-    on_progress: Callable[[BulkProgress], None] | None,
-    progress_bar: bool,
-    cancel: CancelToken | None,
     timeout: NotGivenOr[Timeout | float | None],
-    max_retries: int,
+    options: Mapping[str, Any],
     key_column: str | None = None,
 ) -> RowsResult[Any]:
     """Run one bulk row job: ``kind`` is ``"insert"``, ``"upsert"`` or ``"delete"``.
 
-    For upserts, ``key_column`` is the column to match rows by (None: the table's own).
+    ``options`` are the job's `RequestJobOptions` as given. For upserts, ``key_column`` is
+    the column to match rows by (None: the table's own).
     """
+    settings = job_settings(options, RequestJobOptions, caller=f"{kind}_rows", concurrency=8)
+    fail_fast = settings.fail_fast
     if not table:
         raise ConfigurationError("table must be the name or id of a table, a non-empty string")
     what = "ids" if kind == "delete" else "rows"
@@ -476,7 +468,7 @@ async def run_rows_job(
             key = key_column or await resolve_key_column(client, table, None)
             body = {**body, "keyColumn": key}
 
-    options = RequestOptions(timeout=timeout, max_retries=max_retries)
+    request_options = RequestOptions(timeout=timeout, max_retries=settings.max_retries)
     chunks = _chunks(items, chunk_size, kind, key)
     # The first chunk is built before anything is sent, so bad input in it fails at once.
     first: list[_Chunk[Any]] = []
@@ -544,7 +536,7 @@ async def run_rows_job(
                 api="tables",
                 idempotent=idempotent,
                 requires=("x-bot-id",),
-                options=options,
+                options=request_options,
             )
         finally:
             settled += len(chunk.rows)
@@ -552,26 +544,19 @@ async def run_rows_job(
                 guard.leave(chunk.keys, held)
         record(chunk, response)
 
-    report = on_progress
-    if progress_bar:
-        bar = progress_bar_reporter(
-            len(items) if isinstance(items, Sized) else None,
-            unit="row",
-            count=lambda _: settled,
-        )
-        if bar is not None:
-            report = bar if on_progress is None else _both(on_progress, bar)
-
+    bar = None
+    if settings.progress_bar:
+        total = len(items) if isinstance(items, Sized) else None
+        bar = progress_bar(total, unit="row", count=lambda _: settled)
+    # The runner reports requests; the bar counts rows, so it is drawn here.
+    job = attrs.evolve(
+        settings,
+        on_progress=both(settings.on_progress, bar),
+        progress_bar=False,
+        keep_results=False,
+    )
     try:
-        outcome = await run_bulk(
-            send,
-            source(),
-            concurrency=concurrency,
-            fail_fast=fail_fast,
-            keep_results=False,
-            on_progress=report,
-            cancel=cancel,
-        )
+        outcome = await run_job(send, source(), job)
     except BulkError as exc:
         outcome = exc.result
     result.cancelled = outcome.cancelled

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypedDict, ca
 
 from typing_extensions import NotRequired, Unpack
 
-from ._bulk import BulkProgress, CancelToken
+from ._bulk_options import ProgressOptions, RequestJobOptions
 from ._errors import ConfigurationError
 from ._pagination import AsyncPager
 from ._row import C, Row
@@ -42,17 +42,11 @@ __all__ = [
 ]
 
 
-class DeleteJobOptions(TypedDict):
+class DeleteJobOptions(RequestJobOptions):
     """The options of a bulk delete job (see `TablesAPI.delete_rows` for their meaning)."""
 
     chunk_size: NotRequired[int]
-    concurrency: NotRequired[int]
-    fail_fast: NotRequired[bool]
-    on_progress: NotRequired[Callable[[BulkProgress], None] | None]
-    progress_bar: NotRequired[bool]
-    cancel: NotRequired[CancelToken | None]
     timeout: NotRequired[NotGivenOr[Timeout | float | None]]
-    max_retries: NotRequired[int]
 
 
 class RowJobOptions(DeleteJobOptions):
@@ -62,7 +56,7 @@ class RowJobOptions(DeleteJobOptions):
     keep_rows: NotRequired[bool]
 
 
-class ImportOptions(TypedDict):
+class ImportOptions(ProgressOptions):
     """The options of `TablesAPI.import_rows`."""
 
     format: NotRequired[Literal["json", "csv"]]
@@ -71,8 +65,6 @@ class ImportOptions(TypedDict):
     poll_interval: NotRequired[float]
     job_timeout: NotRequired[float]
     keep_files: NotRequired[bool]
-    progress_bar: NotRequired[bool]
-    on_progress: NotRequired[Callable[[BulkProgress], None] | None]
 
 
 class ExportOptions(TypedDict):

@@ -19,9 +19,13 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import anyio
 import attrs
+from typing_extensions import Unpack
 
-from ._bulk import BulkProgress, _aiter, _both, progress_bar_reporter
+from ._bulk import _aiter
+from ._bulk_options import ProgressOptions, job_settings
+from ._bulk_results import BulkProgress
 from ._errors import ConfigurationError, InvalidRowError, ResponseDecodeError, TableJobError
+from ._progress import both, progress_bar
 from ._row import SYSTEM_FIELDS, Row
 from ._rows import _json_problem, table_schema
 from ._table_files import FORMATS, MalformedFileError, RowFileWriter, read_rows
@@ -172,10 +176,10 @@ async def import_rows(
     poll_interval: float,
     job_timeout: float,
     keep_files: bool,
-    progress_bar: bool,
-    on_progress: Callable[[BulkProgress], None] | None,
+    **options: Unpack[ProgressOptions],
 ) -> ImportResult:
     """Implementation of `TablesAPI.import_rows`."""
+    settings = job_settings(options, ProgressOptions, caller="import_rows")
     _check_format(format)
     if isinstance(rows, (str, bytes, Mapping)):
         raise ConfigurationError(
@@ -192,10 +196,8 @@ async def import_rows(
     columns = await _schema_columns(tables, table)
     result = ImportResult()
     started = time.monotonic()
-    report = on_progress
-    bar = progress_bar_reporter(None, unit="row", count=lambda p: p.done) if progress_bar else None
-    if bar is not None:
-        report = bar if on_progress is None else _both(on_progress, bar)
+    bar = progress_bar(None, unit="row", count=lambda p: p.done) if settings.progress_bar else None
+    report = both(settings.on_progress, bar)
 
     def progress(final: bool = False) -> None:
         if report is not None:

@@ -12,7 +12,6 @@ from botpress_async._base_client import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
 )
-from botpress_async._bulk import BULK_MAX_RETRIES
 from botpress_async._types import NOT_GIVEN
 from botpress_sync import _loop
 from botpress_sync._base import ClientBase
@@ -21,8 +20,11 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
     from typing import Any
 
+    from typing_extensions import Unpack
+
     from botpress_async._auth import TokenKind
-    from botpress_async._bulk import BulkProgress, BulkResult, CancelToken
+    from botpress_async._bulk_options import BulkOptions
+    from botpress_async._bulk_results import BulkResult
     from botpress_async._retry import RetryBudget
     from botpress_async._types import NotGivenOr, Timeout
     from botpress_sync.resources.admin import AdminAPI
@@ -82,15 +84,7 @@ class Client(ClientBase):
         self,
         operation: Callable[..., Any],
         items: Iterable[Mapping[str, Any]],
-        *,
-        concurrency: int = 16,
-        adaptive: bool = True,
-        fail_fast: bool = False,
-        keep_results: bool = True,
-        on_progress: Callable[[BulkProgress], None] | None = None,
-        progress_bar: bool = False,
-        cancel: CancelToken | None = None,
-        max_retries: int = BULK_MAX_RETRIES,
+        **options: Unpack[BulkOptions],
     ) -> BulkResult[Mapping[str, Any], Any]:
         """Call one operation once per item of keyword arguments, concurrently; see `run_bulk`.
 
@@ -102,30 +96,10 @@ class Client(ClientBase):
             operation: a method of this client (``client.runtime.create_message``); the
                 blocking client's methods are accepted too.
             items: mappings of keyword arguments, from any iterable or async iterable.
-            concurrency: the most calls in flight at once.
-            adaptive: lower the concurrency on 429 and 503 answers, then recover.
-            fail_fast: stop at the first failure and raise `BulkError`.
-            keep_results: keep each item's response (turn off for huge jobs).
-            on_progress: called with a `BulkProgress` a few times a second.
-            progress_bar: show a terminal progress bar (needs tqdm).
-            cancel: a `CancelToken` that stops the job from any thread.
-            max_retries: retries of each call, more patient than a single call's (an item's
-                own ``max_retries`` wins).
+            options: the job's options, described in `BulkOptions` (``concurrency=16``,
+                ``fail_fast``, ``keep_results``, ``max_retries=6``...).
         """
-        return _loop.run(
-            self._async.bulk(
-                operation,
-                items,
-                concurrency=concurrency,
-                adaptive=adaptive,
-                fail_fast=fail_fast,
-                keep_results=keep_results,
-                on_progress=on_progress,
-                progress_bar=progress_bar,
-                cancel=cancel,
-                max_retries=max_retries,
-            )
-        )
+        return _loop.run(self._async.bulk(operation, items, **options))
 
     def __init__(
         self,

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, overload
 
+from typing_extensions import Unpack
+
 from botpress_async import _download, _upload
-from botpress_async._bulk import (
-    BULK_MAX_RETRIES,
-    BulkProgress,
-    BulkResult,
-    CancelToken,
-    run_bulk,
-)
+from botpress_async._bulk import run_job
+from botpress_async._bulk_options import BulkOptions, job_settings
+from botpress_async._bulk_results import BulkResult
 from botpress_async._download import FileRecord
 from botpress_async._errors import ConfigurationError
 from botpress_async._types import NOT_GIVEN, NotGivenOr, Timeout
@@ -106,14 +104,7 @@ class FilesAPI(FilesResource):
     async def upload_files(
         self,
         items: Iterable[UploadItemT] | AsyncIterable[UploadItemT],
-        *,
-        concurrency: int = 8,
-        fail_fast: bool = False,
-        keep_results: bool = True,
-        on_progress: Callable[[BulkProgress], None] | None = None,
-        progress_bar: bool = False,
-        cancel: CancelToken | None = None,
-        max_retries: int = BULK_MAX_RETRIES,
+        **options: Unpack[BulkOptions],
     ) -> BulkResult[UploadItemT, File]:
         """Upload many files concurrently; every item ends up succeeded, failed or not run.
 
@@ -123,15 +114,11 @@ class FilesAPI(FilesResource):
         Args:
             items: mappings of `upload_file` keyword arguments (``{"key": ..., "content":
                 ...}``), or ``(key, content)`` pairs, from any iterable or async iterable.
-            concurrency: the most uploads in flight at once.
-            fail_fast: stop at the first failure and raise `BulkError`.
-            keep_results: keep each item's `File` (turn off for huge jobs).
-            on_progress: called with a `BulkProgress` a few times a second.
-            progress_bar: show a terminal progress bar (needs tqdm).
-            cancel: a `CancelToken` that stops the job from any thread.
-            max_retries: retries of each request, more patient than a single call's (an
-                item's own ``max_retries`` wins).
+            options: the job's options, described in `BulkOptions` (``concurrency=8``,
+                ``fail_fast``, ``keep_results`` to keep each `File`, ``max_retries=6``...).
         """
+        settings = job_settings(options, BulkOptions, caller="upload_files", concurrency=8)
+        max_retries = settings.max_retries
 
         async def one(item: UploadItemT) -> File:
             # Before any content is read: a client that can send no upload fails the job at once.
@@ -146,16 +133,7 @@ class FilesAPI(FilesResource):
                 f"pair, not {type(item).__name__}"
             )
 
-        return await run_bulk(
-            one,
-            items,
-            concurrency=concurrency,
-            fail_fast=fail_fast,
-            keep_results=keep_results,
-            on_progress=on_progress,
-            progress_bar=progress_bar,
-            cancel=cancel,
-        )
+        return await run_job(one, items, settings)
 
     @overload
     async def download(

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any, Literal, overload
 
+from typing_extensions import Unpack
+
 from botpress_async import _table_jobs
-from botpress_async._bulk import BulkProgress, CancelToken
+from botpress_async._bulk_options import ProgressOptions, RequestJobOptions
 from botpress_async._converter import structure
 from botpress_async._errors import ConfigurationError
 from botpress_async._pagination import AsyncPager
 from botpress_async._row import C, Row
-from botpress_async._rows import (
-    BULK_MAX_RETRIES,
-    MAX_ROWS_PER_REQUEST,
-    RowsResult,
-    run_rows_job,
-)
+from botpress_async._rows import MAX_ROWS_PER_REQUEST, RowsResult, run_rows_job
 from botpress_async._table_handle import AsyncTableHandle
 from botpress_async._table_jobs import DEFAULT_SHARD_ROWS, ImportResult
 from botpress_async._types import NOT_GIVEN, NotGiven, NotGivenOr, RequestOptions, Timeout
@@ -144,15 +141,10 @@ class TablesAPI(TablesResource):
         rows: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
         *,
         chunk_size: int = MAX_ROWS_PER_REQUEST,
-        concurrency: int = 8,
         wait_computed: NotGivenOr[bool] = NOT_GIVEN,
         keep_rows: bool = False,
-        fail_fast: bool = False,
-        on_progress: Callable[[BulkProgress], None] | None = None,
-        progress_bar: bool = False,
-        cancel: CancelToken | None = None,
         timeout: NotGivenOr[Timeout | float | None] = NOT_GIVEN,
-        max_retries: int = BULK_MAX_RETRIES,
+        **options: Unpack[RequestJobOptions],
     ) -> RowsResult[Mapping[str, Any]]:
         """Insert any number of rows, in concurrent requests of at most 1000 rows.
 
@@ -165,16 +157,12 @@ class TablesAPI(TablesResource):
             rows: mappings of column name to value, from any iterable or async iterable;
                 consumed lazily, so a generator of millions of rows keeps memory flat.
             chunk_size: rows per request (1 to 1000).
-            concurrency: the most requests in flight; lowered on rate limits.
             wait_computed: wait for computed columns before each request answers.
             keep_rows: keep the created rows (`Row`) in ``result.inserted``; off by default, so
                 that memory stays flat for any number of rows (the counts are always kept).
-            fail_fast: stop at the first failed request and raise `RowsError`.
-            on_progress: called with a `BulkProgress` (counted in requests).
-            progress_bar: show a terminal progress bar counting rows (needs tqdm).
-            cancel: a `CancelToken` that stops the job from any thread.
             timeout: per-request time limits.
-            max_retries: retries per request, when retrying is safe.
+            options: the job's options, described in `RequestJobOptions` (``concurrency=8``,
+                ``fail_fast`` raising `RowsError`, ``max_retries=6`` when retrying is safe...).
         """
         body = {} if wait_computed is NOT_GIVEN else {"waitComputed": wait_computed}
         return await run_rows_job(
@@ -184,14 +172,9 @@ class TablesAPI(TablesResource):
             items=rows,
             body=body,
             chunk_size=chunk_size,
-            concurrency=concurrency,
             keep_rows=keep_rows,
-            fail_fast=fail_fast,
-            on_progress=on_progress,
-            progress_bar=progress_bar,
-            cancel=cancel,
             timeout=timeout,
-            max_retries=max_retries,
+            options=options,
         )
 
     async def upsert_rows(
@@ -201,15 +184,10 @@ class TablesAPI(TablesResource):
         *,
         key_column: str | None = None,
         chunk_size: int = MAX_ROWS_PER_REQUEST,
-        concurrency: int = 8,
         wait_computed: NotGivenOr[bool] = NOT_GIVEN,
         keep_rows: bool = False,
-        fail_fast: bool = False,
-        on_progress: Callable[[BulkProgress], None] | None = None,
-        progress_bar: bool = False,
-        cancel: CancelToken | None = None,
         timeout: NotGivenOr[Timeout | float | None] = NOT_GIVEN,
-        max_retries: int = BULK_MAX_RETRIES,
+        **options: Unpack[RequestJobOptions],
     ) -> RowsResult[Mapping[str, Any]]:
         """Insert or update any number of rows by a key column, in concurrent requests.
 
@@ -226,16 +204,12 @@ class TablesAPI(TablesResource):
                 table's own key column (one ``getTable`` per job), or ``"id"`` for a table
                 without one.
             chunk_size: rows per request (1 to 1000).
-            concurrency: the most requests in flight; lowered on rate limits.
             wait_computed: wait for computed columns before each request answers.
             keep_rows: keep the written rows (`Row`) in ``result.inserted`` and
                 ``result.updated``; off by default so that memory stays flat.
-            fail_fast: stop at the first failed request and raise `RowsError`.
-            on_progress: called with a `BulkProgress` (counted in requests).
-            progress_bar: show a terminal progress bar counting rows (needs tqdm).
-            cancel: a `CancelToken` that stops the job from any thread.
             timeout: per-request time limits.
-            max_retries: retries per request.
+            options: the job's options, described in `RequestJobOptions` (``concurrency=8``,
+                ``fail_fast`` raising `RowsError`, ``max_retries=6``...).
         """
         body = {} if wait_computed is NOT_GIVEN else {"waitComputed": wait_computed}
         return await run_rows_job(
@@ -246,14 +220,9 @@ class TablesAPI(TablesResource):
             items=rows,
             body=body,
             chunk_size=chunk_size,
-            concurrency=concurrency,
             keep_rows=keep_rows,
-            fail_fast=fail_fast,
-            on_progress=on_progress,
-            progress_bar=progress_bar,
-            cancel=cancel,
             timeout=timeout,
-            max_retries=max_retries,
+            options=options,
         )
 
     async def delete_rows(
@@ -262,13 +231,8 @@ class TablesAPI(TablesResource):
         ids: Iterable[int] | AsyncIterable[int],
         *,
         chunk_size: int = MAX_ROWS_PER_REQUEST,
-        concurrency: int = 8,
-        fail_fast: bool = False,
-        on_progress: Callable[[BulkProgress], None] | None = None,
-        progress_bar: bool = False,
-        cancel: CancelToken | None = None,
         timeout: NotGivenOr[Timeout | float | None] = NOT_GIVEN,
-        max_retries: int = BULK_MAX_RETRIES,
+        **options: Unpack[RequestJobOptions],
     ) -> RowsResult[int]:
         """Delete any number of rows by id, in concurrent requests of at most 1000 ids.
 
@@ -276,13 +240,9 @@ class TablesAPI(TablesResource):
             table: the table's name or id.
             ids: the row ids, from any iterable or async iterable.
             chunk_size: ids per request (1 to 1000).
-            concurrency: the most requests in flight; lowered on rate limits.
-            fail_fast: stop at the first failed request and raise `RowsError`.
-            on_progress: called with a `BulkProgress` (counted in requests).
-            progress_bar: show a terminal progress bar counting rows (needs tqdm).
-            cancel: a `CancelToken` that stops the job from any thread.
             timeout: per-request time limits.
-            max_retries: retries per request.
+            options: the job's options, described in `RequestJobOptions` (``concurrency=8``,
+                ``fail_fast`` raising `RowsError`, ``max_retries=6``...).
         """
         return await run_rows_job(
             self._client,
@@ -291,14 +251,9 @@ class TablesAPI(TablesResource):
             items=ids,
             body={},
             chunk_size=chunk_size,
-            concurrency=concurrency,
             keep_rows=False,
-            fail_fast=fail_fast,
-            on_progress=on_progress,
-            progress_bar=progress_bar,
-            cancel=cancel,
             timeout=timeout,
-            max_retries=max_retries,
+            options=options,
         )
 
     async def import_rows(
@@ -312,8 +267,7 @@ class TablesAPI(TablesResource):
         poll_interval: float = 1.0,
         job_timeout: float = 3600.0,
         keep_files: bool = False,
-        progress_bar: bool = False,
-        on_progress: Callable[[BulkProgress], None] | None = None,
+        **options: Unpack[ProgressOptions],
     ) -> ImportResult:
         """Import any number of rows through server-side import jobs, in a few requests.
 
@@ -332,8 +286,8 @@ class TablesAPI(TablesResource):
             poll_interval: seconds between two reads of the job's status.
             job_timeout: the longest wait for one job, in seconds.
             keep_files: keep the uploaded shard files instead of deleting each after its job.
-            progress_bar: show a terminal progress bar counting imported rows (needs tqdm).
-            on_progress: called with a `BulkProgress` (rows) after each shard.
+            options: ``progress_bar`` and ``on_progress``, described in `ProgressOptions`
+                (a snapshot after each shard, counting rows).
 
         Raises:
             TableJobError: a job failed; ``error.job`` is its record and ``error.result``
@@ -350,8 +304,7 @@ class TablesAPI(TablesResource):
             poll_interval=poll_interval,
             job_timeout=job_timeout,
             keep_files=keep_files,
-            progress_bar=progress_bar,
-            on_progress=on_progress,
+            **options,
         )
 
     async def export_rows(

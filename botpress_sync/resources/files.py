@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, overload
 
-from botpress_async._bulk import BULK_MAX_RETRIES
 from botpress_async._types import NOT_GIVEN
 from botpress_sync import _loop
 from botpress_sync._base import ResourceBase
@@ -14,12 +13,15 @@ from botpress_sync._pager import Pager
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
     from datetime import datetime
     from pathlib import Path
     from typing import Any, Literal
 
-    from botpress_async._bulk import BulkProgress, BulkResult, CancelToken
+    from typing_extensions import Unpack
+
+    from botpress_async._bulk_options import BulkOptions
+    from botpress_async._bulk_results import BulkResult
     from botpress_async._download import FileRecord
     from botpress_async._types import NotGivenOr, Timeout
     from botpress_async._upload import FileContent, UploadItemT
@@ -125,16 +127,7 @@ class FilesAPI(ResourceBase):
         )
 
     def upload_files(
-        self,
-        items: Iterable[UploadItemT],
-        *,
-        concurrency: int = 8,
-        fail_fast: bool = False,
-        keep_results: bool = True,
-        on_progress: Callable[[BulkProgress], None] | None = None,
-        progress_bar: bool = False,
-        cancel: CancelToken | None = None,
-        max_retries: int = BULK_MAX_RETRIES,
+        self, items: Iterable[UploadItemT], **options: Unpack[BulkOptions]
     ) -> BulkResult[UploadItemT, File]:
         """Upload many files concurrently; every item ends up succeeded, failed or not run.
 
@@ -144,27 +137,10 @@ class FilesAPI(ResourceBase):
         Args:
             items: mappings of `upload_file` keyword arguments (``{"key": ..., "content":
                 ...}``), or ``(key, content)`` pairs, from any iterable or async iterable.
-            concurrency: the most uploads in flight at once.
-            fail_fast: stop at the first failure and raise `BulkError`.
-            keep_results: keep each item's `File` (turn off for huge jobs).
-            on_progress: called with a `BulkProgress` a few times a second.
-            progress_bar: show a terminal progress bar (needs tqdm).
-            cancel: a `CancelToken` that stops the job from any thread.
-            max_retries: retries of each request, more patient than a single call's (an
-                item's own ``max_retries`` wins).
+            options: the job's options, described in `BulkOptions` (``concurrency=8``,
+                ``fail_fast``, ``keep_results`` to keep each `File`, ``max_retries=6``...).
         """
-        return _loop.run(
-            self._async.upload_files(
-                items,
-                concurrency=concurrency,
-                fail_fast=fail_fast,
-                keep_results=keep_results,
-                on_progress=on_progress,
-                progress_bar=progress_bar,
-                cancel=cancel,
-                max_retries=max_retries,
-            )
-        )
+        return _loop.run(self._async.upload_files(items, **options))
 
     @overload
     def download(

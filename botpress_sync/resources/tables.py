@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, overload
 
-from botpress_async._rows import BULK_MAX_RETRIES, MAX_ROWS_PER_REQUEST
+from botpress_async._rows import MAX_ROWS_PER_REQUEST
 from botpress_async._table_jobs import DEFAULT_SHARD_ROWS
 from botpress_async._types import NOT_GIVEN
 from botpress_sync import _loop
@@ -15,10 +15,12 @@ from botpress_sync._pager import Pager
 from botpress_sync._tables import TableHandle
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
     from typing import Any, Literal
 
-    from botpress_async._bulk import BulkProgress, CancelToken
+    from typing_extensions import Unpack
+
+    from botpress_async._bulk_options import ProgressOptions, RequestJobOptions
     from botpress_async._row import C, Row
     from botpress_async._rows import RowsResult
     from botpress_async._table_jobs import ImportResult
@@ -132,15 +134,10 @@ class TablesAPI(ResourceBase):
         rows: Iterable[Mapping[str, Any]],
         *,
         chunk_size: int = MAX_ROWS_PER_REQUEST,
-        concurrency: int = 8,
         wait_computed: NotGivenOr[bool] = NOT_GIVEN,
         keep_rows: bool = False,
-        fail_fast: bool = False,
-        on_progress: Callable[[BulkProgress], None] | None = None,
-        progress_bar: bool = False,
-        cancel: CancelToken | None = None,
         timeout: NotGivenOr[Timeout | float | None] = NOT_GIVEN,
-        max_retries: int = BULK_MAX_RETRIES,
+        **options: Unpack[RequestJobOptions],
     ) -> RowsResult[Mapping[str, Any]]:
         """Insert any number of rows, in concurrent requests of at most 1000 rows.
 
@@ -153,31 +150,22 @@ class TablesAPI(ResourceBase):
             rows: mappings of column name to value, from any iterable or async iterable;
                 consumed lazily, so a generator of millions of rows keeps memory flat.
             chunk_size: rows per request (1 to 1000).
-            concurrency: the most requests in flight; lowered on rate limits.
             wait_computed: wait for computed columns before each request answers.
             keep_rows: keep the created rows (`Row`) in ``result.inserted``; off by default, so
                 that memory stays flat for any number of rows (the counts are always kept).
-            fail_fast: stop at the first failed request and raise `RowsError`.
-            on_progress: called with a `BulkProgress` (counted in requests).
-            progress_bar: show a terminal progress bar counting rows (needs tqdm).
-            cancel: a `CancelToken` that stops the job from any thread.
             timeout: per-request time limits.
-            max_retries: retries per request, when retrying is safe.
+            options: the job's options, described in `RequestJobOptions` (``concurrency=8``,
+                ``fail_fast`` raising `RowsError`, ``max_retries=6`` when retrying is safe...).
         """
         return _loop.run(
             self._async.insert_rows(
                 table,
                 rows,
                 chunk_size=chunk_size,
-                concurrency=concurrency,
                 wait_computed=wait_computed,
                 keep_rows=keep_rows,
-                fail_fast=fail_fast,
-                on_progress=on_progress,
-                progress_bar=progress_bar,
-                cancel=cancel,
                 timeout=timeout,
-                max_retries=max_retries,
+                **options,
             )
         )
 
@@ -188,15 +176,10 @@ class TablesAPI(ResourceBase):
         *,
         key_column: str | None = None,
         chunk_size: int = MAX_ROWS_PER_REQUEST,
-        concurrency: int = 8,
         wait_computed: NotGivenOr[bool] = NOT_GIVEN,
         keep_rows: bool = False,
-        fail_fast: bool = False,
-        on_progress: Callable[[BulkProgress], None] | None = None,
-        progress_bar: bool = False,
-        cancel: CancelToken | None = None,
         timeout: NotGivenOr[Timeout | float | None] = NOT_GIVEN,
-        max_retries: int = BULK_MAX_RETRIES,
+        **options: Unpack[RequestJobOptions],
     ) -> RowsResult[Mapping[str, Any]]:
         """Insert or update any number of rows by a key column, in concurrent requests.
 
@@ -213,16 +196,12 @@ class TablesAPI(ResourceBase):
                 table's own key column (one ``getTable`` per job), or ``"id"`` for a table
                 without one.
             chunk_size: rows per request (1 to 1000).
-            concurrency: the most requests in flight; lowered on rate limits.
             wait_computed: wait for computed columns before each request answers.
             keep_rows: keep the written rows (`Row`) in ``result.inserted`` and
                 ``result.updated``; off by default so that memory stays flat.
-            fail_fast: stop at the first failed request and raise `RowsError`.
-            on_progress: called with a `BulkProgress` (counted in requests).
-            progress_bar: show a terminal progress bar counting rows (needs tqdm).
-            cancel: a `CancelToken` that stops the job from any thread.
             timeout: per-request time limits.
-            max_retries: retries per request.
+            options: the job's options, described in `RequestJobOptions` (``concurrency=8``,
+                ``fail_fast`` raising `RowsError`, ``max_retries=6``...).
         """
         return _loop.run(
             self._async.upsert_rows(
@@ -230,15 +209,10 @@ class TablesAPI(ResourceBase):
                 rows,
                 key_column=key_column,
                 chunk_size=chunk_size,
-                concurrency=concurrency,
                 wait_computed=wait_computed,
                 keep_rows=keep_rows,
-                fail_fast=fail_fast,
-                on_progress=on_progress,
-                progress_bar=progress_bar,
-                cancel=cancel,
                 timeout=timeout,
-                max_retries=max_retries,
+                **options,
             )
         )
 
@@ -248,13 +222,8 @@ class TablesAPI(ResourceBase):
         ids: Iterable[int],
         *,
         chunk_size: int = MAX_ROWS_PER_REQUEST,
-        concurrency: int = 8,
-        fail_fast: bool = False,
-        on_progress: Callable[[BulkProgress], None] | None = None,
-        progress_bar: bool = False,
-        cancel: CancelToken | None = None,
         timeout: NotGivenOr[Timeout | float | None] = NOT_GIVEN,
-        max_retries: int = BULK_MAX_RETRIES,
+        **options: Unpack[RequestJobOptions],
     ) -> RowsResult[int]:
         """Delete any number of rows by id, in concurrent requests of at most 1000 ids.
 
@@ -262,27 +231,12 @@ class TablesAPI(ResourceBase):
             table: the table's name or id.
             ids: the row ids, from any iterable or async iterable.
             chunk_size: ids per request (1 to 1000).
-            concurrency: the most requests in flight; lowered on rate limits.
-            fail_fast: stop at the first failed request and raise `RowsError`.
-            on_progress: called with a `BulkProgress` (counted in requests).
-            progress_bar: show a terminal progress bar counting rows (needs tqdm).
-            cancel: a `CancelToken` that stops the job from any thread.
             timeout: per-request time limits.
-            max_retries: retries per request.
+            options: the job's options, described in `RequestJobOptions` (``concurrency=8``,
+                ``fail_fast`` raising `RowsError`, ``max_retries=6``...).
         """
         return _loop.run(
-            self._async.delete_rows(
-                table,
-                ids,
-                chunk_size=chunk_size,
-                concurrency=concurrency,
-                fail_fast=fail_fast,
-                on_progress=on_progress,
-                progress_bar=progress_bar,
-                cancel=cancel,
-                timeout=timeout,
-                max_retries=max_retries,
-            )
+            self._async.delete_rows(table, ids, chunk_size=chunk_size, timeout=timeout, **options)
         )
 
     def import_rows(
@@ -296,8 +250,7 @@ class TablesAPI(ResourceBase):
         poll_interval: float = 1.0,
         job_timeout: float = 3600.0,
         keep_files: bool = False,
-        progress_bar: bool = False,
-        on_progress: Callable[[BulkProgress], None] | None = None,
+        **options: Unpack[ProgressOptions],
     ) -> ImportResult:
         """Import any number of rows through server-side import jobs, in a few requests.
 
@@ -316,8 +269,8 @@ class TablesAPI(ResourceBase):
             poll_interval: seconds between two reads of the job's status.
             job_timeout: the longest wait for one job, in seconds.
             keep_files: keep the uploaded shard files instead of deleting each after its job.
-            progress_bar: show a terminal progress bar counting imported rows (needs tqdm).
-            on_progress: called with a `BulkProgress` (rows) after each shard.
+            options: ``progress_bar`` and ``on_progress``, described in `ProgressOptions`
+                (a snapshot after each shard, counting rows).
 
         Raises:
             TableJobError: a job failed; ``error.job`` is its record and ``error.result``
@@ -334,8 +287,7 @@ class TablesAPI(ResourceBase):
                 poll_interval=poll_interval,
                 job_timeout=job_timeout,
                 keep_files=keep_files,
-                progress_bar=progress_bar,
-                on_progress=on_progress,
+                **options,
             )
         )
 

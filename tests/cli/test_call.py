@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import botpress_sync
-from botpress_async import _cli
 from botpress_async._summaries import SUMMARIES
+from botpress_async.cli import _main as _cli
 from botpress_async.testing import Emulator
 from tests.cli.helpers import cli_env, run_cli
 

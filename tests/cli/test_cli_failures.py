@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from botpress_async import _cli
+from botpress_async.cli import _main as _cli
 from botpress_async.testing import Emulator
 from botpress_async.testing.__main__ import describe
 

@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from botpress_async import __version__, _cli
+from botpress_async import __version__
+from botpress_async.cli import _main as _cli
 from tests.cli.helpers import cli_env, run_cli
 
 
@@ -79,7 +80,7 @@ def test_importing_the_package_does_not_load_the_command() -> None:
     """``import botpress_async`` stays cheap: the command and the demo load only when run."""
     code = (
         "import sys, botpress_async; "
-        "print(any(m in sys.modules for m in ('botpress_async._cli', 'botpress_async._demo')))"
+        "print(any(m in sys.modules for m in ('botpress_async.cli', 'botpress_async.cli._demo')))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60

@@ -9,8 +9,9 @@ import sys
 import pytest
 
 import botpress_sync
-from botpress_async import ConfigurationError, _cli, _demo
-from botpress_async._bulk import BulkProgress
+from botpress_async import BulkProgress, ConfigurationError, _progress
+from botpress_async.cli import _demo
+from botpress_async.cli import _main as _cli
 from botpress_async.testing import Emulator
 from tests.cli.helpers import cli_env, run_cli
 
@@ -193,17 +194,19 @@ def test_unreachable_api_summary_does_not_contradict_itself(
 
 def test_bar_width_falls_back_when_the_terminal_is_narrow_or_silent() -> None:
     """Progress bars follow a terminal of 40 columns or more, else are drawn 80 wide."""
-    assert _demo.bar_columns(120) is None
-    assert _demo.bar_columns(40) is None
-    assert _demo.bar_columns(39) == 80
-    assert _demo.bar_columns(0) == 80
+    assert _progress.bar_columns(120) is None
+    assert _progress.bar_columns(40) is None
+    assert _progress.bar_columns(39) == 80
+    assert _progress.bar_columns(0) == 80
 
 
 def test_a_bar_on_a_stream_without_a_width_is_drawn_80_wide() -> None:
     """On a stream with no terminal width the bar is drawn at 80 columns, filled as it goes."""
     pytest.importorskip("tqdm")
     stream = io.StringIO()
-    update = _demo.progress_bar(10, "row", 1, enabled=True, stream=stream)
+    update = _progress.progress_bar(
+        10, unit="row", stream=stream, force=True, label="  rows", details=False
+    )
     assert update is not None
     update(BulkProgress(done=5, failed=0, in_flight=2, concurrency=4, elapsed=1.0))
     update(BulkProgress(done=10, failed=0, in_flight=0, concurrency=4, elapsed=2.0, final=True))

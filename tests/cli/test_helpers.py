@@ -6,7 +6,8 @@ import io
 
 import pytest
 
-from botpress_async import APIError, ConfigurationError, ResourceNotFoundError, _cli
+from botpress_async import APIError, ConfigurationError, ResourceNotFoundError
+from botpress_async.cli import _main as _cli
 
 
 def test_input_forms() -> None:

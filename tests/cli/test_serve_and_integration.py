@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from botpress_async._cli import main
+from botpress_async.cli import main
 from botpress_async.testing import Emulator
 
 from .helpers import cli_env

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 import botpress_sync
-from botpress_async._cli import main
-from botpress_async._cli_tables import render_typeddict
+from botpress_async.cli import main
+from botpress_async.cli._tables import render_typeddict
 from botpress_async.testing import Emulator
 
 

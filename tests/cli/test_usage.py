@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from botpress_async import ConfigurationError, _cli
+from botpress_async import ConfigurationError
 from botpress_async._base_client import _missing_context
+from botpress_async.cli import _main as _cli
 from botpress_async.testing import Emulator
 from tests.cli.helpers import cli_env, run_cli
 
@@ -153,24 +154,46 @@ def test_every_missing_context_header_is_told_in_cli_terms(header: str, advice: 
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("error", "expected"),
     [
         (
-            "api_url must not carry credentials; pass token= instead",
-            "--api-url / BP_API_URL must not carry credentials; put the token in BP_TOKEN instead",
+            ConfigurationError(
+                "api_url must not carry credentials",
+                fix="pass token= instead",
+                argument="api_url",
+                env_var="BP_API_URL",
+            ),
+            "--api-url / BP_API_URL must not carry credentials",
         ),
         (
-            "api_url 'http://a.example' is plain http to a non-loopback host, which would send "
-            "the token unencrypted; use https, or pass allow_insecure_http=True if you really "
-            "mean it",
+            ConfigurationError(
+                "api_url 'http://a.example' is plain http to a non-loopback host, which would "
+                "send the token unencrypted; use https",
+                fix="or pass allow_insecure_http=True if you really mean it",
+                argument="api_url",
+            ),
             "--api-url / BP_API_URL 'http://a.example' is plain http to a non-loopback host, "
             "which would send the token unencrypted; use https",
         ),
-        ("bot_id is empty; leave it out", "--bot-id / BP_BOT_ID is empty; leave it out"),
-        ("the thing failed; or pass extra_body={'a': 1}", "the thing failed"),
-        ("nothing to retell", "nothing to retell"),
+        (
+            ConfigurationError("bot_id is empty; leave it out", argument="bot_id"),
+            "--bot-id / BP_BOT_ID is empty; leave it out",
+        ),
+        (
+            ConfigurationError("no token", fix="pass token=", argument="token", env_var="BP_TOKEN"),
+            "no token; set BP_TOKEN",
+        ),
+        (
+            ConfigurationError("getUser needs the x-user-key header", fix="pass it", header="x-k"),
+            "getUser needs the x-user-key header; give it in the INPUT object",
+        ),
+        (
+            ConfigurationError("the thing failed", fix="pass extra_body={'a': 1}"),
+            "the thing failed",
+        ),
+        (ConfigurationError("nothing to retell"), "nothing to retell"),
     ],
 )
-def test_python_advice_is_retold_or_dropped(text: str, expected: str) -> None:
-    """Configuration messages naming client arguments are retold with options or trimmed."""
-    assert _cli.cli_message(ConfigurationError(text)) == expected
+def test_python_advice_is_retold_or_dropped(error: ConfigurationError, expected: str) -> None:
+    """The advice is built from the error's fields: options and variables, never Python."""
+    assert _cli.cli_message(error) == expected

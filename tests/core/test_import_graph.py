@@ -18,10 +18,6 @@ from scripts.import_graph import DOC, Graph, cycles, describe, read_graph, refre
 #: of an entry's prefixes.
 EXEMPT: list[tuple[tuple[str, ...], str]] = [
     (
-        ("botpress_async._cli",),
-        "the command line is moving into a subpackage of its own on another branch",
-    ),
-    (
         ("botpress_async.testing.",),
         "the emulator's pages and store are reworked on another branch",
     ),

@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     Args:
         args: the parsed arguments of the ``tables`` command.
     """
-    from botpress_async._cli import UsageError, _token_from_env_or_prompt
+    from botpress_async.cli._base import UsageError, _token_from_env_or_prompt
 
     if args.name is not None and not args.name.isidentifier():
         raise UsageError(f"--name must be a Python identifier, got {args.name!r}")

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final
 
-from botpress_async._cli import EXIT_OK, PROG, UsageError, _Parser, _token_from_env_or_prompt
+from botpress_async.cli._base import EXIT_OK, PROG, UsageError, _Parser, _token_from_env_or_prompt
 
 __all__ = ["main"]
 

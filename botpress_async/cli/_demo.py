@@ -17,17 +17,19 @@ import importlib.util
 import logging
 import os
 import secrets
+import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Final, TextIO
 
 import attrs
 
+from botpress_async import _progress
 from botpress_async._auth import TokenKind, detect_token_kind
-from botpress_async._bulk import BulkProgress
 from botpress_async._client import AsyncClient
 from botpress_async._errors import BotpressError, ConfigurationError, install_hint
+from botpress_async._progress import Report
 
 __all__ = ["DemoTarget", "bulk_summary", "resolve_target", "run"]
 
@@ -55,8 +57,15 @@ class DemoTarget:
     bot_id: str
     workspace_id: str | None
 
+    def environment(self) -> dict[str, str]:
+        """The ``BP_*`` variables that give a client built from the environment this target."""
+        env = {"BP_TOKEN": self.token, "BP_BOT_ID": self.bot_id, "BP_API_URL": self.api_url}
+        if self.workspace_id is not None:
+            env["BP_WORKSPACE_ID"] = self.workspace_id
+        return env
+
     def client_args(self) -> dict[str, Any]:
-        """Keyword arguments for `AsyncClient` and ``botpress_sync.Client``."""
+        """Keyword arguments for `AsyncClient`."""
         return {
             "token": self.token,
             "bot_id": self.bot_id,
@@ -82,12 +91,14 @@ def resolve_target(environ: Mapping[str, str], api_url: str | None) -> DemoTarge
     if not bot_id:
         raise ConfigurationError(
             "BP_BOT_ID is not set: with BP_TOKEN the demo needs the id of the bot to work in "
-            "(or unset BP_TOKEN to run against the embedded emulator)"
+            "(or unset BP_TOKEN to run against the embedded emulator)",
+            env_var="BP_BOT_ID",
         )
     workspace_id = environ.get("BP_WORKSPACE_ID") or None
     if detect_token_kind(token) is TokenKind.PAT and not workspace_id:
         raise ConfigurationError(
-            "BP_WORKSPACE_ID is not set: a Personal Access Token needs the workspace of the bot"
+            "BP_WORKSPACE_ID is not set: a Personal Access Token needs the workspace of the bot",
+            env_var="BP_WORKSPACE_ID",
         )
     url = api_url or environ.get("BP_API_URL") or "https://api.botpress.cloud"
     return DemoTarget(api_url=url, token=token, bot_id=bot_id, workspace_id=workspace_id)
@@ -142,64 +153,25 @@ def counting_retries() -> Iterator[RetryCounter]:
         logger.setLevel(level)
 
 
-MIN_BAR_COLUMNS: Final = 40
-FALLBACK_BAR_COLUMNS: Final = 80
-
-
-def bar_columns(terminal_columns: int) -> int | None:
-    """The fixed width of a progress bar, or ``None`` to follow the terminal's (pure).
-
-    A terminal that reports no width (0, as some pseudo-terminals and CI logs do) or a
-    very narrow one would leave a bar that follows it with no room to draw in.
-    """
-    return None if terminal_columns >= MIN_BAR_COLUMNS else FALLBACK_BAR_COLUMNS
-
-
-def terminal_columns(stream: TextIO) -> int:
-    """The width of the terminal ``stream`` writes to; 0 when it is none or does not say."""
-    try:
-        return os.get_terminal_size(stream.fileno()).columns
-    except (AttributeError, ValueError, OSError):  # io.StringIO has no usable fileno
-        return 0
-
-
-def progress_bar(
-    total: int, unit: str, scale: int, enabled: bool, stream: TextIO | None = None
-) -> Callable[..., None] | None:
-    """An ``on_progress`` callback drawing a tqdm bar of ``total`` units, or ``None``.
+def progress_bar(total: int, unit: str, scale: int, enabled: bool) -> Report | None:
+    """An ``on_progress`` callback drawing the SDK's bar of ``total`` units, or ``None``.
 
     Args:
         total: the units of the job (rows, files).
         unit: their name.
         scale: units per request (the bulk helpers count requests).
-        enabled: whether to draw at all.
-        stream: where to draw (default stderr).
+        enabled: whether to draw at all (the caller has checked for a terminal).
     """
     if not enabled or total == 0:
         return None
-    try:
-        from tqdm import tqdm  # type: ignore[import-untyped]
-    except ImportError:  # the progress extra is optional
-        return None
-    stream = stream if stream is not None else sys.stderr
-    ncols = bar_columns(terminal_columns(stream))
-    bar = tqdm(
-        total=total,
+    return _progress.progress_bar(
+        total,
         unit=unit,
-        desc=f"  {unit}s",
-        file=stream,
-        ncols=ncols,
-        dynamic_ncols=ncols is None,
+        count=lambda p: (p.done + p.failed) * scale,
+        force=True,
+        label=f"  {unit}s",
+        details=False,
     )
-
-    def update(p: BulkProgress) -> None:
-        bar.n = min(total, (p.done + p.failed) * scale)
-        bar.set_postfix(in_flight=p.in_flight, refresh=False)
-        bar.refresh()
-        if p.final:
-            bar.close()
-
-    return update
 
 
 # -- 1. async service flow ------------------------------------------------------------------
@@ -248,36 +220,36 @@ async def async_flow(client: AsyncClient, run_id: str, show: Printer) -> None:
 
 
 def blocking_flow(target: DemoTarget, run_id: str, show: Printer) -> None:
-    """The flow of `async_flow` with ``botpress_sync.Client``: the same methods, no ``await``."""
-    import botpress_sync
+    """The flow of `async_flow` with ``botpress_sync.Client``, run in a process of its own.
 
-    with botpress_sync.Client(**target.client_args()) as client:
-        rt = client.runtime
-        got_user = rt.get_or_create_user(tags={}, name=f"Grace (blocking demo {run_id})")
-        user = got_user.user
-        show.line("user", f"{user.id} {user.name!r} {_made(got_user.meta)}")
-        got_conv = rt.get_or_create_conversation(channel="channel", tags={})
-        conv = got_conv.conversation
-        show.line("conversation", f"{conv.id} {_made(got_conv.meta)}")
-        for n, text in enumerate(TEXTS):
-            rt.create_message(
-                user_id=user.id,
-                conversation_id=conv.id,
-                type="text",
-                payload={"text": text, "seq": n},
-                tags={},
-            )
-        # The pager fetches pages as the loop needs them, one thread hop per page.
-        mine = [m for m in rt.list_messages(conversation_id=conv.id) if m.user_id == user.id]
-        mine.sort(key=lambda m: m.payload.get("seq", 0))
-        texts = ", ".join(repr(m.payload.get("text")) for m in mine)
-        show.line("messages", f"sent {len(TEXTS)}, listed back {len(mine)}: {texts}")
-        if len(mine) != len(TEXTS):
-            raise RuntimeError(f"listed {len(mine)} of the {len(TEXTS)} messages sent")
-        payload = {"step": len(TEXTS), "by": "botpress_sync.Client"}
-        rt.set_state(type="conversation", id=conv.id, name=STATE_NAME, payload=payload)
-        state = rt.get_state(type="conversation", id=conv.id, name=STATE_NAME).state
-        show.line("state", f"conversation/{STATE_NAME} = {state.payload}")
+    ``botpress_async`` never imports ``botpress_sync`` (the blocking facade sits on top of
+    the async client, not beside it), so the demo runs ``python -m botpress_sync._demo``,
+    hands it the target through ``BP_*`` variables and prints the lines it reports.
+    """
+    env = {**os.environ, **target.environment()}
+    try:
+        done = subprocess.run(  # noqa: S603 (this interpreter, a fixed module of ours)
+            [sys.executable, "-m", "botpress_sync._demo", run_id],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=BLOCKING_FLOW_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(
+            f"the blocking flow did not end within {BLOCKING_FLOW_TIMEOUT:.0f} s"
+        ) from None
+    for line in done.stdout.splitlines():
+        label, _, text = line.partition("\t")
+        show.line(label, text)
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines() or [f"exit status {done.returncode}"]
+        raise RuntimeError(f"the blocking flow failed: {lines[-1]}")
+
+
+#: The longest the blocking flow's process may take (a few calls; the real API is slower).
+BLOCKING_FLOW_TIMEOUT: Final = 120.0
 
 
 # -- 3. bulk job ----------------------------------------------------------------------------

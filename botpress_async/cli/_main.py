@@ -16,20 +16,28 @@ import json
 import os
 import re
 import sys
-from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import IO, Any, Final, NoReturn
+from collections.abc import Awaitable, Mapping, Sequence
+from typing import IO, TYPE_CHECKING, Any, Final
 
+from botpress_async._config import HEADER_TO_ARG
 from botpress_async._errors import BotpressError, ConfigurationError, ScopeError
+from botpress_async._types import NotGiven, NotGivenOr
 from botpress_async._version import __version__
+from botpress_async.cli._base import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    PROG,
+    UsageError,
+    _Parser,
+    _token_from_env_or_prompt,
+)
+
+if TYPE_CHECKING:
+    from botpress_async._pagination import AsyncPager
 
 __all__ = ["main"]
-
-EXIT_OK: Final = 0
-EXIT_FAILED: Final = 1
-EXIT_USAGE: Final = 2
-EXIT_INTERRUPTED: Final = 130
-
-PROG: Final = "botpress"
 
 _EXIT_TABLE: Final = """\
 exit statuses:
@@ -74,18 +82,6 @@ examples:
 COMMANDS: Final = ("call", "emulator", "demo", "serve", "integration", "chat", "tables")
 
 
-class UsageError(Exception):
-    """A mistake in the command line or its input; reported in one line, exit status 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors become `UsageError`: one line, not usage plus message."""
-
-    def error(self, message: str) -> NoReturn:
-        """Raise the mistake as a `UsageError` for `main` to print in one line."""
-        raise UsageError(message)
-
-
 # -- pure helpers ---------------------------------------------------------------------------
 
 
@@ -127,24 +123,6 @@ _ARGUMENT_SOURCES: Final = {
     "token_kind": "--token-kind",
 }
 
-_MISSING_CONTEXT: Final = re.compile(
-    r"needs an? (?P<what>[\w ]+?) \(sent as (?P<header>x-[\w-]+)\): pass \w+= to the client.*$"
-)
-_MISSING_HEADER: Final = re.compile(r"needs the (?P<header>[\w-]+) header; pass it as an argument")
-_LEADING_ARGUMENT: Final = re.compile(r"^(?P<arg>" + "|".join(_ARGUMENT_SOURCES) + r")\b(?!=)")
-#: Advice only a Python caller can follow: ``extra_body=``, ``bot_id=``, ``token=``...
-_PYTHON_ADVICE: Final = re.compile(
-    r"\b(?:extra_headers|extra_query|extra_body|token|token_kind|bot_id|workspace_id"
-    r"|integration_id|integration_alias|api_url|allow_insecure_http)="
-)
-_REPHRASED: Final = (
-    ("; pass what the documents lack with extra_query= or extra_body=", ""),
-    ("; pass token= instead", "; put the token in BP_TOKEN instead"),
-    ("pass token= or set BP_TOKEN", "set BP_TOKEN"),
-    ("pass token= to the client or set BP_TOKEN", "set BP_TOKEN"),
-    (", or pass allow_insecure_http=True if you really mean it", ""),
-)
-
 
 def _context_advice(header: str) -> str:
     source = _CONTEXT_SOURCES.get(header)
@@ -159,7 +137,9 @@ def cli_message(exc: BaseException) -> str:
 
     The library tells a Python caller which argument to pass (``bot_id=``, ``extra_body=``);
     at the command line the same fix is an option or an environment variable, and some
-    (extra fields) have none, so that advice is left out.
+    (extra fields) have none. A `ConfigurationError` says which argument, variable and
+    header it is about, so the advice is built from those fields; its Python advice
+    (``fix``) is left out.
     """
     if isinstance(exc, ScopeError):
         return (
@@ -167,30 +147,29 @@ def cli_message(exc: BaseException) -> str:
             f"{', '.join(exc.reachable)}. Use a Personal Access Token for the {exc.api} API, "
             f"or --token-kind if the kind of BP_TOKEN was detected wrongly"
         )
-    message = one_line(str(exc))
     if not isinstance(exc, ConfigurationError):
-        return message
-    message = _MISSING_CONTEXT.sub(
-        lambda m: f"needs a {m['what']} (sent as {m['header']}): {_context_advice(m['header'])}",
-        message,
-    )
-    message = _MISSING_HEADER.sub(
-        lambda m: f"needs the {m['header']} header; give it in the INPUT object", message
-    )
-    for python, cli in _REPHRASED:
-        message = message.replace(python, cli)
-    message = _LEADING_ARGUMENT.sub(lambda m: _ARGUMENT_SOURCES[m["arg"]], message)
-    return _drop_python_advice(message)
+        return one_line(str(exc))
+    problem = one_line(exc.problem)
+    source = _ARGUMENT_SOURCES.get(exc.argument or "")
+    if source is not None and exc.argument is not None and problem.startswith(exc.argument):
+        problem = source + problem[len(exc.argument) :]
+    advice = _cli_advice(exc)
+    if advice is None:
+        return problem
+    return f"{problem}: {advice}" if exc.header in HEADER_TO_ARG else f"{problem}; {advice}"
 
 
-def _drop_python_advice(message: str) -> str:
-    """``message`` cut before the first clause that tells a Python caller what to pass."""
-    found = _PYTHON_ADVICE.search(message)
-    if found is None:
-        return message
-    head = message[: found.start()]
-    cut = max(head.rfind("; "), head.rfind(", "), head.rfind(". "), head.rfind(" ("))
-    return message[:cut].rstrip() if cut > 0 else message
+def _cli_advice(exc: ConfigurationError) -> str | None:
+    """How to fix ``exc`` from the command line, from its fields; None when it has no way."""
+    if exc.fix is None:
+        return None  # the problem says it all ("use https", "strip it first")
+    if exc.header is not None and exc.header in HEADER_TO_ARG:
+        return _context_advice(exc.header)
+    if exc.header is not None and exc.argument is None:
+        return "give it in the INPUT object"  # a header of the operation, not of the client
+    if exc.env_var is not None and exc.argument not in _ARGUMENT_SOURCES:
+        return f"set {exc.env_var}"  # the token: the command reads it from its variable only
+    return None
 
 
 def exit_status_of(exc: BaseException) -> int:
@@ -382,48 +361,24 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
         help="emulator only: answer this share of requests (0 to 1) with 429, to show retries",
     )
     demo.add_argument("--api-url", help="the API's URL with BP_TOKEN (default: BP_API_URL)")
-    from botpress_async import _cli_tables
+    from botpress_async.cli import _tables
 
-    tables = _cli_tables.add_parser(commands)
+    tables = _tables.add_parser(commands)
     return parser, {"call": call, "emulator": emulator, "demo": demo, "tables": tables}
 
 
 # -- call -----------------------------------------------------------------------------------
 
 
-def _token_from_env_or_prompt(stdin: IO[str]) -> str:
-    """BP_TOKEN, or a hidden prompt when standard input is a terminal; `UsageError` otherwise."""
-    token = os.environ.get("BP_TOKEN")
-    if token:
-        return token
-    if stdin.isatty():
-        import getpass
+def _pages(client: Any, operation_id: str, params: dict[str, Any]) -> AsyncPager[Any, Any]:
+    """Every page of a list operation, through the library's pager (``meta.nextToken``)."""
+    from botpress_async._pagination import AsyncPager
 
-        try:
-            token = getpass.getpass("Botpress token (input hidden): ")
-        except EOFError:
-            token = ""
-        if token.strip():
-            return token.strip()
-        raise UsageError("no token given")
-    raise UsageError(
-        "no token: set BP_TOKEN (a Personal Access Token, Bot Access Key or Integration "
-        "Access Key); tokens are never taken from arguments"
-    )
+    def fetch(token: NotGivenOr[str]) -> Awaitable[Any]:
+        given = params if isinstance(token, NotGiven) else {**params, "nextToken": token}
+        return client.call(operation_id, given)  # type: ignore[no-any-return]
 
-
-async def _walk_pages(client: Any, operation_id: str, params: dict[str, Any]) -> AsyncIterator[Any]:
-    """Yield each page of a list operation, following ``meta.nextToken``."""
-    seen: set[str] = set()
-    while True:
-        page = await client.call(operation_id, params)
-        yield page
-        token = next_token_of(page)
-        if token is None or token in seen:
-            # A server answering a token it already gave would loop forever: stop there.
-            return
-        seen.add(token)
-        params = {**params, "nextToken": token}
+    return AsyncPager(fetch, items=lambda page: page_items(page) or [], next_token=next_token_of)
 
 
 async def _run_call(args: argparse.Namespace, params: dict[str, Any], token: str) -> int:
@@ -445,7 +400,7 @@ async def _run_call(args: argparse.Namespace, params: dict[str, Any], token: str
             answer = await client.call(args.operation_id, params)
             out.write(dump_json(answer, compact=args.compact) + "\n")
             return EXIT_OK
-        async for page in _walk_pages(client, args.operation_id, params):
+        async for page in _pages(client, args.operation_id, params).pages():
             items = page_items(page)
             for item in items if items is not None else [page]:
                 out.write(dump_json(item, compact=True) + "\n")
@@ -492,13 +447,13 @@ def run_emulator(argv: Sequence[str]) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    """``botpress demo``: see `botpress_async._demo`."""
+    """``botpress demo``: see `botpress_async.cli._demo`."""
     for name in ("rows", "files", "file_size"):
         if getattr(args, name) < 0:
             raise UsageError(f"--{name.replace('_', '-')} must be 0 or more")
     if not 0.0 <= args.faults <= 1.0:
         raise UsageError("--faults is a share of requests, from 0 to 1")
-    from botpress_async._demo import run
+    from botpress_async.cli._demo import run
 
     return run(
         rows=args.rows,
@@ -525,11 +480,11 @@ def _dispatch(argv: list[str]) -> int:
         # Handed over whole: its options belong to the emulator's own parser.
         return run_emulator(argv[1:])
     if command in ("serve", "integration"):
-        from botpress_async._cli_serve import main as serve_main
+        from botpress_async.cli._serve import main as serve_main
 
         return serve_main(command, argv[1:])
     if command == "chat":
-        from botpress_async._chat_cli import run_chat
+        from botpress_async.cli._chat import run_chat
 
         return run_chat(argv[1:])
     top, parsers = build_parsers()
@@ -540,9 +495,9 @@ def _dispatch(argv: list[str]) -> int:
         top.parse_args(argv)  # --help, --version, or a usage error: it does not return
         raise UsageError("put the COMMAND first")  # not reached: a parse returns with one
     if command == "tables":
-        from botpress_async import _cli_tables
+        from botpress_async.cli import _tables
 
-        return _cli_tables.run(parsers[command].parse_args(argv[1:]))
+        return _tables.run(parsers[command].parse_args(argv[1:]))
     # Intermixed: options may come before, between or after OPERATION_ID and INPUT; a plain
     # parse stops filling the positionals at the first option and refuses what follows.
     args = parsers[command].parse_intermixed_args(argv[1:])
