@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from botpress_async import AsyncClient, ConfigurationError
-from botpress_async._client import _missing_context
+from botpress_async._base_client import _missing_context
 from tests.loopback import FAKE_PAT
 
 pytestmark = pytest.mark.anyio
