@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ._delivery import registered
+from ._pages import paginate
 from ._schema import iso_now
-from ._store import ApiError, BotData, Context, handler, not_found, paginate, tags_match
+from ._store import ApiError, BotData, Context, handler, not_found, tags_match
 
 __all__: list[str] = []
 

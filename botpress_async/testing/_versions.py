@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any, Final
 
 from ._activity import entries
+from ._pages import paginate
 from ._records import find, own_integration, records, reference_missing
 from ._schema import iso_now
-from ._store import ApiError, BotData, Context, Store, handler, not_found, paginate
+from ._store import ApiError, BotData, Context, Store, handler, not_found
 
 __all__ = ["add_issue"]
 
