@@ -206,3 +206,39 @@ def test_the_operations_page_is_current() -> None:
     assert page.read_text(encoding="utf-8") == render(), (
         "run: python -m botpress_async.testing._coverage"
     )
+
+
+@pytest.mark.parametrize(
+    ("route", "query"),
+    [
+        ("logs", {"timeStart": "yesterday"}),
+        ("logs", {"timeStart": "2026-01-01T00:00:00.000Z", "timeEnd": "soon"}),
+        ("analytics", {"startDate": "2026-01-01", "endDate": "next week"}),
+    ],
+)
+async def test_a_window_bound_that_is_no_date_is_refused(
+    world: World, session: aiohttp.ClientSession, route: str, query: dict[str, str]
+) -> None:
+    """A log or analytics window bound that is not ISO 8601 is a 400, not an empty answer."""
+    path = f"/v1/admin/bots/{world.emu.bot_id}/{route}"
+    status, got = await call(session, "GET", path, world.admin_headers(), params=query)
+    assert (status, got["type"]) == (400, "InvalidQuery"), got
+    bad = next(key for key, value in query.items() if not value[:1].isdigit())
+    assert bad in got["message"]
+
+
+async def test_bot_logs_since_a_date_hold_the_bot_s_invocations(
+    world: World, session: aiohttp.ClientSession
+) -> None:
+    """With a real window start, the world's message and events are in the bot's log."""
+    path = f"/v1/admin/bots/{world.emu.bot_id}/logs"
+    query = {"timeStart": "2000-01-01"}
+    lines: list[str] = []
+    for _ in range(20):
+        status, page = await call(session, "GET", path, world.admin_headers(), params=query)
+        assert status == 200, page
+        lines += [line["message"] for line in page["logs"]]
+        if "nextToken" not in page:
+            break
+        query["nextToken"] = page["nextToken"]
+    assert sorted(lines) == ["createEvent ping", "createEvent ping", "createMessage text"]
