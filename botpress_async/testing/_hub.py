@@ -87,7 +87,8 @@ def _new(store: Store, kind: str, name: str, version: str, workspace: str | None
 
 def seed_hub(store: Store) -> None:
     """Put the small public catalogue in the store, once."""
-    if store.extra.get("hub-seeded"):
+    # The marker's table is empty, so presence is the test, not truth.
+    if "hub-seeded" in store.extra:
         return
     store.extra["hub-seeded"] = {}
     for kind, name, version, fields in _CATALOGUE:

@@ -242,3 +242,25 @@ async def test_bot_logs_since_a_date_hold_the_bot_s_invocations(
             break
         query["nextToken"] = page["nextToken"]
     assert sorted(lines) == ["createEvent ping", "createEvent ping", "createMessage text"]
+
+
+@pytest.mark.parametrize("kind", ["integrations", "plugins", "interfaces"])
+async def test_the_hub_catalogue_is_seeded_once(
+    world: World, session: aiohttp.ClientSession, kind: str
+) -> None:
+    """Listing the hub again answers the same entries: the catalogue does not grow per call."""
+    walks = []
+    for _ in range(2):
+        ids: list[str] = []
+        params: dict[str, str] = {}
+        for _ in range(20):
+            path = f"/v1/admin/hub/{kind}"
+            status, page = await call(session, "GET", path, world.admin_headers(), params=params)
+            assert status == 200, page
+            ids += [item["id"] for item in page[kind]]
+            if "nextToken" not in page["meta"]:
+                break
+            params = {"nextToken": page["meta"]["nextToken"]}
+        walks.append(ids)
+    assert walks[0] == walks[1]
+    assert len(walks[0]) == {"integrations": 3, "plugins": 2, "interfaces": 3}[kind]
