@@ -232,6 +232,8 @@ class Emulated(RuleBasedStateMachine):
             token = page.get("meta", {}).get("nextToken") or page.get("nextToken")
             if not token:
                 break
+        else:
+            raise AssertionError(f"{operation_id} still had pages after {len(seen)} items")
         # Items without an id (log lines) may repeat; items with one may not.
         ids = [item["id"] for item in seen if isinstance(item, dict) and "id" in item]
         assert len(ids) == len(set(ids)), operation_id
