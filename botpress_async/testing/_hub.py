@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from ._pages import paginate
+from ._pages import paginate, summaries
 from ._records import by_name_version, copy_fields, find, records, reference_missing
 from ._schema import iso_now
 from ._store import ApiError, Context, Store, handler, not_found
@@ -179,7 +179,7 @@ def list_public_integrations(ctx: Context) -> Any:
         installed = bot.integrations if bot else set()
         items = [i for i in items if i["id"] in installed]
     page, meta = paginate(ctx, items)
-    return {"integrations": page, "meta": meta}
+    return {"integrations": summaries(ctx, "integrations", page), "meta": meta}
 
 
 def _implemented(integration: dict[str, Any]) -> set[str]:
@@ -199,7 +199,7 @@ def list_public(ctx: Context) -> Any:
     """List the public plugins or interfaces of the hub."""
     kind = _kind(ctx)
     page, meta = paginate(ctx, _filtered(ctx, _public_entries(ctx, kind)))
-    return {kind + "s": page, "meta": meta}
+    return {kind + "s": summaries(ctx, kind + "s", page), "meta": meta}
 
 
 @handler("getPublicPluginById", "getPublicPlugin", "getPublicInterfaceById", "getPublicInterface")
@@ -280,7 +280,7 @@ def list_own(ctx: Context) -> Any:
     """List the workspace's interfaces or plugins."""
     kind = _kind(ctx)
     page, meta = paginate(ctx, _filtered(ctx, _own(ctx, kind)))
-    return {kind + "s": page, "meta": meta}
+    return {kind + "s": summaries(ctx, kind + "s", page), "meta": meta}
 
 
 @handler("createInterface", "createPlugin")

@@ -19,7 +19,7 @@ from typing import Any, Final
 
 from ._store import Context, invalid
 
-__all__ = ["paginate"]
+__all__ = ["paginate", "summaries"]
 
 # Walks kept at once; a token of an evicted walk answers 400 and the caller starts again.
 MAX_WALKS: Final = 1024
@@ -125,3 +125,16 @@ def paginate(ctx: Context, items: Iterable[Any]) -> tuple[list[Any], dict[str, A
         walk.ends.append(len(walk.order))
         meta["nextToken"] = _encode(walk_id, page_no + 1, binding)
     return [seq[i] for i in page_idx], meta
+
+
+def summaries(ctx: Context, key: str, items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``items`` cut down to the fields the answer's schema names for an item of list ``key``.
+
+    A stored record also holds what a list never shows (signing secrets, a plugin's code), and
+    list item schemas leave other fields allowed, so without this a list would hand them out.
+    """
+    schema = ctx.op.response_schema.get("properties", {}).get(key, {}).get("items", {})
+    names = schema.get("properties")
+    if not names:
+        return list(items)
+    return [{k: v for k, v in item.items() if k in names} for item in items]

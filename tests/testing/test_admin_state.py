@@ -264,3 +264,29 @@ async def test_the_hub_catalogue_is_seeded_once(
         walks.append(ids)
     assert walks[0] == walks[1]
     assert len(walks[0]) == {"integrations": 3, "plugins": 2, "interfaces": 3}[kind]
+
+
+@pytest.mark.parametrize(
+    ("path", "key"),
+    [
+        ("/v1/admin/bots", "bots"),
+        ("/v1/admin/integrations", "integrations"),
+        ("/v1/admin/workspaces", "workspaces"),
+        ("/v1/admin/plugins", "plugins"),
+        ("/v1/admin/interfaces", "interfaces"),
+        ("/v1/admin/hub/integrations", "integrations"),
+        ("/v1/admin/hub/plugins", "plugins"),
+    ],
+)
+async def test_lists_hold_no_secrets_or_code(
+    world: World, session: aiohttp.ClientSession, path: str, key: str
+) -> None:
+    """List items carry the summary fields only: no signing secret, secrets, code or limits."""
+    adm = world.admin_headers()
+    await call(session, "PUT", "/v1/admin/quotas/ai-spend", adm, {"monthlySpendingLimit": 7})
+    status, page = await call(session, "GET", path, adm)
+    assert status == 200, page
+    assert page[key]
+    for item in page[key]:
+        leaked = {"signingSecret", "secrets", "code", "aiSpendLimit", "workspaceId"} & set(item)
+        assert not leaked, (path, leaked)
