@@ -127,6 +127,13 @@ def _resource(answer: Any) -> dict[str, Any]:
     return found[0]
 
 
+def _item_fields(op: Operation) -> set[str] | None:
+    """The fields the item schema of a list operation names, if it names any."""
+    lists = [v for v in op.response_schema.get("properties", {}).values() if "items" in v]
+    names = lists[0]["items"].get("properties") if len(lists) == 1 else None
+    return set(names) if names else None
+
+
 def _items(answer: dict[str, Any]) -> list[dict[str, Any]]:
     lists = [v for k, v in answer.items() if isinstance(v, list) and k != "meta"]
     assert len(lists) == 1, answer
@@ -234,6 +241,11 @@ class Emulated(RuleBasedStateMachine):
                 break
         else:
             raise AssertionError(f"{operation_id} still had pages after {len(seen)} items")
+        # A list answers summaries: nothing beyond the fields its item schema names (stored
+        # records also hold secrets and code that no list shows).
+        named = _item_fields(BY_ID[operation_id])
+        for item in seen:
+            assert named is None or set(item) <= named, (operation_id, set(item) - named)
         # Items without an id (log lines) may repeat; items with one may not.
         ids = [item["id"] for item in seen if isinstance(item, dict) and "id" in item]
         assert len(ids) == len(set(ids)), operation_id
