@@ -1,37 +1,47 @@
-"""The emulator's ceiling: requests per second it serves from its own process on loopback.
+"""The emulator's throughput now against the emulator of an earlier commit, in one run.
 
-The load comes from wrk when it is installed, otherwise from aiohttp clients in separate
-processes. The baseline, measured in the same run with the same load generator, is a bare
-aiohttp.web server answering a fixed JSON body; the emulator's ratio against it shows what its
-routing, authentication, validation and state cost. The server's own CPU time is read from
-/proc, so "per server CPU second" is the ceiling of one core whatever the load generator costs.
+Two cases, each on an emulator in its own process: ``GET /v1/chat/users/{id}`` with 16 requests
+in flight, and ``createTableRows`` calls of 1000 rows. The earlier emulator is the package as
+it was at ``BENCH_EMULATOR_BASE`` (default: where this branch left ``main``), unpacked with
+``git archive`` into a temporary directory that comes first on the child's ``PYTHONPATH``. The
+two run in turns, several rounds, and each keeps its best round, so a busy machine hurts both
+alike; the wall-clock rate and the server's own CPU time (from /proc) are printed. Both drift
+by tens of percent on a shared machine, so when valgrind is installed each emulator also runs
+once under callgrind, and the instructions the server executes per GET and per inserted row
+give the ratio to trust.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-import multiprocessing
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from benchmarks._server import free_port, json_server
+from benchmarks._server import free_port
 
-DURATION = 3.0
-CLIENT_PROCESSES = 2
-CONNECTIONS_PER_PROCESS = 16
-BODY = (
-    b'{"user":{"id":"user_01","name":"Ada","tags":{"team":"core"},'
-    b'"createdAt":"2024-01-01T00:00:00.000Z","updatedAt":"2024-01-01T00:00:00.000Z"}}'
-)
+ROOT = Path(__file__).resolve().parent.parent
+CONCURRENCY = 16
+GETS = 4000
+ROWS = 1000
+# Inserts of ROWS rows per measurement: one takes tens of milliseconds, and /proc counts CPU
+# time in ticks of 10 ms, so a few of them make the CPU figure meaningful.
+INSERTS = 20
+ROUNDS = 3
+# Requests per case under callgrind, where everything runs about fifty times slower.
+CALLGRIND_GETS = 300
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -44,129 +54,202 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def _hammer(url: str, headers: dict[str, str], connections: int, duration: float) -> int:
-    """Keep ``connections`` requests in flight for ``duration`` seconds; count the answers."""
-    done = 0
-    deadline = time.monotonic() + duration
-    connector = aiohttp.TCPConnector(limit=connections)
-    async with aiohttp.ClientSession(connector=connector) as session:
-
-        async def worker() -> None:
-            nonlocal done
-            while time.monotonic() < deadline:
-                async with session.get(url, headers=headers) as resp:
-                    await resp.read()
-                    done += 1
-
-        await asyncio.gather(*(worker() for _ in range(connections)))
-    return done
-
-
-def _client_process(url: str, headers: dict[str, str], duration: float, out: Any) -> None:
-    out.put(asyncio.run(_hammer(url, headers, CONNECTIONS_PER_PROCESS, duration)))
-
-
-def _aiohttp_load(url: str, headers: dict[str, str], duration: float) -> float:
-    ctx = multiprocessing.get_context("spawn")
-    results = ctx.Queue()
-    procs = [
-        ctx.Process(target=_client_process, args=(url, headers, duration, results))
-        for _ in range(CLIENT_PROCESSES)
-    ]
-    for proc in procs:
-        proc.start()
-    total = sum(results.get(timeout=duration + 60) for _ in procs)
-    for proc in procs:
-        proc.join(10)
-    return total / duration
-
-
-def _wrk_load(url: str, headers: dict[str, str], duration: float) -> float:
-    wrk = shutil.which("wrk")
-    assert wrk is not None
-    # One wrk thread leaves the other core to the server on a 2-core machine.
-    args = [wrk, "-t1", "-c32", f"-d{int(duration)}s"]
-    for key, value in headers.items():
-        args += ["-H", f"{key}: {value}"]
-    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
-    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    return float(found.group(1)) if found else float("nan")
-
-
-def load(
-    url: str, headers: dict[str, str], pid: int, duration: float = DURATION
-) -> tuple[float, float]:
-    """Requests per second served, and requests per second of server CPU."""
-    generate = _wrk_load if shutil.which("wrk") else _aiohttp_load
-    before = _cpu_seconds(pid)
-    rate = generate(url, headers, duration)
-    used = _cpu_seconds(pid) - before
-    return rate, (rate * duration / used if used > 0 else float("nan"))
-
-
-def _start_emulator() -> tuple[subprocess.Popen[str], dict[str, str]]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "botpress_async.testing", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        text=True,
+def _base_commit() -> str:
+    wanted = os.environ.get("BENCH_EMULATOR_BASE")
+    if wanted:
+        return wanted
+    found = subprocess.run(
+        ["git", "merge-base", "HEAD", "main"], cwd=ROOT, capture_output=True, text=True
     )
-    assert proc.stdout is not None
-    fields = dict(proc.stdout.readline().strip().split("=", 1) for _ in range(7))
-    return proc, fields
+    return found.stdout.strip() or "HEAD"
 
 
-def _post(url: str, headers: dict[str, str], body: dict[str, Any]) -> Any:
+@contextlib.contextmanager
+def _unpacked(commit: str) -> Iterator[Path]:
+    """The ``botpress_async`` package of ``commit`` in a temporary directory."""
+    with tempfile.TemporaryDirectory() as target:
+        archive = subprocess.run(
+            ["git", "archive", commit, "botpress_async"], cwd=ROOT, capture_output=True, check=True
+        )
+        subprocess.run(["tar", "-x", "-C", target], input=archive.stdout, check=True)
+        yield Path(target)
+
+
+@contextlib.contextmanager
+def _emulator(
+    package_root: Path | None, callgrind_out: Path | None = None
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """An emulator process (of ``package_root`` when given) and what it prints.
+
+    With ``callgrind_out`` it runs under callgrind, which dumps its counts there on request.
+    """
+    # A fixed hash seed keeps dict and set layouts, and so instruction counts, from run to run.
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    if package_root is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(package_root), env.get("PYTHONPATH", "")])
+    port = free_port()
+    command = [sys.executable, "-m", "botpress_async.testing", "--port", str(port), "--seed", "1"]
+    if callgrind_out is not None:
+        command = [
+            "valgrind",
+            "--tool=callgrind",
+            f"--callgrind-out-file={callgrind_out}",
+            *command,
+        ]
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        # valgrind's banner and notes would land between the figures.
+        stderr=subprocess.DEVNULL if callgrind_out is not None else None,
+        text=True,
+        env=env,
+        cwd=package_root or ROOT,
+    )
+    info: dict[str, str] = {}
+    try:
+        assert proc.stdout is not None
+        # It prints shell lines (``export BP_API_URL=...``); the first few name all we need.
+        for _ in range(20):
+            line = proc.stdout.readline()
+            key, _, value = line.strip().removeprefix("export ").partition("=")
+            info[key] = value
+            if not line or {"BP_API_URL", "BP_TOKEN", "BP_BOT_ID"} <= info.keys():
+                break
+        if "BP_API_URL" not in info:
+            raise RuntimeError("the emulator did not start")
+        yield proc.pid, info
+    finally:
+        proc.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(10)
+        if proc.poll() is None:  # it ignored the polite request
+            proc.kill()
+            proc.wait()
+
+
+def _request(url: str, headers: dict[str, str], body: Any, method: str = "POST") -> Any:
     request = urllib.request.Request(  # noqa: S310 - an http URL on loopback
         url,
         data=json.dumps(body).encode(),
-        method="POST",
+        method=method,
         headers={**headers, "content-type": "application/json"},
     )
-    with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310 - same URL
+    with urllib.request.urlopen(request, timeout=60) as resp:  # noqa: S310 - same URL
         return json.loads(resp.read())
 
 
-def _baseline_pid(url: str) -> int:
-    # The bare server is the child process listening on the URL's port.
-    port = url.rsplit(":", 1)[1]
-    out = subprocess.run(["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True)
-    found = re.search(r"pid=(\d+)", out.stdout)
-    return int(found.group(1)) if found else -1
+async def _gets(url: str, headers: dict[str, str], count: int) -> None:
+    """``count`` requests to ``url``, ``CONCURRENCY`` at a time."""
+    left = count
+    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def worker() -> None:
+            nonlocal left
+            while left > 0:
+                left -= 1
+                async with session.get(url, headers=headers) as resp:
+                    assert resp.status == 200, resp.status
+                    await resp.read()
+
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+
+
+def _measure(
+    pid: int, info: dict[str, str], gets: int = GETS, inserts: int = 0, between: Any = None
+) -> dict[str, tuple[float, float]]:
+    """Per case: operations per wall second and per server CPU second.
+
+    ``between`` is called before the first case and after each one (callgrind's counters).
+    """
+    inserts = inserts or INSERTS
+    url = info["BP_API_URL"]
+    headers = {"Authorization": f"Bearer {info['BP_TOKEN']}", "x-bot-id": info["BP_BOT_ID"]}
+    user = _request(url + "/v1/chat/users", headers, {"tags": {"team": "core"}, "name": "Ada"})
+    schema = {"properties": {"name": {"type": "string"}, "n": {"type": "number"}}}
+    _request(url + "/v1/tables", headers, {"name": "BenchTable", "schema": schema})
+    rows = [{"name": f"row {i}", "n": i} for i in range(ROWS)]
+    out: dict[str, tuple[float, float]] = {}
+
+    def timed(name: str, count: int, run: Any) -> None:
+        if between is not None:
+            between()
+        cpu, wall = _cpu_seconds(pid), time.perf_counter()
+        run()
+        wall, cpu = time.perf_counter() - wall, _cpu_seconds(pid) - cpu
+        out[name] = (count / wall, count / cpu if cpu > 0 else float("nan"))
+
+    get_url = f"{url}/v1/chat/users/{user['user']['id']}"
+    timed(
+        f"GET user x{gets} at {CONCURRENCY}",
+        gets,
+        lambda: asyncio.run(_gets(get_url, headers, gets)),
+    )
+    rows_url = url + "/v1/tables/BenchTable/rows"
+
+    def insert() -> None:
+        for _ in range(inserts):
+            _request(rows_url, headers, {"rows": rows})
+
+    timed(f"insert {ROWS} rows (rows/s)", ROWS * inserts, insert)
+    if between is not None:
+        between()
+    return out
+
+
+def _instructions(package_root: Path | None, folder: Path) -> dict[str, float]:
+    """Instructions the server executes per GET and per inserted row, under callgrind."""
+    out = folder / "callgrind.out"
+    with _emulator(package_root, out) as (pid, info):
+        control = ["callgrind_control"]
+        # Zero before the first case, then one dump per case: each dump holds one case's count.
+        calls = iter([[*control, "-z", str(pid)]] + [[*control, "-d", str(pid)]] * 2)
+
+        def between() -> None:
+            subprocess.run(next(calls), capture_output=True, check=True)
+
+        counts = _measure(pid, info, gets=CALLGRIND_GETS, inserts=1, between=between)
+    dumps = sorted(folder.glob("callgrind.out.*"), key=lambda f: int(f.suffix[1:]))
+    totals = []
+    for dump in dumps[-2:]:
+        found = re.search(r"^(?:summary|totals): (\d+)", dump.read_text(), re.MULTILINE)
+        totals.append(int(found.group(1)) if found else 0)
+    sizes = [CALLGRIND_GETS, ROWS]
+    return {name: total / size for name, total, size in zip(counts, totals, sizes, strict=True)}
 
 
 def main() -> None:
-    """Measure the bare baseline, then the emulator on three routes, and print requests/s."""
-    clients = f"{CLIENT_PROCESSES} processes x {CONNECTIONS_PER_PROCESS} connections"
-    generator = "wrk" if shutil.which("wrk") else f"aiohttp clients ({clients})"
-    print(f"load generator: {generator}; {os.cpu_count()} cores; {DURATION:.0f}s per case")
-    with json_server(BODY) as base_url:
-        base_rate, base_cpu = load(base_url + "/v1/chat/users/user_01", {}, _baseline_pid(base_url))
-    print(
-        f"baseline bare aiohttp.web GET     {base_rate:9.0f} req/s  "
-        f"({base_cpu:7.0f} per server CPU second)"
-    )
-    proc, tokens = _start_emulator()
-    try:
-        url = tokens["url"]
-        headers = {"Authorization": f"Bearer {tokens['bak']}", "x-bot-id": tokens["bot_id"]}
-        user = _post(url + "/v1/chat/users", headers, {"tags": {"team": "core"}, "name": "Ada"})
-        for i in range(19):
-            _post(url + "/v1/chat/users", headers, {"tags": {"n": str(i)}})
-        cases = {
-            "emulator getUser (GET, BAK auth)": f"/v1/chat/users/{user['user']['id']}",
-            "emulator listUsers (20 per page)": "/v1/chat/users",
-            "emulator getTable missing (404)": "/v1/tables/NoSuchTable",
-        }
-        for name, path in cases.items():
-            rate, cpu = load(url + path, headers, proc.pid)
+    """Run both emulators in turns and print the best round of each with the ratio."""
+    commit = _base_commit()
+    print(f"before: the emulator at {commit[:12]}; after: this tree; best of {ROUNDS} rounds")
+    best: dict[str, dict[str, tuple[float, float]]] = {"before": {}, "after": {}}
+    with _unpacked(commit) as old_root:
+        for _ in range(ROUNDS):
+            for label, root in (("before", old_root), ("after", None)):
+                with _emulator(root) as (pid, info):
+                    for name, (rate, per_cpu) in _measure(pid, info).items():
+                        old = best[label].get(name, (0.0, 0.0))
+                        best[label][name] = (max(old[0], rate), max(old[1], per_cpu))
+    for name in best["after"]:
+        (b_rate, b_cpu), (a_rate, a_cpu) = best["before"][name], best["after"][name]
+        print(
+            f"{name:28s} before {b_rate:8.0f}/s ({b_cpu:8.0f} per CPU s)  "
+            f"after {a_rate:8.0f}/s ({a_cpu:8.0f} per CPU s)  "
+            f"ratio {a_cpu / b_cpu:.2f} by CPU, {a_rate / b_rate:.2f} by wall"
+        )
+    if shutil.which("valgrind") and shutil.which("callgrind_control"):
+        with _unpacked(commit) as old_root, tempfile.TemporaryDirectory() as scratch:
+            (Path(scratch) / "before").mkdir()
+            (Path(scratch) / "after").mkdir()
+            before = _instructions(old_root, Path(scratch) / "before")
+            after = _instructions(None, Path(scratch) / "after")
+        print("server instructions (callgrind; repeatable on a busy machine):")
+        for name, count in after.items():
+            label = "per GET" if name.startswith("GET") else "per inserted row"
             print(
-                f"{name:33s} {rate:9.0f} req/s  ({cpu:7.0f} per server CPU second)  "
-                f"ratio to baseline {rate / base_rate:.2f}"
+                f"  {label:17s} before {before[name]:12,.0f}  after {count:12,.0f}  "
+                f"ratio {before[name] / count:.2f} (higher is faster)"
             )
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 if __name__ == "__main__":

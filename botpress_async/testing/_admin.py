@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ._delivery import registered
+from ._pages import paginate, summaries
 from ._schema import iso_now
-from ._store import ApiError, BotData, Context, handler, not_found, paginate, tags_match
+from ._store import ApiError, BotData, Context, handler, not_found, tags_match
 
 __all__: list[str] = []
 
@@ -163,7 +164,7 @@ def list_workspaces(ctx: Context) -> Any:
     if ctx.query.get("handle"):
         items = [w for w in items if w.get("handle") == ctx.query["handle"]]
     page, meta = paginate(ctx, items)
-    return {"workspaces": page, "meta": meta}
+    return {"workspaces": summaries(ctx, "workspaces", page), "meta": meta}
 
 
 @handler("updateWorkspace")
@@ -277,7 +278,7 @@ def list_bots(ctx: Context) -> Any:
     if isinstance(ctx.query.get("dev"), bool):
         bots = [b for b in bots if b["dev"] == ctx.query["dev"]]
     page, meta = paginate(ctx, bots)
-    return {"bots": page, "meta": meta}
+    return {"bots": summaries(ctx, "bots", page), "meta": meta}
 
 
 @handler("updateBot")
@@ -411,7 +412,7 @@ def list_integrations(ctx: Context) -> Any:
     if ctx.query.get("name"):
         items = [r for r in items if r["name"] == ctx.query["name"]]
     page, meta = paginate(ctx, items)
-    return {"integrations": page, "meta": meta}
+    return {"integrations": summaries(ctx, "integrations", page), "meta": meta}
 
 
 @handler("updateIntegration")

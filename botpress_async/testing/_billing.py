@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from ._pages import paginate
 from ._records import reach_workspace, records, reference_missing
 from ._schema import iso_now
-from ._store import ApiError, Context, Store, handler, not_found, paginate
+from ._store import ApiError, Context, Store, handler, not_found
 
 __all__ = ["PLANS", "billing_of", "plan_quota"]
 

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._pages import paginate
 from ._schema import iso_now
-from ._store import ApiError, BotData, Context, Store, handler, not_found, paginate
+from ._store import ApiError, BotData, Context, Store, handler, not_found
 
 __all__ = ["FileData", "complete_upload", "new_file"]
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from ._pages import paginate, summaries
 from ._records import by_name_version, copy_fields, find, records, reference_missing
 from ._schema import iso_now
-from ._store import ApiError, Context, Store, handler, not_found, paginate
+from ._store import ApiError, Context, Store, handler, not_found
 
 __all__ = ["seed_hub"]
 
@@ -86,7 +87,8 @@ def _new(store: Store, kind: str, name: str, version: str, workspace: str | None
 
 def seed_hub(store: Store) -> None:
     """Put the small public catalogue in the store, once."""
-    if store.extra.get("hub-seeded"):
+    # The marker's table is empty, so presence is the test, not truth.
+    if "hub-seeded" in store.extra:
         return
     store.extra["hub-seeded"] = {}
     for kind, name, version, fields in _CATALOGUE:
@@ -177,7 +179,7 @@ def list_public_integrations(ctx: Context) -> Any:
         installed = bot.integrations if bot else set()
         items = [i for i in items if i["id"] in installed]
     page, meta = paginate(ctx, items)
-    return {"integrations": page, "meta": meta}
+    return {"integrations": summaries(ctx, "integrations", page), "meta": meta}
 
 
 def _implemented(integration: dict[str, Any]) -> set[str]:
@@ -197,7 +199,7 @@ def list_public(ctx: Context) -> Any:
     """List the public plugins or interfaces of the hub."""
     kind = _kind(ctx)
     page, meta = paginate(ctx, _filtered(ctx, _public_entries(ctx, kind)))
-    return {kind + "s": page, "meta": meta}
+    return {kind + "s": summaries(ctx, kind + "s", page), "meta": meta}
 
 
 @handler("getPublicPluginById", "getPublicPlugin", "getPublicInterfaceById", "getPublicInterface")
@@ -278,7 +280,7 @@ def list_own(ctx: Context) -> Any:
     """List the workspace's interfaces or plugins."""
     kind = _kind(ctx)
     page, meta = paginate(ctx, _filtered(ctx, _own(ctx, kind)))
-    return {kind + "s": page, "meta": meta}
+    return {kind + "s": summaries(ctx, kind + "s", page), "meta": meta}
 
 
 @handler("createInterface", "createPlugin")

@@ -15,12 +15,11 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
-if TYPE_CHECKING:
-    from ._store import Context
+from ._store import Context, invalid
 
-__all__ = ["page_of"]
+__all__ = ["paginate", "summaries"]
 
 # Walks kept at once; a token of an evicted walk answers 400 and the caller starts again.
 MAX_WALKS: Final = 1024
@@ -71,8 +70,6 @@ def _encode(walk_id: str, page: int, binding: str) -> str:
 
 
 def _decode(token: str) -> tuple[str, int, str]:
-    from ._store import invalid
-
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
         walk_id, page, binding = raw.split(":")
@@ -81,15 +78,13 @@ def _decode(token: str) -> tuple[str, int, str]:
         raise invalid("nextToken is not a token this server issued") from exc
 
 
-def page_of(ctx: Context, items: Iterable[Any]) -> tuple[list[Any], dict[str, Any]]:
+def paginate(ctx: Context, items: Iterable[Any]) -> tuple[list[Any], dict[str, Any]]:
     """One page of ``items`` for the query's ``nextToken``, and the ``meta`` to answer.
 
     Args:
         ctx: the request (its query carries ``nextToken`` and ``limit``).
         items: the whole list as it is now, in the list's order.
     """
-    from ._store import invalid
-
     seq = list(items)
     size = ctx.page_size
     limit = ctx.query.get("limit")
@@ -130,3 +125,16 @@ def page_of(ctx: Context, items: Iterable[Any]) -> tuple[list[Any], dict[str, An
         walk.ends.append(len(walk.order))
         meta["nextToken"] = _encode(walk_id, page_no + 1, binding)
     return [seq[i] for i in page_idx], meta
+
+
+def summaries(ctx: Context, key: str, items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``items`` cut down to the fields the answer's schema names for an item of list ``key``.
+
+    A stored record also holds what a list never shows (signing secrets, a plugin's code), and
+    list item schemas leave other fields allowed, so without this a list would hand them out.
+    """
+    schema = ctx.op.response_schema.get("properties", {}).get(key, {}).get("items", {})
+    names = schema.get("properties")
+    if not names:
+        return list(items)
+    return [{k: v for k, v in item.items() if k in names} for item in items]

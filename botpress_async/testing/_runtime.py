@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._delivery import message_created, send_event
+from ._pages import paginate
 from ._schema import iso_now
-from ._store import BotData, Context, handler, invalid, not_found, paginate, tags_match
+from ._store import BotData, Context, handler, invalid, not_found, tags_match
 
 __all__: list[str] = []
 

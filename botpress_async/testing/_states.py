@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._pages import paginate
 from ._schema import iso_now
-from ._store import BotData, Context, handler, invalid, not_found, paginate, tags_match
+from ._store import BotData, Context, handler, invalid, not_found, tags_match
 
 __all__: list[str] = []
 

@@ -1,11 +1,14 @@
-"""The emulator's in-memory state, the request context handlers see, and the handler registry."""
+"""The emulator's in-memory state, the request context handlers see, and the handler registry.
+
+Paging lives in ``_pages``, which reads this module's types; this module imports nothing back.
+"""
 
 from __future__ import annotations
 
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -20,7 +23,6 @@ __all__ = [
     "Store",
     "Token",
     "handler",
-    "paginate",
 ]
 
 _ALPHABET: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -316,13 +318,6 @@ def handler(*operation_ids: str) -> Callable[[Handler], Handler]:
         return func
 
     return register
-
-
-def paginate(ctx: Context, items: Iterable[Any]) -> tuple[list[Any], dict[str, Any]]:
-    """One page of ``items`` after the query's ``nextToken``, and the ``meta`` to answer."""
-    from ._pages import page_of  # here: that module reads this one's types
-
-    return page_of(ctx, items)
 
 
 def tags_match(tags: Mapping[str, Any], wanted: Mapping[str, Any] | None) -> bool:

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from ._activity import entries, usage_counts
 from ._billing import plan_quota
+from ._pages import paginate
 from ._records import (
     by_name_version,
     own_integration,
@@ -22,7 +23,7 @@ from ._records import (
     reference_missing,
 )
 from ._schema import iso_now
-from ._store import ApiError, BotData, Context, Store, handler, invalid, not_found, paginate
+from ._store import ApiError, BotData, Context, Store, handler, invalid, not_found
 
 __all__ = ["set_usage"]
 

@@ -6,12 +6,14 @@ Issues have no creating operation in the API (the platform opens them); tests se
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Any, Final
 
 from ._activity import entries
+from ._pages import paginate
 from ._records import find, own_integration, records, reference_missing
 from ._schema import iso_now
-from ._store import ApiError, BotData, Context, Store, handler, not_found, paginate
+from ._store import ApiError, BotData, Context, Store, handler, not_found
 
 __all__ = ["add_issue"]
 
@@ -236,9 +238,28 @@ def get_bot_webchat(ctx: Context) -> Any:
 # --- logs, analytics, action runs -------------------------------------------------------------
 
 
+def _instant(ctx: Context, name: str, default: str = "") -> str:
+    """A window bound of the query, which must be an ISO 8601 date or date-time.
+
+    The documents type these bounds as plain strings, but they are compared with timestamps:
+    a bound that is not one would quietly match nothing (or everything), so it is refused.
+    """
+    value = str(ctx.query.get(name) or default)
+    try:
+        _dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ApiError(
+            400,
+            "InvalidQuery",
+            f"{name} must be an ISO 8601 date or date-time such as "
+            f"2026-01-31T00:00:00.000Z, not {value!r}",
+        ) from None
+    return value
+
+
 def _logs(ctx: Context, owner: str) -> Any:
-    start = str(ctx.query["timeStart"])
-    end = str(ctx.query.get("timeEnd") or "9999")
+    start = _instant(ctx, "timeStart")
+    end = _instant(ctx, "timeEnd", "9999-12-31T23:59:59.999Z")
     items = [e for e in entries(ctx.store, "logs", owner) if start <= e["timestamp"] <= end]
     for key in ("level", "userId", "conversationId", "workflowId"):
         if ctx.query.get(key):
@@ -266,7 +287,7 @@ def get_integration_logs(ctx: Context) -> Any:
 def get_bot_analytics(ctx: Context) -> Any:
     """Count the bot's users, conversations, messages and events in a date window."""
     bot = _bot(ctx)
-    start, end = str(ctx.query["startDate"]), str(ctx.query["endDate"])
+    start, end = _instant(ctx, "startDate"), _instant(ctx, "endDate")
 
     def inside(items: Any) -> list[dict[str, Any]]:
         return [i for i in items if start <= str(i.get("createdAt", "")) <= end + "\uffff"]

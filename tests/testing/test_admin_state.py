@@ -206,3 +206,87 @@ def test_the_operations_page_is_current() -> None:
     assert page.read_text(encoding="utf-8") == render(), (
         "run: python -m botpress_async.testing._coverage"
     )
+
+
+@pytest.mark.parametrize(
+    ("route", "query"),
+    [
+        ("logs", {"timeStart": "yesterday"}),
+        ("logs", {"timeStart": "2026-01-01T00:00:00.000Z", "timeEnd": "soon"}),
+        ("analytics", {"startDate": "2026-01-01", "endDate": "next week"}),
+    ],
+)
+async def test_a_window_bound_that_is_no_date_is_refused(
+    world: World, session: aiohttp.ClientSession, route: str, query: dict[str, str]
+) -> None:
+    """A log or analytics window bound that is not ISO 8601 is a 400, not an empty answer."""
+    path = f"/v1/admin/bots/{world.emu.bot_id}/{route}"
+    status, got = await call(session, "GET", path, world.admin_headers(), params=query)
+    assert (status, got["type"]) == (400, "InvalidQuery"), got
+    bad = next(key for key, value in query.items() if not value[:1].isdigit())
+    assert bad in got["message"]
+
+
+async def test_bot_logs_since_a_date_hold_the_bot_s_invocations(
+    world: World, session: aiohttp.ClientSession
+) -> None:
+    """With a real window start, the world's message and events are in the bot's log."""
+    path = f"/v1/admin/bots/{world.emu.bot_id}/logs"
+    query = {"timeStart": "2000-01-01"}
+    lines: list[str] = []
+    for _ in range(20):
+        status, page = await call(session, "GET", path, world.admin_headers(), params=query)
+        assert status == 200, page
+        lines += [line["message"] for line in page["logs"]]
+        if "nextToken" not in page:
+            break
+        query["nextToken"] = page["nextToken"]
+    assert sorted(lines) == ["createEvent ping", "createEvent ping", "createMessage text"]
+
+
+@pytest.mark.parametrize("kind", ["integrations", "plugins", "interfaces"])
+async def test_the_hub_catalogue_is_seeded_once(
+    world: World, session: aiohttp.ClientSession, kind: str
+) -> None:
+    """Listing the hub again answers the same entries: the catalogue does not grow per call."""
+    walks = []
+    for _ in range(2):
+        ids: list[str] = []
+        params: dict[str, str] = {}
+        for _ in range(20):
+            path = f"/v1/admin/hub/{kind}"
+            status, page = await call(session, "GET", path, world.admin_headers(), params=params)
+            assert status == 200, page
+            ids += [item["id"] for item in page[kind]]
+            if "nextToken" not in page["meta"]:
+                break
+            params = {"nextToken": page["meta"]["nextToken"]}
+        walks.append(ids)
+    assert walks[0] == walks[1]
+    assert len(walks[0]) == {"integrations": 3, "plugins": 2, "interfaces": 3}[kind]
+
+
+@pytest.mark.parametrize(
+    ("path", "key"),
+    [
+        ("/v1/admin/bots", "bots"),
+        ("/v1/admin/integrations", "integrations"),
+        ("/v1/admin/workspaces", "workspaces"),
+        ("/v1/admin/plugins", "plugins"),
+        ("/v1/admin/interfaces", "interfaces"),
+        ("/v1/admin/hub/integrations", "integrations"),
+        ("/v1/admin/hub/plugins", "plugins"),
+    ],
+)
+async def test_lists_hold_no_secrets_or_code(
+    world: World, session: aiohttp.ClientSession, path: str, key: str
+) -> None:
+    """List items carry the summary fields only: no signing secret, secrets, code or limits."""
+    adm = world.admin_headers()
+    await call(session, "PUT", "/v1/admin/quotas/ai-spend", adm, {"monthlySpendingLimit": 7})
+    status, page = await call(session, "GET", path, adm)
+    assert status == 200, page
+    assert page[key]
+    for item in page[key]:
+        leaked = {"signingSecret", "secrets", "code", "aiSpendLimit", "workspaceId"} & set(item)
+        assert not leaked, (path, leaked)

@@ -315,6 +315,10 @@ def valid_request(world: World, op: Operation) -> tuple[str, list[tuple[str, str
         query = [("types", "bot_count"), ("ids", emu.workspace_id)]
     if op.operation_id == "listActivities":
         query = [("taskId", "task"), ("botId", emu.bot_id)]
+    if op.operation_id in ("getBotLogs", "getIntegrationLogs"):
+        query = [("timeStart", "2000-01-01T00:00:00.000Z")]
+    if op.operation_id == "getBotAnalytics":
+        query = [("startDate", "2000-01-01"), ("endDate", "2100-01-01")]
     if op.operation_id.startswith("getDereferenced"):
         query = [("interfaces.typing", ids["hub_interface"])]
     body: Any = None
