@@ -18,10 +18,6 @@ from scripts.import_graph import DOC, Graph, cycles, describe, read_graph, refre
 #: of an entry's prefixes.
 EXEMPT: list[tuple[tuple[str, ...], str]] = [
     (
-        ("botpress_async.testing.",),
-        "the emulator's pages and store are reworked on another branch",
-    ),
-    (
         ("botpress_async._row", "botpress_async.models.tables"),
         "the generated tables models build on Row, and Row.computed decodes the generated "
         "RowComputedValue; the model generator and Row's internals are changed on another "
