@@ -76,6 +76,10 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Run the benchmarks; each prints the SDK against its baseline from the same run."""
+    """Measure the performance table against its floors, in one run, and print the ratios.
+
+    ``-- --quick`` uses small counts (a few minutes); ``-- sync tables`` prints those
+    modules in full instead, ``-- all`` every module.
+    """
     session.install("-e", DEV)
     session.run("python", "-m", "benchmarks", *session.posargs)

@@ -2,7 +2,8 @@
 
 CPU time on a busy two-core machine drifts by tens of percent between runs; the number of
 instructions a request executes does not. ``python -m benchmarks._instructions KIND URL N C``
-makes N GETs at concurrency C, either with raw aiohttp or through the SDK.
+makes N GETs at concurrency C with raw aiohttp (``raw``), the async SDK (``sdk``) or, at
+concurrency 1, the blocking client (``sync``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 
 import aiohttp
 
+import botpress_sync
 from botpress_async import AsyncClient
 from botpress_async._encoding import loads
 
@@ -37,12 +39,20 @@ async def _run(kind: str, url: str, count: int, concurrency: int) -> None:
             return await client.request("GET", PATH)
 
         call = raw if kind == "raw" else sdk
+        await call()  # the connection and first-use costs belong to start-up
 
         async def worker(n: int) -> None:
             for _ in range(n):
                 await call()
 
         await asyncio.gather(*(worker(count // concurrency) for _ in range(concurrency)))
+
+
+def _run_sync(url: str, count: int) -> None:
+    with botpress_sync.Client(TOKEN, bot_id="bot_1", api_url=url) as client:
+        client.request("GET", PATH)  # the loop, the connection and first-use costs
+        for _ in range(count):
+            client.request("GET", PATH)
 
 
 def _instructions(kind: str, url: str, count: int, concurrency: int) -> int:
@@ -71,16 +81,27 @@ def _instructions(kind: str, url: str, count: int, concurrency: int) -> int:
 
 def per_request(url: str, concurrency: int, count: int = 800) -> tuple[float, float] | None:
     """Instructions per GET for raw aiohttp and the SDK, or None without valgrind."""
+    counts = per_request_of(("raw", "sdk"), url, concurrency, count)
+    return None if counts is None else (counts[0], counts[1])
+
+
+def per_request_of(
+    kinds: tuple[str, ...], url: str, concurrency: int, count: int = 800
+) -> list[float] | None:
+    """Instructions per GET for each kind (``raw``, ``sdk``, ``sync``), or None without valgrind."""
     if shutil.which("valgrind") is None:
         return None
     results = []
-    for kind in ("raw", "sdk"):
+    for kind in kinds:
         # The run with no requests measures start-up, which is subtracted.
         base = _instructions(kind, url, 0, concurrency)
         full = _instructions(kind, url, count, concurrency)
         results.append((full - base) / count)
-    return results[0], results[1]
+    return results
 
 
 if __name__ == "__main__":
-    asyncio.run(_run(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))
+    if sys.argv[1] == "sync":
+        _run_sync(sys.argv[2], int(sys.argv[3]))
+    else:
+        asyncio.run(_run(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))

@@ -265,6 +265,8 @@ def _chunk_of(first_index: int, batch: list[Any], kind: str, key: str | None) ->
                 chunk.invalid = _not_an_id(first_index + offset, item)
                 break
         return chunk
+    if _plain_dicts(batch, key, chunk):
+        return chunk
     rows: list[Any] = batch
     for offset, item in enumerate(batch):
         if type(item) is dict:
@@ -286,6 +288,43 @@ def _chunk_of(first_index: int, batch: list[Any], kind: str, key: str | None) ->
             chunk.keys.add(row[key])
     chunk.rows = good
     return chunk
+
+
+# Key types an upsert sends without a closer look (bool, a subclass of int, takes the slow path).
+_PLAIN_KEYS: Final = frozenset({str, int, float})
+
+
+def _plain_dicts(batch: list[Any], key: str | None, chunk: _Chunk[Any]) -> bool:
+    """Accept a batch of plain dicts of plain values whole, without a Python step per row.
+
+    The usual input (dicts of strings, numbers, booleans and nulls) is checked with C-level
+    passes over the batch: its types, and the sum of its floats, which is finite only when
+    every float is. When this returns False, nothing was changed and the batch goes through
+    the row-by-row checks, which name the row and column of any problem.
+    """
+    if set(map(type, batch)) != {dict}:
+        return False
+    values = list(itertools.chain.from_iterable(map(dict.values, batch)))
+    kinds = set(map(type, values))
+    if float in kinds:
+        floats = [v for v in values if v.__class__ is float]
+        # One pass: a NaN or an infinity makes the sum non-finite (so does an overflow of
+        # huge finite values, which then just takes the slow path).
+        if not math.isfinite(sum(floats)):
+            return False
+        kinds.discard(float)
+    if not kinds <= _PLAIN:
+        return False
+    if key is not None:
+        keys = list(map(dict.get, batch, itertools.repeat(key)))
+        key_kinds = set(map(type, keys))
+        if not (key_kinds <= {int} if key == "id" else key_kinds <= _PLAIN_KEYS):
+            return False
+        try:
+            chunk.keys = set(keys)
+        except TypeError:  # pragma: no cover - the key types above are all hashable
+            return False
+    return True
 
 
 async def _chunks(
@@ -330,6 +369,13 @@ async def _chunks(
 
 def _split_at_repeated_key(batch: list[Any], key: str) -> tuple[list[Any], list[Any]]:
     """Split a batch before the first row whose key an earlier row of the batch holds."""
+    try:
+        # The usual case, in C: dicts whose keys are all there and all different.
+        keys = set(map(dict.get, batch, itertools.repeat(key)))
+        if len(keys) == len(batch) and None not in keys:
+            return batch, []
+    except TypeError:  # a row that is not a dict, or an unhashable key value
+        pass
     seen: set[Any] = set()
     for position, row in enumerate(batch):
         try:
@@ -355,20 +401,18 @@ class _KeyGuard:
         self._owner: dict[Any, asyncio.Future[None]] = {}
 
     async def enter(self, keys: set[Any]) -> asyncio.Future[None]:
-        while True:
-            busy = {self._owner[k] for k in keys if k in self._owner}
-            if not busy:
-                break
-            await asyncio.wait(busy)
+        owner = self._owner
+        while not owner.keys().isdisjoint(keys):
+            await asyncio.wait({owner[k] for k in keys if k in owner})
         mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        for k in keys:
-            self._owner[k] = mine
+        owner.update(dict.fromkeys(keys, mine))
         return mine
 
     def leave(self, keys: set[Any], mine: asyncio.Future[None]) -> None:
+        # Every key is still this request's: `enter` takes keys only when none is held.
+        owner = self._owner
         for k in keys:
-            if self._owner.get(k) is mine:
-                del self._owner[k]
+            del owner[k]
         mine.set_result(None)
 
 

@@ -37,12 +37,14 @@ import asyncio
 import atexit
 import collections
 import contextlib
+import contextvars
 import ctypes
 import os
 import threading
 import warnings
 import weakref
 from collections.abc import AsyncIterator, Callable, Coroutine, Generator
+from time import monotonic as _monotonic
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
@@ -74,6 +76,8 @@ _T = TypeVar("_T")
 CANCEL_GRACE = 0.5
 #: Seconds the exit handler gives the open clients to close.
 EXIT_GRACE = 0.5
+#: Seconds the loop may have stood still before a call lets it look at its sockets first.
+SETTLE_AFTER = 0.001
 #: Most bytes a socket read of the private loop asks for (asyncio's default is 256 KiB).
 READ_SIZE = 64 * 1024
 
@@ -92,31 +96,59 @@ class Owner(Protocol):
 
 
 class _Call:
-    """One coroutine handed to the loop, and the lock its caller waits on."""
+    """One coroutine handed to the loop, and how its caller learns that it is done."""
 
-    __slots__ = ("coro", "done", "error", "owner", "result", "task")
+    __slots__ = ("context", "coro", "counted", "done", "error", "owner", "result", "stops", "task")
 
-    def __init__(self, coro: Coroutine[Any, Any, Any], owner: _Loop) -> None:
+    def __init__(
+        self,
+        coro: Coroutine[Any, Any, Any],
+        owner: _Loop,
+        context: contextvars.Context | None = None,
+    ) -> None:
         self.coro: Coroutine[Any, Any, Any] | None = coro
         self.owner = owner
-        self.done = threading.Lock()
-        self.done.acquire()
+        # The caller's context, when the task is created by another thread: context
+        # variables set around a blocking call (strict_decoding()...) must reach its task.
+        self.context = context
+        # What a caller waiting in another thread blocks on; None for a caller that runs the
+        # loop itself, which learns that its call is done when the loop stops.
+        self.done: threading.Lock | None = None
+        # Whether the call's end stops the loop: set while its own caller runs the loop.
+        self.stops = False
+        # Whether the call is in `_Loop.pending`, which counts the calls that need somebody
+        # to run the loop for them; a caller running the loop itself needs nobody.
+        self.counted = False
         self.task: asyncio.Task[None] | None = None
         self.result: Any = None
         self.error: BaseException | None = None
 
+    def waitable(self) -> threading.Lock:
+        """The lock the caller waits on, made held (before the call can end)."""
+        done = self.done = threading.Lock()
+        done.acquire()
+        return done
+
     def start(self, settle: bool = False) -> None:
         """Create the task (on the loop, or by the thread about to run it)."""
         coro, self.coro = self.coro, None
-        if coro is not None:  # None: cancelled before the loop got to it
-            self.task = self.owner.loop.create_task(self.drive(coro, settle))
+        if coro is None:  # cancelled before the loop got to it
+            return
+        create = self.owner.loop.create_task
+        if self.context is None:
+            self.task = create(self.drive(coro, settle))
+        else:
+            # Context.run rather than create_task(context=...): the same on Python 3.10.
+            self.task = self.context.run(create, self.drive(coro, settle))
 
     async def drive(self, coro: Coroutine[Any, Any, Any], settle: bool) -> None:
         """Run the coroutine, record its outcome and wake the caller, inside the task.
 
         Waking the caller here rather than from a done callback saves a loop iteration per
-        call; catching everything keeps a KeyboardInterrupt raised by the coroutine from
-        stopping the loop that other callers share.
+        call: a caller running the loop itself has it stop at the end of this iteration
+        (``run_until_complete`` would take one more, to run its done callback). Catching
+        everything keeps a KeyboardInterrupt raised by the coroutine from stopping the loop
+        that other callers share.
 
         Args:
             coro: the caller's coroutine.
@@ -133,8 +165,13 @@ class _Call:
         except BaseException as exc:  # handed to the waiting thread, which re-raises it
             self.error = exc
         finally:
-            self.owner.finished()
-            self.done.release()
+            if self.counted:
+                self.owner.finished()
+            if self.stops:
+                self.owner.loop.stop()
+            done = self.done
+            if done is not None:
+                done.release()
 
     def cancel(self) -> None:
         """Cancel the task, or drop the coroutine if it has not started (runs on the loop)."""
@@ -144,8 +181,10 @@ class _Call:
             self.coro.close()
             self.coro = None
             self.error = LoopStoppedError()
-            self.owner.finished()
-            self.done.release()
+            if self.counted:
+                self.owner.finished()
+            if self.done is not None:
+                self.done.release()
 
 
 class _Loop:
@@ -166,8 +205,12 @@ class _Loop:
         self.active = False  # the standby thread is running the loop
         self.inbox: collections.deque[_Call] = collections.deque()
         self.drain_scheduled = False
+        # When a calling thread last stopped running the loop (time.monotonic).
+        self.stopped_at = 0.0
 
-    def add(self) -> None:
+    def add(self, call: _Call) -> None:
+        """Count a call that needs somebody to run the loop for it."""
+        call.counted = True
         with self.counter:
             self.pending += 1
 
@@ -303,12 +346,12 @@ def run(coro: Coroutine[Any, Any, _T]) -> _T:
     except BaseException:
         coro.close()
         raise
-    state.add()
     # asyncio._get_running_loop: the no-exception form of get_running_loop (a public name of
     # asyncio for exactly this check); a thread running its own loop cannot run ours.
     if asyncio._get_running_loop() is None and state.runner.acquire(blocking=False):
         _run_here(state, call)
     else:
+        state.add(call)
         _hand_over(state, call)
     error = call.error
     if error is None:
@@ -326,13 +369,24 @@ def _run_here(state: _Loop, call: _Call) -> None:
     interrupted: list[bool] = []
     sigint = _catch_sigint(call, interrupted)
     state.runner_ident = threading.get_ident()
+    call.stops = True
     try:
-        call.start(settle=True)
-        assert call.task is not None
-        state.loop.run_until_complete(call.task)
+        # What arrived while nobody ran the loop (a pooled connection the server closed)
+        # is handled before the call picks a connection, at the cost of one loop iteration.
+        # Calls made back to back skip it: the loop stood still for under a millisecond, and
+        # servers close idle connections after seconds of keep-alive, not within that.
+        call.start(settle=_monotonic() - state.stopped_at > SETTLE_AFTER)
+        state.loop.run_forever()  # until the call's task stops it (`_Call.drive`)
     except BaseException:
         # Something raised inside the loop itself (a signal handler): stop the call, and let
-        # the standby thread finish cancelling it.
+        # the standby thread finish cancelling it. Nothing runs the loop at this point, so
+        # the task cannot end between these lines.
+        call.stops = False
+        done = call.waitable()
+        if call.task is None or call.task.done():
+            done.release()
+        else:
+            state.add(call)  # now it needs the standby thread to run the loop until it ends
         _release(state, sigint)
         _abandon(state, call)
         raise
@@ -344,6 +398,7 @@ def _run_here(state: _Loop, call: _Call) -> None:
 def _release(state: _Loop, sigint: Any) -> None:
     if sigint is not None:
         _signal.signal(_SIGINT, sigint)
+    state.stopped_at = _monotonic()
     state.runner_ident = None
     state.runner.release()
     if state.pending:  # other threads' calls are still in flight: someone must run them
@@ -384,6 +439,8 @@ def _hand_over(state: _Loop, call: _Call) -> None:
 
 
 def _wait_for(state: _Loop, call: _Call) -> None:
+    done = call.waitable()
+    call.context = contextvars.copy_context()
     try:
         state.submit(call)
     except RuntimeError:  # closed meanwhile (interpreter exit)
@@ -394,7 +451,7 @@ def _wait_for(state: _Loop, call: _Call) -> None:
     if not state.active:  # read after `pending` counted this call; see `_Loop._standby`
         state.wake()
     try:
-        call.done.acquire()
+        done.acquire()
     except BaseException:
         _abandon(state, call)
         raise
@@ -406,7 +463,8 @@ def _abandon(state: _Loop, call: _Call) -> None:
     with contextlib.suppress(RuntimeError):  # the loop is closed: nothing left to cancel
         state.loop.call_soon_threadsafe(call.cancel)
         state.wake()
-        call.done.acquire(timeout=CANCEL_GRACE)
+        if call.done is not None:
+            call.done.acquire(timeout=CANCEL_GRACE)
 
 
 async def _anext(iterator: AsyncIterator[_T]) -> _T:
@@ -457,7 +515,7 @@ def schedule(close: Callable[[], Coroutine[Any, Any, None]]) -> None:
     if current is None or current.pid != os.getpid() or current.loop.is_closed():
         return
     call = _Call(close(), current)
-    current.add()
+    current.add(call)
     try:
         current.loop.call_soon_threadsafe(call.start)
     except RuntimeError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import pickle
 import threading
 import time
@@ -15,6 +16,7 @@ import pytest
 import botpress_async
 import botpress_sync
 from botpress_sync import _loop
+from tests.core.test_decoding import _message
 from tests.loopback import FAKE_PAT
 from tests.sync.server import ThreadedServer, serve
 
@@ -211,3 +213,59 @@ def test_context_manager_wraps_an_async_one() -> None:
     with BlockingContextManager(Managed()) as value:
         assert value == "value"
     assert events == ["enter", "exit"]
+
+
+def _message_without_user() -> dict[str, Any]:
+    return {"message": _message(userId=...)}
+
+
+def test_strict_decoding_reaches_the_loop(threaded_server: ThreadedServer) -> None:
+    """strict_decoding() around a blocking call makes that call raise on a malformed body,
+    whether the caller runs the loop itself or hands the call to the loop's thread."""
+    script = threaded_server.script
+
+    async def notebook_cell() -> None:
+        with (
+            botpress_async.strict_decoding(),
+            pytest.raises(botpress_async.ResponseDecodeError, match="userId"),
+        ):
+            client.runtime.get_message(id="msg_1")
+
+    with make_client(threaded_server) as client:
+        script.reply(200, _message_without_user())
+        lenient = client.runtime.get_message(id="msg_1")
+        assert not hasattr(lenient.message, "user_id")
+        script.reply(200, _message_without_user())
+        with (
+            botpress_async.strict_decoding(),
+            pytest.raises(botpress_async.ResponseDecodeError, match="userId"),
+        ):
+            client.runtime.get_message(id="msg_1")
+        script.reply(200, _message_without_user())
+        asyncio.run(notebook_cell())
+        # the setting ends with the block, in the loop's tasks as well
+        script.reply(200, _message_without_user())
+        assert client.runtime.get_message(id="msg_1").message.id == "msg_1"
+
+
+def test_each_call_runs_in_its_callers_context() -> None:
+    """Calls queued together from many threads each see their own caller's context variables."""
+    var: contextvars.ContextVar[int] = contextvars.ContextVar("caller", default=-1)
+    seen: list[tuple[int, int]] = []
+
+    async def read() -> int:
+        await asyncio.sleep(0)
+        return var.get()
+
+    def caller(number: int) -> None:
+        var.set(number)
+        for _ in range(CALLS_PER_THREAD):
+            seen.append((number, _loop.run(read())))
+
+    threads = [threading.Thread(target=caller, args=(n,)) for n in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(seen) == THREADS * CALLS_PER_THREAD
+    assert [pair for pair in seen if pair[0] != pair[1]] == []
