@@ -10,6 +10,17 @@ from collections.abc import Iterator
 
 from benchmarks._server import free_port
 
+# The emulator prints sourceable ``export BP_...=value`` lines; the benchmarks use short keys.
+_KEYS = {
+    "BP_API_URL": "url",
+    "BP_TOKEN": "bak",
+    "BP_BOT_ID": "bot_id",
+    "BP_WORKSPACE_ID": "workspace_id",
+    "BP_INTEGRATION_ID": "integration_id",
+    "BP_EMULATOR_PAT": "pat",
+    "BP_EMULATOR_IAK": "iak",
+}
+
 
 @contextlib.contextmanager
 def emulator_process(seed: int = 1) -> Iterator[dict[str, str]]:
@@ -28,8 +39,8 @@ def emulator_process(seed: int = 1) -> Iterator[dict[str, str]]:
             line = proc.stdout.readline()
             if not line:
                 break
-            key, _, value = line.strip().partition("=")
-            info[key] = value
+            key, _, value = line.strip().removeprefix("export ").partition("=")
+            info[_KEYS.get(key, key)] = value
         if "url" not in info:
             raise RuntimeError("the emulator did not start")
         yield info
