@@ -86,6 +86,11 @@ class Failed(Exception):
         self.elapsed = 0.0
         self.not_retried: str | None = None
 
+    def __str__(self) -> str:
+        text = super().__str__()
+        # Why the loop stopped early (a long Retry-After, the spent budget) is worth knowing.
+        return f"{text} (not retried: {self.not_retried})" if self.not_retried else text
+
 
 async def status_failure(resp: aiohttp.ClientResponse, what: str) -> Failed:
     """The failure of an attempt answered with an error status (part of the body kept)."""
