@@ -13,6 +13,7 @@ concrete client class.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Final, Protocol, TypeVar
 
@@ -134,13 +135,7 @@ async def retrying(
     """
 
     def limits(remaining: float | None) -> Awaitable[T]:
-        # Per-attempt limits bound the connect and each wait for the peer, not the transfer:
-        # a large file may take longer than ``read`` to send while making steady progress.
-        return attempt(
-            aiohttp.ClientTimeout(
-                total=remaining, sock_connect=timeout.connect, sock_read=timeout.read
-            )
-        )
+        return attempt(_attempt_limits(remaining, timeout.connect, timeout.read))
 
     def late(number: int) -> Failed:
         return Failed(f"{what}: the overall deadline of {timeout.total:g}s passed", sent=False)
@@ -155,6 +150,27 @@ async def retrying(
         what=what,
         late=late,
     )
+
+
+def _attempt_limits(
+    total: float | None, connect: float | None, read: float | None
+) -> aiohttp.ClientTimeout:
+    """The aiohttp limits of one transfer attempt."""
+    if total is None:
+        return _unbounded_limits(connect, read)
+    return _limits(total, connect, read)
+
+
+def _limits(
+    total: float | None, connect: float | None, read: float | None
+) -> aiohttp.ClientTimeout:
+    # Per-attempt limits bound the connect and each wait for the peer, not the transfer:
+    # a large file may take longer than ``read`` to send while making steady progress.
+    return aiohttp.ClientTimeout(total=total, sock_connect=connect, sock_read=read)
+
+
+# Without a total limit, every attempt of a bulk job has the same limits: build them once.
+_unbounded_limits: Final = functools.lru_cache(maxsize=16)(functools.partial(_limits, None))
 
 
 def call_policy(client: StorageClient, max_retries: NotGivenOr[int]) -> RetryPolicy:
