@@ -27,8 +27,6 @@ RENAMES = {
 #: Async members whose twin has another name, and what has no twin at all.
 TWIN_NAMES = {"aclose": "close"}
 NOT_MIRRORED_INIT_ARGS = {"session"}  # an aiohttp session belongs to its caller's loop
-#: Async members with no blocking twin: the transport belongs to the client's event loop.
-ASYNC_ONLY = {"transport"}
 #: Exported coroutine functions take coroutine functions; blocking code uses Client.bulk instead.
 COROUTINE_FUNCTIONS = {
     name
@@ -101,8 +99,6 @@ def test_every_public_member_has_a_blocking_twin(async_cls: type, sync_cls: type
     sync_members = public_members(sync_cls)
     assert async_members, async_cls
     for name, value in async_members.items():
-        if name in ASYNC_ONLY:
-            continue
         twin_name = TWIN_NAMES.get(name, name)
         assert twin_name in sync_members, f"{sync_cls.__qualname__} lacks {twin_name}"
         twin = sync_members[twin_name]
@@ -116,7 +112,7 @@ def test_every_public_member_has_a_blocking_twin(async_cls: type, sync_cls: type
             assert not inspect.iscoroutinefunction(twin), where
             assert_same_signature(value, twin, where, set())
             assert_same_overloads(value, twin, where)
-    extra = set(sync_members) - {TWIN_NAMES.get(n, n) for n in async_members} - ASYNC_ONLY
+    extra = set(sync_members) - {TWIN_NAMES.get(n, n) for n in async_members}
     assert extra == set(), f"{sync_cls.__qualname__} has members the async class lacks"
 
 
