@@ -133,7 +133,19 @@ class BaseClient(ResourceCache):
             session=session,
         )
         self._base_headers = self._build_base_headers(self._config)
+        # File transfers to the API's own origin identify themselves as API calls do.
+        self._transport.identity = self._base_headers
         self._resources: dict[Callable[..., Any], Any] = {}
+
+    @property
+    def transport(self) -> Transport:
+        """The client's transport, for transfers outside the API's request path.
+
+        Its ``stream`` makes one plain request on the client's connection pool; its
+        ``policy`` and ``budget`` are the client's retry policy and shared retry budget. File
+        uploads and downloads use it; it belongs to the client's event loop.
+        """
+        return self._transport
 
     @staticmethod
     def _build_base_headers(config: ClientConfig) -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import tempfile
@@ -10,18 +9,19 @@ from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING, Any, Final, Protocol
 
 import aiohttp
-from yarl import URL
+from anyio import to_thread
 
 from ._errors import ConfigurationError
 from ._retry import RetryPolicy
 from ._session import read_capped
 from ._storage import (
+    TRANSFER_ERRORS,
     DownloadError,
     Failed,
+    StorageClient,
     call_policy,
     call_timeout,
     retrying,
-    same_origin,
     status_failure,
     strip_query,
     transport_failure,
@@ -29,7 +29,6 @@ from ._storage import (
 from ._types import NotGivenOr, Timeout
 
 if TYPE_CHECKING:
-    from ._base_client import BaseClient
     from .resources._files import FilesResource
 
 __all__ = ["FileRecord", "download"]
@@ -56,7 +55,7 @@ async def download(
     *,
     path: str | os.PathLike[str] | None,
     chunk_size: int,
-    timeout: NotGivenOr[Timeout | float | None],
+    timeout: NotGivenOr[Timeout | float | None],  # noqa: ASYNC109 - limits per HTTP attempt
     max_retries: NotGivenOr[int],
 ) -> bytes | Path:
     """Fetch a file's bytes into memory or to ``path``; see ``FilesAPI.download``."""
@@ -65,7 +64,7 @@ async def download(
         raise ConfigurationError(f"chunk_size must be a positive int, got {chunk_size!r}")
     if path is not None and not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a str or os.PathLike, not {type(path).__name__}")
-    client = files._client
+    client: StorageClient = files._client
     if isinstance(file_or_id, str):
         if not file_or_id:
             raise ConfigurationError("download needs a file id or key, got ''")
@@ -99,28 +98,27 @@ def _target_path(path: Path, key: str) -> Path:
 
 
 async def _fetch_record(
-    client: BaseClient,
+    client: StorageClient,
     url: str,
     target: Path | None,
     chunk_size: int,
     policy: RetryPolicy,
-    timeout: Timeout,
+    timeout: Timeout,  # noqa: ASYNC109 - limits per HTTP attempt, not a cancel scope
 ) -> bytes | Path:
-    transport = client._transport
-    session = transport.session()
+    transport = client.transport
     # The token goes to the API's own origin only; storage URLs are presigned.
-    authorized = same_origin(url, transport.origin)
-    headers = client._base_headers if authorized else {}
+    authorized = transport.is_origin(url)
+    headers = transport.origin_headers(url)
     what = f"GET {strip_query(url)}"
-    loop = asyncio.get_running_loop()
     part: IO[bytes] | None = None
     if target is not None:
-        part = await loop.run_in_executor(None, _part_file, target)
+        part = await to_thread.run_sync(_part_file, target)
 
     async def attempt(limits: aiohttp.ClientTimeout) -> bytes | None:
         try:
-            async with session.get(
-                URL(url, encoded=True),
+            async with transport.stream(
+                "GET",
+                url,
                 headers=headers,
                 timeout=limits,
                 # Following a redirect elsewhere with the token is what must never happen.
@@ -135,22 +133,23 @@ async def _fetch_record(
                         what,
                         hint="; pass path= to stream it to disk",
                     )
-                await loop.run_in_executor(None, _rewind, part)
+                await to_thread.run_sync(_rewind, part)
                 async for chunk in resp.content.iter_chunked(chunk_size):
-                    await loop.run_in_executor(None, part.write, chunk)
+                    # A write may wait on the disk: a worker thread does it, not the loop.
+                    await to_thread.run_sync(part.write, chunk)
                 return None
         except Failed:
             raise
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+        except TRANSFER_ERRORS as exc:
             raise transport_failure(exc, what) from exc
 
     try:
-        data = await retrying(client, attempt, policy=policy, timeout=timeout, what=what)
+        data = await retrying(transport, attempt, policy=policy, timeout=timeout, what=what)
         if part is None:
             assert data is not None
             return data
         assert target is not None
-        await loop.run_in_executor(None, _finish_part, part, target)
+        await to_thread.run_sync(_finish_part, part, target)
         part = None
         return target
     except Failed as failure:
@@ -162,7 +161,7 @@ async def _fetch_record(
         ) from failure.__cause__
     finally:
         if part is not None:
-            await loop.run_in_executor(None, _discard_part, part)
+            await to_thread.run_sync(_discard_part, part)
 
 
 def _part_file(target: Path) -> IO[bytes]:

@@ -1,20 +1,28 @@
-"""When to retry, how long to wait, and the budget that stops retry storms.
+"""When to retry, how long to wait, the budget that stops retry storms, and the retry loop.
 
-Everything here is pure (no I/O, no clock reads except where a ``now`` is passed in) so it
-tests without a server.
+The decisions are pure (no I/O, no clock reads except where a ``now`` is passed in) so they
+test without a server. `run_attempts` is the one loop that repeats a failed attempt, for API
+calls and storage transfers alike: one classifier (`should_retry`), one clock (the event
+loop's), one budget (the client's `RetryBudget`) and one backoff (`backoff_delay`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
+import functools
+import logging
 import math
 import random
 import threading
-from typing import Final
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Final, TypeVar
 
 import attrs
 
 from ._errors import ConfigurationError
+from ._throttle import current_limiter
 
 __all__ = [
     "IDEMPOTENT_METHODS",
@@ -23,8 +31,13 @@ __all__ = [
     "RetryPolicy",
     "backoff_delay",
     "parse_retry_after",
+    "retry_after_of",
+    "run_attempts",
     "should_retry",
 ]
+
+T = TypeVar("T")
+_logger: Final = logging.getLogger("botpress")
 
 IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRYABLE_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
@@ -49,7 +62,11 @@ class RetryPolicy:
 
     def with_max_retries(self, max_retries: int) -> RetryPolicy:
         """This policy with another retry count (a per-call override)."""
-        return attrs.evolve(self, max_retries=max_retries)
+        if type(max_retries) is not int:
+            return attrs.evolve(self, max_retries=max_retries)  # refused by the validation
+        if max_retries == self.max_retries:
+            return self
+        return _evolved(self, max_retries)
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int):
@@ -63,6 +80,13 @@ class RetryPolicy:
             raise ConfigurationError("retry delays must be numbers of seconds")
         if not all(d >= 0 for d in delays):  # NaN fails this too
             raise ConfigurationError("retry delays must be 0 or more seconds")
+
+
+@functools.lru_cache(maxsize=64)
+def _evolved(policy: RetryPolicy, max_retries: int) -> RetryPolicy:
+    # A bulk job overrides the retry count of every call: building and validating a new
+    # policy each time was a measurable part of its per-item cost.
+    return attrs.evolve(policy, max_retries=max_retries)
 
 
 def should_retry(
@@ -124,6 +148,19 @@ def parse_retry_after(value: str | None, *, now: float) -> float | None:
     if math.isnan(seconds):
         return None
     return max(0.0, seconds)
+
+
+def retry_after_of(status: int, headers: Mapping[str, str]) -> float | None:
+    """The wait a 429 or 503 answer asks for (``Retry-After``); ``None`` for other answers.
+
+    Args:
+        status: the response status.
+        headers: the response headers.
+    """
+    if status not in (429, 503):
+        return None
+    # Both mean "come back later"; the wait the server asks for applies to either.
+    return parse_retry_after(headers.get("Retry-After"), now=time.time())
 
 
 class RetryBudget:
@@ -194,3 +231,141 @@ class RetryBudget:
 
     def __repr__(self) -> str:
         return f"RetryBudget(tokens={self._tokens:g}, capacity={self.capacity})"
+
+
+async def run_attempts(
+    attempt: Callable[[float | None], Awaitable[T]],
+    *,
+    retry_on: tuple[type[Exception], ...],
+    budget: RetryBudget,
+    policy: RetryPolicy,
+    total: float | None,
+    idempotent: bool,
+    what: str,
+    late: Callable[[int], Exception],
+) -> T:
+    """Run ``attempt`` until it succeeds, or the policy, budget or deadline says stop.
+
+    The one retry loop of the SDK. A failure of a type in ``retry_on`` is judged by its
+    ``status`` (``None`` when no response arrived), ``sent`` (whether the request may have
+    reached the server), ``retry_after`` and ``retryable`` attributes; any other exception
+    propagates at once. The failure that ends the loop is raised with ``attempts``,
+    ``elapsed`` and ``not_retried`` set.
+
+    Args:
+        attempt: makes one attempt; it takes the seconds left before ``total`` runs out.
+        retry_on: the exception types that describe a failed attempt.
+        budget: the client's retry budget.
+        policy: the call's retry policy.
+        total: the seconds all attempts together may take, or ``None``.
+        idempotent: whether repeating a request that reached the server is safe.
+        what: the request, for the log (``"GET /v1/chat/users"``).
+        late: builds the error raised when the deadline passes before attempt ``n`` (given).
+    """
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    deadline = None if total is None else started + total
+    number = 0
+    while True:
+        number += 1
+        remaining = None
+        if deadline is not None:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                error: Exception = late(number)
+                _note(error, number - 1, loop.time() - started, None)
+                raise error
+        try:
+            result = await attempt(remaining)
+        except retry_on as exc:
+            error = exc
+        else:
+            budget.refund()
+            return result
+        status: int | None = getattr(error, "status", None)
+        retry_after: float | None = getattr(error, "retry_after", None)
+        if status in (429, 503):
+            limiter = current_limiter.get()
+            if limiter is not None:
+                # A bulk job slows down as a whole when the server asks one of its calls to.
+                limiter.on_throttle(retry_after)
+        reason = None
+        if getattr(error, "retryable", True):
+            reason = should_retry(
+                method_idempotent=idempotent, status=status, sent=getattr(error, "sent", True)
+            )
+        refusal = None
+        if reason is not None and number <= policy.max_retries:
+            refusal = await _pause(
+                budget=budget,
+                policy=policy,
+                attempt=number,
+                reason=reason,
+                retry_after=retry_after,
+                deadline=deadline,
+                connection_failure=status is None,
+                what=what,
+            )
+            if refusal is None:
+                continue
+        # Raised here, outside the handler, so the failure keeps the context it was raised with.
+        _note(error, number, loop.time() - started, refusal)
+        raise error
+
+
+def _note(error: Exception, attempts: int, elapsed: float, refusal: str | None) -> None:
+    """Record on the failure how many attempts it ends, over how long, and why no more."""
+    error.attempts = attempts  # type: ignore[attr-defined]
+    error.elapsed = elapsed  # type: ignore[attr-defined]
+    error.not_retried = refusal  # type: ignore[attr-defined]
+
+
+async def _pause(
+    *,
+    budget: RetryBudget,
+    policy: RetryPolicy,
+    attempt: int,
+    reason: str,
+    retry_after: float | None,
+    deadline: float | None,
+    connection_failure: bool,
+    what: str,
+) -> str | None:
+    """Wait before the next attempt and return ``None``, or return why it must not happen."""
+    if retry_after is not None:
+        if retry_after > policy.max_retry_after:
+            # Sleeping for minutes inside a call surprises more than it helps.
+            return (
+                f"the server asked to wait {retry_after:g} s (Retry-After), longer than the "
+                f"client's max_retry_after of {policy.max_retry_after:g} s; wait and call again, "
+                "or raise max_retry_after"
+            )
+        delay = retry_after
+    else:
+        delay = backoff_delay(attempt, policy)
+    limiter = current_limiter.get()
+    if limiter is not None:
+        # A bulk job's shared pause applies to its retries too.
+        delay = max(delay, limiter.pause_remaining())
+    if deadline is not None and asyncio.get_running_loop().time() + delay >= deadline:
+        return "the next attempt would start after the total time limit (Timeout.total)"
+    if not budget.try_spend(connection_failure=connection_failure):
+        # One warning when the budget runs dry, not one per refused retry.
+        log = _logger.warning if budget.note_exhausted() else _logger.debug
+        log(
+            "not retrying %s after %s: the client's retry budget is spent; retries resume "
+            "as requests succeed",
+            what,
+            reason,
+        )
+        return "the client's retry budget is spent (too many failures lately)"
+    _logger.info(
+        "retrying %s (attempt %d of %d) after %s; waiting %.2fs",
+        what,
+        attempt + 1,
+        policy.max_retries + 1,
+        reason,
+        delay,
+    )
+    await asyncio.sleep(delay)
+    return None

@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-import time
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Final
 
 import aiohttp
@@ -25,11 +25,11 @@ from ._errors import (
     ResponseTooLargeError,
     error_class_for,
 )
-from ._retry import RetryBudget, RetryPolicy, backoff_delay, parse_retry_after, should_retry
-from ._throttle import RateCoordinator, current_limiter
+from ._retry import RetryBudget, RetryPolicy, retry_after_of, run_attempts
+from ._throttle import RateCoordinator
 from ._types import Timeout
 
-__all__ = ["ClientStateError", "Transport", "logger", "pause_before_retry", "read_capped"]
+__all__ = ["ClientStateError", "Transport", "logger", "read_capped"]
 
 logger: Final = logging.getLogger("botpress")
 # A library must not print through logging's last-resort handler when the application set
@@ -87,6 +87,9 @@ class Transport:
         self._timeouts: dict[tuple[float | None, float | None], aiohttp.ClientTimeout] = {}
         #: A request budget shared with other clients (see botpress_async.distributed), if any.
         self.coordinator: RateCoordinator | None = None
+        #: The headers that identify the client (token included) to its own origin; the
+        #: client sets them, and `origin_headers` hands them out for that origin alone.
+        self.identity: Mapping[str, str] = {}
 
     @property
     def closed(self) -> bool:
@@ -132,6 +135,48 @@ class Transport:
             raise ClientStateError("the client is closed; create a new one")
         return self._session
 
+    def is_origin(self, url: str) -> bool:
+        """Whether ``url`` is on the API's origin (scheme, host, port): where the token may go."""
+        parsed = URL(url, encoded=True)
+        return (parsed.scheme, (parsed.host or "").lower(), parsed.explicit_port) == self.origin
+
+    def origin_headers(self, url: str) -> Mapping[str, str]:
+        """The client's identifying headers when ``url`` is on its origin, else none."""
+        return self.identity if self.is_origin(url) else {}
+
+    def stream(
+        self,
+        method: str,
+        url: str,
+        *,
+        timeout: aiohttp.ClientTimeout,
+        headers: Mapping[str, str] | None = None,
+        data: Any = None,
+        allow_redirects: bool = False,
+    ) -> AbstractAsyncContextManager[aiohttp.ClientResponse]:
+        """One plain request on the client's pool, for transfers outside the API's request path.
+
+        File bytes go to and from storage with this: no retry, no error translation and no
+        headers are added, so the caller decides them (see `botpress_async._storage`). Use it
+        as ``async with transport.stream("GET", url, timeout=...) as response:``.
+
+        Args:
+            method: the HTTP method.
+            url: the full, already encoded URL (a presigned URL is used as it is).
+            timeout: the limits of this attempt.
+            headers: the headers to send; none are added.
+            data: the body: bytes, or an async iterator of bytes to stream.
+            allow_redirects: whether aiohttp follows redirects (never with a token).
+        """
+        return self.session().request(
+            method,
+            URL(url, encoded=True),
+            headers=headers,
+            data=data,
+            timeout=timeout,
+            allow_redirects=allow_redirects,
+        )
+
     async def aclose(self) -> None:
         """Close the owned session; idempotent."""
         self._closed = True
@@ -174,130 +219,95 @@ class Transport:
             idempotent: whether the request may be repeated after it reached the server.
         """
         session = self.session()
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        deadline = None if timeout.total is None else started + timeout.total
-        attempt = 0
-        while True:
-            attempt += 1
+
+        def late(number: int) -> APITimeoutError:
+            error = APITimeoutError(
+                f"the total time limit of {timeout.total:g} s (Timeout.total) passed "
+                f"before attempt {number} of {method} {path}",
+                method=method,
+                path=path,
+            )
+            error.limit, error.seconds = "total", timeout.total
+            return error
+
+        async def attempt(remaining: float | None) -> Any:
             read = timeout.read
             # Which limit bounds this attempt, for the message if it fires.
             limit: tuple[str, float | None] = ("read", read)
-            if deadline is not None:
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    late = APITimeoutError(
-                        f"the total time limit of {timeout.total:g} s (Timeout.total) passed "
-                        f"before attempt {attempt} of {method} {path}",
-                        method=method,
-                        path=path,
-                    )
-                    late.limit, late.seconds = "total", timeout.total
-                    late.attempts, late.elapsed = attempt - 1, loop.time() - started
-                    raise late
-                if read is None or remaining < read:
-                    read, limit = remaining, ("total", timeout.total)
-            error: APIError | APIConnectionError
-            try:
-                coordinator = self.coordinator
-                if coordinator is not None:
-                    await coordinator.acquire()
-                # The attempt runs inline rather than in a coroutine of its own: every wake-up
-                # of the request resumes each frame of the await chain, so depth costs CPU.
-                target = URL(url, encoded=True)
-                attempt_method, attempt_body, attempt_headers = method, body, headers
-                client_timeout = self._client_timeout(timeout.connect, read)
-                for _ in range(_MAX_REDIRECTS + 1):
-                    failure: BotpressError | None = None
-                    cause: BaseException | None = None
-                    try:
-                        async with session.request(
-                            attempt_method,
-                            target,
-                            headers=attempt_headers,
-                            data=attempt_body,
-                            timeout=client_timeout,
-                            allow_redirects=False,
-                        ) as resp:
-                            status = resp.status
-                            if coordinator is not None:
-                                await coordinator.observe(status, resp.headers)
-                            if status in _REDIRECTS and "Location" in resp.headers:
-                                target, attempt_method, attempt_body, attempt_headers = (
-                                    self._redirect(
-                                        target,
-                                        resp.headers["Location"],
-                                        status,
-                                        attempt_method,
-                                        attempt_body,
-                                        attempt_headers,
-                                    )
-                                )
-                                continue
-                            length = resp.content_length
-                            if (
-                                length is not None
-                                and length <= self.max_response_size
-                                and "Content-Encoding" not in resp.headers
-                            ):
-                                raw = await resp.read()
-                            else:
-                                # Compressed or unsized: count what decompression produces.
-                                raw = await read_capped(
-                                    resp, self.max_response_size, f"the response to {method} {path}"
-                                )
-                    except BotpressError:
-                        raise
-                    except Exception as exc:
-                        failure = _transport_error(exc, method, path, timeout.connect, limit)
-                        # aiohttp's request_info holds the request headers, token included:
-                        # such an exception is neither chained nor left as the context (it is
-                        # raised below, outside this handler); its text is in the message.
-                        cause = None if getattr(exc, "request_info", None) is not None else exc
-                    if failure is not None:
-                        raise failure from cause
-                    if status >= 300:
-                        raise _api_error(status, raw, resp.headers, method, path)
-                    result = _decode(raw, status, method, path)
-                    break
-                else:
-                    raise APIConnectionError(
-                        f"{method} {path} was redirected more than {_MAX_REDIRECTS} times",
-                        method=method,
-                        path=path,
-                    )
-            except APIError as exc:
-                error = exc
-                reason = should_retry(method_idempotent=idempotent, status=exc.status, sent=True)
-                connection_failure = False
-                if exc.status in (429, 503):
-                    limiter = current_limiter.get()
-                    if limiter is not None:
-                        limiter.on_throttle(exc.retry_after)
-            except APIConnectionError as exc:
-                error = exc
-                reason = should_retry(method_idempotent=idempotent, status=None, sent=exc.sent)
-                connection_failure = True
-            else:
-                self.budget.refund()
-                return result
-            refusal = None
-            if reason is not None and attempt <= policy.max_retries:
-                refusal = await pause_before_retry(
-                    budget=self.budget,
-                    policy=policy,
-                    attempt=attempt,
-                    reason=reason,
-                    retry_after=getattr(error, "retry_after", None),
-                    deadline=deadline,
-                    connection_failure=connection_failure,
-                    what=f"{method} {path}",
-                )
-                if refusal is None:
-                    continue
-            error.attempts, error.elapsed = attempt, loop.time() - started
-            error.not_retried = refusal
-            raise error
+            if remaining is not None and (read is None or remaining < read):
+                read, limit = remaining, ("total", timeout.total)
+            coordinator = self.coordinator
+            if coordinator is not None:
+                await coordinator.acquire()
+            target = URL(url, encoded=True)
+            attempt_method, attempt_body, attempt_headers = method, body, headers
+            client_timeout = self._client_timeout(timeout.connect, read)
+            for _ in range(_MAX_REDIRECTS + 1):
+                failure: BotpressError | None = None
+                cause: BaseException | None = None
+                try:
+                    async with session.request(
+                        attempt_method,
+                        target,
+                        headers=attempt_headers,
+                        data=attempt_body,
+                        timeout=client_timeout,
+                        allow_redirects=False,
+                    ) as resp:
+                        status = resp.status
+                        if coordinator is not None:
+                            await coordinator.observe(status, resp.headers)
+                        if status in _REDIRECTS and "Location" in resp.headers:
+                            target, attempt_method, attempt_body, attempt_headers = self._redirect(
+                                target,
+                                resp.headers["Location"],
+                                status,
+                                attempt_method,
+                                attempt_body,
+                                attempt_headers,
+                            )
+                            continue
+                        length = resp.content_length
+                        if (
+                            length is not None
+                            and length <= self.max_response_size
+                            and "Content-Encoding" not in resp.headers
+                        ):
+                            raw = await resp.read()
+                        else:
+                            # Compressed or unsized: count what decompression produces.
+                            raw = await read_capped(
+                                resp, self.max_response_size, f"the response to {method} {path}"
+                            )
+                except BotpressError:
+                    raise
+                except Exception as exc:
+                    failure = _transport_error(exc, method, path, timeout.connect, limit)
+                    # aiohttp's request_info holds the request headers, token included: such
+                    # an exception is neither chained nor left as the context (it is raised
+                    # below, outside this handler); its text is in the message.
+                    cause = None if getattr(exc, "request_info", None) is not None else exc
+                if failure is not None:
+                    raise failure from cause
+                if status >= 300:
+                    raise _api_error(status, raw, resp.headers, method, path)
+                return _decode(raw, status, method, path)
+            raise APIConnectionError(
+                f"{method} {path} was redirected more than {_MAX_REDIRECTS} times",
+                method=method,
+                path=path,
+            )
+
+        return await run_attempts(
+            attempt,
+            retry_on=(APIError, APIConnectionError),
+            budget=self.budget,
+            policy=policy,
+            total=timeout.total,
+            idempotent=idempotent,
+            what=f"{method} {path}",
+            late=late,
+        )
 
     def _redirect(
         self,
@@ -358,70 +368,6 @@ async def read_capped(
             )
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-async def pause_before_retry(
-    *,
-    budget: RetryBudget,
-    policy: RetryPolicy,
-    attempt: int,
-    reason: str,
-    retry_after: float | None,
-    deadline: float | None,
-    connection_failure: bool,
-    what: str,
-) -> str | None:
-    """Wait before the next attempt and return ``None``, or return why it must not happen.
-
-    Shared by API calls and storage transfers, so both wait, spend the budget and log alike.
-
-    Args:
-        budget: the client's retry budget.
-        policy: the call's retry policy.
-        attempt: the number of the attempt that just failed (1-based).
-        reason: why the failure may be retried, for the log.
-        retry_after: the wait the server asked for, if any.
-        deadline: the loop time after which no attempt may start, if any.
-        connection_failure: whether no response arrived (such retries cost more budget).
-        what: the request, for the log (``"GET /v1/chat/users"``).
-    """
-    if retry_after is not None:
-        if retry_after > policy.max_retry_after:
-            # Sleeping for minutes inside a call surprises more than it helps.
-            return (
-                f"the server asked to wait {retry_after:g} s (Retry-After), longer than the "
-                f"client's max_retry_after of {policy.max_retry_after:g} s; wait and call again, "
-                "or raise max_retry_after"
-            )
-        delay = retry_after
-    else:
-        delay = backoff_delay(attempt, policy)
-    limiter = current_limiter.get()
-    if limiter is not None:
-        # A bulk job's shared pause applies to its retries too.
-        delay = max(delay, limiter.pause_remaining())
-    if deadline is not None and asyncio.get_running_loop().time() + delay >= deadline:
-        return "the next attempt would start after the total time limit (Timeout.total)"
-    if not budget.try_spend(connection_failure=connection_failure):
-        # One warning when the budget runs dry, not one per refused retry.
-        log = logger.warning if budget.note_exhausted() else logger.debug
-        log(
-            "not retrying %s after %s: the client's retry budget is spent; retries resume "
-            "as requests succeed",
-            what,
-            reason,
-        )
-        return "the client's retry budget is spent (too many failures lately)"
-    logger.info(
-        "retrying %s (attempt %d of %d) after %s; waiting %.2fs",
-        what,
-        attempt + 1,
-        policy.max_retries + 1,
-        reason,
-        delay,
-    )
-    await asyncio.sleep(delay)
-    return None
 
 
 def _decode(raw: bytes, status: int, method: str, path: str) -> Any:
@@ -532,7 +478,5 @@ def _api_error(
         path=path,
         body=text,
     )
-    if status in (429, 503):
-        # Both mean "come back later"; the wait the server asks for applies to either.
-        err.retry_after = parse_retry_after(headers.get("Retry-After"), now=time.time())
+    err.retry_after = retry_after_of(status, headers)
     return err

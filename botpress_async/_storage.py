@@ -1,46 +1,62 @@
-"""Requests to the storage host behind presigned URLs: their errors and their retry loop.
+"""Requests to the storage host behind presigned URLs: their failures and their attempts.
 
 File bytes move between the client and storage (another host than the API's) with plain
-requests that carry no token. They use the client's connection pool, but not the API's
-request path, so the retry decision, the client's retry budget and a bulk job's adaptive
-limit are applied here, the same way the transport applies them to API calls.
+requests that carry no token. They go through the client's public transport primitive
+(`Transport.stream`, reached as ``client.transport``) and the SDK's one retry loop
+(`run_attempts`), so the retry decision, the client's retry budget and a bulk job's adaptive
+limit apply to them as they do to API calls.
+
+The helpers here are typed against `StorageClient`, the little of a client they use, not the
+concrete client class.
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
+import functools
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import Final, Protocol, TypeVar
 
 import aiohttp
-from yarl import URL
 
 from ._errors import DownloadError, UploadError
-from ._retry import RetryPolicy, parse_retry_after, should_retry
-from ._session import pause_before_retry
-from ._throttle import current_limiter
+from ._retry import RetryPolicy, retry_after_of, run_attempts
+from ._session import Transport
 from ._types import NotGiven, NotGivenOr, Timeout
 
-if TYPE_CHECKING:
-    from ._base_client import BaseClient
-
 __all__ = [
+    "TRANSFER_ERRORS",
     "DownloadError",
     "Failed",
+    "StorageClient",
     "UploadError",
     "call_policy",
     "call_timeout",
     "retrying",
-    "same_origin",
     "status_failure",
     "strip_query",
     "transport_failure",
 ]
 
 _BODY_TEXT_LIMIT: Final = 2000
+#: What aiohttp and the file system raise during one transfer attempt.
+TRANSFER_ERRORS: Final = (aiohttp.ClientError, OSError, asyncio.TimeoutError)
 
 T = TypeVar("T")
+
+
+class StorageClient(Protocol):
+    """What the storage helpers need of a client: its transport and its default time limits."""
+
+    @property
+    def transport(self) -> Transport:
+        """The client's transport (pool, retry policy and budget)."""
+        ...
+
+    @property
+    def timeout(self) -> Timeout:
+        """The client's default time limits."""
+        ...
 
 
 def strip_query(url: str) -> str:
@@ -48,14 +64,8 @@ def strip_query(url: str) -> str:
     return url.split("?", 1)[0]
 
 
-def same_origin(url: str, origin: tuple[str, str, int | None]) -> bool:
-    """Whether ``url`` is on the API's origin (scheme, host and port), where the token may go."""
-    parsed = URL(url, encoded=True)
-    return (parsed.scheme, (parsed.host or "").lower(), parsed.explicit_port) == origin
-
-
 class Failed(Exception):
-    """One failed attempt at a request to storage."""
+    """One failed attempt at a request to storage, described for `run_attempts`."""
 
     def __init__(
         self,
@@ -73,26 +83,29 @@ class Failed(Exception):
         self.retry_after = retry_after
         self.sent = sent
         self.retryable = retryable
+        self.attempts = 1
+        self.elapsed = 0.0
+        self.not_retried: str | None = None
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        # Why the loop stopped early (a long Retry-After, the spent budget) is worth knowing.
+        return f"{text} (not retried: {self.not_retried})" if self.not_retried else text
 
 
 async def status_failure(resp: aiohttp.ClientResponse, what: str) -> Failed:
+    """The failure of an attempt answered with an error status (part of the body kept)."""
     raw = await resp.content.read(_BODY_TEXT_LIMIT)
-    retry_after = None
-    if resp.status in (429, 503):
-        retry_after = parse_retry_after(resp.headers.get("Retry-After"), now=_wall_clock())
     return Failed(
         f"{what} answered {resp.status}",
         status=resp.status,
         body=raw.decode("utf-8", "replace").strip(),
-        retry_after=retry_after,
+        retry_after=retry_after_of(resp.status, resp.headers),
     )
 
 
-def _wall_clock() -> float:
-    return dt.datetime.now(dt.timezone.utc).timestamp()
-
-
 def transport_failure(exc: BaseException, what: str) -> Failed:
+    """The failure of an attempt that got no answer; says whether a byte may have left."""
     text = str(exc)
     detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
     # Failing to obtain the connection means no byte of the request left.
@@ -101,72 +114,73 @@ def transport_failure(exc: BaseException, what: str) -> Failed:
 
 
 async def retrying(
-    client: BaseClient,
+    transport: Transport,
     attempt: Callable[[aiohttp.ClientTimeout], Awaitable[T]],
     *,
     policy: RetryPolicy,
     timeout: Timeout,
     what: str,
 ) -> T:
-    """Run ``attempt`` until it succeeds or the policy, budget or deadline says stop.
+    """Run the idempotent transfer ``attempt`` under the SDK's retry loop.
+
+    Args:
+        transport: the client's transport, whose budget the retries spend.
+        attempt: one attempt, given its time limits; it raises `Failed`.
+        policy: the call's retry policy.
+        timeout: the call's time limits.
+        what: the request, for messages and the log.
 
     Raises:
         Failed: the last attempt's failure.
     """
-    budget = client._transport.budget
-    loop = asyncio.get_running_loop()
-    deadline = None if timeout.total is None else loop.time() + timeout.total
-    tries = 0
-    while True:
-        tries += 1
-        total = None if deadline is None else deadline - loop.time()
-        if total is not None and total <= 0:
-            raise Failed(f"{what}: the overall deadline of {timeout.total:g}s passed", sent=False)
-        # Per-attempt limits bound the connect and each wait for the peer, not the transfer:
-        # a large file may take longer than ``read`` to send while making steady progress.
-        limits = aiohttp.ClientTimeout(
-            total=total, sock_connect=timeout.connect, sock_read=timeout.read
-        )
-        try:
-            result = await attempt(limits)
-        except Failed as failure:
-            limiter = current_limiter.get()
-            if failure.status in (429, 503) and limiter is not None:
-                limiter.on_throttle(failure.retry_after)
-            reason = (
-                should_retry(method_idempotent=True, status=failure.status, sent=failure.sent)
-                if failure.retryable
-                else None
-            )
-            if reason is None or tries > policy.max_retries:
-                raise
-            if (
-                await pause_before_retry(
-                    budget=budget,
-                    policy=policy,
-                    attempt=tries,
-                    reason=reason,
-                    retry_after=failure.retry_after,
-                    deadline=deadline,
-                    connection_failure=failure.status is None,
-                    what=what,
-                )
-                is not None
-            ):
-                raise
-        else:
-            budget.refund()
-            return result
+
+    def limits(remaining: float | None) -> Awaitable[T]:
+        return attempt(_attempt_limits(remaining, timeout.connect, timeout.read))
+
+    def late(number: int) -> Failed:
+        return Failed(f"{what}: the overall deadline of {timeout.total:g}s passed", sent=False)
+
+    return await run_attempts(
+        limits,
+        retry_on=(Failed,),
+        budget=transport.budget,
+        policy=policy,
+        total=timeout.total,
+        idempotent=True,
+        what=what,
+        late=late,
+    )
 
 
-def call_policy(client: BaseClient, max_retries: NotGivenOr[int]) -> RetryPolicy:
+def _attempt_limits(
+    total: float | None, connect: float | None, read: float | None
+) -> aiohttp.ClientTimeout:
+    """The aiohttp limits of one transfer attempt."""
+    if total is None:
+        return _unbounded_limits(connect, read)
+    return _limits(total, connect, read)
+
+
+def _limits(
+    total: float | None, connect: float | None, read: float | None
+) -> aiohttp.ClientTimeout:
+    # Per-attempt limits bound the connect and each wait for the peer, not the transfer:
+    # a large file may take longer than ``read`` to send while making steady progress.
+    return aiohttp.ClientTimeout(total=total, sock_connect=connect, sock_read=read)
+
+
+# Without a total limit, every attempt of a bulk job has the same limits: build them once.
+_unbounded_limits: Final = functools.lru_cache(maxsize=16)(functools.partial(_limits, None))
+
+
+def call_policy(client: StorageClient, max_retries: NotGivenOr[int]) -> RetryPolicy:
     """The client's retry policy, with this call's ``max_retries`` when given."""
-    policy = client._policy
+    policy = client.transport.policy
     if isinstance(max_retries, NotGiven):
         return policy
     return policy.with_max_retries(max_retries)
 
 
-def call_timeout(client: BaseClient, timeout: NotGivenOr[Timeout | float | None]) -> Timeout:
+def call_timeout(client: StorageClient, timeout: NotGivenOr[Timeout | float | None]) -> Timeout:
     """The client's time limits, or this call's."""
     return client.timeout if isinstance(timeout, NotGiven) else Timeout.coerce(timeout)

@@ -7,9 +7,10 @@
 An upload is two requests. ``upsertFile`` (an ordinary API call, retried like any other)
 creates or replaces the record and answers with a presigned ``uploadUrl`` on the storage host;
 the bytes then go there in a plain ``PUT`` that carries no ``Authorization`` and no context
-header. That PUT uses the client's connection pool with the retry loop of `_storage`: it is
-idempotent, so connection failures, 429 and 5xx answers are retried under the client's retry
-policy and budget, and the content is reopened from its start for each attempt.
+header. That PUT goes through the client's transport (``client.transport``) under the SDK's
+retry loop (see `_storage`): it is idempotent, so connection failures, 429 and 5xx answers
+are retried under the client's retry policy and budget, and the content is reopened from its
+start for each attempt.
 
 The size goes into the upsert, so it is known before anything is sent: from the length, from
 ``stat``, from ``seek``/``tell``, or by spooling a stream into a
@@ -22,7 +23,6 @@ changes, such as indexing finishing.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import functools
 import io
@@ -35,13 +35,17 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final, TypeAlias, TypeVar
 
 import aiohttp
+from anyio import to_thread
 from yarl import URL
 
 from ._errors import ConfigurationError
 from ._retry import RetryPolicy
+from ._session import Transport
 from ._storage import (
+    TRANSFER_ERRORS,
     DownloadError,
     Failed,
+    StorageClient,
     UploadError,
     call_policy,
     call_timeout,
@@ -53,7 +57,6 @@ from ._storage import (
 from ._types import NotGivenOr, Timeout
 
 if TYPE_CHECKING:
-    from ._base_client import BaseClient
     from .models.files import File
     from .resources._files import FilesResource
 
@@ -89,6 +92,8 @@ UploadItemT = TypeVar("UploadItemT", bound=UploadItem)
 DEFAULT_CONTENT_TYPE: Final = "application/octet-stream"
 #: Content up to this size is held as bytes for the attempts; larger content streams from disk.
 _INLINE_LIMIT: Final = 1024 * 1024
+#: Files up to this size are read on the event loop; larger ones in a worker thread.
+_READ_INLINE: Final = 64 * 1024
 #: A spooled stream stays in memory up to this size, then moves to a temporary file.
 _SPOOL_MEMORY: Final = 8 * 1024 * 1024
 _CHUNK: Final = 256 * 1024
@@ -219,15 +224,14 @@ class _Source:
             yield bytes(view[offset : offset + _CHUNK])
 
     async def _stream(self) -> AsyncIterator[bytes]:
-        loop = asyncio.get_running_loop()
-
         async def call(func: Callable[..., T], *args: Any) -> T:
             if self._blocking:
-                return await loop.run_in_executor(None, func, *args)
+                # A read of a large file may wait on the disk: a worker thread waits instead.
+                return await to_thread.run_sync(func, *args)
             return func(*args)
 
         if self._path is not None:
-            handle: IO[bytes] = await loop.run_in_executor(None, self._path.open, "rb")
+            handle: IO[bytes] = await to_thread.run_sync(self._path.open, "rb")
         else:
             assert self._file is not None
             handle = self._file
@@ -287,9 +291,8 @@ async def _spool(chunks: AsyncIterator[bytes] | Iterable[bytes]) -> _Source:
 
 
 async def _read_chunks(file: IO[bytes]) -> AsyncIterator[bytes]:
-    loop = asyncio.get_running_loop()
     while True:
-        chunk = await loop.run_in_executor(None, file.read, _CHUNK)
+        chunk = await to_thread.run_sync(file.read, _CHUNK)
         if not chunk:
             return
         yield chunk
@@ -300,16 +303,19 @@ async def _aiter_chunks(chunks: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
         yield chunk
 
 
-def _measure_path(path: Path) -> int:
+def _open_path(path: Path) -> _Source:
+    """Measure a file and, when it is small, read it in the same visit to the disk."""
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            raise ConfigurationError(f"{path} is not a regular file; pass an open file instead")
-        with path.open("rb"):
-            pass
+        with path.open("rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise ConfigurationError(f"{path} is not a regular file; pass an open file instead")
+            if info.st_size > _INLINE_LIMIT:
+                return _Source(info.st_size, path=path)
+            data = handle.read()
     except OSError as exc:
         raise ConfigurationError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    return info.st_size
+    return _Source(len(data), data=data)
 
 
 async def prepare_content(content: object) -> _Source:
@@ -327,14 +333,18 @@ async def prepare_content(content: object) -> _Source:
     if isinstance(content, str):
         data = content.encode("utf-8")
         return _Source(len(data), data=data)
-    loop = asyncio.get_running_loop()
     if isinstance(content, os.PathLike):
         path = Path(os.fsdecode(content))
-        size = await loop.run_in_executor(None, _measure_path, path)
-        if size <= _INLINE_LIMIT:
-            data = await loop.run_in_executor(None, path.read_bytes)
-            return _Source(len(data), data=data)
-        return _Source(size, path=path)
+        try:
+            size = path.stat().st_size  # noqa: ASYNC240 - a metadata lookup, measured cheap
+        except OSError:
+            size = _INLINE_LIMIT  # let _open_path report it, from a worker thread
+        if size <= _READ_INLINE:
+            # A trip to a worker thread costs about 8 times a small read from the page cache
+            # (measured: ~110 against ~15 µs CPU for 16 KiB), so small files are read here.
+            return _open_path(path)
+        # Larger reads may wait on a disk or a network share: one trip to a worker thread.
+        return await to_thread.run_sync(_open_path, path)
     if hasattr(content, "read"):
         return await _prepare_file(content)
     if isinstance(content, AsyncIterable):
@@ -350,7 +360,6 @@ async def prepare_content(content: object) -> _Source:
 async def _prepare_file(file: Any) -> _Source:
     if isinstance(file, io.TextIOBase):
         raise TypeError("the file object is in text mode; open it with 'rb'")
-    loop = asyncio.get_running_loop()
     try:
         seekable = file.seekable()
     except (AttributeError, ValueError):
@@ -365,35 +374,32 @@ async def _prepare_file(file: Any) -> _Source:
     if isinstance(file, io.BytesIO):
         data = file.read(size)
     else:
-        data = await loop.run_in_executor(None, file.read, size)
+        data = await to_thread.run_sync(file.read, size)
     return _Source(len(data), data=_chunk_bytes(data))
 
 
 async def _put(
-    client: BaseClient,
+    transport: Transport,
     upload_url: str,
     source: _Source,
     headers: dict[str, str],
     *,
     policy: RetryPolicy,
-    timeout: Timeout,
+    timeout: Timeout,  # noqa: ASYNC109 - limits per HTTP attempt, not a cancel scope
     what: str,
 ) -> None:
-    session = client._transport.session()
-    target = URL(upload_url, encoded=True)
-
     async def attempt(limits: aiohttp.ClientTimeout) -> None:
         body = source.body()
         try:
-            async with session.put(
-                target, data=body, headers=headers, timeout=limits, allow_redirects=False
+            async with transport.stream(
+                "PUT", upload_url, data=body, headers=headers, timeout=limits
             ) as resp:
                 if resp.status >= 300:
                     raise await status_failure(resp, what)
                 await resp.read()
         except Failed:
             raise
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+        except TRANSFER_ERRORS as exc:
             if source.changed:
                 raise Failed(
                     f"{what} failed: the content ended before the {source.size} bytes measured "
@@ -405,19 +411,23 @@ async def _put(
             if not isinstance(body, bytes):
                 await body.aclose()  # type: ignore[attr-defined]
 
-    await retrying(client, attempt, policy=policy, timeout=timeout, what=what)
+    await retrying(transport, attempt, policy=policy, timeout=timeout, what=what)
 
 
 async def fetch_url(
-    client: BaseClient, url: str, *, policy: RetryPolicy, timeout: Timeout
+    transport: Transport,
+    url: str,
+    *,
+    policy: RetryPolicy,
+    timeout: Timeout,  # noqa: ASYNC109 - limits per HTTP attempt, not a cancel scope
 ) -> tuple[_Source, str | None]:
     """GET ``url`` (no Authorization) into a resendable source; also its content type."""
-    session = client._transport.session()
     what = f"GET {strip_query(url)}"
 
     async def attempt(limits: aiohttp.ClientTimeout) -> tuple[_Source, str | None]:
         try:
-            async with session.get(URL(url, encoded=True), timeout=limits) as resp:
+            # No token goes with it, so following redirects is safe.
+            async with transport.stream("GET", url, timeout=limits, allow_redirects=True) as resp:
                 if resp.status >= 300:
                     raise await status_failure(resp, what)
                 ctype = resp.headers.get("content-type")
@@ -425,11 +435,11 @@ async def fetch_url(
                 return source, ctype.split(";", 1)[0].strip() if ctype else None
         except Failed:
             raise
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+        except TRANSFER_ERRORS as exc:
             raise transport_failure(exc, what) from exc
 
     try:
-        return await retrying(client, attempt, policy=policy, timeout=timeout, what=what)
+        return await retrying(transport, attempt, policy=policy, timeout=timeout, what=what)
     except Failed as failure:
         raise DownloadError(
             f"could not fetch the content to upload: {failure}",
@@ -451,17 +461,17 @@ async def upload_file(
     content_type: str | None,
     upsert_args: Mapping[str, Any],
     public: bool,
-    timeout: NotGivenOr[Timeout | float | None],
+    timeout: NotGivenOr[Timeout | float | None],  # noqa: ASYNC109 - limits per HTTP attempt
     max_retries: NotGivenOr[int],
 ) -> File:
     """Upsert the record of ``key`` and PUT its bytes; see ``FilesAPI.upload_file``."""
     check_upload_args(key, content, url, content_type)
-    client = files._client
+    client: StorageClient = files._client
     policy = call_policy(client, max_retries)
     limits = call_timeout(client, timeout)
     fetched_type = None
     if url is not None:
-        source, fetched_type = await fetch_url(client, url, policy=policy, timeout=limits)
+        source, fetched_type = await fetch_url(client.transport, url, policy=policy, timeout=limits)
     else:
         source = await prepare_content(content)
     try:
@@ -483,7 +493,13 @@ async def upload_file(
         headers = upload_headers(record.content_type, source.size, public=public)
         try:
             await _put(
-                client, record.upload_url, source, headers, policy=policy, timeout=limits, what=what
+                client.transport,
+                record.upload_url,
+                source,
+                headers,
+                policy=policy,
+                timeout=limits,
+                what=what,
             )
         except Failed as failure:
             raise UploadError(

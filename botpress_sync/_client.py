@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from botpress_async._bulk_options import BulkOptions
     from botpress_async._bulk_results import BulkResult
     from botpress_async._retry import RetryBudget
+    from botpress_async._session import Transport
     from botpress_async._types import NotGivenOr, Timeout
     from botpress_sync.resources.admin import AdminAPI
     from botpress_sync.resources.billing import BillingAPI
@@ -143,6 +144,16 @@ class Client(ClientBase):
                 "allow_insecure_http": allow_insecure_http,
             }
         )
+
+    @property
+    def transport(self) -> Transport:
+        """The client's transport, for transfers outside the API's request path.
+
+        Its ``stream`` makes one plain request on the client's connection pool; its
+        ``policy`` and ``budget`` are the client's retry policy and shared retry budget. File
+        uploads and downloads use it; it belongs to the client's event loop.
+        """
+        return self._async.transport
 
     @property
     def api_url(self) -> str:

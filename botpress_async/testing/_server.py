@@ -201,7 +201,28 @@ class Dispatcher:
         return self._drop(request)
 
     async def _blob(self, request: web.BaseRequest, raw_path: str) -> web.StreamResponse:
-        """Upload (PUT, no Authorization) and download (GET) of file bytes."""
+        """Upload (PUT, no Authorization) and download (GET) of file bytes, with their faults.
+
+        Storage has no operationId: rules name it ``uploadFileContent`` or
+        ``downloadFileContent``, and only rules that name it apply to it.
+        """
+        upload = raw_path.startswith(_files.UPLOAD_PREFIX)
+        name = "uploadFileContent" if upload else "downloadFileContent"
+        chosen: list[FaultRule] = []
+        if any(rule.operation == name for rule in self.faults.rules):
+            prefix = _files.UPLOAD_PREFIX if upload else _files.DOWNLOAD_PREFIX
+            chosen = [r for r in self.faults.decide(name, prefix + "{key}") if r.operation == name]
+        early = self._early_fault("req_storage", request, chosen)
+        if early is not None:
+            return early
+        if any(rule.kind == "reset_before" for rule in chosen):
+            return self._drop(request)
+        response = await self._blob_answer(request, raw_path)
+        if any(rule.kind == "reset_after" for rule in chosen):
+            return self._drop(request)
+        return response
+
+    async def _blob_answer(self, request: web.BaseRequest, raw_path: str) -> web.StreamResponse:
         key = unquote(raw_path.rsplit("/", 1)[-1])
         if raw_path.startswith(_files.UPLOAD_PREFIX) and request.method == "PUT":
             # Read the stream itself: request.read() stops at aiohttp's 1 MiB default.
