@@ -36,66 +36,84 @@ def model_class(model: Model, api: Api) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _declare_v(lines: list[str]) -> list[str]:
-    """Declare the scratch variable ``v`` as Any in each function that uses it.
+def _reader(field: Field, missing: str) -> str:
+    """A one-argument lambda reading ``field`` from the JSON object ``d`` (the slow path)."""
+    wire = repr(field.wire)
+    if field.required:
+        return f"lambda d: {decode_expr(field.type, f'd[{wire}]')}"
+    if is_passthrough(field.type):
+        return f"lambda d: d.get({wire}, {missing})"
+    got = f"(v := d.get({wire}, {missing}))"
+    return f"lambda d: {missing} if {got} is {missing} else {decode_expr(field.type, 'v')}"
 
-    One name holds values of different types in turn; mypy needs to be told that is fine.
+
+def _decode_hook(model: Model, missing: str) -> list[str]:
+    """The structure hook: fill a mutable twin with slot stores, then make it the model.
+
+    The fast path is one function per model with every field inline; a JSON object it
+    cannot decode goes to ``salvage``, which reads the fields one by one with the readers.
     """
-    out: list[str] = []
-    start = 0
-    for i, line in enumerate([*lines, "def"]):
-        if line.startswith("def") and i > start:
-            chunk = lines[start:i]
-            uses = any(x.startswith("    v = ") for x in chunk)
-            body = next((j for j, x in enumerate(chunk) if x.startswith("    ")), len(chunk))
-            if uses and chunk[0].startswith("def"):
-                # after the signature, which ends with the line holding "-> ...:"
-                sig_end = next(j for j, x in enumerate(chunk) if x.rstrip().endswith(":"))
-                body = sig_end + 1
-                chunk = [*chunk[:body], "    v: Any", *chunk[body:]]
-            out += chunk
-            start = i
+    n = model.name
+    body: list[str] = []
+    for field in model.fields:
+        wire = repr(field.wire)
+        if field.required and is_passthrough(field.type):
+            body.append(f"        o.{field.name} = d[{wire}]")
+        elif field.required:
+            body.append(f"        v = d[{wire}]")
+            body.append(f"        o.{field.name} = {decode_expr(field.type, 'v')}")
+        elif is_passthrough(field.type):
+            body.append(f"        o.{field.name} = d.get({wire}, {missing})")
+        else:
+            body.append(f"        v = d.get({wire}, {missing})")
+            body.append(
+                f"        o.{field.name} = v if v is {missing} else {decode_expr(field.type, 'v')}"
+            )
+    uses_v = any(x.startswith("        v = ") for x in body)
+    out = [
+        f"def _d_{n}(d: Any, _t: Any = None) -> {n}:",
+        *(["    v: Any"] if uses_v else []),
+        "    if d.__class__ is not dict:",
+        f"        check_object(d, {n})",
+        f"    o: Any = new_instance(_T_{n})",
+        "    o._raw = d",
+    ]
+    if body:
+        out += [
+            "    try:",
+            *body,
+            "    except SHAPE_ERRORS as exc:",
+            f"        return salvage(o, {n}, _R_{n}, exc)",
+        ]
+    # through a typed name: mypy would flag returning the Any that the slot stores need
+    out += [f"    o.__class__ = {n}", f"    done: {n} = o", "    return done"]
     return out
 
 
 def model_hooks(model: Model) -> str:
     """The decode and encode hooks of one model, and their registration on the converter.
 
-    Decoding is lazy per instance: the structure hook (``lazy_decoder``) only keeps the JSON
-    object; the first read of any field runs the generated ``_fill_<Model>``, which decodes
-    every field into its slot at once.
+    The structure hook fills every field when the model is built; see ``_decode_hook`` and
+    the module docstring of ``botpress_async._converter`` for why it is shaped as it is.
     """
     n = model.name
     missing = "NOT_GIVEN" if model.request else "None"
-    names = ", ".join(repr(f.name) for f in model.fields)
-    setters = "".join(f"    _s{i}: Setter = _S_{n}[{i}],\n" for i in range(len(model.fields)))
-    star = "    *,\n" if setters else ""
+    readers = "".join(f"    ({f.name!r}, {_reader(f, missing)}),\n" for f in model.fields)
     out = [
-        f"_S_{n} = slot_setters({n}, ({names}{',' if len(model.fields) == 1 else ''}))",
+        f"_T_{n} = mutable_twin({n})",
+        f"_R_{n}: Readers = (\n{readers})" if readers else f"_R_{n}: Readers = ()",
         "",
         "",
-        f"def _fill_{n}(\n    o: Any,\n    d: Any,\n{star}{setters}) -> None:",
+        *_decode_hook(model, missing),
+        "",
+        "",
     ]
-    for i, field in enumerate(model.fields):
-        wire = repr(field.wire)
-        if field.required:
-            if is_passthrough(field.type):
-                out.append(f"    _s{i}(o, d[{wire}])")
-            else:
-                out.append(f"    v = d[{wire}]")
-                out.append(f"    _s{i}(o, {decode_expr(field.type, 'v')})")
-        elif is_passthrough(field.type):
-            out.append(f"    _s{i}(o, d.get({wire}, {missing}))")
-        else:
-            out.append(f"    v = d.get({wire}, {missing})")
-            out.append(f"    _s{i}(o, v if v is {missing} else {decode_expr(field.type, 'v')})")
-    if not model.fields:
-        out.append("    return")
-    out += ["", "", f"_d_{n} = lazy_decoder({n}, _fill_{n})", "", ""]
     out.append(f"def _e_{n}(o: Any, _t: Any = None) -> Any:")
+    required = [f for f in model.fields if f.required]
+    optional = [f for f in model.fields if not f.required]
+    encode_at = len(out)  # where ``v: Any`` goes if the encoder uses ``v``
     out.append(f"    if not isinstance(o, {n}):")
     out.append("        return o  # a plain mapping is sent as the caller wrote it")
-    required = [f for f in model.fields if f.required]
     items = ", ".join(f"{f.wire!r}: {encode_expr(f.type, 'o.' + f.name)}" for f in required)
     if all(is_passthrough(f.type) for f in required):
         out.append(f"    d: dict[str, Any] = {{{items}}}")
@@ -107,14 +125,13 @@ def model_hooks(model: Model) -> str:
             else:
                 out.append(f"    v = o.{f.name}")
                 out.append(f"    d[{f.wire!r}] = {encode_expr(f.type, 'v')}")
-    for f in model.fields:
-        if f.required:
-            continue
+    for f in optional:
         out.append(f"    v = o.{f.name}")
         out.append(f"    if v is not {missing}:")
         out.append(f"        d[{f.wire!r}] = {encode_expr(f.type, 'v')}")
     out.append("    return d")
-    out = _declare_v(out)
+    if any(x.startswith("    v = ") for x in out[encode_at:]):
+        out.insert(encode_at, "    v: Any")
     out += ["", "", f"register_model({n}, _d_{n}, _e_{n})"]
     return "\n".join(out) + "\n"
 
@@ -138,7 +155,8 @@ def emit_models_module(api: Api) -> str:
         "import attrs",
         "",
         "from botpress_async._converter import (",
-        "    BaseModel, Setter, lazy_decoder, register_model, slot_setters,",
+        "    SHAPE_ERRORS, BaseModel, Readers, check_object, mutable_twin, new_instance,",
+        "    register_model, salvage,",
         ")",
         "from botpress_async._types import NOT_GIVEN, NotGivenOr",
         *handwritten_imports(api),

@@ -17,11 +17,14 @@ from typing import Any, ClassVar, Literal
 import attrs
 
 from botpress_async._converter import (
+    SHAPE_ERRORS,
     BaseModel,
-    Setter,
-    lazy_decoder,
+    Readers,
+    check_object,
+    mutable_twin,
+    new_instance,
     register_model,
-    slot_setters,
+    salvage,
 )
 from botpress_async._types import NOT_GIVEN, NotGivenOr
 
@@ -5206,23 +5209,28 @@ CreatePluginBodyUser = BotUser
 CreatePluginBodyConversation = BotUser
 CreatePluginBodyMessage = BotUser
 
-_S_IntrospectResponse = slot_setters(IntrospectResponse, ("workspace_id", "bot_id", "user_id"))
+_T_IntrospectResponse = mutable_twin(IntrospectResponse)
+_R_IntrospectResponse: Readers = (
+    ("workspace_id", lambda d: d["workspaceId"]),
+    ("bot_id", lambda d: d["botId"]),
+    ("user_id", lambda d: d["userId"]),
+)
 
 
-def _fill_IntrospectResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_IntrospectResponse[0],
-    _s1: Setter = _S_IntrospectResponse[1],
-    _s2: Setter = _S_IntrospectResponse[2],
-) -> None:
-    _s0(o, d["workspaceId"])
-    _s1(o, d["botId"])
-    _s2(o, d["userId"])
-
-
-_d_IntrospectResponse = lazy_decoder(IntrospectResponse, _fill_IntrospectResponse)
+def _d_IntrospectResponse(d: Any, _t: Any = None) -> IntrospectResponse:
+    if d.__class__ is not dict:
+        check_object(d, IntrospectResponse)
+    o: Any = new_instance(_T_IntrospectResponse)
+    o._raw = d
+    try:
+        o.workspace_id = d["workspaceId"]
+        o.bot_id = d["botId"]
+        o.user_id = d["userId"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, IntrospectResponse, _R_IntrospectResponse, exc)
+    o.__class__ = IntrospectResponse
+    done: IntrospectResponse = o
+    return done
 
 
 def _e_IntrospectResponse(o: Any, _t: Any = None) -> Any:
@@ -5235,24 +5243,29 @@ def _e_IntrospectResponse(o: Any, _t: Any = None) -> Any:
 register_model(IntrospectResponse, _d_IntrospectResponse, _e_IntrospectResponse)
 
 
-_S_ListActivitiesResponse = slot_setters(ListActivitiesResponse, ("activities", "meta"))
+_T_ListActivitiesResponse = mutable_twin(ListActivitiesResponse)
+_R_ListActivitiesResponse: Readers = (
+    ("activities", lambda d: [_d_Activity(x0) for x0 in d["activities"]]),
+    ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
+)
 
 
-def _fill_ListActivitiesResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListActivitiesResponse[0],
-    _s1: Setter = _S_ListActivitiesResponse[1],
-) -> None:
+def _d_ListActivitiesResponse(d: Any, _t: Any = None) -> ListActivitiesResponse:
     v: Any
-    v = d["activities"]
-    _s0(o, [_d_Activity(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-
-
-_d_ListActivitiesResponse = lazy_decoder(ListActivitiesResponse, _fill_ListActivitiesResponse)
+    if d.__class__ is not dict:
+        check_object(d, ListActivitiesResponse)
+    o: Any = new_instance(_T_ListActivitiesResponse)
+    o._raw = d
+    try:
+        v = d["activities"]
+        o.activities = [_d_Activity(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListPublicIntegrationsResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListActivitiesResponse, _R_ListActivitiesResponse, exc)
+    o.__class__ = ListActivitiesResponse
+    done: ListActivitiesResponse = o
+    return done
 
 
 def _e_ListActivitiesResponse(o: Any, _t: Any = None) -> Any:
@@ -5270,19 +5283,18 @@ def _e_ListActivitiesResponse(o: Any, _t: Any = None) -> Any:
 register_model(ListActivitiesResponse, _d_ListActivitiesResponse, _e_ListActivitiesResponse)
 
 
-_S_ChangeAISpendQuotaResponse = slot_setters(ChangeAISpendQuotaResponse, ())
+_T_ChangeAISpendQuotaResponse = mutable_twin(ChangeAISpendQuotaResponse)
+_R_ChangeAISpendQuotaResponse: Readers = ()
 
 
-def _fill_ChangeAISpendQuotaResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_ChangeAISpendQuotaResponse = lazy_decoder(
-    ChangeAISpendQuotaResponse, _fill_ChangeAISpendQuotaResponse
-)
+def _d_ChangeAISpendQuotaResponse(d: Any, _t: Any = None) -> ChangeAISpendQuotaResponse:
+    if d.__class__ is not dict:
+        check_object(d, ChangeAISpendQuotaResponse)
+    o: Any = new_instance(_T_ChangeAISpendQuotaResponse)
+    o._raw = d
+    o.__class__ = ChangeAISpendQuotaResponse
+    done: ChangeAISpendQuotaResponse = o
+    return done
 
 
 def _e_ChangeAISpendQuotaResponse(o: Any, _t: Any = None) -> Any:
@@ -5297,30 +5309,39 @@ register_model(
 )
 
 
-_S_ListUsageActivityDailyResponseDataItemMetadata = slot_setters(
-    ListUsageActivityDailyResponseDataItemMetadata, ("bot_id", "type", "subtype", "source")
+_T_ListUsageActivityDailyResponseDataItemMetadata = mutable_twin(
+    ListUsageActivityDailyResponseDataItemMetadata
+)
+_R_ListUsageActivityDailyResponseDataItemMetadata: Readers = (
+    ("bot_id", lambda d: d["botId"]),
+    ("type", lambda d: d["type"]),
+    ("subtype", lambda d: d.get("subtype", None)),
+    ("source", lambda d: d.get("source", None)),
 )
 
 
-def _fill_ListUsageActivityDailyResponseDataItemMetadata(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListUsageActivityDailyResponseDataItemMetadata[0],
-    _s1: Setter = _S_ListUsageActivityDailyResponseDataItemMetadata[1],
-    _s2: Setter = _S_ListUsageActivityDailyResponseDataItemMetadata[2],
-    _s3: Setter = _S_ListUsageActivityDailyResponseDataItemMetadata[3],
-) -> None:
-    _s0(o, d["botId"])
-    _s1(o, d["type"])
-    _s2(o, d.get("subtype", None))
-    _s3(o, d.get("source", None))
-
-
-_d_ListUsageActivityDailyResponseDataItemMetadata = lazy_decoder(
-    ListUsageActivityDailyResponseDataItemMetadata,
-    _fill_ListUsageActivityDailyResponseDataItemMetadata,
-)
+def _d_ListUsageActivityDailyResponseDataItemMetadata(
+    d: Any, _t: Any = None
+) -> ListUsageActivityDailyResponseDataItemMetadata:
+    if d.__class__ is not dict:
+        check_object(d, ListUsageActivityDailyResponseDataItemMetadata)
+    o: Any = new_instance(_T_ListUsageActivityDailyResponseDataItemMetadata)
+    o._raw = d
+    try:
+        o.bot_id = d["botId"]
+        o.type = d["type"]
+        o.subtype = d.get("subtype", None)
+        o.source = d.get("source", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            ListUsageActivityDailyResponseDataItemMetadata,
+            _R_ListUsageActivityDailyResponseDataItemMetadata,
+            exc,
+        )
+    o.__class__ = ListUsageActivityDailyResponseDataItemMetadata
+    done: ListUsageActivityDailyResponseDataItemMetadata = o
+    return done
 
 
 def _e_ListUsageActivityDailyResponseDataItemMetadata(o: Any, _t: Any = None) -> Any:
@@ -5344,31 +5365,46 @@ register_model(
 )
 
 
-_S_ListUsageActivityDailyResponseDataItem = slot_setters(
-    ListUsageActivityDailyResponseDataItem, ("key", "date", "value", "metadata")
+_T_ListUsageActivityDailyResponseDataItem = mutable_twin(ListUsageActivityDailyResponseDataItem)
+_R_ListUsageActivityDailyResponseDataItem: Readers = (
+    ("key", lambda d: d["key"]),
+    ("date", lambda d: d["date"]),
+    ("value", lambda d: d["value"]),
+    (
+        "metadata",
+        lambda d: (
+            None
+            if (v := d.get("metadata", None)) is None
+            else _d_ListUsageActivityDailyResponseDataItemMetadata(v)
+        ),
+    ),
 )
 
 
-def _fill_ListUsageActivityDailyResponseDataItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListUsageActivityDailyResponseDataItem[0],
-    _s1: Setter = _S_ListUsageActivityDailyResponseDataItem[1],
-    _s2: Setter = _S_ListUsageActivityDailyResponseDataItem[2],
-    _s3: Setter = _S_ListUsageActivityDailyResponseDataItem[3],
-) -> None:
+def _d_ListUsageActivityDailyResponseDataItem(
+    d: Any, _t: Any = None
+) -> ListUsageActivityDailyResponseDataItem:
     v: Any
-    _s0(o, d["key"])
-    _s1(o, d["date"])
-    _s2(o, d["value"])
-    v = d.get("metadata", None)
-    _s3(o, v if v is None else _d_ListUsageActivityDailyResponseDataItemMetadata(v))
-
-
-_d_ListUsageActivityDailyResponseDataItem = lazy_decoder(
-    ListUsageActivityDailyResponseDataItem, _fill_ListUsageActivityDailyResponseDataItem
-)
+    if d.__class__ is not dict:
+        check_object(d, ListUsageActivityDailyResponseDataItem)
+    o: Any = new_instance(_T_ListUsageActivityDailyResponseDataItem)
+    o._raw = d
+    try:
+        o.key = d["key"]
+        o.date = d["date"]
+        o.value = d["value"]
+        v = d.get("metadata", None)
+        o.metadata = v if v is None else _d_ListUsageActivityDailyResponseDataItemMetadata(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            ListUsageActivityDailyResponseDataItem,
+            _R_ListUsageActivityDailyResponseDataItem,
+            exc,
+        )
+    o.__class__ = ListUsageActivityDailyResponseDataItem
+    done: ListUsageActivityDailyResponseDataItem = o
+    return done
 
 
 def _e_ListUsageActivityDailyResponseDataItem(o: Any, _t: Any = None) -> Any:
@@ -5389,26 +5425,29 @@ register_model(
 )
 
 
-_S_ListUsageActivityDailyResponse = slot_setters(ListUsageActivityDailyResponse, ("data", "meta"))
-
-
-def _fill_ListUsageActivityDailyResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListUsageActivityDailyResponse[0],
-    _s1: Setter = _S_ListUsageActivityDailyResponse[1],
-) -> None:
-    v: Any
-    v = d["data"]
-    _s0(o, [_d_ListUsageActivityDailyResponseDataItem(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-
-
-_d_ListUsageActivityDailyResponse = lazy_decoder(
-    ListUsageActivityDailyResponse, _fill_ListUsageActivityDailyResponse
+_T_ListUsageActivityDailyResponse = mutable_twin(ListUsageActivityDailyResponse)
+_R_ListUsageActivityDailyResponse: Readers = (
+    ("data", lambda d: [_d_ListUsageActivityDailyResponseDataItem(x0) for x0 in d["data"]]),
+    ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
 )
+
+
+def _d_ListUsageActivityDailyResponse(d: Any, _t: Any = None) -> ListUsageActivityDailyResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, ListUsageActivityDailyResponse)
+    o: Any = new_instance(_T_ListUsageActivityDailyResponse)
+    o._raw = d
+    try:
+        v = d["data"]
+        o.data = [_d_ListUsageActivityDailyResponseDataItem(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListPublicIntegrationsResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListUsageActivityDailyResponse, _R_ListUsageActivityDailyResponse, exc)
+    o.__class__ = ListUsageActivityDailyResponse
+    done: ListUsageActivityDailyResponse = o
+    return done
 
 
 def _e_ListUsageActivityDailyResponse(o: Any, _t: Any = None) -> Any:
@@ -5430,29 +5469,34 @@ register_model(
 )
 
 
-_S_ListUsageActivityResponseDataItem = slot_setters(
-    ListUsageActivityResponseDataItem, ("timestamp", "value", "period", "metadata")
+_T_ListUsageActivityResponseDataItem = mutable_twin(ListUsageActivityResponseDataItem)
+_R_ListUsageActivityResponseDataItem: Readers = (
+    ("timestamp", lambda d: d["timestamp"]),
+    ("value", lambda d: d["value"]),
+    ("period", lambda d: d["period"]),
+    ("metadata", lambda d: d["metadata"]),
 )
 
 
-def _fill_ListUsageActivityResponseDataItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListUsageActivityResponseDataItem[0],
-    _s1: Setter = _S_ListUsageActivityResponseDataItem[1],
-    _s2: Setter = _S_ListUsageActivityResponseDataItem[2],
-    _s3: Setter = _S_ListUsageActivityResponseDataItem[3],
-) -> None:
-    _s0(o, d["timestamp"])
-    _s1(o, d["value"])
-    _s2(o, d["period"])
-    _s3(o, d["metadata"])
-
-
-_d_ListUsageActivityResponseDataItem = lazy_decoder(
-    ListUsageActivityResponseDataItem, _fill_ListUsageActivityResponseDataItem
-)
+def _d_ListUsageActivityResponseDataItem(
+    d: Any, _t: Any = None
+) -> ListUsageActivityResponseDataItem:
+    if d.__class__ is not dict:
+        check_object(d, ListUsageActivityResponseDataItem)
+    o: Any = new_instance(_T_ListUsageActivityResponseDataItem)
+    o._raw = d
+    try:
+        o.timestamp = d["timestamp"]
+        o.value = d["value"]
+        o.period = d["period"]
+        o.metadata = d["metadata"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, ListUsageActivityResponseDataItem, _R_ListUsageActivityResponseDataItem, exc
+        )
+    o.__class__ = ListUsageActivityResponseDataItem
+    done: ListUsageActivityResponseDataItem = o
+    return done
 
 
 def _e_ListUsageActivityResponseDataItem(o: Any, _t: Any = None) -> Any:
@@ -5474,26 +5518,29 @@ register_model(
 )
 
 
-_S_ListUsageActivityResponse = slot_setters(ListUsageActivityResponse, ("data", "meta"))
-
-
-def _fill_ListUsageActivityResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListUsageActivityResponse[0],
-    _s1: Setter = _S_ListUsageActivityResponse[1],
-) -> None:
-    v: Any
-    v = d["data"]
-    _s0(o, [_d_ListUsageActivityResponseDataItem(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-
-
-_d_ListUsageActivityResponse = lazy_decoder(
-    ListUsageActivityResponse, _fill_ListUsageActivityResponse
+_T_ListUsageActivityResponse = mutable_twin(ListUsageActivityResponse)
+_R_ListUsageActivityResponse: Readers = (
+    ("data", lambda d: [_d_ListUsageActivityResponseDataItem(x0) for x0 in d["data"]]),
+    ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
 )
+
+
+def _d_ListUsageActivityResponse(d: Any, _t: Any = None) -> ListUsageActivityResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, ListUsageActivityResponse)
+    o: Any = new_instance(_T_ListUsageActivityResponse)
+    o._raw = d
+    try:
+        v = d["data"]
+        o.data = [_d_ListUsageActivityResponseDataItem(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListPublicIntegrationsResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListUsageActivityResponse, _R_ListUsageActivityResponse, exc)
+    o.__class__ = ListUsageActivityResponse
+    done: ListUsageActivityResponse = o
+    return done
 
 
 def _e_ListUsageActivityResponse(o: Any, _t: Any = None) -> Any:
@@ -5513,21 +5560,24 @@ register_model(
 )
 
 
-_S_ListUsageHistoryResponse = slot_setters(ListUsageHistoryResponse, ("usages",))
+_T_ListUsageHistoryResponse = mutable_twin(ListUsageHistoryResponse)
+_R_ListUsageHistoryResponse: Readers = (("usages", lambda d: [_d_Usage(x0) for x0 in d["usages"]]),)
 
 
-def _fill_ListUsageHistoryResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListUsageHistoryResponse[0],
-) -> None:
+def _d_ListUsageHistoryResponse(d: Any, _t: Any = None) -> ListUsageHistoryResponse:
     v: Any
-    v = d["usages"]
-    _s0(o, [_d_Usage(x0) for x0 in v])
-
-
-_d_ListUsageHistoryResponse = lazy_decoder(ListUsageHistoryResponse, _fill_ListUsageHistoryResponse)
+    if d.__class__ is not dict:
+        check_object(d, ListUsageHistoryResponse)
+    o: Any = new_instance(_T_ListUsageHistoryResponse)
+    o._raw = d
+    try:
+        v = d["usages"]
+        o.usages = [_d_Usage(x0) for x0 in v]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListUsageHistoryResponse, _R_ListUsageHistoryResponse, exc)
+    o.__class__ = ListUsageHistoryResponse
+    done: ListUsageHistoryResponse = o
+    return done
 
 
 def _e_ListUsageHistoryResponse(o: Any, _t: Any = None) -> Any:
@@ -5543,23 +5593,26 @@ def _e_ListUsageHistoryResponse(o: Any, _t: Any = None) -> Any:
 register_model(ListUsageHistoryResponse, _d_ListUsageHistoryResponse, _e_ListUsageHistoryResponse)
 
 
-_S_GetMultipleUsagesResponse = slot_setters(GetMultipleUsagesResponse, ("usages",))
-
-
-def _fill_GetMultipleUsagesResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetMultipleUsagesResponse[0],
-) -> None:
-    v: Any
-    v = d["usages"]
-    _s0(o, [_d_Usage(x0) for x0 in v])
-
-
-_d_GetMultipleUsagesResponse = lazy_decoder(
-    GetMultipleUsagesResponse, _fill_GetMultipleUsagesResponse
+_T_GetMultipleUsagesResponse = mutable_twin(GetMultipleUsagesResponse)
+_R_GetMultipleUsagesResponse: Readers = (
+    ("usages", lambda d: [_d_Usage(x0) for x0 in d["usages"]]),
 )
+
+
+def _d_GetMultipleUsagesResponse(d: Any, _t: Any = None) -> GetMultipleUsagesResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, GetMultipleUsagesResponse)
+    o: Any = new_instance(_T_GetMultipleUsagesResponse)
+    o._raw = d
+    try:
+        v = d["usages"]
+        o.usages = [_d_Usage(x0) for x0 in v]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetMultipleUsagesResponse, _R_GetMultipleUsagesResponse, exc)
+    o.__class__ = GetMultipleUsagesResponse
+    done: GetMultipleUsagesResponse = o
+    return done
 
 
 def _e_GetMultipleUsagesResponse(o: Any, _t: Any = None) -> Any:
@@ -5577,21 +5630,24 @@ register_model(
 )
 
 
-_S_GetUsageResponse = slot_setters(GetUsageResponse, ("usage",))
+_T_GetUsageResponse = mutable_twin(GetUsageResponse)
+_R_GetUsageResponse: Readers = (("usage", lambda d: _d_Usage(d["usage"])),)
 
 
-def _fill_GetUsageResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetUsageResponse[0],
-) -> None:
+def _d_GetUsageResponse(d: Any, _t: Any = None) -> GetUsageResponse:
     v: Any
-    v = d["usage"]
-    _s0(o, _d_Usage(v))
-
-
-_d_GetUsageResponse = lazy_decoder(GetUsageResponse, _fill_GetUsageResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetUsageResponse)
+    o: Any = new_instance(_T_GetUsageResponse)
+    o._raw = d
+    try:
+        v = d["usage"]
+        o.usage = _d_Usage(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetUsageResponse, _R_GetUsageResponse, exc)
+    o.__class__ = GetUsageResponse
+    done: GetUsageResponse = o
+    return done
 
 
 def _e_GetUsageResponse(o: Any, _t: Any = None) -> Any:
@@ -5607,19 +5663,22 @@ def _e_GetUsageResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetUsageResponse, _d_GetUsageResponse, _e_GetUsageResponse)
 
 
-_S_GetPluginCodeResponse = slot_setters(GetPluginCodeResponse, ("code",))
+_T_GetPluginCodeResponse = mutable_twin(GetPluginCodeResponse)
+_R_GetPluginCodeResponse: Readers = (("code", lambda d: d["code"]),)
 
 
-def _fill_GetPluginCodeResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetPluginCodeResponse[0],
-) -> None:
-    _s0(o, d["code"])
-
-
-_d_GetPluginCodeResponse = lazy_decoder(GetPluginCodeResponse, _fill_GetPluginCodeResponse)
+def _d_GetPluginCodeResponse(d: Any, _t: Any = None) -> GetPluginCodeResponse:
+    if d.__class__ is not dict:
+        check_object(d, GetPluginCodeResponse)
+    o: Any = new_instance(_T_GetPluginCodeResponse)
+    o._raw = d
+    try:
+        o.code = d["code"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetPluginCodeResponse, _R_GetPluginCodeResponse, exc)
+    o.__class__ = GetPluginCodeResponse
+    done: GetPluginCodeResponse = o
+    return done
 
 
 def _e_GetPluginCodeResponse(o: Any, _t: Any = None) -> Any:
@@ -5632,21 +5691,24 @@ def _e_GetPluginCodeResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetPluginCodeResponse, _d_GetPluginCodeResponse, _e_GetPluginCodeResponse)
 
 
-_S_GetPluginByNameResponse = slot_setters(GetPluginByNameResponse, ("plugin",))
+_T_GetPluginByNameResponse = mutable_twin(GetPluginByNameResponse)
+_R_GetPluginByNameResponse: Readers = (("plugin", lambda d: _d_Plugin(d["plugin"])),)
 
 
-def _fill_GetPluginByNameResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetPluginByNameResponse[0],
-) -> None:
+def _d_GetPluginByNameResponse(d: Any, _t: Any = None) -> GetPluginByNameResponse:
     v: Any
-    v = d["plugin"]
-    _s0(o, _d_Plugin(v))
-
-
-_d_GetPluginByNameResponse = lazy_decoder(GetPluginByNameResponse, _fill_GetPluginByNameResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetPluginByNameResponse)
+    o: Any = new_instance(_T_GetPluginByNameResponse)
+    o._raw = d
+    try:
+        v = d["plugin"]
+        o.plugin = _d_Plugin(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetPluginByNameResponse, _R_GetPluginByNameResponse, exc)
+    o.__class__ = GetPluginByNameResponse
+    done: GetPluginByNameResponse = o
+    return done
 
 
 def _e_GetPluginByNameResponse(o: Any, _t: Any = None) -> Any:
@@ -5662,23 +5724,24 @@ def _e_GetPluginByNameResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetPluginByNameResponse, _d_GetPluginByNameResponse, _e_GetPluginByNameResponse)
 
 
-_S_GetDereferencedPluginResponse = slot_setters(GetDereferencedPluginResponse, ("plugin",))
+_T_GetDereferencedPluginResponse = mutable_twin(GetDereferencedPluginResponse)
+_R_GetDereferencedPluginResponse: Readers = (("plugin", lambda d: _d_Plugin(d["plugin"])),)
 
 
-def _fill_GetDereferencedPluginResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetDereferencedPluginResponse[0],
-) -> None:
+def _d_GetDereferencedPluginResponse(d: Any, _t: Any = None) -> GetDereferencedPluginResponse:
     v: Any
-    v = d["plugin"]
-    _s0(o, _d_Plugin(v))
-
-
-_d_GetDereferencedPluginResponse = lazy_decoder(
-    GetDereferencedPluginResponse, _fill_GetDereferencedPluginResponse
-)
+    if d.__class__ is not dict:
+        check_object(d, GetDereferencedPluginResponse)
+    o: Any = new_instance(_T_GetDereferencedPluginResponse)
+    o._raw = d
+    try:
+        v = d["plugin"]
+        o.plugin = _d_Plugin(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetDereferencedPluginResponse, _R_GetDereferencedPluginResponse, exc)
+    o.__class__ = GetDereferencedPluginResponse
+    done: GetDereferencedPluginResponse = o
+    return done
 
 
 def _e_GetDereferencedPluginResponse(o: Any, _t: Any = None) -> Any:
@@ -5698,17 +5761,18 @@ register_model(
 )
 
 
-_S_DeletePluginResponse = slot_setters(DeletePluginResponse, ())
+_T_DeletePluginResponse = mutable_twin(DeletePluginResponse)
+_R_DeletePluginResponse: Readers = ()
 
 
-def _fill_DeletePluginResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_DeletePluginResponse = lazy_decoder(DeletePluginResponse, _fill_DeletePluginResponse)
+def _d_DeletePluginResponse(d: Any, _t: Any = None) -> DeletePluginResponse:
+    if d.__class__ is not dict:
+        check_object(d, DeletePluginResponse)
+    o: Any = new_instance(_T_DeletePluginResponse)
+    o._raw = d
+    o.__class__ = DeletePluginResponse
+    done: DeletePluginResponse = o
+    return done
 
 
 def _e_DeletePluginResponse(o: Any, _t: Any = None) -> Any:
@@ -5721,21 +5785,24 @@ def _e_DeletePluginResponse(o: Any, _t: Any = None) -> Any:
 register_model(DeletePluginResponse, _d_DeletePluginResponse, _e_DeletePluginResponse)
 
 
-_S_UpdatePluginResponse = slot_setters(UpdatePluginResponse, ("plugin",))
+_T_UpdatePluginResponse = mutable_twin(UpdatePluginResponse)
+_R_UpdatePluginResponse: Readers = (("plugin", lambda d: _d_Plugin(d["plugin"])),)
 
 
-def _fill_UpdatePluginResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdatePluginResponse[0],
-) -> None:
+def _d_UpdatePluginResponse(d: Any, _t: Any = None) -> UpdatePluginResponse:
     v: Any
-    v = d["plugin"]
-    _s0(o, _d_Plugin(v))
-
-
-_d_UpdatePluginResponse = lazy_decoder(UpdatePluginResponse, _fill_UpdatePluginResponse)
+    if d.__class__ is not dict:
+        check_object(d, UpdatePluginResponse)
+    o: Any = new_instance(_T_UpdatePluginResponse)
+    o._raw = d
+    try:
+        v = d["plugin"]
+        o.plugin = _d_Plugin(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdatePluginResponse, _R_UpdatePluginResponse, exc)
+    o.__class__ = UpdatePluginResponse
+    done: UpdatePluginResponse = o
+    return done
 
 
 def _e_UpdatePluginResponse(o: Any, _t: Any = None) -> Any:
@@ -5751,27 +5818,37 @@ def _e_UpdatePluginResponse(o: Any, _t: Any = None) -> Any:
 register_model(UpdatePluginResponse, _d_UpdatePluginResponse, _e_UpdatePluginResponse)
 
 
-_S_UpdatePluginBodyDependenciesInterfacesValue = slot_setters(
-    UpdatePluginBodyDependenciesInterfacesValue, ("id", "name", "version")
+_T_UpdatePluginBodyDependenciesInterfacesValue = mutable_twin(
+    UpdatePluginBodyDependenciesInterfacesValue
+)
+_R_UpdatePluginBodyDependenciesInterfacesValue: Readers = (
+    ("id", lambda d: d.get("id", NOT_GIVEN)),
+    ("name", lambda d: d.get("name", NOT_GIVEN)),
+    ("version", lambda d: d.get("version", NOT_GIVEN)),
 )
 
 
-def _fill_UpdatePluginBodyDependenciesInterfacesValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdatePluginBodyDependenciesInterfacesValue[0],
-    _s1: Setter = _S_UpdatePluginBodyDependenciesInterfacesValue[1],
-    _s2: Setter = _S_UpdatePluginBodyDependenciesInterfacesValue[2],
-) -> None:
-    _s0(o, d.get("id", NOT_GIVEN))
-    _s1(o, d.get("name", NOT_GIVEN))
-    _s2(o, d.get("version", NOT_GIVEN))
-
-
-_d_UpdatePluginBodyDependenciesInterfacesValue = lazy_decoder(
-    UpdatePluginBodyDependenciesInterfacesValue, _fill_UpdatePluginBodyDependenciesInterfacesValue
-)
+def _d_UpdatePluginBodyDependenciesInterfacesValue(
+    d: Any, _t: Any = None
+) -> UpdatePluginBodyDependenciesInterfacesValue:
+    if d.__class__ is not dict:
+        check_object(d, UpdatePluginBodyDependenciesInterfacesValue)
+    o: Any = new_instance(_T_UpdatePluginBodyDependenciesInterfacesValue)
+    o._raw = d
+    try:
+        o.id = d.get("id", NOT_GIVEN)
+        o.name = d.get("name", NOT_GIVEN)
+        o.version = d.get("version", NOT_GIVEN)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            UpdatePluginBodyDependenciesInterfacesValue,
+            _R_UpdatePluginBodyDependenciesInterfacesValue,
+            exc,
+        )
+    o.__class__ = UpdatePluginBodyDependenciesInterfacesValue
+    done: UpdatePluginBodyDependenciesInterfacesValue = o
+    return done
 
 
 def _e_UpdatePluginBodyDependenciesInterfacesValue(o: Any, _t: Any = None) -> Any:
@@ -5798,44 +5875,63 @@ register_model(
 )
 
 
-_S_UpdatePluginBodyDependencies = slot_setters(
-    UpdatePluginBodyDependencies, ("interfaces", "integrations")
+_T_UpdatePluginBodyDependencies = mutable_twin(UpdatePluginBodyDependencies)
+_R_UpdatePluginBodyDependencies: Readers = (
+    (
+        "interfaces",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("interfaces", NOT_GIVEN)) is NOT_GIVEN
+            else {
+                k0: None if x0 is None else _d_UpdatePluginBodyDependenciesInterfacesValue(x0)
+                for k0, x0 in v.items()
+            }
+        ),
+    ),
+    (
+        "integrations",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("integrations", NOT_GIVEN)) is NOT_GIVEN
+            else {
+                k0: None if x0 is None else _d_UpdatePluginBodyDependenciesInterfacesValue(x0)
+                for k0, x0 in v.items()
+            }
+        ),
+    ),
 )
 
 
-def _fill_UpdatePluginBodyDependencies(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdatePluginBodyDependencies[0],
-    _s1: Setter = _S_UpdatePluginBodyDependencies[1],
-) -> None:
+def _d_UpdatePluginBodyDependencies(d: Any, _t: Any = None) -> UpdatePluginBodyDependencies:
     v: Any
-    v = d.get("interfaces", NOT_GIVEN)
-    _s0(
-        o,
-        v
-        if v is NOT_GIVEN
-        else {
-            k0: None if x0 is None else _d_UpdatePluginBodyDependenciesInterfacesValue(x0)
-            for k0, x0 in v.items()
-        },
-    )
-    v = d.get("integrations", NOT_GIVEN)
-    _s1(
-        o,
-        v
-        if v is NOT_GIVEN
-        else {
-            k0: None if x0 is None else _d_UpdatePluginBodyDependenciesInterfacesValue(x0)
-            for k0, x0 in v.items()
-        },
-    )
-
-
-_d_UpdatePluginBodyDependencies = lazy_decoder(
-    UpdatePluginBodyDependencies, _fill_UpdatePluginBodyDependencies
-)
+    if d.__class__ is not dict:
+        check_object(d, UpdatePluginBodyDependencies)
+    o: Any = new_instance(_T_UpdatePluginBodyDependencies)
+    o._raw = d
+    try:
+        v = d.get("interfaces", NOT_GIVEN)
+        o.interfaces = (
+            v
+            if v is NOT_GIVEN
+            else {
+                k0: None if x0 is None else _d_UpdatePluginBodyDependenciesInterfacesValue(x0)
+                for k0, x0 in v.items()
+            }
+        )
+        v = d.get("integrations", NOT_GIVEN)
+        o.integrations = (
+            v
+            if v is NOT_GIVEN
+            else {
+                k0: None if x0 is None else _d_UpdatePluginBodyDependenciesInterfacesValue(x0)
+                for k0, x0 in v.items()
+            }
+        )
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdatePluginBodyDependencies, _R_UpdatePluginBodyDependencies, exc)
+    o.__class__ = UpdatePluginBodyDependencies
+    done: UpdatePluginBodyDependencies = o
+    return done
 
 
 def _e_UpdatePluginBodyDependencies(o: Any, _t: Any = None) -> Any:
@@ -5863,21 +5959,26 @@ register_model(
 )
 
 
-_S_UpdatePluginBodyCode = slot_setters(UpdatePluginBodyCode, ("node", "browser"))
+_T_UpdatePluginBodyCode = mutable_twin(UpdatePluginBodyCode)
+_R_UpdatePluginBodyCode: Readers = (
+    ("node", lambda d: d.get("node", NOT_GIVEN)),
+    ("browser", lambda d: d.get("browser", NOT_GIVEN)),
+)
 
 
-def _fill_UpdatePluginBodyCode(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdatePluginBodyCode[0],
-    _s1: Setter = _S_UpdatePluginBodyCode[1],
-) -> None:
-    _s0(o, d.get("node", NOT_GIVEN))
-    _s1(o, d.get("browser", NOT_GIVEN))
-
-
-_d_UpdatePluginBodyCode = lazy_decoder(UpdatePluginBodyCode, _fill_UpdatePluginBodyCode)
+def _d_UpdatePluginBodyCode(d: Any, _t: Any = None) -> UpdatePluginBodyCode:
+    if d.__class__ is not dict:
+        check_object(d, UpdatePluginBodyCode)
+    o: Any = new_instance(_T_UpdatePluginBodyCode)
+    o._raw = d
+    try:
+        o.node = d.get("node", NOT_GIVEN)
+        o.browser = d.get("browser", NOT_GIVEN)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdatePluginBodyCode, _R_UpdatePluginBodyCode, exc)
+    o.__class__ = UpdatePluginBodyCode
+    done: UpdatePluginBodyCode = o
+    return done
 
 
 def _e_UpdatePluginBodyCode(o: Any, _t: Any = None) -> Any:
@@ -5897,21 +5998,34 @@ def _e_UpdatePluginBodyCode(o: Any, _t: Any = None) -> Any:
 register_model(UpdatePluginBodyCode, _d_UpdatePluginBodyCode, _e_UpdatePluginBodyCode)
 
 
-_S_UpdatePluginBodyUser = slot_setters(UpdatePluginBodyUser, ("tags",))
+_T_UpdatePluginBodyUser = mutable_twin(UpdatePluginBodyUser)
+_R_UpdatePluginBodyUser: Readers = (
+    (
+        "tags",
+        lambda d: {
+            k0: None if x0 is None else _d_UpdateBotBodyUserTagsValue(x0)
+            for k0, x0 in d["tags"].items()
+        },
+    ),
+)
 
 
-def _fill_UpdatePluginBodyUser(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdatePluginBodyUser[0],
-) -> None:
+def _d_UpdatePluginBodyUser(d: Any, _t: Any = None) -> UpdatePluginBodyUser:
     v: Any
-    v = d["tags"]
-    _s0(o, {k0: None if x0 is None else _d_UpdateBotBodyUserTagsValue(x0) for k0, x0 in v.items()})
-
-
-_d_UpdatePluginBodyUser = lazy_decoder(UpdatePluginBodyUser, _fill_UpdatePluginBodyUser)
+    if d.__class__ is not dict:
+        check_object(d, UpdatePluginBodyUser)
+    o: Any = new_instance(_T_UpdatePluginBodyUser)
+    o._raw = d
+    try:
+        v = d["tags"]
+        o.tags = {
+            k0: None if x0 is None else _d_UpdateBotBodyUserTagsValue(x0) for k0, x0 in v.items()
+        }
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdatePluginBodyUser, _R_UpdatePluginBodyUser, exc)
+    o.__class__ = UpdatePluginBodyUser
+    done: UpdatePluginBodyUser = o
+    return done
 
 
 def _e_UpdatePluginBodyUser(o: Any, _t: Any = None) -> Any:
@@ -5929,21 +6043,24 @@ def _e_UpdatePluginBodyUser(o: Any, _t: Any = None) -> Any:
 register_model(UpdatePluginBodyUser, _d_UpdatePluginBodyUser, _e_UpdatePluginBodyUser)
 
 
-_S_GetPluginResponse = slot_setters(GetPluginResponse, ("plugin",))
+_T_GetPluginResponse = mutable_twin(GetPluginResponse)
+_R_GetPluginResponse: Readers = (("plugin", lambda d: _d_Plugin(d["plugin"])),)
 
 
-def _fill_GetPluginResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetPluginResponse[0],
-) -> None:
+def _d_GetPluginResponse(d: Any, _t: Any = None) -> GetPluginResponse:
     v: Any
-    v = d["plugin"]
-    _s0(o, _d_Plugin(v))
-
-
-_d_GetPluginResponse = lazy_decoder(GetPluginResponse, _fill_GetPluginResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetPluginResponse)
+    o: Any = new_instance(_T_GetPluginResponse)
+    o._raw = d
+    try:
+        v = d["plugin"]
+        o.plugin = _d_Plugin(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetPluginResponse, _R_GetPluginResponse, exc)
+    o.__class__ = GetPluginResponse
+    done: GetPluginResponse = o
+    return done
 
 
 def _e_GetPluginResponse(o: Any, _t: Any = None) -> Any:
@@ -5959,24 +6076,29 @@ def _e_GetPluginResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetPluginResponse, _d_GetPluginResponse, _e_GetPluginResponse)
 
 
-_S_ListPluginsResponse = slot_setters(ListPluginsResponse, ("plugins", "meta"))
+_T_ListPluginsResponse = mutable_twin(ListPluginsResponse)
+_R_ListPluginsResponse: Readers = (
+    ("plugins", lambda d: [_d_ListPublicPluginsResponsePluginsItem(x0) for x0 in d["plugins"]]),
+    ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
+)
 
 
-def _fill_ListPluginsResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListPluginsResponse[0],
-    _s1: Setter = _S_ListPluginsResponse[1],
-) -> None:
+def _d_ListPluginsResponse(d: Any, _t: Any = None) -> ListPluginsResponse:
     v: Any
-    v = d["plugins"]
-    _s0(o, [_d_ListPublicPluginsResponsePluginsItem(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-
-
-_d_ListPluginsResponse = lazy_decoder(ListPluginsResponse, _fill_ListPluginsResponse)
+    if d.__class__ is not dict:
+        check_object(d, ListPluginsResponse)
+    o: Any = new_instance(_T_ListPluginsResponse)
+    o._raw = d
+    try:
+        v = d["plugins"]
+        o.plugins = [_d_ListPublicPluginsResponsePluginsItem(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListPublicIntegrationsResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListPluginsResponse, _R_ListPluginsResponse, exc)
+    o.__class__ = ListPluginsResponse
+    done: ListPluginsResponse = o
+    return done
 
 
 def _e_ListPluginsResponse(o: Any, _t: Any = None) -> Any:
@@ -5994,21 +6116,24 @@ def _e_ListPluginsResponse(o: Any, _t: Any = None) -> Any:
 register_model(ListPluginsResponse, _d_ListPluginsResponse, _e_ListPluginsResponse)
 
 
-_S_CreatePluginResponse = slot_setters(CreatePluginResponse, ("plugin",))
+_T_CreatePluginResponse = mutable_twin(CreatePluginResponse)
+_R_CreatePluginResponse: Readers = (("plugin", lambda d: _d_Plugin(d["plugin"])),)
 
 
-def _fill_CreatePluginResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreatePluginResponse[0],
-) -> None:
+def _d_CreatePluginResponse(d: Any, _t: Any = None) -> CreatePluginResponse:
     v: Any
-    v = d["plugin"]
-    _s0(o, _d_Plugin(v))
-
-
-_d_CreatePluginResponse = lazy_decoder(CreatePluginResponse, _fill_CreatePluginResponse)
+    if d.__class__ is not dict:
+        check_object(d, CreatePluginResponse)
+    o: Any = new_instance(_T_CreatePluginResponse)
+    o._raw = d
+    try:
+        v = d["plugin"]
+        o.plugin = _d_Plugin(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CreatePluginResponse, _R_CreatePluginResponse, exc)
+    o.__class__ = CreatePluginResponse
+    done: CreatePluginResponse = o
+    return done
 
 
 def _e_CreatePluginResponse(o: Any, _t: Any = None) -> Any:
@@ -6024,27 +6149,37 @@ def _e_CreatePluginResponse(o: Any, _t: Any = None) -> Any:
 register_model(CreatePluginResponse, _d_CreatePluginResponse, _e_CreatePluginResponse)
 
 
-_S_CreatePluginBodyDependenciesInterfacesValue = slot_setters(
-    CreatePluginBodyDependenciesInterfacesValue, ("id", "name", "version")
+_T_CreatePluginBodyDependenciesInterfacesValue = mutable_twin(
+    CreatePluginBodyDependenciesInterfacesValue
+)
+_R_CreatePluginBodyDependenciesInterfacesValue: Readers = (
+    ("id", lambda d: d.get("id", NOT_GIVEN)),
+    ("name", lambda d: d.get("name", NOT_GIVEN)),
+    ("version", lambda d: d.get("version", NOT_GIVEN)),
 )
 
 
-def _fill_CreatePluginBodyDependenciesInterfacesValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreatePluginBodyDependenciesInterfacesValue[0],
-    _s1: Setter = _S_CreatePluginBodyDependenciesInterfacesValue[1],
-    _s2: Setter = _S_CreatePluginBodyDependenciesInterfacesValue[2],
-) -> None:
-    _s0(o, d.get("id", NOT_GIVEN))
-    _s1(o, d.get("name", NOT_GIVEN))
-    _s2(o, d.get("version", NOT_GIVEN))
-
-
-_d_CreatePluginBodyDependenciesInterfacesValue = lazy_decoder(
-    CreatePluginBodyDependenciesInterfacesValue, _fill_CreatePluginBodyDependenciesInterfacesValue
-)
+def _d_CreatePluginBodyDependenciesInterfacesValue(
+    d: Any, _t: Any = None
+) -> CreatePluginBodyDependenciesInterfacesValue:
+    if d.__class__ is not dict:
+        check_object(d, CreatePluginBodyDependenciesInterfacesValue)
+    o: Any = new_instance(_T_CreatePluginBodyDependenciesInterfacesValue)
+    o._raw = d
+    try:
+        o.id = d.get("id", NOT_GIVEN)
+        o.name = d.get("name", NOT_GIVEN)
+        o.version = d.get("version", NOT_GIVEN)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            CreatePluginBodyDependenciesInterfacesValue,
+            _R_CreatePluginBodyDependenciesInterfacesValue,
+            exc,
+        )
+    o.__class__ = CreatePluginBodyDependenciesInterfacesValue
+    done: CreatePluginBodyDependenciesInterfacesValue = o
+    return done
 
 
 def _e_CreatePluginBodyDependenciesInterfacesValue(o: Any, _t: Any = None) -> Any:
@@ -6071,38 +6206,51 @@ register_model(
 )
 
 
-_S_CreatePluginBodyDependencies = slot_setters(
-    CreatePluginBodyDependencies, ("interfaces", "integrations")
+_T_CreatePluginBodyDependencies = mutable_twin(CreatePluginBodyDependencies)
+_R_CreatePluginBodyDependencies: Readers = (
+    (
+        "interfaces",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("interfaces", NOT_GIVEN)) is NOT_GIVEN
+            else {k0: _d_CreatePluginBodyDependenciesInterfacesValue(x0) for k0, x0 in v.items()}
+        ),
+    ),
+    (
+        "integrations",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("integrations", NOT_GIVEN)) is NOT_GIVEN
+            else {k0: _d_CreatePluginBodyDependenciesInterfacesValue(x0) for k0, x0 in v.items()}
+        ),
+    ),
 )
 
 
-def _fill_CreatePluginBodyDependencies(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreatePluginBodyDependencies[0],
-    _s1: Setter = _S_CreatePluginBodyDependencies[1],
-) -> None:
+def _d_CreatePluginBodyDependencies(d: Any, _t: Any = None) -> CreatePluginBodyDependencies:
     v: Any
-    v = d.get("interfaces", NOT_GIVEN)
-    _s0(
-        o,
-        v
-        if v is NOT_GIVEN
-        else {k0: _d_CreatePluginBodyDependenciesInterfacesValue(x0) for k0, x0 in v.items()},
-    )
-    v = d.get("integrations", NOT_GIVEN)
-    _s1(
-        o,
-        v
-        if v is NOT_GIVEN
-        else {k0: _d_CreatePluginBodyDependenciesInterfacesValue(x0) for k0, x0 in v.items()},
-    )
-
-
-_d_CreatePluginBodyDependencies = lazy_decoder(
-    CreatePluginBodyDependencies, _fill_CreatePluginBodyDependencies
-)
+    if d.__class__ is not dict:
+        check_object(d, CreatePluginBodyDependencies)
+    o: Any = new_instance(_T_CreatePluginBodyDependencies)
+    o._raw = d
+    try:
+        v = d.get("interfaces", NOT_GIVEN)
+        o.interfaces = (
+            v
+            if v is NOT_GIVEN
+            else {k0: _d_CreatePluginBodyDependenciesInterfacesValue(x0) for k0, x0 in v.items()}
+        )
+        v = d.get("integrations", NOT_GIVEN)
+        o.integrations = (
+            v
+            if v is NOT_GIVEN
+            else {k0: _d_CreatePluginBodyDependenciesInterfacesValue(x0) for k0, x0 in v.items()}
+        )
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CreatePluginBodyDependencies, _R_CreatePluginBodyDependencies, exc)
+    o.__class__ = CreatePluginBodyDependencies
+    done: CreatePluginBodyDependencies = o
+    return done
 
 
 def _e_CreatePluginBodyDependencies(o: Any, _t: Any = None) -> Any:
@@ -6128,21 +6276,26 @@ register_model(
 )
 
 
-_S_CreatePluginBodyCode = slot_setters(CreatePluginBodyCode, ("node", "browser"))
+_T_CreatePluginBodyCode = mutable_twin(CreatePluginBodyCode)
+_R_CreatePluginBodyCode: Readers = (
+    ("node", lambda d: d["node"]),
+    ("browser", lambda d: d["browser"]),
+)
 
 
-def _fill_CreatePluginBodyCode(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreatePluginBodyCode[0],
-    _s1: Setter = _S_CreatePluginBodyCode[1],
-) -> None:
-    _s0(o, d["node"])
-    _s1(o, d["browser"])
-
-
-_d_CreatePluginBodyCode = lazy_decoder(CreatePluginBodyCode, _fill_CreatePluginBodyCode)
+def _d_CreatePluginBodyCode(d: Any, _t: Any = None) -> CreatePluginBodyCode:
+    if d.__class__ is not dict:
+        check_object(d, CreatePluginBodyCode)
+    o: Any = new_instance(_T_CreatePluginBodyCode)
+    o._raw = d
+    try:
+        o.node = d["node"]
+        o.browser = d["browser"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CreatePluginBodyCode, _R_CreatePluginBodyCode, exc)
+    o.__class__ = CreatePluginBodyCode
+    done: CreatePluginBodyCode = o
+    return done
 
 
 def _e_CreatePluginBodyCode(o: Any, _t: Any = None) -> Any:
@@ -6155,23 +6308,24 @@ def _e_CreatePluginBodyCode(o: Any, _t: Any = None) -> Any:
 register_model(CreatePluginBodyCode, _d_CreatePluginBodyCode, _e_CreatePluginBodyCode)
 
 
-_S_GetInterfaceByNameResponse = slot_setters(GetInterfaceByNameResponse, ("interface",))
+_T_GetInterfaceByNameResponse = mutable_twin(GetInterfaceByNameResponse)
+_R_GetInterfaceByNameResponse: Readers = (("interface", lambda d: _d_Interface(d["interface"])),)
 
 
-def _fill_GetInterfaceByNameResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetInterfaceByNameResponse[0],
-) -> None:
+def _d_GetInterfaceByNameResponse(d: Any, _t: Any = None) -> GetInterfaceByNameResponse:
     v: Any
-    v = d["interface"]
-    _s0(o, _d_Interface(v))
-
-
-_d_GetInterfaceByNameResponse = lazy_decoder(
-    GetInterfaceByNameResponse, _fill_GetInterfaceByNameResponse
-)
+    if d.__class__ is not dict:
+        check_object(d, GetInterfaceByNameResponse)
+    o: Any = new_instance(_T_GetInterfaceByNameResponse)
+    o._raw = d
+    try:
+        v = d["interface"]
+        o.interface = _d_Interface(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetInterfaceByNameResponse, _R_GetInterfaceByNameResponse, exc)
+    o.__class__ = GetInterfaceByNameResponse
+    done: GetInterfaceByNameResponse = o
+    return done
 
 
 def _e_GetInterfaceByNameResponse(o: Any, _t: Any = None) -> Any:
@@ -6189,17 +6343,18 @@ register_model(
 )
 
 
-_S_DeleteInterfaceResponse = slot_setters(DeleteInterfaceResponse, ())
+_T_DeleteInterfaceResponse = mutable_twin(DeleteInterfaceResponse)
+_R_DeleteInterfaceResponse: Readers = ()
 
 
-def _fill_DeleteInterfaceResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_DeleteInterfaceResponse = lazy_decoder(DeleteInterfaceResponse, _fill_DeleteInterfaceResponse)
+def _d_DeleteInterfaceResponse(d: Any, _t: Any = None) -> DeleteInterfaceResponse:
+    if d.__class__ is not dict:
+        check_object(d, DeleteInterfaceResponse)
+    o: Any = new_instance(_T_DeleteInterfaceResponse)
+    o._raw = d
+    o.__class__ = DeleteInterfaceResponse
+    done: DeleteInterfaceResponse = o
+    return done
 
 
 def _e_DeleteInterfaceResponse(o: Any, _t: Any = None) -> Any:
@@ -6212,21 +6367,24 @@ def _e_DeleteInterfaceResponse(o: Any, _t: Any = None) -> Any:
 register_model(DeleteInterfaceResponse, _d_DeleteInterfaceResponse, _e_DeleteInterfaceResponse)
 
 
-_S_UpdateInterfaceResponse = slot_setters(UpdateInterfaceResponse, ("interface",))
+_T_UpdateInterfaceResponse = mutable_twin(UpdateInterfaceResponse)
+_R_UpdateInterfaceResponse: Readers = (("interface", lambda d: _d_Interface(d["interface"])),)
 
 
-def _fill_UpdateInterfaceResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateInterfaceResponse[0],
-) -> None:
+def _d_UpdateInterfaceResponse(d: Any, _t: Any = None) -> UpdateInterfaceResponse:
     v: Any
-    v = d["interface"]
-    _s0(o, _d_Interface(v))
-
-
-_d_UpdateInterfaceResponse = lazy_decoder(UpdateInterfaceResponse, _fill_UpdateInterfaceResponse)
+    if d.__class__ is not dict:
+        check_object(d, UpdateInterfaceResponse)
+    o: Any = new_instance(_T_UpdateInterfaceResponse)
+    o._raw = d
+    try:
+        v = d["interface"]
+        o.interface = _d_Interface(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdateInterfaceResponse, _R_UpdateInterfaceResponse, exc)
+    o.__class__ = UpdateInterfaceResponse
+    done: UpdateInterfaceResponse = o
+    return done
 
 
 def _e_UpdateInterfaceResponse(o: Any, _t: Any = None) -> Any:
@@ -6242,25 +6400,26 @@ def _e_UpdateInterfaceResponse(o: Any, _t: Any = None) -> Any:
 register_model(UpdateInterfaceResponse, _d_UpdateInterfaceResponse, _e_UpdateInterfaceResponse)
 
 
-_S_UpdateInterfaceBodyNameTemplate = slot_setters(
-    UpdateInterfaceBodyNameTemplate, ("script", "language")
+_T_UpdateInterfaceBodyNameTemplate = mutable_twin(UpdateInterfaceBodyNameTemplate)
+_R_UpdateInterfaceBodyNameTemplate: Readers = (
+    ("script", lambda d: d["script"]),
+    ("language", lambda d: d["language"]),
 )
 
 
-def _fill_UpdateInterfaceBodyNameTemplate(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateInterfaceBodyNameTemplate[0],
-    _s1: Setter = _S_UpdateInterfaceBodyNameTemplate[1],
-) -> None:
-    _s0(o, d["script"])
-    _s1(o, d["language"])
-
-
-_d_UpdateInterfaceBodyNameTemplate = lazy_decoder(
-    UpdateInterfaceBodyNameTemplate, _fill_UpdateInterfaceBodyNameTemplate
-)
+def _d_UpdateInterfaceBodyNameTemplate(d: Any, _t: Any = None) -> UpdateInterfaceBodyNameTemplate:
+    if d.__class__ is not dict:
+        check_object(d, UpdateInterfaceBodyNameTemplate)
+    o: Any = new_instance(_T_UpdateInterfaceBodyNameTemplate)
+    o._raw = d
+    try:
+        o.script = d["script"]
+        o.language = d["language"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdateInterfaceBodyNameTemplate, _R_UpdateInterfaceBodyNameTemplate, exc)
+    o.__class__ = UpdateInterfaceBodyNameTemplate
+    done: UpdateInterfaceBodyNameTemplate = o
+    return done
 
 
 def _e_UpdateInterfaceBodyNameTemplate(o: Any, _t: Any = None) -> Any:
@@ -6277,37 +6436,49 @@ register_model(
 )
 
 
-_S_UpdateInterfaceBodyChannelsValue = slot_setters(
-    UpdateInterfaceBodyChannelsValue, ("title", "description", "messages")
+_T_UpdateInterfaceBodyChannelsValue = mutable_twin(UpdateInterfaceBodyChannelsValue)
+_R_UpdateInterfaceBodyChannelsValue: Readers = (
+    ("title", lambda d: d.get("title", NOT_GIVEN)),
+    ("description", lambda d: d.get("description", NOT_GIVEN)),
+    (
+        "messages",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("messages", NOT_GIVEN)) is NOT_GIVEN
+            else {
+                k0: None if x0 is None else _d_UpdateIntegrationBodyChannelsValueMessagesValue(x0)
+                for k0, x0 in v.items()
+            }
+        ),
+    ),
 )
 
 
-def _fill_UpdateInterfaceBodyChannelsValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateInterfaceBodyChannelsValue[0],
-    _s1: Setter = _S_UpdateInterfaceBodyChannelsValue[1],
-    _s2: Setter = _S_UpdateInterfaceBodyChannelsValue[2],
-) -> None:
+def _d_UpdateInterfaceBodyChannelsValue(d: Any, _t: Any = None) -> UpdateInterfaceBodyChannelsValue:
     v: Any
-    _s0(o, d.get("title", NOT_GIVEN))
-    _s1(o, d.get("description", NOT_GIVEN))
-    v = d.get("messages", NOT_GIVEN)
-    _s2(
-        o,
-        v
-        if v is NOT_GIVEN
-        else {
-            k0: None if x0 is None else _d_UpdateIntegrationBodyChannelsValueMessagesValue(x0)
-            for k0, x0 in v.items()
-        },
-    )
-
-
-_d_UpdateInterfaceBodyChannelsValue = lazy_decoder(
-    UpdateInterfaceBodyChannelsValue, _fill_UpdateInterfaceBodyChannelsValue
-)
+    if d.__class__ is not dict:
+        check_object(d, UpdateInterfaceBodyChannelsValue)
+    o: Any = new_instance(_T_UpdateInterfaceBodyChannelsValue)
+    o._raw = d
+    try:
+        o.title = d.get("title", NOT_GIVEN)
+        o.description = d.get("description", NOT_GIVEN)
+        v = d.get("messages", NOT_GIVEN)
+        o.messages = (
+            v
+            if v is NOT_GIVEN
+            else {
+                k0: None if x0 is None else _d_UpdateIntegrationBodyChannelsValueMessagesValue(x0)
+                for k0, x0 in v.items()
+            }
+        )
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, UpdateInterfaceBodyChannelsValue, _R_UpdateInterfaceBodyChannelsValue, exc
+        )
+    o.__class__ = UpdateInterfaceBodyChannelsValue
+    done: UpdateInterfaceBodyChannelsValue = o
+    return done
 
 
 def _e_UpdateInterfaceBodyChannelsValue(o: Any, _t: Any = None) -> Any:
@@ -6337,21 +6508,24 @@ register_model(
 )
 
 
-_S_GetInterfaceResponse = slot_setters(GetInterfaceResponse, ("interface",))
+_T_GetInterfaceResponse = mutable_twin(GetInterfaceResponse)
+_R_GetInterfaceResponse: Readers = (("interface", lambda d: _d_Interface(d["interface"])),)
 
 
-def _fill_GetInterfaceResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetInterfaceResponse[0],
-) -> None:
+def _d_GetInterfaceResponse(d: Any, _t: Any = None) -> GetInterfaceResponse:
     v: Any
-    v = d["interface"]
-    _s0(o, _d_Interface(v))
-
-
-_d_GetInterfaceResponse = lazy_decoder(GetInterfaceResponse, _fill_GetInterfaceResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetInterfaceResponse)
+    o: Any = new_instance(_T_GetInterfaceResponse)
+    o._raw = d
+    try:
+        v = d["interface"]
+        o.interface = _d_Interface(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetInterfaceResponse, _R_GetInterfaceResponse, exc)
+    o.__class__ = GetInterfaceResponse
+    done: GetInterfaceResponse = o
+    return done
 
 
 def _e_GetInterfaceResponse(o: Any, _t: Any = None) -> Any:
@@ -6367,24 +6541,32 @@ def _e_GetInterfaceResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetInterfaceResponse, _d_GetInterfaceResponse, _e_GetInterfaceResponse)
 
 
-_S_ListInterfacesResponse = slot_setters(ListInterfacesResponse, ("interfaces", "meta"))
+_T_ListInterfacesResponse = mutable_twin(ListInterfacesResponse)
+_R_ListInterfacesResponse: Readers = (
+    (
+        "interfaces",
+        lambda d: [_d_ListPublicInterfacesResponseInterfacesItem(x0) for x0 in d["interfaces"]],
+    ),
+    ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
+)
 
 
-def _fill_ListInterfacesResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListInterfacesResponse[0],
-    _s1: Setter = _S_ListInterfacesResponse[1],
-) -> None:
+def _d_ListInterfacesResponse(d: Any, _t: Any = None) -> ListInterfacesResponse:
     v: Any
-    v = d["interfaces"]
-    _s0(o, [_d_ListPublicInterfacesResponseInterfacesItem(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-
-
-_d_ListInterfacesResponse = lazy_decoder(ListInterfacesResponse, _fill_ListInterfacesResponse)
+    if d.__class__ is not dict:
+        check_object(d, ListInterfacesResponse)
+    o: Any = new_instance(_T_ListInterfacesResponse)
+    o._raw = d
+    try:
+        v = d["interfaces"]
+        o.interfaces = [_d_ListPublicInterfacesResponseInterfacesItem(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListPublicIntegrationsResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListInterfacesResponse, _R_ListInterfacesResponse, exc)
+    o.__class__ = ListInterfacesResponse
+    done: ListInterfacesResponse = o
+    return done
 
 
 def _e_ListInterfacesResponse(o: Any, _t: Any = None) -> Any:
@@ -6402,21 +6584,24 @@ def _e_ListInterfacesResponse(o: Any, _t: Any = None) -> Any:
 register_model(ListInterfacesResponse, _d_ListInterfacesResponse, _e_ListInterfacesResponse)
 
 
-_S_CreateInterfaceResponse = slot_setters(CreateInterfaceResponse, ("interface",))
+_T_CreateInterfaceResponse = mutable_twin(CreateInterfaceResponse)
+_R_CreateInterfaceResponse: Readers = (("interface", lambda d: _d_Interface(d["interface"])),)
 
 
-def _fill_CreateInterfaceResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateInterfaceResponse[0],
-) -> None:
+def _d_CreateInterfaceResponse(d: Any, _t: Any = None) -> CreateInterfaceResponse:
     v: Any
-    v = d["interface"]
-    _s0(o, _d_Interface(v))
-
-
-_d_CreateInterfaceResponse = lazy_decoder(CreateInterfaceResponse, _fill_CreateInterfaceResponse)
+    if d.__class__ is not dict:
+        check_object(d, CreateInterfaceResponse)
+    o: Any = new_instance(_T_CreateInterfaceResponse)
+    o._raw = d
+    try:
+        v = d["interface"]
+        o.interface = _d_Interface(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CreateInterfaceResponse, _R_CreateInterfaceResponse, exc)
+    o.__class__ = CreateInterfaceResponse
+    done: CreateInterfaceResponse = o
+    return done
 
 
 def _e_CreateInterfaceResponse(o: Any, _t: Any = None) -> Any:
@@ -6432,19 +6617,20 @@ def _e_CreateInterfaceResponse(o: Any, _t: Any = None) -> Any:
 register_model(CreateInterfaceResponse, _d_CreateInterfaceResponse, _e_CreateInterfaceResponse)
 
 
-_S_RequestIntegrationVerificationResponse = slot_setters(RequestIntegrationVerificationResponse, ())
+_T_RequestIntegrationVerificationResponse = mutable_twin(RequestIntegrationVerificationResponse)
+_R_RequestIntegrationVerificationResponse: Readers = ()
 
 
-def _fill_RequestIntegrationVerificationResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_RequestIntegrationVerificationResponse = lazy_decoder(
-    RequestIntegrationVerificationResponse, _fill_RequestIntegrationVerificationResponse
-)
+def _d_RequestIntegrationVerificationResponse(
+    d: Any, _t: Any = None
+) -> RequestIntegrationVerificationResponse:
+    if d.__class__ is not dict:
+        check_object(d, RequestIntegrationVerificationResponse)
+    o: Any = new_instance(_T_RequestIntegrationVerificationResponse)
+    o._raw = d
+    o.__class__ = RequestIntegrationVerificationResponse
+    done: RequestIntegrationVerificationResponse = o
+    return done
 
 
 def _e_RequestIntegrationVerificationResponse(o: Any, _t: Any = None) -> Any:
@@ -6461,23 +6647,26 @@ register_model(
 )
 
 
-_S_GetIntegrationByNameResponse = slot_setters(GetIntegrationByNameResponse, ("integration",))
-
-
-def _fill_GetIntegrationByNameResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetIntegrationByNameResponse[0],
-) -> None:
-    v: Any
-    v = d["integration"]
-    _s0(o, _d_Integration(v))
-
-
-_d_GetIntegrationByNameResponse = lazy_decoder(
-    GetIntegrationByNameResponse, _fill_GetIntegrationByNameResponse
+_T_GetIntegrationByNameResponse = mutable_twin(GetIntegrationByNameResponse)
+_R_GetIntegrationByNameResponse: Readers = (
+    ("integration", lambda d: _d_Integration(d["integration"])),
 )
+
+
+def _d_GetIntegrationByNameResponse(d: Any, _t: Any = None) -> GetIntegrationByNameResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, GetIntegrationByNameResponse)
+    o: Any = new_instance(_T_GetIntegrationByNameResponse)
+    o._raw = d
+    try:
+        v = d["integration"]
+        o.integration = _d_Integration(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetIntegrationByNameResponse, _R_GetIntegrationByNameResponse, exc)
+    o.__class__ = GetIntegrationByNameResponse
+    done: GetIntegrationByNameResponse = o
+    return done
 
 
 def _e_GetIntegrationByNameResponse(o: Any, _t: Any = None) -> Any:
@@ -6495,25 +6684,28 @@ register_model(
 )
 
 
-_S_GetIntegrationLogsResponse = slot_setters(GetIntegrationLogsResponse, ("logs", "next_token"))
-
-
-def _fill_GetIntegrationLogsResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetIntegrationLogsResponse[0],
-    _s1: Setter = _S_GetIntegrationLogsResponse[1],
-) -> None:
-    v: Any
-    v = d["logs"]
-    _s0(o, [_d_GetBotLogsResponseLogsItem(x0) for x0 in v])
-    _s1(o, d.get("nextToken", None))
-
-
-_d_GetIntegrationLogsResponse = lazy_decoder(
-    GetIntegrationLogsResponse, _fill_GetIntegrationLogsResponse
+_T_GetIntegrationLogsResponse = mutable_twin(GetIntegrationLogsResponse)
+_R_GetIntegrationLogsResponse: Readers = (
+    ("logs", lambda d: [_d_GetBotLogsResponseLogsItem(x0) for x0 in d["logs"]]),
+    ("next_token", lambda d: d.get("nextToken", None)),
 )
+
+
+def _d_GetIntegrationLogsResponse(d: Any, _t: Any = None) -> GetIntegrationLogsResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, GetIntegrationLogsResponse)
+    o: Any = new_instance(_T_GetIntegrationLogsResponse)
+    o._raw = d
+    try:
+        v = d["logs"]
+        o.logs = [_d_GetBotLogsResponseLogsItem(x0) for x0 in v]
+        o.next_token = d.get("nextToken", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetIntegrationLogsResponse, _R_GetIntegrationLogsResponse, exc)
+    o.__class__ = GetIntegrationLogsResponse
+    done: GetIntegrationLogsResponse = o
+    return done
 
 
 def _e_GetIntegrationLogsResponse(o: Any, _t: Any = None) -> Any:
@@ -6534,19 +6726,20 @@ register_model(
 )
 
 
-_S_ValidateIntegrationUpdateResponse = slot_setters(ValidateIntegrationUpdateResponse, ())
+_T_ValidateIntegrationUpdateResponse = mutable_twin(ValidateIntegrationUpdateResponse)
+_R_ValidateIntegrationUpdateResponse: Readers = ()
 
 
-def _fill_ValidateIntegrationUpdateResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_ValidateIntegrationUpdateResponse = lazy_decoder(
-    ValidateIntegrationUpdateResponse, _fill_ValidateIntegrationUpdateResponse
-)
+def _d_ValidateIntegrationUpdateResponse(
+    d: Any, _t: Any = None
+) -> ValidateIntegrationUpdateResponse:
+    if d.__class__ is not dict:
+        check_object(d, ValidateIntegrationUpdateResponse)
+    o: Any = new_instance(_T_ValidateIntegrationUpdateResponse)
+    o._raw = d
+    o.__class__ = ValidateIntegrationUpdateResponse
+    done: ValidateIntegrationUpdateResponse = o
+    return done
 
 
 def _e_ValidateIntegrationUpdateResponse(o: Any, _t: Any = None) -> Any:
@@ -6563,23 +6756,31 @@ register_model(
 )
 
 
-_S_RotateIntegrationSigningSecretsResponse = slot_setters(
-    RotateIntegrationSigningSecretsResponse, ("new_signing_secret",)
+_T_RotateIntegrationSigningSecretsResponse = mutable_twin(RotateIntegrationSigningSecretsResponse)
+_R_RotateIntegrationSigningSecretsResponse: Readers = (
+    ("new_signing_secret", lambda d: d["newSigningSecret"]),
 )
 
 
-def _fill_RotateIntegrationSigningSecretsResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_RotateIntegrationSigningSecretsResponse[0],
-) -> None:
-    _s0(o, d["newSigningSecret"])
-
-
-_d_RotateIntegrationSigningSecretsResponse = lazy_decoder(
-    RotateIntegrationSigningSecretsResponse, _fill_RotateIntegrationSigningSecretsResponse
-)
+def _d_RotateIntegrationSigningSecretsResponse(
+    d: Any, _t: Any = None
+) -> RotateIntegrationSigningSecretsResponse:
+    if d.__class__ is not dict:
+        check_object(d, RotateIntegrationSigningSecretsResponse)
+    o: Any = new_instance(_T_RotateIntegrationSigningSecretsResponse)
+    o._raw = d
+    try:
+        o.new_signing_secret = d["newSigningSecret"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            RotateIntegrationSigningSecretsResponse,
+            _R_RotateIntegrationSigningSecretsResponse,
+            exc,
+        )
+    o.__class__ = RotateIntegrationSigningSecretsResponse
+    done: RotateIntegrationSigningSecretsResponse = o
+    return done
 
 
 def _e_RotateIntegrationSigningSecretsResponse(o: Any, _t: Any = None) -> Any:
@@ -6596,19 +6797,18 @@ register_model(
 )
 
 
-_S_DeleteIntegrationResponse = slot_setters(DeleteIntegrationResponse, ())
+_T_DeleteIntegrationResponse = mutable_twin(DeleteIntegrationResponse)
+_R_DeleteIntegrationResponse: Readers = ()
 
 
-def _fill_DeleteIntegrationResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_DeleteIntegrationResponse = lazy_decoder(
-    DeleteIntegrationResponse, _fill_DeleteIntegrationResponse
-)
+def _d_DeleteIntegrationResponse(d: Any, _t: Any = None) -> DeleteIntegrationResponse:
+    if d.__class__ is not dict:
+        check_object(d, DeleteIntegrationResponse)
+    o: Any = new_instance(_T_DeleteIntegrationResponse)
+    o._raw = d
+    o.__class__ = DeleteIntegrationResponse
+    done: DeleteIntegrationResponse = o
+    return done
 
 
 def _e_DeleteIntegrationResponse(o: Any, _t: Any = None) -> Any:
@@ -6623,21 +6823,24 @@ register_model(
 )
 
 
-_S_GetIntegrationResponse = slot_setters(GetIntegrationResponse, ("integration",))
+_T_GetIntegrationResponse = mutable_twin(GetIntegrationResponse)
+_R_GetIntegrationResponse: Readers = (("integration", lambda d: _d_Integration(d["integration"])),)
 
 
-def _fill_GetIntegrationResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetIntegrationResponse[0],
-) -> None:
+def _d_GetIntegrationResponse(d: Any, _t: Any = None) -> GetIntegrationResponse:
     v: Any
-    v = d["integration"]
-    _s0(o, _d_Integration(v))
-
-
-_d_GetIntegrationResponse = lazy_decoder(GetIntegrationResponse, _fill_GetIntegrationResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetIntegrationResponse)
+    o: Any = new_instance(_T_GetIntegrationResponse)
+    o._raw = d
+    try:
+        v = d["integration"]
+        o.integration = _d_Integration(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetIntegrationResponse, _R_GetIntegrationResponse, exc)
+    o.__class__ = GetIntegrationResponse
+    done: GetIntegrationResponse = o
+    return done
 
 
 def _e_GetIntegrationResponse(o: Any, _t: Any = None) -> Any:
@@ -6653,23 +6856,26 @@ def _e_GetIntegrationResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetIntegrationResponse, _d_GetIntegrationResponse, _e_GetIntegrationResponse)
 
 
-_S_UpdateIntegrationResponse = slot_setters(UpdateIntegrationResponse, ("integration",))
-
-
-def _fill_UpdateIntegrationResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateIntegrationResponse[0],
-) -> None:
-    v: Any
-    v = d["integration"]
-    _s0(o, _d_Integration(v))
-
-
-_d_UpdateIntegrationResponse = lazy_decoder(
-    UpdateIntegrationResponse, _fill_UpdateIntegrationResponse
+_T_UpdateIntegrationResponse = mutable_twin(UpdateIntegrationResponse)
+_R_UpdateIntegrationResponse: Readers = (
+    ("integration", lambda d: _d_Integration(d["integration"])),
 )
+
+
+def _d_UpdateIntegrationResponse(d: Any, _t: Any = None) -> UpdateIntegrationResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, UpdateIntegrationResponse)
+    o: Any = new_instance(_T_UpdateIntegrationResponse)
+    o._raw = d
+    try:
+        v = d["integration"]
+        o.integration = _d_Integration(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdateIntegrationResponse, _R_UpdateIntegrationResponse, exc)
+    o.__class__ = UpdateIntegrationResponse
+    done: UpdateIntegrationResponse = o
+    return done
 
 
 def _e_UpdateIntegrationResponse(o: Any, _t: Any = None) -> Any:
@@ -6687,56 +6893,85 @@ register_model(
 )
 
 
-_S_UpdateIntegrationBodyInterfacesValue = slot_setters(
-    UpdateIntegrationBodyInterfacesValue, ("id", "entities", "actions", "events", "channels")
+_T_UpdateIntegrationBodyInterfacesValue = mutable_twin(UpdateIntegrationBodyInterfacesValue)
+_R_UpdateIntegrationBodyInterfacesValue: Readers = (
+    ("id", lambda d: d["id"]),
+    (
+        "entities",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("entities", NOT_GIVEN)) is NOT_GIVEN
+            else {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()}
+        ),
+    ),
+    (
+        "actions",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("actions", NOT_GIVEN)) is NOT_GIVEN
+            else {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()}
+        ),
+    ),
+    (
+        "events",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("events", NOT_GIVEN)) is NOT_GIVEN
+            else {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()}
+        ),
+    ),
+    (
+        "channels",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("channels", NOT_GIVEN)) is NOT_GIVEN
+            else {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()}
+        ),
+    ),
 )
 
 
-def _fill_UpdateIntegrationBodyInterfacesValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateIntegrationBodyInterfacesValue[0],
-    _s1: Setter = _S_UpdateIntegrationBodyInterfacesValue[1],
-    _s2: Setter = _S_UpdateIntegrationBodyInterfacesValue[2],
-    _s3: Setter = _S_UpdateIntegrationBodyInterfacesValue[3],
-    _s4: Setter = _S_UpdateIntegrationBodyInterfacesValue[4],
-) -> None:
+def _d_UpdateIntegrationBodyInterfacesValue(
+    d: Any, _t: Any = None
+) -> UpdateIntegrationBodyInterfacesValue:
     v: Any
-    _s0(o, d["id"])
-    v = d.get("entities", NOT_GIVEN)
-    _s1(
-        o,
-        v
-        if v is NOT_GIVEN
-        else {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()},
-    )
-    v = d.get("actions", NOT_GIVEN)
-    _s2(
-        o,
-        v
-        if v is NOT_GIVEN
-        else {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()},
-    )
-    v = d.get("events", NOT_GIVEN)
-    _s3(
-        o,
-        v
-        if v is NOT_GIVEN
-        else {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()},
-    )
-    v = d.get("channels", NOT_GIVEN)
-    _s4(
-        o,
-        v
-        if v is NOT_GIVEN
-        else {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()},
-    )
-
-
-_d_UpdateIntegrationBodyInterfacesValue = lazy_decoder(
-    UpdateIntegrationBodyInterfacesValue, _fill_UpdateIntegrationBodyInterfacesValue
-)
+    if d.__class__ is not dict:
+        check_object(d, UpdateIntegrationBodyInterfacesValue)
+    o: Any = new_instance(_T_UpdateIntegrationBodyInterfacesValue)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        v = d.get("entities", NOT_GIVEN)
+        o.entities = (
+            v
+            if v is NOT_GIVEN
+            else {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()}
+        )
+        v = d.get("actions", NOT_GIVEN)
+        o.actions = (
+            v
+            if v is NOT_GIVEN
+            else {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()}
+        )
+        v = d.get("events", NOT_GIVEN)
+        o.events = (
+            v
+            if v is NOT_GIVEN
+            else {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()}
+        )
+        v = d.get("channels", NOT_GIVEN)
+        o.channels = (
+            v
+            if v is NOT_GIVEN
+            else {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()}
+        )
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, UpdateIntegrationBodyInterfacesValue, _R_UpdateIntegrationBodyInterfacesValue, exc
+        )
+    o.__class__ = UpdateIntegrationBodyInterfacesValue
+    done: UpdateIntegrationBodyInterfacesValue = o
+    return done
 
 
 def _e_UpdateIntegrationBodyInterfacesValue(o: Any, _t: Any = None) -> Any:
@@ -6766,27 +7001,32 @@ register_model(
 )
 
 
-_S_UpdateIntegrationBodyEntitiesValue = slot_setters(
-    UpdateIntegrationBodyEntitiesValue, ("title", "description", "schema")
+_T_UpdateIntegrationBodyEntitiesValue = mutable_twin(UpdateIntegrationBodyEntitiesValue)
+_R_UpdateIntegrationBodyEntitiesValue: Readers = (
+    ("title", lambda d: d.get("title", NOT_GIVEN)),
+    ("description", lambda d: d.get("description", NOT_GIVEN)),
+    ("schema", lambda d: d["schema"]),
 )
 
 
-def _fill_UpdateIntegrationBodyEntitiesValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateIntegrationBodyEntitiesValue[0],
-    _s1: Setter = _S_UpdateIntegrationBodyEntitiesValue[1],
-    _s2: Setter = _S_UpdateIntegrationBodyEntitiesValue[2],
-) -> None:
-    _s0(o, d.get("title", NOT_GIVEN))
-    _s1(o, d.get("description", NOT_GIVEN))
-    _s2(o, d["schema"])
-
-
-_d_UpdateIntegrationBodyEntitiesValue = lazy_decoder(
-    UpdateIntegrationBodyEntitiesValue, _fill_UpdateIntegrationBodyEntitiesValue
-)
+def _d_UpdateIntegrationBodyEntitiesValue(
+    d: Any, _t: Any = None
+) -> UpdateIntegrationBodyEntitiesValue:
+    if d.__class__ is not dict:
+        check_object(d, UpdateIntegrationBodyEntitiesValue)
+    o: Any = new_instance(_T_UpdateIntegrationBodyEntitiesValue)
+    o._raw = d
+    try:
+        o.title = d.get("title", NOT_GIVEN)
+        o.description = d.get("description", NOT_GIVEN)
+        o.schema = d["schema"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, UpdateIntegrationBodyEntitiesValue, _R_UpdateIntegrationBodyEntitiesValue, exc
+        )
+    o.__class__ = UpdateIntegrationBodyEntitiesValue
+    done: UpdateIntegrationBodyEntitiesValue = o
+    return done
 
 
 def _e_UpdateIntegrationBodyEntitiesValue(o: Any, _t: Any = None) -> Any:
@@ -6810,25 +7050,28 @@ register_model(
 )
 
 
-_S_UpdateIntegrationBodyStatesValue = slot_setters(
-    UpdateIntegrationBodyStatesValue, ("type", "schema")
+_T_UpdateIntegrationBodyStatesValue = mutable_twin(UpdateIntegrationBodyStatesValue)
+_R_UpdateIntegrationBodyStatesValue: Readers = (
+    ("type", lambda d: d["type"]),
+    ("schema", lambda d: d["schema"]),
 )
 
 
-def _fill_UpdateIntegrationBodyStatesValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateIntegrationBodyStatesValue[0],
-    _s1: Setter = _S_UpdateIntegrationBodyStatesValue[1],
-) -> None:
-    _s0(o, d["type"])
-    _s1(o, d["schema"])
-
-
-_d_UpdateIntegrationBodyStatesValue = lazy_decoder(
-    UpdateIntegrationBodyStatesValue, _fill_UpdateIntegrationBodyStatesValue
-)
+def _d_UpdateIntegrationBodyStatesValue(d: Any, _t: Any = None) -> UpdateIntegrationBodyStatesValue:
+    if d.__class__ is not dict:
+        check_object(d, UpdateIntegrationBodyStatesValue)
+    o: Any = new_instance(_T_UpdateIntegrationBodyStatesValue)
+    o._raw = d
+    try:
+        o.type = d["type"]
+        o.schema = d["schema"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, UpdateIntegrationBodyStatesValue, _R_UpdateIntegrationBodyStatesValue, exc
+        )
+    o.__class__ = UpdateIntegrationBodyStatesValue
+    done: UpdateIntegrationBodyStatesValue = o
+    return done
 
 
 def _e_UpdateIntegrationBodyStatesValue(o: Any, _t: Any = None) -> Any:
@@ -6845,25 +7088,26 @@ register_model(
 )
 
 
-_S_UpdateIntegrationBodyIdentifier = slot_setters(
-    UpdateIntegrationBodyIdentifier, ("extract_script", "fallback_handler_script")
+_T_UpdateIntegrationBodyIdentifier = mutable_twin(UpdateIntegrationBodyIdentifier)
+_R_UpdateIntegrationBodyIdentifier: Readers = (
+    ("extract_script", lambda d: d.get("extractScript", NOT_GIVEN)),
+    ("fallback_handler_script", lambda d: d.get("fallbackHandlerScript", NOT_GIVEN)),
 )
 
 
-def _fill_UpdateIntegrationBodyIdentifier(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateIntegrationBodyIdentifier[0],
-    _s1: Setter = _S_UpdateIntegrationBodyIdentifier[1],
-) -> None:
-    _s0(o, d.get("extractScript", NOT_GIVEN))
-    _s1(o, d.get("fallbackHandlerScript", NOT_GIVEN))
-
-
-_d_UpdateIntegrationBodyIdentifier = lazy_decoder(
-    UpdateIntegrationBodyIdentifier, _fill_UpdateIntegrationBodyIdentifier
-)
+def _d_UpdateIntegrationBodyIdentifier(d: Any, _t: Any = None) -> UpdateIntegrationBodyIdentifier:
+    if d.__class__ is not dict:
+        check_object(d, UpdateIntegrationBodyIdentifier)
+    o: Any = new_instance(_T_UpdateIntegrationBodyIdentifier)
+    o._raw = d
+    try:
+        o.extract_script = d.get("extractScript", NOT_GIVEN)
+        o.fallback_handler_script = d.get("fallbackHandlerScript", NOT_GIVEN)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdateIntegrationBodyIdentifier, _R_UpdateIntegrationBodyIdentifier, exc)
+    o.__class__ = UpdateIntegrationBodyIdentifier
+    done: UpdateIntegrationBodyIdentifier = o
+    return done
 
 
 def _e_UpdateIntegrationBodyIdentifier(o: Any, _t: Any = None) -> Any:
@@ -6887,36 +7131,62 @@ register_model(
 )
 
 
-_S_UpdateIntegrationBodyChannelsValueConversation = slot_setters(
-    UpdateIntegrationBodyChannelsValueConversation, ("creation", "tags")
+_T_UpdateIntegrationBodyChannelsValueConversation = mutable_twin(
+    UpdateIntegrationBodyChannelsValueConversation
+)
+_R_UpdateIntegrationBodyChannelsValueConversation: Readers = (
+    (
+        "creation",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("creation", NOT_GIVEN)) is NOT_GIVEN
+            else _d_IntegrationChannelsValueConversationCreation(v)
+        ),
+    ),
+    (
+        "tags",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("tags", NOT_GIVEN)) is NOT_GIVEN
+            else {
+                k0: None if x0 is None else _d_UpdateBotBodyUserTagsValue(x0)
+                for k0, x0 in v.items()
+            }
+        ),
+    ),
 )
 
 
-def _fill_UpdateIntegrationBodyChannelsValueConversation(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateIntegrationBodyChannelsValueConversation[0],
-    _s1: Setter = _S_UpdateIntegrationBodyChannelsValueConversation[1],
-) -> None:
+def _d_UpdateIntegrationBodyChannelsValueConversation(
+    d: Any, _t: Any = None
+) -> UpdateIntegrationBodyChannelsValueConversation:
     v: Any
-    v = d.get("creation", NOT_GIVEN)
-    _s0(o, v if v is NOT_GIVEN else _d_IntegrationChannelsValueConversationCreation(v))
-    v = d.get("tags", NOT_GIVEN)
-    _s1(
-        o,
-        v
-        if v is NOT_GIVEN
-        else {
-            k0: None if x0 is None else _d_UpdateBotBodyUserTagsValue(x0) for k0, x0 in v.items()
-        },
-    )
-
-
-_d_UpdateIntegrationBodyChannelsValueConversation = lazy_decoder(
-    UpdateIntegrationBodyChannelsValueConversation,
-    _fill_UpdateIntegrationBodyChannelsValueConversation,
-)
+    if d.__class__ is not dict:
+        check_object(d, UpdateIntegrationBodyChannelsValueConversation)
+    o: Any = new_instance(_T_UpdateIntegrationBodyChannelsValueConversation)
+    o._raw = d
+    try:
+        v = d.get("creation", NOT_GIVEN)
+        o.creation = v if v is NOT_GIVEN else _d_IntegrationChannelsValueConversationCreation(v)
+        v = d.get("tags", NOT_GIVEN)
+        o.tags = (
+            v
+            if v is NOT_GIVEN
+            else {
+                k0: None if x0 is None else _d_UpdateBotBodyUserTagsValue(x0)
+                for k0, x0 in v.items()
+            }
+        )
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            UpdateIntegrationBodyChannelsValueConversation,
+            _R_UpdateIntegrationBodyChannelsValueConversation,
+            exc,
+        )
+    o.__class__ = UpdateIntegrationBodyChannelsValueConversation
+    done: UpdateIntegrationBodyChannelsValueConversation = o
+    return done
 
 
 def _e_UpdateIntegrationBodyChannelsValueConversation(o: Any, _t: Any = None) -> Any:
@@ -6942,24 +7212,31 @@ register_model(
 )
 
 
-_S_UpdateIntegrationBodyChannelsValueMessagesValue = slot_setters(
-    UpdateIntegrationBodyChannelsValueMessagesValue, ("schema",)
+_T_UpdateIntegrationBodyChannelsValueMessagesValue = mutable_twin(
+    UpdateIntegrationBodyChannelsValueMessagesValue
 )
+_R_UpdateIntegrationBodyChannelsValueMessagesValue: Readers = (("schema", lambda d: d["schema"]),)
 
 
-def _fill_UpdateIntegrationBodyChannelsValueMessagesValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateIntegrationBodyChannelsValueMessagesValue[0],
-) -> None:
-    _s0(o, d["schema"])
-
-
-_d_UpdateIntegrationBodyChannelsValueMessagesValue = lazy_decoder(
-    UpdateIntegrationBodyChannelsValueMessagesValue,
-    _fill_UpdateIntegrationBodyChannelsValueMessagesValue,
-)
+def _d_UpdateIntegrationBodyChannelsValueMessagesValue(
+    d: Any, _t: Any = None
+) -> UpdateIntegrationBodyChannelsValueMessagesValue:
+    if d.__class__ is not dict:
+        check_object(d, UpdateIntegrationBodyChannelsValueMessagesValue)
+    o: Any = new_instance(_T_UpdateIntegrationBodyChannelsValueMessagesValue)
+    o._raw = d
+    try:
+        o.schema = d["schema"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            UpdateIntegrationBodyChannelsValueMessagesValue,
+            _R_UpdateIntegrationBodyChannelsValueMessagesValue,
+            exc,
+        )
+    o.__class__ = UpdateIntegrationBodyChannelsValueMessagesValue
+    done: UpdateIntegrationBodyChannelsValueMessagesValue = o
+    return done
 
 
 def _e_UpdateIntegrationBodyChannelsValueMessagesValue(o: Any, _t: Any = None) -> Any:
@@ -6976,44 +7253,73 @@ register_model(
 )
 
 
-_S_UpdateIntegrationBodyChannelsValue = slot_setters(
-    UpdateIntegrationBodyChannelsValue,
-    ("title", "description", "messages", "conversation", "message"),
+_T_UpdateIntegrationBodyChannelsValue = mutable_twin(UpdateIntegrationBodyChannelsValue)
+_R_UpdateIntegrationBodyChannelsValue: Readers = (
+    ("title", lambda d: d.get("title", NOT_GIVEN)),
+    ("description", lambda d: d.get("description", NOT_GIVEN)),
+    (
+        "messages",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("messages", NOT_GIVEN)) is NOT_GIVEN
+            else {
+                k0: None if x0 is None else _d_UpdateIntegrationBodyChannelsValueMessagesValue(x0)
+                for k0, x0 in v.items()
+            }
+        ),
+    ),
+    (
+        "conversation",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("conversation", NOT_GIVEN)) is NOT_GIVEN
+            else _d_UpdateIntegrationBodyChannelsValueConversation(v)
+        ),
+    ),
+    (
+        "message",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("message", NOT_GIVEN)) is NOT_GIVEN
+            else _d_UpdateBotBodyUser(v)
+        ),
+    ),
 )
 
 
-def _fill_UpdateIntegrationBodyChannelsValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateIntegrationBodyChannelsValue[0],
-    _s1: Setter = _S_UpdateIntegrationBodyChannelsValue[1],
-    _s2: Setter = _S_UpdateIntegrationBodyChannelsValue[2],
-    _s3: Setter = _S_UpdateIntegrationBodyChannelsValue[3],
-    _s4: Setter = _S_UpdateIntegrationBodyChannelsValue[4],
-) -> None:
+def _d_UpdateIntegrationBodyChannelsValue(
+    d: Any, _t: Any = None
+) -> UpdateIntegrationBodyChannelsValue:
     v: Any
-    _s0(o, d.get("title", NOT_GIVEN))
-    _s1(o, d.get("description", NOT_GIVEN))
-    v = d.get("messages", NOT_GIVEN)
-    _s2(
-        o,
-        v
-        if v is NOT_GIVEN
-        else {
-            k0: None if x0 is None else _d_UpdateIntegrationBodyChannelsValueMessagesValue(x0)
-            for k0, x0 in v.items()
-        },
-    )
-    v = d.get("conversation", NOT_GIVEN)
-    _s3(o, v if v is NOT_GIVEN else _d_UpdateIntegrationBodyChannelsValueConversation(v))
-    v = d.get("message", NOT_GIVEN)
-    _s4(o, v if v is NOT_GIVEN else _d_UpdateBotBodyUser(v))
-
-
-_d_UpdateIntegrationBodyChannelsValue = lazy_decoder(
-    UpdateIntegrationBodyChannelsValue, _fill_UpdateIntegrationBodyChannelsValue
-)
+    if d.__class__ is not dict:
+        check_object(d, UpdateIntegrationBodyChannelsValue)
+    o: Any = new_instance(_T_UpdateIntegrationBodyChannelsValue)
+    o._raw = d
+    try:
+        o.title = d.get("title", NOT_GIVEN)
+        o.description = d.get("description", NOT_GIVEN)
+        v = d.get("messages", NOT_GIVEN)
+        o.messages = (
+            v
+            if v is NOT_GIVEN
+            else {
+                k0: None if x0 is None else _d_UpdateIntegrationBodyChannelsValueMessagesValue(x0)
+                for k0, x0 in v.items()
+            }
+        )
+        v = d.get("conversation", NOT_GIVEN)
+        o.conversation = (
+            v if v is NOT_GIVEN else _d_UpdateIntegrationBodyChannelsValueConversation(v)
+        )
+        v = d.get("message", NOT_GIVEN)
+        o.message = v if v is NOT_GIVEN else _d_UpdateBotBodyUser(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, UpdateIntegrationBodyChannelsValue, _R_UpdateIntegrationBodyChannelsValue, exc
+        )
+    o.__class__ = UpdateIntegrationBodyChannelsValue
+    done: UpdateIntegrationBodyChannelsValue = o
+    return done
 
 
 def _e_UpdateIntegrationBodyChannelsValue(o: Any, _t: Any = None) -> Any:
@@ -7049,31 +7355,46 @@ register_model(
 )
 
 
-_S_UpdateIntegrationBodyConfigurationsValue = slot_setters(
-    UpdateIntegrationBodyConfigurationsValue, ("title", "description", "schema", "identifier")
+_T_UpdateIntegrationBodyConfigurationsValue = mutable_twin(UpdateIntegrationBodyConfigurationsValue)
+_R_UpdateIntegrationBodyConfigurationsValue: Readers = (
+    ("title", lambda d: d.get("title", NOT_GIVEN)),
+    ("description", lambda d: d.get("description", NOT_GIVEN)),
+    ("schema", lambda d: d.get("schema", NOT_GIVEN)),
+    (
+        "identifier",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("identifier", NOT_GIVEN)) is NOT_GIVEN
+            else _d_UpdateIntegrationBodyConfigurationIdentifier(v)
+        ),
+    ),
 )
 
 
-def _fill_UpdateIntegrationBodyConfigurationsValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateIntegrationBodyConfigurationsValue[0],
-    _s1: Setter = _S_UpdateIntegrationBodyConfigurationsValue[1],
-    _s2: Setter = _S_UpdateIntegrationBodyConfigurationsValue[2],
-    _s3: Setter = _S_UpdateIntegrationBodyConfigurationsValue[3],
-) -> None:
+def _d_UpdateIntegrationBodyConfigurationsValue(
+    d: Any, _t: Any = None
+) -> UpdateIntegrationBodyConfigurationsValue:
     v: Any
-    _s0(o, d.get("title", NOT_GIVEN))
-    _s1(o, d.get("description", NOT_GIVEN))
-    _s2(o, d.get("schema", NOT_GIVEN))
-    v = d.get("identifier", NOT_GIVEN)
-    _s3(o, v if v is NOT_GIVEN else _d_UpdateIntegrationBodyConfigurationIdentifier(v))
-
-
-_d_UpdateIntegrationBodyConfigurationsValue = lazy_decoder(
-    UpdateIntegrationBodyConfigurationsValue, _fill_UpdateIntegrationBodyConfigurationsValue
-)
+    if d.__class__ is not dict:
+        check_object(d, UpdateIntegrationBodyConfigurationsValue)
+    o: Any = new_instance(_T_UpdateIntegrationBodyConfigurationsValue)
+    o._raw = d
+    try:
+        o.title = d.get("title", NOT_GIVEN)
+        o.description = d.get("description", NOT_GIVEN)
+        o.schema = d.get("schema", NOT_GIVEN)
+        v = d.get("identifier", NOT_GIVEN)
+        o.identifier = v if v is NOT_GIVEN else _d_UpdateIntegrationBodyConfigurationIdentifier(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            UpdateIntegrationBodyConfigurationsValue,
+            _R_UpdateIntegrationBodyConfigurationsValue,
+            exc,
+        )
+    o.__class__ = UpdateIntegrationBodyConfigurationsValue
+    done: UpdateIntegrationBodyConfigurationsValue = o
+    return done
 
 
 def _e_UpdateIntegrationBodyConfigurationsValue(o: Any, _t: Any = None) -> Any:
@@ -7103,25 +7424,35 @@ register_model(
 )
 
 
-_S_UpdateIntegrationBodyConfigurationIdentifier = slot_setters(
-    UpdateIntegrationBodyConfigurationIdentifier, ("link_template_script", "required")
+_T_UpdateIntegrationBodyConfigurationIdentifier = mutable_twin(
+    UpdateIntegrationBodyConfigurationIdentifier
+)
+_R_UpdateIntegrationBodyConfigurationIdentifier: Readers = (
+    ("link_template_script", lambda d: d.get("linkTemplateScript", NOT_GIVEN)),
+    ("required", lambda d: d.get("required", NOT_GIVEN)),
 )
 
 
-def _fill_UpdateIntegrationBodyConfigurationIdentifier(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateIntegrationBodyConfigurationIdentifier[0],
-    _s1: Setter = _S_UpdateIntegrationBodyConfigurationIdentifier[1],
-) -> None:
-    _s0(o, d.get("linkTemplateScript", NOT_GIVEN))
-    _s1(o, d.get("required", NOT_GIVEN))
-
-
-_d_UpdateIntegrationBodyConfigurationIdentifier = lazy_decoder(
-    UpdateIntegrationBodyConfigurationIdentifier, _fill_UpdateIntegrationBodyConfigurationIdentifier
-)
+def _d_UpdateIntegrationBodyConfigurationIdentifier(
+    d: Any, _t: Any = None
+) -> UpdateIntegrationBodyConfigurationIdentifier:
+    if d.__class__ is not dict:
+        check_object(d, UpdateIntegrationBodyConfigurationIdentifier)
+    o: Any = new_instance(_T_UpdateIntegrationBodyConfigurationIdentifier)
+    o._raw = d
+    try:
+        o.link_template_script = d.get("linkTemplateScript", NOT_GIVEN)
+        o.required = d.get("required", NOT_GIVEN)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            UpdateIntegrationBodyConfigurationIdentifier,
+            _R_UpdateIntegrationBodyConfigurationIdentifier,
+            exc,
+        )
+    o.__class__ = UpdateIntegrationBodyConfigurationIdentifier
+    done: UpdateIntegrationBodyConfigurationIdentifier = o
+    return done
 
 
 def _e_UpdateIntegrationBodyConfigurationIdentifier(o: Any, _t: Any = None) -> Any:
@@ -7145,31 +7476,43 @@ register_model(
 )
 
 
-_S_UpdateIntegrationBodyConfiguration = slot_setters(
-    UpdateIntegrationBodyConfiguration, ("title", "description", "schema", "identifier")
+_T_UpdateIntegrationBodyConfiguration = mutable_twin(UpdateIntegrationBodyConfiguration)
+_R_UpdateIntegrationBodyConfiguration: Readers = (
+    ("title", lambda d: d.get("title", NOT_GIVEN)),
+    ("description", lambda d: d.get("description", NOT_GIVEN)),
+    ("schema", lambda d: d.get("schema", NOT_GIVEN)),
+    (
+        "identifier",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("identifier", NOT_GIVEN)) is NOT_GIVEN
+            else _d_UpdateIntegrationBodyConfigurationIdentifier(v)
+        ),
+    ),
 )
 
 
-def _fill_UpdateIntegrationBodyConfiguration(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateIntegrationBodyConfiguration[0],
-    _s1: Setter = _S_UpdateIntegrationBodyConfiguration[1],
-    _s2: Setter = _S_UpdateIntegrationBodyConfiguration[2],
-    _s3: Setter = _S_UpdateIntegrationBodyConfiguration[3],
-) -> None:
+def _d_UpdateIntegrationBodyConfiguration(
+    d: Any, _t: Any = None
+) -> UpdateIntegrationBodyConfiguration:
     v: Any
-    _s0(o, d.get("title", NOT_GIVEN))
-    _s1(o, d.get("description", NOT_GIVEN))
-    _s2(o, d.get("schema", NOT_GIVEN))
-    v = d.get("identifier", NOT_GIVEN)
-    _s3(o, v if v is NOT_GIVEN else _d_UpdateIntegrationBodyConfigurationIdentifier(v))
-
-
-_d_UpdateIntegrationBodyConfiguration = lazy_decoder(
-    UpdateIntegrationBodyConfiguration, _fill_UpdateIntegrationBodyConfiguration
-)
+    if d.__class__ is not dict:
+        check_object(d, UpdateIntegrationBodyConfiguration)
+    o: Any = new_instance(_T_UpdateIntegrationBodyConfiguration)
+    o._raw = d
+    try:
+        o.title = d.get("title", NOT_GIVEN)
+        o.description = d.get("description", NOT_GIVEN)
+        o.schema = d.get("schema", NOT_GIVEN)
+        v = d.get("identifier", NOT_GIVEN)
+        o.identifier = v if v is NOT_GIVEN else _d_UpdateIntegrationBodyConfigurationIdentifier(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, UpdateIntegrationBodyConfiguration, _R_UpdateIntegrationBodyConfiguration, exc
+        )
+    o.__class__ = UpdateIntegrationBodyConfiguration
+    done: UpdateIntegrationBodyConfiguration = o
+    return done
 
 
 def _e_UpdateIntegrationBodyConfiguration(o: Any, _t: Any = None) -> Any:
@@ -7199,19 +7542,20 @@ register_model(
 )
 
 
-_S_ValidateIntegrationCreationResponse = slot_setters(ValidateIntegrationCreationResponse, ())
+_T_ValidateIntegrationCreationResponse = mutable_twin(ValidateIntegrationCreationResponse)
+_R_ValidateIntegrationCreationResponse: Readers = ()
 
 
-def _fill_ValidateIntegrationCreationResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_ValidateIntegrationCreationResponse = lazy_decoder(
-    ValidateIntegrationCreationResponse, _fill_ValidateIntegrationCreationResponse
-)
+def _d_ValidateIntegrationCreationResponse(
+    d: Any, _t: Any = None
+) -> ValidateIntegrationCreationResponse:
+    if d.__class__ is not dict:
+        check_object(d, ValidateIntegrationCreationResponse)
+    o: Any = new_instance(_T_ValidateIntegrationCreationResponse)
+    o._raw = d
+    o.__class__ = ValidateIntegrationCreationResponse
+    done: ValidateIntegrationCreationResponse = o
+    return done
 
 
 def _e_ValidateIntegrationCreationResponse(o: Any, _t: Any = None) -> Any:
@@ -7228,71 +7572,80 @@ register_model(
 )
 
 
-_S_ListIntegrationsResponseIntegrationsItem = slot_setters(
-    ListIntegrationsResponseIntegrationsItem,
+_T_ListIntegrationsResponseIntegrationsItem = mutable_twin(ListIntegrationsResponseIntegrationsItem)
+_R_ListIntegrationsResponseIntegrationsItem: Readers = (
+    ("id", lambda d: d["id"]),
+    ("name", lambda d: d["name"]),
+    ("version", lambda d: d["version"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+    ("title", lambda d: d["title"]),
+    ("description", lambda d: d["description"]),
+    ("icon_url", lambda d: d["iconUrl"]),
+    ("public", lambda d: d["public"]),
+    ("visibility", lambda d: d["visibility"]),
+    ("verification_status", lambda d: d["verificationStatus"]),
+    ("lifecycle_status", lambda d: d["lifecycleStatus"]),
     (
-        "id",
-        "name",
-        "version",
-        "created_at",
-        "updated_at",
-        "title",
-        "description",
-        "icon_url",
-        "public",
-        "visibility",
-        "verification_status",
-        "lifecycle_status",
         "matched_on",
-        "owner_workspace",
-        "attributes",
+        lambda d: (
+            None
+            if (v := d.get("matchedOn", None)) is None
+            else _d_ListPublicIntegrationsResponseIntegrationsItemMatchedOn(v)
+        ),
     ),
+    (
+        "owner_workspace",
+        lambda d: (
+            None
+            if (v := d.get("ownerWorkspace", None)) is None
+            else _d_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace(v)
+        ),
+    ),
+    ("attributes", lambda d: d.get("attributes", None)),
 )
 
 
-def _fill_ListIntegrationsResponseIntegrationsItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListIntegrationsResponseIntegrationsItem[0],
-    _s1: Setter = _S_ListIntegrationsResponseIntegrationsItem[1],
-    _s2: Setter = _S_ListIntegrationsResponseIntegrationsItem[2],
-    _s3: Setter = _S_ListIntegrationsResponseIntegrationsItem[3],
-    _s4: Setter = _S_ListIntegrationsResponseIntegrationsItem[4],
-    _s5: Setter = _S_ListIntegrationsResponseIntegrationsItem[5],
-    _s6: Setter = _S_ListIntegrationsResponseIntegrationsItem[6],
-    _s7: Setter = _S_ListIntegrationsResponseIntegrationsItem[7],
-    _s8: Setter = _S_ListIntegrationsResponseIntegrationsItem[8],
-    _s9: Setter = _S_ListIntegrationsResponseIntegrationsItem[9],
-    _s10: Setter = _S_ListIntegrationsResponseIntegrationsItem[10],
-    _s11: Setter = _S_ListIntegrationsResponseIntegrationsItem[11],
-    _s12: Setter = _S_ListIntegrationsResponseIntegrationsItem[12],
-    _s13: Setter = _S_ListIntegrationsResponseIntegrationsItem[13],
-    _s14: Setter = _S_ListIntegrationsResponseIntegrationsItem[14],
-) -> None:
+def _d_ListIntegrationsResponseIntegrationsItem(
+    d: Any, _t: Any = None
+) -> ListIntegrationsResponseIntegrationsItem:
     v: Any
-    _s0(o, d["id"])
-    _s1(o, d["name"])
-    _s2(o, d["version"])
-    _s3(o, d["createdAt"])
-    _s4(o, d["updatedAt"])
-    _s5(o, d["title"])
-    _s6(o, d["description"])
-    _s7(o, d["iconUrl"])
-    _s8(o, d["public"])
-    _s9(o, d["visibility"])
-    _s10(o, d["verificationStatus"])
-    _s11(o, d["lifecycleStatus"])
-    v = d.get("matchedOn", None)
-    _s12(o, v if v is None else _d_ListPublicIntegrationsResponseIntegrationsItemMatchedOn(v))
-    v = d.get("ownerWorkspace", None)
-    _s13(o, v if v is None else _d_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace(v))
-    _s14(o, d.get("attributes", None))
-
-
-_d_ListIntegrationsResponseIntegrationsItem = lazy_decoder(
-    ListIntegrationsResponseIntegrationsItem, _fill_ListIntegrationsResponseIntegrationsItem
-)
+    if d.__class__ is not dict:
+        check_object(d, ListIntegrationsResponseIntegrationsItem)
+    o: Any = new_instance(_T_ListIntegrationsResponseIntegrationsItem)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.name = d["name"]
+        o.version = d["version"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+        o.title = d["title"]
+        o.description = d["description"]
+        o.icon_url = d["iconUrl"]
+        o.public = d["public"]
+        o.visibility = d["visibility"]
+        o.verification_status = d["verificationStatus"]
+        o.lifecycle_status = d["lifecycleStatus"]
+        v = d.get("matchedOn", None)
+        o.matched_on = (
+            v if v is None else _d_ListPublicIntegrationsResponseIntegrationsItemMatchedOn(v)
+        )
+        v = d.get("ownerWorkspace", None)
+        o.owner_workspace = (
+            v if v is None else _d_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace(v)
+        )
+        o.attributes = d.get("attributes", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            ListIntegrationsResponseIntegrationsItem,
+            _R_ListIntegrationsResponseIntegrationsItem,
+            exc,
+        )
+    o.__class__ = ListIntegrationsResponseIntegrationsItem
+    done: ListIntegrationsResponseIntegrationsItem = o
+    return done
 
 
 def _e_ListIntegrationsResponseIntegrationsItem(o: Any, _t: Any = None) -> Any:
@@ -7332,24 +7685,32 @@ register_model(
 )
 
 
-_S_ListIntegrationsResponse = slot_setters(ListIntegrationsResponse, ("integrations", "meta"))
+_T_ListIntegrationsResponse = mutable_twin(ListIntegrationsResponse)
+_R_ListIntegrationsResponse: Readers = (
+    (
+        "integrations",
+        lambda d: [_d_ListIntegrationsResponseIntegrationsItem(x0) for x0 in d["integrations"]],
+    ),
+    ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
+)
 
 
-def _fill_ListIntegrationsResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListIntegrationsResponse[0],
-    _s1: Setter = _S_ListIntegrationsResponse[1],
-) -> None:
+def _d_ListIntegrationsResponse(d: Any, _t: Any = None) -> ListIntegrationsResponse:
     v: Any
-    v = d["integrations"]
-    _s0(o, [_d_ListIntegrationsResponseIntegrationsItem(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-
-
-_d_ListIntegrationsResponse = lazy_decoder(ListIntegrationsResponse, _fill_ListIntegrationsResponse)
+    if d.__class__ is not dict:
+        check_object(d, ListIntegrationsResponse)
+    o: Any = new_instance(_T_ListIntegrationsResponse)
+    o._raw = d
+    try:
+        v = d["integrations"]
+        o.integrations = [_d_ListIntegrationsResponseIntegrationsItem(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListPublicIntegrationsResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListIntegrationsResponse, _R_ListIntegrationsResponse, exc)
+    o.__class__ = ListIntegrationsResponse
+    done: ListIntegrationsResponse = o
+    return done
 
 
 def _e_ListIntegrationsResponse(o: Any, _t: Any = None) -> Any:
@@ -7367,23 +7728,26 @@ def _e_ListIntegrationsResponse(o: Any, _t: Any = None) -> Any:
 register_model(ListIntegrationsResponse, _d_ListIntegrationsResponse, _e_ListIntegrationsResponse)
 
 
-_S_CreateIntegrationResponse = slot_setters(CreateIntegrationResponse, ("integration",))
-
-
-def _fill_CreateIntegrationResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateIntegrationResponse[0],
-) -> None:
-    v: Any
-    v = d["integration"]
-    _s0(o, _d_Integration(v))
-
-
-_d_CreateIntegrationResponse = lazy_decoder(
-    CreateIntegrationResponse, _fill_CreateIntegrationResponse
+_T_CreateIntegrationResponse = mutable_twin(CreateIntegrationResponse)
+_R_CreateIntegrationResponse: Readers = (
+    ("integration", lambda d: _d_Integration(d["integration"])),
 )
+
+
+def _d_CreateIntegrationResponse(d: Any, _t: Any = None) -> CreateIntegrationResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, CreateIntegrationResponse)
+    o: Any = new_instance(_T_CreateIntegrationResponse)
+    o._raw = d
+    try:
+        v = d["integration"]
+        o.integration = _d_Integration(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CreateIntegrationResponse, _R_CreateIntegrationResponse, exc)
+    o.__class__ = CreateIntegrationResponse
+    done: CreateIntegrationResponse = o
+    return done
 
 
 def _e_CreateIntegrationResponse(o: Any, _t: Any = None) -> Any:
@@ -7401,23 +7765,31 @@ register_model(
 )
 
 
-_S_CreateIntegrationBodyExtraOperationsValue = slot_setters(
-    CreateIntegrationBodyExtraOperationsValue, ("enabled",)
+_T_CreateIntegrationBodyExtraOperationsValue = mutable_twin(
+    CreateIntegrationBodyExtraOperationsValue
 )
+_R_CreateIntegrationBodyExtraOperationsValue: Readers = (("enabled", lambda d: d["enabled"]),)
 
 
-def _fill_CreateIntegrationBodyExtraOperationsValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateIntegrationBodyExtraOperationsValue[0],
-) -> None:
-    _s0(o, d["enabled"])
-
-
-_d_CreateIntegrationBodyExtraOperationsValue = lazy_decoder(
-    CreateIntegrationBodyExtraOperationsValue, _fill_CreateIntegrationBodyExtraOperationsValue
-)
+def _d_CreateIntegrationBodyExtraOperationsValue(
+    d: Any, _t: Any = None
+) -> CreateIntegrationBodyExtraOperationsValue:
+    if d.__class__ is not dict:
+        check_object(d, CreateIntegrationBodyExtraOperationsValue)
+    o: Any = new_instance(_T_CreateIntegrationBodyExtraOperationsValue)
+    o._raw = d
+    try:
+        o.enabled = d["enabled"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            CreateIntegrationBodyExtraOperationsValue,
+            _R_CreateIntegrationBodyExtraOperationsValue,
+            exc,
+        )
+    o.__class__ = CreateIntegrationBodyExtraOperationsValue
+    done: CreateIntegrationBodyExtraOperationsValue = o
+    return done
 
 
 def _e_CreateIntegrationBodyExtraOperationsValue(o: Any, _t: Any = None) -> Any:
@@ -7434,56 +7806,85 @@ register_model(
 )
 
 
-_S_CreateIntegrationBodyInterfacesValue = slot_setters(
-    CreateIntegrationBodyInterfacesValue, ("id", "entities", "actions", "events", "channels")
+_T_CreateIntegrationBodyInterfacesValue = mutable_twin(CreateIntegrationBodyInterfacesValue)
+_R_CreateIntegrationBodyInterfacesValue: Readers = (
+    ("id", lambda d: d["id"]),
+    (
+        "entities",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("entities", NOT_GIVEN)) is NOT_GIVEN
+            else {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()}
+        ),
+    ),
+    (
+        "actions",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("actions", NOT_GIVEN)) is NOT_GIVEN
+            else {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()}
+        ),
+    ),
+    (
+        "events",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("events", NOT_GIVEN)) is NOT_GIVEN
+            else {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()}
+        ),
+    ),
+    (
+        "channels",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("channels", NOT_GIVEN)) is NOT_GIVEN
+            else {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()}
+        ),
+    ),
 )
 
 
-def _fill_CreateIntegrationBodyInterfacesValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateIntegrationBodyInterfacesValue[0],
-    _s1: Setter = _S_CreateIntegrationBodyInterfacesValue[1],
-    _s2: Setter = _S_CreateIntegrationBodyInterfacesValue[2],
-    _s3: Setter = _S_CreateIntegrationBodyInterfacesValue[3],
-    _s4: Setter = _S_CreateIntegrationBodyInterfacesValue[4],
-) -> None:
+def _d_CreateIntegrationBodyInterfacesValue(
+    d: Any, _t: Any = None
+) -> CreateIntegrationBodyInterfacesValue:
     v: Any
-    _s0(o, d["id"])
-    v = d.get("entities", NOT_GIVEN)
-    _s1(
-        o,
-        v
-        if v is NOT_GIVEN
-        else {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()},
-    )
-    v = d.get("actions", NOT_GIVEN)
-    _s2(
-        o,
-        v
-        if v is NOT_GIVEN
-        else {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()},
-    )
-    v = d.get("events", NOT_GIVEN)
-    _s3(
-        o,
-        v
-        if v is NOT_GIVEN
-        else {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()},
-    )
-    v = d.get("channels", NOT_GIVEN)
-    _s4(
-        o,
-        v
-        if v is NOT_GIVEN
-        else {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()},
-    )
-
-
-_d_CreateIntegrationBodyInterfacesValue = lazy_decoder(
-    CreateIntegrationBodyInterfacesValue, _fill_CreateIntegrationBodyInterfacesValue
-)
+    if d.__class__ is not dict:
+        check_object(d, CreateIntegrationBodyInterfacesValue)
+    o: Any = new_instance(_T_CreateIntegrationBodyInterfacesValue)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        v = d.get("entities", NOT_GIVEN)
+        o.entities = (
+            v
+            if v is NOT_GIVEN
+            else {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()}
+        )
+        v = d.get("actions", NOT_GIVEN)
+        o.actions = (
+            v
+            if v is NOT_GIVEN
+            else {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()}
+        )
+        v = d.get("events", NOT_GIVEN)
+        o.events = (
+            v
+            if v is NOT_GIVEN
+            else {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()}
+        )
+        v = d.get("channels", NOT_GIVEN)
+        o.channels = (
+            v
+            if v is NOT_GIVEN
+            else {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()}
+        )
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, CreateIntegrationBodyInterfacesValue, _R_CreateIntegrationBodyInterfacesValue, exc
+        )
+    o.__class__ = CreateIntegrationBodyInterfacesValue
+    done: CreateIntegrationBodyInterfacesValue = o
+    return done
 
 
 def _e_CreateIntegrationBodyInterfacesValue(o: Any, _t: Any = None) -> Any:
@@ -7513,29 +7914,52 @@ register_model(
 )
 
 
-_S_CreateIntegrationBodyChannelsValueConversation = slot_setters(
-    CreateIntegrationBodyChannelsValueConversation, ("creation", "tags")
+_T_CreateIntegrationBodyChannelsValueConversation = mutable_twin(
+    CreateIntegrationBodyChannelsValueConversation
+)
+_R_CreateIntegrationBodyChannelsValueConversation: Readers = (
+    (
+        "creation",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("creation", NOT_GIVEN)) is NOT_GIVEN
+            else _d_IntegrationChannelsValueConversationCreation(v)
+        ),
+    ),
+    (
+        "tags",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("tags", NOT_GIVEN)) is NOT_GIVEN
+            else {k0: _d_BotUserTagsValue(x0) for k0, x0 in v.items()}
+        ),
+    ),
 )
 
 
-def _fill_CreateIntegrationBodyChannelsValueConversation(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateIntegrationBodyChannelsValueConversation[0],
-    _s1: Setter = _S_CreateIntegrationBodyChannelsValueConversation[1],
-) -> None:
+def _d_CreateIntegrationBodyChannelsValueConversation(
+    d: Any, _t: Any = None
+) -> CreateIntegrationBodyChannelsValueConversation:
     v: Any
-    v = d.get("creation", NOT_GIVEN)
-    _s0(o, v if v is NOT_GIVEN else _d_IntegrationChannelsValueConversationCreation(v))
-    v = d.get("tags", NOT_GIVEN)
-    _s1(o, v if v is NOT_GIVEN else {k0: _d_BotUserTagsValue(x0) for k0, x0 in v.items()})
-
-
-_d_CreateIntegrationBodyChannelsValueConversation = lazy_decoder(
-    CreateIntegrationBodyChannelsValueConversation,
-    _fill_CreateIntegrationBodyChannelsValueConversation,
-)
+    if d.__class__ is not dict:
+        check_object(d, CreateIntegrationBodyChannelsValueConversation)
+    o: Any = new_instance(_T_CreateIntegrationBodyChannelsValueConversation)
+    o._raw = d
+    try:
+        v = d.get("creation", NOT_GIVEN)
+        o.creation = v if v is NOT_GIVEN else _d_IntegrationChannelsValueConversationCreation(v)
+        v = d.get("tags", NOT_GIVEN)
+        o.tags = v if v is NOT_GIVEN else {k0: _d_BotUserTagsValue(x0) for k0, x0 in v.items()}
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            CreateIntegrationBodyChannelsValueConversation,
+            _R_CreateIntegrationBodyChannelsValueConversation,
+            exc,
+        )
+    o.__class__ = CreateIntegrationBodyChannelsValueConversation
+    done: CreateIntegrationBodyChannelsValueConversation = o
+    return done
 
 
 def _e_CreateIntegrationBodyChannelsValueConversation(o: Any, _t: Any = None) -> Any:
@@ -7559,36 +7983,56 @@ register_model(
 )
 
 
-_S_CreateIntegrationBodyChannelsValue = slot_setters(
-    CreateIntegrationBodyChannelsValue,
-    ("title", "description", "messages", "conversation", "message"),
+_T_CreateIntegrationBodyChannelsValue = mutable_twin(CreateIntegrationBodyChannelsValue)
+_R_CreateIntegrationBodyChannelsValue: Readers = (
+    ("title", lambda d: d.get("title", NOT_GIVEN)),
+    ("description", lambda d: d.get("description", NOT_GIVEN)),
+    ("messages", lambda d: {k0: _d_BotActionsValueInput(x0) for k0, x0 in d["messages"].items()}),
+    (
+        "conversation",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("conversation", NOT_GIVEN)) is NOT_GIVEN
+            else _d_CreateIntegrationBodyChannelsValueConversation(v)
+        ),
+    ),
+    (
+        "message",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("message", NOT_GIVEN)) is NOT_GIVEN
+            else _d_CreateBotBodyUser(v)
+        ),
+    ),
 )
 
 
-def _fill_CreateIntegrationBodyChannelsValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateIntegrationBodyChannelsValue[0],
-    _s1: Setter = _S_CreateIntegrationBodyChannelsValue[1],
-    _s2: Setter = _S_CreateIntegrationBodyChannelsValue[2],
-    _s3: Setter = _S_CreateIntegrationBodyChannelsValue[3],
-    _s4: Setter = _S_CreateIntegrationBodyChannelsValue[4],
-) -> None:
+def _d_CreateIntegrationBodyChannelsValue(
+    d: Any, _t: Any = None
+) -> CreateIntegrationBodyChannelsValue:
     v: Any
-    _s0(o, d.get("title", NOT_GIVEN))
-    _s1(o, d.get("description", NOT_GIVEN))
-    v = d["messages"]
-    _s2(o, {k0: _d_BotActionsValueInput(x0) for k0, x0 in v.items()})
-    v = d.get("conversation", NOT_GIVEN)
-    _s3(o, v if v is NOT_GIVEN else _d_CreateIntegrationBodyChannelsValueConversation(v))
-    v = d.get("message", NOT_GIVEN)
-    _s4(o, v if v is NOT_GIVEN else _d_CreateBotBodyUser(v))
-
-
-_d_CreateIntegrationBodyChannelsValue = lazy_decoder(
-    CreateIntegrationBodyChannelsValue, _fill_CreateIntegrationBodyChannelsValue
-)
+    if d.__class__ is not dict:
+        check_object(d, CreateIntegrationBodyChannelsValue)
+    o: Any = new_instance(_T_CreateIntegrationBodyChannelsValue)
+    o._raw = d
+    try:
+        o.title = d.get("title", NOT_GIVEN)
+        o.description = d.get("description", NOT_GIVEN)
+        v = d["messages"]
+        o.messages = {k0: _d_BotActionsValueInput(x0) for k0, x0 in v.items()}
+        v = d.get("conversation", NOT_GIVEN)
+        o.conversation = (
+            v if v is NOT_GIVEN else _d_CreateIntegrationBodyChannelsValueConversation(v)
+        )
+        v = d.get("message", NOT_GIVEN)
+        o.message = v if v is NOT_GIVEN else _d_CreateBotBodyUser(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, CreateIntegrationBodyChannelsValue, _R_CreateIntegrationBodyChannelsValue, exc
+        )
+    o.__class__ = CreateIntegrationBodyChannelsValue
+    done: CreateIntegrationBodyChannelsValue = o
+    return done
 
 
 def _e_CreateIntegrationBodyChannelsValue(o: Any, _t: Any = None) -> Any:
@@ -7620,25 +8064,35 @@ register_model(
 )
 
 
-_S_CreateIntegrationBodyConfigurationIdentifier = slot_setters(
-    CreateIntegrationBodyConfigurationIdentifier, ("required", "link_template_script")
+_T_CreateIntegrationBodyConfigurationIdentifier = mutable_twin(
+    CreateIntegrationBodyConfigurationIdentifier
+)
+_R_CreateIntegrationBodyConfigurationIdentifier: Readers = (
+    ("required", lambda d: d.get("required", NOT_GIVEN)),
+    ("link_template_script", lambda d: d.get("linkTemplateScript", NOT_GIVEN)),
 )
 
 
-def _fill_CreateIntegrationBodyConfigurationIdentifier(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateIntegrationBodyConfigurationIdentifier[0],
-    _s1: Setter = _S_CreateIntegrationBodyConfigurationIdentifier[1],
-) -> None:
-    _s0(o, d.get("required", NOT_GIVEN))
-    _s1(o, d.get("linkTemplateScript", NOT_GIVEN))
-
-
-_d_CreateIntegrationBodyConfigurationIdentifier = lazy_decoder(
-    CreateIntegrationBodyConfigurationIdentifier, _fill_CreateIntegrationBodyConfigurationIdentifier
-)
+def _d_CreateIntegrationBodyConfigurationIdentifier(
+    d: Any, _t: Any = None
+) -> CreateIntegrationBodyConfigurationIdentifier:
+    if d.__class__ is not dict:
+        check_object(d, CreateIntegrationBodyConfigurationIdentifier)
+    o: Any = new_instance(_T_CreateIntegrationBodyConfigurationIdentifier)
+    o._raw = d
+    try:
+        o.required = d.get("required", NOT_GIVEN)
+        o.link_template_script = d.get("linkTemplateScript", NOT_GIVEN)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            CreateIntegrationBodyConfigurationIdentifier,
+            _R_CreateIntegrationBodyConfigurationIdentifier,
+            exc,
+        )
+    o.__class__ = CreateIntegrationBodyConfigurationIdentifier
+    done: CreateIntegrationBodyConfigurationIdentifier = o
+    return done
 
 
 def _e_CreateIntegrationBodyConfigurationIdentifier(o: Any, _t: Any = None) -> Any:
@@ -7662,31 +8116,43 @@ register_model(
 )
 
 
-_S_CreateIntegrationBodyConfiguration = slot_setters(
-    CreateIntegrationBodyConfiguration, ("title", "description", "schema", "identifier")
+_T_CreateIntegrationBodyConfiguration = mutable_twin(CreateIntegrationBodyConfiguration)
+_R_CreateIntegrationBodyConfiguration: Readers = (
+    ("title", lambda d: d.get("title", NOT_GIVEN)),
+    ("description", lambda d: d.get("description", NOT_GIVEN)),
+    ("schema", lambda d: d.get("schema", NOT_GIVEN)),
+    (
+        "identifier",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("identifier", NOT_GIVEN)) is NOT_GIVEN
+            else _d_CreateIntegrationBodyConfigurationIdentifier(v)
+        ),
+    ),
 )
 
 
-def _fill_CreateIntegrationBodyConfiguration(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateIntegrationBodyConfiguration[0],
-    _s1: Setter = _S_CreateIntegrationBodyConfiguration[1],
-    _s2: Setter = _S_CreateIntegrationBodyConfiguration[2],
-    _s3: Setter = _S_CreateIntegrationBodyConfiguration[3],
-) -> None:
+def _d_CreateIntegrationBodyConfiguration(
+    d: Any, _t: Any = None
+) -> CreateIntegrationBodyConfiguration:
     v: Any
-    _s0(o, d.get("title", NOT_GIVEN))
-    _s1(o, d.get("description", NOT_GIVEN))
-    _s2(o, d.get("schema", NOT_GIVEN))
-    v = d.get("identifier", NOT_GIVEN)
-    _s3(o, v if v is NOT_GIVEN else _d_CreateIntegrationBodyConfigurationIdentifier(v))
-
-
-_d_CreateIntegrationBodyConfiguration = lazy_decoder(
-    CreateIntegrationBodyConfiguration, _fill_CreateIntegrationBodyConfiguration
-)
+    if d.__class__ is not dict:
+        check_object(d, CreateIntegrationBodyConfiguration)
+    o: Any = new_instance(_T_CreateIntegrationBodyConfiguration)
+    o._raw = d
+    try:
+        o.title = d.get("title", NOT_GIVEN)
+        o.description = d.get("description", NOT_GIVEN)
+        o.schema = d.get("schema", NOT_GIVEN)
+        v = d.get("identifier", NOT_GIVEN)
+        o.identifier = v if v is NOT_GIVEN else _d_CreateIntegrationBodyConfigurationIdentifier(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, CreateIntegrationBodyConfiguration, _R_CreateIntegrationBodyConfiguration, exc
+        )
+    o.__class__ = CreateIntegrationBodyConfiguration
+    done: CreateIntegrationBodyConfiguration = o
+    return done
 
 
 def _e_CreateIntegrationBodyConfiguration(o: Any, _t: Any = None) -> Any:
@@ -7716,19 +8182,18 @@ register_model(
 )
 
 
-_S_DeleteIntegrationApiKeyResponse = slot_setters(DeleteIntegrationApiKeyResponse, ())
+_T_DeleteIntegrationApiKeyResponse = mutable_twin(DeleteIntegrationApiKeyResponse)
+_R_DeleteIntegrationApiKeyResponse: Readers = ()
 
 
-def _fill_DeleteIntegrationApiKeyResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_DeleteIntegrationApiKeyResponse = lazy_decoder(
-    DeleteIntegrationApiKeyResponse, _fill_DeleteIntegrationApiKeyResponse
-)
+def _d_DeleteIntegrationApiKeyResponse(d: Any, _t: Any = None) -> DeleteIntegrationApiKeyResponse:
+    if d.__class__ is not dict:
+        check_object(d, DeleteIntegrationApiKeyResponse)
+    o: Any = new_instance(_T_DeleteIntegrationApiKeyResponse)
+    o._raw = d
+    o.__class__ = DeleteIntegrationApiKeyResponse
+    done: DeleteIntegrationApiKeyResponse = o
+    return done
 
 
 def _e_DeleteIntegrationApiKeyResponse(o: Any, _t: Any = None) -> Any:
@@ -7745,29 +8210,30 @@ register_model(
 )
 
 
-_S_CreateIntegrationApiKeyResponse = slot_setters(
-    CreateIntegrationApiKeyResponse, ("id", "created_at", "note", "value")
+_T_CreateIntegrationApiKeyResponse = mutable_twin(CreateIntegrationApiKeyResponse)
+_R_CreateIntegrationApiKeyResponse: Readers = (
+    ("id", lambda d: d["id"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("note", lambda d: d["note"]),
+    ("value", lambda d: d["value"]),
 )
 
 
-def _fill_CreateIntegrationApiKeyResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateIntegrationApiKeyResponse[0],
-    _s1: Setter = _S_CreateIntegrationApiKeyResponse[1],
-    _s2: Setter = _S_CreateIntegrationApiKeyResponse[2],
-    _s3: Setter = _S_CreateIntegrationApiKeyResponse[3],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["createdAt"])
-    _s2(o, d["note"])
-    _s3(o, d["value"])
-
-
-_d_CreateIntegrationApiKeyResponse = lazy_decoder(
-    CreateIntegrationApiKeyResponse, _fill_CreateIntegrationApiKeyResponse
-)
+def _d_CreateIntegrationApiKeyResponse(d: Any, _t: Any = None) -> CreateIntegrationApiKeyResponse:
+    if d.__class__ is not dict:
+        check_object(d, CreateIntegrationApiKeyResponse)
+    o: Any = new_instance(_T_CreateIntegrationApiKeyResponse)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.created_at = d["createdAt"]
+        o.note = d["note"]
+        o.value = d["value"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CreateIntegrationApiKeyResponse, _R_CreateIntegrationApiKeyResponse, exc)
+    o.__class__ = CreateIntegrationApiKeyResponse
+    done: CreateIntegrationApiKeyResponse = o
+    return done
 
 
 def _e_CreateIntegrationApiKeyResponse(o: Any, _t: Any = None) -> Any:
@@ -7784,23 +8250,26 @@ register_model(
 )
 
 
-_S_ListIntegrationApiKeysResponse = slot_setters(ListIntegrationApiKeysResponse, ("iaks",))
-
-
-def _fill_ListIntegrationApiKeysResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListIntegrationApiKeysResponse[0],
-) -> None:
-    v: Any
-    v = d["iaks"]
-    _s0(o, [_d_ListPersonalAccessTokensResponsePatsItem(x0) for x0 in v])
-
-
-_d_ListIntegrationApiKeysResponse = lazy_decoder(
-    ListIntegrationApiKeysResponse, _fill_ListIntegrationApiKeysResponse
+_T_ListIntegrationApiKeysResponse = mutable_twin(ListIntegrationApiKeysResponse)
+_R_ListIntegrationApiKeysResponse: Readers = (
+    ("iaks", lambda d: [_d_ListPersonalAccessTokensResponsePatsItem(x0) for x0 in d["iaks"]]),
 )
+
+
+def _d_ListIntegrationApiKeysResponse(d: Any, _t: Any = None) -> ListIntegrationApiKeysResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, ListIntegrationApiKeysResponse)
+    o: Any = new_instance(_T_ListIntegrationApiKeysResponse)
+    o._raw = d
+    try:
+        v = d["iaks"]
+        o.iaks = [_d_ListPersonalAccessTokensResponsePatsItem(x0) for x0 in v]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListIntegrationApiKeysResponse, _R_ListIntegrationApiKeysResponse, exc)
+    o.__class__ = ListIntegrationApiKeysResponse
+    done: ListIntegrationApiKeysResponse = o
+    return done
 
 
 def _e_ListIntegrationApiKeysResponse(o: Any, _t: Any = None) -> Any:
@@ -7820,36 +8289,36 @@ register_model(
 )
 
 
-_S_UpdateWorkspaceMemberResponse = slot_setters(
-    UpdateWorkspaceMemberResponse,
-    ("id", "user_id", "email", "created_at", "role", "profile_picture", "display_name"),
+_T_UpdateWorkspaceMemberResponse = mutable_twin(UpdateWorkspaceMemberResponse)
+_R_UpdateWorkspaceMemberResponse: Readers = (
+    ("id", lambda d: d["id"]),
+    ("user_id", lambda d: d.get("userId", None)),
+    ("email", lambda d: d["email"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("role", lambda d: d["role"]),
+    ("profile_picture", lambda d: d.get("profilePicture", None)),
+    ("display_name", lambda d: d.get("displayName", None)),
 )
 
 
-def _fill_UpdateWorkspaceMemberResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateWorkspaceMemberResponse[0],
-    _s1: Setter = _S_UpdateWorkspaceMemberResponse[1],
-    _s2: Setter = _S_UpdateWorkspaceMemberResponse[2],
-    _s3: Setter = _S_UpdateWorkspaceMemberResponse[3],
-    _s4: Setter = _S_UpdateWorkspaceMemberResponse[4],
-    _s5: Setter = _S_UpdateWorkspaceMemberResponse[5],
-    _s6: Setter = _S_UpdateWorkspaceMemberResponse[6],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d.get("userId", None))
-    _s2(o, d["email"])
-    _s3(o, d["createdAt"])
-    _s4(o, d["role"])
-    _s5(o, d.get("profilePicture", None))
-    _s6(o, d.get("displayName", None))
-
-
-_d_UpdateWorkspaceMemberResponse = lazy_decoder(
-    UpdateWorkspaceMemberResponse, _fill_UpdateWorkspaceMemberResponse
-)
+def _d_UpdateWorkspaceMemberResponse(d: Any, _t: Any = None) -> UpdateWorkspaceMemberResponse:
+    if d.__class__ is not dict:
+        check_object(d, UpdateWorkspaceMemberResponse)
+    o: Any = new_instance(_T_UpdateWorkspaceMemberResponse)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.user_id = d.get("userId", None)
+        o.email = d["email"]
+        o.created_at = d["createdAt"]
+        o.role = d["role"]
+        o.profile_picture = d.get("profilePicture", None)
+        o.display_name = d.get("displayName", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdateWorkspaceMemberResponse, _R_UpdateWorkspaceMemberResponse, exc)
+    o.__class__ = UpdateWorkspaceMemberResponse
+    done: UpdateWorkspaceMemberResponse = o
+    return done
 
 
 def _e_UpdateWorkspaceMemberResponse(o: Any, _t: Any = None) -> Any:
@@ -7876,19 +8345,18 @@ register_model(
 )
 
 
-_S_DeleteWorkspaceMemberResponse = slot_setters(DeleteWorkspaceMemberResponse, ())
+_T_DeleteWorkspaceMemberResponse = mutable_twin(DeleteWorkspaceMemberResponse)
+_R_DeleteWorkspaceMemberResponse: Readers = ()
 
 
-def _fill_DeleteWorkspaceMemberResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_DeleteWorkspaceMemberResponse = lazy_decoder(
-    DeleteWorkspaceMemberResponse, _fill_DeleteWorkspaceMemberResponse
-)
+def _d_DeleteWorkspaceMemberResponse(d: Any, _t: Any = None) -> DeleteWorkspaceMemberResponse:
+    if d.__class__ is not dict:
+        check_object(d, DeleteWorkspaceMemberResponse)
+    o: Any = new_instance(_T_DeleteWorkspaceMemberResponse)
+    o._raw = d
+    o.__class__ = DeleteWorkspaceMemberResponse
+    done: DeleteWorkspaceMemberResponse = o
+    return done
 
 
 def _e_DeleteWorkspaceMemberResponse(o: Any, _t: Any = None) -> Any:
@@ -7905,36 +8373,36 @@ register_model(
 )
 
 
-_S_GetWorkspaceMemberResponse = slot_setters(
-    GetWorkspaceMemberResponse,
-    ("id", "user_id", "email", "created_at", "role", "profile_picture", "display_name"),
+_T_GetWorkspaceMemberResponse = mutable_twin(GetWorkspaceMemberResponse)
+_R_GetWorkspaceMemberResponse: Readers = (
+    ("id", lambda d: d["id"]),
+    ("user_id", lambda d: d.get("userId", None)),
+    ("email", lambda d: d["email"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("role", lambda d: d["role"]),
+    ("profile_picture", lambda d: d.get("profilePicture", None)),
+    ("display_name", lambda d: d.get("displayName", None)),
 )
 
 
-def _fill_GetWorkspaceMemberResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetWorkspaceMemberResponse[0],
-    _s1: Setter = _S_GetWorkspaceMemberResponse[1],
-    _s2: Setter = _S_GetWorkspaceMemberResponse[2],
-    _s3: Setter = _S_GetWorkspaceMemberResponse[3],
-    _s4: Setter = _S_GetWorkspaceMemberResponse[4],
-    _s5: Setter = _S_GetWorkspaceMemberResponse[5],
-    _s6: Setter = _S_GetWorkspaceMemberResponse[6],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d.get("userId", None))
-    _s2(o, d["email"])
-    _s3(o, d["createdAt"])
-    _s4(o, d["role"])
-    _s5(o, d.get("profilePicture", None))
-    _s6(o, d.get("displayName", None))
-
-
-_d_GetWorkspaceMemberResponse = lazy_decoder(
-    GetWorkspaceMemberResponse, _fill_GetWorkspaceMemberResponse
-)
+def _d_GetWorkspaceMemberResponse(d: Any, _t: Any = None) -> GetWorkspaceMemberResponse:
+    if d.__class__ is not dict:
+        check_object(d, GetWorkspaceMemberResponse)
+    o: Any = new_instance(_T_GetWorkspaceMemberResponse)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.user_id = d.get("userId", None)
+        o.email = d["email"]
+        o.created_at = d["createdAt"]
+        o.role = d["role"]
+        o.profile_picture = d.get("profilePicture", None)
+        o.display_name = d.get("displayName", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetWorkspaceMemberResponse, _R_GetWorkspaceMemberResponse, exc)
+    o.__class__ = GetWorkspaceMemberResponse
+    done: GetWorkspaceMemberResponse = o
+    return done
 
 
 def _e_GetWorkspaceMemberResponse(o: Any, _t: Any = None) -> Any:
@@ -7959,36 +8427,36 @@ register_model(
 )
 
 
-_S_CreateWorkspaceMemberResponse = slot_setters(
-    CreateWorkspaceMemberResponse,
-    ("id", "user_id", "email", "created_at", "role", "profile_picture", "display_name"),
+_T_CreateWorkspaceMemberResponse = mutable_twin(CreateWorkspaceMemberResponse)
+_R_CreateWorkspaceMemberResponse: Readers = (
+    ("id", lambda d: d["id"]),
+    ("user_id", lambda d: d.get("userId", None)),
+    ("email", lambda d: d["email"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("role", lambda d: d["role"]),
+    ("profile_picture", lambda d: d.get("profilePicture", None)),
+    ("display_name", lambda d: d.get("displayName", None)),
 )
 
 
-def _fill_CreateWorkspaceMemberResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateWorkspaceMemberResponse[0],
-    _s1: Setter = _S_CreateWorkspaceMemberResponse[1],
-    _s2: Setter = _S_CreateWorkspaceMemberResponse[2],
-    _s3: Setter = _S_CreateWorkspaceMemberResponse[3],
-    _s4: Setter = _S_CreateWorkspaceMemberResponse[4],
-    _s5: Setter = _S_CreateWorkspaceMemberResponse[5],
-    _s6: Setter = _S_CreateWorkspaceMemberResponse[6],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d.get("userId", None))
-    _s2(o, d["email"])
-    _s3(o, d["createdAt"])
-    _s4(o, d["role"])
-    _s5(o, d.get("profilePicture", None))
-    _s6(o, d.get("displayName", None))
-
-
-_d_CreateWorkspaceMemberResponse = lazy_decoder(
-    CreateWorkspaceMemberResponse, _fill_CreateWorkspaceMemberResponse
-)
+def _d_CreateWorkspaceMemberResponse(d: Any, _t: Any = None) -> CreateWorkspaceMemberResponse:
+    if d.__class__ is not dict:
+        check_object(d, CreateWorkspaceMemberResponse)
+    o: Any = new_instance(_T_CreateWorkspaceMemberResponse)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.user_id = d.get("userId", None)
+        o.email = d["email"]
+        o.created_at = d["createdAt"]
+        o.role = d["role"]
+        o.profile_picture = d.get("profilePicture", None)
+        o.display_name = d.get("displayName", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CreateWorkspaceMemberResponse, _R_CreateWorkspaceMemberResponse, exc)
+    o.__class__ = CreateWorkspaceMemberResponse
+    done: CreateWorkspaceMemberResponse = o
+    return done
 
 
 def _e_CreateWorkspaceMemberResponse(o: Any, _t: Any = None) -> Any:
@@ -8015,36 +8483,43 @@ register_model(
 )
 
 
-_S_ListWorkspaceMembersResponseMembersItem = slot_setters(
-    ListWorkspaceMembersResponseMembersItem,
-    ("id", "user_id", "email", "created_at", "role", "profile_picture", "display_name"),
+_T_ListWorkspaceMembersResponseMembersItem = mutable_twin(ListWorkspaceMembersResponseMembersItem)
+_R_ListWorkspaceMembersResponseMembersItem: Readers = (
+    ("id", lambda d: d["id"]),
+    ("user_id", lambda d: d.get("userId", None)),
+    ("email", lambda d: d["email"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("role", lambda d: d["role"]),
+    ("profile_picture", lambda d: d.get("profilePicture", None)),
+    ("display_name", lambda d: d.get("displayName", None)),
 )
 
 
-def _fill_ListWorkspaceMembersResponseMembersItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListWorkspaceMembersResponseMembersItem[0],
-    _s1: Setter = _S_ListWorkspaceMembersResponseMembersItem[1],
-    _s2: Setter = _S_ListWorkspaceMembersResponseMembersItem[2],
-    _s3: Setter = _S_ListWorkspaceMembersResponseMembersItem[3],
-    _s4: Setter = _S_ListWorkspaceMembersResponseMembersItem[4],
-    _s5: Setter = _S_ListWorkspaceMembersResponseMembersItem[5],
-    _s6: Setter = _S_ListWorkspaceMembersResponseMembersItem[6],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d.get("userId", None))
-    _s2(o, d["email"])
-    _s3(o, d["createdAt"])
-    _s4(o, d["role"])
-    _s5(o, d.get("profilePicture", None))
-    _s6(o, d.get("displayName", None))
-
-
-_d_ListWorkspaceMembersResponseMembersItem = lazy_decoder(
-    ListWorkspaceMembersResponseMembersItem, _fill_ListWorkspaceMembersResponseMembersItem
-)
+def _d_ListWorkspaceMembersResponseMembersItem(
+    d: Any, _t: Any = None
+) -> ListWorkspaceMembersResponseMembersItem:
+    if d.__class__ is not dict:
+        check_object(d, ListWorkspaceMembersResponseMembersItem)
+    o: Any = new_instance(_T_ListWorkspaceMembersResponseMembersItem)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.user_id = d.get("userId", None)
+        o.email = d["email"]
+        o.created_at = d["createdAt"]
+        o.role = d["role"]
+        o.profile_picture = d.get("profilePicture", None)
+        o.display_name = d.get("displayName", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            ListWorkspaceMembersResponseMembersItem,
+            _R_ListWorkspaceMembersResponseMembersItem,
+            exc,
+        )
+    o.__class__ = ListWorkspaceMembersResponseMembersItem
+    done: ListWorkspaceMembersResponseMembersItem = o
+    return done
 
 
 def _e_ListWorkspaceMembersResponseMembersItem(o: Any, _t: Any = None) -> Any:
@@ -8071,26 +8546,29 @@ register_model(
 )
 
 
-_S_ListWorkspaceMembersResponse = slot_setters(ListWorkspaceMembersResponse, ("members", "meta"))
-
-
-def _fill_ListWorkspaceMembersResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListWorkspaceMembersResponse[0],
-    _s1: Setter = _S_ListWorkspaceMembersResponse[1],
-) -> None:
-    v: Any
-    v = d["members"]
-    _s0(o, [_d_ListWorkspaceMembersResponseMembersItem(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-
-
-_d_ListWorkspaceMembersResponse = lazy_decoder(
-    ListWorkspaceMembersResponse, _fill_ListWorkspaceMembersResponse
+_T_ListWorkspaceMembersResponse = mutable_twin(ListWorkspaceMembersResponse)
+_R_ListWorkspaceMembersResponse: Readers = (
+    ("members", lambda d: [_d_ListWorkspaceMembersResponseMembersItem(x0) for x0 in d["members"]]),
+    ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
 )
+
+
+def _d_ListWorkspaceMembersResponse(d: Any, _t: Any = None) -> ListWorkspaceMembersResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, ListWorkspaceMembersResponse)
+    o: Any = new_instance(_T_ListWorkspaceMembersResponse)
+    o._raw = d
+    try:
+        v = d["members"]
+        o.members = [_d_ListWorkspaceMembersResponseMembersItem(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListPublicIntegrationsResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListWorkspaceMembersResponse, _R_ListWorkspaceMembersResponse, exc)
+    o.__class__ = ListWorkspaceMembersResponse
+    done: ListWorkspaceMembersResponse = o
+    return done
 
 
 def _e_ListWorkspaceMembersResponse(o: Any, _t: Any = None) -> Any:
@@ -8110,21 +8588,22 @@ register_model(
 )
 
 
-_S_GetWorkspacePreferenceResponse = slot_setters(GetWorkspacePreferenceResponse, ("value",))
+_T_GetWorkspacePreferenceResponse = mutable_twin(GetWorkspacePreferenceResponse)
+_R_GetWorkspacePreferenceResponse: Readers = (("value", lambda d: d.get("value", None)),)
 
 
-def _fill_GetWorkspacePreferenceResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetWorkspacePreferenceResponse[0],
-) -> None:
-    _s0(o, d.get("value", None))
-
-
-_d_GetWorkspacePreferenceResponse = lazy_decoder(
-    GetWorkspacePreferenceResponse, _fill_GetWorkspacePreferenceResponse
-)
+def _d_GetWorkspacePreferenceResponse(d: Any, _t: Any = None) -> GetWorkspacePreferenceResponse:
+    if d.__class__ is not dict:
+        check_object(d, GetWorkspacePreferenceResponse)
+    o: Any = new_instance(_T_GetWorkspacePreferenceResponse)
+    o._raw = d
+    try:
+        o.value = d.get("value", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetWorkspacePreferenceResponse, _R_GetWorkspacePreferenceResponse, exc)
+    o.__class__ = GetWorkspacePreferenceResponse
+    done: GetWorkspacePreferenceResponse = o
+    return done
 
 
 def _e_GetWorkspacePreferenceResponse(o: Any, _t: Any = None) -> Any:
@@ -8145,19 +8624,18 @@ register_model(
 )
 
 
-_S_SetWorkspacePreferenceResponse = slot_setters(SetWorkspacePreferenceResponse, ())
+_T_SetWorkspacePreferenceResponse = mutable_twin(SetWorkspacePreferenceResponse)
+_R_SetWorkspacePreferenceResponse: Readers = ()
 
 
-def _fill_SetWorkspacePreferenceResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_SetWorkspacePreferenceResponse = lazy_decoder(
-    SetWorkspacePreferenceResponse, _fill_SetWorkspacePreferenceResponse
-)
+def _d_SetWorkspacePreferenceResponse(d: Any, _t: Any = None) -> SetWorkspacePreferenceResponse:
+    if d.__class__ is not dict:
+        check_object(d, SetWorkspacePreferenceResponse)
+    o: Any = new_instance(_T_SetWorkspacePreferenceResponse)
+    o._raw = d
+    o.__class__ = SetWorkspacePreferenceResponse
+    done: SetWorkspacePreferenceResponse = o
+    return done
 
 
 def _e_SetWorkspacePreferenceResponse(o: Any, _t: Any = None) -> Any:
@@ -8174,47 +8652,42 @@ register_model(
 )
 
 
-_S_GetAuditRecordsResponseRecordsItem = slot_setters(
-    GetAuditRecordsResponseRecordsItem,
-    (
-        "id",
-        "recorded_at",
-        "user_id",
-        "user_email",
-        "resource_id",
-        "resource_name",
-        "value",
-        "action",
-    ),
+_T_GetAuditRecordsResponseRecordsItem = mutable_twin(GetAuditRecordsResponseRecordsItem)
+_R_GetAuditRecordsResponseRecordsItem: Readers = (
+    ("id", lambda d: d["id"]),
+    ("recorded_at", lambda d: d["recordedAt"]),
+    ("user_id", lambda d: d["userId"]),
+    ("user_email", lambda d: d.get("userEmail", None)),
+    ("resource_id", lambda d: d["resourceId"]),
+    ("resource_name", lambda d: d.get("resourceName", None)),
+    ("value", lambda d: d.get("value", None)),
+    ("action", lambda d: d["action"]),
 )
 
 
-def _fill_GetAuditRecordsResponseRecordsItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetAuditRecordsResponseRecordsItem[0],
-    _s1: Setter = _S_GetAuditRecordsResponseRecordsItem[1],
-    _s2: Setter = _S_GetAuditRecordsResponseRecordsItem[2],
-    _s3: Setter = _S_GetAuditRecordsResponseRecordsItem[3],
-    _s4: Setter = _S_GetAuditRecordsResponseRecordsItem[4],
-    _s5: Setter = _S_GetAuditRecordsResponseRecordsItem[5],
-    _s6: Setter = _S_GetAuditRecordsResponseRecordsItem[6],
-    _s7: Setter = _S_GetAuditRecordsResponseRecordsItem[7],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["recordedAt"])
-    _s2(o, d["userId"])
-    _s3(o, d.get("userEmail", None))
-    _s4(o, d["resourceId"])
-    _s5(o, d.get("resourceName", None))
-    _s6(o, d.get("value", None))
-    _s7(o, d["action"])
-
-
-_d_GetAuditRecordsResponseRecordsItem = lazy_decoder(
-    GetAuditRecordsResponseRecordsItem, _fill_GetAuditRecordsResponseRecordsItem
-)
+def _d_GetAuditRecordsResponseRecordsItem(
+    d: Any, _t: Any = None
+) -> GetAuditRecordsResponseRecordsItem:
+    if d.__class__ is not dict:
+        check_object(d, GetAuditRecordsResponseRecordsItem)
+    o: Any = new_instance(_T_GetAuditRecordsResponseRecordsItem)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.recorded_at = d["recordedAt"]
+        o.user_id = d["userId"]
+        o.user_email = d.get("userEmail", None)
+        o.resource_id = d["resourceId"]
+        o.resource_name = d.get("resourceName", None)
+        o.value = d.get("value", None)
+        o.action = d["action"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, GetAuditRecordsResponseRecordsItem, _R_GetAuditRecordsResponseRecordsItem, exc
+        )
+    o.__class__ = GetAuditRecordsResponseRecordsItem
+    done: GetAuditRecordsResponseRecordsItem = o
+    return done
 
 
 def _e_GetAuditRecordsResponseRecordsItem(o: Any, _t: Any = None) -> Any:
@@ -8247,24 +8720,29 @@ register_model(
 )
 
 
-_S_GetAuditRecordsResponse = slot_setters(GetAuditRecordsResponse, ("records", "meta"))
+_T_GetAuditRecordsResponse = mutable_twin(GetAuditRecordsResponse)
+_R_GetAuditRecordsResponse: Readers = (
+    ("records", lambda d: [_d_GetAuditRecordsResponseRecordsItem(x0) for x0 in d["records"]]),
+    ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
+)
 
 
-def _fill_GetAuditRecordsResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetAuditRecordsResponse[0],
-    _s1: Setter = _S_GetAuditRecordsResponse[1],
-) -> None:
+def _d_GetAuditRecordsResponse(d: Any, _t: Any = None) -> GetAuditRecordsResponse:
     v: Any
-    v = d["records"]
-    _s0(o, [_d_GetAuditRecordsResponseRecordsItem(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-
-
-_d_GetAuditRecordsResponse = lazy_decoder(GetAuditRecordsResponse, _fill_GetAuditRecordsResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetAuditRecordsResponse)
+    o: Any = new_instance(_T_GetAuditRecordsResponse)
+    o._raw = d
+    try:
+        v = d["records"]
+        o.records = [_d_GetAuditRecordsResponseRecordsItem(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListPublicIntegrationsResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetAuditRecordsResponse, _R_GetAuditRecordsResponse, exc)
+    o.__class__ = GetAuditRecordsResponse
+    done: GetAuditRecordsResponse = o
+    return done
 
 
 def _e_GetAuditRecordsResponse(o: Any, _t: Any = None) -> Any:
@@ -8282,53 +8760,51 @@ def _e_GetAuditRecordsResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetAuditRecordsResponse, _d_GetAuditRecordsResponse, _e_GetAuditRecordsResponse)
 
 
-_S_ListPublicWorkspacesResponseWorkspacesItem = slot_setters(
-    ListPublicWorkspacesResponseWorkspacesItem,
-    (
-        "id",
-        "name",
-        "created_at",
-        "updated_at",
-        "about",
-        "profile_picture",
-        "contact_email",
-        "website",
-        "social_accounts",
-        "handle",
-    ),
+_T_ListPublicWorkspacesResponseWorkspacesItem = mutable_twin(
+    ListPublicWorkspacesResponseWorkspacesItem
+)
+_R_ListPublicWorkspacesResponseWorkspacesItem: Readers = (
+    ("id", lambda d: d["id"]),
+    ("name", lambda d: d["name"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+    ("about", lambda d: d.get("about", None)),
+    ("profile_picture", lambda d: d.get("profilePicture", None)),
+    ("contact_email", lambda d: d.get("contactEmail", None)),
+    ("website", lambda d: d.get("website", None)),
+    ("social_accounts", lambda d: d.get("socialAccounts", None)),
+    ("handle", lambda d: d.get("handle", None)),
 )
 
 
-def _fill_ListPublicWorkspacesResponseWorkspacesItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListPublicWorkspacesResponseWorkspacesItem[0],
-    _s1: Setter = _S_ListPublicWorkspacesResponseWorkspacesItem[1],
-    _s2: Setter = _S_ListPublicWorkspacesResponseWorkspacesItem[2],
-    _s3: Setter = _S_ListPublicWorkspacesResponseWorkspacesItem[3],
-    _s4: Setter = _S_ListPublicWorkspacesResponseWorkspacesItem[4],
-    _s5: Setter = _S_ListPublicWorkspacesResponseWorkspacesItem[5],
-    _s6: Setter = _S_ListPublicWorkspacesResponseWorkspacesItem[6],
-    _s7: Setter = _S_ListPublicWorkspacesResponseWorkspacesItem[7],
-    _s8: Setter = _S_ListPublicWorkspacesResponseWorkspacesItem[8],
-    _s9: Setter = _S_ListPublicWorkspacesResponseWorkspacesItem[9],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["name"])
-    _s2(o, d["createdAt"])
-    _s3(o, d["updatedAt"])
-    _s4(o, d.get("about", None))
-    _s5(o, d.get("profilePicture", None))
-    _s6(o, d.get("contactEmail", None))
-    _s7(o, d.get("website", None))
-    _s8(o, d.get("socialAccounts", None))
-    _s9(o, d.get("handle", None))
-
-
-_d_ListPublicWorkspacesResponseWorkspacesItem = lazy_decoder(
-    ListPublicWorkspacesResponseWorkspacesItem, _fill_ListPublicWorkspacesResponseWorkspacesItem
-)
+def _d_ListPublicWorkspacesResponseWorkspacesItem(
+    d: Any, _t: Any = None
+) -> ListPublicWorkspacesResponseWorkspacesItem:
+    if d.__class__ is not dict:
+        check_object(d, ListPublicWorkspacesResponseWorkspacesItem)
+    o: Any = new_instance(_T_ListPublicWorkspacesResponseWorkspacesItem)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.name = d["name"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+        o.about = d.get("about", None)
+        o.profile_picture = d.get("profilePicture", None)
+        o.contact_email = d.get("contactEmail", None)
+        o.website = d.get("website", None)
+        o.social_accounts = d.get("socialAccounts", None)
+        o.handle = d.get("handle", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            ListPublicWorkspacesResponseWorkspacesItem,
+            _R_ListPublicWorkspacesResponseWorkspacesItem,
+            exc,
+        )
+    o.__class__ = ListPublicWorkspacesResponseWorkspacesItem
+    done: ListPublicWorkspacesResponseWorkspacesItem = o
+    return done
 
 
 def _e_ListPublicWorkspacesResponseWorkspacesItem(o: Any, _t: Any = None) -> Any:
@@ -8369,26 +8845,32 @@ register_model(
 )
 
 
-_S_ListPublicWorkspacesResponse = slot_setters(ListPublicWorkspacesResponse, ("workspaces", "meta"))
-
-
-def _fill_ListPublicWorkspacesResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListPublicWorkspacesResponse[0],
-    _s1: Setter = _S_ListPublicWorkspacesResponse[1],
-) -> None:
-    v: Any
-    v = d["workspaces"]
-    _s0(o, [_d_ListPublicWorkspacesResponseWorkspacesItem(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-
-
-_d_ListPublicWorkspacesResponse = lazy_decoder(
-    ListPublicWorkspacesResponse, _fill_ListPublicWorkspacesResponse
+_T_ListPublicWorkspacesResponse = mutable_twin(ListPublicWorkspacesResponse)
+_R_ListPublicWorkspacesResponse: Readers = (
+    (
+        "workspaces",
+        lambda d: [_d_ListPublicWorkspacesResponseWorkspacesItem(x0) for x0 in d["workspaces"]],
+    ),
+    ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
 )
+
+
+def _d_ListPublicWorkspacesResponse(d: Any, _t: Any = None) -> ListPublicWorkspacesResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, ListPublicWorkspacesResponse)
+    o: Any = new_instance(_T_ListPublicWorkspacesResponse)
+    o._raw = d
+    try:
+        v = d["workspaces"]
+        o.workspaces = [_d_ListPublicWorkspacesResponseWorkspacesItem(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListPublicIntegrationsResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListPublicWorkspacesResponse, _R_ListPublicWorkspacesResponse, exc)
+    o.__class__ = ListPublicWorkspacesResponse
+    done: ListPublicWorkspacesResponse = o
+    return done
 
 
 def _e_ListPublicWorkspacesResponse(o: Any, _t: Any = None) -> Any:
@@ -8408,27 +8890,28 @@ register_model(
 )
 
 
-_S_CheckHandleAvailabilityResponse = slot_setters(
-    CheckHandleAvailabilityResponse, ("available", "suggestions", "used_by")
+_T_CheckHandleAvailabilityResponse = mutable_twin(CheckHandleAvailabilityResponse)
+_R_CheckHandleAvailabilityResponse: Readers = (
+    ("available", lambda d: d["available"]),
+    ("suggestions", lambda d: d["suggestions"]),
+    ("used_by", lambda d: d.get("usedBy", None)),
 )
 
 
-def _fill_CheckHandleAvailabilityResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CheckHandleAvailabilityResponse[0],
-    _s1: Setter = _S_CheckHandleAvailabilityResponse[1],
-    _s2: Setter = _S_CheckHandleAvailabilityResponse[2],
-) -> None:
-    _s0(o, d["available"])
-    _s1(o, d["suggestions"])
-    _s2(o, d.get("usedBy", None))
-
-
-_d_CheckHandleAvailabilityResponse = lazy_decoder(
-    CheckHandleAvailabilityResponse, _fill_CheckHandleAvailabilityResponse
-)
+def _d_CheckHandleAvailabilityResponse(d: Any, _t: Any = None) -> CheckHandleAvailabilityResponse:
+    if d.__class__ is not dict:
+        check_object(d, CheckHandleAvailabilityResponse)
+    o: Any = new_instance(_T_CheckHandleAvailabilityResponse)
+    o._raw = d
+    try:
+        o.available = d["available"]
+        o.suggestions = d["suggestions"]
+        o.used_by = d.get("usedBy", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CheckHandleAvailabilityResponse, _R_CheckHandleAvailabilityResponse, exc)
+    o.__class__ = CheckHandleAvailabilityResponse
+    done: CheckHandleAvailabilityResponse = o
+    return done
 
 
 def _e_CheckHandleAvailabilityResponse(o: Any, _t: Any = None) -> Any:
@@ -8449,27 +8932,32 @@ register_model(
 )
 
 
-_S_ListWorkspaceQuotasResponseQuotasItem = slot_setters(
-    ListWorkspaceQuotasResponseQuotasItem, ("period", "value", "type")
+_T_ListWorkspaceQuotasResponseQuotasItem = mutable_twin(ListWorkspaceQuotasResponseQuotasItem)
+_R_ListWorkspaceQuotasResponseQuotasItem: Readers = (
+    ("period", lambda d: d["period"]),
+    ("value", lambda d: d["value"]),
+    ("type", lambda d: d["type"]),
 )
 
 
-def _fill_ListWorkspaceQuotasResponseQuotasItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListWorkspaceQuotasResponseQuotasItem[0],
-    _s1: Setter = _S_ListWorkspaceQuotasResponseQuotasItem[1],
-    _s2: Setter = _S_ListWorkspaceQuotasResponseQuotasItem[2],
-) -> None:
-    _s0(o, d["period"])
-    _s1(o, d["value"])
-    _s2(o, d["type"])
-
-
-_d_ListWorkspaceQuotasResponseQuotasItem = lazy_decoder(
-    ListWorkspaceQuotasResponseQuotasItem, _fill_ListWorkspaceQuotasResponseQuotasItem
-)
+def _d_ListWorkspaceQuotasResponseQuotasItem(
+    d: Any, _t: Any = None
+) -> ListWorkspaceQuotasResponseQuotasItem:
+    if d.__class__ is not dict:
+        check_object(d, ListWorkspaceQuotasResponseQuotasItem)
+    o: Any = new_instance(_T_ListWorkspaceQuotasResponseQuotasItem)
+    o._raw = d
+    try:
+        o.period = d["period"]
+        o.value = d["value"]
+        o.type = d["type"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, ListWorkspaceQuotasResponseQuotasItem, _R_ListWorkspaceQuotasResponseQuotasItem, exc
+        )
+    o.__class__ = ListWorkspaceQuotasResponseQuotasItem
+    done: ListWorkspaceQuotasResponseQuotasItem = o
+    return done
 
 
 def _e_ListWorkspaceQuotasResponseQuotasItem(o: Any, _t: Any = None) -> Any:
@@ -8486,23 +8974,26 @@ register_model(
 )
 
 
-_S_ListWorkspaceQuotasResponse = slot_setters(ListWorkspaceQuotasResponse, ("quotas",))
-
-
-def _fill_ListWorkspaceQuotasResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListWorkspaceQuotasResponse[0],
-) -> None:
-    v: Any
-    v = d["quotas"]
-    _s0(o, [_d_ListWorkspaceQuotasResponseQuotasItem(x0) for x0 in v])
-
-
-_d_ListWorkspaceQuotasResponse = lazy_decoder(
-    ListWorkspaceQuotasResponse, _fill_ListWorkspaceQuotasResponse
+_T_ListWorkspaceQuotasResponse = mutable_twin(ListWorkspaceQuotasResponse)
+_R_ListWorkspaceQuotasResponse: Readers = (
+    ("quotas", lambda d: [_d_ListWorkspaceQuotasResponseQuotasItem(x0) for x0 in d["quotas"]]),
 )
+
+
+def _d_ListWorkspaceQuotasResponse(d: Any, _t: Any = None) -> ListWorkspaceQuotasResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, ListWorkspaceQuotasResponse)
+    o: Any = new_instance(_T_ListWorkspaceQuotasResponse)
+    o._raw = d
+    try:
+        v = d["quotas"]
+        o.quotas = [_d_ListWorkspaceQuotasResponseQuotasItem(x0) for x0 in v]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListWorkspaceQuotasResponse, _R_ListWorkspaceQuotasResponse, exc)
+    o.__class__ = ListWorkspaceQuotasResponse
+    done: ListWorkspaceQuotasResponse = o
+    return done
 
 
 def _e_ListWorkspaceQuotasResponse(o: Any, _t: Any = None) -> Any:
@@ -8520,27 +9011,28 @@ register_model(
 )
 
 
-_S_GetWorkspaceQuotaResponseQuota = slot_setters(
-    GetWorkspaceQuotaResponseQuota, ("period", "value", "type")
+_T_GetWorkspaceQuotaResponseQuota = mutable_twin(GetWorkspaceQuotaResponseQuota)
+_R_GetWorkspaceQuotaResponseQuota: Readers = (
+    ("period", lambda d: d["period"]),
+    ("value", lambda d: d["value"]),
+    ("type", lambda d: d["type"]),
 )
 
 
-def _fill_GetWorkspaceQuotaResponseQuota(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetWorkspaceQuotaResponseQuota[0],
-    _s1: Setter = _S_GetWorkspaceQuotaResponseQuota[1],
-    _s2: Setter = _S_GetWorkspaceQuotaResponseQuota[2],
-) -> None:
-    _s0(o, d["period"])
-    _s1(o, d["value"])
-    _s2(o, d["type"])
-
-
-_d_GetWorkspaceQuotaResponseQuota = lazy_decoder(
-    GetWorkspaceQuotaResponseQuota, _fill_GetWorkspaceQuotaResponseQuota
-)
+def _d_GetWorkspaceQuotaResponseQuota(d: Any, _t: Any = None) -> GetWorkspaceQuotaResponseQuota:
+    if d.__class__ is not dict:
+        check_object(d, GetWorkspaceQuotaResponseQuota)
+    o: Any = new_instance(_T_GetWorkspaceQuotaResponseQuota)
+    o._raw = d
+    try:
+        o.period = d["period"]
+        o.value = d["value"]
+        o.type = d["type"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetWorkspaceQuotaResponseQuota, _R_GetWorkspaceQuotaResponseQuota, exc)
+    o.__class__ = GetWorkspaceQuotaResponseQuota
+    done: GetWorkspaceQuotaResponseQuota = o
+    return done
 
 
 def _e_GetWorkspaceQuotaResponseQuota(o: Any, _t: Any = None) -> Any:
@@ -8557,23 +9049,26 @@ register_model(
 )
 
 
-_S_GetWorkspaceQuotaResponse = slot_setters(GetWorkspaceQuotaResponse, ("quota",))
-
-
-def _fill_GetWorkspaceQuotaResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetWorkspaceQuotaResponse[0],
-) -> None:
-    v: Any
-    v = d["quota"]
-    _s0(o, _d_GetWorkspaceQuotaResponseQuota(v))
-
-
-_d_GetWorkspaceQuotaResponse = lazy_decoder(
-    GetWorkspaceQuotaResponse, _fill_GetWorkspaceQuotaResponse
+_T_GetWorkspaceQuotaResponse = mutable_twin(GetWorkspaceQuotaResponse)
+_R_GetWorkspaceQuotaResponse: Readers = (
+    ("quota", lambda d: _d_GetWorkspaceQuotaResponseQuota(d["quota"])),
 )
+
+
+def _d_GetWorkspaceQuotaResponse(d: Any, _t: Any = None) -> GetWorkspaceQuotaResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, GetWorkspaceQuotaResponse)
+    o: Any = new_instance(_T_GetWorkspaceQuotaResponse)
+    o._raw = d
+    try:
+        v = d["quota"]
+        o.quota = _d_GetWorkspaceQuotaResponseQuota(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetWorkspaceQuotaResponse, _R_GetWorkspaceQuotaResponse, exc)
+    o.__class__ = GetWorkspaceQuotaResponse
+    done: GetWorkspaceQuotaResponse = o
+    return done
 
 
 def _e_GetWorkspaceQuotaResponse(o: Any, _t: Any = None) -> Any:
@@ -8591,25 +9086,35 @@ register_model(
 )
 
 
-_S_GetAllWorkspaceQuotaCompletionResponseValue = slot_setters(
-    GetAllWorkspaceQuotaCompletionResponseValue, ("type", "completion")
+_T_GetAllWorkspaceQuotaCompletionResponseValue = mutable_twin(
+    GetAllWorkspaceQuotaCompletionResponseValue
+)
+_R_GetAllWorkspaceQuotaCompletionResponseValue: Readers = (
+    ("type", lambda d: d["type"]),
+    ("completion", lambda d: d["completion"]),
 )
 
 
-def _fill_GetAllWorkspaceQuotaCompletionResponseValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetAllWorkspaceQuotaCompletionResponseValue[0],
-    _s1: Setter = _S_GetAllWorkspaceQuotaCompletionResponseValue[1],
-) -> None:
-    _s0(o, d["type"])
-    _s1(o, d["completion"])
-
-
-_d_GetAllWorkspaceQuotaCompletionResponseValue = lazy_decoder(
-    GetAllWorkspaceQuotaCompletionResponseValue, _fill_GetAllWorkspaceQuotaCompletionResponseValue
-)
+def _d_GetAllWorkspaceQuotaCompletionResponseValue(
+    d: Any, _t: Any = None
+) -> GetAllWorkspaceQuotaCompletionResponseValue:
+    if d.__class__ is not dict:
+        check_object(d, GetAllWorkspaceQuotaCompletionResponseValue)
+    o: Any = new_instance(_T_GetAllWorkspaceQuotaCompletionResponseValue)
+    o._raw = d
+    try:
+        o.type = d["type"]
+        o.completion = d["completion"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            GetAllWorkspaceQuotaCompletionResponseValue,
+            _R_GetAllWorkspaceQuotaCompletionResponseValue,
+            exc,
+        )
+    o.__class__ = GetAllWorkspaceQuotaCompletionResponseValue
+    done: GetAllWorkspaceQuotaCompletionResponseValue = o
+    return done
 
 
 def _e_GetAllWorkspaceQuotaCompletionResponseValue(o: Any, _t: Any = None) -> Any:
@@ -8626,25 +9131,35 @@ register_model(
 )
 
 
-_S_BreakDownWorkspaceUsageByBotResponseDataItem = slot_setters(
-    BreakDownWorkspaceUsageByBotResponseDataItem, ("bot_id", "value")
+_T_BreakDownWorkspaceUsageByBotResponseDataItem = mutable_twin(
+    BreakDownWorkspaceUsageByBotResponseDataItem
+)
+_R_BreakDownWorkspaceUsageByBotResponseDataItem: Readers = (
+    ("bot_id", lambda d: d["botId"]),
+    ("value", lambda d: d["value"]),
 )
 
 
-def _fill_BreakDownWorkspaceUsageByBotResponseDataItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_BreakDownWorkspaceUsageByBotResponseDataItem[0],
-    _s1: Setter = _S_BreakDownWorkspaceUsageByBotResponseDataItem[1],
-) -> None:
-    _s0(o, d["botId"])
-    _s1(o, d["value"])
-
-
-_d_BreakDownWorkspaceUsageByBotResponseDataItem = lazy_decoder(
-    BreakDownWorkspaceUsageByBotResponseDataItem, _fill_BreakDownWorkspaceUsageByBotResponseDataItem
-)
+def _d_BreakDownWorkspaceUsageByBotResponseDataItem(
+    d: Any, _t: Any = None
+) -> BreakDownWorkspaceUsageByBotResponseDataItem:
+    if d.__class__ is not dict:
+        check_object(d, BreakDownWorkspaceUsageByBotResponseDataItem)
+    o: Any = new_instance(_T_BreakDownWorkspaceUsageByBotResponseDataItem)
+    o._raw = d
+    try:
+        o.bot_id = d["botId"]
+        o.value = d["value"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            BreakDownWorkspaceUsageByBotResponseDataItem,
+            _R_BreakDownWorkspaceUsageByBotResponseDataItem,
+            exc,
+        )
+    o.__class__ = BreakDownWorkspaceUsageByBotResponseDataItem
+    done: BreakDownWorkspaceUsageByBotResponseDataItem = o
+    return done
 
 
 def _e_BreakDownWorkspaceUsageByBotResponseDataItem(o: Any, _t: Any = None) -> Any:
@@ -8661,25 +9176,30 @@ register_model(
 )
 
 
-_S_BreakDownWorkspaceUsageByBotResponse = slot_setters(
-    BreakDownWorkspaceUsageByBotResponse, ("data",)
+_T_BreakDownWorkspaceUsageByBotResponse = mutable_twin(BreakDownWorkspaceUsageByBotResponse)
+_R_BreakDownWorkspaceUsageByBotResponse: Readers = (
+    ("data", lambda d: [_d_BreakDownWorkspaceUsageByBotResponseDataItem(x0) for x0 in d["data"]]),
 )
 
 
-def _fill_BreakDownWorkspaceUsageByBotResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_BreakDownWorkspaceUsageByBotResponse[0],
-) -> None:
+def _d_BreakDownWorkspaceUsageByBotResponse(
+    d: Any, _t: Any = None
+) -> BreakDownWorkspaceUsageByBotResponse:
     v: Any
-    v = d["data"]
-    _s0(o, [_d_BreakDownWorkspaceUsageByBotResponseDataItem(x0) for x0 in v])
-
-
-_d_BreakDownWorkspaceUsageByBotResponse = lazy_decoder(
-    BreakDownWorkspaceUsageByBotResponse, _fill_BreakDownWorkspaceUsageByBotResponse
-)
+    if d.__class__ is not dict:
+        check_object(d, BreakDownWorkspaceUsageByBotResponse)
+    o: Any = new_instance(_T_BreakDownWorkspaceUsageByBotResponse)
+    o._raw = d
+    try:
+        v = d["data"]
+        o.data = [_d_BreakDownWorkspaceUsageByBotResponseDataItem(x0) for x0 in v]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, BreakDownWorkspaceUsageByBotResponse, _R_BreakDownWorkspaceUsageByBotResponse, exc
+        )
+    o.__class__ = BreakDownWorkspaceUsageByBotResponse
+    done: BreakDownWorkspaceUsageByBotResponse = o
+    return done
 
 
 def _e_BreakDownWorkspaceUsageByBotResponse(o: Any, _t: Any = None) -> Any:
@@ -8699,23 +9219,26 @@ register_model(
 )
 
 
-_S_ListWorkspaceUsagesResponse = slot_setters(ListWorkspaceUsagesResponse, ("usages",))
-
-
-def _fill_ListWorkspaceUsagesResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListWorkspaceUsagesResponse[0],
-) -> None:
-    v: Any
-    v = d["usages"]
-    _s0(o, [_d_Usage(x0) for x0 in v])
-
-
-_d_ListWorkspaceUsagesResponse = lazy_decoder(
-    ListWorkspaceUsagesResponse, _fill_ListWorkspaceUsagesResponse
+_T_ListWorkspaceUsagesResponse = mutable_twin(ListWorkspaceUsagesResponse)
+_R_ListWorkspaceUsagesResponse: Readers = (
+    ("usages", lambda d: [_d_Usage(x0) for x0 in d["usages"]]),
 )
+
+
+def _d_ListWorkspaceUsagesResponse(d: Any, _t: Any = None) -> ListWorkspaceUsagesResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, ListWorkspaceUsagesResponse)
+    o: Any = new_instance(_T_ListWorkspaceUsagesResponse)
+    o._raw = d
+    try:
+        v = d["usages"]
+        o.usages = [_d_Usage(x0) for x0 in v]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListWorkspaceUsagesResponse, _R_ListWorkspaceUsagesResponse, exc)
+    o.__class__ = ListWorkspaceUsagesResponse
+    done: ListWorkspaceUsagesResponse = o
+    return done
 
 
 def _e_ListWorkspaceUsagesResponse(o: Any, _t: Any = None) -> Any:
@@ -8733,17 +9256,18 @@ register_model(
 )
 
 
-_S_DeleteWorkspaceResponse = slot_setters(DeleteWorkspaceResponse, ())
+_T_DeleteWorkspaceResponse = mutable_twin(DeleteWorkspaceResponse)
+_R_DeleteWorkspaceResponse: Readers = ()
 
 
-def _fill_DeleteWorkspaceResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_DeleteWorkspaceResponse = lazy_decoder(DeleteWorkspaceResponse, _fill_DeleteWorkspaceResponse)
+def _d_DeleteWorkspaceResponse(d: Any, _t: Any = None) -> DeleteWorkspaceResponse:
+    if d.__class__ is not dict:
+        check_object(d, DeleteWorkspaceResponse)
+    o: Any = new_instance(_T_DeleteWorkspaceResponse)
+    o._raw = d
+    o.__class__ = DeleteWorkspaceResponse
+    done: DeleteWorkspaceResponse = o
+    return done
 
 
 def _e_DeleteWorkspaceResponse(o: Any, _t: Any = None) -> Any:
@@ -8756,75 +9280,58 @@ def _e_DeleteWorkspaceResponse(o: Any, _t: Any = None) -> Any:
 register_model(DeleteWorkspaceResponse, _d_DeleteWorkspaceResponse, _e_DeleteWorkspaceResponse)
 
 
-_S_UpdateWorkspaceResponse = slot_setters(
-    UpdateWorkspaceResponse,
-    (
-        "id",
-        "name",
-        "owner_id",
-        "created_at",
-        "updated_at",
-        "bot_count",
-        "billing_version",
-        "plan",
-        "blocked",
-        "spending_limit",
-        "about",
-        "profile_picture",
-        "contact_email",
-        "website",
-        "social_accounts",
-        "is_public",
-        "handle",
-        "active_trial_id",
-    ),
+_T_UpdateWorkspaceResponse = mutable_twin(UpdateWorkspaceResponse)
+_R_UpdateWorkspaceResponse: Readers = (
+    ("id", lambda d: d["id"]),
+    ("name", lambda d: d["name"]),
+    ("owner_id", lambda d: d["ownerId"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+    ("bot_count", lambda d: d["botCount"]),
+    ("billing_version", lambda d: d["billingVersion"]),
+    ("plan", lambda d: d["plan"]),
+    ("blocked", lambda d: d["blocked"]),
+    ("spending_limit", lambda d: d["spendingLimit"]),
+    ("about", lambda d: d.get("about", None)),
+    ("profile_picture", lambda d: d.get("profilePicture", None)),
+    ("contact_email", lambda d: d.get("contactEmail", None)),
+    ("website", lambda d: d.get("website", None)),
+    ("social_accounts", lambda d: d.get("socialAccounts", None)),
+    ("is_public", lambda d: d.get("isPublic", None)),
+    ("handle", lambda d: d.get("handle", None)),
+    ("active_trial_id", lambda d: d["activeTrialId"]),
 )
 
 
-def _fill_UpdateWorkspaceResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateWorkspaceResponse[0],
-    _s1: Setter = _S_UpdateWorkspaceResponse[1],
-    _s2: Setter = _S_UpdateWorkspaceResponse[2],
-    _s3: Setter = _S_UpdateWorkspaceResponse[3],
-    _s4: Setter = _S_UpdateWorkspaceResponse[4],
-    _s5: Setter = _S_UpdateWorkspaceResponse[5],
-    _s6: Setter = _S_UpdateWorkspaceResponse[6],
-    _s7: Setter = _S_UpdateWorkspaceResponse[7],
-    _s8: Setter = _S_UpdateWorkspaceResponse[8],
-    _s9: Setter = _S_UpdateWorkspaceResponse[9],
-    _s10: Setter = _S_UpdateWorkspaceResponse[10],
-    _s11: Setter = _S_UpdateWorkspaceResponse[11],
-    _s12: Setter = _S_UpdateWorkspaceResponse[12],
-    _s13: Setter = _S_UpdateWorkspaceResponse[13],
-    _s14: Setter = _S_UpdateWorkspaceResponse[14],
-    _s15: Setter = _S_UpdateWorkspaceResponse[15],
-    _s16: Setter = _S_UpdateWorkspaceResponse[16],
-    _s17: Setter = _S_UpdateWorkspaceResponse[17],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["name"])
-    _s2(o, d["ownerId"])
-    _s3(o, d["createdAt"])
-    _s4(o, d["updatedAt"])
-    _s5(o, d["botCount"])
-    _s6(o, d["billingVersion"])
-    _s7(o, d["plan"])
-    _s8(o, d["blocked"])
-    _s9(o, d["spendingLimit"])
-    _s10(o, d.get("about", None))
-    _s11(o, d.get("profilePicture", None))
-    _s12(o, d.get("contactEmail", None))
-    _s13(o, d.get("website", None))
-    _s14(o, d.get("socialAccounts", None))
-    _s15(o, d.get("isPublic", None))
-    _s16(o, d.get("handle", None))
-    _s17(o, d["activeTrialId"])
-
-
-_d_UpdateWorkspaceResponse = lazy_decoder(UpdateWorkspaceResponse, _fill_UpdateWorkspaceResponse)
+def _d_UpdateWorkspaceResponse(d: Any, _t: Any = None) -> UpdateWorkspaceResponse:
+    if d.__class__ is not dict:
+        check_object(d, UpdateWorkspaceResponse)
+    o: Any = new_instance(_T_UpdateWorkspaceResponse)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.name = d["name"]
+        o.owner_id = d["ownerId"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+        o.bot_count = d["botCount"]
+        o.billing_version = d["billingVersion"]
+        o.plan = d["plan"]
+        o.blocked = d["blocked"]
+        o.spending_limit = d["spendingLimit"]
+        o.about = d.get("about", None)
+        o.profile_picture = d.get("profilePicture", None)
+        o.contact_email = d.get("contactEmail", None)
+        o.website = d.get("website", None)
+        o.social_accounts = d.get("socialAccounts", None)
+        o.is_public = d.get("isPublic", None)
+        o.handle = d.get("handle", None)
+        o.active_trial_id = d["activeTrialId"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdateWorkspaceResponse, _R_UpdateWorkspaceResponse, exc)
+    o.__class__ = UpdateWorkspaceResponse
+    done: UpdateWorkspaceResponse = o
+    return done
 
 
 def _e_UpdateWorkspaceResponse(o: Any, _t: Any = None) -> Any:
@@ -8871,75 +9378,58 @@ def _e_UpdateWorkspaceResponse(o: Any, _t: Any = None) -> Any:
 register_model(UpdateWorkspaceResponse, _d_UpdateWorkspaceResponse, _e_UpdateWorkspaceResponse)
 
 
-_S_GetWorkspaceResponse = slot_setters(
-    GetWorkspaceResponse,
-    (
-        "id",
-        "name",
-        "owner_id",
-        "created_at",
-        "updated_at",
-        "bot_count",
-        "billing_version",
-        "plan",
-        "blocked",
-        "spending_limit",
-        "about",
-        "profile_picture",
-        "contact_email",
-        "website",
-        "social_accounts",
-        "is_public",
-        "handle",
-        "active_trial_id",
-    ),
+_T_GetWorkspaceResponse = mutable_twin(GetWorkspaceResponse)
+_R_GetWorkspaceResponse: Readers = (
+    ("id", lambda d: d["id"]),
+    ("name", lambda d: d["name"]),
+    ("owner_id", lambda d: d["ownerId"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+    ("bot_count", lambda d: d["botCount"]),
+    ("billing_version", lambda d: d["billingVersion"]),
+    ("plan", lambda d: d["plan"]),
+    ("blocked", lambda d: d["blocked"]),
+    ("spending_limit", lambda d: d["spendingLimit"]),
+    ("about", lambda d: d.get("about", None)),
+    ("profile_picture", lambda d: d.get("profilePicture", None)),
+    ("contact_email", lambda d: d.get("contactEmail", None)),
+    ("website", lambda d: d.get("website", None)),
+    ("social_accounts", lambda d: d.get("socialAccounts", None)),
+    ("is_public", lambda d: d.get("isPublic", None)),
+    ("handle", lambda d: d.get("handle", None)),
+    ("active_trial_id", lambda d: d["activeTrialId"]),
 )
 
 
-def _fill_GetWorkspaceResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetWorkspaceResponse[0],
-    _s1: Setter = _S_GetWorkspaceResponse[1],
-    _s2: Setter = _S_GetWorkspaceResponse[2],
-    _s3: Setter = _S_GetWorkspaceResponse[3],
-    _s4: Setter = _S_GetWorkspaceResponse[4],
-    _s5: Setter = _S_GetWorkspaceResponse[5],
-    _s6: Setter = _S_GetWorkspaceResponse[6],
-    _s7: Setter = _S_GetWorkspaceResponse[7],
-    _s8: Setter = _S_GetWorkspaceResponse[8],
-    _s9: Setter = _S_GetWorkspaceResponse[9],
-    _s10: Setter = _S_GetWorkspaceResponse[10],
-    _s11: Setter = _S_GetWorkspaceResponse[11],
-    _s12: Setter = _S_GetWorkspaceResponse[12],
-    _s13: Setter = _S_GetWorkspaceResponse[13],
-    _s14: Setter = _S_GetWorkspaceResponse[14],
-    _s15: Setter = _S_GetWorkspaceResponse[15],
-    _s16: Setter = _S_GetWorkspaceResponse[16],
-    _s17: Setter = _S_GetWorkspaceResponse[17],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["name"])
-    _s2(o, d["ownerId"])
-    _s3(o, d["createdAt"])
-    _s4(o, d["updatedAt"])
-    _s5(o, d["botCount"])
-    _s6(o, d["billingVersion"])
-    _s7(o, d["plan"])
-    _s8(o, d["blocked"])
-    _s9(o, d["spendingLimit"])
-    _s10(o, d.get("about", None))
-    _s11(o, d.get("profilePicture", None))
-    _s12(o, d.get("contactEmail", None))
-    _s13(o, d.get("website", None))
-    _s14(o, d.get("socialAccounts", None))
-    _s15(o, d.get("isPublic", None))
-    _s16(o, d.get("handle", None))
-    _s17(o, d["activeTrialId"])
-
-
-_d_GetWorkspaceResponse = lazy_decoder(GetWorkspaceResponse, _fill_GetWorkspaceResponse)
+def _d_GetWorkspaceResponse(d: Any, _t: Any = None) -> GetWorkspaceResponse:
+    if d.__class__ is not dict:
+        check_object(d, GetWorkspaceResponse)
+    o: Any = new_instance(_T_GetWorkspaceResponse)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.name = d["name"]
+        o.owner_id = d["ownerId"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+        o.bot_count = d["botCount"]
+        o.billing_version = d["billingVersion"]
+        o.plan = d["plan"]
+        o.blocked = d["blocked"]
+        o.spending_limit = d["spendingLimit"]
+        o.about = d.get("about", None)
+        o.profile_picture = d.get("profilePicture", None)
+        o.contact_email = d.get("contactEmail", None)
+        o.website = d.get("website", None)
+        o.social_accounts = d.get("socialAccounts", None)
+        o.is_public = d.get("isPublic", None)
+        o.handle = d.get("handle", None)
+        o.active_trial_id = d["activeTrialId"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetWorkspaceResponse, _R_GetWorkspaceResponse, exc)
+    o.__class__ = GetWorkspaceResponse
+    done: GetWorkspaceResponse = o
+    return done
 
 
 def _e_GetWorkspaceResponse(o: Any, _t: Any = None) -> Any:
@@ -8986,53 +9476,42 @@ def _e_GetWorkspaceResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetWorkspaceResponse, _d_GetWorkspaceResponse, _e_GetWorkspaceResponse)
 
 
-_S_GetPublicWorkspaceResponse = slot_setters(
-    GetPublicWorkspaceResponse,
-    (
-        "id",
-        "name",
-        "created_at",
-        "updated_at",
-        "about",
-        "profile_picture",
-        "contact_email",
-        "website",
-        "social_accounts",
-        "handle",
-    ),
+_T_GetPublicWorkspaceResponse = mutable_twin(GetPublicWorkspaceResponse)
+_R_GetPublicWorkspaceResponse: Readers = (
+    ("id", lambda d: d["id"]),
+    ("name", lambda d: d["name"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+    ("about", lambda d: d.get("about", None)),
+    ("profile_picture", lambda d: d.get("profilePicture", None)),
+    ("contact_email", lambda d: d.get("contactEmail", None)),
+    ("website", lambda d: d.get("website", None)),
+    ("social_accounts", lambda d: d.get("socialAccounts", None)),
+    ("handle", lambda d: d.get("handle", None)),
 )
 
 
-def _fill_GetPublicWorkspaceResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetPublicWorkspaceResponse[0],
-    _s1: Setter = _S_GetPublicWorkspaceResponse[1],
-    _s2: Setter = _S_GetPublicWorkspaceResponse[2],
-    _s3: Setter = _S_GetPublicWorkspaceResponse[3],
-    _s4: Setter = _S_GetPublicWorkspaceResponse[4],
-    _s5: Setter = _S_GetPublicWorkspaceResponse[5],
-    _s6: Setter = _S_GetPublicWorkspaceResponse[6],
-    _s7: Setter = _S_GetPublicWorkspaceResponse[7],
-    _s8: Setter = _S_GetPublicWorkspaceResponse[8],
-    _s9: Setter = _S_GetPublicWorkspaceResponse[9],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["name"])
-    _s2(o, d["createdAt"])
-    _s3(o, d["updatedAt"])
-    _s4(o, d.get("about", None))
-    _s5(o, d.get("profilePicture", None))
-    _s6(o, d.get("contactEmail", None))
-    _s7(o, d.get("website", None))
-    _s8(o, d.get("socialAccounts", None))
-    _s9(o, d.get("handle", None))
-
-
-_d_GetPublicWorkspaceResponse = lazy_decoder(
-    GetPublicWorkspaceResponse, _fill_GetPublicWorkspaceResponse
-)
+def _d_GetPublicWorkspaceResponse(d: Any, _t: Any = None) -> GetPublicWorkspaceResponse:
+    if d.__class__ is not dict:
+        check_object(d, GetPublicWorkspaceResponse)
+    o: Any = new_instance(_T_GetPublicWorkspaceResponse)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.name = d["name"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+        o.about = d.get("about", None)
+        o.profile_picture = d.get("profilePicture", None)
+        o.contact_email = d.get("contactEmail", None)
+        o.website = d.get("website", None)
+        o.social_accounts = d.get("socialAccounts", None)
+        o.handle = d.get("handle", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetPublicWorkspaceResponse, _R_GetPublicWorkspaceResponse, exc)
+    o.__class__ = GetPublicWorkspaceResponse
+    done: GetPublicWorkspaceResponse = o
+    return done
 
 
 def _e_GetPublicWorkspaceResponse(o: Any, _t: Any = None) -> Any:
@@ -9071,77 +9550,62 @@ register_model(
 )
 
 
-_S_ListWorkspacesResponseWorkspacesItem = slot_setters(
-    ListWorkspacesResponseWorkspacesItem,
-    (
-        "id",
-        "name",
-        "owner_id",
-        "created_at",
-        "updated_at",
-        "bot_count",
-        "billing_version",
-        "plan",
-        "blocked",
-        "spending_limit",
-        "about",
-        "profile_picture",
-        "contact_email",
-        "website",
-        "social_accounts",
-        "is_public",
-        "handle",
-        "active_trial_id",
-    ),
+_T_ListWorkspacesResponseWorkspacesItem = mutable_twin(ListWorkspacesResponseWorkspacesItem)
+_R_ListWorkspacesResponseWorkspacesItem: Readers = (
+    ("id", lambda d: d["id"]),
+    ("name", lambda d: d["name"]),
+    ("owner_id", lambda d: d["ownerId"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+    ("bot_count", lambda d: d["botCount"]),
+    ("billing_version", lambda d: d["billingVersion"]),
+    ("plan", lambda d: d["plan"]),
+    ("blocked", lambda d: d["blocked"]),
+    ("spending_limit", lambda d: d["spendingLimit"]),
+    ("about", lambda d: d.get("about", None)),
+    ("profile_picture", lambda d: d.get("profilePicture", None)),
+    ("contact_email", lambda d: d.get("contactEmail", None)),
+    ("website", lambda d: d.get("website", None)),
+    ("social_accounts", lambda d: d.get("socialAccounts", None)),
+    ("is_public", lambda d: d.get("isPublic", None)),
+    ("handle", lambda d: d.get("handle", None)),
+    ("active_trial_id", lambda d: d["activeTrialId"]),
 )
 
 
-def _fill_ListWorkspacesResponseWorkspacesItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListWorkspacesResponseWorkspacesItem[0],
-    _s1: Setter = _S_ListWorkspacesResponseWorkspacesItem[1],
-    _s2: Setter = _S_ListWorkspacesResponseWorkspacesItem[2],
-    _s3: Setter = _S_ListWorkspacesResponseWorkspacesItem[3],
-    _s4: Setter = _S_ListWorkspacesResponseWorkspacesItem[4],
-    _s5: Setter = _S_ListWorkspacesResponseWorkspacesItem[5],
-    _s6: Setter = _S_ListWorkspacesResponseWorkspacesItem[6],
-    _s7: Setter = _S_ListWorkspacesResponseWorkspacesItem[7],
-    _s8: Setter = _S_ListWorkspacesResponseWorkspacesItem[8],
-    _s9: Setter = _S_ListWorkspacesResponseWorkspacesItem[9],
-    _s10: Setter = _S_ListWorkspacesResponseWorkspacesItem[10],
-    _s11: Setter = _S_ListWorkspacesResponseWorkspacesItem[11],
-    _s12: Setter = _S_ListWorkspacesResponseWorkspacesItem[12],
-    _s13: Setter = _S_ListWorkspacesResponseWorkspacesItem[13],
-    _s14: Setter = _S_ListWorkspacesResponseWorkspacesItem[14],
-    _s15: Setter = _S_ListWorkspacesResponseWorkspacesItem[15],
-    _s16: Setter = _S_ListWorkspacesResponseWorkspacesItem[16],
-    _s17: Setter = _S_ListWorkspacesResponseWorkspacesItem[17],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["name"])
-    _s2(o, d["ownerId"])
-    _s3(o, d["createdAt"])
-    _s4(o, d["updatedAt"])
-    _s5(o, d["botCount"])
-    _s6(o, d["billingVersion"])
-    _s7(o, d["plan"])
-    _s8(o, d["blocked"])
-    _s9(o, d["spendingLimit"])
-    _s10(o, d.get("about", None))
-    _s11(o, d.get("profilePicture", None))
-    _s12(o, d.get("contactEmail", None))
-    _s13(o, d.get("website", None))
-    _s14(o, d.get("socialAccounts", None))
-    _s15(o, d.get("isPublic", None))
-    _s16(o, d.get("handle", None))
-    _s17(o, d["activeTrialId"])
-
-
-_d_ListWorkspacesResponseWorkspacesItem = lazy_decoder(
-    ListWorkspacesResponseWorkspacesItem, _fill_ListWorkspacesResponseWorkspacesItem
-)
+def _d_ListWorkspacesResponseWorkspacesItem(
+    d: Any, _t: Any = None
+) -> ListWorkspacesResponseWorkspacesItem:
+    if d.__class__ is not dict:
+        check_object(d, ListWorkspacesResponseWorkspacesItem)
+    o: Any = new_instance(_T_ListWorkspacesResponseWorkspacesItem)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.name = d["name"]
+        o.owner_id = d["ownerId"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+        o.bot_count = d["botCount"]
+        o.billing_version = d["billingVersion"]
+        o.plan = d["plan"]
+        o.blocked = d["blocked"]
+        o.spending_limit = d["spendingLimit"]
+        o.about = d.get("about", None)
+        o.profile_picture = d.get("profilePicture", None)
+        o.contact_email = d.get("contactEmail", None)
+        o.website = d.get("website", None)
+        o.social_accounts = d.get("socialAccounts", None)
+        o.is_public = d.get("isPublic", None)
+        o.handle = d.get("handle", None)
+        o.active_trial_id = d["activeTrialId"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, ListWorkspacesResponseWorkspacesItem, _R_ListWorkspacesResponseWorkspacesItem, exc
+        )
+    o.__class__ = ListWorkspacesResponseWorkspacesItem
+    done: ListWorkspacesResponseWorkspacesItem = o
+    return done
 
 
 def _e_ListWorkspacesResponseWorkspacesItem(o: Any, _t: Any = None) -> Any:
@@ -9192,24 +9656,32 @@ register_model(
 )
 
 
-_S_ListWorkspacesResponse = slot_setters(ListWorkspacesResponse, ("workspaces", "meta"))
+_T_ListWorkspacesResponse = mutable_twin(ListWorkspacesResponse)
+_R_ListWorkspacesResponse: Readers = (
+    (
+        "workspaces",
+        lambda d: [_d_ListWorkspacesResponseWorkspacesItem(x0) for x0 in d["workspaces"]],
+    ),
+    ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
+)
 
 
-def _fill_ListWorkspacesResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListWorkspacesResponse[0],
-    _s1: Setter = _S_ListWorkspacesResponse[1],
-) -> None:
+def _d_ListWorkspacesResponse(d: Any, _t: Any = None) -> ListWorkspacesResponse:
     v: Any
-    v = d["workspaces"]
-    _s0(o, [_d_ListWorkspacesResponseWorkspacesItem(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-
-
-_d_ListWorkspacesResponse = lazy_decoder(ListWorkspacesResponse, _fill_ListWorkspacesResponse)
+    if d.__class__ is not dict:
+        check_object(d, ListWorkspacesResponse)
+    o: Any = new_instance(_T_ListWorkspacesResponse)
+    o._raw = d
+    try:
+        v = d["workspaces"]
+        o.workspaces = [_d_ListWorkspacesResponseWorkspacesItem(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListPublicIntegrationsResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListWorkspacesResponse, _R_ListWorkspacesResponse, exc)
+    o.__class__ = ListWorkspacesResponse
+    done: ListWorkspacesResponse = o
+    return done
 
 
 def _e_ListWorkspacesResponse(o: Any, _t: Any = None) -> Any:
@@ -9227,75 +9699,58 @@ def _e_ListWorkspacesResponse(o: Any, _t: Any = None) -> Any:
 register_model(ListWorkspacesResponse, _d_ListWorkspacesResponse, _e_ListWorkspacesResponse)
 
 
-_S_CreateWorkspaceResponse = slot_setters(
-    CreateWorkspaceResponse,
-    (
-        "id",
-        "name",
-        "owner_id",
-        "created_at",
-        "updated_at",
-        "bot_count",
-        "billing_version",
-        "plan",
-        "blocked",
-        "spending_limit",
-        "about",
-        "profile_picture",
-        "contact_email",
-        "website",
-        "social_accounts",
-        "is_public",
-        "handle",
-        "active_trial_id",
-    ),
+_T_CreateWorkspaceResponse = mutable_twin(CreateWorkspaceResponse)
+_R_CreateWorkspaceResponse: Readers = (
+    ("id", lambda d: d["id"]),
+    ("name", lambda d: d["name"]),
+    ("owner_id", lambda d: d["ownerId"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+    ("bot_count", lambda d: d["botCount"]),
+    ("billing_version", lambda d: d["billingVersion"]),
+    ("plan", lambda d: d["plan"]),
+    ("blocked", lambda d: d["blocked"]),
+    ("spending_limit", lambda d: d["spendingLimit"]),
+    ("about", lambda d: d.get("about", None)),
+    ("profile_picture", lambda d: d.get("profilePicture", None)),
+    ("contact_email", lambda d: d.get("contactEmail", None)),
+    ("website", lambda d: d.get("website", None)),
+    ("social_accounts", lambda d: d.get("socialAccounts", None)),
+    ("is_public", lambda d: d.get("isPublic", None)),
+    ("handle", lambda d: d.get("handle", None)),
+    ("active_trial_id", lambda d: d["activeTrialId"]),
 )
 
 
-def _fill_CreateWorkspaceResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateWorkspaceResponse[0],
-    _s1: Setter = _S_CreateWorkspaceResponse[1],
-    _s2: Setter = _S_CreateWorkspaceResponse[2],
-    _s3: Setter = _S_CreateWorkspaceResponse[3],
-    _s4: Setter = _S_CreateWorkspaceResponse[4],
-    _s5: Setter = _S_CreateWorkspaceResponse[5],
-    _s6: Setter = _S_CreateWorkspaceResponse[6],
-    _s7: Setter = _S_CreateWorkspaceResponse[7],
-    _s8: Setter = _S_CreateWorkspaceResponse[8],
-    _s9: Setter = _S_CreateWorkspaceResponse[9],
-    _s10: Setter = _S_CreateWorkspaceResponse[10],
-    _s11: Setter = _S_CreateWorkspaceResponse[11],
-    _s12: Setter = _S_CreateWorkspaceResponse[12],
-    _s13: Setter = _S_CreateWorkspaceResponse[13],
-    _s14: Setter = _S_CreateWorkspaceResponse[14],
-    _s15: Setter = _S_CreateWorkspaceResponse[15],
-    _s16: Setter = _S_CreateWorkspaceResponse[16],
-    _s17: Setter = _S_CreateWorkspaceResponse[17],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["name"])
-    _s2(o, d["ownerId"])
-    _s3(o, d["createdAt"])
-    _s4(o, d["updatedAt"])
-    _s5(o, d["botCount"])
-    _s6(o, d["billingVersion"])
-    _s7(o, d["plan"])
-    _s8(o, d["blocked"])
-    _s9(o, d["spendingLimit"])
-    _s10(o, d.get("about", None))
-    _s11(o, d.get("profilePicture", None))
-    _s12(o, d.get("contactEmail", None))
-    _s13(o, d.get("website", None))
-    _s14(o, d.get("socialAccounts", None))
-    _s15(o, d.get("isPublic", None))
-    _s16(o, d.get("handle", None))
-    _s17(o, d["activeTrialId"])
-
-
-_d_CreateWorkspaceResponse = lazy_decoder(CreateWorkspaceResponse, _fill_CreateWorkspaceResponse)
+def _d_CreateWorkspaceResponse(d: Any, _t: Any = None) -> CreateWorkspaceResponse:
+    if d.__class__ is not dict:
+        check_object(d, CreateWorkspaceResponse)
+    o: Any = new_instance(_T_CreateWorkspaceResponse)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.name = d["name"]
+        o.owner_id = d["ownerId"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+        o.bot_count = d["botCount"]
+        o.billing_version = d["billingVersion"]
+        o.plan = d["plan"]
+        o.blocked = d["blocked"]
+        o.spending_limit = d["spendingLimit"]
+        o.about = d.get("about", None)
+        o.profile_picture = d.get("profilePicture", None)
+        o.contact_email = d.get("contactEmail", None)
+        o.website = d.get("website", None)
+        o.social_accounts = d.get("socialAccounts", None)
+        o.is_public = d.get("isPublic", None)
+        o.handle = d.get("handle", None)
+        o.active_trial_id = d["activeTrialId"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CreateWorkspaceResponse, _R_CreateWorkspaceResponse, exc)
+    o.__class__ = CreateWorkspaceResponse
+    done: CreateWorkspaceResponse = o
+    return done
 
 
 def _e_CreateWorkspaceResponse(o: Any, _t: Any = None) -> Any:
@@ -9342,28 +9797,37 @@ def _e_CreateWorkspaceResponse(o: Any, _t: Any = None) -> Any:
 register_model(CreateWorkspaceResponse, _d_CreateWorkspaceResponse, _e_CreateWorkspaceResponse)
 
 
-_S_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem = slot_setters(
-    ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem, ("id", "amount", "failed_reason")
+_T_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem = mutable_twin(
+    ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem
+)
+_R_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem: Readers = (
+    ("id", lambda d: d["id"]),
+    ("amount", lambda d: d["amount"]),
+    ("failed_reason", lambda d: d["failedReason"]),
 )
 
 
-def _fill_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem[0],
-    _s1: Setter = _S_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem[1],
-    _s2: Setter = _S_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem[2],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["amount"])
-    _s2(o, d["failedReason"])
-
-
-_d_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem = lazy_decoder(
-    ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem,
-    _fill_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem,
-)
+def _d_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem(
+    d: Any, _t: Any = None
+) -> ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem:
+    if d.__class__ is not dict:
+        check_object(d, ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem)
+    o: Any = new_instance(_T_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.amount = d["amount"]
+        o.failed_reason = d["failedReason"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem,
+            _R_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem,
+            exc,
+        )
+    o.__class__ = ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem
+    done: ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem = o
+    return done
 
 
 def _e_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem(o: Any, _t: Any = None) -> Any:
@@ -9380,26 +9844,35 @@ register_model(
 )
 
 
-_S_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem = slot_setters(
-    ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem, ("id", "amount")
+_T_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem = mutable_twin(
+    ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem
+)
+_R_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem: Readers = (
+    ("id", lambda d: d["id"]),
+    ("amount", lambda d: d["amount"]),
 )
 
 
-def _fill_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem[0],
-    _s1: Setter = _S_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem[1],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["amount"])
-
-
-_d_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem = lazy_decoder(
-    ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem,
-    _fill_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem,
-)
+def _d_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem(
+    d: Any, _t: Any = None
+) -> ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem:
+    if d.__class__ is not dict:
+        check_object(d, ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem)
+    o: Any = new_instance(_T_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.amount = d["amount"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem,
+            _R_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem,
+            exc,
+        )
+    o.__class__ = ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem
+    done: ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem = o
+    return done
 
 
 def _e_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem(o: Any, _t: Any = None) -> Any:
@@ -9416,28 +9889,49 @@ register_model(
 )
 
 
-_S_ChargeWorkspaceUnpaidInvoicesResponse = slot_setters(
-    ChargeWorkspaceUnpaidInvoicesResponse, ("charged_invoices", "failed_invoices")
+_T_ChargeWorkspaceUnpaidInvoicesResponse = mutable_twin(ChargeWorkspaceUnpaidInvoicesResponse)
+_R_ChargeWorkspaceUnpaidInvoicesResponse: Readers = (
+    (
+        "charged_invoices",
+        lambda d: [
+            _d_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem(x0)
+            for x0 in d["chargedInvoices"]
+        ],
+    ),
+    (
+        "failed_invoices",
+        lambda d: [
+            _d_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem(x0)
+            for x0 in d["failedInvoices"]
+        ],
+    ),
 )
 
 
-def _fill_ChargeWorkspaceUnpaidInvoicesResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ChargeWorkspaceUnpaidInvoicesResponse[0],
-    _s1: Setter = _S_ChargeWorkspaceUnpaidInvoicesResponse[1],
-) -> None:
+def _d_ChargeWorkspaceUnpaidInvoicesResponse(
+    d: Any, _t: Any = None
+) -> ChargeWorkspaceUnpaidInvoicesResponse:
     v: Any
-    v = d["chargedInvoices"]
-    _s0(o, [_d_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem(x0) for x0 in v])
-    v = d["failedInvoices"]
-    _s1(o, [_d_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem(x0) for x0 in v])
-
-
-_d_ChargeWorkspaceUnpaidInvoicesResponse = lazy_decoder(
-    ChargeWorkspaceUnpaidInvoicesResponse, _fill_ChargeWorkspaceUnpaidInvoicesResponse
-)
+    if d.__class__ is not dict:
+        check_object(d, ChargeWorkspaceUnpaidInvoicesResponse)
+    o: Any = new_instance(_T_ChargeWorkspaceUnpaidInvoicesResponse)
+    o._raw = d
+    try:
+        v = d["chargedInvoices"]
+        o.charged_invoices = [
+            _d_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem(x0) for x0 in v
+        ]
+        v = d["failedInvoices"]
+        o.failed_invoices = [
+            _d_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem(x0) for x0 in v
+        ]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, ChargeWorkspaceUnpaidInvoicesResponse, _R_ChargeWorkspaceUnpaidInvoicesResponse, exc
+        )
+    o.__class__ = ChargeWorkspaceUnpaidInvoicesResponse
+    done: ChargeWorkspaceUnpaidInvoicesResponse = o
+    return done
 
 
 def _e_ChargeWorkspaceUnpaidInvoicesResponse(o: Any, _t: Any = None) -> Any:
@@ -9463,50 +9957,47 @@ register_model(
 )
 
 
-_S_GetUpcomingInvoiceResponseLineItemsItem = slot_setters(
-    GetUpcomingInvoiceResponseLineItemsItem,
-    (
-        "id",
-        "description",
-        "total_in_cents",
-        "currency",
-        "price_per_unit_in_cents",
-        "quantity",
-        "type",
-        "period_start",
-        "period_end",
-    ),
+_T_GetUpcomingInvoiceResponseLineItemsItem = mutable_twin(GetUpcomingInvoiceResponseLineItemsItem)
+_R_GetUpcomingInvoiceResponseLineItemsItem: Readers = (
+    ("id", lambda d: d["id"]),
+    ("description", lambda d: d["description"]),
+    ("total_in_cents", lambda d: d["totalInCents"]),
+    ("currency", lambda d: d["currency"]),
+    ("price_per_unit_in_cents", lambda d: d["pricePerUnitInCents"]),
+    ("quantity", lambda d: d["quantity"]),
+    ("type", lambda d: d["type"]),
+    ("period_start", lambda d: d["periodStart"]),
+    ("period_end", lambda d: d["periodEnd"]),
 )
 
 
-def _fill_GetUpcomingInvoiceResponseLineItemsItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetUpcomingInvoiceResponseLineItemsItem[0],
-    _s1: Setter = _S_GetUpcomingInvoiceResponseLineItemsItem[1],
-    _s2: Setter = _S_GetUpcomingInvoiceResponseLineItemsItem[2],
-    _s3: Setter = _S_GetUpcomingInvoiceResponseLineItemsItem[3],
-    _s4: Setter = _S_GetUpcomingInvoiceResponseLineItemsItem[4],
-    _s5: Setter = _S_GetUpcomingInvoiceResponseLineItemsItem[5],
-    _s6: Setter = _S_GetUpcomingInvoiceResponseLineItemsItem[6],
-    _s7: Setter = _S_GetUpcomingInvoiceResponseLineItemsItem[7],
-    _s8: Setter = _S_GetUpcomingInvoiceResponseLineItemsItem[8],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["description"])
-    _s2(o, d["totalInCents"])
-    _s3(o, d["currency"])
-    _s4(o, d["pricePerUnitInCents"])
-    _s5(o, d["quantity"])
-    _s6(o, d["type"])
-    _s7(o, d["periodStart"])
-    _s8(o, d["periodEnd"])
-
-
-_d_GetUpcomingInvoiceResponseLineItemsItem = lazy_decoder(
-    GetUpcomingInvoiceResponseLineItemsItem, _fill_GetUpcomingInvoiceResponseLineItemsItem
-)
+def _d_GetUpcomingInvoiceResponseLineItemsItem(
+    d: Any, _t: Any = None
+) -> GetUpcomingInvoiceResponseLineItemsItem:
+    if d.__class__ is not dict:
+        check_object(d, GetUpcomingInvoiceResponseLineItemsItem)
+    o: Any = new_instance(_T_GetUpcomingInvoiceResponseLineItemsItem)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.description = d["description"]
+        o.total_in_cents = d["totalInCents"]
+        o.currency = d["currency"]
+        o.price_per_unit_in_cents = d["pricePerUnitInCents"]
+        o.quantity = d["quantity"]
+        o.type = d["type"]
+        o.period_start = d["periodStart"]
+        o.period_end = d["periodEnd"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            GetUpcomingInvoiceResponseLineItemsItem,
+            _R_GetUpcomingInvoiceResponseLineItemsItem,
+            exc,
+        )
+    o.__class__ = GetUpcomingInvoiceResponseLineItemsItem
+    done: GetUpcomingInvoiceResponseLineItemsItem = o
+    return done
 
 
 def _e_GetUpcomingInvoiceResponseLineItemsItem(o: Any, _t: Any = None) -> Any:
@@ -9533,25 +10024,31 @@ register_model(
 )
 
 
-_S_GetUpcomingInvoiceResponse = slot_setters(GetUpcomingInvoiceResponse, ("total", "line_items"))
-
-
-def _fill_GetUpcomingInvoiceResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetUpcomingInvoiceResponse[0],
-    _s1: Setter = _S_GetUpcomingInvoiceResponse[1],
-) -> None:
-    v: Any
-    _s0(o, d["total"])
-    v = d["lineItems"]
-    _s1(o, [_d_GetUpcomingInvoiceResponseLineItemsItem(x0) for x0 in v])
-
-
-_d_GetUpcomingInvoiceResponse = lazy_decoder(
-    GetUpcomingInvoiceResponse, _fill_GetUpcomingInvoiceResponse
+_T_GetUpcomingInvoiceResponse = mutable_twin(GetUpcomingInvoiceResponse)
+_R_GetUpcomingInvoiceResponse: Readers = (
+    ("total", lambda d: d["total"]),
+    (
+        "line_items",
+        lambda d: [_d_GetUpcomingInvoiceResponseLineItemsItem(x0) for x0 in d["lineItems"]],
+    ),
 )
+
+
+def _d_GetUpcomingInvoiceResponse(d: Any, _t: Any = None) -> GetUpcomingInvoiceResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, GetUpcomingInvoiceResponse)
+    o: Any = new_instance(_T_GetUpcomingInvoiceResponse)
+    o._raw = d
+    try:
+        o.total = d["total"]
+        v = d["lineItems"]
+        o.line_items = [_d_GetUpcomingInvoiceResponseLineItemsItem(x0) for x0 in v]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetUpcomingInvoiceResponse, _R_GetUpcomingInvoiceResponse, exc)
+    o.__class__ = GetUpcomingInvoiceResponse
+    done: GetUpcomingInvoiceResponse = o
+    return done
 
 
 def _e_GetUpcomingInvoiceResponse(o: Any, _t: Any = None) -> Any:
@@ -9570,26 +10067,35 @@ register_model(
 )
 
 
-_S_ListWorkspaceInvoicesResponseInvoicesItemPeriod = slot_setters(
-    ListWorkspaceInvoicesResponseInvoicesItemPeriod, ("month", "year")
+_T_ListWorkspaceInvoicesResponseInvoicesItemPeriod = mutable_twin(
+    ListWorkspaceInvoicesResponseInvoicesItemPeriod
+)
+_R_ListWorkspaceInvoicesResponseInvoicesItemPeriod: Readers = (
+    ("month", lambda d: d["month"]),
+    ("year", lambda d: d["year"]),
 )
 
 
-def _fill_ListWorkspaceInvoicesResponseInvoicesItemPeriod(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListWorkspaceInvoicesResponseInvoicesItemPeriod[0],
-    _s1: Setter = _S_ListWorkspaceInvoicesResponseInvoicesItemPeriod[1],
-) -> None:
-    _s0(o, d["month"])
-    _s1(o, d["year"])
-
-
-_d_ListWorkspaceInvoicesResponseInvoicesItemPeriod = lazy_decoder(
-    ListWorkspaceInvoicesResponseInvoicesItemPeriod,
-    _fill_ListWorkspaceInvoicesResponseInvoicesItemPeriod,
-)
+def _d_ListWorkspaceInvoicesResponseInvoicesItemPeriod(
+    d: Any, _t: Any = None
+) -> ListWorkspaceInvoicesResponseInvoicesItemPeriod:
+    if d.__class__ is not dict:
+        check_object(d, ListWorkspaceInvoicesResponseInvoicesItemPeriod)
+    o: Any = new_instance(_T_ListWorkspaceInvoicesResponseInvoicesItemPeriod)
+    o._raw = d
+    try:
+        o.month = d["month"]
+        o.year = d["year"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            ListWorkspaceInvoicesResponseInvoicesItemPeriod,
+            _R_ListWorkspaceInvoicesResponseInvoicesItemPeriod,
+            exc,
+        )
+    o.__class__ = ListWorkspaceInvoicesResponseInvoicesItemPeriod
+    done: ListWorkspaceInvoicesResponseInvoicesItemPeriod = o
+    return done
 
 
 def _e_ListWorkspaceInvoicesResponseInvoicesItemPeriod(o: Any, _t: Any = None) -> Any:
@@ -9606,55 +10112,53 @@ register_model(
 )
 
 
-_S_ListWorkspaceInvoicesResponseInvoicesItem = slot_setters(
-    ListWorkspaceInvoicesResponseInvoicesItem,
-    (
-        "id",
-        "period",
-        "date",
-        "amount",
-        "currency",
-        "payment_status",
-        "due_date",
-        "payment_attempt_count",
-        "next_payment_attempt_date",
-        "pdf_url",
-    ),
+_T_ListWorkspaceInvoicesResponseInvoicesItem = mutable_twin(
+    ListWorkspaceInvoicesResponseInvoicesItem
+)
+_R_ListWorkspaceInvoicesResponseInvoicesItem: Readers = (
+    ("id", lambda d: d["id"]),
+    ("period", lambda d: _d_ListWorkspaceInvoicesResponseInvoicesItemPeriod(d["period"])),
+    ("date", lambda d: d["date"]),
+    ("amount", lambda d: d["amount"]),
+    ("currency", lambda d: d["currency"]),
+    ("payment_status", lambda d: d["paymentStatus"]),
+    ("due_date", lambda d: d.get("dueDate", None)),
+    ("payment_attempt_count", lambda d: d["paymentAttemptCount"]),
+    ("next_payment_attempt_date", lambda d: d["nextPaymentAttemptDate"]),
+    ("pdf_url", lambda d: d["pdfUrl"]),
 )
 
 
-def _fill_ListWorkspaceInvoicesResponseInvoicesItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListWorkspaceInvoicesResponseInvoicesItem[0],
-    _s1: Setter = _S_ListWorkspaceInvoicesResponseInvoicesItem[1],
-    _s2: Setter = _S_ListWorkspaceInvoicesResponseInvoicesItem[2],
-    _s3: Setter = _S_ListWorkspaceInvoicesResponseInvoicesItem[3],
-    _s4: Setter = _S_ListWorkspaceInvoicesResponseInvoicesItem[4],
-    _s5: Setter = _S_ListWorkspaceInvoicesResponseInvoicesItem[5],
-    _s6: Setter = _S_ListWorkspaceInvoicesResponseInvoicesItem[6],
-    _s7: Setter = _S_ListWorkspaceInvoicesResponseInvoicesItem[7],
-    _s8: Setter = _S_ListWorkspaceInvoicesResponseInvoicesItem[8],
-    _s9: Setter = _S_ListWorkspaceInvoicesResponseInvoicesItem[9],
-) -> None:
+def _d_ListWorkspaceInvoicesResponseInvoicesItem(
+    d: Any, _t: Any = None
+) -> ListWorkspaceInvoicesResponseInvoicesItem:
     v: Any
-    _s0(o, d["id"])
-    v = d["period"]
-    _s1(o, _d_ListWorkspaceInvoicesResponseInvoicesItemPeriod(v))
-    _s2(o, d["date"])
-    _s3(o, d["amount"])
-    _s4(o, d["currency"])
-    _s5(o, d["paymentStatus"])
-    _s6(o, d.get("dueDate", None))
-    _s7(o, d["paymentAttemptCount"])
-    _s8(o, d["nextPaymentAttemptDate"])
-    _s9(o, d["pdfUrl"])
-
-
-_d_ListWorkspaceInvoicesResponseInvoicesItem = lazy_decoder(
-    ListWorkspaceInvoicesResponseInvoicesItem, _fill_ListWorkspaceInvoicesResponseInvoicesItem
-)
+    if d.__class__ is not dict:
+        check_object(d, ListWorkspaceInvoicesResponseInvoicesItem)
+    o: Any = new_instance(_T_ListWorkspaceInvoicesResponseInvoicesItem)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        v = d["period"]
+        o.period = _d_ListWorkspaceInvoicesResponseInvoicesItemPeriod(v)
+        o.date = d["date"]
+        o.amount = d["amount"]
+        o.currency = d["currency"]
+        o.payment_status = d["paymentStatus"]
+        o.due_date = d.get("dueDate", None)
+        o.payment_attempt_count = d["paymentAttemptCount"]
+        o.next_payment_attempt_date = d["nextPaymentAttemptDate"]
+        o.pdf_url = d["pdfUrl"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            ListWorkspaceInvoicesResponseInvoicesItem,
+            _R_ListWorkspaceInvoicesResponseInvoicesItem,
+            exc,
+        )
+    o.__class__ = ListWorkspaceInvoicesResponseInvoicesItem
+    done: ListWorkspaceInvoicesResponseInvoicesItem = o
+    return done
 
 
 def _e_ListWorkspaceInvoicesResponseInvoicesItem(o: Any, _t: Any = None) -> Any:
@@ -9685,23 +10189,29 @@ register_model(
 )
 
 
-_S_ListWorkspaceInvoicesResponse = slot_setters(ListWorkspaceInvoicesResponse, ("invoices",))
-
-
-def _fill_ListWorkspaceInvoicesResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListWorkspaceInvoicesResponse[0],
-) -> None:
-    v: Any
-    v = d["invoices"]
-    _s0(o, [_d_ListWorkspaceInvoicesResponseInvoicesItem(x0) for x0 in v])
-
-
-_d_ListWorkspaceInvoicesResponse = lazy_decoder(
-    ListWorkspaceInvoicesResponse, _fill_ListWorkspaceInvoicesResponse
+_T_ListWorkspaceInvoicesResponse = mutable_twin(ListWorkspaceInvoicesResponse)
+_R_ListWorkspaceInvoicesResponse: Readers = (
+    (
+        "invoices",
+        lambda d: [_d_ListWorkspaceInvoicesResponseInvoicesItem(x0) for x0 in d["invoices"]],
+    ),
 )
+
+
+def _d_ListWorkspaceInvoicesResponse(d: Any, _t: Any = None) -> ListWorkspaceInvoicesResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, ListWorkspaceInvoicesResponse)
+    o: Any = new_instance(_T_ListWorkspaceInvoicesResponse)
+    o._raw = d
+    try:
+        v = d["invoices"]
+        o.invoices = [_d_ListWorkspaceInvoicesResponseInvoicesItem(x0) for x0 in v]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListWorkspaceInvoicesResponse, _R_ListWorkspaceInvoicesResponse, exc)
+    o.__class__ = ListWorkspaceInvoicesResponse
+    done: ListWorkspaceInvoicesResponse = o
+    return done
 
 
 def _e_ListWorkspaceInvoicesResponse(o: Any, _t: Any = None) -> Any:
@@ -9721,19 +10231,18 @@ register_model(
 )
 
 
-_S_MigrateWorkspaceToV4Response = slot_setters(MigrateWorkspaceToV4Response, ())
+_T_MigrateWorkspaceToV4Response = mutable_twin(MigrateWorkspaceToV4Response)
+_R_MigrateWorkspaceToV4Response: Readers = ()
 
 
-def _fill_MigrateWorkspaceToV4Response(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_MigrateWorkspaceToV4Response = lazy_decoder(
-    MigrateWorkspaceToV4Response, _fill_MigrateWorkspaceToV4Response
-)
+def _d_MigrateWorkspaceToV4Response(d: Any, _t: Any = None) -> MigrateWorkspaceToV4Response:
+    if d.__class__ is not dict:
+        check_object(d, MigrateWorkspaceToV4Response)
+    o: Any = new_instance(_T_MigrateWorkspaceToV4Response)
+    o._raw = d
+    o.__class__ = MigrateWorkspaceToV4Response
+    done: MigrateWorkspaceToV4Response = o
+    return done
 
 
 def _e_MigrateWorkspaceToV4Response(o: Any, _t: Any = None) -> Any:
@@ -9748,19 +10257,18 @@ register_model(
 )
 
 
-_S_UpdateBotAllowlistResponse = slot_setters(UpdateBotAllowlistResponse, ())
+_T_UpdateBotAllowlistResponse = mutable_twin(UpdateBotAllowlistResponse)
+_R_UpdateBotAllowlistResponse: Readers = ()
 
 
-def _fill_UpdateBotAllowlistResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_UpdateBotAllowlistResponse = lazy_decoder(
-    UpdateBotAllowlistResponse, _fill_UpdateBotAllowlistResponse
-)
+def _d_UpdateBotAllowlistResponse(d: Any, _t: Any = None) -> UpdateBotAllowlistResponse:
+    if d.__class__ is not dict:
+        check_object(d, UpdateBotAllowlistResponse)
+    o: Any = new_instance(_T_UpdateBotAllowlistResponse)
+    o._raw = d
+    o.__class__ = UpdateBotAllowlistResponse
+    done: UpdateBotAllowlistResponse = o
+    return done
 
 
 def _e_UpdateBotAllowlistResponse(o: Any, _t: Any = None) -> Any:
@@ -9775,21 +10283,24 @@ register_model(
 )
 
 
-_S_GetBotAllowlistResponseUsersItem = slot_setters(GetBotAllowlistResponseUsersItem, ("id",))
+_T_GetBotAllowlistResponseUsersItem = mutable_twin(GetBotAllowlistResponseUsersItem)
+_R_GetBotAllowlistResponseUsersItem: Readers = (("id", lambda d: d["id"]),)
 
 
-def _fill_GetBotAllowlistResponseUsersItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetBotAllowlistResponseUsersItem[0],
-) -> None:
-    _s0(o, d["id"])
-
-
-_d_GetBotAllowlistResponseUsersItem = lazy_decoder(
-    GetBotAllowlistResponseUsersItem, _fill_GetBotAllowlistResponseUsersItem
-)
+def _d_GetBotAllowlistResponseUsersItem(d: Any, _t: Any = None) -> GetBotAllowlistResponseUsersItem:
+    if d.__class__ is not dict:
+        check_object(d, GetBotAllowlistResponseUsersItem)
+    o: Any = new_instance(_T_GetBotAllowlistResponseUsersItem)
+    o._raw = d
+    try:
+        o.id = d["id"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, GetBotAllowlistResponseUsersItem, _R_GetBotAllowlistResponseUsersItem, exc
+        )
+    o.__class__ = GetBotAllowlistResponseUsersItem
+    done: GetBotAllowlistResponseUsersItem = o
+    return done
 
 
 def _e_GetBotAllowlistResponseUsersItem(o: Any, _t: Any = None) -> Any:
@@ -9806,23 +10317,28 @@ register_model(
 )
 
 
-_S_GetBotAllowlistResponse = slot_setters(GetBotAllowlistResponse, ("setting", "users"))
+_T_GetBotAllowlistResponse = mutable_twin(GetBotAllowlistResponse)
+_R_GetBotAllowlistResponse: Readers = (
+    ("setting", lambda d: d["setting"]),
+    ("users", lambda d: [_d_GetBotAllowlistResponseUsersItem(x0) for x0 in d["users"]]),
+)
 
 
-def _fill_GetBotAllowlistResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetBotAllowlistResponse[0],
-    _s1: Setter = _S_GetBotAllowlistResponse[1],
-) -> None:
+def _d_GetBotAllowlistResponse(d: Any, _t: Any = None) -> GetBotAllowlistResponse:
     v: Any
-    _s0(o, d["setting"])
-    v = d["users"]
-    _s1(o, [_d_GetBotAllowlistResponseUsersItem(x0) for x0 in v])
-
-
-_d_GetBotAllowlistResponse = lazy_decoder(GetBotAllowlistResponse, _fill_GetBotAllowlistResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetBotAllowlistResponse)
+    o: Any = new_instance(_T_GetBotAllowlistResponse)
+    o._raw = d
+    try:
+        o.setting = d["setting"]
+        v = d["users"]
+        o.users = [_d_GetBotAllowlistResponseUsersItem(x0) for x0 in v]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetBotAllowlistResponse, _R_GetBotAllowlistResponse, exc)
+    o.__class__ = GetBotAllowlistResponse
+    done: GetBotAllowlistResponse = o
+    return done
 
 
 def _e_GetBotAllowlistResponse(o: Any, _t: Any = None) -> Any:
@@ -9839,17 +10355,18 @@ def _e_GetBotAllowlistResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetBotAllowlistResponse, _d_GetBotAllowlistResponse, _e_GetBotAllowlistResponse)
 
 
-_S_DeleteBotApiKeyResponse = slot_setters(DeleteBotApiKeyResponse, ())
+_T_DeleteBotApiKeyResponse = mutable_twin(DeleteBotApiKeyResponse)
+_R_DeleteBotApiKeyResponse: Readers = ()
 
 
-def _fill_DeleteBotApiKeyResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_DeleteBotApiKeyResponse = lazy_decoder(DeleteBotApiKeyResponse, _fill_DeleteBotApiKeyResponse)
+def _d_DeleteBotApiKeyResponse(d: Any, _t: Any = None) -> DeleteBotApiKeyResponse:
+    if d.__class__ is not dict:
+        check_object(d, DeleteBotApiKeyResponse)
+    o: Any = new_instance(_T_DeleteBotApiKeyResponse)
+    o._raw = d
+    o.__class__ = DeleteBotApiKeyResponse
+    done: DeleteBotApiKeyResponse = o
+    return done
 
 
 def _e_DeleteBotApiKeyResponse(o: Any, _t: Any = None) -> Any:
@@ -9862,27 +10379,30 @@ def _e_DeleteBotApiKeyResponse(o: Any, _t: Any = None) -> Any:
 register_model(DeleteBotApiKeyResponse, _d_DeleteBotApiKeyResponse, _e_DeleteBotApiKeyResponse)
 
 
-_S_CreateBotApiKeyResponse = slot_setters(
-    CreateBotApiKeyResponse, ("id", "created_at", "note", "value")
+_T_CreateBotApiKeyResponse = mutable_twin(CreateBotApiKeyResponse)
+_R_CreateBotApiKeyResponse: Readers = (
+    ("id", lambda d: d["id"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("note", lambda d: d["note"]),
+    ("value", lambda d: d["value"]),
 )
 
 
-def _fill_CreateBotApiKeyResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateBotApiKeyResponse[0],
-    _s1: Setter = _S_CreateBotApiKeyResponse[1],
-    _s2: Setter = _S_CreateBotApiKeyResponse[2],
-    _s3: Setter = _S_CreateBotApiKeyResponse[3],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["createdAt"])
-    _s2(o, d["note"])
-    _s3(o, d["value"])
-
-
-_d_CreateBotApiKeyResponse = lazy_decoder(CreateBotApiKeyResponse, _fill_CreateBotApiKeyResponse)
+def _d_CreateBotApiKeyResponse(d: Any, _t: Any = None) -> CreateBotApiKeyResponse:
+    if d.__class__ is not dict:
+        check_object(d, CreateBotApiKeyResponse)
+    o: Any = new_instance(_T_CreateBotApiKeyResponse)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.created_at = d["createdAt"]
+        o.note = d["note"]
+        o.value = d["value"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CreateBotApiKeyResponse, _R_CreateBotApiKeyResponse, exc)
+    o.__class__ = CreateBotApiKeyResponse
+    done: CreateBotApiKeyResponse = o
+    return done
 
 
 def _e_CreateBotApiKeyResponse(o: Any, _t: Any = None) -> Any:
@@ -9895,21 +10415,26 @@ def _e_CreateBotApiKeyResponse(o: Any, _t: Any = None) -> Any:
 register_model(CreateBotApiKeyResponse, _d_CreateBotApiKeyResponse, _e_CreateBotApiKeyResponse)
 
 
-_S_ListBotApiKeysResponse = slot_setters(ListBotApiKeysResponse, ("baks",))
+_T_ListBotApiKeysResponse = mutable_twin(ListBotApiKeysResponse)
+_R_ListBotApiKeysResponse: Readers = (
+    ("baks", lambda d: [_d_ListPersonalAccessTokensResponsePatsItem(x0) for x0 in d["baks"]]),
+)
 
 
-def _fill_ListBotApiKeysResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListBotApiKeysResponse[0],
-) -> None:
+def _d_ListBotApiKeysResponse(d: Any, _t: Any = None) -> ListBotApiKeysResponse:
     v: Any
-    v = d["baks"]
-    _s0(o, [_d_ListPersonalAccessTokensResponsePatsItem(x0) for x0 in v])
-
-
-_d_ListBotApiKeysResponse = lazy_decoder(ListBotApiKeysResponse, _fill_ListBotApiKeysResponse)
+    if d.__class__ is not dict:
+        check_object(d, ListBotApiKeysResponse)
+    o: Any = new_instance(_T_ListBotApiKeysResponse)
+    o._raw = d
+    try:
+        v = d["baks"]
+        o.baks = [_d_ListPersonalAccessTokensResponsePatsItem(x0) for x0 in v]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListBotApiKeysResponse, _R_ListBotApiKeysResponse, exc)
+    o.__class__ = ListBotApiKeysResponse
+    done: ListBotApiKeysResponse = o
+    return done
 
 
 def _e_ListBotApiKeysResponse(o: Any, _t: Any = None) -> Any:
@@ -9925,19 +10450,20 @@ def _e_ListBotApiKeysResponse(o: Any, _t: Any = None) -> Any:
 register_model(ListBotApiKeysResponse, _d_ListBotApiKeysResponse, _e_ListBotApiKeysResponse)
 
 
-_S_UnlinkSandboxedConversationsResponse = slot_setters(UnlinkSandboxedConversationsResponse, ())
+_T_UnlinkSandboxedConversationsResponse = mutable_twin(UnlinkSandboxedConversationsResponse)
+_R_UnlinkSandboxedConversationsResponse: Readers = ()
 
 
-def _fill_UnlinkSandboxedConversationsResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_UnlinkSandboxedConversationsResponse = lazy_decoder(
-    UnlinkSandboxedConversationsResponse, _fill_UnlinkSandboxedConversationsResponse
-)
+def _d_UnlinkSandboxedConversationsResponse(
+    d: Any, _t: Any = None
+) -> UnlinkSandboxedConversationsResponse:
+    if d.__class__ is not dict:
+        check_object(d, UnlinkSandboxedConversationsResponse)
+    o: Any = new_instance(_T_UnlinkSandboxedConversationsResponse)
+    o._raw = d
+    o.__class__ = UnlinkSandboxedConversationsResponse
+    done: UnlinkSandboxedConversationsResponse = o
+    return done
 
 
 def _e_UnlinkSandboxedConversationsResponse(o: Any, _t: Any = None) -> Any:
@@ -9954,25 +10480,30 @@ register_model(
 )
 
 
-_S_GetIntegrationShareableIdResponse = slot_setters(
-    GetIntegrationShareableIdResponse, ("shareable_id", "is_expired")
+_T_GetIntegrationShareableIdResponse = mutable_twin(GetIntegrationShareableIdResponse)
+_R_GetIntegrationShareableIdResponse: Readers = (
+    ("shareable_id", lambda d: d["shareableId"]),
+    ("is_expired", lambda d: d["isExpired"]),
 )
 
 
-def _fill_GetIntegrationShareableIdResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetIntegrationShareableIdResponse[0],
-    _s1: Setter = _S_GetIntegrationShareableIdResponse[1],
-) -> None:
-    _s0(o, d["shareableId"])
-    _s1(o, d["isExpired"])
-
-
-_d_GetIntegrationShareableIdResponse = lazy_decoder(
-    GetIntegrationShareableIdResponse, _fill_GetIntegrationShareableIdResponse
-)
+def _d_GetIntegrationShareableIdResponse(
+    d: Any, _t: Any = None
+) -> GetIntegrationShareableIdResponse:
+    if d.__class__ is not dict:
+        check_object(d, GetIntegrationShareableIdResponse)
+    o: Any = new_instance(_T_GetIntegrationShareableIdResponse)
+    o._raw = d
+    try:
+        o.shareable_id = d["shareableId"]
+        o.is_expired = d["isExpired"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, GetIntegrationShareableIdResponse, _R_GetIntegrationShareableIdResponse, exc
+        )
+    o.__class__ = GetIntegrationShareableIdResponse
+    done: GetIntegrationShareableIdResponse = o
+    return done
 
 
 def _e_GetIntegrationShareableIdResponse(o: Any, _t: Any = None) -> Any:
@@ -9989,19 +10520,20 @@ register_model(
 )
 
 
-_S_DeleteIntegrationShareableIdResponse = slot_setters(DeleteIntegrationShareableIdResponse, ())
+_T_DeleteIntegrationShareableIdResponse = mutable_twin(DeleteIntegrationShareableIdResponse)
+_R_DeleteIntegrationShareableIdResponse: Readers = ()
 
 
-def _fill_DeleteIntegrationShareableIdResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_DeleteIntegrationShareableIdResponse = lazy_decoder(
-    DeleteIntegrationShareableIdResponse, _fill_DeleteIntegrationShareableIdResponse
-)
+def _d_DeleteIntegrationShareableIdResponse(
+    d: Any, _t: Any = None
+) -> DeleteIntegrationShareableIdResponse:
+    if d.__class__ is not dict:
+        check_object(d, DeleteIntegrationShareableIdResponse)
+    o: Any = new_instance(_T_DeleteIntegrationShareableIdResponse)
+    o._raw = d
+    o.__class__ = DeleteIntegrationShareableIdResponse
+    done: DeleteIntegrationShareableIdResponse = o
+    return done
 
 
 def _e_DeleteIntegrationShareableIdResponse(o: Any, _t: Any = None) -> Any:
@@ -10018,23 +10550,26 @@ register_model(
 )
 
 
-_S_CreateIntegrationShareableIdResponse = slot_setters(
-    CreateIntegrationShareableIdResponse, ("shareable_id",)
-)
+_T_CreateIntegrationShareableIdResponse = mutable_twin(CreateIntegrationShareableIdResponse)
+_R_CreateIntegrationShareableIdResponse: Readers = (("shareable_id", lambda d: d["shareableId"]),)
 
 
-def _fill_CreateIntegrationShareableIdResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateIntegrationShareableIdResponse[0],
-) -> None:
-    _s0(o, d["shareableId"])
-
-
-_d_CreateIntegrationShareableIdResponse = lazy_decoder(
-    CreateIntegrationShareableIdResponse, _fill_CreateIntegrationShareableIdResponse
-)
+def _d_CreateIntegrationShareableIdResponse(
+    d: Any, _t: Any = None
+) -> CreateIntegrationShareableIdResponse:
+    if d.__class__ is not dict:
+        check_object(d, CreateIntegrationShareableIdResponse)
+    o: Any = new_instance(_T_CreateIntegrationShareableIdResponse)
+    o._raw = d
+    try:
+        o.shareable_id = d["shareableId"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, CreateIntegrationShareableIdResponse, _R_CreateIntegrationShareableIdResponse, exc
+        )
+    o.__class__ = CreateIntegrationShareableIdResponse
+    done: CreateIntegrationShareableIdResponse = o
+    return done
 
 
 def _e_CreateIntegrationShareableIdResponse(o: Any, _t: Any = None) -> Any:
@@ -10051,17 +10586,18 @@ register_model(
 )
 
 
-_S_DeployBotVersionResponse = slot_setters(DeployBotVersionResponse, ())
+_T_DeployBotVersionResponse = mutable_twin(DeployBotVersionResponse)
+_R_DeployBotVersionResponse: Readers = ()
 
 
-def _fill_DeployBotVersionResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_DeployBotVersionResponse = lazy_decoder(DeployBotVersionResponse, _fill_DeployBotVersionResponse)
+def _d_DeployBotVersionResponse(d: Any, _t: Any = None) -> DeployBotVersionResponse:
+    if d.__class__ is not dict:
+        check_object(d, DeployBotVersionResponse)
+    o: Any = new_instance(_T_DeployBotVersionResponse)
+    o._raw = d
+    o.__class__ = DeployBotVersionResponse
+    done: DeployBotVersionResponse = o
+    return done
 
 
 def _e_DeployBotVersionResponse(o: Any, _t: Any = None) -> Any:
@@ -10074,19 +10610,22 @@ def _e_DeployBotVersionResponse(o: Any, _t: Any = None) -> Any:
 register_model(DeployBotVersionResponse, _d_DeployBotVersionResponse, _e_DeployBotVersionResponse)
 
 
-_S_GetBotVersionResponse = slot_setters(GetBotVersionResponse, ("url",))
+_T_GetBotVersionResponse = mutable_twin(GetBotVersionResponse)
+_R_GetBotVersionResponse: Readers = (("url", lambda d: d["url"]),)
 
 
-def _fill_GetBotVersionResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetBotVersionResponse[0],
-) -> None:
-    _s0(o, d["url"])
-
-
-_d_GetBotVersionResponse = lazy_decoder(GetBotVersionResponse, _fill_GetBotVersionResponse)
+def _d_GetBotVersionResponse(d: Any, _t: Any = None) -> GetBotVersionResponse:
+    if d.__class__ is not dict:
+        check_object(d, GetBotVersionResponse)
+    o: Any = new_instance(_T_GetBotVersionResponse)
+    o._raw = d
+    try:
+        o.url = d["url"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetBotVersionResponse, _R_GetBotVersionResponse, exc)
+    o.__class__ = GetBotVersionResponse
+    done: GetBotVersionResponse = o
+    return done
 
 
 def _e_GetBotVersionResponse(o: Any, _t: Any = None) -> Any:
@@ -10099,21 +10638,24 @@ def _e_GetBotVersionResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetBotVersionResponse, _d_GetBotVersionResponse, _e_GetBotVersionResponse)
 
 
-_S_CreateBotVersionResponse = slot_setters(CreateBotVersionResponse, ("version",))
+_T_CreateBotVersionResponse = mutable_twin(CreateBotVersionResponse)
+_R_CreateBotVersionResponse: Readers = (("version", lambda d: _d_Version(d["version"])),)
 
 
-def _fill_CreateBotVersionResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateBotVersionResponse[0],
-) -> None:
+def _d_CreateBotVersionResponse(d: Any, _t: Any = None) -> CreateBotVersionResponse:
     v: Any
-    v = d["version"]
-    _s0(o, _d_Version(v))
-
-
-_d_CreateBotVersionResponse = lazy_decoder(CreateBotVersionResponse, _fill_CreateBotVersionResponse)
+    if d.__class__ is not dict:
+        check_object(d, CreateBotVersionResponse)
+    o: Any = new_instance(_T_CreateBotVersionResponse)
+    o._raw = d
+    try:
+        v = d["version"]
+        o.version = _d_Version(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CreateBotVersionResponse, _R_CreateBotVersionResponse, exc)
+    o.__class__ = CreateBotVersionResponse
+    done: CreateBotVersionResponse = o
+    return done
 
 
 def _e_CreateBotVersionResponse(o: Any, _t: Any = None) -> Any:
@@ -10129,27 +10671,32 @@ def _e_CreateBotVersionResponse(o: Any, _t: Any = None) -> Any:
 register_model(CreateBotVersionResponse, _d_CreateBotVersionResponse, _e_CreateBotVersionResponse)
 
 
-_S_ListBotVersionsResponseVersionsItem = slot_setters(
-    ListBotVersionsResponseVersionsItem, ("id", "name", "description")
+_T_ListBotVersionsResponseVersionsItem = mutable_twin(ListBotVersionsResponseVersionsItem)
+_R_ListBotVersionsResponseVersionsItem: Readers = (
+    ("id", lambda d: d["id"]),
+    ("name", lambda d: d["name"]),
+    ("description", lambda d: d.get("description", None)),
 )
 
 
-def _fill_ListBotVersionsResponseVersionsItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListBotVersionsResponseVersionsItem[0],
-    _s1: Setter = _S_ListBotVersionsResponseVersionsItem[1],
-    _s2: Setter = _S_ListBotVersionsResponseVersionsItem[2],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["name"])
-    _s2(o, d.get("description", None))
-
-
-_d_ListBotVersionsResponseVersionsItem = lazy_decoder(
-    ListBotVersionsResponseVersionsItem, _fill_ListBotVersionsResponseVersionsItem
-)
+def _d_ListBotVersionsResponseVersionsItem(
+    d: Any, _t: Any = None
+) -> ListBotVersionsResponseVersionsItem:
+    if d.__class__ is not dict:
+        check_object(d, ListBotVersionsResponseVersionsItem)
+    o: Any = new_instance(_T_ListBotVersionsResponseVersionsItem)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.name = d["name"]
+        o.description = d.get("description", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, ListBotVersionsResponseVersionsItem, _R_ListBotVersionsResponseVersionsItem, exc
+        )
+    o.__class__ = ListBotVersionsResponseVersionsItem
+    done: ListBotVersionsResponseVersionsItem = o
+    return done
 
 
 def _e_ListBotVersionsResponseVersionsItem(o: Any, _t: Any = None) -> Any:
@@ -10170,21 +10717,26 @@ register_model(
 )
 
 
-_S_ListBotVersionsResponse = slot_setters(ListBotVersionsResponse, ("versions",))
+_T_ListBotVersionsResponse = mutable_twin(ListBotVersionsResponse)
+_R_ListBotVersionsResponse: Readers = (
+    ("versions", lambda d: [_d_ListBotVersionsResponseVersionsItem(x0) for x0 in d["versions"]]),
+)
 
 
-def _fill_ListBotVersionsResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListBotVersionsResponse[0],
-) -> None:
+def _d_ListBotVersionsResponse(d: Any, _t: Any = None) -> ListBotVersionsResponse:
     v: Any
-    v = d["versions"]
-    _s0(o, [_d_ListBotVersionsResponseVersionsItem(x0) for x0 in v])
-
-
-_d_ListBotVersionsResponse = lazy_decoder(ListBotVersionsResponse, _fill_ListBotVersionsResponse)
+    if d.__class__ is not dict:
+        check_object(d, ListBotVersionsResponse)
+    o: Any = new_instance(_T_ListBotVersionsResponse)
+    o._raw = d
+    try:
+        v = d["versions"]
+        o.versions = [_d_ListBotVersionsResponseVersionsItem(x0) for x0 in v]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListBotVersionsResponse, _R_ListBotVersionsResponse, exc)
+    o.__class__ = ListBotVersionsResponse
+    done: ListBotVersionsResponse = o
+    return done
 
 
 def _e_ListBotVersionsResponse(o: Any, _t: Any = None) -> Any:
@@ -10200,29 +10752,47 @@ def _e_ListBotVersionsResponse(o: Any, _t: Any = None) -> Any:
 register_model(ListBotVersionsResponse, _d_ListBotVersionsResponse, _e_ListBotVersionsResponse)
 
 
-_S_ListBotIssueEventsResponseIssueEventsItem = slot_setters(
-    ListBotIssueEventsResponseIssueEventsItem, ("id", "created_at", "data")
+_T_ListBotIssueEventsResponseIssueEventsItem = mutable_twin(
+    ListBotIssueEventsResponseIssueEventsItem
+)
+_R_ListBotIssueEventsResponseIssueEventsItem: Readers = (
+    ("id", lambda d: d["id"]),
+    ("created_at", lambda d: d["createdAt"]),
+    (
+        "data",
+        lambda d: {
+            k0: _d_ListBotIssuesResponseIssuesItemGroupedDataValue(x0)
+            for k0, x0 in d["data"].items()
+        },
+    ),
 )
 
 
-def _fill_ListBotIssueEventsResponseIssueEventsItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListBotIssueEventsResponseIssueEventsItem[0],
-    _s1: Setter = _S_ListBotIssueEventsResponseIssueEventsItem[1],
-    _s2: Setter = _S_ListBotIssueEventsResponseIssueEventsItem[2],
-) -> None:
+def _d_ListBotIssueEventsResponseIssueEventsItem(
+    d: Any, _t: Any = None
+) -> ListBotIssueEventsResponseIssueEventsItem:
     v: Any
-    _s0(o, d["id"])
-    _s1(o, d["createdAt"])
-    v = d["data"]
-    _s2(o, {k0: _d_ListBotIssuesResponseIssuesItemGroupedDataValue(x0) for k0, x0 in v.items()})
-
-
-_d_ListBotIssueEventsResponseIssueEventsItem = lazy_decoder(
-    ListBotIssueEventsResponseIssueEventsItem, _fill_ListBotIssueEventsResponseIssueEventsItem
-)
+    if d.__class__ is not dict:
+        check_object(d, ListBotIssueEventsResponseIssueEventsItem)
+    o: Any = new_instance(_T_ListBotIssueEventsResponseIssueEventsItem)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.created_at = d["createdAt"]
+        v = d["data"]
+        o.data = {
+            k0: _d_ListBotIssuesResponseIssuesItemGroupedDataValue(x0) for k0, x0 in v.items()
+        }
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            ListBotIssueEventsResponseIssueEventsItem,
+            _R_ListBotIssueEventsResponseIssueEventsItem,
+            exc,
+        )
+    o.__class__ = ListBotIssueEventsResponseIssueEventsItem
+    done: ListBotIssueEventsResponseIssueEventsItem = o
+    return done
 
 
 def _e_ListBotIssueEventsResponseIssueEventsItem(o: Any, _t: Any = None) -> Any:
@@ -10244,23 +10814,29 @@ register_model(
 )
 
 
-_S_ListBotIssueEventsResponse = slot_setters(ListBotIssueEventsResponse, ("issue_events",))
-
-
-def _fill_ListBotIssueEventsResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListBotIssueEventsResponse[0],
-) -> None:
-    v: Any
-    v = d["issueEvents"]
-    _s0(o, [_d_ListBotIssueEventsResponseIssueEventsItem(x0) for x0 in v])
-
-
-_d_ListBotIssueEventsResponse = lazy_decoder(
-    ListBotIssueEventsResponse, _fill_ListBotIssueEventsResponse
+_T_ListBotIssueEventsResponse = mutable_twin(ListBotIssueEventsResponse)
+_R_ListBotIssueEventsResponse: Readers = (
+    (
+        "issue_events",
+        lambda d: [_d_ListBotIssueEventsResponseIssueEventsItem(x0) for x0 in d["issueEvents"]],
+    ),
 )
+
+
+def _d_ListBotIssueEventsResponse(d: Any, _t: Any = None) -> ListBotIssueEventsResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, ListBotIssueEventsResponse)
+    o: Any = new_instance(_T_ListBotIssueEventsResponse)
+    o._raw = d
+    try:
+        v = d["issueEvents"]
+        o.issue_events = [_d_ListBotIssueEventsResponseIssueEventsItem(x0) for x0 in v]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListBotIssueEventsResponse, _R_ListBotIssueEventsResponse, exc)
+    o.__class__ = ListBotIssueEventsResponse
+    done: ListBotIssueEventsResponse = o
+    return done
 
 
 def _e_ListBotIssueEventsResponse(o: Any, _t: Any = None) -> Any:
@@ -10278,26 +10854,35 @@ register_model(
 )
 
 
-_S_ListBotIssuesResponseIssuesItemGroupedDataValue = slot_setters(
-    ListBotIssuesResponseIssuesItemGroupedDataValue, ("raw", "pretty")
+_T_ListBotIssuesResponseIssuesItemGroupedDataValue = mutable_twin(
+    ListBotIssuesResponseIssuesItemGroupedDataValue
+)
+_R_ListBotIssuesResponseIssuesItemGroupedDataValue: Readers = (
+    ("raw", lambda d: d["raw"]),
+    ("pretty", lambda d: d.get("pretty", None)),
 )
 
 
-def _fill_ListBotIssuesResponseIssuesItemGroupedDataValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListBotIssuesResponseIssuesItemGroupedDataValue[0],
-    _s1: Setter = _S_ListBotIssuesResponseIssuesItemGroupedDataValue[1],
-) -> None:
-    _s0(o, d["raw"])
-    _s1(o, d.get("pretty", None))
-
-
-_d_ListBotIssuesResponseIssuesItemGroupedDataValue = lazy_decoder(
-    ListBotIssuesResponseIssuesItemGroupedDataValue,
-    _fill_ListBotIssuesResponseIssuesItemGroupedDataValue,
-)
+def _d_ListBotIssuesResponseIssuesItemGroupedDataValue(
+    d: Any, _t: Any = None
+) -> ListBotIssuesResponseIssuesItemGroupedDataValue:
+    if d.__class__ is not dict:
+        check_object(d, ListBotIssuesResponseIssuesItemGroupedDataValue)
+    o: Any = new_instance(_T_ListBotIssuesResponseIssuesItemGroupedDataValue)
+    o._raw = d
+    try:
+        o.raw = d["raw"]
+        o.pretty = d.get("pretty", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            ListBotIssuesResponseIssuesItemGroupedDataValue,
+            _R_ListBotIssuesResponseIssuesItemGroupedDataValue,
+            exc,
+        )
+    o.__class__ = ListBotIssuesResponseIssuesItemGroupedDataValue
+    done: ListBotIssuesResponseIssuesItemGroupedDataValue = o
+    return done
 
 
 def _e_ListBotIssuesResponseIssuesItemGroupedDataValue(o: Any, _t: Any = None) -> Any:
@@ -10318,55 +10903,52 @@ register_model(
 )
 
 
-_S_ListBotIssuesResponseIssuesItem = slot_setters(
-    ListBotIssuesResponseIssuesItem,
+_T_ListBotIssuesResponseIssuesItem = mutable_twin(ListBotIssuesResponseIssuesItem)
+_R_ListBotIssuesResponseIssuesItem: Readers = (
+    ("id", lambda d: d["id"]),
+    ("code", lambda d: d["code"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("last_seen_at", lambda d: d["lastSeenAt"]),
+    ("title", lambda d: d["title"]),
+    ("description", lambda d: d["description"]),
     (
-        "id",
-        "code",
-        "created_at",
-        "last_seen_at",
-        "title",
-        "description",
         "grouped_data",
-        "events_count",
-        "category",
-        "resolution_link",
+        lambda d: {
+            k0: _d_ListBotIssuesResponseIssuesItemGroupedDataValue(x0)
+            for k0, x0 in d["groupedData"].items()
+        },
     ),
+    ("events_count", lambda d: d["eventsCount"]),
+    ("category", lambda d: d["category"]),
+    ("resolution_link", lambda d: d["resolutionLink"]),
 )
 
 
-def _fill_ListBotIssuesResponseIssuesItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListBotIssuesResponseIssuesItem[0],
-    _s1: Setter = _S_ListBotIssuesResponseIssuesItem[1],
-    _s2: Setter = _S_ListBotIssuesResponseIssuesItem[2],
-    _s3: Setter = _S_ListBotIssuesResponseIssuesItem[3],
-    _s4: Setter = _S_ListBotIssuesResponseIssuesItem[4],
-    _s5: Setter = _S_ListBotIssuesResponseIssuesItem[5],
-    _s6: Setter = _S_ListBotIssuesResponseIssuesItem[6],
-    _s7: Setter = _S_ListBotIssuesResponseIssuesItem[7],
-    _s8: Setter = _S_ListBotIssuesResponseIssuesItem[8],
-    _s9: Setter = _S_ListBotIssuesResponseIssuesItem[9],
-) -> None:
+def _d_ListBotIssuesResponseIssuesItem(d: Any, _t: Any = None) -> ListBotIssuesResponseIssuesItem:
     v: Any
-    _s0(o, d["id"])
-    _s1(o, d["code"])
-    _s2(o, d["createdAt"])
-    _s3(o, d["lastSeenAt"])
-    _s4(o, d["title"])
-    _s5(o, d["description"])
-    v = d["groupedData"]
-    _s6(o, {k0: _d_ListBotIssuesResponseIssuesItemGroupedDataValue(x0) for k0, x0 in v.items()})
-    _s7(o, d["eventsCount"])
-    _s8(o, d["category"])
-    _s9(o, d["resolutionLink"])
-
-
-_d_ListBotIssuesResponseIssuesItem = lazy_decoder(
-    ListBotIssuesResponseIssuesItem, _fill_ListBotIssuesResponseIssuesItem
-)
+    if d.__class__ is not dict:
+        check_object(d, ListBotIssuesResponseIssuesItem)
+    o: Any = new_instance(_T_ListBotIssuesResponseIssuesItem)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.code = d["code"]
+        o.created_at = d["createdAt"]
+        o.last_seen_at = d["lastSeenAt"]
+        o.title = d["title"]
+        o.description = d["description"]
+        v = d["groupedData"]
+        o.grouped_data = {
+            k0: _d_ListBotIssuesResponseIssuesItemGroupedDataValue(x0) for k0, x0 in v.items()
+        }
+        o.events_count = d["eventsCount"]
+        o.category = d["category"]
+        o.resolution_link = d["resolutionLink"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListBotIssuesResponseIssuesItem, _R_ListBotIssuesResponseIssuesItem, exc)
+    o.__class__ = ListBotIssuesResponseIssuesItem
+    done: ListBotIssuesResponseIssuesItem = o
+    return done
 
 
 def _e_ListBotIssuesResponseIssuesItem(o: Any, _t: Any = None) -> Any:
@@ -10397,24 +10979,29 @@ register_model(
 )
 
 
-_S_ListBotIssuesResponse = slot_setters(ListBotIssuesResponse, ("issues", "meta"))
+_T_ListBotIssuesResponse = mutable_twin(ListBotIssuesResponse)
+_R_ListBotIssuesResponse: Readers = (
+    ("issues", lambda d: [_d_ListBotIssuesResponseIssuesItem(x0) for x0 in d["issues"]]),
+    ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
+)
 
 
-def _fill_ListBotIssuesResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListBotIssuesResponse[0],
-    _s1: Setter = _S_ListBotIssuesResponse[1],
-) -> None:
+def _d_ListBotIssuesResponse(d: Any, _t: Any = None) -> ListBotIssuesResponse:
     v: Any
-    v = d["issues"]
-    _s0(o, [_d_ListBotIssuesResponseIssuesItem(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-
-
-_d_ListBotIssuesResponse = lazy_decoder(ListBotIssuesResponse, _fill_ListBotIssuesResponse)
+    if d.__class__ is not dict:
+        check_object(d, ListBotIssuesResponse)
+    o: Any = new_instance(_T_ListBotIssuesResponse)
+    o._raw = d
+    try:
+        v = d["issues"]
+        o.issues = [_d_ListBotIssuesResponseIssuesItem(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListPublicIntegrationsResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListBotIssuesResponse, _R_ListBotIssuesResponse, exc)
+    o.__class__ = ListBotIssuesResponse
+    done: ListBotIssuesResponse = o
+    return done
 
 
 def _e_ListBotIssuesResponse(o: Any, _t: Any = None) -> Any:
@@ -10432,17 +11019,18 @@ def _e_ListBotIssuesResponse(o: Any, _t: Any = None) -> Any:
 register_model(ListBotIssuesResponse, _d_ListBotIssuesResponse, _e_ListBotIssuesResponse)
 
 
-_S_DeleteBotIssueResponse = slot_setters(DeleteBotIssueResponse, ())
+_T_DeleteBotIssueResponse = mutable_twin(DeleteBotIssueResponse)
+_R_DeleteBotIssueResponse: Readers = ()
 
 
-def _fill_DeleteBotIssueResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_DeleteBotIssueResponse = lazy_decoder(DeleteBotIssueResponse, _fill_DeleteBotIssueResponse)
+def _d_DeleteBotIssueResponse(d: Any, _t: Any = None) -> DeleteBotIssueResponse:
+    if d.__class__ is not dict:
+        check_object(d, DeleteBotIssueResponse)
+    o: Any = new_instance(_T_DeleteBotIssueResponse)
+    o._raw = d
+    o.__class__ = DeleteBotIssueResponse
+    done: DeleteBotIssueResponse = o
+    return done
 
 
 def _e_DeleteBotIssueResponse(o: Any, _t: Any = None) -> Any:
@@ -10455,21 +11043,24 @@ def _e_DeleteBotIssueResponse(o: Any, _t: Any = None) -> Any:
 register_model(DeleteBotIssueResponse, _d_DeleteBotIssueResponse, _e_DeleteBotIssueResponse)
 
 
-_S_GetBotIssueResponse = slot_setters(GetBotIssueResponse, ("issue",))
+_T_GetBotIssueResponse = mutable_twin(GetBotIssueResponse)
+_R_GetBotIssueResponse: Readers = (("issue", lambda d: _d_Issue(d["issue"])),)
 
 
-def _fill_GetBotIssueResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetBotIssueResponse[0],
-) -> None:
+def _d_GetBotIssueResponse(d: Any, _t: Any = None) -> GetBotIssueResponse:
     v: Any
-    v = d["issue"]
-    _s0(o, _d_Issue(v))
-
-
-_d_GetBotIssueResponse = lazy_decoder(GetBotIssueResponse, _fill_GetBotIssueResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetBotIssueResponse)
+    o: Any = new_instance(_T_GetBotIssueResponse)
+    o._raw = d
+    try:
+        v = d["issue"]
+        o.issue = _d_Issue(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetBotIssueResponse, _R_GetBotIssueResponse, exc)
+    o.__class__ = GetBotIssueResponse
+    done: GetBotIssueResponse = o
+    return done
 
 
 def _e_GetBotIssueResponse(o: Any, _t: Any = None) -> Any:
@@ -10485,56 +11076,44 @@ def _e_GetBotIssueResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetBotIssueResponse, _d_GetBotIssueResponse, _e_GetBotIssueResponse)
 
 
-_S_ListActionRunsResponseDataItem = slot_setters(
-    ListActionRunsResponseDataItem,
-    (
-        "timestamp",
-        "integration_name",
-        "action_type",
-        "input",
-        "input_truncated",
-        "output",
-        "output_truncated",
-        "status",
-        "duration_ms",
-        "cached",
-        "error_message",
-    ),
+_T_ListActionRunsResponseDataItem = mutable_twin(ListActionRunsResponseDataItem)
+_R_ListActionRunsResponseDataItem: Readers = (
+    ("timestamp", lambda d: d["timestamp"]),
+    ("integration_name", lambda d: d.get("integrationName", None)),
+    ("action_type", lambda d: d["actionType"]),
+    ("input", lambda d: d["input"]),
+    ("input_truncated", lambda d: d.get("inputTruncated", None)),
+    ("output", lambda d: d["output"]),
+    ("output_truncated", lambda d: d.get("outputTruncated", None)),
+    ("status", lambda d: d["status"]),
+    ("duration_ms", lambda d: d["durationMs"]),
+    ("cached", lambda d: d["cached"]),
+    ("error_message", lambda d: d.get("errorMessage", None)),
 )
 
 
-def _fill_ListActionRunsResponseDataItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListActionRunsResponseDataItem[0],
-    _s1: Setter = _S_ListActionRunsResponseDataItem[1],
-    _s2: Setter = _S_ListActionRunsResponseDataItem[2],
-    _s3: Setter = _S_ListActionRunsResponseDataItem[3],
-    _s4: Setter = _S_ListActionRunsResponseDataItem[4],
-    _s5: Setter = _S_ListActionRunsResponseDataItem[5],
-    _s6: Setter = _S_ListActionRunsResponseDataItem[6],
-    _s7: Setter = _S_ListActionRunsResponseDataItem[7],
-    _s8: Setter = _S_ListActionRunsResponseDataItem[8],
-    _s9: Setter = _S_ListActionRunsResponseDataItem[9],
-    _s10: Setter = _S_ListActionRunsResponseDataItem[10],
-) -> None:
-    _s0(o, d["timestamp"])
-    _s1(o, d.get("integrationName", None))
-    _s2(o, d["actionType"])
-    _s3(o, d["input"])
-    _s4(o, d.get("inputTruncated", None))
-    _s5(o, d["output"])
-    _s6(o, d.get("outputTruncated", None))
-    _s7(o, d["status"])
-    _s8(o, d["durationMs"])
-    _s9(o, d["cached"])
-    _s10(o, d.get("errorMessage", None))
-
-
-_d_ListActionRunsResponseDataItem = lazy_decoder(
-    ListActionRunsResponseDataItem, _fill_ListActionRunsResponseDataItem
-)
+def _d_ListActionRunsResponseDataItem(d: Any, _t: Any = None) -> ListActionRunsResponseDataItem:
+    if d.__class__ is not dict:
+        check_object(d, ListActionRunsResponseDataItem)
+    o: Any = new_instance(_T_ListActionRunsResponseDataItem)
+    o._raw = d
+    try:
+        o.timestamp = d["timestamp"]
+        o.integration_name = d.get("integrationName", None)
+        o.action_type = d["actionType"]
+        o.input = d["input"]
+        o.input_truncated = d.get("inputTruncated", None)
+        o.output = d["output"]
+        o.output_truncated = d.get("outputTruncated", None)
+        o.status = d["status"]
+        o.duration_ms = d["durationMs"]
+        o.cached = d["cached"]
+        o.error_message = d.get("errorMessage", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListActionRunsResponseDataItem, _R_ListActionRunsResponseDataItem, exc)
+    o.__class__ = ListActionRunsResponseDataItem
+    done: ListActionRunsResponseDataItem = o
+    return done
 
 
 def _e_ListActionRunsResponseDataItem(o: Any, _t: Any = None) -> Any:
@@ -10572,24 +11151,29 @@ register_model(
 )
 
 
-_S_ListActionRunsResponse = slot_setters(ListActionRunsResponse, ("data", "meta"))
+_T_ListActionRunsResponse = mutable_twin(ListActionRunsResponse)
+_R_ListActionRunsResponse: Readers = (
+    ("data", lambda d: [_d_ListActionRunsResponseDataItem(x0) for x0 in d["data"]]),
+    ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
+)
 
 
-def _fill_ListActionRunsResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListActionRunsResponse[0],
-    _s1: Setter = _S_ListActionRunsResponse[1],
-) -> None:
+def _d_ListActionRunsResponse(d: Any, _t: Any = None) -> ListActionRunsResponse:
     v: Any
-    v = d["data"]
-    _s0(o, [_d_ListActionRunsResponseDataItem(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-
-
-_d_ListActionRunsResponse = lazy_decoder(ListActionRunsResponse, _fill_ListActionRunsResponse)
+    if d.__class__ is not dict:
+        check_object(d, ListActionRunsResponse)
+    o: Any = new_instance(_T_ListActionRunsResponse)
+    o._raw = d
+    try:
+        v = d["data"]
+        o.data = [_d_ListActionRunsResponseDataItem(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListPublicIntegrationsResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListActionRunsResponse, _R_ListActionRunsResponse, exc)
+    o.__class__ = ListActionRunsResponse
+    done: ListActionRunsResponse = o
+    return done
 
 
 def _e_ListActionRunsResponse(o: Any, _t: Any = None) -> Any:
@@ -10607,31 +11191,41 @@ def _e_ListActionRunsResponse(o: Any, _t: Any = None) -> Any:
 register_model(ListActionRunsResponse, _d_ListActionRunsResponse, _e_ListActionRunsResponse)
 
 
-_S_GetBotAnalyticsResponseRecordsItemLlmCost = slot_setters(
-    GetBotAnalyticsResponseRecordsItemLlmCost, ("sum", "mean", "sd", "min", "max")
+_T_GetBotAnalyticsResponseRecordsItemLlmCost = mutable_twin(
+    GetBotAnalyticsResponseRecordsItemLlmCost
+)
+_R_GetBotAnalyticsResponseRecordsItemLlmCost: Readers = (
+    ("sum", lambda d: d["sum"]),
+    ("mean", lambda d: d["mean"]),
+    ("sd", lambda d: d["sd"]),
+    ("min", lambda d: d["min"]),
+    ("max", lambda d: d["max"]),
 )
 
 
-def _fill_GetBotAnalyticsResponseRecordsItemLlmCost(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetBotAnalyticsResponseRecordsItemLlmCost[0],
-    _s1: Setter = _S_GetBotAnalyticsResponseRecordsItemLlmCost[1],
-    _s2: Setter = _S_GetBotAnalyticsResponseRecordsItemLlmCost[2],
-    _s3: Setter = _S_GetBotAnalyticsResponseRecordsItemLlmCost[3],
-    _s4: Setter = _S_GetBotAnalyticsResponseRecordsItemLlmCost[4],
-) -> None:
-    _s0(o, d["sum"])
-    _s1(o, d["mean"])
-    _s2(o, d["sd"])
-    _s3(o, d["min"])
-    _s4(o, d["max"])
-
-
-_d_GetBotAnalyticsResponseRecordsItemLlmCost = lazy_decoder(
-    GetBotAnalyticsResponseRecordsItemLlmCost, _fill_GetBotAnalyticsResponseRecordsItemLlmCost
-)
+def _d_GetBotAnalyticsResponseRecordsItemLlmCost(
+    d: Any, _t: Any = None
+) -> GetBotAnalyticsResponseRecordsItemLlmCost:
+    if d.__class__ is not dict:
+        check_object(d, GetBotAnalyticsResponseRecordsItemLlmCost)
+    o: Any = new_instance(_T_GetBotAnalyticsResponseRecordsItemLlmCost)
+    o._raw = d
+    try:
+        o.sum = d["sum"]
+        o.mean = d["mean"]
+        o.sd = d["sd"]
+        o.min = d["min"]
+        o.max = d["max"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            GetBotAnalyticsResponseRecordsItemLlmCost,
+            _R_GetBotAnalyticsResponseRecordsItemLlmCost,
+            exc,
+        )
+    o.__class__ = GetBotAnalyticsResponseRecordsItemLlmCost
+    done: GetBotAnalyticsResponseRecordsItemLlmCost = o
+    return done
 
 
 def _e_GetBotAnalyticsResponseRecordsItemLlmCost(o: Any, _t: Any = None) -> Any:
@@ -10648,29 +11242,39 @@ register_model(
 )
 
 
-_S_GetBotAnalyticsResponseRecordsItemLlmLatency = slot_setters(
-    GetBotAnalyticsResponseRecordsItemLlmLatency, ("mean", "sd", "min", "max")
+_T_GetBotAnalyticsResponseRecordsItemLlmLatency = mutable_twin(
+    GetBotAnalyticsResponseRecordsItemLlmLatency
+)
+_R_GetBotAnalyticsResponseRecordsItemLlmLatency: Readers = (
+    ("mean", lambda d: d["mean"]),
+    ("sd", lambda d: d["sd"]),
+    ("min", lambda d: d["min"]),
+    ("max", lambda d: d["max"]),
 )
 
 
-def _fill_GetBotAnalyticsResponseRecordsItemLlmLatency(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetBotAnalyticsResponseRecordsItemLlmLatency[0],
-    _s1: Setter = _S_GetBotAnalyticsResponseRecordsItemLlmLatency[1],
-    _s2: Setter = _S_GetBotAnalyticsResponseRecordsItemLlmLatency[2],
-    _s3: Setter = _S_GetBotAnalyticsResponseRecordsItemLlmLatency[3],
-) -> None:
-    _s0(o, d["mean"])
-    _s1(o, d["sd"])
-    _s2(o, d["min"])
-    _s3(o, d["max"])
-
-
-_d_GetBotAnalyticsResponseRecordsItemLlmLatency = lazy_decoder(
-    GetBotAnalyticsResponseRecordsItemLlmLatency, _fill_GetBotAnalyticsResponseRecordsItemLlmLatency
-)
+def _d_GetBotAnalyticsResponseRecordsItemLlmLatency(
+    d: Any, _t: Any = None
+) -> GetBotAnalyticsResponseRecordsItemLlmLatency:
+    if d.__class__ is not dict:
+        check_object(d, GetBotAnalyticsResponseRecordsItemLlmLatency)
+    o: Any = new_instance(_T_GetBotAnalyticsResponseRecordsItemLlmLatency)
+    o._raw = d
+    try:
+        o.mean = d["mean"]
+        o.sd = d["sd"]
+        o.min = d["min"]
+        o.max = d["max"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            GetBotAnalyticsResponseRecordsItemLlmLatency,
+            _R_GetBotAnalyticsResponseRecordsItemLlmLatency,
+            exc,
+        )
+    o.__class__ = GetBotAnalyticsResponseRecordsItemLlmLatency
+    done: GetBotAnalyticsResponseRecordsItemLlmLatency = o
+    return done
 
 
 def _e_GetBotAnalyticsResponseRecordsItemLlmLatency(o: Any, _t: Any = None) -> Any:
@@ -10687,40 +11291,47 @@ register_model(
 )
 
 
-_S_GetBotAnalyticsResponseRecordsItemLlm = slot_setters(
-    GetBotAnalyticsResponseRecordsItemLlm,
-    ("calls", "errors", "input_tokens", "output_tokens", "latency", "tokens_per_second", "cost"),
+_T_GetBotAnalyticsResponseRecordsItemLlm = mutable_twin(GetBotAnalyticsResponseRecordsItemLlm)
+_R_GetBotAnalyticsResponseRecordsItemLlm: Readers = (
+    ("calls", lambda d: d["calls"]),
+    ("errors", lambda d: d["errors"]),
+    ("input_tokens", lambda d: d["inputTokens"]),
+    ("output_tokens", lambda d: d["outputTokens"]),
+    ("latency", lambda d: _d_GetBotAnalyticsResponseRecordsItemLlmLatency(d["latency"])),
+    (
+        "tokens_per_second",
+        lambda d: _d_GetBotAnalyticsResponseRecordsItemLlmLatency(d["tokensPerSecond"]),
+    ),
+    ("cost", lambda d: _d_GetBotAnalyticsResponseRecordsItemLlmCost(d["cost"])),
 )
 
 
-def _fill_GetBotAnalyticsResponseRecordsItemLlm(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetBotAnalyticsResponseRecordsItemLlm[0],
-    _s1: Setter = _S_GetBotAnalyticsResponseRecordsItemLlm[1],
-    _s2: Setter = _S_GetBotAnalyticsResponseRecordsItemLlm[2],
-    _s3: Setter = _S_GetBotAnalyticsResponseRecordsItemLlm[3],
-    _s4: Setter = _S_GetBotAnalyticsResponseRecordsItemLlm[4],
-    _s5: Setter = _S_GetBotAnalyticsResponseRecordsItemLlm[5],
-    _s6: Setter = _S_GetBotAnalyticsResponseRecordsItemLlm[6],
-) -> None:
+def _d_GetBotAnalyticsResponseRecordsItemLlm(
+    d: Any, _t: Any = None
+) -> GetBotAnalyticsResponseRecordsItemLlm:
     v: Any
-    _s0(o, d["calls"])
-    _s1(o, d["errors"])
-    _s2(o, d["inputTokens"])
-    _s3(o, d["outputTokens"])
-    v = d["latency"]
-    _s4(o, _d_GetBotAnalyticsResponseRecordsItemLlmLatency(v))
-    v = d["tokensPerSecond"]
-    _s5(o, _d_GetBotAnalyticsResponseRecordsItemLlmLatency(v))
-    v = d["cost"]
-    _s6(o, _d_GetBotAnalyticsResponseRecordsItemLlmCost(v))
-
-
-_d_GetBotAnalyticsResponseRecordsItemLlm = lazy_decoder(
-    GetBotAnalyticsResponseRecordsItemLlm, _fill_GetBotAnalyticsResponseRecordsItemLlm
-)
+    if d.__class__ is not dict:
+        check_object(d, GetBotAnalyticsResponseRecordsItemLlm)
+    o: Any = new_instance(_T_GetBotAnalyticsResponseRecordsItemLlm)
+    o._raw = d
+    try:
+        o.calls = d["calls"]
+        o.errors = d["errors"]
+        o.input_tokens = d["inputTokens"]
+        o.output_tokens = d["outputTokens"]
+        v = d["latency"]
+        o.latency = _d_GetBotAnalyticsResponseRecordsItemLlmLatency(v)
+        v = d["tokensPerSecond"]
+        o.tokens_per_second = _d_GetBotAnalyticsResponseRecordsItemLlmLatency(v)
+        v = d["cost"]
+        o.cost = _d_GetBotAnalyticsResponseRecordsItemLlmCost(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, GetBotAnalyticsResponseRecordsItemLlm, _R_GetBotAnalyticsResponseRecordsItemLlm, exc
+        )
+    o.__class__ = GetBotAnalyticsResponseRecordsItemLlm
+    done: GetBotAnalyticsResponseRecordsItemLlm = o
+    return done
 
 
 def _e_GetBotAnalyticsResponseRecordsItemLlm(o: Any, _t: Any = None) -> Any:
@@ -10748,61 +11359,52 @@ register_model(
 )
 
 
-_S_GetBotAnalyticsResponseRecordsItem = slot_setters(
-    GetBotAnalyticsResponseRecordsItem,
-    (
-        "start_date_time_utc",
-        "end_date_time_utc",
-        "returning_users",
-        "new_users",
-        "sessions",
-        "messages",
-        "user_messages",
-        "bot_messages",
-        "events",
-        "event_types",
-        "custom_events",
-        "llm",
-    ),
+_T_GetBotAnalyticsResponseRecordsItem = mutable_twin(GetBotAnalyticsResponseRecordsItem)
+_R_GetBotAnalyticsResponseRecordsItem: Readers = (
+    ("start_date_time_utc", lambda d: d["startDateTimeUtc"]),
+    ("end_date_time_utc", lambda d: d["endDateTimeUtc"]),
+    ("returning_users", lambda d: d["returningUsers"]),
+    ("new_users", lambda d: d["newUsers"]),
+    ("sessions", lambda d: d["sessions"]),
+    ("messages", lambda d: d["messages"]),
+    ("user_messages", lambda d: d["userMessages"]),
+    ("bot_messages", lambda d: d["botMessages"]),
+    ("events", lambda d: d["events"]),
+    ("event_types", lambda d: d["eventTypes"]),
+    ("custom_events", lambda d: d["customEvents"]),
+    ("llm", lambda d: _d_GetBotAnalyticsResponseRecordsItemLlm(d["llm"])),
 )
 
 
-def _fill_GetBotAnalyticsResponseRecordsItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetBotAnalyticsResponseRecordsItem[0],
-    _s1: Setter = _S_GetBotAnalyticsResponseRecordsItem[1],
-    _s2: Setter = _S_GetBotAnalyticsResponseRecordsItem[2],
-    _s3: Setter = _S_GetBotAnalyticsResponseRecordsItem[3],
-    _s4: Setter = _S_GetBotAnalyticsResponseRecordsItem[4],
-    _s5: Setter = _S_GetBotAnalyticsResponseRecordsItem[5],
-    _s6: Setter = _S_GetBotAnalyticsResponseRecordsItem[6],
-    _s7: Setter = _S_GetBotAnalyticsResponseRecordsItem[7],
-    _s8: Setter = _S_GetBotAnalyticsResponseRecordsItem[8],
-    _s9: Setter = _S_GetBotAnalyticsResponseRecordsItem[9],
-    _s10: Setter = _S_GetBotAnalyticsResponseRecordsItem[10],
-    _s11: Setter = _S_GetBotAnalyticsResponseRecordsItem[11],
-) -> None:
+def _d_GetBotAnalyticsResponseRecordsItem(
+    d: Any, _t: Any = None
+) -> GetBotAnalyticsResponseRecordsItem:
     v: Any
-    _s0(o, d["startDateTimeUtc"])
-    _s1(o, d["endDateTimeUtc"])
-    _s2(o, d["returningUsers"])
-    _s3(o, d["newUsers"])
-    _s4(o, d["sessions"])
-    _s5(o, d["messages"])
-    _s6(o, d["userMessages"])
-    _s7(o, d["botMessages"])
-    _s8(o, d["events"])
-    _s9(o, d["eventTypes"])
-    _s10(o, d["customEvents"])
-    v = d["llm"]
-    _s11(o, _d_GetBotAnalyticsResponseRecordsItemLlm(v))
-
-
-_d_GetBotAnalyticsResponseRecordsItem = lazy_decoder(
-    GetBotAnalyticsResponseRecordsItem, _fill_GetBotAnalyticsResponseRecordsItem
-)
+    if d.__class__ is not dict:
+        check_object(d, GetBotAnalyticsResponseRecordsItem)
+    o: Any = new_instance(_T_GetBotAnalyticsResponseRecordsItem)
+    o._raw = d
+    try:
+        o.start_date_time_utc = d["startDateTimeUtc"]
+        o.end_date_time_utc = d["endDateTimeUtc"]
+        o.returning_users = d["returningUsers"]
+        o.new_users = d["newUsers"]
+        o.sessions = d["sessions"]
+        o.messages = d["messages"]
+        o.user_messages = d["userMessages"]
+        o.bot_messages = d["botMessages"]
+        o.events = d["events"]
+        o.event_types = d["eventTypes"]
+        o.custom_events = d["customEvents"]
+        v = d["llm"]
+        o.llm = _d_GetBotAnalyticsResponseRecordsItemLlm(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, GetBotAnalyticsResponseRecordsItem, _R_GetBotAnalyticsResponseRecordsItem, exc
+        )
+    o.__class__ = GetBotAnalyticsResponseRecordsItem
+    done: GetBotAnalyticsResponseRecordsItem = o
+    return done
 
 
 def _e_GetBotAnalyticsResponseRecordsItem(o: Any, _t: Any = None) -> Any:
@@ -10833,21 +11435,26 @@ register_model(
 )
 
 
-_S_GetBotAnalyticsResponse = slot_setters(GetBotAnalyticsResponse, ("records",))
+_T_GetBotAnalyticsResponse = mutable_twin(GetBotAnalyticsResponse)
+_R_GetBotAnalyticsResponse: Readers = (
+    ("records", lambda d: [_d_GetBotAnalyticsResponseRecordsItem(x0) for x0 in d["records"]]),
+)
 
 
-def _fill_GetBotAnalyticsResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetBotAnalyticsResponse[0],
-) -> None:
+def _d_GetBotAnalyticsResponse(d: Any, _t: Any = None) -> GetBotAnalyticsResponse:
     v: Any
-    v = d["records"]
-    _s0(o, [_d_GetBotAnalyticsResponseRecordsItem(x0) for x0 in v])
-
-
-_d_GetBotAnalyticsResponse = lazy_decoder(GetBotAnalyticsResponse, _fill_GetBotAnalyticsResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetBotAnalyticsResponse)
+    o: Any = new_instance(_T_GetBotAnalyticsResponse)
+    o._raw = d
+    try:
+        v = d["records"]
+        o.records = [_d_GetBotAnalyticsResponseRecordsItem(x0) for x0 in v]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetBotAnalyticsResponse, _R_GetBotAnalyticsResponse, exc)
+    o.__class__ = GetBotAnalyticsResponse
+    done: GetBotAnalyticsResponse = o
+    return done
 
 
 def _e_GetBotAnalyticsResponse(o: Any, _t: Any = None) -> Any:
@@ -10863,19 +11470,22 @@ def _e_GetBotAnalyticsResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetBotAnalyticsResponse, _d_GetBotAnalyticsResponse, _e_GetBotAnalyticsResponse)
 
 
-_S_GetBotWebchatResponse = slot_setters(GetBotWebchatResponse, ("code",))
+_T_GetBotWebchatResponse = mutable_twin(GetBotWebchatResponse)
+_R_GetBotWebchatResponse: Readers = (("code", lambda d: d["code"]),)
 
 
-def _fill_GetBotWebchatResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetBotWebchatResponse[0],
-) -> None:
-    _s0(o, d["code"])
-
-
-_d_GetBotWebchatResponse = lazy_decoder(GetBotWebchatResponse, _fill_GetBotWebchatResponse)
+def _d_GetBotWebchatResponse(d: Any, _t: Any = None) -> GetBotWebchatResponse:
+    if d.__class__ is not dict:
+        check_object(d, GetBotWebchatResponse)
+    o: Any = new_instance(_T_GetBotWebchatResponse)
+    o._raw = d
+    try:
+        o.code = d["code"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetBotWebchatResponse, _R_GetBotWebchatResponse, exc)
+    o.__class__ = GetBotWebchatResponse
+    done: GetBotWebchatResponse = o
+    return done
 
 
 def _e_GetBotWebchatResponse(o: Any, _t: Any = None) -> Any:
@@ -10888,34 +11498,34 @@ def _e_GetBotWebchatResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetBotWebchatResponse, _d_GetBotWebchatResponse, _e_GetBotWebchatResponse)
 
 
-_S_GetBotLogsResponseLogsItem = slot_setters(
-    GetBotLogsResponseLogsItem,
-    ("timestamp", "level", "message", "workflow_id", "user_id", "conversation_id"),
+_T_GetBotLogsResponseLogsItem = mutable_twin(GetBotLogsResponseLogsItem)
+_R_GetBotLogsResponseLogsItem: Readers = (
+    ("timestamp", lambda d: d["timestamp"]),
+    ("level", lambda d: d["level"]),
+    ("message", lambda d: d["message"]),
+    ("workflow_id", lambda d: d.get("workflowId", None)),
+    ("user_id", lambda d: d.get("userId", None)),
+    ("conversation_id", lambda d: d.get("conversationId", None)),
 )
 
 
-def _fill_GetBotLogsResponseLogsItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetBotLogsResponseLogsItem[0],
-    _s1: Setter = _S_GetBotLogsResponseLogsItem[1],
-    _s2: Setter = _S_GetBotLogsResponseLogsItem[2],
-    _s3: Setter = _S_GetBotLogsResponseLogsItem[3],
-    _s4: Setter = _S_GetBotLogsResponseLogsItem[4],
-    _s5: Setter = _S_GetBotLogsResponseLogsItem[5],
-) -> None:
-    _s0(o, d["timestamp"])
-    _s1(o, d["level"])
-    _s2(o, d["message"])
-    _s3(o, d.get("workflowId", None))
-    _s4(o, d.get("userId", None))
-    _s5(o, d.get("conversationId", None))
-
-
-_d_GetBotLogsResponseLogsItem = lazy_decoder(
-    GetBotLogsResponseLogsItem, _fill_GetBotLogsResponseLogsItem
-)
+def _d_GetBotLogsResponseLogsItem(d: Any, _t: Any = None) -> GetBotLogsResponseLogsItem:
+    if d.__class__ is not dict:
+        check_object(d, GetBotLogsResponseLogsItem)
+    o: Any = new_instance(_T_GetBotLogsResponseLogsItem)
+    o._raw = d
+    try:
+        o.timestamp = d["timestamp"]
+        o.level = d["level"]
+        o.message = d["message"]
+        o.workflow_id = d.get("workflowId", None)
+        o.user_id = d.get("userId", None)
+        o.conversation_id = d.get("conversationId", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetBotLogsResponseLogsItem, _R_GetBotLogsResponseLogsItem, exc)
+    o.__class__ = GetBotLogsResponseLogsItem
+    done: GetBotLogsResponseLogsItem = o
+    return done
 
 
 def _e_GetBotLogsResponseLogsItem(o: Any, _t: Any = None) -> Any:
@@ -10940,23 +11550,28 @@ register_model(
 )
 
 
-_S_GetBotLogsResponse = slot_setters(GetBotLogsResponse, ("logs", "next_token"))
+_T_GetBotLogsResponse = mutable_twin(GetBotLogsResponse)
+_R_GetBotLogsResponse: Readers = (
+    ("logs", lambda d: [_d_GetBotLogsResponseLogsItem(x0) for x0 in d["logs"]]),
+    ("next_token", lambda d: d.get("nextToken", None)),
+)
 
 
-def _fill_GetBotLogsResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetBotLogsResponse[0],
-    _s1: Setter = _S_GetBotLogsResponse[1],
-) -> None:
+def _d_GetBotLogsResponse(d: Any, _t: Any = None) -> GetBotLogsResponse:
     v: Any
-    v = d["logs"]
-    _s0(o, [_d_GetBotLogsResponseLogsItem(x0) for x0 in v])
-    _s1(o, d.get("nextToken", None))
-
-
-_d_GetBotLogsResponse = lazy_decoder(GetBotLogsResponse, _fill_GetBotLogsResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetBotLogsResponse)
+    o: Any = new_instance(_T_GetBotLogsResponse)
+    o._raw = d
+    try:
+        v = d["logs"]
+        o.logs = [_d_GetBotLogsResponseLogsItem(x0) for x0 in v]
+        o.next_token = d.get("nextToken", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetBotLogsResponse, _R_GetBotLogsResponse, exc)
+    o.__class__ = GetBotLogsResponse
+    done: GetBotLogsResponse = o
+    return done
 
 
 def _e_GetBotLogsResponse(o: Any, _t: Any = None) -> Any:
@@ -10975,17 +11590,18 @@ def _e_GetBotLogsResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetBotLogsResponse, _d_GetBotLogsResponse, _e_GetBotLogsResponse)
 
 
-_S_TransferBotResponse = slot_setters(TransferBotResponse, ())
+_T_TransferBotResponse = mutable_twin(TransferBotResponse)
+_R_TransferBotResponse: Readers = ()
 
 
-def _fill_TransferBotResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_TransferBotResponse = lazy_decoder(TransferBotResponse, _fill_TransferBotResponse)
+def _d_TransferBotResponse(d: Any, _t: Any = None) -> TransferBotResponse:
+    if d.__class__ is not dict:
+        check_object(d, TransferBotResponse)
+    o: Any = new_instance(_T_TransferBotResponse)
+    o._raw = d
+    o.__class__ = TransferBotResponse
+    done: TransferBotResponse = o
+    return done
 
 
 def _e_TransferBotResponse(o: Any, _t: Any = None) -> Any:
@@ -10998,23 +11614,24 @@ def _e_TransferBotResponse(o: Any, _t: Any = None) -> Any:
 register_model(TransferBotResponse, _d_TransferBotResponse, _e_TransferBotResponse)
 
 
-_S_RotateBotSigningSecretsResponse = slot_setters(
-    RotateBotSigningSecretsResponse, ("new_signing_secret",)
+_T_RotateBotSigningSecretsResponse = mutable_twin(RotateBotSigningSecretsResponse)
+_R_RotateBotSigningSecretsResponse: Readers = (
+    ("new_signing_secret", lambda d: d["newSigningSecret"]),
 )
 
 
-def _fill_RotateBotSigningSecretsResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_RotateBotSigningSecretsResponse[0],
-) -> None:
-    _s0(o, d["newSigningSecret"])
-
-
-_d_RotateBotSigningSecretsResponse = lazy_decoder(
-    RotateBotSigningSecretsResponse, _fill_RotateBotSigningSecretsResponse
-)
+def _d_RotateBotSigningSecretsResponse(d: Any, _t: Any = None) -> RotateBotSigningSecretsResponse:
+    if d.__class__ is not dict:
+        check_object(d, RotateBotSigningSecretsResponse)
+    o: Any = new_instance(_T_RotateBotSigningSecretsResponse)
+    o._raw = d
+    try:
+        o.new_signing_secret = d["newSigningSecret"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, RotateBotSigningSecretsResponse, _R_RotateBotSigningSecretsResponse, exc)
+    o.__class__ = RotateBotSigningSecretsResponse
+    done: RotateBotSigningSecretsResponse = o
+    return done
 
 
 def _e_RotateBotSigningSecretsResponse(o: Any, _t: Any = None) -> Any:
@@ -11031,17 +11648,18 @@ register_model(
 )
 
 
-_S_DeleteBotResponse = slot_setters(DeleteBotResponse, ())
+_T_DeleteBotResponse = mutable_twin(DeleteBotResponse)
+_R_DeleteBotResponse: Readers = ()
 
 
-def _fill_DeleteBotResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_DeleteBotResponse = lazy_decoder(DeleteBotResponse, _fill_DeleteBotResponse)
+def _d_DeleteBotResponse(d: Any, _t: Any = None) -> DeleteBotResponse:
+    if d.__class__ is not dict:
+        check_object(d, DeleteBotResponse)
+    o: Any = new_instance(_T_DeleteBotResponse)
+    o._raw = d
+    o.__class__ = DeleteBotResponse
+    done: DeleteBotResponse = o
+    return done
 
 
 def _e_DeleteBotResponse(o: Any, _t: Any = None) -> Any:
@@ -11054,21 +11672,24 @@ def _e_DeleteBotResponse(o: Any, _t: Any = None) -> Any:
 register_model(DeleteBotResponse, _d_DeleteBotResponse, _e_DeleteBotResponse)
 
 
-_S_GetBotResponse = slot_setters(GetBotResponse, ("bot",))
+_T_GetBotResponse = mutable_twin(GetBotResponse)
+_R_GetBotResponse: Readers = (("bot", lambda d: _d_Bot(d["bot"])),)
 
 
-def _fill_GetBotResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetBotResponse[0],
-) -> None:
+def _d_GetBotResponse(d: Any, _t: Any = None) -> GetBotResponse:
     v: Any
-    v = d["bot"]
-    _s0(o, _d_Bot(v))
-
-
-_d_GetBotResponse = lazy_decoder(GetBotResponse, _fill_GetBotResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetBotResponse)
+    o: Any = new_instance(_T_GetBotResponse)
+    o._raw = d
+    try:
+        v = d["bot"]
+        o.bot = _d_Bot(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetBotResponse, _R_GetBotResponse, exc)
+    o.__class__ = GetBotResponse
+    done: GetBotResponse = o
+    return done
 
 
 def _e_GetBotResponse(o: Any, _t: Any = None) -> Any:
@@ -11084,21 +11705,24 @@ def _e_GetBotResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetBotResponse, _d_GetBotResponse, _e_GetBotResponse)
 
 
-_S_UpdateBotResponse = slot_setters(UpdateBotResponse, ("bot",))
+_T_UpdateBotResponse = mutable_twin(UpdateBotResponse)
+_R_UpdateBotResponse: Readers = (("bot", lambda d: _d_Bot(d["bot"])),)
 
 
-def _fill_UpdateBotResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateBotResponse[0],
-) -> None:
+def _d_UpdateBotResponse(d: Any, _t: Any = None) -> UpdateBotResponse:
     v: Any
-    v = d["bot"]
-    _s0(o, _d_Bot(v))
-
-
-_d_UpdateBotResponse = lazy_decoder(UpdateBotResponse, _fill_UpdateBotResponse)
+    if d.__class__ is not dict:
+        check_object(d, UpdateBotResponse)
+    o: Any = new_instance(_T_UpdateBotResponse)
+    o._raw = d
+    try:
+        v = d["bot"]
+        o.bot = _d_Bot(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdateBotResponse, _R_UpdateBotResponse, exc)
+    o.__class__ = UpdateBotResponse
+    done: UpdateBotResponse = o
+    return done
 
 
 def _e_UpdateBotResponse(o: Any, _t: Any = None) -> Any:
@@ -11114,21 +11738,22 @@ def _e_UpdateBotResponse(o: Any, _t: Any = None) -> Any:
 register_model(UpdateBotResponse, _d_UpdateBotResponse, _e_UpdateBotResponse)
 
 
-_S_UpdateBotBodySubscriptions = slot_setters(UpdateBotBodySubscriptions, ("events",))
+_T_UpdateBotBodySubscriptions = mutable_twin(UpdateBotBodySubscriptions)
+_R_UpdateBotBodySubscriptions: Readers = (("events", lambda d: d["events"]),)
 
 
-def _fill_UpdateBotBodySubscriptions(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateBotBodySubscriptions[0],
-) -> None:
-    _s0(o, d["events"])
-
-
-_d_UpdateBotBodySubscriptions = lazy_decoder(
-    UpdateBotBodySubscriptions, _fill_UpdateBotBodySubscriptions
-)
+def _d_UpdateBotBodySubscriptions(d: Any, _t: Any = None) -> UpdateBotBodySubscriptions:
+    if d.__class__ is not dict:
+        check_object(d, UpdateBotBodySubscriptions)
+    o: Any = new_instance(_T_UpdateBotBodySubscriptions)
+    o._raw = d
+    try:
+        o.events = d["events"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdateBotBodySubscriptions, _R_UpdateBotBodySubscriptions, exc)
+    o.__class__ = UpdateBotBodySubscriptions
+    done: UpdateBotBodySubscriptions = o
+    return done
 
 
 def _e_UpdateBotBodySubscriptions(o: Any, _t: Any = None) -> Any:
@@ -11143,25 +11768,35 @@ register_model(
 )
 
 
-_S_UpdateBotBodyPluginsValueIntegrationsValue = slot_setters(
-    UpdateBotBodyPluginsValueIntegrationsValue, ("integration_id", "integration_alias")
+_T_UpdateBotBodyPluginsValueIntegrationsValue = mutable_twin(
+    UpdateBotBodyPluginsValueIntegrationsValue
+)
+_R_UpdateBotBodyPluginsValueIntegrationsValue: Readers = (
+    ("integration_id", lambda d: d["integrationId"]),
+    ("integration_alias", lambda d: d["integrationAlias"]),
 )
 
 
-def _fill_UpdateBotBodyPluginsValueIntegrationsValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateBotBodyPluginsValueIntegrationsValue[0],
-    _s1: Setter = _S_UpdateBotBodyPluginsValueIntegrationsValue[1],
-) -> None:
-    _s0(o, d["integrationId"])
-    _s1(o, d["integrationAlias"])
-
-
-_d_UpdateBotBodyPluginsValueIntegrationsValue = lazy_decoder(
-    UpdateBotBodyPluginsValueIntegrationsValue, _fill_UpdateBotBodyPluginsValueIntegrationsValue
-)
+def _d_UpdateBotBodyPluginsValueIntegrationsValue(
+    d: Any, _t: Any = None
+) -> UpdateBotBodyPluginsValueIntegrationsValue:
+    if d.__class__ is not dict:
+        check_object(d, UpdateBotBodyPluginsValueIntegrationsValue)
+    o: Any = new_instance(_T_UpdateBotBodyPluginsValueIntegrationsValue)
+    o._raw = d
+    try:
+        o.integration_id = d["integrationId"]
+        o.integration_alias = d["integrationAlias"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            UpdateBotBodyPluginsValueIntegrationsValue,
+            _R_UpdateBotBodyPluginsValueIntegrationsValue,
+            exc,
+        )
+    o.__class__ = UpdateBotBodyPluginsValueIntegrationsValue
+    done: UpdateBotBodyPluginsValueIntegrationsValue = o
+    return done
 
 
 def _e_UpdateBotBodyPluginsValueIntegrationsValue(o: Any, _t: Any = None) -> Any:
@@ -11178,28 +11813,35 @@ register_model(
 )
 
 
-_S_UpdateBotBodyPluginsValueInterfacesValue = slot_setters(
-    UpdateBotBodyPluginsValueInterfacesValue,
-    ("integration_id", "integration_alias", "integration_interface_alias"),
+_T_UpdateBotBodyPluginsValueInterfacesValue = mutable_twin(UpdateBotBodyPluginsValueInterfacesValue)
+_R_UpdateBotBodyPluginsValueInterfacesValue: Readers = (
+    ("integration_id", lambda d: d["integrationId"]),
+    ("integration_alias", lambda d: d.get("integrationAlias", NOT_GIVEN)),
+    ("integration_interface_alias", lambda d: d.get("integrationInterfaceAlias", NOT_GIVEN)),
 )
 
 
-def _fill_UpdateBotBodyPluginsValueInterfacesValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateBotBodyPluginsValueInterfacesValue[0],
-    _s1: Setter = _S_UpdateBotBodyPluginsValueInterfacesValue[1],
-    _s2: Setter = _S_UpdateBotBodyPluginsValueInterfacesValue[2],
-) -> None:
-    _s0(o, d["integrationId"])
-    _s1(o, d.get("integrationAlias", NOT_GIVEN))
-    _s2(o, d.get("integrationInterfaceAlias", NOT_GIVEN))
-
-
-_d_UpdateBotBodyPluginsValueInterfacesValue = lazy_decoder(
-    UpdateBotBodyPluginsValueInterfacesValue, _fill_UpdateBotBodyPluginsValueInterfacesValue
-)
+def _d_UpdateBotBodyPluginsValueInterfacesValue(
+    d: Any, _t: Any = None
+) -> UpdateBotBodyPluginsValueInterfacesValue:
+    if d.__class__ is not dict:
+        check_object(d, UpdateBotBodyPluginsValueInterfacesValue)
+    o: Any = new_instance(_T_UpdateBotBodyPluginsValueInterfacesValue)
+    o._raw = d
+    try:
+        o.integration_id = d["integrationId"]
+        o.integration_alias = d.get("integrationAlias", NOT_GIVEN)
+        o.integration_interface_alias = d.get("integrationInterfaceAlias", NOT_GIVEN)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            UpdateBotBodyPluginsValueInterfacesValue,
+            _R_UpdateBotBodyPluginsValueInterfacesValue,
+            exc,
+        )
+    o.__class__ = UpdateBotBodyPluginsValueInterfacesValue
+    done: UpdateBotBodyPluginsValueInterfacesValue = o
+    return done
 
 
 def _e_UpdateBotBodyPluginsValueInterfacesValue(o: Any, _t: Any = None) -> Any:
@@ -11223,44 +11865,57 @@ register_model(
 )
 
 
-_S_UpdateBotBodyPluginsValue = slot_setters(
-    UpdateBotBodyPluginsValue, ("id", "enabled", "configuration", "interfaces", "integrations")
+_T_UpdateBotBodyPluginsValue = mutable_twin(UpdateBotBodyPluginsValue)
+_R_UpdateBotBodyPluginsValue: Readers = (
+    ("id", lambda d: d["id"]),
+    ("enabled", lambda d: d.get("enabled", NOT_GIVEN)),
+    ("configuration", lambda d: d.get("configuration", NOT_GIVEN)),
+    (
+        "interfaces",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("interfaces", NOT_GIVEN)) is NOT_GIVEN
+            else {k0: _d_UpdateBotBodyPluginsValueInterfacesValue(x0) for k0, x0 in v.items()}
+        ),
+    ),
+    (
+        "integrations",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("integrations", NOT_GIVEN)) is NOT_GIVEN
+            else {k0: _d_UpdateBotBodyPluginsValueIntegrationsValue(x0) for k0, x0 in v.items()}
+        ),
+    ),
 )
 
 
-def _fill_UpdateBotBodyPluginsValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateBotBodyPluginsValue[0],
-    _s1: Setter = _S_UpdateBotBodyPluginsValue[1],
-    _s2: Setter = _S_UpdateBotBodyPluginsValue[2],
-    _s3: Setter = _S_UpdateBotBodyPluginsValue[3],
-    _s4: Setter = _S_UpdateBotBodyPluginsValue[4],
-) -> None:
+def _d_UpdateBotBodyPluginsValue(d: Any, _t: Any = None) -> UpdateBotBodyPluginsValue:
     v: Any
-    _s0(o, d["id"])
-    _s1(o, d.get("enabled", NOT_GIVEN))
-    _s2(o, d.get("configuration", NOT_GIVEN))
-    v = d.get("interfaces", NOT_GIVEN)
-    _s3(
-        o,
-        v
-        if v is NOT_GIVEN
-        else {k0: _d_UpdateBotBodyPluginsValueInterfacesValue(x0) for k0, x0 in v.items()},
-    )
-    v = d.get("integrations", NOT_GIVEN)
-    _s4(
-        o,
-        v
-        if v is NOT_GIVEN
-        else {k0: _d_UpdateBotBodyPluginsValueIntegrationsValue(x0) for k0, x0 in v.items()},
-    )
-
-
-_d_UpdateBotBodyPluginsValue = lazy_decoder(
-    UpdateBotBodyPluginsValue, _fill_UpdateBotBodyPluginsValue
-)
+    if d.__class__ is not dict:
+        check_object(d, UpdateBotBodyPluginsValue)
+    o: Any = new_instance(_T_UpdateBotBodyPluginsValue)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.enabled = d.get("enabled", NOT_GIVEN)
+        o.configuration = d.get("configuration", NOT_GIVEN)
+        v = d.get("interfaces", NOT_GIVEN)
+        o.interfaces = (
+            v
+            if v is NOT_GIVEN
+            else {k0: _d_UpdateBotBodyPluginsValueInterfacesValue(x0) for k0, x0 in v.items()}
+        )
+        v = d.get("integrations", NOT_GIVEN)
+        o.integrations = (
+            v
+            if v is NOT_GIVEN
+            else {k0: _d_UpdateBotBodyPluginsValueIntegrationsValue(x0) for k0, x0 in v.items()}
+        )
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdateBotBodyPluginsValue, _R_UpdateBotBodyPluginsValue, exc)
+    o.__class__ = UpdateBotBodyPluginsValue
+    done: UpdateBotBodyPluginsValue = o
+    return done
 
 
 def _e_UpdateBotBodyPluginsValue(o: Any, _t: Any = None) -> Any:
@@ -11292,32 +11947,32 @@ register_model(
 )
 
 
-_S_UpdateBotBodyIntegrationsValue = slot_setters(
-    UpdateBotBodyIntegrationsValue,
-    ("enabled", "integration_id", "configuration_type", "configuration", "disabled_channels"),
+_T_UpdateBotBodyIntegrationsValue = mutable_twin(UpdateBotBodyIntegrationsValue)
+_R_UpdateBotBodyIntegrationsValue: Readers = (
+    ("enabled", lambda d: d.get("enabled", NOT_GIVEN)),
+    ("integration_id", lambda d: d.get("integrationId", NOT_GIVEN)),
+    ("configuration_type", lambda d: d.get("configurationType", NOT_GIVEN)),
+    ("configuration", lambda d: d.get("configuration", NOT_GIVEN)),
+    ("disabled_channels", lambda d: d.get("disabledChannels", NOT_GIVEN)),
 )
 
 
-def _fill_UpdateBotBodyIntegrationsValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateBotBodyIntegrationsValue[0],
-    _s1: Setter = _S_UpdateBotBodyIntegrationsValue[1],
-    _s2: Setter = _S_UpdateBotBodyIntegrationsValue[2],
-    _s3: Setter = _S_UpdateBotBodyIntegrationsValue[3],
-    _s4: Setter = _S_UpdateBotBodyIntegrationsValue[4],
-) -> None:
-    _s0(o, d.get("enabled", NOT_GIVEN))
-    _s1(o, d.get("integrationId", NOT_GIVEN))
-    _s2(o, d.get("configurationType", NOT_GIVEN))
-    _s3(o, d.get("configuration", NOT_GIVEN))
-    _s4(o, d.get("disabledChannels", NOT_GIVEN))
-
-
-_d_UpdateBotBodyIntegrationsValue = lazy_decoder(
-    UpdateBotBodyIntegrationsValue, _fill_UpdateBotBodyIntegrationsValue
-)
+def _d_UpdateBotBodyIntegrationsValue(d: Any, _t: Any = None) -> UpdateBotBodyIntegrationsValue:
+    if d.__class__ is not dict:
+        check_object(d, UpdateBotBodyIntegrationsValue)
+    o: Any = new_instance(_T_UpdateBotBodyIntegrationsValue)
+    o._raw = d
+    try:
+        o.enabled = d.get("enabled", NOT_GIVEN)
+        o.integration_id = d.get("integrationId", NOT_GIVEN)
+        o.configuration_type = d.get("configurationType", NOT_GIVEN)
+        o.configuration = d.get("configuration", NOT_GIVEN)
+        o.disabled_channels = d.get("disabledChannels", NOT_GIVEN)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdateBotBodyIntegrationsValue, _R_UpdateBotBodyIntegrationsValue, exc)
+    o.__class__ = UpdateBotBodyIntegrationsValue
+    done: UpdateBotBodyIntegrationsValue = o
+    return done
 
 
 def _e_UpdateBotBodyIntegrationsValue(o: Any, _t: Any = None) -> Any:
@@ -11350,29 +12005,34 @@ register_model(
 )
 
 
-_S_UpdateBotBodyRecurringEventsValue = slot_setters(
-    UpdateBotBodyRecurringEventsValue, ("schedule", "type", "payload")
+_T_UpdateBotBodyRecurringEventsValue = mutable_twin(UpdateBotBodyRecurringEventsValue)
+_R_UpdateBotBodyRecurringEventsValue: Readers = (
+    ("schedule", lambda d: _d_BotRecurringEventsValueSchedule(d["schedule"])),
+    ("type", lambda d: d["type"]),
+    ("payload", lambda d: d["payload"]),
 )
 
 
-def _fill_UpdateBotBodyRecurringEventsValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateBotBodyRecurringEventsValue[0],
-    _s1: Setter = _S_UpdateBotBodyRecurringEventsValue[1],
-    _s2: Setter = _S_UpdateBotBodyRecurringEventsValue[2],
-) -> None:
+def _d_UpdateBotBodyRecurringEventsValue(
+    d: Any, _t: Any = None
+) -> UpdateBotBodyRecurringEventsValue:
     v: Any
-    v = d["schedule"]
-    _s0(o, _d_BotRecurringEventsValueSchedule(v))
-    _s1(o, d["type"])
-    _s2(o, d["payload"])
-
-
-_d_UpdateBotBodyRecurringEventsValue = lazy_decoder(
-    UpdateBotBodyRecurringEventsValue, _fill_UpdateBotBodyRecurringEventsValue
-)
+    if d.__class__ is not dict:
+        check_object(d, UpdateBotBodyRecurringEventsValue)
+    o: Any = new_instance(_T_UpdateBotBodyRecurringEventsValue)
+    o._raw = d
+    try:
+        v = d["schedule"]
+        o.schedule = _d_BotRecurringEventsValueSchedule(v)
+        o.type = d["type"]
+        o.payload = d["payload"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, UpdateBotBodyRecurringEventsValue, _R_UpdateBotBodyRecurringEventsValue, exc
+        )
+    o.__class__ = UpdateBotBodyRecurringEventsValue
+    done: UpdateBotBodyRecurringEventsValue = o
+    return done
 
 
 def _e_UpdateBotBodyRecurringEventsValue(o: Any, _t: Any = None) -> Any:
@@ -11394,23 +12054,28 @@ register_model(
 )
 
 
-_S_UpdateBotBodyStatesValue = slot_setters(UpdateBotBodyStatesValue, ("type", "schema", "expiry"))
+_T_UpdateBotBodyStatesValue = mutable_twin(UpdateBotBodyStatesValue)
+_R_UpdateBotBodyStatesValue: Readers = (
+    ("type", lambda d: d["type"]),
+    ("schema", lambda d: d["schema"]),
+    ("expiry", lambda d: d.get("expiry", NOT_GIVEN)),
+)
 
 
-def _fill_UpdateBotBodyStatesValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateBotBodyStatesValue[0],
-    _s1: Setter = _S_UpdateBotBodyStatesValue[1],
-    _s2: Setter = _S_UpdateBotBodyStatesValue[2],
-) -> None:
-    _s0(o, d["type"])
-    _s1(o, d["schema"])
-    _s2(o, d.get("expiry", NOT_GIVEN))
-
-
-_d_UpdateBotBodyStatesValue = lazy_decoder(UpdateBotBodyStatesValue, _fill_UpdateBotBodyStatesValue)
+def _d_UpdateBotBodyStatesValue(d: Any, _t: Any = None) -> UpdateBotBodyStatesValue:
+    if d.__class__ is not dict:
+        check_object(d, UpdateBotBodyStatesValue)
+    o: Any = new_instance(_T_UpdateBotBodyStatesValue)
+    o._raw = d
+    try:
+        o.type = d["type"]
+        o.schema = d["schema"]
+        o.expiry = d.get("expiry", NOT_GIVEN)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdateBotBodyStatesValue, _R_UpdateBotBodyStatesValue, exc)
+    o.__class__ = UpdateBotBodyStatesValue
+    done: UpdateBotBodyStatesValue = o
+    return done
 
 
 def _e_UpdateBotBodyStatesValue(o: Any, _t: Any = None) -> Any:
@@ -11427,39 +12092,39 @@ def _e_UpdateBotBodyStatesValue(o: Any, _t: Any = None) -> Any:
 register_model(UpdateBotBodyStatesValue, _d_UpdateBotBodyStatesValue, _e_UpdateBotBodyStatesValue)
 
 
-_S_UpdateBotBodyActionsValue = slot_setters(
-    UpdateBotBodyActionsValue,
-    ("title", "description", "billable", "cacheable", "input", "output", "attributes"),
+_T_UpdateBotBodyActionsValue = mutable_twin(UpdateBotBodyActionsValue)
+_R_UpdateBotBodyActionsValue: Readers = (
+    ("title", lambda d: d.get("title", NOT_GIVEN)),
+    ("description", lambda d: d.get("description", NOT_GIVEN)),
+    ("billable", lambda d: d.get("billable", NOT_GIVEN)),
+    ("cacheable", lambda d: d.get("cacheable", NOT_GIVEN)),
+    ("input", lambda d: _d_BotActionsValueInput(d["input"])),
+    ("output", lambda d: _d_BotActionsValueInput(d["output"])),
+    ("attributes", lambda d: d.get("attributes", NOT_GIVEN)),
 )
 
 
-def _fill_UpdateBotBodyActionsValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateBotBodyActionsValue[0],
-    _s1: Setter = _S_UpdateBotBodyActionsValue[1],
-    _s2: Setter = _S_UpdateBotBodyActionsValue[2],
-    _s3: Setter = _S_UpdateBotBodyActionsValue[3],
-    _s4: Setter = _S_UpdateBotBodyActionsValue[4],
-    _s5: Setter = _S_UpdateBotBodyActionsValue[5],
-    _s6: Setter = _S_UpdateBotBodyActionsValue[6],
-) -> None:
+def _d_UpdateBotBodyActionsValue(d: Any, _t: Any = None) -> UpdateBotBodyActionsValue:
     v: Any
-    _s0(o, d.get("title", NOT_GIVEN))
-    _s1(o, d.get("description", NOT_GIVEN))
-    _s2(o, d.get("billable", NOT_GIVEN))
-    _s3(o, d.get("cacheable", NOT_GIVEN))
-    v = d["input"]
-    _s4(o, _d_BotActionsValueInput(v))
-    v = d["output"]
-    _s5(o, _d_BotActionsValueInput(v))
-    _s6(o, d.get("attributes", NOT_GIVEN))
-
-
-_d_UpdateBotBodyActionsValue = lazy_decoder(
-    UpdateBotBodyActionsValue, _fill_UpdateBotBodyActionsValue
-)
+    if d.__class__ is not dict:
+        check_object(d, UpdateBotBodyActionsValue)
+    o: Any = new_instance(_T_UpdateBotBodyActionsValue)
+    o._raw = d
+    try:
+        o.title = d.get("title", NOT_GIVEN)
+        o.description = d.get("description", NOT_GIVEN)
+        o.billable = d.get("billable", NOT_GIVEN)
+        o.cacheable = d.get("cacheable", NOT_GIVEN)
+        v = d["input"]
+        o.input = _d_BotActionsValueInput(v)
+        v = d["output"]
+        o.output = _d_BotActionsValueInput(v)
+        o.attributes = d.get("attributes", NOT_GIVEN)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdateBotBodyActionsValue, _R_UpdateBotBodyActionsValue, exc)
+    o.__class__ = UpdateBotBodyActionsValue
+    done: UpdateBotBodyActionsValue = o
+    return done
 
 
 def _e_UpdateBotBodyActionsValue(o: Any, _t: Any = None) -> Any:
@@ -11494,27 +12159,30 @@ register_model(
 )
 
 
-_S_UpdateBotBodyEventsValue = slot_setters(
-    UpdateBotBodyEventsValue, ("title", "description", "schema", "attributes")
+_T_UpdateBotBodyEventsValue = mutable_twin(UpdateBotBodyEventsValue)
+_R_UpdateBotBodyEventsValue: Readers = (
+    ("title", lambda d: d.get("title", NOT_GIVEN)),
+    ("description", lambda d: d.get("description", NOT_GIVEN)),
+    ("schema", lambda d: d["schema"]),
+    ("attributes", lambda d: d.get("attributes", NOT_GIVEN)),
 )
 
 
-def _fill_UpdateBotBodyEventsValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateBotBodyEventsValue[0],
-    _s1: Setter = _S_UpdateBotBodyEventsValue[1],
-    _s2: Setter = _S_UpdateBotBodyEventsValue[2],
-    _s3: Setter = _S_UpdateBotBodyEventsValue[3],
-) -> None:
-    _s0(o, d.get("title", NOT_GIVEN))
-    _s1(o, d.get("description", NOT_GIVEN))
-    _s2(o, d["schema"])
-    _s3(o, d.get("attributes", NOT_GIVEN))
-
-
-_d_UpdateBotBodyEventsValue = lazy_decoder(UpdateBotBodyEventsValue, _fill_UpdateBotBodyEventsValue)
+def _d_UpdateBotBodyEventsValue(d: Any, _t: Any = None) -> UpdateBotBodyEventsValue:
+    if d.__class__ is not dict:
+        check_object(d, UpdateBotBodyEventsValue)
+    o: Any = new_instance(_T_UpdateBotBodyEventsValue)
+    o._raw = d
+    try:
+        o.title = d.get("title", NOT_GIVEN)
+        o.description = d.get("description", NOT_GIVEN)
+        o.schema = d["schema"]
+        o.attributes = d.get("attributes", NOT_GIVEN)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdateBotBodyEventsValue, _R_UpdateBotBodyEventsValue, exc)
+    o.__class__ = UpdateBotBodyEventsValue
+    done: UpdateBotBodyEventsValue = o
+    return done
 
 
 def _e_UpdateBotBodyEventsValue(o: Any, _t: Any = None) -> Any:
@@ -11537,23 +12205,26 @@ def _e_UpdateBotBodyEventsValue(o: Any, _t: Any = None) -> Any:
 register_model(UpdateBotBodyEventsValue, _d_UpdateBotBodyEventsValue, _e_UpdateBotBodyEventsValue)
 
 
-_S_UpdateBotBodyUserTagsValue = slot_setters(UpdateBotBodyUserTagsValue, ("title", "description"))
-
-
-def _fill_UpdateBotBodyUserTagsValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateBotBodyUserTagsValue[0],
-    _s1: Setter = _S_UpdateBotBodyUserTagsValue[1],
-) -> None:
-    _s0(o, d.get("title", NOT_GIVEN))
-    _s1(o, d.get("description", NOT_GIVEN))
-
-
-_d_UpdateBotBodyUserTagsValue = lazy_decoder(
-    UpdateBotBodyUserTagsValue, _fill_UpdateBotBodyUserTagsValue
+_T_UpdateBotBodyUserTagsValue = mutable_twin(UpdateBotBodyUserTagsValue)
+_R_UpdateBotBodyUserTagsValue: Readers = (
+    ("title", lambda d: d.get("title", NOT_GIVEN)),
+    ("description", lambda d: d.get("description", NOT_GIVEN)),
 )
+
+
+def _d_UpdateBotBodyUserTagsValue(d: Any, _t: Any = None) -> UpdateBotBodyUserTagsValue:
+    if d.__class__ is not dict:
+        check_object(d, UpdateBotBodyUserTagsValue)
+    o: Any = new_instance(_T_UpdateBotBodyUserTagsValue)
+    o._raw = d
+    try:
+        o.title = d.get("title", NOT_GIVEN)
+        o.description = d.get("description", NOT_GIVEN)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdateBotBodyUserTagsValue, _R_UpdateBotBodyUserTagsValue, exc)
+    o.__class__ = UpdateBotBodyUserTagsValue
+    done: UpdateBotBodyUserTagsValue = o
+    return done
 
 
 def _e_UpdateBotBodyUserTagsValue(o: Any, _t: Any = None) -> Any:
@@ -11575,28 +12246,43 @@ register_model(
 )
 
 
-_S_UpdateBotBodyUser = slot_setters(UpdateBotBodyUser, ("tags",))
+_T_UpdateBotBodyUser = mutable_twin(UpdateBotBodyUser)
+_R_UpdateBotBodyUser: Readers = (
+    (
+        "tags",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("tags", NOT_GIVEN)) is NOT_GIVEN
+            else {
+                k0: None if x0 is None else _d_UpdateBotBodyUserTagsValue(x0)
+                for k0, x0 in v.items()
+            }
+        ),
+    ),
+)
 
 
-def _fill_UpdateBotBodyUser(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateBotBodyUser[0],
-) -> None:
+def _d_UpdateBotBodyUser(d: Any, _t: Any = None) -> UpdateBotBodyUser:
     v: Any
-    v = d.get("tags", NOT_GIVEN)
-    _s0(
-        o,
-        v
-        if v is NOT_GIVEN
-        else {
-            k0: None if x0 is None else _d_UpdateBotBodyUserTagsValue(x0) for k0, x0 in v.items()
-        },
-    )
-
-
-_d_UpdateBotBodyUser = lazy_decoder(UpdateBotBodyUser, _fill_UpdateBotBodyUser)
+    if d.__class__ is not dict:
+        check_object(d, UpdateBotBodyUser)
+    o: Any = new_instance(_T_UpdateBotBodyUser)
+    o._raw = d
+    try:
+        v = d.get("tags", NOT_GIVEN)
+        o.tags = (
+            v
+            if v is NOT_GIVEN
+            else {
+                k0: None if x0 is None else _d_UpdateBotBodyUserTagsValue(x0)
+                for k0, x0 in v.items()
+            }
+        )
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdateBotBodyUser, _R_UpdateBotBodyUser, exc)
+    o.__class__ = UpdateBotBodyUser
+    done: UpdateBotBodyUser = o
+    return done
 
 
 def _e_UpdateBotBodyUser(o: Any, _t: Any = None) -> Any:
@@ -11615,31 +12301,34 @@ def _e_UpdateBotBodyUser(o: Any, _t: Any = None) -> Any:
 register_model(UpdateBotBodyUser, _d_UpdateBotBodyUser, _e_UpdateBotBodyUser)
 
 
-_S_ListBotsResponseBotsItem = slot_setters(
-    ListBotsResponseBotsItem, ("id", "created_at", "updated_at", "name", "deployed_at", "tags")
+_T_ListBotsResponseBotsItem = mutable_twin(ListBotsResponseBotsItem)
+_R_ListBotsResponseBotsItem: Readers = (
+    ("id", lambda d: d["id"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+    ("name", lambda d: d["name"]),
+    ("deployed_at", lambda d: d.get("deployedAt", None)),
+    ("tags", lambda d: d["tags"]),
 )
 
 
-def _fill_ListBotsResponseBotsItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListBotsResponseBotsItem[0],
-    _s1: Setter = _S_ListBotsResponseBotsItem[1],
-    _s2: Setter = _S_ListBotsResponseBotsItem[2],
-    _s3: Setter = _S_ListBotsResponseBotsItem[3],
-    _s4: Setter = _S_ListBotsResponseBotsItem[4],
-    _s5: Setter = _S_ListBotsResponseBotsItem[5],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["createdAt"])
-    _s2(o, d["updatedAt"])
-    _s3(o, d["name"])
-    _s4(o, d.get("deployedAt", None))
-    _s5(o, d["tags"])
-
-
-_d_ListBotsResponseBotsItem = lazy_decoder(ListBotsResponseBotsItem, _fill_ListBotsResponseBotsItem)
+def _d_ListBotsResponseBotsItem(d: Any, _t: Any = None) -> ListBotsResponseBotsItem:
+    if d.__class__ is not dict:
+        check_object(d, ListBotsResponseBotsItem)
+    o: Any = new_instance(_T_ListBotsResponseBotsItem)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+        o.name = d["name"]
+        o.deployed_at = d.get("deployedAt", None)
+        o.tags = d["tags"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListBotsResponseBotsItem, _R_ListBotsResponseBotsItem, exc)
+    o.__class__ = ListBotsResponseBotsItem
+    done: ListBotsResponseBotsItem = o
+    return done
 
 
 def _e_ListBotsResponseBotsItem(o: Any, _t: Any = None) -> Any:
@@ -11662,24 +12351,29 @@ def _e_ListBotsResponseBotsItem(o: Any, _t: Any = None) -> Any:
 register_model(ListBotsResponseBotsItem, _d_ListBotsResponseBotsItem, _e_ListBotsResponseBotsItem)
 
 
-_S_ListBotsResponse = slot_setters(ListBotsResponse, ("bots", "meta"))
+_T_ListBotsResponse = mutable_twin(ListBotsResponse)
+_R_ListBotsResponse: Readers = (
+    ("bots", lambda d: [_d_ListBotsResponseBotsItem(x0) for x0 in d["bots"]]),
+    ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
+)
 
 
-def _fill_ListBotsResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListBotsResponse[0],
-    _s1: Setter = _S_ListBotsResponse[1],
-) -> None:
+def _d_ListBotsResponse(d: Any, _t: Any = None) -> ListBotsResponse:
     v: Any
-    v = d["bots"]
-    _s0(o, [_d_ListBotsResponseBotsItem(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-
-
-_d_ListBotsResponse = lazy_decoder(ListBotsResponse, _fill_ListBotsResponse)
+    if d.__class__ is not dict:
+        check_object(d, ListBotsResponse)
+    o: Any = new_instance(_T_ListBotsResponse)
+    o._raw = d
+    try:
+        v = d["bots"]
+        o.bots = [_d_ListBotsResponseBotsItem(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListPublicIntegrationsResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListBotsResponse, _R_ListBotsResponse, exc)
+    o.__class__ = ListBotsResponse
+    done: ListBotsResponse = o
+    return done
 
 
 def _e_ListBotsResponse(o: Any, _t: Any = None) -> Any:
@@ -11697,21 +12391,24 @@ def _e_ListBotsResponse(o: Any, _t: Any = None) -> Any:
 register_model(ListBotsResponse, _d_ListBotsResponse, _e_ListBotsResponse)
 
 
-_S_CreateBotResponse = slot_setters(CreateBotResponse, ("bot",))
+_T_CreateBotResponse = mutable_twin(CreateBotResponse)
+_R_CreateBotResponse: Readers = (("bot", lambda d: _d_Bot(d["bot"])),)
 
 
-def _fill_CreateBotResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateBotResponse[0],
-) -> None:
+def _d_CreateBotResponse(d: Any, _t: Any = None) -> CreateBotResponse:
     v: Any
-    v = d["bot"]
-    _s0(o, _d_Bot(v))
-
-
-_d_CreateBotResponse = lazy_decoder(CreateBotResponse, _fill_CreateBotResponse)
+    if d.__class__ is not dict:
+        check_object(d, CreateBotResponse)
+    o: Any = new_instance(_T_CreateBotResponse)
+    o._raw = d
+    try:
+        v = d["bot"]
+        o.bot = _d_Bot(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CreateBotResponse, _R_CreateBotResponse, exc)
+    o.__class__ = CreateBotResponse
+    done: CreateBotResponse = o
+    return done
 
 
 def _e_CreateBotResponse(o: Any, _t: Any = None) -> Any:
@@ -11727,21 +12424,33 @@ def _e_CreateBotResponse(o: Any, _t: Any = None) -> Any:
 register_model(CreateBotResponse, _d_CreateBotResponse, _e_CreateBotResponse)
 
 
-_S_CreateBotBodyUser = slot_setters(CreateBotBodyUser, ("tags",))
+_T_CreateBotBodyUser = mutable_twin(CreateBotBodyUser)
+_R_CreateBotBodyUser: Readers = (
+    (
+        "tags",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("tags", NOT_GIVEN)) is NOT_GIVEN
+            else {k0: _d_BotUserTagsValue(x0) for k0, x0 in v.items()}
+        ),
+    ),
+)
 
 
-def _fill_CreateBotBodyUser(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateBotBodyUser[0],
-) -> None:
+def _d_CreateBotBodyUser(d: Any, _t: Any = None) -> CreateBotBodyUser:
     v: Any
-    v = d.get("tags", NOT_GIVEN)
-    _s0(o, v if v is NOT_GIVEN else {k0: _d_BotUserTagsValue(x0) for k0, x0 in v.items()})
-
-
-_d_CreateBotBodyUser = lazy_decoder(CreateBotBodyUser, _fill_CreateBotBodyUser)
+    if d.__class__ is not dict:
+        check_object(d, CreateBotBodyUser)
+    o: Any = new_instance(_T_CreateBotBodyUser)
+    o._raw = d
+    try:
+        v = d.get("tags", NOT_GIVEN)
+        o.tags = v if v is NOT_GIVEN else {k0: _d_BotUserTagsValue(x0) for k0, x0 in v.items()}
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CreateBotBodyUser, _R_CreateBotBodyUser, exc)
+    o.__class__ = CreateBotBodyUser
+    done: CreateBotBodyUser = o
+    return done
 
 
 def _e_CreateBotBodyUser(o: Any, _t: Any = None) -> Any:
@@ -11758,23 +12467,26 @@ def _e_CreateBotBodyUser(o: Any, _t: Any = None) -> Any:
 register_model(CreateBotBodyUser, _d_CreateBotBodyUser, _e_CreateBotBodyUser)
 
 
-_S_CreateBotBodyConfiguration = slot_setters(CreateBotBodyConfiguration, ("data", "schema"))
-
-
-def _fill_CreateBotBodyConfiguration(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateBotBodyConfiguration[0],
-    _s1: Setter = _S_CreateBotBodyConfiguration[1],
-) -> None:
-    _s0(o, d.get("data", NOT_GIVEN))
-    _s1(o, d.get("schema", NOT_GIVEN))
-
-
-_d_CreateBotBodyConfiguration = lazy_decoder(
-    CreateBotBodyConfiguration, _fill_CreateBotBodyConfiguration
+_T_CreateBotBodyConfiguration = mutable_twin(CreateBotBodyConfiguration)
+_R_CreateBotBodyConfiguration: Readers = (
+    ("data", lambda d: d.get("data", NOT_GIVEN)),
+    ("schema", lambda d: d.get("schema", NOT_GIVEN)),
 )
+
+
+def _d_CreateBotBodyConfiguration(d: Any, _t: Any = None) -> CreateBotBodyConfiguration:
+    if d.__class__ is not dict:
+        check_object(d, CreateBotBodyConfiguration)
+    o: Any = new_instance(_T_CreateBotBodyConfiguration)
+    o._raw = d
+    try:
+        o.data = d.get("data", NOT_GIVEN)
+        o.schema = d.get("schema", NOT_GIVEN)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CreateBotBodyConfiguration, _R_CreateBotBodyConfiguration, exc)
+    o.__class__ = CreateBotBodyConfiguration
+    done: CreateBotBodyConfiguration = o
+    return done
 
 
 def _e_CreateBotBodyConfiguration(o: Any, _t: Any = None) -> Any:
@@ -11796,29 +12508,34 @@ register_model(
 )
 
 
-_S_CreateBotBodyRecurringEventsValue = slot_setters(
-    CreateBotBodyRecurringEventsValue, ("schedule", "type", "payload")
+_T_CreateBotBodyRecurringEventsValue = mutable_twin(CreateBotBodyRecurringEventsValue)
+_R_CreateBotBodyRecurringEventsValue: Readers = (
+    ("schedule", lambda d: _d_BotRecurringEventsValueSchedule(d["schedule"])),
+    ("type", lambda d: d["type"]),
+    ("payload", lambda d: d["payload"]),
 )
 
 
-def _fill_CreateBotBodyRecurringEventsValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateBotBodyRecurringEventsValue[0],
-    _s1: Setter = _S_CreateBotBodyRecurringEventsValue[1],
-    _s2: Setter = _S_CreateBotBodyRecurringEventsValue[2],
-) -> None:
+def _d_CreateBotBodyRecurringEventsValue(
+    d: Any, _t: Any = None
+) -> CreateBotBodyRecurringEventsValue:
     v: Any
-    v = d["schedule"]
-    _s0(o, _d_BotRecurringEventsValueSchedule(v))
-    _s1(o, d["type"])
-    _s2(o, d["payload"])
-
-
-_d_CreateBotBodyRecurringEventsValue = lazy_decoder(
-    CreateBotBodyRecurringEventsValue, _fill_CreateBotBodyRecurringEventsValue
-)
+    if d.__class__ is not dict:
+        check_object(d, CreateBotBodyRecurringEventsValue)
+    o: Any = new_instance(_T_CreateBotBodyRecurringEventsValue)
+    o._raw = d
+    try:
+        v = d["schedule"]
+        o.schedule = _d_BotRecurringEventsValueSchedule(v)
+        o.type = d["type"]
+        o.payload = d["payload"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, CreateBotBodyRecurringEventsValue, _R_CreateBotBodyRecurringEventsValue, exc
+        )
+    o.__class__ = CreateBotBodyRecurringEventsValue
+    done: CreateBotBodyRecurringEventsValue = o
+    return done
 
 
 def _e_CreateBotBodyRecurringEventsValue(o: Any, _t: Any = None) -> Any:
@@ -11840,23 +12557,24 @@ register_model(
 )
 
 
-_S_GetPublicInterfaceResponse = slot_setters(GetPublicInterfaceResponse, ("interface",))
+_T_GetPublicInterfaceResponse = mutable_twin(GetPublicInterfaceResponse)
+_R_GetPublicInterfaceResponse: Readers = (("interface", lambda d: _d_Interface(d["interface"])),)
 
 
-def _fill_GetPublicInterfaceResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetPublicInterfaceResponse[0],
-) -> None:
+def _d_GetPublicInterfaceResponse(d: Any, _t: Any = None) -> GetPublicInterfaceResponse:
     v: Any
-    v = d["interface"]
-    _s0(o, _d_Interface(v))
-
-
-_d_GetPublicInterfaceResponse = lazy_decoder(
-    GetPublicInterfaceResponse, _fill_GetPublicInterfaceResponse
-)
+    if d.__class__ is not dict:
+        check_object(d, GetPublicInterfaceResponse)
+    o: Any = new_instance(_T_GetPublicInterfaceResponse)
+    o._raw = d
+    try:
+        v = d["interface"]
+        o.interface = _d_Interface(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetPublicInterfaceResponse, _R_GetPublicInterfaceResponse, exc)
+    o.__class__ = GetPublicInterfaceResponse
+    done: GetPublicInterfaceResponse = o
+    return done
 
 
 def _e_GetPublicInterfaceResponse(o: Any, _t: Any = None) -> Any:
@@ -11874,23 +12592,26 @@ register_model(
 )
 
 
-_S_GetPublicInterfaceByIdResponse = slot_setters(GetPublicInterfaceByIdResponse, ("interface",))
-
-
-def _fill_GetPublicInterfaceByIdResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetPublicInterfaceByIdResponse[0],
-) -> None:
-    v: Any
-    v = d["interface"]
-    _s0(o, _d_Interface(v))
-
-
-_d_GetPublicInterfaceByIdResponse = lazy_decoder(
-    GetPublicInterfaceByIdResponse, _fill_GetPublicInterfaceByIdResponse
+_T_GetPublicInterfaceByIdResponse = mutable_twin(GetPublicInterfaceByIdResponse)
+_R_GetPublicInterfaceByIdResponse: Readers = (
+    ("interface", lambda d: _d_Interface(d["interface"])),
 )
+
+
+def _d_GetPublicInterfaceByIdResponse(d: Any, _t: Any = None) -> GetPublicInterfaceByIdResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, GetPublicInterfaceByIdResponse)
+    o: Any = new_instance(_T_GetPublicInterfaceByIdResponse)
+    o._raw = d
+    try:
+        v = d["interface"]
+        o.interface = _d_Interface(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetPublicInterfaceByIdResponse, _R_GetPublicInterfaceByIdResponse, exc)
+    o.__class__ = GetPublicInterfaceByIdResponse
+    done: GetPublicInterfaceByIdResponse = o
+    return done
 
 
 def _e_GetPublicInterfaceByIdResponse(o: Any, _t: Any = None) -> Any:
@@ -11910,53 +12631,51 @@ register_model(
 )
 
 
-_S_ListPublicInterfacesResponseInterfacesItem = slot_setters(
-    ListPublicInterfacesResponseInterfacesItem,
-    (
-        "id",
-        "created_at",
-        "updated_at",
-        "name",
-        "version",
-        "title",
-        "description",
-        "icon_url",
-        "readme_url",
-        "public",
-    ),
+_T_ListPublicInterfacesResponseInterfacesItem = mutable_twin(
+    ListPublicInterfacesResponseInterfacesItem
+)
+_R_ListPublicInterfacesResponseInterfacesItem: Readers = (
+    ("id", lambda d: d["id"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+    ("name", lambda d: d["name"]),
+    ("version", lambda d: d["version"]),
+    ("title", lambda d: d["title"]),
+    ("description", lambda d: d["description"]),
+    ("icon_url", lambda d: d["iconUrl"]),
+    ("readme_url", lambda d: d["readmeUrl"]),
+    ("public", lambda d: d["public"]),
 )
 
 
-def _fill_ListPublicInterfacesResponseInterfacesItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListPublicInterfacesResponseInterfacesItem[0],
-    _s1: Setter = _S_ListPublicInterfacesResponseInterfacesItem[1],
-    _s2: Setter = _S_ListPublicInterfacesResponseInterfacesItem[2],
-    _s3: Setter = _S_ListPublicInterfacesResponseInterfacesItem[3],
-    _s4: Setter = _S_ListPublicInterfacesResponseInterfacesItem[4],
-    _s5: Setter = _S_ListPublicInterfacesResponseInterfacesItem[5],
-    _s6: Setter = _S_ListPublicInterfacesResponseInterfacesItem[6],
-    _s7: Setter = _S_ListPublicInterfacesResponseInterfacesItem[7],
-    _s8: Setter = _S_ListPublicInterfacesResponseInterfacesItem[8],
-    _s9: Setter = _S_ListPublicInterfacesResponseInterfacesItem[9],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["createdAt"])
-    _s2(o, d["updatedAt"])
-    _s3(o, d["name"])
-    _s4(o, d["version"])
-    _s5(o, d["title"])
-    _s6(o, d["description"])
-    _s7(o, d["iconUrl"])
-    _s8(o, d["readmeUrl"])
-    _s9(o, d["public"])
-
-
-_d_ListPublicInterfacesResponseInterfacesItem = lazy_decoder(
-    ListPublicInterfacesResponseInterfacesItem, _fill_ListPublicInterfacesResponseInterfacesItem
-)
+def _d_ListPublicInterfacesResponseInterfacesItem(
+    d: Any, _t: Any = None
+) -> ListPublicInterfacesResponseInterfacesItem:
+    if d.__class__ is not dict:
+        check_object(d, ListPublicInterfacesResponseInterfacesItem)
+    o: Any = new_instance(_T_ListPublicInterfacesResponseInterfacesItem)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+        o.name = d["name"]
+        o.version = d["version"]
+        o.title = d["title"]
+        o.description = d["description"]
+        o.icon_url = d["iconUrl"]
+        o.readme_url = d["readmeUrl"]
+        o.public = d["public"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            ListPublicInterfacesResponseInterfacesItem,
+            _R_ListPublicInterfacesResponseInterfacesItem,
+            exc,
+        )
+    o.__class__ = ListPublicInterfacesResponseInterfacesItem
+    done: ListPublicInterfacesResponseInterfacesItem = o
+    return done
 
 
 def _e_ListPublicInterfacesResponseInterfacesItem(o: Any, _t: Any = None) -> Any:
@@ -11984,26 +12703,32 @@ register_model(
 )
 
 
-_S_ListPublicInterfacesResponse = slot_setters(ListPublicInterfacesResponse, ("interfaces", "meta"))
-
-
-def _fill_ListPublicInterfacesResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListPublicInterfacesResponse[0],
-    _s1: Setter = _S_ListPublicInterfacesResponse[1],
-) -> None:
-    v: Any
-    v = d["interfaces"]
-    _s0(o, [_d_ListPublicInterfacesResponseInterfacesItem(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-
-
-_d_ListPublicInterfacesResponse = lazy_decoder(
-    ListPublicInterfacesResponse, _fill_ListPublicInterfacesResponse
+_T_ListPublicInterfacesResponse = mutable_twin(ListPublicInterfacesResponse)
+_R_ListPublicInterfacesResponse: Readers = (
+    (
+        "interfaces",
+        lambda d: [_d_ListPublicInterfacesResponseInterfacesItem(x0) for x0 in d["interfaces"]],
+    ),
+    ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
 )
+
+
+def _d_ListPublicInterfacesResponse(d: Any, _t: Any = None) -> ListPublicInterfacesResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, ListPublicInterfacesResponse)
+    o: Any = new_instance(_T_ListPublicInterfacesResponse)
+    o._raw = d
+    try:
+        v = d["interfaces"]
+        o.interfaces = [_d_ListPublicInterfacesResponseInterfacesItem(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListPublicIntegrationsResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListPublicInterfacesResponse, _R_ListPublicInterfacesResponse, exc)
+    o.__class__ = ListPublicInterfacesResponse
+    done: ListPublicInterfacesResponse = o
+    return done
 
 
 def _e_ListPublicInterfacesResponse(o: Any, _t: Any = None) -> Any:
@@ -12023,21 +12748,22 @@ register_model(
 )
 
 
-_S_GetPublicPluginCodeResponse = slot_setters(GetPublicPluginCodeResponse, ("code",))
+_T_GetPublicPluginCodeResponse = mutable_twin(GetPublicPluginCodeResponse)
+_R_GetPublicPluginCodeResponse: Readers = (("code", lambda d: d["code"]),)
 
 
-def _fill_GetPublicPluginCodeResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetPublicPluginCodeResponse[0],
-) -> None:
-    _s0(o, d["code"])
-
-
-_d_GetPublicPluginCodeResponse = lazy_decoder(
-    GetPublicPluginCodeResponse, _fill_GetPublicPluginCodeResponse
-)
+def _d_GetPublicPluginCodeResponse(d: Any, _t: Any = None) -> GetPublicPluginCodeResponse:
+    if d.__class__ is not dict:
+        check_object(d, GetPublicPluginCodeResponse)
+    o: Any = new_instance(_T_GetPublicPluginCodeResponse)
+    o._raw = d
+    try:
+        o.code = d["code"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetPublicPluginCodeResponse, _R_GetPublicPluginCodeResponse, exc)
+    o.__class__ = GetPublicPluginCodeResponse
+    done: GetPublicPluginCodeResponse = o
+    return done
 
 
 def _e_GetPublicPluginCodeResponse(o: Any, _t: Any = None) -> Any:
@@ -12052,21 +12778,24 @@ register_model(
 )
 
 
-_S_GetPublicPluginResponse = slot_setters(GetPublicPluginResponse, ("plugin",))
+_T_GetPublicPluginResponse = mutable_twin(GetPublicPluginResponse)
+_R_GetPublicPluginResponse: Readers = (("plugin", lambda d: _d_Plugin(d["plugin"])),)
 
 
-def _fill_GetPublicPluginResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetPublicPluginResponse[0],
-) -> None:
+def _d_GetPublicPluginResponse(d: Any, _t: Any = None) -> GetPublicPluginResponse:
     v: Any
-    v = d["plugin"]
-    _s0(o, _d_Plugin(v))
-
-
-_d_GetPublicPluginResponse = lazy_decoder(GetPublicPluginResponse, _fill_GetPublicPluginResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetPublicPluginResponse)
+    o: Any = new_instance(_T_GetPublicPluginResponse)
+    o._raw = d
+    try:
+        v = d["plugin"]
+        o.plugin = _d_Plugin(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetPublicPluginResponse, _R_GetPublicPluginResponse, exc)
+    o.__class__ = GetPublicPluginResponse
+    done: GetPublicPluginResponse = o
+    return done
 
 
 def _e_GetPublicPluginResponse(o: Any, _t: Any = None) -> Any:
@@ -12082,25 +12811,33 @@ def _e_GetPublicPluginResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetPublicPluginResponse, _d_GetPublicPluginResponse, _e_GetPublicPluginResponse)
 
 
-_S_GetDereferencedPublicPluginByIdResponse = slot_setters(
-    GetDereferencedPublicPluginByIdResponse, ("plugin",)
+_T_GetDereferencedPublicPluginByIdResponse = mutable_twin(GetDereferencedPublicPluginByIdResponse)
+_R_GetDereferencedPublicPluginByIdResponse: Readers = (
+    ("plugin", lambda d: _d_Plugin(d["plugin"])),
 )
 
 
-def _fill_GetDereferencedPublicPluginByIdResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetDereferencedPublicPluginByIdResponse[0],
-) -> None:
+def _d_GetDereferencedPublicPluginByIdResponse(
+    d: Any, _t: Any = None
+) -> GetDereferencedPublicPluginByIdResponse:
     v: Any
-    v = d["plugin"]
-    _s0(o, _d_Plugin(v))
-
-
-_d_GetDereferencedPublicPluginByIdResponse = lazy_decoder(
-    GetDereferencedPublicPluginByIdResponse, _fill_GetDereferencedPublicPluginByIdResponse
-)
+    if d.__class__ is not dict:
+        check_object(d, GetDereferencedPublicPluginByIdResponse)
+    o: Any = new_instance(_T_GetDereferencedPublicPluginByIdResponse)
+    o._raw = d
+    try:
+        v = d["plugin"]
+        o.plugin = _d_Plugin(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            GetDereferencedPublicPluginByIdResponse,
+            _R_GetDereferencedPublicPluginByIdResponse,
+            exc,
+        )
+    o.__class__ = GetDereferencedPublicPluginByIdResponse
+    done: GetDereferencedPublicPluginByIdResponse = o
+    return done
 
 
 def _e_GetDereferencedPublicPluginByIdResponse(o: Any, _t: Any = None) -> Any:
@@ -12120,23 +12857,24 @@ register_model(
 )
 
 
-_S_GetPublicPluginByIdResponse = slot_setters(GetPublicPluginByIdResponse, ("plugin",))
+_T_GetPublicPluginByIdResponse = mutable_twin(GetPublicPluginByIdResponse)
+_R_GetPublicPluginByIdResponse: Readers = (("plugin", lambda d: _d_Plugin(d["plugin"])),)
 
 
-def _fill_GetPublicPluginByIdResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetPublicPluginByIdResponse[0],
-) -> None:
+def _d_GetPublicPluginByIdResponse(d: Any, _t: Any = None) -> GetPublicPluginByIdResponse:
     v: Any
-    v = d["plugin"]
-    _s0(o, _d_Plugin(v))
-
-
-_d_GetPublicPluginByIdResponse = lazy_decoder(
-    GetPublicPluginByIdResponse, _fill_GetPublicPluginByIdResponse
-)
+    if d.__class__ is not dict:
+        check_object(d, GetPublicPluginByIdResponse)
+    o: Any = new_instance(_T_GetPublicPluginByIdResponse)
+    o._raw = d
+    try:
+        v = d["plugin"]
+        o.plugin = _d_Plugin(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetPublicPluginByIdResponse, _R_GetPublicPluginByIdResponse, exc)
+    o.__class__ = GetPublicPluginByIdResponse
+    done: GetPublicPluginByIdResponse = o
+    return done
 
 
 def _e_GetPublicPluginByIdResponse(o: Any, _t: Any = None) -> Any:
@@ -12154,59 +12892,50 @@ register_model(
 )
 
 
-_S_ListPublicPluginsResponsePluginsItem = slot_setters(
-    ListPublicPluginsResponsePluginsItem,
-    (
-        "id",
-        "created_at",
-        "updated_at",
-        "name",
-        "version",
-        "title",
-        "description",
-        "icon_url",
-        "readme_url",
-        "public",
-        "visibility",
-        "lifecycle_status",
-    ),
+_T_ListPublicPluginsResponsePluginsItem = mutable_twin(ListPublicPluginsResponsePluginsItem)
+_R_ListPublicPluginsResponsePluginsItem: Readers = (
+    ("id", lambda d: d["id"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+    ("name", lambda d: d["name"]),
+    ("version", lambda d: d["version"]),
+    ("title", lambda d: d["title"]),
+    ("description", lambda d: d["description"]),
+    ("icon_url", lambda d: d["iconUrl"]),
+    ("readme_url", lambda d: d["readmeUrl"]),
+    ("public", lambda d: d["public"]),
+    ("visibility", lambda d: d["visibility"]),
+    ("lifecycle_status", lambda d: d["lifecycleStatus"]),
 )
 
 
-def _fill_ListPublicPluginsResponsePluginsItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListPublicPluginsResponsePluginsItem[0],
-    _s1: Setter = _S_ListPublicPluginsResponsePluginsItem[1],
-    _s2: Setter = _S_ListPublicPluginsResponsePluginsItem[2],
-    _s3: Setter = _S_ListPublicPluginsResponsePluginsItem[3],
-    _s4: Setter = _S_ListPublicPluginsResponsePluginsItem[4],
-    _s5: Setter = _S_ListPublicPluginsResponsePluginsItem[5],
-    _s6: Setter = _S_ListPublicPluginsResponsePluginsItem[6],
-    _s7: Setter = _S_ListPublicPluginsResponsePluginsItem[7],
-    _s8: Setter = _S_ListPublicPluginsResponsePluginsItem[8],
-    _s9: Setter = _S_ListPublicPluginsResponsePluginsItem[9],
-    _s10: Setter = _S_ListPublicPluginsResponsePluginsItem[10],
-    _s11: Setter = _S_ListPublicPluginsResponsePluginsItem[11],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["createdAt"])
-    _s2(o, d["updatedAt"])
-    _s3(o, d["name"])
-    _s4(o, d["version"])
-    _s5(o, d["title"])
-    _s6(o, d["description"])
-    _s7(o, d["iconUrl"])
-    _s8(o, d["readmeUrl"])
-    _s9(o, d["public"])
-    _s10(o, d["visibility"])
-    _s11(o, d["lifecycleStatus"])
-
-
-_d_ListPublicPluginsResponsePluginsItem = lazy_decoder(
-    ListPublicPluginsResponsePluginsItem, _fill_ListPublicPluginsResponsePluginsItem
-)
+def _d_ListPublicPluginsResponsePluginsItem(
+    d: Any, _t: Any = None
+) -> ListPublicPluginsResponsePluginsItem:
+    if d.__class__ is not dict:
+        check_object(d, ListPublicPluginsResponsePluginsItem)
+    o: Any = new_instance(_T_ListPublicPluginsResponsePluginsItem)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+        o.name = d["name"]
+        o.version = d["version"]
+        o.title = d["title"]
+        o.description = d["description"]
+        o.icon_url = d["iconUrl"]
+        o.readme_url = d["readmeUrl"]
+        o.public = d["public"]
+        o.visibility = d["visibility"]
+        o.lifecycle_status = d["lifecycleStatus"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, ListPublicPluginsResponsePluginsItem, _R_ListPublicPluginsResponsePluginsItem, exc
+        )
+    o.__class__ = ListPublicPluginsResponsePluginsItem
+    done: ListPublicPluginsResponsePluginsItem = o
+    return done
 
 
 def _e_ListPublicPluginsResponsePluginsItem(o: Any, _t: Any = None) -> Any:
@@ -12236,26 +12965,29 @@ register_model(
 )
 
 
-_S_ListPublicPluginsResponse = slot_setters(ListPublicPluginsResponse, ("plugins", "meta"))
-
-
-def _fill_ListPublicPluginsResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListPublicPluginsResponse[0],
-    _s1: Setter = _S_ListPublicPluginsResponse[1],
-) -> None:
-    v: Any
-    v = d["plugins"]
-    _s0(o, [_d_ListPublicPluginsResponsePluginsItem(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-
-
-_d_ListPublicPluginsResponse = lazy_decoder(
-    ListPublicPluginsResponse, _fill_ListPublicPluginsResponse
+_T_ListPublicPluginsResponse = mutable_twin(ListPublicPluginsResponse)
+_R_ListPublicPluginsResponse: Readers = (
+    ("plugins", lambda d: [_d_ListPublicPluginsResponsePluginsItem(x0) for x0 in d["plugins"]]),
+    ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
 )
+
+
+def _d_ListPublicPluginsResponse(d: Any, _t: Any = None) -> ListPublicPluginsResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, ListPublicPluginsResponse)
+    o: Any = new_instance(_T_ListPublicPluginsResponse)
+    o._raw = d
+    try:
+        v = d["plugins"]
+        o.plugins = [_d_ListPublicPluginsResponsePluginsItem(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListPublicIntegrationsResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListPublicPluginsResponse, _R_ListPublicPluginsResponse, exc)
+    o.__class__ = ListPublicPluginsResponse
+    done: ListPublicPluginsResponse = o
+    return done
 
 
 def _e_ListPublicPluginsResponse(o: Any, _t: Any = None) -> Any:
@@ -12275,23 +13007,26 @@ register_model(
 )
 
 
-_S_GetPublicIntegrationResponse = slot_setters(GetPublicIntegrationResponse, ("integration",))
-
-
-def _fill_GetPublicIntegrationResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetPublicIntegrationResponse[0],
-) -> None:
-    v: Any
-    v = d["integration"]
-    _s0(o, _d_GetPublicIntegrationByIdResponseIntegration(v))
-
-
-_d_GetPublicIntegrationResponse = lazy_decoder(
-    GetPublicIntegrationResponse, _fill_GetPublicIntegrationResponse
+_T_GetPublicIntegrationResponse = mutable_twin(GetPublicIntegrationResponse)
+_R_GetPublicIntegrationResponse: Readers = (
+    ("integration", lambda d: _d_GetPublicIntegrationByIdResponseIntegration(d["integration"])),
 )
+
+
+def _d_GetPublicIntegrationResponse(d: Any, _t: Any = None) -> GetPublicIntegrationResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, GetPublicIntegrationResponse)
+    o: Any = new_instance(_T_GetPublicIntegrationResponse)
+    o._raw = d
+    try:
+        v = d["integration"]
+        o.integration = _d_GetPublicIntegrationByIdResponseIntegration(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetPublicIntegrationResponse, _R_GetPublicIntegrationResponse, exc)
+    o.__class__ = GetPublicIntegrationResponse
+    done: GetPublicIntegrationResponse = o
+    return done
 
 
 def _e_GetPublicIntegrationResponse(o: Any, _t: Any = None) -> Any:
@@ -12309,26 +13044,35 @@ register_model(
 )
 
 
-_S_GetPublicIntegrationByIdResponseIntegrationMeta = slot_setters(
-    GetPublicIntegrationByIdResponseIntegrationMeta, ("installs", "views")
+_T_GetPublicIntegrationByIdResponseIntegrationMeta = mutable_twin(
+    GetPublicIntegrationByIdResponseIntegrationMeta
+)
+_R_GetPublicIntegrationByIdResponseIntegrationMeta: Readers = (
+    ("installs", lambda d: d["installs"]),
+    ("views", lambda d: d["views"]),
 )
 
 
-def _fill_GetPublicIntegrationByIdResponseIntegrationMeta(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetPublicIntegrationByIdResponseIntegrationMeta[0],
-    _s1: Setter = _S_GetPublicIntegrationByIdResponseIntegrationMeta[1],
-) -> None:
-    _s0(o, d["installs"])
-    _s1(o, d["views"])
-
-
-_d_GetPublicIntegrationByIdResponseIntegrationMeta = lazy_decoder(
-    GetPublicIntegrationByIdResponseIntegrationMeta,
-    _fill_GetPublicIntegrationByIdResponseIntegrationMeta,
-)
+def _d_GetPublicIntegrationByIdResponseIntegrationMeta(
+    d: Any, _t: Any = None
+) -> GetPublicIntegrationByIdResponseIntegrationMeta:
+    if d.__class__ is not dict:
+        check_object(d, GetPublicIntegrationByIdResponseIntegrationMeta)
+    o: Any = new_instance(_T_GetPublicIntegrationByIdResponseIntegrationMeta)
+    o._raw = d
+    try:
+        o.installs = d["installs"]
+        o.views = d["views"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            GetPublicIntegrationByIdResponseIntegrationMeta,
+            _R_GetPublicIntegrationByIdResponseIntegrationMeta,
+            exc,
+        )
+    o.__class__ = GetPublicIntegrationByIdResponseIntegrationMeta
+    done: GetPublicIntegrationByIdResponseIntegrationMeta = o
+    return done
 
 
 def _e_GetPublicIntegrationByIdResponseIntegrationMeta(o: Any, _t: Any = None) -> Any:
@@ -12345,28 +13089,37 @@ register_model(
 )
 
 
-_S_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace = slot_setters(
-    GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace, ("id", "handle", "name")
+_T_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace = mutable_twin(
+    GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace
+)
+_R_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace: Readers = (
+    ("id", lambda d: d["id"]),
+    ("handle", lambda d: d["handle"]),
+    ("name", lambda d: d["name"]),
 )
 
 
-def _fill_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace[0],
-    _s1: Setter = _S_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace[1],
-    _s2: Setter = _S_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace[2],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["handle"])
-    _s2(o, d["name"])
-
-
-_d_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace = lazy_decoder(
-    GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace,
-    _fill_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace,
-)
+def _d_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace(
+    d: Any, _t: Any = None
+) -> GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace:
+    if d.__class__ is not dict:
+        check_object(d, GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace)
+    o: Any = new_instance(_T_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.handle = d["handle"]
+        o.name = d["name"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace,
+            _R_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace,
+            exc,
+        )
+    o.__class__ = GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace
+    done: GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace = o
+    return done
 
 
 def _e_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace(o: Any, _t: Any = None) -> Any:
@@ -12383,133 +13136,127 @@ register_model(
 )
 
 
-_S_GetPublicIntegrationByIdResponseIntegration = slot_setters(
-    GetPublicIntegrationByIdResponseIntegration,
+_T_GetPublicIntegrationByIdResponseIntegration = mutable_twin(
+    GetPublicIntegrationByIdResponseIntegration
+)
+_R_GetPublicIntegrationByIdResponseIntegration: Readers = (
+    ("id", lambda d: d["id"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+    ("identifier", lambda d: _d_IntegrationIdentifier(d["identifier"])),
     (
-        "id",
-        "created_at",
-        "updated_at",
-        "identifier",
         "sandbox",
-        "max_execution_time",
-        "url",
-        "signing_secret",
-        "name",
-        "version",
-        "interfaces",
-        "configuration",
-        "configurations",
-        "channels",
-        "states",
-        "events",
-        "actions",
-        "user",
-        "entities",
-        "attributes",
-        "dev",
-        "title",
-        "description",
-        "icon_url",
-        "readme_url",
-        "public",
-        "visibility",
-        "verification_status",
-        "lifecycle_status",
-        "secrets",
-        "owner_workspace",
-        "meta",
+        lambda d: None if (v := d.get("sandbox", None)) is None else _d_IntegrationSandbox(v),
     ),
+    ("max_execution_time", lambda d: d.get("maxExecutionTime", None)),
+    ("url", lambda d: d["url"]),
+    ("signing_secret", lambda d: d["signingSecret"]),
+    ("name", lambda d: d["name"]),
+    ("version", lambda d: d["version"]),
+    (
+        "interfaces",
+        lambda d: {k0: _d_IntegrationInterfacesValue(x0) for k0, x0 in d["interfaces"].items()},
+    ),
+    ("configuration", lambda d: _d_IntegrationConfiguration(d["configuration"])),
+    (
+        "configurations",
+        lambda d: {k0: _d_IntegrationConfiguration(x0) for k0, x0 in d["configurations"].items()},
+    ),
+    (
+        "channels",
+        lambda d: {k0: _d_IntegrationChannelsValue(x0) for k0, x0 in d["channels"].items()},
+    ),
+    ("states", lambda d: {k0: _d_IntegrationStatesValue(x0) for k0, x0 in d["states"].items()}),
+    ("events", lambda d: {k0: _d_BotEventsValue(x0) for k0, x0 in d["events"].items()}),
+    ("actions", lambda d: {k0: _d_BotActionsValue(x0) for k0, x0 in d["actions"].items()}),
+    ("user", lambda d: _d_IntegrationChannelsValueConversation(d["user"])),
+    (
+        "entities",
+        lambda d: {k0: _d_IntegrationEntitiesValue(x0) for k0, x0 in d["entities"].items()},
+    ),
+    ("attributes", lambda d: d.get("attributes", None)),
+    ("dev", lambda d: d["dev"]),
+    ("title", lambda d: d["title"]),
+    ("description", lambda d: d["description"]),
+    ("icon_url", lambda d: d["iconUrl"]),
+    ("readme_url", lambda d: d["readmeUrl"]),
+    ("public", lambda d: d["public"]),
+    ("visibility", lambda d: d["visibility"]),
+    ("verification_status", lambda d: d["verificationStatus"]),
+    ("lifecycle_status", lambda d: d["lifecycleStatus"]),
+    ("secrets", lambda d: d["secrets"]),
+    (
+        "owner_workspace",
+        lambda d: _d_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace(d["ownerWorkspace"]),
+    ),
+    ("meta", lambda d: _d_GetPublicIntegrationByIdResponseIntegrationMeta(d["meta"])),
 )
 
 
-def _fill_GetPublicIntegrationByIdResponseIntegration(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetPublicIntegrationByIdResponseIntegration[0],
-    _s1: Setter = _S_GetPublicIntegrationByIdResponseIntegration[1],
-    _s2: Setter = _S_GetPublicIntegrationByIdResponseIntegration[2],
-    _s3: Setter = _S_GetPublicIntegrationByIdResponseIntegration[3],
-    _s4: Setter = _S_GetPublicIntegrationByIdResponseIntegration[4],
-    _s5: Setter = _S_GetPublicIntegrationByIdResponseIntegration[5],
-    _s6: Setter = _S_GetPublicIntegrationByIdResponseIntegration[6],
-    _s7: Setter = _S_GetPublicIntegrationByIdResponseIntegration[7],
-    _s8: Setter = _S_GetPublicIntegrationByIdResponseIntegration[8],
-    _s9: Setter = _S_GetPublicIntegrationByIdResponseIntegration[9],
-    _s10: Setter = _S_GetPublicIntegrationByIdResponseIntegration[10],
-    _s11: Setter = _S_GetPublicIntegrationByIdResponseIntegration[11],
-    _s12: Setter = _S_GetPublicIntegrationByIdResponseIntegration[12],
-    _s13: Setter = _S_GetPublicIntegrationByIdResponseIntegration[13],
-    _s14: Setter = _S_GetPublicIntegrationByIdResponseIntegration[14],
-    _s15: Setter = _S_GetPublicIntegrationByIdResponseIntegration[15],
-    _s16: Setter = _S_GetPublicIntegrationByIdResponseIntegration[16],
-    _s17: Setter = _S_GetPublicIntegrationByIdResponseIntegration[17],
-    _s18: Setter = _S_GetPublicIntegrationByIdResponseIntegration[18],
-    _s19: Setter = _S_GetPublicIntegrationByIdResponseIntegration[19],
-    _s20: Setter = _S_GetPublicIntegrationByIdResponseIntegration[20],
-    _s21: Setter = _S_GetPublicIntegrationByIdResponseIntegration[21],
-    _s22: Setter = _S_GetPublicIntegrationByIdResponseIntegration[22],
-    _s23: Setter = _S_GetPublicIntegrationByIdResponseIntegration[23],
-    _s24: Setter = _S_GetPublicIntegrationByIdResponseIntegration[24],
-    _s25: Setter = _S_GetPublicIntegrationByIdResponseIntegration[25],
-    _s26: Setter = _S_GetPublicIntegrationByIdResponseIntegration[26],
-    _s27: Setter = _S_GetPublicIntegrationByIdResponseIntegration[27],
-    _s28: Setter = _S_GetPublicIntegrationByIdResponseIntegration[28],
-    _s29: Setter = _S_GetPublicIntegrationByIdResponseIntegration[29],
-    _s30: Setter = _S_GetPublicIntegrationByIdResponseIntegration[30],
-    _s31: Setter = _S_GetPublicIntegrationByIdResponseIntegration[31],
-) -> None:
+def _d_GetPublicIntegrationByIdResponseIntegration(
+    d: Any, _t: Any = None
+) -> GetPublicIntegrationByIdResponseIntegration:
     v: Any
-    _s0(o, d["id"])
-    _s1(o, d["createdAt"])
-    _s2(o, d["updatedAt"])
-    v = d["identifier"]
-    _s3(o, _d_IntegrationIdentifier(v))
-    v = d.get("sandbox", None)
-    _s4(o, v if v is None else _d_IntegrationSandbox(v))
-    _s5(o, d.get("maxExecutionTime", None))
-    _s6(o, d["url"])
-    _s7(o, d["signingSecret"])
-    _s8(o, d["name"])
-    _s9(o, d["version"])
-    v = d["interfaces"]
-    _s10(o, {k0: _d_IntegrationInterfacesValue(x0) for k0, x0 in v.items()})
-    v = d["configuration"]
-    _s11(o, _d_IntegrationConfiguration(v))
-    v = d["configurations"]
-    _s12(o, {k0: _d_IntegrationConfiguration(x0) for k0, x0 in v.items()})
-    v = d["channels"]
-    _s13(o, {k0: _d_IntegrationChannelsValue(x0) for k0, x0 in v.items()})
-    v = d["states"]
-    _s14(o, {k0: _d_IntegrationStatesValue(x0) for k0, x0 in v.items()})
-    v = d["events"]
-    _s15(o, {k0: _d_BotEventsValue(x0) for k0, x0 in v.items()})
-    v = d["actions"]
-    _s16(o, {k0: _d_BotActionsValue(x0) for k0, x0 in v.items()})
-    v = d["user"]
-    _s17(o, _d_IntegrationChannelsValueConversation(v))
-    v = d["entities"]
-    _s18(o, {k0: _d_IntegrationEntitiesValue(x0) for k0, x0 in v.items()})
-    _s19(o, d.get("attributes", None))
-    _s20(o, d["dev"])
-    _s21(o, d["title"])
-    _s22(o, d["description"])
-    _s23(o, d["iconUrl"])
-    _s24(o, d["readmeUrl"])
-    _s25(o, d["public"])
-    _s26(o, d["visibility"])
-    _s27(o, d["verificationStatus"])
-    _s28(o, d["lifecycleStatus"])
-    _s29(o, d["secrets"])
-    v = d["ownerWorkspace"]
-    _s30(o, _d_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace(v))
-    v = d["meta"]
-    _s31(o, _d_GetPublicIntegrationByIdResponseIntegrationMeta(v))
-
-
-_d_GetPublicIntegrationByIdResponseIntegration = lazy_decoder(
-    GetPublicIntegrationByIdResponseIntegration, _fill_GetPublicIntegrationByIdResponseIntegration
-)
+    if d.__class__ is not dict:
+        check_object(d, GetPublicIntegrationByIdResponseIntegration)
+    o: Any = new_instance(_T_GetPublicIntegrationByIdResponseIntegration)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+        v = d["identifier"]
+        o.identifier = _d_IntegrationIdentifier(v)
+        v = d.get("sandbox", None)
+        o.sandbox = v if v is None else _d_IntegrationSandbox(v)
+        o.max_execution_time = d.get("maxExecutionTime", None)
+        o.url = d["url"]
+        o.signing_secret = d["signingSecret"]
+        o.name = d["name"]
+        o.version = d["version"]
+        v = d["interfaces"]
+        o.interfaces = {k0: _d_IntegrationInterfacesValue(x0) for k0, x0 in v.items()}
+        v = d["configuration"]
+        o.configuration = _d_IntegrationConfiguration(v)
+        v = d["configurations"]
+        o.configurations = {k0: _d_IntegrationConfiguration(x0) for k0, x0 in v.items()}
+        v = d["channels"]
+        o.channels = {k0: _d_IntegrationChannelsValue(x0) for k0, x0 in v.items()}
+        v = d["states"]
+        o.states = {k0: _d_IntegrationStatesValue(x0) for k0, x0 in v.items()}
+        v = d["events"]
+        o.events = {k0: _d_BotEventsValue(x0) for k0, x0 in v.items()}
+        v = d["actions"]
+        o.actions = {k0: _d_BotActionsValue(x0) for k0, x0 in v.items()}
+        v = d["user"]
+        o.user = _d_IntegrationChannelsValueConversation(v)
+        v = d["entities"]
+        o.entities = {k0: _d_IntegrationEntitiesValue(x0) for k0, x0 in v.items()}
+        o.attributes = d.get("attributes", None)
+        o.dev = d["dev"]
+        o.title = d["title"]
+        o.description = d["description"]
+        o.icon_url = d["iconUrl"]
+        o.readme_url = d["readmeUrl"]
+        o.public = d["public"]
+        o.visibility = d["visibility"]
+        o.verification_status = d["verificationStatus"]
+        o.lifecycle_status = d["lifecycleStatus"]
+        o.secrets = d["secrets"]
+        v = d["ownerWorkspace"]
+        o.owner_workspace = _d_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace(v)
+        v = d["meta"]
+        o.meta = _d_GetPublicIntegrationByIdResponseIntegrationMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            GetPublicIntegrationByIdResponseIntegration,
+            _R_GetPublicIntegrationByIdResponseIntegration,
+            exc,
+        )
+    o.__class__ = GetPublicIntegrationByIdResponseIntegration
+    done: GetPublicIntegrationByIdResponseIntegration = o
+    return done
 
 
 def _e_GetPublicIntegrationByIdResponseIntegration(o: Any, _t: Any = None) -> Any:
@@ -12577,25 +13324,28 @@ register_model(
 )
 
 
-_S_GetPublicIntegrationByIdResponse = slot_setters(
-    GetPublicIntegrationByIdResponse, ("integration",)
+_T_GetPublicIntegrationByIdResponse = mutable_twin(GetPublicIntegrationByIdResponse)
+_R_GetPublicIntegrationByIdResponse: Readers = (
+    ("integration", lambda d: _d_GetPublicIntegrationByIdResponseIntegration(d["integration"])),
 )
 
 
-def _fill_GetPublicIntegrationByIdResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetPublicIntegrationByIdResponse[0],
-) -> None:
+def _d_GetPublicIntegrationByIdResponse(d: Any, _t: Any = None) -> GetPublicIntegrationByIdResponse:
     v: Any
-    v = d["integration"]
-    _s0(o, _d_GetPublicIntegrationByIdResponseIntegration(v))
-
-
-_d_GetPublicIntegrationByIdResponse = lazy_decoder(
-    GetPublicIntegrationByIdResponse, _fill_GetPublicIntegrationByIdResponse
-)
+    if d.__class__ is not dict:
+        check_object(d, GetPublicIntegrationByIdResponse)
+    o: Any = new_instance(_T_GetPublicIntegrationByIdResponse)
+    o._raw = d
+    try:
+        v = d["integration"]
+        o.integration = _d_GetPublicIntegrationByIdResponseIntegration(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, GetPublicIntegrationByIdResponse, _R_GetPublicIntegrationByIdResponse, exc
+        )
+    o.__class__ = GetPublicIntegrationByIdResponse
+    done: GetPublicIntegrationByIdResponse = o
+    return done
 
 
 def _e_GetPublicIntegrationByIdResponse(o: Any, _t: Any = None) -> Any:
@@ -12615,23 +13365,28 @@ register_model(
 )
 
 
-_S_ListPublicIntegrationsResponseMeta = slot_setters(
-    ListPublicIntegrationsResponseMeta, ("next_token",)
+_T_ListPublicIntegrationsResponseMeta = mutable_twin(ListPublicIntegrationsResponseMeta)
+_R_ListPublicIntegrationsResponseMeta: Readers = (
+    ("next_token", lambda d: d.get("nextToken", None)),
 )
 
 
-def _fill_ListPublicIntegrationsResponseMeta(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListPublicIntegrationsResponseMeta[0],
-) -> None:
-    _s0(o, d.get("nextToken", None))
-
-
-_d_ListPublicIntegrationsResponseMeta = lazy_decoder(
-    ListPublicIntegrationsResponseMeta, _fill_ListPublicIntegrationsResponseMeta
-)
+def _d_ListPublicIntegrationsResponseMeta(
+    d: Any, _t: Any = None
+) -> ListPublicIntegrationsResponseMeta:
+    if d.__class__ is not dict:
+        check_object(d, ListPublicIntegrationsResponseMeta)
+    o: Any = new_instance(_T_ListPublicIntegrationsResponseMeta)
+    o._raw = d
+    try:
+        o.next_token = d.get("nextToken", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, ListPublicIntegrationsResponseMeta, _R_ListPublicIntegrationsResponseMeta, exc
+        )
+    o.__class__ = ListPublicIntegrationsResponseMeta
+    done: ListPublicIntegrationsResponseMeta = o
+    return done
 
 
 def _e_ListPublicIntegrationsResponseMeta(o: Any, _t: Any = None) -> Any:
@@ -12652,33 +13407,41 @@ register_model(
 )
 
 
-_S_ListPublicIntegrationsResponseIntegrationsItemMatchedOn = slot_setters(
-    ListPublicIntegrationsResponseIntegrationsItemMatchedOn,
-    ("name", "title", "description", "actions", "interfaces"),
+_T_ListPublicIntegrationsResponseIntegrationsItemMatchedOn = mutable_twin(
+    ListPublicIntegrationsResponseIntegrationsItemMatchedOn
+)
+_R_ListPublicIntegrationsResponseIntegrationsItemMatchedOn: Readers = (
+    ("name", lambda d: d.get("name", None)),
+    ("title", lambda d: d.get("title", None)),
+    ("description", lambda d: d.get("description", None)),
+    ("actions", lambda d: d.get("actions", None)),
+    ("interfaces", lambda d: d.get("interfaces", None)),
 )
 
 
-def _fill_ListPublicIntegrationsResponseIntegrationsItemMatchedOn(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListPublicIntegrationsResponseIntegrationsItemMatchedOn[0],
-    _s1: Setter = _S_ListPublicIntegrationsResponseIntegrationsItemMatchedOn[1],
-    _s2: Setter = _S_ListPublicIntegrationsResponseIntegrationsItemMatchedOn[2],
-    _s3: Setter = _S_ListPublicIntegrationsResponseIntegrationsItemMatchedOn[3],
-    _s4: Setter = _S_ListPublicIntegrationsResponseIntegrationsItemMatchedOn[4],
-) -> None:
-    _s0(o, d.get("name", None))
-    _s1(o, d.get("title", None))
-    _s2(o, d.get("description", None))
-    _s3(o, d.get("actions", None))
-    _s4(o, d.get("interfaces", None))
-
-
-_d_ListPublicIntegrationsResponseIntegrationsItemMatchedOn = lazy_decoder(
-    ListPublicIntegrationsResponseIntegrationsItemMatchedOn,
-    _fill_ListPublicIntegrationsResponseIntegrationsItemMatchedOn,
-)
+def _d_ListPublicIntegrationsResponseIntegrationsItemMatchedOn(
+    d: Any, _t: Any = None
+) -> ListPublicIntegrationsResponseIntegrationsItemMatchedOn:
+    if d.__class__ is not dict:
+        check_object(d, ListPublicIntegrationsResponseIntegrationsItemMatchedOn)
+    o: Any = new_instance(_T_ListPublicIntegrationsResponseIntegrationsItemMatchedOn)
+    o._raw = d
+    try:
+        o.name = d.get("name", None)
+        o.title = d.get("title", None)
+        o.description = d.get("description", None)
+        o.actions = d.get("actions", None)
+        o.interfaces = d.get("interfaces", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            ListPublicIntegrationsResponseIntegrationsItemMatchedOn,
+            _R_ListPublicIntegrationsResponseIntegrationsItemMatchedOn,
+            exc,
+        )
+    o.__class__ = ListPublicIntegrationsResponseIntegrationsItemMatchedOn
+    done: ListPublicIntegrationsResponseIntegrationsItemMatchedOn = o
+    return done
 
 
 def _e_ListPublicIntegrationsResponseIntegrationsItemMatchedOn(o: Any, _t: Any = None) -> Any:
@@ -12711,26 +13474,35 @@ register_model(
 )
 
 
-_S_ListPublicIntegrationsResponseIntegrationsItemMeta = slot_setters(
-    ListPublicIntegrationsResponseIntegrationsItemMeta, ("installs", "views")
+_T_ListPublicIntegrationsResponseIntegrationsItemMeta = mutable_twin(
+    ListPublicIntegrationsResponseIntegrationsItemMeta
+)
+_R_ListPublicIntegrationsResponseIntegrationsItemMeta: Readers = (
+    ("installs", lambda d: d["installs"]),
+    ("views", lambda d: d["views"]),
 )
 
 
-def _fill_ListPublicIntegrationsResponseIntegrationsItemMeta(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListPublicIntegrationsResponseIntegrationsItemMeta[0],
-    _s1: Setter = _S_ListPublicIntegrationsResponseIntegrationsItemMeta[1],
-) -> None:
-    _s0(o, d["installs"])
-    _s1(o, d["views"])
-
-
-_d_ListPublicIntegrationsResponseIntegrationsItemMeta = lazy_decoder(
-    ListPublicIntegrationsResponseIntegrationsItemMeta,
-    _fill_ListPublicIntegrationsResponseIntegrationsItemMeta,
-)
+def _d_ListPublicIntegrationsResponseIntegrationsItemMeta(
+    d: Any, _t: Any = None
+) -> ListPublicIntegrationsResponseIntegrationsItemMeta:
+    if d.__class__ is not dict:
+        check_object(d, ListPublicIntegrationsResponseIntegrationsItemMeta)
+    o: Any = new_instance(_T_ListPublicIntegrationsResponseIntegrationsItemMeta)
+    o._raw = d
+    try:
+        o.installs = d["installs"]
+        o.views = d["views"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            ListPublicIntegrationsResponseIntegrationsItemMeta,
+            _R_ListPublicIntegrationsResponseIntegrationsItemMeta,
+            exc,
+        )
+    o.__class__ = ListPublicIntegrationsResponseIntegrationsItemMeta
+    done: ListPublicIntegrationsResponseIntegrationsItemMeta = o
+    return done
 
 
 def _e_ListPublicIntegrationsResponseIntegrationsItemMeta(o: Any, _t: Any = None) -> Any:
@@ -12747,28 +13519,37 @@ register_model(
 )
 
 
-_S_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace = slot_setters(
-    ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace, ("id", "handle", "name")
+_T_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace = mutable_twin(
+    ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace
+)
+_R_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace: Readers = (
+    ("id", lambda d: d["id"]),
+    ("handle", lambda d: d["handle"]),
+    ("name", lambda d: d["name"]),
 )
 
 
-def _fill_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace[0],
-    _s1: Setter = _S_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace[1],
-    _s2: Setter = _S_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace[2],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["handle"])
-    _s2(o, d["name"])
-
-
-_d_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace = lazy_decoder(
-    ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace,
-    _fill_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace,
-)
+def _d_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace(
+    d: Any, _t: Any = None
+) -> ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace:
+    if d.__class__ is not dict:
+        check_object(d, ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace)
+    o: Any = new_instance(_T_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.handle = d["handle"]
+        o.name = d["name"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace,
+            _R_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace,
+            exc,
+        )
+    o.__class__ = ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace
+    done: ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace = o
+    return done
 
 
 def _e_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace(o: Any, _t: Any = None) -> Any:
@@ -12785,76 +13566,81 @@ register_model(
 )
 
 
-_S_ListPublicIntegrationsResponseIntegrationsItem = slot_setters(
-    ListPublicIntegrationsResponseIntegrationsItem,
+_T_ListPublicIntegrationsResponseIntegrationsItem = mutable_twin(
+    ListPublicIntegrationsResponseIntegrationsItem
+)
+_R_ListPublicIntegrationsResponseIntegrationsItem: Readers = (
+    ("id", lambda d: d["id"]),
+    ("name", lambda d: d["name"]),
+    ("version", lambda d: d["version"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+    ("title", lambda d: d["title"]),
+    ("description", lambda d: d["description"]),
+    ("icon_url", lambda d: d["iconUrl"]),
+    ("public", lambda d: d["public"]),
+    ("visibility", lambda d: d["visibility"]),
+    ("verification_status", lambda d: d["verificationStatus"]),
+    ("lifecycle_status", lambda d: d["lifecycleStatus"]),
     (
-        "id",
-        "name",
-        "version",
-        "created_at",
-        "updated_at",
-        "title",
-        "description",
-        "icon_url",
-        "public",
-        "visibility",
-        "verification_status",
-        "lifecycle_status",
         "owner_workspace",
-        "meta",
-        "matched_on",
-        "attributes",
+        lambda d: _d_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace(
+            d["ownerWorkspace"]
+        ),
     ),
+    ("meta", lambda d: _d_ListPublicIntegrationsResponseIntegrationsItemMeta(d["meta"])),
+    (
+        "matched_on",
+        lambda d: (
+            None
+            if (v := d.get("matchedOn", None)) is None
+            else _d_ListPublicIntegrationsResponseIntegrationsItemMatchedOn(v)
+        ),
+    ),
+    ("attributes", lambda d: d.get("attributes", None)),
 )
 
 
-def _fill_ListPublicIntegrationsResponseIntegrationsItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListPublicIntegrationsResponseIntegrationsItem[0],
-    _s1: Setter = _S_ListPublicIntegrationsResponseIntegrationsItem[1],
-    _s2: Setter = _S_ListPublicIntegrationsResponseIntegrationsItem[2],
-    _s3: Setter = _S_ListPublicIntegrationsResponseIntegrationsItem[3],
-    _s4: Setter = _S_ListPublicIntegrationsResponseIntegrationsItem[4],
-    _s5: Setter = _S_ListPublicIntegrationsResponseIntegrationsItem[5],
-    _s6: Setter = _S_ListPublicIntegrationsResponseIntegrationsItem[6],
-    _s7: Setter = _S_ListPublicIntegrationsResponseIntegrationsItem[7],
-    _s8: Setter = _S_ListPublicIntegrationsResponseIntegrationsItem[8],
-    _s9: Setter = _S_ListPublicIntegrationsResponseIntegrationsItem[9],
-    _s10: Setter = _S_ListPublicIntegrationsResponseIntegrationsItem[10],
-    _s11: Setter = _S_ListPublicIntegrationsResponseIntegrationsItem[11],
-    _s12: Setter = _S_ListPublicIntegrationsResponseIntegrationsItem[12],
-    _s13: Setter = _S_ListPublicIntegrationsResponseIntegrationsItem[13],
-    _s14: Setter = _S_ListPublicIntegrationsResponseIntegrationsItem[14],
-    _s15: Setter = _S_ListPublicIntegrationsResponseIntegrationsItem[15],
-) -> None:
+def _d_ListPublicIntegrationsResponseIntegrationsItem(
+    d: Any, _t: Any = None
+) -> ListPublicIntegrationsResponseIntegrationsItem:
     v: Any
-    _s0(o, d["id"])
-    _s1(o, d["name"])
-    _s2(o, d["version"])
-    _s3(o, d["createdAt"])
-    _s4(o, d["updatedAt"])
-    _s5(o, d["title"])
-    _s6(o, d["description"])
-    _s7(o, d["iconUrl"])
-    _s8(o, d["public"])
-    _s9(o, d["visibility"])
-    _s10(o, d["verificationStatus"])
-    _s11(o, d["lifecycleStatus"])
-    v = d["ownerWorkspace"]
-    _s12(o, _d_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace(v))
-    v = d["meta"]
-    _s13(o, _d_ListPublicIntegrationsResponseIntegrationsItemMeta(v))
-    v = d.get("matchedOn", None)
-    _s14(o, v if v is None else _d_ListPublicIntegrationsResponseIntegrationsItemMatchedOn(v))
-    _s15(o, d.get("attributes", None))
-
-
-_d_ListPublicIntegrationsResponseIntegrationsItem = lazy_decoder(
-    ListPublicIntegrationsResponseIntegrationsItem,
-    _fill_ListPublicIntegrationsResponseIntegrationsItem,
-)
+    if d.__class__ is not dict:
+        check_object(d, ListPublicIntegrationsResponseIntegrationsItem)
+    o: Any = new_instance(_T_ListPublicIntegrationsResponseIntegrationsItem)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.name = d["name"]
+        o.version = d["version"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+        o.title = d["title"]
+        o.description = d["description"]
+        o.icon_url = d["iconUrl"]
+        o.public = d["public"]
+        o.visibility = d["visibility"]
+        o.verification_status = d["verificationStatus"]
+        o.lifecycle_status = d["lifecycleStatus"]
+        v = d["ownerWorkspace"]
+        o.owner_workspace = _d_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace(v)
+        v = d["meta"]
+        o.meta = _d_ListPublicIntegrationsResponseIntegrationsItemMeta(v)
+        v = d.get("matchedOn", None)
+        o.matched_on = (
+            v if v is None else _d_ListPublicIntegrationsResponseIntegrationsItemMatchedOn(v)
+        )
+        o.attributes = d.get("attributes", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            ListPublicIntegrationsResponseIntegrationsItem,
+            _R_ListPublicIntegrationsResponseIntegrationsItem,
+            exc,
+        )
+    o.__class__ = ListPublicIntegrationsResponseIntegrationsItem
+    done: ListPublicIntegrationsResponseIntegrationsItem = o
+    return done
 
 
 def _e_ListPublicIntegrationsResponseIntegrationsItem(o: Any, _t: Any = None) -> Any:
@@ -12894,28 +13680,34 @@ register_model(
 )
 
 
-_S_ListPublicIntegrationsResponse = slot_setters(
-    ListPublicIntegrationsResponse, ("integrations", "meta")
+_T_ListPublicIntegrationsResponse = mutable_twin(ListPublicIntegrationsResponse)
+_R_ListPublicIntegrationsResponse: Readers = (
+    (
+        "integrations",
+        lambda d: [
+            _d_ListPublicIntegrationsResponseIntegrationsItem(x0) for x0 in d["integrations"]
+        ],
+    ),
+    ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
 )
 
 
-def _fill_ListPublicIntegrationsResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListPublicIntegrationsResponse[0],
-    _s1: Setter = _S_ListPublicIntegrationsResponse[1],
-) -> None:
+def _d_ListPublicIntegrationsResponse(d: Any, _t: Any = None) -> ListPublicIntegrationsResponse:
     v: Any
-    v = d["integrations"]
-    _s0(o, [_d_ListPublicIntegrationsResponseIntegrationsItem(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListPublicIntegrationsResponseMeta(v))
-
-
-_d_ListPublicIntegrationsResponse = lazy_decoder(
-    ListPublicIntegrationsResponse, _fill_ListPublicIntegrationsResponse
-)
+    if d.__class__ is not dict:
+        check_object(d, ListPublicIntegrationsResponse)
+    o: Any = new_instance(_T_ListPublicIntegrationsResponse)
+    o._raw = d
+    try:
+        v = d["integrations"]
+        o.integrations = [_d_ListPublicIntegrationsResponseIntegrationsItem(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListPublicIntegrationsResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListPublicIntegrationsResponse, _R_ListPublicIntegrationsResponse, exc)
+    o.__class__ = ListPublicIntegrationsResponse
+    done: ListPublicIntegrationsResponse = o
+    return done
 
 
 def _e_ListPublicIntegrationsResponse(o: Any, _t: Any = None) -> Any:
@@ -12937,21 +13729,22 @@ register_model(
 )
 
 
-_S_GetAccountPreferenceResponse = slot_setters(GetAccountPreferenceResponse, ("value",))
+_T_GetAccountPreferenceResponse = mutable_twin(GetAccountPreferenceResponse)
+_R_GetAccountPreferenceResponse: Readers = (("value", lambda d: d.get("value", None)),)
 
 
-def _fill_GetAccountPreferenceResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetAccountPreferenceResponse[0],
-) -> None:
-    _s0(o, d.get("value", None))
-
-
-_d_GetAccountPreferenceResponse = lazy_decoder(
-    GetAccountPreferenceResponse, _fill_GetAccountPreferenceResponse
-)
+def _d_GetAccountPreferenceResponse(d: Any, _t: Any = None) -> GetAccountPreferenceResponse:
+    if d.__class__ is not dict:
+        check_object(d, GetAccountPreferenceResponse)
+    o: Any = new_instance(_T_GetAccountPreferenceResponse)
+    o._raw = d
+    try:
+        o.value = d.get("value", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetAccountPreferenceResponse, _R_GetAccountPreferenceResponse, exc)
+    o.__class__ = GetAccountPreferenceResponse
+    done: GetAccountPreferenceResponse = o
+    return done
 
 
 def _e_GetAccountPreferenceResponse(o: Any, _t: Any = None) -> Any:
@@ -12970,19 +13763,18 @@ register_model(
 )
 
 
-_S_SetAccountPreferenceResponse = slot_setters(SetAccountPreferenceResponse, ())
+_T_SetAccountPreferenceResponse = mutable_twin(SetAccountPreferenceResponse)
+_R_SetAccountPreferenceResponse: Readers = ()
 
 
-def _fill_SetAccountPreferenceResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_SetAccountPreferenceResponse = lazy_decoder(
-    SetAccountPreferenceResponse, _fill_SetAccountPreferenceResponse
-)
+def _d_SetAccountPreferenceResponse(d: Any, _t: Any = None) -> SetAccountPreferenceResponse:
+    if d.__class__ is not dict:
+        check_object(d, SetAccountPreferenceResponse)
+    o: Any = new_instance(_T_SetAccountPreferenceResponse)
+    o._raw = d
+    o.__class__ = SetAccountPreferenceResponse
+    done: SetAccountPreferenceResponse = o
+    return done
 
 
 def _e_SetAccountPreferenceResponse(o: Any, _t: Any = None) -> Any:
@@ -12997,19 +13789,20 @@ register_model(
 )
 
 
-_S_DeletePersonalAccessTokenResponse = slot_setters(DeletePersonalAccessTokenResponse, ())
+_T_DeletePersonalAccessTokenResponse = mutable_twin(DeletePersonalAccessTokenResponse)
+_R_DeletePersonalAccessTokenResponse: Readers = ()
 
 
-def _fill_DeletePersonalAccessTokenResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_DeletePersonalAccessTokenResponse = lazy_decoder(
-    DeletePersonalAccessTokenResponse, _fill_DeletePersonalAccessTokenResponse
-)
+def _d_DeletePersonalAccessTokenResponse(
+    d: Any, _t: Any = None
+) -> DeletePersonalAccessTokenResponse:
+    if d.__class__ is not dict:
+        check_object(d, DeletePersonalAccessTokenResponse)
+    o: Any = new_instance(_T_DeletePersonalAccessTokenResponse)
+    o._raw = d
+    o.__class__ = DeletePersonalAccessTokenResponse
+    done: DeletePersonalAccessTokenResponse = o
+    return done
 
 
 def _e_DeletePersonalAccessTokenResponse(o: Any, _t: Any = None) -> Any:
@@ -13026,29 +13819,34 @@ register_model(
 )
 
 
-_S_CreatePersonalAccessTokenResponsePat = slot_setters(
-    CreatePersonalAccessTokenResponsePat, ("id", "created_at", "note", "value")
+_T_CreatePersonalAccessTokenResponsePat = mutable_twin(CreatePersonalAccessTokenResponsePat)
+_R_CreatePersonalAccessTokenResponsePat: Readers = (
+    ("id", lambda d: d["id"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("note", lambda d: d["note"]),
+    ("value", lambda d: d["value"]),
 )
 
 
-def _fill_CreatePersonalAccessTokenResponsePat(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreatePersonalAccessTokenResponsePat[0],
-    _s1: Setter = _S_CreatePersonalAccessTokenResponsePat[1],
-    _s2: Setter = _S_CreatePersonalAccessTokenResponsePat[2],
-    _s3: Setter = _S_CreatePersonalAccessTokenResponsePat[3],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["createdAt"])
-    _s2(o, d["note"])
-    _s3(o, d["value"])
-
-
-_d_CreatePersonalAccessTokenResponsePat = lazy_decoder(
-    CreatePersonalAccessTokenResponsePat, _fill_CreatePersonalAccessTokenResponsePat
-)
+def _d_CreatePersonalAccessTokenResponsePat(
+    d: Any, _t: Any = None
+) -> CreatePersonalAccessTokenResponsePat:
+    if d.__class__ is not dict:
+        check_object(d, CreatePersonalAccessTokenResponsePat)
+    o: Any = new_instance(_T_CreatePersonalAccessTokenResponsePat)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.created_at = d["createdAt"]
+        o.note = d["note"]
+        o.value = d["value"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, CreatePersonalAccessTokenResponsePat, _R_CreatePersonalAccessTokenResponsePat, exc
+        )
+    o.__class__ = CreatePersonalAccessTokenResponsePat
+    done: CreatePersonalAccessTokenResponsePat = o
+    return done
 
 
 def _e_CreatePersonalAccessTokenResponsePat(o: Any, _t: Any = None) -> Any:
@@ -13065,23 +13863,30 @@ register_model(
 )
 
 
-_S_CreatePersonalAccessTokenResponse = slot_setters(CreatePersonalAccessTokenResponse, ("pat",))
-
-
-def _fill_CreatePersonalAccessTokenResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreatePersonalAccessTokenResponse[0],
-) -> None:
-    v: Any
-    v = d["pat"]
-    _s0(o, _d_CreatePersonalAccessTokenResponsePat(v))
-
-
-_d_CreatePersonalAccessTokenResponse = lazy_decoder(
-    CreatePersonalAccessTokenResponse, _fill_CreatePersonalAccessTokenResponse
+_T_CreatePersonalAccessTokenResponse = mutable_twin(CreatePersonalAccessTokenResponse)
+_R_CreatePersonalAccessTokenResponse: Readers = (
+    ("pat", lambda d: _d_CreatePersonalAccessTokenResponsePat(d["pat"])),
 )
+
+
+def _d_CreatePersonalAccessTokenResponse(
+    d: Any, _t: Any = None
+) -> CreatePersonalAccessTokenResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, CreatePersonalAccessTokenResponse)
+    o: Any = new_instance(_T_CreatePersonalAccessTokenResponse)
+    o._raw = d
+    try:
+        v = d["pat"]
+        o.pat = _d_CreatePersonalAccessTokenResponsePat(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, CreatePersonalAccessTokenResponse, _R_CreatePersonalAccessTokenResponse, exc
+        )
+    o.__class__ = CreatePersonalAccessTokenResponse
+    done: CreatePersonalAccessTokenResponse = o
+    return done
 
 
 def _e_CreatePersonalAccessTokenResponse(o: Any, _t: Any = None) -> Any:
@@ -13101,27 +13906,35 @@ register_model(
 )
 
 
-_S_ListPersonalAccessTokensResponsePatsItem = slot_setters(
-    ListPersonalAccessTokensResponsePatsItem, ("id", "created_at", "note")
+_T_ListPersonalAccessTokensResponsePatsItem = mutable_twin(ListPersonalAccessTokensResponsePatsItem)
+_R_ListPersonalAccessTokensResponsePatsItem: Readers = (
+    ("id", lambda d: d["id"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("note", lambda d: d["note"]),
 )
 
 
-def _fill_ListPersonalAccessTokensResponsePatsItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListPersonalAccessTokensResponsePatsItem[0],
-    _s1: Setter = _S_ListPersonalAccessTokensResponsePatsItem[1],
-    _s2: Setter = _S_ListPersonalAccessTokensResponsePatsItem[2],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["createdAt"])
-    _s2(o, d["note"])
-
-
-_d_ListPersonalAccessTokensResponsePatsItem = lazy_decoder(
-    ListPersonalAccessTokensResponsePatsItem, _fill_ListPersonalAccessTokensResponsePatsItem
-)
+def _d_ListPersonalAccessTokensResponsePatsItem(
+    d: Any, _t: Any = None
+) -> ListPersonalAccessTokensResponsePatsItem:
+    if d.__class__ is not dict:
+        check_object(d, ListPersonalAccessTokensResponsePatsItem)
+    o: Any = new_instance(_T_ListPersonalAccessTokensResponsePatsItem)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.created_at = d["createdAt"]
+        o.note = d["note"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            ListPersonalAccessTokensResponsePatsItem,
+            _R_ListPersonalAccessTokensResponsePatsItem,
+            exc,
+        )
+    o.__class__ = ListPersonalAccessTokensResponsePatsItem
+    done: ListPersonalAccessTokensResponsePatsItem = o
+    return done
 
 
 def _e_ListPersonalAccessTokensResponsePatsItem(o: Any, _t: Any = None) -> Any:
@@ -13138,23 +13951,28 @@ register_model(
 )
 
 
-_S_ListPersonalAccessTokensResponse = slot_setters(ListPersonalAccessTokensResponse, ("pats",))
-
-
-def _fill_ListPersonalAccessTokensResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListPersonalAccessTokensResponse[0],
-) -> None:
-    v: Any
-    v = d["pats"]
-    _s0(o, [_d_ListPersonalAccessTokensResponsePatsItem(x0) for x0 in v])
-
-
-_d_ListPersonalAccessTokensResponse = lazy_decoder(
-    ListPersonalAccessTokensResponse, _fill_ListPersonalAccessTokensResponse
+_T_ListPersonalAccessTokensResponse = mutable_twin(ListPersonalAccessTokensResponse)
+_R_ListPersonalAccessTokensResponse: Readers = (
+    ("pats", lambda d: [_d_ListPersonalAccessTokensResponsePatsItem(x0) for x0 in d["pats"]]),
 )
+
+
+def _d_ListPersonalAccessTokensResponse(d: Any, _t: Any = None) -> ListPersonalAccessTokensResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, ListPersonalAccessTokensResponse)
+    o: Any = new_instance(_T_ListPersonalAccessTokensResponse)
+    o._raw = d
+    try:
+        v = d["pats"]
+        o.pats = [_d_ListPersonalAccessTokensResponsePatsItem(x0) for x0 in v]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, ListPersonalAccessTokensResponse, _R_ListPersonalAccessTokensResponse, exc
+        )
+    o.__class__ = ListPersonalAccessTokensResponse
+    done: ListPersonalAccessTokensResponse = o
+    return done
 
 
 def _e_ListPersonalAccessTokensResponse(o: Any, _t: Any = None) -> Any:
@@ -13174,17 +13992,18 @@ register_model(
 )
 
 
-_S_DeleteAccountResponse = slot_setters(DeleteAccountResponse, ())
+_T_DeleteAccountResponse = mutable_twin(DeleteAccountResponse)
+_R_DeleteAccountResponse: Readers = ()
 
 
-def _fill_DeleteAccountResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_DeleteAccountResponse = lazy_decoder(DeleteAccountResponse, _fill_DeleteAccountResponse)
+def _d_DeleteAccountResponse(d: Any, _t: Any = None) -> DeleteAccountResponse:
+    if d.__class__ is not dict:
+        check_object(d, DeleteAccountResponse)
+    o: Any = new_instance(_T_DeleteAccountResponse)
+    o._raw = d
+    o.__class__ = DeleteAccountResponse
+    done: DeleteAccountResponse = o
+    return done
 
 
 def _e_DeleteAccountResponse(o: Any, _t: Any = None) -> Any:
@@ -13197,21 +14016,24 @@ def _e_DeleteAccountResponse(o: Any, _t: Any = None) -> Any:
 register_model(DeleteAccountResponse, _d_DeleteAccountResponse, _e_DeleteAccountResponse)
 
 
-_S_UpdateAccountResponse = slot_setters(UpdateAccountResponse, ("account",))
+_T_UpdateAccountResponse = mutable_twin(UpdateAccountResponse)
+_R_UpdateAccountResponse: Readers = (("account", lambda d: _d_Account(d["account"])),)
 
 
-def _fill_UpdateAccountResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateAccountResponse[0],
-) -> None:
+def _d_UpdateAccountResponse(d: Any, _t: Any = None) -> UpdateAccountResponse:
     v: Any
-    v = d["account"]
-    _s0(o, _d_Account(v))
-
-
-_d_UpdateAccountResponse = lazy_decoder(UpdateAccountResponse, _fill_UpdateAccountResponse)
+    if d.__class__ is not dict:
+        check_object(d, UpdateAccountResponse)
+    o: Any = new_instance(_T_UpdateAccountResponse)
+    o._raw = d
+    try:
+        v = d["account"]
+        o.account = _d_Account(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdateAccountResponse, _R_UpdateAccountResponse, exc)
+    o.__class__ = UpdateAccountResponse
+    done: UpdateAccountResponse = o
+    return done
 
 
 def _e_UpdateAccountResponse(o: Any, _t: Any = None) -> Any:
@@ -13227,21 +14049,24 @@ def _e_UpdateAccountResponse(o: Any, _t: Any = None) -> Any:
 register_model(UpdateAccountResponse, _d_UpdateAccountResponse, _e_UpdateAccountResponse)
 
 
-_S_GetAccountResponse = slot_setters(GetAccountResponse, ("account",))
+_T_GetAccountResponse = mutable_twin(GetAccountResponse)
+_R_GetAccountResponse: Readers = (("account", lambda d: _d_Account(d["account"])),)
 
 
-def _fill_GetAccountResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetAccountResponse[0],
-) -> None:
+def _d_GetAccountResponse(d: Any, _t: Any = None) -> GetAccountResponse:
     v: Any
-    v = d["account"]
-    _s0(o, _d_Account(v))
-
-
-_d_GetAccountResponse = lazy_decoder(GetAccountResponse, _fill_GetAccountResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetAccountResponse)
+    o: Any = new_instance(_T_GetAccountResponse)
+    o._raw = d
+    try:
+        v = d["account"]
+        o.account = _d_Account(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetAccountResponse, _R_GetAccountResponse, exc)
+    o.__class__ = GetAccountResponse
+    done: GetAccountResponse = o
+    return done
 
 
 def _e_GetAccountResponse(o: Any, _t: Any = None) -> Any:
@@ -13257,21 +14082,26 @@ def _e_GetAccountResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetAccountResponse, _d_GetAccountResponse, _e_GetAccountResponse)
 
 
-_S_RunVrlResponse = slot_setters(RunVrlResponse, ("data", "result"))
+_T_RunVrlResponse = mutable_twin(RunVrlResponse)
+_R_RunVrlResponse: Readers = (
+    ("data", lambda d: d["data"]),
+    ("result", lambda d: d.get("result", None)),
+)
 
 
-def _fill_RunVrlResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_RunVrlResponse[0],
-    _s1: Setter = _S_RunVrlResponse[1],
-) -> None:
-    _s0(o, d["data"])
-    _s1(o, d.get("result", None))
-
-
-_d_RunVrlResponse = lazy_decoder(RunVrlResponse, _fill_RunVrlResponse)
+def _d_RunVrlResponse(d: Any, _t: Any = None) -> RunVrlResponse:
+    if d.__class__ is not dict:
+        check_object(d, RunVrlResponse)
+    o: Any = new_instance(_T_RunVrlResponse)
+    o._raw = d
+    try:
+        o.data = d["data"]
+        o.result = d.get("result", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, RunVrlResponse, _R_RunVrlResponse, exc)
+    o.__class__ = RunVrlResponse
+    done: RunVrlResponse = o
+    return done
 
 
 def _e_RunVrlResponse(o: Any, _t: Any = None) -> Any:
@@ -13288,23 +14118,28 @@ def _e_RunVrlResponse(o: Any, _t: Any = None) -> Any:
 register_model(RunVrlResponse, _d_RunVrlResponse, _e_RunVrlResponse)
 
 
-_S_Version = slot_setters(Version, ("id", "name", "description"))
+_T_Version = mutable_twin(Version)
+_R_Version: Readers = (
+    ("id", lambda d: d["id"]),
+    ("name", lambda d: d["name"]),
+    ("description", lambda d: d.get("description", None)),
+)
 
 
-def _fill_Version(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_Version[0],
-    _s1: Setter = _S_Version[1],
-    _s2: Setter = _S_Version[2],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["name"])
-    _s2(o, d.get("description", None))
-
-
-_d_Version = lazy_decoder(Version, _fill_Version)
+def _d_Version(d: Any, _t: Any = None) -> Version:
+    if d.__class__ is not dict:
+        check_object(d, Version)
+    o: Any = new_instance(_T_Version)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.name = d["name"]
+        o.description = d.get("description", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, Version, _R_Version, exc)
+    o.__class__ = Version
+    done: Version = o
+    return done
 
 
 def _e_Version(o: Any, _t: Any = None) -> Any:
@@ -13321,31 +14156,34 @@ def _e_Version(o: Any, _t: Any = None) -> Any:
 register_model(Version, _d_Version, _e_Version)
 
 
-_S_Activity = slot_setters(
-    Activity, ("id", "description", "task_id", "category", "data", "created_at")
+_T_Activity = mutable_twin(Activity)
+_R_Activity: Readers = (
+    ("id", lambda d: d["id"]),
+    ("description", lambda d: d["description"]),
+    ("task_id", lambda d: d["taskId"]),
+    ("category", lambda d: d["category"]),
+    ("data", lambda d: d["data"]),
+    ("created_at", lambda d: d["createdAt"]),
 )
 
 
-def _fill_Activity(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_Activity[0],
-    _s1: Setter = _S_Activity[1],
-    _s2: Setter = _S_Activity[2],
-    _s3: Setter = _S_Activity[3],
-    _s4: Setter = _S_Activity[4],
-    _s5: Setter = _S_Activity[5],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["description"])
-    _s2(o, d["taskId"])
-    _s3(o, d["category"])
-    _s4(o, d["data"])
-    _s5(o, d["createdAt"])
-
-
-_d_Activity = lazy_decoder(Activity, _fill_Activity)
+def _d_Activity(d: Any, _t: Any = None) -> Activity:
+    if d.__class__ is not dict:
+        check_object(d, Activity)
+    o: Any = new_instance(_T_Activity)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.description = d["description"]
+        o.task_id = d["taskId"]
+        o.category = d["category"]
+        o.data = d["data"]
+        o.created_at = d["createdAt"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, Activity, _R_Activity, exc)
+    o.__class__ = Activity
+    done: Activity = o
+    return done
 
 
 def _e_Activity(o: Any, _t: Any = None) -> Any:
@@ -13365,25 +14203,30 @@ def _e_Activity(o: Any, _t: Any = None) -> Any:
 register_model(Activity, _d_Activity, _e_Activity)
 
 
-_S_IssueEvent = slot_setters(IssueEvent, ("id", "created_at", "data"))
+_T_IssueEvent = mutable_twin(IssueEvent)
+_R_IssueEvent: Readers = (
+    ("id", lambda d: d["id"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("data", lambda d: {k0: _d_IssueGroupedDataValue(x0) for k0, x0 in d["data"].items()}),
+)
 
 
-def _fill_IssueEvent(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_IssueEvent[0],
-    _s1: Setter = _S_IssueEvent[1],
-    _s2: Setter = _S_IssueEvent[2],
-) -> None:
+def _d_IssueEvent(d: Any, _t: Any = None) -> IssueEvent:
     v: Any
-    _s0(o, d["id"])
-    _s1(o, d["createdAt"])
-    v = d["data"]
-    _s2(o, {k0: _d_IssueGroupedDataValue(x0) for k0, x0 in v.items()})
-
-
-_d_IssueEvent = lazy_decoder(IssueEvent, _fill_IssueEvent)
+    if d.__class__ is not dict:
+        check_object(d, IssueEvent)
+    o: Any = new_instance(_T_IssueEvent)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.created_at = d["createdAt"]
+        v = d["data"]
+        o.data = {k0: _d_IssueGroupedDataValue(x0) for k0, x0 in v.items()}
+    except SHAPE_ERRORS as exc:
+        return salvage(o, IssueEvent, _R_IssueEvent, exc)
+    o.__class__ = IssueEvent
+    done: IssueEvent = o
+    return done
 
 
 def _e_IssueEvent(o: Any, _t: Any = None) -> Any:
@@ -13401,21 +14244,26 @@ def _e_IssueEvent(o: Any, _t: Any = None) -> Any:
 register_model(IssueEvent, _d_IssueEvent, _e_IssueEvent)
 
 
-_S_IssueGroupedDataValue = slot_setters(IssueGroupedDataValue, ("raw", "pretty"))
+_T_IssueGroupedDataValue = mutable_twin(IssueGroupedDataValue)
+_R_IssueGroupedDataValue: Readers = (
+    ("raw", lambda d: d["raw"]),
+    ("pretty", lambda d: d.get("pretty", None)),
+)
 
 
-def _fill_IssueGroupedDataValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_IssueGroupedDataValue[0],
-    _s1: Setter = _S_IssueGroupedDataValue[1],
-) -> None:
-    _s0(o, d["raw"])
-    _s1(o, d.get("pretty", None))
-
-
-_d_IssueGroupedDataValue = lazy_decoder(IssueGroupedDataValue, _fill_IssueGroupedDataValue)
+def _d_IssueGroupedDataValue(d: Any, _t: Any = None) -> IssueGroupedDataValue:
+    if d.__class__ is not dict:
+        check_object(d, IssueGroupedDataValue)
+    o: Any = new_instance(_T_IssueGroupedDataValue)
+    o._raw = d
+    try:
+        o.raw = d["raw"]
+        o.pretty = d.get("pretty", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, IssueGroupedDataValue, _R_IssueGroupedDataValue, exc)
+    o.__class__ = IssueGroupedDataValue
+    done: IssueGroupedDataValue = o
+    return done
 
 
 def _e_IssueGroupedDataValue(o: Any, _t: Any = None) -> Any:
@@ -13432,53 +14280,47 @@ def _e_IssueGroupedDataValue(o: Any, _t: Any = None) -> Any:
 register_model(IssueGroupedDataValue, _d_IssueGroupedDataValue, _e_IssueGroupedDataValue)
 
 
-_S_Issue = slot_setters(
-    Issue,
+_T_Issue = mutable_twin(Issue)
+_R_Issue: Readers = (
+    ("id", lambda d: d["id"]),
+    ("code", lambda d: d["code"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("last_seen_at", lambda d: d["lastSeenAt"]),
+    ("title", lambda d: d["title"]),
+    ("description", lambda d: d["description"]),
     (
-        "id",
-        "code",
-        "created_at",
-        "last_seen_at",
-        "title",
-        "description",
         "grouped_data",
-        "events_count",
-        "category",
-        "resolution_link",
+        lambda d: {k0: _d_IssueGroupedDataValue(x0) for k0, x0 in d["groupedData"].items()},
     ),
+    ("events_count", lambda d: d["eventsCount"]),
+    ("category", lambda d: d["category"]),
+    ("resolution_link", lambda d: d["resolutionLink"]),
 )
 
 
-def _fill_Issue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_Issue[0],
-    _s1: Setter = _S_Issue[1],
-    _s2: Setter = _S_Issue[2],
-    _s3: Setter = _S_Issue[3],
-    _s4: Setter = _S_Issue[4],
-    _s5: Setter = _S_Issue[5],
-    _s6: Setter = _S_Issue[6],
-    _s7: Setter = _S_Issue[7],
-    _s8: Setter = _S_Issue[8],
-    _s9: Setter = _S_Issue[9],
-) -> None:
+def _d_Issue(d: Any, _t: Any = None) -> Issue:
     v: Any
-    _s0(o, d["id"])
-    _s1(o, d["code"])
-    _s2(o, d["createdAt"])
-    _s3(o, d["lastSeenAt"])
-    _s4(o, d["title"])
-    _s5(o, d["description"])
-    v = d["groupedData"]
-    _s6(o, {k0: _d_IssueGroupedDataValue(x0) for k0, x0 in v.items()})
-    _s7(o, d["eventsCount"])
-    _s8(o, d["category"])
-    _s9(o, d["resolutionLink"])
-
-
-_d_Issue = lazy_decoder(Issue, _fill_Issue)
+    if d.__class__ is not dict:
+        check_object(d, Issue)
+    o: Any = new_instance(_T_Issue)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.code = d["code"]
+        o.created_at = d["createdAt"]
+        o.last_seen_at = d["lastSeenAt"]
+        o.title = d["title"]
+        o.description = d["description"]
+        v = d["groupedData"]
+        o.grouped_data = {k0: _d_IssueGroupedDataValue(x0) for k0, x0 in v.items()}
+        o.events_count = d["eventsCount"]
+        o.category = d["category"]
+        o.resolution_link = d["resolutionLink"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, Issue, _R_Issue, exc)
+    o.__class__ = Issue
+    done: Issue = o
+    return done
 
 
 def _e_Issue(o: Any, _t: Any = None) -> Any:
@@ -13503,27 +14345,32 @@ def _e_Issue(o: Any, _t: Any = None) -> Any:
 register_model(Issue, _d_Issue, _e_Issue)
 
 
-_S_Usage = slot_setters(Usage, ("id", "period", "value", "quota", "type"))
+_T_Usage = mutable_twin(Usage)
+_R_Usage: Readers = (
+    ("id", lambda d: d["id"]),
+    ("period", lambda d: d["period"]),
+    ("value", lambda d: d["value"]),
+    ("quota", lambda d: d["quota"]),
+    ("type", lambda d: d["type"]),
+)
 
 
-def _fill_Usage(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_Usage[0],
-    _s1: Setter = _S_Usage[1],
-    _s2: Setter = _S_Usage[2],
-    _s3: Setter = _S_Usage[3],
-    _s4: Setter = _S_Usage[4],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["period"])
-    _s2(o, d["value"])
-    _s3(o, d["quota"])
-    _s4(o, d["type"])
-
-
-_d_Usage = lazy_decoder(Usage, _fill_Usage)
+def _d_Usage(d: Any, _t: Any = None) -> Usage:
+    if d.__class__ is not dict:
+        check_object(d, Usage)
+    o: Any = new_instance(_T_Usage)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.period = d["period"]
+        o.value = d["value"]
+        o.quota = d["quota"]
+        o.type = d["type"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, Usage, _R_Usage, exc)
+    o.__class__ = Usage
+    done: Usage = o
+    return done
 
 
 def _e_Usage(o: Any, _t: Any = None) -> Any:
@@ -13542,31 +14389,34 @@ def _e_Usage(o: Any, _t: Any = None) -> Any:
 register_model(Usage, _d_Usage, _e_Usage)
 
 
-_S_Account = slot_setters(
-    Account, ("id", "email", "display_name", "email_verified", "profile_picture", "created_at")
+_T_Account = mutable_twin(Account)
+_R_Account: Readers = (
+    ("id", lambda d: d["id"]),
+    ("email", lambda d: d["email"]),
+    ("display_name", lambda d: d.get("displayName", None)),
+    ("email_verified", lambda d: d["emailVerified"]),
+    ("profile_picture", lambda d: d.get("profilePicture", None)),
+    ("created_at", lambda d: d["createdAt"]),
 )
 
 
-def _fill_Account(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_Account[0],
-    _s1: Setter = _S_Account[1],
-    _s2: Setter = _S_Account[2],
-    _s3: Setter = _S_Account[3],
-    _s4: Setter = _S_Account[4],
-    _s5: Setter = _S_Account[5],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["email"])
-    _s2(o, d.get("displayName", None))
-    _s3(o, d["emailVerified"])
-    _s4(o, d.get("profilePicture", None))
-    _s5(o, d["createdAt"])
-
-
-_d_Account = lazy_decoder(Account, _fill_Account)
+def _d_Account(d: Any, _t: Any = None) -> Account:
+    if d.__class__ is not dict:
+        check_object(d, Account)
+    o: Any = new_instance(_T_Account)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.email = d["email"]
+        o.display_name = d.get("displayName", None)
+        o.email_verified = d["emailVerified"]
+        o.profile_picture = d.get("profilePicture", None)
+        o.created_at = d["createdAt"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, Account, _R_Account, exc)
+    o.__class__ = Account
+    done: Account = o
+    return done
 
 
 def _e_Account(o: Any, _t: Any = None) -> Any:
@@ -13591,34 +14441,36 @@ def _e_Account(o: Any, _t: Any = None) -> Any:
 register_model(Account, _d_Account, _e_Account)
 
 
-_S_WorkspaceMember = slot_setters(
-    WorkspaceMember,
-    ("id", "user_id", "email", "created_at", "role", "profile_picture", "display_name"),
+_T_WorkspaceMember = mutable_twin(WorkspaceMember)
+_R_WorkspaceMember: Readers = (
+    ("id", lambda d: d["id"]),
+    ("user_id", lambda d: d.get("userId", None)),
+    ("email", lambda d: d["email"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("role", lambda d: d["role"]),
+    ("profile_picture", lambda d: d.get("profilePicture", None)),
+    ("display_name", lambda d: d.get("displayName", None)),
 )
 
 
-def _fill_WorkspaceMember(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_WorkspaceMember[0],
-    _s1: Setter = _S_WorkspaceMember[1],
-    _s2: Setter = _S_WorkspaceMember[2],
-    _s3: Setter = _S_WorkspaceMember[3],
-    _s4: Setter = _S_WorkspaceMember[4],
-    _s5: Setter = _S_WorkspaceMember[5],
-    _s6: Setter = _S_WorkspaceMember[6],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d.get("userId", None))
-    _s2(o, d["email"])
-    _s3(o, d["createdAt"])
-    _s4(o, d["role"])
-    _s5(o, d.get("profilePicture", None))
-    _s6(o, d.get("displayName", None))
-
-
-_d_WorkspaceMember = lazy_decoder(WorkspaceMember, _fill_WorkspaceMember)
+def _d_WorkspaceMember(d: Any, _t: Any = None) -> WorkspaceMember:
+    if d.__class__ is not dict:
+        check_object(d, WorkspaceMember)
+    o: Any = new_instance(_T_WorkspaceMember)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.user_id = d.get("userId", None)
+        o.email = d["email"]
+        o.created_at = d["createdAt"]
+        o.role = d["role"]
+        o.profile_picture = d.get("profilePicture", None)
+        o.display_name = d.get("displayName", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, WorkspaceMember, _R_WorkspaceMember, exc)
+    o.__class__ = WorkspaceMember
+    done: WorkspaceMember = o
+    return done
 
 
 def _e_WorkspaceMember(o: Any, _t: Any = None) -> Any:
@@ -13641,75 +14493,58 @@ def _e_WorkspaceMember(o: Any, _t: Any = None) -> Any:
 register_model(WorkspaceMember, _d_WorkspaceMember, _e_WorkspaceMember)
 
 
-_S_Workspace = slot_setters(
-    Workspace,
-    (
-        "id",
-        "name",
-        "owner_id",
-        "created_at",
-        "updated_at",
-        "bot_count",
-        "billing_version",
-        "plan",
-        "blocked",
-        "spending_limit",
-        "about",
-        "profile_picture",
-        "contact_email",
-        "website",
-        "social_accounts",
-        "is_public",
-        "handle",
-        "active_trial_id",
-    ),
+_T_Workspace = mutable_twin(Workspace)
+_R_Workspace: Readers = (
+    ("id", lambda d: d["id"]),
+    ("name", lambda d: d["name"]),
+    ("owner_id", lambda d: d["ownerId"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+    ("bot_count", lambda d: d["botCount"]),
+    ("billing_version", lambda d: d["billingVersion"]),
+    ("plan", lambda d: d["plan"]),
+    ("blocked", lambda d: d["blocked"]),
+    ("spending_limit", lambda d: d["spendingLimit"]),
+    ("about", lambda d: d.get("about", None)),
+    ("profile_picture", lambda d: d.get("profilePicture", None)),
+    ("contact_email", lambda d: d.get("contactEmail", None)),
+    ("website", lambda d: d.get("website", None)),
+    ("social_accounts", lambda d: d.get("socialAccounts", None)),
+    ("is_public", lambda d: d.get("isPublic", None)),
+    ("handle", lambda d: d.get("handle", None)),
+    ("active_trial_id", lambda d: d["activeTrialId"]),
 )
 
 
-def _fill_Workspace(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_Workspace[0],
-    _s1: Setter = _S_Workspace[1],
-    _s2: Setter = _S_Workspace[2],
-    _s3: Setter = _S_Workspace[3],
-    _s4: Setter = _S_Workspace[4],
-    _s5: Setter = _S_Workspace[5],
-    _s6: Setter = _S_Workspace[6],
-    _s7: Setter = _S_Workspace[7],
-    _s8: Setter = _S_Workspace[8],
-    _s9: Setter = _S_Workspace[9],
-    _s10: Setter = _S_Workspace[10],
-    _s11: Setter = _S_Workspace[11],
-    _s12: Setter = _S_Workspace[12],
-    _s13: Setter = _S_Workspace[13],
-    _s14: Setter = _S_Workspace[14],
-    _s15: Setter = _S_Workspace[15],
-    _s16: Setter = _S_Workspace[16],
-    _s17: Setter = _S_Workspace[17],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["name"])
-    _s2(o, d["ownerId"])
-    _s3(o, d["createdAt"])
-    _s4(o, d["updatedAt"])
-    _s5(o, d["botCount"])
-    _s6(o, d["billingVersion"])
-    _s7(o, d["plan"])
-    _s8(o, d["blocked"])
-    _s9(o, d["spendingLimit"])
-    _s10(o, d.get("about", None))
-    _s11(o, d.get("profilePicture", None))
-    _s12(o, d.get("contactEmail", None))
-    _s13(o, d.get("website", None))
-    _s14(o, d.get("socialAccounts", None))
-    _s15(o, d.get("isPublic", None))
-    _s16(o, d.get("handle", None))
-    _s17(o, d["activeTrialId"])
-
-
-_d_Workspace = lazy_decoder(Workspace, _fill_Workspace)
+def _d_Workspace(d: Any, _t: Any = None) -> Workspace:
+    if d.__class__ is not dict:
+        check_object(d, Workspace)
+    o: Any = new_instance(_T_Workspace)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.name = d["name"]
+        o.owner_id = d["ownerId"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+        o.bot_count = d["botCount"]
+        o.billing_version = d["billingVersion"]
+        o.plan = d["plan"]
+        o.blocked = d["blocked"]
+        o.spending_limit = d["spendingLimit"]
+        o.about = d.get("about", None)
+        o.profile_picture = d.get("profilePicture", None)
+        o.contact_email = d.get("contactEmail", None)
+        o.website = d.get("website", None)
+        o.social_accounts = d.get("socialAccounts", None)
+        o.is_public = d.get("isPublic", None)
+        o.handle = d.get("handle", None)
+        o.active_trial_id = d["activeTrialId"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, Workspace, _R_Workspace, exc)
+    o.__class__ = Workspace
+    done: Workspace = o
+    return done
 
 
 def _e_Workspace(o: Any, _t: Any = None) -> Any:
@@ -13756,27 +14591,32 @@ def _e_Workspace(o: Any, _t: Any = None) -> Any:
 register_model(Workspace, _d_Workspace, _e_Workspace)
 
 
-_S_PluginDependenciesInterfacesValue = slot_setters(
-    PluginDependenciesInterfacesValue, ("id", "name", "version")
+_T_PluginDependenciesInterfacesValue = mutable_twin(PluginDependenciesInterfacesValue)
+_R_PluginDependenciesInterfacesValue: Readers = (
+    ("id", lambda d: d["id"]),
+    ("name", lambda d: d["name"]),
+    ("version", lambda d: d["version"]),
 )
 
 
-def _fill_PluginDependenciesInterfacesValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_PluginDependenciesInterfacesValue[0],
-    _s1: Setter = _S_PluginDependenciesInterfacesValue[1],
-    _s2: Setter = _S_PluginDependenciesInterfacesValue[2],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["name"])
-    _s2(o, d["version"])
-
-
-_d_PluginDependenciesInterfacesValue = lazy_decoder(
-    PluginDependenciesInterfacesValue, _fill_PluginDependenciesInterfacesValue
-)
+def _d_PluginDependenciesInterfacesValue(
+    d: Any, _t: Any = None
+) -> PluginDependenciesInterfacesValue:
+    if d.__class__ is not dict:
+        check_object(d, PluginDependenciesInterfacesValue)
+    o: Any = new_instance(_T_PluginDependenciesInterfacesValue)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.name = d["name"]
+        o.version = d["version"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, PluginDependenciesInterfacesValue, _R_PluginDependenciesInterfacesValue, exc
+        )
+    o.__class__ = PluginDependenciesInterfacesValue
+    done: PluginDependenciesInterfacesValue = o
+    return done
 
 
 def _e_PluginDependenciesInterfacesValue(o: Any, _t: Any = None) -> Any:
@@ -13793,24 +14633,39 @@ register_model(
 )
 
 
-_S_PluginDependencies = slot_setters(PluginDependencies, ("interfaces", "integrations"))
+_T_PluginDependencies = mutable_twin(PluginDependencies)
+_R_PluginDependencies: Readers = (
+    (
+        "interfaces",
+        lambda d: {
+            k0: _d_PluginDependenciesInterfacesValue(x0) for k0, x0 in d["interfaces"].items()
+        },
+    ),
+    (
+        "integrations",
+        lambda d: {
+            k0: _d_PluginDependenciesInterfacesValue(x0) for k0, x0 in d["integrations"].items()
+        },
+    ),
+)
 
 
-def _fill_PluginDependencies(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_PluginDependencies[0],
-    _s1: Setter = _S_PluginDependencies[1],
-) -> None:
+def _d_PluginDependencies(d: Any, _t: Any = None) -> PluginDependencies:
     v: Any
-    v = d["interfaces"]
-    _s0(o, {k0: _d_PluginDependenciesInterfacesValue(x0) for k0, x0 in v.items()})
-    v = d["integrations"]
-    _s1(o, {k0: _d_PluginDependenciesInterfacesValue(x0) for k0, x0 in v.items()})
-
-
-_d_PluginDependencies = lazy_decoder(PluginDependencies, _fill_PluginDependencies)
+    if d.__class__ is not dict:
+        check_object(d, PluginDependencies)
+    o: Any = new_instance(_T_PluginDependencies)
+    o._raw = d
+    try:
+        v = d["interfaces"]
+        o.interfaces = {k0: _d_PluginDependenciesInterfacesValue(x0) for k0, x0 in v.items()}
+        v = d["integrations"]
+        o.integrations = {k0: _d_PluginDependenciesInterfacesValue(x0) for k0, x0 in v.items()}
+    except SHAPE_ERRORS as exc:
+        return salvage(o, PluginDependencies, _R_PluginDependencies, exc)
+    o.__class__ = PluginDependencies
+    done: PluginDependencies = o
+    return done
 
 
 def _e_PluginDependencies(o: Any, _t: Any = None) -> Any:
@@ -13828,93 +14683,73 @@ def _e_PluginDependencies(o: Any, _t: Any = None) -> Any:
 register_model(PluginDependencies, _d_PluginDependencies, _e_PluginDependencies)
 
 
-_S_Plugin = slot_setters(
-    Plugin,
-    (
-        "id",
-        "name",
-        "version",
-        "created_at",
-        "updated_at",
-        "configuration",
-        "states",
-        "events",
-        "actions",
-        "dependencies",
-        "user",
-        "conversation",
-        "message",
-        "attributes",
-        "title",
-        "description",
-        "icon_url",
-        "readme_url",
-        "public",
-        "visibility",
-        "lifecycle_status",
-    ),
+_T_Plugin = mutable_twin(Plugin)
+_R_Plugin: Readers = (
+    ("id", lambda d: d["id"]),
+    ("name", lambda d: d["name"]),
+    ("version", lambda d: d["version"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+    ("configuration", lambda d: _d_IntegrationEntitiesValue(d["configuration"])),
+    ("states", lambda d: {k0: _d_BotStatesValue(x0) for k0, x0 in d["states"].items()}),
+    ("events", lambda d: {k0: _d_BotEventsValue(x0) for k0, x0 in d["events"].items()}),
+    ("actions", lambda d: {k0: _d_BotActionsValue(x0) for k0, x0 in d["actions"].items()}),
+    ("dependencies", lambda d: _d_PluginDependencies(d["dependencies"])),
+    ("user", lambda d: _d_BotUser(d["user"])),
+    ("conversation", lambda d: _d_BotUser(d["conversation"])),
+    ("message", lambda d: _d_BotUser(d["message"])),
+    ("attributes", lambda d: d.get("attributes", None)),
+    ("title", lambda d: d["title"]),
+    ("description", lambda d: d["description"]),
+    ("icon_url", lambda d: d["iconUrl"]),
+    ("readme_url", lambda d: d["readmeUrl"]),
+    ("public", lambda d: d["public"]),
+    ("visibility", lambda d: d["visibility"]),
+    ("lifecycle_status", lambda d: d["lifecycleStatus"]),
 )
 
 
-def _fill_Plugin(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_Plugin[0],
-    _s1: Setter = _S_Plugin[1],
-    _s2: Setter = _S_Plugin[2],
-    _s3: Setter = _S_Plugin[3],
-    _s4: Setter = _S_Plugin[4],
-    _s5: Setter = _S_Plugin[5],
-    _s6: Setter = _S_Plugin[6],
-    _s7: Setter = _S_Plugin[7],
-    _s8: Setter = _S_Plugin[8],
-    _s9: Setter = _S_Plugin[9],
-    _s10: Setter = _S_Plugin[10],
-    _s11: Setter = _S_Plugin[11],
-    _s12: Setter = _S_Plugin[12],
-    _s13: Setter = _S_Plugin[13],
-    _s14: Setter = _S_Plugin[14],
-    _s15: Setter = _S_Plugin[15],
-    _s16: Setter = _S_Plugin[16],
-    _s17: Setter = _S_Plugin[17],
-    _s18: Setter = _S_Plugin[18],
-    _s19: Setter = _S_Plugin[19],
-    _s20: Setter = _S_Plugin[20],
-) -> None:
+def _d_Plugin(d: Any, _t: Any = None) -> Plugin:
     v: Any
-    _s0(o, d["id"])
-    _s1(o, d["name"])
-    _s2(o, d["version"])
-    _s3(o, d["createdAt"])
-    _s4(o, d["updatedAt"])
-    v = d["configuration"]
-    _s5(o, _d_IntegrationEntitiesValue(v))
-    v = d["states"]
-    _s6(o, {k0: _d_BotStatesValue(x0) for k0, x0 in v.items()})
-    v = d["events"]
-    _s7(o, {k0: _d_BotEventsValue(x0) for k0, x0 in v.items()})
-    v = d["actions"]
-    _s8(o, {k0: _d_BotActionsValue(x0) for k0, x0 in v.items()})
-    v = d["dependencies"]
-    _s9(o, _d_PluginDependencies(v))
-    v = d["user"]
-    _s10(o, _d_BotUser(v))
-    v = d["conversation"]
-    _s11(o, _d_BotUser(v))
-    v = d["message"]
-    _s12(o, _d_BotUser(v))
-    _s13(o, d.get("attributes", None))
-    _s14(o, d["title"])
-    _s15(o, d["description"])
-    _s16(o, d["iconUrl"])
-    _s17(o, d["readmeUrl"])
-    _s18(o, d["public"])
-    _s19(o, d["visibility"])
-    _s20(o, d["lifecycleStatus"])
-
-
-_d_Plugin = lazy_decoder(Plugin, _fill_Plugin)
+    if d.__class__ is not dict:
+        check_object(d, Plugin)
+    o: Any = new_instance(_T_Plugin)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.name = d["name"]
+        o.version = d["version"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+        v = d["configuration"]
+        o.configuration = _d_IntegrationEntitiesValue(v)
+        v = d["states"]
+        o.states = {k0: _d_BotStatesValue(x0) for k0, x0 in v.items()}
+        v = d["events"]
+        o.events = {k0: _d_BotEventsValue(x0) for k0, x0 in v.items()}
+        v = d["actions"]
+        o.actions = {k0: _d_BotActionsValue(x0) for k0, x0 in v.items()}
+        v = d["dependencies"]
+        o.dependencies = _d_PluginDependencies(v)
+        v = d["user"]
+        o.user = _d_BotUser(v)
+        v = d["conversation"]
+        o.conversation = _d_BotUser(v)
+        v = d["message"]
+        o.message = _d_BotUser(v)
+        o.attributes = d.get("attributes", None)
+        o.title = d["title"]
+        o.description = d["description"]
+        o.icon_url = d["iconUrl"]
+        o.readme_url = d["readmeUrl"]
+        o.public = d["public"]
+        o.visibility = d["visibility"]
+        o.lifecycle_status = d["lifecycleStatus"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, Plugin, _R_Plugin, exc)
+    o.__class__ = Plugin
+    done: Plugin = o
+    return done
 
 
 def _e_Plugin(o: Any, _t: Any = None) -> Any:
@@ -13959,21 +14794,26 @@ def _e_Plugin(o: Any, _t: Any = None) -> Any:
 register_model(Plugin, _d_Plugin, _e_Plugin)
 
 
-_S_InterfaceNameTemplate = slot_setters(InterfaceNameTemplate, ("script", "language"))
+_T_InterfaceNameTemplate = mutable_twin(InterfaceNameTemplate)
+_R_InterfaceNameTemplate: Readers = (
+    ("script", lambda d: d["script"]),
+    ("language", lambda d: d["language"]),
+)
 
 
-def _fill_InterfaceNameTemplate(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_InterfaceNameTemplate[0],
-    _s1: Setter = _S_InterfaceNameTemplate[1],
-) -> None:
-    _s0(o, d["script"])
-    _s1(o, d["language"])
-
-
-_d_InterfaceNameTemplate = lazy_decoder(InterfaceNameTemplate, _fill_InterfaceNameTemplate)
+def _d_InterfaceNameTemplate(d: Any, _t: Any = None) -> InterfaceNameTemplate:
+    if d.__class__ is not dict:
+        check_object(d, InterfaceNameTemplate)
+    o: Any = new_instance(_T_InterfaceNameTemplate)
+    o._raw = d
+    try:
+        o.script = d["script"]
+        o.language = d["language"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, InterfaceNameTemplate, _R_InterfaceNameTemplate, exc)
+    o.__class__ = InterfaceNameTemplate
+    done: InterfaceNameTemplate = o
+    return done
 
 
 def _e_InterfaceNameTemplate(o: Any, _t: Any = None) -> Any:
@@ -13986,27 +14826,30 @@ def _e_InterfaceNameTemplate(o: Any, _t: Any = None) -> Any:
 register_model(InterfaceNameTemplate, _d_InterfaceNameTemplate, _e_InterfaceNameTemplate)
 
 
-_S_InterfaceChannelsValue = slot_setters(
-    InterfaceChannelsValue, ("title", "description", "messages")
+_T_InterfaceChannelsValue = mutable_twin(InterfaceChannelsValue)
+_R_InterfaceChannelsValue: Readers = (
+    ("title", lambda d: d.get("title", NOT_GIVEN)),
+    ("description", lambda d: d.get("description", NOT_GIVEN)),
+    ("messages", lambda d: {k0: _d_BotActionsValueInput(x0) for k0, x0 in d["messages"].items()}),
 )
 
 
-def _fill_InterfaceChannelsValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_InterfaceChannelsValue[0],
-    _s1: Setter = _S_InterfaceChannelsValue[1],
-    _s2: Setter = _S_InterfaceChannelsValue[2],
-) -> None:
+def _d_InterfaceChannelsValue(d: Any, _t: Any = None) -> InterfaceChannelsValue:
     v: Any
-    _s0(o, d.get("title", NOT_GIVEN))
-    _s1(o, d.get("description", NOT_GIVEN))
-    v = d["messages"]
-    _s2(o, {k0: _d_BotActionsValueInput(x0) for k0, x0 in v.items()})
-
-
-_d_InterfaceChannelsValue = lazy_decoder(InterfaceChannelsValue, _fill_InterfaceChannelsValue)
+    if d.__class__ is not dict:
+        check_object(d, InterfaceChannelsValue)
+    o: Any = new_instance(_T_InterfaceChannelsValue)
+    o._raw = d
+    try:
+        o.title = d.get("title", NOT_GIVEN)
+        o.description = d.get("description", NOT_GIVEN)
+        v = d["messages"]
+        o.messages = {k0: _d_BotActionsValueInput(x0) for k0, x0 in v.items()}
+    except SHAPE_ERRORS as exc:
+        return salvage(o, InterfaceChannelsValue, _R_InterfaceChannelsValue, exc)
+    o.__class__ = InterfaceChannelsValue
+    done: InterfaceChannelsValue = o
+    return done
 
 
 def _e_InterfaceChannelsValue(o: Any, _t: Any = None) -> Any:
@@ -14028,75 +14871,68 @@ def _e_InterfaceChannelsValue(o: Any, _t: Any = None) -> Any:
 register_model(InterfaceChannelsValue, _d_InterfaceChannelsValue, _e_InterfaceChannelsValue)
 
 
-_S_Interface = slot_setters(
-    Interface,
+_T_Interface = mutable_twin(Interface)
+_R_Interface: Readers = (
+    ("id", lambda d: d["id"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+    ("name", lambda d: d["name"]),
+    ("version", lambda d: d["version"]),
     (
-        "id",
-        "created_at",
-        "updated_at",
-        "name",
-        "version",
         "entities",
-        "events",
-        "actions",
-        "channels",
-        "name_template",
-        "attributes",
-        "title",
-        "description",
-        "icon_url",
-        "readme_url",
-        "public",
+        lambda d: {k0: _d_IntegrationEntitiesValue(x0) for k0, x0 in d["entities"].items()},
     ),
+    ("events", lambda d: {k0: _d_BotEventsValue(x0) for k0, x0 in d["events"].items()}),
+    ("actions", lambda d: {k0: _d_BotActionsValue(x0) for k0, x0 in d["actions"].items()}),
+    ("channels", lambda d: {k0: _d_InterfaceChannelsValue(x0) for k0, x0 in d["channels"].items()}),
+    (
+        "name_template",
+        lambda d: (
+            None if (v := d.get("nameTemplate", None)) is None else _d_InterfaceNameTemplate(v)
+        ),
+    ),
+    ("attributes", lambda d: d.get("attributes", None)),
+    ("title", lambda d: d["title"]),
+    ("description", lambda d: d["description"]),
+    ("icon_url", lambda d: d["iconUrl"]),
+    ("readme_url", lambda d: d["readmeUrl"]),
+    ("public", lambda d: d["public"]),
 )
 
 
-def _fill_Interface(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_Interface[0],
-    _s1: Setter = _S_Interface[1],
-    _s2: Setter = _S_Interface[2],
-    _s3: Setter = _S_Interface[3],
-    _s4: Setter = _S_Interface[4],
-    _s5: Setter = _S_Interface[5],
-    _s6: Setter = _S_Interface[6],
-    _s7: Setter = _S_Interface[7],
-    _s8: Setter = _S_Interface[8],
-    _s9: Setter = _S_Interface[9],
-    _s10: Setter = _S_Interface[10],
-    _s11: Setter = _S_Interface[11],
-    _s12: Setter = _S_Interface[12],
-    _s13: Setter = _S_Interface[13],
-    _s14: Setter = _S_Interface[14],
-    _s15: Setter = _S_Interface[15],
-) -> None:
+def _d_Interface(d: Any, _t: Any = None) -> Interface:
     v: Any
-    _s0(o, d["id"])
-    _s1(o, d["createdAt"])
-    _s2(o, d["updatedAt"])
-    _s3(o, d["name"])
-    _s4(o, d["version"])
-    v = d["entities"]
-    _s5(o, {k0: _d_IntegrationEntitiesValue(x0) for k0, x0 in v.items()})
-    v = d["events"]
-    _s6(o, {k0: _d_BotEventsValue(x0) for k0, x0 in v.items()})
-    v = d["actions"]
-    _s7(o, {k0: _d_BotActionsValue(x0) for k0, x0 in v.items()})
-    v = d["channels"]
-    _s8(o, {k0: _d_InterfaceChannelsValue(x0) for k0, x0 in v.items()})
-    v = d.get("nameTemplate", None)
-    _s9(o, v if v is None else _d_InterfaceNameTemplate(v))
-    _s10(o, d.get("attributes", None))
-    _s11(o, d["title"])
-    _s12(o, d["description"])
-    _s13(o, d["iconUrl"])
-    _s14(o, d["readmeUrl"])
-    _s15(o, d["public"])
-
-
-_d_Interface = lazy_decoder(Interface, _fill_Interface)
+    if d.__class__ is not dict:
+        check_object(d, Interface)
+    o: Any = new_instance(_T_Interface)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+        o.name = d["name"]
+        o.version = d["version"]
+        v = d["entities"]
+        o.entities = {k0: _d_IntegrationEntitiesValue(x0) for k0, x0 in v.items()}
+        v = d["events"]
+        o.events = {k0: _d_BotEventsValue(x0) for k0, x0 in v.items()}
+        v = d["actions"]
+        o.actions = {k0: _d_BotActionsValue(x0) for k0, x0 in v.items()}
+        v = d["channels"]
+        o.channels = {k0: _d_InterfaceChannelsValue(x0) for k0, x0 in v.items()}
+        v = d.get("nameTemplate", None)
+        o.name_template = v if v is None else _d_InterfaceNameTemplate(v)
+        o.attributes = d.get("attributes", None)
+        o.title = d["title"]
+        o.description = d["description"]
+        o.icon_url = d["iconUrl"]
+        o.readme_url = d["readmeUrl"]
+        o.public = d["public"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, Interface, _R_Interface, exc)
+    o.__class__ = Interface
+    done: Interface = o
+    return done
 
 
 def _e_Interface(o: Any, _t: Any = None) -> Any:
@@ -14134,25 +14970,28 @@ def _e_Interface(o: Any, _t: Any = None) -> Any:
 register_model(Interface, _d_Interface, _e_Interface)
 
 
-_S_IntegrationEntitiesValue = slot_setters(
-    IntegrationEntitiesValue, ("title", "description", "schema")
+_T_IntegrationEntitiesValue = mutable_twin(IntegrationEntitiesValue)
+_R_IntegrationEntitiesValue: Readers = (
+    ("title", lambda d: d.get("title", NOT_GIVEN)),
+    ("description", lambda d: d.get("description", NOT_GIVEN)),
+    ("schema", lambda d: d["schema"]),
 )
 
 
-def _fill_IntegrationEntitiesValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_IntegrationEntitiesValue[0],
-    _s1: Setter = _S_IntegrationEntitiesValue[1],
-    _s2: Setter = _S_IntegrationEntitiesValue[2],
-) -> None:
-    _s0(o, d.get("title", NOT_GIVEN))
-    _s1(o, d.get("description", NOT_GIVEN))
-    _s2(o, d["schema"])
-
-
-_d_IntegrationEntitiesValue = lazy_decoder(IntegrationEntitiesValue, _fill_IntegrationEntitiesValue)
+def _d_IntegrationEntitiesValue(d: Any, _t: Any = None) -> IntegrationEntitiesValue:
+    if d.__class__ is not dict:
+        check_object(d, IntegrationEntitiesValue)
+    o: Any = new_instance(_T_IntegrationEntitiesValue)
+    o._raw = d
+    try:
+        o.title = d.get("title", NOT_GIVEN)
+        o.description = d.get("description", NOT_GIVEN)
+        o.schema = d["schema"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, IntegrationEntitiesValue, _R_IntegrationEntitiesValue, exc)
+    o.__class__ = IntegrationEntitiesValue
+    done: IntegrationEntitiesValue = o
+    return done
 
 
 def _e_IntegrationEntitiesValue(o: Any, _t: Any = None) -> Any:
@@ -14172,21 +15011,26 @@ def _e_IntegrationEntitiesValue(o: Any, _t: Any = None) -> Any:
 register_model(IntegrationEntitiesValue, _d_IntegrationEntitiesValue, _e_IntegrationEntitiesValue)
 
 
-_S_IntegrationStatesValue = slot_setters(IntegrationStatesValue, ("type", "schema"))
+_T_IntegrationStatesValue = mutable_twin(IntegrationStatesValue)
+_R_IntegrationStatesValue: Readers = (
+    ("type", lambda d: d["type"]),
+    ("schema", lambda d: d["schema"]),
+)
 
 
-def _fill_IntegrationStatesValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_IntegrationStatesValue[0],
-    _s1: Setter = _S_IntegrationStatesValue[1],
-) -> None:
-    _s0(o, d["type"])
-    _s1(o, d["schema"])
-
-
-_d_IntegrationStatesValue = lazy_decoder(IntegrationStatesValue, _fill_IntegrationStatesValue)
+def _d_IntegrationStatesValue(d: Any, _t: Any = None) -> IntegrationStatesValue:
+    if d.__class__ is not dict:
+        check_object(d, IntegrationStatesValue)
+    o: Any = new_instance(_T_IntegrationStatesValue)
+    o._raw = d
+    try:
+        o.type = d["type"]
+        o.schema = d["schema"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, IntegrationStatesValue, _R_IntegrationStatesValue, exc)
+    o.__class__ = IntegrationStatesValue
+    done: IntegrationStatesValue = o
+    return done
 
 
 def _e_IntegrationStatesValue(o: Any, _t: Any = None) -> Any:
@@ -14199,25 +15043,35 @@ def _e_IntegrationStatesValue(o: Any, _t: Any = None) -> Any:
 register_model(IntegrationStatesValue, _d_IntegrationStatesValue, _e_IntegrationStatesValue)
 
 
-_S_IntegrationChannelsValueConversationCreation = slot_setters(
-    IntegrationChannelsValueConversationCreation, ("enabled", "required_tags")
+_T_IntegrationChannelsValueConversationCreation = mutable_twin(
+    IntegrationChannelsValueConversationCreation
+)
+_R_IntegrationChannelsValueConversationCreation: Readers = (
+    ("enabled", lambda d: d["enabled"]),
+    ("required_tags", lambda d: d["requiredTags"]),
 )
 
 
-def _fill_IntegrationChannelsValueConversationCreation(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_IntegrationChannelsValueConversationCreation[0],
-    _s1: Setter = _S_IntegrationChannelsValueConversationCreation[1],
-) -> None:
-    _s0(o, d["enabled"])
-    _s1(o, d["requiredTags"])
-
-
-_d_IntegrationChannelsValueConversationCreation = lazy_decoder(
-    IntegrationChannelsValueConversationCreation, _fill_IntegrationChannelsValueConversationCreation
-)
+def _d_IntegrationChannelsValueConversationCreation(
+    d: Any, _t: Any = None
+) -> IntegrationChannelsValueConversationCreation:
+    if d.__class__ is not dict:
+        check_object(d, IntegrationChannelsValueConversationCreation)
+    o: Any = new_instance(_T_IntegrationChannelsValueConversationCreation)
+    o._raw = d
+    try:
+        o.enabled = d["enabled"]
+        o.required_tags = d["requiredTags"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            IntegrationChannelsValueConversationCreation,
+            _R_IntegrationChannelsValueConversationCreation,
+            exc,
+        )
+    o.__class__ = IntegrationChannelsValueConversationCreation
+    done: IntegrationChannelsValueConversationCreation = o
+    return done
 
 
 def _e_IntegrationChannelsValueConversationCreation(o: Any, _t: Any = None) -> Any:
@@ -14234,28 +15088,33 @@ register_model(
 )
 
 
-_S_IntegrationChannelsValueConversation = slot_setters(
-    IntegrationChannelsValueConversation, ("tags", "creation")
+_T_IntegrationChannelsValueConversation = mutable_twin(IntegrationChannelsValueConversation)
+_R_IntegrationChannelsValueConversation: Readers = (
+    ("tags", lambda d: {k0: _d_BotUserTagsValue(x0) for k0, x0 in d["tags"].items()}),
+    ("creation", lambda d: _d_IntegrationChannelsValueConversationCreation(d["creation"])),
 )
 
 
-def _fill_IntegrationChannelsValueConversation(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_IntegrationChannelsValueConversation[0],
-    _s1: Setter = _S_IntegrationChannelsValueConversation[1],
-) -> None:
+def _d_IntegrationChannelsValueConversation(
+    d: Any, _t: Any = None
+) -> IntegrationChannelsValueConversation:
     v: Any
-    v = d["tags"]
-    _s0(o, {k0: _d_BotUserTagsValue(x0) for k0, x0 in v.items()})
-    v = d["creation"]
-    _s1(o, _d_IntegrationChannelsValueConversationCreation(v))
-
-
-_d_IntegrationChannelsValueConversation = lazy_decoder(
-    IntegrationChannelsValueConversation, _fill_IntegrationChannelsValueConversation
-)
+    if d.__class__ is not dict:
+        check_object(d, IntegrationChannelsValueConversation)
+    o: Any = new_instance(_T_IntegrationChannelsValueConversation)
+    o._raw = d
+    try:
+        v = d["tags"]
+        o.tags = {k0: _d_BotUserTagsValue(x0) for k0, x0 in v.items()}
+        v = d["creation"]
+        o.creation = _d_IntegrationChannelsValueConversationCreation(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, IntegrationChannelsValueConversation, _R_IntegrationChannelsValueConversation, exc
+        )
+    o.__class__ = IntegrationChannelsValueConversation
+    done: IntegrationChannelsValueConversation = o
+    return done
 
 
 def _e_IntegrationChannelsValueConversation(o: Any, _t: Any = None) -> Any:
@@ -14277,33 +15136,36 @@ register_model(
 )
 
 
-_S_IntegrationChannelsValue = slot_setters(
-    IntegrationChannelsValue, ("title", "description", "messages", "conversation", "message")
+_T_IntegrationChannelsValue = mutable_twin(IntegrationChannelsValue)
+_R_IntegrationChannelsValue: Readers = (
+    ("title", lambda d: d.get("title", None)),
+    ("description", lambda d: d.get("description", None)),
+    ("messages", lambda d: {k0: _d_BotActionsValueInput(x0) for k0, x0 in d["messages"].items()}),
+    ("conversation", lambda d: _d_IntegrationChannelsValueConversation(d["conversation"])),
+    ("message", lambda d: _d_BotUser(d["message"])),
 )
 
 
-def _fill_IntegrationChannelsValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_IntegrationChannelsValue[0],
-    _s1: Setter = _S_IntegrationChannelsValue[1],
-    _s2: Setter = _S_IntegrationChannelsValue[2],
-    _s3: Setter = _S_IntegrationChannelsValue[3],
-    _s4: Setter = _S_IntegrationChannelsValue[4],
-) -> None:
+def _d_IntegrationChannelsValue(d: Any, _t: Any = None) -> IntegrationChannelsValue:
     v: Any
-    _s0(o, d.get("title", None))
-    _s1(o, d.get("description", None))
-    v = d["messages"]
-    _s2(o, {k0: _d_BotActionsValueInput(x0) for k0, x0 in v.items()})
-    v = d["conversation"]
-    _s3(o, _d_IntegrationChannelsValueConversation(v))
-    v = d["message"]
-    _s4(o, _d_BotUser(v))
-
-
-_d_IntegrationChannelsValue = lazy_decoder(IntegrationChannelsValue, _fill_IntegrationChannelsValue)
+    if d.__class__ is not dict:
+        check_object(d, IntegrationChannelsValue)
+    o: Any = new_instance(_T_IntegrationChannelsValue)
+    o._raw = d
+    try:
+        o.title = d.get("title", None)
+        o.description = d.get("description", None)
+        v = d["messages"]
+        o.messages = {k0: _d_BotActionsValueInput(x0) for k0, x0 in v.items()}
+        v = d["conversation"]
+        o.conversation = _d_IntegrationChannelsValueConversation(v)
+        v = d["message"]
+        o.message = _d_BotUser(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, IntegrationChannelsValue, _R_IntegrationChannelsValue, exc)
+    o.__class__ = IntegrationChannelsValue
+    done: IntegrationChannelsValue = o
+    return done
 
 
 def _e_IntegrationChannelsValue(o: Any, _t: Any = None) -> Any:
@@ -14329,25 +15191,30 @@ def _e_IntegrationChannelsValue(o: Any, _t: Any = None) -> Any:
 register_model(IntegrationChannelsValue, _d_IntegrationChannelsValue, _e_IntegrationChannelsValue)
 
 
-_S_IntegrationConfigurationIdentifier = slot_setters(
-    IntegrationConfigurationIdentifier, ("link_template_script", "required")
+_T_IntegrationConfigurationIdentifier = mutable_twin(IntegrationConfigurationIdentifier)
+_R_IntegrationConfigurationIdentifier: Readers = (
+    ("link_template_script", lambda d: d.get("linkTemplateScript", None)),
+    ("required", lambda d: d["required"]),
 )
 
 
-def _fill_IntegrationConfigurationIdentifier(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_IntegrationConfigurationIdentifier[0],
-    _s1: Setter = _S_IntegrationConfigurationIdentifier[1],
-) -> None:
-    _s0(o, d.get("linkTemplateScript", None))
-    _s1(o, d["required"])
-
-
-_d_IntegrationConfigurationIdentifier = lazy_decoder(
-    IntegrationConfigurationIdentifier, _fill_IntegrationConfigurationIdentifier
-)
+def _d_IntegrationConfigurationIdentifier(
+    d: Any, _t: Any = None
+) -> IntegrationConfigurationIdentifier:
+    if d.__class__ is not dict:
+        check_object(d, IntegrationConfigurationIdentifier)
+    o: Any = new_instance(_T_IntegrationConfigurationIdentifier)
+    o._raw = d
+    try:
+        o.link_template_script = d.get("linkTemplateScript", None)
+        o.required = d["required"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, IntegrationConfigurationIdentifier, _R_IntegrationConfigurationIdentifier, exc
+        )
+    o.__class__ = IntegrationConfigurationIdentifier
+    done: IntegrationConfigurationIdentifier = o
+    return done
 
 
 def _e_IntegrationConfigurationIdentifier(o: Any, _t: Any = None) -> Any:
@@ -14368,29 +15235,32 @@ register_model(
 )
 
 
-_S_IntegrationConfiguration = slot_setters(
-    IntegrationConfiguration, ("title", "description", "identifier", "schema")
+_T_IntegrationConfiguration = mutable_twin(IntegrationConfiguration)
+_R_IntegrationConfiguration: Readers = (
+    ("title", lambda d: d.get("title", None)),
+    ("description", lambda d: d.get("description", None)),
+    ("identifier", lambda d: _d_IntegrationConfigurationIdentifier(d["identifier"])),
+    ("schema", lambda d: d["schema"]),
 )
 
 
-def _fill_IntegrationConfiguration(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_IntegrationConfiguration[0],
-    _s1: Setter = _S_IntegrationConfiguration[1],
-    _s2: Setter = _S_IntegrationConfiguration[2],
-    _s3: Setter = _S_IntegrationConfiguration[3],
-) -> None:
+def _d_IntegrationConfiguration(d: Any, _t: Any = None) -> IntegrationConfiguration:
     v: Any
-    _s0(o, d.get("title", None))
-    _s1(o, d.get("description", None))
-    v = d["identifier"]
-    _s2(o, _d_IntegrationConfigurationIdentifier(v))
-    _s3(o, d["schema"])
-
-
-_d_IntegrationConfiguration = lazy_decoder(IntegrationConfiguration, _fill_IntegrationConfiguration)
+    if d.__class__ is not dict:
+        check_object(d, IntegrationConfiguration)
+    o: Any = new_instance(_T_IntegrationConfiguration)
+    o._raw = d
+    try:
+        o.title = d.get("title", None)
+        o.description = d.get("description", None)
+        v = d["identifier"]
+        o.identifier = _d_IntegrationConfigurationIdentifier(v)
+        o.schema = d["schema"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, IntegrationConfiguration, _R_IntegrationConfiguration, exc)
+    o.__class__ = IntegrationConfiguration
+    done: IntegrationConfiguration = o
+    return done
 
 
 def _e_IntegrationConfiguration(o: Any, _t: Any = None) -> Any:
@@ -14413,23 +15283,29 @@ def _e_IntegrationConfiguration(o: Any, _t: Any = None) -> Any:
 register_model(IntegrationConfiguration, _d_IntegrationConfiguration, _e_IntegrationConfiguration)
 
 
-_S_IntegrationInterfacesValueEntitiesValue = slot_setters(
-    IntegrationInterfacesValueEntitiesValue, ("name",)
-)
+_T_IntegrationInterfacesValueEntitiesValue = mutable_twin(IntegrationInterfacesValueEntitiesValue)
+_R_IntegrationInterfacesValueEntitiesValue: Readers = (("name", lambda d: d["name"]),)
 
 
-def _fill_IntegrationInterfacesValueEntitiesValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_IntegrationInterfacesValueEntitiesValue[0],
-) -> None:
-    _s0(o, d["name"])
-
-
-_d_IntegrationInterfacesValueEntitiesValue = lazy_decoder(
-    IntegrationInterfacesValueEntitiesValue, _fill_IntegrationInterfacesValueEntitiesValue
-)
+def _d_IntegrationInterfacesValueEntitiesValue(
+    d: Any, _t: Any = None
+) -> IntegrationInterfacesValueEntitiesValue:
+    if d.__class__ is not dict:
+        check_object(d, IntegrationInterfacesValueEntitiesValue)
+    o: Any = new_instance(_T_IntegrationInterfacesValueEntitiesValue)
+    o._raw = d
+    try:
+        o.name = d["name"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            IntegrationInterfacesValueEntitiesValue,
+            _R_IntegrationInterfacesValueEntitiesValue,
+            exc,
+        )
+    o.__class__ = IntegrationInterfacesValueEntitiesValue
+    done: IntegrationInterfacesValueEntitiesValue = o
+    return done
 
 
 def _e_IntegrationInterfacesValueEntitiesValue(o: Any, _t: Any = None) -> Any:
@@ -14446,41 +15322,61 @@ register_model(
 )
 
 
-_S_IntegrationInterfacesValue = slot_setters(
-    IntegrationInterfacesValue,
-    ("id", "name", "version", "entities", "actions", "events", "channels"),
+_T_IntegrationInterfacesValue = mutable_twin(IntegrationInterfacesValue)
+_R_IntegrationInterfacesValue: Readers = (
+    ("id", lambda d: d["id"]),
+    ("name", lambda d: d["name"]),
+    ("version", lambda d: d["version"]),
+    (
+        "entities",
+        lambda d: {
+            k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in d["entities"].items()
+        },
+    ),
+    (
+        "actions",
+        lambda d: {
+            k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in d["actions"].items()
+        },
+    ),
+    (
+        "events",
+        lambda d: {
+            k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in d["events"].items()
+        },
+    ),
+    (
+        "channels",
+        lambda d: {
+            k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in d["channels"].items()
+        },
+    ),
 )
 
 
-def _fill_IntegrationInterfacesValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_IntegrationInterfacesValue[0],
-    _s1: Setter = _S_IntegrationInterfacesValue[1],
-    _s2: Setter = _S_IntegrationInterfacesValue[2],
-    _s3: Setter = _S_IntegrationInterfacesValue[3],
-    _s4: Setter = _S_IntegrationInterfacesValue[4],
-    _s5: Setter = _S_IntegrationInterfacesValue[5],
-    _s6: Setter = _S_IntegrationInterfacesValue[6],
-) -> None:
+def _d_IntegrationInterfacesValue(d: Any, _t: Any = None) -> IntegrationInterfacesValue:
     v: Any
-    _s0(o, d["id"])
-    _s1(o, d["name"])
-    _s2(o, d["version"])
-    v = d["entities"]
-    _s3(o, {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()})
-    v = d["actions"]
-    _s4(o, {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()})
-    v = d["events"]
-    _s5(o, {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()})
-    v = d["channels"]
-    _s6(o, {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()})
-
-
-_d_IntegrationInterfacesValue = lazy_decoder(
-    IntegrationInterfacesValue, _fill_IntegrationInterfacesValue
-)
+    if d.__class__ is not dict:
+        check_object(d, IntegrationInterfacesValue)
+    o: Any = new_instance(_T_IntegrationInterfacesValue)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.name = d["name"]
+        o.version = d["version"]
+        v = d["entities"]
+        o.entities = {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()}
+        v = d["actions"]
+        o.actions = {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()}
+        v = d["events"]
+        o.events = {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()}
+        v = d["channels"]
+        o.channels = {k0: _d_IntegrationInterfacesValueEntitiesValue(x0) for k0, x0 in v.items()}
+    except SHAPE_ERRORS as exc:
+        return salvage(o, IntegrationInterfacesValue, _R_IntegrationInterfacesValue, exc)
+    o.__class__ = IntegrationInterfacesValue
+    done: IntegrationInterfacesValue = o
+    return done
 
 
 def _e_IntegrationInterfacesValue(o: Any, _t: Any = None) -> Any:
@@ -14507,23 +15403,26 @@ register_model(
 )
 
 
-_S_IntegrationSandbox = slot_setters(
-    IntegrationSandbox, ("identifier_extract_script", "message_extract_script")
+_T_IntegrationSandbox = mutable_twin(IntegrationSandbox)
+_R_IntegrationSandbox: Readers = (
+    ("identifier_extract_script", lambda d: d.get("identifierExtractScript", None)),
+    ("message_extract_script", lambda d: d.get("messageExtractScript", None)),
 )
 
 
-def _fill_IntegrationSandbox(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_IntegrationSandbox[0],
-    _s1: Setter = _S_IntegrationSandbox[1],
-) -> None:
-    _s0(o, d.get("identifierExtractScript", None))
-    _s1(o, d.get("messageExtractScript", None))
-
-
-_d_IntegrationSandbox = lazy_decoder(IntegrationSandbox, _fill_IntegrationSandbox)
+def _d_IntegrationSandbox(d: Any, _t: Any = None) -> IntegrationSandbox:
+    if d.__class__ is not dict:
+        check_object(d, IntegrationSandbox)
+    o: Any = new_instance(_T_IntegrationSandbox)
+    o._raw = d
+    try:
+        o.identifier_extract_script = d.get("identifierExtractScript", None)
+        o.message_extract_script = d.get("messageExtractScript", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, IntegrationSandbox, _R_IntegrationSandbox, exc)
+    o.__class__ = IntegrationSandbox
+    done: IntegrationSandbox = o
+    return done
 
 
 def _e_IntegrationSandbox(o: Any, _t: Any = None) -> Any:
@@ -14543,23 +15442,26 @@ def _e_IntegrationSandbox(o: Any, _t: Any = None) -> Any:
 register_model(IntegrationSandbox, _d_IntegrationSandbox, _e_IntegrationSandbox)
 
 
-_S_IntegrationIdentifier = slot_setters(
-    IntegrationIdentifier, ("fallback_handler_script", "extract_script")
+_T_IntegrationIdentifier = mutable_twin(IntegrationIdentifier)
+_R_IntegrationIdentifier: Readers = (
+    ("fallback_handler_script", lambda d: d.get("fallbackHandlerScript", NOT_GIVEN)),
+    ("extract_script", lambda d: d.get("extractScript", NOT_GIVEN)),
 )
 
 
-def _fill_IntegrationIdentifier(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_IntegrationIdentifier[0],
-    _s1: Setter = _S_IntegrationIdentifier[1],
-) -> None:
-    _s0(o, d.get("fallbackHandlerScript", NOT_GIVEN))
-    _s1(o, d.get("extractScript", NOT_GIVEN))
-
-
-_d_IntegrationIdentifier = lazy_decoder(IntegrationIdentifier, _fill_IntegrationIdentifier)
+def _d_IntegrationIdentifier(d: Any, _t: Any = None) -> IntegrationIdentifier:
+    if d.__class__ is not dict:
+        check_object(d, IntegrationIdentifier)
+    o: Any = new_instance(_T_IntegrationIdentifier)
+    o._raw = d
+    try:
+        o.fallback_handler_script = d.get("fallbackHandlerScript", NOT_GIVEN)
+        o.extract_script = d.get("extractScript", NOT_GIVEN)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, IntegrationIdentifier, _R_IntegrationIdentifier, exc)
+    o.__class__ = IntegrationIdentifier
+    done: IntegrationIdentifier = o
+    return done
 
 
 def _e_IntegrationIdentifier(o: Any, _t: Any = None) -> Any:
@@ -14579,123 +15481,109 @@ def _e_IntegrationIdentifier(o: Any, _t: Any = None) -> Any:
 register_model(IntegrationIdentifier, _d_IntegrationIdentifier, _e_IntegrationIdentifier)
 
 
-_S_Integration = slot_setters(
-    Integration,
+_T_Integration = mutable_twin(Integration)
+_R_Integration: Readers = (
+    ("id", lambda d: d["id"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+    ("identifier", lambda d: _d_IntegrationIdentifier(d["identifier"])),
     (
-        "id",
-        "created_at",
-        "updated_at",
-        "identifier",
         "sandbox",
-        "max_execution_time",
-        "url",
-        "signing_secret",
-        "name",
-        "version",
-        "interfaces",
-        "configuration",
-        "configurations",
-        "channels",
-        "states",
-        "events",
-        "actions",
-        "user",
-        "entities",
-        "attributes",
-        "dev",
-        "title",
-        "description",
-        "icon_url",
-        "readme_url",
-        "public",
-        "visibility",
-        "verification_status",
-        "lifecycle_status",
-        "secrets",
+        lambda d: None if (v := d.get("sandbox", None)) is None else _d_IntegrationSandbox(v),
     ),
+    ("max_execution_time", lambda d: d.get("maxExecutionTime", None)),
+    ("url", lambda d: d["url"]),
+    ("signing_secret", lambda d: d["signingSecret"]),
+    ("name", lambda d: d["name"]),
+    ("version", lambda d: d["version"]),
+    (
+        "interfaces",
+        lambda d: {k0: _d_IntegrationInterfacesValue(x0) for k0, x0 in d["interfaces"].items()},
+    ),
+    ("configuration", lambda d: _d_IntegrationConfiguration(d["configuration"])),
+    (
+        "configurations",
+        lambda d: {k0: _d_IntegrationConfiguration(x0) for k0, x0 in d["configurations"].items()},
+    ),
+    (
+        "channels",
+        lambda d: {k0: _d_IntegrationChannelsValue(x0) for k0, x0 in d["channels"].items()},
+    ),
+    ("states", lambda d: {k0: _d_IntegrationStatesValue(x0) for k0, x0 in d["states"].items()}),
+    ("events", lambda d: {k0: _d_BotEventsValue(x0) for k0, x0 in d["events"].items()}),
+    ("actions", lambda d: {k0: _d_BotActionsValue(x0) for k0, x0 in d["actions"].items()}),
+    ("user", lambda d: _d_IntegrationChannelsValueConversation(d["user"])),
+    (
+        "entities",
+        lambda d: {k0: _d_IntegrationEntitiesValue(x0) for k0, x0 in d["entities"].items()},
+    ),
+    ("attributes", lambda d: d.get("attributes", None)),
+    ("dev", lambda d: d["dev"]),
+    ("title", lambda d: d["title"]),
+    ("description", lambda d: d["description"]),
+    ("icon_url", lambda d: d["iconUrl"]),
+    ("readme_url", lambda d: d["readmeUrl"]),
+    ("public", lambda d: d["public"]),
+    ("visibility", lambda d: d["visibility"]),
+    ("verification_status", lambda d: d["verificationStatus"]),
+    ("lifecycle_status", lambda d: d["lifecycleStatus"]),
+    ("secrets", lambda d: d["secrets"]),
 )
 
 
-def _fill_Integration(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_Integration[0],
-    _s1: Setter = _S_Integration[1],
-    _s2: Setter = _S_Integration[2],
-    _s3: Setter = _S_Integration[3],
-    _s4: Setter = _S_Integration[4],
-    _s5: Setter = _S_Integration[5],
-    _s6: Setter = _S_Integration[6],
-    _s7: Setter = _S_Integration[7],
-    _s8: Setter = _S_Integration[8],
-    _s9: Setter = _S_Integration[9],
-    _s10: Setter = _S_Integration[10],
-    _s11: Setter = _S_Integration[11],
-    _s12: Setter = _S_Integration[12],
-    _s13: Setter = _S_Integration[13],
-    _s14: Setter = _S_Integration[14],
-    _s15: Setter = _S_Integration[15],
-    _s16: Setter = _S_Integration[16],
-    _s17: Setter = _S_Integration[17],
-    _s18: Setter = _S_Integration[18],
-    _s19: Setter = _S_Integration[19],
-    _s20: Setter = _S_Integration[20],
-    _s21: Setter = _S_Integration[21],
-    _s22: Setter = _S_Integration[22],
-    _s23: Setter = _S_Integration[23],
-    _s24: Setter = _S_Integration[24],
-    _s25: Setter = _S_Integration[25],
-    _s26: Setter = _S_Integration[26],
-    _s27: Setter = _S_Integration[27],
-    _s28: Setter = _S_Integration[28],
-    _s29: Setter = _S_Integration[29],
-) -> None:
+def _d_Integration(d: Any, _t: Any = None) -> Integration:
     v: Any
-    _s0(o, d["id"])
-    _s1(o, d["createdAt"])
-    _s2(o, d["updatedAt"])
-    v = d["identifier"]
-    _s3(o, _d_IntegrationIdentifier(v))
-    v = d.get("sandbox", None)
-    _s4(o, v if v is None else _d_IntegrationSandbox(v))
-    _s5(o, d.get("maxExecutionTime", None))
-    _s6(o, d["url"])
-    _s7(o, d["signingSecret"])
-    _s8(o, d["name"])
-    _s9(o, d["version"])
-    v = d["interfaces"]
-    _s10(o, {k0: _d_IntegrationInterfacesValue(x0) for k0, x0 in v.items()})
-    v = d["configuration"]
-    _s11(o, _d_IntegrationConfiguration(v))
-    v = d["configurations"]
-    _s12(o, {k0: _d_IntegrationConfiguration(x0) for k0, x0 in v.items()})
-    v = d["channels"]
-    _s13(o, {k0: _d_IntegrationChannelsValue(x0) for k0, x0 in v.items()})
-    v = d["states"]
-    _s14(o, {k0: _d_IntegrationStatesValue(x0) for k0, x0 in v.items()})
-    v = d["events"]
-    _s15(o, {k0: _d_BotEventsValue(x0) for k0, x0 in v.items()})
-    v = d["actions"]
-    _s16(o, {k0: _d_BotActionsValue(x0) for k0, x0 in v.items()})
-    v = d["user"]
-    _s17(o, _d_IntegrationChannelsValueConversation(v))
-    v = d["entities"]
-    _s18(o, {k0: _d_IntegrationEntitiesValue(x0) for k0, x0 in v.items()})
-    _s19(o, d.get("attributes", None))
-    _s20(o, d["dev"])
-    _s21(o, d["title"])
-    _s22(o, d["description"])
-    _s23(o, d["iconUrl"])
-    _s24(o, d["readmeUrl"])
-    _s25(o, d["public"])
-    _s26(o, d["visibility"])
-    _s27(o, d["verificationStatus"])
-    _s28(o, d["lifecycleStatus"])
-    _s29(o, d["secrets"])
-
-
-_d_Integration = lazy_decoder(Integration, _fill_Integration)
+    if d.__class__ is not dict:
+        check_object(d, Integration)
+    o: Any = new_instance(_T_Integration)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+        v = d["identifier"]
+        o.identifier = _d_IntegrationIdentifier(v)
+        v = d.get("sandbox", None)
+        o.sandbox = v if v is None else _d_IntegrationSandbox(v)
+        o.max_execution_time = d.get("maxExecutionTime", None)
+        o.url = d["url"]
+        o.signing_secret = d["signingSecret"]
+        o.name = d["name"]
+        o.version = d["version"]
+        v = d["interfaces"]
+        o.interfaces = {k0: _d_IntegrationInterfacesValue(x0) for k0, x0 in v.items()}
+        v = d["configuration"]
+        o.configuration = _d_IntegrationConfiguration(v)
+        v = d["configurations"]
+        o.configurations = {k0: _d_IntegrationConfiguration(x0) for k0, x0 in v.items()}
+        v = d["channels"]
+        o.channels = {k0: _d_IntegrationChannelsValue(x0) for k0, x0 in v.items()}
+        v = d["states"]
+        o.states = {k0: _d_IntegrationStatesValue(x0) for k0, x0 in v.items()}
+        v = d["events"]
+        o.events = {k0: _d_BotEventsValue(x0) for k0, x0 in v.items()}
+        v = d["actions"]
+        o.actions = {k0: _d_BotActionsValue(x0) for k0, x0 in v.items()}
+        v = d["user"]
+        o.user = _d_IntegrationChannelsValueConversation(v)
+        v = d["entities"]
+        o.entities = {k0: _d_IntegrationEntitiesValue(x0) for k0, x0 in v.items()}
+        o.attributes = d.get("attributes", None)
+        o.dev = d["dev"]
+        o.title = d["title"]
+        o.description = d["description"]
+        o.icon_url = d["iconUrl"]
+        o.readme_url = d["readmeUrl"]
+        o.public = d["public"]
+        o.visibility = d["visibility"]
+        o.verification_status = d["verificationStatus"]
+        o.lifecycle_status = d["lifecycleStatus"]
+        o.secrets = d["secrets"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, Integration, _R_Integration, exc)
+    o.__class__ = Integration
+    done: Integration = o
+    return done
 
 
 def _e_Integration(o: Any, _t: Any = None) -> Any:
@@ -14755,21 +15643,26 @@ def _e_Integration(o: Any, _t: Any = None) -> Any:
 register_model(Integration, _d_Integration, _e_Integration)
 
 
-_S_BotMediasItem = slot_setters(BotMediasItem, ("url", "name"))
+_T_BotMediasItem = mutable_twin(BotMediasItem)
+_R_BotMediasItem: Readers = (
+    ("url", lambda d: d["url"]),
+    ("name", lambda d: d["name"]),
+)
 
 
-def _fill_BotMediasItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_BotMediasItem[0],
-    _s1: Setter = _S_BotMediasItem[1],
-) -> None:
-    _s0(o, d["url"])
-    _s1(o, d["name"])
-
-
-_d_BotMediasItem = lazy_decoder(BotMediasItem, _fill_BotMediasItem)
+def _d_BotMediasItem(d: Any, _t: Any = None) -> BotMediasItem:
+    if d.__class__ is not dict:
+        check_object(d, BotMediasItem)
+    o: Any = new_instance(_T_BotMediasItem)
+    o._raw = d
+    try:
+        o.url = d["url"]
+        o.name = d["name"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, BotMediasItem, _R_BotMediasItem, exc)
+    o.__class__ = BotMediasItem
+    done: BotMediasItem = o
+    return done
 
 
 def _e_BotMediasItem(o: Any, _t: Any = None) -> Any:
@@ -14782,19 +15675,22 @@ def _e_BotMediasItem(o: Any, _t: Any = None) -> Any:
 register_model(BotMediasItem, _d_BotMediasItem, _e_BotMediasItem)
 
 
-_S_BotActionsValueInput = slot_setters(BotActionsValueInput, ("schema",))
+_T_BotActionsValueInput = mutable_twin(BotActionsValueInput)
+_R_BotActionsValueInput: Readers = (("schema", lambda d: d["schema"]),)
 
 
-def _fill_BotActionsValueInput(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_BotActionsValueInput[0],
-) -> None:
-    _s0(o, d["schema"])
-
-
-_d_BotActionsValueInput = lazy_decoder(BotActionsValueInput, _fill_BotActionsValueInput)
+def _d_BotActionsValueInput(d: Any, _t: Any = None) -> BotActionsValueInput:
+    if d.__class__ is not dict:
+        check_object(d, BotActionsValueInput)
+    o: Any = new_instance(_T_BotActionsValueInput)
+    o._raw = d
+    try:
+        o.schema = d["schema"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, BotActionsValueInput, _R_BotActionsValueInput, exc)
+    o.__class__ = BotActionsValueInput
+    done: BotActionsValueInput = o
+    return done
 
 
 def _e_BotActionsValueInput(o: Any, _t: Any = None) -> Any:
@@ -14807,37 +15703,39 @@ def _e_BotActionsValueInput(o: Any, _t: Any = None) -> Any:
 register_model(BotActionsValueInput, _d_BotActionsValueInput, _e_BotActionsValueInput)
 
 
-_S_BotActionsValue = slot_setters(
-    BotActionsValue,
-    ("title", "description", "billable", "cacheable", "input", "output", "attributes"),
+_T_BotActionsValue = mutable_twin(BotActionsValue)
+_R_BotActionsValue: Readers = (
+    ("title", lambda d: d.get("title", NOT_GIVEN)),
+    ("description", lambda d: d.get("description", NOT_GIVEN)),
+    ("billable", lambda d: d.get("billable", NOT_GIVEN)),
+    ("cacheable", lambda d: d.get("cacheable", NOT_GIVEN)),
+    ("input", lambda d: _d_BotActionsValueInput(d["input"])),
+    ("output", lambda d: _d_BotActionsValueInput(d["output"])),
+    ("attributes", lambda d: d.get("attributes", NOT_GIVEN)),
 )
 
 
-def _fill_BotActionsValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_BotActionsValue[0],
-    _s1: Setter = _S_BotActionsValue[1],
-    _s2: Setter = _S_BotActionsValue[2],
-    _s3: Setter = _S_BotActionsValue[3],
-    _s4: Setter = _S_BotActionsValue[4],
-    _s5: Setter = _S_BotActionsValue[5],
-    _s6: Setter = _S_BotActionsValue[6],
-) -> None:
+def _d_BotActionsValue(d: Any, _t: Any = None) -> BotActionsValue:
     v: Any
-    _s0(o, d.get("title", NOT_GIVEN))
-    _s1(o, d.get("description", NOT_GIVEN))
-    _s2(o, d.get("billable", NOT_GIVEN))
-    _s3(o, d.get("cacheable", NOT_GIVEN))
-    v = d["input"]
-    _s4(o, _d_BotActionsValueInput(v))
-    v = d["output"]
-    _s5(o, _d_BotActionsValueInput(v))
-    _s6(o, d.get("attributes", NOT_GIVEN))
-
-
-_d_BotActionsValue = lazy_decoder(BotActionsValue, _fill_BotActionsValue)
+    if d.__class__ is not dict:
+        check_object(d, BotActionsValue)
+    o: Any = new_instance(_T_BotActionsValue)
+    o._raw = d
+    try:
+        o.title = d.get("title", NOT_GIVEN)
+        o.description = d.get("description", NOT_GIVEN)
+        o.billable = d.get("billable", NOT_GIVEN)
+        o.cacheable = d.get("cacheable", NOT_GIVEN)
+        v = d["input"]
+        o.input = _d_BotActionsValueInput(v)
+        v = d["output"]
+        o.output = _d_BotActionsValueInput(v)
+        o.attributes = d.get("attributes", NOT_GIVEN)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, BotActionsValue, _R_BotActionsValue, exc)
+    o.__class__ = BotActionsValue
+    done: BotActionsValue = o
+    return done
 
 
 def _e_BotActionsValue(o: Any, _t: Any = None) -> Any:
@@ -14870,19 +15768,22 @@ def _e_BotActionsValue(o: Any, _t: Any = None) -> Any:
 register_model(BotActionsValue, _d_BotActionsValue, _e_BotActionsValue)
 
 
-_S_BotSubscriptions = slot_setters(BotSubscriptions, ("events",))
+_T_BotSubscriptions = mutable_twin(BotSubscriptions)
+_R_BotSubscriptions: Readers = (("events", lambda d: d["events"]),)
 
 
-def _fill_BotSubscriptions(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_BotSubscriptions[0],
-) -> None:
-    _s0(o, d["events"])
-
-
-_d_BotSubscriptions = lazy_decoder(BotSubscriptions, _fill_BotSubscriptions)
+def _d_BotSubscriptions(d: Any, _t: Any = None) -> BotSubscriptions:
+    if d.__class__ is not dict:
+        check_object(d, BotSubscriptions)
+    o: Any = new_instance(_T_BotSubscriptions)
+    o._raw = d
+    try:
+        o.events = d["events"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, BotSubscriptions, _R_BotSubscriptions, exc)
+    o.__class__ = BotSubscriptions
+    done: BotSubscriptions = o
+    return done
 
 
 def _e_BotSubscriptions(o: Any, _t: Any = None) -> Any:
@@ -14895,21 +15796,22 @@ def _e_BotSubscriptions(o: Any, _t: Any = None) -> Any:
 register_model(BotSubscriptions, _d_BotSubscriptions, _e_BotSubscriptions)
 
 
-_S_BotRecurringEventsValueSchedule = slot_setters(BotRecurringEventsValueSchedule, ("cron",))
+_T_BotRecurringEventsValueSchedule = mutable_twin(BotRecurringEventsValueSchedule)
+_R_BotRecurringEventsValueSchedule: Readers = (("cron", lambda d: d["cron"]),)
 
 
-def _fill_BotRecurringEventsValueSchedule(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_BotRecurringEventsValueSchedule[0],
-) -> None:
-    _s0(o, d["cron"])
-
-
-_d_BotRecurringEventsValueSchedule = lazy_decoder(
-    BotRecurringEventsValueSchedule, _fill_BotRecurringEventsValueSchedule
-)
+def _d_BotRecurringEventsValueSchedule(d: Any, _t: Any = None) -> BotRecurringEventsValueSchedule:
+    if d.__class__ is not dict:
+        check_object(d, BotRecurringEventsValueSchedule)
+    o: Any = new_instance(_T_BotRecurringEventsValueSchedule)
+    o._raw = d
+    try:
+        o.cron = d["cron"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, BotRecurringEventsValueSchedule, _R_BotRecurringEventsValueSchedule, exc)
+    o.__class__ = BotRecurringEventsValueSchedule
+    done: BotRecurringEventsValueSchedule = o
+    return done
 
 
 def _e_BotRecurringEventsValueSchedule(o: Any, _t: Any = None) -> Any:
@@ -14926,32 +15828,34 @@ register_model(
 )
 
 
-_S_BotRecurringEventsValue = slot_setters(
-    BotRecurringEventsValue,
-    ("schedule", "type", "payload", "failed_attempts", "last_failure_reason"),
+_T_BotRecurringEventsValue = mutable_twin(BotRecurringEventsValue)
+_R_BotRecurringEventsValue: Readers = (
+    ("schedule", lambda d: _d_BotRecurringEventsValueSchedule(d["schedule"])),
+    ("type", lambda d: d["type"]),
+    ("payload", lambda d: d["payload"]),
+    ("failed_attempts", lambda d: d["failedAttempts"]),
+    ("last_failure_reason", lambda d: d["lastFailureReason"]),
 )
 
 
-def _fill_BotRecurringEventsValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_BotRecurringEventsValue[0],
-    _s1: Setter = _S_BotRecurringEventsValue[1],
-    _s2: Setter = _S_BotRecurringEventsValue[2],
-    _s3: Setter = _S_BotRecurringEventsValue[3],
-    _s4: Setter = _S_BotRecurringEventsValue[4],
-) -> None:
+def _d_BotRecurringEventsValue(d: Any, _t: Any = None) -> BotRecurringEventsValue:
     v: Any
-    v = d["schedule"]
-    _s0(o, _d_BotRecurringEventsValueSchedule(v))
-    _s1(o, d["type"])
-    _s2(o, d["payload"])
-    _s3(o, d["failedAttempts"])
-    _s4(o, d["lastFailureReason"])
-
-
-_d_BotRecurringEventsValue = lazy_decoder(BotRecurringEventsValue, _fill_BotRecurringEventsValue)
+    if d.__class__ is not dict:
+        check_object(d, BotRecurringEventsValue)
+    o: Any = new_instance(_T_BotRecurringEventsValue)
+    o._raw = d
+    try:
+        v = d["schedule"]
+        o.schedule = _d_BotRecurringEventsValueSchedule(v)
+        o.type = d["type"]
+        o.payload = d["payload"]
+        o.failed_attempts = d["failedAttempts"]
+        o.last_failure_reason = d["lastFailureReason"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, BotRecurringEventsValue, _R_BotRecurringEventsValue, exc)
+    o.__class__ = BotRecurringEventsValue
+    done: BotRecurringEventsValue = o
+    return done
 
 
 def _e_BotRecurringEventsValue(o: Any, _t: Any = None) -> Any:
@@ -14971,25 +15875,30 @@ def _e_BotRecurringEventsValue(o: Any, _t: Any = None) -> Any:
 register_model(BotRecurringEventsValue, _d_BotRecurringEventsValue, _e_BotRecurringEventsValue)
 
 
-_S_BotEventsValue = slot_setters(BotEventsValue, ("title", "description", "schema", "attributes"))
+_T_BotEventsValue = mutable_twin(BotEventsValue)
+_R_BotEventsValue: Readers = (
+    ("title", lambda d: d.get("title", NOT_GIVEN)),
+    ("description", lambda d: d.get("description", NOT_GIVEN)),
+    ("schema", lambda d: d["schema"]),
+    ("attributes", lambda d: d.get("attributes", NOT_GIVEN)),
+)
 
 
-def _fill_BotEventsValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_BotEventsValue[0],
-    _s1: Setter = _S_BotEventsValue[1],
-    _s2: Setter = _S_BotEventsValue[2],
-    _s3: Setter = _S_BotEventsValue[3],
-) -> None:
-    _s0(o, d.get("title", NOT_GIVEN))
-    _s1(o, d.get("description", NOT_GIVEN))
-    _s2(o, d["schema"])
-    _s3(o, d.get("attributes", NOT_GIVEN))
-
-
-_d_BotEventsValue = lazy_decoder(BotEventsValue, _fill_BotEventsValue)
+def _d_BotEventsValue(d: Any, _t: Any = None) -> BotEventsValue:
+    if d.__class__ is not dict:
+        check_object(d, BotEventsValue)
+    o: Any = new_instance(_T_BotEventsValue)
+    o._raw = d
+    try:
+        o.title = d.get("title", NOT_GIVEN)
+        o.description = d.get("description", NOT_GIVEN)
+        o.schema = d["schema"]
+        o.attributes = d.get("attributes", NOT_GIVEN)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, BotEventsValue, _R_BotEventsValue, exc)
+    o.__class__ = BotEventsValue
+    done: BotEventsValue = o
+    return done
 
 
 def _e_BotEventsValue(o: Any, _t: Any = None) -> Any:
@@ -15012,21 +15921,26 @@ def _e_BotEventsValue(o: Any, _t: Any = None) -> Any:
 register_model(BotEventsValue, _d_BotEventsValue, _e_BotEventsValue)
 
 
-_S_BotConfiguration = slot_setters(BotConfiguration, ("data", "schema"))
+_T_BotConfiguration = mutable_twin(BotConfiguration)
+_R_BotConfiguration: Readers = (
+    ("data", lambda d: d["data"]),
+    ("schema", lambda d: d["schema"]),
+)
 
 
-def _fill_BotConfiguration(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_BotConfiguration[0],
-    _s1: Setter = _S_BotConfiguration[1],
-) -> None:
-    _s0(o, d["data"])
-    _s1(o, d["schema"])
-
-
-_d_BotConfiguration = lazy_decoder(BotConfiguration, _fill_BotConfiguration)
+def _d_BotConfiguration(d: Any, _t: Any = None) -> BotConfiguration:
+    if d.__class__ is not dict:
+        check_object(d, BotConfiguration)
+    o: Any = new_instance(_T_BotConfiguration)
+    o._raw = d
+    try:
+        o.data = d["data"]
+        o.schema = d["schema"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, BotConfiguration, _R_BotConfiguration, exc)
+    o.__class__ = BotConfiguration
+    done: BotConfiguration = o
+    return done
 
 
 def _e_BotConfiguration(o: Any, _t: Any = None) -> Any:
@@ -15039,23 +15953,28 @@ def _e_BotConfiguration(o: Any, _t: Any = None) -> Any:
 register_model(BotConfiguration, _d_BotConfiguration, _e_BotConfiguration)
 
 
-_S_BotStatesValue = slot_setters(BotStatesValue, ("type", "schema", "expiry"))
+_T_BotStatesValue = mutable_twin(BotStatesValue)
+_R_BotStatesValue: Readers = (
+    ("type", lambda d: d["type"]),
+    ("schema", lambda d: d["schema"]),
+    ("expiry", lambda d: d.get("expiry", NOT_GIVEN)),
+)
 
 
-def _fill_BotStatesValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_BotStatesValue[0],
-    _s1: Setter = _S_BotStatesValue[1],
-    _s2: Setter = _S_BotStatesValue[2],
-) -> None:
-    _s0(o, d["type"])
-    _s1(o, d["schema"])
-    _s2(o, d.get("expiry", NOT_GIVEN))
-
-
-_d_BotStatesValue = lazy_decoder(BotStatesValue, _fill_BotStatesValue)
+def _d_BotStatesValue(d: Any, _t: Any = None) -> BotStatesValue:
+    if d.__class__ is not dict:
+        check_object(d, BotStatesValue)
+    o: Any = new_instance(_T_BotStatesValue)
+    o._raw = d
+    try:
+        o.type = d["type"]
+        o.schema = d["schema"]
+        o.expiry = d.get("expiry", NOT_GIVEN)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, BotStatesValue, _R_BotStatesValue, exc)
+    o.__class__ = BotStatesValue
+    done: BotStatesValue = o
+    return done
 
 
 def _e_BotStatesValue(o: Any, _t: Any = None) -> Any:
@@ -15072,21 +15991,26 @@ def _e_BotStatesValue(o: Any, _t: Any = None) -> Any:
 register_model(BotStatesValue, _d_BotStatesValue, _e_BotStatesValue)
 
 
-_S_BotUserTagsValue = slot_setters(BotUserTagsValue, ("title", "description"))
+_T_BotUserTagsValue = mutable_twin(BotUserTagsValue)
+_R_BotUserTagsValue: Readers = (
+    ("title", lambda d: d.get("title", NOT_GIVEN)),
+    ("description", lambda d: d.get("description", NOT_GIVEN)),
+)
 
 
-def _fill_BotUserTagsValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_BotUserTagsValue[0],
-    _s1: Setter = _S_BotUserTagsValue[1],
-) -> None:
-    _s0(o, d.get("title", NOT_GIVEN))
-    _s1(o, d.get("description", NOT_GIVEN))
-
-
-_d_BotUserTagsValue = lazy_decoder(BotUserTagsValue, _fill_BotUserTagsValue)
+def _d_BotUserTagsValue(d: Any, _t: Any = None) -> BotUserTagsValue:
+    if d.__class__ is not dict:
+        check_object(d, BotUserTagsValue)
+    o: Any = new_instance(_T_BotUserTagsValue)
+    o._raw = d
+    try:
+        o.title = d.get("title", NOT_GIVEN)
+        o.description = d.get("description", NOT_GIVEN)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, BotUserTagsValue, _R_BotUserTagsValue, exc)
+    o.__class__ = BotUserTagsValue
+    done: BotUserTagsValue = o
+    return done
 
 
 def _e_BotUserTagsValue(o: Any, _t: Any = None) -> Any:
@@ -15106,21 +16030,26 @@ def _e_BotUserTagsValue(o: Any, _t: Any = None) -> Any:
 register_model(BotUserTagsValue, _d_BotUserTagsValue, _e_BotUserTagsValue)
 
 
-_S_BotUser = slot_setters(BotUser, ("tags",))
+_T_BotUser = mutable_twin(BotUser)
+_R_BotUser: Readers = (
+    ("tags", lambda d: {k0: _d_BotUserTagsValue(x0) for k0, x0 in d["tags"].items()}),
+)
 
 
-def _fill_BotUser(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_BotUser[0],
-) -> None:
+def _d_BotUser(d: Any, _t: Any = None) -> BotUser:
     v: Any
-    v = d["tags"]
-    _s0(o, {k0: _d_BotUserTagsValue(x0) for k0, x0 in v.items()})
-
-
-_d_BotUser = lazy_decoder(BotUser, _fill_BotUser)
+    if d.__class__ is not dict:
+        check_object(d, BotUser)
+    o: Any = new_instance(_T_BotUser)
+    o._raw = d
+    try:
+        v = d["tags"]
+        o.tags = {k0: _d_BotUserTagsValue(x0) for k0, x0 in v.items()}
+    except SHAPE_ERRORS as exc:
+        return salvage(o, BotUser, _R_BotUser, exc)
+    o.__class__ = BotUser
+    done: BotUser = o
+    return done
 
 
 def _e_BotUser(o: Any, _t: Any = None) -> Any:
@@ -15136,25 +16065,28 @@ def _e_BotUser(o: Any, _t: Any = None) -> Any:
 register_model(BotUser, _d_BotUser, _e_BotUser)
 
 
-_S_BotPluginsValueIntegrationsValue = slot_setters(
-    BotPluginsValueIntegrationsValue, ("integration_id", "integration_alias")
+_T_BotPluginsValueIntegrationsValue = mutable_twin(BotPluginsValueIntegrationsValue)
+_R_BotPluginsValueIntegrationsValue: Readers = (
+    ("integration_id", lambda d: d["integrationId"]),
+    ("integration_alias", lambda d: d["integrationAlias"]),
 )
 
 
-def _fill_BotPluginsValueIntegrationsValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_BotPluginsValueIntegrationsValue[0],
-    _s1: Setter = _S_BotPluginsValueIntegrationsValue[1],
-) -> None:
-    _s0(o, d["integrationId"])
-    _s1(o, d["integrationAlias"])
-
-
-_d_BotPluginsValueIntegrationsValue = lazy_decoder(
-    BotPluginsValueIntegrationsValue, _fill_BotPluginsValueIntegrationsValue
-)
+def _d_BotPluginsValueIntegrationsValue(d: Any, _t: Any = None) -> BotPluginsValueIntegrationsValue:
+    if d.__class__ is not dict:
+        check_object(d, BotPluginsValueIntegrationsValue)
+    o: Any = new_instance(_T_BotPluginsValueIntegrationsValue)
+    o._raw = d
+    try:
+        o.integration_id = d["integrationId"]
+        o.integration_alias = d["integrationAlias"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, BotPluginsValueIntegrationsValue, _R_BotPluginsValueIntegrationsValue, exc
+        )
+    o.__class__ = BotPluginsValueIntegrationsValue
+    done: BotPluginsValueIntegrationsValue = o
+    return done
 
 
 def _e_BotPluginsValueIntegrationsValue(o: Any, _t: Any = None) -> Any:
@@ -15171,30 +16103,30 @@ register_model(
 )
 
 
-_S_BotPluginsValueInterfacesValue = slot_setters(
-    BotPluginsValueInterfacesValue,
-    ("integration_id", "integration_alias", "integration_interface_alias", "interface_id"),
+_T_BotPluginsValueInterfacesValue = mutable_twin(BotPluginsValueInterfacesValue)
+_R_BotPluginsValueInterfacesValue: Readers = (
+    ("integration_id", lambda d: d["integrationId"]),
+    ("integration_alias", lambda d: d["integrationAlias"]),
+    ("integration_interface_alias", lambda d: d.get("integrationInterfaceAlias", None)),
+    ("interface_id", lambda d: d["interfaceId"]),
 )
 
 
-def _fill_BotPluginsValueInterfacesValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_BotPluginsValueInterfacesValue[0],
-    _s1: Setter = _S_BotPluginsValueInterfacesValue[1],
-    _s2: Setter = _S_BotPluginsValueInterfacesValue[2],
-    _s3: Setter = _S_BotPluginsValueInterfacesValue[3],
-) -> None:
-    _s0(o, d["integrationId"])
-    _s1(o, d["integrationAlias"])
-    _s2(o, d.get("integrationInterfaceAlias", None))
-    _s3(o, d["interfaceId"])
-
-
-_d_BotPluginsValueInterfacesValue = lazy_decoder(
-    BotPluginsValueInterfacesValue, _fill_BotPluginsValueInterfacesValue
-)
+def _d_BotPluginsValueInterfacesValue(d: Any, _t: Any = None) -> BotPluginsValueInterfacesValue:
+    if d.__class__ is not dict:
+        check_object(d, BotPluginsValueInterfacesValue)
+    o: Any = new_instance(_T_BotPluginsValueInterfacesValue)
+    o._raw = d
+    try:
+        o.integration_id = d["integrationId"]
+        o.integration_alias = d["integrationAlias"]
+        o.integration_interface_alias = d.get("integrationInterfaceAlias", None)
+        o.interface_id = d["interfaceId"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, BotPluginsValueInterfacesValue, _R_BotPluginsValueInterfacesValue, exc)
+    o.__class__ = BotPluginsValueInterfacesValue
+    done: BotPluginsValueInterfacesValue = o
+    return done
 
 
 def _e_BotPluginsValueInterfacesValue(o: Any, _t: Any = None) -> Any:
@@ -15219,74 +16151,77 @@ register_model(
 )
 
 
-_S_BotPluginsValue = slot_setters(
-    BotPluginsValue,
+_T_BotPluginsValue = mutable_twin(BotPluginsValue)
+_R_BotPluginsValue: Readers = (
+    ("enabled", lambda d: d["enabled"]),
+    ("name", lambda d: d["name"]),
+    ("version", lambda d: d["version"]),
+    ("configuration", lambda d: d["configuration"]),
     (
-        "enabled",
-        "name",
-        "version",
-        "configuration",
         "interfaces",
-        "integrations",
-        "id",
-        "created_at",
-        "updated_at",
-        "title",
-        "description",
-        "icon_url",
-        "readme_url",
-        "public",
-        "visibility",
-        "lifecycle_status",
+        lambda d: (
+            None
+            if (v := d.get("interfaces", None)) is None
+            else {k0: _d_BotPluginsValueInterfacesValue(x0) for k0, x0 in v.items()}
+        ),
     ),
+    (
+        "integrations",
+        lambda d: (
+            None
+            if (v := d.get("integrations", None)) is None
+            else {k0: _d_BotPluginsValueIntegrationsValue(x0) for k0, x0 in v.items()}
+        ),
+    ),
+    ("id", lambda d: d["id"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+    ("title", lambda d: d["title"]),
+    ("description", lambda d: d["description"]),
+    ("icon_url", lambda d: d["iconUrl"]),
+    ("readme_url", lambda d: d["readmeUrl"]),
+    ("public", lambda d: d["public"]),
+    ("visibility", lambda d: d["visibility"]),
+    ("lifecycle_status", lambda d: d["lifecycleStatus"]),
 )
 
 
-def _fill_BotPluginsValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_BotPluginsValue[0],
-    _s1: Setter = _S_BotPluginsValue[1],
-    _s2: Setter = _S_BotPluginsValue[2],
-    _s3: Setter = _S_BotPluginsValue[3],
-    _s4: Setter = _S_BotPluginsValue[4],
-    _s5: Setter = _S_BotPluginsValue[5],
-    _s6: Setter = _S_BotPluginsValue[6],
-    _s7: Setter = _S_BotPluginsValue[7],
-    _s8: Setter = _S_BotPluginsValue[8],
-    _s9: Setter = _S_BotPluginsValue[9],
-    _s10: Setter = _S_BotPluginsValue[10],
-    _s11: Setter = _S_BotPluginsValue[11],
-    _s12: Setter = _S_BotPluginsValue[12],
-    _s13: Setter = _S_BotPluginsValue[13],
-    _s14: Setter = _S_BotPluginsValue[14],
-    _s15: Setter = _S_BotPluginsValue[15],
-) -> None:
+def _d_BotPluginsValue(d: Any, _t: Any = None) -> BotPluginsValue:
     v: Any
-    _s0(o, d["enabled"])
-    _s1(o, d["name"])
-    _s2(o, d["version"])
-    _s3(o, d["configuration"])
-    v = d.get("interfaces", None)
-    _s4(o, v if v is None else {k0: _d_BotPluginsValueInterfacesValue(x0) for k0, x0 in v.items()})
-    v = d.get("integrations", None)
-    _s5(
-        o, v if v is None else {k0: _d_BotPluginsValueIntegrationsValue(x0) for k0, x0 in v.items()}
-    )
-    _s6(o, d["id"])
-    _s7(o, d["createdAt"])
-    _s8(o, d["updatedAt"])
-    _s9(o, d["title"])
-    _s10(o, d["description"])
-    _s11(o, d["iconUrl"])
-    _s12(o, d["readmeUrl"])
-    _s13(o, d["public"])
-    _s14(o, d["visibility"])
-    _s15(o, d["lifecycleStatus"])
-
-
-_d_BotPluginsValue = lazy_decoder(BotPluginsValue, _fill_BotPluginsValue)
+    if d.__class__ is not dict:
+        check_object(d, BotPluginsValue)
+    o: Any = new_instance(_T_BotPluginsValue)
+    o._raw = d
+    try:
+        o.enabled = d["enabled"]
+        o.name = d["name"]
+        o.version = d["version"]
+        o.configuration = d["configuration"]
+        v = d.get("interfaces", None)
+        o.interfaces = (
+            v if v is None else {k0: _d_BotPluginsValueInterfacesValue(x0) for k0, x0 in v.items()}
+        )
+        v = d.get("integrations", None)
+        o.integrations = (
+            v
+            if v is None
+            else {k0: _d_BotPluginsValueIntegrationsValue(x0) for k0, x0 in v.items()}
+        )
+        o.id = d["id"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+        o.title = d["title"]
+        o.description = d["description"]
+        o.icon_url = d["iconUrl"]
+        o.readme_url = d["readmeUrl"]
+        o.public = d["public"]
+        o.visibility = d["visibility"]
+        o.lifecycle_status = d["lifecycleStatus"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, BotPluginsValue, _R_BotPluginsValue, exc)
+    o.__class__ = BotPluginsValue
+    done: BotPluginsValue = o
+    return done
 
 
 def _e_BotPluginsValue(o: Any, _t: Any = None) -> Any:
@@ -15321,84 +16256,64 @@ def _e_BotPluginsValue(o: Any, _t: Any = None) -> Any:
 register_model(BotPluginsValue, _d_BotPluginsValue, _e_BotPluginsValue)
 
 
-_S_BotIntegrationsValue = slot_setters(
-    BotIntegrationsValue,
-    (
-        "enabled",
-        "name",
-        "version",
-        "webhook_url",
-        "webhook_id",
-        "identifier",
-        "configuration_type",
-        "configuration",
-        "status",
-        "status_reason",
-        "disabled_channels",
-        "id",
-        "created_at",
-        "updated_at",
-        "title",
-        "description",
-        "icon_url",
-        "public",
-        "visibility",
-        "verification_status",
-        "lifecycle_status",
-    ),
+_T_BotIntegrationsValue = mutable_twin(BotIntegrationsValue)
+_R_BotIntegrationsValue: Readers = (
+    ("enabled", lambda d: d["enabled"]),
+    ("name", lambda d: d["name"]),
+    ("version", lambda d: d["version"]),
+    ("webhook_url", lambda d: d["webhookUrl"]),
+    ("webhook_id", lambda d: d["webhookId"]),
+    ("identifier", lambda d: d.get("identifier", None)),
+    ("configuration_type", lambda d: d["configurationType"]),
+    ("configuration", lambda d: d["configuration"]),
+    ("status", lambda d: d["status"]),
+    ("status_reason", lambda d: d["statusReason"]),
+    ("disabled_channels", lambda d: d["disabledChannels"]),
+    ("id", lambda d: d["id"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+    ("title", lambda d: d["title"]),
+    ("description", lambda d: d["description"]),
+    ("icon_url", lambda d: d["iconUrl"]),
+    ("public", lambda d: d["public"]),
+    ("visibility", lambda d: d["visibility"]),
+    ("verification_status", lambda d: d["verificationStatus"]),
+    ("lifecycle_status", lambda d: d["lifecycleStatus"]),
 )
 
 
-def _fill_BotIntegrationsValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_BotIntegrationsValue[0],
-    _s1: Setter = _S_BotIntegrationsValue[1],
-    _s2: Setter = _S_BotIntegrationsValue[2],
-    _s3: Setter = _S_BotIntegrationsValue[3],
-    _s4: Setter = _S_BotIntegrationsValue[4],
-    _s5: Setter = _S_BotIntegrationsValue[5],
-    _s6: Setter = _S_BotIntegrationsValue[6],
-    _s7: Setter = _S_BotIntegrationsValue[7],
-    _s8: Setter = _S_BotIntegrationsValue[8],
-    _s9: Setter = _S_BotIntegrationsValue[9],
-    _s10: Setter = _S_BotIntegrationsValue[10],
-    _s11: Setter = _S_BotIntegrationsValue[11],
-    _s12: Setter = _S_BotIntegrationsValue[12],
-    _s13: Setter = _S_BotIntegrationsValue[13],
-    _s14: Setter = _S_BotIntegrationsValue[14],
-    _s15: Setter = _S_BotIntegrationsValue[15],
-    _s16: Setter = _S_BotIntegrationsValue[16],
-    _s17: Setter = _S_BotIntegrationsValue[17],
-    _s18: Setter = _S_BotIntegrationsValue[18],
-    _s19: Setter = _S_BotIntegrationsValue[19],
-    _s20: Setter = _S_BotIntegrationsValue[20],
-) -> None:
-    _s0(o, d["enabled"])
-    _s1(o, d["name"])
-    _s2(o, d["version"])
-    _s3(o, d["webhookUrl"])
-    _s4(o, d["webhookId"])
-    _s5(o, d.get("identifier", None))
-    _s6(o, d["configurationType"])
-    _s7(o, d["configuration"])
-    _s8(o, d["status"])
-    _s9(o, d["statusReason"])
-    _s10(o, d["disabledChannels"])
-    _s11(o, d["id"])
-    _s12(o, d["createdAt"])
-    _s13(o, d["updatedAt"])
-    _s14(o, d["title"])
-    _s15(o, d["description"])
-    _s16(o, d["iconUrl"])
-    _s17(o, d["public"])
-    _s18(o, d["visibility"])
-    _s19(o, d["verificationStatus"])
-    _s20(o, d["lifecycleStatus"])
-
-
-_d_BotIntegrationsValue = lazy_decoder(BotIntegrationsValue, _fill_BotIntegrationsValue)
+def _d_BotIntegrationsValue(d: Any, _t: Any = None) -> BotIntegrationsValue:
+    if d.__class__ is not dict:
+        check_object(d, BotIntegrationsValue)
+    o: Any = new_instance(_T_BotIntegrationsValue)
+    o._raw = d
+    try:
+        o.enabled = d["enabled"]
+        o.name = d["name"]
+        o.version = d["version"]
+        o.webhook_url = d["webhookUrl"]
+        o.webhook_id = d["webhookId"]
+        o.identifier = d.get("identifier", None)
+        o.configuration_type = d["configurationType"]
+        o.configuration = d["configuration"]
+        o.status = d["status"]
+        o.status_reason = d["statusReason"]
+        o.disabled_channels = d["disabledChannels"]
+        o.id = d["id"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+        o.title = d["title"]
+        o.description = d["description"]
+        o.icon_url = d["iconUrl"]
+        o.public = d["public"]
+        o.visibility = d["visibility"]
+        o.verification_status = d["verificationStatus"]
+        o.lifecycle_status = d["lifecycleStatus"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, BotIntegrationsValue, _R_BotIntegrationsValue, exc)
+    o.__class__ = BotIntegrationsValue
+    done: BotIntegrationsValue = o
+    return done
 
 
 def _e_BotIntegrationsValue(o: Any, _t: Any = None) -> Any:
@@ -15436,112 +16351,93 @@ def _e_BotIntegrationsValue(o: Any, _t: Any = None) -> Any:
 register_model(BotIntegrationsValue, _d_BotIntegrationsValue, _e_BotIntegrationsValue)
 
 
-_S_Bot = slot_setters(
-    Bot,
+_T_Bot = mutable_twin(Bot)
+_R_Bot: Readers = (
+    ("id", lambda d: d["id"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+    ("signing_secret", lambda d: d["signingSecret"]),
     (
-        "id",
-        "created_at",
-        "updated_at",
-        "signing_secret",
         "integrations",
-        "plugins",
-        "max_execution_time",
-        "user",
-        "conversation",
-        "message",
-        "states",
-        "configuration",
-        "events",
-        "recurring_events",
-        "subscriptions",
-        "actions",
-        "tags",
-        "name",
-        "description",
-        "deployed_at",
-        "dev",
-        "secrets",
-        "created_by",
-        "always_alive",
-        "status",
-        "medias",
+        lambda d: {k0: _d_BotIntegrationsValue(x0) for k0, x0 in d["integrations"].items()},
     ),
+    ("plugins", lambda d: {k0: _d_BotPluginsValue(x0) for k0, x0 in d["plugins"].items()}),
+    ("max_execution_time", lambda d: d.get("maxExecutionTime", None)),
+    ("user", lambda d: _d_BotUser(d["user"])),
+    ("conversation", lambda d: _d_BotUser(d["conversation"])),
+    ("message", lambda d: _d_BotUser(d["message"])),
+    ("states", lambda d: {k0: _d_BotStatesValue(x0) for k0, x0 in d["states"].items()}),
+    ("configuration", lambda d: _d_BotConfiguration(d["configuration"])),
+    ("events", lambda d: {k0: _d_BotEventsValue(x0) for k0, x0 in d["events"].items()}),
+    (
+        "recurring_events",
+        lambda d: {k0: _d_BotRecurringEventsValue(x0) for k0, x0 in d["recurringEvents"].items()},
+    ),
+    ("subscriptions", lambda d: _d_BotSubscriptions(d["subscriptions"])),
+    ("actions", lambda d: {k0: _d_BotActionsValue(x0) for k0, x0 in d["actions"].items()}),
+    ("tags", lambda d: d["tags"]),
+    ("name", lambda d: d["name"]),
+    ("description", lambda d: d.get("description", None)),
+    ("deployed_at", lambda d: d.get("deployedAt", None)),
+    ("dev", lambda d: d["dev"]),
+    ("secrets", lambda d: d["secrets"]),
+    ("created_by", lambda d: d.get("createdBy", None)),
+    ("always_alive", lambda d: d["alwaysAlive"]),
+    ("status", lambda d: d["status"]),
+    ("medias", lambda d: [_d_BotMediasItem(x0) for x0 in d["medias"]]),
 )
 
 
-def _fill_Bot(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_Bot[0],
-    _s1: Setter = _S_Bot[1],
-    _s2: Setter = _S_Bot[2],
-    _s3: Setter = _S_Bot[3],
-    _s4: Setter = _S_Bot[4],
-    _s5: Setter = _S_Bot[5],
-    _s6: Setter = _S_Bot[6],
-    _s7: Setter = _S_Bot[7],
-    _s8: Setter = _S_Bot[8],
-    _s9: Setter = _S_Bot[9],
-    _s10: Setter = _S_Bot[10],
-    _s11: Setter = _S_Bot[11],
-    _s12: Setter = _S_Bot[12],
-    _s13: Setter = _S_Bot[13],
-    _s14: Setter = _S_Bot[14],
-    _s15: Setter = _S_Bot[15],
-    _s16: Setter = _S_Bot[16],
-    _s17: Setter = _S_Bot[17],
-    _s18: Setter = _S_Bot[18],
-    _s19: Setter = _S_Bot[19],
-    _s20: Setter = _S_Bot[20],
-    _s21: Setter = _S_Bot[21],
-    _s22: Setter = _S_Bot[22],
-    _s23: Setter = _S_Bot[23],
-    _s24: Setter = _S_Bot[24],
-    _s25: Setter = _S_Bot[25],
-) -> None:
+def _d_Bot(d: Any, _t: Any = None) -> Bot:
     v: Any
-    _s0(o, d["id"])
-    _s1(o, d["createdAt"])
-    _s2(o, d["updatedAt"])
-    _s3(o, d["signingSecret"])
-    v = d["integrations"]
-    _s4(o, {k0: _d_BotIntegrationsValue(x0) for k0, x0 in v.items()})
-    v = d["plugins"]
-    _s5(o, {k0: _d_BotPluginsValue(x0) for k0, x0 in v.items()})
-    _s6(o, d.get("maxExecutionTime", None))
-    v = d["user"]
-    _s7(o, _d_BotUser(v))
-    v = d["conversation"]
-    _s8(o, _d_BotUser(v))
-    v = d["message"]
-    _s9(o, _d_BotUser(v))
-    v = d["states"]
-    _s10(o, {k0: _d_BotStatesValue(x0) for k0, x0 in v.items()})
-    v = d["configuration"]
-    _s11(o, _d_BotConfiguration(v))
-    v = d["events"]
-    _s12(o, {k0: _d_BotEventsValue(x0) for k0, x0 in v.items()})
-    v = d["recurringEvents"]
-    _s13(o, {k0: _d_BotRecurringEventsValue(x0) for k0, x0 in v.items()})
-    v = d["subscriptions"]
-    _s14(o, _d_BotSubscriptions(v))
-    v = d["actions"]
-    _s15(o, {k0: _d_BotActionsValue(x0) for k0, x0 in v.items()})
-    _s16(o, d["tags"])
-    _s17(o, d["name"])
-    _s18(o, d.get("description", None))
-    _s19(o, d.get("deployedAt", None))
-    _s20(o, d["dev"])
-    _s21(o, d["secrets"])
-    _s22(o, d.get("createdBy", None))
-    _s23(o, d["alwaysAlive"])
-    _s24(o, d["status"])
-    v = d["medias"]
-    _s25(o, [_d_BotMediasItem(x0) for x0 in v])
-
-
-_d_Bot = lazy_decoder(Bot, _fill_Bot)
+    if d.__class__ is not dict:
+        check_object(d, Bot)
+    o: Any = new_instance(_T_Bot)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+        o.signing_secret = d["signingSecret"]
+        v = d["integrations"]
+        o.integrations = {k0: _d_BotIntegrationsValue(x0) for k0, x0 in v.items()}
+        v = d["plugins"]
+        o.plugins = {k0: _d_BotPluginsValue(x0) for k0, x0 in v.items()}
+        o.max_execution_time = d.get("maxExecutionTime", None)
+        v = d["user"]
+        o.user = _d_BotUser(v)
+        v = d["conversation"]
+        o.conversation = _d_BotUser(v)
+        v = d["message"]
+        o.message = _d_BotUser(v)
+        v = d["states"]
+        o.states = {k0: _d_BotStatesValue(x0) for k0, x0 in v.items()}
+        v = d["configuration"]
+        o.configuration = _d_BotConfiguration(v)
+        v = d["events"]
+        o.events = {k0: _d_BotEventsValue(x0) for k0, x0 in v.items()}
+        v = d["recurringEvents"]
+        o.recurring_events = {k0: _d_BotRecurringEventsValue(x0) for k0, x0 in v.items()}
+        v = d["subscriptions"]
+        o.subscriptions = _d_BotSubscriptions(v)
+        v = d["actions"]
+        o.actions = {k0: _d_BotActionsValue(x0) for k0, x0 in v.items()}
+        o.tags = d["tags"]
+        o.name = d["name"]
+        o.description = d.get("description", None)
+        o.deployed_at = d.get("deployedAt", None)
+        o.dev = d["dev"]
+        o.secrets = d["secrets"]
+        o.created_by = d.get("createdBy", None)
+        o.always_alive = d["alwaysAlive"]
+        o.status = d["status"]
+        v = d["medias"]
+        o.medias = [_d_BotMediasItem(x0) for x0 in v]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, Bot, _R_Bot, exc)
+    o.__class__ = Bot
+    done: Bot = o
+    return done
 
 
 def _e_Bot(o: Any, _t: Any = None) -> Any:

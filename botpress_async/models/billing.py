@@ -17,11 +17,14 @@ from typing import Any, ClassVar, Literal
 import attrs
 
 from botpress_async._converter import (
+    SHAPE_ERRORS,
     BaseModel,
-    Setter,
-    lazy_decoder,
+    Readers,
+    check_object,
+    mutable_twin,
+    new_instance,
     register_model,
-    slot_setters,
+    salvage,
 )
 
 __all__ = [
@@ -486,23 +489,26 @@ SetPaymentMethodResponseCard = GetPaymentMethodResponsePaymentMethodCard
 ListAddonsResponseItemPricesValue = ListPlansResponseItemPricesValue
 GetAddonResponsePricesValue = GetPlanResponsePricesValue
 
-_S_CreatePaymentMethodIntentResponse = slot_setters(
-    CreatePaymentMethodIntentResponse, ("client_secret",)
-)
+_T_CreatePaymentMethodIntentResponse = mutable_twin(CreatePaymentMethodIntentResponse)
+_R_CreatePaymentMethodIntentResponse: Readers = (("client_secret", lambda d: d["clientSecret"]),)
 
 
-def _fill_CreatePaymentMethodIntentResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreatePaymentMethodIntentResponse[0],
-) -> None:
-    _s0(o, d["clientSecret"])
-
-
-_d_CreatePaymentMethodIntentResponse = lazy_decoder(
-    CreatePaymentMethodIntentResponse, _fill_CreatePaymentMethodIntentResponse
-)
+def _d_CreatePaymentMethodIntentResponse(
+    d: Any, _t: Any = None
+) -> CreatePaymentMethodIntentResponse:
+    if d.__class__ is not dict:
+        check_object(d, CreatePaymentMethodIntentResponse)
+    o: Any = new_instance(_T_CreatePaymentMethodIntentResponse)
+    o._raw = d
+    try:
+        o.client_secret = d["clientSecret"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, CreatePaymentMethodIntentResponse, _R_CreatePaymentMethodIntentResponse, exc
+        )
+    o.__class__ = CreatePaymentMethodIntentResponse
+    done: CreatePaymentMethodIntentResponse = o
+    return done
 
 
 def _e_CreatePaymentMethodIntentResponse(o: Any, _t: Any = None) -> Any:
@@ -519,25 +525,35 @@ register_model(
 )
 
 
-_S_SetPaymentMethodResponse = slot_setters(SetPaymentMethodResponse, ("id", "type", "card"))
+_T_SetPaymentMethodResponse = mutable_twin(SetPaymentMethodResponse)
+_R_SetPaymentMethodResponse: Readers = (
+    ("id", lambda d: d["id"]),
+    ("type", lambda d: d["type"]),
+    (
+        "card",
+        lambda d: (
+            None if d["card"] is None else _d_GetPaymentMethodResponsePaymentMethodCard(d["card"])
+        ),
+    ),
+)
 
 
-def _fill_SetPaymentMethodResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_SetPaymentMethodResponse[0],
-    _s1: Setter = _S_SetPaymentMethodResponse[1],
-    _s2: Setter = _S_SetPaymentMethodResponse[2],
-) -> None:
+def _d_SetPaymentMethodResponse(d: Any, _t: Any = None) -> SetPaymentMethodResponse:
     v: Any
-    _s0(o, d["id"])
-    _s1(o, d["type"])
-    v = d["card"]
-    _s2(o, None if v is None else _d_GetPaymentMethodResponsePaymentMethodCard(v))
-
-
-_d_SetPaymentMethodResponse = lazy_decoder(SetPaymentMethodResponse, _fill_SetPaymentMethodResponse)
+    if d.__class__ is not dict:
+        check_object(d, SetPaymentMethodResponse)
+    o: Any = new_instance(_T_SetPaymentMethodResponse)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.type = d["type"]
+        v = d["card"]
+        o.card = None if v is None else _d_GetPaymentMethodResponsePaymentMethodCard(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, SetPaymentMethodResponse, _R_SetPaymentMethodResponse, exc)
+    o.__class__ = SetPaymentMethodResponse
+    done: SetPaymentMethodResponse = o
+    return done
 
 
 def _e_SetPaymentMethodResponse(o: Any, _t: Any = None) -> Any:
@@ -555,29 +571,39 @@ def _e_SetPaymentMethodResponse(o: Any, _t: Any = None) -> Any:
 register_model(SetPaymentMethodResponse, _d_SetPaymentMethodResponse, _e_SetPaymentMethodResponse)
 
 
-_S_GetPaymentMethodResponsePaymentMethodCard = slot_setters(
-    GetPaymentMethodResponsePaymentMethodCard, ("brand", "last_four", "exp_month", "exp_year")
+_T_GetPaymentMethodResponsePaymentMethodCard = mutable_twin(
+    GetPaymentMethodResponsePaymentMethodCard
+)
+_R_GetPaymentMethodResponsePaymentMethodCard: Readers = (
+    ("brand", lambda d: d["brand"]),
+    ("last_four", lambda d: d["lastFour"]),
+    ("exp_month", lambda d: d["expMonth"]),
+    ("exp_year", lambda d: d["expYear"]),
 )
 
 
-def _fill_GetPaymentMethodResponsePaymentMethodCard(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetPaymentMethodResponsePaymentMethodCard[0],
-    _s1: Setter = _S_GetPaymentMethodResponsePaymentMethodCard[1],
-    _s2: Setter = _S_GetPaymentMethodResponsePaymentMethodCard[2],
-    _s3: Setter = _S_GetPaymentMethodResponsePaymentMethodCard[3],
-) -> None:
-    _s0(o, d["brand"])
-    _s1(o, d["lastFour"])
-    _s2(o, d["expMonth"])
-    _s3(o, d["expYear"])
-
-
-_d_GetPaymentMethodResponsePaymentMethodCard = lazy_decoder(
-    GetPaymentMethodResponsePaymentMethodCard, _fill_GetPaymentMethodResponsePaymentMethodCard
-)
+def _d_GetPaymentMethodResponsePaymentMethodCard(
+    d: Any, _t: Any = None
+) -> GetPaymentMethodResponsePaymentMethodCard:
+    if d.__class__ is not dict:
+        check_object(d, GetPaymentMethodResponsePaymentMethodCard)
+    o: Any = new_instance(_T_GetPaymentMethodResponsePaymentMethodCard)
+    o._raw = d
+    try:
+        o.brand = d["brand"]
+        o.last_four = d["lastFour"]
+        o.exp_month = d["expMonth"]
+        o.exp_year = d["expYear"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            GetPaymentMethodResponsePaymentMethodCard,
+            _R_GetPaymentMethodResponsePaymentMethodCard,
+            exc,
+        )
+    o.__class__ = GetPaymentMethodResponsePaymentMethodCard
+    done: GetPaymentMethodResponsePaymentMethodCard = o
+    return done
 
 
 def _e_GetPaymentMethodResponsePaymentMethodCard(o: Any, _t: Any = None) -> Any:
@@ -599,29 +625,39 @@ register_model(
 )
 
 
-_S_GetPaymentMethodResponsePaymentMethod = slot_setters(
-    GetPaymentMethodResponsePaymentMethod, ("id", "type", "card")
+_T_GetPaymentMethodResponsePaymentMethod = mutable_twin(GetPaymentMethodResponsePaymentMethod)
+_R_GetPaymentMethodResponsePaymentMethod: Readers = (
+    ("id", lambda d: d["id"]),
+    ("type", lambda d: d["type"]),
+    (
+        "card",
+        lambda d: (
+            None if d["card"] is None else _d_GetPaymentMethodResponsePaymentMethodCard(d["card"])
+        ),
+    ),
 )
 
 
-def _fill_GetPaymentMethodResponsePaymentMethod(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetPaymentMethodResponsePaymentMethod[0],
-    _s1: Setter = _S_GetPaymentMethodResponsePaymentMethod[1],
-    _s2: Setter = _S_GetPaymentMethodResponsePaymentMethod[2],
-) -> None:
+def _d_GetPaymentMethodResponsePaymentMethod(
+    d: Any, _t: Any = None
+) -> GetPaymentMethodResponsePaymentMethod:
     v: Any
-    _s0(o, d["id"])
-    _s1(o, d["type"])
-    v = d["card"]
-    _s2(o, None if v is None else _d_GetPaymentMethodResponsePaymentMethodCard(v))
-
-
-_d_GetPaymentMethodResponsePaymentMethod = lazy_decoder(
-    GetPaymentMethodResponsePaymentMethod, _fill_GetPaymentMethodResponsePaymentMethod
-)
+    if d.__class__ is not dict:
+        check_object(d, GetPaymentMethodResponsePaymentMethod)
+    o: Any = new_instance(_T_GetPaymentMethodResponsePaymentMethod)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.type = d["type"]
+        v = d["card"]
+        o.card = None if v is None else _d_GetPaymentMethodResponsePaymentMethodCard(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, GetPaymentMethodResponsePaymentMethod, _R_GetPaymentMethodResponsePaymentMethod, exc
+        )
+    o.__class__ = GetPaymentMethodResponsePaymentMethod
+    done: GetPaymentMethodResponsePaymentMethod = o
+    return done
 
 
 def _e_GetPaymentMethodResponsePaymentMethod(o: Any, _t: Any = None) -> Any:
@@ -643,21 +679,33 @@ register_model(
 )
 
 
-_S_GetPaymentMethodResponse = slot_setters(GetPaymentMethodResponse, ("payment_method",))
+_T_GetPaymentMethodResponse = mutable_twin(GetPaymentMethodResponse)
+_R_GetPaymentMethodResponse: Readers = (
+    (
+        "payment_method",
+        lambda d: (
+            None
+            if d["paymentMethod"] is None
+            else _d_GetPaymentMethodResponsePaymentMethod(d["paymentMethod"])
+        ),
+    ),
+)
 
 
-def _fill_GetPaymentMethodResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetPaymentMethodResponse[0],
-) -> None:
+def _d_GetPaymentMethodResponse(d: Any, _t: Any = None) -> GetPaymentMethodResponse:
     v: Any
-    v = d["paymentMethod"]
-    _s0(o, None if v is None else _d_GetPaymentMethodResponsePaymentMethod(v))
-
-
-_d_GetPaymentMethodResponse = lazy_decoder(GetPaymentMethodResponse, _fill_GetPaymentMethodResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetPaymentMethodResponse)
+    o: Any = new_instance(_T_GetPaymentMethodResponse)
+    o._raw = d
+    try:
+        v = d["paymentMethod"]
+        o.payment_method = None if v is None else _d_GetPaymentMethodResponsePaymentMethod(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetPaymentMethodResponse, _R_GetPaymentMethodResponse, exc)
+    o.__class__ = GetPaymentMethodResponse
+    done: GetPaymentMethodResponse = o
+    return done
 
 
 def _e_GetPaymentMethodResponse(o: Any, _t: Any = None) -> Any:
@@ -673,48 +721,40 @@ def _e_GetPaymentMethodResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetPaymentMethodResponse, _d_GetPaymentMethodResponse, _e_GetPaymentMethodResponse)
 
 
-_S_PayInvoiceResponse = slot_setters(
-    PayInvoiceResponse,
-    (
-        "id",
-        "amount",
-        "currency",
-        "status",
-        "created_at",
-        "period_start",
-        "period_end",
-        "due_date",
-        "pdf_url",
-    ),
+_T_PayInvoiceResponse = mutable_twin(PayInvoiceResponse)
+_R_PayInvoiceResponse: Readers = (
+    ("id", lambda d: d["id"]),
+    ("amount", lambda d: d["amount"]),
+    ("currency", lambda d: d["currency"]),
+    ("status", lambda d: d["status"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("period_start", lambda d: d["periodStart"]),
+    ("period_end", lambda d: d["periodEnd"]),
+    ("due_date", lambda d: d["dueDate"]),
+    ("pdf_url", lambda d: d["pdfUrl"]),
 )
 
 
-def _fill_PayInvoiceResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_PayInvoiceResponse[0],
-    _s1: Setter = _S_PayInvoiceResponse[1],
-    _s2: Setter = _S_PayInvoiceResponse[2],
-    _s3: Setter = _S_PayInvoiceResponse[3],
-    _s4: Setter = _S_PayInvoiceResponse[4],
-    _s5: Setter = _S_PayInvoiceResponse[5],
-    _s6: Setter = _S_PayInvoiceResponse[6],
-    _s7: Setter = _S_PayInvoiceResponse[7],
-    _s8: Setter = _S_PayInvoiceResponse[8],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["amount"])
-    _s2(o, d["currency"])
-    _s3(o, d["status"])
-    _s4(o, d["createdAt"])
-    _s5(o, d["periodStart"])
-    _s6(o, d["periodEnd"])
-    _s7(o, d["dueDate"])
-    _s8(o, d["pdfUrl"])
-
-
-_d_PayInvoiceResponse = lazy_decoder(PayInvoiceResponse, _fill_PayInvoiceResponse)
+def _d_PayInvoiceResponse(d: Any, _t: Any = None) -> PayInvoiceResponse:
+    if d.__class__ is not dict:
+        check_object(d, PayInvoiceResponse)
+    o: Any = new_instance(_T_PayInvoiceResponse)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.amount = d["amount"]
+        o.currency = d["currency"]
+        o.status = d["status"]
+        o.created_at = d["createdAt"]
+        o.period_start = d["periodStart"]
+        o.period_end = d["periodEnd"]
+        o.due_date = d["dueDate"]
+        o.pdf_url = d["pdfUrl"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, PayInvoiceResponse, _R_PayInvoiceResponse, exc)
+    o.__class__ = PayInvoiceResponse
+    done: PayInvoiceResponse = o
+    return done
 
 
 def _e_PayInvoiceResponse(o: Any, _t: Any = None) -> Any:
@@ -737,19 +777,22 @@ def _e_PayInvoiceResponse(o: Any, _t: Any = None) -> Any:
 register_model(PayInvoiceResponse, _d_PayInvoiceResponse, _e_PayInvoiceResponse)
 
 
-_S_ListInvoicesResponseMeta = slot_setters(ListInvoicesResponseMeta, ("next_token",))
+_T_ListInvoicesResponseMeta = mutable_twin(ListInvoicesResponseMeta)
+_R_ListInvoicesResponseMeta: Readers = (("next_token", lambda d: d.get("nextToken", None)),)
 
 
-def _fill_ListInvoicesResponseMeta(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListInvoicesResponseMeta[0],
-) -> None:
-    _s0(o, d.get("nextToken", None))
-
-
-_d_ListInvoicesResponseMeta = lazy_decoder(ListInvoicesResponseMeta, _fill_ListInvoicesResponseMeta)
+def _d_ListInvoicesResponseMeta(d: Any, _t: Any = None) -> ListInvoicesResponseMeta:
+    if d.__class__ is not dict:
+        check_object(d, ListInvoicesResponseMeta)
+    o: Any = new_instance(_T_ListInvoicesResponseMeta)
+    o._raw = d
+    try:
+        o.next_token = d.get("nextToken", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListInvoicesResponseMeta, _R_ListInvoicesResponseMeta, exc)
+    o.__class__ = ListInvoicesResponseMeta
+    done: ListInvoicesResponseMeta = o
+    return done
 
 
 def _e_ListInvoicesResponseMeta(o: Any, _t: Any = None) -> Any:
@@ -766,50 +809,42 @@ def _e_ListInvoicesResponseMeta(o: Any, _t: Any = None) -> Any:
 register_model(ListInvoicesResponseMeta, _d_ListInvoicesResponseMeta, _e_ListInvoicesResponseMeta)
 
 
-_S_ListInvoicesResponseInvoicesItem = slot_setters(
-    ListInvoicesResponseInvoicesItem,
-    (
-        "id",
-        "amount",
-        "currency",
-        "status",
-        "created_at",
-        "period_start",
-        "period_end",
-        "due_date",
-        "pdf_url",
-    ),
+_T_ListInvoicesResponseInvoicesItem = mutable_twin(ListInvoicesResponseInvoicesItem)
+_R_ListInvoicesResponseInvoicesItem: Readers = (
+    ("id", lambda d: d["id"]),
+    ("amount", lambda d: d["amount"]),
+    ("currency", lambda d: d["currency"]),
+    ("status", lambda d: d["status"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("period_start", lambda d: d["periodStart"]),
+    ("period_end", lambda d: d["periodEnd"]),
+    ("due_date", lambda d: d["dueDate"]),
+    ("pdf_url", lambda d: d["pdfUrl"]),
 )
 
 
-def _fill_ListInvoicesResponseInvoicesItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListInvoicesResponseInvoicesItem[0],
-    _s1: Setter = _S_ListInvoicesResponseInvoicesItem[1],
-    _s2: Setter = _S_ListInvoicesResponseInvoicesItem[2],
-    _s3: Setter = _S_ListInvoicesResponseInvoicesItem[3],
-    _s4: Setter = _S_ListInvoicesResponseInvoicesItem[4],
-    _s5: Setter = _S_ListInvoicesResponseInvoicesItem[5],
-    _s6: Setter = _S_ListInvoicesResponseInvoicesItem[6],
-    _s7: Setter = _S_ListInvoicesResponseInvoicesItem[7],
-    _s8: Setter = _S_ListInvoicesResponseInvoicesItem[8],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["amount"])
-    _s2(o, d["currency"])
-    _s3(o, d["status"])
-    _s4(o, d["createdAt"])
-    _s5(o, d["periodStart"])
-    _s6(o, d["periodEnd"])
-    _s7(o, d["dueDate"])
-    _s8(o, d["pdfUrl"])
-
-
-_d_ListInvoicesResponseInvoicesItem = lazy_decoder(
-    ListInvoicesResponseInvoicesItem, _fill_ListInvoicesResponseInvoicesItem
-)
+def _d_ListInvoicesResponseInvoicesItem(d: Any, _t: Any = None) -> ListInvoicesResponseInvoicesItem:
+    if d.__class__ is not dict:
+        check_object(d, ListInvoicesResponseInvoicesItem)
+    o: Any = new_instance(_T_ListInvoicesResponseInvoicesItem)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.amount = d["amount"]
+        o.currency = d["currency"]
+        o.status = d["status"]
+        o.created_at = d["createdAt"]
+        o.period_start = d["periodStart"]
+        o.period_end = d["periodEnd"]
+        o.due_date = d["dueDate"]
+        o.pdf_url = d["pdfUrl"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, ListInvoicesResponseInvoicesItem, _R_ListInvoicesResponseInvoicesItem, exc
+        )
+    o.__class__ = ListInvoicesResponseInvoicesItem
+    done: ListInvoicesResponseInvoicesItem = o
+    return done
 
 
 def _e_ListInvoicesResponseInvoicesItem(o: Any, _t: Any = None) -> Any:
@@ -836,24 +871,29 @@ register_model(
 )
 
 
-_S_ListInvoicesResponse = slot_setters(ListInvoicesResponse, ("invoices", "meta"))
+_T_ListInvoicesResponse = mutable_twin(ListInvoicesResponse)
+_R_ListInvoicesResponse: Readers = (
+    ("invoices", lambda d: [_d_ListInvoicesResponseInvoicesItem(x0) for x0 in d["invoices"]]),
+    ("meta", lambda d: _d_ListInvoicesResponseMeta(d["meta"])),
+)
 
 
-def _fill_ListInvoicesResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListInvoicesResponse[0],
-    _s1: Setter = _S_ListInvoicesResponse[1],
-) -> None:
+def _d_ListInvoicesResponse(d: Any, _t: Any = None) -> ListInvoicesResponse:
     v: Any
-    v = d["invoices"]
-    _s0(o, [_d_ListInvoicesResponseInvoicesItem(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListInvoicesResponseMeta(v))
-
-
-_d_ListInvoicesResponse = lazy_decoder(ListInvoicesResponse, _fill_ListInvoicesResponse)
+    if d.__class__ is not dict:
+        check_object(d, ListInvoicesResponse)
+    o: Any = new_instance(_T_ListInvoicesResponse)
+    o._raw = d
+    try:
+        v = d["invoices"]
+        o.invoices = [_d_ListInvoicesResponseInvoicesItem(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListInvoicesResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListInvoicesResponse, _R_ListInvoicesResponse, exc)
+    o.__class__ = ListInvoicesResponse
+    done: ListInvoicesResponse = o
+    return done
 
 
 def _e_ListInvoicesResponse(o: Any, _t: Any = None) -> Any:
@@ -871,47 +911,43 @@ def _e_ListInvoicesResponse(o: Any, _t: Any = None) -> Any:
 register_model(ListInvoicesResponse, _d_ListInvoicesResponse, _e_ListInvoicesResponse)
 
 
-_S_ListAddonsResponseItem = slot_setters(
-    ListAddonsResponseItem,
+_T_ListAddonsResponseItem = mutable_twin(ListAddonsResponseItem)
+_R_ListAddonsResponseItem: Readers = (
+    ("id", lambda d: d["id"]),
+    ("name", lambda d: d["name"]),
+    ("description", lambda d: d["description"]),
+    ("provider_product_id", lambda d: d["providerProductId"]),
     (
-        "id",
-        "name",
-        "description",
-        "provider_product_id",
         "prices",
-        "feature",
-        "increment",
-        "metadata",
+        lambda d: {k0: _d_ListPlansResponseItemPricesValue(x0) for k0, x0 in d["prices"].items()},
     ),
+    ("feature", lambda d: d["feature"]),
+    ("increment", lambda d: d["increment"]),
+    ("metadata", lambda d: d.get("metadata", None)),
 )
 
 
-def _fill_ListAddonsResponseItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListAddonsResponseItem[0],
-    _s1: Setter = _S_ListAddonsResponseItem[1],
-    _s2: Setter = _S_ListAddonsResponseItem[2],
-    _s3: Setter = _S_ListAddonsResponseItem[3],
-    _s4: Setter = _S_ListAddonsResponseItem[4],
-    _s5: Setter = _S_ListAddonsResponseItem[5],
-    _s6: Setter = _S_ListAddonsResponseItem[6],
-    _s7: Setter = _S_ListAddonsResponseItem[7],
-) -> None:
+def _d_ListAddonsResponseItem(d: Any, _t: Any = None) -> ListAddonsResponseItem:
     v: Any
-    _s0(o, d["id"])
-    _s1(o, d["name"])
-    _s2(o, d["description"])
-    _s3(o, d["providerProductId"])
-    v = d["prices"]
-    _s4(o, {k0: _d_ListPlansResponseItemPricesValue(x0) for k0, x0 in v.items()})
-    _s5(o, d["feature"])
-    _s6(o, d["increment"])
-    _s7(o, d.get("metadata", None))
-
-
-_d_ListAddonsResponseItem = lazy_decoder(ListAddonsResponseItem, _fill_ListAddonsResponseItem)
+    if d.__class__ is not dict:
+        check_object(d, ListAddonsResponseItem)
+    o: Any = new_instance(_T_ListAddonsResponseItem)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.name = d["name"]
+        o.description = d["description"]
+        o.provider_product_id = d["providerProductId"]
+        v = d["prices"]
+        o.prices = {k0: _d_ListPlansResponseItemPricesValue(x0) for k0, x0 in v.items()}
+        o.feature = d["feature"]
+        o.increment = d["increment"]
+        o.metadata = d.get("metadata", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListAddonsResponseItem, _R_ListAddonsResponseItem, exc)
+    o.__class__ = ListAddonsResponseItem
+    done: ListAddonsResponseItem = o
+    return done
 
 
 def _e_ListAddonsResponseItem(o: Any, _t: Any = None) -> Any:
@@ -936,47 +972,40 @@ def _e_ListAddonsResponseItem(o: Any, _t: Any = None) -> Any:
 register_model(ListAddonsResponseItem, _d_ListAddonsResponseItem, _e_ListAddonsResponseItem)
 
 
-_S_GetAddonResponse = slot_setters(
-    GetAddonResponse,
-    (
-        "id",
-        "name",
-        "description",
-        "provider_product_id",
-        "prices",
-        "feature",
-        "increment",
-        "metadata",
-    ),
+_T_GetAddonResponse = mutable_twin(GetAddonResponse)
+_R_GetAddonResponse: Readers = (
+    ("id", lambda d: d["id"]),
+    ("name", lambda d: d["name"]),
+    ("description", lambda d: d["description"]),
+    ("provider_product_id", lambda d: d["providerProductId"]),
+    ("prices", lambda d: {k0: _d_GetPlanResponsePricesValue(x0) for k0, x0 in d["prices"].items()}),
+    ("feature", lambda d: d["feature"]),
+    ("increment", lambda d: d["increment"]),
+    ("metadata", lambda d: d.get("metadata", None)),
 )
 
 
-def _fill_GetAddonResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetAddonResponse[0],
-    _s1: Setter = _S_GetAddonResponse[1],
-    _s2: Setter = _S_GetAddonResponse[2],
-    _s3: Setter = _S_GetAddonResponse[3],
-    _s4: Setter = _S_GetAddonResponse[4],
-    _s5: Setter = _S_GetAddonResponse[5],
-    _s6: Setter = _S_GetAddonResponse[6],
-    _s7: Setter = _S_GetAddonResponse[7],
-) -> None:
+def _d_GetAddonResponse(d: Any, _t: Any = None) -> GetAddonResponse:
     v: Any
-    _s0(o, d["id"])
-    _s1(o, d["name"])
-    _s2(o, d["description"])
-    _s3(o, d["providerProductId"])
-    v = d["prices"]
-    _s4(o, {k0: _d_GetPlanResponsePricesValue(x0) for k0, x0 in v.items()})
-    _s5(o, d["feature"])
-    _s6(o, d["increment"])
-    _s7(o, d.get("metadata", None))
-
-
-_d_GetAddonResponse = lazy_decoder(GetAddonResponse, _fill_GetAddonResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetAddonResponse)
+    o: Any = new_instance(_T_GetAddonResponse)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.name = d["name"]
+        o.description = d["description"]
+        o.provider_product_id = d["providerProductId"]
+        v = d["prices"]
+        o.prices = {k0: _d_GetPlanResponsePricesValue(x0) for k0, x0 in v.items()}
+        o.feature = d["feature"]
+        o.increment = d["increment"]
+        o.metadata = d.get("metadata", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetAddonResponse, _R_GetAddonResponse, exc)
+    o.__class__ = GetAddonResponse
+    done: GetAddonResponse = o
+    return done
 
 
 def _e_GetAddonResponse(o: Any, _t: Any = None) -> Any:
@@ -1001,32 +1030,34 @@ def _e_GetAddonResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetAddonResponse, _d_GetAddonResponse, _e_GetAddonResponse)
 
 
-_S_ListPlansResponseItemPricesValue = slot_setters(
-    ListPlansResponseItemPricesValue,
-    ("provider_price_id", "amount", "currency", "interval", "metadata"),
+_T_ListPlansResponseItemPricesValue = mutable_twin(ListPlansResponseItemPricesValue)
+_R_ListPlansResponseItemPricesValue: Readers = (
+    ("provider_price_id", lambda d: d["providerPriceId"]),
+    ("amount", lambda d: d["amount"]),
+    ("currency", lambda d: d["currency"]),
+    ("interval", lambda d: d["interval"]),
+    ("metadata", lambda d: d.get("metadata", None)),
 )
 
 
-def _fill_ListPlansResponseItemPricesValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListPlansResponseItemPricesValue[0],
-    _s1: Setter = _S_ListPlansResponseItemPricesValue[1],
-    _s2: Setter = _S_ListPlansResponseItemPricesValue[2],
-    _s3: Setter = _S_ListPlansResponseItemPricesValue[3],
-    _s4: Setter = _S_ListPlansResponseItemPricesValue[4],
-) -> None:
-    _s0(o, d["providerPriceId"])
-    _s1(o, d["amount"])
-    _s2(o, d["currency"])
-    _s3(o, d["interval"])
-    _s4(o, d.get("metadata", None))
-
-
-_d_ListPlansResponseItemPricesValue = lazy_decoder(
-    ListPlansResponseItemPricesValue, _fill_ListPlansResponseItemPricesValue
-)
+def _d_ListPlansResponseItemPricesValue(d: Any, _t: Any = None) -> ListPlansResponseItemPricesValue:
+    if d.__class__ is not dict:
+        check_object(d, ListPlansResponseItemPricesValue)
+    o: Any = new_instance(_T_ListPlansResponseItemPricesValue)
+    o._raw = d
+    try:
+        o.provider_price_id = d["providerPriceId"]
+        o.amount = d["amount"]
+        o.currency = d["currency"]
+        o.interval = d["interval"]
+        o.metadata = d.get("metadata", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, ListPlansResponseItemPricesValue, _R_ListPlansResponseItemPricesValue, exc
+        )
+    o.__class__ = ListPlansResponseItemPricesValue
+    done: ListPlansResponseItemPricesValue = o
+    return done
 
 
 def _e_ListPlansResponseItemPricesValue(o: Any, _t: Any = None) -> Any:
@@ -1052,36 +1083,41 @@ register_model(
 )
 
 
-_S_ListPlansResponseItem = slot_setters(
-    ListPlansResponseItem,
-    ("id", "name", "description", "provider_product_id", "prices", "features", "metadata"),
+_T_ListPlansResponseItem = mutable_twin(ListPlansResponseItem)
+_R_ListPlansResponseItem: Readers = (
+    ("id", lambda d: d["id"]),
+    ("name", lambda d: d["name"]),
+    ("description", lambda d: d["description"]),
+    ("provider_product_id", lambda d: d["providerProductId"]),
+    (
+        "prices",
+        lambda d: {k0: _d_ListPlansResponseItemPricesValue(x0) for k0, x0 in d["prices"].items()},
+    ),
+    ("features", lambda d: d["features"]),
+    ("metadata", lambda d: d.get("metadata", None)),
 )
 
 
-def _fill_ListPlansResponseItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListPlansResponseItem[0],
-    _s1: Setter = _S_ListPlansResponseItem[1],
-    _s2: Setter = _S_ListPlansResponseItem[2],
-    _s3: Setter = _S_ListPlansResponseItem[3],
-    _s4: Setter = _S_ListPlansResponseItem[4],
-    _s5: Setter = _S_ListPlansResponseItem[5],
-    _s6: Setter = _S_ListPlansResponseItem[6],
-) -> None:
+def _d_ListPlansResponseItem(d: Any, _t: Any = None) -> ListPlansResponseItem:
     v: Any
-    _s0(o, d["id"])
-    _s1(o, d["name"])
-    _s2(o, d["description"])
-    _s3(o, d["providerProductId"])
-    v = d["prices"]
-    _s4(o, {k0: _d_ListPlansResponseItemPricesValue(x0) for k0, x0 in v.items()})
-    _s5(o, d["features"])
-    _s6(o, d.get("metadata", None))
-
-
-_d_ListPlansResponseItem = lazy_decoder(ListPlansResponseItem, _fill_ListPlansResponseItem)
+    if d.__class__ is not dict:
+        check_object(d, ListPlansResponseItem)
+    o: Any = new_instance(_T_ListPlansResponseItem)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.name = d["name"]
+        o.description = d["description"]
+        o.provider_product_id = d["providerProductId"]
+        v = d["prices"]
+        o.prices = {k0: _d_ListPlansResponseItemPricesValue(x0) for k0, x0 in v.items()}
+        o.features = d["features"]
+        o.metadata = d.get("metadata", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListPlansResponseItem, _R_ListPlansResponseItem, exc)
+    o.__class__ = ListPlansResponseItem
+    done: ListPlansResponseItem = o
+    return done
 
 
 def _e_ListPlansResponseItem(o: Any, _t: Any = None) -> Any:
@@ -1105,31 +1141,32 @@ def _e_ListPlansResponseItem(o: Any, _t: Any = None) -> Any:
 register_model(ListPlansResponseItem, _d_ListPlansResponseItem, _e_ListPlansResponseItem)
 
 
-_S_GetPlanResponsePricesValue = slot_setters(
-    GetPlanResponsePricesValue, ("provider_price_id", "amount", "currency", "interval", "metadata")
+_T_GetPlanResponsePricesValue = mutable_twin(GetPlanResponsePricesValue)
+_R_GetPlanResponsePricesValue: Readers = (
+    ("provider_price_id", lambda d: d["providerPriceId"]),
+    ("amount", lambda d: d["amount"]),
+    ("currency", lambda d: d["currency"]),
+    ("interval", lambda d: d["interval"]),
+    ("metadata", lambda d: d.get("metadata", None)),
 )
 
 
-def _fill_GetPlanResponsePricesValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetPlanResponsePricesValue[0],
-    _s1: Setter = _S_GetPlanResponsePricesValue[1],
-    _s2: Setter = _S_GetPlanResponsePricesValue[2],
-    _s3: Setter = _S_GetPlanResponsePricesValue[3],
-    _s4: Setter = _S_GetPlanResponsePricesValue[4],
-) -> None:
-    _s0(o, d["providerPriceId"])
-    _s1(o, d["amount"])
-    _s2(o, d["currency"])
-    _s3(o, d["interval"])
-    _s4(o, d.get("metadata", None))
-
-
-_d_GetPlanResponsePricesValue = lazy_decoder(
-    GetPlanResponsePricesValue, _fill_GetPlanResponsePricesValue
-)
+def _d_GetPlanResponsePricesValue(d: Any, _t: Any = None) -> GetPlanResponsePricesValue:
+    if d.__class__ is not dict:
+        check_object(d, GetPlanResponsePricesValue)
+    o: Any = new_instance(_T_GetPlanResponsePricesValue)
+    o._raw = d
+    try:
+        o.provider_price_id = d["providerPriceId"]
+        o.amount = d["amount"]
+        o.currency = d["currency"]
+        o.interval = d["interval"]
+        o.metadata = d.get("metadata", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetPlanResponsePricesValue, _R_GetPlanResponsePricesValue, exc)
+    o.__class__ = GetPlanResponsePricesValue
+    done: GetPlanResponsePricesValue = o
+    return done
 
 
 def _e_GetPlanResponsePricesValue(o: Any, _t: Any = None) -> Any:
@@ -1153,36 +1190,38 @@ register_model(
 )
 
 
-_S_GetPlanResponse = slot_setters(
-    GetPlanResponse,
-    ("id", "name", "description", "provider_product_id", "prices", "features", "metadata"),
+_T_GetPlanResponse = mutable_twin(GetPlanResponse)
+_R_GetPlanResponse: Readers = (
+    ("id", lambda d: d["id"]),
+    ("name", lambda d: d["name"]),
+    ("description", lambda d: d["description"]),
+    ("provider_product_id", lambda d: d["providerProductId"]),
+    ("prices", lambda d: {k0: _d_GetPlanResponsePricesValue(x0) for k0, x0 in d["prices"].items()}),
+    ("features", lambda d: d["features"]),
+    ("metadata", lambda d: d.get("metadata", None)),
 )
 
 
-def _fill_GetPlanResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetPlanResponse[0],
-    _s1: Setter = _S_GetPlanResponse[1],
-    _s2: Setter = _S_GetPlanResponse[2],
-    _s3: Setter = _S_GetPlanResponse[3],
-    _s4: Setter = _S_GetPlanResponse[4],
-    _s5: Setter = _S_GetPlanResponse[5],
-    _s6: Setter = _S_GetPlanResponse[6],
-) -> None:
+def _d_GetPlanResponse(d: Any, _t: Any = None) -> GetPlanResponse:
     v: Any
-    _s0(o, d["id"])
-    _s1(o, d["name"])
-    _s2(o, d["description"])
-    _s3(o, d["providerProductId"])
-    v = d["prices"]
-    _s4(o, {k0: _d_GetPlanResponsePricesValue(x0) for k0, x0 in v.items()})
-    _s5(o, d["features"])
-    _s6(o, d.get("metadata", None))
-
-
-_d_GetPlanResponse = lazy_decoder(GetPlanResponse, _fill_GetPlanResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetPlanResponse)
+    o: Any = new_instance(_T_GetPlanResponse)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.name = d["name"]
+        o.description = d["description"]
+        o.provider_product_id = d["providerProductId"]
+        v = d["prices"]
+        o.prices = {k0: _d_GetPlanResponsePricesValue(x0) for k0, x0 in v.items()}
+        o.features = d["features"]
+        o.metadata = d.get("metadata", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetPlanResponse, _R_GetPlanResponse, exc)
+    o.__class__ = GetPlanResponse
+    done: GetPlanResponse = o
+    return done
 
 
 def _e_GetPlanResponse(o: Any, _t: Any = None) -> Any:
@@ -1206,21 +1245,22 @@ def _e_GetPlanResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetPlanResponse, _d_GetPlanResponse, _e_GetPlanResponse)
 
 
-_S_GetBillingReadonlyResponse = slot_setters(GetBillingReadonlyResponse, ("billing_readonly",))
+_T_GetBillingReadonlyResponse = mutable_twin(GetBillingReadonlyResponse)
+_R_GetBillingReadonlyResponse: Readers = (("billing_readonly", lambda d: d["billingReadonly"]),)
 
 
-def _fill_GetBillingReadonlyResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetBillingReadonlyResponse[0],
-) -> None:
-    _s0(o, d["billingReadonly"])
-
-
-_d_GetBillingReadonlyResponse = lazy_decoder(
-    GetBillingReadonlyResponse, _fill_GetBillingReadonlyResponse
-)
+def _d_GetBillingReadonlyResponse(d: Any, _t: Any = None) -> GetBillingReadonlyResponse:
+    if d.__class__ is not dict:
+        check_object(d, GetBillingReadonlyResponse)
+    o: Any = new_instance(_T_GetBillingReadonlyResponse)
+    o._raw = d
+    try:
+        o.billing_readonly = d["billingReadonly"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetBillingReadonlyResponse, _R_GetBillingReadonlyResponse, exc)
+    o.__class__ = GetBillingReadonlyResponse
+    done: GetBillingReadonlyResponse = o
+    return done
 
 
 def _e_GetBillingReadonlyResponse(o: Any, _t: Any = None) -> Any:
@@ -1235,48 +1275,40 @@ register_model(
 )
 
 
-_S_Invoice = slot_setters(
-    Invoice,
-    (
-        "id",
-        "amount",
-        "currency",
-        "status",
-        "created_at",
-        "period_start",
-        "period_end",
-        "due_date",
-        "pdf_url",
-    ),
+_T_Invoice = mutable_twin(Invoice)
+_R_Invoice: Readers = (
+    ("id", lambda d: d["id"]),
+    ("amount", lambda d: d["amount"]),
+    ("currency", lambda d: d["currency"]),
+    ("status", lambda d: d["status"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("period_start", lambda d: d["periodStart"]),
+    ("period_end", lambda d: d["periodEnd"]),
+    ("due_date", lambda d: d["dueDate"]),
+    ("pdf_url", lambda d: d["pdfUrl"]),
 )
 
 
-def _fill_Invoice(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_Invoice[0],
-    _s1: Setter = _S_Invoice[1],
-    _s2: Setter = _S_Invoice[2],
-    _s3: Setter = _S_Invoice[3],
-    _s4: Setter = _S_Invoice[4],
-    _s5: Setter = _S_Invoice[5],
-    _s6: Setter = _S_Invoice[6],
-    _s7: Setter = _S_Invoice[7],
-    _s8: Setter = _S_Invoice[8],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["amount"])
-    _s2(o, d["currency"])
-    _s3(o, d["status"])
-    _s4(o, d["createdAt"])
-    _s5(o, d["periodStart"])
-    _s6(o, d["periodEnd"])
-    _s7(o, d["dueDate"])
-    _s8(o, d["pdfUrl"])
-
-
-_d_Invoice = lazy_decoder(Invoice, _fill_Invoice)
+def _d_Invoice(d: Any, _t: Any = None) -> Invoice:
+    if d.__class__ is not dict:
+        check_object(d, Invoice)
+    o: Any = new_instance(_T_Invoice)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.amount = d["amount"]
+        o.currency = d["currency"]
+        o.status = d["status"]
+        o.created_at = d["createdAt"]
+        o.period_start = d["periodStart"]
+        o.period_end = d["periodEnd"]
+        o.due_date = d["dueDate"]
+        o.pdf_url = d["pdfUrl"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, Invoice, _R_Invoice, exc)
+    o.__class__ = Invoice
+    done: Invoice = o
+    return done
 
 
 def _e_Invoice(o: Any, _t: Any = None) -> Any:

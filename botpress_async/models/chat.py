@@ -17,11 +17,14 @@ from typing import Any, ClassVar
 import attrs
 
 from botpress_async._converter import (
+    SHAPE_ERRORS,
     BaseModel,
-    Setter,
-    lazy_decoder,
+    Readers,
+    check_object,
+    mutable_twin,
+    new_instance,
     register_model,
-    slot_setters,
+    salvage,
 )
 
 __all__ = [
@@ -439,21 +442,24 @@ UpdateUserResponseUser = User
 CreateUserResponseUser = User
 GetOrCreateUserResponseUser = User
 
-_S_CreateEventResponse = slot_setters(CreateEventResponse, ("event",))
+_T_CreateEventResponse = mutable_twin(CreateEventResponse)
+_R_CreateEventResponse: Readers = (("event", lambda d: _d_Event(d["event"])),)
 
 
-def _fill_CreateEventResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateEventResponse[0],
-) -> None:
+def _d_CreateEventResponse(d: Any, _t: Any = None) -> CreateEventResponse:
     v: Any
-    v = d["event"]
-    _s0(o, _d_Event(v))
-
-
-_d_CreateEventResponse = lazy_decoder(CreateEventResponse, _fill_CreateEventResponse)
+    if d.__class__ is not dict:
+        check_object(d, CreateEventResponse)
+    o: Any = new_instance(_T_CreateEventResponse)
+    o._raw = d
+    try:
+        v = d["event"]
+        o.event = _d_Event(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CreateEventResponse, _R_CreateEventResponse, exc)
+    o.__class__ = CreateEventResponse
+    done: CreateEventResponse = o
+    return done
 
 
 def _e_CreateEventResponse(o: Any, _t: Any = None) -> Any:
@@ -469,21 +475,24 @@ def _e_CreateEventResponse(o: Any, _t: Any = None) -> Any:
 register_model(CreateEventResponse, _d_CreateEventResponse, _e_CreateEventResponse)
 
 
-_S_GetEventResponse = slot_setters(GetEventResponse, ("event",))
+_T_GetEventResponse = mutable_twin(GetEventResponse)
+_R_GetEventResponse: Readers = (("event", lambda d: _d_Event(d["event"])),)
 
 
-def _fill_GetEventResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetEventResponse[0],
-) -> None:
+def _d_GetEventResponse(d: Any, _t: Any = None) -> GetEventResponse:
     v: Any
-    v = d["event"]
-    _s0(o, _d_Event(v))
-
-
-_d_GetEventResponse = lazy_decoder(GetEventResponse, _fill_GetEventResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetEventResponse)
+    o: Any = new_instance(_T_GetEventResponse)
+    o._raw = d
+    try:
+        v = d["event"]
+        o.event = _d_Event(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetEventResponse, _R_GetEventResponse, exc)
+    o.__class__ = GetEventResponse
+    done: GetEventResponse = o
+    return done
 
 
 def _e_GetEventResponse(o: Any, _t: Any = None) -> Any:
@@ -499,21 +508,24 @@ def _e_GetEventResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetEventResponse, _d_GetEventResponse, _e_GetEventResponse)
 
 
-_S_GetOrCreateUserResponse = slot_setters(GetOrCreateUserResponse, ("user",))
+_T_GetOrCreateUserResponse = mutable_twin(GetOrCreateUserResponse)
+_R_GetOrCreateUserResponse: Readers = (("user", lambda d: _d_User(d["user"])),)
 
 
-def _fill_GetOrCreateUserResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetOrCreateUserResponse[0],
-) -> None:
+def _d_GetOrCreateUserResponse(d: Any, _t: Any = None) -> GetOrCreateUserResponse:
     v: Any
-    v = d["user"]
-    _s0(o, _d_User(v))
-
-
-_d_GetOrCreateUserResponse = lazy_decoder(GetOrCreateUserResponse, _fill_GetOrCreateUserResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetOrCreateUserResponse)
+    o: Any = new_instance(_T_GetOrCreateUserResponse)
+    o._raw = d
+    try:
+        v = d["user"]
+        o.user = _d_User(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetOrCreateUserResponse, _R_GetOrCreateUserResponse, exc)
+    o.__class__ = GetOrCreateUserResponse
+    done: GetOrCreateUserResponse = o
+    return done
 
 
 def _e_GetOrCreateUserResponse(o: Any, _t: Any = None) -> Any:
@@ -529,23 +541,28 @@ def _e_GetOrCreateUserResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetOrCreateUserResponse, _d_GetOrCreateUserResponse, _e_GetOrCreateUserResponse)
 
 
-_S_CreateUserResponse = slot_setters(CreateUserResponse, ("user", "key"))
+_T_CreateUserResponse = mutable_twin(CreateUserResponse)
+_R_CreateUserResponse: Readers = (
+    ("user", lambda d: _d_User(d["user"])),
+    ("key", lambda d: d["key"]),
+)
 
 
-def _fill_CreateUserResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateUserResponse[0],
-    _s1: Setter = _S_CreateUserResponse[1],
-) -> None:
+def _d_CreateUserResponse(d: Any, _t: Any = None) -> CreateUserResponse:
     v: Any
-    v = d["user"]
-    _s0(o, _d_User(v))
-    _s1(o, d["key"])
-
-
-_d_CreateUserResponse = lazy_decoder(CreateUserResponse, _fill_CreateUserResponse)
+    if d.__class__ is not dict:
+        check_object(d, CreateUserResponse)
+    o: Any = new_instance(_T_CreateUserResponse)
+    o._raw = d
+    try:
+        v = d["user"]
+        o.user = _d_User(v)
+        o.key = d["key"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CreateUserResponse, _R_CreateUserResponse, exc)
+    o.__class__ = CreateUserResponse
+    done: CreateUserResponse = o
+    return done
 
 
 def _e_CreateUserResponse(o: Any, _t: Any = None) -> Any:
@@ -562,17 +579,18 @@ def _e_CreateUserResponse(o: Any, _t: Any = None) -> Any:
 register_model(CreateUserResponse, _d_CreateUserResponse, _e_CreateUserResponse)
 
 
-_S_DeleteUserResponse = slot_setters(DeleteUserResponse, ())
+_T_DeleteUserResponse = mutable_twin(DeleteUserResponse)
+_R_DeleteUserResponse: Readers = ()
 
 
-def _fill_DeleteUserResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_DeleteUserResponse = lazy_decoder(DeleteUserResponse, _fill_DeleteUserResponse)
+def _d_DeleteUserResponse(d: Any, _t: Any = None) -> DeleteUserResponse:
+    if d.__class__ is not dict:
+        check_object(d, DeleteUserResponse)
+    o: Any = new_instance(_T_DeleteUserResponse)
+    o._raw = d
+    o.__class__ = DeleteUserResponse
+    done: DeleteUserResponse = o
+    return done
 
 
 def _e_DeleteUserResponse(o: Any, _t: Any = None) -> Any:
@@ -585,21 +603,24 @@ def _e_DeleteUserResponse(o: Any, _t: Any = None) -> Any:
 register_model(DeleteUserResponse, _d_DeleteUserResponse, _e_DeleteUserResponse)
 
 
-_S_UpdateUserResponse = slot_setters(UpdateUserResponse, ("user",))
+_T_UpdateUserResponse = mutable_twin(UpdateUserResponse)
+_R_UpdateUserResponse: Readers = (("user", lambda d: _d_User(d["user"])),)
 
 
-def _fill_UpdateUserResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateUserResponse[0],
-) -> None:
+def _d_UpdateUserResponse(d: Any, _t: Any = None) -> UpdateUserResponse:
     v: Any
-    v = d["user"]
-    _s0(o, _d_User(v))
-
-
-_d_UpdateUserResponse = lazy_decoder(UpdateUserResponse, _fill_UpdateUserResponse)
+    if d.__class__ is not dict:
+        check_object(d, UpdateUserResponse)
+    o: Any = new_instance(_T_UpdateUserResponse)
+    o._raw = d
+    try:
+        v = d["user"]
+        o.user = _d_User(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdateUserResponse, _R_UpdateUserResponse, exc)
+    o.__class__ = UpdateUserResponse
+    done: UpdateUserResponse = o
+    return done
 
 
 def _e_UpdateUserResponse(o: Any, _t: Any = None) -> Any:
@@ -615,21 +636,24 @@ def _e_UpdateUserResponse(o: Any, _t: Any = None) -> Any:
 register_model(UpdateUserResponse, _d_UpdateUserResponse, _e_UpdateUserResponse)
 
 
-_S_GetUserResponse = slot_setters(GetUserResponse, ("user",))
+_T_GetUserResponse = mutable_twin(GetUserResponse)
+_R_GetUserResponse: Readers = (("user", lambda d: _d_User(d["user"])),)
 
 
-def _fill_GetUserResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetUserResponse[0],
-) -> None:
+def _d_GetUserResponse(d: Any, _t: Any = None) -> GetUserResponse:
     v: Any
-    v = d["user"]
-    _s0(o, _d_User(v))
-
-
-_d_GetUserResponse = lazy_decoder(GetUserResponse, _fill_GetUserResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetUserResponse)
+    o: Any = new_instance(_T_GetUserResponse)
+    o._raw = d
+    try:
+        v = d["user"]
+        o.user = _d_User(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetUserResponse, _R_GetUserResponse, exc)
+    o.__class__ = GetUserResponse
+    done: GetUserResponse = o
+    return done
 
 
 def _e_GetUserResponse(o: Any, _t: Any = None) -> Any:
@@ -645,21 +669,24 @@ def _e_GetUserResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetUserResponse, _d_GetUserResponse, _e_GetUserResponse)
 
 
-_S_CreateMessageResponse = slot_setters(CreateMessageResponse, ("message",))
+_T_CreateMessageResponse = mutable_twin(CreateMessageResponse)
+_R_CreateMessageResponse: Readers = (("message", lambda d: _d_Message(d["message"])),)
 
 
-def _fill_CreateMessageResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateMessageResponse[0],
-) -> None:
+def _d_CreateMessageResponse(d: Any, _t: Any = None) -> CreateMessageResponse:
     v: Any
-    v = d["message"]
-    _s0(o, _d_Message(v))
-
-
-_d_CreateMessageResponse = lazy_decoder(CreateMessageResponse, _fill_CreateMessageResponse)
+    if d.__class__ is not dict:
+        check_object(d, CreateMessageResponse)
+    o: Any = new_instance(_T_CreateMessageResponse)
+    o._raw = d
+    try:
+        v = d["message"]
+        o.message = _d_Message(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CreateMessageResponse, _R_CreateMessageResponse, exc)
+    o.__class__ = CreateMessageResponse
+    done: CreateMessageResponse = o
+    return done
 
 
 def _e_CreateMessageResponse(o: Any, _t: Any = None) -> Any:
@@ -675,17 +702,18 @@ def _e_CreateMessageResponse(o: Any, _t: Any = None) -> Any:
 register_model(CreateMessageResponse, _d_CreateMessageResponse, _e_CreateMessageResponse)
 
 
-_S_DeleteMessageResponse = slot_setters(DeleteMessageResponse, ())
+_T_DeleteMessageResponse = mutable_twin(DeleteMessageResponse)
+_R_DeleteMessageResponse: Readers = ()
 
 
-def _fill_DeleteMessageResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_DeleteMessageResponse = lazy_decoder(DeleteMessageResponse, _fill_DeleteMessageResponse)
+def _d_DeleteMessageResponse(d: Any, _t: Any = None) -> DeleteMessageResponse:
+    if d.__class__ is not dict:
+        check_object(d, DeleteMessageResponse)
+    o: Any = new_instance(_T_DeleteMessageResponse)
+    o._raw = d
+    o.__class__ = DeleteMessageResponse
+    done: DeleteMessageResponse = o
+    return done
 
 
 def _e_DeleteMessageResponse(o: Any, _t: Any = None) -> Any:
@@ -698,21 +726,24 @@ def _e_DeleteMessageResponse(o: Any, _t: Any = None) -> Any:
 register_model(DeleteMessageResponse, _d_DeleteMessageResponse, _e_DeleteMessageResponse)
 
 
-_S_GetMessageResponse = slot_setters(GetMessageResponse, ("message",))
+_T_GetMessageResponse = mutable_twin(GetMessageResponse)
+_R_GetMessageResponse: Readers = (("message", lambda d: _d_Message(d["message"])),)
 
 
-def _fill_GetMessageResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetMessageResponse[0],
-) -> None:
+def _d_GetMessageResponse(d: Any, _t: Any = None) -> GetMessageResponse:
     v: Any
-    v = d["message"]
-    _s0(o, _d_Message(v))
-
-
-_d_GetMessageResponse = lazy_decoder(GetMessageResponse, _fill_GetMessageResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetMessageResponse)
+    o: Any = new_instance(_T_GetMessageResponse)
+    o._raw = d
+    try:
+        v = d["message"]
+        o.message = _d_Message(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetMessageResponse, _R_GetMessageResponse, exc)
+    o.__class__ = GetMessageResponse
+    done: GetMessageResponse = o
+    return done
 
 
 def _e_GetMessageResponse(o: Any, _t: Any = None) -> Any:
@@ -728,21 +759,24 @@ def _e_GetMessageResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetMessageResponse, _d_GetMessageResponse, _e_GetMessageResponse)
 
 
-_S_GetParticipantResponse = slot_setters(GetParticipantResponse, ("participant",))
+_T_GetParticipantResponse = mutable_twin(GetParticipantResponse)
+_R_GetParticipantResponse: Readers = (("participant", lambda d: _d_User(d["participant"])),)
 
 
-def _fill_GetParticipantResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetParticipantResponse[0],
-) -> None:
+def _d_GetParticipantResponse(d: Any, _t: Any = None) -> GetParticipantResponse:
     v: Any
-    v = d["participant"]
-    _s0(o, _d_User(v))
-
-
-_d_GetParticipantResponse = lazy_decoder(GetParticipantResponse, _fill_GetParticipantResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetParticipantResponse)
+    o: Any = new_instance(_T_GetParticipantResponse)
+    o._raw = d
+    try:
+        v = d["participant"]
+        o.participant = _d_User(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetParticipantResponse, _R_GetParticipantResponse, exc)
+    o.__class__ = GetParticipantResponse
+    done: GetParticipantResponse = o
+    return done
 
 
 def _e_GetParticipantResponse(o: Any, _t: Any = None) -> Any:
@@ -758,19 +792,18 @@ def _e_GetParticipantResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetParticipantResponse, _d_GetParticipantResponse, _e_GetParticipantResponse)
 
 
-_S_RemoveParticipantResponse = slot_setters(RemoveParticipantResponse, ())
+_T_RemoveParticipantResponse = mutable_twin(RemoveParticipantResponse)
+_R_RemoveParticipantResponse: Readers = ()
 
 
-def _fill_RemoveParticipantResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_RemoveParticipantResponse = lazy_decoder(
-    RemoveParticipantResponse, _fill_RemoveParticipantResponse
-)
+def _d_RemoveParticipantResponse(d: Any, _t: Any = None) -> RemoveParticipantResponse:
+    if d.__class__ is not dict:
+        check_object(d, RemoveParticipantResponse)
+    o: Any = new_instance(_T_RemoveParticipantResponse)
+    o._raw = d
+    o.__class__ = RemoveParticipantResponse
+    done: RemoveParticipantResponse = o
+    return done
 
 
 def _e_RemoveParticipantResponse(o: Any, _t: Any = None) -> Any:
@@ -785,24 +818,29 @@ register_model(
 )
 
 
-_S_ListParticipantsResponse = slot_setters(ListParticipantsResponse, ("participants", "meta"))
+_T_ListParticipantsResponse = mutable_twin(ListParticipantsResponse)
+_R_ListParticipantsResponse: Readers = (
+    ("participants", lambda d: [_d_User(x0) for x0 in d["participants"]]),
+    ("meta", lambda d: _d_ListConversationsResponseMeta(d["meta"])),
+)
 
 
-def _fill_ListParticipantsResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListParticipantsResponse[0],
-    _s1: Setter = _S_ListParticipantsResponse[1],
-) -> None:
+def _d_ListParticipantsResponse(d: Any, _t: Any = None) -> ListParticipantsResponse:
     v: Any
-    v = d["participants"]
-    _s0(o, [_d_User(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListConversationsResponseMeta(v))
-
-
-_d_ListParticipantsResponse = lazy_decoder(ListParticipantsResponse, _fill_ListParticipantsResponse)
+    if d.__class__ is not dict:
+        check_object(d, ListParticipantsResponse)
+    o: Any = new_instance(_T_ListParticipantsResponse)
+    o._raw = d
+    try:
+        v = d["participants"]
+        o.participants = [_d_User(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListConversationsResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListParticipantsResponse, _R_ListParticipantsResponse, exc)
+    o.__class__ = ListParticipantsResponse
+    done: ListParticipantsResponse = o
+    return done
 
 
 def _e_ListParticipantsResponse(o: Any, _t: Any = None) -> Any:
@@ -820,21 +858,24 @@ def _e_ListParticipantsResponse(o: Any, _t: Any = None) -> Any:
 register_model(ListParticipantsResponse, _d_ListParticipantsResponse, _e_ListParticipantsResponse)
 
 
-_S_AddParticipantResponse = slot_setters(AddParticipantResponse, ("participant",))
+_T_AddParticipantResponse = mutable_twin(AddParticipantResponse)
+_R_AddParticipantResponse: Readers = (("participant", lambda d: _d_User(d["participant"])),)
 
 
-def _fill_AddParticipantResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_AddParticipantResponse[0],
-) -> None:
+def _d_AddParticipantResponse(d: Any, _t: Any = None) -> AddParticipantResponse:
     v: Any
-    v = d["participant"]
-    _s0(o, _d_User(v))
-
-
-_d_AddParticipantResponse = lazy_decoder(AddParticipantResponse, _fill_AddParticipantResponse)
+    if d.__class__ is not dict:
+        check_object(d, AddParticipantResponse)
+    o: Any = new_instance(_T_AddParticipantResponse)
+    o._raw = d
+    try:
+        v = d["participant"]
+        o.participant = _d_User(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, AddParticipantResponse, _R_AddParticipantResponse, exc)
+    o.__class__ = AddParticipantResponse
+    done: AddParticipantResponse = o
+    return done
 
 
 def _e_AddParticipantResponse(o: Any, _t: Any = None) -> Any:
@@ -850,24 +891,29 @@ def _e_AddParticipantResponse(o: Any, _t: Any = None) -> Any:
 register_model(AddParticipantResponse, _d_AddParticipantResponse, _e_AddParticipantResponse)
 
 
-_S_ListMessagesResponse = slot_setters(ListMessagesResponse, ("messages", "meta"))
+_T_ListMessagesResponse = mutable_twin(ListMessagesResponse)
+_R_ListMessagesResponse: Readers = (
+    ("messages", lambda d: [_d_Message(x0) for x0 in d["messages"]]),
+    ("meta", lambda d: _d_ListConversationsResponseMeta(d["meta"])),
+)
 
 
-def _fill_ListMessagesResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListMessagesResponse[0],
-    _s1: Setter = _S_ListMessagesResponse[1],
-) -> None:
+def _d_ListMessagesResponse(d: Any, _t: Any = None) -> ListMessagesResponse:
     v: Any
-    v = d["messages"]
-    _s0(o, [_d_Message(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListConversationsResponseMeta(v))
-
-
-_d_ListMessagesResponse = lazy_decoder(ListMessagesResponse, _fill_ListMessagesResponse)
+    if d.__class__ is not dict:
+        check_object(d, ListMessagesResponse)
+    o: Any = new_instance(_T_ListMessagesResponse)
+    o._raw = d
+    try:
+        v = d["messages"]
+        o.messages = [_d_Message(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListConversationsResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListMessagesResponse, _R_ListMessagesResponse, exc)
+    o.__class__ = ListMessagesResponse
+    done: ListMessagesResponse = o
+    return done
 
 
 def _e_ListMessagesResponse(o: Any, _t: Any = None) -> Any:
@@ -885,19 +931,18 @@ def _e_ListMessagesResponse(o: Any, _t: Any = None) -> Any:
 register_model(ListMessagesResponse, _d_ListMessagesResponse, _e_ListMessagesResponse)
 
 
-_S_ListenConversationResponse = slot_setters(ListenConversationResponse, ())
+_T_ListenConversationResponse = mutable_twin(ListenConversationResponse)
+_R_ListenConversationResponse: Readers = ()
 
 
-def _fill_ListenConversationResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_ListenConversationResponse = lazy_decoder(
-    ListenConversationResponse, _fill_ListenConversationResponse
-)
+def _d_ListenConversationResponse(d: Any, _t: Any = None) -> ListenConversationResponse:
+    if d.__class__ is not dict:
+        check_object(d, ListenConversationResponse)
+    o: Any = new_instance(_T_ListenConversationResponse)
+    o._raw = d
+    o.__class__ = ListenConversationResponse
+    done: ListenConversationResponse = o
+    return done
 
 
 def _e_ListenConversationResponse(o: Any, _t: Any = None) -> Any:
@@ -912,25 +957,26 @@ register_model(
 )
 
 
-_S_GetOrCreateConversationResponse = slot_setters(
-    GetOrCreateConversationResponse, ("conversation",)
+_T_GetOrCreateConversationResponse = mutable_twin(GetOrCreateConversationResponse)
+_R_GetOrCreateConversationResponse: Readers = (
+    ("conversation", lambda d: _d_Conversation(d["conversation"])),
 )
 
 
-def _fill_GetOrCreateConversationResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetOrCreateConversationResponse[0],
-) -> None:
+def _d_GetOrCreateConversationResponse(d: Any, _t: Any = None) -> GetOrCreateConversationResponse:
     v: Any
-    v = d["conversation"]
-    _s0(o, _d_Conversation(v))
-
-
-_d_GetOrCreateConversationResponse = lazy_decoder(
-    GetOrCreateConversationResponse, _fill_GetOrCreateConversationResponse
-)
+    if d.__class__ is not dict:
+        check_object(d, GetOrCreateConversationResponse)
+    o: Any = new_instance(_T_GetOrCreateConversationResponse)
+    o._raw = d
+    try:
+        v = d["conversation"]
+        o.conversation = _d_Conversation(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetOrCreateConversationResponse, _R_GetOrCreateConversationResponse, exc)
+    o.__class__ = GetOrCreateConversationResponse
+    done: GetOrCreateConversationResponse = o
+    return done
 
 
 def _e_GetOrCreateConversationResponse(o: Any, _t: Any = None) -> Any:
@@ -950,21 +996,22 @@ register_model(
 )
 
 
-_S_ListConversationsResponseMeta = slot_setters(ListConversationsResponseMeta, ("next_token",))
+_T_ListConversationsResponseMeta = mutable_twin(ListConversationsResponseMeta)
+_R_ListConversationsResponseMeta: Readers = (("next_token", lambda d: d.get("nextToken", None)),)
 
 
-def _fill_ListConversationsResponseMeta(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListConversationsResponseMeta[0],
-) -> None:
-    _s0(o, d.get("nextToken", None))
-
-
-_d_ListConversationsResponseMeta = lazy_decoder(
-    ListConversationsResponseMeta, _fill_ListConversationsResponseMeta
-)
+def _d_ListConversationsResponseMeta(d: Any, _t: Any = None) -> ListConversationsResponseMeta:
+    if d.__class__ is not dict:
+        check_object(d, ListConversationsResponseMeta)
+    o: Any = new_instance(_T_ListConversationsResponseMeta)
+    o._raw = d
+    try:
+        o.next_token = d.get("nextToken", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListConversationsResponseMeta, _R_ListConversationsResponseMeta, exc)
+    o.__class__ = ListConversationsResponseMeta
+    done: ListConversationsResponseMeta = o
+    return done
 
 
 def _e_ListConversationsResponseMeta(o: Any, _t: Any = None) -> Any:
@@ -985,27 +1032,37 @@ register_model(
 )
 
 
-_S_ListConversationsResponseConversationsItem = slot_setters(
-    ListConversationsResponseConversationsItem, ("id", "created_at", "updated_at")
+_T_ListConversationsResponseConversationsItem = mutable_twin(
+    ListConversationsResponseConversationsItem
+)
+_R_ListConversationsResponseConversationsItem: Readers = (
+    ("id", lambda d: d["id"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
 )
 
 
-def _fill_ListConversationsResponseConversationsItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListConversationsResponseConversationsItem[0],
-    _s1: Setter = _S_ListConversationsResponseConversationsItem[1],
-    _s2: Setter = _S_ListConversationsResponseConversationsItem[2],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["createdAt"])
-    _s2(o, d["updatedAt"])
-
-
-_d_ListConversationsResponseConversationsItem = lazy_decoder(
-    ListConversationsResponseConversationsItem, _fill_ListConversationsResponseConversationsItem
-)
+def _d_ListConversationsResponseConversationsItem(
+    d: Any, _t: Any = None
+) -> ListConversationsResponseConversationsItem:
+    if d.__class__ is not dict:
+        check_object(d, ListConversationsResponseConversationsItem)
+    o: Any = new_instance(_T_ListConversationsResponseConversationsItem)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            ListConversationsResponseConversationsItem,
+            _R_ListConversationsResponseConversationsItem,
+            exc,
+        )
+    o.__class__ = ListConversationsResponseConversationsItem
+    done: ListConversationsResponseConversationsItem = o
+    return done
 
 
 def _e_ListConversationsResponseConversationsItem(o: Any, _t: Any = None) -> Any:
@@ -1022,26 +1079,32 @@ register_model(
 )
 
 
-_S_ListConversationsResponse = slot_setters(ListConversationsResponse, ("conversations", "meta"))
-
-
-def _fill_ListConversationsResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListConversationsResponse[0],
-    _s1: Setter = _S_ListConversationsResponse[1],
-) -> None:
-    v: Any
-    v = d["conversations"]
-    _s0(o, [_d_ListConversationsResponseConversationsItem(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListConversationsResponseMeta(v))
-
-
-_d_ListConversationsResponse = lazy_decoder(
-    ListConversationsResponse, _fill_ListConversationsResponse
+_T_ListConversationsResponse = mutable_twin(ListConversationsResponse)
+_R_ListConversationsResponse: Readers = (
+    (
+        "conversations",
+        lambda d: [_d_ListConversationsResponseConversationsItem(x0) for x0 in d["conversations"]],
+    ),
+    ("meta", lambda d: _d_ListConversationsResponseMeta(d["meta"])),
 )
+
+
+def _d_ListConversationsResponse(d: Any, _t: Any = None) -> ListConversationsResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, ListConversationsResponse)
+    o: Any = new_instance(_T_ListConversationsResponse)
+    o._raw = d
+    try:
+        v = d["conversations"]
+        o.conversations = [_d_ListConversationsResponseConversationsItem(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListConversationsResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListConversationsResponse, _R_ListConversationsResponse, exc)
+    o.__class__ = ListConversationsResponse
+    done: ListConversationsResponse = o
+    return done
 
 
 def _e_ListConversationsResponse(o: Any, _t: Any = None) -> Any:
@@ -1061,23 +1124,26 @@ register_model(
 )
 
 
-_S_CreateConversationResponse = slot_setters(CreateConversationResponse, ("conversation",))
-
-
-def _fill_CreateConversationResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateConversationResponse[0],
-) -> None:
-    v: Any
-    v = d["conversation"]
-    _s0(o, _d_Conversation(v))
-
-
-_d_CreateConversationResponse = lazy_decoder(
-    CreateConversationResponse, _fill_CreateConversationResponse
+_T_CreateConversationResponse = mutable_twin(CreateConversationResponse)
+_R_CreateConversationResponse: Readers = (
+    ("conversation", lambda d: _d_Conversation(d["conversation"])),
 )
+
+
+def _d_CreateConversationResponse(d: Any, _t: Any = None) -> CreateConversationResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, CreateConversationResponse)
+    o: Any = new_instance(_T_CreateConversationResponse)
+    o._raw = d
+    try:
+        v = d["conversation"]
+        o.conversation = _d_Conversation(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CreateConversationResponse, _R_CreateConversationResponse, exc)
+    o.__class__ = CreateConversationResponse
+    done: CreateConversationResponse = o
+    return done
 
 
 def _e_CreateConversationResponse(o: Any, _t: Any = None) -> Any:
@@ -1095,19 +1161,18 @@ register_model(
 )
 
 
-_S_DeleteConversationResponse = slot_setters(DeleteConversationResponse, ())
+_T_DeleteConversationResponse = mutable_twin(DeleteConversationResponse)
+_R_DeleteConversationResponse: Readers = ()
 
 
-def _fill_DeleteConversationResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_DeleteConversationResponse = lazy_decoder(
-    DeleteConversationResponse, _fill_DeleteConversationResponse
-)
+def _d_DeleteConversationResponse(d: Any, _t: Any = None) -> DeleteConversationResponse:
+    if d.__class__ is not dict:
+        check_object(d, DeleteConversationResponse)
+    o: Any = new_instance(_T_DeleteConversationResponse)
+    o._raw = d
+    o.__class__ = DeleteConversationResponse
+    done: DeleteConversationResponse = o
+    return done
 
 
 def _e_DeleteConversationResponse(o: Any, _t: Any = None) -> Any:
@@ -1122,21 +1187,26 @@ register_model(
 )
 
 
-_S_GetConversationResponse = slot_setters(GetConversationResponse, ("conversation",))
+_T_GetConversationResponse = mutable_twin(GetConversationResponse)
+_R_GetConversationResponse: Readers = (
+    ("conversation", lambda d: _d_Conversation(d["conversation"])),
+)
 
 
-def _fill_GetConversationResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetConversationResponse[0],
-) -> None:
+def _d_GetConversationResponse(d: Any, _t: Any = None) -> GetConversationResponse:
     v: Any
-    v = d["conversation"]
-    _s0(o, _d_Conversation(v))
-
-
-_d_GetConversationResponse = lazy_decoder(GetConversationResponse, _fill_GetConversationResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetConversationResponse)
+    o: Any = new_instance(_T_GetConversationResponse)
+    o._raw = d
+    try:
+        v = d["conversation"]
+        o.conversation = _d_Conversation(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetConversationResponse, _R_GetConversationResponse, exc)
+    o.__class__ = GetConversationResponse
+    done: GetConversationResponse = o
+    return done
 
 
 def _e_GetConversationResponse(o: Any, _t: Any = None) -> Any:
@@ -1152,27 +1222,32 @@ def _e_GetConversationResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetConversationResponse, _d_GetConversationResponse, _e_GetConversationResponse)
 
 
-_S_Event = slot_setters(Event, ("id", "created_at", "payload", "conversation_id", "user_id"))
+_T_Event = mutable_twin(Event)
+_R_Event: Readers = (
+    ("id", lambda d: d["id"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("payload", lambda d: d["payload"]),
+    ("conversation_id", lambda d: d["conversationId"]),
+    ("user_id", lambda d: d["userId"]),
+)
 
 
-def _fill_Event(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_Event[0],
-    _s1: Setter = _S_Event[1],
-    _s2: Setter = _S_Event[2],
-    _s3: Setter = _S_Event[3],
-    _s4: Setter = _S_Event[4],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["createdAt"])
-    _s2(o, d["payload"])
-    _s3(o, d["conversationId"])
-    _s4(o, d["userId"])
-
-
-_d_Event = lazy_decoder(Event, _fill_Event)
+def _d_Event(d: Any, _t: Any = None) -> Event:
+    if d.__class__ is not dict:
+        check_object(d, Event)
+    o: Any = new_instance(_T_Event)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.created_at = d["createdAt"]
+        o.payload = d["payload"]
+        o.conversation_id = d["conversationId"]
+        o.user_id = d["userId"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, Event, _R_Event, exc)
+    o.__class__ = Event
+    done: Event = o
+    return done
 
 
 def _e_Event(o: Any, _t: Any = None) -> Any:
@@ -1191,31 +1266,34 @@ def _e_Event(o: Any, _t: Any = None) -> Any:
 register_model(Event, _d_Event, _e_Event)
 
 
-_S_Message = slot_setters(
-    Message, ("id", "created_at", "payload", "user_id", "conversation_id", "metadata")
+_T_Message = mutable_twin(Message)
+_R_Message: Readers = (
+    ("id", lambda d: d["id"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("payload", lambda d: d["payload"]),
+    ("user_id", lambda d: d["userId"]),
+    ("conversation_id", lambda d: d["conversationId"]),
+    ("metadata", lambda d: d.get("metadata", None)),
 )
 
 
-def _fill_Message(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_Message[0],
-    _s1: Setter = _S_Message[1],
-    _s2: Setter = _S_Message[2],
-    _s3: Setter = _S_Message[3],
-    _s4: Setter = _S_Message[4],
-    _s5: Setter = _S_Message[5],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["createdAt"])
-    _s2(o, d["payload"])
-    _s3(o, d["userId"])
-    _s4(o, d["conversationId"])
-    _s5(o, d.get("metadata", None))
-
-
-_d_Message = lazy_decoder(Message, _fill_Message)
+def _d_Message(d: Any, _t: Any = None) -> Message:
+    if d.__class__ is not dict:
+        check_object(d, Message)
+    o: Any = new_instance(_T_Message)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.created_at = d["createdAt"]
+        o.payload = d["payload"]
+        o.user_id = d["userId"]
+        o.conversation_id = d["conversationId"]
+        o.metadata = d.get("metadata", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, Message, _R_Message, exc)
+    o.__class__ = Message
+    done: Message = o
+    return done
 
 
 def _e_Message(o: Any, _t: Any = None) -> Any:
@@ -1238,23 +1316,28 @@ def _e_Message(o: Any, _t: Any = None) -> Any:
 register_model(Message, _d_Message, _e_Message)
 
 
-_S_Conversation = slot_setters(Conversation, ("id", "created_at", "updated_at"))
+_T_Conversation = mutable_twin(Conversation)
+_R_Conversation: Readers = (
+    ("id", lambda d: d["id"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+)
 
 
-def _fill_Conversation(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_Conversation[0],
-    _s1: Setter = _S_Conversation[1],
-    _s2: Setter = _S_Conversation[2],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["createdAt"])
-    _s2(o, d["updatedAt"])
-
-
-_d_Conversation = lazy_decoder(Conversation, _fill_Conversation)
+def _d_Conversation(d: Any, _t: Any = None) -> Conversation:
+    if d.__class__ is not dict:
+        check_object(d, Conversation)
+    o: Any = new_instance(_T_Conversation)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, Conversation, _R_Conversation, exc)
+    o.__class__ = Conversation
+    done: Conversation = o
+    return done
 
 
 def _e_Conversation(o: Any, _t: Any = None) -> Any:
@@ -1267,29 +1350,34 @@ def _e_Conversation(o: Any, _t: Any = None) -> Any:
 register_model(Conversation, _d_Conversation, _e_Conversation)
 
 
-_S_User = slot_setters(User, ("id", "name", "picture_url", "profile", "created_at", "updated_at"))
+_T_User = mutable_twin(User)
+_R_User: Readers = (
+    ("id", lambda d: d["id"]),
+    ("name", lambda d: d.get("name", None)),
+    ("picture_url", lambda d: d.get("pictureUrl", None)),
+    ("profile", lambda d: d.get("profile", None)),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+)
 
 
-def _fill_User(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_User[0],
-    _s1: Setter = _S_User[1],
-    _s2: Setter = _S_User[2],
-    _s3: Setter = _S_User[3],
-    _s4: Setter = _S_User[4],
-    _s5: Setter = _S_User[5],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d.get("name", None))
-    _s2(o, d.get("pictureUrl", None))
-    _s3(o, d.get("profile", None))
-    _s4(o, d["createdAt"])
-    _s5(o, d["updatedAt"])
-
-
-_d_User = lazy_decoder(User, _fill_User)
+def _d_User(d: Any, _t: Any = None) -> User:
+    if d.__class__ is not dict:
+        check_object(d, User)
+    o: Any = new_instance(_T_User)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.name = d.get("name", None)
+        o.picture_url = d.get("pictureUrl", None)
+        o.profile = d.get("profile", None)
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, User, _R_User, exc)
+    o.__class__ = User
+    done: User = o
+    return done
 
 
 def _e_User(o: Any, _t: Any = None) -> Any:

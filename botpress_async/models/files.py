@@ -17,11 +17,14 @@ from typing import Any, ClassVar, Literal
 import attrs
 
 from botpress_async._converter import (
+    SHAPE_ERRORS,
     BaseModel,
-    Setter,
-    lazy_decoder,
+    Readers,
+    check_object,
+    mutable_twin,
+    new_instance,
     register_model,
-    slot_setters,
+    salvage,
 )
 from botpress_async._types import NOT_GIVEN, NotGivenOr
 
@@ -826,23 +829,26 @@ GetFileResponseFile = File
 UpdateFileMetadataResponseFile = File
 CopyFileResponseFile = File
 
-_S_UpdateKnowledgeBaseResponse = slot_setters(UpdateKnowledgeBaseResponse, ("knowledge_base",))
-
-
-def _fill_UpdateKnowledgeBaseResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateKnowledgeBaseResponse[0],
-) -> None:
-    v: Any
-    v = d["knowledgeBase"]
-    _s0(o, _d_CreateKnowledgeBaseResponseKnowledgeBase(v))
-
-
-_d_UpdateKnowledgeBaseResponse = lazy_decoder(
-    UpdateKnowledgeBaseResponse, _fill_UpdateKnowledgeBaseResponse
+_T_UpdateKnowledgeBaseResponse = mutable_twin(UpdateKnowledgeBaseResponse)
+_R_UpdateKnowledgeBaseResponse: Readers = (
+    ("knowledge_base", lambda d: _d_CreateKnowledgeBaseResponseKnowledgeBase(d["knowledgeBase"])),
 )
+
+
+def _d_UpdateKnowledgeBaseResponse(d: Any, _t: Any = None) -> UpdateKnowledgeBaseResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, UpdateKnowledgeBaseResponse)
+    o: Any = new_instance(_T_UpdateKnowledgeBaseResponse)
+    o._raw = d
+    try:
+        v = d["knowledgeBase"]
+        o.knowledge_base = _d_CreateKnowledgeBaseResponseKnowledgeBase(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdateKnowledgeBaseResponse, _R_UpdateKnowledgeBaseResponse, exc)
+    o.__class__ = UpdateKnowledgeBaseResponse
+    done: UpdateKnowledgeBaseResponse = o
+    return done
 
 
 def _e_UpdateKnowledgeBaseResponse(o: Any, _t: Any = None) -> Any:
@@ -860,19 +866,18 @@ register_model(
 )
 
 
-_S_DeleteKnowledgeBaseResponse = slot_setters(DeleteKnowledgeBaseResponse, ())
+_T_DeleteKnowledgeBaseResponse = mutable_twin(DeleteKnowledgeBaseResponse)
+_R_DeleteKnowledgeBaseResponse: Readers = ()
 
 
-def _fill_DeleteKnowledgeBaseResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_DeleteKnowledgeBaseResponse = lazy_decoder(
-    DeleteKnowledgeBaseResponse, _fill_DeleteKnowledgeBaseResponse
-)
+def _d_DeleteKnowledgeBaseResponse(d: Any, _t: Any = None) -> DeleteKnowledgeBaseResponse:
+    if d.__class__ is not dict:
+        check_object(d, DeleteKnowledgeBaseResponse)
+    o: Any = new_instance(_T_DeleteKnowledgeBaseResponse)
+    o._raw = d
+    o.__class__ = DeleteKnowledgeBaseResponse
+    done: DeleteKnowledgeBaseResponse = o
+    return done
 
 
 def _e_DeleteKnowledgeBaseResponse(o: Any, _t: Any = None) -> Any:
@@ -887,29 +892,39 @@ register_model(
 )
 
 
-_S_ListKnowledgeBasesResponseKnowledgeBasesItem = slot_setters(
-    ListKnowledgeBasesResponseKnowledgeBasesItem, ("id", "name", "created_at", "tags")
+_T_ListKnowledgeBasesResponseKnowledgeBasesItem = mutable_twin(
+    ListKnowledgeBasesResponseKnowledgeBasesItem
+)
+_R_ListKnowledgeBasesResponseKnowledgeBasesItem: Readers = (
+    ("id", lambda d: d["id"]),
+    ("name", lambda d: d["name"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("tags", lambda d: d["tags"]),
 )
 
 
-def _fill_ListKnowledgeBasesResponseKnowledgeBasesItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListKnowledgeBasesResponseKnowledgeBasesItem[0],
-    _s1: Setter = _S_ListKnowledgeBasesResponseKnowledgeBasesItem[1],
-    _s2: Setter = _S_ListKnowledgeBasesResponseKnowledgeBasesItem[2],
-    _s3: Setter = _S_ListKnowledgeBasesResponseKnowledgeBasesItem[3],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["name"])
-    _s2(o, d["createdAt"])
-    _s3(o, d["tags"])
-
-
-_d_ListKnowledgeBasesResponseKnowledgeBasesItem = lazy_decoder(
-    ListKnowledgeBasesResponseKnowledgeBasesItem, _fill_ListKnowledgeBasesResponseKnowledgeBasesItem
-)
+def _d_ListKnowledgeBasesResponseKnowledgeBasesItem(
+    d: Any, _t: Any = None
+) -> ListKnowledgeBasesResponseKnowledgeBasesItem:
+    if d.__class__ is not dict:
+        check_object(d, ListKnowledgeBasesResponseKnowledgeBasesItem)
+    o: Any = new_instance(_T_ListKnowledgeBasesResponseKnowledgeBasesItem)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.name = d["name"]
+        o.created_at = d["createdAt"]
+        o.tags = d["tags"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            ListKnowledgeBasesResponseKnowledgeBasesItem,
+            _R_ListKnowledgeBasesResponseKnowledgeBasesItem,
+            exc,
+        )
+    o.__class__ = ListKnowledgeBasesResponseKnowledgeBasesItem
+    done: ListKnowledgeBasesResponseKnowledgeBasesItem = o
+    return done
 
 
 def _e_ListKnowledgeBasesResponseKnowledgeBasesItem(o: Any, _t: Any = None) -> Any:
@@ -926,28 +941,34 @@ register_model(
 )
 
 
-_S_ListKnowledgeBasesResponse = slot_setters(
-    ListKnowledgeBasesResponse, ("knowledge_bases", "meta")
+_T_ListKnowledgeBasesResponse = mutable_twin(ListKnowledgeBasesResponse)
+_R_ListKnowledgeBasesResponse: Readers = (
+    (
+        "knowledge_bases",
+        lambda d: [
+            _d_ListKnowledgeBasesResponseKnowledgeBasesItem(x0) for x0 in d["knowledgeBases"]
+        ],
+    ),
+    ("meta", lambda d: _d_ListFilesResponseMeta(d["meta"])),
 )
 
 
-def _fill_ListKnowledgeBasesResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListKnowledgeBasesResponse[0],
-    _s1: Setter = _S_ListKnowledgeBasesResponse[1],
-) -> None:
+def _d_ListKnowledgeBasesResponse(d: Any, _t: Any = None) -> ListKnowledgeBasesResponse:
     v: Any
-    v = d["knowledgeBases"]
-    _s0(o, [_d_ListKnowledgeBasesResponseKnowledgeBasesItem(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListFilesResponseMeta(v))
-
-
-_d_ListKnowledgeBasesResponse = lazy_decoder(
-    ListKnowledgeBasesResponse, _fill_ListKnowledgeBasesResponse
-)
+    if d.__class__ is not dict:
+        check_object(d, ListKnowledgeBasesResponse)
+    o: Any = new_instance(_T_ListKnowledgeBasesResponse)
+    o._raw = d
+    try:
+        v = d["knowledgeBases"]
+        o.knowledge_bases = [_d_ListKnowledgeBasesResponseKnowledgeBasesItem(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListFilesResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListKnowledgeBasesResponse, _R_ListKnowledgeBasesResponse, exc)
+    o.__class__ = ListKnowledgeBasesResponse
+    done: ListKnowledgeBasesResponse = o
+    return done
 
 
 def _e_ListKnowledgeBasesResponse(o: Any, _t: Any = None) -> Any:
@@ -967,27 +988,35 @@ register_model(
 )
 
 
-_S_CreateKnowledgeBaseResponseKnowledgeBase = slot_setters(
-    CreateKnowledgeBaseResponseKnowledgeBase, ("id", "name", "tags")
+_T_CreateKnowledgeBaseResponseKnowledgeBase = mutable_twin(CreateKnowledgeBaseResponseKnowledgeBase)
+_R_CreateKnowledgeBaseResponseKnowledgeBase: Readers = (
+    ("id", lambda d: d["id"]),
+    ("name", lambda d: d["name"]),
+    ("tags", lambda d: d["tags"]),
 )
 
 
-def _fill_CreateKnowledgeBaseResponseKnowledgeBase(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateKnowledgeBaseResponseKnowledgeBase[0],
-    _s1: Setter = _S_CreateKnowledgeBaseResponseKnowledgeBase[1],
-    _s2: Setter = _S_CreateKnowledgeBaseResponseKnowledgeBase[2],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["name"])
-    _s2(o, d["tags"])
-
-
-_d_CreateKnowledgeBaseResponseKnowledgeBase = lazy_decoder(
-    CreateKnowledgeBaseResponseKnowledgeBase, _fill_CreateKnowledgeBaseResponseKnowledgeBase
-)
+def _d_CreateKnowledgeBaseResponseKnowledgeBase(
+    d: Any, _t: Any = None
+) -> CreateKnowledgeBaseResponseKnowledgeBase:
+    if d.__class__ is not dict:
+        check_object(d, CreateKnowledgeBaseResponseKnowledgeBase)
+    o: Any = new_instance(_T_CreateKnowledgeBaseResponseKnowledgeBase)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.name = d["name"]
+        o.tags = d["tags"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            CreateKnowledgeBaseResponseKnowledgeBase,
+            _R_CreateKnowledgeBaseResponseKnowledgeBase,
+            exc,
+        )
+    o.__class__ = CreateKnowledgeBaseResponseKnowledgeBase
+    done: CreateKnowledgeBaseResponseKnowledgeBase = o
+    return done
 
 
 def _e_CreateKnowledgeBaseResponseKnowledgeBase(o: Any, _t: Any = None) -> Any:
@@ -1004,23 +1033,26 @@ register_model(
 )
 
 
-_S_CreateKnowledgeBaseResponse = slot_setters(CreateKnowledgeBaseResponse, ("knowledge_base",))
-
-
-def _fill_CreateKnowledgeBaseResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateKnowledgeBaseResponse[0],
-) -> None:
-    v: Any
-    v = d["knowledgeBase"]
-    _s0(o, _d_CreateKnowledgeBaseResponseKnowledgeBase(v))
-
-
-_d_CreateKnowledgeBaseResponse = lazy_decoder(
-    CreateKnowledgeBaseResponse, _fill_CreateKnowledgeBaseResponse
+_T_CreateKnowledgeBaseResponse = mutable_twin(CreateKnowledgeBaseResponse)
+_R_CreateKnowledgeBaseResponse: Readers = (
+    ("knowledge_base", lambda d: _d_CreateKnowledgeBaseResponseKnowledgeBase(d["knowledgeBase"])),
 )
+
+
+def _d_CreateKnowledgeBaseResponse(d: Any, _t: Any = None) -> CreateKnowledgeBaseResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, CreateKnowledgeBaseResponse)
+    o: Any = new_instance(_T_CreateKnowledgeBaseResponse)
+    o._raw = d
+    try:
+        v = d["knowledgeBase"]
+        o.knowledge_base = _d_CreateKnowledgeBaseResponseKnowledgeBase(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CreateKnowledgeBaseResponse, _R_CreateKnowledgeBaseResponse, exc)
+    o.__class__ = CreateKnowledgeBaseResponse
+    done: CreateKnowledgeBaseResponse = o
+    return done
 
 
 def _e_CreateKnowledgeBaseResponse(o: Any, _t: Any = None) -> Any:
@@ -1038,25 +1070,28 @@ register_model(
 )
 
 
-_S_ListFileTagValuesResponse = slot_setters(ListFileTagValuesResponse, ("values", "meta"))
-
-
-def _fill_ListFileTagValuesResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListFileTagValuesResponse[0],
-    _s1: Setter = _S_ListFileTagValuesResponse[1],
-) -> None:
-    v: Any
-    _s0(o, d["values"])
-    v = d["meta"]
-    _s1(o, _d_ListFilesResponseMeta(v))
-
-
-_d_ListFileTagValuesResponse = lazy_decoder(
-    ListFileTagValuesResponse, _fill_ListFileTagValuesResponse
+_T_ListFileTagValuesResponse = mutable_twin(ListFileTagValuesResponse)
+_R_ListFileTagValuesResponse: Readers = (
+    ("values", lambda d: d["values"]),
+    ("meta", lambda d: _d_ListFilesResponseMeta(d["meta"])),
 )
+
+
+def _d_ListFileTagValuesResponse(d: Any, _t: Any = None) -> ListFileTagValuesResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, ListFileTagValuesResponse)
+    o: Any = new_instance(_T_ListFileTagValuesResponse)
+    o._raw = d
+    try:
+        o.values = d["values"]
+        v = d["meta"]
+        o.meta = _d_ListFilesResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListFileTagValuesResponse, _R_ListFileTagValuesResponse, exc)
+    o.__class__ = ListFileTagValuesResponse
+    done: ListFileTagValuesResponse = o
+    return done
 
 
 def _e_ListFileTagValuesResponse(o: Any, _t: Any = None) -> Any:
@@ -1075,23 +1110,28 @@ register_model(
 )
 
 
-_S_ListFileTagsResponse = slot_setters(ListFileTagsResponse, ("tags", "meta"))
+_T_ListFileTagsResponse = mutable_twin(ListFileTagsResponse)
+_R_ListFileTagsResponse: Readers = (
+    ("tags", lambda d: d["tags"]),
+    ("meta", lambda d: _d_ListFilesResponseMeta(d["meta"])),
+)
 
 
-def _fill_ListFileTagsResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListFileTagsResponse[0],
-    _s1: Setter = _S_ListFileTagsResponse[1],
-) -> None:
+def _d_ListFileTagsResponse(d: Any, _t: Any = None) -> ListFileTagsResponse:
     v: Any
-    _s0(o, d["tags"])
-    v = d["meta"]
-    _s1(o, _d_ListFilesResponseMeta(v))
-
-
-_d_ListFileTagsResponse = lazy_decoder(ListFileTagsResponse, _fill_ListFileTagsResponse)
+    if d.__class__ is not dict:
+        check_object(d, ListFileTagsResponse)
+    o: Any = new_instance(_T_ListFileTagsResponse)
+    o._raw = d
+    try:
+        o.tags = d["tags"]
+        v = d["meta"]
+        o.meta = _d_ListFilesResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListFileTagsResponse, _R_ListFileTagsResponse, exc)
+    o.__class__ = ListFileTagsResponse
+    done: ListFileTagsResponse = o
+    return done
 
 
 def _e_ListFileTagsResponse(o: Any, _t: Any = None) -> Any:
@@ -1108,17 +1148,18 @@ def _e_ListFileTagsResponse(o: Any, _t: Any = None) -> Any:
 register_model(ListFileTagsResponse, _d_ListFileTagsResponse, _e_ListFileTagsResponse)
 
 
-_S_SetFilePassagesResponse = slot_setters(SetFilePassagesResponse, ())
+_T_SetFilePassagesResponse = mutable_twin(SetFilePassagesResponse)
+_R_SetFilePassagesResponse: Readers = ()
 
 
-def _fill_SetFilePassagesResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_SetFilePassagesResponse = lazy_decoder(SetFilePassagesResponse, _fill_SetFilePassagesResponse)
+def _d_SetFilePassagesResponse(d: Any, _t: Any = None) -> SetFilePassagesResponse:
+    if d.__class__ is not dict:
+        check_object(d, SetFilePassagesResponse)
+    o: Any = new_instance(_T_SetFilePassagesResponse)
+    o._raw = d
+    o.__class__ = SetFilePassagesResponse
+    done: SetFilePassagesResponse = o
+    return done
 
 
 def _e_SetFilePassagesResponse(o: Any, _t: Any = None) -> Any:
@@ -1131,27 +1172,28 @@ def _e_SetFilePassagesResponse(o: Any, _t: Any = None) -> Any:
 register_model(SetFilePassagesResponse, _d_SetFilePassagesResponse, _e_SetFilePassagesResponse)
 
 
-_S_SetFilePassagesBodyPassagesItem = slot_setters(
-    SetFilePassagesBodyPassagesItem, ("content", "type", "page_number")
+_T_SetFilePassagesBodyPassagesItem = mutable_twin(SetFilePassagesBodyPassagesItem)
+_R_SetFilePassagesBodyPassagesItem: Readers = (
+    ("content", lambda d: d["content"]),
+    ("type", lambda d: d.get("type", NOT_GIVEN)),
+    ("page_number", lambda d: d.get("pageNumber", NOT_GIVEN)),
 )
 
 
-def _fill_SetFilePassagesBodyPassagesItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_SetFilePassagesBodyPassagesItem[0],
-    _s1: Setter = _S_SetFilePassagesBodyPassagesItem[1],
-    _s2: Setter = _S_SetFilePassagesBodyPassagesItem[2],
-) -> None:
-    _s0(o, d["content"])
-    _s1(o, d.get("type", NOT_GIVEN))
-    _s2(o, d.get("pageNumber", NOT_GIVEN))
-
-
-_d_SetFilePassagesBodyPassagesItem = lazy_decoder(
-    SetFilePassagesBodyPassagesItem, _fill_SetFilePassagesBodyPassagesItem
-)
+def _d_SetFilePassagesBodyPassagesItem(d: Any, _t: Any = None) -> SetFilePassagesBodyPassagesItem:
+    if d.__class__ is not dict:
+        check_object(d, SetFilePassagesBodyPassagesItem)
+    o: Any = new_instance(_T_SetFilePassagesBodyPassagesItem)
+    o._raw = d
+    try:
+        o.content = d["content"]
+        o.type = d.get("type", NOT_GIVEN)
+        o.page_number = d.get("pageNumber", NOT_GIVEN)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, SetFilePassagesBodyPassagesItem, _R_SetFilePassagesBodyPassagesItem, exc)
+    o.__class__ = SetFilePassagesBodyPassagesItem
+    done: SetFilePassagesBodyPassagesItem = o
+    return done
 
 
 def _e_SetFilePassagesBodyPassagesItem(o: Any, _t: Any = None) -> Any:
@@ -1175,29 +1217,34 @@ register_model(
 )
 
 
-_S_ListFilePassagesResponsePassagesItem = slot_setters(
-    ListFilePassagesResponsePassagesItem, ("id", "content", "meta")
+_T_ListFilePassagesResponsePassagesItem = mutable_twin(ListFilePassagesResponsePassagesItem)
+_R_ListFilePassagesResponsePassagesItem: Readers = (
+    ("id", lambda d: d["id"]),
+    ("content", lambda d: d["content"]),
+    ("meta", lambda d: _d_SearchFilesResponsePassagesItemMeta(d["meta"])),
 )
 
 
-def _fill_ListFilePassagesResponsePassagesItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListFilePassagesResponsePassagesItem[0],
-    _s1: Setter = _S_ListFilePassagesResponsePassagesItem[1],
-    _s2: Setter = _S_ListFilePassagesResponsePassagesItem[2],
-) -> None:
+def _d_ListFilePassagesResponsePassagesItem(
+    d: Any, _t: Any = None
+) -> ListFilePassagesResponsePassagesItem:
     v: Any
-    _s0(o, d["id"])
-    _s1(o, d["content"])
-    v = d["meta"]
-    _s2(o, _d_SearchFilesResponsePassagesItemMeta(v))
-
-
-_d_ListFilePassagesResponsePassagesItem = lazy_decoder(
-    ListFilePassagesResponsePassagesItem, _fill_ListFilePassagesResponsePassagesItem
-)
+    if d.__class__ is not dict:
+        check_object(d, ListFilePassagesResponsePassagesItem)
+    o: Any = new_instance(_T_ListFilePassagesResponsePassagesItem)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.content = d["content"]
+        v = d["meta"]
+        o.meta = _d_SearchFilesResponsePassagesItemMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, ListFilePassagesResponsePassagesItem, _R_ListFilePassagesResponsePassagesItem, exc
+        )
+    o.__class__ = ListFilePassagesResponsePassagesItem
+    done: ListFilePassagesResponsePassagesItem = o
+    return done
 
 
 def _e_ListFilePassagesResponsePassagesItem(o: Any, _t: Any = None) -> Any:
@@ -1219,24 +1266,29 @@ register_model(
 )
 
 
-_S_ListFilePassagesResponse = slot_setters(ListFilePassagesResponse, ("passages", "meta"))
+_T_ListFilePassagesResponse = mutable_twin(ListFilePassagesResponse)
+_R_ListFilePassagesResponse: Readers = (
+    ("passages", lambda d: [_d_ListFilePassagesResponsePassagesItem(x0) for x0 in d["passages"]]),
+    ("meta", lambda d: _d_ListFilesResponseMeta(d["meta"])),
+)
 
 
-def _fill_ListFilePassagesResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListFilePassagesResponse[0],
-    _s1: Setter = _S_ListFilePassagesResponse[1],
-) -> None:
+def _d_ListFilePassagesResponse(d: Any, _t: Any = None) -> ListFilePassagesResponse:
     v: Any
-    v = d["passages"]
-    _s0(o, [_d_ListFilePassagesResponsePassagesItem(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListFilesResponseMeta(v))
-
-
-_d_ListFilePassagesResponse = lazy_decoder(ListFilePassagesResponse, _fill_ListFilePassagesResponse)
+    if d.__class__ is not dict:
+        check_object(d, ListFilePassagesResponse)
+    o: Any = new_instance(_T_ListFilePassagesResponse)
+    o._raw = d
+    try:
+        v = d["passages"]
+        o.passages = [_d_ListFilePassagesResponsePassagesItem(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListFilesResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListFilePassagesResponse, _R_ListFilePassagesResponse, exc)
+    o.__class__ = ListFilePassagesResponse
+    done: ListFilePassagesResponse = o
+    return done
 
 
 def _e_ListFilePassagesResponse(o: Any, _t: Any = None) -> Any:
@@ -1254,29 +1306,39 @@ def _e_ListFilePassagesResponse(o: Any, _t: Any = None) -> Any:
 register_model(ListFilePassagesResponse, _d_ListFilePassagesResponse, _e_ListFilePassagesResponse)
 
 
-_S_SearchFilesResponsePassagesItemContextItem = slot_setters(
-    SearchFilesResponsePassagesItemContextItem, ("id", "text", "offset", "type")
+_T_SearchFilesResponsePassagesItemContextItem = mutable_twin(
+    SearchFilesResponsePassagesItemContextItem
+)
+_R_SearchFilesResponsePassagesItemContextItem: Readers = (
+    ("id", lambda d: d.get("id", None)),
+    ("text", lambda d: d["text"]),
+    ("offset", lambda d: d.get("offset", None)),
+    ("type", lambda d: d["type"]),
 )
 
 
-def _fill_SearchFilesResponsePassagesItemContextItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_SearchFilesResponsePassagesItemContextItem[0],
-    _s1: Setter = _S_SearchFilesResponsePassagesItemContextItem[1],
-    _s2: Setter = _S_SearchFilesResponsePassagesItemContextItem[2],
-    _s3: Setter = _S_SearchFilesResponsePassagesItemContextItem[3],
-) -> None:
-    _s0(o, d.get("id", None))
-    _s1(o, d["text"])
-    _s2(o, d.get("offset", None))
-    _s3(o, d["type"])
-
-
-_d_SearchFilesResponsePassagesItemContextItem = lazy_decoder(
-    SearchFilesResponsePassagesItemContextItem, _fill_SearchFilesResponsePassagesItemContextItem
-)
+def _d_SearchFilesResponsePassagesItemContextItem(
+    d: Any, _t: Any = None
+) -> SearchFilesResponsePassagesItemContextItem:
+    if d.__class__ is not dict:
+        check_object(d, SearchFilesResponsePassagesItemContextItem)
+    o: Any = new_instance(_T_SearchFilesResponsePassagesItemContextItem)
+    o._raw = d
+    try:
+        o.id = d.get("id", None)
+        o.text = d["text"]
+        o.offset = d.get("offset", None)
+        o.type = d["type"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            SearchFilesResponsePassagesItemContextItem,
+            _R_SearchFilesResponsePassagesItemContextItem,
+            exc,
+        )
+    o.__class__ = SearchFilesResponsePassagesItemContextItem
+    done: SearchFilesResponsePassagesItemContextItem = o
+    return done
 
 
 def _e_SearchFilesResponsePassagesItemContextItem(o: Any, _t: Any = None) -> Any:
@@ -1300,36 +1362,40 @@ register_model(
 )
 
 
-_S_SearchFilesResponsePassagesItemFile = slot_setters(
-    SearchFilesResponsePassagesItemFile,
-    ("id", "key", "content_type", "metadata", "tags", "created_at", "updated_at"),
+_T_SearchFilesResponsePassagesItemFile = mutable_twin(SearchFilesResponsePassagesItemFile)
+_R_SearchFilesResponsePassagesItemFile: Readers = (
+    ("id", lambda d: d["id"]),
+    ("key", lambda d: d["key"]),
+    ("content_type", lambda d: d["contentType"]),
+    ("metadata", lambda d: d["metadata"]),
+    ("tags", lambda d: d["tags"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
 )
 
 
-def _fill_SearchFilesResponsePassagesItemFile(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_SearchFilesResponsePassagesItemFile[0],
-    _s1: Setter = _S_SearchFilesResponsePassagesItemFile[1],
-    _s2: Setter = _S_SearchFilesResponsePassagesItemFile[2],
-    _s3: Setter = _S_SearchFilesResponsePassagesItemFile[3],
-    _s4: Setter = _S_SearchFilesResponsePassagesItemFile[4],
-    _s5: Setter = _S_SearchFilesResponsePassagesItemFile[5],
-    _s6: Setter = _S_SearchFilesResponsePassagesItemFile[6],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["key"])
-    _s2(o, d["contentType"])
-    _s3(o, d["metadata"])
-    _s4(o, d["tags"])
-    _s5(o, d["createdAt"])
-    _s6(o, d["updatedAt"])
-
-
-_d_SearchFilesResponsePassagesItemFile = lazy_decoder(
-    SearchFilesResponsePassagesItemFile, _fill_SearchFilesResponsePassagesItemFile
-)
+def _d_SearchFilesResponsePassagesItemFile(
+    d: Any, _t: Any = None
+) -> SearchFilesResponsePassagesItemFile:
+    if d.__class__ is not dict:
+        check_object(d, SearchFilesResponsePassagesItemFile)
+    o: Any = new_instance(_T_SearchFilesResponsePassagesItemFile)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.key = d["key"]
+        o.content_type = d["contentType"]
+        o.metadata = d["metadata"]
+        o.tags = d["tags"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, SearchFilesResponsePassagesItemFile, _R_SearchFilesResponsePassagesItemFile, exc
+        )
+    o.__class__ = SearchFilesResponsePassagesItemFile
+    done: SearchFilesResponsePassagesItemFile = o
+    return done
 
 
 def _e_SearchFilesResponsePassagesItemFile(o: Any, _t: Any = None) -> Any:
@@ -1354,32 +1420,36 @@ register_model(
 )
 
 
-_S_SearchFilesResponsePassagesItemMeta = slot_setters(
-    SearchFilesResponsePassagesItemMeta,
-    ("type", "subtype", "page_number", "position", "source_url"),
+_T_SearchFilesResponsePassagesItemMeta = mutable_twin(SearchFilesResponsePassagesItemMeta)
+_R_SearchFilesResponsePassagesItemMeta: Readers = (
+    ("type", lambda d: d.get("type", None)),
+    ("subtype", lambda d: d.get("subtype", None)),
+    ("page_number", lambda d: d.get("pageNumber", None)),
+    ("position", lambda d: d.get("position", None)),
+    ("source_url", lambda d: d.get("sourceUrl", None)),
 )
 
 
-def _fill_SearchFilesResponsePassagesItemMeta(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_SearchFilesResponsePassagesItemMeta[0],
-    _s1: Setter = _S_SearchFilesResponsePassagesItemMeta[1],
-    _s2: Setter = _S_SearchFilesResponsePassagesItemMeta[2],
-    _s3: Setter = _S_SearchFilesResponsePassagesItemMeta[3],
-    _s4: Setter = _S_SearchFilesResponsePassagesItemMeta[4],
-) -> None:
-    _s0(o, d.get("type", None))
-    _s1(o, d.get("subtype", None))
-    _s2(o, d.get("pageNumber", None))
-    _s3(o, d.get("position", None))
-    _s4(o, d.get("sourceUrl", None))
-
-
-_d_SearchFilesResponsePassagesItemMeta = lazy_decoder(
-    SearchFilesResponsePassagesItemMeta, _fill_SearchFilesResponsePassagesItemMeta
-)
+def _d_SearchFilesResponsePassagesItemMeta(
+    d: Any, _t: Any = None
+) -> SearchFilesResponsePassagesItemMeta:
+    if d.__class__ is not dict:
+        check_object(d, SearchFilesResponsePassagesItemMeta)
+    o: Any = new_instance(_T_SearchFilesResponsePassagesItemMeta)
+    o._raw = d
+    try:
+        o.type = d.get("type", None)
+        o.subtype = d.get("subtype", None)
+        o.page_number = d.get("pageNumber", None)
+        o.position = d.get("position", None)
+        o.source_url = d.get("sourceUrl", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, SearchFilesResponsePassagesItemMeta, _R_SearchFilesResponsePassagesItemMeta, exc
+        )
+    o.__class__ = SearchFilesResponsePassagesItemMeta
+    done: SearchFilesResponsePassagesItemMeta = o
+    return done
 
 
 def _e_SearchFilesResponsePassagesItemMeta(o: Any, _t: Any = None) -> Any:
@@ -1412,35 +1482,45 @@ register_model(
 )
 
 
-_S_SearchFilesResponsePassagesItem = slot_setters(
-    SearchFilesResponsePassagesItem, ("content", "score", "meta", "file", "context")
+_T_SearchFilesResponsePassagesItem = mutable_twin(SearchFilesResponsePassagesItem)
+_R_SearchFilesResponsePassagesItem: Readers = (
+    ("content", lambda d: d["content"]),
+    ("score", lambda d: d["score"]),
+    ("meta", lambda d: _d_SearchFilesResponsePassagesItemMeta(d["meta"])),
+    ("file", lambda d: _d_SearchFilesResponsePassagesItemFile(d["file"])),
+    (
+        "context",
+        lambda d: (
+            None
+            if (v := d.get("context", None)) is None
+            else [_d_SearchFilesResponsePassagesItemContextItem(x0) for x0 in v]
+        ),
+    ),
 )
 
 
-def _fill_SearchFilesResponsePassagesItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_SearchFilesResponsePassagesItem[0],
-    _s1: Setter = _S_SearchFilesResponsePassagesItem[1],
-    _s2: Setter = _S_SearchFilesResponsePassagesItem[2],
-    _s3: Setter = _S_SearchFilesResponsePassagesItem[3],
-    _s4: Setter = _S_SearchFilesResponsePassagesItem[4],
-) -> None:
+def _d_SearchFilesResponsePassagesItem(d: Any, _t: Any = None) -> SearchFilesResponsePassagesItem:
     v: Any
-    _s0(o, d["content"])
-    _s1(o, d["score"])
-    v = d["meta"]
-    _s2(o, _d_SearchFilesResponsePassagesItemMeta(v))
-    v = d["file"]
-    _s3(o, _d_SearchFilesResponsePassagesItemFile(v))
-    v = d.get("context", None)
-    _s4(o, v if v is None else [_d_SearchFilesResponsePassagesItemContextItem(x0) for x0 in v])
-
-
-_d_SearchFilesResponsePassagesItem = lazy_decoder(
-    SearchFilesResponsePassagesItem, _fill_SearchFilesResponsePassagesItem
-)
+    if d.__class__ is not dict:
+        check_object(d, SearchFilesResponsePassagesItem)
+    o: Any = new_instance(_T_SearchFilesResponsePassagesItem)
+    o._raw = d
+    try:
+        o.content = d["content"]
+        o.score = d["score"]
+        v = d["meta"]
+        o.meta = _d_SearchFilesResponsePassagesItemMeta(v)
+        v = d["file"]
+        o.file = _d_SearchFilesResponsePassagesItemFile(v)
+        v = d.get("context", None)
+        o.context = (
+            v if v is None else [_d_SearchFilesResponsePassagesItemContextItem(x0) for x0 in v]
+        )
+    except SHAPE_ERRORS as exc:
+        return salvage(o, SearchFilesResponsePassagesItem, _R_SearchFilesResponsePassagesItem, exc)
+    o.__class__ = SearchFilesResponsePassagesItem
+    done: SearchFilesResponsePassagesItem = o
+    return done
 
 
 def _e_SearchFilesResponsePassagesItem(o: Any, _t: Any = None) -> Any:
@@ -1467,21 +1547,26 @@ register_model(
 )
 
 
-_S_SearchFilesResponse = slot_setters(SearchFilesResponse, ("passages",))
+_T_SearchFilesResponse = mutable_twin(SearchFilesResponse)
+_R_SearchFilesResponse: Readers = (
+    ("passages", lambda d: [_d_SearchFilesResponsePassagesItem(x0) for x0 in d["passages"]]),
+)
 
 
-def _fill_SearchFilesResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_SearchFilesResponse[0],
-) -> None:
+def _d_SearchFilesResponse(d: Any, _t: Any = None) -> SearchFilesResponse:
     v: Any
-    v = d["passages"]
-    _s0(o, [_d_SearchFilesResponsePassagesItem(x0) for x0 in v])
-
-
-_d_SearchFilesResponse = lazy_decoder(SearchFilesResponse, _fill_SearchFilesResponse)
+    if d.__class__ is not dict:
+        check_object(d, SearchFilesResponse)
+    o: Any = new_instance(_T_SearchFilesResponse)
+    o._raw = d
+    try:
+        v = d["passages"]
+        o.passages = [_d_SearchFilesResponsePassagesItem(x0) for x0 in v]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, SearchFilesResponse, _R_SearchFilesResponse, exc)
+    o.__class__ = SearchFilesResponse
+    done: SearchFilesResponse = o
+    return done
 
 
 def _e_SearchFilesResponse(o: Any, _t: Any = None) -> Any:
@@ -1497,21 +1582,24 @@ def _e_SearchFilesResponse(o: Any, _t: Any = None) -> Any:
 register_model(SearchFilesResponse, _d_SearchFilesResponse, _e_SearchFilesResponse)
 
 
-_S_CopyFileResponse = slot_setters(CopyFileResponse, ("file",))
+_T_CopyFileResponse = mutable_twin(CopyFileResponse)
+_R_CopyFileResponse: Readers = (("file", lambda d: _d_File(d["file"])),)
 
 
-def _fill_CopyFileResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CopyFileResponse[0],
-) -> None:
+def _d_CopyFileResponse(d: Any, _t: Any = None) -> CopyFileResponse:
     v: Any
-    v = d["file"]
-    _s0(o, _d_File(v))
-
-
-_d_CopyFileResponse = lazy_decoder(CopyFileResponse, _fill_CopyFileResponse)
+    if d.__class__ is not dict:
+        check_object(d, CopyFileResponse)
+    o: Any = new_instance(_T_CopyFileResponse)
+    o._raw = d
+    try:
+        v = d["file"]
+        o.file = _d_File(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CopyFileResponse, _R_CopyFileResponse, exc)
+    o.__class__ = CopyFileResponse
+    done: CopyFileResponse = o
+    return done
 
 
 def _e_CopyFileResponse(o: Any, _t: Any = None) -> Any:
@@ -1527,23 +1615,24 @@ def _e_CopyFileResponse(o: Any, _t: Any = None) -> Any:
 register_model(CopyFileResponse, _d_CopyFileResponse, _e_CopyFileResponse)
 
 
-_S_UpdateFileMetadataResponse = slot_setters(UpdateFileMetadataResponse, ("file",))
+_T_UpdateFileMetadataResponse = mutable_twin(UpdateFileMetadataResponse)
+_R_UpdateFileMetadataResponse: Readers = (("file", lambda d: _d_File(d["file"])),)
 
 
-def _fill_UpdateFileMetadataResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateFileMetadataResponse[0],
-) -> None:
+def _d_UpdateFileMetadataResponse(d: Any, _t: Any = None) -> UpdateFileMetadataResponse:
     v: Any
-    v = d["file"]
-    _s0(o, _d_File(v))
-
-
-_d_UpdateFileMetadataResponse = lazy_decoder(
-    UpdateFileMetadataResponse, _fill_UpdateFileMetadataResponse
-)
+    if d.__class__ is not dict:
+        check_object(d, UpdateFileMetadataResponse)
+    o: Any = new_instance(_T_UpdateFileMetadataResponse)
+    o._raw = d
+    try:
+        v = d["file"]
+        o.file = _d_File(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdateFileMetadataResponse, _R_UpdateFileMetadataResponse, exc)
+    o.__class__ = UpdateFileMetadataResponse
+    done: UpdateFileMetadataResponse = o
+    return done
 
 
 def _e_UpdateFileMetadataResponse(o: Any, _t: Any = None) -> Any:
@@ -1561,21 +1650,24 @@ register_model(
 )
 
 
-_S_GetFileResponse = slot_setters(GetFileResponse, ("file",))
+_T_GetFileResponse = mutable_twin(GetFileResponse)
+_R_GetFileResponse: Readers = (("file", lambda d: _d_File(d["file"])),)
 
 
-def _fill_GetFileResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetFileResponse[0],
-) -> None:
+def _d_GetFileResponse(d: Any, _t: Any = None) -> GetFileResponse:
     v: Any
-    v = d["file"]
-    _s0(o, _d_File(v))
-
-
-_d_GetFileResponse = lazy_decoder(GetFileResponse, _fill_GetFileResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetFileResponse)
+    o: Any = new_instance(_T_GetFileResponse)
+    o._raw = d
+    try:
+        v = d["file"]
+        o.file = _d_File(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetFileResponse, _R_GetFileResponse, exc)
+    o.__class__ = GetFileResponse
+    done: GetFileResponse = o
+    return done
 
 
 def _e_GetFileResponse(o: Any, _t: Any = None) -> Any:
@@ -1591,17 +1683,18 @@ def _e_GetFileResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetFileResponse, _d_GetFileResponse, _e_GetFileResponse)
 
 
-_S_DeleteFileResponse = slot_setters(DeleteFileResponse, ())
+_T_DeleteFileResponse = mutable_twin(DeleteFileResponse)
+_R_DeleteFileResponse: Readers = ()
 
 
-def _fill_DeleteFileResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_DeleteFileResponse = lazy_decoder(DeleteFileResponse, _fill_DeleteFileResponse)
+def _d_DeleteFileResponse(d: Any, _t: Any = None) -> DeleteFileResponse:
+    if d.__class__ is not dict:
+        check_object(d, DeleteFileResponse)
+    o: Any = new_instance(_T_DeleteFileResponse)
+    o._raw = d
+    o.__class__ = DeleteFileResponse
+    done: DeleteFileResponse = o
+    return done
 
 
 def _e_DeleteFileResponse(o: Any, _t: Any = None) -> Any:
@@ -1614,19 +1707,22 @@ def _e_DeleteFileResponse(o: Any, _t: Any = None) -> Any:
 register_model(DeleteFileResponse, _d_DeleteFileResponse, _e_DeleteFileResponse)
 
 
-_S_ListFilesResponseMeta = slot_setters(ListFilesResponseMeta, ("next_token",))
+_T_ListFilesResponseMeta = mutable_twin(ListFilesResponseMeta)
+_R_ListFilesResponseMeta: Readers = (("next_token", lambda d: d.get("nextToken", None)),)
 
 
-def _fill_ListFilesResponseMeta(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListFilesResponseMeta[0],
-) -> None:
-    _s0(o, d.get("nextToken", None))
-
-
-_d_ListFilesResponseMeta = lazy_decoder(ListFilesResponseMeta, _fill_ListFilesResponseMeta)
+def _d_ListFilesResponseMeta(d: Any, _t: Any = None) -> ListFilesResponseMeta:
+    if d.__class__ is not dict:
+        check_object(d, ListFilesResponseMeta)
+    o: Any = new_instance(_T_ListFilesResponseMeta)
+    o._raw = d
+    try:
+        o.next_token = d.get("nextToken", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListFilesResponseMeta, _R_ListFilesResponseMeta, exc)
+    o.__class__ = ListFilesResponseMeta
+    done: ListFilesResponseMeta = o
+    return done
 
 
 def _e_ListFilesResponseMeta(o: Any, _t: Any = None) -> Any:
@@ -1643,29 +1739,30 @@ def _e_ListFilesResponseMeta(o: Any, _t: Any = None) -> Any:
 register_model(ListFilesResponseMeta, _d_ListFilesResponseMeta, _e_ListFilesResponseMeta)
 
 
-_S_ListFilesResponseFilesItemOwner = slot_setters(
-    ListFilesResponseFilesItemOwner, ("type", "id", "name", "alias")
+_T_ListFilesResponseFilesItemOwner = mutable_twin(ListFilesResponseFilesItemOwner)
+_R_ListFilesResponseFilesItemOwner: Readers = (
+    ("type", lambda d: d["type"]),
+    ("id", lambda d: d.get("id", None)),
+    ("name", lambda d: d.get("name", None)),
+    ("alias", lambda d: d.get("alias", None)),
 )
 
 
-def _fill_ListFilesResponseFilesItemOwner(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListFilesResponseFilesItemOwner[0],
-    _s1: Setter = _S_ListFilesResponseFilesItemOwner[1],
-    _s2: Setter = _S_ListFilesResponseFilesItemOwner[2],
-    _s3: Setter = _S_ListFilesResponseFilesItemOwner[3],
-) -> None:
-    _s0(o, d["type"])
-    _s1(o, d.get("id", None))
-    _s2(o, d.get("name", None))
-    _s3(o, d.get("alias", None))
-
-
-_d_ListFilesResponseFilesItemOwner = lazy_decoder(
-    ListFilesResponseFilesItemOwner, _fill_ListFilesResponseFilesItemOwner
-)
+def _d_ListFilesResponseFilesItemOwner(d: Any, _t: Any = None) -> ListFilesResponseFilesItemOwner:
+    if d.__class__ is not dict:
+        check_object(d, ListFilesResponseFilesItemOwner)
+    o: Any = new_instance(_T_ListFilesResponseFilesItemOwner)
+    o._raw = d
+    try:
+        o.type = d["type"]
+        o.id = d.get("id", None)
+        o.name = d.get("name", None)
+        o.alias = d.get("alias", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListFilesResponseFilesItemOwner, _R_ListFilesResponseFilesItemOwner, exc)
+    o.__class__ = ListFilesResponseFilesItemOwner
+    done: ListFilesResponseFilesItemOwner = o
+    return done
 
 
 def _e_ListFilesResponseFilesItemOwner(o: Any, _t: Any = None) -> Any:
@@ -1692,76 +1789,58 @@ register_model(
 )
 
 
-_S_ListFilesResponseFilesItem = slot_setters(
-    ListFilesResponseFilesItem,
-    (
-        "id",
-        "bot_id",
-        "key",
-        "url",
-        "size",
-        "content_type",
-        "tags",
-        "metadata",
-        "created_at",
-        "updated_at",
-        "access_policies",
-        "index",
-        "status",
-        "failed_status_reason",
-        "expires_at",
-        "owner",
-        "indexing_stack",
-    ),
+_T_ListFilesResponseFilesItem = mutable_twin(ListFilesResponseFilesItem)
+_R_ListFilesResponseFilesItem: Readers = (
+    ("id", lambda d: d["id"]),
+    ("bot_id", lambda d: d["botId"]),
+    ("key", lambda d: d["key"]),
+    ("url", lambda d: d["url"]),
+    ("size", lambda d: d["size"]),
+    ("content_type", lambda d: d["contentType"]),
+    ("tags", lambda d: d["tags"]),
+    ("metadata", lambda d: d["metadata"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+    ("access_policies", lambda d: d["accessPolicies"]),
+    ("index", lambda d: d["index"]),
+    ("status", lambda d: d["status"]),
+    ("failed_status_reason", lambda d: d.get("failedStatusReason", None)),
+    ("expires_at", lambda d: d.get("expiresAt", None)),
+    ("owner", lambda d: _d_ListFilesResponseFilesItemOwner(d["owner"])),
+    ("indexing_stack", lambda d: d.get("indexingStack", None)),
 )
 
 
-def _fill_ListFilesResponseFilesItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListFilesResponseFilesItem[0],
-    _s1: Setter = _S_ListFilesResponseFilesItem[1],
-    _s2: Setter = _S_ListFilesResponseFilesItem[2],
-    _s3: Setter = _S_ListFilesResponseFilesItem[3],
-    _s4: Setter = _S_ListFilesResponseFilesItem[4],
-    _s5: Setter = _S_ListFilesResponseFilesItem[5],
-    _s6: Setter = _S_ListFilesResponseFilesItem[6],
-    _s7: Setter = _S_ListFilesResponseFilesItem[7],
-    _s8: Setter = _S_ListFilesResponseFilesItem[8],
-    _s9: Setter = _S_ListFilesResponseFilesItem[9],
-    _s10: Setter = _S_ListFilesResponseFilesItem[10],
-    _s11: Setter = _S_ListFilesResponseFilesItem[11],
-    _s12: Setter = _S_ListFilesResponseFilesItem[12],
-    _s13: Setter = _S_ListFilesResponseFilesItem[13],
-    _s14: Setter = _S_ListFilesResponseFilesItem[14],
-    _s15: Setter = _S_ListFilesResponseFilesItem[15],
-    _s16: Setter = _S_ListFilesResponseFilesItem[16],
-) -> None:
+def _d_ListFilesResponseFilesItem(d: Any, _t: Any = None) -> ListFilesResponseFilesItem:
     v: Any
-    _s0(o, d["id"])
-    _s1(o, d["botId"])
-    _s2(o, d["key"])
-    _s3(o, d["url"])
-    _s4(o, d["size"])
-    _s5(o, d["contentType"])
-    _s6(o, d["tags"])
-    _s7(o, d["metadata"])
-    _s8(o, d["createdAt"])
-    _s9(o, d["updatedAt"])
-    _s10(o, d["accessPolicies"])
-    _s11(o, d["index"])
-    _s12(o, d["status"])
-    _s13(o, d.get("failedStatusReason", None))
-    _s14(o, d.get("expiresAt", None))
-    v = d["owner"]
-    _s15(o, _d_ListFilesResponseFilesItemOwner(v))
-    _s16(o, d.get("indexingStack", None))
-
-
-_d_ListFilesResponseFilesItem = lazy_decoder(
-    ListFilesResponseFilesItem, _fill_ListFilesResponseFilesItem
-)
+    if d.__class__ is not dict:
+        check_object(d, ListFilesResponseFilesItem)
+    o: Any = new_instance(_T_ListFilesResponseFilesItem)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.bot_id = d["botId"]
+        o.key = d["key"]
+        o.url = d["url"]
+        o.size = d["size"]
+        o.content_type = d["contentType"]
+        o.tags = d["tags"]
+        o.metadata = d["metadata"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+        o.access_policies = d["accessPolicies"]
+        o.index = d["index"]
+        o.status = d["status"]
+        o.failed_status_reason = d.get("failedStatusReason", None)
+        o.expires_at = d.get("expiresAt", None)
+        v = d["owner"]
+        o.owner = _d_ListFilesResponseFilesItemOwner(v)
+        o.indexing_stack = d.get("indexingStack", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListFilesResponseFilesItem, _R_ListFilesResponseFilesItem, exc)
+    o.__class__ = ListFilesResponseFilesItem
+    done: ListFilesResponseFilesItem = o
+    return done
 
 
 def _e_ListFilesResponseFilesItem(o: Any, _t: Any = None) -> Any:
@@ -1801,24 +1880,29 @@ register_model(
 )
 
 
-_S_ListFilesResponse = slot_setters(ListFilesResponse, ("files", "meta"))
+_T_ListFilesResponse = mutable_twin(ListFilesResponse)
+_R_ListFilesResponse: Readers = (
+    ("files", lambda d: [_d_ListFilesResponseFilesItem(x0) for x0 in d["files"]]),
+    ("meta", lambda d: _d_ListFilesResponseMeta(d["meta"])),
+)
 
 
-def _fill_ListFilesResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListFilesResponse[0],
-    _s1: Setter = _S_ListFilesResponse[1],
-) -> None:
+def _d_ListFilesResponse(d: Any, _t: Any = None) -> ListFilesResponse:
     v: Any
-    v = d["files"]
-    _s0(o, [_d_ListFilesResponseFilesItem(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListFilesResponseMeta(v))
-
-
-_d_ListFilesResponse = lazy_decoder(ListFilesResponse, _fill_ListFilesResponse)
+    if d.__class__ is not dict:
+        check_object(d, ListFilesResponse)
+    o: Any = new_instance(_T_ListFilesResponse)
+    o._raw = d
+    try:
+        v = d["files"]
+        o.files = [_d_ListFilesResponseFilesItem(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListFilesResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListFilesResponse, _R_ListFilesResponse, exc)
+    o.__class__ = ListFilesResponse
+    done: ListFilesResponse = o
+    return done
 
 
 def _e_ListFilesResponse(o: Any, _t: Any = None) -> Any:
@@ -1836,77 +1920,60 @@ def _e_ListFilesResponse(o: Any, _t: Any = None) -> Any:
 register_model(ListFilesResponse, _d_ListFilesResponse, _e_ListFilesResponse)
 
 
-_S_UpsertFileResponseFile = slot_setters(
-    UpsertFileResponseFile,
-    (
-        "id",
-        "bot_id",
-        "key",
-        "url",
-        "size",
-        "content_type",
-        "tags",
-        "metadata",
-        "created_at",
-        "updated_at",
-        "access_policies",
-        "index",
-        "status",
-        "failed_status_reason",
-        "expires_at",
-        "owner",
-        "indexing_stack",
-        "upload_url",
-    ),
+_T_UpsertFileResponseFile = mutable_twin(UpsertFileResponseFile)
+_R_UpsertFileResponseFile: Readers = (
+    ("id", lambda d: d["id"]),
+    ("bot_id", lambda d: d["botId"]),
+    ("key", lambda d: d["key"]),
+    ("url", lambda d: d["url"]),
+    ("size", lambda d: d["size"]),
+    ("content_type", lambda d: d["contentType"]),
+    ("tags", lambda d: d["tags"]),
+    ("metadata", lambda d: d["metadata"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+    ("access_policies", lambda d: d["accessPolicies"]),
+    ("index", lambda d: d["index"]),
+    ("status", lambda d: d["status"]),
+    ("failed_status_reason", lambda d: d.get("failedStatusReason", None)),
+    ("expires_at", lambda d: d.get("expiresAt", None)),
+    ("owner", lambda d: _d_FileOwner(d["owner"])),
+    ("indexing_stack", lambda d: d.get("indexingStack", None)),
+    ("upload_url", lambda d: d["uploadUrl"]),
 )
 
 
-def _fill_UpsertFileResponseFile(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpsertFileResponseFile[0],
-    _s1: Setter = _S_UpsertFileResponseFile[1],
-    _s2: Setter = _S_UpsertFileResponseFile[2],
-    _s3: Setter = _S_UpsertFileResponseFile[3],
-    _s4: Setter = _S_UpsertFileResponseFile[4],
-    _s5: Setter = _S_UpsertFileResponseFile[5],
-    _s6: Setter = _S_UpsertFileResponseFile[6],
-    _s7: Setter = _S_UpsertFileResponseFile[7],
-    _s8: Setter = _S_UpsertFileResponseFile[8],
-    _s9: Setter = _S_UpsertFileResponseFile[9],
-    _s10: Setter = _S_UpsertFileResponseFile[10],
-    _s11: Setter = _S_UpsertFileResponseFile[11],
-    _s12: Setter = _S_UpsertFileResponseFile[12],
-    _s13: Setter = _S_UpsertFileResponseFile[13],
-    _s14: Setter = _S_UpsertFileResponseFile[14],
-    _s15: Setter = _S_UpsertFileResponseFile[15],
-    _s16: Setter = _S_UpsertFileResponseFile[16],
-    _s17: Setter = _S_UpsertFileResponseFile[17],
-) -> None:
+def _d_UpsertFileResponseFile(d: Any, _t: Any = None) -> UpsertFileResponseFile:
     v: Any
-    _s0(o, d["id"])
-    _s1(o, d["botId"])
-    _s2(o, d["key"])
-    _s3(o, d["url"])
-    _s4(o, d["size"])
-    _s5(o, d["contentType"])
-    _s6(o, d["tags"])
-    _s7(o, d["metadata"])
-    _s8(o, d["createdAt"])
-    _s9(o, d["updatedAt"])
-    _s10(o, d["accessPolicies"])
-    _s11(o, d["index"])
-    _s12(o, d["status"])
-    _s13(o, d.get("failedStatusReason", None))
-    _s14(o, d.get("expiresAt", None))
-    v = d["owner"]
-    _s15(o, _d_FileOwner(v))
-    _s16(o, d.get("indexingStack", None))
-    _s17(o, d["uploadUrl"])
-
-
-_d_UpsertFileResponseFile = lazy_decoder(UpsertFileResponseFile, _fill_UpsertFileResponseFile)
+    if d.__class__ is not dict:
+        check_object(d, UpsertFileResponseFile)
+    o: Any = new_instance(_T_UpsertFileResponseFile)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.bot_id = d["botId"]
+        o.key = d["key"]
+        o.url = d["url"]
+        o.size = d["size"]
+        o.content_type = d["contentType"]
+        o.tags = d["tags"]
+        o.metadata = d["metadata"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+        o.access_policies = d["accessPolicies"]
+        o.index = d["index"]
+        o.status = d["status"]
+        o.failed_status_reason = d.get("failedStatusReason", None)
+        o.expires_at = d.get("expiresAt", None)
+        v = d["owner"]
+        o.owner = _d_FileOwner(v)
+        o.indexing_stack = d.get("indexingStack", None)
+        o.upload_url = d["uploadUrl"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpsertFileResponseFile, _R_UpsertFileResponseFile, exc)
+    o.__class__ = UpsertFileResponseFile
+    done: UpsertFileResponseFile = o
+    return done
 
 
 def _e_UpsertFileResponseFile(o: Any, _t: Any = None) -> Any:
@@ -1945,21 +2012,24 @@ def _e_UpsertFileResponseFile(o: Any, _t: Any = None) -> Any:
 register_model(UpsertFileResponseFile, _d_UpsertFileResponseFile, _e_UpsertFileResponseFile)
 
 
-_S_UpsertFileResponse = slot_setters(UpsertFileResponse, ("file",))
+_T_UpsertFileResponse = mutable_twin(UpsertFileResponse)
+_R_UpsertFileResponse: Readers = (("file", lambda d: _d_UpsertFileResponseFile(d["file"])),)
 
 
-def _fill_UpsertFileResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpsertFileResponse[0],
-) -> None:
+def _d_UpsertFileResponse(d: Any, _t: Any = None) -> UpsertFileResponse:
     v: Any
-    v = d["file"]
-    _s0(o, _d_UpsertFileResponseFile(v))
-
-
-_d_UpsertFileResponse = lazy_decoder(UpsertFileResponse, _fill_UpsertFileResponse)
+    if d.__class__ is not dict:
+        check_object(d, UpsertFileResponse)
+    o: Any = new_instance(_T_UpsertFileResponse)
+    o._raw = d
+    try:
+        v = d["file"]
+        o.file = _d_UpsertFileResponseFile(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpsertFileResponse, _R_UpsertFileResponse, exc)
+    o.__class__ = UpsertFileResponse
+    done: UpsertFileResponse = o
+    return done
 
 
 def _e_UpsertFileResponse(o: Any, _t: Any = None) -> Any:
@@ -1975,25 +2045,35 @@ def _e_UpsertFileResponse(o: Any, _t: Any = None) -> Any:
 register_model(UpsertFileResponse, _d_UpsertFileResponse, _e_UpsertFileResponse)
 
 
-_S_UpsertFileBodyIndexingConfigurationVision = slot_setters(
-    UpsertFileBodyIndexingConfigurationVision, ("transcribe_pages", "index_pages")
+_T_UpsertFileBodyIndexingConfigurationVision = mutable_twin(
+    UpsertFileBodyIndexingConfigurationVision
+)
+_R_UpsertFileBodyIndexingConfigurationVision: Readers = (
+    ("transcribe_pages", lambda d: d.get("transcribePages", NOT_GIVEN)),
+    ("index_pages", lambda d: d.get("indexPages", NOT_GIVEN)),
 )
 
 
-def _fill_UpsertFileBodyIndexingConfigurationVision(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpsertFileBodyIndexingConfigurationVision[0],
-    _s1: Setter = _S_UpsertFileBodyIndexingConfigurationVision[1],
-) -> None:
-    _s0(o, d.get("transcribePages", NOT_GIVEN))
-    _s1(o, d.get("indexPages", NOT_GIVEN))
-
-
-_d_UpsertFileBodyIndexingConfigurationVision = lazy_decoder(
-    UpsertFileBodyIndexingConfigurationVision, _fill_UpsertFileBodyIndexingConfigurationVision
-)
+def _d_UpsertFileBodyIndexingConfigurationVision(
+    d: Any, _t: Any = None
+) -> UpsertFileBodyIndexingConfigurationVision:
+    if d.__class__ is not dict:
+        check_object(d, UpsertFileBodyIndexingConfigurationVision)
+    o: Any = new_instance(_T_UpsertFileBodyIndexingConfigurationVision)
+    o._raw = d
+    try:
+        o.transcribe_pages = d.get("transcribePages", NOT_GIVEN)
+        o.index_pages = d.get("indexPages", NOT_GIVEN)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            UpsertFileBodyIndexingConfigurationVision,
+            _R_UpsertFileBodyIndexingConfigurationVision,
+            exc,
+        )
+    o.__class__ = UpsertFileBodyIndexingConfigurationVision
+    done: UpsertFileBodyIndexingConfigurationVision = o
+    return done
 
 
 def _e_UpsertFileBodyIndexingConfigurationVision(o: Any, _t: Any = None) -> Any:
@@ -2017,39 +2097,41 @@ register_model(
 )
 
 
-_S_UpsertFileBodyIndexingConfigurationSummarization = slot_setters(
-    UpsertFileBodyIndexingConfigurationSummarization,
-    (
-        "enable",
-        "model_type",
-        "minimum_input_length",
-        "output_token_limit",
-        "generate_master_summary",
-    ),
+_T_UpsertFileBodyIndexingConfigurationSummarization = mutable_twin(
+    UpsertFileBodyIndexingConfigurationSummarization
+)
+_R_UpsertFileBodyIndexingConfigurationSummarization: Readers = (
+    ("enable", lambda d: d.get("enable", NOT_GIVEN)),
+    ("model_type", lambda d: d.get("modelType", NOT_GIVEN)),
+    ("minimum_input_length", lambda d: d.get("minimumInputLength", NOT_GIVEN)),
+    ("output_token_limit", lambda d: d.get("outputTokenLimit", NOT_GIVEN)),
+    ("generate_master_summary", lambda d: d.get("generateMasterSummary", NOT_GIVEN)),
 )
 
 
-def _fill_UpsertFileBodyIndexingConfigurationSummarization(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpsertFileBodyIndexingConfigurationSummarization[0],
-    _s1: Setter = _S_UpsertFileBodyIndexingConfigurationSummarization[1],
-    _s2: Setter = _S_UpsertFileBodyIndexingConfigurationSummarization[2],
-    _s3: Setter = _S_UpsertFileBodyIndexingConfigurationSummarization[3],
-    _s4: Setter = _S_UpsertFileBodyIndexingConfigurationSummarization[4],
-) -> None:
-    _s0(o, d.get("enable", NOT_GIVEN))
-    _s1(o, d.get("modelType", NOT_GIVEN))
-    _s2(o, d.get("minimumInputLength", NOT_GIVEN))
-    _s3(o, d.get("outputTokenLimit", NOT_GIVEN))
-    _s4(o, d.get("generateMasterSummary", NOT_GIVEN))
-
-
-_d_UpsertFileBodyIndexingConfigurationSummarization = lazy_decoder(
-    UpsertFileBodyIndexingConfigurationSummarization,
-    _fill_UpsertFileBodyIndexingConfigurationSummarization,
-)
+def _d_UpsertFileBodyIndexingConfigurationSummarization(
+    d: Any, _t: Any = None
+) -> UpsertFileBodyIndexingConfigurationSummarization:
+    if d.__class__ is not dict:
+        check_object(d, UpsertFileBodyIndexingConfigurationSummarization)
+    o: Any = new_instance(_T_UpsertFileBodyIndexingConfigurationSummarization)
+    o._raw = d
+    try:
+        o.enable = d.get("enable", NOT_GIVEN)
+        o.model_type = d.get("modelType", NOT_GIVEN)
+        o.minimum_input_length = d.get("minimumInputLength", NOT_GIVEN)
+        o.output_token_limit = d.get("outputTokenLimit", NOT_GIVEN)
+        o.generate_master_summary = d.get("generateMasterSummary", NOT_GIVEN)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            UpsertFileBodyIndexingConfigurationSummarization,
+            _R_UpsertFileBodyIndexingConfigurationSummarization,
+            exc,
+        )
+    o.__class__ = UpsertFileBodyIndexingConfigurationSummarization
+    done: UpsertFileBodyIndexingConfigurationSummarization = o
+    return done
 
 
 def _e_UpsertFileBodyIndexingConfigurationSummarization(o: Any, _t: Any = None) -> Any:
@@ -2082,28 +2164,37 @@ register_model(
 )
 
 
-_S_UpsertFileBodyIndexingConfigurationChunking = slot_setters(
-    UpsertFileBodyIndexingConfigurationChunking,
-    ("maximum_chunk_length", "embedded_context_levels", "embed_breadcrumb"),
+_T_UpsertFileBodyIndexingConfigurationChunking = mutable_twin(
+    UpsertFileBodyIndexingConfigurationChunking
+)
+_R_UpsertFileBodyIndexingConfigurationChunking: Readers = (
+    ("maximum_chunk_length", lambda d: d.get("maximumChunkLength", NOT_GIVEN)),
+    ("embedded_context_levels", lambda d: d.get("embeddedContextLevels", NOT_GIVEN)),
+    ("embed_breadcrumb", lambda d: d.get("embedBreadcrumb", NOT_GIVEN)),
 )
 
 
-def _fill_UpsertFileBodyIndexingConfigurationChunking(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpsertFileBodyIndexingConfigurationChunking[0],
-    _s1: Setter = _S_UpsertFileBodyIndexingConfigurationChunking[1],
-    _s2: Setter = _S_UpsertFileBodyIndexingConfigurationChunking[2],
-) -> None:
-    _s0(o, d.get("maximumChunkLength", NOT_GIVEN))
-    _s1(o, d.get("embeddedContextLevels", NOT_GIVEN))
-    _s2(o, d.get("embedBreadcrumb", NOT_GIVEN))
-
-
-_d_UpsertFileBodyIndexingConfigurationChunking = lazy_decoder(
-    UpsertFileBodyIndexingConfigurationChunking, _fill_UpsertFileBodyIndexingConfigurationChunking
-)
+def _d_UpsertFileBodyIndexingConfigurationChunking(
+    d: Any, _t: Any = None
+) -> UpsertFileBodyIndexingConfigurationChunking:
+    if d.__class__ is not dict:
+        check_object(d, UpsertFileBodyIndexingConfigurationChunking)
+    o: Any = new_instance(_T_UpsertFileBodyIndexingConfigurationChunking)
+    o._raw = d
+    try:
+        o.maximum_chunk_length = d.get("maximumChunkLength", NOT_GIVEN)
+        o.embedded_context_levels = d.get("embeddedContextLevels", NOT_GIVEN)
+        o.embed_breadcrumb = d.get("embedBreadcrumb", NOT_GIVEN)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            UpsertFileBodyIndexingConfigurationChunking,
+            _R_UpsertFileBodyIndexingConfigurationChunking,
+            exc,
+        )
+    o.__class__ = UpsertFileBodyIndexingConfigurationChunking
+    done: UpsertFileBodyIndexingConfigurationChunking = o
+    return done
 
 
 def _e_UpsertFileBodyIndexingConfigurationChunking(o: Any, _t: Any = None) -> Any:
@@ -2130,28 +2221,37 @@ register_model(
 )
 
 
-_S_UpsertFileBodyIndexingConfigurationParsing = slot_setters(
-    UpsertFileBodyIndexingConfigurationParsing,
-    ("mode", "minimum_paragraph_length", "smart_cleanup"),
+_T_UpsertFileBodyIndexingConfigurationParsing = mutable_twin(
+    UpsertFileBodyIndexingConfigurationParsing
+)
+_R_UpsertFileBodyIndexingConfigurationParsing: Readers = (
+    ("mode", lambda d: d.get("mode", NOT_GIVEN)),
+    ("minimum_paragraph_length", lambda d: d.get("minimumParagraphLength", NOT_GIVEN)),
+    ("smart_cleanup", lambda d: d.get("smartCleanup", NOT_GIVEN)),
 )
 
 
-def _fill_UpsertFileBodyIndexingConfigurationParsing(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpsertFileBodyIndexingConfigurationParsing[0],
-    _s1: Setter = _S_UpsertFileBodyIndexingConfigurationParsing[1],
-    _s2: Setter = _S_UpsertFileBodyIndexingConfigurationParsing[2],
-) -> None:
-    _s0(o, d.get("mode", NOT_GIVEN))
-    _s1(o, d.get("minimumParagraphLength", NOT_GIVEN))
-    _s2(o, d.get("smartCleanup", NOT_GIVEN))
-
-
-_d_UpsertFileBodyIndexingConfigurationParsing = lazy_decoder(
-    UpsertFileBodyIndexingConfigurationParsing, _fill_UpsertFileBodyIndexingConfigurationParsing
-)
+def _d_UpsertFileBodyIndexingConfigurationParsing(
+    d: Any, _t: Any = None
+) -> UpsertFileBodyIndexingConfigurationParsing:
+    if d.__class__ is not dict:
+        check_object(d, UpsertFileBodyIndexingConfigurationParsing)
+    o: Any = new_instance(_T_UpsertFileBodyIndexingConfigurationParsing)
+    o._raw = d
+    try:
+        o.mode = d.get("mode", NOT_GIVEN)
+        o.minimum_paragraph_length = d.get("minimumParagraphLength", NOT_GIVEN)
+        o.smart_cleanup = d.get("smartCleanup", NOT_GIVEN)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            UpsertFileBodyIndexingConfigurationParsing,
+            _R_UpsertFileBodyIndexingConfigurationParsing,
+            exc,
+        )
+    o.__class__ = UpsertFileBodyIndexingConfigurationParsing
+    done: UpsertFileBodyIndexingConfigurationParsing = o
+    return done
 
 
 def _e_UpsertFileBodyIndexingConfigurationParsing(o: Any, _t: Any = None) -> Any:
@@ -2178,36 +2278,71 @@ register_model(
 )
 
 
-_S_UpsertFileBodyIndexingConfiguration = slot_setters(
-    UpsertFileBodyIndexingConfiguration, ("parsing", "chunking", "summarization", "stack", "vision")
+_T_UpsertFileBodyIndexingConfiguration = mutable_twin(UpsertFileBodyIndexingConfiguration)
+_R_UpsertFileBodyIndexingConfiguration: Readers = (
+    (
+        "parsing",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("parsing", NOT_GIVEN)) is NOT_GIVEN
+            else _d_UpsertFileBodyIndexingConfigurationParsing(v)
+        ),
+    ),
+    (
+        "chunking",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("chunking", NOT_GIVEN)) is NOT_GIVEN
+            else _d_UpsertFileBodyIndexingConfigurationChunking(v)
+        ),
+    ),
+    (
+        "summarization",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("summarization", NOT_GIVEN)) is NOT_GIVEN
+            else _d_UpsertFileBodyIndexingConfigurationSummarization(v)
+        ),
+    ),
+    ("stack", lambda d: d.get("stack", NOT_GIVEN)),
+    (
+        "vision",
+        lambda d: (
+            NOT_GIVEN
+            if (v := d.get("vision", NOT_GIVEN)) is NOT_GIVEN
+            else _d_UpsertFileBodyIndexingConfigurationVision(v)
+        ),
+    ),
 )
 
 
-def _fill_UpsertFileBodyIndexingConfiguration(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpsertFileBodyIndexingConfiguration[0],
-    _s1: Setter = _S_UpsertFileBodyIndexingConfiguration[1],
-    _s2: Setter = _S_UpsertFileBodyIndexingConfiguration[2],
-    _s3: Setter = _S_UpsertFileBodyIndexingConfiguration[3],
-    _s4: Setter = _S_UpsertFileBodyIndexingConfiguration[4],
-) -> None:
+def _d_UpsertFileBodyIndexingConfiguration(
+    d: Any, _t: Any = None
+) -> UpsertFileBodyIndexingConfiguration:
     v: Any
-    v = d.get("parsing", NOT_GIVEN)
-    _s0(o, v if v is NOT_GIVEN else _d_UpsertFileBodyIndexingConfigurationParsing(v))
-    v = d.get("chunking", NOT_GIVEN)
-    _s1(o, v if v is NOT_GIVEN else _d_UpsertFileBodyIndexingConfigurationChunking(v))
-    v = d.get("summarization", NOT_GIVEN)
-    _s2(o, v if v is NOT_GIVEN else _d_UpsertFileBodyIndexingConfigurationSummarization(v))
-    _s3(o, d.get("stack", NOT_GIVEN))
-    v = d.get("vision", NOT_GIVEN)
-    _s4(o, v if v is NOT_GIVEN else _d_UpsertFileBodyIndexingConfigurationVision(v))
-
-
-_d_UpsertFileBodyIndexingConfiguration = lazy_decoder(
-    UpsertFileBodyIndexingConfiguration, _fill_UpsertFileBodyIndexingConfiguration
-)
+    if d.__class__ is not dict:
+        check_object(d, UpsertFileBodyIndexingConfiguration)
+    o: Any = new_instance(_T_UpsertFileBodyIndexingConfiguration)
+    o._raw = d
+    try:
+        v = d.get("parsing", NOT_GIVEN)
+        o.parsing = v if v is NOT_GIVEN else _d_UpsertFileBodyIndexingConfigurationParsing(v)
+        v = d.get("chunking", NOT_GIVEN)
+        o.chunking = v if v is NOT_GIVEN else _d_UpsertFileBodyIndexingConfigurationChunking(v)
+        v = d.get("summarization", NOT_GIVEN)
+        o.summarization = (
+            v if v is NOT_GIVEN else _d_UpsertFileBodyIndexingConfigurationSummarization(v)
+        )
+        o.stack = d.get("stack", NOT_GIVEN)
+        v = d.get("vision", NOT_GIVEN)
+        o.vision = v if v is NOT_GIVEN else _d_UpsertFileBodyIndexingConfigurationVision(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, UpsertFileBodyIndexingConfiguration, _R_UpsertFileBodyIndexingConfiguration, exc
+        )
+    o.__class__ = UpsertFileBodyIndexingConfiguration
+    done: UpsertFileBodyIndexingConfiguration = o
+    return done
 
 
 def _e_UpsertFileBodyIndexingConfiguration(o: Any, _t: Any = None) -> Any:
@@ -2240,21 +2375,26 @@ register_model(
 )
 
 
-_S_UpsertFileBodyIndexing = slot_setters(UpsertFileBodyIndexing, ("configuration",))
+_T_UpsertFileBodyIndexing = mutable_twin(UpsertFileBodyIndexing)
+_R_UpsertFileBodyIndexing: Readers = (
+    ("configuration", lambda d: _d_UpsertFileBodyIndexingConfiguration(d["configuration"])),
+)
 
 
-def _fill_UpsertFileBodyIndexing(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpsertFileBodyIndexing[0],
-) -> None:
+def _d_UpsertFileBodyIndexing(d: Any, _t: Any = None) -> UpsertFileBodyIndexing:
     v: Any
-    v = d["configuration"]
-    _s0(o, _d_UpsertFileBodyIndexingConfiguration(v))
-
-
-_d_UpsertFileBodyIndexing = lazy_decoder(UpsertFileBodyIndexing, _fill_UpsertFileBodyIndexing)
+    if d.__class__ is not dict:
+        check_object(d, UpsertFileBodyIndexing)
+    o: Any = new_instance(_T_UpsertFileBodyIndexing)
+    o._raw = d
+    try:
+        v = d["configuration"]
+        o.configuration = _d_UpsertFileBodyIndexingConfiguration(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpsertFileBodyIndexing, _R_UpsertFileBodyIndexing, exc)
+    o.__class__ = UpsertFileBodyIndexing
+    done: UpsertFileBodyIndexing = o
+    return done
 
 
 def _e_UpsertFileBodyIndexing(o: Any, _t: Any = None) -> Any:
@@ -2270,25 +2410,30 @@ def _e_UpsertFileBodyIndexing(o: Any, _t: Any = None) -> Any:
 register_model(UpsertFileBodyIndexing, _d_UpsertFileBodyIndexing, _e_UpsertFileBodyIndexing)
 
 
-_S_FileOwner = slot_setters(FileOwner, ("type", "id", "name", "alias"))
+_T_FileOwner = mutable_twin(FileOwner)
+_R_FileOwner: Readers = (
+    ("type", lambda d: d["type"]),
+    ("id", lambda d: d.get("id", None)),
+    ("name", lambda d: d.get("name", None)),
+    ("alias", lambda d: d.get("alias", None)),
+)
 
 
-def _fill_FileOwner(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_FileOwner[0],
-    _s1: Setter = _S_FileOwner[1],
-    _s2: Setter = _S_FileOwner[2],
-    _s3: Setter = _S_FileOwner[3],
-) -> None:
-    _s0(o, d["type"])
-    _s1(o, d.get("id", None))
-    _s2(o, d.get("name", None))
-    _s3(o, d.get("alias", None))
-
-
-_d_FileOwner = lazy_decoder(FileOwner, _fill_FileOwner)
+def _d_FileOwner(d: Any, _t: Any = None) -> FileOwner:
+    if d.__class__ is not dict:
+        check_object(d, FileOwner)
+    o: Any = new_instance(_T_FileOwner)
+    o._raw = d
+    try:
+        o.type = d["type"]
+        o.id = d.get("id", None)
+        o.name = d.get("name", None)
+        o.alias = d.get("alias", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, FileOwner, _R_FileOwner, exc)
+    o.__class__ = FileOwner
+    done: FileOwner = o
+    return done
 
 
 def _e_FileOwner(o: Any, _t: Any = None) -> Any:
@@ -2311,74 +2456,58 @@ def _e_FileOwner(o: Any, _t: Any = None) -> Any:
 register_model(FileOwner, _d_FileOwner, _e_FileOwner)
 
 
-_S_File = slot_setters(
-    File,
-    (
-        "id",
-        "bot_id",
-        "key",
-        "url",
-        "size",
-        "content_type",
-        "tags",
-        "metadata",
-        "created_at",
-        "updated_at",
-        "access_policies",
-        "index",
-        "status",
-        "failed_status_reason",
-        "expires_at",
-        "owner",
-        "indexing_stack",
-    ),
+_T_File = mutable_twin(File)
+_R_File: Readers = (
+    ("id", lambda d: d["id"]),
+    ("bot_id", lambda d: d["botId"]),
+    ("key", lambda d: d["key"]),
+    ("url", lambda d: d["url"]),
+    ("size", lambda d: d["size"]),
+    ("content_type", lambda d: d["contentType"]),
+    ("tags", lambda d: d["tags"]),
+    ("metadata", lambda d: d["metadata"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+    ("access_policies", lambda d: d["accessPolicies"]),
+    ("index", lambda d: d["index"]),
+    ("status", lambda d: d["status"]),
+    ("failed_status_reason", lambda d: d.get("failedStatusReason", None)),
+    ("expires_at", lambda d: d.get("expiresAt", None)),
+    ("owner", lambda d: _d_FileOwner(d["owner"])),
+    ("indexing_stack", lambda d: d.get("indexingStack", None)),
 )
 
 
-def _fill_File(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_File[0],
-    _s1: Setter = _S_File[1],
-    _s2: Setter = _S_File[2],
-    _s3: Setter = _S_File[3],
-    _s4: Setter = _S_File[4],
-    _s5: Setter = _S_File[5],
-    _s6: Setter = _S_File[6],
-    _s7: Setter = _S_File[7],
-    _s8: Setter = _S_File[8],
-    _s9: Setter = _S_File[9],
-    _s10: Setter = _S_File[10],
-    _s11: Setter = _S_File[11],
-    _s12: Setter = _S_File[12],
-    _s13: Setter = _S_File[13],
-    _s14: Setter = _S_File[14],
-    _s15: Setter = _S_File[15],
-    _s16: Setter = _S_File[16],
-) -> None:
+def _d_File(d: Any, _t: Any = None) -> File:
     v: Any
-    _s0(o, d["id"])
-    _s1(o, d["botId"])
-    _s2(o, d["key"])
-    _s3(o, d["url"])
-    _s4(o, d["size"])
-    _s5(o, d["contentType"])
-    _s6(o, d["tags"])
-    _s7(o, d["metadata"])
-    _s8(o, d["createdAt"])
-    _s9(o, d["updatedAt"])
-    _s10(o, d["accessPolicies"])
-    _s11(o, d["index"])
-    _s12(o, d["status"])
-    _s13(o, d.get("failedStatusReason", None))
-    _s14(o, d.get("expiresAt", None))
-    v = d["owner"]
-    _s15(o, _d_FileOwner(v))
-    _s16(o, d.get("indexingStack", None))
-
-
-_d_File = lazy_decoder(File, _fill_File)
+    if d.__class__ is not dict:
+        check_object(d, File)
+    o: Any = new_instance(_T_File)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.bot_id = d["botId"]
+        o.key = d["key"]
+        o.url = d["url"]
+        o.size = d["size"]
+        o.content_type = d["contentType"]
+        o.tags = d["tags"]
+        o.metadata = d["metadata"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+        o.access_policies = d["accessPolicies"]
+        o.index = d["index"]
+        o.status = d["status"]
+        o.failed_status_reason = d.get("failedStatusReason", None)
+        o.expires_at = d.get("expiresAt", None)
+        v = d["owner"]
+        o.owner = _d_FileOwner(v)
+        o.indexing_stack = d.get("indexingStack", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, File, _R_File, exc)
+    o.__class__ = File
+    done: File = o
+    return done
 
 
 def _e_File(o: Any, _t: Any = None) -> Any:

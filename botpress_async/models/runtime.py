@@ -17,11 +17,14 @@ from typing import Any, ClassVar, Literal
 import attrs
 
 from botpress_async._converter import (
+    SHAPE_ERRORS,
     BaseModel,
-    Setter,
-    lazy_decoder,
+    Readers,
+    check_object,
+    mutable_twin,
+    new_instance,
     register_model,
-    slot_setters,
+    salvage,
 )
 from botpress_async._types import NOT_GIVEN, NotGivenOr
 
@@ -1055,19 +1058,18 @@ ListUsersResponseMeta = ListConversationsResponseMeta
 ListWorkflowsResponseMeta = ListConversationsResponseMeta
 ListTagValuesResponseMeta = ListConversationsResponseMeta
 
-_S_CaptureObservationResponse = slot_setters(CaptureObservationResponse, ())
+_T_CaptureObservationResponse = mutable_twin(CaptureObservationResponse)
+_R_CaptureObservationResponse: Readers = ()
 
 
-def _fill_CaptureObservationResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_CaptureObservationResponse = lazy_decoder(
-    CaptureObservationResponse, _fill_CaptureObservationResponse
-)
+def _d_CaptureObservationResponse(d: Any, _t: Any = None) -> CaptureObservationResponse:
+    if d.__class__ is not dict:
+        check_object(d, CaptureObservationResponse)
+    o: Any = new_instance(_T_CaptureObservationResponse)
+    o._raw = d
+    o.__class__ = CaptureObservationResponse
+    done: CaptureObservationResponse = o
+    return done
 
 
 def _e_CaptureObservationResponse(o: Any, _t: Any = None) -> Any:
@@ -1082,17 +1084,18 @@ register_model(
 )
 
 
-_S_TrackAnalyticsResponse = slot_setters(TrackAnalyticsResponse, ())
+_T_TrackAnalyticsResponse = mutable_twin(TrackAnalyticsResponse)
+_R_TrackAnalyticsResponse: Readers = ()
 
 
-def _fill_TrackAnalyticsResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_TrackAnalyticsResponse = lazy_decoder(TrackAnalyticsResponse, _fill_TrackAnalyticsResponse)
+def _d_TrackAnalyticsResponse(d: Any, _t: Any = None) -> TrackAnalyticsResponse:
+    if d.__class__ is not dict:
+        check_object(d, TrackAnalyticsResponse)
+    o: Any = new_instance(_T_TrackAnalyticsResponse)
+    o._raw = d
+    o.__class__ = TrackAnalyticsResponse
+    done: TrackAnalyticsResponse = o
+    return done
 
 
 def _e_TrackAnalyticsResponse(o: Any, _t: Any = None) -> Any:
@@ -1105,21 +1108,22 @@ def _e_TrackAnalyticsResponse(o: Any, _t: Any = None) -> Any:
 register_model(TrackAnalyticsResponse, _d_TrackAnalyticsResponse, _e_TrackAnalyticsResponse)
 
 
-_S_ListTagValuesResponseTagsItem = slot_setters(ListTagValuesResponseTagsItem, ("value",))
+_T_ListTagValuesResponseTagsItem = mutable_twin(ListTagValuesResponseTagsItem)
+_R_ListTagValuesResponseTagsItem: Readers = (("value", lambda d: d["value"]),)
 
 
-def _fill_ListTagValuesResponseTagsItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListTagValuesResponseTagsItem[0],
-) -> None:
-    _s0(o, d["value"])
-
-
-_d_ListTagValuesResponseTagsItem = lazy_decoder(
-    ListTagValuesResponseTagsItem, _fill_ListTagValuesResponseTagsItem
-)
+def _d_ListTagValuesResponseTagsItem(d: Any, _t: Any = None) -> ListTagValuesResponseTagsItem:
+    if d.__class__ is not dict:
+        check_object(d, ListTagValuesResponseTagsItem)
+    o: Any = new_instance(_T_ListTagValuesResponseTagsItem)
+    o._raw = d
+    try:
+        o.value = d["value"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListTagValuesResponseTagsItem, _R_ListTagValuesResponseTagsItem, exc)
+    o.__class__ = ListTagValuesResponseTagsItem
+    done: ListTagValuesResponseTagsItem = o
+    return done
 
 
 def _e_ListTagValuesResponseTagsItem(o: Any, _t: Any = None) -> Any:
@@ -1136,24 +1140,29 @@ register_model(
 )
 
 
-_S_ListTagValuesResponse = slot_setters(ListTagValuesResponse, ("tags", "meta"))
+_T_ListTagValuesResponse = mutable_twin(ListTagValuesResponse)
+_R_ListTagValuesResponse: Readers = (
+    ("tags", lambda d: [_d_ListTagValuesResponseTagsItem(x0) for x0 in d["tags"]]),
+    ("meta", lambda d: _d_ListConversationsResponseMeta(d["meta"])),
+)
 
 
-def _fill_ListTagValuesResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListTagValuesResponse[0],
-    _s1: Setter = _S_ListTagValuesResponse[1],
-) -> None:
+def _d_ListTagValuesResponse(d: Any, _t: Any = None) -> ListTagValuesResponse:
     v: Any
-    v = d["tags"]
-    _s0(o, [_d_ListTagValuesResponseTagsItem(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListConversationsResponseMeta(v))
-
-
-_d_ListTagValuesResponse = lazy_decoder(ListTagValuesResponse, _fill_ListTagValuesResponse)
+    if d.__class__ is not dict:
+        check_object(d, ListTagValuesResponse)
+    o: Any = new_instance(_T_ListTagValuesResponse)
+    o._raw = d
+    try:
+        v = d["tags"]
+        o.tags = [_d_ListTagValuesResponseTagsItem(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListConversationsResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListTagValuesResponse, _R_ListTagValuesResponse, exc)
+    o.__class__ = ListTagValuesResponse
+    done: ListTagValuesResponse = o
+    return done
 
 
 def _e_ListTagValuesResponse(o: Any, _t: Any = None) -> Any:
@@ -1171,23 +1180,24 @@ def _e_ListTagValuesResponse(o: Any, _t: Any = None) -> Any:
 register_model(ListTagValuesResponse, _d_ListTagValuesResponse, _e_ListTagValuesResponse)
 
 
-_S_GetOrCreateWorkflowResponse = slot_setters(GetOrCreateWorkflowResponse, ("workflow",))
+_T_GetOrCreateWorkflowResponse = mutable_twin(GetOrCreateWorkflowResponse)
+_R_GetOrCreateWorkflowResponse: Readers = (("workflow", lambda d: _d_Workflow(d["workflow"])),)
 
 
-def _fill_GetOrCreateWorkflowResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetOrCreateWorkflowResponse[0],
-) -> None:
+def _d_GetOrCreateWorkflowResponse(d: Any, _t: Any = None) -> GetOrCreateWorkflowResponse:
     v: Any
-    v = d["workflow"]
-    _s0(o, _d_Workflow(v))
-
-
-_d_GetOrCreateWorkflowResponse = lazy_decoder(
-    GetOrCreateWorkflowResponse, _fill_GetOrCreateWorkflowResponse
-)
+    if d.__class__ is not dict:
+        check_object(d, GetOrCreateWorkflowResponse)
+    o: Any = new_instance(_T_GetOrCreateWorkflowResponse)
+    o._raw = d
+    try:
+        v = d["workflow"]
+        o.workflow = _d_Workflow(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetOrCreateWorkflowResponse, _R_GetOrCreateWorkflowResponse, exc)
+    o.__class__ = GetOrCreateWorkflowResponse
+    done: GetOrCreateWorkflowResponse = o
+    return done
 
 
 def _e_GetOrCreateWorkflowResponse(o: Any, _t: Any = None) -> Any:
@@ -1205,17 +1215,18 @@ register_model(
 )
 
 
-_S_DeleteWorkflowResponse = slot_setters(DeleteWorkflowResponse, ())
+_T_DeleteWorkflowResponse = mutable_twin(DeleteWorkflowResponse)
+_R_DeleteWorkflowResponse: Readers = ()
 
 
-def _fill_DeleteWorkflowResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_DeleteWorkflowResponse = lazy_decoder(DeleteWorkflowResponse, _fill_DeleteWorkflowResponse)
+def _d_DeleteWorkflowResponse(d: Any, _t: Any = None) -> DeleteWorkflowResponse:
+    if d.__class__ is not dict:
+        check_object(d, DeleteWorkflowResponse)
+    o: Any = new_instance(_T_DeleteWorkflowResponse)
+    o._raw = d
+    o.__class__ = DeleteWorkflowResponse
+    done: DeleteWorkflowResponse = o
+    return done
 
 
 def _e_DeleteWorkflowResponse(o: Any, _t: Any = None) -> Any:
@@ -1228,21 +1239,24 @@ def _e_DeleteWorkflowResponse(o: Any, _t: Any = None) -> Any:
 register_model(DeleteWorkflowResponse, _d_DeleteWorkflowResponse, _e_DeleteWorkflowResponse)
 
 
-_S_UpdateWorkflowResponse = slot_setters(UpdateWorkflowResponse, ("workflow",))
+_T_UpdateWorkflowResponse = mutable_twin(UpdateWorkflowResponse)
+_R_UpdateWorkflowResponse: Readers = (("workflow", lambda d: _d_Workflow(d["workflow"])),)
 
 
-def _fill_UpdateWorkflowResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateWorkflowResponse[0],
-) -> None:
+def _d_UpdateWorkflowResponse(d: Any, _t: Any = None) -> UpdateWorkflowResponse:
     v: Any
-    v = d["workflow"]
-    _s0(o, _d_Workflow(v))
-
-
-_d_UpdateWorkflowResponse = lazy_decoder(UpdateWorkflowResponse, _fill_UpdateWorkflowResponse)
+    if d.__class__ is not dict:
+        check_object(d, UpdateWorkflowResponse)
+    o: Any = new_instance(_T_UpdateWorkflowResponse)
+    o._raw = d
+    try:
+        v = d["workflow"]
+        o.workflow = _d_Workflow(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdateWorkflowResponse, _R_UpdateWorkflowResponse, exc)
+    o.__class__ = UpdateWorkflowResponse
+    done: UpdateWorkflowResponse = o
+    return done
 
 
 def _e_UpdateWorkflowResponse(o: Any, _t: Any = None) -> Any:
@@ -1258,21 +1272,24 @@ def _e_UpdateWorkflowResponse(o: Any, _t: Any = None) -> Any:
 register_model(UpdateWorkflowResponse, _d_UpdateWorkflowResponse, _e_UpdateWorkflowResponse)
 
 
-_S_GetWorkflowResponse = slot_setters(GetWorkflowResponse, ("workflow",))
+_T_GetWorkflowResponse = mutable_twin(GetWorkflowResponse)
+_R_GetWorkflowResponse: Readers = (("workflow", lambda d: _d_Workflow(d["workflow"])),)
 
 
-def _fill_GetWorkflowResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetWorkflowResponse[0],
-) -> None:
+def _d_GetWorkflowResponse(d: Any, _t: Any = None) -> GetWorkflowResponse:
     v: Any
-    v = d["workflow"]
-    _s0(o, _d_Workflow(v))
-
-
-_d_GetWorkflowResponse = lazy_decoder(GetWorkflowResponse, _fill_GetWorkflowResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetWorkflowResponse)
+    o: Any = new_instance(_T_GetWorkflowResponse)
+    o._raw = d
+    try:
+        v = d["workflow"]
+        o.workflow = _d_Workflow(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetWorkflowResponse, _R_GetWorkflowResponse, exc)
+    o.__class__ = GetWorkflowResponse
+    done: GetWorkflowResponse = o
+    return done
 
 
 def _e_GetWorkflowResponse(o: Any, _t: Any = None) -> Any:
@@ -1288,24 +1305,29 @@ def _e_GetWorkflowResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetWorkflowResponse, _d_GetWorkflowResponse, _e_GetWorkflowResponse)
 
 
-_S_ListWorkflowsResponse = slot_setters(ListWorkflowsResponse, ("workflows", "meta"))
+_T_ListWorkflowsResponse = mutable_twin(ListWorkflowsResponse)
+_R_ListWorkflowsResponse: Readers = (
+    ("workflows", lambda d: [_d_Workflow(x0) for x0 in d["workflows"]]),
+    ("meta", lambda d: _d_ListConversationsResponseMeta(d["meta"])),
+)
 
 
-def _fill_ListWorkflowsResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListWorkflowsResponse[0],
-    _s1: Setter = _S_ListWorkflowsResponse[1],
-) -> None:
+def _d_ListWorkflowsResponse(d: Any, _t: Any = None) -> ListWorkflowsResponse:
     v: Any
-    v = d["workflows"]
-    _s0(o, [_d_Workflow(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListConversationsResponseMeta(v))
-
-
-_d_ListWorkflowsResponse = lazy_decoder(ListWorkflowsResponse, _fill_ListWorkflowsResponse)
+    if d.__class__ is not dict:
+        check_object(d, ListWorkflowsResponse)
+    o: Any = new_instance(_T_ListWorkflowsResponse)
+    o._raw = d
+    try:
+        v = d["workflows"]
+        o.workflows = [_d_Workflow(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListConversationsResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListWorkflowsResponse, _R_ListWorkflowsResponse, exc)
+    o.__class__ = ListWorkflowsResponse
+    done: ListWorkflowsResponse = o
+    return done
 
 
 def _e_ListWorkflowsResponse(o: Any, _t: Any = None) -> Any:
@@ -1323,21 +1345,24 @@ def _e_ListWorkflowsResponse(o: Any, _t: Any = None) -> Any:
 register_model(ListWorkflowsResponse, _d_ListWorkflowsResponse, _e_ListWorkflowsResponse)
 
 
-_S_CreateWorkflowResponse = slot_setters(CreateWorkflowResponse, ("workflow",))
+_T_CreateWorkflowResponse = mutable_twin(CreateWorkflowResponse)
+_R_CreateWorkflowResponse: Readers = (("workflow", lambda d: _d_Workflow(d["workflow"])),)
 
 
-def _fill_CreateWorkflowResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateWorkflowResponse[0],
-) -> None:
+def _d_CreateWorkflowResponse(d: Any, _t: Any = None) -> CreateWorkflowResponse:
     v: Any
-    v = d["workflow"]
-    _s0(o, _d_Workflow(v))
-
-
-_d_CreateWorkflowResponse = lazy_decoder(CreateWorkflowResponse, _fill_CreateWorkflowResponse)
+    if d.__class__ is not dict:
+        check_object(d, CreateWorkflowResponse)
+    o: Any = new_instance(_T_CreateWorkflowResponse)
+    o._raw = d
+    try:
+        v = d["workflow"]
+        o.workflow = _d_Workflow(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CreateWorkflowResponse, _R_CreateWorkflowResponse, exc)
+    o.__class__ = CreateWorkflowResponse
+    done: CreateWorkflowResponse = o
+    return done
 
 
 def _e_CreateWorkflowResponse(o: Any, _t: Any = None) -> Any:
@@ -1353,19 +1378,18 @@ def _e_CreateWorkflowResponse(o: Any, _t: Any = None) -> Any:
 register_model(CreateWorkflowResponse, _d_CreateWorkflowResponse, _e_CreateWorkflowResponse)
 
 
-_S_ConfigureIntegrationResponse = slot_setters(ConfigureIntegrationResponse, ())
+_T_ConfigureIntegrationResponse = mutable_twin(ConfigureIntegrationResponse)
+_R_ConfigureIntegrationResponse: Readers = ()
 
 
-def _fill_ConfigureIntegrationResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_ConfigureIntegrationResponse = lazy_decoder(
-    ConfigureIntegrationResponse, _fill_ConfigureIntegrationResponse
-)
+def _d_ConfigureIntegrationResponse(d: Any, _t: Any = None) -> ConfigureIntegrationResponse:
+    if d.__class__ is not dict:
+        check_object(d, ConfigureIntegrationResponse)
+    o: Any = new_instance(_T_ConfigureIntegrationResponse)
+    o._raw = d
+    o.__class__ = ConfigureIntegrationResponse
+    done: ConfigureIntegrationResponse = o
+    return done
 
 
 def _e_ConfigureIntegrationResponse(o: Any, _t: Any = None) -> Any:
@@ -1380,23 +1404,28 @@ register_model(
 )
 
 
-_S_CallActionResponse = slot_setters(CallActionResponse, ("output", "meta"))
+_T_CallActionResponse = mutable_twin(CallActionResponse)
+_R_CallActionResponse: Readers = (
+    ("output", lambda d: d["output"]),
+    ("meta", lambda d: _d_GetStateResponseMeta(d["meta"])),
+)
 
 
-def _fill_CallActionResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CallActionResponse[0],
-    _s1: Setter = _S_CallActionResponse[1],
-) -> None:
+def _d_CallActionResponse(d: Any, _t: Any = None) -> CallActionResponse:
     v: Any
-    _s0(o, d["output"])
-    v = d["meta"]
-    _s1(o, _d_GetStateResponseMeta(v))
-
-
-_d_CallActionResponse = lazy_decoder(CallActionResponse, _fill_CallActionResponse)
+    if d.__class__ is not dict:
+        check_object(d, CallActionResponse)
+    o: Any = new_instance(_T_CallActionResponse)
+    o._raw = d
+    try:
+        o.output = d["output"]
+        v = d["meta"]
+        o.meta = _d_GetStateResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CallActionResponse, _R_CallActionResponse, exc)
+    o.__class__ = CallActionResponse
+    done: CallActionResponse = o
+    return done
 
 
 def _e_CallActionResponse(o: Any, _t: Any = None) -> Any:
@@ -1413,24 +1442,29 @@ def _e_CallActionResponse(o: Any, _t: Any = None) -> Any:
 register_model(CallActionResponse, _d_CallActionResponse, _e_CallActionResponse)
 
 
-_S_GetOrSetStateResponse = slot_setters(GetOrSetStateResponse, ("state", "meta"))
+_T_GetOrSetStateResponse = mutable_twin(GetOrSetStateResponse)
+_R_GetOrSetStateResponse: Readers = (
+    ("state", lambda d: _d_State(d["state"])),
+    ("meta", lambda d: _d_GetStateResponseMeta(d["meta"])),
+)
 
 
-def _fill_GetOrSetStateResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetOrSetStateResponse[0],
-    _s1: Setter = _S_GetOrSetStateResponse[1],
-) -> None:
+def _d_GetOrSetStateResponse(d: Any, _t: Any = None) -> GetOrSetStateResponse:
     v: Any
-    v = d["state"]
-    _s0(o, _d_State(v))
-    v = d["meta"]
-    _s1(o, _d_GetStateResponseMeta(v))
-
-
-_d_GetOrSetStateResponse = lazy_decoder(GetOrSetStateResponse, _fill_GetOrSetStateResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetOrSetStateResponse)
+    o: Any = new_instance(_T_GetOrSetStateResponse)
+    o._raw = d
+    try:
+        v = d["state"]
+        o.state = _d_State(v)
+        v = d["meta"]
+        o.meta = _d_GetStateResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetOrSetStateResponse, _R_GetOrSetStateResponse, exc)
+    o.__class__ = GetOrSetStateResponse
+    done: GetOrSetStateResponse = o
+    return done
 
 
 def _e_GetOrSetStateResponse(o: Any, _t: Any = None) -> Any:
@@ -1448,21 +1482,24 @@ def _e_GetOrSetStateResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetOrSetStateResponse, _d_GetOrSetStateResponse, _e_GetOrSetStateResponse)
 
 
-_S_PatchStateResponse = slot_setters(PatchStateResponse, ("state",))
+_T_PatchStateResponse = mutable_twin(PatchStateResponse)
+_R_PatchStateResponse: Readers = (("state", lambda d: _d_State(d["state"])),)
 
 
-def _fill_PatchStateResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_PatchStateResponse[0],
-) -> None:
+def _d_PatchStateResponse(d: Any, _t: Any = None) -> PatchStateResponse:
     v: Any
-    v = d["state"]
-    _s0(o, _d_State(v))
-
-
-_d_PatchStateResponse = lazy_decoder(PatchStateResponse, _fill_PatchStateResponse)
+    if d.__class__ is not dict:
+        check_object(d, PatchStateResponse)
+    o: Any = new_instance(_T_PatchStateResponse)
+    o._raw = d
+    try:
+        v = d["state"]
+        o.state = _d_State(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, PatchStateResponse, _R_PatchStateResponse, exc)
+    o.__class__ = PatchStateResponse
+    done: PatchStateResponse = o
+    return done
 
 
 def _e_PatchStateResponse(o: Any, _t: Any = None) -> Any:
@@ -1478,21 +1515,24 @@ def _e_PatchStateResponse(o: Any, _t: Any = None) -> Any:
 register_model(PatchStateResponse, _d_PatchStateResponse, _e_PatchStateResponse)
 
 
-_S_SetStateResponse = slot_setters(SetStateResponse, ("state",))
+_T_SetStateResponse = mutable_twin(SetStateResponse)
+_R_SetStateResponse: Readers = (("state", lambda d: _d_State(d["state"])),)
 
 
-def _fill_SetStateResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_SetStateResponse[0],
-) -> None:
+def _d_SetStateResponse(d: Any, _t: Any = None) -> SetStateResponse:
     v: Any
-    v = d["state"]
-    _s0(o, _d_State(v))
-
-
-_d_SetStateResponse = lazy_decoder(SetStateResponse, _fill_SetStateResponse)
+    if d.__class__ is not dict:
+        check_object(d, SetStateResponse)
+    o: Any = new_instance(_T_SetStateResponse)
+    o._raw = d
+    try:
+        v = d["state"]
+        o.state = _d_State(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, SetStateResponse, _R_SetStateResponse, exc)
+    o.__class__ = SetStateResponse
+    done: SetStateResponse = o
+    return done
 
 
 def _e_SetStateResponse(o: Any, _t: Any = None) -> Any:
@@ -1508,19 +1548,22 @@ def _e_SetStateResponse(o: Any, _t: Any = None) -> Any:
 register_model(SetStateResponse, _d_SetStateResponse, _e_SetStateResponse)
 
 
-_S_GetStateResponseMeta = slot_setters(GetStateResponseMeta, ("cached",))
+_T_GetStateResponseMeta = mutable_twin(GetStateResponseMeta)
+_R_GetStateResponseMeta: Readers = (("cached", lambda d: d["cached"]),)
 
 
-def _fill_GetStateResponseMeta(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetStateResponseMeta[0],
-) -> None:
-    _s0(o, d["cached"])
-
-
-_d_GetStateResponseMeta = lazy_decoder(GetStateResponseMeta, _fill_GetStateResponseMeta)
+def _d_GetStateResponseMeta(d: Any, _t: Any = None) -> GetStateResponseMeta:
+    if d.__class__ is not dict:
+        check_object(d, GetStateResponseMeta)
+    o: Any = new_instance(_T_GetStateResponseMeta)
+    o._raw = d
+    try:
+        o.cached = d["cached"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetStateResponseMeta, _R_GetStateResponseMeta, exc)
+    o.__class__ = GetStateResponseMeta
+    done: GetStateResponseMeta = o
+    return done
 
 
 def _e_GetStateResponseMeta(o: Any, _t: Any = None) -> Any:
@@ -1533,24 +1576,29 @@ def _e_GetStateResponseMeta(o: Any, _t: Any = None) -> Any:
 register_model(GetStateResponseMeta, _d_GetStateResponseMeta, _e_GetStateResponseMeta)
 
 
-_S_GetStateResponse = slot_setters(GetStateResponse, ("state", "meta"))
+_T_GetStateResponse = mutable_twin(GetStateResponse)
+_R_GetStateResponse: Readers = (
+    ("state", lambda d: _d_State(d["state"])),
+    ("meta", lambda d: _d_GetStateResponseMeta(d["meta"])),
+)
 
 
-def _fill_GetStateResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetStateResponse[0],
-    _s1: Setter = _S_GetStateResponse[1],
-) -> None:
+def _d_GetStateResponse(d: Any, _t: Any = None) -> GetStateResponse:
     v: Any
-    v = d["state"]
-    _s0(o, _d_State(v))
-    v = d["meta"]
-    _s1(o, _d_GetStateResponseMeta(v))
-
-
-_d_GetStateResponse = lazy_decoder(GetStateResponse, _fill_GetStateResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetStateResponse)
+    o: Any = new_instance(_T_GetStateResponse)
+    o._raw = d
+    try:
+        v = d["state"]
+        o.state = _d_State(v)
+        v = d["meta"]
+        o.meta = _d_GetStateResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetStateResponse, _R_GetStateResponse, exc)
+    o.__class__ = GetStateResponse
+    done: GetStateResponse = o
+    return done
 
 
 def _e_GetStateResponse(o: Any, _t: Any = None) -> Any:
@@ -1568,21 +1616,24 @@ def _e_GetStateResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetStateResponse, _d_GetStateResponse, _e_GetStateResponse)
 
 
-_S_SetStateExpiryResponse = slot_setters(SetStateExpiryResponse, ("state",))
+_T_SetStateExpiryResponse = mutable_twin(SetStateExpiryResponse)
+_R_SetStateExpiryResponse: Readers = (("state", lambda d: _d_State(d["state"])),)
 
 
-def _fill_SetStateExpiryResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_SetStateExpiryResponse[0],
-) -> None:
+def _d_SetStateExpiryResponse(d: Any, _t: Any = None) -> SetStateExpiryResponse:
     v: Any
-    v = d["state"]
-    _s0(o, _d_State(v))
-
-
-_d_SetStateExpiryResponse = lazy_decoder(SetStateExpiryResponse, _fill_SetStateExpiryResponse)
+    if d.__class__ is not dict:
+        check_object(d, SetStateExpiryResponse)
+    o: Any = new_instance(_T_SetStateExpiryResponse)
+    o._raw = d
+    try:
+        v = d["state"]
+        o.state = _d_State(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, SetStateExpiryResponse, _R_SetStateExpiryResponse, exc)
+    o.__class__ = SetStateExpiryResponse
+    done: SetStateExpiryResponse = o
+    return done
 
 
 def _e_SetStateExpiryResponse(o: Any, _t: Any = None) -> Any:
@@ -1598,24 +1649,29 @@ def _e_SetStateExpiryResponse(o: Any, _t: Any = None) -> Any:
 register_model(SetStateExpiryResponse, _d_SetStateExpiryResponse, _e_SetStateExpiryResponse)
 
 
-_S_GetOrCreateUserResponse = slot_setters(GetOrCreateUserResponse, ("user", "meta"))
+_T_GetOrCreateUserResponse = mutable_twin(GetOrCreateUserResponse)
+_R_GetOrCreateUserResponse: Readers = (
+    ("user", lambda d: _d_User(d["user"])),
+    ("meta", lambda d: _d_GetOrCreateConversationResponseMeta(d["meta"])),
+)
 
 
-def _fill_GetOrCreateUserResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetOrCreateUserResponse[0],
-    _s1: Setter = _S_GetOrCreateUserResponse[1],
-) -> None:
+def _d_GetOrCreateUserResponse(d: Any, _t: Any = None) -> GetOrCreateUserResponse:
     v: Any
-    v = d["user"]
-    _s0(o, _d_User(v))
-    v = d["meta"]
-    _s1(o, _d_GetOrCreateConversationResponseMeta(v))
-
-
-_d_GetOrCreateUserResponse = lazy_decoder(GetOrCreateUserResponse, _fill_GetOrCreateUserResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetOrCreateUserResponse)
+    o: Any = new_instance(_T_GetOrCreateUserResponse)
+    o._raw = d
+    try:
+        v = d["user"]
+        o.user = _d_User(v)
+        v = d["meta"]
+        o.meta = _d_GetOrCreateConversationResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetOrCreateUserResponse, _R_GetOrCreateUserResponse, exc)
+    o.__class__ = GetOrCreateUserResponse
+    done: GetOrCreateUserResponse = o
+    return done
 
 
 def _e_GetOrCreateUserResponse(o: Any, _t: Any = None) -> Any:
@@ -1633,17 +1689,18 @@ def _e_GetOrCreateUserResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetOrCreateUserResponse, _d_GetOrCreateUserResponse, _e_GetOrCreateUserResponse)
 
 
-_S_DeleteUserResponse = slot_setters(DeleteUserResponse, ())
+_T_DeleteUserResponse = mutable_twin(DeleteUserResponse)
+_R_DeleteUserResponse: Readers = ()
 
 
-def _fill_DeleteUserResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_DeleteUserResponse = lazy_decoder(DeleteUserResponse, _fill_DeleteUserResponse)
+def _d_DeleteUserResponse(d: Any, _t: Any = None) -> DeleteUserResponse:
+    if d.__class__ is not dict:
+        check_object(d, DeleteUserResponse)
+    o: Any = new_instance(_T_DeleteUserResponse)
+    o._raw = d
+    o.__class__ = DeleteUserResponse
+    done: DeleteUserResponse = o
+    return done
 
 
 def _e_DeleteUserResponse(o: Any, _t: Any = None) -> Any:
@@ -1656,21 +1713,24 @@ def _e_DeleteUserResponse(o: Any, _t: Any = None) -> Any:
 register_model(DeleteUserResponse, _d_DeleteUserResponse, _e_DeleteUserResponse)
 
 
-_S_UpdateUserResponse = slot_setters(UpdateUserResponse, ("user",))
+_T_UpdateUserResponse = mutable_twin(UpdateUserResponse)
+_R_UpdateUserResponse: Readers = (("user", lambda d: _d_User(d["user"])),)
 
 
-def _fill_UpdateUserResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateUserResponse[0],
-) -> None:
+def _d_UpdateUserResponse(d: Any, _t: Any = None) -> UpdateUserResponse:
     v: Any
-    v = d["user"]
-    _s0(o, _d_User(v))
-
-
-_d_UpdateUserResponse = lazy_decoder(UpdateUserResponse, _fill_UpdateUserResponse)
+    if d.__class__ is not dict:
+        check_object(d, UpdateUserResponse)
+    o: Any = new_instance(_T_UpdateUserResponse)
+    o._raw = d
+    try:
+        v = d["user"]
+        o.user = _d_User(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdateUserResponse, _R_UpdateUserResponse, exc)
+    o.__class__ = UpdateUserResponse
+    done: UpdateUserResponse = o
+    return done
 
 
 def _e_UpdateUserResponse(o: Any, _t: Any = None) -> Any:
@@ -1686,21 +1746,24 @@ def _e_UpdateUserResponse(o: Any, _t: Any = None) -> Any:
 register_model(UpdateUserResponse, _d_UpdateUserResponse, _e_UpdateUserResponse)
 
 
-_S_GetUserResponse = slot_setters(GetUserResponse, ("user",))
+_T_GetUserResponse = mutable_twin(GetUserResponse)
+_R_GetUserResponse: Readers = (("user", lambda d: _d_User(d["user"])),)
 
 
-def _fill_GetUserResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetUserResponse[0],
-) -> None:
+def _d_GetUserResponse(d: Any, _t: Any = None) -> GetUserResponse:
     v: Any
-    v = d["user"]
-    _s0(o, _d_User(v))
-
-
-_d_GetUserResponse = lazy_decoder(GetUserResponse, _fill_GetUserResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetUserResponse)
+    o: Any = new_instance(_T_GetUserResponse)
+    o._raw = d
+    try:
+        v = d["user"]
+        o.user = _d_User(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetUserResponse, _R_GetUserResponse, exc)
+    o.__class__ = GetUserResponse
+    done: GetUserResponse = o
+    return done
 
 
 def _e_GetUserResponse(o: Any, _t: Any = None) -> Any:
@@ -1716,24 +1779,29 @@ def _e_GetUserResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetUserResponse, _d_GetUserResponse, _e_GetUserResponse)
 
 
-_S_ListUsersResponse = slot_setters(ListUsersResponse, ("users", "meta"))
+_T_ListUsersResponse = mutable_twin(ListUsersResponse)
+_R_ListUsersResponse: Readers = (
+    ("users", lambda d: [_d_User(x0) for x0 in d["users"]]),
+    ("meta", lambda d: _d_ListConversationsResponseMeta(d["meta"])),
+)
 
 
-def _fill_ListUsersResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListUsersResponse[0],
-    _s1: Setter = _S_ListUsersResponse[1],
-) -> None:
+def _d_ListUsersResponse(d: Any, _t: Any = None) -> ListUsersResponse:
     v: Any
-    v = d["users"]
-    _s0(o, [_d_User(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListConversationsResponseMeta(v))
-
-
-_d_ListUsersResponse = lazy_decoder(ListUsersResponse, _fill_ListUsersResponse)
+    if d.__class__ is not dict:
+        check_object(d, ListUsersResponse)
+    o: Any = new_instance(_T_ListUsersResponse)
+    o._raw = d
+    try:
+        v = d["users"]
+        o.users = [_d_User(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListConversationsResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListUsersResponse, _R_ListUsersResponse, exc)
+    o.__class__ = ListUsersResponse
+    done: ListUsersResponse = o
+    return done
 
 
 def _e_ListUsersResponse(o: Any, _t: Any = None) -> Any:
@@ -1751,21 +1819,24 @@ def _e_ListUsersResponse(o: Any, _t: Any = None) -> Any:
 register_model(ListUsersResponse, _d_ListUsersResponse, _e_ListUsersResponse)
 
 
-_S_CreateUserResponse = slot_setters(CreateUserResponse, ("user",))
+_T_CreateUserResponse = mutable_twin(CreateUserResponse)
+_R_CreateUserResponse: Readers = (("user", lambda d: _d_User(d["user"])),)
 
 
-def _fill_CreateUserResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateUserResponse[0],
-) -> None:
+def _d_CreateUserResponse(d: Any, _t: Any = None) -> CreateUserResponse:
     v: Any
-    v = d["user"]
-    _s0(o, _d_User(v))
-
-
-_d_CreateUserResponse = lazy_decoder(CreateUserResponse, _fill_CreateUserResponse)
+    if d.__class__ is not dict:
+        check_object(d, CreateUserResponse)
+    o: Any = new_instance(_T_CreateUserResponse)
+    o._raw = d
+    try:
+        v = d["user"]
+        o.user = _d_User(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CreateUserResponse, _R_CreateUserResponse, exc)
+    o.__class__ = CreateUserResponse
+    done: CreateUserResponse = o
+    return done
 
 
 def _e_CreateUserResponse(o: Any, _t: Any = None) -> Any:
@@ -1781,21 +1852,26 @@ def _e_CreateUserResponse(o: Any, _t: Any = None) -> Any:
 register_model(CreateUserResponse, _d_CreateUserResponse, _e_CreateUserResponse)
 
 
-_S_ImportMessagesResponse = slot_setters(ImportMessagesResponse, ("messages",))
+_T_ImportMessagesResponse = mutable_twin(ImportMessagesResponse)
+_R_ImportMessagesResponse: Readers = (
+    ("messages", lambda d: [_d_Message(x0) for x0 in d["messages"]]),
+)
 
 
-def _fill_ImportMessagesResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ImportMessagesResponse[0],
-) -> None:
+def _d_ImportMessagesResponse(d: Any, _t: Any = None) -> ImportMessagesResponse:
     v: Any
-    v = d["messages"]
-    _s0(o, [_d_Message(x0) for x0 in v])
-
-
-_d_ImportMessagesResponse = lazy_decoder(ImportMessagesResponse, _fill_ImportMessagesResponse)
+    if d.__class__ is not dict:
+        check_object(d, ImportMessagesResponse)
+    o: Any = new_instance(_T_ImportMessagesResponse)
+    o._raw = d
+    try:
+        v = d["messages"]
+        o.messages = [_d_Message(x0) for x0 in v]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ImportMessagesResponse, _R_ImportMessagesResponse, exc)
+    o.__class__ = ImportMessagesResponse
+    done: ImportMessagesResponse = o
+    return done
 
 
 def _e_ImportMessagesResponse(o: Any, _t: Any = None) -> Any:
@@ -1811,36 +1887,36 @@ def _e_ImportMessagesResponse(o: Any, _t: Any = None) -> Any:
 register_model(ImportMessagesResponse, _d_ImportMessagesResponse, _e_ImportMessagesResponse)
 
 
-_S_ImportMessagesBodyMessagesItem = slot_setters(
-    ImportMessagesBodyMessagesItem,
-    ("payload", "user_id", "conversation_id", "type", "tags", "created_at", "discriminate_by_tags"),
+_T_ImportMessagesBodyMessagesItem = mutable_twin(ImportMessagesBodyMessagesItem)
+_R_ImportMessagesBodyMessagesItem: Readers = (
+    ("payload", lambda d: d["payload"]),
+    ("user_id", lambda d: d["userId"]),
+    ("conversation_id", lambda d: d["conversationId"]),
+    ("type", lambda d: d["type"]),
+    ("tags", lambda d: d["tags"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("discriminate_by_tags", lambda d: d["discriminateByTags"]),
 )
 
 
-def _fill_ImportMessagesBodyMessagesItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ImportMessagesBodyMessagesItem[0],
-    _s1: Setter = _S_ImportMessagesBodyMessagesItem[1],
-    _s2: Setter = _S_ImportMessagesBodyMessagesItem[2],
-    _s3: Setter = _S_ImportMessagesBodyMessagesItem[3],
-    _s4: Setter = _S_ImportMessagesBodyMessagesItem[4],
-    _s5: Setter = _S_ImportMessagesBodyMessagesItem[5],
-    _s6: Setter = _S_ImportMessagesBodyMessagesItem[6],
-) -> None:
-    _s0(o, d["payload"])
-    _s1(o, d["userId"])
-    _s2(o, d["conversationId"])
-    _s3(o, d["type"])
-    _s4(o, d["tags"])
-    _s5(o, d["createdAt"])
-    _s6(o, d["discriminateByTags"])
-
-
-_d_ImportMessagesBodyMessagesItem = lazy_decoder(
-    ImportMessagesBodyMessagesItem, _fill_ImportMessagesBodyMessagesItem
-)
+def _d_ImportMessagesBodyMessagesItem(d: Any, _t: Any = None) -> ImportMessagesBodyMessagesItem:
+    if d.__class__ is not dict:
+        check_object(d, ImportMessagesBodyMessagesItem)
+    o: Any = new_instance(_T_ImportMessagesBodyMessagesItem)
+    o._raw = d
+    try:
+        o.payload = d["payload"]
+        o.user_id = d["userId"]
+        o.conversation_id = d["conversationId"]
+        o.type = d["type"]
+        o.tags = d["tags"]
+        o.created_at = d["createdAt"]
+        o.discriminate_by_tags = d["discriminateByTags"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ImportMessagesBodyMessagesItem, _R_ImportMessagesBodyMessagesItem, exc)
+    o.__class__ = ImportMessagesBodyMessagesItem
+    done: ImportMessagesBodyMessagesItem = o
+    return done
 
 
 def _e_ImportMessagesBodyMessagesItem(o: Any, _t: Any = None) -> Any:
@@ -1865,31 +1941,36 @@ register_model(
 )
 
 
-_S_InitializeIncomingMessageResponse = slot_setters(
-    InitializeIncomingMessageResponse, ("user", "conversation", "message")
+_T_InitializeIncomingMessageResponse = mutable_twin(InitializeIncomingMessageResponse)
+_R_InitializeIncomingMessageResponse: Readers = (
+    ("user", lambda d: _d_User(d["user"])),
+    ("conversation", lambda d: _d_Conversation(d["conversation"])),
+    ("message", lambda d: None if (v := d.get("message", None)) is None else _d_Message(v)),
 )
 
 
-def _fill_InitializeIncomingMessageResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_InitializeIncomingMessageResponse[0],
-    _s1: Setter = _S_InitializeIncomingMessageResponse[1],
-    _s2: Setter = _S_InitializeIncomingMessageResponse[2],
-) -> None:
+def _d_InitializeIncomingMessageResponse(
+    d: Any, _t: Any = None
+) -> InitializeIncomingMessageResponse:
     v: Any
-    v = d["user"]
-    _s0(o, _d_User(v))
-    v = d["conversation"]
-    _s1(o, _d_Conversation(v))
-    v = d.get("message", None)
-    _s2(o, v if v is None else _d_Message(v))
-
-
-_d_InitializeIncomingMessageResponse = lazy_decoder(
-    InitializeIncomingMessageResponse, _fill_InitializeIncomingMessageResponse
-)
+    if d.__class__ is not dict:
+        check_object(d, InitializeIncomingMessageResponse)
+    o: Any = new_instance(_T_InitializeIncomingMessageResponse)
+    o._raw = d
+    try:
+        v = d["user"]
+        o.user = _d_User(v)
+        v = d["conversation"]
+        o.conversation = _d_Conversation(v)
+        v = d.get("message", None)
+        o.message = v if v is None else _d_Message(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, InitializeIncomingMessageResponse, _R_InitializeIncomingMessageResponse, exc
+        )
+    o.__class__ = InitializeIncomingMessageResponse
+    done: InitializeIncomingMessageResponse = o
+    return done
 
 
 def _e_InitializeIncomingMessageResponse(o: Any, _t: Any = None) -> Any:
@@ -1914,32 +1995,36 @@ register_model(
 )
 
 
-_S_InitializeIncomingMessageBodyMessage = slot_setters(
-    InitializeIncomingMessageBodyMessage,
-    ("payload", "type", "tags", "origin", "discriminate_by_tags"),
+_T_InitializeIncomingMessageBodyMessage = mutable_twin(InitializeIncomingMessageBodyMessage)
+_R_InitializeIncomingMessageBodyMessage: Readers = (
+    ("payload", lambda d: d["payload"]),
+    ("type", lambda d: d["type"]),
+    ("tags", lambda d: d["tags"]),
+    ("origin", lambda d: d.get("origin", NOT_GIVEN)),
+    ("discriminate_by_tags", lambda d: d["discriminateByTags"]),
 )
 
 
-def _fill_InitializeIncomingMessageBodyMessage(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_InitializeIncomingMessageBodyMessage[0],
-    _s1: Setter = _S_InitializeIncomingMessageBodyMessage[1],
-    _s2: Setter = _S_InitializeIncomingMessageBodyMessage[2],
-    _s3: Setter = _S_InitializeIncomingMessageBodyMessage[3],
-    _s4: Setter = _S_InitializeIncomingMessageBodyMessage[4],
-) -> None:
-    _s0(o, d["payload"])
-    _s1(o, d["type"])
-    _s2(o, d["tags"])
-    _s3(o, d.get("origin", NOT_GIVEN))
-    _s4(o, d["discriminateByTags"])
-
-
-_d_InitializeIncomingMessageBodyMessage = lazy_decoder(
-    InitializeIncomingMessageBodyMessage, _fill_InitializeIncomingMessageBodyMessage
-)
+def _d_InitializeIncomingMessageBodyMessage(
+    d: Any, _t: Any = None
+) -> InitializeIncomingMessageBodyMessage:
+    if d.__class__ is not dict:
+        check_object(d, InitializeIncomingMessageBodyMessage)
+    o: Any = new_instance(_T_InitializeIncomingMessageBodyMessage)
+    o._raw = d
+    try:
+        o.payload = d["payload"]
+        o.type = d["type"]
+        o.tags = d["tags"]
+        o.origin = d.get("origin", NOT_GIVEN)
+        o.discriminate_by_tags = d["discriminateByTags"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, InitializeIncomingMessageBodyMessage, _R_InitializeIncomingMessageBodyMessage, exc
+        )
+    o.__class__ = InitializeIncomingMessageBodyMessage
+    done: InitializeIncomingMessageBodyMessage = o
+    return done
 
 
 def _e_InitializeIncomingMessageBodyMessage(o: Any, _t: Any = None) -> Any:
@@ -1965,30 +2050,39 @@ register_model(
 )
 
 
-_S_InitializeIncomingMessageBodyConversation = slot_setters(
-    InitializeIncomingMessageBodyConversation,
-    ("channel", "tags", "integration_name", "discriminate_by_tags"),
+_T_InitializeIncomingMessageBodyConversation = mutable_twin(
+    InitializeIncomingMessageBodyConversation
+)
+_R_InitializeIncomingMessageBodyConversation: Readers = (
+    ("channel", lambda d: d["channel"]),
+    ("tags", lambda d: d["tags"]),
+    ("integration_name", lambda d: d.get("integrationName", NOT_GIVEN)),
+    ("discriminate_by_tags", lambda d: d["discriminateByTags"]),
 )
 
 
-def _fill_InitializeIncomingMessageBodyConversation(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_InitializeIncomingMessageBodyConversation[0],
-    _s1: Setter = _S_InitializeIncomingMessageBodyConversation[1],
-    _s2: Setter = _S_InitializeIncomingMessageBodyConversation[2],
-    _s3: Setter = _S_InitializeIncomingMessageBodyConversation[3],
-) -> None:
-    _s0(o, d["channel"])
-    _s1(o, d["tags"])
-    _s2(o, d.get("integrationName", NOT_GIVEN))
-    _s3(o, d["discriminateByTags"])
-
-
-_d_InitializeIncomingMessageBodyConversation = lazy_decoder(
-    InitializeIncomingMessageBodyConversation, _fill_InitializeIncomingMessageBodyConversation
-)
+def _d_InitializeIncomingMessageBodyConversation(
+    d: Any, _t: Any = None
+) -> InitializeIncomingMessageBodyConversation:
+    if d.__class__ is not dict:
+        check_object(d, InitializeIncomingMessageBodyConversation)
+    o: Any = new_instance(_T_InitializeIncomingMessageBodyConversation)
+    o._raw = d
+    try:
+        o.channel = d["channel"]
+        o.tags = d["tags"]
+        o.integration_name = d.get("integrationName", NOT_GIVEN)
+        o.discriminate_by_tags = d["discriminateByTags"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            InitializeIncomingMessageBodyConversation,
+            _R_InitializeIncomingMessageBodyConversation,
+            exc,
+        )
+    o.__class__ = InitializeIncomingMessageBodyConversation
+    done: InitializeIncomingMessageBodyConversation = o
+    return done
 
 
 def _e_InitializeIncomingMessageBodyConversation(o: Any, _t: Any = None) -> Any:
@@ -2013,44 +2107,40 @@ register_model(
 )
 
 
-_S_InitializeIncomingMessageBodyUser = slot_setters(
-    InitializeIncomingMessageBodyUser,
-    (
-        "tags",
-        "integration_name",
-        "name",
-        "picture_url",
-        "properties",
-        "attributes",
-        "discriminate_by_tags",
-    ),
+_T_InitializeIncomingMessageBodyUser = mutable_twin(InitializeIncomingMessageBodyUser)
+_R_InitializeIncomingMessageBodyUser: Readers = (
+    ("tags", lambda d: d["tags"]),
+    ("integration_name", lambda d: d.get("integrationName", NOT_GIVEN)),
+    ("name", lambda d: d.get("name", NOT_GIVEN)),
+    ("picture_url", lambda d: d.get("pictureUrl", NOT_GIVEN)),
+    ("properties", lambda d: d.get("properties", NOT_GIVEN)),
+    ("attributes", lambda d: d.get("attributes", NOT_GIVEN)),
+    ("discriminate_by_tags", lambda d: d["discriminateByTags"]),
 )
 
 
-def _fill_InitializeIncomingMessageBodyUser(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_InitializeIncomingMessageBodyUser[0],
-    _s1: Setter = _S_InitializeIncomingMessageBodyUser[1],
-    _s2: Setter = _S_InitializeIncomingMessageBodyUser[2],
-    _s3: Setter = _S_InitializeIncomingMessageBodyUser[3],
-    _s4: Setter = _S_InitializeIncomingMessageBodyUser[4],
-    _s5: Setter = _S_InitializeIncomingMessageBodyUser[5],
-    _s6: Setter = _S_InitializeIncomingMessageBodyUser[6],
-) -> None:
-    _s0(o, d["tags"])
-    _s1(o, d.get("integrationName", NOT_GIVEN))
-    _s2(o, d.get("name", NOT_GIVEN))
-    _s3(o, d.get("pictureUrl", NOT_GIVEN))
-    _s4(o, d.get("properties", NOT_GIVEN))
-    _s5(o, d.get("attributes", NOT_GIVEN))
-    _s6(o, d["discriminateByTags"])
-
-
-_d_InitializeIncomingMessageBodyUser = lazy_decoder(
-    InitializeIncomingMessageBodyUser, _fill_InitializeIncomingMessageBodyUser
-)
+def _d_InitializeIncomingMessageBodyUser(
+    d: Any, _t: Any = None
+) -> InitializeIncomingMessageBodyUser:
+    if d.__class__ is not dict:
+        check_object(d, InitializeIncomingMessageBodyUser)
+    o: Any = new_instance(_T_InitializeIncomingMessageBodyUser)
+    o._raw = d
+    try:
+        o.tags = d["tags"]
+        o.integration_name = d.get("integrationName", NOT_GIVEN)
+        o.name = d.get("name", NOT_GIVEN)
+        o.picture_url = d.get("pictureUrl", NOT_GIVEN)
+        o.properties = d.get("properties", NOT_GIVEN)
+        o.attributes = d.get("attributes", NOT_GIVEN)
+        o.discriminate_by_tags = d["discriminateByTags"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, InitializeIncomingMessageBodyUser, _R_InitializeIncomingMessageBodyUser, exc
+        )
+    o.__class__ = InitializeIncomingMessageBodyUser
+    done: InitializeIncomingMessageBodyUser = o
+    return done
 
 
 def _e_InitializeIncomingMessageBodyUser(o: Any, _t: Any = None) -> Any:
@@ -2083,17 +2173,18 @@ register_model(
 )
 
 
-_S_DeleteMessageResponse = slot_setters(DeleteMessageResponse, ())
+_T_DeleteMessageResponse = mutable_twin(DeleteMessageResponse)
+_R_DeleteMessageResponse: Readers = ()
 
 
-def _fill_DeleteMessageResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_DeleteMessageResponse = lazy_decoder(DeleteMessageResponse, _fill_DeleteMessageResponse)
+def _d_DeleteMessageResponse(d: Any, _t: Any = None) -> DeleteMessageResponse:
+    if d.__class__ is not dict:
+        check_object(d, DeleteMessageResponse)
+    o: Any = new_instance(_T_DeleteMessageResponse)
+    o._raw = d
+    o.__class__ = DeleteMessageResponse
+    done: DeleteMessageResponse = o
+    return done
 
 
 def _e_DeleteMessageResponse(o: Any, _t: Any = None) -> Any:
@@ -2106,21 +2197,24 @@ def _e_DeleteMessageResponse(o: Any, _t: Any = None) -> Any:
 register_model(DeleteMessageResponse, _d_DeleteMessageResponse, _e_DeleteMessageResponse)
 
 
-_S_UpdateMessageResponse = slot_setters(UpdateMessageResponse, ("message",))
+_T_UpdateMessageResponse = mutable_twin(UpdateMessageResponse)
+_R_UpdateMessageResponse: Readers = (("message", lambda d: _d_Message(d["message"])),)
 
 
-def _fill_UpdateMessageResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateMessageResponse[0],
-) -> None:
+def _d_UpdateMessageResponse(d: Any, _t: Any = None) -> UpdateMessageResponse:
     v: Any
-    v = d["message"]
-    _s0(o, _d_Message(v))
-
-
-_d_UpdateMessageResponse = lazy_decoder(UpdateMessageResponse, _fill_UpdateMessageResponse)
+    if d.__class__ is not dict:
+        check_object(d, UpdateMessageResponse)
+    o: Any = new_instance(_T_UpdateMessageResponse)
+    o._raw = d
+    try:
+        v = d["message"]
+        o.message = _d_Message(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdateMessageResponse, _R_UpdateMessageResponse, exc)
+    o.__class__ = UpdateMessageResponse
+    done: UpdateMessageResponse = o
+    return done
 
 
 def _e_UpdateMessageResponse(o: Any, _t: Any = None) -> Any:
@@ -2136,21 +2230,24 @@ def _e_UpdateMessageResponse(o: Any, _t: Any = None) -> Any:
 register_model(UpdateMessageResponse, _d_UpdateMessageResponse, _e_UpdateMessageResponse)
 
 
-_S_GetMessageResponse = slot_setters(GetMessageResponse, ("message",))
+_T_GetMessageResponse = mutable_twin(GetMessageResponse)
+_R_GetMessageResponse: Readers = (("message", lambda d: _d_Message(d["message"])),)
 
 
-def _fill_GetMessageResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetMessageResponse[0],
-) -> None:
+def _d_GetMessageResponse(d: Any, _t: Any = None) -> GetMessageResponse:
     v: Any
-    v = d["message"]
-    _s0(o, _d_Message(v))
-
-
-_d_GetMessageResponse = lazy_decoder(GetMessageResponse, _fill_GetMessageResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetMessageResponse)
+    o: Any = new_instance(_T_GetMessageResponse)
+    o._raw = d
+    try:
+        v = d["message"]
+        o.message = _d_Message(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetMessageResponse, _R_GetMessageResponse, exc)
+    o.__class__ = GetMessageResponse
+    done: GetMessageResponse = o
+    return done
 
 
 def _e_GetMessageResponse(o: Any, _t: Any = None) -> Any:
@@ -2166,26 +2263,29 @@ def _e_GetMessageResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetMessageResponse, _d_GetMessageResponse, _e_GetMessageResponse)
 
 
-_S_GetOrCreateMessageResponse = slot_setters(GetOrCreateMessageResponse, ("message", "meta"))
-
-
-def _fill_GetOrCreateMessageResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetOrCreateMessageResponse[0],
-    _s1: Setter = _S_GetOrCreateMessageResponse[1],
-) -> None:
-    v: Any
-    v = d["message"]
-    _s0(o, _d_Message(v))
-    v = d["meta"]
-    _s1(o, _d_GetOrCreateConversationResponseMeta(v))
-
-
-_d_GetOrCreateMessageResponse = lazy_decoder(
-    GetOrCreateMessageResponse, _fill_GetOrCreateMessageResponse
+_T_GetOrCreateMessageResponse = mutable_twin(GetOrCreateMessageResponse)
+_R_GetOrCreateMessageResponse: Readers = (
+    ("message", lambda d: _d_Message(d["message"])),
+    ("meta", lambda d: _d_GetOrCreateConversationResponseMeta(d["meta"])),
 )
+
+
+def _d_GetOrCreateMessageResponse(d: Any, _t: Any = None) -> GetOrCreateMessageResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, GetOrCreateMessageResponse)
+    o: Any = new_instance(_T_GetOrCreateMessageResponse)
+    o._raw = d
+    try:
+        v = d["message"]
+        o.message = _d_Message(v)
+        v = d["meta"]
+        o.meta = _d_GetOrCreateConversationResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetOrCreateMessageResponse, _R_GetOrCreateMessageResponse, exc)
+    o.__class__ = GetOrCreateMessageResponse
+    done: GetOrCreateMessageResponse = o
+    return done
 
 
 def _e_GetOrCreateMessageResponse(o: Any, _t: Any = None) -> Any:
@@ -2205,24 +2305,29 @@ register_model(
 )
 
 
-_S_ListMessagesResponse = slot_setters(ListMessagesResponse, ("messages", "meta"))
+_T_ListMessagesResponse = mutable_twin(ListMessagesResponse)
+_R_ListMessagesResponse: Readers = (
+    ("messages", lambda d: [_d_Message(x0) for x0 in d["messages"]]),
+    ("meta", lambda d: _d_ListConversationsResponseMeta(d["meta"])),
+)
 
 
-def _fill_ListMessagesResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListMessagesResponse[0],
-    _s1: Setter = _S_ListMessagesResponse[1],
-) -> None:
+def _d_ListMessagesResponse(d: Any, _t: Any = None) -> ListMessagesResponse:
     v: Any
-    v = d["messages"]
-    _s0(o, [_d_Message(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListConversationsResponseMeta(v))
-
-
-_d_ListMessagesResponse = lazy_decoder(ListMessagesResponse, _fill_ListMessagesResponse)
+    if d.__class__ is not dict:
+        check_object(d, ListMessagesResponse)
+    o: Any = new_instance(_T_ListMessagesResponse)
+    o._raw = d
+    try:
+        v = d["messages"]
+        o.messages = [_d_Message(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListConversationsResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListMessagesResponse, _R_ListMessagesResponse, exc)
+    o.__class__ = ListMessagesResponse
+    done: ListMessagesResponse = o
+    return done
 
 
 def _e_ListMessagesResponse(o: Any, _t: Any = None) -> Any:
@@ -2240,21 +2345,24 @@ def _e_ListMessagesResponse(o: Any, _t: Any = None) -> Any:
 register_model(ListMessagesResponse, _d_ListMessagesResponse, _e_ListMessagesResponse)
 
 
-_S_CreateMessageResponse = slot_setters(CreateMessageResponse, ("message",))
+_T_CreateMessageResponse = mutable_twin(CreateMessageResponse)
+_R_CreateMessageResponse: Readers = (("message", lambda d: _d_Message(d["message"])),)
 
 
-def _fill_CreateMessageResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateMessageResponse[0],
-) -> None:
+def _d_CreateMessageResponse(d: Any, _t: Any = None) -> CreateMessageResponse:
     v: Any
-    v = d["message"]
-    _s0(o, _d_Message(v))
-
-
-_d_CreateMessageResponse = lazy_decoder(CreateMessageResponse, _fill_CreateMessageResponse)
+    if d.__class__ is not dict:
+        check_object(d, CreateMessageResponse)
+    o: Any = new_instance(_T_CreateMessageResponse)
+    o._raw = d
+    try:
+        v = d["message"]
+        o.message = _d_Message(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CreateMessageResponse, _R_CreateMessageResponse, exc)
+    o.__class__ = CreateMessageResponse
+    done: CreateMessageResponse = o
+    return done
 
 
 def _e_CreateMessageResponse(o: Any, _t: Any = None) -> Any:
@@ -2270,19 +2378,18 @@ def _e_CreateMessageResponse(o: Any, _t: Any = None) -> Any:
 register_model(CreateMessageResponse, _d_CreateMessageResponse, _e_CreateMessageResponse)
 
 
-_S_CancelScheduledEventResponse = slot_setters(CancelScheduledEventResponse, ())
+_T_CancelScheduledEventResponse = mutable_twin(CancelScheduledEventResponse)
+_R_CancelScheduledEventResponse: Readers = ()
 
 
-def _fill_CancelScheduledEventResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_CancelScheduledEventResponse = lazy_decoder(
-    CancelScheduledEventResponse, _fill_CancelScheduledEventResponse
-)
+def _d_CancelScheduledEventResponse(d: Any, _t: Any = None) -> CancelScheduledEventResponse:
+    if d.__class__ is not dict:
+        check_object(d, CancelScheduledEventResponse)
+    o: Any = new_instance(_T_CancelScheduledEventResponse)
+    o._raw = d
+    o.__class__ = CancelScheduledEventResponse
+    done: CancelScheduledEventResponse = o
+    return done
 
 
 def _e_CancelScheduledEventResponse(o: Any, _t: Any = None) -> Any:
@@ -2297,21 +2404,24 @@ register_model(
 )
 
 
-_S_GetEventResponse = slot_setters(GetEventResponse, ("event",))
+_T_GetEventResponse = mutable_twin(GetEventResponse)
+_R_GetEventResponse: Readers = (("event", lambda d: _d_Event(d["event"])),)
 
 
-def _fill_GetEventResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetEventResponse[0],
-) -> None:
+def _d_GetEventResponse(d: Any, _t: Any = None) -> GetEventResponse:
     v: Any
-    v = d["event"]
-    _s0(o, _d_Event(v))
-
-
-_d_GetEventResponse = lazy_decoder(GetEventResponse, _fill_GetEventResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetEventResponse)
+    o: Any = new_instance(_T_GetEventResponse)
+    o._raw = d
+    try:
+        v = d["event"]
+        o.event = _d_Event(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetEventResponse, _R_GetEventResponse, exc)
+    o.__class__ = GetEventResponse
+    done: GetEventResponse = o
+    return done
 
 
 def _e_GetEventResponse(o: Any, _t: Any = None) -> Any:
@@ -2327,24 +2437,29 @@ def _e_GetEventResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetEventResponse, _d_GetEventResponse, _e_GetEventResponse)
 
 
-_S_ListEventsResponse = slot_setters(ListEventsResponse, ("events", "meta"))
+_T_ListEventsResponse = mutable_twin(ListEventsResponse)
+_R_ListEventsResponse: Readers = (
+    ("events", lambda d: [_d_Event(x0) for x0 in d["events"]]),
+    ("meta", lambda d: _d_ListConversationsResponseMeta(d["meta"])),
+)
 
 
-def _fill_ListEventsResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListEventsResponse[0],
-    _s1: Setter = _S_ListEventsResponse[1],
-) -> None:
+def _d_ListEventsResponse(d: Any, _t: Any = None) -> ListEventsResponse:
     v: Any
-    v = d["events"]
-    _s0(o, [_d_Event(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListConversationsResponseMeta(v))
-
-
-_d_ListEventsResponse = lazy_decoder(ListEventsResponse, _fill_ListEventsResponse)
+    if d.__class__ is not dict:
+        check_object(d, ListEventsResponse)
+    o: Any = new_instance(_T_ListEventsResponse)
+    o._raw = d
+    try:
+        v = d["events"]
+        o.events = [_d_Event(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListConversationsResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListEventsResponse, _R_ListEventsResponse, exc)
+    o.__class__ = ListEventsResponse
+    done: ListEventsResponse = o
+    return done
 
 
 def _e_ListEventsResponse(o: Any, _t: Any = None) -> Any:
@@ -2362,21 +2477,24 @@ def _e_ListEventsResponse(o: Any, _t: Any = None) -> Any:
 register_model(ListEventsResponse, _d_ListEventsResponse, _e_ListEventsResponse)
 
 
-_S_CreateEventResponse = slot_setters(CreateEventResponse, ("event",))
+_T_CreateEventResponse = mutable_twin(CreateEventResponse)
+_R_CreateEventResponse: Readers = (("event", lambda d: _d_Event(d["event"])),)
 
 
-def _fill_CreateEventResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateEventResponse[0],
-) -> None:
+def _d_CreateEventResponse(d: Any, _t: Any = None) -> CreateEventResponse:
     v: Any
-    v = d["event"]
-    _s0(o, _d_Event(v))
-
-
-_d_CreateEventResponse = lazy_decoder(CreateEventResponse, _fill_CreateEventResponse)
+    if d.__class__ is not dict:
+        check_object(d, CreateEventResponse)
+    o: Any = new_instance(_T_CreateEventResponse)
+    o._raw = d
+    try:
+        v = d["event"]
+        o.event = _d_Event(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CreateEventResponse, _R_CreateEventResponse, exc)
+    o.__class__ = CreateEventResponse
+    done: CreateEventResponse = o
+    return done
 
 
 def _e_CreateEventResponse(o: Any, _t: Any = None) -> Any:
@@ -2392,21 +2510,26 @@ def _e_CreateEventResponse(o: Any, _t: Any = None) -> Any:
 register_model(CreateEventResponse, _d_CreateEventResponse, _e_CreateEventResponse)
 
 
-_S_CreateEventBodySchedule = slot_setters(CreateEventBodySchedule, ("date_time", "delay"))
+_T_CreateEventBodySchedule = mutable_twin(CreateEventBodySchedule)
+_R_CreateEventBodySchedule: Readers = (
+    ("date_time", lambda d: d.get("dateTime", NOT_GIVEN)),
+    ("delay", lambda d: d.get("delay", NOT_GIVEN)),
+)
 
 
-def _fill_CreateEventBodySchedule(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateEventBodySchedule[0],
-    _s1: Setter = _S_CreateEventBodySchedule[1],
-) -> None:
-    _s0(o, d.get("dateTime", NOT_GIVEN))
-    _s1(o, d.get("delay", NOT_GIVEN))
-
-
-_d_CreateEventBodySchedule = lazy_decoder(CreateEventBodySchedule, _fill_CreateEventBodySchedule)
+def _d_CreateEventBodySchedule(d: Any, _t: Any = None) -> CreateEventBodySchedule:
+    if d.__class__ is not dict:
+        check_object(d, CreateEventBodySchedule)
+    o: Any = new_instance(_T_CreateEventBodySchedule)
+    o._raw = d
+    try:
+        o.date_time = d.get("dateTime", NOT_GIVEN)
+        o.delay = d.get("delay", NOT_GIVEN)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CreateEventBodySchedule, _R_CreateEventBodySchedule, exc)
+    o.__class__ = CreateEventBodySchedule
+    done: CreateEventBodySchedule = o
+    return done
 
 
 def _e_CreateEventBodySchedule(o: Any, _t: Any = None) -> Any:
@@ -2426,19 +2549,18 @@ def _e_CreateEventBodySchedule(o: Any, _t: Any = None) -> Any:
 register_model(CreateEventBodySchedule, _d_CreateEventBodySchedule, _e_CreateEventBodySchedule)
 
 
-_S_RemoveParticipantResponse = slot_setters(RemoveParticipantResponse, ())
+_T_RemoveParticipantResponse = mutable_twin(RemoveParticipantResponse)
+_R_RemoveParticipantResponse: Readers = ()
 
 
-def _fill_RemoveParticipantResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_RemoveParticipantResponse = lazy_decoder(
-    RemoveParticipantResponse, _fill_RemoveParticipantResponse
-)
+def _d_RemoveParticipantResponse(d: Any, _t: Any = None) -> RemoveParticipantResponse:
+    if d.__class__ is not dict:
+        check_object(d, RemoveParticipantResponse)
+    o: Any = new_instance(_T_RemoveParticipantResponse)
+    o._raw = d
+    o.__class__ = RemoveParticipantResponse
+    done: RemoveParticipantResponse = o
+    return done
 
 
 def _e_RemoveParticipantResponse(o: Any, _t: Any = None) -> Any:
@@ -2453,21 +2575,24 @@ register_model(
 )
 
 
-_S_GetParticipantResponse = slot_setters(GetParticipantResponse, ("participant",))
+_T_GetParticipantResponse = mutable_twin(GetParticipantResponse)
+_R_GetParticipantResponse: Readers = (("participant", lambda d: _d_User(d["participant"])),)
 
 
-def _fill_GetParticipantResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetParticipantResponse[0],
-) -> None:
+def _d_GetParticipantResponse(d: Any, _t: Any = None) -> GetParticipantResponse:
     v: Any
-    v = d["participant"]
-    _s0(o, _d_User(v))
-
-
-_d_GetParticipantResponse = lazy_decoder(GetParticipantResponse, _fill_GetParticipantResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetParticipantResponse)
+    o: Any = new_instance(_T_GetParticipantResponse)
+    o._raw = d
+    try:
+        v = d["participant"]
+        o.participant = _d_User(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetParticipantResponse, _R_GetParticipantResponse, exc)
+    o.__class__ = GetParticipantResponse
+    done: GetParticipantResponse = o
+    return done
 
 
 def _e_GetParticipantResponse(o: Any, _t: Any = None) -> Any:
@@ -2483,21 +2608,24 @@ def _e_GetParticipantResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetParticipantResponse, _d_GetParticipantResponse, _e_GetParticipantResponse)
 
 
-_S_AddParticipantResponse = slot_setters(AddParticipantResponse, ("participant",))
+_T_AddParticipantResponse = mutable_twin(AddParticipantResponse)
+_R_AddParticipantResponse: Readers = (("participant", lambda d: _d_User(d["participant"])),)
 
 
-def _fill_AddParticipantResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_AddParticipantResponse[0],
-) -> None:
+def _d_AddParticipantResponse(d: Any, _t: Any = None) -> AddParticipantResponse:
     v: Any
-    v = d["participant"]
-    _s0(o, _d_User(v))
-
-
-_d_AddParticipantResponse = lazy_decoder(AddParticipantResponse, _fill_AddParticipantResponse)
+    if d.__class__ is not dict:
+        check_object(d, AddParticipantResponse)
+    o: Any = new_instance(_T_AddParticipantResponse)
+    o._raw = d
+    try:
+        v = d["participant"]
+        o.participant = _d_User(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, AddParticipantResponse, _R_AddParticipantResponse, exc)
+    o.__class__ = AddParticipantResponse
+    done: AddParticipantResponse = o
+    return done
 
 
 def _e_AddParticipantResponse(o: Any, _t: Any = None) -> Any:
@@ -2513,24 +2641,29 @@ def _e_AddParticipantResponse(o: Any, _t: Any = None) -> Any:
 register_model(AddParticipantResponse, _d_AddParticipantResponse, _e_AddParticipantResponse)
 
 
-_S_ListParticipantsResponse = slot_setters(ListParticipantsResponse, ("participants", "meta"))
+_T_ListParticipantsResponse = mutable_twin(ListParticipantsResponse)
+_R_ListParticipantsResponse: Readers = (
+    ("participants", lambda d: [_d_User(x0) for x0 in d["participants"]]),
+    ("meta", lambda d: _d_ListConversationsResponseMeta(d["meta"])),
+)
 
 
-def _fill_ListParticipantsResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListParticipantsResponse[0],
-    _s1: Setter = _S_ListParticipantsResponse[1],
-) -> None:
+def _d_ListParticipantsResponse(d: Any, _t: Any = None) -> ListParticipantsResponse:
     v: Any
-    v = d["participants"]
-    _s0(o, [_d_User(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListConversationsResponseMeta(v))
-
-
-_d_ListParticipantsResponse = lazy_decoder(ListParticipantsResponse, _fill_ListParticipantsResponse)
+    if d.__class__ is not dict:
+        check_object(d, ListParticipantsResponse)
+    o: Any = new_instance(_T_ListParticipantsResponse)
+    o._raw = d
+    try:
+        v = d["participants"]
+        o.participants = [_d_User(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListConversationsResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListParticipantsResponse, _R_ListParticipantsResponse, exc)
+    o.__class__ = ListParticipantsResponse
+    done: ListParticipantsResponse = o
+    return done
 
 
 def _e_ListParticipantsResponse(o: Any, _t: Any = None) -> Any:
@@ -2548,23 +2681,26 @@ def _e_ListParticipantsResponse(o: Any, _t: Any = None) -> Any:
 register_model(ListParticipantsResponse, _d_ListParticipantsResponse, _e_ListParticipantsResponse)
 
 
-_S_GetOrCreateConversationResponseMeta = slot_setters(
-    GetOrCreateConversationResponseMeta, ("created",)
-)
+_T_GetOrCreateConversationResponseMeta = mutable_twin(GetOrCreateConversationResponseMeta)
+_R_GetOrCreateConversationResponseMeta: Readers = (("created", lambda d: d["created"]),)
 
 
-def _fill_GetOrCreateConversationResponseMeta(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetOrCreateConversationResponseMeta[0],
-) -> None:
-    _s0(o, d["created"])
-
-
-_d_GetOrCreateConversationResponseMeta = lazy_decoder(
-    GetOrCreateConversationResponseMeta, _fill_GetOrCreateConversationResponseMeta
-)
+def _d_GetOrCreateConversationResponseMeta(
+    d: Any, _t: Any = None
+) -> GetOrCreateConversationResponseMeta:
+    if d.__class__ is not dict:
+        check_object(d, GetOrCreateConversationResponseMeta)
+    o: Any = new_instance(_T_GetOrCreateConversationResponseMeta)
+    o._raw = d
+    try:
+        o.created = d["created"]
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o, GetOrCreateConversationResponseMeta, _R_GetOrCreateConversationResponseMeta, exc
+        )
+    o.__class__ = GetOrCreateConversationResponseMeta
+    done: GetOrCreateConversationResponseMeta = o
+    return done
 
 
 def _e_GetOrCreateConversationResponseMeta(o: Any, _t: Any = None) -> Any:
@@ -2581,28 +2717,29 @@ register_model(
 )
 
 
-_S_GetOrCreateConversationResponse = slot_setters(
-    GetOrCreateConversationResponse, ("conversation", "meta")
+_T_GetOrCreateConversationResponse = mutable_twin(GetOrCreateConversationResponse)
+_R_GetOrCreateConversationResponse: Readers = (
+    ("conversation", lambda d: _d_Conversation(d["conversation"])),
+    ("meta", lambda d: _d_GetOrCreateConversationResponseMeta(d["meta"])),
 )
 
 
-def _fill_GetOrCreateConversationResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetOrCreateConversationResponse[0],
-    _s1: Setter = _S_GetOrCreateConversationResponse[1],
-) -> None:
+def _d_GetOrCreateConversationResponse(d: Any, _t: Any = None) -> GetOrCreateConversationResponse:
     v: Any
-    v = d["conversation"]
-    _s0(o, _d_Conversation(v))
-    v = d["meta"]
-    _s1(o, _d_GetOrCreateConversationResponseMeta(v))
-
-
-_d_GetOrCreateConversationResponse = lazy_decoder(
-    GetOrCreateConversationResponse, _fill_GetOrCreateConversationResponse
-)
+    if d.__class__ is not dict:
+        check_object(d, GetOrCreateConversationResponse)
+    o: Any = new_instance(_T_GetOrCreateConversationResponse)
+    o._raw = d
+    try:
+        v = d["conversation"]
+        o.conversation = _d_Conversation(v)
+        v = d["meta"]
+        o.meta = _d_GetOrCreateConversationResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetOrCreateConversationResponse, _R_GetOrCreateConversationResponse, exc)
+    o.__class__ = GetOrCreateConversationResponse
+    done: GetOrCreateConversationResponse = o
+    return done
 
 
 def _e_GetOrCreateConversationResponse(o: Any, _t: Any = None) -> Any:
@@ -2624,19 +2761,18 @@ register_model(
 )
 
 
-_S_DeleteConversationResponse = slot_setters(DeleteConversationResponse, ())
+_T_DeleteConversationResponse = mutable_twin(DeleteConversationResponse)
+_R_DeleteConversationResponse: Readers = ()
 
 
-def _fill_DeleteConversationResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_DeleteConversationResponse = lazy_decoder(
-    DeleteConversationResponse, _fill_DeleteConversationResponse
-)
+def _d_DeleteConversationResponse(d: Any, _t: Any = None) -> DeleteConversationResponse:
+    if d.__class__ is not dict:
+        check_object(d, DeleteConversationResponse)
+    o: Any = new_instance(_T_DeleteConversationResponse)
+    o._raw = d
+    o.__class__ = DeleteConversationResponse
+    done: DeleteConversationResponse = o
+    return done
 
 
 def _e_DeleteConversationResponse(o: Any, _t: Any = None) -> Any:
@@ -2651,23 +2787,26 @@ register_model(
 )
 
 
-_S_UpdateConversationResponse = slot_setters(UpdateConversationResponse, ("conversation",))
-
-
-def _fill_UpdateConversationResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateConversationResponse[0],
-) -> None:
-    v: Any
-    v = d["conversation"]
-    _s0(o, _d_Conversation(v))
-
-
-_d_UpdateConversationResponse = lazy_decoder(
-    UpdateConversationResponse, _fill_UpdateConversationResponse
+_T_UpdateConversationResponse = mutable_twin(UpdateConversationResponse)
+_R_UpdateConversationResponse: Readers = (
+    ("conversation", lambda d: _d_Conversation(d["conversation"])),
 )
+
+
+def _d_UpdateConversationResponse(d: Any, _t: Any = None) -> UpdateConversationResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, UpdateConversationResponse)
+    o: Any = new_instance(_T_UpdateConversationResponse)
+    o._raw = d
+    try:
+        v = d["conversation"]
+        o.conversation = _d_Conversation(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdateConversationResponse, _R_UpdateConversationResponse, exc)
+    o.__class__ = UpdateConversationResponse
+    done: UpdateConversationResponse = o
+    return done
 
 
 def _e_UpdateConversationResponse(o: Any, _t: Any = None) -> Any:
@@ -2685,21 +2824,26 @@ register_model(
 )
 
 
-_S_GetConversationResponse = slot_setters(GetConversationResponse, ("conversation",))
+_T_GetConversationResponse = mutable_twin(GetConversationResponse)
+_R_GetConversationResponse: Readers = (
+    ("conversation", lambda d: _d_Conversation(d["conversation"])),
+)
 
 
-def _fill_GetConversationResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetConversationResponse[0],
-) -> None:
+def _d_GetConversationResponse(d: Any, _t: Any = None) -> GetConversationResponse:
     v: Any
-    v = d["conversation"]
-    _s0(o, _d_Conversation(v))
-
-
-_d_GetConversationResponse = lazy_decoder(GetConversationResponse, _fill_GetConversationResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetConversationResponse)
+    o: Any = new_instance(_T_GetConversationResponse)
+    o._raw = d
+    try:
+        v = d["conversation"]
+        o.conversation = _d_Conversation(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetConversationResponse, _R_GetConversationResponse, exc)
+    o.__class__ = GetConversationResponse
+    done: GetConversationResponse = o
+    return done
 
 
 def _e_GetConversationResponse(o: Any, _t: Any = None) -> Any:
@@ -2715,21 +2859,22 @@ def _e_GetConversationResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetConversationResponse, _d_GetConversationResponse, _e_GetConversationResponse)
 
 
-_S_ListConversationsResponseMeta = slot_setters(ListConversationsResponseMeta, ("next_token",))
+_T_ListConversationsResponseMeta = mutable_twin(ListConversationsResponseMeta)
+_R_ListConversationsResponseMeta: Readers = (("next_token", lambda d: d.get("nextToken", None)),)
 
 
-def _fill_ListConversationsResponseMeta(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListConversationsResponseMeta[0],
-) -> None:
-    _s0(o, d.get("nextToken", None))
-
-
-_d_ListConversationsResponseMeta = lazy_decoder(
-    ListConversationsResponseMeta, _fill_ListConversationsResponseMeta
-)
+def _d_ListConversationsResponseMeta(d: Any, _t: Any = None) -> ListConversationsResponseMeta:
+    if d.__class__ is not dict:
+        check_object(d, ListConversationsResponseMeta)
+    o: Any = new_instance(_T_ListConversationsResponseMeta)
+    o._raw = d
+    try:
+        o.next_token = d.get("nextToken", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListConversationsResponseMeta, _R_ListConversationsResponseMeta, exc)
+    o.__class__ = ListConversationsResponseMeta
+    done: ListConversationsResponseMeta = o
+    return done
 
 
 def _e_ListConversationsResponseMeta(o: Any, _t: Any = None) -> Any:
@@ -2750,26 +2895,29 @@ register_model(
 )
 
 
-_S_ListConversationsResponse = slot_setters(ListConversationsResponse, ("conversations", "meta"))
-
-
-def _fill_ListConversationsResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListConversationsResponse[0],
-    _s1: Setter = _S_ListConversationsResponse[1],
-) -> None:
-    v: Any
-    v = d["conversations"]
-    _s0(o, [_d_Conversation(x0) for x0 in v])
-    v = d["meta"]
-    _s1(o, _d_ListConversationsResponseMeta(v))
-
-
-_d_ListConversationsResponse = lazy_decoder(
-    ListConversationsResponse, _fill_ListConversationsResponse
+_T_ListConversationsResponse = mutable_twin(ListConversationsResponse)
+_R_ListConversationsResponse: Readers = (
+    ("conversations", lambda d: [_d_Conversation(x0) for x0 in d["conversations"]]),
+    ("meta", lambda d: _d_ListConversationsResponseMeta(d["meta"])),
 )
+
+
+def _d_ListConversationsResponse(d: Any, _t: Any = None) -> ListConversationsResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, ListConversationsResponse)
+    o: Any = new_instance(_T_ListConversationsResponse)
+    o._raw = d
+    try:
+        v = d["conversations"]
+        o.conversations = [_d_Conversation(x0) for x0 in v]
+        v = d["meta"]
+        o.meta = _d_ListConversationsResponseMeta(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListConversationsResponse, _R_ListConversationsResponse, exc)
+    o.__class__ = ListConversationsResponse
+    done: ListConversationsResponse = o
+    return done
 
 
 def _e_ListConversationsResponse(o: Any, _t: Any = None) -> Any:
@@ -2789,23 +2937,26 @@ register_model(
 )
 
 
-_S_CreateConversationResponse = slot_setters(CreateConversationResponse, ("conversation",))
-
-
-def _fill_CreateConversationResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateConversationResponse[0],
-) -> None:
-    v: Any
-    v = d["conversation"]
-    _s0(o, _d_Conversation(v))
-
-
-_d_CreateConversationResponse = lazy_decoder(
-    CreateConversationResponse, _fill_CreateConversationResponse
+_T_CreateConversationResponse = mutable_twin(CreateConversationResponse)
+_R_CreateConversationResponse: Readers = (
+    ("conversation", lambda d: _d_Conversation(d["conversation"])),
 )
+
+
+def _d_CreateConversationResponse(d: Any, _t: Any = None) -> CreateConversationResponse:
+    v: Any
+    if d.__class__ is not dict:
+        check_object(d, CreateConversationResponse)
+    o: Any = new_instance(_T_CreateConversationResponse)
+    o._raw = d
+    try:
+        v = d["conversation"]
+        o.conversation = _d_Conversation(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CreateConversationResponse, _R_CreateConversationResponse, exc)
+    o.__class__ = CreateConversationResponse
+    done: CreateConversationResponse = o
+    return done
 
 
 def _e_CreateConversationResponse(o: Any, _t: Any = None) -> Any:
@@ -2823,63 +2974,50 @@ register_model(
 )
 
 
-_S_Workflow = slot_setters(
-    Workflow,
-    (
-        "id",
-        "name",
-        "status",
-        "input",
-        "output",
-        "parent_workflow_id",
-        "conversation_id",
-        "user_id",
-        "created_at",
-        "updated_at",
-        "completed_at",
-        "failure_reason",
-        "timeout_at",
-        "tags",
-    ),
+_T_Workflow = mutable_twin(Workflow)
+_R_Workflow: Readers = (
+    ("id", lambda d: d["id"]),
+    ("name", lambda d: d["name"]),
+    ("status", lambda d: d["status"]),
+    ("input", lambda d: d["input"]),
+    ("output", lambda d: d["output"]),
+    ("parent_workflow_id", lambda d: d.get("parentWorkflowId", None)),
+    ("conversation_id", lambda d: d.get("conversationId", None)),
+    ("user_id", lambda d: d.get("userId", None)),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+    ("completed_at", lambda d: d.get("completedAt", None)),
+    ("failure_reason", lambda d: d.get("failureReason", None)),
+    ("timeout_at", lambda d: d["timeoutAt"]),
+    ("tags", lambda d: d["tags"]),
 )
 
 
-def _fill_Workflow(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_Workflow[0],
-    _s1: Setter = _S_Workflow[1],
-    _s2: Setter = _S_Workflow[2],
-    _s3: Setter = _S_Workflow[3],
-    _s4: Setter = _S_Workflow[4],
-    _s5: Setter = _S_Workflow[5],
-    _s6: Setter = _S_Workflow[6],
-    _s7: Setter = _S_Workflow[7],
-    _s8: Setter = _S_Workflow[8],
-    _s9: Setter = _S_Workflow[9],
-    _s10: Setter = _S_Workflow[10],
-    _s11: Setter = _S_Workflow[11],
-    _s12: Setter = _S_Workflow[12],
-    _s13: Setter = _S_Workflow[13],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["name"])
-    _s2(o, d["status"])
-    _s3(o, d["input"])
-    _s4(o, d["output"])
-    _s5(o, d.get("parentWorkflowId", None))
-    _s6(o, d.get("conversationId", None))
-    _s7(o, d.get("userId", None))
-    _s8(o, d["createdAt"])
-    _s9(o, d["updatedAt"])
-    _s10(o, d.get("completedAt", None))
-    _s11(o, d.get("failureReason", None))
-    _s12(o, d["timeoutAt"])
-    _s13(o, d["tags"])
-
-
-_d_Workflow = lazy_decoder(Workflow, _fill_Workflow)
+def _d_Workflow(d: Any, _t: Any = None) -> Workflow:
+    if d.__class__ is not dict:
+        check_object(d, Workflow)
+    o: Any = new_instance(_T_Workflow)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.name = d["name"]
+        o.status = d["status"]
+        o.input = d["input"]
+        o.output = d["output"]
+        o.parent_workflow_id = d.get("parentWorkflowId", None)
+        o.conversation_id = d.get("conversationId", None)
+        o.user_id = d.get("userId", None)
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+        o.completed_at = d.get("completedAt", None)
+        o.failure_reason = d.get("failureReason", None)
+        o.timeout_at = d["timeoutAt"]
+        o.tags = d["tags"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, Workflow, _R_Workflow, exc)
+    o.__class__ = Workflow
+    done: Workflow = o
+    return done
 
 
 def _e_Workflow(o: Any, _t: Any = None) -> Any:
@@ -2918,48 +3056,40 @@ def _e_Workflow(o: Any, _t: Any = None) -> Any:
 register_model(Workflow, _d_Workflow, _e_Workflow)
 
 
-_S_State = slot_setters(
-    State,
-    (
-        "id",
-        "created_at",
-        "updated_at",
-        "bot_id",
-        "conversation_id",
-        "user_id",
-        "name",
-        "type",
-        "payload",
-    ),
+_T_State = mutable_twin(State)
+_R_State: Readers = (
+    ("id", lambda d: d["id"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+    ("bot_id", lambda d: d["botId"]),
+    ("conversation_id", lambda d: d.get("conversationId", None)),
+    ("user_id", lambda d: d.get("userId", None)),
+    ("name", lambda d: d["name"]),
+    ("type", lambda d: d["type"]),
+    ("payload", lambda d: d["payload"]),
 )
 
 
-def _fill_State(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_State[0],
-    _s1: Setter = _S_State[1],
-    _s2: Setter = _S_State[2],
-    _s3: Setter = _S_State[3],
-    _s4: Setter = _S_State[4],
-    _s5: Setter = _S_State[5],
-    _s6: Setter = _S_State[6],
-    _s7: Setter = _S_State[7],
-    _s8: Setter = _S_State[8],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["createdAt"])
-    _s2(o, d["updatedAt"])
-    _s3(o, d["botId"])
-    _s4(o, d.get("conversationId", None))
-    _s5(o, d.get("userId", None))
-    _s6(o, d["name"])
-    _s7(o, d["type"])
-    _s8(o, d["payload"])
-
-
-_d_State = lazy_decoder(State, _fill_State)
+def _d_State(d: Any, _t: Any = None) -> State:
+    if d.__class__ is not dict:
+        check_object(d, State)
+    o: Any = new_instance(_T_State)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+        o.bot_id = d["botId"]
+        o.conversation_id = d.get("conversationId", None)
+        o.user_id = d.get("userId", None)
+        o.name = d["name"]
+        o.type = d["type"]
+        o.payload = d["payload"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, State, _R_State, exc)
+    o.__class__ = State
+    done: State = o
+    return done
 
 
 def _e_State(o: Any, _t: Any = None) -> Any:
@@ -2987,51 +3117,42 @@ def _e_State(o: Any, _t: Any = None) -> Any:
 register_model(State, _d_State, _e_State)
 
 
-_S_Message = slot_setters(
-    Message,
-    (
-        "id",
-        "created_at",
-        "updated_at",
-        "type",
-        "payload",
-        "direction",
-        "user_id",
-        "conversation_id",
-        "tags",
-        "origin",
-    ),
+_T_Message = mutable_twin(Message)
+_R_Message: Readers = (
+    ("id", lambda d: d["id"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+    ("type", lambda d: d["type"]),
+    ("payload", lambda d: d["payload"]),
+    ("direction", lambda d: d["direction"]),
+    ("user_id", lambda d: d["userId"]),
+    ("conversation_id", lambda d: d["conversationId"]),
+    ("tags", lambda d: d["tags"]),
+    ("origin", lambda d: d.get("origin", None)),
 )
 
 
-def _fill_Message(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_Message[0],
-    _s1: Setter = _S_Message[1],
-    _s2: Setter = _S_Message[2],
-    _s3: Setter = _S_Message[3],
-    _s4: Setter = _S_Message[4],
-    _s5: Setter = _S_Message[5],
-    _s6: Setter = _S_Message[6],
-    _s7: Setter = _S_Message[7],
-    _s8: Setter = _S_Message[8],
-    _s9: Setter = _S_Message[9],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["createdAt"])
-    _s2(o, d["updatedAt"])
-    _s3(o, d["type"])
-    _s4(o, d["payload"])
-    _s5(o, d["direction"])
-    _s6(o, d["userId"])
-    _s7(o, d["conversationId"])
-    _s8(o, d["tags"])
-    _s9(o, d.get("origin", None))
-
-
-_d_Message = lazy_decoder(Message, _fill_Message)
+def _d_Message(d: Any, _t: Any = None) -> Message:
+    if d.__class__ is not dict:
+        check_object(d, Message)
+    o: Any = new_instance(_T_Message)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+        o.type = d["type"]
+        o.payload = d["payload"]
+        o.direction = d["direction"]
+        o.user_id = d["userId"]
+        o.conversation_id = d["conversationId"]
+        o.tags = d["tags"]
+        o.origin = d.get("origin", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, Message, _R_Message, exc)
+    o.__class__ = Message
+    done: Message = o
+    return done
 
 
 def _e_Message(o: Any, _t: Any = None) -> Any:
@@ -3058,48 +3179,40 @@ def _e_Message(o: Any, _t: Any = None) -> Any:
 register_model(Message, _d_Message, _e_Message)
 
 
-_S_Event = slot_setters(
-    Event,
-    (
-        "id",
-        "created_at",
-        "type",
-        "payload",
-        "conversation_id",
-        "user_id",
-        "message_id",
-        "status",
-        "failure_reason",
-    ),
+_T_Event = mutable_twin(Event)
+_R_Event: Readers = (
+    ("id", lambda d: d["id"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("type", lambda d: d["type"]),
+    ("payload", lambda d: d["payload"]),
+    ("conversation_id", lambda d: d.get("conversationId", None)),
+    ("user_id", lambda d: d.get("userId", None)),
+    ("message_id", lambda d: d.get("messageId", None)),
+    ("status", lambda d: d["status"]),
+    ("failure_reason", lambda d: d["failureReason"]),
 )
 
 
-def _fill_Event(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_Event[0],
-    _s1: Setter = _S_Event[1],
-    _s2: Setter = _S_Event[2],
-    _s3: Setter = _S_Event[3],
-    _s4: Setter = _S_Event[4],
-    _s5: Setter = _S_Event[5],
-    _s6: Setter = _S_Event[6],
-    _s7: Setter = _S_Event[7],
-    _s8: Setter = _S_Event[8],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["createdAt"])
-    _s2(o, d["type"])
-    _s3(o, d["payload"])
-    _s4(o, d.get("conversationId", None))
-    _s5(o, d.get("userId", None))
-    _s6(o, d.get("messageId", None))
-    _s7(o, d["status"])
-    _s8(o, d["failureReason"])
-
-
-_d_Event = lazy_decoder(Event, _fill_Event)
+def _d_Event(d: Any, _t: Any = None) -> Event:
+    if d.__class__ is not dict:
+        check_object(d, Event)
+    o: Any = new_instance(_T_Event)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.created_at = d["createdAt"]
+        o.type = d["type"]
+        o.payload = d["payload"]
+        o.conversation_id = d.get("conversationId", None)
+        o.user_id = d.get("userId", None)
+        o.message_id = d.get("messageId", None)
+        o.status = d["status"]
+        o.failure_reason = d["failureReason"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, Event, _R_Event, exc)
+    o.__class__ = Event
+    done: Event = o
+    return done
 
 
 def _e_Event(o: Any, _t: Any = None) -> Any:
@@ -3129,48 +3242,40 @@ def _e_Event(o: Any, _t: Any = None) -> Any:
 register_model(Event, _d_Event, _e_Event)
 
 
-_S_Conversation = slot_setters(
-    Conversation,
-    (
-        "id",
-        "current_task_id",
-        "current_workflow_id",
-        "created_at",
-        "updated_at",
-        "channel",
-        "integration",
-        "tags",
-        "message_count",
-    ),
+_T_Conversation = mutable_twin(Conversation)
+_R_Conversation: Readers = (
+    ("id", lambda d: d["id"]),
+    ("current_task_id", lambda d: d.get("currentTaskId", None)),
+    ("current_workflow_id", lambda d: d.get("currentWorkflowId", None)),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+    ("channel", lambda d: d["channel"]),
+    ("integration", lambda d: d["integration"]),
+    ("tags", lambda d: d["tags"]),
+    ("message_count", lambda d: d["messageCount"]),
 )
 
 
-def _fill_Conversation(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_Conversation[0],
-    _s1: Setter = _S_Conversation[1],
-    _s2: Setter = _S_Conversation[2],
-    _s3: Setter = _S_Conversation[3],
-    _s4: Setter = _S_Conversation[4],
-    _s5: Setter = _S_Conversation[5],
-    _s6: Setter = _S_Conversation[6],
-    _s7: Setter = _S_Conversation[7],
-    _s8: Setter = _S_Conversation[8],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d.get("currentTaskId", None))
-    _s2(o, d.get("currentWorkflowId", None))
-    _s3(o, d["createdAt"])
-    _s4(o, d["updatedAt"])
-    _s5(o, d["channel"])
-    _s6(o, d["integration"])
-    _s7(o, d["tags"])
-    _s8(o, d["messageCount"])
-
-
-_d_Conversation = lazy_decoder(Conversation, _fill_Conversation)
+def _d_Conversation(d: Any, _t: Any = None) -> Conversation:
+    if d.__class__ is not dict:
+        check_object(d, Conversation)
+    o: Any = new_instance(_T_Conversation)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.current_task_id = d.get("currentTaskId", None)
+        o.current_workflow_id = d.get("currentWorkflowId", None)
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+        o.channel = d["channel"]
+        o.integration = d["integration"]
+        o.tags = d["tags"]
+        o.message_count = d["messageCount"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, Conversation, _R_Conversation, exc)
+    o.__class__ = Conversation
+    done: Conversation = o
+    return done
 
 
 def _e_Conversation(o: Any, _t: Any = None) -> Any:
@@ -3198,36 +3303,38 @@ def _e_Conversation(o: Any, _t: Any = None) -> Any:
 register_model(Conversation, _d_Conversation, _e_Conversation)
 
 
-_S_User = slot_setters(
-    User,
-    ("id", "created_at", "updated_at", "tags", "name", "picture_url", "properties", "attributes"),
+_T_User = mutable_twin(User)
+_R_User: Readers = (
+    ("id", lambda d: d["id"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
+    ("tags", lambda d: d["tags"]),
+    ("name", lambda d: d.get("name", None)),
+    ("picture_url", lambda d: d.get("pictureUrl", None)),
+    ("properties", lambda d: d.get("properties", None)),
+    ("attributes", lambda d: d.get("attributes", None)),
 )
 
 
-def _fill_User(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_User[0],
-    _s1: Setter = _S_User[1],
-    _s2: Setter = _S_User[2],
-    _s3: Setter = _S_User[3],
-    _s4: Setter = _S_User[4],
-    _s5: Setter = _S_User[5],
-    _s6: Setter = _S_User[6],
-    _s7: Setter = _S_User[7],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["createdAt"])
-    _s2(o, d["updatedAt"])
-    _s3(o, d["tags"])
-    _s4(o, d.get("name", None))
-    _s5(o, d.get("pictureUrl", None))
-    _s6(o, d.get("properties", None))
-    _s7(o, d.get("attributes", None))
-
-
-_d_User = lazy_decoder(User, _fill_User)
+def _d_User(d: Any, _t: Any = None) -> User:
+    if d.__class__ is not dict:
+        check_object(d, User)
+    o: Any = new_instance(_T_User)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+        o.tags = d["tags"]
+        o.name = d.get("name", None)
+        o.picture_url = d.get("pictureUrl", None)
+        o.properties = d.get("properties", None)
+        o.attributes = d.get("attributes", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, User, _R_User, exc)
+    o.__class__ = User
+    done: User = o
+    return done
 
 
 def _e_User(o: Any, _t: Any = None) -> Any:

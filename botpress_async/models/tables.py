@@ -17,11 +17,14 @@ from typing import Any, ClassVar, Literal
 import attrs
 
 from botpress_async._converter import (
+    SHAPE_ERRORS,
     BaseModel,
-    Setter,
-    lazy_decoder,
+    Readers,
+    check_object,
+    mutable_twin,
+    new_instance,
     register_model,
-    slot_setters,
+    salvage,
 )
 from botpress_async._row import Row as Row
 from botpress_async._row import from_wire as _d_Row
@@ -679,30 +682,33 @@ DeleteTableRowsResponseJob = DuplicateTableResponseJob
 ColumnComputed = TableSchemaPropertiesValueXZuiComputed
 TableSchemaPropertiesValuePropertiesValue = TableSchemaPropertiesValueItems
 
-_S_UpsertTableRowsResponse = slot_setters(
-    UpsertTableRowsResponse, ("inserted", "updated", "warnings", "errors")
+_T_UpsertTableRowsResponse = mutable_twin(UpsertTableRowsResponse)
+_R_UpsertTableRowsResponse: Readers = (
+    ("inserted", lambda d: [_d_Row(x0) for x0 in d["inserted"]]),
+    ("updated", lambda d: [_d_Row(x0) for x0 in d["updated"]]),
+    ("warnings", lambda d: d.get("warnings", None)),
+    ("errors", lambda d: d.get("errors", None)),
 )
 
 
-def _fill_UpsertTableRowsResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpsertTableRowsResponse[0],
-    _s1: Setter = _S_UpsertTableRowsResponse[1],
-    _s2: Setter = _S_UpsertTableRowsResponse[2],
-    _s3: Setter = _S_UpsertTableRowsResponse[3],
-) -> None:
+def _d_UpsertTableRowsResponse(d: Any, _t: Any = None) -> UpsertTableRowsResponse:
     v: Any
-    v = d["inserted"]
-    _s0(o, [_d_Row(x0) for x0 in v])
-    v = d["updated"]
-    _s1(o, [_d_Row(x0) for x0 in v])
-    _s2(o, d.get("warnings", None))
-    _s3(o, d.get("errors", None))
-
-
-_d_UpsertTableRowsResponse = lazy_decoder(UpsertTableRowsResponse, _fill_UpsertTableRowsResponse)
+    if d.__class__ is not dict:
+        check_object(d, UpsertTableRowsResponse)
+    o: Any = new_instance(_T_UpsertTableRowsResponse)
+    o._raw = d
+    try:
+        v = d["inserted"]
+        o.inserted = [_d_Row(x0) for x0 in v]
+        v = d["updated"]
+        o.updated = [_d_Row(x0) for x0 in v]
+        o.warnings = d.get("warnings", None)
+        o.errors = d.get("errors", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpsertTableRowsResponse, _R_UpsertTableRowsResponse, exc)
+    o.__class__ = UpsertTableRowsResponse
+    done: UpsertTableRowsResponse = o
+    return done
 
 
 def _e_UpsertTableRowsResponse(o: Any, _t: Any = None) -> Any:
@@ -726,21 +732,22 @@ def _e_UpsertTableRowsResponse(o: Any, _t: Any = None) -> Any:
 register_model(UpsertTableRowsResponse, _d_UpsertTableRowsResponse, _e_UpsertTableRowsResponse)
 
 
-_S_UpsertTableRowsBodyRowsItem = slot_setters(UpsertTableRowsBodyRowsItem, ("id",))
+_T_UpsertTableRowsBodyRowsItem = mutable_twin(UpsertTableRowsBodyRowsItem)
+_R_UpsertTableRowsBodyRowsItem: Readers = (("id", lambda d: d.get("id", NOT_GIVEN)),)
 
 
-def _fill_UpsertTableRowsBodyRowsItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpsertTableRowsBodyRowsItem[0],
-) -> None:
-    _s0(o, d.get("id", NOT_GIVEN))
-
-
-_d_UpsertTableRowsBodyRowsItem = lazy_decoder(
-    UpsertTableRowsBodyRowsItem, _fill_UpsertTableRowsBodyRowsItem
-)
+def _d_UpsertTableRowsBodyRowsItem(d: Any, _t: Any = None) -> UpsertTableRowsBodyRowsItem:
+    if d.__class__ is not dict:
+        check_object(d, UpsertTableRowsBodyRowsItem)
+    o: Any = new_instance(_T_UpsertTableRowsBodyRowsItem)
+    o._raw = d
+    try:
+        o.id = d.get("id", NOT_GIVEN)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpsertTableRowsBodyRowsItem, _R_UpsertTableRowsBodyRowsItem, exc)
+    o.__class__ = UpsertTableRowsBodyRowsItem
+    done: UpsertTableRowsBodyRowsItem = o
+    return done
 
 
 def _e_UpsertTableRowsBodyRowsItem(o: Any, _t: Any = None) -> Any:
@@ -759,23 +766,31 @@ register_model(
 )
 
 
-_S_DeleteTableRowsResponse = slot_setters(DeleteTableRowsResponse, ("deleted_rows", "job"))
+_T_DeleteTableRowsResponse = mutable_twin(DeleteTableRowsResponse)
+_R_DeleteTableRowsResponse: Readers = (
+    ("deleted_rows", lambda d: d["deletedRows"]),
+    (
+        "job",
+        lambda d: None if (v := d.get("job", None)) is None else _d_DuplicateTableResponseJob(v),
+    ),
+)
 
 
-def _fill_DeleteTableRowsResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_DeleteTableRowsResponse[0],
-    _s1: Setter = _S_DeleteTableRowsResponse[1],
-) -> None:
+def _d_DeleteTableRowsResponse(d: Any, _t: Any = None) -> DeleteTableRowsResponse:
     v: Any
-    _s0(o, d["deletedRows"])
-    v = d.get("job", None)
-    _s1(o, v if v is None else _d_DuplicateTableResponseJob(v))
-
-
-_d_DeleteTableRowsResponse = lazy_decoder(DeleteTableRowsResponse, _fill_DeleteTableRowsResponse)
+    if d.__class__ is not dict:
+        check_object(d, DeleteTableRowsResponse)
+    o: Any = new_instance(_T_DeleteTableRowsResponse)
+    o._raw = d
+    try:
+        o.deleted_rows = d["deletedRows"]
+        v = d.get("job", None)
+        o.job = v if v is None else _d_DuplicateTableResponseJob(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, DeleteTableRowsResponse, _R_DeleteTableRowsResponse, exc)
+    o.__class__ = DeleteTableRowsResponse
+    done: DeleteTableRowsResponse = o
+    return done
 
 
 def _e_DeleteTableRowsResponse(o: Any, _t: Any = None) -> Any:
@@ -792,25 +807,30 @@ def _e_DeleteTableRowsResponse(o: Any, _t: Any = None) -> Any:
 register_model(DeleteTableRowsResponse, _d_DeleteTableRowsResponse, _e_DeleteTableRowsResponse)
 
 
-_S_UpdateTableRowsResponse = slot_setters(UpdateTableRowsResponse, ("rows", "warnings", "errors"))
+_T_UpdateTableRowsResponse = mutable_twin(UpdateTableRowsResponse)
+_R_UpdateTableRowsResponse: Readers = (
+    ("rows", lambda d: [_d_Row(x0) for x0 in d["rows"]]),
+    ("warnings", lambda d: d.get("warnings", None)),
+    ("errors", lambda d: d.get("errors", None)),
+)
 
 
-def _fill_UpdateTableRowsResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateTableRowsResponse[0],
-    _s1: Setter = _S_UpdateTableRowsResponse[1],
-    _s2: Setter = _S_UpdateTableRowsResponse[2],
-) -> None:
+def _d_UpdateTableRowsResponse(d: Any, _t: Any = None) -> UpdateTableRowsResponse:
     v: Any
-    v = d["rows"]
-    _s0(o, [_d_Row(x0) for x0 in v])
-    _s1(o, d.get("warnings", None))
-    _s2(o, d.get("errors", None))
-
-
-_d_UpdateTableRowsResponse = lazy_decoder(UpdateTableRowsResponse, _fill_UpdateTableRowsResponse)
+    if d.__class__ is not dict:
+        check_object(d, UpdateTableRowsResponse)
+    o: Any = new_instance(_T_UpdateTableRowsResponse)
+    o._raw = d
+    try:
+        v = d["rows"]
+        o.rows = [_d_Row(x0) for x0 in v]
+        o.warnings = d.get("warnings", None)
+        o.errors = d.get("errors", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdateTableRowsResponse, _R_UpdateTableRowsResponse, exc)
+    o.__class__ = UpdateTableRowsResponse
+    done: UpdateTableRowsResponse = o
+    return done
 
 
 def _e_UpdateTableRowsResponse(o: Any, _t: Any = None) -> Any:
@@ -832,21 +852,22 @@ def _e_UpdateTableRowsResponse(o: Any, _t: Any = None) -> Any:
 register_model(UpdateTableRowsResponse, _d_UpdateTableRowsResponse, _e_UpdateTableRowsResponse)
 
 
-_S_UpdateTableRowsBodyRowsItem = slot_setters(UpdateTableRowsBodyRowsItem, ("id",))
+_T_UpdateTableRowsBodyRowsItem = mutable_twin(UpdateTableRowsBodyRowsItem)
+_R_UpdateTableRowsBodyRowsItem: Readers = (("id", lambda d: d["id"]),)
 
 
-def _fill_UpdateTableRowsBodyRowsItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateTableRowsBodyRowsItem[0],
-) -> None:
-    _s0(o, d["id"])
-
-
-_d_UpdateTableRowsBodyRowsItem = lazy_decoder(
-    UpdateTableRowsBodyRowsItem, _fill_UpdateTableRowsBodyRowsItem
-)
+def _d_UpdateTableRowsBodyRowsItem(d: Any, _t: Any = None) -> UpdateTableRowsBodyRowsItem:
+    if d.__class__ is not dict:
+        check_object(d, UpdateTableRowsBodyRowsItem)
+    o: Any = new_instance(_T_UpdateTableRowsBodyRowsItem)
+    o._raw = d
+    try:
+        o.id = d["id"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdateTableRowsBodyRowsItem, _R_UpdateTableRowsBodyRowsItem, exc)
+    o.__class__ = UpdateTableRowsBodyRowsItem
+    done: UpdateTableRowsBodyRowsItem = o
+    return done
 
 
 def _e_UpdateTableRowsBodyRowsItem(o: Any, _t: Any = None) -> Any:
@@ -861,25 +882,30 @@ register_model(
 )
 
 
-_S_CreateTableRowsResponse = slot_setters(CreateTableRowsResponse, ("rows", "warnings", "errors"))
+_T_CreateTableRowsResponse = mutable_twin(CreateTableRowsResponse)
+_R_CreateTableRowsResponse: Readers = (
+    ("rows", lambda d: [_d_Row(x0) for x0 in d["rows"]]),
+    ("warnings", lambda d: d.get("warnings", None)),
+    ("errors", lambda d: d.get("errors", None)),
+)
 
 
-def _fill_CreateTableRowsResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateTableRowsResponse[0],
-    _s1: Setter = _S_CreateTableRowsResponse[1],
-    _s2: Setter = _S_CreateTableRowsResponse[2],
-) -> None:
+def _d_CreateTableRowsResponse(d: Any, _t: Any = None) -> CreateTableRowsResponse:
     v: Any
-    v = d["rows"]
-    _s0(o, [_d_Row(x0) for x0 in v])
-    _s1(o, d.get("warnings", None))
-    _s2(o, d.get("errors", None))
-
-
-_d_CreateTableRowsResponse = lazy_decoder(CreateTableRowsResponse, _fill_CreateTableRowsResponse)
+    if d.__class__ is not dict:
+        check_object(d, CreateTableRowsResponse)
+    o: Any = new_instance(_T_CreateTableRowsResponse)
+    o._raw = d
+    try:
+        v = d["rows"]
+        o.rows = [_d_Row(x0) for x0 in v]
+        o.warnings = d.get("warnings", None)
+        o.errors = d.get("errors", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CreateTableRowsResponse, _R_CreateTableRowsResponse, exc)
+    o.__class__ = CreateTableRowsResponse
+    done: CreateTableRowsResponse = o
+    return done
 
 
 def _e_CreateTableRowsResponse(o: Any, _t: Any = None) -> Any:
@@ -901,31 +927,34 @@ def _e_CreateTableRowsResponse(o: Any, _t: Any = None) -> Any:
 register_model(CreateTableRowsResponse, _d_CreateTableRowsResponse, _e_CreateTableRowsResponse)
 
 
-_S_FindTableRowsResponse = slot_setters(
-    FindTableRowsResponse, ("rows", "has_more", "offset", "limit", "warnings")
+_T_FindTableRowsResponse = mutable_twin(FindTableRowsResponse)
+_R_FindTableRowsResponse: Readers = (
+    ("rows", lambda d: [_d_Row(x0) for x0 in d["rows"]]),
+    ("has_more", lambda d: d["hasMore"]),
+    ("offset", lambda d: d["offset"]),
+    ("limit", lambda d: d["limit"]),
+    ("warnings", lambda d: d.get("warnings", None)),
 )
 
 
-def _fill_FindTableRowsResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_FindTableRowsResponse[0],
-    _s1: Setter = _S_FindTableRowsResponse[1],
-    _s2: Setter = _S_FindTableRowsResponse[2],
-    _s3: Setter = _S_FindTableRowsResponse[3],
-    _s4: Setter = _S_FindTableRowsResponse[4],
-) -> None:
+def _d_FindTableRowsResponse(d: Any, _t: Any = None) -> FindTableRowsResponse:
     v: Any
-    v = d["rows"]
-    _s0(o, [_d_Row(x0) for x0 in v])
-    _s1(o, d["hasMore"])
-    _s2(o, d["offset"])
-    _s3(o, d["limit"])
-    _s4(o, d.get("warnings", None))
-
-
-_d_FindTableRowsResponse = lazy_decoder(FindTableRowsResponse, _fill_FindTableRowsResponse)
+    if d.__class__ is not dict:
+        check_object(d, FindTableRowsResponse)
+    o: Any = new_instance(_T_FindTableRowsResponse)
+    o._raw = d
+    try:
+        v = d["rows"]
+        o.rows = [_d_Row(x0) for x0 in v]
+        o.has_more = d["hasMore"]
+        o.offset = d["offset"]
+        o.limit = d["limit"]
+        o.warnings = d.get("warnings", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, FindTableRowsResponse, _R_FindTableRowsResponse, exc)
+    o.__class__ = FindTableRowsResponse
+    done: FindTableRowsResponse = o
+    return done
 
 
 def _e_FindTableRowsResponse(o: Any, _t: Any = None) -> Any:
@@ -947,21 +976,24 @@ def _e_FindTableRowsResponse(o: Any, _t: Any = None) -> Any:
 register_model(FindTableRowsResponse, _d_FindTableRowsResponse, _e_FindTableRowsResponse)
 
 
-_S_GetTableRowResponse = slot_setters(GetTableRowResponse, ("row",))
+_T_GetTableRowResponse = mutable_twin(GetTableRowResponse)
+_R_GetTableRowResponse: Readers = (("row", lambda d: _d_Row(d["row"])),)
 
 
-def _fill_GetTableRowResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetTableRowResponse[0],
-) -> None:
+def _d_GetTableRowResponse(d: Any, _t: Any = None) -> GetTableRowResponse:
     v: Any
-    v = d["row"]
-    _s0(o, _d_Row(v))
-
-
-_d_GetTableRowResponse = lazy_decoder(GetTableRowResponse, _fill_GetTableRowResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetTableRowResponse)
+    o: Any = new_instance(_T_GetTableRowResponse)
+    o._raw = d
+    try:
+        v = d["row"]
+        o.row = _d_Row(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetTableRowResponse, _R_GetTableRowResponse, exc)
+    o.__class__ = GetTableRowResponse
+    done: GetTableRowResponse = o
+    return done
 
 
 def _e_GetTableRowResponse(o: Any, _t: Any = None) -> Any:
@@ -977,23 +1009,24 @@ def _e_GetTableRowResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetTableRowResponse, _d_GetTableRowResponse, _e_GetTableRowResponse)
 
 
-_S_RenameTableColumnResponse = slot_setters(RenameTableColumnResponse, ("table",))
+_T_RenameTableColumnResponse = mutable_twin(RenameTableColumnResponse)
+_R_RenameTableColumnResponse: Readers = (("table", lambda d: _d_Table(d["table"])),)
 
 
-def _fill_RenameTableColumnResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_RenameTableColumnResponse[0],
-) -> None:
+def _d_RenameTableColumnResponse(d: Any, _t: Any = None) -> RenameTableColumnResponse:
     v: Any
-    v = d["table"]
-    _s0(o, _d_Table(v))
-
-
-_d_RenameTableColumnResponse = lazy_decoder(
-    RenameTableColumnResponse, _fill_RenameTableColumnResponse
-)
+    if d.__class__ is not dict:
+        check_object(d, RenameTableColumnResponse)
+    o: Any = new_instance(_T_RenameTableColumnResponse)
+    o._raw = d
+    try:
+        v = d["table"]
+        o.table = _d_Table(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, RenameTableColumnResponse, _R_RenameTableColumnResponse, exc)
+    o.__class__ = RenameTableColumnResponse
+    done: RenameTableColumnResponse = o
+    return done
 
 
 def _e_RenameTableColumnResponse(o: Any, _t: Any = None) -> Any:
@@ -1011,21 +1044,24 @@ register_model(
 )
 
 
-_S_ImportTableResponse = slot_setters(ImportTableResponse, ("job",))
+_T_ImportTableResponse = mutable_twin(ImportTableResponse)
+_R_ImportTableResponse: Readers = (("job", lambda d: _d_ExportTableResponseJob(d["job"])),)
 
 
-def _fill_ImportTableResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ImportTableResponse[0],
-) -> None:
+def _d_ImportTableResponse(d: Any, _t: Any = None) -> ImportTableResponse:
     v: Any
-    v = d["job"]
-    _s0(o, _d_ExportTableResponseJob(v))
-
-
-_d_ImportTableResponse = lazy_decoder(ImportTableResponse, _fill_ImportTableResponse)
+    if d.__class__ is not dict:
+        check_object(d, ImportTableResponse)
+    o: Any = new_instance(_T_ImportTableResponse)
+    o._raw = d
+    try:
+        v = d["job"]
+        o.job = _d_ExportTableResponseJob(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ImportTableResponse, _R_ImportTableResponse, exc)
+    o.__class__ = ImportTableResponse
+    done: ImportTableResponse = o
+    return done
 
 
 def _e_ImportTableResponse(o: Any, _t: Any = None) -> Any:
@@ -1041,53 +1077,42 @@ def _e_ImportTableResponse(o: Any, _t: Any = None) -> Any:
 register_model(ImportTableResponse, _d_ImportTableResponse, _e_ImportTableResponse)
 
 
-_S_GetTableJobsResponseJobsItem = slot_setters(
-    GetTableJobsResponseJobsItem,
-    (
-        "id",
-        "bot_id",
-        "table_id",
-        "type",
-        "status",
-        "progress",
-        "input_file_id",
-        "output_file_id",
-        "created_at",
-        "updated_at",
-    ),
+_T_GetTableJobsResponseJobsItem = mutable_twin(GetTableJobsResponseJobsItem)
+_R_GetTableJobsResponseJobsItem: Readers = (
+    ("id", lambda d: d["id"]),
+    ("bot_id", lambda d: d["botId"]),
+    ("table_id", lambda d: d["tableId"]),
+    ("type", lambda d: d["type"]),
+    ("status", lambda d: d["status"]),
+    ("progress", lambda d: d.get("progress", None)),
+    ("input_file_id", lambda d: d["inputFileId"]),
+    ("output_file_id", lambda d: d["outputFileId"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
 )
 
 
-def _fill_GetTableJobsResponseJobsItem(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetTableJobsResponseJobsItem[0],
-    _s1: Setter = _S_GetTableJobsResponseJobsItem[1],
-    _s2: Setter = _S_GetTableJobsResponseJobsItem[2],
-    _s3: Setter = _S_GetTableJobsResponseJobsItem[3],
-    _s4: Setter = _S_GetTableJobsResponseJobsItem[4],
-    _s5: Setter = _S_GetTableJobsResponseJobsItem[5],
-    _s6: Setter = _S_GetTableJobsResponseJobsItem[6],
-    _s7: Setter = _S_GetTableJobsResponseJobsItem[7],
-    _s8: Setter = _S_GetTableJobsResponseJobsItem[8],
-    _s9: Setter = _S_GetTableJobsResponseJobsItem[9],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["botId"])
-    _s2(o, d["tableId"])
-    _s3(o, d["type"])
-    _s4(o, d["status"])
-    _s5(o, d.get("progress", None))
-    _s6(o, d["inputFileId"])
-    _s7(o, d["outputFileId"])
-    _s8(o, d["createdAt"])
-    _s9(o, d["updatedAt"])
-
-
-_d_GetTableJobsResponseJobsItem = lazy_decoder(
-    GetTableJobsResponseJobsItem, _fill_GetTableJobsResponseJobsItem
-)
+def _d_GetTableJobsResponseJobsItem(d: Any, _t: Any = None) -> GetTableJobsResponseJobsItem:
+    if d.__class__ is not dict:
+        check_object(d, GetTableJobsResponseJobsItem)
+    o: Any = new_instance(_T_GetTableJobsResponseJobsItem)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.bot_id = d["botId"]
+        o.table_id = d["tableId"]
+        o.type = d["type"]
+        o.status = d["status"]
+        o.progress = d.get("progress", None)
+        o.input_file_id = d["inputFileId"]
+        o.output_file_id = d["outputFileId"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetTableJobsResponseJobsItem, _R_GetTableJobsResponseJobsItem, exc)
+    o.__class__ = GetTableJobsResponseJobsItem
+    done: GetTableJobsResponseJobsItem = o
+    return done
 
 
 def _e_GetTableJobsResponseJobsItem(o: Any, _t: Any = None) -> Any:
@@ -1116,21 +1141,26 @@ register_model(
 )
 
 
-_S_GetTableJobsResponse = slot_setters(GetTableJobsResponse, ("jobs",))
+_T_GetTableJobsResponse = mutable_twin(GetTableJobsResponse)
+_R_GetTableJobsResponse: Readers = (
+    ("jobs", lambda d: [_d_GetTableJobsResponseJobsItem(x0) for x0 in d["jobs"]]),
+)
 
 
-def _fill_GetTableJobsResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetTableJobsResponse[0],
-) -> None:
+def _d_GetTableJobsResponse(d: Any, _t: Any = None) -> GetTableJobsResponse:
     v: Any
-    v = d["jobs"]
-    _s0(o, [_d_GetTableJobsResponseJobsItem(x0) for x0 in v])
-
-
-_d_GetTableJobsResponse = lazy_decoder(GetTableJobsResponse, _fill_GetTableJobsResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetTableJobsResponse)
+    o: Any = new_instance(_T_GetTableJobsResponse)
+    o._raw = d
+    try:
+        v = d["jobs"]
+        o.jobs = [_d_GetTableJobsResponseJobsItem(x0) for x0 in v]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetTableJobsResponse, _R_GetTableJobsResponse, exc)
+    o.__class__ = GetTableJobsResponse
+    done: GetTableJobsResponse = o
+    return done
 
 
 def _e_GetTableJobsResponse(o: Any, _t: Any = None) -> Any:
@@ -1146,51 +1176,42 @@ def _e_GetTableJobsResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetTableJobsResponse, _d_GetTableJobsResponse, _e_GetTableJobsResponse)
 
 
-_S_ExportTableResponseJob = slot_setters(
-    ExportTableResponseJob,
-    (
-        "id",
-        "bot_id",
-        "table_id",
-        "type",
-        "status",
-        "progress",
-        "input_file_id",
-        "output_file_id",
-        "created_at",
-        "updated_at",
-    ),
+_T_ExportTableResponseJob = mutable_twin(ExportTableResponseJob)
+_R_ExportTableResponseJob: Readers = (
+    ("id", lambda d: d["id"]),
+    ("bot_id", lambda d: d["botId"]),
+    ("table_id", lambda d: d["tableId"]),
+    ("type", lambda d: d["type"]),
+    ("status", lambda d: d["status"]),
+    ("progress", lambda d: d.get("progress", None)),
+    ("input_file_id", lambda d: d["inputFileId"]),
+    ("output_file_id", lambda d: d["outputFileId"]),
+    ("created_at", lambda d: d["createdAt"]),
+    ("updated_at", lambda d: d["updatedAt"]),
 )
 
 
-def _fill_ExportTableResponseJob(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ExportTableResponseJob[0],
-    _s1: Setter = _S_ExportTableResponseJob[1],
-    _s2: Setter = _S_ExportTableResponseJob[2],
-    _s3: Setter = _S_ExportTableResponseJob[3],
-    _s4: Setter = _S_ExportTableResponseJob[4],
-    _s5: Setter = _S_ExportTableResponseJob[5],
-    _s6: Setter = _S_ExportTableResponseJob[6],
-    _s7: Setter = _S_ExportTableResponseJob[7],
-    _s8: Setter = _S_ExportTableResponseJob[8],
-    _s9: Setter = _S_ExportTableResponseJob[9],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["botId"])
-    _s2(o, d["tableId"])
-    _s3(o, d["type"])
-    _s4(o, d["status"])
-    _s5(o, d.get("progress", None))
-    _s6(o, d["inputFileId"])
-    _s7(o, d["outputFileId"])
-    _s8(o, d["createdAt"])
-    _s9(o, d["updatedAt"])
-
-
-_d_ExportTableResponseJob = lazy_decoder(ExportTableResponseJob, _fill_ExportTableResponseJob)
+def _d_ExportTableResponseJob(d: Any, _t: Any = None) -> ExportTableResponseJob:
+    if d.__class__ is not dict:
+        check_object(d, ExportTableResponseJob)
+    o: Any = new_instance(_T_ExportTableResponseJob)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.bot_id = d["botId"]
+        o.table_id = d["tableId"]
+        o.type = d["type"]
+        o.status = d["status"]
+        o.progress = d.get("progress", None)
+        o.input_file_id = d["inputFileId"]
+        o.output_file_id = d["outputFileId"]
+        o.created_at = d["createdAt"]
+        o.updated_at = d["updatedAt"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ExportTableResponseJob, _R_ExportTableResponseJob, exc)
+    o.__class__ = ExportTableResponseJob
+    done: ExportTableResponseJob = o
+    return done
 
 
 def _e_ExportTableResponseJob(o: Any, _t: Any = None) -> Any:
@@ -1217,21 +1238,24 @@ def _e_ExportTableResponseJob(o: Any, _t: Any = None) -> Any:
 register_model(ExportTableResponseJob, _d_ExportTableResponseJob, _e_ExportTableResponseJob)
 
 
-_S_ExportTableResponse = slot_setters(ExportTableResponse, ("job",))
+_T_ExportTableResponse = mutable_twin(ExportTableResponse)
+_R_ExportTableResponse: Readers = (("job", lambda d: _d_ExportTableResponseJob(d["job"])),)
 
 
-def _fill_ExportTableResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ExportTableResponse[0],
-) -> None:
+def _d_ExportTableResponse(d: Any, _t: Any = None) -> ExportTableResponse:
     v: Any
-    v = d["job"]
-    _s0(o, _d_ExportTableResponseJob(v))
-
-
-_d_ExportTableResponse = lazy_decoder(ExportTableResponse, _fill_ExportTableResponse)
+    if d.__class__ is not dict:
+        check_object(d, ExportTableResponse)
+    o: Any = new_instance(_T_ExportTableResponse)
+    o._raw = d
+    try:
+        v = d["job"]
+        o.job = _d_ExportTableResponseJob(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ExportTableResponse, _R_ExportTableResponse, exc)
+    o.__class__ = ExportTableResponse
+    done: ExportTableResponse = o
+    return done
 
 
 def _e_ExportTableResponse(o: Any, _t: Any = None) -> Any:
@@ -1247,23 +1271,26 @@ def _e_ExportTableResponse(o: Any, _t: Any = None) -> Any:
 register_model(ExportTableResponse, _d_ExportTableResponse, _e_ExportTableResponse)
 
 
-_S_DuplicateTableResponseJob = slot_setters(DuplicateTableResponseJob, ("id", "status"))
-
-
-def _fill_DuplicateTableResponseJob(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_DuplicateTableResponseJob[0],
-    _s1: Setter = _S_DuplicateTableResponseJob[1],
-) -> None:
-    _s0(o, d["id"])
-    _s1(o, d["status"])
-
-
-_d_DuplicateTableResponseJob = lazy_decoder(
-    DuplicateTableResponseJob, _fill_DuplicateTableResponseJob
+_T_DuplicateTableResponseJob = mutable_twin(DuplicateTableResponseJob)
+_R_DuplicateTableResponseJob: Readers = (
+    ("id", lambda d: d["id"]),
+    ("status", lambda d: d["status"]),
 )
+
+
+def _d_DuplicateTableResponseJob(d: Any, _t: Any = None) -> DuplicateTableResponseJob:
+    if d.__class__ is not dict:
+        check_object(d, DuplicateTableResponseJob)
+    o: Any = new_instance(_T_DuplicateTableResponseJob)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.status = d["status"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, DuplicateTableResponseJob, _R_DuplicateTableResponseJob, exc)
+    o.__class__ = DuplicateTableResponseJob
+    done: DuplicateTableResponseJob = o
+    return done
 
 
 def _e_DuplicateTableResponseJob(o: Any, _t: Any = None) -> Any:
@@ -1278,26 +1305,34 @@ register_model(
 )
 
 
-_S_DuplicateTableResponse = slot_setters(DuplicateTableResponse, ("table", "rows", "job"))
+_T_DuplicateTableResponse = mutable_twin(DuplicateTableResponse)
+_R_DuplicateTableResponse: Readers = (
+    ("table", lambda d: _d_Table(d["table"])),
+    ("rows", lambda d: d["rows"]),
+    (
+        "job",
+        lambda d: None if (v := d.get("job", None)) is None else _d_DuplicateTableResponseJob(v),
+    ),
+)
 
 
-def _fill_DuplicateTableResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_DuplicateTableResponse[0],
-    _s1: Setter = _S_DuplicateTableResponse[1],
-    _s2: Setter = _S_DuplicateTableResponse[2],
-) -> None:
+def _d_DuplicateTableResponse(d: Any, _t: Any = None) -> DuplicateTableResponse:
     v: Any
-    v = d["table"]
-    _s0(o, _d_Table(v))
-    _s1(o, d["rows"])
-    v = d.get("job", None)
-    _s2(o, v if v is None else _d_DuplicateTableResponseJob(v))
-
-
-_d_DuplicateTableResponse = lazy_decoder(DuplicateTableResponse, _fill_DuplicateTableResponse)
+    if d.__class__ is not dict:
+        check_object(d, DuplicateTableResponse)
+    o: Any = new_instance(_T_DuplicateTableResponse)
+    o._raw = d
+    try:
+        v = d["table"]
+        o.table = _d_Table(v)
+        o.rows = d["rows"]
+        v = d.get("job", None)
+        o.job = v if v is None else _d_DuplicateTableResponseJob(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, DuplicateTableResponse, _R_DuplicateTableResponse, exc)
+    o.__class__ = DuplicateTableResponse
+    done: DuplicateTableResponse = o
+    return done
 
 
 def _e_DuplicateTableResponse(o: Any, _t: Any = None) -> Any:
@@ -1317,17 +1352,18 @@ def _e_DuplicateTableResponse(o: Any, _t: Any = None) -> Any:
 register_model(DuplicateTableResponse, _d_DuplicateTableResponse, _e_DuplicateTableResponse)
 
 
-_S_DeleteTableResponse = slot_setters(DeleteTableResponse, ())
+_T_DeleteTableResponse = mutable_twin(DeleteTableResponse)
+_R_DeleteTableResponse: Readers = ()
 
 
-def _fill_DeleteTableResponse(
-    o: Any,
-    d: Any,
-) -> None:
-    return
-
-
-_d_DeleteTableResponse = lazy_decoder(DeleteTableResponse, _fill_DeleteTableResponse)
+def _d_DeleteTableResponse(d: Any, _t: Any = None) -> DeleteTableResponse:
+    if d.__class__ is not dict:
+        check_object(d, DeleteTableResponse)
+    o: Any = new_instance(_T_DeleteTableResponse)
+    o._raw = d
+    o.__class__ = DeleteTableResponse
+    done: DeleteTableResponse = o
+    return done
 
 
 def _e_DeleteTableResponse(o: Any, _t: Any = None) -> Any:
@@ -1340,23 +1376,28 @@ def _e_DeleteTableResponse(o: Any, _t: Any = None) -> Any:
 register_model(DeleteTableResponse, _d_DeleteTableResponse, _e_DeleteTableResponse)
 
 
-_S_UpdateTableResponse = slot_setters(UpdateTableResponse, ("table", "stale_columns"))
+_T_UpdateTableResponse = mutable_twin(UpdateTableResponse)
+_R_UpdateTableResponse: Readers = (
+    ("table", lambda d: _d_Table(d["table"])),
+    ("stale_columns", lambda d: d.get("staleColumns", None)),
+)
 
 
-def _fill_UpdateTableResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_UpdateTableResponse[0],
-    _s1: Setter = _S_UpdateTableResponse[1],
-) -> None:
+def _d_UpdateTableResponse(d: Any, _t: Any = None) -> UpdateTableResponse:
     v: Any
-    v = d["table"]
-    _s0(o, _d_Table(v))
-    _s1(o, d.get("staleColumns", None))
-
-
-_d_UpdateTableResponse = lazy_decoder(UpdateTableResponse, _fill_UpdateTableResponse)
+    if d.__class__ is not dict:
+        check_object(d, UpdateTableResponse)
+    o: Any = new_instance(_T_UpdateTableResponse)
+    o._raw = d
+    try:
+        v = d["table"]
+        o.table = _d_Table(v)
+        o.stale_columns = d.get("staleColumns", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, UpdateTableResponse, _R_UpdateTableResponse, exc)
+    o.__class__ = UpdateTableResponse
+    done: UpdateTableResponse = o
+    return done
 
 
 def _e_UpdateTableResponse(o: Any, _t: Any = None) -> Any:
@@ -1375,31 +1416,34 @@ def _e_UpdateTableResponse(o: Any, _t: Any = None) -> Any:
 register_model(UpdateTableResponse, _d_UpdateTableResponse, _e_UpdateTableResponse)
 
 
-_S_GetOrCreateTableResponse = slot_setters(
-    GetOrCreateTableResponse, ("table", "created", "rows", "stale", "indexing")
+_T_GetOrCreateTableResponse = mutable_twin(GetOrCreateTableResponse)
+_R_GetOrCreateTableResponse: Readers = (
+    ("table", lambda d: _d_Table(d["table"])),
+    ("created", lambda d: d["created"]),
+    ("rows", lambda d: d["rows"]),
+    ("stale", lambda d: d["stale"]),
+    ("indexing", lambda d: d["indexing"]),
 )
 
 
-def _fill_GetOrCreateTableResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetOrCreateTableResponse[0],
-    _s1: Setter = _S_GetOrCreateTableResponse[1],
-    _s2: Setter = _S_GetOrCreateTableResponse[2],
-    _s3: Setter = _S_GetOrCreateTableResponse[3],
-    _s4: Setter = _S_GetOrCreateTableResponse[4],
-) -> None:
+def _d_GetOrCreateTableResponse(d: Any, _t: Any = None) -> GetOrCreateTableResponse:
     v: Any
-    v = d["table"]
-    _s0(o, _d_Table(v))
-    _s1(o, d["created"])
-    _s2(o, d["rows"])
-    _s3(o, d["stale"])
-    _s4(o, d["indexing"])
-
-
-_d_GetOrCreateTableResponse = lazy_decoder(GetOrCreateTableResponse, _fill_GetOrCreateTableResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetOrCreateTableResponse)
+    o: Any = new_instance(_T_GetOrCreateTableResponse)
+    o._raw = d
+    try:
+        v = d["table"]
+        o.table = _d_Table(v)
+        o.created = d["created"]
+        o.rows = d["rows"]
+        o.stale = d["stale"]
+        o.indexing = d["indexing"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetOrCreateTableResponse, _R_GetOrCreateTableResponse, exc)
+    o.__class__ = GetOrCreateTableResponse
+    done: GetOrCreateTableResponse = o
+    return done
 
 
 def _e_GetOrCreateTableResponse(o: Any, _t: Any = None) -> Any:
@@ -1419,27 +1463,32 @@ def _e_GetOrCreateTableResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetOrCreateTableResponse, _d_GetOrCreateTableResponse, _e_GetOrCreateTableResponse)
 
 
-_S_GetTableResponse = slot_setters(GetTableResponse, ("table", "rows", "stale", "indexing"))
+_T_GetTableResponse = mutable_twin(GetTableResponse)
+_R_GetTableResponse: Readers = (
+    ("table", lambda d: _d_Table(d["table"])),
+    ("rows", lambda d: d["rows"]),
+    ("stale", lambda d: d["stale"]),
+    ("indexing", lambda d: d["indexing"]),
+)
 
 
-def _fill_GetTableResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_GetTableResponse[0],
-    _s1: Setter = _S_GetTableResponse[1],
-    _s2: Setter = _S_GetTableResponse[2],
-    _s3: Setter = _S_GetTableResponse[3],
-) -> None:
+def _d_GetTableResponse(d: Any, _t: Any = None) -> GetTableResponse:
     v: Any
-    v = d["table"]
-    _s0(o, _d_Table(v))
-    _s1(o, d["rows"])
-    _s2(o, d["stale"])
-    _s3(o, d["indexing"])
-
-
-_d_GetTableResponse = lazy_decoder(GetTableResponse, _fill_GetTableResponse)
+    if d.__class__ is not dict:
+        check_object(d, GetTableResponse)
+    o: Any = new_instance(_T_GetTableResponse)
+    o._raw = d
+    try:
+        v = d["table"]
+        o.table = _d_Table(v)
+        o.rows = d["rows"]
+        o.stale = d["stale"]
+        o.indexing = d["indexing"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, GetTableResponse, _R_GetTableResponse, exc)
+    o.__class__ = GetTableResponse
+    done: GetTableResponse = o
+    return done
 
 
 def _e_GetTableResponse(o: Any, _t: Any = None) -> Any:
@@ -1458,21 +1507,24 @@ def _e_GetTableResponse(o: Any, _t: Any = None) -> Any:
 register_model(GetTableResponse, _d_GetTableResponse, _e_GetTableResponse)
 
 
-_S_CreateTableResponse = slot_setters(CreateTableResponse, ("table",))
+_T_CreateTableResponse = mutable_twin(CreateTableResponse)
+_R_CreateTableResponse: Readers = (("table", lambda d: _d_Table(d["table"])),)
 
 
-def _fill_CreateTableResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_CreateTableResponse[0],
-) -> None:
+def _d_CreateTableResponse(d: Any, _t: Any = None) -> CreateTableResponse:
     v: Any
-    v = d["table"]
-    _s0(o, _d_Table(v))
-
-
-_d_CreateTableResponse = lazy_decoder(CreateTableResponse, _fill_CreateTableResponse)
+    if d.__class__ is not dict:
+        check_object(d, CreateTableResponse)
+    o: Any = new_instance(_T_CreateTableResponse)
+    o._raw = d
+    try:
+        v = d["table"]
+        o.table = _d_Table(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, CreateTableResponse, _R_CreateTableResponse, exc)
+    o.__class__ = CreateTableResponse
+    done: CreateTableResponse = o
+    return done
 
 
 def _e_CreateTableResponse(o: Any, _t: Any = None) -> Any:
@@ -1488,21 +1540,24 @@ def _e_CreateTableResponse(o: Any, _t: Any = None) -> Any:
 register_model(CreateTableResponse, _d_CreateTableResponse, _e_CreateTableResponse)
 
 
-_S_ListTablesResponse = slot_setters(ListTablesResponse, ("tables",))
+_T_ListTablesResponse = mutable_twin(ListTablesResponse)
+_R_ListTablesResponse: Readers = (("tables", lambda d: [_d_Table(x0) for x0 in d["tables"]]),)
 
 
-def _fill_ListTablesResponse(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_ListTablesResponse[0],
-) -> None:
+def _d_ListTablesResponse(d: Any, _t: Any = None) -> ListTablesResponse:
     v: Any
-    v = d["tables"]
-    _s0(o, [_d_Table(x0) for x0 in v])
-
-
-_d_ListTablesResponse = lazy_decoder(ListTablesResponse, _fill_ListTablesResponse)
+    if d.__class__ is not dict:
+        check_object(d, ListTablesResponse)
+    o: Any = new_instance(_T_ListTablesResponse)
+    o._raw = d
+    try:
+        v = d["tables"]
+        o.tables = [_d_Table(x0) for x0 in v]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, ListTablesResponse, _R_ListTablesResponse, exc)
+    o.__class__ = ListTablesResponse
+    done: ListTablesResponse = o
+    return done
 
 
 def _e_ListTablesResponse(o: Any, _t: Any = None) -> Any:
@@ -1518,27 +1573,30 @@ def _e_ListTablesResponse(o: Any, _t: Any = None) -> Any:
 register_model(ListTablesResponse, _d_ListTablesResponse, _e_ListTablesResponse)
 
 
-_S_RowComputedValue = slot_setters(
-    RowComputedValue, ("status", "error", "updated_by", "updated_at")
+_T_RowComputedValue = mutable_twin(RowComputedValue)
+_R_RowComputedValue: Readers = (
+    ("status", lambda d: d["status"]),
+    ("error", lambda d: d.get("error", None)),
+    ("updated_by", lambda d: d.get("updatedBy", None)),
+    ("updated_at", lambda d: d.get("updatedAt", None)),
 )
 
 
-def _fill_RowComputedValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_RowComputedValue[0],
-    _s1: Setter = _S_RowComputedValue[1],
-    _s2: Setter = _S_RowComputedValue[2],
-    _s3: Setter = _S_RowComputedValue[3],
-) -> None:
-    _s0(o, d["status"])
-    _s1(o, d.get("error", None))
-    _s2(o, d.get("updatedBy", None))
-    _s3(o, d.get("updatedAt", None))
-
-
-_d_RowComputedValue = lazy_decoder(RowComputedValue, _fill_RowComputedValue)
+def _d_RowComputedValue(d: Any, _t: Any = None) -> RowComputedValue:
+    if d.__class__ is not dict:
+        check_object(d, RowComputedValue)
+    o: Any = new_instance(_T_RowComputedValue)
+    o._raw = d
+    try:
+        o.status = d["status"]
+        o.error = d.get("error", None)
+        o.updated_by = d.get("updatedBy", None)
+        o.updated_at = d.get("updatedAt", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, RowComputedValue, _R_RowComputedValue, exc)
+    o.__class__ = RowComputedValue
+    done: RowComputedValue = o
+    return done
 
 
 def _e_RowComputedValue(o: Any, _t: Any = None) -> Any:
@@ -1561,37 +1619,47 @@ def _e_RowComputedValue(o: Any, _t: Any = None) -> Any:
 register_model(RowComputedValue, _d_RowComputedValue, _e_RowComputedValue)
 
 
-_S_Column = slot_setters(
-    Column, ("id", "name", "description", "searchable", "type", "typings", "computed", "schema")
+_T_Column = mutable_twin(Column)
+_R_Column: Readers = (
+    ("id", lambda d: d.get("id", None)),
+    ("name", lambda d: d["name"]),
+    ("description", lambda d: d.get("description", None)),
+    ("searchable", lambda d: d.get("searchable", None)),
+    ("type", lambda d: d["type"]),
+    ("typings", lambda d: d.get("typings", None)),
+    (
+        "computed",
+        lambda d: (
+            None
+            if (v := d.get("computed", None)) is None
+            else _d_TableSchemaPropertiesValueXZuiComputed(v)
+        ),
+    ),
+    ("schema", lambda d: d.get("schema", None)),
 )
 
 
-def _fill_Column(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_Column[0],
-    _s1: Setter = _S_Column[1],
-    _s2: Setter = _S_Column[2],
-    _s3: Setter = _S_Column[3],
-    _s4: Setter = _S_Column[4],
-    _s5: Setter = _S_Column[5],
-    _s6: Setter = _S_Column[6],
-    _s7: Setter = _S_Column[7],
-) -> None:
+def _d_Column(d: Any, _t: Any = None) -> Column:
     v: Any
-    _s0(o, d.get("id", None))
-    _s1(o, d["name"])
-    _s2(o, d.get("description", None))
-    _s3(o, d.get("searchable", None))
-    _s4(o, d["type"])
-    _s5(o, d.get("typings", None))
-    v = d.get("computed", None)
-    _s6(o, v if v is None else _d_TableSchemaPropertiesValueXZuiComputed(v))
-    _s7(o, d.get("schema", None))
-
-
-_d_Column = lazy_decoder(Column, _fill_Column)
+    if d.__class__ is not dict:
+        check_object(d, Column)
+    o: Any = new_instance(_T_Column)
+    o._raw = d
+    try:
+        o.id = d.get("id", None)
+        o.name = d["name"]
+        o.description = d.get("description", None)
+        o.searchable = d.get("searchable", None)
+        o.type = d["type"]
+        o.typings = d.get("typings", None)
+        v = d.get("computed", None)
+        o.computed = v if v is None else _d_TableSchemaPropertiesValueXZuiComputed(v)
+        o.schema = d.get("schema", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, Column, _R_Column, exc)
+    o.__class__ = Column
+    done: Column = o
+    return done
 
 
 def _e_Column(o: Any, _t: Any = None) -> Any:
@@ -1623,36 +1691,43 @@ def _e_Column(o: Any, _t: Any = None) -> Any:
 register_model(Column, _d_Column, _e_Column)
 
 
-_S_TableSchemaPropertiesValueXZuiComputed = slot_setters(
-    TableSchemaPropertiesValueXZuiComputed,
-    ("action", "dependencies", "prompt", "code", "model", "workflow_id", "enabled"),
+_T_TableSchemaPropertiesValueXZuiComputed = mutable_twin(TableSchemaPropertiesValueXZuiComputed)
+_R_TableSchemaPropertiesValueXZuiComputed: Readers = (
+    ("action", lambda d: d["action"]),
+    ("dependencies", lambda d: d.get("dependencies", None)),
+    ("prompt", lambda d: d.get("prompt", None)),
+    ("code", lambda d: d.get("code", None)),
+    ("model", lambda d: d.get("model", None)),
+    ("workflow_id", lambda d: d.get("workflowId", None)),
+    ("enabled", lambda d: d.get("enabled", None)),
 )
 
 
-def _fill_TableSchemaPropertiesValueXZuiComputed(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_TableSchemaPropertiesValueXZuiComputed[0],
-    _s1: Setter = _S_TableSchemaPropertiesValueXZuiComputed[1],
-    _s2: Setter = _S_TableSchemaPropertiesValueXZuiComputed[2],
-    _s3: Setter = _S_TableSchemaPropertiesValueXZuiComputed[3],
-    _s4: Setter = _S_TableSchemaPropertiesValueXZuiComputed[4],
-    _s5: Setter = _S_TableSchemaPropertiesValueXZuiComputed[5],
-    _s6: Setter = _S_TableSchemaPropertiesValueXZuiComputed[6],
-) -> None:
-    _s0(o, d["action"])
-    _s1(o, d.get("dependencies", None))
-    _s2(o, d.get("prompt", None))
-    _s3(o, d.get("code", None))
-    _s4(o, d.get("model", None))
-    _s5(o, d.get("workflowId", None))
-    _s6(o, d.get("enabled", None))
-
-
-_d_TableSchemaPropertiesValueXZuiComputed = lazy_decoder(
-    TableSchemaPropertiesValueXZuiComputed, _fill_TableSchemaPropertiesValueXZuiComputed
-)
+def _d_TableSchemaPropertiesValueXZuiComputed(
+    d: Any, _t: Any = None
+) -> TableSchemaPropertiesValueXZuiComputed:
+    if d.__class__ is not dict:
+        check_object(d, TableSchemaPropertiesValueXZuiComputed)
+    o: Any = new_instance(_T_TableSchemaPropertiesValueXZuiComputed)
+    o._raw = d
+    try:
+        o.action = d["action"]
+        o.dependencies = d.get("dependencies", None)
+        o.prompt = d.get("prompt", None)
+        o.code = d.get("code", None)
+        o.model = d.get("model", None)
+        o.workflow_id = d.get("workflowId", None)
+        o.enabled = d.get("enabled", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(
+            o,
+            TableSchemaPropertiesValueXZuiComputed,
+            _R_TableSchemaPropertiesValueXZuiComputed,
+            exc,
+        )
+    o.__class__ = TableSchemaPropertiesValueXZuiComputed
+    done: TableSchemaPropertiesValueXZuiComputed = o
+    return done
 
 
 def _e_TableSchemaPropertiesValueXZuiComputed(o: Any, _t: Any = None) -> Any:
@@ -1688,42 +1763,49 @@ register_model(
 )
 
 
-_S_TableSchemaPropertiesValueXZui = slot_setters(
-    TableSchemaPropertiesValueXZui,
-    ("index", "id", "searchable", "hidden", "order", "width", "schema_id", "computed", "typings"),
+_T_TableSchemaPropertiesValueXZui = mutable_twin(TableSchemaPropertiesValueXZui)
+_R_TableSchemaPropertiesValueXZui: Readers = (
+    ("index", lambda d: d["index"]),
+    ("id", lambda d: d.get("id", None)),
+    ("searchable", lambda d: d.get("searchable", None)),
+    ("hidden", lambda d: d.get("hidden", None)),
+    ("order", lambda d: d.get("order", None)),
+    ("width", lambda d: d.get("width", None)),
+    ("schema_id", lambda d: d.get("schemaId", None)),
+    (
+        "computed",
+        lambda d: (
+            None
+            if (v := d.get("computed", None)) is None
+            else _d_TableSchemaPropertiesValueXZuiComputed(v)
+        ),
+    ),
+    ("typings", lambda d: d.get("typings", None)),
 )
 
 
-def _fill_TableSchemaPropertiesValueXZui(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_TableSchemaPropertiesValueXZui[0],
-    _s1: Setter = _S_TableSchemaPropertiesValueXZui[1],
-    _s2: Setter = _S_TableSchemaPropertiesValueXZui[2],
-    _s3: Setter = _S_TableSchemaPropertiesValueXZui[3],
-    _s4: Setter = _S_TableSchemaPropertiesValueXZui[4],
-    _s5: Setter = _S_TableSchemaPropertiesValueXZui[5],
-    _s6: Setter = _S_TableSchemaPropertiesValueXZui[6],
-    _s7: Setter = _S_TableSchemaPropertiesValueXZui[7],
-    _s8: Setter = _S_TableSchemaPropertiesValueXZui[8],
-) -> None:
+def _d_TableSchemaPropertiesValueXZui(d: Any, _t: Any = None) -> TableSchemaPropertiesValueXZui:
     v: Any
-    _s0(o, d["index"])
-    _s1(o, d.get("id", None))
-    _s2(o, d.get("searchable", None))
-    _s3(o, d.get("hidden", None))
-    _s4(o, d.get("order", None))
-    _s5(o, d.get("width", None))
-    _s6(o, d.get("schemaId", None))
-    v = d.get("computed", None)
-    _s7(o, v if v is None else _d_TableSchemaPropertiesValueXZuiComputed(v))
-    _s8(o, d.get("typings", None))
-
-
-_d_TableSchemaPropertiesValueXZui = lazy_decoder(
-    TableSchemaPropertiesValueXZui, _fill_TableSchemaPropertiesValueXZui
-)
+    if d.__class__ is not dict:
+        check_object(d, TableSchemaPropertiesValueXZui)
+    o: Any = new_instance(_T_TableSchemaPropertiesValueXZui)
+    o._raw = d
+    try:
+        o.index = d["index"]
+        o.id = d.get("id", None)
+        o.searchable = d.get("searchable", None)
+        o.hidden = d.get("hidden", None)
+        o.order = d.get("order", None)
+        o.width = d.get("width", None)
+        o.schema_id = d.get("schemaId", None)
+        v = d.get("computed", None)
+        o.computed = v if v is None else _d_TableSchemaPropertiesValueXZuiComputed(v)
+        o.typings = d.get("typings", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, TableSchemaPropertiesValueXZui, _R_TableSchemaPropertiesValueXZui, exc)
+    o.__class__ = TableSchemaPropertiesValueXZui
+    done: TableSchemaPropertiesValueXZui = o
+    return done
 
 
 def _e_TableSchemaPropertiesValueXZui(o: Any, _t: Any = None) -> Any:
@@ -1765,21 +1847,22 @@ register_model(
 )
 
 
-_S_TableSchemaPropertiesValueItems = slot_setters(TableSchemaPropertiesValueItems, ("type",))
+_T_TableSchemaPropertiesValueItems = mutable_twin(TableSchemaPropertiesValueItems)
+_R_TableSchemaPropertiesValueItems: Readers = (("type", lambda d: d["type"]),)
 
 
-def _fill_TableSchemaPropertiesValueItems(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_TableSchemaPropertiesValueItems[0],
-) -> None:
-    _s0(o, d["type"])
-
-
-_d_TableSchemaPropertiesValueItems = lazy_decoder(
-    TableSchemaPropertiesValueItems, _fill_TableSchemaPropertiesValueItems
-)
+def _d_TableSchemaPropertiesValueItems(d: Any, _t: Any = None) -> TableSchemaPropertiesValueItems:
+    if d.__class__ is not dict:
+        check_object(d, TableSchemaPropertiesValueItems)
+    o: Any = new_instance(_T_TableSchemaPropertiesValueItems)
+    o._raw = d
+    try:
+        o.type = d["type"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, TableSchemaPropertiesValueItems, _R_TableSchemaPropertiesValueItems, exc)
+    o.__class__ = TableSchemaPropertiesValueItems
+    done: TableSchemaPropertiesValueItems = o
+    return done
 
 
 def _e_TableSchemaPropertiesValueItems(o: Any, _t: Any = None) -> Any:
@@ -1796,54 +1879,58 @@ register_model(
 )
 
 
-_S_TableSchemaPropertiesValue = slot_setters(
-    TableSchemaPropertiesValue,
+_T_TableSchemaPropertiesValue = mutable_twin(TableSchemaPropertiesValue)
+_R_TableSchemaPropertiesValue: Readers = (
+    ("type", lambda d: d["type"]),
+    ("format", lambda d: d.get("format", None)),
+    ("description", lambda d: d.get("description", None)),
+    ("pattern", lambda d: d.get("pattern", None)),
+    ("enum", lambda d: d.get("enum", None)),
     (
-        "type",
-        "format",
-        "description",
-        "pattern",
-        "enum",
         "items",
-        "nullable",
-        "properties",
-        "x_zui",
+        lambda d: (
+            None if (v := d.get("items", None)) is None else _d_TableSchemaPropertiesValueItems(v)
+        ),
     ),
+    ("nullable", lambda d: d.get("nullable", None)),
+    (
+        "properties",
+        lambda d: (
+            None
+            if (v := d.get("properties", None)) is None
+            else {k0: _d_TableSchemaPropertiesValueItems(x0) for k0, x0 in v.items()}
+        ),
+    ),
+    ("x_zui", lambda d: _d_TableSchemaPropertiesValueXZui(d["x-zui"])),
 )
 
 
-def _fill_TableSchemaPropertiesValue(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_TableSchemaPropertiesValue[0],
-    _s1: Setter = _S_TableSchemaPropertiesValue[1],
-    _s2: Setter = _S_TableSchemaPropertiesValue[2],
-    _s3: Setter = _S_TableSchemaPropertiesValue[3],
-    _s4: Setter = _S_TableSchemaPropertiesValue[4],
-    _s5: Setter = _S_TableSchemaPropertiesValue[5],
-    _s6: Setter = _S_TableSchemaPropertiesValue[6],
-    _s7: Setter = _S_TableSchemaPropertiesValue[7],
-    _s8: Setter = _S_TableSchemaPropertiesValue[8],
-) -> None:
+def _d_TableSchemaPropertiesValue(d: Any, _t: Any = None) -> TableSchemaPropertiesValue:
     v: Any
-    _s0(o, d["type"])
-    _s1(o, d.get("format", None))
-    _s2(o, d.get("description", None))
-    _s3(o, d.get("pattern", None))
-    _s4(o, d.get("enum", None))
-    v = d.get("items", None)
-    _s5(o, v if v is None else _d_TableSchemaPropertiesValueItems(v))
-    _s6(o, d.get("nullable", None))
-    v = d.get("properties", None)
-    _s7(o, v if v is None else {k0: _d_TableSchemaPropertiesValueItems(x0) for k0, x0 in v.items()})
-    v = d["x-zui"]
-    _s8(o, _d_TableSchemaPropertiesValueXZui(v))
-
-
-_d_TableSchemaPropertiesValue = lazy_decoder(
-    TableSchemaPropertiesValue, _fill_TableSchemaPropertiesValue
-)
+    if d.__class__ is not dict:
+        check_object(d, TableSchemaPropertiesValue)
+    o: Any = new_instance(_T_TableSchemaPropertiesValue)
+    o._raw = d
+    try:
+        o.type = d["type"]
+        o.format = d.get("format", None)
+        o.description = d.get("description", None)
+        o.pattern = d.get("pattern", None)
+        o.enum = d.get("enum", None)
+        v = d.get("items", None)
+        o.items = v if v is None else _d_TableSchemaPropertiesValueItems(v)
+        o.nullable = d.get("nullable", None)
+        v = d.get("properties", None)
+        o.properties = (
+            v if v is None else {k0: _d_TableSchemaPropertiesValueItems(x0) for k0, x0 in v.items()}
+        )
+        v = d["x-zui"]
+        o.x_zui = _d_TableSchemaPropertiesValueXZui(v)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, TableSchemaPropertiesValue, _R_TableSchemaPropertiesValue, exc)
+    o.__class__ = TableSchemaPropertiesValue
+    done: TableSchemaPropertiesValue = o
+    return done
 
 
 def _e_TableSchemaPropertiesValue(o: Any, _t: Any = None) -> Any:
@@ -1883,31 +1970,37 @@ register_model(
 )
 
 
-_S_TableSchema = slot_setters(
-    TableSchema, ("schema", "properties", "additional_properties", "required", "type")
+_T_TableSchema = mutable_twin(TableSchema)
+_R_TableSchema: Readers = (
+    ("schema", lambda d: d.get("$schema", None)),
+    (
+        "properties",
+        lambda d: {k0: _d_TableSchemaPropertiesValue(x0) for k0, x0 in d["properties"].items()},
+    ),
+    ("additional_properties", lambda d: d["additionalProperties"]),
+    ("required", lambda d: d.get("required", None)),
+    ("type", lambda d: d["type"]),
 )
 
 
-def _fill_TableSchema(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_TableSchema[0],
-    _s1: Setter = _S_TableSchema[1],
-    _s2: Setter = _S_TableSchema[2],
-    _s3: Setter = _S_TableSchema[3],
-    _s4: Setter = _S_TableSchema[4],
-) -> None:
+def _d_TableSchema(d: Any, _t: Any = None) -> TableSchema:
     v: Any
-    _s0(o, d.get("$schema", None))
-    v = d["properties"]
-    _s1(o, {k0: _d_TableSchemaPropertiesValue(x0) for k0, x0 in v.items()})
-    _s2(o, d["additionalProperties"])
-    _s3(o, d.get("required", None))
-    _s4(o, d["type"])
-
-
-_d_TableSchema = lazy_decoder(TableSchema, _fill_TableSchema)
+    if d.__class__ is not dict:
+        check_object(d, TableSchema)
+    o: Any = new_instance(_T_TableSchema)
+    o._raw = d
+    try:
+        o.schema = d.get("$schema", None)
+        v = d["properties"]
+        o.properties = {k0: _d_TableSchemaPropertiesValue(x0) for k0, x0 in v.items()}
+        o.additional_properties = d["additionalProperties"]
+        o.required = d.get("required", None)
+        o.type = d["type"]
+    except SHAPE_ERRORS as exc:
+        return salvage(o, TableSchema, _R_TableSchema, exc)
+    o.__class__ = TableSchema
+    done: TableSchema = o
+    return done
 
 
 def _e_TableSchema(o: Any, _t: Any = None) -> Any:
@@ -1931,53 +2024,44 @@ def _e_TableSchema(o: Any, _t: Any = None) -> Any:
 register_model(TableSchema, _d_TableSchema, _e_TableSchema)
 
 
-_S_Table = slot_setters(
-    Table,
-    (
-        "id",
-        "name",
-        "factor",
-        "frozen",
-        "key_column",
-        "schema",
-        "tags",
-        "is_compute_enabled",
-        "created_at",
-        "updated_at",
-    ),
+_T_Table = mutable_twin(Table)
+_R_Table: Readers = (
+    ("id", lambda d: d["id"]),
+    ("name", lambda d: d["name"]),
+    ("factor", lambda d: d.get("factor", None)),
+    ("frozen", lambda d: d.get("frozen", None)),
+    ("key_column", lambda d: d.get("keyColumn", None)),
+    ("schema", lambda d: _d_TableSchema(d["schema"])),
+    ("tags", lambda d: d.get("tags", None)),
+    ("is_compute_enabled", lambda d: d.get("isComputeEnabled", None)),
+    ("created_at", lambda d: d.get("createdAt", None)),
+    ("updated_at", lambda d: d.get("updatedAt", None)),
 )
 
 
-def _fill_Table(
-    o: Any,
-    d: Any,
-    *,
-    _s0: Setter = _S_Table[0],
-    _s1: Setter = _S_Table[1],
-    _s2: Setter = _S_Table[2],
-    _s3: Setter = _S_Table[3],
-    _s4: Setter = _S_Table[4],
-    _s5: Setter = _S_Table[5],
-    _s6: Setter = _S_Table[6],
-    _s7: Setter = _S_Table[7],
-    _s8: Setter = _S_Table[8],
-    _s9: Setter = _S_Table[9],
-) -> None:
+def _d_Table(d: Any, _t: Any = None) -> Table:
     v: Any
-    _s0(o, d["id"])
-    _s1(o, d["name"])
-    _s2(o, d.get("factor", None))
-    _s3(o, d.get("frozen", None))
-    _s4(o, d.get("keyColumn", None))
-    v = d["schema"]
-    _s5(o, _d_TableSchema(v))
-    _s6(o, d.get("tags", None))
-    _s7(o, d.get("isComputeEnabled", None))
-    _s8(o, d.get("createdAt", None))
-    _s9(o, d.get("updatedAt", None))
-
-
-_d_Table = lazy_decoder(Table, _fill_Table)
+    if d.__class__ is not dict:
+        check_object(d, Table)
+    o: Any = new_instance(_T_Table)
+    o._raw = d
+    try:
+        o.id = d["id"]
+        o.name = d["name"]
+        o.factor = d.get("factor", None)
+        o.frozen = d.get("frozen", None)
+        o.key_column = d.get("keyColumn", None)
+        v = d["schema"]
+        o.schema = _d_TableSchema(v)
+        o.tags = d.get("tags", None)
+        o.is_compute_enabled = d.get("isComputeEnabled", None)
+        o.created_at = d.get("createdAt", None)
+        o.updated_at = d.get("updatedAt", None)
+    except SHAPE_ERRORS as exc:
+        return salvage(o, Table, _R_Table, exc)
+    o.__class__ = Table
+    done: Table = o
+    return done
 
 
 def _e_Table(o: Any, _t: Any = None) -> Any:

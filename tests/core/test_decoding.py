@@ -79,3 +79,65 @@ def test_strict_decoding_fails_at_the_call() -> None:
         structure(body, ListMessagesResponse)
     with strict_decoding():
         assert structure(_message(), Message).extra_fields == {"fromANewerServer": [1, 2]}
+
+
+def test_a_malformed_field_raises_only_for_itself() -> None:
+    """Fields before and after a bad one read normally; only the bad ones raise, each by name."""
+    decoded = structure(_message(createdAt=..., tags=[1], direction=5), Message)
+    assert (decoded.id, decoded.updated_at, decoded.user_id) == (
+        "msg_1",
+        _message()["updatedAt"],
+        "user_1",
+    )
+    assert decoded.direction == 5  # a wrong type that needs no conversion passes through
+    assert decoded.tags == [1]
+    assert decoded.origin is None
+    with pytest.raises(MalformedFieldError, match="'created_at'") as info:
+        _ = decoded.created_at
+    assert info.value.name == "created_at"
+    assert [n for n in ("id", "created_at", "conversation_id") if not hasattr(decoded, n)] == [
+        "created_at"
+    ]
+    assert "created_at=<malformed>" in repr(decoded)
+    assert "conversation_id='conv_1'" in repr(decoded)
+
+
+def test_a_malformed_nested_model_leaves_its_page_readable() -> None:
+    """A bad item and a bad nested object break only themselves, not the page around them."""
+    body = {"messages": [_message(), _message(userId=...), "not an object"], "meta": []}
+    page = structure({"messages": body["messages"][:2], "meta": []}, ListMessagesResponse)
+    first, second = page.messages
+    assert first.user_id == "user_1"
+    assert second.conversation_id == "conv_1"
+    assert getattr(second, "user_id", "gone") == "gone"
+    assert getattr(page, "meta", "gone") == "gone"
+    assert "meta=<malformed>" in repr(page)
+    broken = structure(body, ListMessagesResponse)
+    with pytest.raises(MalformedFieldError, match=r"'messages'.*expected a JSON object"):
+        _ = broken.messages
+
+
+def test_a_malformed_model_stays_a_frozen_instance_of_its_class() -> None:
+    """Its class is named like the model and matches its patterns; it cannot be changed."""
+    decoded = structure(_message(userId=...), Message)
+    assert isinstance(decoded, Message)
+    assert type(decoded).__name__ == "Message"
+    match decoded:
+        case Message(id="msg_1", direction=direction):
+            assert direction == "incoming"
+        case _:
+            pytest.fail("a malformed Message did not match its class pattern")
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        decoded.id = "msg_2"  # type: ignore[misc]
+    assert attrs.evolve(decoded, user_id="user_2") == structure(_message(userId="user_2"), Message)
+
+
+def test_a_well_formed_model_is_exactly_its_class() -> None:
+    """Decoding gives instances of the model class itself, frozen, equal to one built by hand."""
+    decoded = structure(_message(), Message)
+    assert type(decoded) is Message
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        decoded.id = "msg_2"  # type: ignore[misc]
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        del decoded.id
+    assert decoded == attrs.evolve(decoded)

@@ -112,7 +112,8 @@ def test_missing_required_field_is_one_sdk_error() -> None:
     broken = {k: v for k, v in MESSAGE.items() if k != "userId"}
     response = structure({"message": broken}, runtime.GetMessageResponse)
     with pytest.raises(ResponseDecodeError, match="Message"):
-        _ = response.message.conversation_id
+        _ = response.message.user_id
+    assert response.message.conversation_id == MESSAGE["conversationId"]
 
 
 def test_a_response_that_is_not_an_object_fails_at_once() -> None:
