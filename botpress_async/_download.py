@@ -11,7 +11,7 @@ from typing import IO, TYPE_CHECKING, Any, Final, Protocol
 import aiohttp
 from anyio import to_thread
 
-from ._errors import ConfigurationError
+from ._errors import ArgumentTypeError, ConfigurationError
 from ._retry import RetryPolicy
 from ._session import read_capped
 from ._storage import (
@@ -63,7 +63,9 @@ async def download(
     if isinstance(size_arg, bool) or not isinstance(size_arg, int) or size_arg < 1:
         raise ConfigurationError(f"chunk_size must be a positive int, got {chunk_size!r}")
     if path is not None and not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a str or os.PathLike, not {type(path).__name__}")
+        raise ArgumentTypeError(
+            f"path must be a str or os.PathLike, not {type(path).__name__}", argument="path"
+        )
     client: StorageClient = files._client
     if isinstance(file_or_id, str):
         if not file_or_id:
@@ -74,7 +76,10 @@ async def download(
     elif isinstance(getattr(file_or_id, "url", None), str):
         record = file_or_id
     else:
-        raise TypeError(f"download takes a file id, key or record, not {type(file_or_id).__name__}")
+        raise ArgumentTypeError(
+            f"download takes a file id, key or record, not {type(file_or_id).__name__}",
+            argument="file_or_id",
+        )
     target = None if path is None else _target_path(Path(os.fsdecode(path)), record.key)
     policy = call_policy(client, max_retries)
     limits = call_timeout(client, timeout)

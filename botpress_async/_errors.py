@@ -92,6 +92,7 @@ __all__ = [
     "BulkError",
     "ClientPicklingError",
     "ClientStateError",
+    "ArgumentTypeError",
     "ConfigurationError",
     "ConflictError",
     "CoordinatorError",
@@ -188,6 +189,14 @@ def _bare_error(cls: type[BaseException], args: tuple[Any, ...]) -> BaseExceptio
     error = cls.__new__(cls)
     error.args = args
     return error
+
+
+class ArgumentTypeError(ConfigurationError, TypeError):
+    """A call argument is of a type the SDK cannot take; nothing was sent.
+
+    It is also a `TypeError`, so code written against Python's own convention for a wrongly
+    typed argument keeps working, while ``except BotpressError`` catches it too.
+    """
 
 
 class InvalidItemError(ConfigurationError):

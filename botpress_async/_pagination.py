@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Sequence
 from typing import Any, Generic, TypeVar
 
+from botpress_async._errors import ConfigurationError
 from botpress_async._types import NOT_GIVEN, NotGivenOr
 
 __all__ = ["AsyncPager"]
@@ -80,7 +81,7 @@ class AsyncPager(Generic[_Item, _Page]):
             limit: the most items to return; pages after the one that reaches it are not fetched.
         """
         if limit is not None and limit < 0:
-            raise ValueError(f"limit must be >= 0, got {limit}")
+            raise ConfigurationError(f"limit must be >= 0, got {limit}", argument="limit")
         out: list[_Item] = []
         if limit == 0:
             return out

@@ -38,7 +38,7 @@ import aiohttp
 from anyio import to_thread
 from yarl import URL
 
-from ._errors import ConfigurationError
+from ._errors import ArgumentTypeError, ConfigurationError
 from ._retry import RetryPolicy
 from ._session import Transport
 from ._storage import (
@@ -147,7 +147,7 @@ def upload_headers(content_type: str, size: int, *, public: bool) -> dict[str, s
 def check_upload_args(key: object, content: object, url: object, content_type: object) -> None:
     """Refuse bad arguments of ``upload_file`` before anything is read or sent."""
     if not isinstance(key, str):
-        raise TypeError(f"key must be a str, not {type(key).__name__}")
+        raise ArgumentTypeError(f"key must be a str, not {type(key).__name__}", argument="key")
     if not key.strip():
         raise ConfigurationError("upload_file needs a non-empty key")
     if content is None and url is None:
@@ -156,12 +156,15 @@ def check_upload_args(key: object, content: object, url: object, content_type: o
         raise ConfigurationError("upload_file takes content or url=, not both")
     if url is not None:
         if not isinstance(url, str):
-            raise TypeError(f"url must be a str, not {type(url).__name__}")
+            raise ArgumentTypeError(f"url must be a str, not {type(url).__name__}", argument="url")
         if URL(url).scheme not in ("http", "https"):
             raise ConfigurationError(f"url must be an http or https URL, got {strip_query(url)!r}")
     if content_type is not None:
         if not isinstance(content_type, str):
-            raise TypeError(f"content_type must be a str, not {type(content_type).__name__}")
+            raise ArgumentTypeError(
+                f"content_type must be a str, not {type(content_type).__name__}",
+                argument="content_type",
+            )
         if not content_type.strip() or any(c in content_type for c in "\r\n\0"):
             raise ConfigurationError(f"content_type {content_type!r} is not a valid media type")
 
@@ -260,7 +263,9 @@ def _chunk_bytes(chunk: object) -> bytes:
         return chunk
     if isinstance(chunk, (bytearray, memoryview)):
         return bytes(chunk)
-    raise TypeError(f"content chunks must be bytes, not {type(chunk).__name__}")
+    raise ArgumentTypeError(
+        f"content chunks must be bytes, not {type(chunk).__name__}", argument="content"
+    )
 
 
 async def _spool(chunks: AsyncIterator[bytes] | Iterable[bytes]) -> _Source:
@@ -351,15 +356,18 @@ async def prepare_content(content: object) -> _Source:
         return await _spool(_aiter_chunks(content))
     if isinstance(content, Iterable) and not isinstance(content, Mapping):
         return await _spool(content)
-    raise TypeError(
+    raise ArgumentTypeError(
         "content must be bytes, str, an os.PathLike path, a binary file object or an "
-        f"(async) iterable of bytes, not {type(content).__name__}"
+        f"(async) iterable of bytes, not {type(content).__name__}",
+        argument="content",
     )
 
 
 async def _prepare_file(file: Any) -> _Source:
     if isinstance(file, io.TextIOBase):
-        raise TypeError("the file object is in text mode; open it with 'rb'")
+        raise ArgumentTypeError(
+            "the file object is in text mode", fix="open it with 'rb'", argument="content"
+        )
     try:
         seekable = file.seekable()
     except (AttributeError, ValueError):
