@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import sys
-import warnings
 from collections.abc import Callable, Coroutine, Mapping
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import aiohttp
@@ -15,6 +13,7 @@ from ._auth import TokenKind, api_of_path, check_header_value, check_scope
 from ._config import ENV, HEADER_TO_ARG, ClientConfig, Redacted, resolve_config
 from ._encoding import dumps, encode_path, encode_query
 from ._errors import ConfigurationError
+from ._lifecycle import TransportOwner
 from ._reserved import RESERVED
 from ._retry import IDEMPOTENT_METHODS, RetryBudget, RetryPolicy
 from ._session import Transport
@@ -63,7 +62,7 @@ class ResourceCache:
         return resource
 
 
-class BaseClient(ResourceCache):
+class BaseClient(TransportOwner, ResourceCache):
     """What every request needs: configuration, the transport, and `request`/`call`.
 
     `AsyncClient` subclasses it and adds the APIs. Resources and helpers are typed against
@@ -186,11 +185,6 @@ class BaseClient(ResourceCache):
         """The retry budget shared by every call of this client."""
         return self._transport.budget
 
-    @property
-    def is_closed(self) -> bool:
-        """Whether `aclose` was called."""
-        return self._transport.closed
-
     def __repr__(self) -> str:
         if "_transport" not in self.__dict__:
             # A client whose constructor raised, as a traceback may show it.
@@ -214,34 +208,6 @@ class BaseClient(ResourceCache):
             "send a botpress_async.distributed.ClientSpec (it holds no token) and call "
             "spec.worker_client() in the worker, or create a client in each process"
         )
-
-    # -- lifecycle --------------------------------------------------------------------------
-
-    async def __aenter__(self) -> Self:
-        self._transport.session()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the connection pool; idempotent. A borrowed session is left open."""
-        await self._transport.aclose()
-
-    def __del__(self, _warn: Any = warnings.warn) -> None:
-        transport = getattr(self, "_transport", None)
-        if transport is not None and transport.has_open_session:
-            _warn(
-                f"unclosed {self!r}: use 'async with AsyncClient(...)' or 'await client.aclose()'",
-                ResourceWarning,
-                source=self,
-                stacklevel=1,
-            )
 
     # -- requests ---------------------------------------------------------------------------
 

@@ -8,9 +8,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from botpress_async._lifecycle import SyncContext
 from botpress_async.chat import AsyncChatUser, ChatListener, Reconnected, Signal
 from botpress_sync import _loop
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["BlockingChatListener", "ChatUserBase"]
 
 
-class BlockingChatListener:
+class BlockingChatListener(SyncContext):
     """A conversation's signals for blocking code: ``with user.listen(conv_id) as events:``.
 
     Iterating blocks until the next signal. Ctrl-C ends the wait at once (the stream is closed
@@ -44,17 +44,8 @@ class BlockingChatListener:
         """How many times the stream was reconnected."""
         return self._async.reconnects
 
-    def __enter__(self) -> Self:
+    def _start(self) -> None:
         _loop.run(self._async.open())
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __iter__(self) -> Self:
         return self

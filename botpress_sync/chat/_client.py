@@ -7,9 +7,9 @@ import `ChatUser` at the top.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from botpress_async._lifecycle import SyncContext
 from botpress_async._types import NOT_GIVEN, NotGivenOr
 from botpress_async.chat import AsyncChatClient
 from botpress_sync import _loop
@@ -17,15 +17,13 @@ from botpress_sync import _loop
 from ._user import ChatUser
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
-
     from botpress_async.models.chat import CreateUserResponse
     from botpress_sync import Client
 
 __all__ = ["ChatClient"]
 
 
-class ChatClient:
+class ChatClient(SyncContext):
     """Blocking client of the Chat API: `botpress_async.chat.AsyncChatClient` for plain code.
 
     Takes the arguments of `AsyncChatClient` (except ``session``). Use it as ``with
@@ -134,14 +132,3 @@ class ChatClient:
         self._closed = True
         if _loop.started():
             _loop.run(self._async.aclose())
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
