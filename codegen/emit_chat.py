@@ -37,8 +37,6 @@ CHAT_DOCUMENT = VENDORED / "chat.json"
 USER_KEY = "x-user-key"
 # Operations answered with a stream, not JSON: the hand-written listener covers them.
 STREAMING = frozenset({"listenConversation"})
-# Members of AsyncChatUser whose blocking twin is written by hand (botpress_sync.chat._base).
-_HAND_WRITTEN_SYNC = frozenset({"listen"})
 
 # -- the patch step -------------------------------------------------------------------------
 # What the published document lacks, from the Chat integration's source: the ``bloc``
@@ -235,7 +233,7 @@ def emit_sync_user(root: Path, fresh: dict[Path, str]) -> str:
     sources = emit_sync.Sources(root, fresh)
     out = emit_sync.Rendered()
     for member in emit_sync.members(sources, "botpress_async.chat._user", "AsyncChatUser"):
-        if member.name.startswith("_") or member.name in _HAND_WRITTEN_SYNC:
+        if member.name.startswith("_"):
             continue
         emit_sync.render_member(member, out, is_client=False)
     runtime = dict(out.runtime_names)

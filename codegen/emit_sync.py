@@ -53,10 +53,11 @@ RENAMES: dict[str, tuple[str, str]] = {
     "AbstractAsyncContextManager": ("AbstractContextManager", "contextlib"),
     "AsyncContextManager": ("ContextManager", "typing"),
     "AsyncTableHandle": ("TableHandle", "botpress_sync._tables"),
+    "ChatListener": ("BlockingChatListener", "botpress_sync.chat._base"),
 }
 #: Hand-written async classes that plain methods return, wrapped by their blocking twin
 #: (a key of `RENAMES`): the method returns ``Twin(self._async.method(...))``.
-WRAPPED: frozenset[str] = frozenset({"AsyncTableHandle"})
+WRAPPED: frozenset[str] = frozenset({"AsyncTableHandle", "ChatListener"})
 _ITERATORS = frozenset({"AsyncIterator", "AsyncIterable", "AsyncGenerator"})
 _CONTEXT_MANAGERS = frozenset({"AbstractAsyncContextManager", "AsyncContextManager"})
 _AWAITABLES = frozenset({"Awaitable", "Coroutine"})
@@ -326,7 +327,13 @@ def blocking_doc(doc: str | None) -> str | None:
     """An async member's docstring for its blocking twin: its code examples lose ``await``."""
     if not doc:
         return doc
-    return doc.replace("``await ", "``").replace("``async for ", "``for ")
+    for async_word, blocking_word in _BLOCKING_WORDS:
+        doc = doc.replace("``" + async_word, "``" + blocking_word)
+    return doc
+
+
+#: How an example in a docstring starts in async code, and in blocking code.
+_BLOCKING_WORDS = (("await ", ""), ("async for ", "for "), ("async with ", "with "))
 
 
 def _docstring(doc: str | None, indent: str) -> str:

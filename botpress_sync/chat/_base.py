@@ -7,11 +7,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from botpress_async._lifecycle import SyncContext
-from botpress_async.chat import AsyncChatUser, ChatListener, Reconnected, Signal
+from botpress_async.chat import AsyncChatUser, ChatListener, Signal
 from botpress_sync import _loop
 
 if TYPE_CHECKING:
@@ -84,41 +83,3 @@ class ChatUserBase:
 
     def __repr__(self) -> str:
         return repr(self._user).replace("<AsyncChatUser", "<ChatUser", 1)
-
-    def listen(
-        self,
-        conversation_id: str,
-        *,
-        keepalive: float | None = None,
-        reconnect: bool = True,
-        max_reconnect_attempts: int = 10,
-        reconnect_delay: float = 0.5,
-        catch_up: bool = True,
-        report_reconnects: bool = True,
-        on_reconnect: Callable[[Reconnected], object] | None = None,
-    ) -> BlockingChatListener:
-        """Follow a conversation's signals: ``with user.listen(conv_id) as events:``.
-
-        Args:
-            conversation_id: the conversation, which the user must take part in.
-            keepalive: the server's ping interval (default: the client's, 30 s on the API).
-            reconnect: reconnect after a lost stream (never after a 401 or 403).
-            max_reconnect_attempts: connection attempts in a row before giving up.
-            reconnect_delay: the first backoff before reconnecting, in seconds.
-            catch_up: after a reconnect, read back and yield the missed messages.
-            report_reconnects: yield a `Reconnected` signal after each reconnect.
-            on_reconnect: called with each `Reconnected` (on the loop thread); what it raises
-                reaches the caller.
-        """
-        return BlockingChatListener(
-            self._user.listen(
-                conversation_id,
-                keepalive=keepalive,
-                reconnect=reconnect,
-                max_reconnect_attempts=max_reconnect_attempts,
-                reconnect_delay=reconnect_delay,
-                catch_up=catch_up,
-                report_reconnects=report_reconnects,
-                on_reconnect=on_reconnect,
-            )
-        )
