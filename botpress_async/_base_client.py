@@ -367,10 +367,7 @@ class BaseClient(TransportOwner, ResourceCache):
                 _merge_headers(send_headers, options.extra_headers)
             extra_query = options.extra_query
             extra_body = options.extra_body
-            if not isinstance(options.timeout, NotGiven):
-                timeout = Timeout.coerce(options.timeout)
-            if not isinstance(options.max_retries, NotGiven):
-                policy = policy.with_max_retries(options.max_retries)
+            timeout, policy = request_limits(options, timeout, policy)
         for header in requires:
             if header not in send_headers:
                 raise _missing_context(header, method, url_path)
@@ -431,6 +428,23 @@ def _check_route_words(
                 f"No encoding avoids this (servers decode the path before routing); a resource "
                 f"whose {name} is {value!r} cannot be reached through this operation"
             )
+
+
+def request_limits(
+    options: RequestOptions, timeout: Timeout, policy: RetryPolicy
+) -> tuple[Timeout, RetryPolicy]:
+    """The timeout and retry policy of one request: the client's, unless ``options`` set them.
+
+    Args:
+        options: the request's own options.
+        timeout: the client's timeout.
+        policy: the client's retry policy.
+    """
+    if not isinstance(options.timeout, NotGiven):
+        timeout = Timeout.coerce(options.timeout)
+    if not isinstance(options.max_retries, NotGiven):
+        policy = policy.with_max_retries(options.max_retries)
+    return timeout, policy
 
 
 def _merge_headers(target: dict[str, str], extra: Mapping[str, Any]) -> None:

@@ -184,7 +184,8 @@ class AsyncChatClient(TransportOwner):
         Refused by a Chat integration that has an encryption key (sign keys yourself then).
 
         Args:
-            id: the user's id (1 to 70 of ``[a-zA-Z0-9_-\\/]``); Botpress picks one if left out.
+            id: the user's id (1 to 70 letters, digits, ``_``, ``-``, ``/`` or backslashes);
+                Botpress picks one if left out.
             name: the user's display name.
             picture_url: the URL of the user's picture.
             profile: free text about the user (at most 1000 characters).

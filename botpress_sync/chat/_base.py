@@ -1,8 +1,9 @@
 """The hand-written base of the blocking chat user, and its listener.
 
 `ChatUser` (generated in ``_user.py``) adds one blocking method per method of
-`botpress_async.chat.AsyncChatUser` to `ChatUserBase`; `ChatClient`, which makes users, is in
-``_client.py`` above both.
+`botpress_async.chat.AsyncChatUser` to `ChatUserBase`, and `ChatClient` (generated in
+``_client.py``, above both) one per method of `botpress_async.chat.AsyncChatClient` to
+`ChatClientBase`.
 """
 
 from __future__ import annotations
@@ -10,14 +11,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from botpress_async._lifecycle import SyncContext
-from botpress_async.chat import AsyncChatUser, ChatListener, Signal
+from botpress_async.chat import AsyncChatClient, AsyncChatUser, ChatListener, Signal
 from botpress_sync import _loop
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from botpress_sync import Client
 
-__all__ = ["BlockingChatListener", "ChatUserBase"]
+
+__all__ = ["BlockingChatListener", "ChatClientBase", "ChatUserBase"]
 
 
 class BlockingChatListener(SyncContext):
@@ -83,3 +86,50 @@ class ChatUserBase:
 
     def __repr__(self) -> str:
         return repr(self._user).replace("<AsyncChatUser", "<ChatUser", 1)
+
+
+class ChatClientBase(SyncContext):
+    """Owns the `AsyncChatClient` a blocking `ChatClient` forwards to, and closes it."""
+
+    def __init__(self, webhook_id: str | None = None, **kwargs: Any) -> None:
+        if "session" in kwargs:
+            from botpress_async import ConfigurationError
+
+            raise ConfigurationError("the blocking client owns its session; drop session=")
+        self._async = AsyncChatClient(webhook_id, **kwargs)
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return repr(self._async).replace("<AsyncChatClient", "<ChatClient", 1)
+
+    @property
+    def base_url(self) -> str:
+        """The Chat API's URL for this webhook."""
+        return self._async.base_url
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether `close` was called."""
+        return self._closed
+
+    @classmethod
+    def for_bot(cls, admin_client: Client, bot_id: str, **kwargs: Any) -> Self:
+        """A chat client for a bot's Chat integration, its webhook id read with the admin API.
+
+        Args:
+            admin_client: a blocking client with a Personal Access Token and workspace id.
+            bot_id: the bot, which must have the Chat integration installed.
+            **kwargs: the other arguments of `ChatClient`.
+        """
+        probe = _loop.run(AsyncChatClient.for_bot(admin_client._async, bot_id, **kwargs))
+        client = cls(probe.webhook_id, **kwargs)
+        _loop.run(probe.aclose())
+        return client
+
+    def close(self) -> None:
+        """Close the connection pool; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if _loop.started():
+            _loop.run(self._async.aclose())
