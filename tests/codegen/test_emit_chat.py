@@ -7,9 +7,9 @@ import json
 from codegen.build import ROOT, VENDORED
 from codegen.emit_chat import (
     STREAMING,
+    SYNC_TWINS,
     USER_KEY,
-    emit_sync_client,
-    emit_sync_user,
+    emit_sync_twin,
     load_chat_api,
     patch_chat_document,
 )
@@ -54,8 +54,8 @@ def test_ir_of_the_chat_api() -> None:
 
 def test_blocking_twins_wrap_what_the_async_methods_return() -> None:
     """The generated ChatClient wraps users in ChatUser, and ChatUser wraps listeners."""
-    client = emit_sync_client(ROOT, {})
-    user = emit_sync_user(ROOT, {})
+    client = emit_sync_twin(SYNC_TWINS["_client.py"], ROOT, {})
+    user = emit_sync_twin(SYNC_TWINS["_user.py"], ROOT, {})
     assert "return ChatUser(_loop.run(self._async.connect(user_key=user_key," in client
     assert "return ChatUser(self._async.user(user_key, user))" in client
     assert "return BlockingChatListener(" in user
