@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import sys
-import warnings
 from collections.abc import Callable, Coroutine, Mapping
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import aiohttp
@@ -15,6 +13,7 @@ from ._auth import TokenKind, api_of_path, check_header_value, check_scope
 from ._config import ENV, HEADER_TO_ARG, ClientConfig, Redacted, resolve_config
 from ._encoding import dumps, encode_path, encode_query
 from ._errors import ConfigurationError
+from ._lifecycle import TransportOwner
 from ._reserved import RESERVED
 from ._retry import IDEMPOTENT_METHODS, RetryBudget, RetryPolicy
 from ._session import Transport
@@ -63,7 +62,7 @@ class ResourceCache:
         return resource
 
 
-class BaseClient(ResourceCache):
+class BaseClient(TransportOwner, ResourceCache):
     """What every request needs: configuration, the transport, and `request`/`call`.
 
     `AsyncClient` subclasses it and adds the APIs. Resources and helpers are typed against
@@ -198,11 +197,6 @@ class BaseClient(ResourceCache):
         """The retry budget shared by every call of this client."""
         return self._transport.budget
 
-    @property
-    def is_closed(self) -> bool:
-        """Whether `aclose` was called."""
-        return self._transport.closed
-
     def __repr__(self) -> str:
         if "_transport" not in self.__dict__:
             # A client whose constructor raised, as a traceback may show it.
@@ -226,34 +220,6 @@ class BaseClient(ResourceCache):
             "send a botpress_async.distributed.ClientSpec (it holds no token) and call "
             "spec.worker_client() in the worker, or create a client in each process"
         )
-
-    # -- lifecycle --------------------------------------------------------------------------
-
-    async def __aenter__(self) -> Self:
-        self._transport.session()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the connection pool; idempotent. A borrowed session is left open."""
-        await self._transport.aclose()
-
-    def __del__(self, _warn: Any = warnings.warn) -> None:
-        transport = getattr(self, "_transport", None)
-        if transport is not None and transport.has_open_session:
-            _warn(
-                f"unclosed {self!r}: use 'async with AsyncClient(...)' or 'await client.aclose()'",
-                ResourceWarning,
-                source=self,
-                stacklevel=1,
-            )
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -415,10 +381,7 @@ class BaseClient(ResourceCache):
                 _merge_headers(send_headers, options.extra_headers)
             extra_query = options.extra_query
             extra_body = options.extra_body
-            if not isinstance(options.timeout, NotGiven):
-                timeout = Timeout.coerce(options.timeout)
-            if not isinstance(options.max_retries, NotGiven):
-                policy = policy.with_max_retries(options.max_retries)
+            timeout, policy = request_limits(options, timeout, policy)
         for header in requires:
             if header not in send_headers:
                 raise _missing_context(header, method, url_path)
@@ -479,6 +442,23 @@ def _check_route_words(
                 f"No encoding avoids this (servers decode the path before routing); a resource "
                 f"whose {name} is {value!r} cannot be reached through this operation"
             )
+
+
+def request_limits(
+    options: RequestOptions, timeout: Timeout, policy: RetryPolicy
+) -> tuple[Timeout, RetryPolicy]:
+    """The timeout and retry policy of one request: the client's, unless ``options`` set them.
+
+    Args:
+        options: the request's own options.
+        timeout: the client's timeout.
+        policy: the client's retry policy.
+    """
+    if not isinstance(options.timeout, NotGiven):
+        timeout = Timeout.coerce(options.timeout)
+    if not isinstance(options.max_retries, NotGiven):
+        policy = policy.with_max_retries(options.max_retries)
+    return timeout, policy
 
 
 def _merge_headers(target: dict[str, str], extra: Mapping[str, Any]) -> None:

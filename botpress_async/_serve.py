@@ -174,6 +174,8 @@ class Service:
     _token_kind: str | None = None
     #: The attributes that hold the subclass's handlers, each an empty dict per instance.
     _handler_tables: ClassVar[tuple[str, ...]] = ()
+    #: The action handlers by name (a table every subclass has).
+    _actions: dict[str, Callable[..., Any]]
 
     def __init__(
         self,
@@ -199,6 +201,28 @@ class Service:
         self.asgi_path: str | None = None
         for table in self._handler_tables:
             setattr(self, table, {})
+
+    async def _answer_action(self, ctx: Any, data: Mapping[str, Any]) -> Answer:
+        """Run the handler of an ``action_triggered`` operation and answer its output.
+
+        Args:
+            ctx: the handler's context.
+            data: the operation's body (the action's name is its ``type``).
+        """
+        name = field(data, "type", str)
+        func = self._actions.get(name)
+        if func is None:
+            raise BadRequest(
+                f"unknown action {name!r}; this {self._kind} has {sorted(self._actions)}"
+            )
+        output = await call_handler(func, ctx, data.get("input", {}))
+        answer = {"output": output, **self._action_meta(ctx)}
+        encoded = self.encode_result(answer, f"action {name!r}")
+        return 200, {"content-type": "application/json"}, encoded
+
+    def _action_meta(self, ctx: Any) -> dict[str, Any]:
+        """What an action's answer carries beside its output, read after the handler ran."""
+        return {}
 
     @staticmethod
     def _add(table: dict[Any, Callable[..., Any]], key: Any, what: str) -> Callable[[F], F]:

@@ -11,22 +11,22 @@ import os
 import threading
 import warnings
 from collections.abc import Awaitable, Callable
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from botpress_async import AsyncClient, ClientStateError
 from botpress_async._base_client import ResourceCache
 from botpress_async._facades import register_async_twin
+from botpress_async._lifecycle import SyncContext
 
 from . import _loop
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    pass
 
 __all__ = ["ClientBase", "ResourceBase"]
 
 
-class ClientBase(ResourceCache):
+class ClientBase(SyncContext, ResourceCache):
     """Owns one `AsyncClient` per process and hands its coroutines to the private loop."""
 
     _core: AsyncClient | None
@@ -90,17 +90,6 @@ class ClientBase(ResourceCache):
         core = self._core
         if core is not None and self._pid == os.getpid():
             _close_core(core)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         core = self._core

@@ -195,11 +195,6 @@ class Client(ClientBase):
         """The retry budget shared by every call of this client."""
         return self._async.retry_budget
 
-    @property
-    def is_closed(self) -> bool:
-        """Whether `aclose` was called."""
-        return self._async.is_closed
-
     def request(
         self,
         method: str,
@@ -257,3 +252,8 @@ class Client(ClientBase):
                 extra_body=extra_body,
             )
         )
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether `aclose` was called."""
+        return self._async.is_closed

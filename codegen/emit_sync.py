@@ -53,10 +53,12 @@ RENAMES: dict[str, tuple[str, str]] = {
     "AbstractAsyncContextManager": ("AbstractContextManager", "contextlib"),
     "AsyncContextManager": ("ContextManager", "typing"),
     "AsyncTableHandle": ("TableHandle", "botpress_sync._tables"),
+    "ChatListener": ("BlockingChatListener", "botpress_sync.chat._base"),
+    "AsyncChatUser": ("ChatUser", "botpress_sync.chat._user"),
 }
 #: Hand-written async classes that plain methods return, wrapped by their blocking twin
 #: (a key of `RENAMES`): the method returns ``Twin(self._async.method(...))``.
-WRAPPED: frozenset[str] = frozenset({"AsyncTableHandle"})
+WRAPPED: frozenset[str] = frozenset({"AsyncTableHandle", "AsyncChatUser", "ChatListener"})
 _ITERATORS = frozenset({"AsyncIterator", "AsyncIterable", "AsyncGenerator"})
 _CONTEXT_MANAGERS = frozenset({"AbstractAsyncContextManager", "AsyncContextManager"})
 _AWAITABLES = frozenset({"Awaitable", "Coroutine"})
@@ -270,11 +272,14 @@ def _kind(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
     return "asyncgen" if own else "coroutine"
 
 
-def members(sources: Sources, module: str, class_name: str) -> list[Member]:
+def members(
+    sources: Sources, module: str, class_name: str, *, skip: frozenset[str] = frozenset()
+) -> list[Member]:
     """The public methods and properties of a class and its project bases, as read from source.
 
     The class's own members come first in source order, then its bases' (a name defined
-    twice keeps the first, as the MRO would).
+    twice keeps the first, as the MRO would). Names in ``skip`` are left out unread: their
+    blocking twins are written by hand.
     """
     tree = sources.tree(module)
     imports = module_imports(tree, module)
@@ -289,6 +294,8 @@ def members(sources: Sources, module: str, class_name: str) -> list[Member]:
             continue
         if node.name in seen or (node.name.startswith("_") and node.name != "__init__"):
             continue
+        if node.name in skip:
+            continue
         kind = _kind(node)
         if kind is None:
             overloads.append(node)
@@ -302,7 +309,7 @@ def members(sources: Sources, module: str, class_name: str) -> list[Member]:
         origin = imports.get(base.id) if isinstance(base, ast.Name) else None
         if origin is None or not origin.module.startswith("botpress_async"):
             continue  # Generic[...], object and the like have nothing to mirror
-        for member in members(sources, origin.module, origin.name):
+        for member in members(sources, origin.module, origin.name, skip=skip):
             if member.name not in seen:
                 seen.add(member.name)
                 out.append(member)
@@ -326,7 +333,13 @@ def blocking_doc(doc: str | None) -> str | None:
     """An async member's docstring for its blocking twin: its code examples lose ``await``."""
     if not doc:
         return doc
-    return doc.replace("``await ", "``").replace("``async for ", "``for ")
+    for async_word, blocking_word in _BLOCKING_WORDS:
+        doc = doc.replace("``" + async_word, "``" + blocking_word)
+    return doc
+
+
+#: How an example in a docstring starts in async code, and in blocking code.
+_BLOCKING_WORDS = (("await ", ""), ("async for ", "for "), ("async with ", "with "))
 
 
 def _docstring(doc: str | None, indent: str) -> str:
@@ -424,6 +437,10 @@ def render_member(member: Member, out: Rendered, *, is_client: bool) -> None:
             )
         else:
             body = f"return self._async.{member.name}"
+    elif member.kind == "coroutine" and root in WRAPPED:
+        twin, module = RENAMES[root]
+        out.runtime_names[twin] = Import(module, twin)
+        body = f"return {twin}(_loop.run({call}))"
     elif member.kind == "coroutine":
         body = f"return _loop.run({call})"
     elif member.kind == "asyncgen" or root in _ITERATORS:

@@ -148,7 +148,6 @@ class Bot(Service):
     _handler_tables = ("_messages", "_events", "_actions")
     _messages: dict[str, Callable[..., Any]]
     _events: dict[str, Callable[..., Any]]
-    _actions: dict[str, Callable[..., Any]]
 
     def __repr__(self) -> str:
         return f"<Bot messages={sorted(self._messages)} events={sorted(self._events)}>"
@@ -206,13 +205,7 @@ class Bot(Service):
             configuration=configuration,
         )
         if operation == "action_triggered":
-            name = field(data, "type", str)
-            func = self._actions.get(name)
-            if func is None:
-                raise BadRequest(f"unknown action {name!r}; this bot has {sorted(self._actions)}")
-            output = await call_handler(func, ctx, data.get("input", {}))
-            encoded = self.encode_result({"output": output}, f"action {name!r}")
-            return 200, {"content-type": "application/json"}, encoded
+            return await self._answer_action(ctx, data)
         event = field(data, "event", dict)
         payload = event.get("payload")
         payload = payload if isinstance(payload, dict) else {}

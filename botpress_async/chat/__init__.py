@@ -8,23 +8,10 @@ See docs/chat.md.
 
 from __future__ import annotations
 
+from . import _signals
 from ._client import DEFAULT_CHAT_URL, AsyncChatClient
 from ._listener import DEFAULT_KEEPALIVE, ChatListener, ChatStreamError
-from ._signals import (
-    SIGNAL_TYPES,
-    EventCreated,
-    MessageCreated,
-    MessageDeleted,
-    MessageStreamAbort,
-    MessageStreamComplete,
-    MessageStreamDelta,
-    ParticipantAdded,
-    ParticipantRemoved,
-    Reconnected,
-    Signal,
-    UnknownSignal,
-    parse_signal,
-)
+from ._signals import *  # noqa: F403 - the signal types, named once in _signals.__all__
 from ._signing import sign_user_key
 from ._user import AsyncChatUser
 from ._webhook import WEBHOOK_SECRET_HEADER, check_secret_key, parse_webhook_signal
@@ -32,25 +19,13 @@ from ._webhook import WEBHOOK_SECRET_HEADER, check_secret_key, parse_webhook_sig
 __all__ = [
     "DEFAULT_CHAT_URL",
     "DEFAULT_KEEPALIVE",
-    "SIGNAL_TYPES",
     "WEBHOOK_SECRET_HEADER",
     "AsyncChatClient",
     "AsyncChatUser",
     "ChatListener",
     "ChatStreamError",
-    "EventCreated",
-    "MessageCreated",
-    "MessageDeleted",
-    "MessageStreamAbort",
-    "MessageStreamComplete",
-    "MessageStreamDelta",
-    "ParticipantAdded",
-    "ParticipantRemoved",
-    "Reconnected",
-    "Signal",
-    "UnknownSignal",
     "check_secret_key",
-    "parse_signal",
     "parse_webhook_signal",
     "sign_user_key",
 ]
+__all__ += _signals.__all__

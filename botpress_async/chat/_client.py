@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Mapping
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
@@ -17,6 +15,7 @@ from botpress_async._config import Redacted, _is_loopback
 from botpress_async._converter import structure
 from botpress_async._encoding import encode_path_param
 from botpress_async._errors import ConfigurationError, ResponseDecodeError
+from botpress_async._lifecycle import TransportOwner
 from botpress_async._retry import RetryBudget, RetryPolicy
 from botpress_async._session import Transport
 from botpress_async._types import NOT_GIVEN, NotGivenOr, Timeout
@@ -57,7 +56,7 @@ def _check_base(url: str, *, allow_insecure_http: bool) -> str:
     return url.rstrip("/")
 
 
-class AsyncChatClient:
+class AsyncChatClient(TransportOwner):
     """Asynchronous client of the Chat API, the way programs talk to a bot as a user.
 
     The Chat API lives at ``{url}/{webhook_id}``, where ``webhook_id`` is the webhook id of
@@ -149,39 +148,6 @@ class AsyncChatClient:
             "make a chat client in each process (keys come from the environment or a secret store)"
         )
 
-    # -- lifecycle --------------------------------------------------------------------------
-
-    async def __aenter__(self) -> Self:
-        self._transport.session()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the connection pool (and with it every user and listener); idempotent."""
-        await self._transport.aclose()
-
-    @property
-    def is_closed(self) -> bool:
-        """Whether `aclose` was called."""
-        return self._transport.closed
-
-    def __del__(self, _warn: Any = warnings.warn) -> None:
-        transport = getattr(self, "_transport", None)
-        if transport is not None and transport.has_open_session:
-            _warn(
-                f"unclosed {self!r}: use 'async with AsyncChatClient(...)' or 'await aclose()'",
-                ResourceWarning,
-                source=self,
-                stacklevel=1,
-            )
-
     # -- finding the API and connecting -------------------------------------------------------
 
     @classmethod
@@ -218,7 +184,8 @@ class AsyncChatClient:
         Refused by a Chat integration that has an encryption key (sign keys yourself then).
 
         Args:
-            id: the user's id (1 to 70 of ``[a-zA-Z0-9_-\\/]``); Botpress picks one if left out.
+            id: the user's id (1 to 70 letters, digits, ``_``, ``-``, ``/`` or backslashes);
+                Botpress picks one if left out.
             name: the user's display name.
             picture_url: the URL of the user's picture.
             profile: free text about the user (at most 1000 characters).

@@ -13,7 +13,6 @@ import asyncio
 import collections
 import logging
 from collections.abc import Callable
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
 import aiohttp
@@ -25,6 +24,7 @@ from botpress_async._errors import (
     ChatStreamError,
     ConfigurationError,
 )
+from botpress_async._lifecycle import AsyncContext
 from botpress_async._retry import RetryPolicy, backoff_delay
 from botpress_async._session import _api_error
 
@@ -45,7 +45,7 @@ _SEEN_LIMIT: Final = 10_000
 _MAX_EVENT: Final = 4 * 1024 * 1024
 
 
-class ChatListener:
+class ChatListener(AsyncContext):
     """The signals of one conversation, as an async iterator and an async context manager.
 
     Made by `AsyncChatUser.listen`; ``async with user.listen(conv_id) as events:`` opens the
@@ -143,16 +143,10 @@ class ChatListener:
         if self.catch_up and self.read_history:
             await self._read_history()
 
-    async def __aenter__(self) -> Self:
+    async def _astart(self) -> None:
         await self.open()
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def _astop(self) -> None:
         await self.aclose()
 
     async def aclose(self) -> None:

@@ -6,10 +6,11 @@ client's; here they go to the Chat API's base URL with ``x-user-key`` instead of
 
 from __future__ import annotations
 
-from collections.abc import Coroutine, Mapping
+from collections.abc import Awaitable, Coroutine, Mapping
 from typing import Any, Final
 
 from botpress_async._auth import check_header_value
+from botpress_async._base_client import request_limits
 from botpress_async._config import Redacted
 from botpress_async._encoding import dumps, encode_path, encode_query
 from botpress_async._errors import APIError, ConfigurationError
@@ -112,10 +113,7 @@ class ChatSender:
             if options.extra_query:
                 query = {**(query or {}), **options.extra_query}
             extra_body = options.extra_body
-            if not isinstance(options.timeout, NotGiven):
-                timeout = Timeout.coerce(options.timeout)
-            if not isinstance(options.max_retries, NotGiven):
-                policy = policy.with_max_retries(options.max_retries)
+            timeout, policy = request_limits(options, timeout, policy)
         for header in requires:
             if header not in send_headers:
                 raise ConfigurationError(
@@ -143,43 +141,26 @@ class ChatSender:
                 )
             send_headers["content-type"] = "application/json"
         url = self.base_url + url_path + ("?" + qs if qs else "")
-        return self._send(
+        sending = self.transport.send(
             method,
             url,
-            url_path,
-            send_headers,
-            body,
-            timeout,
-            policy,
-            method in _IDEMPOTENT if idempotent is None else idempotent,
-        )
-
-    async def _send(
-        self,
-        method: str,
-        url: str,
-        path: str,
-        headers: dict[str, str],
-        body: bytes | None,
-        timeout: Timeout,
-        policy: RetryPolicy,
-        idempotent: bool,
-    ) -> Any:
-        data = await self.transport.send(
-            method,
-            url,
-            path=path,
-            headers=headers,
+            path=url_path,
+            headers=send_headers,
             body=body,
             timeout=timeout,
             policy=policy,
-            idempotent=idempotent,
+            idempotent=method in _IDEMPOTENT if idempotent is None else idempotent,
         )
-        data = raise_for_error_body(data, method, path)
-        if path == "/users" and isinstance(data, dict) and isinstance(data.get("key"), str):
-            # createUser's answer carries the new user's key: keep it out of every repr.
-            data["key"] = Redacted(data["key"])
-        return data
+        return _answer(sending, method, url_path)
+
+
+async def _answer(sending: Awaitable[Any], method: str, path: str) -> Any:
+    """The decoded answer of a chat request, with an error sent as a 2xx body raised."""
+    data = raise_for_error_body(await sending, method, path)
+    if path == "/users" and isinstance(data, dict) and isinstance(data.get("key"), str):
+        # createUser's answer carries the new user's key: keep it out of every repr.
+        data["key"] = Redacted(data["key"])
+    return data
 
 
 def is_auth_failure(error: BaseException) -> bool:

@@ -87,7 +87,8 @@ class AsyncChatUser(ChatOperations):
             reconnect_delay: the first backoff before reconnecting, in seconds.
             catch_up: after a reconnect, read back and yield the missed messages.
             report_reconnects: yield a `Reconnected` signal after each reconnect.
-            on_reconnect: called with each `Reconnected`; what it raises reaches the caller.
+            on_reconnect: called with each `Reconnected`, on the event loop's thread; what it
+                raises reaches the caller.
         """
         if not _nonempty_text(conversation_id):
             raise ConfigurationError("conversation_id must be a non-empty string")

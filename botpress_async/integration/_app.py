@@ -199,7 +199,6 @@ class Integration(Service):
     _key_name = "an Integration Access Key, made with createIntegrationApiKey"
     _token_kind = "iak"  # noqa: S105 - a token kind, not a token
     _handler_tables = ("_actions", "_messages", "_events")
-    _actions: dict[str, Callable[..., Any]]
     _messages: dict[tuple[str, str], Callable[..., Any]]
     _events: dict[str, Callable[..., Any]]
 
@@ -313,7 +312,7 @@ class Integration(Service):
             self, headers=headers, operation=operation, configuration=configuration, ids=ids
         )
         if operation == "action_triggered":
-            return await self._action(ctx, data)
+            return await self._answer_action(ctx, data)
         if operation == "message_created":
             return await self._message(ctx, data)
         if operation == "webhook_received":
@@ -335,18 +334,9 @@ class Integration(Service):
             return json_answer(None)
         return 200, {"content-type": "application/json"}, self.encode_result(result, operation)
 
-    async def _action(self, ctx: IntegrationContext, data: Mapping[str, Any]) -> Answer:
-        name = field(data, "type", str)
-        func = self._actions.get(name)
-        if func is None:
-            raise BadRequest(
-                f"unknown action {name!r}; this integration has {sorted(self._actions)}"
-            )
-        output = await call_handler(func, ctx, data.get("input", {}))
-        body = self.encode_result(
-            {"output": output, "meta": {"cost": ctx.cost}}, f"action {name!r}"
-        )
-        return 200, {"content-type": "application/json"}, body
+    def _action_meta(self, ctx: IntegrationContext) -> dict[str, Any]:
+        # The handler sets the cost on its context while it runs.
+        return {"meta": {"cost": ctx.cost}}
 
     async def _message(self, ctx: IntegrationContext, data: Mapping[str, Any]) -> Answer:
         conversation = field(data, "conversation", dict)

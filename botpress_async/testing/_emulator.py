@@ -6,12 +6,12 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Iterator
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
 
 from botpress_async import _served
+from botpress_async._lifecycle import AsyncContext
 
 from ._chat import CHAT_PREFIX, ChatFront, ChatRouter
 from ._delivery import Outbound
@@ -23,7 +23,7 @@ from ._store import Store
 __all__ = ["Emulator"]
 
 
-class Emulator:
+class Emulator(AsyncContext):
     """A local Botpress API on 127.0.0.1 with its state in memory.
 
     Use ``async with Emulator() as emu:`` inside an event loop, or ``with
@@ -212,16 +212,10 @@ class Emulator:
             await runner.cleanup()
         await self.outbound.aclose()
 
-    async def __aenter__(self) -> Emulator:
+    async def _astart(self) -> None:
         await self.start()
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def _astop(self) -> None:
         await self.stop()
 
     # --- on a thread, for blocking code ------------------------------------------------------

@@ -1,27 +1,29 @@
 """The hand-written base of the blocking chat user, and its listener.
 
 `ChatUser` (generated in ``_user.py``) adds one blocking method per method of
-`botpress_async.chat.AsyncChatUser` to `ChatUserBase`; `ChatClient`, which makes users, is in
-``_client.py`` above both.
+`botpress_async.chat.AsyncChatUser` to `ChatUserBase`, and `ChatClient` (generated in
+``_client.py``, above both) one per method of `botpress_async.chat.AsyncChatClient` to
+`ChatClientBase`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from botpress_async.chat import AsyncChatUser, ChatListener, Reconnected, Signal
+from botpress_async._lifecycle import SyncContext
+from botpress_async.chat import AsyncChatClient, AsyncChatUser, ChatListener, Signal
 from botpress_sync import _loop
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from botpress_sync import Client
 
-__all__ = ["BlockingChatListener", "ChatUserBase"]
+
+__all__ = ["BlockingChatListener", "ChatClientBase", "ChatUserBase"]
 
 
-class BlockingChatListener:
+class BlockingChatListener(SyncContext):
     """A conversation's signals for blocking code: ``with user.listen(conv_id) as events:``.
 
     Iterating blocks until the next signal. Ctrl-C ends the wait at once (the stream is closed
@@ -44,17 +46,8 @@ class BlockingChatListener:
         """How many times the stream was reconnected."""
         return self._async.reconnects
 
-    def __enter__(self) -> Self:
+    def _start(self) -> None:
         _loop.run(self._async.open())
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __iter__(self) -> Self:
         return self
@@ -94,40 +87,49 @@ class ChatUserBase:
     def __repr__(self) -> str:
         return repr(self._user).replace("<AsyncChatUser", "<ChatUser", 1)
 
-    def listen(
-        self,
-        conversation_id: str,
-        *,
-        keepalive: float | None = None,
-        reconnect: bool = True,
-        max_reconnect_attempts: int = 10,
-        reconnect_delay: float = 0.5,
-        catch_up: bool = True,
-        report_reconnects: bool = True,
-        on_reconnect: Callable[[Reconnected], object] | None = None,
-    ) -> BlockingChatListener:
-        """Follow a conversation's signals: ``with user.listen(conv_id) as events:``.
+
+class ChatClientBase(SyncContext):
+    """Owns the `AsyncChatClient` a blocking `ChatClient` forwards to, and closes it."""
+
+    def __init__(self, webhook_id: str | None = None, **kwargs: Any) -> None:
+        if "session" in kwargs:
+            from botpress_async import ConfigurationError
+
+            raise ConfigurationError("the blocking client owns its session; drop session=")
+        self._async = AsyncChatClient(webhook_id, **kwargs)
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return repr(self._async).replace("<AsyncChatClient", "<ChatClient", 1)
+
+    @property
+    def base_url(self) -> str:
+        """The Chat API's URL for this webhook."""
+        return self._async.base_url
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether `close` was called."""
+        return self._closed
+
+    @classmethod
+    def for_bot(cls, admin_client: Client, bot_id: str, **kwargs: Any) -> Self:
+        """A chat client for a bot's Chat integration, its webhook id read with the admin API.
 
         Args:
-            conversation_id: the conversation, which the user must take part in.
-            keepalive: the server's ping interval (default: the client's, 30 s on the API).
-            reconnect: reconnect after a lost stream (never after a 401 or 403).
-            max_reconnect_attempts: connection attempts in a row before giving up.
-            reconnect_delay: the first backoff before reconnecting, in seconds.
-            catch_up: after a reconnect, read back and yield the missed messages.
-            report_reconnects: yield a `Reconnected` signal after each reconnect.
-            on_reconnect: called with each `Reconnected` (on the loop thread); what it raises
-                reaches the caller.
+            admin_client: a blocking client with a Personal Access Token and workspace id.
+            bot_id: the bot, which must have the Chat integration installed.
+            **kwargs: the other arguments of `ChatClient`.
         """
-        return BlockingChatListener(
-            self._user.listen(
-                conversation_id,
-                keepalive=keepalive,
-                reconnect=reconnect,
-                max_reconnect_attempts=max_reconnect_attempts,
-                reconnect_delay=reconnect_delay,
-                catch_up=catch_up,
-                report_reconnects=report_reconnects,
-                on_reconnect=on_reconnect,
-            )
-        )
+        probe = _loop.run(AsyncChatClient.for_bot(admin_client._async, bot_id, **kwargs))
+        client = cls(probe.webhook_id, **kwargs)
+        _loop.run(probe.aclose())
+        return client
+
+    def close(self) -> None:
+        """Close the connection pool; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if _loop.started():
+            _loop.run(self._async.aclose())

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 from botpress_async._types import NOT_GIVEN
 from botpress_sync import _loop
 from botpress_sync._pager import Pager
-from botpress_sync.chat._base import ChatUserBase
+from botpress_sync.chat._base import BlockingChatListener, ChatUserBase
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from typing import Any
 
     from botpress_async._types import NotGivenOr, Timeout
-    from botpress_async.chat._signals import MessageCreated
+    from botpress_async.chat._signals import MessageCreated, Reconnected
     from botpress_async.models.chat import (
         AddParticipantResponse,
         CreateConversationResponse,
@@ -60,6 +60,44 @@ class ChatUser(ChatUserBase):
     def user_key(self) -> str:
         """The user's key (``x-user-key``); store it to connect as the same user later."""
         return self._async.user_key
+
+    def listen(
+        self,
+        conversation_id: str,
+        *,
+        keepalive: float | None = None,
+        reconnect: bool = True,
+        max_reconnect_attempts: int = 10,
+        reconnect_delay: float = 0.5,
+        catch_up: bool = True,
+        report_reconnects: bool = True,
+        on_reconnect: Callable[[Reconnected], object] | None = None,
+    ) -> BlockingChatListener:
+        """Follow a conversation's signals: ``with user.listen(conv_id) as events:``.
+
+        Args:
+            conversation_id: the conversation, which the user must take part in.
+            keepalive: the server's ping interval (default: the client's, 30 s on the API).
+            reconnect: reconnect after a lost stream (never after a 401 or 403).
+            max_reconnect_attempts: connection attempts in a row before giving up.
+            reconnect_delay: the first backoff before reconnecting, in seconds.
+            catch_up: after a reconnect, read back and yield the missed messages.
+            report_reconnects: yield a `Reconnected` signal after each reconnect.
+            on_reconnect: called with each `Reconnected`, on the event loop's thread; what it
+                raises reaches the caller.
+        """
+        return BlockingChatListener(
+            self._async.listen(
+                conversation_id,
+                keepalive=keepalive,
+                reconnect=reconnect,
+                max_reconnect_attempts=max_reconnect_attempts,
+                reconnect_delay=reconnect_delay,
+                catch_up=catch_up,
+                report_reconnects=report_reconnects,
+                on_reconnect=on_reconnect,
+            )
+        )
 
     def ask(
         self,

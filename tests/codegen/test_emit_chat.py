@@ -1,11 +1,18 @@
-"""The Chat API's path through the generator: the patch step and the IR it builds."""
+"""The Chat API's path through the generator: the patch step, the IR and the blocking twins."""
 
 from __future__ import annotations
 
 import json
 
-from codegen.build import VENDORED
-from codegen.emit_chat import STREAMING, USER_KEY, load_chat_api, patch_chat_document
+from codegen.build import ROOT, VENDORED
+from codegen.emit_chat import (
+    STREAMING,
+    SYNC_TWINS,
+    USER_KEY,
+    emit_sync_twin,
+    load_chat_api,
+    patch_chat_document,
+)
 
 
 def test_patch_adds_what_the_document_predates_and_takes_out_the_key() -> None:
@@ -43,3 +50,16 @@ def test_ir_of_the_chat_api() -> None:
         "listParticipants",
     }
     assert "metadata" in {p.wire for p in ops["createMessage"].parameters}
+
+
+def test_blocking_twins_wrap_what_the_async_methods_return() -> None:
+    """The generated ChatClient wraps users in ChatUser, and ChatUser wraps listeners."""
+    client = emit_sync_twin(SYNC_TWINS["_client.py"], ROOT, {})
+    user = emit_sync_twin(SYNC_TWINS["_user.py"], ROOT, {})
+    assert "return ChatUser(_loop.run(self._async.connect(user_key=user_key," in client
+    assert "return ChatUser(self._async.user(user_key, user))" in client
+    assert "return BlockingChatListener(" in user
+    # Members the hand-written base writes are left out, and examples lose their async words.
+    assert "def for_bot" not in client
+    assert "def close" not in client
+    assert "``with user.listen(conv_id) as events:``" in user
