@@ -25,7 +25,7 @@ from typing_extensions import TypeVar
 from ._errors import ColumnNotFoundError, ConfigurationError, ResponseDecodeError
 
 if TYPE_CHECKING:
-    from .models.tables import RowComputedValue
+    from .models._tables_leaf import RowComputedValue
 
 __all__ = ["SYSTEM_FIELDS", "Row", "from_wire", "to_wire"]
 
@@ -148,7 +148,7 @@ class Row(Mapping[str, Any], Generic[C]):
     def computed(self) -> dict[str, RowComputedValue]:
         """The state of each computed column of the row, by column name."""
         from ._converter import structure
-        from .models.tables import RowComputedValue
+        from .models._tables_leaf import RowComputedValue
 
         raw = self._wire.get("computed") or {}
         return {k: structure(v, RowComputedValue) for k, v in raw.items()}

@@ -6,10 +6,11 @@ from pathlib import Path
 
 from codegen.docstrings import model_docstring
 from codegen.ir import Api, Field, Model, Nullable
+from codegen.overrides import LEAF_MODELS
 from codegen.pytypes import annotation, decode_expr, encode_expr, is_passthrough
 from codegen.writer import header
 
-__all__ = ["emit", "emit_models_module", "model_class", "model_hooks"]
+__all__ = ["emit", "emit_models_module", "leaf_module", "model_class", "model_hooks"]
 
 
 def _field_line(field: Field, request: bool) -> str:
@@ -136,17 +137,14 @@ def model_hooks(model: Model) -> str:
     return "\n".join(out) + "\n"
 
 
-def emit_models_module(api: Api) -> str:
-    """The whole models module of one API."""
-    names = sorted({m.name for m in api.models} | {a for m in api.models for a in m.aliases})
-    parts = [
+def _is_leaf(api: Api, model: Model) -> bool:
+    return (api.name, model.name) in LEAF_MODELS
+
+
+def _module_head(api: Api, docstring: list[str]) -> list[str]:
+    return [
         header([api]),
-        f'"""Models of the {api.title} {api.version}: one frozen attrs class per object schema.',
-        "",
-        "Fields are snake_case; the converter hooks below map them to the camelCase wire names.",
-        "Names follow the operation and property that use them (``ListUsersResponse``,",
-        "``ListUsersResponseMeta``); a structure used in several places has one class and an",
-        'alias per further name.\n"""',
+        *docstring,
         "",
         "from __future__ import annotations",
         "",
@@ -159,13 +157,61 @@ def emit_models_module(api: Api) -> str:
         "    register_model, salvage,",
         ")",
         "from botpress_async._types import NOT_GIVEN, NotGivenOr",
+    ]
+
+
+def leaf_module(api: Api) -> str | None:
+    """The API's leaf models module (codegen.overrides.LEAF_MODELS), or None when it has none."""
+    leaves = [m for m in api.models if _is_leaf(api, m)]
+    if not leaves:
+        return None
+    doc = [
+        f'"""Models of the {api.title} that hand-written classes of the SDK build on.',
+        "",
+        "They import no other model, so those classes can import them while the API's models",
+        f'module imports the classes; ``models.{api.name}`` re-exports every name here.\n"""',
+    ]
+    parts = [
+        *_module_head(api, doc),
+        "",
+        "__all__ = [" + ", ".join(repr(m.name) for m in leaves) + "]",
+        "",
+    ]
+    for model in leaves:
+        parts += ["", model_class(model, api)]
+    for model in leaves:
+        parts += ["", model_hooks(model)]
+    return "\n".join(parts) + "\n"
+
+
+def emit_models_module(api: Api) -> str:
+    """The whole models module of one API."""
+    names = sorted({m.name for m in api.models} | {a for m in api.models for a in m.aliases})
+    doc = [
+        f'"""Models of the {api.title} {api.version}: one frozen attrs class per object schema.',
+        "",
+        "Fields are snake_case; the converter hooks below map them to the camelCase wire names.",
+        "Names follow the operation and property that use them (``ListUsersResponse``,",
+        "``ListUsersResponseMeta``); a structure used in several places has one class and an",
+        'alias per further name.\n"""',
+    ]
+    leaf_imports = [
+        f"from botpress_async.models._{api.name}_leaf import {m.name} as {m.name}\n"
+        f"from botpress_async.models._{api.name}_leaf import _d_{m.name}, _e_{m.name}"
+        for m in api.models
+        if _is_leaf(api, m)
+    ]
+    parts = [
+        *_module_head(api, doc),
         *handwritten_imports(api),
+        *leaf_imports,
         "",
         "__all__ = [" + ", ".join(repr(n) for n in names) + "]",
         "",
     ]
-    # Hand-written models (codegen.overrides.HANDWRITTEN) are imported, not generated.
-    generated = [m for m in api.models if not m.handwritten]
+    # Hand-written models (codegen.overrides.HANDWRITTEN) are imported, not generated, and so
+    # are the leaf models (their own module registers them).
+    generated = [m for m in api.models if not m.handwritten and not _is_leaf(api, m)]
     for model in generated:
         parts += ["", model_class(model, api)]
     for model in api.models:
@@ -207,6 +253,10 @@ def emit(apis: tuple[Api, ...], root: Path) -> dict[Path, str]:
         root / "botpress_async" / "models" / f"{api.name}.py": emit_models_module(api)
         for api in apis
     }
+    for api in apis:
+        leaf = leaf_module(api)
+        if leaf is not None:
+            out[root / "botpress_async" / "models" / f"_{api.name}_leaf.py"] = leaf
     out[root / "botpress_async" / "models" / "__init__.py"] = (
         header(apis) + '"""The models of each API, one module per API, imported on first use."""\n'
     )

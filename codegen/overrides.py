@@ -5,6 +5,9 @@ Two kinds, both keyed by API and the names the builder gives:
 - ``HANDWRITTEN``: a schema whose model is a hand-written class of the SDK. The models module
   imports that class (and its ``from_wire`` / ``to_wire`` functions as the converter hooks)
   instead of generating one, and every generated model that holds the schema refers to it.
+- ``LEAF_MODELS``: generated models that a hand-written class needs. They go in a module of
+  their own (``models/_<api>_leaf.py``) that imports no other model, so the hand-written class
+  can import them while the API's models module imports the hand-written class: one way.
 - ``INT_FIELDS`` / ``INT_PARAMETERS``: properties the documents type ``number`` that only ever
   carry whole numbers (row ids, counts); the SDK types them ``int`` so that values read from one
   call can be passed to another that takes an int.
@@ -16,12 +19,16 @@ import attrs
 
 from codegen.ir import Api, ArrayT, MapT, Model, Nullable, Operation, Prim, TypeNode
 
-__all__ = ["HANDWRITTEN", "INT_FIELDS", "INT_PARAMETERS", "apply_overrides"]
+__all__ = ["HANDWRITTEN", "INT_FIELDS", "INT_PARAMETERS", "LEAF_MODELS", "apply_overrides"]
 
 #: (api, model name) -> "module.Class" of the hand-written class standing for the schema.
 HANDWRITTEN: dict[tuple[str, str], str] = {
     ("tables", "Row"): "botpress_async._row.Row",
 }
+
+#: (api, model name) of generated models emitted into the API's leaf module. ``Row.computed``
+#: decodes RowComputedValue, and the tables models import Row.
+LEAF_MODELS: frozenset[tuple[str, str]] = frozenset({("tables", "RowComputedValue")})
 
 #: (api, model name, Python field name) of fields that are integers.
 INT_FIELDS: frozenset[tuple[str, str, str]] = frozenset(

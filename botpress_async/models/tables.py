@@ -30,6 +30,7 @@ from botpress_async._row import Row as Row
 from botpress_async._row import from_wire as _d_Row
 from botpress_async._row import to_wire as _e_Row
 from botpress_async._types import NOT_GIVEN, NotGivenOr
+from botpress_async.models._tables_leaf import RowComputedValue as RowComputedValue
 
 __all__ = [
     "Column",
@@ -452,24 +453,6 @@ class ListTablesResponse(BaseModel):
 
     tables: list[Table]
     _wire_names: ClassVar[frozenset[str]] = frozenset({"tables"})
-
-
-@attrs.frozen(kw_only=True, repr=False)
-class RowComputedValue(BaseModel):
-    """The state of one computed value of a row.
-
-    Attributes:
-        status: Where its computation stands, as the server reports it.
-        error: Why the computation failed, if it did.
-        updated_by: What last computed the value.
-        updated_at: When the value was last computed (ISO 8601).
-    """
-
-    status: str
-    error: str | None = None
-    updated_by: str | None = None
-    updated_at: str | None = None
-    _wire_names: ClassVar[frozenset[str]] = frozenset({"status", "error", "updatedBy", "updatedAt"})
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -1571,52 +1554,6 @@ def _e_ListTablesResponse(o: Any, _t: Any = None) -> Any:
 
 
 register_model(ListTablesResponse, _d_ListTablesResponse, _e_ListTablesResponse)
-
-
-_T_RowComputedValue = mutable_twin(RowComputedValue)
-_R_RowComputedValue: Readers = (
-    ("status", lambda d: d["status"]),
-    ("error", lambda d: d.get("error", None)),
-    ("updated_by", lambda d: d.get("updatedBy", None)),
-    ("updated_at", lambda d: d.get("updatedAt", None)),
-)
-
-
-def _d_RowComputedValue(d: Any, _t: Any = None) -> RowComputedValue:
-    if d.__class__ is not dict:
-        check_object(d, RowComputedValue)
-    o: Any = new_instance(_T_RowComputedValue)
-    o._raw = d
-    try:
-        o.status = d["status"]
-        o.error = d.get("error", None)
-        o.updated_by = d.get("updatedBy", None)
-        o.updated_at = d.get("updatedAt", None)
-    except SHAPE_ERRORS as exc:
-        return salvage(o, RowComputedValue, _R_RowComputedValue, exc)
-    o.__class__ = RowComputedValue
-    done: RowComputedValue = o
-    return done
-
-
-def _e_RowComputedValue(o: Any, _t: Any = None) -> Any:
-    v: Any
-    if not isinstance(o, RowComputedValue):
-        return o  # a plain mapping is sent as the caller wrote it
-    d: dict[str, Any] = {"status": o.status}
-    v = o.error
-    if v is not None:
-        d["error"] = v
-    v = o.updated_by
-    if v is not None:
-        d["updatedBy"] = v
-    v = o.updated_at
-    if v is not None:
-        d["updatedAt"] = v
-    return d
-
-
-register_model(RowComputedValue, _d_RowComputedValue, _e_RowComputedValue)
 
 
 _T_Column = mutable_twin(Column)
