@@ -136,6 +136,9 @@ class BaseClient(ResourceCache):
         # File transfers to the API's own origin identify themselves as API calls do.
         self._transport.identity = self._base_headers
         self._resources: dict[Callable[..., Any], Any] = {}
+        #: The APIs this client's token was found to reach: the check depends only on the
+        #: client's configuration, which does not change, so each API is checked once.
+        self._reachable: set[str | None] = set()
 
     @property
     def transport(self) -> Transport:
@@ -393,7 +396,9 @@ class BaseClient(ResourceCache):
         config = self._config
         if api is None:
             api = api_of_path(path)
-        self._check_reach(api)
+        if api not in self._reachable:
+            self._check_reach(api)
+            self._reachable.add(api)
         if raw_path:
             url_path = path
         else:

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from botpress_async import AsyncClient, BulkError, ConfigurationError, run_bulk
+from botpress_async import AsyncClient, BulkError, ConfigurationError, ScopeError, run_bulk
 from botpress_async._throttle import AdaptiveLimiter
-from tests.loopback import FAKE_PAT, Script
+from tests.loopback import FAKE_BAK, FAKE_PAT, Script
 
 pytestmark = pytest.mark.anyio
 
@@ -29,6 +29,20 @@ async def test_a_header_value_changed_per_call_is_still_checked(server: Script) 
         # A name seen before, now with a value that is not text: converted as before.
         await client.request("GET", "/v1/chat/users", headers={"x-user-id": 7})
     assert [s.headers["x-user-id"] for s in server.seen] == ["u1", "u1", "7"]
+
+
+async def test_an_api_found_reachable_once_is_not_checked_again_but_others_are(
+    server: Script,
+) -> None:
+    """The reach of the token is remembered per API: an API out of reach is refused each time."""
+    for _ in range(2):
+        server.reply(200, {})
+    async with AsyncClient(FAKE_BAK, bot_id="b", api_url=server.url) as client:
+        for _ in range(2):
+            await client.request("GET", "/v1/chat/users")
+            with pytest.raises(ScopeError):
+                await client.request("GET", "/v1/admin/workspaces")
+    assert [s.path for s in server.seen] == ["/v1/chat/users"] * 2
 
 
 async def test_a_header_name_is_checked_until_it_was_valid_once(server: Script) -> None:
