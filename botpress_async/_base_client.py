@@ -135,6 +135,9 @@ class BaseClient(TransportOwner, ResourceCache):
         # File transfers to the API's own origin identify themselves as API calls do.
         self._transport.identity = self._base_headers
         self._resources: dict[Callable[..., Any], Any] = {}
+        #: The APIs this client's token was found to reach: the check depends only on the
+        #: client's configuration, which does not change, so each API is checked once.
+        self._reachable: set[str | None] = set()
 
     @property
     def transport(self) -> Transport:
@@ -359,7 +362,9 @@ class BaseClient(TransportOwner, ResourceCache):
         config = self._config
         if api is None:
             api = api_of_path(path)
-        self._check_reach(api)
+        if api not in self._reachable:
+            self._check_reach(api)
+            self._reachable.add(api)
         if raw_path:
             url_path = path
         else:
@@ -381,7 +386,10 @@ class BaseClient(TransportOwner, ResourceCache):
                 _merge_headers(send_headers, options.extra_headers)
             extra_query = options.extra_query
             extra_body = options.extra_body
-            timeout, policy = request_limits(options, timeout, policy)
+            if not isinstance(options.timeout, NotGiven):
+                timeout = Timeout.coerce(options.timeout)
+            if not isinstance(options.max_retries, NotGiven):
+                policy = self._transport.retry_override(policy, options.max_retries)
         for header in requires:
             if header not in send_headers:
                 raise _missing_context(header, method, url_path)
@@ -395,8 +403,10 @@ class BaseClient(TransportOwner, ResourceCache):
         if method in _BODY_METHODS:
             if isinstance(json, NotGiven):
                 json = {}
-            elif isinstance(json, Mapping):
-                json = {k: v for k, v in json.items() if not isinstance(v, NotGiven)}
+            elif type(json) is dict or isinstance(json, Mapping):
+                # NOT_GIVEN is the only NotGiven: an identity test spares an isinstance call
+                # per field of every body.
+                json = {k: v for k, v in json.items() if v is not NOT_GIVEN}
             if extra_body:
                 if not isinstance(json, Mapping):
                     raise ConfigurationError("extra_body needs a JSON object body")
@@ -461,9 +471,22 @@ def request_limits(
     return timeout, policy
 
 
+#: Header names and values already found valid, and how many of each are kept. A client
+#: sends the same few names (and mostly the same values) on every call, and checking them
+#: again was most of the cost of merging them; a value that changes per call is still
+#: checked, and once the sets are full everything new is checked every time.
+_VALID_NAMES: Final[set[str]] = set()
+_VALID_VALUES: Final[set[str]] = set()
+_VALID_LIMIT: Final = 1024
+
+
 def _merge_headers(target: dict[str, str], extra: Mapping[str, Any]) -> None:
     for name, value in extra.items():
-        check_header_value("header name", name)
+        if name not in _VALID_NAMES:
+            check_header_value("header name", name)
+            # Only exact str: a subclass may compare equal to a valid name it does not spell.
+            if type(name) is str and len(_VALID_NAMES) < _VALID_LIMIT:
+                _VALID_NAMES.add(name)
         lname = name.lower()
         if value is None or isinstance(value, NotGiven):
             target.pop(lname, None)
@@ -474,7 +497,11 @@ def _merge_headers(target: dict[str, str], extra: Mapping[str, Any]) -> None:
             value = "true" if value else "false"
         elif not isinstance(value, str):
             value = str(value)
-        target[lname] = check_header_value(f"header {name!r}", value)
+        if value not in _VALID_VALUES:
+            check_header_value(f"header {name!r}", value)
+            if type(value) is str and len(_VALID_VALUES) < _VALID_LIMIT:
+                _VALID_VALUES.add(value)
+        target[lname] = value
 
 
 _DOT_SEGMENTS: Final = frozenset({".", "..", "%2e", "%2e%2e", ".%2e", "%2e."})

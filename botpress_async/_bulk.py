@@ -23,7 +23,15 @@ import asyncio
 import inspect
 import math
 import time
-from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Iterable, Sized
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Sized,
+)
 from typing import Any, Final, TypeVar
 
 from typing_extensions import Unpack
@@ -149,7 +157,16 @@ async def run_job(
         report = both(report, progress_bar(len(items) if isinstance(items, Sized) else None))
     fail_fast, keep_results = settings.fail_fast, settings.keep_results
     max_connection_failures = settings.max_connection_failures
-    source = _aiter(items)
+    # A plain iterable is read with next(): that never waits, so no other worker can read at
+    # the same time and neither the lock nor the async generator is needed (six Python
+    # calls per item). What is left of it after a stop is read through `source` as before.
+    plain: Iterator[T] | None = None
+    if not isinstance(items, AsyncIterable):
+        try:
+            plain = iter(items)
+        except Exception:
+            plain = None  # the first read raises it, as it does for any input
+    source = _aiter(items if plain is None else plain)
     # One reader at a time: an async generator cannot be advanced by two workers at once.
     # asyncio's lock takes no loop turn when it is free, unlike anyio's by default.
     reading = asyncio.Lock()
@@ -160,6 +177,9 @@ async def run_job(
     # The cancel scope of each call in flight, by item index: a stop cancels these only, so
     # a read of the input in progress always completes and its item is accounted for.
     in_flight: dict[int, anyio.CancelScope] = {}
+    # anyio.CancelScope() looks the running backend up on every call; its class, found once,
+    # builds the same scope without that lookup (four Python calls per item).
+    new_scope: type[anyio.CancelScope] = type(anyio.CancelScope())
     loop = asyncio.get_running_loop()
     last_report = 0.0
     connection_failures = 0
@@ -223,17 +243,23 @@ async def run_job(
     async def worker() -> None:
         nonlocal next_index, exhausted, fatal, first_settled, connection_failures
         while True:
-            if next_index:  # every read after the first waits for the first call's verdict
+            # Every read after the first waits for the first call's verdict. Both waits are
+            # skipped when nothing is to be waited for: each would cost a coroutine per item.
+            if next_index and not gate.is_set():
                 await gate.wait()
-            if not await limiter.acquire(stop.is_set):
+            if stop.is_set() or (
+                not limiter.try_acquire() and not await limiter.acquire(stop.is_set)
+            ):
                 return
-            async with reading:
+            if plain is None:
+                await reading.acquire()
+            try:
                 if stop.is_set() or exhausted:
                     limiter.release()
                     return
                 try:
-                    item = await source.__anext__()
-                except StopAsyncIteration:
+                    item = next(plain) if plain is not None else await source.__anext__()
+                except (StopIteration, StopAsyncIteration):
                     exhausted = True
                     first_read.set()
                     limiter.release()
@@ -246,13 +272,16 @@ async def run_job(
                     return
                 index = next_index
                 next_index += 1
+            finally:
+                if plain is None:
+                    reading.release()
             if stop.is_set():  # the stop came while the input was being read
                 limiter.release()
                 result.not_run.append(item)
                 return
             if index == 0:
                 first_read.set()
-            scope = in_flight[index] = anyio.CancelScope()
+            scope = in_flight[index] = new_scope()
             try:
                 try:
                     with scope:

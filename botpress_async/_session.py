@@ -85,6 +85,7 @@ class Transport:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
         self._timeouts: dict[tuple[float | None, float | None], aiohttp.ClientTimeout] = {}
+        self._overrides: dict[tuple[int, int], tuple[RetryPolicy, RetryPolicy]] = {}
         #: A request budget shared with other clients (see botpress_async.distributed), if any.
         self.coordinator: RateCoordinator | None = None
         #: The headers that identify the client (token included) to its own origin; the
@@ -193,6 +194,28 @@ class Transport:
             if len(self._timeouts) < 64:
                 self._timeouts[key] = cached
         return cached
+
+    def retry_override(self, policy: RetryPolicy, max_retries: int) -> RetryPolicy:
+        """``policy`` with a call's ``max_retries``, made once per client and count.
+
+        A bulk job passes the same override on every call; evolving (and hashing) the
+        policy each time cost several Python calls per request.
+
+        Args:
+            policy: the policy the call starts from (the client's).
+            max_retries: the call's retry count; a value that is not an int is refused.
+        """
+        if type(max_retries) is not int:
+            return policy.with_max_retries(max_retries)  # the validation raises
+        key = (id(policy), max_retries)
+        cached = self._overrides.get(key)
+        # The policy is kept in the entry, so its id cannot be reused by another while cached.
+        if cached is not None and cached[0] is policy:
+            return cached[1]
+        made = policy.with_max_retries(max_retries)
+        if len(self._overrides) < 16:
+            self._overrides[key] = (policy, made)
+        return made
 
     async def send(
         self,

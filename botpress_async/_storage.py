@@ -175,10 +175,10 @@ _unbounded_limits: Final = functools.lru_cache(maxsize=16)(functools.partial(_li
 
 def call_policy(client: StorageClient, max_retries: NotGivenOr[int]) -> RetryPolicy:
     """The client's retry policy, with this call's ``max_retries`` when given."""
-    policy = client.transport.policy
+    transport = client.transport
     if isinstance(max_retries, NotGiven):
-        return policy
-    return policy.with_max_retries(max_retries)
+        return transport.policy
+    return transport.retry_override(transport.policy, max_retries)
 
 
 def call_timeout(client: StorageClient, timeout: NotGivenOr[Timeout | float | None]) -> Timeout:

@@ -89,6 +89,20 @@ class AdaptiveLimiter:
         """Seconds until calls may start again after a ``Retry-After``, or 0."""
         return max(0.0, self._pause_until - asyncio.get_running_loop().time())
 
+    def try_acquire(self) -> bool:
+        """Take a free slot if one is free now, outside any pause, without waiting.
+
+        Returns:
+            Whether a slot was taken; if not, `acquire` waits for one.
+        """
+        # Most calls of a job find a slot free: this spares them acquire's coroutine.
+        if self._pause_until and self._pause_until > asyncio.get_running_loop().time():
+            return False
+        if self._in_flight < max(self.min_limit, int(self._limit)):
+            self._in_flight += 1
+            return True
+        return False
+
     async def acquire(self, stopped: Callable[[], bool] = lambda: False) -> bool:
         """Wait for a free slot under the limit and outside any pause, then take it.
 

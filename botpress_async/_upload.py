@@ -475,11 +475,12 @@ async def upload_file(
     """Upsert the record of ``key`` and PUT its bytes; see ``FilesAPI.upload_file``."""
     check_upload_args(key, content, url, content_type)
     client: StorageClient = files._client
+    transport = client.transport
     policy = call_policy(client, max_retries)
     limits = call_timeout(client, timeout)
     fetched_type = None
     if url is not None:
-        source, fetched_type = await fetch_url(client.transport, url, policy=policy, timeout=limits)
+        source, fetched_type = await fetch_url(transport, url, policy=policy, timeout=limits)
     else:
         source = await prepare_content(content)
     try:
@@ -501,7 +502,7 @@ async def upload_file(
         headers = upload_headers(record.content_type, source.size, public=public)
         try:
             await _put(
-                client.transport,
+                transport,
                 record.upload_url,
                 source,
                 headers,
