@@ -322,6 +322,38 @@ def _check_table(table: object) -> str:
     return table
 
 
+async def _run_rows(
+    spec: ClientSpec,
+    operation: str,
+    table: str,
+    rows: Any,
+    options: AsyncRowPartitionOptions,
+    send: Callable[[AsyncClient, _Chunk, _Tally], Any],
+    key_column: str | None = None,
+) -> PartitionSummary:
+    """The part of a row job insert and upsert share: the options, the chunks, the run."""
+    _check_options(options, AsyncRowPartitionOptions, f"a{operation}_partition")
+    partition = options.get("partition")
+    chunk_size = options.get("chunk_size", MAX_ROWS_PER_REQUEST)
+    _check_chunk_size(chunk_size)
+    # The job's name keys its checkpoint records: the same partition of another table (or
+    # key column) is another job.
+    parts = [operation, table, str(partition)]
+    if key_column is not None:
+        parts.append(key_column)
+    return await _run(
+        spec,
+        operation,
+        rows,
+        chunker=_row_chunker(chunk_size, partition, key_column),
+        send=send,
+        job="\0".join(parts),
+        checkpoint=options.get("checkpoint"),
+        client=options.get("client"),
+        by_content=True,
+    )
+
+
 async def ainsert_rows_partition(
     spec: ClientSpec,
     table: str,
@@ -336,11 +368,7 @@ async def ainsert_rows_partition(
         rows: the partition's rows: mappings, or a pandas DataFrame.
         options: see `AsyncRowPartitionOptions`.
     """
-    _check_options(options, AsyncRowPartitionOptions, "ainsert_rows_partition")
     table = _check_table(table)
-    partition = options.get("partition")
-    chunk_size = options.get("chunk_size", MAX_ROWS_PER_REQUEST)
-    _check_chunk_size(chunk_size)
 
     async def send(client: AsyncClient, chunk: _Chunk, tally: _Tally) -> None:
         answer = await client.call(
@@ -351,17 +379,7 @@ async def ainsert_rows_partition(
         if isinstance(answer, Mapping):
             tally.created += len(answer.get("rows") or ())
 
-    return await _run(
-        spec,
-        "insert_rows",
-        rows,
-        chunker=_row_chunker(chunk_size, partition, None),
-        send=send,
-        job=f"insert_rows\0{table}\0{partition}",
-        checkpoint=options.get("checkpoint"),
-        client=options.get("client"),
-        by_content=True,
-    )
+    return await _run_rows(spec, "insert_rows", table, rows, options, send)
 
 
 async def aupsert_rows_partition(
@@ -383,11 +401,7 @@ async def aupsert_rows_partition(
         key_column: the column that identifies a row; failed rows are listed by its value.
         options: see `AsyncRowPartitionOptions`.
     """
-    _check_options(options, AsyncRowPartitionOptions, "aupsert_rows_partition")
     table = _check_table(table)
-    partition = options.get("partition")
-    chunk_size = options.get("chunk_size", MAX_ROWS_PER_REQUEST)
-    _check_chunk_size(chunk_size)
     if not _nonempty(key_column):
         raise ConfigurationError(f"key_column must be a column name, got {key_column!r}")
 
@@ -401,17 +415,7 @@ async def aupsert_rows_partition(
             tally.created += len(answer.get("inserted") or ())
             tally.updated += len(answer.get("updated") or ())
 
-    return await _run(
-        spec,
-        "upsert_rows",
-        rows,
-        chunker=_row_chunker(chunk_size, partition, key_column),
-        send=send,
-        job=f"upsert_rows\0{table}\0{partition}\0{key_column}",
-        checkpoint=options.get("checkpoint"),
-        client=options.get("client"),
-        by_content=True,
-    )
+    return await _run_rows(spec, "upsert_rows", table, rows, options, send, key_column)
 
 
 def _single_chunker(
