@@ -174,7 +174,7 @@ class AsyncTableHandle(Generic[C]):
         """Insert any number of rows (see `TablesAPI.insert_rows` for the options).
 
         Args:
-            rows: the rows, from any iterable or async iterable.
+            rows: the rows (an async iterable too, on the async handle).
             options: the bulk job's options.
         """
         result = await self._tables.insert_rows(self._name, rows, **options)
@@ -248,7 +248,7 @@ class AsyncTableHandle(Generic[C]):
         """Import rows through server-side import jobs (see `TablesAPI.import_rows`).
 
         Args:
-            rows: the rows, from any iterable or async iterable.
+            rows: the rows (an async iterable too, on the async handle).
             options: the import's options.
         """
         return await self._tables.import_rows(self._name, rows, **options)

@@ -28,6 +28,10 @@ from ._coordinator import (
 )
 from ._dask import DaskCoordinator, dask_worker_plugin
 from ._partitions import (
+    AsyncPartitionOptions,
+    AsyncRowPartitionOptions,
+    PartitionOptions,
+    RowPartitionOptions,
     abackfill_messages_partition,
     ainsert_rows_partition,
     aupload_files_partition,
@@ -42,6 +46,8 @@ from ._spec import ClientSpec, close_worker_clients, close_worker_sync_clients, 
 from ._summary import PartitionError, PartitionSummary
 
 __all__ = [
+    "AsyncPartitionOptions",
+    "AsyncRowPartitionOptions",
     "Checkpoint",
     "ClientPicklingError",
     "ClientSpec",
@@ -50,9 +56,11 @@ __all__ = [
     "DaskCoordinator",
     "LocalCoordinator",
     "PartitionError",
+    "PartitionOptions",
     "PartitionSummary",
     "RateCoordinator",
     "RedisCoordinator",
+    "RowPartitionOptions",
     "TokenSourceError",
     "abackfill_messages_partition",
     "ainsert_rows_partition",

@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypedDict, TypeVar
 
 import attrs
+from typing_extensions import Unpack
 
 from botpress_async._bulk import _aiter, outcome_unknown, run_bulk
 from botpress_async._errors import BotpressError, ConfigurationError, InvalidItemError
@@ -27,6 +28,10 @@ if TYPE_CHECKING:
     from botpress_async._client import AsyncClient
 
 __all__ = [
+    "AsyncPartitionOptions",
+    "AsyncRowPartitionOptions",
+    "PartitionOptions",
+    "RowPartitionOptions",
     "abackfill_messages_partition",
     "ainsert_rows_partition",
     "aupload_files_partition",
@@ -41,6 +46,62 @@ logger: Final = logging.getLogger("botpress.distributed")
 
 T = TypeVar("T")
 Key = str | int
+
+
+# The options are typed once, for the blocking functions and their coroutine twins alike, so
+# that a new option is one edit and the two families cannot drift apart.
+class PartitionOptions(TypedDict, total=False):
+    """The options every blocking partition function takes, all optional.
+
+    Attributes:
+        checkpoint: skip what an earlier run of the partition recorded as done (or unknown),
+            and record new outcomes, so that a re-run sends nothing twice. None by default.
+    """
+
+    checkpoint: Checkpoint | None
+
+
+class RowPartitionOptions(PartitionOptions, total=False):
+    """The options of `insert_rows_partition` and `upsert_rows_partition`, all optional.
+
+    Attributes:
+        partition: the partition's label (its number, say): failed rows are then listed as
+            ``"label:index"``, and checkpoint records of different partitions never mix.
+        chunk_size: rows per request, 1 to 1000 (1000 by default).
+    """
+
+    partition: str | int | None
+    chunk_size: int
+
+
+class AsyncPartitionOptions(PartitionOptions, total=False):
+    """The options of the coroutine twins: those of `PartitionOptions`, and a client.
+
+    Attributes:
+        client: a client to use instead of the worker's cached one.
+    """
+
+    client: AsyncClient | None
+
+
+class AsyncRowPartitionOptions(RowPartitionOptions, AsyncPartitionOptions, total=False):
+    """The options of `ainsert_rows_partition` and `aupsert_rows_partition`.
+
+    Those of `RowPartitionOptions`, and ``client``, a client to use instead of the worker's
+    cached one.
+    """
+
+
+def _check_options(options: Mapping[str, Any], allowed: type[Any], caller: str) -> None:
+    """Refuse an option ``caller`` does not take, naming it and the valid ones."""
+    valid: frozenset[str] = allowed.__optional_keys__ | allowed.__required_keys__
+    unknown = sorted(set(options) - valid)
+    if unknown:
+        raise ConfigurationError(
+            f"{caller}() takes no option {unknown[0]!r}",
+            fix=f"use only {', '.join(sorted(valid))}",
+            argument=unknown[0],
+        )
 
 
 @attrs.define
@@ -261,15 +322,43 @@ def _check_table(table: object) -> str:
     return table
 
 
+async def _run_rows(
+    spec: ClientSpec,
+    operation: str,
+    table: str,
+    rows: Any,
+    options: AsyncRowPartitionOptions,
+    send: Callable[[AsyncClient, _Chunk, _Tally], Any],
+    key_column: str | None = None,
+) -> PartitionSummary:
+    """The part of a row job insert and upsert share: the options, the chunks, the run."""
+    _check_options(options, AsyncRowPartitionOptions, f"a{operation}_partition")
+    partition = options.get("partition")
+    chunk_size = options.get("chunk_size", MAX_ROWS_PER_REQUEST)
+    _check_chunk_size(chunk_size)
+    # The job's name keys its checkpoint records: the same partition of another table (or
+    # key column) is another job.
+    parts = [operation, table, str(partition)]
+    if key_column is not None:
+        parts.append(key_column)
+    return await _run(
+        spec,
+        operation,
+        rows,
+        chunker=_row_chunker(chunk_size, partition, key_column),
+        send=send,
+        job="\0".join(parts),
+        checkpoint=options.get("checkpoint"),
+        client=options.get("client"),
+        by_content=True,
+    )
+
+
 async def ainsert_rows_partition(
     spec: ClientSpec,
     table: str,
     rows: Iterable[Mapping[str, Any]] | Any,
-    *,
-    partition: str | int | None = None,
-    chunk_size: int = MAX_ROWS_PER_REQUEST,
-    checkpoint: Checkpoint | None = None,
-    client: AsyncClient | None = None,
+    **options: Unpack[AsyncRowPartitionOptions],
 ) -> PartitionSummary:
     """Insert one partition's rows into ``table``; the coroutine twin of `insert_rows_partition`.
 
@@ -277,15 +366,9 @@ async def ainsert_rows_partition(
         spec: how to build the worker's client.
         table: the table's name or id.
         rows: the partition's rows: mappings, or a pandas DataFrame.
-        partition: the partition's label (its number, say): failed rows are then listed as
-            ``"label:index"``, and checkpoint records of different partitions never mix.
-        chunk_size: rows per request (1 to 1000).
-        checkpoint: skip chunks it records as done (or unknown) and record new outcomes, so
-            that a re-run of the partition inserts nothing twice.
-        client: a client to use instead of the worker's cached one.
+        options: see `AsyncRowPartitionOptions`.
     """
     table = _check_table(table)
-    _check_chunk_size(chunk_size)
 
     async def send(client: AsyncClient, chunk: _Chunk, tally: _Tally) -> None:
         answer = await client.call(
@@ -296,17 +379,7 @@ async def ainsert_rows_partition(
         if isinstance(answer, Mapping):
             tally.created += len(answer.get("rows") or ())
 
-    return await _run(
-        spec,
-        "insert_rows",
-        rows,
-        chunker=_row_chunker(chunk_size, partition, None),
-        send=send,
-        job=f"insert_rows\0{table}\0{partition}",
-        checkpoint=checkpoint,
-        client=client,
-        by_content=True,
-    )
+    return await _run_rows(spec, "insert_rows", table, rows, options, send)
 
 
 async def aupsert_rows_partition(
@@ -315,26 +388,20 @@ async def aupsert_rows_partition(
     rows: Iterable[Mapping[str, Any]] | Any,
     *,
     key_column: str = "id",
-    partition: str | int | None = None,
-    chunk_size: int = MAX_ROWS_PER_REQUEST,
-    checkpoint: Checkpoint | None = None,
-    client: AsyncClient | None = None,
+    **options: Unpack[AsyncRowPartitionOptions],
 ) -> PartitionSummary:
     """Upsert one partition's rows by ``key_column``; the coroutine twin of `upsert_rows_partition`.
+
+    Upserts are safe to repeat, so a checkpoint only saves the requests of a re-run.
 
     Args:
         spec: how to build the worker's client.
         table: the table's name or id.
         rows: the partition's rows, each with a value for ``key_column``.
         key_column: the column that identifies a row; failed rows are listed by its value.
-        partition: the partition's label, kept apart in checkpoint records.
-        chunk_size: rows per request (1 to 1000).
-        checkpoint: skip chunks already done on an earlier run (upserts are safe to repeat;
-            this only saves the requests).
-        client: a client to use instead of the worker's cached one.
+        options: see `AsyncRowPartitionOptions`.
     """
     table = _check_table(table)
-    _check_chunk_size(chunk_size)
     if not _nonempty(key_column):
         raise ConfigurationError(f"key_column must be a column name, got {key_column!r}")
 
@@ -348,17 +415,7 @@ async def aupsert_rows_partition(
             tally.created += len(answer.get("inserted") or ())
             tally.updated += len(answer.get("updated") or ())
 
-    return await _run(
-        spec,
-        "upsert_rows",
-        rows,
-        chunker=_row_chunker(chunk_size, partition, key_column),
-        send=send,
-        job=f"upsert_rows\0{table}\0{partition}\0{key_column}",
-        checkpoint=checkpoint,
-        client=client,
-        by_content=True,
-    )
+    return await _run_rows(spec, "upsert_rows", table, rows, options, send, key_column)
 
 
 def _single_chunker(
@@ -386,11 +443,7 @@ def _file_key(position: int, item: Any) -> tuple[Key, str | None]:
 
 
 async def aupload_files_partition(
-    spec: ClientSpec,
-    items: Iterable[Any],
-    *,
-    checkpoint: Checkpoint | None = None,
-    client: AsyncClient | None = None,
+    spec: ClientSpec, items: Iterable[Any], **options: Unpack[AsyncPartitionOptions]
 ) -> PartitionSummary:
     """Upload one partition's files; the coroutine twin of `upload_files_partition`.
 
@@ -398,9 +451,9 @@ async def aupload_files_partition(
         spec: how to build the worker's client.
         items: mappings of ``upload_file`` arguments (``{"key": ..., "content": ...}``) or
             ``(key, content)`` pairs; failed files are listed by key.
-        checkpoint: skip files already uploaded by an earlier run of the partition.
-        client: a client to use instead of the worker's cached one.
+        options: see `AsyncPartitionOptions`.
     """
+    _check_options(options, AsyncPartitionOptions, "aupload_files_partition")
 
     async def send(client: AsyncClient, chunk: _Chunk, tally: _Tally) -> None:
         item = chunk.items[0]
@@ -417,8 +470,8 @@ async def aupload_files_partition(
         chunker=_single_chunker(_file_key),
         send=send,
         job="upload_files",
-        checkpoint=checkpoint,
-        client=client,
+        checkpoint=options.get("checkpoint"),
+        client=options.get("client"),
     )
 
 
@@ -432,8 +485,7 @@ async def abackfill_messages_partition(
     messages: Iterable[Mapping[str, Any]],
     *,
     tag: str,
-    checkpoint: Checkpoint | None = None,
-    client: AsyncClient | None = None,
+    **options: Unpack[AsyncPartitionOptions],
 ) -> PartitionSummary:
     """Back-fill messages, safe to re-run; the coroutine twin of `backfill_messages_partition`.
 
@@ -444,9 +496,10 @@ async def abackfill_messages_partition(
             conversation.
         tag: the discriminating tag: a message whose conversation already holds one with the
             same value of this tag is found, not created again.
-        checkpoint: skip messages done by an earlier run (saves the requests).
-        client: a client to use instead of the worker's cached one.
+        options: see `AsyncPartitionOptions` (a checkpoint only saves the requests of a
+            re-run).
     """
+    _check_options(options, AsyncPartitionOptions, "abackfill_messages_partition")
     if not _nonempty(tag):
         raise ConfigurationError(f"tag must be the name of a message tag, got {tag!r}")
 
@@ -484,8 +537,8 @@ async def abackfill_messages_partition(
         chunker=_single_chunker(key_of),
         send=send,
         job=f"backfill_messages\0{tag}",
-        checkpoint=checkpoint,
-        client=client,
+        checkpoint=options.get("checkpoint"),
+        client=options.get("client"),
     )
 
 
@@ -504,10 +557,7 @@ def insert_rows_partition(
     spec: ClientSpec,
     table: str,
     rows: Iterable[Mapping[str, Any]] | Any,
-    *,
-    partition: str | int | None = None,
-    chunk_size: int = MAX_ROWS_PER_REQUEST,
-    checkpoint: Checkpoint | None = None,
+    **options: Unpack[RowPartitionOptions],
 ) -> PartitionSummary:
     """Insert one partition's rows into ``table`` from a worker, and summarise what happened.
 
@@ -518,16 +568,10 @@ def insert_rows_partition(
         spec: how to build the worker's client.
         table: the table's name or id.
         rows: the partition's rows: mappings, or a pandas DataFrame.
-        partition: the partition's label: failed rows are listed as ``"label:index"``.
-        chunk_size: rows per request (1 to 1000).
-        checkpoint: skip chunks recorded by an earlier run and record new outcomes, so that
-            a re-run of the partition inserts nothing twice.
+        options: see `RowPartitionOptions`.
     """
-    return _blocking(
-        ainsert_rows_partition(
-            spec, table, rows, partition=partition, chunk_size=chunk_size, checkpoint=checkpoint
-        )
-    )
+    _check_options(options, RowPartitionOptions, "insert_rows_partition")
+    return _blocking(ainsert_rows_partition(spec, table, rows, **options))
 
 
 def upsert_rows_partition(
@@ -536,9 +580,7 @@ def upsert_rows_partition(
     rows: Iterable[Mapping[str, Any]] | Any,
     *,
     key_column: str = "id",
-    partition: str | int | None = None,
-    chunk_size: int = MAX_ROWS_PER_REQUEST,
-    checkpoint: Checkpoint | None = None,
+    **options: Unpack[RowPartitionOptions],
 ) -> PartitionSummary:
     """Upsert one partition's rows by ``key_column`` from a worker, and summarise it.
 
@@ -547,34 +589,24 @@ def upsert_rows_partition(
         table: the table's name or id.
         rows: the partition's rows, each with a value for ``key_column``.
         key_column: the column that identifies a row; failed rows are listed by its value.
-        partition: the partition's label, kept apart in checkpoint records.
-        chunk_size: rows per request (1 to 1000).
-        checkpoint: skip chunks already done on an earlier run.
+        options: see `RowPartitionOptions`.
     """
-    return _blocking(
-        aupsert_rows_partition(
-            spec,
-            table,
-            rows,
-            key_column=key_column,
-            partition=partition,
-            chunk_size=chunk_size,
-            checkpoint=checkpoint,
-        )
-    )
+    _check_options(options, RowPartitionOptions, "upsert_rows_partition")
+    return _blocking(aupsert_rows_partition(spec, table, rows, key_column=key_column, **options))
 
 
 def upload_files_partition(
-    spec: ClientSpec, items: Iterable[Any], *, checkpoint: Checkpoint | None = None
+    spec: ClientSpec, items: Iterable[Any], **options: Unpack[PartitionOptions]
 ) -> PartitionSummary:
     """Upload one partition's files from a worker, and summarise it.
 
     Args:
         spec: how to build the worker's client.
         items: mappings of ``upload_file`` arguments or ``(key, content)`` pairs.
-        checkpoint: skip files already uploaded by an earlier run.
+        options: see `PartitionOptions`.
     """
-    return _blocking(aupload_files_partition(spec, items, checkpoint=checkpoint))
+    _check_options(options, PartitionOptions, "upload_files_partition")
+    return _blocking(aupload_files_partition(spec, items, **options))
 
 
 def backfill_messages_partition(
@@ -582,7 +614,7 @@ def backfill_messages_partition(
     messages: Iterable[Mapping[str, Any]],
     *,
     tag: str,
-    checkpoint: Checkpoint | None = None,
+    **options: Unpack[PartitionOptions],
 ) -> PartitionSummary:
     """Back-fill one partition's messages with ``getOrCreateMessage``; safe to re-run.
 
@@ -590,6 +622,7 @@ def backfill_messages_partition(
         spec: how to build the worker's client.
         messages: ``getOrCreateMessage`` inputs, each with ``tags[tag]`` set.
         tag: the discriminating tag that makes a message unique in its conversation.
-        checkpoint: skip messages done by an earlier run.
+        options: see `PartitionOptions`.
     """
-    return _blocking(abackfill_messages_partition(spec, messages, tag=tag, checkpoint=checkpoint))
+    _check_options(options, PartitionOptions, "backfill_messages_partition")
+    return _blocking(abackfill_messages_partition(spec, messages, tag=tag, **options))

@@ -13,6 +13,7 @@ import pytest
 from botpress_async import AsyncClient, ConfigurationError
 from botpress_async.distributed import (
     Checkpoint,
+    ClientSpec,
     PartitionError,
     PartitionSummary,
     abackfill_messages_partition,
@@ -20,12 +21,19 @@ from botpress_async.distributed import (
     aupload_files_partition,
     aupsert_rows_partition,
     close_worker_clients,
+    insert_rows_partition,
+    upload_files_partition,
 )
 from botpress_async.testing import Emulator
 
-from .conftest import make_spec
+from .conftest import free_port, make_spec
 
 pytestmark = pytest.mark.anyio
+
+
+def free_url() -> str:
+    """An API address on 127.0.0.1 that nothing answers."""
+    return f"http://127.0.0.1:{free_port()}"
 
 
 def rows(start: int, count: int) -> list[dict[str, Any]]:
@@ -235,6 +243,19 @@ async def test_bad_arguments_fail_before_anything_is_sent(emu: Emulator) -> None
         await ainsert_rows_partition("spec", "StockTable", rows(0, 1))  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="merge"):
         PartitionSummary.empty().merge("x")  # type: ignore[arg-type]
+
+
+def test_an_unknown_option_names_itself_and_the_valid_ones() -> None:
+    """A misspelt option, or the coroutine twins' ``client`` on a blocking function, is refused.
+
+    The spec points at a port nothing listens on: the options are checked before any request.
+    """
+    spec = ClientSpec(token_from="env:BP_TEST_NO_SUCH_TOKEN", bot_id="bot", api_url=free_url())
+    with pytest.raises(ConfigurationError, match="chunksize") as caught:
+        insert_rows_partition(spec, "StockTable", rows(0, 1), chunksize=10)  # type: ignore[call-arg]
+    assert caught.value.fix == "use only checkpoint, chunk_size, partition"
+    with pytest.raises(ConfigurationError, match="'client'"):
+        upload_files_partition(spec, [], client=None)  # type: ignore[call-arg]
 
 
 def _record_many(path: str, worker: int) -> None:
