@@ -138,6 +138,8 @@ class BaseClient(TransportOwner, ResourceCache):
         #: The APIs this client's token was found to reach: the check depends only on the
         #: client's configuration, which does not change, so each API is checked once.
         self._reachable: set[str | None] = set()
+        #: Header names and values this client already found valid (see `_merge_headers`).
+        self._valid_headers: set[str] = set()
 
     @property
     def transport(self) -> Transport:
@@ -376,20 +378,17 @@ class BaseClient(TransportOwner, ResourceCache):
 
         send_headers = self._base_headers.copy()
         if headers:
-            _merge_headers(send_headers, headers)
+            _merge_headers(send_headers, headers, self._valid_headers)
         extra_query: Mapping[str, Any] | None = None
         extra_body: Mapping[str, Any] | None = None
         timeout = config.timeout
         policy = self._policy
         if options is not None:
             if options.extra_headers:
-                _merge_headers(send_headers, options.extra_headers)
+                _merge_headers(send_headers, options.extra_headers, self._valid_headers)
             extra_query = options.extra_query
             extra_body = options.extra_body
-            if not isinstance(options.timeout, NotGiven):
-                timeout = Timeout.coerce(options.timeout)
-            if not isinstance(options.max_retries, NotGiven):
-                policy = self._transport.retry_override(policy, options.max_retries)
+            timeout, policy = request_limits(options, timeout, policy, self._transport)
         for header in requires:
             if header not in send_headers:
                 raise _missing_context(header, method, url_path)
@@ -455,7 +454,7 @@ def _check_route_words(
 
 
 def request_limits(
-    options: RequestOptions, timeout: Timeout, policy: RetryPolicy
+    options: RequestOptions, timeout: Timeout, policy: RetryPolicy, transport: Transport
 ) -> tuple[Timeout, RetryPolicy]:
     """The timeout and retry policy of one request: the client's, unless ``options`` set them.
 
@@ -463,30 +462,32 @@ def request_limits(
         options: the request's own options.
         timeout: the client's timeout.
         policy: the client's retry policy.
+        transport: the transport the request goes through, which keeps the retry overrides
+            already made (a bulk job passes the same ``max_retries`` on every call).
     """
     if not isinstance(options.timeout, NotGiven):
         timeout = Timeout.coerce(options.timeout)
     if not isinstance(options.max_retries, NotGiven):
-        policy = policy.with_max_retries(options.max_retries)
+        policy = transport.retry_override(policy, options.max_retries)
     return timeout, policy
 
 
-#: Header names and values already found valid, and how many of each are kept. A client
-#: sends the same few names (and mostly the same values) on every call, and checking them
-#: again was most of the cost of merging them; a value that changes per call is still
-#: checked, and once the sets are full everything new is checked every time.
-_VALID_NAMES: Final[set[str]] = set()
-_VALID_VALUES: Final[set[str]] = set()
+#: How many header names and values one client remembers as valid. A client sends the same
+#: few names (and mostly the same values) on every call, and checking them again was most of
+#: the cost of merging them; a value that changes per call is still checked, and once the set
+#: is full everything new is checked every time. The set belongs to the client, so a value
+#: (which may be a caller's secret) is not kept after the client is gone.
 _VALID_LIMIT: Final = 1024
 
 
-def _merge_headers(target: dict[str, str], extra: Mapping[str, Any]) -> None:
+def _merge_headers(target: dict[str, str], extra: Mapping[str, Any], valid: set[str]) -> None:
+    # Names and values pass the same check, so one set of checked strings serves both.
     for name, value in extra.items():
-        if name not in _VALID_NAMES:
+        if name not in valid:
             check_header_value("header name", name)
             # Only exact str: a subclass may compare equal to a valid name it does not spell.
-            if type(name) is str and len(_VALID_NAMES) < _VALID_LIMIT:
-                _VALID_NAMES.add(name)
+            if type(name) is str and len(valid) < _VALID_LIMIT:
+                valid.add(name)
         lname = name.lower()
         if value is None or isinstance(value, NotGiven):
             target.pop(lname, None)
@@ -497,10 +498,10 @@ def _merge_headers(target: dict[str, str], extra: Mapping[str, Any]) -> None:
             value = "true" if value else "false"
         elif not isinstance(value, str):
             value = str(value)
-        if value not in _VALID_VALUES:
+        if value not in valid:
             check_header_value(f"header {name!r}", value)
-            if type(value) is str and len(_VALID_VALUES) < _VALID_LIMIT:
-                _VALID_VALUES.add(value)
+            if type(value) is str and len(valid) < _VALID_LIMIT:
+                valid.add(value)
         target[lname] = value
 
 

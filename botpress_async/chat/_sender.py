@@ -113,7 +113,7 @@ class ChatSender:
             if options.extra_query:
                 query = {**(query or {}), **options.extra_query}
             extra_body = options.extra_body
-            timeout, policy = request_limits(options, timeout, policy)
+            timeout, policy = request_limits(options, timeout, policy, self.transport)
         for header in requires:
             if header not in send_headers:
                 raise ConfigurationError(
