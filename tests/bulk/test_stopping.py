@@ -62,6 +62,22 @@ async def test_bulk_calls_that_cannot_be_sent_raise_at_once(server: Script) -> N
     assert server.seen == []
 
 
+async def test_upload_files_without_bot_id_reads_no_item(server: Script) -> None:
+    """The client's reach is checked once for the job, before the first item is read."""
+    pulled: list[int] = []
+
+    def items() -> Iterator[tuple[str, bytes]]:
+        for i in range(50):
+            pulled.append(i)
+            yield (f"k{i}", b"x")
+
+    async with AsyncClient(FAKE_PAT, api_url=server.url) as client:
+        with pytest.raises(ConfigurationError, match="bot id"):
+            await client.files.upload_files(items())
+    assert pulled == []
+    assert server.seen == []
+
+
 async def test_a_bad_item_later_in_the_job_fails_alone(server: Script) -> None:
     """A bad argument in one item (not the first) is that item's failure; the rest run."""
     items = [{"id": "a"}, {"id": ""}, {"id": "c"}]
