@@ -181,6 +181,7 @@ async def run_job(
     # builds the same scope without that lookup (four Python calls per item).
     new_scope: type[anyio.CancelScope] = type(anyio.CancelScope())
     loop = asyncio.get_running_loop()
+    cancelled = anyio.get_cancelled_exc_class()
     last_report = 0.0
     connection_failures = 0
     next_index = 0
@@ -264,9 +265,12 @@ async def run_job(
                     first_read.set()
                     limiter.release()
                     return
-                except Exception as exc:
-                    # The input itself raised: stop every call; the runner raises it as it is.
-                    fatal = exc
+                except cancelled:
+                    raise  # the job is cancelled from outside
+                except BaseException as exc:
+                    # The input itself raised (a KeyboardInterrupt in a generator too): stop
+                    # every call; the runner raises it as it is.
+                    fatal = fatal or exc
                     limiter.release()
                     request_stop()
                     return
@@ -288,13 +292,21 @@ async def run_job(
                         response = await func(item)
                 finally:
                     del in_flight[index]  # before a failure's stop cancels what is in flight
-            except anyio.get_cancelled_exc_class():
+            except cancelled:
                 if anyio.current_effective_deadline() == -math.inf:
                     raise  # the job itself is cancelled from outside: no account is owed
                 # Cancelled from inside the call (a cancel scope of its own): still an outcome.
                 failed(index, item, BulkCancelled("the call was cancelled"))
             except Exception as exc:
                 failed(index, item, exc)
+            except BaseException as exc:
+                # KeyboardInterrupt, SystemExit and the like end the job, not the item: left to
+                # the task group they would come out wrapped in a BaseExceptionGroup, which a
+                # caller's `except KeyboardInterrupt` does not catch. The runner raises it as
+                # it is once the other calls are stopped.
+                fatal = fatal or exc
+                request_stop()
+                return
             else:
                 if scope.cancelled_caught:
                     stopped = BulkCancelled("the job was stopped while this call was in flight")
@@ -312,7 +324,7 @@ async def run_job(
                     first_settled = True
             try:
                 maybe_report()
-            except Exception as exc:
+            except BaseException as exc:
                 # The caller's progress callback failed: stop, and raise its error as it is
                 # (not wrapped in the task group's exception group).
                 fatal = fatal or exc

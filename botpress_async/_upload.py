@@ -27,6 +27,7 @@ import datetime as dt
 import functools
 import io
 import mimetypes
+import operator
 import os
 import stat
 import tempfile
@@ -35,10 +36,11 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final, TypeAlias, TypeVar
 
 import aiohttp
+import attrs
 from anyio import to_thread
 from yarl import URL
 
-from ._errors import ArgumentTypeError, ConfigurationError
+from ._errors import ArgumentTypeError, ConfigurationError, MalformedFieldError
 from ._retry import RetryPolicy
 from ._session import Transport
 from ._storage import (
@@ -57,7 +59,7 @@ from ._storage import (
 from ._types import NotGivenOr, Timeout
 
 if TYPE_CHECKING:
-    from .models.files import File
+    from .models.files import File, UpsertFileResponseFile
     from .resources._files import FilesResource
 
 __all__ = [
@@ -522,15 +524,45 @@ async def upload_file(
     return _uploaded_record(record, source.size)
 
 
-def _uploaded_record(record: Any, size: int) -> File:
+def _uploaded_record(record: UpsertFileResponseFile, size: int) -> File:
+    """The upserted record as the upload left it: the size it has now, the status it leads to.
+
+    Built from the fields the upsert's answer was decoded into, not decoded a second time. A
+    record that is unusual (a field that did not decode, or fields this SDK does not know) is
+    rebuilt from what the server sent instead, so that it keeps what the fields cannot hold.
+    """
     from .models.files import File
 
-    # The decoded JSON as received (a top-level copy is enough: only top-level keys change);
-    # to_dict() would deep-copy it, which costs more than the rest of this function.
-    received = getattr(record, "_raw", None)
-    raw = dict(received) if isinstance(received, dict) else record.to_dict()
+    try:
+        if not record.extra_fields:
+            names, read, twin = _file_builder()
+            # Filled the way the generated decoders fill a model (see `mutable_twin`): plain
+            # slot stores, about half the cost of the frozen ``File(...)`` constructor.
+            made: Any = object.__new__(twin)
+            for name, value in zip(names, read(record), strict=True):
+                setattr(made, name, value)
+            made.size = size
+            # The status the upload leads to; indexing, when asked for, goes on after this.
+            made.status = "indexing_pending" if record.index else "upload_completed"
+            made.__class__ = File
+            uploaded: File = made
+            return uploaded
+    except MalformedFieldError:
+        pass  # rebuilt below, where only that field breaks, as it does in ``record``
+    raw = record.to_dict()
     raw.pop("uploadUrl", None)
     raw["size"] = size
-    # The status the upload leads to; indexing, when asked for, goes on after this.
     raw["status"] = "indexing_pending" if raw.get("index") else "upload_completed"
     return File.from_dict(raw)
+
+
+@functools.cache
+def _file_builder() -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]], type[File]]:
+    """What `_uploaded_record` builds a `File` with: the fields an upserted record hands on
+    as they are, a reader of all of them in one call, and the class that fills them."""
+    # Imported here: ``import botpress_async`` stays free of cattrs and the models.
+    from ._converter import mutable_twin
+    from .models.files import File
+
+    names = tuple(f.name for f in attrs.fields(File) if f.name not in ("size", "status"))
+    return names, operator.attrgetter(*names), mutable_twin(File)

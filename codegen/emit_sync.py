@@ -12,6 +12,10 @@ return annotation and docstring whose one-line body hands the call to the privat
 - properties and plain methods are forwarded as they are, except resource properties, which
   return the blocking resource class.
 
+Module-level coroutine functions marked ``@blocking_twin(doc)`` get a blocking twin too, in a
+module of their own (see `FunctionSpec`): ``aname(...)`` becomes ``name(...)``, documented by
+``doc``, whose body runs the coroutine to its end on the private loop.
+
 Argument annotations are renamed too, so that a blocking caller is offered what it can pass
 (see `sync_argument`). ``python -m codegen`` writes the facade with every other generated file,
 and ``python -m codegen --check`` compares it; this module has no driver of its own.
@@ -32,9 +36,12 @@ from codegen.writer import MARKER
 
 __all__ = [
     "APIS",
+    "FUNCTION_TWINS",
     "ClassSpec",
+    "FunctionSpec",
     "emit",
     "render_class_module",
+    "render_function_module",
     "render_init",
     "sync_annotation",
     "sync_argument",
@@ -55,6 +62,9 @@ RENAMES: dict[str, tuple[str, str]] = {
     "AsyncTableHandle": ("TableHandle", "botpress_sync._tables"),
     "ChatListener": ("BlockingChatListener", "botpress_sync.chat._base"),
     "AsyncChatUser": ("ChatUser", "botpress_sync.chat._user"),
+    # The options of the partition functions: the coroutine twins' also take a client.
+    "AsyncPartitionOptions": ("PartitionOptions", "botpress_async.distributed._partitions"),
+    "AsyncRowPartitionOptions": ("RowPartitionOptions", "botpress_async.distributed._partitions"),
 }
 #: Hand-written async classes that plain methods return, wrapped by their blocking twin
 #: (a key of `RENAMES`): the method returns ``Twin(self._async.method(...))``.
@@ -316,10 +326,16 @@ def members(
     return out
 
 
-def call_arguments(args: ast.arguments) -> str:
-    """The argument list that passes every parameter of ``args`` (minus ``self``) on as given."""
-    parts = [a.arg for a in args.posonlyargs[1:]] if args.posonlyargs else []
-    plain = args.args if args.posonlyargs else args.args[1:]
+def call_arguments(args: ast.arguments, *, method: bool = True) -> str:
+    """The argument list that passes every parameter of ``args`` on as given.
+
+    Args:
+        args: the parameters.
+        method: the first parameter is ``self``, which is left out.
+    """
+    skip = 1 if method else 0
+    parts = [a.arg for a in args.posonlyargs[skip:]] if args.posonlyargs else []
+    plain = args.args if args.posonlyargs else args.args[skip:]
     parts += [a.arg for a in plain]
     if args.vararg:
         parts.append("*" + args.vararg.arg)
@@ -381,6 +397,24 @@ def _resolve(name: str, member: Member) -> Import | None:
     return origin
 
 
+def note_signature(
+    args: ast.arguments, returns: ast.expr | None, member: Member, out: Rendered
+) -> None:
+    """Record in ``out`` where each name of a twin's signature comes from.
+
+    Every name is needed for type checking; names in default values at run time too.
+    """
+    for name in _names(args) | _names(returns):
+        origin = _resolve(name, member)
+        if origin is not None:
+            out.typing_names[name] = origin
+    for default in [*args.defaults, *args.kw_defaults]:
+        for name in _names(default):
+            origin = _resolve(name, member)
+            if origin is not None:
+                out.runtime_names[name] = origin
+
+
 def render_member(member: Member, out: Rendered, *, is_client: bool) -> None:
     """Append the blocking twin of one async member to ``out``."""
     node = member.node
@@ -405,17 +439,7 @@ def render_member(member: Member, out: Rendered, *, is_client: bool) -> None:
     args = sync_arguments(args)
     root = _root_name(node.returns)
     returns = _Rename().visit(copy.deepcopy(node.returns)) if node.returns is not None else None
-    # Every name of the signature is needed for type checking; names in default values also
-    # at run time.
-    for name in _names(args) | _names(returns):
-        origin = _resolve(name, member)
-        if origin is not None:
-            out.typing_names[name] = origin
-    for default in [*args.defaults, *args.kw_defaults]:
-        for name in _names(default):
-            origin = _resolve(name, member)
-            if origin is not None:
-                out.runtime_names[name] = origin
+    note_signature(args, returns, member, out)
     call = f"self._async.{member.name}({call_arguments(args)})"
     if member.name == "__init__":
         config = ", ".join(f"{a.arg!r}: {a.arg}" for a in [*args.args[1:], *args.kwonlyargs])
@@ -555,6 +579,159 @@ def render_class_module(spec: ClassSpec, sources: Sources) -> str:
     return "\n".join(lines) + "\n"
 
 
+# -- module-level functions ----------------------------------------------------------------
+
+#: The decorator that marks a coroutine function for a generated blocking twin.
+MARK = "blocking_twin"
+
+
+@attrs.frozen
+class FunctionSpec:
+    """A module of blocking functions generated from the marked coroutine functions of another.
+
+    Each coroutine function ``aname`` of ``source_module`` decorated ``@blocking_twin(doc)``
+    gets a twin ``name`` with the same parameters (annotations renamed, see `sync_argument`),
+    the docstring ``doc`` (with the coroutine's ``Args:`` section when ``doc`` has none, see
+    `twin_doc_with_args`), and a body that checks its options and runs ``aname`` blocking.
+
+    Attributes:
+        source_module: the hand-written module of the coroutine functions.
+        target: the generated module, from the checkout's root.
+        docstring: the generated module's docstring.
+        runner: the function of ``source_module`` that runs a coroutine to its end, blocking.
+        checker: the function of ``source_module`` called as ``checker(options, Options,
+            "name")`` when the twin takes ``**options: Unpack[Options]``: the coroutine
+            function takes more options than its blocking twin, which must refuse them.
+    """
+
+    source_module: str
+    target: Path
+    docstring: str
+    runner: str
+    checker: str
+
+
+FUNCTION_TWINS: tuple[FunctionSpec, ...] = (
+    FunctionSpec(
+        source_module="botpress_async.distributed._partitions",
+        target=Path("botpress_async/distributed/_blocking.py"),
+        docstring=(
+            "The blocking partition functions, what engines call: each runs its coroutine\n"
+            "twin of `botpress_async.distributed._partitions` on the SDK's own event loop.\n"
+        ),
+        runner="_blocking",
+        checker="_check_options",
+    ),
+)
+
+
+def _twin_doc(node: ast.AsyncFunctionDef) -> str | None:
+    """The blocking twin's docstring, if ``node`` is marked ``@blocking_twin(doc)``."""
+    for decorator in node.decorator_list:
+        if (
+            isinstance(decorator, ast.Call)
+            and isinstance(decorator.func, ast.Name)
+            and decorator.func.id == MARK
+        ):
+            arg = decorator.args[0] if len(decorator.args) == 1 else None
+            if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+                raise TypeError(f"{node.name}: @{MARK} takes the twin's docstring, one string")
+            if not node.name.startswith("a"):
+                raise NameError(f"{node.name}: a coroutine twin's name is its blocking one's + 'a'")
+            return arg.value
+    return None
+
+
+def twin_doc_with_args(doc: str, coroutine_doc: str | None) -> str:
+    """The blocking twin's docstring: ``doc``, and when it has no ``Args:`` section of its own,
+    the coroutine function's, with the async names of `RENAMES` given their blocking ones."""
+    marker = "\n\n    Args:\n"
+    if marker in doc or not coroutine_doc or marker not in coroutine_doc:
+        return doc
+    args = coroutine_doc[coroutine_doc.index(marker) :]
+    for async_name, (sync_name, _) in RENAMES.items():
+        args = args.replace(f"`{async_name}`", f"`{sync_name}`")
+    return doc.rstrip() + args
+
+
+def _options_type(args: ast.arguments) -> str | None:
+    """``Options`` when the parameters end in ``**name: Unpack[Options]``."""
+    annotation = args.kwarg.annotation if args.kwarg is not None else None
+    if (
+        isinstance(annotation, ast.Subscript)
+        and _root_name(annotation) == "Unpack"
+        and isinstance(annotation.slice, ast.Name)
+    ):
+        return annotation.slice.id
+    return None
+
+
+def render_function(
+    node: ast.AsyncFunctionDef, doc: str, spec: FunctionSpec, member: Member, out: Rendered
+) -> None:
+    """Append the blocking twin of one marked coroutine function to ``out``."""
+    name = node.name[1:]
+    args = sync_arguments(node.args)
+    returns = _Rename().visit(copy.deepcopy(node.returns)) if node.returns is not None else None
+    note_signature(args, returns, member, out)
+    for helper in (node.name, spec.runner):
+        out.runtime_names[helper] = Import(spec.source_module, helper)
+    body = []
+    options = _options_type(args)
+    if options is not None and args.kwarg is not None:
+        out.runtime_names[spec.checker] = Import(spec.source_module, spec.checker)
+        # The options type is checked against at run time, so it is imported at run time.
+        origin = _resolve(options, member)
+        if origin is not None:
+            out.runtime_names[options] = origin
+        body.append(f"{spec.checker}({args.kwarg.arg}, {options}, {name!r})")
+    body.append(f"return {spec.runner}({node.name}({call_arguments(args, method=False)}))")
+    signature = f"def {name}({ast.unparse(args)})"
+    if returns is not None:
+        signature += f" -> {ast.unparse(returns)}"
+    lines = "".join(f"    {line}\n" for line in body)
+    out.body.append(f"{signature}:\n{_docstring(doc, '    ')}{lines}")
+
+
+def render_function_module(spec: FunctionSpec, sources: Sources) -> str:
+    """The source of one generated module of blocking functions (see `FunctionSpec`)."""
+    tree = sources.tree(spec.source_module)
+    imports = module_imports(tree, spec.source_module)
+    out = Rendered()
+    names: list[str] = []
+    for node in tree.body:
+        doc = _twin_doc(node) if isinstance(node, ast.AsyncFunctionDef) else None
+        if doc is None or not isinstance(node, ast.AsyncFunctionDef):
+            continue
+        names.append(node.name[1:])
+        doc = twin_doc_with_args(doc, ast.get_docstring(node, clean=False))
+        render_function(node, doc, spec, Member(node.name, "coroutine", node, doc, imports), out)
+    if not names:
+        raise LookupError(f"{spec.source_module} has no function marked @{MARK}")
+    runtime = dict(out.runtime_names)
+    typing_only = {k: v for k, v in out.typing_names.items() if k not in runtime}
+    lines = [
+        f"# Generated by codegen.emit_sync from {spec.source_module}.",
+        f"# {MARKER}",
+        _docstring(spec.docstring, "").rstrip("\n"),
+        "",
+        "from __future__ import annotations",
+        "",
+        "from typing import TYPE_CHECKING",
+        "",
+        *_import_lines(runtime),
+        "",
+        "if TYPE_CHECKING:",
+        *(["    " + line for line in _import_lines(typing_only)] or ["    pass"]),
+        "",
+        f"__all__ = [{', '.join(repr(n) for n in sorted(names))}]",
+        "",
+        "",
+        "\n\n".join(out.body),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def render_init(async_all: Iterable[str]) -> str:
     """``botpress_sync/__init__.py``: `Client` plus every public name of ``botpress_async``."""
     own = {
@@ -639,6 +816,8 @@ def emit(apis: object = None, root: Path = ROOT) -> dict[Path, str]:
     for api in APIS:
         spec = resource_spec(api)
         out[root / spec.target] = render_class_module(spec, sources)
+    for twins in FUNCTION_TWINS:
+        out[root / twins.target] = render_function_module(twins, sources)
     out[root / "botpress_sync" / "resources" / "__init__.py"] = _resources_init()
     out[root / "botpress_sync" / "__init__.py"] = render_init(async_all(sources))
     return out

@@ -18,6 +18,12 @@ from __future__ import annotations
 from botpress_async._errors import ClientPicklingError, CoordinatorError, TokenSourceError
 from botpress_async._throttle import RateCoordinator
 
+from ._blocking import (
+    backfill_messages_partition,
+    insert_rows_partition,
+    upload_files_partition,
+    upsert_rows_partition,
+)
 from ._checkpoint import Checkpoint
 from ._coordinator import (
     CoordinatorFactory,
@@ -36,10 +42,6 @@ from ._partitions import (
     ainsert_rows_partition,
     aupload_files_partition,
     aupsert_rows_partition,
-    backfill_messages_partition,
-    insert_rows_partition,
-    upload_files_partition,
-    upsert_rows_partition,
 )
 from ._redis import RedisCoordinator
 from ._spec import ClientSpec, close_worker_clients, close_worker_sync_clients, read_token

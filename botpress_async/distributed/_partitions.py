@@ -2,8 +2,10 @@
 
 Each runs the SDK's bulk runner in the worker, on the worker's cached client, and returns a
 `PartitionSummary` (counts, failed and unknown keys, a few error messages; never the rows),
-which the engine gathers and merges. The plain functions block (what engines call); the
-``a``-prefixed ones are their coroutine twins for workers that already run an event loop.
+which the engine gathers and merges. The ``a``-prefixed coroutine functions here are for
+workers that already run an event loop; their blocking twins, what engines call, are
+generated from them into ``_blocking.py`` (``python -m codegen``), each documented by the
+docstring its coroutine twin's ``@blocking_twin`` gives.
 """
 
 from __future__ import annotations
@@ -36,16 +38,44 @@ __all__ = [
     "ainsert_rows_partition",
     "aupload_files_partition",
     "aupsert_rows_partition",
-    "backfill_messages_partition",
-    "insert_rows_partition",
-    "upload_files_partition",
-    "upsert_rows_partition",
+    "blocking_twin",
 ]
 
 logger: Final = logging.getLogger("botpress.distributed")
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 Key = str | int
+
+
+def blocking_twin(doc: str) -> Callable[[F], F]:
+    """Mark a coroutine function ``aname`` for a generated blocking twin ``name``.
+
+    The generator (``codegen.emit_sync``) reads the mark from this module's source and writes
+    the twin, documented by ``doc``, into ``_blocking.py``; at run time the mark does nothing,
+    so the signature is written once, here.
+
+    Args:
+        doc: the blocking twin's docstring; without an ``Args:`` section, it takes the
+            coroutine function's (``AsyncRowPartitionOptions`` read as ``RowPartitionOptions``).
+    """
+
+    def mark(function: F) -> F:
+        return function
+
+    return mark
+
+
+def _blocking(coro: Any) -> PartitionSummary:
+    """Run a partition coroutine to its end on the SDK's own loop: the generated twins' body."""
+    from botpress_sync import _loop
+
+    from ._dask import remember_worker
+
+    # A Dask worker is only reachable from the task's own thread: note it before the hand-off.
+    remember_worker()
+    summary: PartitionSummary = _loop.run(coro)
+    return summary
 
 
 # The options are typed once, for the blocking functions and their coroutine twins alike, so
@@ -354,6 +384,13 @@ async def _run_rows(
     )
 
 
+@blocking_twin(
+    """Insert one partition's rows into ``table`` from a worker, and summarise what happened.
+
+    Blocks; runs on the SDK's own event loop with the worker's cached client, so any number
+    of partitions in one process share one connection pool.
+    """
+)
 async def ainsert_rows_partition(
     spec: ClientSpec,
     table: str,
@@ -382,6 +419,7 @@ async def ainsert_rows_partition(
     return await _run_rows(spec, "insert_rows", table, rows, options, send)
 
 
+@blocking_twin("""Upsert one partition's rows by ``key_column`` from a worker, and summarise it.""")
 async def aupsert_rows_partition(
     spec: ClientSpec,
     table: str,
@@ -442,6 +480,15 @@ def _file_key(position: int, item: Any) -> tuple[Key, str | None]:
     )
 
 
+@blocking_twin(
+    """Upload one partition's files from a worker, and summarise it.
+
+    Args:
+        spec: how to build the worker's client.
+        items: mappings of ``upload_file`` arguments or ``(key, content)`` pairs.
+        options: see `PartitionOptions`.
+    """
+)
 async def aupload_files_partition(
     spec: ClientSpec, items: Iterable[Any], **options: Unpack[AsyncPartitionOptions]
 ) -> PartitionSummary:
@@ -480,6 +527,16 @@ _MESSAGE_FIELDS: Final = frozenset(
 )
 
 
+@blocking_twin(
+    """Back-fill one partition's messages with ``getOrCreateMessage``; safe to re-run.
+
+    Args:
+        spec: how to build the worker's client.
+        messages: ``getOrCreateMessage`` inputs, each with ``tags[tag]`` set.
+        tag: the discriminating tag that makes a message unique in its conversation.
+        options: see `PartitionOptions`.
+    """
+)
 async def abackfill_messages_partition(
     spec: ClientSpec,
     messages: Iterable[Mapping[str, Any]],
@@ -540,89 +597,3 @@ async def abackfill_messages_partition(
         checkpoint=options.get("checkpoint"),
         client=options.get("client"),
     )
-
-
-def _blocking(coro: Any) -> PartitionSummary:
-    from botpress_sync import _loop
-
-    from ._dask import remember_worker
-
-    # A Dask worker is only reachable from the task's own thread: note it before the hand-off.
-    remember_worker()
-    summary: PartitionSummary = _loop.run(coro)
-    return summary
-
-
-def insert_rows_partition(
-    spec: ClientSpec,
-    table: str,
-    rows: Iterable[Mapping[str, Any]] | Any,
-    **options: Unpack[RowPartitionOptions],
-) -> PartitionSummary:
-    """Insert one partition's rows into ``table`` from a worker, and summarise what happened.
-
-    Blocks; runs on the SDK's own event loop with the worker's cached client, so any number
-    of partitions in one process share one connection pool.
-
-    Args:
-        spec: how to build the worker's client.
-        table: the table's name or id.
-        rows: the partition's rows: mappings, or a pandas DataFrame.
-        options: see `RowPartitionOptions`.
-    """
-    _check_options(options, RowPartitionOptions, "insert_rows_partition")
-    return _blocking(ainsert_rows_partition(spec, table, rows, **options))
-
-
-def upsert_rows_partition(
-    spec: ClientSpec,
-    table: str,
-    rows: Iterable[Mapping[str, Any]] | Any,
-    *,
-    key_column: str = "id",
-    **options: Unpack[RowPartitionOptions],
-) -> PartitionSummary:
-    """Upsert one partition's rows by ``key_column`` from a worker, and summarise it.
-
-    Args:
-        spec: how to build the worker's client.
-        table: the table's name or id.
-        rows: the partition's rows, each with a value for ``key_column``.
-        key_column: the column that identifies a row; failed rows are listed by its value.
-        options: see `RowPartitionOptions`.
-    """
-    _check_options(options, RowPartitionOptions, "upsert_rows_partition")
-    return _blocking(aupsert_rows_partition(spec, table, rows, key_column=key_column, **options))
-
-
-def upload_files_partition(
-    spec: ClientSpec, items: Iterable[Any], **options: Unpack[PartitionOptions]
-) -> PartitionSummary:
-    """Upload one partition's files from a worker, and summarise it.
-
-    Args:
-        spec: how to build the worker's client.
-        items: mappings of ``upload_file`` arguments or ``(key, content)`` pairs.
-        options: see `PartitionOptions`.
-    """
-    _check_options(options, PartitionOptions, "upload_files_partition")
-    return _blocking(aupload_files_partition(spec, items, **options))
-
-
-def backfill_messages_partition(
-    spec: ClientSpec,
-    messages: Iterable[Mapping[str, Any]],
-    *,
-    tag: str,
-    **options: Unpack[PartitionOptions],
-) -> PartitionSummary:
-    """Back-fill one partition's messages with ``getOrCreateMessage``; safe to re-run.
-
-    Args:
-        spec: how to build the worker's client.
-        messages: ``getOrCreateMessage`` inputs, each with ``tags[tag]`` set.
-        tag: the discriminating tag that makes a message unique in its conversation.
-        options: see `PartitionOptions`.
-    """
-    _check_options(options, PartitionOptions, "backfill_messages_partition")
-    return _blocking(abackfill_messages_partition(spec, messages, tag=tag, **options))

@@ -116,13 +116,18 @@ class FilesAPI(FilesResource):
                 ...}``), or ``(key, content)`` pairs, from any iterable or async iterable.
             options: the job's options, described in `BulkOptions` (``concurrency=8``,
                 ``fail_fast``, ``keep_results`` to keep each `File`, ``max_retries=6``...).
+
+        Raises:
+            ConfigurationError: a bad option, or a client that can upload nothing (no bot id,
+                no token, a token the files API refuses); no item is read then.
         """
         settings = job_settings(options, BulkOptions, caller="upload_files", concurrency=8)
         max_retries = settings.max_retries
+        # Once, before any item or content is read: a client that can send no upload (no bot
+        # id, no token, a token without the files scope) fails the job at once.
+        self._client._check_reach("files", ("x-bot-id",))
 
         async def one(item: UploadItemT) -> File:
-            # Before any content is read: a client that can send no upload fails the job at once.
-            self._client._check_reach("files", ("x-bot-id",))
             given: object = item
             if isinstance(given, Mapping):
                 return await self.upload_file(**{"max_retries": max_retries, **given})

@@ -139,6 +139,10 @@ class FilesAPI(ResourceBase):
                 ...}``), or ``(key, content)`` pairs, from any iterable or async iterable.
             options: the job's options, described in `BulkOptions` (``concurrency=8``,
                 ``fail_fast``, ``keep_results`` to keep each `File`, ``max_retries=6``...).
+
+        Raises:
+            ConfigurationError: a bad option, or a client that can upload nothing (no bot id,
+                no token, a token the files API refuses); no item is read then.
         """
         return _loop.run(self._async.upload_files(items, **options))
 

@@ -271,6 +271,67 @@ async def test_every_content_source_uploads_its_bytes(
     assert await client.files.download(made.id) == DATA
 
 
+def _upserted(**changes: Any) -> Any:
+    """The ``file`` of an ``upsertFile`` answer, decoded, with ``changes`` to its JSON."""
+    from botpress_async._converter import structure
+    from botpress_async.models.files import UpsertFileResponse
+
+    wire: dict[str, Any] = {
+        "id": "file_1",
+        "botId": "bot_1",
+        "key": "docs/a.txt",
+        "url": "https://files.example/a",
+        "size": None,
+        "contentType": "text/plain",
+        "tags": {"a": "1"},
+        "metadata": {},
+        "createdAt": "2024-01-01T00:00:00Z",
+        "updatedAt": "2024-01-01T00:00:00Z",
+        "accessPolicies": [],
+        "index": True,
+        "status": "upload_pending",
+        "owner": {"type": "bot", "id": "bot_1"},
+        "uploadUrl": "https://storage.example/put",
+        **changes,
+    }
+    return structure({"file": wire}, UpsertFileResponse).file
+
+
+def test_the_uploaded_record_is_made_from_the_upserted_fields() -> None:
+    """The returned File has the upload's size and status, the upserted fields, no upload URL."""
+    from botpress_async._upload import _uploaded_record
+    from botpress_async.models.files import File
+
+    record = _upserted()
+    made = _uploaded_record(record, 12)
+    assert type(made) is File
+    assert (made.size, made.status) == (12, "indexing_pending")
+    assert (made.id, made.key, made.tags, made.owner) == (
+        "file_1",
+        "docs/a.txt",
+        {"a": "1"},
+        record.owner,
+    )
+    assert "uploadUrl" not in made.to_dict()
+    assert made.to_dict()["size"] == 12
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        made.size = 1  # type: ignore[misc]
+
+
+def test_an_unusual_upserted_record_keeps_what_the_server_sent() -> None:
+    """Unknown fields stay in the returned File; a malformed field breaks only itself."""
+    from botpress_async import MalformedFieldError
+    from botpress_async._upload import _uploaded_record
+
+    newer = _uploaded_record(_upserted(fromANewerServer=1, index=False), 3)
+    assert newer.extra_fields == {"fromANewerServer": 1}
+    assert (newer.size, newer.status) == (3, "upload_completed")
+    broken = _uploaded_record(_upserted(owner="not an object"), 3)
+    assert (broken.key, broken.size) == ("docs/a.txt", 3)
+    with pytest.raises(MalformedFieldError):
+        _ = broken.owner
+
+
 async def test_url_content_is_fetched_without_the_token(fake: Fake, client: AsyncClient) -> None:
     """``url=`` fetches the bytes with a plain GET (no Authorization) and uploads them."""
     fake.blob = b"fetched bytes"

@@ -7,11 +7,12 @@ import asyncio
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 
+import botpress_sync
 from botpress_async import (
     APIConnectionError,
     AsyncClient,
@@ -58,6 +59,22 @@ async def test_bulk_calls_that_cannot_be_sent_raise_at_once(server: Script) -> N
             await client.bulk(client.runtime.get_user, ({"id": f"u{i}"} for i in range(500)))
         with pytest.raises(ConfigurationError, match="bot id"):
             await client.files.upload_files([(f"k{i}", b"x") for i in range(50)])
+    assert server.seen == []
+
+
+async def test_upload_files_without_bot_id_reads_no_item(server: Script) -> None:
+    """The client's reach is checked once for the job, before the first item is read."""
+    pulled: list[int] = []
+
+    def items() -> Iterator[tuple[str, bytes]]:
+        for i in range(50):
+            pulled.append(i)
+            yield (f"k{i}", b"x")
+
+    async with AsyncClient(FAKE_PAT, api_url=server.url) as client:
+        with pytest.raises(ConfigurationError, match="bot id"):
+            await client.files.upload_files(items())
+    assert pulled == []
     assert server.seen == []
 
 
@@ -191,3 +208,69 @@ async def test_progress_bars_are_for_terminals_and_name_the_extra(
     monkeypatch.setitem(sys.modules, "tqdm", None)  # makes ``import tqdm`` raise ImportError
     await run_bulk(call, range(5), progress_bar=True)
     assert "pip install '.[progress]'" in capsys.readouterr().err
+
+
+# -- KeyboardInterrupt and SystemExit ------------------------------------------------------
+
+
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt, SystemExit])
+async def test_an_interrupt_in_a_call_comes_out_as_itself(interrupt: type[BaseException]) -> None:
+    """A call raising KeyboardInterrupt or SystemExit ends the job with that very exception
+    (not an exception group), once the other calls in flight are stopped."""
+    finished: list[int] = []
+
+    async def call(i: int) -> int:
+        await asyncio.sleep(0)
+        if i == 5:
+            raise interrupt()
+        await asyncio.sleep(0 if i < 5 else 5)
+        finished.append(i)
+        return i
+
+    with pytest.raises(interrupt) as caught:
+        await run_bulk(call, range(1000), concurrency=4)
+    assert type(caught.value) is interrupt
+    assert max(finished) < 5
+    assert not [t for t in asyncio.all_tasks() if "run_bulk" in repr(t)]
+
+
+async def test_an_interrupt_while_reading_the_input_comes_out_as_itself() -> None:
+    """A KeyboardInterrupt raised by the input itself is raised as it is."""
+
+    def items() -> Iterator[int]:
+        yield 1
+        yield 2
+        raise KeyboardInterrupt
+
+    async def call(i: int) -> int:
+        return i
+
+    with pytest.raises(KeyboardInterrupt):
+        await run_bulk(call, items(), concurrency=2)
+
+
+def interrupting(data: bytes) -> Iterator[bytes]:
+    """Upload content whose reading is interrupted as by Ctrl-C."""
+    yield data
+    raise KeyboardInterrupt
+
+
+async def test_an_interrupt_in_upload_files_reaches_an_async_caller(emu: Emulator) -> None:
+    """``except KeyboardInterrupt`` around an async bulk helper catches it."""
+    items = [("a.txt", b"a"), ("b.txt", interrupting(b"b")), ("c.txt", b"c")]
+    async with AsyncClient(emu.bak, bot_id=emu.bot_id, api_url=emu.url, **quick()) as client:
+        with pytest.raises(KeyboardInterrupt):
+            await client.files.upload_files(items, concurrency=1)
+        assert (await client.files.upload_file("d.txt", b"d")).key == "d.txt"
+
+
+def test_an_interrupt_in_upload_files_reaches_a_blocking_caller(
+    botpress_emulator: Emulator,
+) -> None:
+    """The blocking client raises the KeyboardInterrupt itself, and its loop serves on."""
+    emu = botpress_emulator
+    items = [("a.txt", b"a"), ("b.txt", interrupting(b"b")), ("c.txt", b"c")]
+    with botpress_sync.Client(emu.bak, bot_id=emu.bot_id, api_url=emu.url, **quick()) as client:
+        with pytest.raises(KeyboardInterrupt):
+            client.files.upload_files(items, concurrency=1)
+        assert client.files.upload_file("d.txt", b"d").key == "d.txt"

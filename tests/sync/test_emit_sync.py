@@ -183,3 +183,90 @@ def test_docstring_examples_lose_await_in_the_blocking_twin() -> None:
         "Run ``client.bulk(op, items)``; walk ``for x in pager``; await nothing."
     )
     assert emit_sync.blocking_doc(None) is None
+
+
+PARTS = textwrap.dedent(
+    '''
+    from __future__ import annotations
+
+    from typing_extensions import Unpack
+
+    from ._options import AsyncPartitionOptions
+    from ._summary import Summary
+
+
+    def blocking_twin(doc): ...
+
+
+    @blocking_twin("""Count the items, blocking.""")
+    async def acount(
+        items: list[int], *, scale: int = 1, **options: Unpack[AsyncPartitionOptions]
+    ) -> Summary:
+        """Count the items.
+
+        Args:
+            items: what to count.
+            options: see `AsyncPartitionOptions`.
+        """
+        return Summary()
+
+
+    @blocking_twin("""Ping, blocking.""")
+    async def aping(host: str, /) -> None:
+        return None
+
+
+    async def aunmarked() -> None:
+        return None
+    '''
+)
+
+
+def test_marked_coroutine_functions_get_blocking_twins(tmp_path: Path) -> None:
+    """A ``@blocking_twin(doc)`` coroutine ``aname`` becomes ``name``: same parameters, the
+    blocking options, the given docstring, its options checked, its coroutine run blocking."""
+    module = tmp_path / "botpress_async" / "parts" / "_work.py"
+    spec = emit_sync.FunctionSpec(
+        source_module="botpress_async.parts._work",
+        target=Path("botpress_async/parts/_blocking.py"),
+        docstring="Demo twins.\n",
+        runner="_run",
+        checker="_check",
+    )
+    text = emit_sync.render_function_module(spec, Sources(tmp_path, {module: PARTS}))
+    compile(text, "_blocking.py", "exec")
+    assert "**options: Unpack[PartitionOptions]) -> Summary:" in text.replace("\n", "")
+    assert (
+        '"""Count the items, blocking.\n\n    Args:\n        items: what to count.\n'
+        '        options: see `PartitionOptions`.\n    """' in text
+    )
+    expected = [
+        '"""Ping, blocking."""',
+        "_check(options, PartitionOptions, 'count')",
+        "return _run(acount(items, scale=scale, **options))",
+        "def ping(host: str, /) -> None:",
+        "return _run(aping(host))",
+        "from botpress_async.parts._work import _check, _run, acount, aping",
+        "from botpress_async.distributed._partitions import PartitionOptions",
+    ]
+    assert [line for line in expected if line not in text] == []
+    assert "unmarked" not in text
+    assert "__all__ = ['count', 'ping']" in text
+
+
+def test_the_blocking_partition_functions_are_the_generated_twins() -> None:
+    """The public blocking partition functions come from the generated module."""
+    import inspect
+
+    from botpress_async import distributed
+    from botpress_async.distributed import _blocking
+
+    for name in _blocking.__all__:
+        blocking, coroutine = getattr(distributed, name), getattr(distributed, "a" + name)
+        assert blocking is getattr(_blocking, name)
+        assert inspect.iscoroutinefunction(coroutine)
+        assert not inspect.iscoroutinefunction(blocking)
+        assert blocking.__doc__
+        assert blocking.__doc__ != coroutine.__doc__
+        expected = inspect.signature(coroutine).parameters.keys()
+        assert inspect.signature(blocking).parameters.keys() == expected
