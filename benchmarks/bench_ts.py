@@ -50,6 +50,7 @@ PACKAGE = "@botpress/client"
 # One exact release, so that runs compare the same TypeScript code; its dependencies resolve
 # to what npm picks within the package's ranges, and the run prints the axios it got.
 CLIENT_VERSION = "1.45.0"
+NODE_MAJOR = 18  # the oldest Node.js that release supports (its "engines")
 SCRIPT = Path(__file__).with_name("bench_ts.mjs")
 TARGET = 0.6
 IN_FLIGHT = 16  # typed GETs at once, as in the single-call figure
@@ -66,7 +67,7 @@ class Counts(NamedTuple):
     warm_up: int  # paging walks per side before the rounds (and 10 times as many GETs)
 
 
-FULL = Counts(rounds=15, walks=10, calls=480, warm_up=300)
+FULL = Counts(rounds=25, walks=10, calls=480, warm_up=300)
 # A quick run still warms up fully: a V8 that is not warm makes the TypeScript client look
 # twice as slow, and the verdict wrong.
 QUICK = Counts(rounds=5, walks=5, calls=160, warm_up=300)
@@ -160,6 +161,16 @@ def install_client() -> tuple[str, Path]:
     node = shutil.which("node")
     if node is None:
         raise NotMeasured("needs Node.js (no node on PATH)")
+    try:
+        said = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise NotMeasured(f"{node} --version did not run: {exc}") from exc
+    version = said.stdout.strip().removeprefix("v").split(".")[0]
+    if not version.isdigit():
+        raise NotMeasured(f"{node} --version printed {said.stdout.strip()[:40]!r}, no version")
+    major = int(version)
+    if major < NODE_MAJOR:
+        raise NotMeasured(f"needs Node.js {NODE_MAJOR} or newer for {PACKAGE}, found {major}")
     target = install_dir()
     if not _installed(target):
         npm = shutil.which("npm")
