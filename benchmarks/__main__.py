@@ -20,7 +20,7 @@ import benchmarks
 from benchmarks._summary import Figure, quoted, table
 
 # The modules that measure the table's workloads, in the table's order.
-TABLE_MODULES = ("decode", "tables", "upload", "sync", "startup")
+TABLE_MODULES = ("decode", "tables", "upload", "sync", "startup", "ts")
 
 # Modules without a summary() of their own: what to read from their printout, and the
 # smaller counts of quick mode (module constants, set for the run and restored after it).
@@ -90,14 +90,6 @@ def summary(quick: bool) -> list[Figure]:
         except Exception as exc:  # one broken module must not hide the other rows
             figures.append(Figure(name, None, 0, detail=f"failed: {type(exc).__name__}: {exc}"))
         print(f"({name}: {time.monotonic() - started:.1f}s)", flush=True)
-    figures.append(
-        Figure(
-            "the same workloads vs the official TypeScript client",
-            None,
-            0.6,
-            detail="not measured: needs Node.js and the TypeScript client beside this run",
-        )
-    )
     return figures
 
 
