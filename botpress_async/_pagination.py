@@ -77,9 +77,10 @@ class AsyncPager(Generic[_Item, _Page]):
 
     async def __aiter__(self) -> AsyncIterator[_Item]:
         # The walk of pages() written out again rather than iterated: one generator less to
-        # resume per page, and the page is let go before the next one is fetched, so that
-        # the garbage collector never finds two pages of items alive (the items of one page
-        # that survive a collection are what makes the full collections of a long walk).
+        # resume per page, and each page is let go before the next one is fetched and
+        # decoded, so that a collection during the decode does not find the items of the page
+        # before still alive (items that survive collections are what brings on the full
+        # collections of a long walk). The first page stays: `first_page` keeps it.
         page: _Page | None = await self.first_page()
         token: str | None = None
         while page is not None:
