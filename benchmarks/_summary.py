@@ -78,7 +78,8 @@ def quoted(
     Args:
         run: the module's ``main``.
         picks: (workload, a pattern whose first group is the figure, limit, at_most); a
-            pattern the output does not match gives a figure of None, with the reason.
+            pattern the output does not match gives a figure of None, with the reason. The
+            detail shown is the printed line of the figure, up to the figure.
 
     Returns:
         The figures, and the printed output (shown in full, so nothing is lost when a
@@ -96,7 +97,8 @@ def quoted(
                 Figure(workload, None, limit, at_most, detail="not found in the module's output")
             )
             continue
-        line = text[text.rfind("\n", 0, match.start()) + 1 : match.end()].strip()
+        # the line that holds the figure (a pattern may start lines above it)
+        line = text[text.rfind("\n", 0, match.start(1)) + 1 : match.end(1)].strip()
         figures.append(Figure(workload, float(match.group(1)), limit, at_most, detail=line[:90]))
     return figures, text
 

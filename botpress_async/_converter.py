@@ -22,6 +22,11 @@ Two things make it so, both measured with instruction counts on a page of 100 me
   without the frozen ``__setattr__``, see `mutable_twin`), where ``o.id = ...`` is the fast
   slot store, and then sets the instance's class to the model. ``__init__`` or the slots'
   ``__set__`` would cost a call per field.
+- The twin is made by calling it: its ``__init__`` is object's, which CPython calls without
+  a lookup, and that costs a quarter less than ``object.__new__(twin)``.
+- The items of a pager's page are decoded by a list hook (``_l_<Name>``) with the model's
+  hook inline, which spares a Python call per item, and which looks the fields up by the
+  parser's own key objects (`wire_keys`).
 """
 
 from __future__ import annotations
@@ -45,12 +50,12 @@ __all__ = [
     "converter",
     "malformed_class",
     "mutable_twin",
-    "new_instance",
     "register_model",
     "salvage",
     "strict_decoding",
     "structure",
     "unstructure",
+    "wire_keys",
 ]
 
 _M = TypeVar("_M")
@@ -139,16 +144,14 @@ class BaseModel:
 #: How a generated hook reads each field from the JSON object: (field name, reader) pairs.
 Readers = tuple[tuple[str, Callable[[Any], Any]], ...]
 
-#: ``object.__new__``, under the name the generated hooks use.
-new_instance = object.__new__
 
-
-def mutable_twin(cls: type[_B]) -> type[_B]:
+def mutable_twin(cls: type[BaseModel]) -> Callable[[], Any]:
     """A subclass of the frozen model ``cls`` whose instances accept attribute writes.
 
-    Generated hooks fill a twin instance with plain slot stores, then set its ``__class__``
-    to ``cls``: the layout is the same (the twin adds no slots), so the result is an
-    ordinary, frozen ``cls`` instance. A twin instance never reaches a caller.
+    Generated hooks make an empty twin instance by calling the twin with no arguments, fill
+    it with plain slot stores, then set its ``__class__`` to ``cls``: the layout is the same
+    (the twin adds no slots), so the result is an ordinary, frozen ``cls`` instance. A twin
+    instance never reaches a caller.
 
     Args:
         cls: a generated model class.
@@ -160,9 +163,35 @@ def mutable_twin(cls: type[_B]) -> type[_B]:
         # both, so that CPython uses its plain slot store again (one slot serves the two)
         "__setattr__": object.__setattr__,
         "__delattr__": object.__delattr__,
+        # object's own, so that calling the twin makes an empty instance without running
+        # the model's __init__ (which needs every field) and without a Python call
+        "__init__": object.__init__,
     }
-    twin: type[_B] = type(cls.__name__, (cls,), namespace)
+    twin: Callable[[], Any] = type(cls.__name__, (cls,), namespace)
     return twin
+
+
+def wire_keys(items: Any, names: tuple[str, ...]) -> tuple[str, ...]:
+    """``names``, each replaced by the equal key object of the first JSON object of ``items``.
+
+    A dict lookup that finds the very key object it is given is done at once; an equal key
+    of another object costs a comparison of the characters. orjson hands out one object per
+    key name for most of the objects of a document, so a list hook that looks every item's
+    fields up with the first item's key objects spares that comparison on most fields (about
+    a fifth of decoding a message). Whatever ``items`` holds, the result equals ``names``:
+    lookups find the same values, only sooner.
+
+    Args:
+        items: the JSON array a list hook decodes.
+        names: the wire names of the model's fields, in the order of the hook's lookups.
+    """
+    if items.__class__ is list and items:
+        first = items[0]
+        if first.__class__ is dict:
+            # only exact str keys: a str subclass could hash or compare differently
+            seen = {k: k for k in first if k.__class__ is str}
+            return tuple([seen.get(name, name) for name in names])
+    return names
 
 
 def check_object(data: Any, cls: type[Any]) -> None:

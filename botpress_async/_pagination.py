@@ -56,23 +56,40 @@ class AsyncPager(Generic[_Item, _Page]):
     def __await__(self) -> Generator[Any, None, _Page]:
         return self.first_page().__await__()
 
+    def _token_after(self, page: _Page, previous: str | None) -> str | None:
+        """The token of the page after ``page``, or None when ``page`` is the last one."""
+        token = self._next_token(page)
+        if not token or not isinstance(token, str) or token == previous:
+            # A server answering the same token again would loop forever: stop there.
+            return None
+        return token
+
     async def pages(self) -> AsyncIterator[_Page]:
         """Yield every page's response in order, fetching each only when asked for."""
         page = await self.first_page()
-        previous: str | None = None
+        token: str | None = None
         while True:
             yield page
-            token = self._next_token(page)
-            if not token or not isinstance(token, str) or token == previous:
-                # A server answering the same token again would loop forever: stop there.
+            token = self._token_after(page, token)
+            if token is None:
                 return
-            previous = token
             page = await self._fetch(token)
 
     async def __aiter__(self) -> AsyncIterator[_Item]:
-        async for page in self.pages():
+        # The walk of pages() written out again rather than iterated: one generator less to
+        # resume per page, and each page is let go before the next one is fetched and
+        # decoded, so that a collection during the decode does not find the items of the page
+        # before still alive (items that survive collections are what brings on the full
+        # collections of a long walk). The first page stays: `first_page` keeps it.
+        page: _Page | None = await self.first_page()
+        token: str | None = None
+        while page is not None:
             for item in self._items(page):
                 yield item
+            token = self._token_after(page, token)
+            page = None
+            if token is not None:
+                page = await self._fetch(token)
 
     async def collect(self, limit: int | None = None) -> list[_Item]:
         """Return the items of every page in a list, or the first ``limit`` of them.

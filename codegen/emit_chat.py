@@ -30,7 +30,7 @@ import attrs
 
 from codegen import emit_models, emit_sync
 from codegen.build import ROOT, VENDORED, build_api
-from codegen.emit_resources import _arg, _describe, _request_call, _used_models
+from codegen.emit_resources import _OPTIONS, _arg, _describe, _request_call, _used_models
 from codegen.ir import Api, Operation
 from codegen.pytypes import annotation
 from codegen.writer import MARKER, header
@@ -181,7 +181,8 @@ def _method(op: Operation, api: Api) -> str:
     pg = op.pagination
     return (
         f"    def {op.name}(\n{head}    ) -> AsyncPager[{annotation(pg.item_type)}, "
-        f"{op.response}]:\n{doc}\n\n"
+        f"{op.response}]:\n{doc}\n"
+        f"        options = {_OPTIONS}\n\n"
         f"        async def fetch(cursor: NotGivenOr[str]) -> {op.response}:\n"
         f"            data = {_request_call(op, api, cursor_var='cursor')}\n"
         f"            return structure(data, {op.response})\n\n"

@@ -5,12 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from codegen.docstrings import model_docstring
-from codegen.ir import Api, Field, Model, Nullable
+from codegen.ir import Api, Field, Model, ModelT, Nullable
 from codegen.overrides import LEAF_MODELS
 from codegen.pytypes import annotation, decode_expr, encode_expr, is_passthrough
 from codegen.writer import header
 
-__all__ = ["emit", "emit_models_module", "leaf_module", "model_class", "model_hooks"]
+__all__ = [
+    "emit",
+    "emit_models_module",
+    "leaf_module",
+    "list_models",
+    "model_class",
+    "model_hooks",
+]
 
 
 def _field_line(field: Field, request: bool) -> str:
@@ -37,78 +44,144 @@ def model_class(model: Model, api: Api) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _reader(field: Field, missing: str) -> str:
+def _reader(field: Field, missing: str, lists: frozenset[str]) -> str:
     """A one-argument lambda reading ``field`` from the JSON object ``d`` (the slow path)."""
     wire = repr(field.wire)
     if field.required:
-        return f"lambda d: {decode_expr(field.type, f'd[{wire}]')}"
+        return f"lambda d: {decode_expr(field.type, f'd[{wire}]', lists)}"
     if is_passthrough(field.type):
         return f"lambda d: d.get({wire}, {missing})"
     got = f"(v := d.get({wire}, {missing}))"
-    return f"lambda d: {missing} if {got} is {missing} else {decode_expr(field.type, 'v')}"
+    return f"lambda d: {missing} if {got} is {missing} else {decode_expr(field.type, 'v', lists)}"
 
 
-def _decode_hook(model: Model, missing: str) -> list[str]:
-    """The structure hook: fill a mutable twin with slot stores, then make it the model.
+def _fill(
+    model: Model, missing: str, lists: frozenset[str], pad: str, keys: list[str] | None = None
+) -> list[str]:
+    """The statements that fill the twin ``o`` from the JSON object ``d``, indented by ``pad``.
 
-    The fast path is one function per model with every field inline; a JSON object it
-    cannot decode goes to ``salvage``, which reads the fields one by one with the readers.
+    Every field is inline; a JSON object they cannot decode raises one of ``SHAPE_ERRORS``,
+    and the caller hands the twin to ``salvage``, which reads the fields one by one. The
+    fields are looked up by their wire names, or by the names in ``keys`` (one per field).
     """
     n = model.name
     body: list[str] = []
-    for field in model.fields:
-        wire = repr(field.wire)
+    for i, field in enumerate(model.fields):
+        wire = repr(field.wire) if keys is None else keys[i]
         if field.required and is_passthrough(field.type):
-            body.append(f"        o.{field.name} = d[{wire}]")
+            body.append(f"o.{field.name} = d[{wire}]")
         elif field.required:
-            body.append(f"        v = d[{wire}]")
-            body.append(f"        o.{field.name} = {decode_expr(field.type, 'v')}")
+            body.append(f"v = d[{wire}]")
+            body.append(f"o.{field.name} = {decode_expr(field.type, 'v', lists)}")
         elif is_passthrough(field.type):
-            body.append(f"        o.{field.name} = d.get({wire}, {missing})")
+            body.append(f"o.{field.name} = d.get({wire}, {missing})")
         else:
-            body.append(f"        v = d.get({wire}, {missing})")
+            body.append(f"v = d.get({wire}, {missing})")
             body.append(
-                f"        o.{field.name} = v if v is {missing} else {decode_expr(field.type, 'v')}"
+                f"o.{field.name} = v if v is {missing} else {decode_expr(field.type, 'v', lists)}"
             )
-    uses_v = any(x.startswith("        v = ") for x in body)
-    out = [
-        f"def _d_{n}(d: Any, _t: Any = None) -> {n}:",
-        *(["    v: Any"] if uses_v else []),
-        "    if d.__class__ is not dict:",
-        f"        check_object(d, {n})",
-        f"    o: Any = new_instance(_T_{n})",
-        "    o._raw = d",
+    # The twin's __init__ is object's, so calling it is the cheapest way to a new instance.
+    head = [
+        "if d.__class__ is not dict:",
+        f"    check_object(d, {n})",
+        f"o = _T_{n}()",
+        "o._raw = d",
     ]
     if body:
-        out += [
-            "    try:",
-            *body,
-            "    except SHAPE_ERRORS as exc:",
-            f"        return salvage(o, {n}, _R_{n}, exc)",
-        ]
+        head += ["try:", *("    " + line for line in body), "except SHAPE_ERRORS as exc:"]
+    return [pad + line for line in head]
+
+
+def _uses_v(lines: list[str]) -> bool:
+    return any(line.lstrip().startswith("v = ") for line in lines)
+
+
+def _decode_hook(model: Model, missing: str, lists: frozenset[str]) -> list[str]:
+    """The structure hook: fill a mutable twin with slot stores, then make it the model."""
+    n = model.name
+    fill = _fill(model, missing, lists, "    ")
+    out = [
+        f"def _d_{n}(d: Any, _t: Any = None) -> {n}:",
+        *(["    v: Any"] if _uses_v(fill) else []),
+        "    o: Any",
+        *fill,
+    ]
+    if fill[-1].endswith("except SHAPE_ERRORS as exc:"):
+        out.append(f"        return salvage(o, {n}, _R_{n}, exc)")
     # through a typed name: mypy would flag returning the Any that the slot stores need
     out += [f"    o.__class__ = {n}", f"    done: {n} = o", "    return done"]
     return out
 
 
-def model_hooks(model: Model) -> str:
+def _list_hook(model: Model, missing: str, lists: frozenset[str]) -> list[str]:
+    """The list hook: decode a JSON array of the model, with the structure hook's body inline.
+
+    It gives what ``[_d_<Name>(x) for x in items]`` gives, for less: no call per item, and
+    the fields are looked up by the key objects of the page's first item (see
+    ``botpress_async._converter.wire_keys``). A page of a pager decodes its items here.
+    """
+    n = model.name
+    keys = [f"k{i}" for i in range(len(model.fields))]
+    fill = _fill(model, missing, lists, "        ", keys)
+    out = [
+        f"def _l_{n}(items: Any) -> list[{n}]:",
+        *(["    v: Any"] if _uses_v(fill) else []),
+        "    o: Any",
+        f"    out: list[{n}] = []",
+    ]
+    if keys:
+        # the parser's own key objects, so that each lookup finds its key by identity
+        # (written without a trailing comma, which the formatter would spread over lines)
+        names = ", ".join(keys) if len(keys) > 1 else "(k0,)"
+        wires = ", ".join(repr(f.wire) for f in model.fields) + ("" if len(keys) > 1 else ",")
+        out.append(f"    {names} = wire_keys(items, ({wires}))")
+    out += ["    for d in items:", *fill]
+    if fill[-1].endswith("except SHAPE_ERRORS as exc:"):
+        out += [f"            out.append(salvage(o, {n}, _R_{n}, exc))", "            continue"]
+    out += [f"        o.__class__ = {n}", "        out.append(o)", "    return out"]
+    return out
+
+
+def list_models(api: Api) -> frozenset[str]:
+    """The models that get a list hook: the items of the API's pagers, when generated here.
+
+    Only those: a list hook per model would double the decoders' code for arrays that are
+    rarely long, and the models modules are imported on first use.
+    """
+    generated = {m.name for m in api.models if not m.handwritten and not _is_leaf(api, m)}
+    items = {
+        op.pagination.item_type.name
+        for op in api.operations
+        if op.pagination is not None and isinstance(op.pagination.item_type, ModelT)
+    }
+    return frozenset(items & generated)
+
+
+def model_hooks(model: Model, lists: frozenset[str] = frozenset()) -> str:
     """The decode and encode hooks of one model, and their registration on the converter.
 
     The structure hook fills every field when the model is built; see ``_decode_hook`` and
     the module docstring of ``botpress_async._converter`` for why it is shaped as it is.
+
+    Args:
+        model: the model.
+        lists: the models of the module that have a list hook (see `list_models`); the
+            model gets one too when it is among them.
     """
     n = model.name
     missing = "NOT_GIVEN" if model.request else "None"
-    readers = "".join(f"    ({f.name!r}, {_reader(f, missing)}),\n" for f in model.fields)
+    readers = "".join(f"    ({f.name!r}, {_reader(f, missing, lists)}),\n" for f in model.fields)
     out = [
         f"_T_{n} = mutable_twin({n})",
         f"_R_{n}: Readers = (\n{readers})" if readers else f"_R_{n}: Readers = ()",
         "",
         "",
-        *_decode_hook(model, missing),
+        *_decode_hook(model, missing, lists),
         "",
         "",
     ]
+    if n in lists:
+        out += [*_list_hook(model, missing, lists), "", ""]
     out.append(f"def _e_{n}(o: Any, _t: Any = None) -> Any:")
     required = [f for f in model.fields if f.required]
     optional = [f for f in model.fields if not f.required]
@@ -153,8 +226,8 @@ def _module_head(api: Api, docstring: list[str]) -> list[str]:
         "import attrs",
         "",
         "from botpress_async._converter import (",
-        "    SHAPE_ERRORS, BaseModel, Readers, check_object, mutable_twin, new_instance,",
-        "    register_model, salvage,",
+        "    SHAPE_ERRORS, BaseModel, Readers, check_object, mutable_twin, register_model,",
+        "    salvage, wire_keys,",
         ")",
         "from botpress_async._types import NOT_GIVEN, NotGivenOr",
     ]
@@ -217,8 +290,9 @@ def emit_models_module(api: Api) -> str:
     for model in api.models:
         for alias in model.aliases:
             parts.append(f"{alias} = {model.name}")
+    lists = list_models(api)
     for model in generated:
-        parts += ["", model_hooks(model)]
+        parts += ["", model_hooks(model, lists)]
     parts += [
         f"\n\nregister_model({m.name}, _d_{m.name}, _e_{m.name})"
         for m in api.models

@@ -140,7 +140,8 @@ def _request_call(op: Operation, api: Api, cursor_var: str | None = None) -> str
     args.append(f"idempotent={op.idempotent}")
     if op.requires:
         args.append("requires=(" + "".join(f"{h!r}, " for h in op.requires) + ")")
-    args.append("options=" + _OPTIONS)
+    # A pager's fetch sends every page with the options its method built once.
+    args.append("options=" + ("options" if cursor_var else _OPTIONS))
     return "await self._client._request(" + ", ".join(args) + ")"
 
 
@@ -162,7 +163,8 @@ def method(op: Operation, api: Api) -> str:
     return (
         f"    def {op.name}(\n        self,\n        *,\n{signature}"
         f"    ) -> AsyncPager[{item}, {op.response}]:\n"
-        f"{doc}\n\n"
+        f"{doc}\n"
+        f"        options = {_OPTIONS}\n\n"
         f"        async def fetch(cursor: NotGivenOr[str]) -> {op.response}:\n"
         f"            data = {_request_call(op, api, cursor_var='cursor')}\n"
         f"            return structure(data, {op.response})\n\n"

@@ -45,27 +45,40 @@ def is_passthrough(node: TypeNode) -> bool:
     return True
 
 
-def _convert(node: TypeNode, var: str, fn: str, depth: int) -> str:
-    """An expression converting ``var`` (a plain name) with per-model functions ``fn<Name>``."""
+def _convert(
+    node: TypeNode, var: str, fn: str, depth: int, lists: frozenset[str] = frozenset()
+) -> str:
+    """An expression converting ``var`` (a plain name) with per-model functions ``fn<Name>``.
+
+    An array of a model named in ``lists`` is converted by that model's list hook
+    (``_l_<Name>``) in one call, rather than by a call of its hook per item.
+    """
     if is_passthrough(node):
         return var
     if isinstance(node, ModelT):
         return f"{fn}{node.name}({var})"
     if isinstance(node, Nullable):
-        return f"None if {var} is None else {_convert(node.inner, var, fn, depth)}"
+        return f"None if {var} is None else {_convert(node.inner, var, fn, depth, lists)}"
     item = f"x{depth}"
     if isinstance(node, ArrayT):
-        return f"[{_convert(node.item, item, fn, depth + 1)} for {item} in {var}]"
+        if isinstance(node.item, ModelT) and node.item.name in lists:
+            return f"_l_{node.item.name}({var})"
+        return f"[{_convert(node.item, item, fn, depth + 1, lists)} for {item} in {var}]"
     assert isinstance(node, MapT)
     key = f"k{depth}"
-    return (
-        f"{{{key}: {_convert(node.value, item, fn, depth + 1)} for {key}, {item} in {var}.items()}}"
-    )
+    value = _convert(node.value, item, fn, depth + 1, lists)
+    return f"{{{key}: {value} for {key}, {item} in {var}.items()}}"
 
 
-def decode_expr(node: TypeNode, var: str) -> str:
-    """An expression building the Python value of ``node`` from the JSON value in ``var``."""
-    return _convert(node, var, "_d_", 0)
+def decode_expr(node: TypeNode, var: str, lists: frozenset[str] = frozenset()) -> str:
+    """An expression building the Python value of ``node`` from the JSON value in ``var``.
+
+    Args:
+        node: the type of the value.
+        var: the name holding the JSON value.
+        lists: models that have a list hook (``_l_<Name>``) to decode arrays of them with.
+    """
+    return _convert(node, var, "_d_", 0, lists)
 
 
 def encode_expr(node: TypeNode, var: str) -> str:

@@ -193,6 +193,13 @@ class ChatOperations:
             `AsyncPager` of `ListConversationsResponseConversationsItem` items, over
                 `ListConversationsResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListConversationsResponse:
             data = await self._client._request(
@@ -202,13 +209,7 @@ class ChatOperations:
                 api="chat",
                 idempotent=True,
                 requires=("x-user-key",),
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListConversationsResponse)
 
@@ -280,6 +281,13 @@ class ChatOperations:
         Returns:
             `AsyncPager` of `Message` items, over `ListMessagesResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListMessagesResponse:
             data = await self._client._request(
@@ -290,13 +298,7 @@ class ChatOperations:
                 api="chat",
                 idempotent=True,
                 requires=("x-user-key",),
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListMessagesResponse)
 
@@ -372,6 +374,13 @@ class ChatOperations:
         Returns:
             `AsyncPager` of `User` items, over `ListParticipantsResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListParticipantsResponse:
             data = await self._client._request(
@@ -382,13 +391,7 @@ class ChatOperations:
                 api="chat",
                 idempotent=True,
                 requires=("x-user-key",),
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListParticipantsResponse)
 

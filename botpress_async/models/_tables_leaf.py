@@ -20,7 +20,6 @@ from botpress_async._converter import (
     Readers,
     check_object,
     mutable_twin,
-    new_instance,
     register_model,
     salvage,
 )
@@ -56,9 +55,10 @@ _R_RowComputedValue: Readers = (
 
 
 def _d_RowComputedValue(d: Any, _t: Any = None) -> RowComputedValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, RowComputedValue)
-    o: Any = new_instance(_T_RowComputedValue)
+    o = _T_RowComputedValue()
     o._raw = d
     try:
         o.status = d["status"]

@@ -22,9 +22,9 @@ from botpress_async._converter import (
     Readers,
     check_object,
     mutable_twin,
-    new_instance,
     register_model,
     salvage,
+    wire_keys,
 )
 from botpress_async._types import NOT_GIVEN, NotGivenOr
 
@@ -5218,9 +5218,10 @@ _R_IntrospectResponse: Readers = (
 
 
 def _d_IntrospectResponse(d: Any, _t: Any = None) -> IntrospectResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, IntrospectResponse)
-    o: Any = new_instance(_T_IntrospectResponse)
+    o = _T_IntrospectResponse()
     o._raw = d
     try:
         o.workspace_id = d["workspaceId"]
@@ -5245,20 +5246,21 @@ register_model(IntrospectResponse, _d_IntrospectResponse, _e_IntrospectResponse)
 
 _T_ListActivitiesResponse = mutable_twin(ListActivitiesResponse)
 _R_ListActivitiesResponse: Readers = (
-    ("activities", lambda d: [_d_Activity(x0) for x0 in d["activities"]]),
+    ("activities", lambda d: _l_Activity(d["activities"])),
     ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
 )
 
 
 def _d_ListActivitiesResponse(d: Any, _t: Any = None) -> ListActivitiesResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListActivitiesResponse)
-    o: Any = new_instance(_T_ListActivitiesResponse)
+    o = _T_ListActivitiesResponse()
     o._raw = d
     try:
         v = d["activities"]
-        o.activities = [_d_Activity(x0) for x0 in v]
+        o.activities = _l_Activity(v)
         v = d["meta"]
         o.meta = _d_ListPublicIntegrationsResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -5288,9 +5290,10 @@ _R_ChangeAISpendQuotaResponse: Readers = ()
 
 
 def _d_ChangeAISpendQuotaResponse(d: Any, _t: Any = None) -> ChangeAISpendQuotaResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ChangeAISpendQuotaResponse)
-    o: Any = new_instance(_T_ChangeAISpendQuotaResponse)
+    o = _T_ChangeAISpendQuotaResponse()
     o._raw = d
     o.__class__ = ChangeAISpendQuotaResponse
     done: ChangeAISpendQuotaResponse = o
@@ -5323,9 +5326,10 @@ _R_ListUsageActivityDailyResponseDataItemMetadata: Readers = (
 def _d_ListUsageActivityDailyResponseDataItemMetadata(
     d: Any, _t: Any = None
 ) -> ListUsageActivityDailyResponseDataItemMetadata:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListUsageActivityDailyResponseDataItemMetadata)
-    o: Any = new_instance(_T_ListUsageActivityDailyResponseDataItemMetadata)
+    o = _T_ListUsageActivityDailyResponseDataItemMetadata()
     o._raw = d
     try:
         o.bot_id = d["botId"]
@@ -5385,9 +5389,10 @@ def _d_ListUsageActivityDailyResponseDataItem(
     d: Any, _t: Any = None
 ) -> ListUsageActivityDailyResponseDataItem:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListUsageActivityDailyResponseDataItem)
-    o: Any = new_instance(_T_ListUsageActivityDailyResponseDataItem)
+    o = _T_ListUsageActivityDailyResponseDataItem()
     o._raw = d
     try:
         o.key = d["key"]
@@ -5405,6 +5410,39 @@ def _d_ListUsageActivityDailyResponseDataItem(
     o.__class__ = ListUsageActivityDailyResponseDataItem
     done: ListUsageActivityDailyResponseDataItem = o
     return done
+
+
+def _l_ListUsageActivityDailyResponseDataItem(
+    items: Any,
+) -> list[ListUsageActivityDailyResponseDataItem]:
+    v: Any
+    o: Any
+    out: list[ListUsageActivityDailyResponseDataItem] = []
+    k0, k1, k2, k3 = wire_keys(items, ("key", "date", "value", "metadata"))
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, ListUsageActivityDailyResponseDataItem)
+        o = _T_ListUsageActivityDailyResponseDataItem()
+        o._raw = d
+        try:
+            o.key = d[k0]
+            o.date = d[k1]
+            o.value = d[k2]
+            v = d.get(k3, None)
+            o.metadata = v if v is None else _d_ListUsageActivityDailyResponseDataItemMetadata(v)
+        except SHAPE_ERRORS as exc:
+            out.append(
+                salvage(
+                    o,
+                    ListUsageActivityDailyResponseDataItem,
+                    _R_ListUsageActivityDailyResponseDataItem,
+                    exc,
+                )
+            )
+            continue
+        o.__class__ = ListUsageActivityDailyResponseDataItem
+        out.append(o)
+    return out
 
 
 def _e_ListUsageActivityDailyResponseDataItem(o: Any, _t: Any = None) -> Any:
@@ -5427,20 +5465,21 @@ register_model(
 
 _T_ListUsageActivityDailyResponse = mutable_twin(ListUsageActivityDailyResponse)
 _R_ListUsageActivityDailyResponse: Readers = (
-    ("data", lambda d: [_d_ListUsageActivityDailyResponseDataItem(x0) for x0 in d["data"]]),
+    ("data", lambda d: _l_ListUsageActivityDailyResponseDataItem(d["data"])),
     ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
 )
 
 
 def _d_ListUsageActivityDailyResponse(d: Any, _t: Any = None) -> ListUsageActivityDailyResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListUsageActivityDailyResponse)
-    o: Any = new_instance(_T_ListUsageActivityDailyResponse)
+    o = _T_ListUsageActivityDailyResponse()
     o._raw = d
     try:
         v = d["data"]
-        o.data = [_d_ListUsageActivityDailyResponseDataItem(x0) for x0 in v]
+        o.data = _l_ListUsageActivityDailyResponseDataItem(v)
         v = d["meta"]
         o.meta = _d_ListPublicIntegrationsResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -5481,9 +5520,10 @@ _R_ListUsageActivityResponseDataItem: Readers = (
 def _d_ListUsageActivityResponseDataItem(
     d: Any, _t: Any = None
 ) -> ListUsageActivityResponseDataItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListUsageActivityResponseDataItem)
-    o: Any = new_instance(_T_ListUsageActivityResponseDataItem)
+    o = _T_ListUsageActivityResponseDataItem()
     o._raw = d
     try:
         o.timestamp = d["timestamp"]
@@ -5497,6 +5537,32 @@ def _d_ListUsageActivityResponseDataItem(
     o.__class__ = ListUsageActivityResponseDataItem
     done: ListUsageActivityResponseDataItem = o
     return done
+
+
+def _l_ListUsageActivityResponseDataItem(items: Any) -> list[ListUsageActivityResponseDataItem]:
+    o: Any
+    out: list[ListUsageActivityResponseDataItem] = []
+    k0, k1, k2, k3 = wire_keys(items, ("timestamp", "value", "period", "metadata"))
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, ListUsageActivityResponseDataItem)
+        o = _T_ListUsageActivityResponseDataItem()
+        o._raw = d
+        try:
+            o.timestamp = d[k0]
+            o.value = d[k1]
+            o.period = d[k2]
+            o.metadata = d[k3]
+        except SHAPE_ERRORS as exc:
+            out.append(
+                salvage(
+                    o, ListUsageActivityResponseDataItem, _R_ListUsageActivityResponseDataItem, exc
+                )
+            )
+            continue
+        o.__class__ = ListUsageActivityResponseDataItem
+        out.append(o)
+    return out
 
 
 def _e_ListUsageActivityResponseDataItem(o: Any, _t: Any = None) -> Any:
@@ -5520,20 +5586,21 @@ register_model(
 
 _T_ListUsageActivityResponse = mutable_twin(ListUsageActivityResponse)
 _R_ListUsageActivityResponse: Readers = (
-    ("data", lambda d: [_d_ListUsageActivityResponseDataItem(x0) for x0 in d["data"]]),
+    ("data", lambda d: _l_ListUsageActivityResponseDataItem(d["data"])),
     ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
 )
 
 
 def _d_ListUsageActivityResponse(d: Any, _t: Any = None) -> ListUsageActivityResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListUsageActivityResponse)
-    o: Any = new_instance(_T_ListUsageActivityResponse)
+    o = _T_ListUsageActivityResponse()
     o._raw = d
     try:
         v = d["data"]
-        o.data = [_d_ListUsageActivityResponseDataItem(x0) for x0 in v]
+        o.data = _l_ListUsageActivityResponseDataItem(v)
         v = d["meta"]
         o.meta = _d_ListPublicIntegrationsResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -5566,9 +5633,10 @@ _R_ListUsageHistoryResponse: Readers = (("usages", lambda d: [_d_Usage(x0) for x
 
 def _d_ListUsageHistoryResponse(d: Any, _t: Any = None) -> ListUsageHistoryResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListUsageHistoryResponse)
-    o: Any = new_instance(_T_ListUsageHistoryResponse)
+    o = _T_ListUsageHistoryResponse()
     o._raw = d
     try:
         v = d["usages"]
@@ -5601,9 +5669,10 @@ _R_GetMultipleUsagesResponse: Readers = (
 
 def _d_GetMultipleUsagesResponse(d: Any, _t: Any = None) -> GetMultipleUsagesResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetMultipleUsagesResponse)
-    o: Any = new_instance(_T_GetMultipleUsagesResponse)
+    o = _T_GetMultipleUsagesResponse()
     o._raw = d
     try:
         v = d["usages"]
@@ -5636,9 +5705,10 @@ _R_GetUsageResponse: Readers = (("usage", lambda d: _d_Usage(d["usage"])),)
 
 def _d_GetUsageResponse(d: Any, _t: Any = None) -> GetUsageResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetUsageResponse)
-    o: Any = new_instance(_T_GetUsageResponse)
+    o = _T_GetUsageResponse()
     o._raw = d
     try:
         v = d["usage"]
@@ -5668,9 +5738,10 @@ _R_GetPluginCodeResponse: Readers = (("code", lambda d: d["code"]),)
 
 
 def _d_GetPluginCodeResponse(d: Any, _t: Any = None) -> GetPluginCodeResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetPluginCodeResponse)
-    o: Any = new_instance(_T_GetPluginCodeResponse)
+    o = _T_GetPluginCodeResponse()
     o._raw = d
     try:
         o.code = d["code"]
@@ -5697,9 +5768,10 @@ _R_GetPluginByNameResponse: Readers = (("plugin", lambda d: _d_Plugin(d["plugin"
 
 def _d_GetPluginByNameResponse(d: Any, _t: Any = None) -> GetPluginByNameResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetPluginByNameResponse)
-    o: Any = new_instance(_T_GetPluginByNameResponse)
+    o = _T_GetPluginByNameResponse()
     o._raw = d
     try:
         v = d["plugin"]
@@ -5730,9 +5802,10 @@ _R_GetDereferencedPluginResponse: Readers = (("plugin", lambda d: _d_Plugin(d["p
 
 def _d_GetDereferencedPluginResponse(d: Any, _t: Any = None) -> GetDereferencedPluginResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetDereferencedPluginResponse)
-    o: Any = new_instance(_T_GetDereferencedPluginResponse)
+    o = _T_GetDereferencedPluginResponse()
     o._raw = d
     try:
         v = d["plugin"]
@@ -5766,9 +5839,10 @@ _R_DeletePluginResponse: Readers = ()
 
 
 def _d_DeletePluginResponse(d: Any, _t: Any = None) -> DeletePluginResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, DeletePluginResponse)
-    o: Any = new_instance(_T_DeletePluginResponse)
+    o = _T_DeletePluginResponse()
     o._raw = d
     o.__class__ = DeletePluginResponse
     done: DeletePluginResponse = o
@@ -5791,9 +5865,10 @@ _R_UpdatePluginResponse: Readers = (("plugin", lambda d: _d_Plugin(d["plugin"]))
 
 def _d_UpdatePluginResponse(d: Any, _t: Any = None) -> UpdatePluginResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdatePluginResponse)
-    o: Any = new_instance(_T_UpdatePluginResponse)
+    o = _T_UpdatePluginResponse()
     o._raw = d
     try:
         v = d["plugin"]
@@ -5831,9 +5906,10 @@ _R_UpdatePluginBodyDependenciesInterfacesValue: Readers = (
 def _d_UpdatePluginBodyDependenciesInterfacesValue(
     d: Any, _t: Any = None
 ) -> UpdatePluginBodyDependenciesInterfacesValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdatePluginBodyDependenciesInterfacesValue)
-    o: Any = new_instance(_T_UpdatePluginBodyDependenciesInterfacesValue)
+    o = _T_UpdatePluginBodyDependenciesInterfacesValue()
     o._raw = d
     try:
         o.id = d.get("id", NOT_GIVEN)
@@ -5904,9 +5980,10 @@ _R_UpdatePluginBodyDependencies: Readers = (
 
 def _d_UpdatePluginBodyDependencies(d: Any, _t: Any = None) -> UpdatePluginBodyDependencies:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdatePluginBodyDependencies)
-    o: Any = new_instance(_T_UpdatePluginBodyDependencies)
+    o = _T_UpdatePluginBodyDependencies()
     o._raw = d
     try:
         v = d.get("interfaces", NOT_GIVEN)
@@ -5967,9 +6044,10 @@ _R_UpdatePluginBodyCode: Readers = (
 
 
 def _d_UpdatePluginBodyCode(d: Any, _t: Any = None) -> UpdatePluginBodyCode:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdatePluginBodyCode)
-    o: Any = new_instance(_T_UpdatePluginBodyCode)
+    o = _T_UpdatePluginBodyCode()
     o._raw = d
     try:
         o.node = d.get("node", NOT_GIVEN)
@@ -6012,9 +6090,10 @@ _R_UpdatePluginBodyUser: Readers = (
 
 def _d_UpdatePluginBodyUser(d: Any, _t: Any = None) -> UpdatePluginBodyUser:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdatePluginBodyUser)
-    o: Any = new_instance(_T_UpdatePluginBodyUser)
+    o = _T_UpdatePluginBodyUser()
     o._raw = d
     try:
         v = d["tags"]
@@ -6049,9 +6128,10 @@ _R_GetPluginResponse: Readers = (("plugin", lambda d: _d_Plugin(d["plugin"])),)
 
 def _d_GetPluginResponse(d: Any, _t: Any = None) -> GetPluginResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetPluginResponse)
-    o: Any = new_instance(_T_GetPluginResponse)
+    o = _T_GetPluginResponse()
     o._raw = d
     try:
         v = d["plugin"]
@@ -6078,20 +6158,21 @@ register_model(GetPluginResponse, _d_GetPluginResponse, _e_GetPluginResponse)
 
 _T_ListPluginsResponse = mutable_twin(ListPluginsResponse)
 _R_ListPluginsResponse: Readers = (
-    ("plugins", lambda d: [_d_ListPublicPluginsResponsePluginsItem(x0) for x0 in d["plugins"]]),
+    ("plugins", lambda d: _l_ListPublicPluginsResponsePluginsItem(d["plugins"])),
     ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
 )
 
 
 def _d_ListPluginsResponse(d: Any, _t: Any = None) -> ListPluginsResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListPluginsResponse)
-    o: Any = new_instance(_T_ListPluginsResponse)
+    o = _T_ListPluginsResponse()
     o._raw = d
     try:
         v = d["plugins"]
-        o.plugins = [_d_ListPublicPluginsResponsePluginsItem(x0) for x0 in v]
+        o.plugins = _l_ListPublicPluginsResponsePluginsItem(v)
         v = d["meta"]
         o.meta = _d_ListPublicIntegrationsResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -6122,9 +6203,10 @@ _R_CreatePluginResponse: Readers = (("plugin", lambda d: _d_Plugin(d["plugin"]))
 
 def _d_CreatePluginResponse(d: Any, _t: Any = None) -> CreatePluginResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreatePluginResponse)
-    o: Any = new_instance(_T_CreatePluginResponse)
+    o = _T_CreatePluginResponse()
     o._raw = d
     try:
         v = d["plugin"]
@@ -6162,9 +6244,10 @@ _R_CreatePluginBodyDependenciesInterfacesValue: Readers = (
 def _d_CreatePluginBodyDependenciesInterfacesValue(
     d: Any, _t: Any = None
 ) -> CreatePluginBodyDependenciesInterfacesValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreatePluginBodyDependenciesInterfacesValue)
-    o: Any = new_instance(_T_CreatePluginBodyDependenciesInterfacesValue)
+    o = _T_CreatePluginBodyDependenciesInterfacesValue()
     o._raw = d
     try:
         o.id = d.get("id", NOT_GIVEN)
@@ -6229,9 +6312,10 @@ _R_CreatePluginBodyDependencies: Readers = (
 
 def _d_CreatePluginBodyDependencies(d: Any, _t: Any = None) -> CreatePluginBodyDependencies:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreatePluginBodyDependencies)
-    o: Any = new_instance(_T_CreatePluginBodyDependencies)
+    o = _T_CreatePluginBodyDependencies()
     o._raw = d
     try:
         v = d.get("interfaces", NOT_GIVEN)
@@ -6284,9 +6368,10 @@ _R_CreatePluginBodyCode: Readers = (
 
 
 def _d_CreatePluginBodyCode(d: Any, _t: Any = None) -> CreatePluginBodyCode:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreatePluginBodyCode)
-    o: Any = new_instance(_T_CreatePluginBodyCode)
+    o = _T_CreatePluginBodyCode()
     o._raw = d
     try:
         o.node = d["node"]
@@ -6314,9 +6399,10 @@ _R_GetInterfaceByNameResponse: Readers = (("interface", lambda d: _d_Interface(d
 
 def _d_GetInterfaceByNameResponse(d: Any, _t: Any = None) -> GetInterfaceByNameResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetInterfaceByNameResponse)
-    o: Any = new_instance(_T_GetInterfaceByNameResponse)
+    o = _T_GetInterfaceByNameResponse()
     o._raw = d
     try:
         v = d["interface"]
@@ -6348,9 +6434,10 @@ _R_DeleteInterfaceResponse: Readers = ()
 
 
 def _d_DeleteInterfaceResponse(d: Any, _t: Any = None) -> DeleteInterfaceResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, DeleteInterfaceResponse)
-    o: Any = new_instance(_T_DeleteInterfaceResponse)
+    o = _T_DeleteInterfaceResponse()
     o._raw = d
     o.__class__ = DeleteInterfaceResponse
     done: DeleteInterfaceResponse = o
@@ -6373,9 +6460,10 @@ _R_UpdateInterfaceResponse: Readers = (("interface", lambda d: _d_Interface(d["i
 
 def _d_UpdateInterfaceResponse(d: Any, _t: Any = None) -> UpdateInterfaceResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateInterfaceResponse)
-    o: Any = new_instance(_T_UpdateInterfaceResponse)
+    o = _T_UpdateInterfaceResponse()
     o._raw = d
     try:
         v = d["interface"]
@@ -6408,9 +6496,10 @@ _R_UpdateInterfaceBodyNameTemplate: Readers = (
 
 
 def _d_UpdateInterfaceBodyNameTemplate(d: Any, _t: Any = None) -> UpdateInterfaceBodyNameTemplate:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateInterfaceBodyNameTemplate)
-    o: Any = new_instance(_T_UpdateInterfaceBodyNameTemplate)
+    o = _T_UpdateInterfaceBodyNameTemplate()
     o._raw = d
     try:
         o.script = d["script"]
@@ -6456,9 +6545,10 @@ _R_UpdateInterfaceBodyChannelsValue: Readers = (
 
 def _d_UpdateInterfaceBodyChannelsValue(d: Any, _t: Any = None) -> UpdateInterfaceBodyChannelsValue:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateInterfaceBodyChannelsValue)
-    o: Any = new_instance(_T_UpdateInterfaceBodyChannelsValue)
+    o = _T_UpdateInterfaceBodyChannelsValue()
     o._raw = d
     try:
         o.title = d.get("title", NOT_GIVEN)
@@ -6514,9 +6604,10 @@ _R_GetInterfaceResponse: Readers = (("interface", lambda d: _d_Interface(d["inte
 
 def _d_GetInterfaceResponse(d: Any, _t: Any = None) -> GetInterfaceResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetInterfaceResponse)
-    o: Any = new_instance(_T_GetInterfaceResponse)
+    o = _T_GetInterfaceResponse()
     o._raw = d
     try:
         v = d["interface"]
@@ -6543,23 +6634,21 @@ register_model(GetInterfaceResponse, _d_GetInterfaceResponse, _e_GetInterfaceRes
 
 _T_ListInterfacesResponse = mutable_twin(ListInterfacesResponse)
 _R_ListInterfacesResponse: Readers = (
-    (
-        "interfaces",
-        lambda d: [_d_ListPublicInterfacesResponseInterfacesItem(x0) for x0 in d["interfaces"]],
-    ),
+    ("interfaces", lambda d: _l_ListPublicInterfacesResponseInterfacesItem(d["interfaces"])),
     ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
 )
 
 
 def _d_ListInterfacesResponse(d: Any, _t: Any = None) -> ListInterfacesResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListInterfacesResponse)
-    o: Any = new_instance(_T_ListInterfacesResponse)
+    o = _T_ListInterfacesResponse()
     o._raw = d
     try:
         v = d["interfaces"]
-        o.interfaces = [_d_ListPublicInterfacesResponseInterfacesItem(x0) for x0 in v]
+        o.interfaces = _l_ListPublicInterfacesResponseInterfacesItem(v)
         v = d["meta"]
         o.meta = _d_ListPublicIntegrationsResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -6590,9 +6679,10 @@ _R_CreateInterfaceResponse: Readers = (("interface", lambda d: _d_Interface(d["i
 
 def _d_CreateInterfaceResponse(d: Any, _t: Any = None) -> CreateInterfaceResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateInterfaceResponse)
-    o: Any = new_instance(_T_CreateInterfaceResponse)
+    o = _T_CreateInterfaceResponse()
     o._raw = d
     try:
         v = d["interface"]
@@ -6624,9 +6714,10 @@ _R_RequestIntegrationVerificationResponse: Readers = ()
 def _d_RequestIntegrationVerificationResponse(
     d: Any, _t: Any = None
 ) -> RequestIntegrationVerificationResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, RequestIntegrationVerificationResponse)
-    o: Any = new_instance(_T_RequestIntegrationVerificationResponse)
+    o = _T_RequestIntegrationVerificationResponse()
     o._raw = d
     o.__class__ = RequestIntegrationVerificationResponse
     done: RequestIntegrationVerificationResponse = o
@@ -6655,9 +6746,10 @@ _R_GetIntegrationByNameResponse: Readers = (
 
 def _d_GetIntegrationByNameResponse(d: Any, _t: Any = None) -> GetIntegrationByNameResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetIntegrationByNameResponse)
-    o: Any = new_instance(_T_GetIntegrationByNameResponse)
+    o = _T_GetIntegrationByNameResponse()
     o._raw = d
     try:
         v = d["integration"]
@@ -6686,20 +6778,21 @@ register_model(
 
 _T_GetIntegrationLogsResponse = mutable_twin(GetIntegrationLogsResponse)
 _R_GetIntegrationLogsResponse: Readers = (
-    ("logs", lambda d: [_d_GetBotLogsResponseLogsItem(x0) for x0 in d["logs"]]),
+    ("logs", lambda d: _l_GetBotLogsResponseLogsItem(d["logs"])),
     ("next_token", lambda d: d.get("nextToken", None)),
 )
 
 
 def _d_GetIntegrationLogsResponse(d: Any, _t: Any = None) -> GetIntegrationLogsResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetIntegrationLogsResponse)
-    o: Any = new_instance(_T_GetIntegrationLogsResponse)
+    o = _T_GetIntegrationLogsResponse()
     o._raw = d
     try:
         v = d["logs"]
-        o.logs = [_d_GetBotLogsResponseLogsItem(x0) for x0 in v]
+        o.logs = _l_GetBotLogsResponseLogsItem(v)
         o.next_token = d.get("nextToken", None)
     except SHAPE_ERRORS as exc:
         return salvage(o, GetIntegrationLogsResponse, _R_GetIntegrationLogsResponse, exc)
@@ -6733,9 +6826,10 @@ _R_ValidateIntegrationUpdateResponse: Readers = ()
 def _d_ValidateIntegrationUpdateResponse(
     d: Any, _t: Any = None
 ) -> ValidateIntegrationUpdateResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ValidateIntegrationUpdateResponse)
-    o: Any = new_instance(_T_ValidateIntegrationUpdateResponse)
+    o = _T_ValidateIntegrationUpdateResponse()
     o._raw = d
     o.__class__ = ValidateIntegrationUpdateResponse
     done: ValidateIntegrationUpdateResponse = o
@@ -6765,9 +6859,10 @@ _R_RotateIntegrationSigningSecretsResponse: Readers = (
 def _d_RotateIntegrationSigningSecretsResponse(
     d: Any, _t: Any = None
 ) -> RotateIntegrationSigningSecretsResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, RotateIntegrationSigningSecretsResponse)
-    o: Any = new_instance(_T_RotateIntegrationSigningSecretsResponse)
+    o = _T_RotateIntegrationSigningSecretsResponse()
     o._raw = d
     try:
         o.new_signing_secret = d["newSigningSecret"]
@@ -6802,9 +6897,10 @@ _R_DeleteIntegrationResponse: Readers = ()
 
 
 def _d_DeleteIntegrationResponse(d: Any, _t: Any = None) -> DeleteIntegrationResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, DeleteIntegrationResponse)
-    o: Any = new_instance(_T_DeleteIntegrationResponse)
+    o = _T_DeleteIntegrationResponse()
     o._raw = d
     o.__class__ = DeleteIntegrationResponse
     done: DeleteIntegrationResponse = o
@@ -6829,9 +6925,10 @@ _R_GetIntegrationResponse: Readers = (("integration", lambda d: _d_Integration(d
 
 def _d_GetIntegrationResponse(d: Any, _t: Any = None) -> GetIntegrationResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetIntegrationResponse)
-    o: Any = new_instance(_T_GetIntegrationResponse)
+    o = _T_GetIntegrationResponse()
     o._raw = d
     try:
         v = d["integration"]
@@ -6864,9 +6961,10 @@ _R_UpdateIntegrationResponse: Readers = (
 
 def _d_UpdateIntegrationResponse(d: Any, _t: Any = None) -> UpdateIntegrationResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateIntegrationResponse)
-    o: Any = new_instance(_T_UpdateIntegrationResponse)
+    o = _T_UpdateIntegrationResponse()
     o._raw = d
     try:
         v = d["integration"]
@@ -6935,9 +7033,10 @@ def _d_UpdateIntegrationBodyInterfacesValue(
     d: Any, _t: Any = None
 ) -> UpdateIntegrationBodyInterfacesValue:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateIntegrationBodyInterfacesValue)
-    o: Any = new_instance(_T_UpdateIntegrationBodyInterfacesValue)
+    o = _T_UpdateIntegrationBodyInterfacesValue()
     o._raw = d
     try:
         o.id = d["id"]
@@ -7012,9 +7111,10 @@ _R_UpdateIntegrationBodyEntitiesValue: Readers = (
 def _d_UpdateIntegrationBodyEntitiesValue(
     d: Any, _t: Any = None
 ) -> UpdateIntegrationBodyEntitiesValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateIntegrationBodyEntitiesValue)
-    o: Any = new_instance(_T_UpdateIntegrationBodyEntitiesValue)
+    o = _T_UpdateIntegrationBodyEntitiesValue()
     o._raw = d
     try:
         o.title = d.get("title", NOT_GIVEN)
@@ -7058,9 +7158,10 @@ _R_UpdateIntegrationBodyStatesValue: Readers = (
 
 
 def _d_UpdateIntegrationBodyStatesValue(d: Any, _t: Any = None) -> UpdateIntegrationBodyStatesValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateIntegrationBodyStatesValue)
-    o: Any = new_instance(_T_UpdateIntegrationBodyStatesValue)
+    o = _T_UpdateIntegrationBodyStatesValue()
     o._raw = d
     try:
         o.type = d["type"]
@@ -7096,9 +7197,10 @@ _R_UpdateIntegrationBodyIdentifier: Readers = (
 
 
 def _d_UpdateIntegrationBodyIdentifier(d: Any, _t: Any = None) -> UpdateIntegrationBodyIdentifier:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateIntegrationBodyIdentifier)
-    o: Any = new_instance(_T_UpdateIntegrationBodyIdentifier)
+    o = _T_UpdateIntegrationBodyIdentifier()
     o._raw = d
     try:
         o.extract_script = d.get("extractScript", NOT_GIVEN)
@@ -7161,9 +7263,10 @@ def _d_UpdateIntegrationBodyChannelsValueConversation(
     d: Any, _t: Any = None
 ) -> UpdateIntegrationBodyChannelsValueConversation:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateIntegrationBodyChannelsValueConversation)
-    o: Any = new_instance(_T_UpdateIntegrationBodyChannelsValueConversation)
+    o = _T_UpdateIntegrationBodyChannelsValueConversation()
     o._raw = d
     try:
         v = d.get("creation", NOT_GIVEN)
@@ -7221,9 +7324,10 @@ _R_UpdateIntegrationBodyChannelsValueMessagesValue: Readers = (("schema", lambda
 def _d_UpdateIntegrationBodyChannelsValueMessagesValue(
     d: Any, _t: Any = None
 ) -> UpdateIntegrationBodyChannelsValueMessagesValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateIntegrationBodyChannelsValueMessagesValue)
-    o: Any = new_instance(_T_UpdateIntegrationBodyChannelsValueMessagesValue)
+    o = _T_UpdateIntegrationBodyChannelsValueMessagesValue()
     o._raw = d
     try:
         o.schema = d["schema"]
@@ -7291,9 +7395,10 @@ def _d_UpdateIntegrationBodyChannelsValue(
     d: Any, _t: Any = None
 ) -> UpdateIntegrationBodyChannelsValue:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateIntegrationBodyChannelsValue)
-    o: Any = new_instance(_T_UpdateIntegrationBodyChannelsValue)
+    o = _T_UpdateIntegrationBodyChannelsValue()
     o._raw = d
     try:
         o.title = d.get("title", NOT_GIVEN)
@@ -7375,9 +7480,10 @@ def _d_UpdateIntegrationBodyConfigurationsValue(
     d: Any, _t: Any = None
 ) -> UpdateIntegrationBodyConfigurationsValue:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateIntegrationBodyConfigurationsValue)
-    o: Any = new_instance(_T_UpdateIntegrationBodyConfigurationsValue)
+    o = _T_UpdateIntegrationBodyConfigurationsValue()
     o._raw = d
     try:
         o.title = d.get("title", NOT_GIVEN)
@@ -7436,9 +7542,10 @@ _R_UpdateIntegrationBodyConfigurationIdentifier: Readers = (
 def _d_UpdateIntegrationBodyConfigurationIdentifier(
     d: Any, _t: Any = None
 ) -> UpdateIntegrationBodyConfigurationIdentifier:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateIntegrationBodyConfigurationIdentifier)
-    o: Any = new_instance(_T_UpdateIntegrationBodyConfigurationIdentifier)
+    o = _T_UpdateIntegrationBodyConfigurationIdentifier()
     o._raw = d
     try:
         o.link_template_script = d.get("linkTemplateScript", NOT_GIVEN)
@@ -7496,9 +7603,10 @@ def _d_UpdateIntegrationBodyConfiguration(
     d: Any, _t: Any = None
 ) -> UpdateIntegrationBodyConfiguration:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateIntegrationBodyConfiguration)
-    o: Any = new_instance(_T_UpdateIntegrationBodyConfiguration)
+    o = _T_UpdateIntegrationBodyConfiguration()
     o._raw = d
     try:
         o.title = d.get("title", NOT_GIVEN)
@@ -7549,9 +7657,10 @@ _R_ValidateIntegrationCreationResponse: Readers = ()
 def _d_ValidateIntegrationCreationResponse(
     d: Any, _t: Any = None
 ) -> ValidateIntegrationCreationResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ValidateIntegrationCreationResponse)
-    o: Any = new_instance(_T_ValidateIntegrationCreationResponse)
+    o = _T_ValidateIntegrationCreationResponse()
     o._raw = d
     o.__class__ = ValidateIntegrationCreationResponse
     done: ValidateIntegrationCreationResponse = o
@@ -7610,9 +7719,10 @@ def _d_ListIntegrationsResponseIntegrationsItem(
     d: Any, _t: Any = None
 ) -> ListIntegrationsResponseIntegrationsItem:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListIntegrationsResponseIntegrationsItem)
-    o: Any = new_instance(_T_ListIntegrationsResponseIntegrationsItem)
+    o = _T_ListIntegrationsResponseIntegrationsItem()
     o._raw = d
     try:
         o.id = d["id"]
@@ -7646,6 +7756,76 @@ def _d_ListIntegrationsResponseIntegrationsItem(
     o.__class__ = ListIntegrationsResponseIntegrationsItem
     done: ListIntegrationsResponseIntegrationsItem = o
     return done
+
+
+def _l_ListIntegrationsResponseIntegrationsItem(
+    items: Any,
+) -> list[ListIntegrationsResponseIntegrationsItem]:
+    v: Any
+    o: Any
+    out: list[ListIntegrationsResponseIntegrationsItem] = []
+    k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, k10, k11, k12, k13, k14 = wire_keys(
+        items,
+        (
+            "id",
+            "name",
+            "version",
+            "createdAt",
+            "updatedAt",
+            "title",
+            "description",
+            "iconUrl",
+            "public",
+            "visibility",
+            "verificationStatus",
+            "lifecycleStatus",
+            "matchedOn",
+            "ownerWorkspace",
+            "attributes",
+        ),
+    )
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, ListIntegrationsResponseIntegrationsItem)
+        o = _T_ListIntegrationsResponseIntegrationsItem()
+        o._raw = d
+        try:
+            o.id = d[k0]
+            o.name = d[k1]
+            o.version = d[k2]
+            o.created_at = d[k3]
+            o.updated_at = d[k4]
+            o.title = d[k5]
+            o.description = d[k6]
+            o.icon_url = d[k7]
+            o.public = d[k8]
+            o.visibility = d[k9]
+            o.verification_status = d[k10]
+            o.lifecycle_status = d[k11]
+            v = d.get(k12, None)
+            o.matched_on = (
+                v if v is None else _d_ListPublicIntegrationsResponseIntegrationsItemMatchedOn(v)
+            )
+            v = d.get(k13, None)
+            o.owner_workspace = (
+                v
+                if v is None
+                else _d_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace(v)
+            )
+            o.attributes = d.get(k14, None)
+        except SHAPE_ERRORS as exc:
+            out.append(
+                salvage(
+                    o,
+                    ListIntegrationsResponseIntegrationsItem,
+                    _R_ListIntegrationsResponseIntegrationsItem,
+                    exc,
+                )
+            )
+            continue
+        o.__class__ = ListIntegrationsResponseIntegrationsItem
+        out.append(o)
+    return out
 
 
 def _e_ListIntegrationsResponseIntegrationsItem(o: Any, _t: Any = None) -> Any:
@@ -7687,23 +7867,21 @@ register_model(
 
 _T_ListIntegrationsResponse = mutable_twin(ListIntegrationsResponse)
 _R_ListIntegrationsResponse: Readers = (
-    (
-        "integrations",
-        lambda d: [_d_ListIntegrationsResponseIntegrationsItem(x0) for x0 in d["integrations"]],
-    ),
+    ("integrations", lambda d: _l_ListIntegrationsResponseIntegrationsItem(d["integrations"])),
     ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
 )
 
 
 def _d_ListIntegrationsResponse(d: Any, _t: Any = None) -> ListIntegrationsResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListIntegrationsResponse)
-    o: Any = new_instance(_T_ListIntegrationsResponse)
+    o = _T_ListIntegrationsResponse()
     o._raw = d
     try:
         v = d["integrations"]
-        o.integrations = [_d_ListIntegrationsResponseIntegrationsItem(x0) for x0 in v]
+        o.integrations = _l_ListIntegrationsResponseIntegrationsItem(v)
         v = d["meta"]
         o.meta = _d_ListPublicIntegrationsResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -7736,9 +7914,10 @@ _R_CreateIntegrationResponse: Readers = (
 
 def _d_CreateIntegrationResponse(d: Any, _t: Any = None) -> CreateIntegrationResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateIntegrationResponse)
-    o: Any = new_instance(_T_CreateIntegrationResponse)
+    o = _T_CreateIntegrationResponse()
     o._raw = d
     try:
         v = d["integration"]
@@ -7774,9 +7953,10 @@ _R_CreateIntegrationBodyExtraOperationsValue: Readers = (("enabled", lambda d: d
 def _d_CreateIntegrationBodyExtraOperationsValue(
     d: Any, _t: Any = None
 ) -> CreateIntegrationBodyExtraOperationsValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateIntegrationBodyExtraOperationsValue)
-    o: Any = new_instance(_T_CreateIntegrationBodyExtraOperationsValue)
+    o = _T_CreateIntegrationBodyExtraOperationsValue()
     o._raw = d
     try:
         o.enabled = d["enabled"]
@@ -7848,9 +8028,10 @@ def _d_CreateIntegrationBodyInterfacesValue(
     d: Any, _t: Any = None
 ) -> CreateIntegrationBodyInterfacesValue:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateIntegrationBodyInterfacesValue)
-    o: Any = new_instance(_T_CreateIntegrationBodyInterfacesValue)
+    o = _T_CreateIntegrationBodyInterfacesValue()
     o._raw = d
     try:
         o.id = d["id"]
@@ -7941,9 +8122,10 @@ def _d_CreateIntegrationBodyChannelsValueConversation(
     d: Any, _t: Any = None
 ) -> CreateIntegrationBodyChannelsValueConversation:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateIntegrationBodyChannelsValueConversation)
-    o: Any = new_instance(_T_CreateIntegrationBodyChannelsValueConversation)
+    o = _T_CreateIntegrationBodyChannelsValueConversation()
     o._raw = d
     try:
         v = d.get("creation", NOT_GIVEN)
@@ -8011,9 +8193,10 @@ def _d_CreateIntegrationBodyChannelsValue(
     d: Any, _t: Any = None
 ) -> CreateIntegrationBodyChannelsValue:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateIntegrationBodyChannelsValue)
-    o: Any = new_instance(_T_CreateIntegrationBodyChannelsValue)
+    o = _T_CreateIntegrationBodyChannelsValue()
     o._raw = d
     try:
         o.title = d.get("title", NOT_GIVEN)
@@ -8076,9 +8259,10 @@ _R_CreateIntegrationBodyConfigurationIdentifier: Readers = (
 def _d_CreateIntegrationBodyConfigurationIdentifier(
     d: Any, _t: Any = None
 ) -> CreateIntegrationBodyConfigurationIdentifier:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateIntegrationBodyConfigurationIdentifier)
-    o: Any = new_instance(_T_CreateIntegrationBodyConfigurationIdentifier)
+    o = _T_CreateIntegrationBodyConfigurationIdentifier()
     o._raw = d
     try:
         o.required = d.get("required", NOT_GIVEN)
@@ -8136,9 +8320,10 @@ def _d_CreateIntegrationBodyConfiguration(
     d: Any, _t: Any = None
 ) -> CreateIntegrationBodyConfiguration:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateIntegrationBodyConfiguration)
-    o: Any = new_instance(_T_CreateIntegrationBodyConfiguration)
+    o = _T_CreateIntegrationBodyConfiguration()
     o._raw = d
     try:
         o.title = d.get("title", NOT_GIVEN)
@@ -8187,9 +8372,10 @@ _R_DeleteIntegrationApiKeyResponse: Readers = ()
 
 
 def _d_DeleteIntegrationApiKeyResponse(d: Any, _t: Any = None) -> DeleteIntegrationApiKeyResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, DeleteIntegrationApiKeyResponse)
-    o: Any = new_instance(_T_DeleteIntegrationApiKeyResponse)
+    o = _T_DeleteIntegrationApiKeyResponse()
     o._raw = d
     o.__class__ = DeleteIntegrationApiKeyResponse
     done: DeleteIntegrationApiKeyResponse = o
@@ -8220,9 +8406,10 @@ _R_CreateIntegrationApiKeyResponse: Readers = (
 
 
 def _d_CreateIntegrationApiKeyResponse(d: Any, _t: Any = None) -> CreateIntegrationApiKeyResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateIntegrationApiKeyResponse)
-    o: Any = new_instance(_T_CreateIntegrationApiKeyResponse)
+    o = _T_CreateIntegrationApiKeyResponse()
     o._raw = d
     try:
         o.id = d["id"]
@@ -8258,9 +8445,10 @@ _R_ListIntegrationApiKeysResponse: Readers = (
 
 def _d_ListIntegrationApiKeysResponse(d: Any, _t: Any = None) -> ListIntegrationApiKeysResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListIntegrationApiKeysResponse)
-    o: Any = new_instance(_T_ListIntegrationApiKeysResponse)
+    o = _T_ListIntegrationApiKeysResponse()
     o._raw = d
     try:
         v = d["iaks"]
@@ -8302,9 +8490,10 @@ _R_UpdateWorkspaceMemberResponse: Readers = (
 
 
 def _d_UpdateWorkspaceMemberResponse(d: Any, _t: Any = None) -> UpdateWorkspaceMemberResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateWorkspaceMemberResponse)
-    o: Any = new_instance(_T_UpdateWorkspaceMemberResponse)
+    o = _T_UpdateWorkspaceMemberResponse()
     o._raw = d
     try:
         o.id = d["id"]
@@ -8350,9 +8539,10 @@ _R_DeleteWorkspaceMemberResponse: Readers = ()
 
 
 def _d_DeleteWorkspaceMemberResponse(d: Any, _t: Any = None) -> DeleteWorkspaceMemberResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, DeleteWorkspaceMemberResponse)
-    o: Any = new_instance(_T_DeleteWorkspaceMemberResponse)
+    o = _T_DeleteWorkspaceMemberResponse()
     o._raw = d
     o.__class__ = DeleteWorkspaceMemberResponse
     done: DeleteWorkspaceMemberResponse = o
@@ -8386,9 +8576,10 @@ _R_GetWorkspaceMemberResponse: Readers = (
 
 
 def _d_GetWorkspaceMemberResponse(d: Any, _t: Any = None) -> GetWorkspaceMemberResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetWorkspaceMemberResponse)
-    o: Any = new_instance(_T_GetWorkspaceMemberResponse)
+    o = _T_GetWorkspaceMemberResponse()
     o._raw = d
     try:
         o.id = d["id"]
@@ -8440,9 +8631,10 @@ _R_CreateWorkspaceMemberResponse: Readers = (
 
 
 def _d_CreateWorkspaceMemberResponse(d: Any, _t: Any = None) -> CreateWorkspaceMemberResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateWorkspaceMemberResponse)
-    o: Any = new_instance(_T_CreateWorkspaceMemberResponse)
+    o = _T_CreateWorkspaceMemberResponse()
     o._raw = d
     try:
         o.id = d["id"]
@@ -8498,9 +8690,10 @@ _R_ListWorkspaceMembersResponseMembersItem: Readers = (
 def _d_ListWorkspaceMembersResponseMembersItem(
     d: Any, _t: Any = None
 ) -> ListWorkspaceMembersResponseMembersItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListWorkspaceMembersResponseMembersItem)
-    o: Any = new_instance(_T_ListWorkspaceMembersResponseMembersItem)
+    o = _T_ListWorkspaceMembersResponseMembersItem()
     o._raw = d
     try:
         o.id = d["id"]
@@ -8520,6 +8713,42 @@ def _d_ListWorkspaceMembersResponseMembersItem(
     o.__class__ = ListWorkspaceMembersResponseMembersItem
     done: ListWorkspaceMembersResponseMembersItem = o
     return done
+
+
+def _l_ListWorkspaceMembersResponseMembersItem(
+    items: Any,
+) -> list[ListWorkspaceMembersResponseMembersItem]:
+    o: Any
+    out: list[ListWorkspaceMembersResponseMembersItem] = []
+    k0, k1, k2, k3, k4, k5, k6 = wire_keys(
+        items, ("id", "userId", "email", "createdAt", "role", "profilePicture", "displayName")
+    )
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, ListWorkspaceMembersResponseMembersItem)
+        o = _T_ListWorkspaceMembersResponseMembersItem()
+        o._raw = d
+        try:
+            o.id = d[k0]
+            o.user_id = d.get(k1, None)
+            o.email = d[k2]
+            o.created_at = d[k3]
+            o.role = d[k4]
+            o.profile_picture = d.get(k5, None)
+            o.display_name = d.get(k6, None)
+        except SHAPE_ERRORS as exc:
+            out.append(
+                salvage(
+                    o,
+                    ListWorkspaceMembersResponseMembersItem,
+                    _R_ListWorkspaceMembersResponseMembersItem,
+                    exc,
+                )
+            )
+            continue
+        o.__class__ = ListWorkspaceMembersResponseMembersItem
+        out.append(o)
+    return out
 
 
 def _e_ListWorkspaceMembersResponseMembersItem(o: Any, _t: Any = None) -> Any:
@@ -8548,20 +8777,21 @@ register_model(
 
 _T_ListWorkspaceMembersResponse = mutable_twin(ListWorkspaceMembersResponse)
 _R_ListWorkspaceMembersResponse: Readers = (
-    ("members", lambda d: [_d_ListWorkspaceMembersResponseMembersItem(x0) for x0 in d["members"]]),
+    ("members", lambda d: _l_ListWorkspaceMembersResponseMembersItem(d["members"])),
     ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
 )
 
 
 def _d_ListWorkspaceMembersResponse(d: Any, _t: Any = None) -> ListWorkspaceMembersResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListWorkspaceMembersResponse)
-    o: Any = new_instance(_T_ListWorkspaceMembersResponse)
+    o = _T_ListWorkspaceMembersResponse()
     o._raw = d
     try:
         v = d["members"]
-        o.members = [_d_ListWorkspaceMembersResponseMembersItem(x0) for x0 in v]
+        o.members = _l_ListWorkspaceMembersResponseMembersItem(v)
         v = d["meta"]
         o.meta = _d_ListPublicIntegrationsResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -8593,9 +8823,10 @@ _R_GetWorkspacePreferenceResponse: Readers = (("value", lambda d: d.get("value",
 
 
 def _d_GetWorkspacePreferenceResponse(d: Any, _t: Any = None) -> GetWorkspacePreferenceResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetWorkspacePreferenceResponse)
-    o: Any = new_instance(_T_GetWorkspacePreferenceResponse)
+    o = _T_GetWorkspacePreferenceResponse()
     o._raw = d
     try:
         o.value = d.get("value", None)
@@ -8629,9 +8860,10 @@ _R_SetWorkspacePreferenceResponse: Readers = ()
 
 
 def _d_SetWorkspacePreferenceResponse(d: Any, _t: Any = None) -> SetWorkspacePreferenceResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, SetWorkspacePreferenceResponse)
-    o: Any = new_instance(_T_SetWorkspacePreferenceResponse)
+    o = _T_SetWorkspacePreferenceResponse()
     o._raw = d
     o.__class__ = SetWorkspacePreferenceResponse
     done: SetWorkspacePreferenceResponse = o
@@ -8668,9 +8900,10 @@ _R_GetAuditRecordsResponseRecordsItem: Readers = (
 def _d_GetAuditRecordsResponseRecordsItem(
     d: Any, _t: Any = None
 ) -> GetAuditRecordsResponseRecordsItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetAuditRecordsResponseRecordsItem)
-    o: Any = new_instance(_T_GetAuditRecordsResponseRecordsItem)
+    o = _T_GetAuditRecordsResponseRecordsItem()
     o._raw = d
     try:
         o.id = d["id"]
@@ -8688,6 +8921,51 @@ def _d_GetAuditRecordsResponseRecordsItem(
     o.__class__ = GetAuditRecordsResponseRecordsItem
     done: GetAuditRecordsResponseRecordsItem = o
     return done
+
+
+def _l_GetAuditRecordsResponseRecordsItem(items: Any) -> list[GetAuditRecordsResponseRecordsItem]:
+    o: Any
+    out: list[GetAuditRecordsResponseRecordsItem] = []
+    k0, k1, k2, k3, k4, k5, k6, k7 = wire_keys(
+        items,
+        (
+            "id",
+            "recordedAt",
+            "userId",
+            "userEmail",
+            "resourceId",
+            "resourceName",
+            "value",
+            "action",
+        ),
+    )
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, GetAuditRecordsResponseRecordsItem)
+        o = _T_GetAuditRecordsResponseRecordsItem()
+        o._raw = d
+        try:
+            o.id = d[k0]
+            o.recorded_at = d[k1]
+            o.user_id = d[k2]
+            o.user_email = d.get(k3, None)
+            o.resource_id = d[k4]
+            o.resource_name = d.get(k5, None)
+            o.value = d.get(k6, None)
+            o.action = d[k7]
+        except SHAPE_ERRORS as exc:
+            out.append(
+                salvage(
+                    o,
+                    GetAuditRecordsResponseRecordsItem,
+                    _R_GetAuditRecordsResponseRecordsItem,
+                    exc,
+                )
+            )
+            continue
+        o.__class__ = GetAuditRecordsResponseRecordsItem
+        out.append(o)
+    return out
 
 
 def _e_GetAuditRecordsResponseRecordsItem(o: Any, _t: Any = None) -> Any:
@@ -8722,20 +9000,21 @@ register_model(
 
 _T_GetAuditRecordsResponse = mutable_twin(GetAuditRecordsResponse)
 _R_GetAuditRecordsResponse: Readers = (
-    ("records", lambda d: [_d_GetAuditRecordsResponseRecordsItem(x0) for x0 in d["records"]]),
+    ("records", lambda d: _l_GetAuditRecordsResponseRecordsItem(d["records"])),
     ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
 )
 
 
 def _d_GetAuditRecordsResponse(d: Any, _t: Any = None) -> GetAuditRecordsResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetAuditRecordsResponse)
-    o: Any = new_instance(_T_GetAuditRecordsResponse)
+    o = _T_GetAuditRecordsResponse()
     o._raw = d
     try:
         v = d["records"]
-        o.records = [_d_GetAuditRecordsResponseRecordsItem(x0) for x0 in v]
+        o.records = _l_GetAuditRecordsResponseRecordsItem(v)
         v = d["meta"]
         o.meta = _d_ListPublicIntegrationsResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -8780,9 +9059,10 @@ _R_ListPublicWorkspacesResponseWorkspacesItem: Readers = (
 def _d_ListPublicWorkspacesResponseWorkspacesItem(
     d: Any, _t: Any = None
 ) -> ListPublicWorkspacesResponseWorkspacesItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListPublicWorkspacesResponseWorkspacesItem)
-    o: Any = new_instance(_T_ListPublicWorkspacesResponseWorkspacesItem)
+    o = _T_ListPublicWorkspacesResponseWorkspacesItem()
     o._raw = d
     try:
         o.id = d["id"]
@@ -8805,6 +9085,57 @@ def _d_ListPublicWorkspacesResponseWorkspacesItem(
     o.__class__ = ListPublicWorkspacesResponseWorkspacesItem
     done: ListPublicWorkspacesResponseWorkspacesItem = o
     return done
+
+
+def _l_ListPublicWorkspacesResponseWorkspacesItem(
+    items: Any,
+) -> list[ListPublicWorkspacesResponseWorkspacesItem]:
+    o: Any
+    out: list[ListPublicWorkspacesResponseWorkspacesItem] = []
+    k0, k1, k2, k3, k4, k5, k6, k7, k8, k9 = wire_keys(
+        items,
+        (
+            "id",
+            "name",
+            "createdAt",
+            "updatedAt",
+            "about",
+            "profilePicture",
+            "contactEmail",
+            "website",
+            "socialAccounts",
+            "handle",
+        ),
+    )
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, ListPublicWorkspacesResponseWorkspacesItem)
+        o = _T_ListPublicWorkspacesResponseWorkspacesItem()
+        o._raw = d
+        try:
+            o.id = d[k0]
+            o.name = d[k1]
+            o.created_at = d[k2]
+            o.updated_at = d[k3]
+            o.about = d.get(k4, None)
+            o.profile_picture = d.get(k5, None)
+            o.contact_email = d.get(k6, None)
+            o.website = d.get(k7, None)
+            o.social_accounts = d.get(k8, None)
+            o.handle = d.get(k9, None)
+        except SHAPE_ERRORS as exc:
+            out.append(
+                salvage(
+                    o,
+                    ListPublicWorkspacesResponseWorkspacesItem,
+                    _R_ListPublicWorkspacesResponseWorkspacesItem,
+                    exc,
+                )
+            )
+            continue
+        o.__class__ = ListPublicWorkspacesResponseWorkspacesItem
+        out.append(o)
+    return out
 
 
 def _e_ListPublicWorkspacesResponseWorkspacesItem(o: Any, _t: Any = None) -> Any:
@@ -8847,23 +9178,21 @@ register_model(
 
 _T_ListPublicWorkspacesResponse = mutable_twin(ListPublicWorkspacesResponse)
 _R_ListPublicWorkspacesResponse: Readers = (
-    (
-        "workspaces",
-        lambda d: [_d_ListPublicWorkspacesResponseWorkspacesItem(x0) for x0 in d["workspaces"]],
-    ),
+    ("workspaces", lambda d: _l_ListPublicWorkspacesResponseWorkspacesItem(d["workspaces"])),
     ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
 )
 
 
 def _d_ListPublicWorkspacesResponse(d: Any, _t: Any = None) -> ListPublicWorkspacesResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListPublicWorkspacesResponse)
-    o: Any = new_instance(_T_ListPublicWorkspacesResponse)
+    o = _T_ListPublicWorkspacesResponse()
     o._raw = d
     try:
         v = d["workspaces"]
-        o.workspaces = [_d_ListPublicWorkspacesResponseWorkspacesItem(x0) for x0 in v]
+        o.workspaces = _l_ListPublicWorkspacesResponseWorkspacesItem(v)
         v = d["meta"]
         o.meta = _d_ListPublicIntegrationsResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -8899,9 +9228,10 @@ _R_CheckHandleAvailabilityResponse: Readers = (
 
 
 def _d_CheckHandleAvailabilityResponse(d: Any, _t: Any = None) -> CheckHandleAvailabilityResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CheckHandleAvailabilityResponse)
-    o: Any = new_instance(_T_CheckHandleAvailabilityResponse)
+    o = _T_CheckHandleAvailabilityResponse()
     o._raw = d
     try:
         o.available = d["available"]
@@ -8943,9 +9273,10 @@ _R_ListWorkspaceQuotasResponseQuotasItem: Readers = (
 def _d_ListWorkspaceQuotasResponseQuotasItem(
     d: Any, _t: Any = None
 ) -> ListWorkspaceQuotasResponseQuotasItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListWorkspaceQuotasResponseQuotasItem)
-    o: Any = new_instance(_T_ListWorkspaceQuotasResponseQuotasItem)
+    o = _T_ListWorkspaceQuotasResponseQuotasItem()
     o._raw = d
     try:
         o.period = d["period"]
@@ -8982,9 +9313,10 @@ _R_ListWorkspaceQuotasResponse: Readers = (
 
 def _d_ListWorkspaceQuotasResponse(d: Any, _t: Any = None) -> ListWorkspaceQuotasResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListWorkspaceQuotasResponse)
-    o: Any = new_instance(_T_ListWorkspaceQuotasResponse)
+    o = _T_ListWorkspaceQuotasResponse()
     o._raw = d
     try:
         v = d["quotas"]
@@ -9020,9 +9352,10 @@ _R_GetWorkspaceQuotaResponseQuota: Readers = (
 
 
 def _d_GetWorkspaceQuotaResponseQuota(d: Any, _t: Any = None) -> GetWorkspaceQuotaResponseQuota:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetWorkspaceQuotaResponseQuota)
-    o: Any = new_instance(_T_GetWorkspaceQuotaResponseQuota)
+    o = _T_GetWorkspaceQuotaResponseQuota()
     o._raw = d
     try:
         o.period = d["period"]
@@ -9057,9 +9390,10 @@ _R_GetWorkspaceQuotaResponse: Readers = (
 
 def _d_GetWorkspaceQuotaResponse(d: Any, _t: Any = None) -> GetWorkspaceQuotaResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetWorkspaceQuotaResponse)
-    o: Any = new_instance(_T_GetWorkspaceQuotaResponse)
+    o = _T_GetWorkspaceQuotaResponse()
     o._raw = d
     try:
         v = d["quota"]
@@ -9098,9 +9432,10 @@ _R_GetAllWorkspaceQuotaCompletionResponseValue: Readers = (
 def _d_GetAllWorkspaceQuotaCompletionResponseValue(
     d: Any, _t: Any = None
 ) -> GetAllWorkspaceQuotaCompletionResponseValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetAllWorkspaceQuotaCompletionResponseValue)
-    o: Any = new_instance(_T_GetAllWorkspaceQuotaCompletionResponseValue)
+    o = _T_GetAllWorkspaceQuotaCompletionResponseValue()
     o._raw = d
     try:
         o.type = d["type"]
@@ -9143,9 +9478,10 @@ _R_BreakDownWorkspaceUsageByBotResponseDataItem: Readers = (
 def _d_BreakDownWorkspaceUsageByBotResponseDataItem(
     d: Any, _t: Any = None
 ) -> BreakDownWorkspaceUsageByBotResponseDataItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, BreakDownWorkspaceUsageByBotResponseDataItem)
-    o: Any = new_instance(_T_BreakDownWorkspaceUsageByBotResponseDataItem)
+    o = _T_BreakDownWorkspaceUsageByBotResponseDataItem()
     o._raw = d
     try:
         o.bot_id = d["botId"]
@@ -9186,9 +9522,10 @@ def _d_BreakDownWorkspaceUsageByBotResponse(
     d: Any, _t: Any = None
 ) -> BreakDownWorkspaceUsageByBotResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, BreakDownWorkspaceUsageByBotResponse)
-    o: Any = new_instance(_T_BreakDownWorkspaceUsageByBotResponse)
+    o = _T_BreakDownWorkspaceUsageByBotResponse()
     o._raw = d
     try:
         v = d["data"]
@@ -9227,9 +9564,10 @@ _R_ListWorkspaceUsagesResponse: Readers = (
 
 def _d_ListWorkspaceUsagesResponse(d: Any, _t: Any = None) -> ListWorkspaceUsagesResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListWorkspaceUsagesResponse)
-    o: Any = new_instance(_T_ListWorkspaceUsagesResponse)
+    o = _T_ListWorkspaceUsagesResponse()
     o._raw = d
     try:
         v = d["usages"]
@@ -9261,9 +9599,10 @@ _R_DeleteWorkspaceResponse: Readers = ()
 
 
 def _d_DeleteWorkspaceResponse(d: Any, _t: Any = None) -> DeleteWorkspaceResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, DeleteWorkspaceResponse)
-    o: Any = new_instance(_T_DeleteWorkspaceResponse)
+    o = _T_DeleteWorkspaceResponse()
     o._raw = d
     o.__class__ = DeleteWorkspaceResponse
     done: DeleteWorkspaceResponse = o
@@ -9304,9 +9643,10 @@ _R_UpdateWorkspaceResponse: Readers = (
 
 
 def _d_UpdateWorkspaceResponse(d: Any, _t: Any = None) -> UpdateWorkspaceResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateWorkspaceResponse)
-    o: Any = new_instance(_T_UpdateWorkspaceResponse)
+    o = _T_UpdateWorkspaceResponse()
     o._raw = d
     try:
         o.id = d["id"]
@@ -9402,9 +9742,10 @@ _R_GetWorkspaceResponse: Readers = (
 
 
 def _d_GetWorkspaceResponse(d: Any, _t: Any = None) -> GetWorkspaceResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetWorkspaceResponse)
-    o: Any = new_instance(_T_GetWorkspaceResponse)
+    o = _T_GetWorkspaceResponse()
     o._raw = d
     try:
         o.id = d["id"]
@@ -9492,9 +9833,10 @@ _R_GetPublicWorkspaceResponse: Readers = (
 
 
 def _d_GetPublicWorkspaceResponse(d: Any, _t: Any = None) -> GetPublicWorkspaceResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetPublicWorkspaceResponse)
-    o: Any = new_instance(_T_GetPublicWorkspaceResponse)
+    o = _T_GetPublicWorkspaceResponse()
     o._raw = d
     try:
         o.id = d["id"]
@@ -9576,9 +9918,10 @@ _R_ListWorkspacesResponseWorkspacesItem: Readers = (
 def _d_ListWorkspacesResponseWorkspacesItem(
     d: Any, _t: Any = None
 ) -> ListWorkspacesResponseWorkspacesItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListWorkspacesResponseWorkspacesItem)
-    o: Any = new_instance(_T_ListWorkspacesResponseWorkspacesItem)
+    o = _T_ListWorkspacesResponseWorkspacesItem()
     o._raw = d
     try:
         o.id = d["id"]
@@ -9606,6 +9949,73 @@ def _d_ListWorkspacesResponseWorkspacesItem(
     o.__class__ = ListWorkspacesResponseWorkspacesItem
     done: ListWorkspacesResponseWorkspacesItem = o
     return done
+
+
+def _l_ListWorkspacesResponseWorkspacesItem(
+    items: Any,
+) -> list[ListWorkspacesResponseWorkspacesItem]:
+    o: Any
+    out: list[ListWorkspacesResponseWorkspacesItem] = []
+    k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, k10, k11, k12, k13, k14, k15, k16, k17 = wire_keys(
+        items,
+        (
+            "id",
+            "name",
+            "ownerId",
+            "createdAt",
+            "updatedAt",
+            "botCount",
+            "billingVersion",
+            "plan",
+            "blocked",
+            "spendingLimit",
+            "about",
+            "profilePicture",
+            "contactEmail",
+            "website",
+            "socialAccounts",
+            "isPublic",
+            "handle",
+            "activeTrialId",
+        ),
+    )
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, ListWorkspacesResponseWorkspacesItem)
+        o = _T_ListWorkspacesResponseWorkspacesItem()
+        o._raw = d
+        try:
+            o.id = d[k0]
+            o.name = d[k1]
+            o.owner_id = d[k2]
+            o.created_at = d[k3]
+            o.updated_at = d[k4]
+            o.bot_count = d[k5]
+            o.billing_version = d[k6]
+            o.plan = d[k7]
+            o.blocked = d[k8]
+            o.spending_limit = d[k9]
+            o.about = d.get(k10, None)
+            o.profile_picture = d.get(k11, None)
+            o.contact_email = d.get(k12, None)
+            o.website = d.get(k13, None)
+            o.social_accounts = d.get(k14, None)
+            o.is_public = d.get(k15, None)
+            o.handle = d.get(k16, None)
+            o.active_trial_id = d[k17]
+        except SHAPE_ERRORS as exc:
+            out.append(
+                salvage(
+                    o,
+                    ListWorkspacesResponseWorkspacesItem,
+                    _R_ListWorkspacesResponseWorkspacesItem,
+                    exc,
+                )
+            )
+            continue
+        o.__class__ = ListWorkspacesResponseWorkspacesItem
+        out.append(o)
+    return out
 
 
 def _e_ListWorkspacesResponseWorkspacesItem(o: Any, _t: Any = None) -> Any:
@@ -9658,23 +10068,21 @@ register_model(
 
 _T_ListWorkspacesResponse = mutable_twin(ListWorkspacesResponse)
 _R_ListWorkspacesResponse: Readers = (
-    (
-        "workspaces",
-        lambda d: [_d_ListWorkspacesResponseWorkspacesItem(x0) for x0 in d["workspaces"]],
-    ),
+    ("workspaces", lambda d: _l_ListWorkspacesResponseWorkspacesItem(d["workspaces"])),
     ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
 )
 
 
 def _d_ListWorkspacesResponse(d: Any, _t: Any = None) -> ListWorkspacesResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListWorkspacesResponse)
-    o: Any = new_instance(_T_ListWorkspacesResponse)
+    o = _T_ListWorkspacesResponse()
     o._raw = d
     try:
         v = d["workspaces"]
-        o.workspaces = [_d_ListWorkspacesResponseWorkspacesItem(x0) for x0 in v]
+        o.workspaces = _l_ListWorkspacesResponseWorkspacesItem(v)
         v = d["meta"]
         o.meta = _d_ListPublicIntegrationsResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -9723,9 +10131,10 @@ _R_CreateWorkspaceResponse: Readers = (
 
 
 def _d_CreateWorkspaceResponse(d: Any, _t: Any = None) -> CreateWorkspaceResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateWorkspaceResponse)
-    o: Any = new_instance(_T_CreateWorkspaceResponse)
+    o = _T_CreateWorkspaceResponse()
     o._raw = d
     try:
         o.id = d["id"]
@@ -9810,9 +10219,10 @@ _R_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem: Readers = (
 def _d_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem(
     d: Any, _t: Any = None
 ) -> ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem)
-    o: Any = new_instance(_T_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem)
+    o = _T_ChargeWorkspaceUnpaidInvoicesResponseFailedInvoicesItem()
     o._raw = d
     try:
         o.id = d["id"]
@@ -9856,9 +10266,10 @@ _R_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem: Readers = (
 def _d_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem(
     d: Any, _t: Any = None
 ) -> ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem)
-    o: Any = new_instance(_T_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem)
+    o = _T_ChargeWorkspaceUnpaidInvoicesResponseChargedInvoicesItem()
     o._raw = d
     try:
         o.id = d["id"]
@@ -9912,9 +10323,10 @@ def _d_ChargeWorkspaceUnpaidInvoicesResponse(
     d: Any, _t: Any = None
 ) -> ChargeWorkspaceUnpaidInvoicesResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ChargeWorkspaceUnpaidInvoicesResponse)
-    o: Any = new_instance(_T_ChargeWorkspaceUnpaidInvoicesResponse)
+    o = _T_ChargeWorkspaceUnpaidInvoicesResponse()
     o._raw = d
     try:
         v = d["chargedInvoices"]
@@ -9974,9 +10386,10 @@ _R_GetUpcomingInvoiceResponseLineItemsItem: Readers = (
 def _d_GetUpcomingInvoiceResponseLineItemsItem(
     d: Any, _t: Any = None
 ) -> GetUpcomingInvoiceResponseLineItemsItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetUpcomingInvoiceResponseLineItemsItem)
-    o: Any = new_instance(_T_GetUpcomingInvoiceResponseLineItemsItem)
+    o = _T_GetUpcomingInvoiceResponseLineItemsItem()
     o._raw = d
     try:
         o.id = d["id"]
@@ -10036,9 +10449,10 @@ _R_GetUpcomingInvoiceResponse: Readers = (
 
 def _d_GetUpcomingInvoiceResponse(d: Any, _t: Any = None) -> GetUpcomingInvoiceResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetUpcomingInvoiceResponse)
-    o: Any = new_instance(_T_GetUpcomingInvoiceResponse)
+    o = _T_GetUpcomingInvoiceResponse()
     o._raw = d
     try:
         o.total = d["total"]
@@ -10079,9 +10493,10 @@ _R_ListWorkspaceInvoicesResponseInvoicesItemPeriod: Readers = (
 def _d_ListWorkspaceInvoicesResponseInvoicesItemPeriod(
     d: Any, _t: Any = None
 ) -> ListWorkspaceInvoicesResponseInvoicesItemPeriod:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListWorkspaceInvoicesResponseInvoicesItemPeriod)
-    o: Any = new_instance(_T_ListWorkspaceInvoicesResponseInvoicesItemPeriod)
+    o = _T_ListWorkspaceInvoicesResponseInvoicesItemPeriod()
     o._raw = d
     try:
         o.month = d["month"]
@@ -10133,9 +10548,10 @@ def _d_ListWorkspaceInvoicesResponseInvoicesItem(
     d: Any, _t: Any = None
 ) -> ListWorkspaceInvoicesResponseInvoicesItem:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListWorkspaceInvoicesResponseInvoicesItem)
-    o: Any = new_instance(_T_ListWorkspaceInvoicesResponseInvoicesItem)
+    o = _T_ListWorkspaceInvoicesResponseInvoicesItem()
     o._raw = d
     try:
         o.id = d["id"]
@@ -10200,9 +10616,10 @@ _R_ListWorkspaceInvoicesResponse: Readers = (
 
 def _d_ListWorkspaceInvoicesResponse(d: Any, _t: Any = None) -> ListWorkspaceInvoicesResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListWorkspaceInvoicesResponse)
-    o: Any = new_instance(_T_ListWorkspaceInvoicesResponse)
+    o = _T_ListWorkspaceInvoicesResponse()
     o._raw = d
     try:
         v = d["invoices"]
@@ -10236,9 +10653,10 @@ _R_MigrateWorkspaceToV4Response: Readers = ()
 
 
 def _d_MigrateWorkspaceToV4Response(d: Any, _t: Any = None) -> MigrateWorkspaceToV4Response:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, MigrateWorkspaceToV4Response)
-    o: Any = new_instance(_T_MigrateWorkspaceToV4Response)
+    o = _T_MigrateWorkspaceToV4Response()
     o._raw = d
     o.__class__ = MigrateWorkspaceToV4Response
     done: MigrateWorkspaceToV4Response = o
@@ -10262,9 +10680,10 @@ _R_UpdateBotAllowlistResponse: Readers = ()
 
 
 def _d_UpdateBotAllowlistResponse(d: Any, _t: Any = None) -> UpdateBotAllowlistResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateBotAllowlistResponse)
-    o: Any = new_instance(_T_UpdateBotAllowlistResponse)
+    o = _T_UpdateBotAllowlistResponse()
     o._raw = d
     o.__class__ = UpdateBotAllowlistResponse
     done: UpdateBotAllowlistResponse = o
@@ -10288,9 +10707,10 @@ _R_GetBotAllowlistResponseUsersItem: Readers = (("id", lambda d: d["id"]),)
 
 
 def _d_GetBotAllowlistResponseUsersItem(d: Any, _t: Any = None) -> GetBotAllowlistResponseUsersItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetBotAllowlistResponseUsersItem)
-    o: Any = new_instance(_T_GetBotAllowlistResponseUsersItem)
+    o = _T_GetBotAllowlistResponseUsersItem()
     o._raw = d
     try:
         o.id = d["id"]
@@ -10326,9 +10746,10 @@ _R_GetBotAllowlistResponse: Readers = (
 
 def _d_GetBotAllowlistResponse(d: Any, _t: Any = None) -> GetBotAllowlistResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetBotAllowlistResponse)
-    o: Any = new_instance(_T_GetBotAllowlistResponse)
+    o = _T_GetBotAllowlistResponse()
     o._raw = d
     try:
         o.setting = d["setting"]
@@ -10360,9 +10781,10 @@ _R_DeleteBotApiKeyResponse: Readers = ()
 
 
 def _d_DeleteBotApiKeyResponse(d: Any, _t: Any = None) -> DeleteBotApiKeyResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, DeleteBotApiKeyResponse)
-    o: Any = new_instance(_T_DeleteBotApiKeyResponse)
+    o = _T_DeleteBotApiKeyResponse()
     o._raw = d
     o.__class__ = DeleteBotApiKeyResponse
     done: DeleteBotApiKeyResponse = o
@@ -10389,9 +10811,10 @@ _R_CreateBotApiKeyResponse: Readers = (
 
 
 def _d_CreateBotApiKeyResponse(d: Any, _t: Any = None) -> CreateBotApiKeyResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateBotApiKeyResponse)
-    o: Any = new_instance(_T_CreateBotApiKeyResponse)
+    o = _T_CreateBotApiKeyResponse()
     o._raw = d
     try:
         o.id = d["id"]
@@ -10423,9 +10846,10 @@ _R_ListBotApiKeysResponse: Readers = (
 
 def _d_ListBotApiKeysResponse(d: Any, _t: Any = None) -> ListBotApiKeysResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListBotApiKeysResponse)
-    o: Any = new_instance(_T_ListBotApiKeysResponse)
+    o = _T_ListBotApiKeysResponse()
     o._raw = d
     try:
         v = d["baks"]
@@ -10457,9 +10881,10 @@ _R_UnlinkSandboxedConversationsResponse: Readers = ()
 def _d_UnlinkSandboxedConversationsResponse(
     d: Any, _t: Any = None
 ) -> UnlinkSandboxedConversationsResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UnlinkSandboxedConversationsResponse)
-    o: Any = new_instance(_T_UnlinkSandboxedConversationsResponse)
+    o = _T_UnlinkSandboxedConversationsResponse()
     o._raw = d
     o.__class__ = UnlinkSandboxedConversationsResponse
     done: UnlinkSandboxedConversationsResponse = o
@@ -10490,9 +10915,10 @@ _R_GetIntegrationShareableIdResponse: Readers = (
 def _d_GetIntegrationShareableIdResponse(
     d: Any, _t: Any = None
 ) -> GetIntegrationShareableIdResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetIntegrationShareableIdResponse)
-    o: Any = new_instance(_T_GetIntegrationShareableIdResponse)
+    o = _T_GetIntegrationShareableIdResponse()
     o._raw = d
     try:
         o.shareable_id = d["shareableId"]
@@ -10527,9 +10953,10 @@ _R_DeleteIntegrationShareableIdResponse: Readers = ()
 def _d_DeleteIntegrationShareableIdResponse(
     d: Any, _t: Any = None
 ) -> DeleteIntegrationShareableIdResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, DeleteIntegrationShareableIdResponse)
-    o: Any = new_instance(_T_DeleteIntegrationShareableIdResponse)
+    o = _T_DeleteIntegrationShareableIdResponse()
     o._raw = d
     o.__class__ = DeleteIntegrationShareableIdResponse
     done: DeleteIntegrationShareableIdResponse = o
@@ -10557,9 +10984,10 @@ _R_CreateIntegrationShareableIdResponse: Readers = (("shareable_id", lambda d: d
 def _d_CreateIntegrationShareableIdResponse(
     d: Any, _t: Any = None
 ) -> CreateIntegrationShareableIdResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateIntegrationShareableIdResponse)
-    o: Any = new_instance(_T_CreateIntegrationShareableIdResponse)
+    o = _T_CreateIntegrationShareableIdResponse()
     o._raw = d
     try:
         o.shareable_id = d["shareableId"]
@@ -10591,9 +11019,10 @@ _R_DeployBotVersionResponse: Readers = ()
 
 
 def _d_DeployBotVersionResponse(d: Any, _t: Any = None) -> DeployBotVersionResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, DeployBotVersionResponse)
-    o: Any = new_instance(_T_DeployBotVersionResponse)
+    o = _T_DeployBotVersionResponse()
     o._raw = d
     o.__class__ = DeployBotVersionResponse
     done: DeployBotVersionResponse = o
@@ -10615,9 +11044,10 @@ _R_GetBotVersionResponse: Readers = (("url", lambda d: d["url"]),)
 
 
 def _d_GetBotVersionResponse(d: Any, _t: Any = None) -> GetBotVersionResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetBotVersionResponse)
-    o: Any = new_instance(_T_GetBotVersionResponse)
+    o = _T_GetBotVersionResponse()
     o._raw = d
     try:
         o.url = d["url"]
@@ -10644,9 +11074,10 @@ _R_CreateBotVersionResponse: Readers = (("version", lambda d: _d_Version(d["vers
 
 def _d_CreateBotVersionResponse(d: Any, _t: Any = None) -> CreateBotVersionResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateBotVersionResponse)
-    o: Any = new_instance(_T_CreateBotVersionResponse)
+    o = _T_CreateBotVersionResponse()
     o._raw = d
     try:
         v = d["version"]
@@ -10682,9 +11113,10 @@ _R_ListBotVersionsResponseVersionsItem: Readers = (
 def _d_ListBotVersionsResponseVersionsItem(
     d: Any, _t: Any = None
 ) -> ListBotVersionsResponseVersionsItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListBotVersionsResponseVersionsItem)
-    o: Any = new_instance(_T_ListBotVersionsResponseVersionsItem)
+    o = _T_ListBotVersionsResponseVersionsItem()
     o._raw = d
     try:
         o.id = d["id"]
@@ -10725,9 +11157,10 @@ _R_ListBotVersionsResponse: Readers = (
 
 def _d_ListBotVersionsResponse(d: Any, _t: Any = None) -> ListBotVersionsResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListBotVersionsResponse)
-    o: Any = new_instance(_T_ListBotVersionsResponse)
+    o = _T_ListBotVersionsResponse()
     o._raw = d
     try:
         v = d["versions"]
@@ -10772,9 +11205,10 @@ def _d_ListBotIssueEventsResponseIssueEventsItem(
     d: Any, _t: Any = None
 ) -> ListBotIssueEventsResponseIssueEventsItem:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListBotIssueEventsResponseIssueEventsItem)
-    o: Any = new_instance(_T_ListBotIssueEventsResponseIssueEventsItem)
+    o = _T_ListBotIssueEventsResponseIssueEventsItem()
     o._raw = d
     try:
         o.id = d["id"]
@@ -10825,9 +11259,10 @@ _R_ListBotIssueEventsResponse: Readers = (
 
 def _d_ListBotIssueEventsResponse(d: Any, _t: Any = None) -> ListBotIssueEventsResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListBotIssueEventsResponse)
-    o: Any = new_instance(_T_ListBotIssueEventsResponse)
+    o = _T_ListBotIssueEventsResponse()
     o._raw = d
     try:
         v = d["issueEvents"]
@@ -10866,9 +11301,10 @@ _R_ListBotIssuesResponseIssuesItemGroupedDataValue: Readers = (
 def _d_ListBotIssuesResponseIssuesItemGroupedDataValue(
     d: Any, _t: Any = None
 ) -> ListBotIssuesResponseIssuesItemGroupedDataValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListBotIssuesResponseIssuesItemGroupedDataValue)
-    o: Any = new_instance(_T_ListBotIssuesResponseIssuesItemGroupedDataValue)
+    o = _T_ListBotIssuesResponseIssuesItemGroupedDataValue()
     o._raw = d
     try:
         o.raw = d["raw"]
@@ -10926,9 +11362,10 @@ _R_ListBotIssuesResponseIssuesItem: Readers = (
 
 def _d_ListBotIssuesResponseIssuesItem(d: Any, _t: Any = None) -> ListBotIssuesResponseIssuesItem:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListBotIssuesResponseIssuesItem)
-    o: Any = new_instance(_T_ListBotIssuesResponseIssuesItem)
+    o = _T_ListBotIssuesResponseIssuesItem()
     o._raw = d
     try:
         o.id = d["id"]
@@ -10949,6 +11386,54 @@ def _d_ListBotIssuesResponseIssuesItem(d: Any, _t: Any = None) -> ListBotIssuesR
     o.__class__ = ListBotIssuesResponseIssuesItem
     done: ListBotIssuesResponseIssuesItem = o
     return done
+
+
+def _l_ListBotIssuesResponseIssuesItem(items: Any) -> list[ListBotIssuesResponseIssuesItem]:
+    v: Any
+    o: Any
+    out: list[ListBotIssuesResponseIssuesItem] = []
+    k0, k1, k2, k3, k4, k5, k6, k7, k8, k9 = wire_keys(
+        items,
+        (
+            "id",
+            "code",
+            "createdAt",
+            "lastSeenAt",
+            "title",
+            "description",
+            "groupedData",
+            "eventsCount",
+            "category",
+            "resolutionLink",
+        ),
+    )
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, ListBotIssuesResponseIssuesItem)
+        o = _T_ListBotIssuesResponseIssuesItem()
+        o._raw = d
+        try:
+            o.id = d[k0]
+            o.code = d[k1]
+            o.created_at = d[k2]
+            o.last_seen_at = d[k3]
+            o.title = d[k4]
+            o.description = d[k5]
+            v = d[k6]
+            o.grouped_data = {
+                k0: _d_ListBotIssuesResponseIssuesItemGroupedDataValue(x0) for k0, x0 in v.items()
+            }
+            o.events_count = d[k7]
+            o.category = d[k8]
+            o.resolution_link = d[k9]
+        except SHAPE_ERRORS as exc:
+            out.append(
+                salvage(o, ListBotIssuesResponseIssuesItem, _R_ListBotIssuesResponseIssuesItem, exc)
+            )
+            continue
+        o.__class__ = ListBotIssuesResponseIssuesItem
+        out.append(o)
+    return out
 
 
 def _e_ListBotIssuesResponseIssuesItem(o: Any, _t: Any = None) -> Any:
@@ -10981,20 +11466,21 @@ register_model(
 
 _T_ListBotIssuesResponse = mutable_twin(ListBotIssuesResponse)
 _R_ListBotIssuesResponse: Readers = (
-    ("issues", lambda d: [_d_ListBotIssuesResponseIssuesItem(x0) for x0 in d["issues"]]),
+    ("issues", lambda d: _l_ListBotIssuesResponseIssuesItem(d["issues"])),
     ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
 )
 
 
 def _d_ListBotIssuesResponse(d: Any, _t: Any = None) -> ListBotIssuesResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListBotIssuesResponse)
-    o: Any = new_instance(_T_ListBotIssuesResponse)
+    o = _T_ListBotIssuesResponse()
     o._raw = d
     try:
         v = d["issues"]
-        o.issues = [_d_ListBotIssuesResponseIssuesItem(x0) for x0 in v]
+        o.issues = _l_ListBotIssuesResponseIssuesItem(v)
         v = d["meta"]
         o.meta = _d_ListPublicIntegrationsResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -11024,9 +11510,10 @@ _R_DeleteBotIssueResponse: Readers = ()
 
 
 def _d_DeleteBotIssueResponse(d: Any, _t: Any = None) -> DeleteBotIssueResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, DeleteBotIssueResponse)
-    o: Any = new_instance(_T_DeleteBotIssueResponse)
+    o = _T_DeleteBotIssueResponse()
     o._raw = d
     o.__class__ = DeleteBotIssueResponse
     done: DeleteBotIssueResponse = o
@@ -11049,9 +11536,10 @@ _R_GetBotIssueResponse: Readers = (("issue", lambda d: _d_Issue(d["issue"])),)
 
 def _d_GetBotIssueResponse(d: Any, _t: Any = None) -> GetBotIssueResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetBotIssueResponse)
-    o: Any = new_instance(_T_GetBotIssueResponse)
+    o = _T_GetBotIssueResponse()
     o._raw = d
     try:
         v = d["issue"]
@@ -11093,9 +11581,10 @@ _R_ListActionRunsResponseDataItem: Readers = (
 
 
 def _d_ListActionRunsResponseDataItem(d: Any, _t: Any = None) -> ListActionRunsResponseDataItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListActionRunsResponseDataItem)
-    o: Any = new_instance(_T_ListActionRunsResponseDataItem)
+    o = _T_ListActionRunsResponseDataItem()
     o._raw = d
     try:
         o.timestamp = d["timestamp"]
@@ -11114,6 +11603,52 @@ def _d_ListActionRunsResponseDataItem(d: Any, _t: Any = None) -> ListActionRunsR
     o.__class__ = ListActionRunsResponseDataItem
     done: ListActionRunsResponseDataItem = o
     return done
+
+
+def _l_ListActionRunsResponseDataItem(items: Any) -> list[ListActionRunsResponseDataItem]:
+    o: Any
+    out: list[ListActionRunsResponseDataItem] = []
+    k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, k10 = wire_keys(
+        items,
+        (
+            "timestamp",
+            "integrationName",
+            "actionType",
+            "input",
+            "inputTruncated",
+            "output",
+            "outputTruncated",
+            "status",
+            "durationMs",
+            "cached",
+            "errorMessage",
+        ),
+    )
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, ListActionRunsResponseDataItem)
+        o = _T_ListActionRunsResponseDataItem()
+        o._raw = d
+        try:
+            o.timestamp = d[k0]
+            o.integration_name = d.get(k1, None)
+            o.action_type = d[k2]
+            o.input = d[k3]
+            o.input_truncated = d.get(k4, None)
+            o.output = d[k5]
+            o.output_truncated = d.get(k6, None)
+            o.status = d[k7]
+            o.duration_ms = d[k8]
+            o.cached = d[k9]
+            o.error_message = d.get(k10, None)
+        except SHAPE_ERRORS as exc:
+            out.append(
+                salvage(o, ListActionRunsResponseDataItem, _R_ListActionRunsResponseDataItem, exc)
+            )
+            continue
+        o.__class__ = ListActionRunsResponseDataItem
+        out.append(o)
+    return out
 
 
 def _e_ListActionRunsResponseDataItem(o: Any, _t: Any = None) -> Any:
@@ -11153,20 +11688,21 @@ register_model(
 
 _T_ListActionRunsResponse = mutable_twin(ListActionRunsResponse)
 _R_ListActionRunsResponse: Readers = (
-    ("data", lambda d: [_d_ListActionRunsResponseDataItem(x0) for x0 in d["data"]]),
+    ("data", lambda d: _l_ListActionRunsResponseDataItem(d["data"])),
     ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
 )
 
 
 def _d_ListActionRunsResponse(d: Any, _t: Any = None) -> ListActionRunsResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListActionRunsResponse)
-    o: Any = new_instance(_T_ListActionRunsResponse)
+    o = _T_ListActionRunsResponse()
     o._raw = d
     try:
         v = d["data"]
-        o.data = [_d_ListActionRunsResponseDataItem(x0) for x0 in v]
+        o.data = _l_ListActionRunsResponseDataItem(v)
         v = d["meta"]
         o.meta = _d_ListPublicIntegrationsResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -11206,9 +11742,10 @@ _R_GetBotAnalyticsResponseRecordsItemLlmCost: Readers = (
 def _d_GetBotAnalyticsResponseRecordsItemLlmCost(
     d: Any, _t: Any = None
 ) -> GetBotAnalyticsResponseRecordsItemLlmCost:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetBotAnalyticsResponseRecordsItemLlmCost)
-    o: Any = new_instance(_T_GetBotAnalyticsResponseRecordsItemLlmCost)
+    o = _T_GetBotAnalyticsResponseRecordsItemLlmCost()
     o._raw = d
     try:
         o.sum = d["sum"]
@@ -11256,9 +11793,10 @@ _R_GetBotAnalyticsResponseRecordsItemLlmLatency: Readers = (
 def _d_GetBotAnalyticsResponseRecordsItemLlmLatency(
     d: Any, _t: Any = None
 ) -> GetBotAnalyticsResponseRecordsItemLlmLatency:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetBotAnalyticsResponseRecordsItemLlmLatency)
-    o: Any = new_instance(_T_GetBotAnalyticsResponseRecordsItemLlmLatency)
+    o = _T_GetBotAnalyticsResponseRecordsItemLlmLatency()
     o._raw = d
     try:
         o.mean = d["mean"]
@@ -11310,9 +11848,10 @@ def _d_GetBotAnalyticsResponseRecordsItemLlm(
     d: Any, _t: Any = None
 ) -> GetBotAnalyticsResponseRecordsItemLlm:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetBotAnalyticsResponseRecordsItemLlm)
-    o: Any = new_instance(_T_GetBotAnalyticsResponseRecordsItemLlm)
+    o = _T_GetBotAnalyticsResponseRecordsItemLlm()
     o._raw = d
     try:
         o.calls = d["calls"]
@@ -11380,9 +11919,10 @@ def _d_GetBotAnalyticsResponseRecordsItem(
     d: Any, _t: Any = None
 ) -> GetBotAnalyticsResponseRecordsItem:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetBotAnalyticsResponseRecordsItem)
-    o: Any = new_instance(_T_GetBotAnalyticsResponseRecordsItem)
+    o = _T_GetBotAnalyticsResponseRecordsItem()
     o._raw = d
     try:
         o.start_date_time_utc = d["startDateTimeUtc"]
@@ -11443,9 +11983,10 @@ _R_GetBotAnalyticsResponse: Readers = (
 
 def _d_GetBotAnalyticsResponse(d: Any, _t: Any = None) -> GetBotAnalyticsResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetBotAnalyticsResponse)
-    o: Any = new_instance(_T_GetBotAnalyticsResponse)
+    o = _T_GetBotAnalyticsResponse()
     o._raw = d
     try:
         v = d["records"]
@@ -11475,9 +12016,10 @@ _R_GetBotWebchatResponse: Readers = (("code", lambda d: d["code"]),)
 
 
 def _d_GetBotWebchatResponse(d: Any, _t: Any = None) -> GetBotWebchatResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetBotWebchatResponse)
-    o: Any = new_instance(_T_GetBotWebchatResponse)
+    o = _T_GetBotWebchatResponse()
     o._raw = d
     try:
         o.code = d["code"]
@@ -11510,9 +12052,10 @@ _R_GetBotLogsResponseLogsItem: Readers = (
 
 
 def _d_GetBotLogsResponseLogsItem(d: Any, _t: Any = None) -> GetBotLogsResponseLogsItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetBotLogsResponseLogsItem)
-    o: Any = new_instance(_T_GetBotLogsResponseLogsItem)
+    o = _T_GetBotLogsResponseLogsItem()
     o._raw = d
     try:
         o.timestamp = d["timestamp"]
@@ -11526,6 +12069,32 @@ def _d_GetBotLogsResponseLogsItem(d: Any, _t: Any = None) -> GetBotLogsResponseL
     o.__class__ = GetBotLogsResponseLogsItem
     done: GetBotLogsResponseLogsItem = o
     return done
+
+
+def _l_GetBotLogsResponseLogsItem(items: Any) -> list[GetBotLogsResponseLogsItem]:
+    o: Any
+    out: list[GetBotLogsResponseLogsItem] = []
+    k0, k1, k2, k3, k4, k5 = wire_keys(
+        items, ("timestamp", "level", "message", "workflowId", "userId", "conversationId")
+    )
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, GetBotLogsResponseLogsItem)
+        o = _T_GetBotLogsResponseLogsItem()
+        o._raw = d
+        try:
+            o.timestamp = d[k0]
+            o.level = d[k1]
+            o.message = d[k2]
+            o.workflow_id = d.get(k3, None)
+            o.user_id = d.get(k4, None)
+            o.conversation_id = d.get(k5, None)
+        except SHAPE_ERRORS as exc:
+            out.append(salvage(o, GetBotLogsResponseLogsItem, _R_GetBotLogsResponseLogsItem, exc))
+            continue
+        o.__class__ = GetBotLogsResponseLogsItem
+        out.append(o)
+    return out
 
 
 def _e_GetBotLogsResponseLogsItem(o: Any, _t: Any = None) -> Any:
@@ -11552,20 +12121,21 @@ register_model(
 
 _T_GetBotLogsResponse = mutable_twin(GetBotLogsResponse)
 _R_GetBotLogsResponse: Readers = (
-    ("logs", lambda d: [_d_GetBotLogsResponseLogsItem(x0) for x0 in d["logs"]]),
+    ("logs", lambda d: _l_GetBotLogsResponseLogsItem(d["logs"])),
     ("next_token", lambda d: d.get("nextToken", None)),
 )
 
 
 def _d_GetBotLogsResponse(d: Any, _t: Any = None) -> GetBotLogsResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetBotLogsResponse)
-    o: Any = new_instance(_T_GetBotLogsResponse)
+    o = _T_GetBotLogsResponse()
     o._raw = d
     try:
         v = d["logs"]
-        o.logs = [_d_GetBotLogsResponseLogsItem(x0) for x0 in v]
+        o.logs = _l_GetBotLogsResponseLogsItem(v)
         o.next_token = d.get("nextToken", None)
     except SHAPE_ERRORS as exc:
         return salvage(o, GetBotLogsResponse, _R_GetBotLogsResponse, exc)
@@ -11595,9 +12165,10 @@ _R_TransferBotResponse: Readers = ()
 
 
 def _d_TransferBotResponse(d: Any, _t: Any = None) -> TransferBotResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, TransferBotResponse)
-    o: Any = new_instance(_T_TransferBotResponse)
+    o = _T_TransferBotResponse()
     o._raw = d
     o.__class__ = TransferBotResponse
     done: TransferBotResponse = o
@@ -11621,9 +12192,10 @@ _R_RotateBotSigningSecretsResponse: Readers = (
 
 
 def _d_RotateBotSigningSecretsResponse(d: Any, _t: Any = None) -> RotateBotSigningSecretsResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, RotateBotSigningSecretsResponse)
-    o: Any = new_instance(_T_RotateBotSigningSecretsResponse)
+    o = _T_RotateBotSigningSecretsResponse()
     o._raw = d
     try:
         o.new_signing_secret = d["newSigningSecret"]
@@ -11653,9 +12225,10 @@ _R_DeleteBotResponse: Readers = ()
 
 
 def _d_DeleteBotResponse(d: Any, _t: Any = None) -> DeleteBotResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, DeleteBotResponse)
-    o: Any = new_instance(_T_DeleteBotResponse)
+    o = _T_DeleteBotResponse()
     o._raw = d
     o.__class__ = DeleteBotResponse
     done: DeleteBotResponse = o
@@ -11678,9 +12251,10 @@ _R_GetBotResponse: Readers = (("bot", lambda d: _d_Bot(d["bot"])),)
 
 def _d_GetBotResponse(d: Any, _t: Any = None) -> GetBotResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetBotResponse)
-    o: Any = new_instance(_T_GetBotResponse)
+    o = _T_GetBotResponse()
     o._raw = d
     try:
         v = d["bot"]
@@ -11711,9 +12285,10 @@ _R_UpdateBotResponse: Readers = (("bot", lambda d: _d_Bot(d["bot"])),)
 
 def _d_UpdateBotResponse(d: Any, _t: Any = None) -> UpdateBotResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateBotResponse)
-    o: Any = new_instance(_T_UpdateBotResponse)
+    o = _T_UpdateBotResponse()
     o._raw = d
     try:
         v = d["bot"]
@@ -11743,9 +12318,10 @@ _R_UpdateBotBodySubscriptions: Readers = (("events", lambda d: d["events"]),)
 
 
 def _d_UpdateBotBodySubscriptions(d: Any, _t: Any = None) -> UpdateBotBodySubscriptions:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateBotBodySubscriptions)
-    o: Any = new_instance(_T_UpdateBotBodySubscriptions)
+    o = _T_UpdateBotBodySubscriptions()
     o._raw = d
     try:
         o.events = d["events"]
@@ -11780,9 +12356,10 @@ _R_UpdateBotBodyPluginsValueIntegrationsValue: Readers = (
 def _d_UpdateBotBodyPluginsValueIntegrationsValue(
     d: Any, _t: Any = None
 ) -> UpdateBotBodyPluginsValueIntegrationsValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateBotBodyPluginsValueIntegrationsValue)
-    o: Any = new_instance(_T_UpdateBotBodyPluginsValueIntegrationsValue)
+    o = _T_UpdateBotBodyPluginsValueIntegrationsValue()
     o._raw = d
     try:
         o.integration_id = d["integrationId"]
@@ -11824,9 +12401,10 @@ _R_UpdateBotBodyPluginsValueInterfacesValue: Readers = (
 def _d_UpdateBotBodyPluginsValueInterfacesValue(
     d: Any, _t: Any = None
 ) -> UpdateBotBodyPluginsValueInterfacesValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateBotBodyPluginsValueInterfacesValue)
-    o: Any = new_instance(_T_UpdateBotBodyPluginsValueInterfacesValue)
+    o = _T_UpdateBotBodyPluginsValueInterfacesValue()
     o._raw = d
     try:
         o.integration_id = d["integrationId"]
@@ -11891,9 +12469,10 @@ _R_UpdateBotBodyPluginsValue: Readers = (
 
 def _d_UpdateBotBodyPluginsValue(d: Any, _t: Any = None) -> UpdateBotBodyPluginsValue:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateBotBodyPluginsValue)
-    o: Any = new_instance(_T_UpdateBotBodyPluginsValue)
+    o = _T_UpdateBotBodyPluginsValue()
     o._raw = d
     try:
         o.id = d["id"]
@@ -11958,9 +12537,10 @@ _R_UpdateBotBodyIntegrationsValue: Readers = (
 
 
 def _d_UpdateBotBodyIntegrationsValue(d: Any, _t: Any = None) -> UpdateBotBodyIntegrationsValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateBotBodyIntegrationsValue)
-    o: Any = new_instance(_T_UpdateBotBodyIntegrationsValue)
+    o = _T_UpdateBotBodyIntegrationsValue()
     o._raw = d
     try:
         o.enabled = d.get("enabled", NOT_GIVEN)
@@ -12017,9 +12597,10 @@ def _d_UpdateBotBodyRecurringEventsValue(
     d: Any, _t: Any = None
 ) -> UpdateBotBodyRecurringEventsValue:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateBotBodyRecurringEventsValue)
-    o: Any = new_instance(_T_UpdateBotBodyRecurringEventsValue)
+    o = _T_UpdateBotBodyRecurringEventsValue()
     o._raw = d
     try:
         v = d["schedule"]
@@ -12063,9 +12644,10 @@ _R_UpdateBotBodyStatesValue: Readers = (
 
 
 def _d_UpdateBotBodyStatesValue(d: Any, _t: Any = None) -> UpdateBotBodyStatesValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateBotBodyStatesValue)
-    o: Any = new_instance(_T_UpdateBotBodyStatesValue)
+    o = _T_UpdateBotBodyStatesValue()
     o._raw = d
     try:
         o.type = d["type"]
@@ -12106,9 +12688,10 @@ _R_UpdateBotBodyActionsValue: Readers = (
 
 def _d_UpdateBotBodyActionsValue(d: Any, _t: Any = None) -> UpdateBotBodyActionsValue:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateBotBodyActionsValue)
-    o: Any = new_instance(_T_UpdateBotBodyActionsValue)
+    o = _T_UpdateBotBodyActionsValue()
     o._raw = d
     try:
         o.title = d.get("title", NOT_GIVEN)
@@ -12169,9 +12752,10 @@ _R_UpdateBotBodyEventsValue: Readers = (
 
 
 def _d_UpdateBotBodyEventsValue(d: Any, _t: Any = None) -> UpdateBotBodyEventsValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateBotBodyEventsValue)
-    o: Any = new_instance(_T_UpdateBotBodyEventsValue)
+    o = _T_UpdateBotBodyEventsValue()
     o._raw = d
     try:
         o.title = d.get("title", NOT_GIVEN)
@@ -12213,9 +12797,10 @@ _R_UpdateBotBodyUserTagsValue: Readers = (
 
 
 def _d_UpdateBotBodyUserTagsValue(d: Any, _t: Any = None) -> UpdateBotBodyUserTagsValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateBotBodyUserTagsValue)
-    o: Any = new_instance(_T_UpdateBotBodyUserTagsValue)
+    o = _T_UpdateBotBodyUserTagsValue()
     o._raw = d
     try:
         o.title = d.get("title", NOT_GIVEN)
@@ -12264,9 +12849,10 @@ _R_UpdateBotBodyUser: Readers = (
 
 def _d_UpdateBotBodyUser(d: Any, _t: Any = None) -> UpdateBotBodyUser:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateBotBodyUser)
-    o: Any = new_instance(_T_UpdateBotBodyUser)
+    o = _T_UpdateBotBodyUser()
     o._raw = d
     try:
         v = d.get("tags", NOT_GIVEN)
@@ -12313,9 +12899,10 @@ _R_ListBotsResponseBotsItem: Readers = (
 
 
 def _d_ListBotsResponseBotsItem(d: Any, _t: Any = None) -> ListBotsResponseBotsItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListBotsResponseBotsItem)
-    o: Any = new_instance(_T_ListBotsResponseBotsItem)
+    o = _T_ListBotsResponseBotsItem()
     o._raw = d
     try:
         o.id = d["id"]
@@ -12329,6 +12916,32 @@ def _d_ListBotsResponseBotsItem(d: Any, _t: Any = None) -> ListBotsResponseBotsI
     o.__class__ = ListBotsResponseBotsItem
     done: ListBotsResponseBotsItem = o
     return done
+
+
+def _l_ListBotsResponseBotsItem(items: Any) -> list[ListBotsResponseBotsItem]:
+    o: Any
+    out: list[ListBotsResponseBotsItem] = []
+    k0, k1, k2, k3, k4, k5 = wire_keys(
+        items, ("id", "createdAt", "updatedAt", "name", "deployedAt", "tags")
+    )
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, ListBotsResponseBotsItem)
+        o = _T_ListBotsResponseBotsItem()
+        o._raw = d
+        try:
+            o.id = d[k0]
+            o.created_at = d[k1]
+            o.updated_at = d[k2]
+            o.name = d[k3]
+            o.deployed_at = d.get(k4, None)
+            o.tags = d[k5]
+        except SHAPE_ERRORS as exc:
+            out.append(salvage(o, ListBotsResponseBotsItem, _R_ListBotsResponseBotsItem, exc))
+            continue
+        o.__class__ = ListBotsResponseBotsItem
+        out.append(o)
+    return out
 
 
 def _e_ListBotsResponseBotsItem(o: Any, _t: Any = None) -> Any:
@@ -12353,20 +12966,21 @@ register_model(ListBotsResponseBotsItem, _d_ListBotsResponseBotsItem, _e_ListBot
 
 _T_ListBotsResponse = mutable_twin(ListBotsResponse)
 _R_ListBotsResponse: Readers = (
-    ("bots", lambda d: [_d_ListBotsResponseBotsItem(x0) for x0 in d["bots"]]),
+    ("bots", lambda d: _l_ListBotsResponseBotsItem(d["bots"])),
     ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
 )
 
 
 def _d_ListBotsResponse(d: Any, _t: Any = None) -> ListBotsResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListBotsResponse)
-    o: Any = new_instance(_T_ListBotsResponse)
+    o = _T_ListBotsResponse()
     o._raw = d
     try:
         v = d["bots"]
-        o.bots = [_d_ListBotsResponseBotsItem(x0) for x0 in v]
+        o.bots = _l_ListBotsResponseBotsItem(v)
         v = d["meta"]
         o.meta = _d_ListPublicIntegrationsResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -12397,9 +13011,10 @@ _R_CreateBotResponse: Readers = (("bot", lambda d: _d_Bot(d["bot"])),)
 
 def _d_CreateBotResponse(d: Any, _t: Any = None) -> CreateBotResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateBotResponse)
-    o: Any = new_instance(_T_CreateBotResponse)
+    o = _T_CreateBotResponse()
     o._raw = d
     try:
         v = d["bot"]
@@ -12439,9 +13054,10 @@ _R_CreateBotBodyUser: Readers = (
 
 def _d_CreateBotBodyUser(d: Any, _t: Any = None) -> CreateBotBodyUser:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateBotBodyUser)
-    o: Any = new_instance(_T_CreateBotBodyUser)
+    o = _T_CreateBotBodyUser()
     o._raw = d
     try:
         v = d.get("tags", NOT_GIVEN)
@@ -12475,9 +13091,10 @@ _R_CreateBotBodyConfiguration: Readers = (
 
 
 def _d_CreateBotBodyConfiguration(d: Any, _t: Any = None) -> CreateBotBodyConfiguration:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateBotBodyConfiguration)
-    o: Any = new_instance(_T_CreateBotBodyConfiguration)
+    o = _T_CreateBotBodyConfiguration()
     o._raw = d
     try:
         o.data = d.get("data", NOT_GIVEN)
@@ -12520,9 +13137,10 @@ def _d_CreateBotBodyRecurringEventsValue(
     d: Any, _t: Any = None
 ) -> CreateBotBodyRecurringEventsValue:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateBotBodyRecurringEventsValue)
-    o: Any = new_instance(_T_CreateBotBodyRecurringEventsValue)
+    o = _T_CreateBotBodyRecurringEventsValue()
     o._raw = d
     try:
         v = d["schedule"]
@@ -12563,9 +13181,10 @@ _R_GetPublicInterfaceResponse: Readers = (("interface", lambda d: _d_Interface(d
 
 def _d_GetPublicInterfaceResponse(d: Any, _t: Any = None) -> GetPublicInterfaceResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetPublicInterfaceResponse)
-    o: Any = new_instance(_T_GetPublicInterfaceResponse)
+    o = _T_GetPublicInterfaceResponse()
     o._raw = d
     try:
         v = d["interface"]
@@ -12600,9 +13219,10 @@ _R_GetPublicInterfaceByIdResponse: Readers = (
 
 def _d_GetPublicInterfaceByIdResponse(d: Any, _t: Any = None) -> GetPublicInterfaceByIdResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetPublicInterfaceByIdResponse)
-    o: Any = new_instance(_T_GetPublicInterfaceByIdResponse)
+    o = _T_GetPublicInterfaceByIdResponse()
     o._raw = d
     try:
         v = d["interface"]
@@ -12651,9 +13271,10 @@ _R_ListPublicInterfacesResponseInterfacesItem: Readers = (
 def _d_ListPublicInterfacesResponseInterfacesItem(
     d: Any, _t: Any = None
 ) -> ListPublicInterfacesResponseInterfacesItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListPublicInterfacesResponseInterfacesItem)
-    o: Any = new_instance(_T_ListPublicInterfacesResponseInterfacesItem)
+    o = _T_ListPublicInterfacesResponseInterfacesItem()
     o._raw = d
     try:
         o.id = d["id"]
@@ -12676,6 +13297,57 @@ def _d_ListPublicInterfacesResponseInterfacesItem(
     o.__class__ = ListPublicInterfacesResponseInterfacesItem
     done: ListPublicInterfacesResponseInterfacesItem = o
     return done
+
+
+def _l_ListPublicInterfacesResponseInterfacesItem(
+    items: Any,
+) -> list[ListPublicInterfacesResponseInterfacesItem]:
+    o: Any
+    out: list[ListPublicInterfacesResponseInterfacesItem] = []
+    k0, k1, k2, k3, k4, k5, k6, k7, k8, k9 = wire_keys(
+        items,
+        (
+            "id",
+            "createdAt",
+            "updatedAt",
+            "name",
+            "version",
+            "title",
+            "description",
+            "iconUrl",
+            "readmeUrl",
+            "public",
+        ),
+    )
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, ListPublicInterfacesResponseInterfacesItem)
+        o = _T_ListPublicInterfacesResponseInterfacesItem()
+        o._raw = d
+        try:
+            o.id = d[k0]
+            o.created_at = d[k1]
+            o.updated_at = d[k2]
+            o.name = d[k3]
+            o.version = d[k4]
+            o.title = d[k5]
+            o.description = d[k6]
+            o.icon_url = d[k7]
+            o.readme_url = d[k8]
+            o.public = d[k9]
+        except SHAPE_ERRORS as exc:
+            out.append(
+                salvage(
+                    o,
+                    ListPublicInterfacesResponseInterfacesItem,
+                    _R_ListPublicInterfacesResponseInterfacesItem,
+                    exc,
+                )
+            )
+            continue
+        o.__class__ = ListPublicInterfacesResponseInterfacesItem
+        out.append(o)
+    return out
 
 
 def _e_ListPublicInterfacesResponseInterfacesItem(o: Any, _t: Any = None) -> Any:
@@ -12705,23 +13377,21 @@ register_model(
 
 _T_ListPublicInterfacesResponse = mutable_twin(ListPublicInterfacesResponse)
 _R_ListPublicInterfacesResponse: Readers = (
-    (
-        "interfaces",
-        lambda d: [_d_ListPublicInterfacesResponseInterfacesItem(x0) for x0 in d["interfaces"]],
-    ),
+    ("interfaces", lambda d: _l_ListPublicInterfacesResponseInterfacesItem(d["interfaces"])),
     ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
 )
 
 
 def _d_ListPublicInterfacesResponse(d: Any, _t: Any = None) -> ListPublicInterfacesResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListPublicInterfacesResponse)
-    o: Any = new_instance(_T_ListPublicInterfacesResponse)
+    o = _T_ListPublicInterfacesResponse()
     o._raw = d
     try:
         v = d["interfaces"]
-        o.interfaces = [_d_ListPublicInterfacesResponseInterfacesItem(x0) for x0 in v]
+        o.interfaces = _l_ListPublicInterfacesResponseInterfacesItem(v)
         v = d["meta"]
         o.meta = _d_ListPublicIntegrationsResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -12753,9 +13423,10 @@ _R_GetPublicPluginCodeResponse: Readers = (("code", lambda d: d["code"]),)
 
 
 def _d_GetPublicPluginCodeResponse(d: Any, _t: Any = None) -> GetPublicPluginCodeResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetPublicPluginCodeResponse)
-    o: Any = new_instance(_T_GetPublicPluginCodeResponse)
+    o = _T_GetPublicPluginCodeResponse()
     o._raw = d
     try:
         o.code = d["code"]
@@ -12784,9 +13455,10 @@ _R_GetPublicPluginResponse: Readers = (("plugin", lambda d: _d_Plugin(d["plugin"
 
 def _d_GetPublicPluginResponse(d: Any, _t: Any = None) -> GetPublicPluginResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetPublicPluginResponse)
-    o: Any = new_instance(_T_GetPublicPluginResponse)
+    o = _T_GetPublicPluginResponse()
     o._raw = d
     try:
         v = d["plugin"]
@@ -12821,9 +13493,10 @@ def _d_GetDereferencedPublicPluginByIdResponse(
     d: Any, _t: Any = None
 ) -> GetDereferencedPublicPluginByIdResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetDereferencedPublicPluginByIdResponse)
-    o: Any = new_instance(_T_GetDereferencedPublicPluginByIdResponse)
+    o = _T_GetDereferencedPublicPluginByIdResponse()
     o._raw = d
     try:
         v = d["plugin"]
@@ -12863,9 +13536,10 @@ _R_GetPublicPluginByIdResponse: Readers = (("plugin", lambda d: _d_Plugin(d["plu
 
 def _d_GetPublicPluginByIdResponse(d: Any, _t: Any = None) -> GetPublicPluginByIdResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetPublicPluginByIdResponse)
-    o: Any = new_instance(_T_GetPublicPluginByIdResponse)
+    o = _T_GetPublicPluginByIdResponse()
     o._raw = d
     try:
         v = d["plugin"]
@@ -12912,9 +13586,10 @@ _R_ListPublicPluginsResponsePluginsItem: Readers = (
 def _d_ListPublicPluginsResponsePluginsItem(
     d: Any, _t: Any = None
 ) -> ListPublicPluginsResponsePluginsItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListPublicPluginsResponsePluginsItem)
-    o: Any = new_instance(_T_ListPublicPluginsResponsePluginsItem)
+    o = _T_ListPublicPluginsResponsePluginsItem()
     o._raw = d
     try:
         o.id = d["id"]
@@ -12936,6 +13611,61 @@ def _d_ListPublicPluginsResponsePluginsItem(
     o.__class__ = ListPublicPluginsResponsePluginsItem
     done: ListPublicPluginsResponsePluginsItem = o
     return done
+
+
+def _l_ListPublicPluginsResponsePluginsItem(
+    items: Any,
+) -> list[ListPublicPluginsResponsePluginsItem]:
+    o: Any
+    out: list[ListPublicPluginsResponsePluginsItem] = []
+    k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, k10, k11 = wire_keys(
+        items,
+        (
+            "id",
+            "createdAt",
+            "updatedAt",
+            "name",
+            "version",
+            "title",
+            "description",
+            "iconUrl",
+            "readmeUrl",
+            "public",
+            "visibility",
+            "lifecycleStatus",
+        ),
+    )
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, ListPublicPluginsResponsePluginsItem)
+        o = _T_ListPublicPluginsResponsePluginsItem()
+        o._raw = d
+        try:
+            o.id = d[k0]
+            o.created_at = d[k1]
+            o.updated_at = d[k2]
+            o.name = d[k3]
+            o.version = d[k4]
+            o.title = d[k5]
+            o.description = d[k6]
+            o.icon_url = d[k7]
+            o.readme_url = d[k8]
+            o.public = d[k9]
+            o.visibility = d[k10]
+            o.lifecycle_status = d[k11]
+        except SHAPE_ERRORS as exc:
+            out.append(
+                salvage(
+                    o,
+                    ListPublicPluginsResponsePluginsItem,
+                    _R_ListPublicPluginsResponsePluginsItem,
+                    exc,
+                )
+            )
+            continue
+        o.__class__ = ListPublicPluginsResponsePluginsItem
+        out.append(o)
+    return out
 
 
 def _e_ListPublicPluginsResponsePluginsItem(o: Any, _t: Any = None) -> Any:
@@ -12967,20 +13697,21 @@ register_model(
 
 _T_ListPublicPluginsResponse = mutable_twin(ListPublicPluginsResponse)
 _R_ListPublicPluginsResponse: Readers = (
-    ("plugins", lambda d: [_d_ListPublicPluginsResponsePluginsItem(x0) for x0 in d["plugins"]]),
+    ("plugins", lambda d: _l_ListPublicPluginsResponsePluginsItem(d["plugins"])),
     ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
 )
 
 
 def _d_ListPublicPluginsResponse(d: Any, _t: Any = None) -> ListPublicPluginsResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListPublicPluginsResponse)
-    o: Any = new_instance(_T_ListPublicPluginsResponse)
+    o = _T_ListPublicPluginsResponse()
     o._raw = d
     try:
         v = d["plugins"]
-        o.plugins = [_d_ListPublicPluginsResponsePluginsItem(x0) for x0 in v]
+        o.plugins = _l_ListPublicPluginsResponsePluginsItem(v)
         v = d["meta"]
         o.meta = _d_ListPublicIntegrationsResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -13015,9 +13746,10 @@ _R_GetPublicIntegrationResponse: Readers = (
 
 def _d_GetPublicIntegrationResponse(d: Any, _t: Any = None) -> GetPublicIntegrationResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetPublicIntegrationResponse)
-    o: Any = new_instance(_T_GetPublicIntegrationResponse)
+    o = _T_GetPublicIntegrationResponse()
     o._raw = d
     try:
         v = d["integration"]
@@ -13056,9 +13788,10 @@ _R_GetPublicIntegrationByIdResponseIntegrationMeta: Readers = (
 def _d_GetPublicIntegrationByIdResponseIntegrationMeta(
     d: Any, _t: Any = None
 ) -> GetPublicIntegrationByIdResponseIntegrationMeta:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetPublicIntegrationByIdResponseIntegrationMeta)
-    o: Any = new_instance(_T_GetPublicIntegrationByIdResponseIntegrationMeta)
+    o = _T_GetPublicIntegrationByIdResponseIntegrationMeta()
     o._raw = d
     try:
         o.installs = d["installs"]
@@ -13102,9 +13835,10 @@ _R_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace: Readers = (
 def _d_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace(
     d: Any, _t: Any = None
 ) -> GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace)
-    o: Any = new_instance(_T_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace)
+    o = _T_GetPublicIntegrationByIdResponseIntegrationOwnerWorkspace()
     o._raw = d
     try:
         o.id = d["id"]
@@ -13197,9 +13931,10 @@ def _d_GetPublicIntegrationByIdResponseIntegration(
     d: Any, _t: Any = None
 ) -> GetPublicIntegrationByIdResponseIntegration:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetPublicIntegrationByIdResponseIntegration)
-    o: Any = new_instance(_T_GetPublicIntegrationByIdResponseIntegration)
+    o = _T_GetPublicIntegrationByIdResponseIntegration()
     o._raw = d
     try:
         o.id = d["id"]
@@ -13332,9 +14067,10 @@ _R_GetPublicIntegrationByIdResponse: Readers = (
 
 def _d_GetPublicIntegrationByIdResponse(d: Any, _t: Any = None) -> GetPublicIntegrationByIdResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetPublicIntegrationByIdResponse)
-    o: Any = new_instance(_T_GetPublicIntegrationByIdResponse)
+    o = _T_GetPublicIntegrationByIdResponse()
     o._raw = d
     try:
         v = d["integration"]
@@ -13374,9 +14110,10 @@ _R_ListPublicIntegrationsResponseMeta: Readers = (
 def _d_ListPublicIntegrationsResponseMeta(
     d: Any, _t: Any = None
 ) -> ListPublicIntegrationsResponseMeta:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListPublicIntegrationsResponseMeta)
-    o: Any = new_instance(_T_ListPublicIntegrationsResponseMeta)
+    o = _T_ListPublicIntegrationsResponseMeta()
     o._raw = d
     try:
         o.next_token = d.get("nextToken", None)
@@ -13422,9 +14159,10 @@ _R_ListPublicIntegrationsResponseIntegrationsItemMatchedOn: Readers = (
 def _d_ListPublicIntegrationsResponseIntegrationsItemMatchedOn(
     d: Any, _t: Any = None
 ) -> ListPublicIntegrationsResponseIntegrationsItemMatchedOn:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListPublicIntegrationsResponseIntegrationsItemMatchedOn)
-    o: Any = new_instance(_T_ListPublicIntegrationsResponseIntegrationsItemMatchedOn)
+    o = _T_ListPublicIntegrationsResponseIntegrationsItemMatchedOn()
     o._raw = d
     try:
         o.name = d.get("name", None)
@@ -13486,9 +14224,10 @@ _R_ListPublicIntegrationsResponseIntegrationsItemMeta: Readers = (
 def _d_ListPublicIntegrationsResponseIntegrationsItemMeta(
     d: Any, _t: Any = None
 ) -> ListPublicIntegrationsResponseIntegrationsItemMeta:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListPublicIntegrationsResponseIntegrationsItemMeta)
-    o: Any = new_instance(_T_ListPublicIntegrationsResponseIntegrationsItemMeta)
+    o = _T_ListPublicIntegrationsResponseIntegrationsItemMeta()
     o._raw = d
     try:
         o.installs = d["installs"]
@@ -13532,9 +14271,10 @@ _R_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace: Readers = (
 def _d_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace(
     d: Any, _t: Any = None
 ) -> ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace)
-    o: Any = new_instance(_T_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace)
+    o = _T_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace()
     o._raw = d
     try:
         o.id = d["id"]
@@ -13605,9 +14345,10 @@ def _d_ListPublicIntegrationsResponseIntegrationsItem(
     d: Any, _t: Any = None
 ) -> ListPublicIntegrationsResponseIntegrationsItem:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListPublicIntegrationsResponseIntegrationsItem)
-    o: Any = new_instance(_T_ListPublicIntegrationsResponseIntegrationsItem)
+    o = _T_ListPublicIntegrationsResponseIntegrationsItem()
     o._raw = d
     try:
         o.id = d["id"]
@@ -13641,6 +14382,75 @@ def _d_ListPublicIntegrationsResponseIntegrationsItem(
     o.__class__ = ListPublicIntegrationsResponseIntegrationsItem
     done: ListPublicIntegrationsResponseIntegrationsItem = o
     return done
+
+
+def _l_ListPublicIntegrationsResponseIntegrationsItem(
+    items: Any,
+) -> list[ListPublicIntegrationsResponseIntegrationsItem]:
+    v: Any
+    o: Any
+    out: list[ListPublicIntegrationsResponseIntegrationsItem] = []
+    k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, k10, k11, k12, k13, k14, k15 = wire_keys(
+        items,
+        (
+            "id",
+            "name",
+            "version",
+            "createdAt",
+            "updatedAt",
+            "title",
+            "description",
+            "iconUrl",
+            "public",
+            "visibility",
+            "verificationStatus",
+            "lifecycleStatus",
+            "ownerWorkspace",
+            "meta",
+            "matchedOn",
+            "attributes",
+        ),
+    )
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, ListPublicIntegrationsResponseIntegrationsItem)
+        o = _T_ListPublicIntegrationsResponseIntegrationsItem()
+        o._raw = d
+        try:
+            o.id = d[k0]
+            o.name = d[k1]
+            o.version = d[k2]
+            o.created_at = d[k3]
+            o.updated_at = d[k4]
+            o.title = d[k5]
+            o.description = d[k6]
+            o.icon_url = d[k7]
+            o.public = d[k8]
+            o.visibility = d[k9]
+            o.verification_status = d[k10]
+            o.lifecycle_status = d[k11]
+            v = d[k12]
+            o.owner_workspace = _d_ListPublicIntegrationsResponseIntegrationsItemOwnerWorkspace(v)
+            v = d[k13]
+            o.meta = _d_ListPublicIntegrationsResponseIntegrationsItemMeta(v)
+            v = d.get(k14, None)
+            o.matched_on = (
+                v if v is None else _d_ListPublicIntegrationsResponseIntegrationsItemMatchedOn(v)
+            )
+            o.attributes = d.get(k15, None)
+        except SHAPE_ERRORS as exc:
+            out.append(
+                salvage(
+                    o,
+                    ListPublicIntegrationsResponseIntegrationsItem,
+                    _R_ListPublicIntegrationsResponseIntegrationsItem,
+                    exc,
+                )
+            )
+            continue
+        o.__class__ = ListPublicIntegrationsResponseIntegrationsItem
+        out.append(o)
+    return out
 
 
 def _e_ListPublicIntegrationsResponseIntegrationsItem(o: Any, _t: Any = None) -> Any:
@@ -13684,9 +14494,7 @@ _T_ListPublicIntegrationsResponse = mutable_twin(ListPublicIntegrationsResponse)
 _R_ListPublicIntegrationsResponse: Readers = (
     (
         "integrations",
-        lambda d: [
-            _d_ListPublicIntegrationsResponseIntegrationsItem(x0) for x0 in d["integrations"]
-        ],
+        lambda d: _l_ListPublicIntegrationsResponseIntegrationsItem(d["integrations"]),
     ),
     ("meta", lambda d: _d_ListPublicIntegrationsResponseMeta(d["meta"])),
 )
@@ -13694,13 +14502,14 @@ _R_ListPublicIntegrationsResponse: Readers = (
 
 def _d_ListPublicIntegrationsResponse(d: Any, _t: Any = None) -> ListPublicIntegrationsResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListPublicIntegrationsResponse)
-    o: Any = new_instance(_T_ListPublicIntegrationsResponse)
+    o = _T_ListPublicIntegrationsResponse()
     o._raw = d
     try:
         v = d["integrations"]
-        o.integrations = [_d_ListPublicIntegrationsResponseIntegrationsItem(x0) for x0 in v]
+        o.integrations = _l_ListPublicIntegrationsResponseIntegrationsItem(v)
         v = d["meta"]
         o.meta = _d_ListPublicIntegrationsResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -13734,9 +14543,10 @@ _R_GetAccountPreferenceResponse: Readers = (("value", lambda d: d.get("value", N
 
 
 def _d_GetAccountPreferenceResponse(d: Any, _t: Any = None) -> GetAccountPreferenceResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetAccountPreferenceResponse)
-    o: Any = new_instance(_T_GetAccountPreferenceResponse)
+    o = _T_GetAccountPreferenceResponse()
     o._raw = d
     try:
         o.value = d.get("value", None)
@@ -13768,9 +14578,10 @@ _R_SetAccountPreferenceResponse: Readers = ()
 
 
 def _d_SetAccountPreferenceResponse(d: Any, _t: Any = None) -> SetAccountPreferenceResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, SetAccountPreferenceResponse)
-    o: Any = new_instance(_T_SetAccountPreferenceResponse)
+    o = _T_SetAccountPreferenceResponse()
     o._raw = d
     o.__class__ = SetAccountPreferenceResponse
     done: SetAccountPreferenceResponse = o
@@ -13796,9 +14607,10 @@ _R_DeletePersonalAccessTokenResponse: Readers = ()
 def _d_DeletePersonalAccessTokenResponse(
     d: Any, _t: Any = None
 ) -> DeletePersonalAccessTokenResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, DeletePersonalAccessTokenResponse)
-    o: Any = new_instance(_T_DeletePersonalAccessTokenResponse)
+    o = _T_DeletePersonalAccessTokenResponse()
     o._raw = d
     o.__class__ = DeletePersonalAccessTokenResponse
     done: DeletePersonalAccessTokenResponse = o
@@ -13831,9 +14643,10 @@ _R_CreatePersonalAccessTokenResponsePat: Readers = (
 def _d_CreatePersonalAccessTokenResponsePat(
     d: Any, _t: Any = None
 ) -> CreatePersonalAccessTokenResponsePat:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreatePersonalAccessTokenResponsePat)
-    o: Any = new_instance(_T_CreatePersonalAccessTokenResponsePat)
+    o = _T_CreatePersonalAccessTokenResponsePat()
     o._raw = d
     try:
         o.id = d["id"]
@@ -13873,9 +14686,10 @@ def _d_CreatePersonalAccessTokenResponse(
     d: Any, _t: Any = None
 ) -> CreatePersonalAccessTokenResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreatePersonalAccessTokenResponse)
-    o: Any = new_instance(_T_CreatePersonalAccessTokenResponse)
+    o = _T_CreatePersonalAccessTokenResponse()
     o._raw = d
     try:
         v = d["pat"]
@@ -13917,9 +14731,10 @@ _R_ListPersonalAccessTokensResponsePatsItem: Readers = (
 def _d_ListPersonalAccessTokensResponsePatsItem(
     d: Any, _t: Any = None
 ) -> ListPersonalAccessTokensResponsePatsItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListPersonalAccessTokensResponsePatsItem)
-    o: Any = new_instance(_T_ListPersonalAccessTokensResponsePatsItem)
+    o = _T_ListPersonalAccessTokensResponsePatsItem()
     o._raw = d
     try:
         o.id = d["id"]
@@ -13959,9 +14774,10 @@ _R_ListPersonalAccessTokensResponse: Readers = (
 
 def _d_ListPersonalAccessTokensResponse(d: Any, _t: Any = None) -> ListPersonalAccessTokensResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListPersonalAccessTokensResponse)
-    o: Any = new_instance(_T_ListPersonalAccessTokensResponse)
+    o = _T_ListPersonalAccessTokensResponse()
     o._raw = d
     try:
         v = d["pats"]
@@ -13997,9 +14813,10 @@ _R_DeleteAccountResponse: Readers = ()
 
 
 def _d_DeleteAccountResponse(d: Any, _t: Any = None) -> DeleteAccountResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, DeleteAccountResponse)
-    o: Any = new_instance(_T_DeleteAccountResponse)
+    o = _T_DeleteAccountResponse()
     o._raw = d
     o.__class__ = DeleteAccountResponse
     done: DeleteAccountResponse = o
@@ -14022,9 +14839,10 @@ _R_UpdateAccountResponse: Readers = (("account", lambda d: _d_Account(d["account
 
 def _d_UpdateAccountResponse(d: Any, _t: Any = None) -> UpdateAccountResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateAccountResponse)
-    o: Any = new_instance(_T_UpdateAccountResponse)
+    o = _T_UpdateAccountResponse()
     o._raw = d
     try:
         v = d["account"]
@@ -14055,9 +14873,10 @@ _R_GetAccountResponse: Readers = (("account", lambda d: _d_Account(d["account"])
 
 def _d_GetAccountResponse(d: Any, _t: Any = None) -> GetAccountResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetAccountResponse)
-    o: Any = new_instance(_T_GetAccountResponse)
+    o = _T_GetAccountResponse()
     o._raw = d
     try:
         v = d["account"]
@@ -14090,9 +14909,10 @@ _R_RunVrlResponse: Readers = (
 
 
 def _d_RunVrlResponse(d: Any, _t: Any = None) -> RunVrlResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, RunVrlResponse)
-    o: Any = new_instance(_T_RunVrlResponse)
+    o = _T_RunVrlResponse()
     o._raw = d
     try:
         o.data = d["data"]
@@ -14127,9 +14947,10 @@ _R_Version: Readers = (
 
 
 def _d_Version(d: Any, _t: Any = None) -> Version:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, Version)
-    o: Any = new_instance(_T_Version)
+    o = _T_Version()
     o._raw = d
     try:
         o.id = d["id"]
@@ -14168,9 +14989,10 @@ _R_Activity: Readers = (
 
 
 def _d_Activity(d: Any, _t: Any = None) -> Activity:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, Activity)
-    o: Any = new_instance(_T_Activity)
+    o = _T_Activity()
     o._raw = d
     try:
         o.id = d["id"]
@@ -14184,6 +15006,32 @@ def _d_Activity(d: Any, _t: Any = None) -> Activity:
     o.__class__ = Activity
     done: Activity = o
     return done
+
+
+def _l_Activity(items: Any) -> list[Activity]:
+    o: Any
+    out: list[Activity] = []
+    k0, k1, k2, k3, k4, k5 = wire_keys(
+        items, ("id", "description", "taskId", "category", "data", "createdAt")
+    )
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, Activity)
+        o = _T_Activity()
+        o._raw = d
+        try:
+            o.id = d[k0]
+            o.description = d[k1]
+            o.task_id = d[k2]
+            o.category = d[k3]
+            o.data = d[k4]
+            o.created_at = d[k5]
+        except SHAPE_ERRORS as exc:
+            out.append(salvage(o, Activity, _R_Activity, exc))
+            continue
+        o.__class__ = Activity
+        out.append(o)
+    return out
 
 
 def _e_Activity(o: Any, _t: Any = None) -> Any:
@@ -14213,9 +15061,10 @@ _R_IssueEvent: Readers = (
 
 def _d_IssueEvent(d: Any, _t: Any = None) -> IssueEvent:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, IssueEvent)
-    o: Any = new_instance(_T_IssueEvent)
+    o = _T_IssueEvent()
     o._raw = d
     try:
         o.id = d["id"]
@@ -14252,9 +15101,10 @@ _R_IssueGroupedDataValue: Readers = (
 
 
 def _d_IssueGroupedDataValue(d: Any, _t: Any = None) -> IssueGroupedDataValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, IssueGroupedDataValue)
-    o: Any = new_instance(_T_IssueGroupedDataValue)
+    o = _T_IssueGroupedDataValue()
     o._raw = d
     try:
         o.raw = d["raw"]
@@ -14300,9 +15150,10 @@ _R_Issue: Readers = (
 
 def _d_Issue(d: Any, _t: Any = None) -> Issue:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, Issue)
-    o: Any = new_instance(_T_Issue)
+    o = _T_Issue()
     o._raw = d
     try:
         o.id = d["id"]
@@ -14356,9 +15207,10 @@ _R_Usage: Readers = (
 
 
 def _d_Usage(d: Any, _t: Any = None) -> Usage:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, Usage)
-    o: Any = new_instance(_T_Usage)
+    o = _T_Usage()
     o._raw = d
     try:
         o.id = d["id"]
@@ -14401,9 +15253,10 @@ _R_Account: Readers = (
 
 
 def _d_Account(d: Any, _t: Any = None) -> Account:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, Account)
-    o: Any = new_instance(_T_Account)
+    o = _T_Account()
     o._raw = d
     try:
         o.id = d["id"]
@@ -14454,9 +15307,10 @@ _R_WorkspaceMember: Readers = (
 
 
 def _d_WorkspaceMember(d: Any, _t: Any = None) -> WorkspaceMember:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, WorkspaceMember)
-    o: Any = new_instance(_T_WorkspaceMember)
+    o = _T_WorkspaceMember()
     o._raw = d
     try:
         o.id = d["id"]
@@ -14517,9 +15371,10 @@ _R_Workspace: Readers = (
 
 
 def _d_Workspace(d: Any, _t: Any = None) -> Workspace:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, Workspace)
-    o: Any = new_instance(_T_Workspace)
+    o = _T_Workspace()
     o._raw = d
     try:
         o.id = d["id"]
@@ -14602,9 +15457,10 @@ _R_PluginDependenciesInterfacesValue: Readers = (
 def _d_PluginDependenciesInterfacesValue(
     d: Any, _t: Any = None
 ) -> PluginDependenciesInterfacesValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, PluginDependenciesInterfacesValue)
-    o: Any = new_instance(_T_PluginDependenciesInterfacesValue)
+    o = _T_PluginDependenciesInterfacesValue()
     o._raw = d
     try:
         o.id = d["id"]
@@ -14652,9 +15508,10 @@ _R_PluginDependencies: Readers = (
 
 def _d_PluginDependencies(d: Any, _t: Any = None) -> PluginDependencies:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, PluginDependencies)
-    o: Any = new_instance(_T_PluginDependencies)
+    o = _T_PluginDependencies()
     o._raw = d
     try:
         v = d["interfaces"]
@@ -14711,9 +15568,10 @@ _R_Plugin: Readers = (
 
 def _d_Plugin(d: Any, _t: Any = None) -> Plugin:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, Plugin)
-    o: Any = new_instance(_T_Plugin)
+    o = _T_Plugin()
     o._raw = d
     try:
         o.id = d["id"]
@@ -14802,9 +15660,10 @@ _R_InterfaceNameTemplate: Readers = (
 
 
 def _d_InterfaceNameTemplate(d: Any, _t: Any = None) -> InterfaceNameTemplate:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, InterfaceNameTemplate)
-    o: Any = new_instance(_T_InterfaceNameTemplate)
+    o = _T_InterfaceNameTemplate()
     o._raw = d
     try:
         o.script = d["script"]
@@ -14836,9 +15695,10 @@ _R_InterfaceChannelsValue: Readers = (
 
 def _d_InterfaceChannelsValue(d: Any, _t: Any = None) -> InterfaceChannelsValue:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, InterfaceChannelsValue)
-    o: Any = new_instance(_T_InterfaceChannelsValue)
+    o = _T_InterfaceChannelsValue()
     o._raw = d
     try:
         o.title = d.get("title", NOT_GIVEN)
@@ -14902,9 +15762,10 @@ _R_Interface: Readers = (
 
 def _d_Interface(d: Any, _t: Any = None) -> Interface:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, Interface)
-    o: Any = new_instance(_T_Interface)
+    o = _T_Interface()
     o._raw = d
     try:
         o.id = d["id"]
@@ -14979,9 +15840,10 @@ _R_IntegrationEntitiesValue: Readers = (
 
 
 def _d_IntegrationEntitiesValue(d: Any, _t: Any = None) -> IntegrationEntitiesValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, IntegrationEntitiesValue)
-    o: Any = new_instance(_T_IntegrationEntitiesValue)
+    o = _T_IntegrationEntitiesValue()
     o._raw = d
     try:
         o.title = d.get("title", NOT_GIVEN)
@@ -15019,9 +15881,10 @@ _R_IntegrationStatesValue: Readers = (
 
 
 def _d_IntegrationStatesValue(d: Any, _t: Any = None) -> IntegrationStatesValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, IntegrationStatesValue)
-    o: Any = new_instance(_T_IntegrationStatesValue)
+    o = _T_IntegrationStatesValue()
     o._raw = d
     try:
         o.type = d["type"]
@@ -15055,9 +15918,10 @@ _R_IntegrationChannelsValueConversationCreation: Readers = (
 def _d_IntegrationChannelsValueConversationCreation(
     d: Any, _t: Any = None
 ) -> IntegrationChannelsValueConversationCreation:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, IntegrationChannelsValueConversationCreation)
-    o: Any = new_instance(_T_IntegrationChannelsValueConversationCreation)
+    o = _T_IntegrationChannelsValueConversationCreation()
     o._raw = d
     try:
         o.enabled = d["enabled"]
@@ -15099,9 +15963,10 @@ def _d_IntegrationChannelsValueConversation(
     d: Any, _t: Any = None
 ) -> IntegrationChannelsValueConversation:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, IntegrationChannelsValueConversation)
-    o: Any = new_instance(_T_IntegrationChannelsValueConversation)
+    o = _T_IntegrationChannelsValueConversation()
     o._raw = d
     try:
         v = d["tags"]
@@ -15148,9 +16013,10 @@ _R_IntegrationChannelsValue: Readers = (
 
 def _d_IntegrationChannelsValue(d: Any, _t: Any = None) -> IntegrationChannelsValue:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, IntegrationChannelsValue)
-    o: Any = new_instance(_T_IntegrationChannelsValue)
+    o = _T_IntegrationChannelsValue()
     o._raw = d
     try:
         o.title = d.get("title", None)
@@ -15201,9 +16067,10 @@ _R_IntegrationConfigurationIdentifier: Readers = (
 def _d_IntegrationConfigurationIdentifier(
     d: Any, _t: Any = None
 ) -> IntegrationConfigurationIdentifier:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, IntegrationConfigurationIdentifier)
-    o: Any = new_instance(_T_IntegrationConfigurationIdentifier)
+    o = _T_IntegrationConfigurationIdentifier()
     o._raw = d
     try:
         o.link_template_script = d.get("linkTemplateScript", None)
@@ -15246,9 +16113,10 @@ _R_IntegrationConfiguration: Readers = (
 
 def _d_IntegrationConfiguration(d: Any, _t: Any = None) -> IntegrationConfiguration:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, IntegrationConfiguration)
-    o: Any = new_instance(_T_IntegrationConfiguration)
+    o = _T_IntegrationConfiguration()
     o._raw = d
     try:
         o.title = d.get("title", None)
@@ -15290,9 +16158,10 @@ _R_IntegrationInterfacesValueEntitiesValue: Readers = (("name", lambda d: d["nam
 def _d_IntegrationInterfacesValueEntitiesValue(
     d: Any, _t: Any = None
 ) -> IntegrationInterfacesValueEntitiesValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, IntegrationInterfacesValueEntitiesValue)
-    o: Any = new_instance(_T_IntegrationInterfacesValueEntitiesValue)
+    o = _T_IntegrationInterfacesValueEntitiesValue()
     o._raw = d
     try:
         o.name = d["name"]
@@ -15356,9 +16225,10 @@ _R_IntegrationInterfacesValue: Readers = (
 
 def _d_IntegrationInterfacesValue(d: Any, _t: Any = None) -> IntegrationInterfacesValue:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, IntegrationInterfacesValue)
-    o: Any = new_instance(_T_IntegrationInterfacesValue)
+    o = _T_IntegrationInterfacesValue()
     o._raw = d
     try:
         o.id = d["id"]
@@ -15411,9 +16281,10 @@ _R_IntegrationSandbox: Readers = (
 
 
 def _d_IntegrationSandbox(d: Any, _t: Any = None) -> IntegrationSandbox:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, IntegrationSandbox)
-    o: Any = new_instance(_T_IntegrationSandbox)
+    o = _T_IntegrationSandbox()
     o._raw = d
     try:
         o.identifier_extract_script = d.get("identifierExtractScript", None)
@@ -15450,9 +16321,10 @@ _R_IntegrationIdentifier: Readers = (
 
 
 def _d_IntegrationIdentifier(d: Any, _t: Any = None) -> IntegrationIdentifier:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, IntegrationIdentifier)
-    o: Any = new_instance(_T_IntegrationIdentifier)
+    o = _T_IntegrationIdentifier()
     o._raw = d
     try:
         o.fallback_handler_script = d.get("fallbackHandlerScript", NOT_GIVEN)
@@ -15533,9 +16405,10 @@ _R_Integration: Readers = (
 
 def _d_Integration(d: Any, _t: Any = None) -> Integration:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, Integration)
-    o: Any = new_instance(_T_Integration)
+    o = _T_Integration()
     o._raw = d
     try:
         o.id = d["id"]
@@ -15651,9 +16524,10 @@ _R_BotMediasItem: Readers = (
 
 
 def _d_BotMediasItem(d: Any, _t: Any = None) -> BotMediasItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, BotMediasItem)
-    o: Any = new_instance(_T_BotMediasItem)
+    o = _T_BotMediasItem()
     o._raw = d
     try:
         o.url = d["url"]
@@ -15680,9 +16554,10 @@ _R_BotActionsValueInput: Readers = (("schema", lambda d: d["schema"]),)
 
 
 def _d_BotActionsValueInput(d: Any, _t: Any = None) -> BotActionsValueInput:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, BotActionsValueInput)
-    o: Any = new_instance(_T_BotActionsValueInput)
+    o = _T_BotActionsValueInput()
     o._raw = d
     try:
         o.schema = d["schema"]
@@ -15717,9 +16592,10 @@ _R_BotActionsValue: Readers = (
 
 def _d_BotActionsValue(d: Any, _t: Any = None) -> BotActionsValue:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, BotActionsValue)
-    o: Any = new_instance(_T_BotActionsValue)
+    o = _T_BotActionsValue()
     o._raw = d
     try:
         o.title = d.get("title", NOT_GIVEN)
@@ -15773,9 +16649,10 @@ _R_BotSubscriptions: Readers = (("events", lambda d: d["events"]),)
 
 
 def _d_BotSubscriptions(d: Any, _t: Any = None) -> BotSubscriptions:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, BotSubscriptions)
-    o: Any = new_instance(_T_BotSubscriptions)
+    o = _T_BotSubscriptions()
     o._raw = d
     try:
         o.events = d["events"]
@@ -15801,9 +16678,10 @@ _R_BotRecurringEventsValueSchedule: Readers = (("cron", lambda d: d["cron"]),)
 
 
 def _d_BotRecurringEventsValueSchedule(d: Any, _t: Any = None) -> BotRecurringEventsValueSchedule:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, BotRecurringEventsValueSchedule)
-    o: Any = new_instance(_T_BotRecurringEventsValueSchedule)
+    o = _T_BotRecurringEventsValueSchedule()
     o._raw = d
     try:
         o.cron = d["cron"]
@@ -15840,9 +16718,10 @@ _R_BotRecurringEventsValue: Readers = (
 
 def _d_BotRecurringEventsValue(d: Any, _t: Any = None) -> BotRecurringEventsValue:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, BotRecurringEventsValue)
-    o: Any = new_instance(_T_BotRecurringEventsValue)
+    o = _T_BotRecurringEventsValue()
     o._raw = d
     try:
         v = d["schedule"]
@@ -15885,9 +16764,10 @@ _R_BotEventsValue: Readers = (
 
 
 def _d_BotEventsValue(d: Any, _t: Any = None) -> BotEventsValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, BotEventsValue)
-    o: Any = new_instance(_T_BotEventsValue)
+    o = _T_BotEventsValue()
     o._raw = d
     try:
         o.title = d.get("title", NOT_GIVEN)
@@ -15929,9 +16809,10 @@ _R_BotConfiguration: Readers = (
 
 
 def _d_BotConfiguration(d: Any, _t: Any = None) -> BotConfiguration:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, BotConfiguration)
-    o: Any = new_instance(_T_BotConfiguration)
+    o = _T_BotConfiguration()
     o._raw = d
     try:
         o.data = d["data"]
@@ -15962,9 +16843,10 @@ _R_BotStatesValue: Readers = (
 
 
 def _d_BotStatesValue(d: Any, _t: Any = None) -> BotStatesValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, BotStatesValue)
-    o: Any = new_instance(_T_BotStatesValue)
+    o = _T_BotStatesValue()
     o._raw = d
     try:
         o.type = d["type"]
@@ -15999,9 +16881,10 @@ _R_BotUserTagsValue: Readers = (
 
 
 def _d_BotUserTagsValue(d: Any, _t: Any = None) -> BotUserTagsValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, BotUserTagsValue)
-    o: Any = new_instance(_T_BotUserTagsValue)
+    o = _T_BotUserTagsValue()
     o._raw = d
     try:
         o.title = d.get("title", NOT_GIVEN)
@@ -16038,9 +16921,10 @@ _R_BotUser: Readers = (
 
 def _d_BotUser(d: Any, _t: Any = None) -> BotUser:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, BotUser)
-    o: Any = new_instance(_T_BotUser)
+    o = _T_BotUser()
     o._raw = d
     try:
         v = d["tags"]
@@ -16073,9 +16957,10 @@ _R_BotPluginsValueIntegrationsValue: Readers = (
 
 
 def _d_BotPluginsValueIntegrationsValue(d: Any, _t: Any = None) -> BotPluginsValueIntegrationsValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, BotPluginsValueIntegrationsValue)
-    o: Any = new_instance(_T_BotPluginsValueIntegrationsValue)
+    o = _T_BotPluginsValueIntegrationsValue()
     o._raw = d
     try:
         o.integration_id = d["integrationId"]
@@ -16113,9 +16998,10 @@ _R_BotPluginsValueInterfacesValue: Readers = (
 
 
 def _d_BotPluginsValueInterfacesValue(d: Any, _t: Any = None) -> BotPluginsValueInterfacesValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, BotPluginsValueInterfacesValue)
-    o: Any = new_instance(_T_BotPluginsValueInterfacesValue)
+    o = _T_BotPluginsValueInterfacesValue()
     o._raw = d
     try:
         o.integration_id = d["integrationId"]
@@ -16188,9 +17074,10 @@ _R_BotPluginsValue: Readers = (
 
 def _d_BotPluginsValue(d: Any, _t: Any = None) -> BotPluginsValue:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, BotPluginsValue)
-    o: Any = new_instance(_T_BotPluginsValue)
+    o = _T_BotPluginsValue()
     o._raw = d
     try:
         o.enabled = d["enabled"]
@@ -16283,9 +17170,10 @@ _R_BotIntegrationsValue: Readers = (
 
 
 def _d_BotIntegrationsValue(d: Any, _t: Any = None) -> BotIntegrationsValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, BotIntegrationsValue)
-    o: Any = new_instance(_T_BotIntegrationsValue)
+    o = _T_BotIntegrationsValue()
     o._raw = d
     try:
         o.enabled = d["enabled"]
@@ -16390,9 +17278,10 @@ _R_Bot: Readers = (
 
 def _d_Bot(d: Any, _t: Any = None) -> Bot:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, Bot)
-    o: Any = new_instance(_T_Bot)
+    o = _T_Bot()
     o._raw = d
     try:
         o.id = d["id"]

@@ -22,9 +22,9 @@ from botpress_async._converter import (
     Readers,
     check_object,
     mutable_twin,
-    new_instance,
     register_model,
     salvage,
+    wire_keys,
 )
 
 __all__ = [
@@ -496,9 +496,10 @@ _R_CreatePaymentMethodIntentResponse: Readers = (("client_secret", lambda d: d["
 def _d_CreatePaymentMethodIntentResponse(
     d: Any, _t: Any = None
 ) -> CreatePaymentMethodIntentResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreatePaymentMethodIntentResponse)
-    o: Any = new_instance(_T_CreatePaymentMethodIntentResponse)
+    o = _T_CreatePaymentMethodIntentResponse()
     o._raw = d
     try:
         o.client_secret = d["clientSecret"]
@@ -540,9 +541,10 @@ _R_SetPaymentMethodResponse: Readers = (
 
 def _d_SetPaymentMethodResponse(d: Any, _t: Any = None) -> SetPaymentMethodResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, SetPaymentMethodResponse)
-    o: Any = new_instance(_T_SetPaymentMethodResponse)
+    o = _T_SetPaymentMethodResponse()
     o._raw = d
     try:
         o.id = d["id"]
@@ -585,9 +587,10 @@ _R_GetPaymentMethodResponsePaymentMethodCard: Readers = (
 def _d_GetPaymentMethodResponsePaymentMethodCard(
     d: Any, _t: Any = None
 ) -> GetPaymentMethodResponsePaymentMethodCard:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetPaymentMethodResponsePaymentMethodCard)
-    o: Any = new_instance(_T_GetPaymentMethodResponsePaymentMethodCard)
+    o = _T_GetPaymentMethodResponsePaymentMethodCard()
     o._raw = d
     try:
         o.brand = d["brand"]
@@ -642,9 +645,10 @@ def _d_GetPaymentMethodResponsePaymentMethod(
     d: Any, _t: Any = None
 ) -> GetPaymentMethodResponsePaymentMethod:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetPaymentMethodResponsePaymentMethod)
-    o: Any = new_instance(_T_GetPaymentMethodResponsePaymentMethod)
+    o = _T_GetPaymentMethodResponsePaymentMethod()
     o._raw = d
     try:
         o.id = d["id"]
@@ -694,9 +698,10 @@ _R_GetPaymentMethodResponse: Readers = (
 
 def _d_GetPaymentMethodResponse(d: Any, _t: Any = None) -> GetPaymentMethodResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetPaymentMethodResponse)
-    o: Any = new_instance(_T_GetPaymentMethodResponse)
+    o = _T_GetPaymentMethodResponse()
     o._raw = d
     try:
         v = d["paymentMethod"]
@@ -736,9 +741,10 @@ _R_PayInvoiceResponse: Readers = (
 
 
 def _d_PayInvoiceResponse(d: Any, _t: Any = None) -> PayInvoiceResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, PayInvoiceResponse)
-    o: Any = new_instance(_T_PayInvoiceResponse)
+    o = _T_PayInvoiceResponse()
     o._raw = d
     try:
         o.id = d["id"]
@@ -782,9 +788,10 @@ _R_ListInvoicesResponseMeta: Readers = (("next_token", lambda d: d.get("nextToke
 
 
 def _d_ListInvoicesResponseMeta(d: Any, _t: Any = None) -> ListInvoicesResponseMeta:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListInvoicesResponseMeta)
-    o: Any = new_instance(_T_ListInvoicesResponseMeta)
+    o = _T_ListInvoicesResponseMeta()
     o._raw = d
     try:
         o.next_token = d.get("nextToken", None)
@@ -824,9 +831,10 @@ _R_ListInvoicesResponseInvoicesItem: Readers = (
 
 
 def _d_ListInvoicesResponseInvoicesItem(d: Any, _t: Any = None) -> ListInvoicesResponseInvoicesItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListInvoicesResponseInvoicesItem)
-    o: Any = new_instance(_T_ListInvoicesResponseInvoicesItem)
+    o = _T_ListInvoicesResponseInvoicesItem()
     o._raw = d
     try:
         o.id = d["id"]
@@ -845,6 +853,50 @@ def _d_ListInvoicesResponseInvoicesItem(d: Any, _t: Any = None) -> ListInvoicesR
     o.__class__ = ListInvoicesResponseInvoicesItem
     done: ListInvoicesResponseInvoicesItem = o
     return done
+
+
+def _l_ListInvoicesResponseInvoicesItem(items: Any) -> list[ListInvoicesResponseInvoicesItem]:
+    o: Any
+    out: list[ListInvoicesResponseInvoicesItem] = []
+    k0, k1, k2, k3, k4, k5, k6, k7, k8 = wire_keys(
+        items,
+        (
+            "id",
+            "amount",
+            "currency",
+            "status",
+            "createdAt",
+            "periodStart",
+            "periodEnd",
+            "dueDate",
+            "pdfUrl",
+        ),
+    )
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, ListInvoicesResponseInvoicesItem)
+        o = _T_ListInvoicesResponseInvoicesItem()
+        o._raw = d
+        try:
+            o.id = d[k0]
+            o.amount = d[k1]
+            o.currency = d[k2]
+            o.status = d[k3]
+            o.created_at = d[k4]
+            o.period_start = d[k5]
+            o.period_end = d[k6]
+            o.due_date = d[k7]
+            o.pdf_url = d[k8]
+        except SHAPE_ERRORS as exc:
+            out.append(
+                salvage(
+                    o, ListInvoicesResponseInvoicesItem, _R_ListInvoicesResponseInvoicesItem, exc
+                )
+            )
+            continue
+        o.__class__ = ListInvoicesResponseInvoicesItem
+        out.append(o)
+    return out
 
 
 def _e_ListInvoicesResponseInvoicesItem(o: Any, _t: Any = None) -> Any:
@@ -873,20 +925,21 @@ register_model(
 
 _T_ListInvoicesResponse = mutable_twin(ListInvoicesResponse)
 _R_ListInvoicesResponse: Readers = (
-    ("invoices", lambda d: [_d_ListInvoicesResponseInvoicesItem(x0) for x0 in d["invoices"]]),
+    ("invoices", lambda d: _l_ListInvoicesResponseInvoicesItem(d["invoices"])),
     ("meta", lambda d: _d_ListInvoicesResponseMeta(d["meta"])),
 )
 
 
 def _d_ListInvoicesResponse(d: Any, _t: Any = None) -> ListInvoicesResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListInvoicesResponse)
-    o: Any = new_instance(_T_ListInvoicesResponse)
+    o = _T_ListInvoicesResponse()
     o._raw = d
     try:
         v = d["invoices"]
-        o.invoices = [_d_ListInvoicesResponseInvoicesItem(x0) for x0 in v]
+        o.invoices = _l_ListInvoicesResponseInvoicesItem(v)
         v = d["meta"]
         o.meta = _d_ListInvoicesResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -929,9 +982,10 @@ _R_ListAddonsResponseItem: Readers = (
 
 def _d_ListAddonsResponseItem(d: Any, _t: Any = None) -> ListAddonsResponseItem:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListAddonsResponseItem)
-    o: Any = new_instance(_T_ListAddonsResponseItem)
+    o = _T_ListAddonsResponseItem()
     o._raw = d
     try:
         o.id = d["id"]
@@ -987,9 +1041,10 @@ _R_GetAddonResponse: Readers = (
 
 def _d_GetAddonResponse(d: Any, _t: Any = None) -> GetAddonResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetAddonResponse)
-    o: Any = new_instance(_T_GetAddonResponse)
+    o = _T_GetAddonResponse()
     o._raw = d
     try:
         o.id = d["id"]
@@ -1041,9 +1096,10 @@ _R_ListPlansResponseItemPricesValue: Readers = (
 
 
 def _d_ListPlansResponseItemPricesValue(d: Any, _t: Any = None) -> ListPlansResponseItemPricesValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListPlansResponseItemPricesValue)
-    o: Any = new_instance(_T_ListPlansResponseItemPricesValue)
+    o = _T_ListPlansResponseItemPricesValue()
     o._raw = d
     try:
         o.provider_price_id = d["providerPriceId"]
@@ -1100,9 +1156,10 @@ _R_ListPlansResponseItem: Readers = (
 
 def _d_ListPlansResponseItem(d: Any, _t: Any = None) -> ListPlansResponseItem:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListPlansResponseItem)
-    o: Any = new_instance(_T_ListPlansResponseItem)
+    o = _T_ListPlansResponseItem()
     o._raw = d
     try:
         o.id = d["id"]
@@ -1152,9 +1209,10 @@ _R_GetPlanResponsePricesValue: Readers = (
 
 
 def _d_GetPlanResponsePricesValue(d: Any, _t: Any = None) -> GetPlanResponsePricesValue:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetPlanResponsePricesValue)
-    o: Any = new_instance(_T_GetPlanResponsePricesValue)
+    o = _T_GetPlanResponsePricesValue()
     o._raw = d
     try:
         o.provider_price_id = d["providerPriceId"]
@@ -1204,9 +1262,10 @@ _R_GetPlanResponse: Readers = (
 
 def _d_GetPlanResponse(d: Any, _t: Any = None) -> GetPlanResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetPlanResponse)
-    o: Any = new_instance(_T_GetPlanResponse)
+    o = _T_GetPlanResponse()
     o._raw = d
     try:
         o.id = d["id"]
@@ -1250,9 +1309,10 @@ _R_GetBillingReadonlyResponse: Readers = (("billing_readonly", lambda d: d["bill
 
 
 def _d_GetBillingReadonlyResponse(d: Any, _t: Any = None) -> GetBillingReadonlyResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetBillingReadonlyResponse)
-    o: Any = new_instance(_T_GetBillingReadonlyResponse)
+    o = _T_GetBillingReadonlyResponse()
     o._raw = d
     try:
         o.billing_readonly = d["billingReadonly"]
@@ -1290,9 +1350,10 @@ _R_Invoice: Readers = (
 
 
 def _d_Invoice(d: Any, _t: Any = None) -> Invoice:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, Invoice)
-    o: Any = new_instance(_T_Invoice)
+    o = _T_Invoice()
     o._raw = d
     try:
         o.id = d["id"]

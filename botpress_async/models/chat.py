@@ -22,9 +22,9 @@ from botpress_async._converter import (
     Readers,
     check_object,
     mutable_twin,
-    new_instance,
     register_model,
     salvage,
+    wire_keys,
 )
 
 __all__ = [
@@ -448,9 +448,10 @@ _R_CreateEventResponse: Readers = (("event", lambda d: _d_Event(d["event"])),)
 
 def _d_CreateEventResponse(d: Any, _t: Any = None) -> CreateEventResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateEventResponse)
-    o: Any = new_instance(_T_CreateEventResponse)
+    o = _T_CreateEventResponse()
     o._raw = d
     try:
         v = d["event"]
@@ -481,9 +482,10 @@ _R_GetEventResponse: Readers = (("event", lambda d: _d_Event(d["event"])),)
 
 def _d_GetEventResponse(d: Any, _t: Any = None) -> GetEventResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetEventResponse)
-    o: Any = new_instance(_T_GetEventResponse)
+    o = _T_GetEventResponse()
     o._raw = d
     try:
         v = d["event"]
@@ -514,9 +516,10 @@ _R_GetOrCreateUserResponse: Readers = (("user", lambda d: _d_User(d["user"])),)
 
 def _d_GetOrCreateUserResponse(d: Any, _t: Any = None) -> GetOrCreateUserResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetOrCreateUserResponse)
-    o: Any = new_instance(_T_GetOrCreateUserResponse)
+    o = _T_GetOrCreateUserResponse()
     o._raw = d
     try:
         v = d["user"]
@@ -550,9 +553,10 @@ _R_CreateUserResponse: Readers = (
 
 def _d_CreateUserResponse(d: Any, _t: Any = None) -> CreateUserResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateUserResponse)
-    o: Any = new_instance(_T_CreateUserResponse)
+    o = _T_CreateUserResponse()
     o._raw = d
     try:
         v = d["user"]
@@ -584,9 +588,10 @@ _R_DeleteUserResponse: Readers = ()
 
 
 def _d_DeleteUserResponse(d: Any, _t: Any = None) -> DeleteUserResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, DeleteUserResponse)
-    o: Any = new_instance(_T_DeleteUserResponse)
+    o = _T_DeleteUserResponse()
     o._raw = d
     o.__class__ = DeleteUserResponse
     done: DeleteUserResponse = o
@@ -609,9 +614,10 @@ _R_UpdateUserResponse: Readers = (("user", lambda d: _d_User(d["user"])),)
 
 def _d_UpdateUserResponse(d: Any, _t: Any = None) -> UpdateUserResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateUserResponse)
-    o: Any = new_instance(_T_UpdateUserResponse)
+    o = _T_UpdateUserResponse()
     o._raw = d
     try:
         v = d["user"]
@@ -642,9 +648,10 @@ _R_GetUserResponse: Readers = (("user", lambda d: _d_User(d["user"])),)
 
 def _d_GetUserResponse(d: Any, _t: Any = None) -> GetUserResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetUserResponse)
-    o: Any = new_instance(_T_GetUserResponse)
+    o = _T_GetUserResponse()
     o._raw = d
     try:
         v = d["user"]
@@ -675,9 +682,10 @@ _R_CreateMessageResponse: Readers = (("message", lambda d: _d_Message(d["message
 
 def _d_CreateMessageResponse(d: Any, _t: Any = None) -> CreateMessageResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateMessageResponse)
-    o: Any = new_instance(_T_CreateMessageResponse)
+    o = _T_CreateMessageResponse()
     o._raw = d
     try:
         v = d["message"]
@@ -707,9 +715,10 @@ _R_DeleteMessageResponse: Readers = ()
 
 
 def _d_DeleteMessageResponse(d: Any, _t: Any = None) -> DeleteMessageResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, DeleteMessageResponse)
-    o: Any = new_instance(_T_DeleteMessageResponse)
+    o = _T_DeleteMessageResponse()
     o._raw = d
     o.__class__ = DeleteMessageResponse
     done: DeleteMessageResponse = o
@@ -732,9 +741,10 @@ _R_GetMessageResponse: Readers = (("message", lambda d: _d_Message(d["message"])
 
 def _d_GetMessageResponse(d: Any, _t: Any = None) -> GetMessageResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetMessageResponse)
-    o: Any = new_instance(_T_GetMessageResponse)
+    o = _T_GetMessageResponse()
     o._raw = d
     try:
         v = d["message"]
@@ -765,9 +775,10 @@ _R_GetParticipantResponse: Readers = (("participant", lambda d: _d_User(d["parti
 
 def _d_GetParticipantResponse(d: Any, _t: Any = None) -> GetParticipantResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetParticipantResponse)
-    o: Any = new_instance(_T_GetParticipantResponse)
+    o = _T_GetParticipantResponse()
     o._raw = d
     try:
         v = d["participant"]
@@ -797,9 +808,10 @@ _R_RemoveParticipantResponse: Readers = ()
 
 
 def _d_RemoveParticipantResponse(d: Any, _t: Any = None) -> RemoveParticipantResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, RemoveParticipantResponse)
-    o: Any = new_instance(_T_RemoveParticipantResponse)
+    o = _T_RemoveParticipantResponse()
     o._raw = d
     o.__class__ = RemoveParticipantResponse
     done: RemoveParticipantResponse = o
@@ -820,20 +832,21 @@ register_model(
 
 _T_ListParticipantsResponse = mutable_twin(ListParticipantsResponse)
 _R_ListParticipantsResponse: Readers = (
-    ("participants", lambda d: [_d_User(x0) for x0 in d["participants"]]),
+    ("participants", lambda d: _l_User(d["participants"])),
     ("meta", lambda d: _d_ListConversationsResponseMeta(d["meta"])),
 )
 
 
 def _d_ListParticipantsResponse(d: Any, _t: Any = None) -> ListParticipantsResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListParticipantsResponse)
-    o: Any = new_instance(_T_ListParticipantsResponse)
+    o = _T_ListParticipantsResponse()
     o._raw = d
     try:
         v = d["participants"]
-        o.participants = [_d_User(x0) for x0 in v]
+        o.participants = _l_User(v)
         v = d["meta"]
         o.meta = _d_ListConversationsResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -864,9 +877,10 @@ _R_AddParticipantResponse: Readers = (("participant", lambda d: _d_User(d["parti
 
 def _d_AddParticipantResponse(d: Any, _t: Any = None) -> AddParticipantResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, AddParticipantResponse)
-    o: Any = new_instance(_T_AddParticipantResponse)
+    o = _T_AddParticipantResponse()
     o._raw = d
     try:
         v = d["participant"]
@@ -893,20 +907,21 @@ register_model(AddParticipantResponse, _d_AddParticipantResponse, _e_AddParticip
 
 _T_ListMessagesResponse = mutable_twin(ListMessagesResponse)
 _R_ListMessagesResponse: Readers = (
-    ("messages", lambda d: [_d_Message(x0) for x0 in d["messages"]]),
+    ("messages", lambda d: _l_Message(d["messages"])),
     ("meta", lambda d: _d_ListConversationsResponseMeta(d["meta"])),
 )
 
 
 def _d_ListMessagesResponse(d: Any, _t: Any = None) -> ListMessagesResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListMessagesResponse)
-    o: Any = new_instance(_T_ListMessagesResponse)
+    o = _T_ListMessagesResponse()
     o._raw = d
     try:
         v = d["messages"]
-        o.messages = [_d_Message(x0) for x0 in v]
+        o.messages = _l_Message(v)
         v = d["meta"]
         o.meta = _d_ListConversationsResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -936,9 +951,10 @@ _R_ListenConversationResponse: Readers = ()
 
 
 def _d_ListenConversationResponse(d: Any, _t: Any = None) -> ListenConversationResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListenConversationResponse)
-    o: Any = new_instance(_T_ListenConversationResponse)
+    o = _T_ListenConversationResponse()
     o._raw = d
     o.__class__ = ListenConversationResponse
     done: ListenConversationResponse = o
@@ -965,9 +981,10 @@ _R_GetOrCreateConversationResponse: Readers = (
 
 def _d_GetOrCreateConversationResponse(d: Any, _t: Any = None) -> GetOrCreateConversationResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetOrCreateConversationResponse)
-    o: Any = new_instance(_T_GetOrCreateConversationResponse)
+    o = _T_GetOrCreateConversationResponse()
     o._raw = d
     try:
         v = d["conversation"]
@@ -1001,9 +1018,10 @@ _R_ListConversationsResponseMeta: Readers = (("next_token", lambda d: d.get("nex
 
 
 def _d_ListConversationsResponseMeta(d: Any, _t: Any = None) -> ListConversationsResponseMeta:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListConversationsResponseMeta)
-    o: Any = new_instance(_T_ListConversationsResponseMeta)
+    o = _T_ListConversationsResponseMeta()
     o._raw = d
     try:
         o.next_token = d.get("nextToken", None)
@@ -1045,9 +1063,10 @@ _R_ListConversationsResponseConversationsItem: Readers = (
 def _d_ListConversationsResponseConversationsItem(
     d: Any, _t: Any = None
 ) -> ListConversationsResponseConversationsItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListConversationsResponseConversationsItem)
-    o: Any = new_instance(_T_ListConversationsResponseConversationsItem)
+    o = _T_ListConversationsResponseConversationsItem()
     o._raw = d
     try:
         o.id = d["id"]
@@ -1063,6 +1082,36 @@ def _d_ListConversationsResponseConversationsItem(
     o.__class__ = ListConversationsResponseConversationsItem
     done: ListConversationsResponseConversationsItem = o
     return done
+
+
+def _l_ListConversationsResponseConversationsItem(
+    items: Any,
+) -> list[ListConversationsResponseConversationsItem]:
+    o: Any
+    out: list[ListConversationsResponseConversationsItem] = []
+    k0, k1, k2 = wire_keys(items, ("id", "createdAt", "updatedAt"))
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, ListConversationsResponseConversationsItem)
+        o = _T_ListConversationsResponseConversationsItem()
+        o._raw = d
+        try:
+            o.id = d[k0]
+            o.created_at = d[k1]
+            o.updated_at = d[k2]
+        except SHAPE_ERRORS as exc:
+            out.append(
+                salvage(
+                    o,
+                    ListConversationsResponseConversationsItem,
+                    _R_ListConversationsResponseConversationsItem,
+                    exc,
+                )
+            )
+            continue
+        o.__class__ = ListConversationsResponseConversationsItem
+        out.append(o)
+    return out
 
 
 def _e_ListConversationsResponseConversationsItem(o: Any, _t: Any = None) -> Any:
@@ -1081,23 +1130,21 @@ register_model(
 
 _T_ListConversationsResponse = mutable_twin(ListConversationsResponse)
 _R_ListConversationsResponse: Readers = (
-    (
-        "conversations",
-        lambda d: [_d_ListConversationsResponseConversationsItem(x0) for x0 in d["conversations"]],
-    ),
+    ("conversations", lambda d: _l_ListConversationsResponseConversationsItem(d["conversations"])),
     ("meta", lambda d: _d_ListConversationsResponseMeta(d["meta"])),
 )
 
 
 def _d_ListConversationsResponse(d: Any, _t: Any = None) -> ListConversationsResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListConversationsResponse)
-    o: Any = new_instance(_T_ListConversationsResponse)
+    o = _T_ListConversationsResponse()
     o._raw = d
     try:
         v = d["conversations"]
-        o.conversations = [_d_ListConversationsResponseConversationsItem(x0) for x0 in v]
+        o.conversations = _l_ListConversationsResponseConversationsItem(v)
         v = d["meta"]
         o.meta = _d_ListConversationsResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -1132,9 +1179,10 @@ _R_CreateConversationResponse: Readers = (
 
 def _d_CreateConversationResponse(d: Any, _t: Any = None) -> CreateConversationResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateConversationResponse)
-    o: Any = new_instance(_T_CreateConversationResponse)
+    o = _T_CreateConversationResponse()
     o._raw = d
     try:
         v = d["conversation"]
@@ -1166,9 +1214,10 @@ _R_DeleteConversationResponse: Readers = ()
 
 
 def _d_DeleteConversationResponse(d: Any, _t: Any = None) -> DeleteConversationResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, DeleteConversationResponse)
-    o: Any = new_instance(_T_DeleteConversationResponse)
+    o = _T_DeleteConversationResponse()
     o._raw = d
     o.__class__ = DeleteConversationResponse
     done: DeleteConversationResponse = o
@@ -1195,9 +1244,10 @@ _R_GetConversationResponse: Readers = (
 
 def _d_GetConversationResponse(d: Any, _t: Any = None) -> GetConversationResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetConversationResponse)
-    o: Any = new_instance(_T_GetConversationResponse)
+    o = _T_GetConversationResponse()
     o._raw = d
     try:
         v = d["conversation"]
@@ -1233,9 +1283,10 @@ _R_Event: Readers = (
 
 
 def _d_Event(d: Any, _t: Any = None) -> Event:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, Event)
-    o: Any = new_instance(_T_Event)
+    o = _T_Event()
     o._raw = d
     try:
         o.id = d["id"]
@@ -1278,9 +1329,10 @@ _R_Message: Readers = (
 
 
 def _d_Message(d: Any, _t: Any = None) -> Message:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, Message)
-    o: Any = new_instance(_T_Message)
+    o = _T_Message()
     o._raw = d
     try:
         o.id = d["id"]
@@ -1294,6 +1346,32 @@ def _d_Message(d: Any, _t: Any = None) -> Message:
     o.__class__ = Message
     done: Message = o
     return done
+
+
+def _l_Message(items: Any) -> list[Message]:
+    o: Any
+    out: list[Message] = []
+    k0, k1, k2, k3, k4, k5 = wire_keys(
+        items, ("id", "createdAt", "payload", "userId", "conversationId", "metadata")
+    )
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, Message)
+        o = _T_Message()
+        o._raw = d
+        try:
+            o.id = d[k0]
+            o.created_at = d[k1]
+            o.payload = d[k2]
+            o.user_id = d[k3]
+            o.conversation_id = d[k4]
+            o.metadata = d.get(k5, None)
+        except SHAPE_ERRORS as exc:
+            out.append(salvage(o, Message, _R_Message, exc))
+            continue
+        o.__class__ = Message
+        out.append(o)
+    return out
 
 
 def _e_Message(o: Any, _t: Any = None) -> Any:
@@ -1325,9 +1403,10 @@ _R_Conversation: Readers = (
 
 
 def _d_Conversation(d: Any, _t: Any = None) -> Conversation:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, Conversation)
-    o: Any = new_instance(_T_Conversation)
+    o = _T_Conversation()
     o._raw = d
     try:
         o.id = d["id"]
@@ -1362,9 +1441,10 @@ _R_User: Readers = (
 
 
 def _d_User(d: Any, _t: Any = None) -> User:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, User)
-    o: Any = new_instance(_T_User)
+    o = _T_User()
     o._raw = d
     try:
         o.id = d["id"]
@@ -1378,6 +1458,32 @@ def _d_User(d: Any, _t: Any = None) -> User:
     o.__class__ = User
     done: User = o
     return done
+
+
+def _l_User(items: Any) -> list[User]:
+    o: Any
+    out: list[User] = []
+    k0, k1, k2, k3, k4, k5 = wire_keys(
+        items, ("id", "name", "pictureUrl", "profile", "createdAt", "updatedAt")
+    )
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, User)
+        o = _T_User()
+        o._raw = d
+        try:
+            o.id = d[k0]
+            o.name = d.get(k1, None)
+            o.picture_url = d.get(k2, None)
+            o.profile = d.get(k3, None)
+            o.created_at = d[k4]
+            o.updated_at = d[k5]
+        except SHAPE_ERRORS as exc:
+            out.append(salvage(o, User, _R_User, exc))
+            continue
+        o.__class__ = User
+        out.append(o)
+    return out
 
 
 def _e_User(o: Any, _t: Any = None) -> Any:

@@ -22,9 +22,9 @@ from botpress_async._converter import (
     Readers,
     check_object,
     mutable_twin,
-    new_instance,
     register_model,
     salvage,
+    wire_keys,
 )
 from botpress_async._types import NOT_GIVEN, NotGivenOr
 
@@ -837,9 +837,10 @@ _R_UpdateKnowledgeBaseResponse: Readers = (
 
 def _d_UpdateKnowledgeBaseResponse(d: Any, _t: Any = None) -> UpdateKnowledgeBaseResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateKnowledgeBaseResponse)
-    o: Any = new_instance(_T_UpdateKnowledgeBaseResponse)
+    o = _T_UpdateKnowledgeBaseResponse()
     o._raw = d
     try:
         v = d["knowledgeBase"]
@@ -871,9 +872,10 @@ _R_DeleteKnowledgeBaseResponse: Readers = ()
 
 
 def _d_DeleteKnowledgeBaseResponse(d: Any, _t: Any = None) -> DeleteKnowledgeBaseResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, DeleteKnowledgeBaseResponse)
-    o: Any = new_instance(_T_DeleteKnowledgeBaseResponse)
+    o = _T_DeleteKnowledgeBaseResponse()
     o._raw = d
     o.__class__ = DeleteKnowledgeBaseResponse
     done: DeleteKnowledgeBaseResponse = o
@@ -906,9 +908,10 @@ _R_ListKnowledgeBasesResponseKnowledgeBasesItem: Readers = (
 def _d_ListKnowledgeBasesResponseKnowledgeBasesItem(
     d: Any, _t: Any = None
 ) -> ListKnowledgeBasesResponseKnowledgeBasesItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListKnowledgeBasesResponseKnowledgeBasesItem)
-    o: Any = new_instance(_T_ListKnowledgeBasesResponseKnowledgeBasesItem)
+    o = _T_ListKnowledgeBasesResponseKnowledgeBasesItem()
     o._raw = d
     try:
         o.id = d["id"]
@@ -925,6 +928,37 @@ def _d_ListKnowledgeBasesResponseKnowledgeBasesItem(
     o.__class__ = ListKnowledgeBasesResponseKnowledgeBasesItem
     done: ListKnowledgeBasesResponseKnowledgeBasesItem = o
     return done
+
+
+def _l_ListKnowledgeBasesResponseKnowledgeBasesItem(
+    items: Any,
+) -> list[ListKnowledgeBasesResponseKnowledgeBasesItem]:
+    o: Any
+    out: list[ListKnowledgeBasesResponseKnowledgeBasesItem] = []
+    k0, k1, k2, k3 = wire_keys(items, ("id", "name", "createdAt", "tags"))
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, ListKnowledgeBasesResponseKnowledgeBasesItem)
+        o = _T_ListKnowledgeBasesResponseKnowledgeBasesItem()
+        o._raw = d
+        try:
+            o.id = d[k0]
+            o.name = d[k1]
+            o.created_at = d[k2]
+            o.tags = d[k3]
+        except SHAPE_ERRORS as exc:
+            out.append(
+                salvage(
+                    o,
+                    ListKnowledgeBasesResponseKnowledgeBasesItem,
+                    _R_ListKnowledgeBasesResponseKnowledgeBasesItem,
+                    exc,
+                )
+            )
+            continue
+        o.__class__ = ListKnowledgeBasesResponseKnowledgeBasesItem
+        out.append(o)
+    return out
 
 
 def _e_ListKnowledgeBasesResponseKnowledgeBasesItem(o: Any, _t: Any = None) -> Any:
@@ -945,9 +979,7 @@ _T_ListKnowledgeBasesResponse = mutable_twin(ListKnowledgeBasesResponse)
 _R_ListKnowledgeBasesResponse: Readers = (
     (
         "knowledge_bases",
-        lambda d: [
-            _d_ListKnowledgeBasesResponseKnowledgeBasesItem(x0) for x0 in d["knowledgeBases"]
-        ],
+        lambda d: _l_ListKnowledgeBasesResponseKnowledgeBasesItem(d["knowledgeBases"]),
     ),
     ("meta", lambda d: _d_ListFilesResponseMeta(d["meta"])),
 )
@@ -955,13 +987,14 @@ _R_ListKnowledgeBasesResponse: Readers = (
 
 def _d_ListKnowledgeBasesResponse(d: Any, _t: Any = None) -> ListKnowledgeBasesResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListKnowledgeBasesResponse)
-    o: Any = new_instance(_T_ListKnowledgeBasesResponse)
+    o = _T_ListKnowledgeBasesResponse()
     o._raw = d
     try:
         v = d["knowledgeBases"]
-        o.knowledge_bases = [_d_ListKnowledgeBasesResponseKnowledgeBasesItem(x0) for x0 in v]
+        o.knowledge_bases = _l_ListKnowledgeBasesResponseKnowledgeBasesItem(v)
         v = d["meta"]
         o.meta = _d_ListFilesResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -999,9 +1032,10 @@ _R_CreateKnowledgeBaseResponseKnowledgeBase: Readers = (
 def _d_CreateKnowledgeBaseResponseKnowledgeBase(
     d: Any, _t: Any = None
 ) -> CreateKnowledgeBaseResponseKnowledgeBase:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateKnowledgeBaseResponseKnowledgeBase)
-    o: Any = new_instance(_T_CreateKnowledgeBaseResponseKnowledgeBase)
+    o = _T_CreateKnowledgeBaseResponseKnowledgeBase()
     o._raw = d
     try:
         o.id = d["id"]
@@ -1041,9 +1075,10 @@ _R_CreateKnowledgeBaseResponse: Readers = (
 
 def _d_CreateKnowledgeBaseResponse(d: Any, _t: Any = None) -> CreateKnowledgeBaseResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateKnowledgeBaseResponse)
-    o: Any = new_instance(_T_CreateKnowledgeBaseResponse)
+    o = _T_CreateKnowledgeBaseResponse()
     o._raw = d
     try:
         v = d["knowledgeBase"]
@@ -1079,9 +1114,10 @@ _R_ListFileTagValuesResponse: Readers = (
 
 def _d_ListFileTagValuesResponse(d: Any, _t: Any = None) -> ListFileTagValuesResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListFileTagValuesResponse)
-    o: Any = new_instance(_T_ListFileTagValuesResponse)
+    o = _T_ListFileTagValuesResponse()
     o._raw = d
     try:
         o.values = d["values"]
@@ -1119,9 +1155,10 @@ _R_ListFileTagsResponse: Readers = (
 
 def _d_ListFileTagsResponse(d: Any, _t: Any = None) -> ListFileTagsResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListFileTagsResponse)
-    o: Any = new_instance(_T_ListFileTagsResponse)
+    o = _T_ListFileTagsResponse()
     o._raw = d
     try:
         o.tags = d["tags"]
@@ -1153,9 +1190,10 @@ _R_SetFilePassagesResponse: Readers = ()
 
 
 def _d_SetFilePassagesResponse(d: Any, _t: Any = None) -> SetFilePassagesResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, SetFilePassagesResponse)
-    o: Any = new_instance(_T_SetFilePassagesResponse)
+    o = _T_SetFilePassagesResponse()
     o._raw = d
     o.__class__ = SetFilePassagesResponse
     done: SetFilePassagesResponse = o
@@ -1181,9 +1219,10 @@ _R_SetFilePassagesBodyPassagesItem: Readers = (
 
 
 def _d_SetFilePassagesBodyPassagesItem(d: Any, _t: Any = None) -> SetFilePassagesBodyPassagesItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, SetFilePassagesBodyPassagesItem)
-    o: Any = new_instance(_T_SetFilePassagesBodyPassagesItem)
+    o = _T_SetFilePassagesBodyPassagesItem()
     o._raw = d
     try:
         o.content = d["content"]
@@ -1229,9 +1268,10 @@ def _d_ListFilePassagesResponsePassagesItem(
     d: Any, _t: Any = None
 ) -> ListFilePassagesResponsePassagesItem:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListFilePassagesResponsePassagesItem)
-    o: Any = new_instance(_T_ListFilePassagesResponsePassagesItem)
+    o = _T_ListFilePassagesResponsePassagesItem()
     o._raw = d
     try:
         o.id = d["id"]
@@ -1245,6 +1285,38 @@ def _d_ListFilePassagesResponsePassagesItem(
     o.__class__ = ListFilePassagesResponsePassagesItem
     done: ListFilePassagesResponsePassagesItem = o
     return done
+
+
+def _l_ListFilePassagesResponsePassagesItem(
+    items: Any,
+) -> list[ListFilePassagesResponsePassagesItem]:
+    v: Any
+    o: Any
+    out: list[ListFilePassagesResponsePassagesItem] = []
+    k0, k1, k2 = wire_keys(items, ("id", "content", "meta"))
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, ListFilePassagesResponsePassagesItem)
+        o = _T_ListFilePassagesResponsePassagesItem()
+        o._raw = d
+        try:
+            o.id = d[k0]
+            o.content = d[k1]
+            v = d[k2]
+            o.meta = _d_SearchFilesResponsePassagesItemMeta(v)
+        except SHAPE_ERRORS as exc:
+            out.append(
+                salvage(
+                    o,
+                    ListFilePassagesResponsePassagesItem,
+                    _R_ListFilePassagesResponsePassagesItem,
+                    exc,
+                )
+            )
+            continue
+        o.__class__ = ListFilePassagesResponsePassagesItem
+        out.append(o)
+    return out
 
 
 def _e_ListFilePassagesResponsePassagesItem(o: Any, _t: Any = None) -> Any:
@@ -1268,20 +1340,21 @@ register_model(
 
 _T_ListFilePassagesResponse = mutable_twin(ListFilePassagesResponse)
 _R_ListFilePassagesResponse: Readers = (
-    ("passages", lambda d: [_d_ListFilePassagesResponsePassagesItem(x0) for x0 in d["passages"]]),
+    ("passages", lambda d: _l_ListFilePassagesResponsePassagesItem(d["passages"])),
     ("meta", lambda d: _d_ListFilesResponseMeta(d["meta"])),
 )
 
 
 def _d_ListFilePassagesResponse(d: Any, _t: Any = None) -> ListFilePassagesResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListFilePassagesResponse)
-    o: Any = new_instance(_T_ListFilePassagesResponse)
+    o = _T_ListFilePassagesResponse()
     o._raw = d
     try:
         v = d["passages"]
-        o.passages = [_d_ListFilePassagesResponsePassagesItem(x0) for x0 in v]
+        o.passages = _l_ListFilePassagesResponsePassagesItem(v)
         v = d["meta"]
         o.meta = _d_ListFilesResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -1320,9 +1393,10 @@ _R_SearchFilesResponsePassagesItemContextItem: Readers = (
 def _d_SearchFilesResponsePassagesItemContextItem(
     d: Any, _t: Any = None
 ) -> SearchFilesResponsePassagesItemContextItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, SearchFilesResponsePassagesItemContextItem)
-    o: Any = new_instance(_T_SearchFilesResponsePassagesItemContextItem)
+    o = _T_SearchFilesResponsePassagesItemContextItem()
     o._raw = d
     try:
         o.id = d.get("id", None)
@@ -1377,9 +1451,10 @@ _R_SearchFilesResponsePassagesItemFile: Readers = (
 def _d_SearchFilesResponsePassagesItemFile(
     d: Any, _t: Any = None
 ) -> SearchFilesResponsePassagesItemFile:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, SearchFilesResponsePassagesItemFile)
-    o: Any = new_instance(_T_SearchFilesResponsePassagesItemFile)
+    o = _T_SearchFilesResponsePassagesItemFile()
     o._raw = d
     try:
         o.id = d["id"]
@@ -1433,9 +1508,10 @@ _R_SearchFilesResponsePassagesItemMeta: Readers = (
 def _d_SearchFilesResponsePassagesItemMeta(
     d: Any, _t: Any = None
 ) -> SearchFilesResponsePassagesItemMeta:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, SearchFilesResponsePassagesItemMeta)
-    o: Any = new_instance(_T_SearchFilesResponsePassagesItemMeta)
+    o = _T_SearchFilesResponsePassagesItemMeta()
     o._raw = d
     try:
         o.type = d.get("type", None)
@@ -1501,9 +1577,10 @@ _R_SearchFilesResponsePassagesItem: Readers = (
 
 def _d_SearchFilesResponsePassagesItem(d: Any, _t: Any = None) -> SearchFilesResponsePassagesItem:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, SearchFilesResponsePassagesItem)
-    o: Any = new_instance(_T_SearchFilesResponsePassagesItem)
+    o = _T_SearchFilesResponsePassagesItem()
     o._raw = d
     try:
         o.content = d["content"]
@@ -1555,9 +1632,10 @@ _R_SearchFilesResponse: Readers = (
 
 def _d_SearchFilesResponse(d: Any, _t: Any = None) -> SearchFilesResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, SearchFilesResponse)
-    o: Any = new_instance(_T_SearchFilesResponse)
+    o = _T_SearchFilesResponse()
     o._raw = d
     try:
         v = d["passages"]
@@ -1588,9 +1666,10 @@ _R_CopyFileResponse: Readers = (("file", lambda d: _d_File(d["file"])),)
 
 def _d_CopyFileResponse(d: Any, _t: Any = None) -> CopyFileResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CopyFileResponse)
-    o: Any = new_instance(_T_CopyFileResponse)
+    o = _T_CopyFileResponse()
     o._raw = d
     try:
         v = d["file"]
@@ -1621,9 +1700,10 @@ _R_UpdateFileMetadataResponse: Readers = (("file", lambda d: _d_File(d["file"]))
 
 def _d_UpdateFileMetadataResponse(d: Any, _t: Any = None) -> UpdateFileMetadataResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateFileMetadataResponse)
-    o: Any = new_instance(_T_UpdateFileMetadataResponse)
+    o = _T_UpdateFileMetadataResponse()
     o._raw = d
     try:
         v = d["file"]
@@ -1656,9 +1736,10 @@ _R_GetFileResponse: Readers = (("file", lambda d: _d_File(d["file"])),)
 
 def _d_GetFileResponse(d: Any, _t: Any = None) -> GetFileResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetFileResponse)
-    o: Any = new_instance(_T_GetFileResponse)
+    o = _T_GetFileResponse()
     o._raw = d
     try:
         v = d["file"]
@@ -1688,9 +1769,10 @@ _R_DeleteFileResponse: Readers = ()
 
 
 def _d_DeleteFileResponse(d: Any, _t: Any = None) -> DeleteFileResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, DeleteFileResponse)
-    o: Any = new_instance(_T_DeleteFileResponse)
+    o = _T_DeleteFileResponse()
     o._raw = d
     o.__class__ = DeleteFileResponse
     done: DeleteFileResponse = o
@@ -1712,9 +1794,10 @@ _R_ListFilesResponseMeta: Readers = (("next_token", lambda d: d.get("nextToken",
 
 
 def _d_ListFilesResponseMeta(d: Any, _t: Any = None) -> ListFilesResponseMeta:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListFilesResponseMeta)
-    o: Any = new_instance(_T_ListFilesResponseMeta)
+    o = _T_ListFilesResponseMeta()
     o._raw = d
     try:
         o.next_token = d.get("nextToken", None)
@@ -1749,9 +1832,10 @@ _R_ListFilesResponseFilesItemOwner: Readers = (
 
 
 def _d_ListFilesResponseFilesItemOwner(d: Any, _t: Any = None) -> ListFilesResponseFilesItemOwner:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListFilesResponseFilesItemOwner)
-    o: Any = new_instance(_T_ListFilesResponseFilesItemOwner)
+    o = _T_ListFilesResponseFilesItemOwner()
     o._raw = d
     try:
         o.type = d["type"]
@@ -1813,9 +1897,10 @@ _R_ListFilesResponseFilesItem: Readers = (
 
 def _d_ListFilesResponseFilesItem(d: Any, _t: Any = None) -> ListFilesResponseFilesItem:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListFilesResponseFilesItem)
-    o: Any = new_instance(_T_ListFilesResponseFilesItem)
+    o = _T_ListFilesResponseFilesItem()
     o._raw = d
     try:
         o.id = d["id"]
@@ -1841,6 +1926,64 @@ def _d_ListFilesResponseFilesItem(d: Any, _t: Any = None) -> ListFilesResponseFi
     o.__class__ = ListFilesResponseFilesItem
     done: ListFilesResponseFilesItem = o
     return done
+
+
+def _l_ListFilesResponseFilesItem(items: Any) -> list[ListFilesResponseFilesItem]:
+    v: Any
+    o: Any
+    out: list[ListFilesResponseFilesItem] = []
+    k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, k10, k11, k12, k13, k14, k15, k16 = wire_keys(
+        items,
+        (
+            "id",
+            "botId",
+            "key",
+            "url",
+            "size",
+            "contentType",
+            "tags",
+            "metadata",
+            "createdAt",
+            "updatedAt",
+            "accessPolicies",
+            "index",
+            "status",
+            "failedStatusReason",
+            "expiresAt",
+            "owner",
+            "indexingStack",
+        ),
+    )
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, ListFilesResponseFilesItem)
+        o = _T_ListFilesResponseFilesItem()
+        o._raw = d
+        try:
+            o.id = d[k0]
+            o.bot_id = d[k1]
+            o.key = d[k2]
+            o.url = d[k3]
+            o.size = d[k4]
+            o.content_type = d[k5]
+            o.tags = d[k6]
+            o.metadata = d[k7]
+            o.created_at = d[k8]
+            o.updated_at = d[k9]
+            o.access_policies = d[k10]
+            o.index = d[k11]
+            o.status = d[k12]
+            o.failed_status_reason = d.get(k13, None)
+            o.expires_at = d.get(k14, None)
+            v = d[k15]
+            o.owner = _d_ListFilesResponseFilesItemOwner(v)
+            o.indexing_stack = d.get(k16, None)
+        except SHAPE_ERRORS as exc:
+            out.append(salvage(o, ListFilesResponseFilesItem, _R_ListFilesResponseFilesItem, exc))
+            continue
+        o.__class__ = ListFilesResponseFilesItem
+        out.append(o)
+    return out
 
 
 def _e_ListFilesResponseFilesItem(o: Any, _t: Any = None) -> Any:
@@ -1882,20 +2025,21 @@ register_model(
 
 _T_ListFilesResponse = mutable_twin(ListFilesResponse)
 _R_ListFilesResponse: Readers = (
-    ("files", lambda d: [_d_ListFilesResponseFilesItem(x0) for x0 in d["files"]]),
+    ("files", lambda d: _l_ListFilesResponseFilesItem(d["files"])),
     ("meta", lambda d: _d_ListFilesResponseMeta(d["meta"])),
 )
 
 
 def _d_ListFilesResponse(d: Any, _t: Any = None) -> ListFilesResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListFilesResponse)
-    o: Any = new_instance(_T_ListFilesResponse)
+    o = _T_ListFilesResponse()
     o._raw = d
     try:
         v = d["files"]
-        o.files = [_d_ListFilesResponseFilesItem(x0) for x0 in v]
+        o.files = _l_ListFilesResponseFilesItem(v)
         v = d["meta"]
         o.meta = _d_ListFilesResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -1945,9 +2089,10 @@ _R_UpsertFileResponseFile: Readers = (
 
 def _d_UpsertFileResponseFile(d: Any, _t: Any = None) -> UpsertFileResponseFile:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpsertFileResponseFile)
-    o: Any = new_instance(_T_UpsertFileResponseFile)
+    o = _T_UpsertFileResponseFile()
     o._raw = d
     try:
         o.id = d["id"]
@@ -2018,9 +2163,10 @@ _R_UpsertFileResponse: Readers = (("file", lambda d: _d_UpsertFileResponseFile(d
 
 def _d_UpsertFileResponse(d: Any, _t: Any = None) -> UpsertFileResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpsertFileResponse)
-    o: Any = new_instance(_T_UpsertFileResponse)
+    o = _T_UpsertFileResponse()
     o._raw = d
     try:
         v = d["file"]
@@ -2057,9 +2203,10 @@ _R_UpsertFileBodyIndexingConfigurationVision: Readers = (
 def _d_UpsertFileBodyIndexingConfigurationVision(
     d: Any, _t: Any = None
 ) -> UpsertFileBodyIndexingConfigurationVision:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpsertFileBodyIndexingConfigurationVision)
-    o: Any = new_instance(_T_UpsertFileBodyIndexingConfigurationVision)
+    o = _T_UpsertFileBodyIndexingConfigurationVision()
     o._raw = d
     try:
         o.transcribe_pages = d.get("transcribePages", NOT_GIVEN)
@@ -2112,9 +2259,10 @@ _R_UpsertFileBodyIndexingConfigurationSummarization: Readers = (
 def _d_UpsertFileBodyIndexingConfigurationSummarization(
     d: Any, _t: Any = None
 ) -> UpsertFileBodyIndexingConfigurationSummarization:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpsertFileBodyIndexingConfigurationSummarization)
-    o: Any = new_instance(_T_UpsertFileBodyIndexingConfigurationSummarization)
+    o = _T_UpsertFileBodyIndexingConfigurationSummarization()
     o._raw = d
     try:
         o.enable = d.get("enable", NOT_GIVEN)
@@ -2177,9 +2325,10 @@ _R_UpsertFileBodyIndexingConfigurationChunking: Readers = (
 def _d_UpsertFileBodyIndexingConfigurationChunking(
     d: Any, _t: Any = None
 ) -> UpsertFileBodyIndexingConfigurationChunking:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpsertFileBodyIndexingConfigurationChunking)
-    o: Any = new_instance(_T_UpsertFileBodyIndexingConfigurationChunking)
+    o = _T_UpsertFileBodyIndexingConfigurationChunking()
     o._raw = d
     try:
         o.maximum_chunk_length = d.get("maximumChunkLength", NOT_GIVEN)
@@ -2234,9 +2383,10 @@ _R_UpsertFileBodyIndexingConfigurationParsing: Readers = (
 def _d_UpsertFileBodyIndexingConfigurationParsing(
     d: Any, _t: Any = None
 ) -> UpsertFileBodyIndexingConfigurationParsing:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpsertFileBodyIndexingConfigurationParsing)
-    o: Any = new_instance(_T_UpsertFileBodyIndexingConfigurationParsing)
+    o = _T_UpsertFileBodyIndexingConfigurationParsing()
     o._raw = d
     try:
         o.mode = d.get("mode", NOT_GIVEN)
@@ -2320,9 +2470,10 @@ def _d_UpsertFileBodyIndexingConfiguration(
     d: Any, _t: Any = None
 ) -> UpsertFileBodyIndexingConfiguration:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpsertFileBodyIndexingConfiguration)
-    o: Any = new_instance(_T_UpsertFileBodyIndexingConfiguration)
+    o = _T_UpsertFileBodyIndexingConfiguration()
     o._raw = d
     try:
         v = d.get("parsing", NOT_GIVEN)
@@ -2383,9 +2534,10 @@ _R_UpsertFileBodyIndexing: Readers = (
 
 def _d_UpsertFileBodyIndexing(d: Any, _t: Any = None) -> UpsertFileBodyIndexing:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpsertFileBodyIndexing)
-    o: Any = new_instance(_T_UpsertFileBodyIndexing)
+    o = _T_UpsertFileBodyIndexing()
     o._raw = d
     try:
         v = d["configuration"]
@@ -2420,9 +2572,10 @@ _R_FileOwner: Readers = (
 
 
 def _d_FileOwner(d: Any, _t: Any = None) -> FileOwner:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, FileOwner)
-    o: Any = new_instance(_T_FileOwner)
+    o = _T_FileOwner()
     o._raw = d
     try:
         o.type = d["type"]
@@ -2480,9 +2633,10 @@ _R_File: Readers = (
 
 def _d_File(d: Any, _t: Any = None) -> File:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, File)
-    o: Any = new_instance(_T_File)
+    o = _T_File()
     o._raw = d
     try:
         o.id = d["id"]

@@ -22,9 +22,9 @@ from botpress_async._converter import (
     Readers,
     check_object,
     mutable_twin,
-    new_instance,
     register_model,
     salvage,
+    wire_keys,
 )
 from botpress_async._types import NOT_GIVEN, NotGivenOr
 
@@ -1063,9 +1063,10 @@ _R_CaptureObservationResponse: Readers = ()
 
 
 def _d_CaptureObservationResponse(d: Any, _t: Any = None) -> CaptureObservationResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CaptureObservationResponse)
-    o: Any = new_instance(_T_CaptureObservationResponse)
+    o = _T_CaptureObservationResponse()
     o._raw = d
     o.__class__ = CaptureObservationResponse
     done: CaptureObservationResponse = o
@@ -1089,9 +1090,10 @@ _R_TrackAnalyticsResponse: Readers = ()
 
 
 def _d_TrackAnalyticsResponse(d: Any, _t: Any = None) -> TrackAnalyticsResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, TrackAnalyticsResponse)
-    o: Any = new_instance(_T_TrackAnalyticsResponse)
+    o = _T_TrackAnalyticsResponse()
     o._raw = d
     o.__class__ = TrackAnalyticsResponse
     done: TrackAnalyticsResponse = o
@@ -1113,9 +1115,10 @@ _R_ListTagValuesResponseTagsItem: Readers = (("value", lambda d: d["value"]),)
 
 
 def _d_ListTagValuesResponseTagsItem(d: Any, _t: Any = None) -> ListTagValuesResponseTagsItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListTagValuesResponseTagsItem)
-    o: Any = new_instance(_T_ListTagValuesResponseTagsItem)
+    o = _T_ListTagValuesResponseTagsItem()
     o._raw = d
     try:
         o.value = d["value"]
@@ -1124,6 +1127,27 @@ def _d_ListTagValuesResponseTagsItem(d: Any, _t: Any = None) -> ListTagValuesRes
     o.__class__ = ListTagValuesResponseTagsItem
     done: ListTagValuesResponseTagsItem = o
     return done
+
+
+def _l_ListTagValuesResponseTagsItem(items: Any) -> list[ListTagValuesResponseTagsItem]:
+    o: Any
+    out: list[ListTagValuesResponseTagsItem] = []
+    (k0,) = wire_keys(items, ("value",))
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, ListTagValuesResponseTagsItem)
+        o = _T_ListTagValuesResponseTagsItem()
+        o._raw = d
+        try:
+            o.value = d[k0]
+        except SHAPE_ERRORS as exc:
+            out.append(
+                salvage(o, ListTagValuesResponseTagsItem, _R_ListTagValuesResponseTagsItem, exc)
+            )
+            continue
+        o.__class__ = ListTagValuesResponseTagsItem
+        out.append(o)
+    return out
 
 
 def _e_ListTagValuesResponseTagsItem(o: Any, _t: Any = None) -> Any:
@@ -1142,20 +1166,21 @@ register_model(
 
 _T_ListTagValuesResponse = mutable_twin(ListTagValuesResponse)
 _R_ListTagValuesResponse: Readers = (
-    ("tags", lambda d: [_d_ListTagValuesResponseTagsItem(x0) for x0 in d["tags"]]),
+    ("tags", lambda d: _l_ListTagValuesResponseTagsItem(d["tags"])),
     ("meta", lambda d: _d_ListConversationsResponseMeta(d["meta"])),
 )
 
 
 def _d_ListTagValuesResponse(d: Any, _t: Any = None) -> ListTagValuesResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListTagValuesResponse)
-    o: Any = new_instance(_T_ListTagValuesResponse)
+    o = _T_ListTagValuesResponse()
     o._raw = d
     try:
         v = d["tags"]
-        o.tags = [_d_ListTagValuesResponseTagsItem(x0) for x0 in v]
+        o.tags = _l_ListTagValuesResponseTagsItem(v)
         v = d["meta"]
         o.meta = _d_ListConversationsResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -1186,9 +1211,10 @@ _R_GetOrCreateWorkflowResponse: Readers = (("workflow", lambda d: _d_Workflow(d[
 
 def _d_GetOrCreateWorkflowResponse(d: Any, _t: Any = None) -> GetOrCreateWorkflowResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetOrCreateWorkflowResponse)
-    o: Any = new_instance(_T_GetOrCreateWorkflowResponse)
+    o = _T_GetOrCreateWorkflowResponse()
     o._raw = d
     try:
         v = d["workflow"]
@@ -1220,9 +1246,10 @@ _R_DeleteWorkflowResponse: Readers = ()
 
 
 def _d_DeleteWorkflowResponse(d: Any, _t: Any = None) -> DeleteWorkflowResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, DeleteWorkflowResponse)
-    o: Any = new_instance(_T_DeleteWorkflowResponse)
+    o = _T_DeleteWorkflowResponse()
     o._raw = d
     o.__class__ = DeleteWorkflowResponse
     done: DeleteWorkflowResponse = o
@@ -1245,9 +1272,10 @@ _R_UpdateWorkflowResponse: Readers = (("workflow", lambda d: _d_Workflow(d["work
 
 def _d_UpdateWorkflowResponse(d: Any, _t: Any = None) -> UpdateWorkflowResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateWorkflowResponse)
-    o: Any = new_instance(_T_UpdateWorkflowResponse)
+    o = _T_UpdateWorkflowResponse()
     o._raw = d
     try:
         v = d["workflow"]
@@ -1278,9 +1306,10 @@ _R_GetWorkflowResponse: Readers = (("workflow", lambda d: _d_Workflow(d["workflo
 
 def _d_GetWorkflowResponse(d: Any, _t: Any = None) -> GetWorkflowResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetWorkflowResponse)
-    o: Any = new_instance(_T_GetWorkflowResponse)
+    o = _T_GetWorkflowResponse()
     o._raw = d
     try:
         v = d["workflow"]
@@ -1307,20 +1336,21 @@ register_model(GetWorkflowResponse, _d_GetWorkflowResponse, _e_GetWorkflowRespon
 
 _T_ListWorkflowsResponse = mutable_twin(ListWorkflowsResponse)
 _R_ListWorkflowsResponse: Readers = (
-    ("workflows", lambda d: [_d_Workflow(x0) for x0 in d["workflows"]]),
+    ("workflows", lambda d: _l_Workflow(d["workflows"])),
     ("meta", lambda d: _d_ListConversationsResponseMeta(d["meta"])),
 )
 
 
 def _d_ListWorkflowsResponse(d: Any, _t: Any = None) -> ListWorkflowsResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListWorkflowsResponse)
-    o: Any = new_instance(_T_ListWorkflowsResponse)
+    o = _T_ListWorkflowsResponse()
     o._raw = d
     try:
         v = d["workflows"]
-        o.workflows = [_d_Workflow(x0) for x0 in v]
+        o.workflows = _l_Workflow(v)
         v = d["meta"]
         o.meta = _d_ListConversationsResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -1351,9 +1381,10 @@ _R_CreateWorkflowResponse: Readers = (("workflow", lambda d: _d_Workflow(d["work
 
 def _d_CreateWorkflowResponse(d: Any, _t: Any = None) -> CreateWorkflowResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateWorkflowResponse)
-    o: Any = new_instance(_T_CreateWorkflowResponse)
+    o = _T_CreateWorkflowResponse()
     o._raw = d
     try:
         v = d["workflow"]
@@ -1383,9 +1414,10 @@ _R_ConfigureIntegrationResponse: Readers = ()
 
 
 def _d_ConfigureIntegrationResponse(d: Any, _t: Any = None) -> ConfigureIntegrationResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ConfigureIntegrationResponse)
-    o: Any = new_instance(_T_ConfigureIntegrationResponse)
+    o = _T_ConfigureIntegrationResponse()
     o._raw = d
     o.__class__ = ConfigureIntegrationResponse
     done: ConfigureIntegrationResponse = o
@@ -1413,9 +1445,10 @@ _R_CallActionResponse: Readers = (
 
 def _d_CallActionResponse(d: Any, _t: Any = None) -> CallActionResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CallActionResponse)
-    o: Any = new_instance(_T_CallActionResponse)
+    o = _T_CallActionResponse()
     o._raw = d
     try:
         o.output = d["output"]
@@ -1451,9 +1484,10 @@ _R_GetOrSetStateResponse: Readers = (
 
 def _d_GetOrSetStateResponse(d: Any, _t: Any = None) -> GetOrSetStateResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetOrSetStateResponse)
-    o: Any = new_instance(_T_GetOrSetStateResponse)
+    o = _T_GetOrSetStateResponse()
     o._raw = d
     try:
         v = d["state"]
@@ -1488,9 +1522,10 @@ _R_PatchStateResponse: Readers = (("state", lambda d: _d_State(d["state"])),)
 
 def _d_PatchStateResponse(d: Any, _t: Any = None) -> PatchStateResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, PatchStateResponse)
-    o: Any = new_instance(_T_PatchStateResponse)
+    o = _T_PatchStateResponse()
     o._raw = d
     try:
         v = d["state"]
@@ -1521,9 +1556,10 @@ _R_SetStateResponse: Readers = (("state", lambda d: _d_State(d["state"])),)
 
 def _d_SetStateResponse(d: Any, _t: Any = None) -> SetStateResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, SetStateResponse)
-    o: Any = new_instance(_T_SetStateResponse)
+    o = _T_SetStateResponse()
     o._raw = d
     try:
         v = d["state"]
@@ -1553,9 +1589,10 @@ _R_GetStateResponseMeta: Readers = (("cached", lambda d: d["cached"]),)
 
 
 def _d_GetStateResponseMeta(d: Any, _t: Any = None) -> GetStateResponseMeta:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetStateResponseMeta)
-    o: Any = new_instance(_T_GetStateResponseMeta)
+    o = _T_GetStateResponseMeta()
     o._raw = d
     try:
         o.cached = d["cached"]
@@ -1585,9 +1622,10 @@ _R_GetStateResponse: Readers = (
 
 def _d_GetStateResponse(d: Any, _t: Any = None) -> GetStateResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetStateResponse)
-    o: Any = new_instance(_T_GetStateResponse)
+    o = _T_GetStateResponse()
     o._raw = d
     try:
         v = d["state"]
@@ -1622,9 +1660,10 @@ _R_SetStateExpiryResponse: Readers = (("state", lambda d: _d_State(d["state"])),
 
 def _d_SetStateExpiryResponse(d: Any, _t: Any = None) -> SetStateExpiryResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, SetStateExpiryResponse)
-    o: Any = new_instance(_T_SetStateExpiryResponse)
+    o = _T_SetStateExpiryResponse()
     o._raw = d
     try:
         v = d["state"]
@@ -1658,9 +1697,10 @@ _R_GetOrCreateUserResponse: Readers = (
 
 def _d_GetOrCreateUserResponse(d: Any, _t: Any = None) -> GetOrCreateUserResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetOrCreateUserResponse)
-    o: Any = new_instance(_T_GetOrCreateUserResponse)
+    o = _T_GetOrCreateUserResponse()
     o._raw = d
     try:
         v = d["user"]
@@ -1694,9 +1734,10 @@ _R_DeleteUserResponse: Readers = ()
 
 
 def _d_DeleteUserResponse(d: Any, _t: Any = None) -> DeleteUserResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, DeleteUserResponse)
-    o: Any = new_instance(_T_DeleteUserResponse)
+    o = _T_DeleteUserResponse()
     o._raw = d
     o.__class__ = DeleteUserResponse
     done: DeleteUserResponse = o
@@ -1719,9 +1760,10 @@ _R_UpdateUserResponse: Readers = (("user", lambda d: _d_User(d["user"])),)
 
 def _d_UpdateUserResponse(d: Any, _t: Any = None) -> UpdateUserResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateUserResponse)
-    o: Any = new_instance(_T_UpdateUserResponse)
+    o = _T_UpdateUserResponse()
     o._raw = d
     try:
         v = d["user"]
@@ -1752,9 +1794,10 @@ _R_GetUserResponse: Readers = (("user", lambda d: _d_User(d["user"])),)
 
 def _d_GetUserResponse(d: Any, _t: Any = None) -> GetUserResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetUserResponse)
-    o: Any = new_instance(_T_GetUserResponse)
+    o = _T_GetUserResponse()
     o._raw = d
     try:
         v = d["user"]
@@ -1781,20 +1824,21 @@ register_model(GetUserResponse, _d_GetUserResponse, _e_GetUserResponse)
 
 _T_ListUsersResponse = mutable_twin(ListUsersResponse)
 _R_ListUsersResponse: Readers = (
-    ("users", lambda d: [_d_User(x0) for x0 in d["users"]]),
+    ("users", lambda d: _l_User(d["users"])),
     ("meta", lambda d: _d_ListConversationsResponseMeta(d["meta"])),
 )
 
 
 def _d_ListUsersResponse(d: Any, _t: Any = None) -> ListUsersResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListUsersResponse)
-    o: Any = new_instance(_T_ListUsersResponse)
+    o = _T_ListUsersResponse()
     o._raw = d
     try:
         v = d["users"]
-        o.users = [_d_User(x0) for x0 in v]
+        o.users = _l_User(v)
         v = d["meta"]
         o.meta = _d_ListConversationsResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -1825,9 +1869,10 @@ _R_CreateUserResponse: Readers = (("user", lambda d: _d_User(d["user"])),)
 
 def _d_CreateUserResponse(d: Any, _t: Any = None) -> CreateUserResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateUserResponse)
-    o: Any = new_instance(_T_CreateUserResponse)
+    o = _T_CreateUserResponse()
     o._raw = d
     try:
         v = d["user"]
@@ -1853,20 +1898,19 @@ register_model(CreateUserResponse, _d_CreateUserResponse, _e_CreateUserResponse)
 
 
 _T_ImportMessagesResponse = mutable_twin(ImportMessagesResponse)
-_R_ImportMessagesResponse: Readers = (
-    ("messages", lambda d: [_d_Message(x0) for x0 in d["messages"]]),
-)
+_R_ImportMessagesResponse: Readers = (("messages", lambda d: _l_Message(d["messages"])),)
 
 
 def _d_ImportMessagesResponse(d: Any, _t: Any = None) -> ImportMessagesResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ImportMessagesResponse)
-    o: Any = new_instance(_T_ImportMessagesResponse)
+    o = _T_ImportMessagesResponse()
     o._raw = d
     try:
         v = d["messages"]
-        o.messages = [_d_Message(x0) for x0 in v]
+        o.messages = _l_Message(v)
     except SHAPE_ERRORS as exc:
         return salvage(o, ImportMessagesResponse, _R_ImportMessagesResponse, exc)
     o.__class__ = ImportMessagesResponse
@@ -1900,9 +1944,10 @@ _R_ImportMessagesBodyMessagesItem: Readers = (
 
 
 def _d_ImportMessagesBodyMessagesItem(d: Any, _t: Any = None) -> ImportMessagesBodyMessagesItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ImportMessagesBodyMessagesItem)
-    o: Any = new_instance(_T_ImportMessagesBodyMessagesItem)
+    o = _T_ImportMessagesBodyMessagesItem()
     o._raw = d
     try:
         o.payload = d["payload"]
@@ -1953,9 +1998,10 @@ def _d_InitializeIncomingMessageResponse(
     d: Any, _t: Any = None
 ) -> InitializeIncomingMessageResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, InitializeIncomingMessageResponse)
-    o: Any = new_instance(_T_InitializeIncomingMessageResponse)
+    o = _T_InitializeIncomingMessageResponse()
     o._raw = d
     try:
         v = d["user"]
@@ -2008,9 +2054,10 @@ _R_InitializeIncomingMessageBodyMessage: Readers = (
 def _d_InitializeIncomingMessageBodyMessage(
     d: Any, _t: Any = None
 ) -> InitializeIncomingMessageBodyMessage:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, InitializeIncomingMessageBodyMessage)
-    o: Any = new_instance(_T_InitializeIncomingMessageBodyMessage)
+    o = _T_InitializeIncomingMessageBodyMessage()
     o._raw = d
     try:
         o.payload = d["payload"]
@@ -2064,9 +2111,10 @@ _R_InitializeIncomingMessageBodyConversation: Readers = (
 def _d_InitializeIncomingMessageBodyConversation(
     d: Any, _t: Any = None
 ) -> InitializeIncomingMessageBodyConversation:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, InitializeIncomingMessageBodyConversation)
-    o: Any = new_instance(_T_InitializeIncomingMessageBodyConversation)
+    o = _T_InitializeIncomingMessageBodyConversation()
     o._raw = d
     try:
         o.channel = d["channel"]
@@ -2122,9 +2170,10 @@ _R_InitializeIncomingMessageBodyUser: Readers = (
 def _d_InitializeIncomingMessageBodyUser(
     d: Any, _t: Any = None
 ) -> InitializeIncomingMessageBodyUser:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, InitializeIncomingMessageBodyUser)
-    o: Any = new_instance(_T_InitializeIncomingMessageBodyUser)
+    o = _T_InitializeIncomingMessageBodyUser()
     o._raw = d
     try:
         o.tags = d["tags"]
@@ -2178,9 +2227,10 @@ _R_DeleteMessageResponse: Readers = ()
 
 
 def _d_DeleteMessageResponse(d: Any, _t: Any = None) -> DeleteMessageResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, DeleteMessageResponse)
-    o: Any = new_instance(_T_DeleteMessageResponse)
+    o = _T_DeleteMessageResponse()
     o._raw = d
     o.__class__ = DeleteMessageResponse
     done: DeleteMessageResponse = o
@@ -2203,9 +2253,10 @@ _R_UpdateMessageResponse: Readers = (("message", lambda d: _d_Message(d["message
 
 def _d_UpdateMessageResponse(d: Any, _t: Any = None) -> UpdateMessageResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateMessageResponse)
-    o: Any = new_instance(_T_UpdateMessageResponse)
+    o = _T_UpdateMessageResponse()
     o._raw = d
     try:
         v = d["message"]
@@ -2236,9 +2287,10 @@ _R_GetMessageResponse: Readers = (("message", lambda d: _d_Message(d["message"])
 
 def _d_GetMessageResponse(d: Any, _t: Any = None) -> GetMessageResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetMessageResponse)
-    o: Any = new_instance(_T_GetMessageResponse)
+    o = _T_GetMessageResponse()
     o._raw = d
     try:
         v = d["message"]
@@ -2272,9 +2324,10 @@ _R_GetOrCreateMessageResponse: Readers = (
 
 def _d_GetOrCreateMessageResponse(d: Any, _t: Any = None) -> GetOrCreateMessageResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetOrCreateMessageResponse)
-    o: Any = new_instance(_T_GetOrCreateMessageResponse)
+    o = _T_GetOrCreateMessageResponse()
     o._raw = d
     try:
         v = d["message"]
@@ -2307,20 +2360,21 @@ register_model(
 
 _T_ListMessagesResponse = mutable_twin(ListMessagesResponse)
 _R_ListMessagesResponse: Readers = (
-    ("messages", lambda d: [_d_Message(x0) for x0 in d["messages"]]),
+    ("messages", lambda d: _l_Message(d["messages"])),
     ("meta", lambda d: _d_ListConversationsResponseMeta(d["meta"])),
 )
 
 
 def _d_ListMessagesResponse(d: Any, _t: Any = None) -> ListMessagesResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListMessagesResponse)
-    o: Any = new_instance(_T_ListMessagesResponse)
+    o = _T_ListMessagesResponse()
     o._raw = d
     try:
         v = d["messages"]
-        o.messages = [_d_Message(x0) for x0 in v]
+        o.messages = _l_Message(v)
         v = d["meta"]
         o.meta = _d_ListConversationsResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -2351,9 +2405,10 @@ _R_CreateMessageResponse: Readers = (("message", lambda d: _d_Message(d["message
 
 def _d_CreateMessageResponse(d: Any, _t: Any = None) -> CreateMessageResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateMessageResponse)
-    o: Any = new_instance(_T_CreateMessageResponse)
+    o = _T_CreateMessageResponse()
     o._raw = d
     try:
         v = d["message"]
@@ -2383,9 +2438,10 @@ _R_CancelScheduledEventResponse: Readers = ()
 
 
 def _d_CancelScheduledEventResponse(d: Any, _t: Any = None) -> CancelScheduledEventResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CancelScheduledEventResponse)
-    o: Any = new_instance(_T_CancelScheduledEventResponse)
+    o = _T_CancelScheduledEventResponse()
     o._raw = d
     o.__class__ = CancelScheduledEventResponse
     done: CancelScheduledEventResponse = o
@@ -2410,9 +2466,10 @@ _R_GetEventResponse: Readers = (("event", lambda d: _d_Event(d["event"])),)
 
 def _d_GetEventResponse(d: Any, _t: Any = None) -> GetEventResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetEventResponse)
-    o: Any = new_instance(_T_GetEventResponse)
+    o = _T_GetEventResponse()
     o._raw = d
     try:
         v = d["event"]
@@ -2439,20 +2496,21 @@ register_model(GetEventResponse, _d_GetEventResponse, _e_GetEventResponse)
 
 _T_ListEventsResponse = mutable_twin(ListEventsResponse)
 _R_ListEventsResponse: Readers = (
-    ("events", lambda d: [_d_Event(x0) for x0 in d["events"]]),
+    ("events", lambda d: _l_Event(d["events"])),
     ("meta", lambda d: _d_ListConversationsResponseMeta(d["meta"])),
 )
 
 
 def _d_ListEventsResponse(d: Any, _t: Any = None) -> ListEventsResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListEventsResponse)
-    o: Any = new_instance(_T_ListEventsResponse)
+    o = _T_ListEventsResponse()
     o._raw = d
     try:
         v = d["events"]
-        o.events = [_d_Event(x0) for x0 in v]
+        o.events = _l_Event(v)
         v = d["meta"]
         o.meta = _d_ListConversationsResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -2483,9 +2541,10 @@ _R_CreateEventResponse: Readers = (("event", lambda d: _d_Event(d["event"])),)
 
 def _d_CreateEventResponse(d: Any, _t: Any = None) -> CreateEventResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateEventResponse)
-    o: Any = new_instance(_T_CreateEventResponse)
+    o = _T_CreateEventResponse()
     o._raw = d
     try:
         v = d["event"]
@@ -2518,9 +2577,10 @@ _R_CreateEventBodySchedule: Readers = (
 
 
 def _d_CreateEventBodySchedule(d: Any, _t: Any = None) -> CreateEventBodySchedule:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateEventBodySchedule)
-    o: Any = new_instance(_T_CreateEventBodySchedule)
+    o = _T_CreateEventBodySchedule()
     o._raw = d
     try:
         o.date_time = d.get("dateTime", NOT_GIVEN)
@@ -2554,9 +2614,10 @@ _R_RemoveParticipantResponse: Readers = ()
 
 
 def _d_RemoveParticipantResponse(d: Any, _t: Any = None) -> RemoveParticipantResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, RemoveParticipantResponse)
-    o: Any = new_instance(_T_RemoveParticipantResponse)
+    o = _T_RemoveParticipantResponse()
     o._raw = d
     o.__class__ = RemoveParticipantResponse
     done: RemoveParticipantResponse = o
@@ -2581,9 +2642,10 @@ _R_GetParticipantResponse: Readers = (("participant", lambda d: _d_User(d["parti
 
 def _d_GetParticipantResponse(d: Any, _t: Any = None) -> GetParticipantResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetParticipantResponse)
-    o: Any = new_instance(_T_GetParticipantResponse)
+    o = _T_GetParticipantResponse()
     o._raw = d
     try:
         v = d["participant"]
@@ -2614,9 +2676,10 @@ _R_AddParticipantResponse: Readers = (("participant", lambda d: _d_User(d["parti
 
 def _d_AddParticipantResponse(d: Any, _t: Any = None) -> AddParticipantResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, AddParticipantResponse)
-    o: Any = new_instance(_T_AddParticipantResponse)
+    o = _T_AddParticipantResponse()
     o._raw = d
     try:
         v = d["participant"]
@@ -2643,20 +2706,21 @@ register_model(AddParticipantResponse, _d_AddParticipantResponse, _e_AddParticip
 
 _T_ListParticipantsResponse = mutable_twin(ListParticipantsResponse)
 _R_ListParticipantsResponse: Readers = (
-    ("participants", lambda d: [_d_User(x0) for x0 in d["participants"]]),
+    ("participants", lambda d: _l_User(d["participants"])),
     ("meta", lambda d: _d_ListConversationsResponseMeta(d["meta"])),
 )
 
 
 def _d_ListParticipantsResponse(d: Any, _t: Any = None) -> ListParticipantsResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListParticipantsResponse)
-    o: Any = new_instance(_T_ListParticipantsResponse)
+    o = _T_ListParticipantsResponse()
     o._raw = d
     try:
         v = d["participants"]
-        o.participants = [_d_User(x0) for x0 in v]
+        o.participants = _l_User(v)
         v = d["meta"]
         o.meta = _d_ListConversationsResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -2688,9 +2752,10 @@ _R_GetOrCreateConversationResponseMeta: Readers = (("created", lambda d: d["crea
 def _d_GetOrCreateConversationResponseMeta(
     d: Any, _t: Any = None
 ) -> GetOrCreateConversationResponseMeta:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetOrCreateConversationResponseMeta)
-    o: Any = new_instance(_T_GetOrCreateConversationResponseMeta)
+    o = _T_GetOrCreateConversationResponseMeta()
     o._raw = d
     try:
         o.created = d["created"]
@@ -2726,9 +2791,10 @@ _R_GetOrCreateConversationResponse: Readers = (
 
 def _d_GetOrCreateConversationResponse(d: Any, _t: Any = None) -> GetOrCreateConversationResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetOrCreateConversationResponse)
-    o: Any = new_instance(_T_GetOrCreateConversationResponse)
+    o = _T_GetOrCreateConversationResponse()
     o._raw = d
     try:
         v = d["conversation"]
@@ -2766,9 +2832,10 @@ _R_DeleteConversationResponse: Readers = ()
 
 
 def _d_DeleteConversationResponse(d: Any, _t: Any = None) -> DeleteConversationResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, DeleteConversationResponse)
-    o: Any = new_instance(_T_DeleteConversationResponse)
+    o = _T_DeleteConversationResponse()
     o._raw = d
     o.__class__ = DeleteConversationResponse
     done: DeleteConversationResponse = o
@@ -2795,9 +2862,10 @@ _R_UpdateConversationResponse: Readers = (
 
 def _d_UpdateConversationResponse(d: Any, _t: Any = None) -> UpdateConversationResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateConversationResponse)
-    o: Any = new_instance(_T_UpdateConversationResponse)
+    o = _T_UpdateConversationResponse()
     o._raw = d
     try:
         v = d["conversation"]
@@ -2832,9 +2900,10 @@ _R_GetConversationResponse: Readers = (
 
 def _d_GetConversationResponse(d: Any, _t: Any = None) -> GetConversationResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetConversationResponse)
-    o: Any = new_instance(_T_GetConversationResponse)
+    o = _T_GetConversationResponse()
     o._raw = d
     try:
         v = d["conversation"]
@@ -2864,9 +2933,10 @@ _R_ListConversationsResponseMeta: Readers = (("next_token", lambda d: d.get("nex
 
 
 def _d_ListConversationsResponseMeta(d: Any, _t: Any = None) -> ListConversationsResponseMeta:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListConversationsResponseMeta)
-    o: Any = new_instance(_T_ListConversationsResponseMeta)
+    o = _T_ListConversationsResponseMeta()
     o._raw = d
     try:
         o.next_token = d.get("nextToken", None)
@@ -2897,20 +2967,21 @@ register_model(
 
 _T_ListConversationsResponse = mutable_twin(ListConversationsResponse)
 _R_ListConversationsResponse: Readers = (
-    ("conversations", lambda d: [_d_Conversation(x0) for x0 in d["conversations"]]),
+    ("conversations", lambda d: _l_Conversation(d["conversations"])),
     ("meta", lambda d: _d_ListConversationsResponseMeta(d["meta"])),
 )
 
 
 def _d_ListConversationsResponse(d: Any, _t: Any = None) -> ListConversationsResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListConversationsResponse)
-    o: Any = new_instance(_T_ListConversationsResponse)
+    o = _T_ListConversationsResponse()
     o._raw = d
     try:
         v = d["conversations"]
-        o.conversations = [_d_Conversation(x0) for x0 in v]
+        o.conversations = _l_Conversation(v)
         v = d["meta"]
         o.meta = _d_ListConversationsResponseMeta(v)
     except SHAPE_ERRORS as exc:
@@ -2945,9 +3016,10 @@ _R_CreateConversationResponse: Readers = (
 
 def _d_CreateConversationResponse(d: Any, _t: Any = None) -> CreateConversationResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateConversationResponse)
-    o: Any = new_instance(_T_CreateConversationResponse)
+    o = _T_CreateConversationResponse()
     o._raw = d
     try:
         v = d["conversation"]
@@ -2994,9 +3066,10 @@ _R_Workflow: Readers = (
 
 
 def _d_Workflow(d: Any, _t: Any = None) -> Workflow:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, Workflow)
-    o: Any = new_instance(_T_Workflow)
+    o = _T_Workflow()
     o._raw = d
     try:
         o.id = d["id"]
@@ -3018,6 +3091,56 @@ def _d_Workflow(d: Any, _t: Any = None) -> Workflow:
     o.__class__ = Workflow
     done: Workflow = o
     return done
+
+
+def _l_Workflow(items: Any) -> list[Workflow]:
+    o: Any
+    out: list[Workflow] = []
+    k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, k10, k11, k12, k13 = wire_keys(
+        items,
+        (
+            "id",
+            "name",
+            "status",
+            "input",
+            "output",
+            "parentWorkflowId",
+            "conversationId",
+            "userId",
+            "createdAt",
+            "updatedAt",
+            "completedAt",
+            "failureReason",
+            "timeoutAt",
+            "tags",
+        ),
+    )
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, Workflow)
+        o = _T_Workflow()
+        o._raw = d
+        try:
+            o.id = d[k0]
+            o.name = d[k1]
+            o.status = d[k2]
+            o.input = d[k3]
+            o.output = d[k4]
+            o.parent_workflow_id = d.get(k5, None)
+            o.conversation_id = d.get(k6, None)
+            o.user_id = d.get(k7, None)
+            o.created_at = d[k8]
+            o.updated_at = d[k9]
+            o.completed_at = d.get(k10, None)
+            o.failure_reason = d.get(k11, None)
+            o.timeout_at = d[k12]
+            o.tags = d[k13]
+        except SHAPE_ERRORS as exc:
+            out.append(salvage(o, Workflow, _R_Workflow, exc))
+            continue
+        o.__class__ = Workflow
+        out.append(o)
+    return out
 
 
 def _e_Workflow(o: Any, _t: Any = None) -> Any:
@@ -3071,9 +3194,10 @@ _R_State: Readers = (
 
 
 def _d_State(d: Any, _t: Any = None) -> State:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, State)
-    o: Any = new_instance(_T_State)
+    o = _T_State()
     o._raw = d
     try:
         o.id = d["id"]
@@ -3133,9 +3257,10 @@ _R_Message: Readers = (
 
 
 def _d_Message(d: Any, _t: Any = None) -> Message:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, Message)
-    o: Any = new_instance(_T_Message)
+    o = _T_Message()
     o._raw = d
     try:
         o.id = d["id"]
@@ -3153,6 +3278,48 @@ def _d_Message(d: Any, _t: Any = None) -> Message:
     o.__class__ = Message
     done: Message = o
     return done
+
+
+def _l_Message(items: Any) -> list[Message]:
+    o: Any
+    out: list[Message] = []
+    k0, k1, k2, k3, k4, k5, k6, k7, k8, k9 = wire_keys(
+        items,
+        (
+            "id",
+            "createdAt",
+            "updatedAt",
+            "type",
+            "payload",
+            "direction",
+            "userId",
+            "conversationId",
+            "tags",
+            "origin",
+        ),
+    )
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, Message)
+        o = _T_Message()
+        o._raw = d
+        try:
+            o.id = d[k0]
+            o.created_at = d[k1]
+            o.updated_at = d[k2]
+            o.type = d[k3]
+            o.payload = d[k4]
+            o.direction = d[k5]
+            o.user_id = d[k6]
+            o.conversation_id = d[k7]
+            o.tags = d[k8]
+            o.origin = d.get(k9, None)
+        except SHAPE_ERRORS as exc:
+            out.append(salvage(o, Message, _R_Message, exc))
+            continue
+        o.__class__ = Message
+        out.append(o)
+    return out
 
 
 def _e_Message(o: Any, _t: Any = None) -> Any:
@@ -3194,9 +3361,10 @@ _R_Event: Readers = (
 
 
 def _d_Event(d: Any, _t: Any = None) -> Event:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, Event)
-    o: Any = new_instance(_T_Event)
+    o = _T_Event()
     o._raw = d
     try:
         o.id = d["id"]
@@ -3213,6 +3381,46 @@ def _d_Event(d: Any, _t: Any = None) -> Event:
     o.__class__ = Event
     done: Event = o
     return done
+
+
+def _l_Event(items: Any) -> list[Event]:
+    o: Any
+    out: list[Event] = []
+    k0, k1, k2, k3, k4, k5, k6, k7, k8 = wire_keys(
+        items,
+        (
+            "id",
+            "createdAt",
+            "type",
+            "payload",
+            "conversationId",
+            "userId",
+            "messageId",
+            "status",
+            "failureReason",
+        ),
+    )
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, Event)
+        o = _T_Event()
+        o._raw = d
+        try:
+            o.id = d[k0]
+            o.created_at = d[k1]
+            o.type = d[k2]
+            o.payload = d[k3]
+            o.conversation_id = d.get(k4, None)
+            o.user_id = d.get(k5, None)
+            o.message_id = d.get(k6, None)
+            o.status = d[k7]
+            o.failure_reason = d[k8]
+        except SHAPE_ERRORS as exc:
+            out.append(salvage(o, Event, _R_Event, exc))
+            continue
+        o.__class__ = Event
+        out.append(o)
+    return out
 
 
 def _e_Event(o: Any, _t: Any = None) -> Any:
@@ -3257,9 +3465,10 @@ _R_Conversation: Readers = (
 
 
 def _d_Conversation(d: Any, _t: Any = None) -> Conversation:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, Conversation)
-    o: Any = new_instance(_T_Conversation)
+    o = _T_Conversation()
     o._raw = d
     try:
         o.id = d["id"]
@@ -3276,6 +3485,46 @@ def _d_Conversation(d: Any, _t: Any = None) -> Conversation:
     o.__class__ = Conversation
     done: Conversation = o
     return done
+
+
+def _l_Conversation(items: Any) -> list[Conversation]:
+    o: Any
+    out: list[Conversation] = []
+    k0, k1, k2, k3, k4, k5, k6, k7, k8 = wire_keys(
+        items,
+        (
+            "id",
+            "currentTaskId",
+            "currentWorkflowId",
+            "createdAt",
+            "updatedAt",
+            "channel",
+            "integration",
+            "tags",
+            "messageCount",
+        ),
+    )
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, Conversation)
+        o = _T_Conversation()
+        o._raw = d
+        try:
+            o.id = d[k0]
+            o.current_task_id = d.get(k1, None)
+            o.current_workflow_id = d.get(k2, None)
+            o.created_at = d[k3]
+            o.updated_at = d[k4]
+            o.channel = d[k5]
+            o.integration = d[k6]
+            o.tags = d[k7]
+            o.message_count = d[k8]
+        except SHAPE_ERRORS as exc:
+            out.append(salvage(o, Conversation, _R_Conversation, exc))
+            continue
+        o.__class__ = Conversation
+        out.append(o)
+    return out
 
 
 def _e_Conversation(o: Any, _t: Any = None) -> Any:
@@ -3317,9 +3566,10 @@ _R_User: Readers = (
 
 
 def _d_User(d: Any, _t: Any = None) -> User:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, User)
-    o: Any = new_instance(_T_User)
+    o = _T_User()
     o._raw = d
     try:
         o.id = d["id"]
@@ -3335,6 +3585,35 @@ def _d_User(d: Any, _t: Any = None) -> User:
     o.__class__ = User
     done: User = o
     return done
+
+
+def _l_User(items: Any) -> list[User]:
+    o: Any
+    out: list[User] = []
+    k0, k1, k2, k3, k4, k5, k6, k7 = wire_keys(
+        items,
+        ("id", "createdAt", "updatedAt", "tags", "name", "pictureUrl", "properties", "attributes"),
+    )
+    for d in items:
+        if d.__class__ is not dict:
+            check_object(d, User)
+        o = _T_User()
+        o._raw = d
+        try:
+            o.id = d[k0]
+            o.created_at = d[k1]
+            o.updated_at = d[k2]
+            o.tags = d[k3]
+            o.name = d.get(k4, None)
+            o.picture_url = d.get(k5, None)
+            o.properties = d.get(k6, None)
+            o.attributes = d.get(k7, None)
+        except SHAPE_ERRORS as exc:
+            out.append(salvage(o, User, _R_User, exc))
+            continue
+        o.__class__ = User
+        out.append(o)
+    return out
 
 
 def _e_User(o: Any, _t: Any = None) -> Any:

@@ -22,7 +22,6 @@ from botpress_async._converter import (
     Readers,
     check_object,
     mutable_twin,
-    new_instance,
     register_model,
     salvage,
 )
@@ -676,9 +675,10 @@ _R_UpsertTableRowsResponse: Readers = (
 
 def _d_UpsertTableRowsResponse(d: Any, _t: Any = None) -> UpsertTableRowsResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpsertTableRowsResponse)
-    o: Any = new_instance(_T_UpsertTableRowsResponse)
+    o = _T_UpsertTableRowsResponse()
     o._raw = d
     try:
         v = d["inserted"]
@@ -720,9 +720,10 @@ _R_UpsertTableRowsBodyRowsItem: Readers = (("id", lambda d: d.get("id", NOT_GIVE
 
 
 def _d_UpsertTableRowsBodyRowsItem(d: Any, _t: Any = None) -> UpsertTableRowsBodyRowsItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpsertTableRowsBodyRowsItem)
-    o: Any = new_instance(_T_UpsertTableRowsBodyRowsItem)
+    o = _T_UpsertTableRowsBodyRowsItem()
     o._raw = d
     try:
         o.id = d.get("id", NOT_GIVEN)
@@ -761,9 +762,10 @@ _R_DeleteTableRowsResponse: Readers = (
 
 def _d_DeleteTableRowsResponse(d: Any, _t: Any = None) -> DeleteTableRowsResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, DeleteTableRowsResponse)
-    o: Any = new_instance(_T_DeleteTableRowsResponse)
+    o = _T_DeleteTableRowsResponse()
     o._raw = d
     try:
         o.deleted_rows = d["deletedRows"]
@@ -800,9 +802,10 @@ _R_UpdateTableRowsResponse: Readers = (
 
 def _d_UpdateTableRowsResponse(d: Any, _t: Any = None) -> UpdateTableRowsResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateTableRowsResponse)
-    o: Any = new_instance(_T_UpdateTableRowsResponse)
+    o = _T_UpdateTableRowsResponse()
     o._raw = d
     try:
         v = d["rows"]
@@ -840,9 +843,10 @@ _R_UpdateTableRowsBodyRowsItem: Readers = (("id", lambda d: d["id"]),)
 
 
 def _d_UpdateTableRowsBodyRowsItem(d: Any, _t: Any = None) -> UpdateTableRowsBodyRowsItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateTableRowsBodyRowsItem)
-    o: Any = new_instance(_T_UpdateTableRowsBodyRowsItem)
+    o = _T_UpdateTableRowsBodyRowsItem()
     o._raw = d
     try:
         o.id = d["id"]
@@ -875,9 +879,10 @@ _R_CreateTableRowsResponse: Readers = (
 
 def _d_CreateTableRowsResponse(d: Any, _t: Any = None) -> CreateTableRowsResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateTableRowsResponse)
-    o: Any = new_instance(_T_CreateTableRowsResponse)
+    o = _T_CreateTableRowsResponse()
     o._raw = d
     try:
         v = d["rows"]
@@ -922,9 +927,10 @@ _R_FindTableRowsResponse: Readers = (
 
 def _d_FindTableRowsResponse(d: Any, _t: Any = None) -> FindTableRowsResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, FindTableRowsResponse)
-    o: Any = new_instance(_T_FindTableRowsResponse)
+    o = _T_FindTableRowsResponse()
     o._raw = d
     try:
         v = d["rows"]
@@ -965,9 +971,10 @@ _R_GetTableRowResponse: Readers = (("row", lambda d: _d_Row(d["row"])),)
 
 def _d_GetTableRowResponse(d: Any, _t: Any = None) -> GetTableRowResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetTableRowResponse)
-    o: Any = new_instance(_T_GetTableRowResponse)
+    o = _T_GetTableRowResponse()
     o._raw = d
     try:
         v = d["row"]
@@ -998,9 +1005,10 @@ _R_RenameTableColumnResponse: Readers = (("table", lambda d: _d_Table(d["table"]
 
 def _d_RenameTableColumnResponse(d: Any, _t: Any = None) -> RenameTableColumnResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, RenameTableColumnResponse)
-    o: Any = new_instance(_T_RenameTableColumnResponse)
+    o = _T_RenameTableColumnResponse()
     o._raw = d
     try:
         v = d["table"]
@@ -1033,9 +1041,10 @@ _R_ImportTableResponse: Readers = (("job", lambda d: _d_ExportTableResponseJob(d
 
 def _d_ImportTableResponse(d: Any, _t: Any = None) -> ImportTableResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ImportTableResponse)
-    o: Any = new_instance(_T_ImportTableResponse)
+    o = _T_ImportTableResponse()
     o._raw = d
     try:
         v = d["job"]
@@ -1076,9 +1085,10 @@ _R_GetTableJobsResponseJobsItem: Readers = (
 
 
 def _d_GetTableJobsResponseJobsItem(d: Any, _t: Any = None) -> GetTableJobsResponseJobsItem:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetTableJobsResponseJobsItem)
-    o: Any = new_instance(_T_GetTableJobsResponseJobsItem)
+    o = _T_GetTableJobsResponseJobsItem()
     o._raw = d
     try:
         o.id = d["id"]
@@ -1132,9 +1142,10 @@ _R_GetTableJobsResponse: Readers = (
 
 def _d_GetTableJobsResponse(d: Any, _t: Any = None) -> GetTableJobsResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetTableJobsResponse)
-    o: Any = new_instance(_T_GetTableJobsResponse)
+    o = _T_GetTableJobsResponse()
     o._raw = d
     try:
         v = d["jobs"]
@@ -1175,9 +1186,10 @@ _R_ExportTableResponseJob: Readers = (
 
 
 def _d_ExportTableResponseJob(d: Any, _t: Any = None) -> ExportTableResponseJob:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ExportTableResponseJob)
-    o: Any = new_instance(_T_ExportTableResponseJob)
+    o = _T_ExportTableResponseJob()
     o._raw = d
     try:
         o.id = d["id"]
@@ -1227,9 +1239,10 @@ _R_ExportTableResponse: Readers = (("job", lambda d: _d_ExportTableResponseJob(d
 
 def _d_ExportTableResponse(d: Any, _t: Any = None) -> ExportTableResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ExportTableResponse)
-    o: Any = new_instance(_T_ExportTableResponse)
+    o = _T_ExportTableResponse()
     o._raw = d
     try:
         v = d["job"]
@@ -1262,9 +1275,10 @@ _R_DuplicateTableResponseJob: Readers = (
 
 
 def _d_DuplicateTableResponseJob(d: Any, _t: Any = None) -> DuplicateTableResponseJob:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, DuplicateTableResponseJob)
-    o: Any = new_instance(_T_DuplicateTableResponseJob)
+    o = _T_DuplicateTableResponseJob()
     o._raw = d
     try:
         o.id = d["id"]
@@ -1301,9 +1315,10 @@ _R_DuplicateTableResponse: Readers = (
 
 def _d_DuplicateTableResponse(d: Any, _t: Any = None) -> DuplicateTableResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, DuplicateTableResponse)
-    o: Any = new_instance(_T_DuplicateTableResponse)
+    o = _T_DuplicateTableResponse()
     o._raw = d
     try:
         v = d["table"]
@@ -1340,9 +1355,10 @@ _R_DeleteTableResponse: Readers = ()
 
 
 def _d_DeleteTableResponse(d: Any, _t: Any = None) -> DeleteTableResponse:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, DeleteTableResponse)
-    o: Any = new_instance(_T_DeleteTableResponse)
+    o = _T_DeleteTableResponse()
     o._raw = d
     o.__class__ = DeleteTableResponse
     done: DeleteTableResponse = o
@@ -1368,9 +1384,10 @@ _R_UpdateTableResponse: Readers = (
 
 def _d_UpdateTableResponse(d: Any, _t: Any = None) -> UpdateTableResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, UpdateTableResponse)
-    o: Any = new_instance(_T_UpdateTableResponse)
+    o = _T_UpdateTableResponse()
     o._raw = d
     try:
         v = d["table"]
@@ -1411,9 +1428,10 @@ _R_GetOrCreateTableResponse: Readers = (
 
 def _d_GetOrCreateTableResponse(d: Any, _t: Any = None) -> GetOrCreateTableResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetOrCreateTableResponse)
-    o: Any = new_instance(_T_GetOrCreateTableResponse)
+    o = _T_GetOrCreateTableResponse()
     o._raw = d
     try:
         v = d["table"]
@@ -1457,9 +1475,10 @@ _R_GetTableResponse: Readers = (
 
 def _d_GetTableResponse(d: Any, _t: Any = None) -> GetTableResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, GetTableResponse)
-    o: Any = new_instance(_T_GetTableResponse)
+    o = _T_GetTableResponse()
     o._raw = d
     try:
         v = d["table"]
@@ -1496,9 +1515,10 @@ _R_CreateTableResponse: Readers = (("table", lambda d: _d_Table(d["table"])),)
 
 def _d_CreateTableResponse(d: Any, _t: Any = None) -> CreateTableResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, CreateTableResponse)
-    o: Any = new_instance(_T_CreateTableResponse)
+    o = _T_CreateTableResponse()
     o._raw = d
     try:
         v = d["table"]
@@ -1529,9 +1549,10 @@ _R_ListTablesResponse: Readers = (("tables", lambda d: [_d_Table(x0) for x0 in d
 
 def _d_ListTablesResponse(d: Any, _t: Any = None) -> ListTablesResponse:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, ListTablesResponse)
-    o: Any = new_instance(_T_ListTablesResponse)
+    o = _T_ListTablesResponse()
     o._raw = d
     try:
         v = d["tables"]
@@ -1578,9 +1599,10 @@ _R_Column: Readers = (
 
 def _d_Column(d: Any, _t: Any = None) -> Column:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, Column)
-    o: Any = new_instance(_T_Column)
+    o = _T_Column()
     o._raw = d
     try:
         o.id = d.get("id", None)
@@ -1643,9 +1665,10 @@ _R_TableSchemaPropertiesValueXZuiComputed: Readers = (
 def _d_TableSchemaPropertiesValueXZuiComputed(
     d: Any, _t: Any = None
 ) -> TableSchemaPropertiesValueXZuiComputed:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, TableSchemaPropertiesValueXZuiComputed)
-    o: Any = new_instance(_T_TableSchemaPropertiesValueXZuiComputed)
+    o = _T_TableSchemaPropertiesValueXZuiComputed()
     o._raw = d
     try:
         o.action = d["action"]
@@ -1723,9 +1746,10 @@ _R_TableSchemaPropertiesValueXZui: Readers = (
 
 def _d_TableSchemaPropertiesValueXZui(d: Any, _t: Any = None) -> TableSchemaPropertiesValueXZui:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, TableSchemaPropertiesValueXZui)
-    o: Any = new_instance(_T_TableSchemaPropertiesValueXZui)
+    o = _T_TableSchemaPropertiesValueXZui()
     o._raw = d
     try:
         o.index = d["index"]
@@ -1789,9 +1813,10 @@ _R_TableSchemaPropertiesValueItems: Readers = (("type", lambda d: d["type"]),)
 
 
 def _d_TableSchemaPropertiesValueItems(d: Any, _t: Any = None) -> TableSchemaPropertiesValueItems:
+    o: Any
     if d.__class__ is not dict:
         check_object(d, TableSchemaPropertiesValueItems)
-    o: Any = new_instance(_T_TableSchemaPropertiesValueItems)
+    o = _T_TableSchemaPropertiesValueItems()
     o._raw = d
     try:
         o.type = d["type"]
@@ -1844,9 +1869,10 @@ _R_TableSchemaPropertiesValue: Readers = (
 
 def _d_TableSchemaPropertiesValue(d: Any, _t: Any = None) -> TableSchemaPropertiesValue:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, TableSchemaPropertiesValue)
-    o: Any = new_instance(_T_TableSchemaPropertiesValue)
+    o = _T_TableSchemaPropertiesValue()
     o._raw = d
     try:
         o.type = d["type"]
@@ -1922,9 +1948,10 @@ _R_TableSchema: Readers = (
 
 def _d_TableSchema(d: Any, _t: Any = None) -> TableSchema:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, TableSchema)
-    o: Any = new_instance(_T_TableSchema)
+    o = _T_TableSchema()
     o._raw = d
     try:
         o.schema = d.get("$schema", None)
@@ -1978,9 +2005,10 @@ _R_Table: Readers = (
 
 def _d_Table(d: Any, _t: Any = None) -> Table:
     v: Any
+    o: Any
     if d.__class__ is not dict:
         check_object(d, Table)
-    o: Any = new_instance(_T_Table)
+    o = _T_Table()
     o._raw = d
     try:
         o.id = d["id"]

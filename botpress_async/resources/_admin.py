@@ -672,6 +672,13 @@ class AdminResource(Resource):
             `AsyncPager` of `ListPublicIntegrationsResponseIntegrationsItem` items, over
                 `ListPublicIntegrationsResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListPublicIntegrationsResponse:
             data = await self._client._request(
@@ -693,13 +700,7 @@ class AdminResource(Resource):
                 headers={"x-multiple-integrations": x_multiple_integrations},
                 api="admin",
                 idempotent=True,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListPublicIntegrationsResponse)
 
@@ -835,6 +836,13 @@ class AdminResource(Resource):
             `AsyncPager` of `ListPublicPluginsResponsePluginsItem` items, over
                 `ListPublicPluginsResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListPublicPluginsResponse:
             data = await self._client._request(
@@ -844,13 +852,7 @@ class AdminResource(Resource):
                 headers={"x-multiple-integrations": x_multiple_integrations},
                 api="admin",
                 idempotent=True,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListPublicPluginsResponse)
 
@@ -1083,6 +1085,13 @@ class AdminResource(Resource):
             `AsyncPager` of `ListPublicInterfacesResponseInterfacesItem` items, over
                 `ListPublicInterfacesResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListPublicInterfacesResponse:
             data = await self._client._request(
@@ -1092,13 +1101,7 @@ class AdminResource(Resource):
                 headers={"x-multiple-integrations": x_multiple_integrations},
                 api="admin",
                 idempotent=True,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListPublicInterfacesResponse)
 
@@ -1365,6 +1368,13 @@ class AdminResource(Resource):
         Returns:
             `AsyncPager` of `ListBotsResponseBotsItem` items, over `ListBotsResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListBotsResponse:
             data = await self._client._request(
@@ -1381,13 +1391,7 @@ class AdminResource(Resource):
                 api="admin",
                 idempotent=True,
                 requires=("x-workspace-id",),
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListBotsResponse)
 
@@ -1815,6 +1819,13 @@ class AdminResource(Resource):
         Returns:
             `AsyncPager` of `GetBotLogsResponseLogsItem` items, over `GetBotLogsResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> GetBotLogsResponse:
             data = await self._client._request(
@@ -1835,13 +1846,7 @@ class AdminResource(Resource):
                 api="admin",
                 idempotent=True,
                 requires=("x-workspace-id",),
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, GetBotLogsResponse)
 
@@ -2002,6 +2007,13 @@ class AdminResource(Resource):
             `AsyncPager` of `ListActionRunsResponseDataItem` items, over `ListActionRunsResponse`
                 pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListActionRunsResponse:
             data = await self._client._request(
@@ -2018,13 +2030,7 @@ class AdminResource(Resource):
                 api="admin",
                 idempotent=True,
                 requires=("x-workspace-id",),
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListActionRunsResponse)
 
@@ -2165,6 +2171,13 @@ class AdminResource(Resource):
             `AsyncPager` of `ListBotIssuesResponseIssuesItem` items, over `ListBotIssuesResponse`
                 pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListBotIssuesResponse:
             data = await self._client._request(
@@ -2176,13 +2189,7 @@ class AdminResource(Resource):
                 api="admin",
                 idempotent=True,
                 requires=("x-workspace-id",),
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListBotIssuesResponse)
 
@@ -3245,6 +3252,13 @@ class AdminResource(Resource):
             `AsyncPager` of `ListWorkspacesResponseWorkspacesItem` items, over
                 `ListWorkspacesResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListWorkspacesResponse:
             data = await self._client._request(
@@ -3254,13 +3268,7 @@ class AdminResource(Resource):
                 headers={"x-multiple-integrations": x_multiple_integrations},
                 api="admin",
                 idempotent=True,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListWorkspacesResponse)
 
@@ -3866,6 +3874,13 @@ class AdminResource(Resource):
             `AsyncPager` of `ListPublicWorkspacesResponseWorkspacesItem` items, over
                 `ListPublicWorkspacesResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListPublicWorkspacesResponse:
             data = await self._client._request(
@@ -3875,13 +3890,7 @@ class AdminResource(Resource):
                 headers={"x-multiple-integrations": x_multiple_integrations},
                 api="admin",
                 idempotent=True,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListPublicWorkspacesResponse)
 
@@ -3927,6 +3936,13 @@ class AdminResource(Resource):
             `AsyncPager` of `GetAuditRecordsResponseRecordsItem` items, over
                 `GetAuditRecordsResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> GetAuditRecordsResponse:
             data = await self._client._request(
@@ -3937,13 +3953,7 @@ class AdminResource(Resource):
                 headers={"x-multiple-integrations": x_multiple_integrations},
                 api="admin",
                 idempotent=True,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, GetAuditRecordsResponse)
 
@@ -4081,6 +4091,13 @@ class AdminResource(Resource):
             `AsyncPager` of `ListWorkspaceMembersResponseMembersItem` items, over
                 `ListWorkspaceMembersResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListWorkspaceMembersResponse:
             data = await self._client._request(
@@ -4091,13 +4108,7 @@ class AdminResource(Resource):
                 api="admin",
                 idempotent=True,
                 requires=("x-workspace-id",),
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListWorkspaceMembersResponse)
 
@@ -4702,6 +4713,13 @@ class AdminResource(Resource):
             `AsyncPager` of `ListIntegrationsResponseIntegrationsItem` items, over
                 `ListIntegrationsResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListIntegrationsResponse:
             data = await self._client._request(
@@ -4726,13 +4744,7 @@ class AdminResource(Resource):
                 api="admin",
                 idempotent=True,
                 requires=("x-workspace-id",),
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListIntegrationsResponse)
 
@@ -5484,6 +5496,13 @@ class AdminResource(Resource):
             `AsyncPager` of `GetBotLogsResponseLogsItem` items, over `GetIntegrationLogsResponse`
                 pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> GetIntegrationLogsResponse:
             data = await self._client._request(
@@ -5503,13 +5522,7 @@ class AdminResource(Resource):
                 api="admin",
                 idempotent=True,
                 requires=("x-workspace-id",),
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, GetIntegrationLogsResponse)
 
@@ -5756,6 +5769,13 @@ class AdminResource(Resource):
             `AsyncPager` of `ListPublicInterfacesResponseInterfacesItem` items, over
                 `ListInterfacesResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListInterfacesResponse:
             data = await self._client._request(
@@ -5766,13 +5786,7 @@ class AdminResource(Resource):
                 api="admin",
                 idempotent=True,
                 requires=("x-workspace-id",),
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListInterfacesResponse)
 
@@ -6190,6 +6204,13 @@ class AdminResource(Resource):
             `AsyncPager` of `ListPublicPluginsResponsePluginsItem` items, over `ListPluginsResponse`
                 pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListPluginsResponse:
             data = await self._client._request(
@@ -6200,13 +6221,7 @@ class AdminResource(Resource):
                 api="admin",
                 idempotent=True,
                 requires=("x-workspace-id",),
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListPluginsResponse)
 
@@ -6850,6 +6865,13 @@ class AdminResource(Resource):
             `AsyncPager` of `ListUsageActivityResponseDataItem` items, over
                 `ListUsageActivityResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListUsageActivityResponse:
             data = await self._client._request(
@@ -6866,13 +6888,7 @@ class AdminResource(Resource):
                 api="admin",
                 idempotent=True,
                 requires=("x-workspace-id",),
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListUsageActivityResponse)
 
@@ -6947,6 +6963,13 @@ class AdminResource(Resource):
             `AsyncPager` of `ListUsageActivityDailyResponseDataItem` items, over
                 `ListUsageActivityDailyResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListUsageActivityDailyResponse:
             data = await self._client._request(
@@ -6963,13 +6986,7 @@ class AdminResource(Resource):
                 api="admin",
                 idempotent=True,
                 requires=("x-workspace-id",),
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListUsageActivityDailyResponse)
 
@@ -7062,6 +7079,13 @@ class AdminResource(Resource):
         Returns:
             `AsyncPager` of `Activity` items, over `ListActivitiesResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListActivitiesResponse:
             data = await self._client._request(
@@ -7071,13 +7095,7 @@ class AdminResource(Resource):
                 headers={"x-multiple-integrations": x_multiple_integrations},
                 api="admin",
                 idempotent=True,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListActivitiesResponse)
 

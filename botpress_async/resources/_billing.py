@@ -263,6 +263,13 @@ class BillingResource(Resource):
             `AsyncPager` of `ListInvoicesResponseInvoicesItem` items, over `ListInvoicesResponse`
                 pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListInvoicesResponse:
             data = await self._client._request(
@@ -272,13 +279,7 @@ class BillingResource(Resource):
                 api="billing",
                 idempotent=True,
                 requires=("x-workspace-id",),
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListInvoicesResponse)
 

@@ -205,6 +205,13 @@ class FilesResource(Resource):
         Returns:
             `AsyncPager` of `ListFilesResponseFilesItem` items, over `ListFilesResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListFilesResponse:
             data = await self._client._request(
@@ -226,13 +233,7 @@ class FilesResource(Resource):
                 api="files",
                 idempotent=True,
                 requires=("x-bot-id",),
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListFilesResponse)
 
@@ -621,6 +622,13 @@ class FilesResource(Resource):
             `AsyncPager` of `ListFilePassagesResponsePassagesItem` items, over
                 `ListFilePassagesResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListFilePassagesResponse:
             data = await self._client._request(
@@ -636,13 +644,7 @@ class FilesResource(Resource):
                 api="files",
                 idempotent=True,
                 requires=("x-bot-id",),
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListFilePassagesResponse)
 
@@ -752,6 +754,13 @@ class FilesResource(Resource):
         Returns:
             `AsyncPager` of str items, over `ListFileTagsResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListFileTagsResponse:
             data = await self._client._request(
@@ -766,13 +775,7 @@ class FilesResource(Resource):
                 api="files",
                 idempotent=True,
                 requires=("x-bot-id",),
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListFileTagsResponse)
 
@@ -821,6 +824,13 @@ class FilesResource(Resource):
         Returns:
             `AsyncPager` of str items, over `ListFileTagValuesResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListFileTagValuesResponse:
             data = await self._client._request(
@@ -836,13 +846,7 @@ class FilesResource(Resource):
                 api="files",
                 idempotent=True,
                 requires=("x-bot-id",),
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListFileTagValuesResponse)
 
@@ -951,6 +955,13 @@ class FilesResource(Resource):
             `AsyncPager` of `ListKnowledgeBasesResponseKnowledgeBasesItem` items, over
                 `ListKnowledgeBasesResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListKnowledgeBasesResponse:
             data = await self._client._request(
@@ -965,13 +976,7 @@ class FilesResource(Resource):
                 api="files",
                 idempotent=True,
                 requires=("x-bot-id",),
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListKnowledgeBasesResponse)
 

@@ -187,6 +187,13 @@ class RuntimeResource(Resource):
         Returns:
             `AsyncPager` of `Conversation` items, over `ListConversationsResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListConversationsResponse:
             data = await self._client._request(
@@ -206,13 +213,7 @@ class RuntimeResource(Resource):
                 api="runtime",
                 idempotent=True,
                 requires=("x-bot-id",),
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListConversationsResponse)
 
@@ -438,6 +439,13 @@ class RuntimeResource(Resource):
         Returns:
             `AsyncPager` of `User` items, over `ListParticipantsResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListParticipantsResponse:
             data = await self._client._request(
@@ -448,13 +456,7 @@ class RuntimeResource(Resource):
                 api="runtime",
                 idempotent=True,
                 requires=("x-bot-id",),
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListParticipantsResponse)
 
@@ -703,6 +705,13 @@ class RuntimeResource(Resource):
         Returns:
             `AsyncPager` of `Event` items, over `ListEventsResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListEventsResponse:
             data = await self._client._request(
@@ -720,13 +729,7 @@ class RuntimeResource(Resource):
                 api="runtime",
                 idempotent=True,
                 requires=("x-bot-id",),
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListEventsResponse)
 
@@ -928,6 +931,13 @@ class RuntimeResource(Resource):
         Returns:
             `AsyncPager` of `Message` items, over `ListMessagesResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListMessagesResponse:
             data = await self._client._request(
@@ -943,13 +953,7 @@ class RuntimeResource(Resource):
                 api="runtime",
                 idempotent=True,
                 requires=("x-bot-id",),
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListMessagesResponse)
 
@@ -1384,6 +1388,13 @@ class RuntimeResource(Resource):
         Returns:
             `AsyncPager` of `User` items, over `ListUsersResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListUsersResponse:
             data = await self._client._request(
@@ -1402,13 +1413,7 @@ class RuntimeResource(Resource):
                 api="runtime",
                 idempotent=True,
                 requires=("x-bot-id",),
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListUsersResponse)
 
@@ -2145,6 +2150,13 @@ class RuntimeResource(Resource):
         Returns:
             `AsyncPager` of `Workflow` items, over `ListWorkflowsResponse` pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListWorkflowsResponse:
             data = await self._client._request(
@@ -2162,13 +2174,7 @@ class RuntimeResource(Resource):
                 api="runtime",
                 idempotent=True,
                 requires=("x-bot-id",),
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListWorkflowsResponse)
 
@@ -2450,6 +2456,13 @@ class RuntimeResource(Resource):
             `AsyncPager` of `ListTagValuesResponseTagsItem` items, over `ListTagValuesResponse`
                 pages.
         """
+        options = RequestOptions(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
 
         async def fetch(cursor: NotGivenOr[str]) -> ListTagValuesResponse:
             data = await self._client._request(
@@ -2460,13 +2473,7 @@ class RuntimeResource(Resource):
                 api="runtime",
                 idempotent=True,
                 requires=("x-bot-id",),
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    extra_body=extra_body,
-                ),
+                options=options,
             )
             return structure(data, ListTagValuesResponse)
 

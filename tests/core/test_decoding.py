@@ -141,3 +141,44 @@ def test_a_well_formed_model_is_exactly_its_class() -> None:
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         del decoded.id
     assert decoded == attrs.evolve(decoded)
+
+
+def test_a_page_decodes_each_item_as_the_item_hook_does() -> None:
+    """The items of a page (decoded together, looked up by the first item's keys) are the
+    models each item gives alone, whatever keys, order or type the other items have."""
+    from types import MappingProxyType
+
+    from botpress_async.models import runtime
+
+    items: list[Any] = [
+        _message(),
+        dict(reversed(_message(origin="synthetic").items())),
+        _message(id="msg_2", tags=..., updatedAt=...),
+        MappingProxyType(_message(id="msg_3")),
+    ]
+    page = structure({"messages": items, "meta": {}}, ListMessagesResponse)
+    alone = [structure(item, Message) for item in items]
+    assert [type(m) for m in page.messages] == [type(m) for m in alone]
+    assert [repr(m) for m in page.messages] == [repr(m) for m in alone]
+    assert page.messages[1].origin == "synthetic"
+    assert not hasattr(page.messages[2], "tags")
+    assert page.messages[3].id == "msg_3"
+    assert [m.to_dict() for m in page.messages] == [dict(item) for item in items]
+    assert runtime._l_Message([]) == []
+
+
+def test_wire_keys_only_ever_gives_equal_names() -> None:
+    """The key objects of the first item stand in for the names; anything else gives them."""
+    from botpress_async._converter import wire_keys
+
+    class Key(str):
+        __slots__ = ()
+
+    names = ("id", "userId", "tags")
+    first = {"userId": "u", Key("id"): 1}
+    found = wire_keys([first], names)
+    assert found == names
+    assert found[1] is next(iter(first))
+    assert type(found[0]) is str
+    for items in ([], "not a list", [["not an object"]], None):
+        assert wire_keys(items, names) is names
