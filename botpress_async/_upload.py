@@ -538,7 +538,7 @@ def _uploaded_record(record: UpsertFileResponseFile, size: int) -> File:
             names, read, twin = _file_builder()
             # Filled the way the generated decoders fill a model (see `mutable_twin`): plain
             # slot stores, about half the cost of the frozen ``File(...)`` constructor.
-            made: Any = object.__new__(twin)
+            made: Any = twin()
             for name, value in zip(names, read(record), strict=True):
                 setattr(made, name, value)
             made.size = size
@@ -557,7 +557,7 @@ def _uploaded_record(record: UpsertFileResponseFile, size: int) -> File:
 
 
 @functools.cache
-def _file_builder() -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]], type[File]]:
+def _file_builder() -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]], Callable[[], Any]]:
     """What `_uploaded_record` builds a `File` with: the fields an upserted record hands on
     as they are, a reader of all of them in one call, and the class that fills them."""
     # Imported here: ``import botpress_async`` stays free of cattrs and the models.
