@@ -27,7 +27,7 @@ from ._errors import ColumnNotFoundError, ConfigurationError, ResponseDecodeErro
 if TYPE_CHECKING:
     from .models._tables_leaf import RowComputedValue
 
-__all__ = ["SYSTEM_FIELDS", "Row", "from_wire", "to_wire"]
+__all__ = ["SYSTEM_FIELDS", "Row", "from_wire", "list_from_wire", "to_wire"]
 
 #: The wire names the API uses for its own fields of a row; they are never columns.
 SYSTEM_FIELDS: Final = frozenset(
@@ -223,6 +223,27 @@ def from_wire(data: Any, _type: Any = None) -> Row[Any]:
     # (the slot's __set__, called as a function, costs several times more per row).
     row._wire = data
     return row
+
+
+def list_from_wire(items: Any) -> list[Row[Any]]:
+    """Make a `Row` over each JSON object of a page's array of rows.
+
+    Gives what ``[from_wire(x) for x in items]`` gives, with the common case (a plain dict)
+    inline: a call per row was a sixth of the cost of walking ``find_rows`` page by page.
+
+    Args:
+        items: the array of row objects as decoded from a response.
+    """
+    out: list[Row[Any]] = []
+    append = out.append
+    for data in items:
+        if data.__class__ is not dict:
+            append(from_wire(data))
+            continue
+        row: Row[Any] = _new(Row)
+        row._wire = data
+        append(row)
+    return out
 
 
 def to_wire(row: Any, _type: Any = None) -> Any:

@@ -143,18 +143,21 @@ def _list_hook(model: Model, missing: str, lists: frozenset[str]) -> list[str]:
 
 
 def list_models(api: Api) -> frozenset[str]:
-    """The models that get a list hook: the items of the API's pagers, when generated here.
+    """The models whose arrays decode through a list hook (``_l_<Name>``).
 
-    Only those: a list hook per model would double the decoders' code for arrays that are
-    rarely long, and the models modules are imported on first use.
+    The items of the API's pagers, when generated here: only those, as a list hook per model
+    would double the decoders' code for arrays that are rarely long, and the models modules
+    are imported on first use. And every hand-written model: its module writes the hook
+    (``list_from_wire``) once, and its arrays are the long ones (pages of table rows).
     """
     generated = {m.name for m in api.models if not m.handwritten and not _is_leaf(api, m)}
+    handwritten = {m.name for m in api.models if m.handwritten}
     items = {
         op.pagination.item_type.name
         for op in api.operations
         if op.pagination is not None and isinstance(op.pagination.item_type, ModelT)
     }
-    return frozenset(items & generated)
+    return frozenset((items & generated) | handwritten)
 
 
 def model_hooks(model: Model, lists: frozenset[str] = frozenset()) -> str:
@@ -309,6 +312,7 @@ def handwritten_imports(api: Api) -> list[str]:
     in the module changes; the module registers them on the converter like its own.
     """
     lines: list[str] = []
+    lists = list_models(api)
     for model in api.models:
         if not model.handwritten:
             continue
@@ -318,6 +322,8 @@ def handwritten_imports(api: Api) -> list[str]:
             f"from {module} import from_wire as _d_{model.name}",
             f"from {module} import to_wire as _e_{model.name}",
         ]
+        if model.name in lists:
+            lines.append(f"from {module} import list_from_wire as _l_{model.name}")
     return lines
 
 

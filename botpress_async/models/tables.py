@@ -27,6 +27,7 @@ from botpress_async._converter import (
 )
 from botpress_async._row import Row as Row
 from botpress_async._row import from_wire as _d_Row
+from botpress_async._row import list_from_wire as _l_Row
 from botpress_async._row import to_wire as _e_Row
 from botpress_async._types import NOT_GIVEN, NotGivenOr
 from botpress_async.models._tables_leaf import RowComputedValue as RowComputedValue
@@ -666,8 +667,8 @@ TableSchemaPropertiesValuePropertiesValue = TableSchemaPropertiesValueItems
 
 _T_UpsertTableRowsResponse = mutable_twin(UpsertTableRowsResponse)
 _R_UpsertTableRowsResponse: Readers = (
-    ("inserted", lambda d: [_d_Row(x0) for x0 in d["inserted"]]),
-    ("updated", lambda d: [_d_Row(x0) for x0 in d["updated"]]),
+    ("inserted", lambda d: _l_Row(d["inserted"])),
+    ("updated", lambda d: _l_Row(d["updated"])),
     ("warnings", lambda d: d.get("warnings", None)),
     ("errors", lambda d: d.get("errors", None)),
 )
@@ -682,9 +683,9 @@ def _d_UpsertTableRowsResponse(d: Any, _t: Any = None) -> UpsertTableRowsRespons
     o._raw = d
     try:
         v = d["inserted"]
-        o.inserted = [_d_Row(x0) for x0 in v]
+        o.inserted = _l_Row(v)
         v = d["updated"]
-        o.updated = [_d_Row(x0) for x0 in v]
+        o.updated = _l_Row(v)
         o.warnings = d.get("warnings", None)
         o.errors = d.get("errors", None)
     except SHAPE_ERRORS as exc:
@@ -794,7 +795,7 @@ register_model(DeleteTableRowsResponse, _d_DeleteTableRowsResponse, _e_DeleteTab
 
 _T_UpdateTableRowsResponse = mutable_twin(UpdateTableRowsResponse)
 _R_UpdateTableRowsResponse: Readers = (
-    ("rows", lambda d: [_d_Row(x0) for x0 in d["rows"]]),
+    ("rows", lambda d: _l_Row(d["rows"])),
     ("warnings", lambda d: d.get("warnings", None)),
     ("errors", lambda d: d.get("errors", None)),
 )
@@ -809,7 +810,7 @@ def _d_UpdateTableRowsResponse(d: Any, _t: Any = None) -> UpdateTableRowsRespons
     o._raw = d
     try:
         v = d["rows"]
-        o.rows = [_d_Row(x0) for x0 in v]
+        o.rows = _l_Row(v)
         o.warnings = d.get("warnings", None)
         o.errors = d.get("errors", None)
     except SHAPE_ERRORS as exc:
@@ -871,7 +872,7 @@ register_model(
 
 _T_CreateTableRowsResponse = mutable_twin(CreateTableRowsResponse)
 _R_CreateTableRowsResponse: Readers = (
-    ("rows", lambda d: [_d_Row(x0) for x0 in d["rows"]]),
+    ("rows", lambda d: _l_Row(d["rows"])),
     ("warnings", lambda d: d.get("warnings", None)),
     ("errors", lambda d: d.get("errors", None)),
 )
@@ -886,7 +887,7 @@ def _d_CreateTableRowsResponse(d: Any, _t: Any = None) -> CreateTableRowsRespons
     o._raw = d
     try:
         v = d["rows"]
-        o.rows = [_d_Row(x0) for x0 in v]
+        o.rows = _l_Row(v)
         o.warnings = d.get("warnings", None)
         o.errors = d.get("errors", None)
     except SHAPE_ERRORS as exc:
@@ -917,7 +918,7 @@ register_model(CreateTableRowsResponse, _d_CreateTableRowsResponse, _e_CreateTab
 
 _T_FindTableRowsResponse = mutable_twin(FindTableRowsResponse)
 _R_FindTableRowsResponse: Readers = (
-    ("rows", lambda d: [_d_Row(x0) for x0 in d["rows"]]),
+    ("rows", lambda d: _l_Row(d["rows"])),
     ("has_more", lambda d: d["hasMore"]),
     ("offset", lambda d: d["offset"]),
     ("limit", lambda d: d["limit"]),
@@ -934,7 +935,7 @@ def _d_FindTableRowsResponse(d: Any, _t: Any = None) -> FindTableRowsResponse:
     o._raw = d
     try:
         v = d["rows"]
-        o.rows = [_d_Row(x0) for x0 in v]
+        o.rows = _l_Row(v)
         o.has_more = d["hasMore"]
         o.offset = d["offset"]
         o.limit = d["limit"]

@@ -209,3 +209,33 @@ async def test_rows_read_back_can_be_upserted(client: AsyncClient) -> None:
     result = await client.tables.upsert_rows("productsTable", changed)
     assert result.updated_count == 1
     assert [r["qty"] for r in await stored(client, "productsTable")] == [5]
+
+
+def test_a_page_of_rows_decodes_as_row_by_row() -> None:
+    """The array hook of a page of rows gives what decoding each row gives: plain dicts and
+    other mappings alike, in order, and the same error for an item that is not an object."""
+    import types
+
+    from botpress_async import ResponseDecodeError
+    from botpress_async._converter import structure
+    from botpress_async.models.tables import FindTableRowsResponse
+
+    page = {
+        "rows": [
+            {"id": 1, "createdAt": "2026-01-01T00:00:00Z", "sku": "a"},
+            types.MappingProxyType({"id": 2, "sku": "b"}),
+        ],
+        "hasMore": False,
+        "offset": 0,
+        "limit": 2,
+    }
+    rows = structure(page, FindTableRowsResponse).rows
+    assert [type(r) for r in rows] == [Row, Row]
+    assert [(r.id, r["sku"]) for r in rows] == [(1, "a"), (2, "b")]
+    assert rows[0].to_dict() == page["rows"][0]
+    assert rows[1].to_dict() == {"id": 2, "sku": "b"}
+
+    bad = structure({**page, "rows": [{"id": 3}, "not a row"]}, FindTableRowsResponse)
+    with pytest.raises(ResponseDecodeError, match="expected a JSON object") as caught:
+        _ = bad.rows
+    assert isinstance(caught.value, AttributeError)
