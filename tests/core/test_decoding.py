@@ -182,3 +182,37 @@ def test_wire_keys_only_ever_gives_equal_names() -> None:
     assert type(found[0]) is str
     for items in ([], "not a list", [["not an object"]], None):
         assert wire_keys(items, names) is names
+
+
+def _list_hooks() -> list[tuple[str, str]]:
+    """(models module, model name) of every generated list hook (``_l_<Name>``)."""
+    import importlib
+
+    found = []
+    for api in ("admin", "billing", "chat", "files", "runtime", "tables"):
+        module = importlib.import_module(f"botpress_async.models.{api}")
+        found += [(api, name[3:]) for name in vars(module) if name.startswith("_l_")]
+    return sorted(found)
+
+
+@pytest.mark.parametrize(("api", "name"), _list_hooks())
+def test_every_list_hook_gives_what_the_item_hook_gives(api: str, name: str) -> None:
+    """Each list hook decodes an array as its model's hook decodes each item: complete items
+    (every known property, as a null), other mappings, items missing fields, and the error of
+    an item that is not an object."""
+    import importlib
+    from types import MappingProxyType
+
+    module = importlib.import_module(f"botpress_async.models.{api}")
+    listed, alone = getattr(module, f"_l_{name}"), getattr(module, f"_d_{name}")
+    cls = getattr(module, name)
+    every = dict.fromkeys(getattr(cls, "_wire_names", ()))
+    items: list[Any] = [every, MappingProxyType(dict(reversed(every.items()))), {}]
+    page = listed(items)
+    each = [alone(item) for item in items]
+    assert [type(m) for m in page] == [type(m) for m in each]
+    assert [repr(m) for m in page] == [repr(m) for m in each]
+    assert [m.to_dict() for m in page] == [m.to_dict() for m in each]
+    assert listed([]) == []
+    with pytest.raises(ResponseDecodeError):
+        listed([every, "not an object"])
