@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import aiohttp
 
-from . import _served
-from ._auth import TokenKind, api_of_path, check_header_value, check_scope
+from ._auth import TokenKind, api_of_path, check_scope
 from ._config import ENV, HEADER_TO_ARG, ClientConfig, Redacted, resolve_config
-from ._encoding import dumps, encode_path, encode_query
 from ._errors import ConfigurationError
 from ._lifecycle import TransportOwner
-from ._reserved import RESERVED
-from ._retry import IDEMPOTENT_METHODS, RetryBudget, RetryPolicy
+from ._request_builder import RequestBuilder
+from ._retry import RetryBudget, RetryPolicy
 from ._session import Transport
-from ._types import NOT_GIVEN, NotGiven, NotGivenOr, RequestOptions, Timeout
+from ._types import NOT_GIVEN, NotGivenOr, RequestOptions, Timeout
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -43,10 +41,7 @@ USER_AGENT: Final = (
     f"botpress-sdk-python/{__version__} python/{sys.version_info[0]}.{sys.version_info[1]} "
     f"aiohttp/{aiohttp.__version__}"
 )
-_BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"}) | _BODY_METHODS
 _NEEDS_BOT: Final = frozenset({"runtime", "files", "tables"})
-_JSON_CT: Final = "application/json"
 
 
 class ResourceCache:
@@ -62,7 +57,7 @@ class ResourceCache:
         return resource
 
 
-class BaseClient(TransportOwner, ResourceCache):
+class BaseClient(RequestBuilder, TransportOwner, ResourceCache):
     """What every request needs: configuration, the transport, and `request`/`call`.
 
     `AsyncClient` subclasses it and adds the APIs. Resources and helpers are typed against
@@ -132,6 +127,9 @@ class BaseClient(TransportOwner, ResourceCache):
             session=session,
         )
         self._base_headers = self._build_base_headers(self._config)
+        self._api_url = self._config.api_url
+        self._timeout = self._config.timeout
+        self._finish = None  # the transport's decoded answer is the call's
         # File transfers to the API's own origin identify themselves as API calls do.
         self._transport.identity = self._base_headers
         self._resources: dict[Callable[..., Any], Any] = {}
@@ -337,172 +335,8 @@ class BaseClient(TransportOwner, ResourceCache):
             if header not in self._base_headers:
                 raise _missing_context(header, "a request to", f"the {api} API")
 
-    def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        path_params: Mapping[str, Any] | None = None,
-        query: Mapping[str, Any] | None = None,
-        json: Any = NOT_GIVEN,
-        headers: Mapping[str, Any] | None = None,
-        api: str | None = None,
-        idempotent: bool | None = None,
-        requires: tuple[str, ...] = (),
-        options: RequestOptions | None = None,
-        raw_path: bool = False,
-    ) -> Coroutine[Any, Any, Any]:
-        """Build and check one request, and return the coroutine that sends it.
-
-        Every call takes this path. It is a plain function on purpose: bad arguments raise
-        here, before anything is sent, and the await chain of a request stays one frame
-        shorter, which every wake-up of the request pays for.
-        """
-        method = method.upper()
-        if method not in _METHODS:
-            raise ConfigurationError(f"unsupported HTTP method {method!r}")
-        config = self._config
-        if api is None:
-            api = api_of_path(path)
-        if api not in self._reachable:
-            self._check_reach(api)
-            self._reachable.add(api)
-        if raw_path:
-            url_path = path
-        else:
-            if path_params:
-                reserved = RESERVED.get((method, path))
-                if reserved is not None:
-                    _check_route_words(method, path, path_params, reserved)
-            url_path = encode_path(path, path_params)
-
-        send_headers = self._base_headers.copy()
-        if headers:
-            _merge_headers(send_headers, headers, self._valid_headers)
-        extra_query: Mapping[str, Any] | None = None
-        extra_body: Mapping[str, Any] | None = None
-        timeout = config.timeout
-        policy = self._policy
-        if options is not None:
-            if options.extra_headers:
-                _merge_headers(send_headers, options.extra_headers, self._valid_headers)
-            extra_query = options.extra_query
-            extra_body = options.extra_body
-            timeout, policy = request_limits(options, timeout, policy, self._transport)
-        for header in requires:
-            if header not in send_headers:
-                raise _missing_context(header, method, url_path)
-
-        if extra_query:
-            query = {**query, **extra_query} if query else extra_query
-        qs = encode_query(query)
-        url = config.api_url + url_path + ("?" + qs if qs else "")
-
-        body: bytes | None = None
-        if method in _BODY_METHODS:
-            if isinstance(json, NotGiven):
-                json = {}
-            elif type(json) is dict or isinstance(json, Mapping):
-                # NOT_GIVEN is the only NotGiven: an identity test spares an isinstance call
-                # per field of every body.
-                json = {k: v for k, v in json.items() if v is not NOT_GIVEN}
-            if extra_body:
-                if not isinstance(json, Mapping):
-                    raise ConfigurationError("extra_body needs a JSON object body")
-                json = {**json, **extra_body}
-            try:
-                body = dumps(json)
-            except (TypeError, ValueError) as exc:
-                raise ConfigurationError(
-                    f"the body of {method} {url_path} cannot be sent as JSON: {exc}"
-                ) from None
-            send_headers["content-type"] = _JSON_CT
-        elif not isinstance(json, NotGiven) or extra_body:
-            raise ConfigurationError(f"a {method} request cannot carry a JSON body")
-
-        if _served.blocked_loops:  # a blocking call waits in a thread that serves something
-            _served.check_target(*self._transport.origin[1:])
-        return self._transport.send(
-            method,
-            url,
-            path=url_path,
-            headers=send_headers,
-            body=body,
-            timeout=timeout,
-            policy=policy,
-            idempotent=method in IDEMPOTENT_METHODS if idempotent is None else idempotent,
-        )
-
-
-def _check_route_words(
-    method: str, path: str, params: Mapping[str, Any], reserved: Mapping[str, Mapping[str, str]]
-) -> None:
-    """Refuse a path parameter equal to a literal word of a sibling route (see ``_reserved``)."""
-    for name, words in reserved.items():
-        value = params.get(name)
-        if not isinstance(value, str):
-            continue
-        other = words.get(value.lower())
-        if other is not None:
-            filled = path.replace("{" + name + "}", value)
-            raise ConfigurationError(
-                f"{name}={value!r} cannot be sent: {method} {filled} is the route of the "
-                f"operation {other}, so the server would run that instead of {method} {path}. "
-                f"No encoding avoids this (servers decode the path before routing); a resource "
-                f"whose {name} is {value!r} cannot be reached through this operation"
-            )
-
-
-def request_limits(
-    options: RequestOptions, timeout: Timeout, policy: RetryPolicy, transport: Transport
-) -> tuple[Timeout, RetryPolicy]:
-    """The timeout and retry policy of one request: the client's, unless ``options`` set them.
-
-    Args:
-        options: the request's own options.
-        timeout: the client's timeout.
-        policy: the client's retry policy.
-        transport: the transport the request goes through, which keeps the retry overrides
-            already made (a bulk job passes the same ``max_retries`` on every call).
-    """
-    if not isinstance(options.timeout, NotGiven):
-        timeout = Timeout.coerce(options.timeout)
-    if not isinstance(options.max_retries, NotGiven):
-        policy = transport.retry_override(policy, options.max_retries)
-    return timeout, policy
-
-
-#: How many header names and values one client remembers as valid. A client sends the same
-#: few names (and mostly the same values) on every call, and checking them again was most of
-#: the cost of merging them; a value that changes per call is still checked, and once the set
-#: is full everything new is checked every time. The set belongs to the client, so a value
-#: (which may be a caller's secret) is not kept after the client is gone.
-_VALID_LIMIT: Final = 1024
-
-
-def _merge_headers(target: dict[str, str], extra: Mapping[str, Any], valid: set[str]) -> None:
-    # Names and values pass the same check, so one set of checked strings serves both.
-    for name, value in extra.items():
-        if name not in valid:
-            check_header_value("header name", name)
-            # Only exact str: a subclass may compare equal to a valid name it does not spell.
-            if type(name) is str and len(valid) < _VALID_LIMIT:
-                valid.add(name)
-        lname = name.lower()
-        if value is None or isinstance(value, NotGiven):
-            target.pop(lname, None)
-            continue
-        if lname == "authorization":
-            raise ConfigurationError("the Authorization header comes from the client's token")
-        if isinstance(value, bool):
-            value = "true" if value else "false"
-        elif not isinstance(value, str):
-            value = str(value)
-        if value not in valid:
-            check_header_value(f"header {name!r}", value)
-            if type(value) is str and len(valid) < _VALID_LIMIT:
-                valid.add(value)
-        target[lname] = value
+    def _missing_header(self, header: str, method: str, path: str) -> ConfigurationError:
+        return _missing_context(header, method, path)
 
 
 _DOT_SEGMENTS: Final = frozenset({".", "..", "%2e", "%2e%2e", ".%2e", "%2e."})
