@@ -17,12 +17,12 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypedDict, cast
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, Protocol, TypedDict, cast
 
 from typing_extensions import NotRequired, Unpack
 
 from ._bulk_options import ProgressOptions, RequestJobOptions
-from ._errors import ConfigurationError
+from ._errors import ArgumentTypeError, ConfigurationError
 from ._pagination import AsyncPager
 from ._row import C, Row
 from ._rows import MAX_ROWS_PER_REQUEST, RowsResult
@@ -77,6 +77,29 @@ class ExportOptions(TypedDict):
     keep_file: NotRequired[bool]
 
 
+class RowQuery(TypedDict):
+    """Which rows `AsyncTableHandle.find` walks, and how (see `TablesAPI.find_rows`).
+
+    Attributes:
+        filter: which rows, as a filter object, e.g. ``{"qty": {"$gt": 5}}``.
+        search: text to rank rows by (searchable columns).
+        order_by: the column to sort by (the row id by default).
+        order_direction: ``"asc"`` or ``"desc"``.
+        select: the only columns to return.
+        page_size: rows per request, 1 to 1000 (the most, by default).
+    """
+
+    filter: NotRequired[Mapping[str, Any] | None]
+    search: NotRequired[str | None]
+    order_by: NotRequired[str | None]
+    order_direction: NotRequired[Literal["asc", "desc"] | None]
+    select: NotRequired[Sequence[str] | None]
+    page_size: NotRequired[int]
+
+
+_ROW_QUERY: Final = frozenset(RowQuery.__annotations__)
+
+
 class RowTables(Protocol):
     """What a handle needs of the tables API: `TablesAPI` is one.
 
@@ -128,35 +151,23 @@ class AsyncTableHandle(Generic[C]):
         """The table's name or id, as given."""
         return self._name
 
-    def find(
-        self,
-        *,
-        filter: Mapping[str, Any] | None = None,
-        search: str | None = None,
-        order_by: str | None = None,
-        order_direction: Literal["asc", "desc"] | None = None,
-        select: Sequence[str] | None = None,
-        page_size: int = MAX_ROWS_PER_REQUEST,
-    ) -> AsyncPager[Row[C], FindTableRowsResponse]:
+    def find(self, **query: Unpack[RowQuery]) -> AsyncPager[Row[C], FindTableRowsResponse]:
         """Every matching row, page by page (see `TablesAPI.find_rows`).
 
         Args:
-            filter: which rows, as a filter object.
-            search: text to rank rows by.
-            order_by: the column to sort by.
-            order_direction: ``"asc"`` or ``"desc"``.
-            select: the only columns to return.
-            page_size: rows per request, 1 to 1000.
+            query: which rows and how: ``filter``, ``search``, ``order_by``,
+                ``order_direction``, ``select``, ``page_size`` (see `RowQuery`).
         """
-        pager = self._tables.find_rows(
-            self._name,
-            filter=filter,
-            search=search,
-            order_by=order_by,
-            order_direction=order_direction,
-            select=select,
-            page_size=page_size,
-        )
+        unknown = query.keys() - _ROW_QUERY
+        if unknown:
+            # Raised here, not by find_rows below, so that the message names the handle's
+            # own arguments; a TypeError too, as a misspelt keyword argument raises.
+            raise ArgumentTypeError(
+                f"find() got unknown argument(s) {', '.join(sorted(map(repr, unknown)))}; "
+                f"it takes {', '.join(sorted(_ROW_QUERY))}",
+                argument=min(unknown),
+            )
+        pager = self._tables.find_rows(self._name, **query)
         return cast("AsyncPager[Row[C], FindTableRowsResponse]", pager)
 
     async def get(self, id: int) -> Row[C]:

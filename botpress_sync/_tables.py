@@ -7,15 +7,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from botpress_async._row import C
-from botpress_async._rows import MAX_ROWS_PER_REQUEST
 from botpress_async._types import NOT_GIVEN
 from botpress_sync import _loop
 from botpress_sync._pager import Pager
 from botpress_sync._table_base import TableHandleBase
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping, Sequence
-    from typing import Any, Literal
+    from collections.abc import Iterable, Iterator, Mapping
+    from typing import Any
 
     from typing_extensions import Unpack
 
@@ -26,6 +25,7 @@ if TYPE_CHECKING:
         ExportOptions,
         ImportOptions,
         RowJobOptions,
+        RowQuery,
     )
     from botpress_async._table_jobs import ImportResult
     from botpress_async._types import NotGivenOr
@@ -47,36 +47,14 @@ class TableHandle(TableHandleBase[C]):
         """The table's name or id, as given."""
         return self._async.name
 
-    def find(
-        self,
-        *,
-        filter: Mapping[str, Any] | None = None,
-        search: str | None = None,
-        order_by: str | None = None,
-        order_direction: Literal["asc", "desc"] | None = None,
-        select: Sequence[str] | None = None,
-        page_size: int = MAX_ROWS_PER_REQUEST,
-    ) -> Pager[Row[C], FindTableRowsResponse]:
+    def find(self, **query: Unpack[RowQuery]) -> Pager[Row[C], FindTableRowsResponse]:
         """Every matching row, page by page (see `TablesAPI.find_rows`).
 
         Args:
-            filter: which rows, as a filter object.
-            search: text to rank rows by.
-            order_by: the column to sort by.
-            order_direction: ``"asc"`` or ``"desc"``.
-            select: the only columns to return.
-            page_size: rows per request, 1 to 1000.
+            query: which rows and how: ``filter``, ``search``, ``order_by``,
+                ``order_direction``, ``select``, ``page_size`` (see `RowQuery`).
         """
-        return Pager(
-            self._async.find(
-                filter=filter,
-                search=search,
-                order_by=order_by,
-                order_direction=order_direction,
-                select=select,
-                page_size=page_size,
-            )
-        )
+        return Pager(self._async.find(**query))
 
     def get(self, id: int) -> Row[C]:
         """The row with this id.

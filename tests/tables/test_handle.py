@@ -65,3 +65,23 @@ async def test_sync_handle(emu: Emulator, client: AsyncClient) -> None:
 
     assert await anyio.to_thread.run_sync(work) == [("s0", 7), ("s1", 1), ("s2", 2)]
     assert await client.tables.find_rows("productsTable").collect() == []
+
+
+async def test_find_names_an_unknown_argument(client: AsyncClient, emu: Emulator) -> None:
+    """A misspelt query argument of find() is refused before anything is sent, naming it and
+    the arguments find() takes, on both handles; it is also a TypeError, as Python's own is."""
+    from botpress_async import ArgumentTypeError
+
+    products = client.tables.table("productsTable", Product)
+    with pytest.raises(ArgumentTypeError, match=r"'oder_by'.*order_by") as caught:
+        products.find(oder_by="sku")  # type: ignore[call-arg]
+    assert isinstance(caught.value, TypeError)
+    assert caught.value.argument == "oder_by"
+
+    def blocking() -> None:
+        with botpress_sync.Client(emu.bak, bot_id=emu.bot_id, api_url=emu.url) as c:
+            handle = c.tables.table("productsTable", Product)
+            with pytest.raises(ArgumentTypeError, match="'limit'"):
+                handle.find(limit=5)  # type: ignore[call-arg]
+
+    await anyio.to_thread.run_sync(blocking)
