@@ -277,9 +277,10 @@ def emit_models_module(api: Api) -> str:
         for m in api.models
         if _is_leaf(api, m)
     ]
+    lists = list_models(api)
     parts = [
         *_module_head(api, doc),
-        *handwritten_imports(api),
+        *handwritten_imports(api, lists),
         *leaf_imports,
         "",
         "__all__ = [" + ", ".join(repr(n) for n in names) + "]",
@@ -293,7 +294,6 @@ def emit_models_module(api: Api) -> str:
     for model in api.models:
         for alias in model.aliases:
             parts.append(f"{alias} = {model.name}")
-    lists = list_models(api)
     for model in generated:
         parts += ["", model_hooks(model, lists)]
     parts += [
@@ -304,15 +304,15 @@ def emit_models_module(api: Api) -> str:
     return "\n".join(parts) + "\n"
 
 
-def handwritten_imports(api: Api) -> list[str]:
+def handwritten_imports(api: Api, lists: frozenset[str]) -> list[str]:
     """Imports that stand in for the models the SDK writes by hand.
 
     The class keeps the schema's name, and its module's ``from_wire`` / ``to_wire`` functions
-    become the ``_d_<Name>`` / ``_e_<Name>`` hooks the generated models call, so nothing else
-    in the module changes; the module registers them on the converter like its own.
+    become the ``_d_<Name>`` / ``_e_<Name>`` hooks the generated models call, and its
+    ``list_from_wire`` the ``_l_<Name>`` list hook of a model in ``lists`` (`list_models`), so
+    nothing else in the module changes; the module registers them on the converter like its own.
     """
     lines: list[str] = []
-    lists = list_models(api)
     for model in api.models:
         if not model.handwritten:
             continue
