@@ -40,6 +40,7 @@ import contextlib
 import contextvars
 import ctypes
 import os
+import sys
 import threading
 import warnings
 import weakref
@@ -71,6 +72,7 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
+_Task = asyncio.Task
 
 #: Seconds an interrupted caller gives its cancelled task to finish (and close its connection).
 CANCEL_GRACE = 0.5
@@ -78,8 +80,8 @@ CANCEL_GRACE = 0.5
 EXIT_GRACE = 0.5
 #: Seconds the loop may have stood still before a call lets it look at its sockets first.
 SETTLE_AFTER = 0.001
-#: Most bytes a socket read of the private loop asks for (asyncio's default is 256 KiB).
-READ_SIZE = 64 * 1024
+#: The name of the task that runs a blocking call on the loop (what a task dump shows).
+TASK_NAME = "botpress-sync-call"
 
 
 class Owner(Protocol):
@@ -134,12 +136,15 @@ class _Call:
         coro, self.coro = self.coro, None
         if coro is None:  # cancelled before the loop got to it
             return
-        create = self.owner.loop.create_task
+        # The task is made directly rather than by loop.create_task: nobody sets a task
+        # factory on a private loop, and a fixed name spares the formatting of "Task-<n>"
+        # that every unnamed task costs (both show in the cost of a blocking call).
+        loop = self.owner.loop
         if self.context is None:
-            self.task = create(self.drive(coro, settle))
+            self.task = _Task(self.drive(coro, settle), loop=loop, name=TASK_NAME)
         else:
-            # Context.run rather than create_task(context=...): the same on Python 3.10.
-            self.task = self.context.run(create, self.drive(coro, settle))
+            # Context.run rather than Task(context=...): the same on Python 3.10.
+            self.task = self.context.run(_Task, self.drive(coro, settle), loop=loop, name=TASK_NAME)
 
     async def drive(self, coro: Coroutine[Any, Any, Any], settle: bool) -> None:
         """Run the coroutine, record its outcome and wake the caller, inside the task.
@@ -193,7 +198,9 @@ class _Loop:
     def __init__(self) -> None:
         self.pid = os.getpid()
         self.loop = asyncio.new_event_loop()
-        _limit_reads(self.loop)
+        spin = _spinner(self.loop)
+        # Runs the loop in the calling thread until a callback stops it (see `_spinner`).
+        self.spin: Callable[[bool], None] = spin if spin is not None else self._run_forever
         self.runner = threading.Lock()
         self.runner_ident: int | None = None
         self.counter = threading.Lock()
@@ -207,6 +214,9 @@ class _Loop:
         self.drain_scheduled = False
         # When a calling thread last stopped running the loop (time.monotonic).
         self.stopped_at = 0.0
+
+    def _run_forever(self, poll_first: bool) -> None:
+        self.loop.run_forever()
 
     def add(self, call: _Call) -> None:
         """Count a call that needs somebody to run the loop for it."""
@@ -277,26 +287,62 @@ class _Loop:
                     self.runner_ident = None
 
 
-def _limit_reads(loop: asyncio.AbstractEventLoop) -> None:
-    """Make the loop's socket transports read at most `READ_SIZE` bytes at a time."""
-    # A selector transport reads into a fresh bytes object of its `max_size` (256 KiB), and
-    # the C allocator serves a block that large with its own memory mapping. From a thread
-    # other than the main one, every response then cost an mmap, mremap and munmap, and an
-    # unmap in a process with several running threads has the kernel interrupt each CPU
-    # that runs them: about a fifth of the client's CPU time with 16 threads sharing a client.
-    # 64 KiB stays below the allocator's mapping threshold; the main thread's loop, and
-    # everybody else's, keep asyncio's default (the attribute is set per transport).
-    make = getattr(loop, "_make_socket_transport", None)
-    if make is None or not isinstance(loop, asyncio.SelectorEventLoop):
-        return
+def _spinner(loop: asyncio.AbstractEventLoop) -> Callable[[bool], None] | None:
+    """How a calling thread runs the loop until a callback stops it, or None.
 
-    def make_socket_transport(*args: Any, **kwargs: Any) -> Any:
-        transport = make(*args, **kwargs)
-        if isinstance(getattr(transport, "max_size", None), int):
-            transport.max_size = min(transport.max_size, READ_SIZE)
-        return transport
+    ``run_forever`` polls the sockets before it runs anything, although what a call has to
+    do first (its task's first step: build and send the request) is already queued and no
+    answer can have arrived for it: one wasted poll and loop iteration per call, the largest
+    share of what a blocking call costs over an awaited one. The returned function does the
+    setup of ``run_forever`` (the thread's running loop, the loop's thread and its async
+    generator hooks), runs what is queued at once, then iterates the loop as ``run_forever``
+    does. Its argument asks for the poll first after all: a call that settles (see
+    `_Call.drive`) must see what the sockets say before its task goes on.
 
-    setattr(loop, "_make_socket_transport", make_socket_transport)  # noqa: B010
+    It reads asyncio's own loop's queue and iteration method (unchanged since Python 3.7), so
+    any other loop gets None; a loop in debug mode is run by ``run_forever`` itself, whose
+    checks and timings it wants.
+    """
+    base = asyncio.BaseEventLoop
+    run_once: Callable[[], None] | None = getattr(loop, "_run_once", None)
+    ready = getattr(loop, "_ready", None)
+    if (
+        not isinstance(loop, base)
+        or type(loop).run_forever is not base.run_forever
+        or run_once is None
+        or not isinstance(ready, collections.deque)
+        or not isinstance(getattr(loop, "_stopping", None), bool)
+        or not hasattr(loop, "_thread_id")
+    ):
+        return None
+    first_iter = getattr(loop, "_asyncgen_firstiter_hook")  # noqa: B009
+    finalizer = getattr(loop, "_asyncgen_finalizer_hook")  # noqa: B009
+    get_hooks, set_hooks = sys.get_asyncgen_hooks, sys.set_asyncgen_hooks
+    set_running = asyncio.events._set_running_loop
+    get_ident = threading.get_ident
+
+    def spin(poll_first: bool) -> None:
+        if poll_first or loop.get_debug():
+            loop.run_forever()
+            return
+        hooks = get_hooks()
+        set_hooks(first_iter, finalizer)
+        loop._thread_id = get_ident()
+        set_running(loop)
+        try:
+            for _ in range(len(ready)):
+                handle = ready.popleft()
+                if not handle._cancelled:
+                    handle._run()
+            while not loop._stopping:  # type: ignore[attr-defined]
+                run_once()
+        finally:
+            loop._stopping = False  # type: ignore[attr-defined]
+            loop._thread_id = None
+            set_running(None)
+            set_hooks(*hooks)
+
+    return spin
 
 
 _SIGINT = int(_signal.SIGINT)
@@ -375,8 +421,9 @@ def _run_here(state: _Loop, call: _Call) -> None:
         # is handled before the call picks a connection, at the cost of one loop iteration.
         # Calls made back to back skip it: the loop stood still for under a millisecond, and
         # servers close idle connections after seconds of keep-alive, not within that.
-        call.start(settle=_monotonic() - state.stopped_at > SETTLE_AFTER)
-        state.loop.run_forever()  # until the call's task stops it (`_Call.drive`)
+        settle = _monotonic() - state.stopped_at > SETTLE_AFTER
+        call.start(settle=settle)
+        state.spin(settle)  # until the call's task stops it (`_Call.drive`)
     except BaseException:
         # Something raised inside the loop itself (a signal handler): stop the call, and let
         # the standby thread finish cancelling it. Nothing runs the loop at this point, so

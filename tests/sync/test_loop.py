@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import pickle
+import sys
 import threading
 import time
 import traceback
@@ -269,3 +270,103 @@ def test_each_call_runs_in_its_callers_context() -> None:
         thread.join(60)
     assert len(seen) == THREADS * CALLS_PER_THREAD
     assert [pair for pair in seen if pair[0] != pair[1]] == []
+
+
+def test_a_call_runs_on_a_running_loop_and_leaves_the_thread_as_it_found_it() -> None:
+    """Inside a blocking call the private loop is the thread's running loop, with its async
+    generator hooks and a named task; afterwards the thread has its own hooks back and no loop."""
+    seen: dict[str, Any] = {}
+
+    async def inspect() -> None:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+        seen.update(
+            loop=loop,
+            running=loop.is_running(),
+            thread=threading.get_ident(),
+            task=task.get_name(),
+            hooks=sys.get_asyncgen_hooks(),
+        )
+
+    def first_iter(agen: object) -> None:
+        pass
+
+    def finalizer(agen: object) -> None:
+        pass
+
+    previous = sys.get_asyncgen_hooks()
+    sys.set_asyncgen_hooks(first_iter, finalizer)
+    try:
+        _loop.run(inspect())
+        after = sys.get_asyncgen_hooks()
+    finally:
+        sys.set_asyncgen_hooks(*previous)
+    loop = seen["loop"]
+    assert seen["running"] is True
+    assert seen["thread"] == threading.get_ident()  # the caller ran the loop itself
+    assert seen["task"] == _loop.TASK_NAME
+    assert seen["hooks"] == (loop._asyncgen_firstiter_hook, loop._asyncgen_finalizer_hook)
+    assert after == (first_iter, finalizer)
+    assert asyncio._get_running_loop() is None
+    assert not loop.is_running()
+
+
+def test_an_async_generator_left_open_by_a_call_is_closed_on_the_loop() -> None:
+    """An async generator a call drops half-way is finalized by the loop, so that its
+    ``finally`` may await (without the loop's hooks, Python could only throw into it)."""
+    closed = threading.Event()
+
+    async def numbers() -> AsyncIterator[int]:
+        try:
+            yield 1
+            yield 2
+        finally:
+            await asyncio.sleep(0)
+            closed.set()
+
+    async def leave_open() -> None:
+        agen = numbers()
+        assert await agen.__anext__() == 1
+
+    async def turns() -> None:
+        for _ in range(5):
+            await asyncio.sleep(0)
+
+    _loop.run(leave_open())
+    _loop.run(turns())
+    assert closed.is_set()
+
+
+def test_a_loop_in_debug_mode_is_run_by_run_forever() -> None:
+    """A private loop switched to debug mode gets asyncio's own checks (coroutine origins)."""
+    loop = _loop._state().loop
+
+    async def origin_depth() -> int:
+        return sys.get_coroutine_origin_tracking_depth()
+
+    loop.set_debug(True)
+    try:
+        assert _loop.run(origin_depth()) > 0
+    finally:
+        loop.set_debug(False)
+    assert _loop.run(origin_depth()) == 0
+
+
+def test_a_loop_with_its_own_run_forever_is_run_by_it() -> None:
+    """Only asyncio's own loop is iterated directly; a loop that changes how it runs is not."""
+
+    class OwnLoop(asyncio.SelectorEventLoop):
+        def run_forever(self) -> None:
+            super().run_forever()
+
+    own = OwnLoop()
+    try:
+        assert _loop._spinner(own) is None
+        plain = asyncio.new_event_loop()
+        try:
+            assert _loop._spinner(plain) is not None
+        finally:
+            plain.close()
+    finally:
+        own.close()
