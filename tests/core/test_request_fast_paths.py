@@ -6,9 +6,11 @@ import asyncio
 from collections.abc import Iterator
 from typing import Any
 
+import aiohttp
 import pytest
 
 from botpress_async import AsyncClient, BulkError, ConfigurationError, ScopeError, run_bulk
+from botpress_async._session import READ_SIZE, _Connector
 from botpress_async._throttle import AdaptiveLimiter
 from tests.loopback import FAKE_BAK, FAKE_PAT, Script
 
@@ -116,3 +118,23 @@ async def test_a_free_slot_is_taken_without_waiting_but_not_during_a_pause() -> 
     limiter.on_throttle(30.0)
     assert not limiter.try_acquire()  # paused, though a slot is free
     assert limiter.in_flight == 1
+
+
+async def test_plain_http_connections_read_in_blocks_of_64_kib(server: Script) -> None:
+    """The client's connector caps a plain-HTTP connection's reads at READ_SIZE (asyncio's
+    256 KiB block costs page faults per response), and a body larger than a block arrives
+    whole through the client."""
+    blob = {"blob": "x" * (3 * READ_SIZE)}
+    server.reply(200, blob)  # larger than a read: the connection is still busy with it below
+    server.reply(200, blob)
+    async with (
+        aiohttp.ClientSession(connector=_Connector()) as session,
+        session.get(server.url + "/v1/chat/users") as response,
+    ):
+        assert response.connection is not None
+        transport = response.connection.transport
+        assert transport is not None
+        assert transport.max_size == READ_SIZE  # type: ignore[attr-defined]
+        await response.read()
+    async with AsyncClient(FAKE_PAT, bot_id="b", api_url=server.url) as client:
+        assert await client.request("GET", "/v1/chat/users") == blob
