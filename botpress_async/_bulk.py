@@ -270,7 +270,7 @@ async def run_job(
                 except BaseException as exc:
                     # The input itself raised (a KeyboardInterrupt in a generator too): stop
                     # every call; the runner raises it as it is.
-                    fatal = fatal or exc
+                    fatal = _graver(fatal, exc)
                     limiter.release()
                     request_stop()
                     return
@@ -304,7 +304,7 @@ async def run_job(
                 # the task group they would come out wrapped in a BaseExceptionGroup, which a
                 # caller's `except KeyboardInterrupt` does not catch. The runner raises it as
                 # it is once the other calls are stopped.
-                fatal = fatal or exc
+                fatal = _graver(fatal, exc)
                 request_stop()
                 return
             else:
@@ -327,7 +327,7 @@ async def run_job(
             except BaseException as exc:
                 # The caller's progress callback failed: stop, and raise its error as it is
                 # (not wrapped in the task group's exception group).
-                fatal = fatal or exc
+                fatal = _graver(fatal, exc)
                 request_stop()
                 return
 
@@ -349,7 +349,7 @@ async def run_job(
                     break
                 await anyio.lowlevel.checkpoint()
             if first_settled and result.failed and _job_wide(result.failed[0].error):
-                fatal = result.failed.pop(0).error
+                fatal = _graver(fatal, result.failed.pop(0).error)
                 request_stop()
             else:
                 for _ in range(workers - 1):
@@ -393,3 +393,27 @@ _JOB_WIDE: Final = (ConfigurationError, ClientStateError)
 def _job_wide(error: BaseException) -> bool:
     # A bad item (a row without its key, say) is that item's failure, not the job's.
     return isinstance(error, _JOB_WIDE) and not isinstance(error, InvalidItemError)
+
+
+def _graver(fatal: BaseException | None, error: BaseException) -> BaseException:
+    """Which of two errors that each end a job the runner raises.
+
+    The first one, unless the later one is an interruption (KeyboardInterrupt, SystemExit)
+    and the first is not: a Ctrl-C pressed while a job is stopping for an ordinary error
+    must still stop the program. The ordinary error, which the caller will not see raised,
+    is logged.
+    """
+    if fatal is None:
+        return error
+    if isinstance(error, _INTERRUPTS) and not isinstance(fatal, _INTERRUPTS):
+        logger.warning(
+            "bulk job interrupted (%s) while it was stopping for an error: %s: %s",
+            type(error).__name__,
+            type(fatal).__name__,
+            fatal,
+        )
+        return error
+    return fatal
+
+
+_INTERRUPTS: Final = (KeyboardInterrupt, SystemExit)

@@ -249,6 +249,30 @@ async def test_an_interrupt_while_reading_the_input_comes_out_as_itself() -> Non
         await run_bulk(call, items(), concurrency=2)
 
 
+async def test_an_interrupt_while_stopping_for_an_error_wins_over_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A KeyboardInterrupt that comes while the job stops for an ordinary error (the input
+    failed) is what the job raises, and the error it hides is logged: Ctrl-C is never lost."""
+
+    def items() -> Iterator[int]:
+        yield from range(3)
+        raise ValueError("the input broke")
+
+    async def call(i: int) -> int:
+        try:
+            await asyncio.sleep(5)
+        except asyncio.CancelledError:
+            if i == 1:  # Ctrl-C arrives in this call while the job is being stopped
+                raise KeyboardInterrupt from None
+            raise
+        return i
+
+    with caplog.at_level("WARNING", logger="botpress_async"), pytest.raises(KeyboardInterrupt):
+        await run_bulk(call, items(), concurrency=4)
+    assert "stopping for an error: ValueError: the input broke" in caplog.text
+
+
 def interrupting(data: bytes) -> Iterator[bytes]:
     """Upload content whose reading is interrupted as by Ctrl-C."""
     yield data
