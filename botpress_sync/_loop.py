@@ -100,7 +100,18 @@ class Owner(Protocol):
 class _Call:
     """One coroutine handed to the loop, and how its caller learns that it is done."""
 
-    __slots__ = ("context", "coro", "counted", "done", "error", "owner", "result", "stops", "task")
+    __slots__ = (
+        "context",
+        "coro",
+        "counted",
+        "done",
+        "error",
+        "interrupted",
+        "owner",
+        "result",
+        "stops",
+        "task",
+    )
 
     def __init__(
         self,
@@ -121,6 +132,8 @@ class _Call:
         # Whether the call is in `_Loop.pending`, which counts the calls that need somebody
         # to run the loop for them; a caller running the loop itself needs nobody.
         self.counted = False
+        # Whether Ctrl-C cancelled the call while its caller ran the loop (`_on_sigint`).
+        self.interrupted = False
         self.task: asyncio.Task[None] | None = None
         self.result: Any = None
         self.error: BaseException | None = None
@@ -350,6 +363,8 @@ _MAIN_THREAD = threading.main_thread().ident
 _lock = threading.Lock()
 _current: _Loop | None = None
 _owners: weakref.WeakSet[Owner] = weakref.WeakSet()
+# The call the main thread runs the loop for while `_on_sigint` is installed.
+_interruptible: _Call | None = None
 
 
 def _state() -> _Loop:
@@ -378,9 +393,10 @@ def run(coro: Coroutine[Any, Any, _T]) -> _T:
     Raises:
         LoopThreadError: when called from code running on the private loop.
     """
+    ident = threading.get_ident()
     try:
         state = _state()
-        if state.runner_ident == threading.get_ident():
+        if state.runner_ident == ident:
             raise LoopThreadError(
                 "a blocking botpress_sync call was made from code running on its event loop, "
                 "which would deadlock; code running there must await the botpress_async "
@@ -395,7 +411,7 @@ def run(coro: Coroutine[Any, Any, _T]) -> _T:
     # asyncio._get_running_loop: the no-exception form of get_running_loop (a public name of
     # asyncio for exactly this check); a thread running its own loop cannot run ours.
     if asyncio._get_running_loop() is None and state.runner.acquire(blocking=False):
-        _run_here(state, call)
+        _run_here(state, call, ident)
     else:
         state.add(call)
         _hand_over(state, call)
@@ -409,12 +425,11 @@ def run(coro: Coroutine[Any, Any, _T]) -> _T:
         del error
 
 
-def _run_here(state: _Loop, call: _Call) -> None:
+def _run_here(state: _Loop, call: _Call, ident: int) -> None:
     # This thread holds `state.runner`: it runs the loop until its own call is done (serving
     # whatever else is pending meanwhile), then lets the standby thread take over the rest.
-    interrupted: list[bool] = []
-    sigint = _catch_sigint(call, interrupted)
-    state.runner_ident = threading.get_ident()
+    sigint = _catch_sigint(call, ident)
+    state.runner_ident = ident
     call.stops = True
     try:
         # What arrived while nobody ran the loop (a pooled connection the server closed)
@@ -438,13 +453,15 @@ def _run_here(state: _Loop, call: _Call) -> None:
         _abandon(state, call)
         raise
     _release(state, sigint)
-    if interrupted:
+    if call.interrupted:
         raise KeyboardInterrupt
 
 
 def _release(state: _Loop, sigint: Any) -> None:
+    global _interruptible
     if sigint is not None:
         _signal.signal(_SIGINT, sigint)
+        _interruptible = None
     state.stopped_at = _monotonic()
     state.runner_ident = None
     state.runner.release()
@@ -452,24 +469,33 @@ def _release(state: _Loop, sigint: Any) -> None:
         state.wake()
 
 
-def _catch_sigint(call: _Call, interrupted: list[bool]) -> Any:
+def _catch_sigint(call: _Call, ident: int) -> Any:
     # Ctrl-C while the main thread runs the loop would raise in the middle of a callback of
     # any client's connection; like asyncio.run, turn the first one into a cancellation.
-    if threading.get_ident() != _MAIN_THREAD:
+    global _interruptible
+    if ident != _MAIN_THREAD:
         return None
     previous = _signal.getsignal(_SIGINT)
     if previous is not _signal.default_int_handler:
         return None
-
-    def on_sigint(signum: int, frame: object) -> None:
-        if interrupted or call.task is None:
-            raise KeyboardInterrupt
-        interrupted.append(True)
-        call.task.cancel()
-        call.owner.loop.call_soon_threadsafe(lambda: None)
-
-    _signal.signal(_SIGINT, on_sigint)
+    # One handler for every call, told which call by a global: only the main thread
+    # installs it, and that thread runs one call at a time (a nested one raises).
+    _interruptible = call
+    _signal.signal(_SIGINT, _on_sigint)
     return previous
+
+
+def _on_sigint(signum: int, frame: object) -> None:
+    call = _interruptible
+    if call is None or call.interrupted or call.task is None:
+        raise KeyboardInterrupt
+    call.interrupted = True
+    call.task.cancel()
+    call.owner.loop.call_soon_threadsafe(_nothing)
+
+
+def _nothing() -> None:
+    """A callback that only wakes the loop up."""
 
 
 def _hand_over(state: _Loop, call: _Call) -> None:
