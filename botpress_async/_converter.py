@@ -141,6 +141,18 @@ class BaseModel:
         return structure(data, cls)
 
 
+def wire_of(model: BaseModel) -> Mapping[str, Any] | None:
+    """The JSON object a decoded model was made from, itself (not a copy); None for a model
+    built in Python.
+
+    For the SDK's own code that makes one model out of another's wire form (the uploaded
+    `File` out of the upserted record) without encoding it again. The object must not be
+    changed: the model's ``to_dict`` and ``extra_fields`` read it.
+    """
+    raw: Mapping[str, Any] | None = getattr(model, "_raw", None)
+    return raw
+
+
 #: How a generated hook reads each field from the JSON object: (field name, reader) pairs.
 Readers = tuple[tuple[str, Callable[[Any], Any]], ...]
 
