@@ -74,11 +74,17 @@ QUOTED: dict[str, list[tuple[str, str, float, bool]]] = {
             1.15,
             True,
         ),
+        (
+            "upload_files, instructions vs a raw aiohttp loop",
+            r"instructions \(callgrind[^\n]*; ratio (\d+\.\d+)",
+            1.15,
+            True,
+        ),
     ],
 }
 QUICK_CONSTANTS: dict[str, dict[str, int]] = {
     "decode": {"ROUNDS": 2, "ITEMS": 20_000},
-    "upload": {"ROUNDS": 2},
+    "upload": {"ROUNDS": 2, "INSTRUCTION_FILES": 0},
 }
 
 

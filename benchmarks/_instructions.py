@@ -9,10 +9,12 @@ concurrency 1, the blocking client (``sync``).
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 
 import aiohttp
 
@@ -77,6 +79,46 @@ def _instructions(kind: str, url: str, count: int, concurrency: int) -> int:
     if match is None:
         raise RuntimeError("callgrind printed no instruction count")
     return int(match.group(1))
+
+
+#: The function callgrind dumps its counts before, in `marked_totals`: each call of
+#: ``time.process_time()`` in the measured program closes one stretch and opens the next.
+MARK = "time_process_time"
+
+
+def marked_totals(
+    module: str, args: list[str], dumps: int, env: dict[str, str] | None = None
+) -> list[int]:
+    """Run ``python -m module args`` under callgrind; the instructions of each marked stretch.
+
+    Stretch ``i`` (from 1) is what ran between the ``i - 1``-th and the ``i``-th call of
+    ``time.process_time()``; the first is start-up. ``dumps`` says how many to read.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "callgrind.out")
+        subprocess.run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                f"--dump-before={MARK}",
+                f"--callgrind-out-file={out}",
+                sys.executable,
+                "-m",
+                module,
+                *args,
+            ],
+            capture_output=True,
+            check=True,
+            env={**os.environ, **(env or {})},
+        )
+        totals = []
+        for dump in range(1, dumps + 1):
+            with open(f"{out}.{dump}") as f:
+                found = re.search(r"^totals: (\d+)", f.read(), re.MULTILINE)
+            if found is None:
+                raise RuntimeError("callgrind wrote no totals")
+            totals.append(int(found.group(1)))
+    return totals
 
 
 def per_request(url: str, concurrency: int, count: int = 800) -> tuple[float, float] | None:

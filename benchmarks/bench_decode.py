@@ -28,13 +28,10 @@ import gc
 import json
 import multiprocessing
 import os
-import re
 import shutil
 import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from functools import cache
@@ -43,6 +40,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from benchmarks._instructions import marked_totals
 from benchmarks._server import free_port
 from botpress_async import AsyncClient
 from botpress_async._encoding import JSON_LIBRARY, dumps, loads
@@ -250,11 +248,6 @@ async def _cpu(url: str) -> tuple[dict[str, float], dict[str, float]]:
 # --- instruction counts ---------------------------------------------------------------------
 
 
-# Callgrind writes its counters out each time the process enters this C function (the
-# implementation of time.process_time), so one run under valgrind measures every walk apart.
-_MARK = "time_process_time"
-
-
 async def _walk_marked(url: str, names: list[str]) -> None:
     async with _sides(url) as every:
         for name in names:
@@ -279,30 +272,12 @@ def _instructions(url: str) -> dict[str, float] | None:
         return None
     names = ["paging.raw", "paging.json", "paging.sdk", "messages.raw", "messages.sdk"]
     names += ["rows.raw", "rows.sdk"]
-    with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "callgrind.out")
-        subprocess.run(
-            [
-                "valgrind",
-                "--tool=callgrind",
-                f"--dump-before={_MARK}",
-                f"--callgrind-out-file={out}",
-                sys.executable,
-                "-m",
-                "benchmarks.bench_decode",
-                url,
-                *names,
-            ],
-            capture_output=True,
-            check=True,
-            env={**os.environ, "BENCH_DECODE_ITEMS": str(_tenth())},
-        )
-        totals = []
-        for dump in range(1, 2 * len(names) + 1):
-            with open(f"{out}.{dump}") as f:
-                found = re.search(r"^totals: (\d+)", f.read(), re.MULTILINE)
-            assert found is not None, "callgrind wrote no totals"
-            totals.append(int(found.group(1)))
+    totals = marked_totals(
+        "benchmarks.bench_decode",
+        [url, *names],
+        2 * len(names),
+        env={"BENCH_DECODE_ITEMS": str(_tenth())},
+    )
     # dumps alternate: start-up or warm-up, then the measured walks of one name
     return {name: totals[2 * i + 1] / _repeat(name) for i, name in enumerate(names)}
 

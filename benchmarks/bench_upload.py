@@ -5,8 +5,9 @@ the ``uploadUrl``) at the same concurrency, with the same JSON library, against 
 running in its own process (``python -m botpress_async.testing``). Rounds are interleaved so
 drifts of a shared machine hit both sides alike. The raw loop is the floor: the run prints
 the client's CPU per file on each side, their ratio paired round by round (median and
-spread) against the target of issue 18, the throughput ratio and the peak RSS of this
-process.
+spread) against the target of issue 18, the throughput ratio, the client's instructions per
+file under callgrind (when valgrind is there: repeatable where CPU time is not) and the peak
+RSS of this process.
 
 ``BENCH_UPLOAD_FILES`` and ``BENCH_UPLOAD_ROUNDS`` shrink the run for a quick look.
 """
@@ -16,7 +17,9 @@ from __future__ import annotations
 import asyncio
 import os
 import resource
+import shutil
 import statistics
+import sys
 import time
 from typing import Any
 
@@ -24,6 +27,7 @@ import aiohttp
 from yarl import URL
 
 from benchmarks._emulator import emulator_process
+from benchmarks._instructions import marked_totals
 from botpress_async import AsyncClient
 from botpress_async._encoding import JSON_LIBRARY, dumps, loads
 
@@ -33,13 +37,21 @@ CONCURRENCY = 16
 ROUNDS = int(os.environ.get("BENCH_UPLOAD_ROUNDS", "5"))
 #: The CPU ratio against the raw floor that issue 18 asks for.
 TARGET = 1.15
+#: Files per side of the run under callgrind (0: no instruction count); valgrind runs the
+#: client about fifty times slower, and the count per file does not depend on how many.
+INSTRUCTION_FILES = 500
+#: Files each side uploads first in that run, so that the pools and code paths are warm.
+_WARM_FILES = 50
 
 
-def _files(prefix: str) -> list[tuple[str, bytes]]:
-    return [(f"{prefix}/{i:05d}.txt", bytes([65 + i % 26]) * SIZE) for i in range(FILES)]
+def _files(prefix: str, count: int | None = None) -> list[tuple[str, bytes]]:
+    count = FILES if count is None else count
+    return [(f"{prefix}/{i:05d}.txt", bytes([65 + i % 26]) * SIZE) for i in range(count)]
 
 
-async def _raw(session: aiohttp.ClientSession, info: dict[str, str], prefix: str) -> None:
+async def _raw(
+    session: aiohttp.ClientSession, info: dict[str, str], prefix: str, count: int | None = None
+) -> None:
     """What a user writes by hand: a semaphore, gather, upsert then PUT."""
     url = info["url"] + "/v1/files"
     headers = {
@@ -61,11 +73,11 @@ async def _raw(session: aiohttp.ClientSession, info: dict[str, str], prefix: str
                 resp.raise_for_status()
                 await resp.read()
 
-    await asyncio.gather(*(one(key, data) for key, data in _files(prefix)))
+    await asyncio.gather(*(one(key, data) for key, data in _files(prefix, count)))
 
 
-async def _sdk(client: AsyncClient, prefix: str) -> None:
-    result = await client.files.upload_files(_files(prefix), concurrency=CONCURRENCY)
+async def _sdk(client: AsyncClient, prefix: str, count: int | None = None) -> None:
+    result = await client.files.upload_files(_files(prefix, count), concurrency=CONCURRENCY)
     result.raise_for_failures()
 
 
@@ -94,6 +106,29 @@ async def _measure(info: dict[str, str]) -> dict[str, list[tuple[float, float]]]
     return samples
 
 
+async def _marked(info: dict[str, str], files: int) -> None:
+    """One warm-up and one timed round of each side, for the run under callgrind."""
+    async with (
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as session,
+        AsyncClient(info["bak"], bot_id=info["bot_id"], api_url=info["url"]) as client,
+    ):
+        await _raw(session, info, "counted", _WARM_FILES)
+        await _sdk(client, "counted", _WARM_FILES)
+        await _timed(_raw(session, info, "counted", files))
+        await _timed(_sdk(client, "counted", files))
+
+
+def _instructions(info: dict[str, str], files: int) -> tuple[float, float] | None:
+    """Client instructions per file of the raw loop and of the SDK, or None without valgrind."""
+    if files <= 0 or shutil.which("valgrind") is None:
+        return None
+    # dumps: warm-up, raw round, between the rounds, SDK round
+    totals = marked_totals(
+        "benchmarks.bench_upload", [info["url"], info["bak"], info["bot_id"], str(files)], 4
+    )
+    return totals[1] / files, totals[3] / files
+
+
 def main() -> None:
     """Print files/s and CPU per file of both sides, and the SDK's ratios against the floor."""
     print(
@@ -102,6 +137,7 @@ def main() -> None:
     )
     with emulator_process() as info:
         samples = asyncio.run(_measure(info))
+        counted = _instructions(info, INSTRUCTION_FILES)
     rates = {
         side: statistics.median(FILES / wall for wall, _ in runs) for side, runs in samples.items()
     }
@@ -121,9 +157,20 @@ def main() -> None:
         f"{verdict} the target of {TARGET:.2f}); throughput ratio "
         f"{rates['sdk'] / rates['raw']:.3f}"
     )
+    if counted is not None:
+        raw_count, sdk_count = counted
+        print(
+            f"instructions (callgrind, {INSTRUCTION_FILES} files a side): SDK "
+            f"{sdk_count:,.0f} per file, raw {raw_count:,.0f}; ratio {sdk_count / raw_count:.3f} "
+            f"(target <= {TARGET:.2f})"
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of the benchmark process {peak:.0f} MB")
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 1:  # the run under valgrind, see _instructions
+        url, bak, bot_id, files = sys.argv[1:5]
+        asyncio.run(_marked({"url": url, "bak": bak, "bot_id": bot_id}, int(files)))
+    else:
+        main()
