@@ -290,10 +290,13 @@ class Service:
     def _pool(self) -> aiohttp.ClientSession:
         import aiohttp
 
+        from ._session import ReadCappedConnector
+
         session = self._session
         if session is None or session.closed:
             session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=100, keepalive_timeout=30.0),
+                # The SDK's own connector, so that calls made here read as a client's do.
+                connector=ReadCappedConnector(limit=100, keepalive_timeout=30.0),
                 timeout=aiohttp.ClientTimeout(total=None),
             )
             self._session = session

@@ -57,7 +57,7 @@ def _keepalive_socket(addr_info: Any) -> socket.socket:
 READ_SIZE: Final = 64 * 1024
 
 
-class _Connector(aiohttp.TCPConnector):
+class ReadCappedConnector(aiohttp.TCPConnector):
     """aiohttp's connector, with the reads of plain-HTTP connections capped at `READ_SIZE`.
 
     asyncio's socket transport receives every read into a fresh bytes object of its full
@@ -144,13 +144,13 @@ class Transport:
             if self._closed:
                 raise ClientStateError("the client is closed; create a new one")
             try:
-                connector = _Connector(
+                connector = ReadCappedConnector(
                     limit=self.max_connections,
                     keepalive_timeout=30.0,
                     socket_factory=_keepalive_socket,
                 )
             except TypeError:  # pragma: no cover - aiohttp without socket_factory
-                connector = _Connector(limit=self.max_connections, keepalive_timeout=30.0)
+                connector = ReadCappedConnector(limit=self.max_connections, keepalive_timeout=30.0)
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 # Per-attempt limits are passed with each request; no session-wide cap.

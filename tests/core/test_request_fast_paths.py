@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from botpress_async import AsyncClient, BulkError, ConfigurationError, ScopeError, run_bulk
-from botpress_async._session import READ_SIZE, _Connector
+from botpress_async._session import READ_SIZE, ReadCappedConnector
 from botpress_async._throttle import AdaptiveLimiter
 from tests.loopback import FAKE_BAK, FAKE_PAT, Script
 
@@ -128,7 +128,7 @@ async def test_plain_http_connections_read_in_blocks_of_64_kib(server: Script) -
     server.reply(200, blob)  # larger than a read: the connection is still busy with it below
     server.reply(200, blob)
     async with (
-        aiohttp.ClientSession(connector=_Connector()) as session,
+        aiohttp.ClientSession(connector=ReadCappedConnector()) as session,
         session.get(server.url + "/v1/chat/users") as response,
     ):
         assert response.connection is not None
