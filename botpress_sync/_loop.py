@@ -409,8 +409,9 @@ def run(coro: Coroutine[Any, Any, _T]) -> _T:
         coro.close()
         raise
     # asyncio._get_running_loop: the no-exception form of get_running_loop (a public name of
-    # asyncio for exactly this check); a thread running its own loop cannot run ours.
-    if asyncio._get_running_loop() is None and state.runner.acquire(blocking=False):
+    # asyncio for exactly this check); a thread running its own loop cannot run ours. The
+    # lock's flag is passed by position: parsing it as a keyword cost as much as the acquire.
+    if asyncio._get_running_loop() is None and state.runner.acquire(False):
         _run_here(state, call, ident)
     else:
         state.add(call)
