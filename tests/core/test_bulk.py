@@ -279,6 +279,35 @@ async def test_items_never_started_are_not_run_not_unknown(server: Script) -> No
     assert len(result.not_run) == 50 - sent
 
 
+async def test_a_stop_during_a_slow_read_keeps_the_item_read(server: Script) -> None:
+    """An async input that is in the middle of a read when the job stops still hands its
+    item over: the item is reported not run, and the rest of the input after it."""
+
+    async def refuse(request: web.Request) -> web.Response:
+        await asyncio.sleep(0.03)  # the second read has begun by now
+        return web.json_response({"type": "InvalidPayload", "message": "bad"}, status=400)
+
+    server.reply_with(refuse)
+
+    async def items() -> AsyncIterator[int]:
+        yield 0
+        for n in range(1, 10):
+            await asyncio.sleep(0.1)  # a slow source: the stop comes during this read
+            yield n
+
+    async with fast_client(server) as client:
+
+        async def call(n: int) -> Any:
+            return await client.request("POST", "/v1/chat/users", json={"n": n})
+
+        with pytest.raises(BulkError) as info:
+            await run_bulk(call, items(), concurrency=2, fail_fast=True)
+    result = info.value.result
+    assert [f.item for f in result.failed] == [0]
+    assert result.not_run == list(range(1, 10))
+    assert len(server.seen) == 1
+
+
 async def test_call_cancelled_from_inside_is_still_accounted(server: Script) -> None:
     """An item whose own call ends in CancelledError is reported, not lost."""
     async with fast_client(server) as client:
