@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from typing import Any, Literal, overload
 
 from typing_extensions import Unpack
@@ -14,6 +22,7 @@ from botpress_async._errors import ConfigurationError
 from botpress_async._pagination import AsyncPager
 from botpress_async._row import C, Row
 from botpress_async._rows import MAX_ROWS_PER_REQUEST, RowsResult, run_rows_job
+from botpress_async._strict import STRICT
 from botpress_async._table_handle import AsyncTableHandle
 from botpress_async._table_jobs import DEFAULT_SHARD_ROWS, ImportResult
 from botpress_async._types import NOT_GIVEN, NotGiven, NotGivenOr, RequestOptions, Timeout
@@ -25,6 +34,77 @@ __all__ = ["TablesAPI"]
 
 def _page_rows(page: FindTableRowsResponse) -> list[Row]:
     return page.rows
+
+
+def _next_offset(page: FindTableRowsResponse) -> str | None:
+    # The cursor is the offset of the next page, as text for the shared pager.
+    rows = page.rows
+    return str(page.offset + len(rows)) if page.has_more and rows else None
+
+
+_new = object.__new__
+
+
+class _RowPager(AsyncPager[Row, FindTableRowsResponse]):
+    """`find_rows`' pager: ``async for`` makes each `Row` from the page's JSON as it yields it.
+
+    Decoding a page first made its thousand rows at once and kept them all until the page
+    was used up; made one at a time, a row the loop has finished with is freed before the
+    next is made, which spares the list, most of the garbage collections those live rows
+    brought on, and about 600 instructions per row (the rows are the same). Pages, the first
+    page (``await pager``) and `collect` go through the decoded response as for any pager;
+    so does ``async for`` for a page that is not the shape the API sends (its decode says
+    what is wrong), in ``strict_decoding()``, and after the first page was awaited.
+
+    Args:
+        fetch: sends the request for the page at an offset (NOT_GIVEN: offset 0), decoded.
+        fetch_json: the same request, answering the response's JSON without decoding it.
+    """
+
+    __slots__ = ("_fetch_json",)
+
+    def __init__(
+        self,
+        fetch: Callable[[NotGivenOr[str]], Awaitable[FindTableRowsResponse]],
+        fetch_json: Callable[[int], Awaitable[Any]],
+    ) -> None:
+        super().__init__(fetch, items=_page_rows, next_token=_next_offset)
+        self._fetch_json = fetch_json
+
+    async def __aiter__(self) -> AsyncIterator[Row]:
+        if self._first is not None or STRICT.get():
+            async for row in super().__aiter__():
+                yield row
+            return
+        offset = 0
+        while True:
+            data = await self._fetch_json(offset)
+            rows = data.get("rows") if data.__class__ is dict else None
+            if (
+                rows.__class__ is not list
+                or data.get("hasMore").__class__ is not bool
+                or data.get("offset").__class__ is not int
+                or "limit" not in data
+                or {*map(type, rows)} != {dict}  # also false for a page without rows
+            ):
+                # The typed decode says what is wrong, or walks what is right.
+                page = structure(data, FindTableRowsResponse)
+                for row in page.rows:
+                    yield row
+                token = _next_offset(page)
+                if token is None or int(token) == offset:
+                    return
+                offset = int(token)
+                continue
+            for wire in rows:
+                made: Row = _new(Row)
+                made._wire = wire  # what `from_wire` does for a plain dict
+                yield made
+            following = data["offset"] + len(rows)
+            if not data["hasMore"] or following == offset:
+                return  # the last page, or a server that answers the same page again
+            offset = following
+            data = rows = None  # let the page go before the next one is fetched
 
 
 class TablesAPI(TablesResource):
@@ -114,9 +194,8 @@ class TablesAPI(TablesResource):
         options = RequestOptions(timeout=timeout, max_retries=max_retries)
         client = self._client
 
-        async def fetch(cursor: NotGivenOr[str]) -> FindTableRowsResponse:
-            offset = 0 if isinstance(cursor, NotGiven) else int(cursor)
-            data = await client._request(
+        async def fetch_json(offset: int) -> Any:
+            return await client._request(
                 "POST",
                 "/v1/tables/{table}/rows/find",
                 path_params={"table": table},
@@ -126,14 +205,12 @@ class TablesAPI(TablesResource):
                 requires=("x-bot-id",),
                 options=options,
             )
-            return structure(data, FindTableRowsResponse)
 
-        def next_offset(page: FindTableRowsResponse) -> str | None:
-            # The cursor is the offset of the next page, as text for the shared pager.
-            rows = page.rows
-            return str(page.offset + len(rows)) if page.has_more and rows else None
+        async def fetch(cursor: NotGivenOr[str]) -> FindTableRowsResponse:
+            offset = 0 if isinstance(cursor, NotGiven) else int(cursor)
+            return structure(await fetch_json(offset), FindTableRowsResponse)
 
-        return AsyncPager(fetch, items=_page_rows, next_token=next_offset)
+        return _RowPager(fetch, fetch_json)
 
     async def insert_rows(
         self,
