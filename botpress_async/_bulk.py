@@ -175,8 +175,8 @@ async def run_job(
     gate = asyncio.Event()
     first_read = asyncio.Event()  # the first item is read (or there is none, or a stop)
     # The cancel scope of each worker: a stop cancels them all. One scope per worker rather
-    # than per call, because entering and leaving an anyio scope costs about 38,000
-    # instructions, several percent of a whole request. What a scope must not interrupt
+    # than per call, because entering and leaving an anyio scope per call cost about 16,000
+    # instructions of an uploaded file's 1.16 million. What a scope must not interrupt
     # (reading an async input: its item would be lost) runs shielded.
     scopes: set[anyio.CancelScope] = set()
     # anyio.CancelScope() looks the running backend up on every call; its class, found once,
