@@ -18,7 +18,7 @@ from typing_extensions import Unpack
 from botpress_async import _table_jobs
 from botpress_async._bulk_options import ProgressOptions, RequestJobOptions
 from botpress_async._converter import structure
-from botpress_async._errors import ConfigurationError
+from botpress_async._errors import ConfigurationError, ResponseDecodeError
 from botpress_async._pagination import AsyncPager
 from botpress_async._row import C, Row
 from botpress_async._rows import MAX_ROWS_PER_REQUEST, RowsResult, run_rows_job
@@ -39,7 +39,15 @@ def _page_rows(page: FindTableRowsResponse) -> list[Row]:
 def _next_offset(page: FindTableRowsResponse) -> str | None:
     # The cursor is the offset of the next page, as text for the shared pager.
     rows = page.rows
-    return str(page.offset + len(rows)) if page.has_more and rows else None
+    if not (page.has_more and rows):
+        return None
+    offset: Any = page.offset  # the decode keeps what the server sent, whatever its type
+    if offset.__class__ is not int:
+        raise ResponseDecodeError(
+            f"the response does not match FindTableRowsResponse: offset must be an integer, "
+            f"got {offset!r}; the next page cannot be asked for"
+        )
+    return str(offset + len(rows))
 
 
 _new = object.__new__

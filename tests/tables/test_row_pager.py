@@ -114,3 +114,24 @@ async def test_an_empty_last_page_ends_the_walk(server: Script) -> None:
         walked = [row.id async for row in client.tables.find_rows("T", page_size=2)]
     assert walked == [1, 2]
     assert len(server.seen) == 2
+
+
+async def test_an_offset_that_is_not_an_integer_raises_a_decode_error(server: Script) -> None:
+    """The rows of the page come; asking for the next page then names the bad offset, walking
+    rows and walking pages alike."""
+    body = {**page(1, 2, more=True), "offset": "0"}
+    server.reply(200, body)
+    server.reply(200, body)
+    async with client_for(server) as client:
+        walked: list[int] = []
+
+        async def walk() -> None:
+            async for row in client.tables.find_rows("T", page_size=2):
+                walked.append(row.id)
+
+        with pytest.raises(ResponseDecodeError, match="offset must be an integer"):
+            await walk()
+        with pytest.raises(ResponseDecodeError, match="offset must be an integer"):
+            _ = [p async for p in client.tables.find_rows("T", page_size=2).pages()]
+    assert walked == [1, 2]
+    assert len(server.seen) == 2
