@@ -28,10 +28,20 @@ class FileData:
     passages: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _by_key(bot: BotData, key: str) -> FileData | None:
+    """The file named ``key``, through the bot's key index (a bulk upload of thousands of
+    files would otherwise scan them all on every upsert)."""
+    found = bot.files.get(bot.file_ids.get(key, ""))
+    if found is None or found.record["key"] != key:
+        return None
+    assert isinstance(found, FileData)
+    return found
+
+
 def _file(bot: BotData, ref: str) -> FileData:
     found = bot.files.get(ref)
     if found is None:
-        found = next((f for f in bot.files.values() if f.record["key"] == ref), None)
+        found = _by_key(bot, ref)
     if found is None:
         raise not_found("file", ref)
     assert isinstance(found, FileData)
@@ -77,6 +87,7 @@ def _new_file(
         store.downloads.pop(replacing.download_key, None)
     data = FileData(record=record, upload_key=upload_key, download_key=download_key)
     bot.files[file_id] = data
+    bot.file_ids[key] = file_id
     store.uploads[upload_key] = (bot.id, file_id)
     store.downloads[download_key] = (bot.id, file_id)
     return data
@@ -87,7 +98,7 @@ def upsert_file(ctx: Context) -> Any:
     """Create or replace the file with this key and hand out where to PUT its bytes."""
     bot = ctx.require_bot()
     key = ctx.body["key"]
-    existing = next((f for f in bot.files.values() if f.record["key"] == key), None)
+    existing = _by_key(bot, key)
     data = _new_file(ctx, bot, key, ctx.body, existing)
     return {"file": {**data.record, "uploadUrl": ctx.base_url + UPLOAD_PREFIX + data.upload_key}}
 
@@ -144,6 +155,8 @@ def delete_file(ctx: Context) -> Any:
     bot = ctx.require_bot()
     data = _file(bot, ctx.path["id"])
     del bot.files[data.record["id"]]
+    if bot.file_ids.get(data.record["key"]) == data.record["id"]:
+        del bot.file_ids[data.record["key"]]
     ctx.store.uploads.pop(data.upload_key, None)
     ctx.store.downloads.pop(data.download_key, None)
     return {}
@@ -211,7 +224,7 @@ def copy_file(ctx: Context) -> Any:
     if dest is None or (dest.workspace_id != bot.workspace_id and ctx.token.kind != "pat"):
         raise ApiError(403, "Forbidden", "the destination bot is out of reach of this token")
     key = ctx.path["destinationKey"]
-    existing = next((f for f in dest.files.values() if f.record["key"] == key), None)
+    existing = _by_key(dest, key)
     if existing is not None and not ctx.body.get("overwrite"):
         raise ApiError(409, "AlreadyExists", f"a file with key {key!r} already exists")
     copy = _new_file(ctx, dest, key, source.record, existing)

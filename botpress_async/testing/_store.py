@@ -80,6 +80,8 @@ class BotData:
     workflows: dict[str, dict[str, Any]] = field(default_factory=dict)
     tables: dict[str, Any] = field(default_factory=dict)
     files: dict[str, Any] = field(default_factory=dict)
+    # key -> file id: an upsert finds the file it replaces without scanning every file.
+    file_ids: dict[str, str] = field(default_factory=dict)
     knowledge_bases: dict[str, dict[str, Any]] = field(default_factory=dict)
     tag_values: dict[str, set[str]] = field(default_factory=dict)
 
@@ -114,7 +116,8 @@ class Store:
 
     def new_id(self, prefix: str) -> str:
         """A fresh id like the API's: a prefix and 26 Crockford base32 characters."""
-        return prefix + "_" + "".join(self._rng.choice(_ALPHABET) for _ in range(26))
+        # One ``choices`` call, not a ``choice`` per character: a quarter cheaper, still seeded.
+        return prefix + "_" + "".join(self._rng.choices(_ALPHABET, k=26))
 
     def new_uuid(self) -> str:
         """A fresh version-4 UUID (accounts are identified by UUIDs)."""
@@ -122,7 +125,7 @@ class Store:
 
     def secret(self, length: int = 40) -> str:
         """Random letters and digits (token bodies, signing secrets, upload keys)."""
-        return "".join(self._rng.choice(_LETTERS_AND_DIGITS) for _ in range(length))
+        return "".join(self._rng.choices(_LETTERS_AND_DIGITS, k=length))
 
     def mint(self, kind: str, owner: str, note: str = "") -> Token:
         """Create a token of ``kind`` (``pat``, ``bak`` or ``iak``) for ``owner``."""

@@ -207,6 +207,26 @@ async def test_file_copy_and_upsert_keeps_id(world: World, session: aiohttp.Clie
     assert status == 200
 
 
+async def test_a_deleted_key_is_free_again(world: World, session: aiohttp.ClientSession) -> None:
+    """The emulator's key index follows deletes: the key gets a new file, found by key."""
+    h = world.runtime_headers()
+    _, first = await call(session, "PUT", "/v1/files", h, {"key": "gone.txt", "size": 1})
+    _, other = await call(session, "PUT", "/v1/files", h, {"key": "kept.txt", "size": 1})
+    status, _ = await call(session, "DELETE", f"/v1/files/{first['file']['id']}", h)
+    assert status == 200
+    status, body = await call(session, "GET", "/v1/files/gone.txt", h)
+    assert (status, body["type"]) == (404, "ResourceNotFound")
+    status, _ = await call(session, "POST", "/v1/files/kept.txt/gone.txt", h, {})
+    assert status == 200, "a deleted key must not block a copy onto it"
+    _, again = await call(session, "PUT", "/v1/files", h, {"key": "gone.txt", "size": 3})
+    assert again["file"]["id"] not in (first["file"]["id"], other["file"]["id"])
+    _, got = await call(session, "GET", "/v1/files/gone.txt", h)
+    assert (got["file"]["id"], got["file"]["size"]) == (again["file"]["id"], 3)
+    wanted = [first["file"]["id"], other["file"]["id"], again["file"]["id"]]
+    _, listed = await call(session, "GET", "/v1/files", h, params={"ids": wanted})
+    assert sorted(f["key"] for f in listed["files"]) == ["gone.txt", "kept.txt"]
+
+
 async def test_indexed_text_is_searchable(world: World, session: aiohttp.ClientSession) -> None:
     """An indexed text file's paragraphs become passages that searchFiles finds."""
     h = world.runtime_headers()
