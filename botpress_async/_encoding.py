@@ -11,6 +11,7 @@ import enum
 import json as _json
 import marshal
 import math
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 from urllib.parse import quote
@@ -269,12 +270,14 @@ def encode_query(query: Mapping[str, Any] | None) -> str:
     """
     if not query:
         return ""
+    parts: list[str] = []
     try:
-        parts = [
-            f"{quote(k, safe='')}={quote(v, safe='')}"
-            for name, value in query.items()
-            for k, v in _pairs(name, value)
-        ]
+        for name, value in query.items():
+            if value.__class__ is str:
+                # Most parameters are ids and tokens: no trip through the _pairs walk.
+                parts.append(_quoted(name) + "=" + _quoted(value))
+            elif not isinstance(value, NotGiven):
+                parts.extend(_quoted(k) + "=" + _quoted(v) for k, v in _pairs(name, value))
     except (UnicodeEncodeError, TypeError):
         # Rare: walk again, checking each name and value, to say which one is at fault.
         for name, value in query.items():
@@ -283,3 +286,15 @@ def encode_query(query: Mapping[str, Any] | None) -> str:
                 check_text(f"query parameter {k!r}", v)
         raise ConfigurationError("the query parameters cannot be encoded") from None
     return "&".join(parts)
+
+
+#: What ``quote(text, safe="")`` leaves as it is: ASCII letters, digits and ``_.-~``.
+_UNRESERVED: Final = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+
+
+def _quoted(text: str) -> str:
+    """``text`` percent-encoded for a query. Ids and tokens need no escapes: one regex match
+    tells so at a third of the cost of urllib's ``quote``, which encodes to bytes and back."""
+    if _UNRESERVED(text) is not None:
+        return text
+    return quote(text, safe="")

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import math
 import re
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl, quote, unquote
 
 import pytest
 from hypothesis import given, settings
@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from botpress_async import NOT_GIVEN, ConfigurationError
 from botpress_async._encoding import (
     _non_finite,
+    _quoted,
     dumps,
     encode_path,
     encode_path_param,
@@ -135,6 +136,19 @@ def test_query_round_trips(query: dict[str, object]) -> None:
         else expected == []
     )
     assert len(decoded) == len(expected)
+
+
+@given(st.one_of(st.text(), st.text(alphabet="azAZ09_.~-%+/ é")))
+@settings(max_examples=300, deadline=None)
+def test_the_quoting_shortcut_equals_urllib(text: str) -> None:
+    """Skipping ``quote`` for text that needs no escapes changes no query."""
+    try:
+        expected = quote(text, safe="")
+    except UnicodeEncodeError:  # a lone surrogate: the shortcut must not take it either
+        with pytest.raises(UnicodeEncodeError):
+            _quoted(text)
+        return
+    assert _quoted(text) == expected
 
 
 def test_query_refuses_unencodable_values() -> None:
