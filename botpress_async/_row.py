@@ -22,7 +22,12 @@ from typing import TYPE_CHECKING, Any, Final, Generic, cast
 
 from typing_extensions import TypeVar
 
-from ._errors import ColumnNotFoundError, ConfigurationError, ResponseDecodeError
+from ._errors import (
+    ColumnNotFoundError,
+    ConfigurationError,
+    MalformedFieldError,
+    ResponseDecodeError,
+)
 
 if TYPE_CHECKING:
     from .models._tables_leaf import RowComputedValue
@@ -83,14 +88,12 @@ class Row(Mapping[str, Any], Generic[C]):
     # --- the columns -------------------------------------------------------------------------
 
     def __getitem__(self, name: str) -> Any:
-        if name in SYSTEM_FIELDS:
-            raise ColumnNotFoundError(name, system=True)
         try:
-            return self._wire[name]
-        except KeyError:
+            if name not in SYSTEM_FIELDS:
+                return self._wire[name]
+        except (KeyError, TypeError):  # TypeError: an unhashable key, which no column has
             raise ColumnNotFoundError(name) from None
-        except TypeError:  # an unhashable key
-            raise ColumnNotFoundError(name) from None
+        raise ColumnNotFoundError(name, system=True)
 
     def get(self, name: str, default: Any = None) -> Any:
         """The value of column ``name``, or ``default`` when the row has no such column.
@@ -99,12 +102,18 @@ class Row(Mapping[str, Any], Generic[C]):
             name: the column name.
             default: what to return for a missing column.
         """
-        if name in SYSTEM_FIELDS:
-            return default
-        return self._wire.get(name, default)
+        try:
+            if name not in SYSTEM_FIELDS:
+                return self._wire.get(name, default)
+        except TypeError:  # an unhashable key: no column has it
+            pass
+        return default
 
     def __contains__(self, name: object) -> bool:
-        return name in self._wire and name not in SYSTEM_FIELDS
+        try:
+            return name in self._wire and name not in SYSTEM_FIELDS
+        except TypeError:  # an unhashable key: no column has it
+            return False
 
     def __iter__(self) -> Iterator[str]:
         system = SYSTEM_FIELDS
@@ -124,13 +133,16 @@ class Row(Mapping[str, Any], Generic[C]):
     @property
     def id(self) -> int:
         """The row id the API gave the row."""
-        try:
-            value = self._wire["id"]
-        except KeyError:
-            raise ResponseDecodeError(
-                "this row has no id: it was built in Python without one"
-            ) from None
-        return value if type(value) is int else int(value)
+        value = self._wire.get("id")
+        if type(value) is int:
+            return value
+        if value is None:
+            raise _bad_id("this row has no id: it was built in Python without one")
+        if value.__class__ is float and value.is_integer():
+            return int(value)  # a JSON number written as 12.0
+        if value.__class__ is str and value.isascii() and value.isdigit():
+            return int(value)  # an id sent as text
+        raise _bad_id(f"the row's id {_repr.repr(value)} is not an integer")
 
     @property
     def created_at(self) -> str | None:
@@ -203,6 +215,13 @@ class Row(Mapping[str, Any], Generic[C]):
 
 
 _new = object.__new__
+
+
+def _bad_id(text: str) -> MalformedFieldError:
+    # Also an AttributeError: hasattr(row, "id") is False and getattr gives its default.
+    error = MalformedFieldError(text)
+    error.name = "id"
+    return error
 
 
 def from_wire(data: Any, _type: Any = None) -> Row[Any]:

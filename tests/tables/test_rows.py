@@ -50,6 +50,27 @@ def test_row_built_in_python_carries_columns() -> None:
         Row(["sku"])  # type: ignore[arg-type]
 
 
+def test_odd_keys_and_ids_raise_the_sdk_errors() -> None:
+    """An unhashable column name is a missing column, and a row id that is not an integer
+    raises MalformedFieldError (an AttributeError too), never a bare TypeError/ValueError."""
+    from botpress_async import MalformedFieldError
+
+    row: Row = Row({"sku": "a"})
+    with pytest.raises(ColumnNotFoundError, match="no column"):
+        row[["sku"]]  # type: ignore[index]
+    assert row.get({}, 7) == 7  # type: ignore[arg-type]
+    assert ["sku"] not in row
+    with pytest.raises(MalformedFieldError, match="built in Python without one"):
+        row.id  # noqa: B018
+    assert not hasattr(row, "id")
+    for sent, read in ((12, 12), ("12", 12), (12.0, 12)):
+        assert Row.from_dict({"id": sent}).id == read
+    for bad in ("abc", 1.5, True, [], "١٢", float("inf")):
+        with pytest.raises(MalformedFieldError, match="not an integer"):
+            Row.from_dict({"id": bad}).id  # noqa: B018
+        assert getattr(Row.from_dict({"id": bad}), "id", None) is None
+
+
 def test_repr_shows_id_and_columns_cut_short() -> None:
     """repr names the id and the columns, in order, and stays short for wide rows."""
     assert repr(Row({"sku": "a", "qty": 3}, id=1)) == "Row(id=1, {'sku': 'a', 'qty': 3})"
