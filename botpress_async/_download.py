@@ -11,7 +11,7 @@ from typing import IO, TYPE_CHECKING, Any, Final, Protocol
 import aiohttp
 from anyio import to_thread
 
-from ._errors import ArgumentTypeError, ConfigurationError
+from ._errors import ArgumentTypeError, ConfigurationError, ResponseDecodeError
 from ._retry import RetryPolicy
 from ._session import read_capped
 from ._storage import (
@@ -21,6 +21,7 @@ from ._storage import (
     StorageClient,
     call_policy,
     call_timeout,
+    checked_record_url,
     retrying,
     status_failure,
     strip_query,
@@ -66,6 +67,8 @@ async def download(
         raise ArgumentTypeError(
             f"path must be a str or os.PathLike, not {type(path).__name__}", argument="path"
         )
+    if path is not None:
+        _check_path(path)
     client: StorageClient = files._client
     if isinstance(file_or_id, str):
         if not file_or_id:
@@ -80,22 +83,46 @@ async def download(
             f"download takes a file id, key or record, not {type(file_or_id).__name__}",
             argument="file_or_id",
         )
-    target = None if path is None else _target_path(Path(os.fsdecode(path)), record.key)
+    where = "getFile" if isinstance(file_or_id, str) else "the record given"
+    target = None if path is None else _target_path(Path(os.fsdecode(path)), record.key, where)
     policy = call_policy(client, max_retries)
     limits = call_timeout(client, timeout)
+    url = checked_record_url(record.url, "url", where)
     try:
-        return await _fetch_record(client, record.url, target, chunk_size, policy, limits)
+        return await _fetch_record(client, url, target, chunk_size, policy, limits)
     except DownloadError as exc:
         if exc.status not in (401, 403) or isinstance(file_or_id, str):
             raise
     # A record handed in may be old enough for its presigned url to have expired.
     fresh = (await files.get_file(id=record.id, timeout=timeout, max_retries=max_retries)).file
-    return await _fetch_record(client, fresh.url, target, chunk_size, policy, limits)
+    url = checked_record_url(fresh.url, "url", "getFile")
+    return await _fetch_record(client, url, target, chunk_size, policy, limits)
 
 
-def _target_path(path: Path, key: str) -> Path:
+def _check_path(path: str | os.PathLike[str]) -> None:
+    """Refuse, before anything is sent, a path the download could not write to."""
+    text = os.fsdecode(path)
+    if "\0" in text:
+        raise ConfigurationError(f"path {text!r:.120} holds a NUL character")
+    try:
+        os.fsencode(text)
+    except UnicodeEncodeError as exc:  # a lone surrogate has no bytes for the OS
+        raise ConfigurationError(f"path {text!r:.120} cannot be a file name: {exc}") from None
+    place = Path(text)
+    if not place.is_dir() and not place.parent.is_dir():
+        raise ConfigurationError(
+            f"the directory of path {text!r:.120} does not exist; create it first"
+        )
+
+
+def _target_path(path: Path, key: object, where: str) -> Path:
     if not path.is_dir():
         return path
+    if not isinstance(key, str):
+        raise ResponseDecodeError(
+            f"the file record from {where} has a key of type {type(key).__name__}, which "
+            f"cannot name a file in {path}"
+        )
     name = PurePosixPath(key).name
     if name in ("", ".", ".."):
         raise ConfigurationError(f"cannot name a file in {path} after the key {key!r}")

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Final
 from urllib.parse import quote
 
-from ._errors import ConfigurationError
+from ._errors import ArgumentTypeError, ConfigurationError
 from ._types import NotGiven
 
 __all__ = [
@@ -141,7 +141,12 @@ def _non_finite(value: Any) -> bool:
 def _iso(value: _dt.datetime) -> str:
     # JavaScript's toISOString: UTC, milliseconds, "Z"; naive datetimes are taken as UTC.
     if value.tzinfo is not None:
-        value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+        try:
+            value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+        except OverflowError:  # datetime.min or .max in a zone away from UTC
+            raise ConfigurationError(
+                f"the datetime {value.isoformat()} has no UTC form within years 1 to 9999"
+            ) from None
     return value.isoformat(timespec="milliseconds") + "Z"
 
 
@@ -161,7 +166,12 @@ def encode_path_param(name: str, value: Any) -> str:
         raise ConfigurationError(
             f"path parameter {name!r} must be a string, not {type(value).__name__}"
         )
-    text = str(value)
+    try:
+        text = str(value)
+    except ValueError:  # an int past Python's limit on digits converted to text
+        raise ConfigurationError(
+            f"path parameter {name!r} is an integer too large to be an id"
+        ) from None
     if not text:
         raise ConfigurationError(
             f"path parameter {name!r} is empty; pass the id of an existing resource"
@@ -226,7 +236,12 @@ def _scalar(key: str, value: Any) -> str | None:
     if isinstance(value, str):
         return value
     if isinstance(value, int):
-        return str(value)
+        try:
+            return str(value)
+        except ValueError:  # past Python's limit on digits converted to text
+            raise ConfigurationError(
+                f"query parameter {key!r} is an integer too large to send as text"
+            ) from None
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ConfigurationError(
@@ -270,6 +285,11 @@ def encode_query(query: Mapping[str, Any] | None) -> str:
     """
     if not query:
         return ""
+    if not isinstance(query, Mapping):
+        raise ArgumentTypeError(
+            f"query parameters must be a mapping of name to value, not {type(query).__name__}",
+            argument="query",
+        )
     parts: list[str] = []
     try:
         for name, value in query.items():

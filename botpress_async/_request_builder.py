@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Final
 from . import _served
 from ._auth import api_of_path, check_header_value
 from ._encoding import dumps, encode_path, encode_query
-from ._errors import ConfigurationError
+from ._errors import ArgumentTypeError, ConfigurationError
 from ._reserved import RESERVED
 from ._retry import IDEMPOTENT_METHODS, RetryPolicy
 from ._session import Transport
@@ -118,7 +118,9 @@ class RequestBuilder:
         policy = self._policy
         if options is not None:
             if options.extra_headers:
-                _merge_headers(send_headers, options.extra_headers, self._valid_headers)
+                _merge_headers(
+                    send_headers, options.extra_headers, self._valid_headers, "extra_headers"
+                )
             extra_query = options.extra_query
             extra_body = options.extra_body
             timeout, policy = request_limits(options, timeout, policy, self._transport)
@@ -127,6 +129,14 @@ class RequestBuilder:
                 raise self._missing_header(header, method, url_path)
 
         if extra_query:
+            merged: tuple[tuple[str, Any], ...] = (("extra_query", extra_query), ("query", query))
+            for bad, given in merged:  # typed as mappings, but callers pass anything
+                if given and not isinstance(given, Mapping):
+                    raise ArgumentTypeError(
+                        f"{bad} must be a mapping of parameter name to value, not "
+                        f"{type(given).__name__}",
+                        argument=bad,
+                    )
             query = {**query, **extra_query} if query else extra_query
         qs = encode_query(query)
         url = self._api_url + url_path + ("?" + qs if qs else "")
@@ -140,6 +150,12 @@ class RequestBuilder:
                 # per field of every body.
                 json = {k: v for k, v in json.items() if v is not NOT_GIVEN}
             if extra_body:
+                if not isinstance(extra_body, Mapping):
+                    raise ArgumentTypeError(
+                        f"extra_body must be a mapping of field name to value, not "
+                        f"{type(extra_body).__name__}",
+                        argument="extra_body",
+                    )
                 if not isinstance(json, Mapping):
                     raise ConfigurationError("extra_body needs a JSON object body")
                 json = {**json, **extra_body}
@@ -218,7 +234,14 @@ def request_limits(
 _VALID_LIMIT: Final = 1024
 
 
-def _merge_headers(target: dict[str, str], extra: Mapping[str, Any], valid: set[str]) -> None:
+def _merge_headers(
+    target: dict[str, str], extra: Mapping[str, Any], valid: set[str], argument: str = "headers"
+) -> None:
+    if type(extra) is not dict and not isinstance(extra, Mapping):
+        raise ArgumentTypeError(
+            f"{argument} must be a mapping of header name to value, not {type(extra).__name__}",
+            argument=argument,
+        )
     # Names and values pass the same check, so one set of checked strings serves both.
     for name, value in extra.items():
         if name not in valid:

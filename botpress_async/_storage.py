@@ -18,8 +18,9 @@ from collections.abc import Awaitable, Callable
 from typing import Final, Protocol, TypeVar
 
 import aiohttp
+from yarl import URL
 
-from ._errors import DownloadError, UploadError
+from ._errors import DownloadError, ResponseDecodeError, UploadError
 from ._retry import RetryPolicy, retry_after_of, run_attempts
 from ._session import Transport
 from ._types import NotGiven, NotGivenOr, Timeout
@@ -32,6 +33,8 @@ __all__ = [
     "UploadError",
     "call_policy",
     "call_timeout",
+    "checked_record_url",
+    "http_url_problem",
     "retrying",
     "status_failure",
     "strip_query",
@@ -62,6 +65,50 @@ class StorageClient(Protocol):
 def strip_query(url: str) -> str:
     """``url`` without its query string, for messages and logs."""
     return url.split("?", 1)[0]
+
+
+def http_url_problem(url: object) -> str | None:
+    """Why ``url`` cannot be requested (not text, not http(s), no host, a bad port), or None.
+
+    aiohttp finds these only while sending, as bare ValueError, TypeError or UnicodeError.
+    """
+    if not isinstance(url, str):
+        return f"it is {type(url).__name__}, not a string"
+    try:
+        # The port and host are read here: yarl checks them (range, IDNA) only when asked.
+        parsed = URL(url, encoded=True)
+        scheme, host, _ = parsed.scheme, parsed.host, parsed.explicit_port
+    except (ValueError, UnicodeError, TypeError) as exc:  # unbalanced [, a bad port or host
+        detail = str(exc)
+        query = url.partition("?")[2]
+        if query and query in detail:  # a presigned URL's query is its signature
+            detail = type(exc).__name__
+        return f"it does not parse ({detail})"
+    if scheme not in ("http", "https"):
+        return "it is not an http or https URL"
+    if not host:
+        return "it names no host"
+    return None
+
+
+def checked_record_url(url: object, field: str, where: str) -> str:
+    """``url`` as a file record gave it, or `ResponseDecodeError` when it cannot be requested.
+
+    Args:
+        url: the value of the record's field.
+        field: the field's name (``uploadUrl``, ``url``), for the message.
+        where: what sent the record (``"upsertFile"``), for the message.
+    """
+    problem = http_url_problem(url)
+    if problem is None:
+        assert isinstance(url, str)
+        return url
+    # The query of a presigned URL is its signature: never in a message.
+    shown = strip_query(url) if isinstance(url, str) else repr(url)
+    raise ResponseDecodeError(
+        f"the file record from {where} has a {field} that cannot be requested "
+        f"({shown!r:.120}): {problem}"
+    )
 
 
 class Failed(Exception):

@@ -36,9 +36,9 @@ from typing import IO, TYPE_CHECKING, Any, Final, TypeAlias, TypeVar
 
 import aiohttp
 from anyio import to_thread
-from yarl import URL
 
-from ._errors import ArgumentTypeError, ConfigurationError
+from ._encoding import check_text
+from ._errors import ArgumentTypeError, ConfigurationError, ResponseDecodeError
 from ._retry import RetryPolicy
 from ._session import Transport
 from ._storage import (
@@ -49,6 +49,8 @@ from ._storage import (
     UploadError,
     call_policy,
     call_timeout,
+    checked_record_url,
+    http_url_problem,
     retrying,
     status_failure,
     strip_query,
@@ -157,8 +159,12 @@ def check_upload_args(key: object, content: object, url: object, content_type: o
     if url is not None:
         if not isinstance(url, str):
             raise ArgumentTypeError(f"url must be a str, not {type(url).__name__}", argument="url")
-        if URL(url).scheme not in ("http", "https"):
-            raise ConfigurationError(f"url must be an http or https URL, got {strip_query(url)!r}")
+        problem = http_url_problem(url)
+        if problem is not None:
+            raise ConfigurationError(
+                f"url must be an http or https URL that can be fetched, got "
+                f"{strip_query(url)!r:.120}: {problem}"
+            )
     if content_type is not None:
         if not isinstance(content_type, str):
             raise ArgumentTypeError(
@@ -174,7 +180,12 @@ def wire_expiry(value: NotGivenOr[str | dt.datetime]) -> NotGivenOr[str]:
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             raise ConfigurationError("expires_at needs a timezone-aware datetime")
-        text = value.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds")
+        try:
+            text = value.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds")
+        except OverflowError:  # datetime.max or .min in a zone away from UTC
+            raise ConfigurationError(
+                f"expires_at {value.isoformat()} has no UTC form within years 1 to 9999"
+            ) from None
         return text.replace("+00:00", "Z")
     return value
 
@@ -320,6 +331,8 @@ def _open_path(path: Path) -> _Source:
             data = handle.read()
     except OSError as exc:
         raise ConfigurationError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except ValueError as exc:  # the OS cannot take the name: a NUL, a lone surrogate
+        raise ConfigurationError(f"cannot read {str(path)!r:.120}: {exc}") from None
     return _Source(len(data), data=data)
 
 
@@ -336,13 +349,17 @@ async def prepare_content(content: object) -> _Source:
         data = bytes(content)
         return _Source(len(data), data=data)
     if isinstance(content, str):
-        data = content.encode("utf-8")
+        try:
+            data = content.encode("utf-8")
+        except UnicodeEncodeError:
+            check_text("the content text", content)  # raises, saying where
+            raise
         return _Source(len(data), data=data)
     if isinstance(content, os.PathLike):
         path = Path(os.fsdecode(content))
         try:
             size = path.stat().st_size  # noqa: ASYNC240 - a metadata lookup, measured cheap
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a NUL or a lone surrogate in the path
             size = _INLINE_LIMIT  # let _open_path report it, from a worker thread
         if size <= _READ_INLINE:
             # A trip to a worker thread costs about 8 times a small read from the page cache
@@ -499,11 +516,20 @@ async def upload_file(
         )
         record = upserted.file
         what = f"PUT of {key!r} to storage"
-        headers = upload_headers(record.content_type, source.size, public=public)
+        try:
+            upload_url = checked_record_url(record.upload_url, "uploadUrl", "upsertFile")
+            stored_type = _checked_content_type(record.content_type)
+        except ResponseDecodeError as exc:
+            raise UploadError(
+                f"the record of {key!r} was made but its bytes were not sent: {exc}",
+                file=record,
+                status=None,
+            ) from exc
+        headers = upload_headers(stored_type, source.size, public=public)
         try:
             await _put(
                 transport,
-                record.upload_url,
+                upload_url,
                 source,
                 headers,
                 policy=policy,
@@ -520,6 +546,16 @@ async def upload_file(
     finally:
         source.close()
     return _uploaded_record(record, source.size)
+
+
+def _checked_content_type(value: object) -> str:
+    """The record's ``contentType``, which the storage PUT sends as a header."""
+    if isinstance(value, str) and value and not any(c in value for c in "\r\n\0"):
+        return value
+    raise ResponseDecodeError(
+        f"the file record from upsertFile has a contentType that cannot be sent as a "
+        f"header: {value!r:.80}"
+    )
 
 
 def _uploaded_record(record: UpsertFileResponseFile, size: int) -> File:

@@ -15,7 +15,7 @@ from botpress_async._bulk import run_job
 from botpress_async._bulk_options import BulkOptions, job_settings
 from botpress_async._bulk_results import BulkResult
 from botpress_async._download import FileRecord
-from botpress_async._errors import ConfigurationError
+from botpress_async._errors import ArgumentTypeError, ConfigurationError
 from botpress_async._types import NOT_GIVEN, NotGivenOr, Timeout
 from botpress_async._upload import FileContent, UploadItemT
 from botpress_async.models.files import File
@@ -84,7 +84,16 @@ class FilesAPI(FilesResource):
             "metadata": metadata,
         }
         if public:
-            policies = [] if access_policies is NOT_GIVEN else list(access_policies)
+            given: Any = access_policies
+            if given is not NOT_GIVEN and (
+                isinstance(given, (str, bytes)) or not isinstance(given, Iterable)
+            ):
+                raise ArgumentTypeError(
+                    f"access_policies must be a list such as ['integrations'], not "
+                    f"{type(given).__name__}",
+                    argument="access_policies",
+                )
+            policies = [] if given is NOT_GIVEN else list(given)
             if "public_content" not in policies:
                 policies.append("public_content")
             upsert_args["access_policies"] = policies
