@@ -390,6 +390,28 @@ def _split_at_repeated_key(batch: list[Any], key: str) -> tuple[list[Any], list[
     return batch, []
 
 
+def _unread(field: str, value: Any, wanted: str) -> str:
+    return (
+        f"the answer's {field!r} is not {wanted} ({type(value).__name__} {value!r:.60}); "
+        "the rows were written but this part of the answer is not counted"
+    )
+
+
+def _listed(
+    response: Mapping[str, Any], field: str, unread: list[str], of: type | None
+) -> list[Any]:
+    """The answer's list ``field`` whose items are all of type ``of`` (None: not looked at),
+    or [] and a note in ``unread``."""
+    value = response.get(field)
+    if not value:
+        return []
+    if value.__class__ is list and (of is None or all(item.__class__ is of for item in value)):
+        listed: list[Any] = value
+        return listed
+    unread.append(_unread(field, value, "a list" if of is None else "a list of rows"))
+    return []
+
+
 class _KeyGuard:
     """Keeps two upsert requests holding the same key from being in flight at the same time.
 
@@ -538,27 +560,41 @@ async def run_rows_job(
 
     def record(chunk: _Chunk[Any], response: Any) -> None:
         # Counted as each answer arrives, so neither rows nor answers pile up in memory.
+        # The request succeeded: an answer of the wrong shape must not fail its rows (an
+        # insert retried for it would be written twice), so what cannot be read is left
+        # uncounted and said in a warning of the request's messages.
         result.succeeded_rows += len(chunk.rows)
         if not isinstance(response, Mapping):
             return
+        unread: list[str] = []
         if kind == "delete":
-            result.deleted_count += int(response.get("deletedRows") or 0)
-            return
-        created = response.get("rows" if kind == "insert" else "inserted") or []
-        updated = response.get("updated") or []
-        result.inserted_count += len(created)
-        result.updated_count += len(updated)
-        if keep_rows:
-            result.inserted.extend(map(from_wire, created))
-            result.updated.extend(map(from_wire, updated))
-        errors, warnings = response.get("errors") or [], response.get("warnings") or []
+            deleted = response.get("deletedRows") or 0
+            if deleted.__class__ is int:
+                result.deleted_count += deleted
+            else:
+                unread.append(_unread("deletedRows", deleted, "a count"))
+        else:
+            # Rows are looked at one by one only when they are kept: a count needs the length.
+            of = dict if keep_rows else None
+            created = _listed(response, "rows" if kind == "insert" else "inserted", unread, of)
+            updated = _listed(response, "updated", unread, of)
+            result.inserted_count += len(created)
+            result.updated_count += len(updated)
+            if keep_rows:
+                result.inserted.extend(map(from_wire, created))
+                result.updated.extend(map(from_wire, updated))
+        # Messages are kept as the server wrote them, whatever their items. Errors that
+        # cannot be read still mean some rows may not have been written: they stay errors.
+        unreadable: list[str] = []
+        errors = _listed(response, "errors", unreadable, None) + unreadable
+        warnings = _listed(response, "warnings", unread, None) + unread
         if errors or warnings:
             result.messages.append(
                 RowsMessages(
                     rows=chunk.rows,
                     first_index=chunk.first_index,
-                    errors=list(errors),
-                    warnings=list(warnings),
+                    errors=errors,
+                    warnings=warnings,
                 )
             )
 
