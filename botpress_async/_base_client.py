@@ -10,7 +10,7 @@ import aiohttp
 
 from ._auth import TokenKind, api_of_path, check_scope
 from ._config import ENV, HEADER_TO_ARG, ClientConfig, Redacted, resolve_config
-from ._errors import ConfigurationError
+from ._errors import ArgumentTypeError, ConfigurationError
 from ._lifecycle import TransportOwner
 from ._request_builder import RequestBuilder
 from ._retry import RetryBudget, RetryPolicy
@@ -94,6 +94,15 @@ class BaseClient(RequestBuilder, TransportOwner, ResourceCache):
             )
         # Rebind at once: a traceback that renders this frame's locals must not show the token.
         token = Redacted(token) if token is not None else None
+        for name, number in (
+            ("max_connections", max_connections),
+            ("max_response_size", max_response_size),
+        ):
+            # Compared below: a str or None would raise a bare TypeError there.
+            if isinstance(number, bool) or not isinstance(number, int):
+                raise ArgumentTypeError(
+                    f"{name} must be an int, not {type(number).__name__}", argument=name
+                )
         if max_connections < 1:
             raise ConfigurationError(f"max_connections must be 1 or more, got {max_connections}")
         if max_response_size < 1:
@@ -247,6 +256,11 @@ class BaseClient(RequestBuilder, TransportOwner, ResourceCache):
             json: the JSON body; POST, PUT, PATCH and DELETE send ``{}`` when it is ``None``.
             headers: extra headers for this request; a ``None`` value removes a header.
         """
+        for name, given in (("method", method), ("path", path)):
+            if not isinstance(given, str):
+                raise ArgumentTypeError(
+                    f"{name} must be a str, not {type(given).__name__}", argument=name
+                )
         _check_raw_path(path)
         method = method.upper()
         api = api_of_path(path)

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from ._auth import TokenKind, check_header_value, detect_token_kind
-from ._errors import ConfigurationError
+from ._errors import ArgumentTypeError, ConfigurationError
 from ._types import Timeout
 
 __all__ = ["DEFAULT_API_URL", "ENV", "ClientConfig", "Redacted", "resolve_config"]
@@ -68,7 +68,15 @@ def _is_loopback(host: str) -> bool:
 
 def _check_url(url: str, *, allow_insecure_http: bool) -> str:
     check_header_value("api_url", url)
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsed on read: a port that is not a number, or too large
+    except ValueError as exc:  # unbalanced brackets, a bad port
+        raise ConfigurationError(
+            f"api_url {url!r} is not a valid URL ({exc})",
+            argument="api_url",
+            env_var=ENV["api_url"],
+        ) from None
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise ConfigurationError(
             f"api_url must be an absolute http(s) URL such as {DEFAULT_API_URL!r}, got {url!r}",
@@ -180,6 +188,12 @@ def resolve_config(
     url = _check_url(url, allow_insecure_http=allow_insecure_http)
 
     extra: dict[str, str] = {}
+    given: object = headers
+    if given is not None and not isinstance(given, Mapping):
+        raise ArgumentTypeError(
+            f"headers must be a mapping of header name to value, not {type(given).__name__}",
+            argument="headers",
+        )
     for name, value in (headers or {}).items():
         check_header_value(f"header name {name!r}", name)
         lname = name.lower()

@@ -186,6 +186,15 @@ class RetryBudget:
         timeout_cost: float = 10.0,
         success_refund: float = 1.0,
     ) -> None:
+        given: object = capacity
+        if given is not None and (
+            isinstance(given, bool) or not isinstance(given, (int, float)) or not given >= 0
+        ):  # `not >=` is also true for NaN
+            raise ConfigurationError(
+                f"retry_budget must be a number of tokens (0 or more) or None for no budget, "
+                f"got {given!r:.40}",
+                argument="retry_budget",
+            )
         self.capacity = capacity
         self.retry_cost = retry_cost
         self.timeout_cost = timeout_cost

@@ -73,7 +73,13 @@ class Timeout:
                 f"timeout must be a positive, finite number of seconds, got {value!r}; "
                 "pass None for no limit"
             )
-        return cls(connect=min(float(value), 10.0), read=float(value), total=None)
+        try:
+            seconds = float(value)
+        except OverflowError:  # an int past the largest float
+            raise ConfigurationError(
+                "timeout is too large a number of seconds; pass None for no limit"
+            ) from None
+        return cls(connect=min(seconds, 10.0), read=seconds, total=None)
 
 
 @attrs.frozen(kw_only=True)
