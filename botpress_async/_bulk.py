@@ -46,6 +46,7 @@ from ._bulk_options import (
 from ._bulk_results import BulkProgress, BulkResult, CancelToken, ItemFailure, outcome_unknown
 from ._errors import (
     APIConnectionError,
+    ArgumentTypeError,
     BulkCancelled,
     BulkError,
     ClientStateError,
@@ -98,6 +99,11 @@ def resolve_operation(operation: Callable[..., Any]) -> Callable[..., Awaitable[
     )
 
 
+def _iterable(items: object) -> bool:
+    """Whether ``items`` can be walked: an (async) iterable, or a sequence ``iter`` takes."""
+    return isinstance(items, (Iterable, AsyncIterable)) or hasattr(items, "__getitem__")
+
+
 async def _aiter(items: Iterable[T] | AsyncIterable[T]) -> AsyncGenerator[T, None]:
     if isinstance(items, AsyncIterable):
         async for item in items:
@@ -145,6 +151,17 @@ async def run_job(
         items: any iterable or async iterable; it is consumed lazily.
         settings: the job's checked options.
     """
+    if not callable(func):
+        raise ArgumentTypeError(
+            f"a bulk job calls a coroutine function per item, not a {type(func).__name__}",
+            argument="func",
+        )
+    if not _iterable(items):
+        raise ArgumentTypeError(
+            f"the items of a bulk job must be an iterable or async iterable, not a "
+            f"{type(items).__name__}",
+            argument="items",
+        )
     # Imported here: ``import botpress_async`` stays free of anyio until a job runs.
     import anyio
     import anyio.lowlevel

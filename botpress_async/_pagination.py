@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Sequence
 from typing import Any, Generic, TypeVar
 
-from botpress_async._errors import ConfigurationError
+from botpress_async._errors import ArgumentTypeError, ConfigurationError
 from botpress_async._types import NOT_GIVEN, NotGivenOr
 
 __all__ = ["AsyncPager"]
@@ -97,6 +97,11 @@ class AsyncPager(Generic[_Item, _Page]):
         Args:
             limit: the most items to return; pages after the one that reaches it are not fetched.
         """
+        given: object = limit
+        if given is not None and (isinstance(given, bool) or not isinstance(given, int)):
+            raise ArgumentTypeError(
+                f"limit must be an int or None, not {type(given).__name__}", argument="limit"
+            )
         if limit is not None and limit < 0:
             raise ConfigurationError(f"limit must be >= 0, got {limit}", argument="limit")
         out: list[_Item] = []

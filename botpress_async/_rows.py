@@ -17,7 +17,7 @@ import attrs
 from ._bulk import BulkError, run_job
 from ._bulk_options import BULK_MAX_RETRIES, RequestJobOptions, job_settings
 from ._bulk_results import outcome_unknown
-from ._errors import ConfigurationError, InvalidRowError, RowsError
+from ._errors import ArgumentTypeError, ConfigurationError, InvalidRowError, RowsError
 from ._progress import both, progress_bar
 from ._row import Row, from_wire
 from ._types import NotGivenOr, RequestOptions, Timeout
@@ -516,7 +516,18 @@ async def run_rows_job(
             f"{what} must be an iterable of {'row ids' if kind == 'delete' else 'row mappings'}, "
             f"not a single {type(items).__name__}"
         )
-    if isinstance(chunk_size, bool) or not 1 <= chunk_size <= MAX_ROWS_PER_REQUEST:
+    if not isinstance(items, (Iterable, AsyncIterable)):
+        raise ArgumentTypeError(
+            f"{what} must be an iterable of "
+            f"{'row ids' if kind == 'delete' else 'row mappings'}, not {type(items).__name__}",
+            argument=what,
+        )
+    size_given: object = chunk_size
+    if (
+        isinstance(size_given, bool)
+        or not isinstance(size_given, int)
+        or not 1 <= size_given <= MAX_ROWS_PER_REQUEST
+    ):
         raise ConfigurationError(
             f"chunk_size must be between 1 and {MAX_ROWS_PER_REQUEST} (the API's limit), "
             f"got {chunk_size!r}"

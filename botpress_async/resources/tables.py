@@ -183,9 +183,15 @@ class TablesAPI(TablesResource):
                 f"filter must be a mapping such as {{'qty': {{'$gt': 5}}}}, "
                 f"got {type(flt).__name__}"
             )
-        if isinstance(select, str):
+        chosen: object = select
+        if isinstance(chosen, str) or (chosen is not None and not isinstance(chosen, Iterable)):
             raise ConfigurationError(f"select must be a list of column names, not {select!r}")
-        if isinstance(page_size, bool) or not 1 <= page_size <= MAX_ROWS_PER_REQUEST:
+        size: object = page_size
+        if (
+            isinstance(size, bool)
+            or not isinstance(size, int)
+            or not 1 <= size <= MAX_ROWS_PER_REQUEST
+        ):
             raise ConfigurationError(
                 f"page_size must be between 1 and {MAX_ROWS_PER_REQUEST}, got {page_size!r}"
             )
