@@ -14,7 +14,7 @@ from botpress_async._base_client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, US
 from botpress_async._config import Redacted, _is_loopback
 from botpress_async._converter import structure
 from botpress_async._encoding import encode_path_param
-from botpress_async._errors import ConfigurationError, ResponseDecodeError
+from botpress_async._errors import ArgumentTypeError, ConfigurationError, ResponseDecodeError
 from botpress_async._lifecycle import TransportOwner
 from botpress_async._retry import RetryBudget, RetryPolicy
 from botpress_async._session import Transport
@@ -40,7 +40,11 @@ ENV_URL: Final = "BP_CHAT_URL"
 
 def _check_base(url: str, *, allow_insecure_http: bool) -> str:
     check_header_value("url", url)
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsed on read: a port that is not a number, or too large
+    except ValueError as exc:  # unbalanced brackets, a bad port
+        raise ConfigurationError(f"the chat url {url!r} is not a valid URL ({exc})") from None
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise ConfigurationError(
             f"the chat url must be an absolute http(s) URL such as {DEFAULT_CHAT_URL!r}, "
@@ -100,7 +104,15 @@ class AsyncChatClient(TransportOwner):
                 "finds it)"
             )
         check_header_value("webhook_id", webhook_id)
-        if keepalive <= 0:
+        for name, number, kinds in (
+            ("keepalive", keepalive, (int, float)),
+            ("max_connections", max_connections, (int,)),
+        ):
+            if isinstance(number, bool) or not isinstance(number, kinds):
+                raise ArgumentTypeError(
+                    f"{name} must be a number, not {type(number).__name__}", argument=name
+                )
+        if not keepalive > 0:  # also refuses NaN
             raise ConfigurationError(f"keepalive must be positive, got {keepalive!r}")
         if max_connections < 1:
             raise ConfigurationError(f"max_connections must be 1 or more, got {max_connections}")
@@ -125,6 +137,12 @@ class AsyncChatClient(TransportOwner):
             session=session,
         )
         base_headers = {"user-agent": USER_AGENT}
+        given: object = headers
+        if given is not None and not isinstance(given, Mapping):
+            raise ArgumentTypeError(
+                f"headers must be a mapping of header name to value, not {type(given).__name__}",
+                argument="headers",
+            )
         for name, value in (headers or {}).items():
             lname = check_header_value("header name", name).lower()
             if lname == "x-user-key":
@@ -209,6 +227,12 @@ class AsyncChatClient(TransportOwner):
 
         if isinstance(user, Mapping):
             user = structure(dict(user), GetOrCreateUserResponseUser)
+        elif not isinstance(getattr(user, "id", None), str):
+            raise ArgumentTypeError(
+                f"user must be the user's record (from create_user or connect) or its JSON, "
+                f"not {type(user).__name__}",
+                argument="user",
+            )
         return AsyncChatUser(self._sender.with_key(user_key), user, keepalive=self.keepalive)
 
     async def connect(

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import re
 import time
 from typing import Any, Final
@@ -63,8 +64,15 @@ def sign_jwt(claims: dict[str, Any], secret: str, header: dict[str, Any] | None 
     """
     if not _nonempty_text(secret):
         raise ConfigurationError("the encryption key must be a non-empty string")
+    try:
+        key = secret.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate; never quoted: the key is a secret
+        raise ConfigurationError(
+            "the encryption key holds a lone surrogate, which has no UTF-8 form; pass the "
+            "key as it is set on the Chat integration"
+        ) from None
     signing_input = _b64(_compact(header or _HEADER)) + "." + _b64(_compact(claims))
-    mac = hmac.new(secret.encode("utf-8"), signing_input.encode("ascii"), hashlib.sha256)
+    mac = hmac.new(key, signing_input.encode("ascii"), hashlib.sha256)
     return signing_input + "." + _b64(mac.digest())
 
 
@@ -85,6 +93,17 @@ def sign_user_key(
             reproducible keys for tests.
     """
     check_chat_id("user id", user_id)
+    times: tuple[tuple[str, Any], ...] = (("issued_at", issued_at), ("expires_in", expires_in))
+    for name, given in times:
+        # JWT times are whole seconds: anything else would fail in int() or compare badly.
+        if given is not None and (
+            isinstance(given, bool)
+            or not isinstance(given, (int, float))
+            or not math.isfinite(given)
+        ):
+            raise ConfigurationError(
+                f"{name} must be a finite number of seconds, got {given!r:.40}", argument=name
+            )
     iat = int(time.time()) if issued_at is None else int(issued_at)
     claims: dict[str, Any] = {"id": user_id, "iat": iat}
     if expires_in is not None:
