@@ -65,6 +65,8 @@ class Checkpoint:
         given: object = path
         if not isinstance(given, (str, os.PathLike)) or not str(given):
             raise ConfigurationError(f"checkpoint needs a file path, got {path!r}")
+        if "\0" in os.fspath(path):  # sqlite would refuse it at the first partition
+            raise ConfigurationError(f"checkpoint path {os.fspath(path)!r} holds a NUL character")
         self.path = Path(path)
         if not self.path.parent.is_dir():
             raise ConfigurationError(

@@ -93,6 +93,15 @@ def _check_source(source: object) -> str:
     return source
 
 
+def _unreadable(exc: Exception) -> str:
+    """Why a token file cannot be read, without its content."""
+    if isinstance(exc, OSError):
+        return exc.strerror or "cannot be opened"
+    if isinstance(exc, UnicodeError):
+        return "not UTF-8 text"
+    return str(exc)  # the OS refused the name (a NUL)
+
+
 def read_token(source: str) -> str:
     """Read the token a source names, in this process.
 
@@ -114,10 +123,10 @@ def read_token(source: str) -> str:
     elif kind == "file":
         try:
             token = Path(rest).read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeError) as exc:
+        except (OSError, ValueError) as exc:  # ValueError: a NUL in the path; UnicodeError
             raise TokenSourceError(
                 f"token source {source!r}: the file cannot be read in this worker "
-                f"({type(exc).__name__}: {getattr(exc, 'strerror', None) or 'not UTF-8 text'})"
+                f"({type(exc).__name__}: {_unreadable(exc)})"
             ) from None
         if not token:
             raise TokenSourceError(f"token source {source!r}: the file is empty")
@@ -225,6 +234,9 @@ class ClientSpec:
         _check_source(token_from)
         if api_url is not None:
             _check_url(api_url, allow_insecure_http=allow_insecure_http)
+        if timeout is not None:
+            # What the worker's client would refuse, refused here: a spec must also hash.
+            Timeout.coerce(timeout)
         if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
             raise ConfigurationError(f"max_concurrency must be an int, got {max_concurrency!r}")
         if max_concurrency < 1:

@@ -111,6 +111,7 @@ def test_a_missing_token_source_names_the_source(tmp_path: Path) -> None:
     missing = [
         ("env:BP_TEST_NOT_SET_ANYWHERE", "is not set"),
         (f"file:{tmp_path / 'absent'}", "cannot be read"),
+        (f"file:{tmp_path / 'a'}\0b", "cannot be read"),
         ("call:tests.distributed.nowhere:token", "cannot be imported"),
         (f"call:{__name__}:FAKE", "raised TypeError"),
         (f"call:{__name__}:no_token", "returned NoneType"),
@@ -119,7 +120,19 @@ def test_a_missing_token_source_names_the_source(tmp_path: Path) -> None:
         spec = ClientSpec(token_from=source, bot_id="b", api_url="http://127.0.0.1:1")
         with pytest.raises(TokenSourceError, match=reason) as caught:
             spec.client()
-        assert source in str(caught.value)
+        assert repr(source)[1:-1] in str(caught.value)
+
+
+def test_a_spec_refuses_what_its_workers_could_not_use(tmp_path: Path) -> None:
+    """A timeout no client takes and a checkpoint path sqlite cannot open are refused where
+    the spec and the checkpoint are made, not in a worker."""
+    from botpress_async.distributed import Checkpoint
+
+    with pytest.raises(ConfigurationError, match="timeout must be a number"):
+        ClientSpec(timeout=[1])  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="NUL character"):
+        Checkpoint(f"{tmp_path}/a\0b")
+    assert hash(ClientSpec(timeout=5)) == hash(ClientSpec(timeout=5))
 
 
 def test_worker_client_is_one_per_process_and_loop(threaded_emu: Emulator) -> None:
