@@ -77,6 +77,21 @@ class ExportOptions(TypedDict):
     keep_file: NotRequired[bool]
 
 
+_EXPORT_OPTIONS: Final = frozenset(ExportOptions.__annotations__)
+
+
+def _check_known(method: str, given: Mapping[str, Any], allowed: frozenset[str]) -> None:
+    unknown = given.keys() - allowed
+    if unknown:
+        # Raised here, not by the TablesAPI method called next, so that the message names
+        # the handle's own arguments; a TypeError too, as a misspelt keyword argument raises.
+        raise ArgumentTypeError(
+            f"{method}() got unknown argument(s) {', '.join(sorted(map(repr, unknown)))}; "
+            f"it takes {', '.join(sorted(allowed))}",
+            argument=min(unknown),
+        )
+
+
 class RowQuery(TypedDict):
     """Which rows `AsyncTableHandle.find` walks, and how (see `TablesAPI.find_rows`).
 
@@ -158,15 +173,7 @@ class AsyncTableHandle(Generic[C]):
             query: which rows and how: ``filter``, ``search``, ``order_by``,
                 ``order_direction``, ``select``, ``page_size`` (see `RowQuery`).
         """
-        unknown = query.keys() - _ROW_QUERY
-        if unknown:
-            # Raised here, not by find_rows below, so that the message names the handle's
-            # own arguments; a TypeError too, as a misspelt keyword argument raises.
-            raise ArgumentTypeError(
-                f"find() got unknown argument(s) {', '.join(sorted(map(repr, unknown)))}; "
-                f"it takes {', '.join(sorted(_ROW_QUERY))}",
-                argument=min(unknown),
-            )
+        _check_known("find", query, _ROW_QUERY)
         pager = self._tables.find_rows(self._name, **query)
         return cast("AsyncPager[Row[C], FindTableRowsResponse]", pager)
 
@@ -227,6 +234,13 @@ class AsyncTableHandle(Generic[C]):
             out.extend(cast("list[Row[C]]", answer.rows))
             batch.clear()
 
+        given: object = rows
+        if isinstance(given, (str, bytes, Mapping)) or not isinstance(given, Iterable):
+            raise ArgumentTypeError(
+                f"update() takes an iterable of rows (mappings holding 'id'), not a "
+                f"{type(given).__name__}",
+                argument="rows",
+            )
         for index, row in enumerate(rows):
             if isinstance(row, Row):
                 row = {"id": row.id, **row.columns}
@@ -270,5 +284,6 @@ class AsyncTableHandle(Generic[C]):
         Args:
             options: the export's options.
         """
+        _check_known("export_rows", options, _EXPORT_OPTIONS)
         async for row in self._tables.export_rows(self._name, **options):
             yield cast("Row[C]", row)

@@ -24,7 +24,13 @@ from typing_extensions import Unpack
 from ._bulk import _aiter
 from ._bulk_options import ProgressOptions, job_settings
 from ._bulk_results import BulkProgress
-from ._errors import ConfigurationError, InvalidRowError, ResponseDecodeError, TableJobError
+from ._errors import (
+    ArgumentTypeError,
+    ConfigurationError,
+    InvalidRowError,
+    ResponseDecodeError,
+    TableJobError,
+)
 from ._progress import both, progress_bar
 from ._row import SYSTEM_FIELDS, Row
 from ._rows import _json_problem, table_schema
@@ -165,6 +171,16 @@ def _row_for_file(
     return checked
 
 
+def _check_seconds(**given: object) -> None:
+    """Refuse durations that are not numbers: they are compared and slept on later."""
+    for name, value in given.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ArgumentTypeError(
+                f"{name} must be a number of seconds, not {type(value).__name__}",
+                argument=name,
+            )
+
+
 async def import_rows(
     tables: TablesResource,
     table: str,
@@ -185,10 +201,12 @@ async def import_rows(
         raise ConfigurationError(
             f"rows must be an iterable of row mappings, not a single {type(rows).__name__}"
         )
-    if isinstance(shard_rows, bool) or shard_rows < 1:
+    shard: object = shard_rows
+    if isinstance(shard, bool) or not isinstance(shard, int) or shard < 1:
         raise ConfigurationError(
             f"shard_rows must be a positive number of rows, got {shard_rows!r}"
         )
+    _check_seconds(poll_interval=poll_interval, job_timeout=job_timeout)
     if poll_interval <= 0 or job_timeout <= 0:
         raise ConfigurationError(
             "poll_interval and job_timeout must be positive numbers of seconds"
@@ -283,6 +301,11 @@ async def export_rows(
 ) -> AsyncIterator[Row]:
     """Implementation of `TablesAPI.export_rows`."""
     _check_format(format)
+    _check_seconds(poll_interval=poll_interval, job_timeout=job_timeout)
+    if poll_interval <= 0 or job_timeout <= 0:
+        raise ConfigurationError(
+            "poll_interval and job_timeout must be positive numbers of seconds"
+        )
     columns: dict[str, str | None] = {}
     if format == "csv":
         # A CSV file is all text: the schema says which fields are numbers, booleans ...

@@ -74,3 +74,37 @@ async def test_a_bulk_job_needs_items_and_a_function(server: Script) -> None:
         await run_bulk(5, [1])  # type: ignore[arg-type]
     done = await run_bulk(call, range(3))
     assert (done.succeeded_count, done.failed) == (3, [])
+
+
+async def test_a_table_handle_names_its_own_arguments(server: Script) -> None:
+    async with client_for(server) as client:
+        table = client.tables.table("T")
+        with pytest.raises(ArgumentTypeError, match=r"export_rows\(\) got unknown argument"):
+            async for _ in table.export_rows(bogus=1):  # type: ignore[call-arg]
+                pass
+        for rows in (5, "id", {"id": 1}):
+            with pytest.raises(ArgumentTypeError, match="update\\(\\) takes an iterable"):
+                await table.update(rows)  # type: ignore[arg-type]
+    assert server.seen == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"shard_rows": "x"}, ConfigurationError, "shard_rows must be a positive number"),
+        ({"shard_rows": 2.5}, ConfigurationError, "shard_rows must be a positive number"),
+        ({"poll_interval": "x"}, ArgumentTypeError, "poll_interval must be a number"),
+        ({"job_timeout": None}, ArgumentTypeError, "job_timeout must be a number"),
+    ],
+)
+async def test_import_options_of_the_wrong_type(
+    server: Script, kwargs: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    async with client_for(server) as client:
+        with pytest.raises(error, match=message):
+            await client.tables.import_rows("T", ROWS, **kwargs)
+        if "shard_rows" not in kwargs:
+            with pytest.raises(error, match=message):
+                async for _ in client.tables.export_rows("T", **kwargs):
+                    pass
+    assert server.seen == []
