@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._base_client import BaseClient
 from ._bulk_options import BulkOptions, job_settings
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, InvalidItemError
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -116,17 +116,44 @@ class AsyncClient(BaseClient):
 
         settings = job_settings(options, BulkOptions, caller="bulk")
         func = resolve_operation(operation)
+        parameters = inspect.signature(func).parameters
         # Operations take max_retries; request() and other helpers may not.
-        defaults = (
-            {"max_retries": settings.max_retries}
-            if "max_retries" in inspect.signature(func).parameters
-            else {}
+        defaults = {"max_retries": settings.max_retries} if "max_retries" in parameters else {}
+        # The names an item may use, or None when the function takes any (**kwargs): a
+        # misspelt key is this item's error, said by name, not a TypeError from the call.
+        names = (
+            None
+            if any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+            else frozenset(
+                n
+                for n, p in parameters.items()
+                if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+            )
         )
+
+        required = frozenset(
+            n
+            for n, p in parameters.items()
+            if p.default is p.empty and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+        )
+        called = f"{getattr(func, '__name__', 'the operation')}()"
 
         async def one(item: Mapping[str, Any]) -> Any:
             if not isinstance(item, Mapping):
                 raise ConfigurationError(
                     f"each bulk item is a mapping of keyword arguments, not {type(item).__name__}"
+                )
+            if names is not None and not names.issuperset(item):
+                unknown = sorted(map(repr, set(item).difference(names)))
+                raise InvalidItemError(
+                    f"this item has argument(s) {', '.join(unknown)} that {called} does not "
+                    "take; it was not sent"
+                )
+            if not required.issubset(item):
+                missing = sorted(required.difference(item))
+                raise InvalidItemError(
+                    f"this item lacks argument(s) {', '.join(missing)} that {called} needs; "
+                    "it was not sent"
                 )
             return await func(**{**defaults, **item})
 

@@ -66,3 +66,28 @@ async def test_a_negative_collect_limit_is_a_configuration_error(
     with pytest.raises(ConfigurationError, match="limit must be >= 0") as caught:
         await c.runtime.list_users().collect(limit=-1)
     assert caught.value.argument == "limit"
+
+
+async def test_a_bulk_item_with_wrong_argument_names_fails_alone(
+    client: tuple[Emulator, AsyncClient],
+) -> None:
+    """A misspelt or missing argument is that item's InvalidItemError, named; it is not
+    sent, and the other items go on."""
+    from botpress_async import InvalidItemError
+
+    _, c = client
+    items: list[dict[Any, Any]] = [
+        {"tabel": "x"},
+        {},
+        {1: "x"},
+        {"name": "GoodTable", "schema": {"properties": {}}},
+    ]
+    result = await c.bulk(c.tables.create_table, items)
+    assert result.succeeded_count == 1
+    errors = {f.index: f.error for f in result.failed}
+    assert all(type(e) is InvalidItemError for e in errors.values())
+    assert "'tabel' that create_table() does not take" in str(errors[0])
+    assert "lacks argument(s) name, schema" in str(errors[1])
+    assert "argument(s) 1 that" in str(errors[2])
+    listed = await c.tables.list_tables()
+    assert [t.name for t in listed.tables] == ["GoodTable"], "nothing else may be created"
