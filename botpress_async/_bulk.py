@@ -153,12 +153,12 @@ async def run_job(
     """
     if not callable(func):
         raise ArgumentTypeError(
-            f"a bulk job calls a coroutine function per item, not a {type(func).__name__}",
+            f"a bulk job calls a coroutine function per item, not {type(func).__name__}",
             argument="func",
         )
     if not _iterable(items):
         raise ArgumentTypeError(
-            f"the items of a bulk job must be an iterable or async iterable, not a "
+            f"the items of a bulk job must be an iterable or async iterable, not "
             f"{type(items).__name__}",
             argument="items",
         )

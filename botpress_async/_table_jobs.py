@@ -201,6 +201,11 @@ async def import_rows(
         raise ConfigurationError(
             f"rows must be an iterable of row mappings, not a single {type(rows).__name__}"
         )
+    if not isinstance(rows, (Iterable, AsyncIterable)):
+        raise ArgumentTypeError(
+            f"rows must be an iterable of row mappings, not {type(rows).__name__}",
+            argument="rows",
+        )
     shard: object = shard_rows
     if isinstance(shard, bool) or not isinstance(shard, int) or shard < 1:
         raise ConfigurationError(

@@ -108,3 +108,10 @@ async def test_import_options_of_the_wrong_type(
                 async for _ in client.tables.export_rows("T", **kwargs):
                     pass
     assert server.seen == []
+
+
+async def test_an_import_needs_an_iterable_before_it_asks_for_the_schema(server: Script) -> None:
+    async with client_for(server) as client:
+        with pytest.raises(ArgumentTypeError, match="rows must be an iterable"):
+            await client.tables.import_rows("T", 5)  # type: ignore[arg-type]
+    assert server.seen == []
