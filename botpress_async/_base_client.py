@@ -256,11 +256,12 @@ class BaseClient(RequestBuilder, TransportOwner, ResourceCache):
             json: the JSON body; POST, PUT, PATCH and DELETE send ``{}`` when it is ``None``.
             headers: extra headers for this request; a ``None`` value removes a header.
         """
-        for name, given in (("method", method), ("path", path)):
-            if not isinstance(given, str):
-                raise ArgumentTypeError(
-                    f"{name} must be a str, not {type(given).__name__}", argument=name
-                )
+        if method.__class__ is not str or path.__class__ is not str:  # one test when right
+            for name, given in (("method", method), ("path", path)):
+                if not isinstance(given, str):
+                    raise ArgumentTypeError(
+                        f"{name} must be a str, not {type(given).__name__}", argument=name
+                    )
         _check_raw_path(path)
         method = method.upper()
         api = api_of_path(path)
