@@ -2,8 +2,8 @@
 
 ::
 
-    result = await run_bulk(send_one, items, concurrency=32)
-    result.succeeded   # [(item, response), ...]   (or only counted, keep_results=False)
+    result = await run_bulk(send_one, items, concurrency=32, keep_results=True)
+    result.succeeded   # [(item, response), ...]   (by default only counted: succeeded_count)
     result.failed      # [ItemFailure(item, error), ...]
     result.not_run     # items never started (fail fast, or the job was cancelled)
 
@@ -357,10 +357,14 @@ async def run_job(
                 result.succeeded_count += 1
                 if keep_results:
                     result.succeeded.append((item, response))
+                # Not kept past its call: held until this worker's next call ends, each
+                # result outlived a collection or two and was traversed in every one.
+                del response
             finally:
                 limiter.release()
                 if index == 0:
                     first_settled = True
+            del item
             try:
                 maybe_report()
             except BaseException as exc:

@@ -81,8 +81,9 @@ class RunBulkOptions(JobOptions, total=False):
     """The options of `run_bulk`: those of every job, and what to keep of the answers.
 
     Attributes:
-        keep_results: keep each ``(item, response)`` in ``result.succeeded`` (on by
-            default); turn off for huge jobs to keep memory flat (failures are always kept).
+        keep_results: keep each ``(item, response)`` in ``result.succeeded``. Off by
+            default, so that a job of any size runs in flat memory: the result then counts
+            the successes (``succeeded_count``) and keeps only the failed and unrun items.
     """
 
     keep_results: bool
@@ -110,7 +111,8 @@ class JobSettings:
     concurrency: int = 16
     adaptive: bool = True
     fail_fast: bool = False
-    keep_results: bool = True
+    # Off: a million successes kept with their items would hold the job's whole input.
+    keep_results: bool = False
     on_progress: Callable[[BulkProgress], None] | None = None
     progress_bar: bool = False
     cancel: CancelToken | None = None

@@ -91,8 +91,9 @@ class BulkResult(Generic[T, R]):
     """What happened to every item of a job; each item is in exactly one place.
 
     Attributes:
-        succeeded: ``(item, response)`` pairs, in completion order (empty when the job ran
-            with ``keep_results=False``; `succeeded_count` still counts them).
+        succeeded: ``(item, response)`` pairs, in completion order, when the job ran with
+            ``keep_results=True``; empty otherwise (the default), and `succeeded_count`
+            counts them.
         failed: the items whose call failed, with their errors.
         not_run: the items that were never started (after a fail-fast stop or a cancel).
         succeeded_count: how many items succeeded.

@@ -375,7 +375,10 @@ async def bulk_job(
             for n in range(files)
         )
         uploads = await client.files.upload_files(
-            items, concurrency=16, on_progress=progress_bar(files, "file", 1, progress)
+            items,
+            concurrency=16,
+            keep_results=True,  # the clean-up deletes the files by id
+            on_progress=progress_bar(files, "file", 1, progress),
         )
         uploaded = [file.id for _, file in uploads.succeeded]
         numbers.files = uploads.succeeded_count

@@ -649,7 +649,7 @@ async def test_upload_files_takes_mappings_and_pairs_and_reports_bad_items(
         ("bad",),
         {"key": "", "content": b"empty key"},
     ]
-    result = await client.files.upload_files(items)
+    result = await client.files.upload_files(items, keep_results=True)
     assert result.total == 4
     assert sorted(item_key(i) for i, _ in result.succeeded) == ["m.txt", "p.txt"]
     assert [(f.index, type(f.error)) for f in result.failed] == [
@@ -657,6 +657,14 @@ async def test_upload_files_takes_mappings_and_pairs_and_reports_bad_items(
         (3, ConfigurationError),
     ]
     assert stored(emu) == {"m.txt": b"mapping", "p.txt": b"pair"}
+
+
+async def test_upload_files_keeps_no_record_by_default(client: AsyncClient, emu: Emulator) -> None:
+    """A default upload job counts the files it stored and holds neither their contents nor
+    their records, so that thousands of files take no more memory than a few."""
+    result = await client.files.upload_files((f"d/{n}.txt", b"x" * n) for n in range(12))
+    assert (result.ok, result.succeeded_count, result.succeeded) == (True, 12, [])
+    assert stored(emu) == {f"d/{n}.txt": b"x" * n for n in range(12)}
 
 
 def item_key(item: Any) -> str:
@@ -684,7 +692,7 @@ async def test_500_uploads_under_faults_store_each_file_once_with_its_bytes() ->
                 {"key": key, "content": data} if n % 2 else (key, data)
                 for n, (key, data) in enumerate(expected.items())
             ]
-            result = await client.files.upload_files(items, concurrency=16)
+            result = await client.files.upload_files(items, concurrency=16, keep_results=True)
         faults = [entry.fault for entry in emu.log if entry.fault]
         assert result.ok, result.failed[:3]
         assert result.total == result.succeeded_count == 500

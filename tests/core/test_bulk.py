@@ -61,7 +61,7 @@ async def test_every_item_is_accounted_once(server: Script) -> None:
         async def call(n: int) -> Any:
             return await client.request("POST", "/v1/chat/users", json={"n": n})
 
-        result = await run_bulk(call, range(40), concurrency=1)
+        result = await run_bulk(call, range(40), concurrency=1, keep_results=True)
     assert result.total == 40
     assert result.succeeded_count == len(result.succeeded) == 34
     items = sorted([n for n, _ in result.succeeded] + [f.item for f in result.failed])
@@ -170,7 +170,7 @@ async def test_cancel_token_from_another_thread(server: Script) -> None:
                 threading.Thread(target=token.cancel).start()
             return await client.request("POST", "/v1/chat/users", json={"n": n})
 
-        result = await run_bulk(call, range(500), concurrency=4, cancel=token)
+        result = await run_bulk(call, range(500), concurrency=4, cancel=token, keep_results=True)
     assert result.cancelled
     assert result.total == 500
     assert result.not_run
@@ -211,6 +211,32 @@ async def test_async_iterable_input_and_client_bulk(server: Script) -> None:
         result = await client.bulk(client.request, items(), concurrency=3)
     assert result.ok
     assert sorted(s.query_string for s in server.seen) == sorted(f"n={n}" for n in range(10))
+
+
+async def test_by_default_a_job_counts_its_successes_and_keeps_none(server: Script) -> None:
+    """run_bulk and client.bulk keep no (item, response) pair unless asked, and the count is
+    exact either way: a job of a million items must not hold a million responses."""
+    async with fast_client(server) as client:
+
+        async def call(n: int) -> Any:
+            return await client.request("GET", "/v1/chat/users", query={"n": n})
+
+        ran = await run_bulk(call, range(25), concurrency=4)
+        sent = await client.bulk(
+            client.request,
+            ({"method": "GET", "path": "/v1/chat/users", "query": {"n": n}} for n in range(25)),
+        )
+        kept = await client.bulk(
+            client.request,
+            [{"method": "GET", "path": "/v1/chat/users", "query": {"n": n}} for n in range(3)],
+            keep_results=True,
+        )
+    for result in (ran, sent):
+        assert result.ok
+        assert (result.succeeded_count, result.succeeded, result.total) == (25, [], 25)
+    assert kept.succeeded_count == len(kept.succeeded) == 3
+    assert sorted(item["query"]["n"] for item, _ in kept.succeeded) == [0, 1, 2]
+    assert len(server.seen) == 53
 
 
 async def test_bulk_refuses_what_is_not_a_client_method(server: Script) -> None:
