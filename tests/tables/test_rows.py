@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import decimal
 import pickle
@@ -19,6 +20,7 @@ from botpress_async import (
     ResourceNotFoundError,
     Row,
 )
+from botpress_async._rows import _KeyGuard
 from botpress_async.testing import Emulator
 
 from .conftest import stored
@@ -185,6 +187,25 @@ async def test_repeated_keys_in_one_job_never_duplicate(client: AsyncClient) -> 
     assert result.ok
     table = await stored(client, "productsTable")
     assert sorted(r["sku"] for r in table) == ["d0", "d1", "d2"]
+
+
+async def test_the_key_guard_holds_back_only_requests_that_share_a_key() -> None:
+    """A request whose keys are in flight waits for the one holding them, not for the others;
+    disjoint requests go at once, and every key is given back."""
+    guard = _KeyGuard()
+    first = await guard.enter({"a", "b"})
+    other = await guard.enter({"c"})  # disjoint: not held back
+    waiting = asyncio.ensure_future(guard.enter({"b", "d"}))
+    await asyncio.sleep(0)
+    guard.leave({"c"}, other)
+    await asyncio.sleep(0)
+    assert not waiting.done()  # "b" is still the first request's
+    guard.leave({"a", "b"}, first)
+    third = await asyncio.wait_for(waiting, 1)
+    assert guard._held == {"b", "d"}
+    guard.leave({"b", "d"}, third)
+    assert guard._held == set()
+    assert guard._flying == []
 
 
 async def test_upsert_key_errors(client: AsyncClient, emu: Emulator) -> None:
