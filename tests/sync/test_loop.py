@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import gc
 import pickle
 import sys
 import threading
@@ -295,6 +296,15 @@ def test_a_call_runs_on_a_running_loop_and_leaves_the_thread_as_it_found_it() ->
     def finalizer(agen: object) -> None:
         pass
 
+    # A caller runs the loop itself only when no other thread is running it: the standby
+    # thread may still be closing what earlier tests left to the collector. Let that finish.
+    gc.collect()
+    state = _loop._state()
+    deadline = time.monotonic() + 10
+    while not state.runner.acquire(False):
+        assert time.monotonic() < deadline, "the private loop stayed busy for 10 s"
+        time.sleep(0.01)
+    state.runner.release()
     previous = sys.get_asyncgen_hooks()
     sys.set_asyncgen_hooks(first_iter, finalizer)
     try:
