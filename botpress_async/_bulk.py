@@ -357,14 +357,10 @@ async def run_job(
                 result.succeeded_count += 1
                 if keep_results:
                     result.succeeded.append((item, response))
-                # Not kept past its call: held until this worker's next call ends, each
-                # result outlived a collection or two and was traversed in every one.
-                del response
             finally:
                 limiter.release()
                 if index == 0:
                     first_settled = True
-            del item
             try:
                 maybe_report()
             except BaseException as exc:
