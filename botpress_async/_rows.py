@@ -256,8 +256,18 @@ def _not_an_id(index: int, item: Any) -> str:
     return f"ids[{index}] must be an integer row id, got {item!r:.50}"
 
 
-def _chunk_of(first_index: int, batch: list[Any], kind: str, key: str | None) -> _Chunk[Any]:
-    """Check a batch of input items and make the request chunk that carries the good ones."""
+def _chunk_of(
+    first_index: int,
+    batch: list[Any],
+    kind: str,
+    key: str | None,
+    keys: set[Any] | None = None,
+) -> _Chunk[Any]:
+    """Check a batch of input items and make the request chunk that carries the good ones.
+
+    ``keys``, when given, is the set of the batch's key values, one per row and all different
+    (as `_split_at_repeated_key` found them), so that it is not built a second time.
+    """
     chunk: _Chunk[Any] = _Chunk(first_index, batch)
     if kind == "delete":
         for offset, item in enumerate(batch):
@@ -265,7 +275,7 @@ def _chunk_of(first_index: int, batch: list[Any], kind: str, key: str | None) ->
                 chunk.invalid = _not_an_id(first_index + offset, item)
                 break
         return chunk
-    if _plain_dicts(batch, key, chunk):
+    if _plain_dicts(batch, key, chunk, keys):
         return chunk
     rows: list[Any] = batch
     for offset, item in enumerate(batch):
@@ -294,7 +304,9 @@ def _chunk_of(first_index: int, batch: list[Any], kind: str, key: str | None) ->
 _PLAIN_KEYS: Final = frozenset({str, int, float})
 
 
-def _plain_dicts(batch: list[Any], key: str | None, chunk: _Chunk[Any]) -> bool:
+def _plain_dicts(
+    batch: list[Any], key: str | None, chunk: _Chunk[Any], keys: set[Any] | None = None
+) -> bool:
     """Accept a batch of plain dicts of plain values whole, without a Python step per row.
 
     The usual input (dicts of strings, numbers, booleans and nulls) is checked with C-level
@@ -316,14 +328,16 @@ def _plain_dicts(batch: list[Any], key: str | None, chunk: _Chunk[Any]) -> bool:
     if not kinds <= _PLAIN:
         return False
     if key is not None:
-        keys = list(map(dict.get, batch, itertools.repeat(key)))
+        if keys is None:
+            # Every value is of a plain kind by now, so hashable.
+            keys = set(map(dict.get, batch, itertools.repeat(key)))
+            if len(keys) != len(batch):  # rows without the key: the checks refuse them
+                return False
+        # The values are all different, so the set holds every row's key and its type.
         key_kinds = set(map(type, keys))
         if not (key_kinds <= {int} if key == "id" else key_kinds <= _PLAIN_KEYS):
             return False
-        try:
-            chunk.keys = set(keys)
-        except TypeError:  # pragma: no cover - the key types above are all hashable
-            return False
+        chunk.keys = keys
     return True
 
 
@@ -344,36 +358,44 @@ async def _chunks(
             pending = []
             if not batch:
                 return
+            keys = None
             if key is not None:
-                batch, pending = _split_at_repeated_key(batch, key)
-            yield _chunk_of(index, batch, kind, key)
+                batch, pending, keys = _split_at_repeated_key(batch, key)
+            yield _chunk_of(index, batch, kind, key, keys)
             index += len(batch)
     batch = []
     async for item in items:
         batch.append(item)
         if len(batch) == size:
             rest: list[Any] = []
+            keys = None
             if key is not None:
-                batch, rest = _split_at_repeated_key(batch, key)
-            yield _chunk_of(index, batch, kind, key)
+                batch, rest, keys = _split_at_repeated_key(batch, key)
+            yield _chunk_of(index, batch, kind, key, keys)
             index += len(batch)
             batch = rest
     while batch:
         rest = []
+        keys = None
         if key is not None:
-            batch, rest = _split_at_repeated_key(batch, key)
-        yield _chunk_of(index, batch, kind, key)
+            batch, rest, keys = _split_at_repeated_key(batch, key)
+        yield _chunk_of(index, batch, kind, key, keys)
         index += len(batch)
         batch = rest
 
 
-def _split_at_repeated_key(batch: list[Any], key: str) -> tuple[list[Any], list[Any]]:
-    """Split a batch before the first row whose key an earlier row of the batch holds."""
+def _split_at_repeated_key(
+    batch: list[Any], key: str
+) -> tuple[list[Any], list[Any], set[Any] | None]:
+    """Split a batch before the first row whose key an earlier row of the batch holds.
+
+    Also returns the batch's set of keys when the usual case found it whole, else None.
+    """
     try:
         # The usual case, in C: dicts whose keys are all there and all different.
         keys = set(map(dict.get, batch, itertools.repeat(key)))
         if len(keys) == len(batch) and None not in keys:
-            return batch, []
+            return batch, [], keys
     except TypeError:  # a row that is not a dict, or an unhashable key value
         pass
     seen: set[Any] = set()
@@ -383,11 +405,11 @@ def _split_at_repeated_key(batch: list[Any], key: str) -> tuple[list[Any], list[
             if value is None:
                 continue
             if value in seen:
-                return batch[:position], batch[position:]
+                return batch[:position], batch[position:], None
             seen.add(value)
         except TypeError:  # an unhashable key value: rejected when the chunk is checked
             continue
-    return batch, []
+    return batch, [], None
 
 
 def _unread(field: str, value: Any, wanted: str) -> str:

@@ -20,7 +20,7 @@ from botpress_async import (
     ResourceNotFoundError,
     Row,
 )
-from botpress_async._rows import _KeyGuard
+from botpress_async._rows import _chunks, _KeyGuard
 from botpress_async.testing import Emulator
 
 from .conftest import stored
@@ -206,6 +206,32 @@ async def test_the_key_guard_holds_back_only_requests_that_share_a_key() -> None
     guard.leave({"b", "d"}, third)
     assert guard._held == set()
     assert guard._flying == []
+
+
+async def test_upsert_chunks_hold_the_keys_of_the_rows_they_send() -> None:
+    """Each upsert chunk's key set is its rows' keys, whichever way the chunk was checked: a
+    batch cut at a repeated key, a row without the key, an unhashable key value."""
+
+    async def cut(rows: list[Any], size: int) -> list[tuple[list[Any], set[Any], int]]:
+        return [
+            (c.rows, c.keys, len(c.rejected)) async for c in _chunks(rows, size, "upsert", "sku")
+        ]
+
+    plain = [{"sku": f"s{i}", "qty": i} for i in range(5)]
+    assert await cut(plain, 10) == [(plain, {f"s{i}" for i in range(5)}, 0)]
+    repeated = [{"sku": "a"}, {"sku": "b"}, {"sku": "a"}, {"sku": "c"}]
+    assert await cut(repeated, 10) == [
+        (repeated[:2], {"a", "b"}, 0),
+        (repeated[2:], {"a", "c"}, 0),
+    ]
+    # Two rows without the key, then a repeat: the first chunk sends the keyed rows only.
+    missing: list[Any] = [{"sku": "a"}, {"qty": 1}, {"qty": 2}, {"sku": "b"}, {"sku": "a"}]
+    assert await cut(missing, 10) == [
+        ([{"sku": "a"}, {"sku": "b"}], {"a", "b"}, 2),
+        ([{"sku": "a"}], {"a"}, 0),
+    ]
+    unhashable: list[Any] = [{"sku": "a"}, {"sku": ["x"]}, {"sku": "b"}]
+    assert await cut(unhashable, 10) == [([{"sku": "a"}, {"sku": "b"}], {"a", "b"}, 1)]
 
 
 async def test_upsert_key_errors(client: AsyncClient, emu: Emulator) -> None:
