@@ -6,7 +6,8 @@ the way a user reads them (attributes of models, items of rows):
 - paging 10 x 100 messages, reading 7 fields of each: ``async for`` over
   ``client.runtime.list_messages`` vs a hand-written aiohttp loop following ``nextToken`` and
   reading the same 7 keys of each dict, parsed with orjson (target: at most 1.25 times) and
-  with ``json``;
+  with ``json``; between the two, the same loop decoding each page into the SDK's models
+  (``paging.typed``), which splits the SDK's cost into its models and the rest;
 - many messages through a pager, per-item client CPU (target: at most 1.5 times raw);
 - many table rows through ``client.tables.find_rows``, one column read (target: 1.5 times).
 
@@ -43,7 +44,9 @@ from aiohttp import web
 from benchmarks._instructions import marked_totals
 from benchmarks._server import free_port
 from botpress_async import AsyncClient
+from botpress_async._converter import structure
 from botpress_async._encoding import JSON_LIBRARY, dumps, loads
+from botpress_async.models.runtime import ListMessagesResponse
 
 TOKEN = "bp_pat_" + "x" * 40
 ROUNDS = 5
@@ -151,18 +154,35 @@ def walks(url: str, session: aiohttp.ClientSession, client: AsyncClient) -> dict
     headers = {"authorization": "Bearer " + TOKEN, "x-bot-id": "bot_1"}
     many_pages = max(1, ITEMS // PAGE)
 
+    async def page_body(pages: int, token: str | None) -> bytes:
+        query = {"conversationId": f"conv_{pages}"}
+        if token:
+            query["nextToken"] = token
+        async with session.get(url + "/v1/chat/messages", params=query, headers=headers) as r:
+            return await r.read()
+
     async def raw_messages(pages: int, parse: Callable[[bytes], Any]) -> int:
         total, token = 0, None
         while True:
-            query = {"conversationId": f"conv_{pages}"}
-            if token:
-                query["nextToken"] = token
-            async with session.get(url + "/v1/chat/messages", params=query, headers=headers) as r:
-                page = parse(await r.read())
+            page = parse(await page_body(pages, token))
             for m in page["messages"]:
                 fields = (m["id"], m["createdAt"], m["type"], m["payload"], m["direction"])
                 total += len(fields) + len(m["userId"]) + len(m["conversationId"])
             token = page["meta"].get("nextToken")
+            if not token:
+                return total
+
+    async def typed_messages(pages: int) -> int:
+        # The raw loop plus the SDK's typed decode of each page (its generated hooks, into the
+        # attrs models), fields read as attributes: what any client handing out typed models
+        # pays at least, without the SDK's request machinery and pager.
+        total, token = 0, None
+        while True:
+            page = structure(loads(await page_body(pages, token)), ListMessagesResponse)
+            for m in page.messages:
+                fields = (m.id, m.created_at, m.type, m.payload, m.direction)
+                total += len(fields) + len(m.user_id) + len(m.conversation_id)
+            token = page.meta.next_token
             if not token:
                 return total
 
@@ -195,6 +215,7 @@ def walks(url: str, session: aiohttp.ClientSession, client: AsyncClient) -> dict
     return {
         "paging.raw": lambda: raw_messages(10, loads),
         "paging.json": lambda: raw_messages(10, json.loads),
+        "paging.typed": lambda: typed_messages(10),
         "paging.sdk": lambda: sdk_messages(10),
         "messages.raw": lambda: raw_messages(many_pages, loads),
         "messages.sdk": lambda: sdk_messages(many_pages),
@@ -270,7 +291,8 @@ def _instructions(url: str) -> dict[str, float] | None:
     """Instructions per walk of each walk (a tenth of the items for the long ones)."""
     if shutil.which("valgrind") is None:
         return None
-    names = ["paging.raw", "paging.json", "paging.sdk", "messages.raw", "messages.sdk"]
+    names = ["paging.raw", "paging.json", "paging.typed", "paging.sdk"]
+    names += ["messages.raw", "messages.sdk"]
     names += ["rows.raw", "rows.sdk"]
     totals = marked_totals(
         "benchmarks.bench_decode",
@@ -303,6 +325,12 @@ def _report(
         f"  paging 10 x {PAGE} messages, 7 fields read: SDK {paging * per('paging'):,.1f} {unit}"
         f"/walk; vs aiohttp + {JSON_LIBRARY} {every['paging']:.2f} "
         f"(target <= {TARGETS['paging']}), vs aiohttp + json {every['paging.json']:.2f}"
+    )
+    typed = figures["paging.typed"]
+    print(
+        f"    of which the typed models: aiohttp + {JSON_LIBRARY} + the SDK's decode into models "
+        f"{typed / figures['paging.raw']:.2f} of the raw loop; the SDK's requests and pager "
+        f"{paging / typed:.2f} of that"
     )
     for row, what in (("messages", "messages, 7 fields read"), ("rows", "table rows, 1 column")):
         sdk, raw = figures[f"{row}.sdk"], figures[f"{row}.raw"]

@@ -26,7 +26,8 @@ def _nothing_served() -> Iterator[dict[str, str]]:
 
 def _decode(monkeypatch: pytest.MonkeyPatch) -> dict[str, float]:
     # CPU seconds and instructions per walk, the SDK's side a known multiple of the floor's
-    cpu = {"paging.raw": 1.0, "paging.json": 1.2, "messages.raw": 1.0, "rows.raw": 1.0}
+    cpu = {"paging.raw": 1.0, "paging.json": 1.2, "paging.typed": 1.1}
+    cpu |= {"messages.raw": 1.0, "rows.raw": 1.0}
     counted = {name: value * 1e6 for name, value in cpu.items()}
     counted |= {"paging.sdk": 1.14e6, "messages.sdk": 1.25e6, "rows.sdk": 1.36e6}
 
