@@ -355,42 +355,36 @@ async def _chunks(
         pending: list[Any] = []
         while True:
             batch = pending + list(itertools.islice(iterator, size - len(pending)))
-            pending = []
             if not batch:
                 return
-            keys = None
-            if key is not None:
-                batch, pending, keys = _split_at_repeated_key(batch, key)
+            batch, pending, keys = _split_at_repeated_key(batch, key)
             yield _chunk_of(index, batch, kind, key, keys)
             index += len(batch)
     batch = []
     async for item in items:
         batch.append(item)
         if len(batch) == size:
-            rest: list[Any] = []
-            keys = None
-            if key is not None:
-                batch, rest, keys = _split_at_repeated_key(batch, key)
+            batch, rest, keys = _split_at_repeated_key(batch, key)
             yield _chunk_of(index, batch, kind, key, keys)
             index += len(batch)
             batch = rest
     while batch:
-        rest = []
-        keys = None
-        if key is not None:
-            batch, rest, keys = _split_at_repeated_key(batch, key)
+        batch, rest, keys = _split_at_repeated_key(batch, key)
         yield _chunk_of(index, batch, kind, key, keys)
         index += len(batch)
         batch = rest
 
 
 def _split_at_repeated_key(
-    batch: list[Any], key: str
+    batch: list[Any], key: str | None
 ) -> tuple[list[Any], list[Any], set[Any] | None]:
     """Split a batch before the first row whose key an earlier row of the batch holds.
 
     Also returns the batch's set of keys when the usual case found it whole, else None.
+    Without a key column (not an upsert), the batch is whole and has no keys.
     """
+    if key is None:
+        return batch, [], None
     try:
         # The usual case, in C: dicts whose keys are all there and all different.
         keys = set(map(dict.get, batch, itertools.repeat(key)))
