@@ -12,6 +12,7 @@ import json as _json
 import marshal
 import math
 import re
+import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 from urllib.parse import quote
@@ -27,6 +28,7 @@ __all__ = [
     "encode_path_param",
     "encode_query",
     "loads",
+    "plain_fragment",
 ]
 
 # encodeURIComponent leaves these unescaped besides letters, digits and "-_.~".
@@ -42,6 +44,8 @@ def _default(value: Any) -> Any:
         return value.value
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)  # as orjson writes one
     raise TypeError(f"cannot send a {type(value).__name__} as JSON: {value!r:.80}")
 
 
@@ -82,6 +86,39 @@ if _orjson is not None:
         """Decode JSON text or bytes."""
         return _orjson.loads(data)
 
+    # What orjson must not encode by itself for `plain_fragment`: the values the SDK turns
+    # into JSON in its own way (dates) or refuses (subclasses of the built-in types).
+    _PLAIN_ONLY: Final = (
+        _orjson.OPT_PASSTHROUGH_DATETIME
+        | _orjson.OPT_PASSTHROUGH_DATACLASS
+        | _orjson.OPT_PASSTHROUGH_SUBCLASS
+    )
+
+    # orjson.Fragment came with orjson 3.9; an older orjson, found installed, encodes rows
+    # with the body instead.
+    _FRAGMENT: Final = getattr(_orjson, "Fragment", None)
+
+    def plain_fragment(value: Any) -> Any:
+        """``value`` encoded, as a piece of JSON that `dumps` puts into a body as it is, when
+        it holds only what JSON carries as it is; else None.
+
+        That is strings, integers of 64 bits, finite floats, booleans, nulls, and lists,
+        tuples and string-keyed dicts of them (and enums and UUIDs, which orjson writes as
+        their value and their string). Anything else, a date or a subclass of a built-in type
+        included, gets None, and the caller looks at the value more closely. One orjson pass
+        checks and encodes: the bytes are the ones `dumps` would have written.
+        """
+        if _FRAGMENT is None:  # pragma: no cover - depends on the installed orjson
+            return None
+        try:
+            encoded = _orjson.dumps(value, option=_PLAIN_ONLY)
+        except _orjson.JSONEncodeError:
+            return None
+        # orjson writes NaN and infinities as null: only a value with a null may hold one.
+        if b"null" in encoded and _may_hold_non_finite(value) and _non_finite(value):
+            return None
+        return _FRAGMENT(encoded)
+
 else:  # pragma: no cover - exercised when orjson is missing
     JSON_LIBRARY = "json"
     _ENCODER: Final = _json.JSONEncoder(
@@ -95,6 +132,10 @@ else:  # pragma: no cover - exercised when orjson is missing
     def loads(data: bytes | str) -> Any:
         """Decode JSON text or bytes."""
         return _json.loads(data)
+
+    def plain_fragment(value: Any) -> Any:
+        """None: without orjson, a value is checked by its caller and encoded with the body."""
+        return None
 
 
 # marshal writes a float as its eight little-endian IEEE bytes; those of a NaN or an infinity,

@@ -9,6 +9,7 @@ import decimal
 import enum
 import itertools
 import math
+import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sized
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
@@ -17,6 +18,7 @@ import attrs
 from ._bulk import BulkError, run_job
 from ._bulk_options import BULK_MAX_RETRIES, RequestJobOptions, job_settings
 from ._bulk_results import outcome_unknown
+from ._encoding import plain_fragment
 from ._errors import ArgumentTypeError, ConfigurationError, InvalidRowError, RowsError
 from ._progress import both, progress_bar
 from ._row import Row, from_wire
@@ -161,6 +163,9 @@ class _Chunk(Generic[_I]):
     rejected: list[RowsFailure[_I]] = attrs.Factory(list)
     # Upserts: the chunk's key values, so that two requests never carry the same key at once.
     keys: set[Any] = attrs.Factory(set)
+    # The rows already encoded (an orjson fragment), when the check of the batch encoded
+    # them; else None, and the request encodes `rows`.
+    encoded: Any = None
 
 
 # Types whose values JSON carries as they are; checked by identity first, which is the fast path.
@@ -188,8 +193,10 @@ def _json_problem(value: Any) -> str | None:
             if problem is not None:
                 return problem
         return None
-    if isinstance(value, (str, int, _dt.date, enum.Enum)):
-        return None  # str/int subclasses; dates and datetimes go out as ISO 8601 strings
+    if isinstance(value, (str, int, _dt.date, enum.Enum, uuid.UUID)):
+        # str/int subclasses; dates and datetimes go out as ISO 8601 strings, a UUID as its
+        # string
+        return None
     if isinstance(value, (set, frozenset)):
         return "a set has no order and no JSON form; pass a list"
     if isinstance(value, decimal.Decimal):
@@ -310,12 +317,36 @@ def _plain_dicts(
     """Accept a batch of plain dicts of plain values whole, without a Python step per row.
 
     The usual input (dicts of strings, numbers, booleans and nulls) is checked with C-level
-    passes over the batch: its types, and the sum of its floats, which is finite only when
-    every float is. When this returns False, nothing was changed and the batch goes through
-    the row-by-row checks, which name the row and column of any problem.
+    passes over the batch. With orjson, one strict encode is the check and gives the
+    request's bytes (`plain_fragment`), so the rows are not looked at again; without it, the
+    values' types are gathered, and the sum of the floats, which is finite only when every
+    float is. When this returns False, nothing was changed and the batch goes through the
+    row-by-row checks, which name the row and column of any problem.
     """
     if set(map(type, batch)) != {dict}:
         return False
+    encoded = plain_fragment(batch)
+    if encoded is None and not _plain_values(batch):
+        return False
+    if key is not None:
+        if keys is None:
+            try:
+                keys = set(map(dict.get, batch, itertools.repeat(key)))
+            except TypeError:  # an unhashable key value: the row-by-row checks name it
+                return False
+            if len(keys) != len(batch):  # rows without the key: the checks refuse them
+                return False
+        # The values are all different, so the set holds every row's key and its type.
+        key_kinds = set(map(type, keys))
+        if not (key_kinds <= {int} if key == "id" else key_kinds <= _PLAIN_KEYS):
+            return False
+        chunk.keys = keys
+    chunk.encoded = encoded
+    return True
+
+
+def _plain_values(batch: list[dict[str, Any]]) -> bool:
+    """Whether every value of the batch's dicts is a string, a number, a boolean or null."""
     values = list(itertools.chain.from_iterable(map(dict.values, batch)))
     kinds = set(map(type, values))
     if float in kinds:
@@ -325,20 +356,7 @@ def _plain_dicts(
         if not math.isfinite(sum(floats)):
             return False
         kinds.discard(float)
-    if not kinds <= _PLAIN:
-        return False
-    if key is not None:
-        if keys is None:
-            # Every value is of a plain kind by now, so hashable.
-            keys = set(map(dict.get, batch, itertools.repeat(key)))
-            if len(keys) != len(batch):  # rows without the key: the checks refuse them
-                return False
-        # The values are all different, so the set holds every row's key and its type.
-        key_kinds = set(map(type, keys))
-        if not (key_kinds <= {int} if key == "id" else key_kinds <= _PLAIN_KEYS):
-            return False
-        chunk.keys = keys
-    return True
+    return kinds <= _PLAIN
 
 
 async def _chunks(
@@ -646,7 +664,7 @@ async def run_rows_job(
                 "POST",
                 path,
                 path_params={"table": table},
-                json={field: chunk.rows, **body},
+                json={field: chunk.rows if chunk.encoded is None else chunk.encoded, **body},
                 api="tables",
                 idempotent=idempotent,
                 requires=("x-bot-id",),

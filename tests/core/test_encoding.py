@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import json
 import math
 import re
+import uuid
 from urllib.parse import parse_qsl, quote, unquote
 
 import pytest
@@ -14,6 +16,7 @@ from hypothesis import strategies as st
 
 from botpress_async import NOT_GIVEN, ConfigurationError
 from botpress_async._encoding import (
+    JSON_LIBRARY,
     _non_finite,
     _quoted,
     dumps,
@@ -21,6 +24,7 @@ from botpress_async._encoding import (
     encode_path_param,
     encode_query,
     loads,
+    plain_fragment,
 )
 
 UNRESERVED_PATH = re.compile(r"[A-Za-z0-9\-_.!~*'()%]*")
@@ -226,3 +230,65 @@ def test_bodies_with_nulls_refuse_exactly_the_non_finite_numbers(value: object) 
 def test_non_string_keys_are_still_sent() -> None:
     """Integer keys are written as strings, as before, though most bodies skip that option."""
     assert dumps({1: None, "a": {2: [1.5]}}) == b'{"1":null,"a":{"2":[1.5]}}'
+
+
+class _Shade(enum.Enum):
+    DARK = "dark"
+
+
+class _Text(str):
+    pass
+
+
+def _sent_as_is(value: object) -> bool:
+    """The oracle of `plain_fragment`: whether orjson alone writes ``value`` as `dumps` would."""
+    kind = type(value)
+    if kind in (str, bool, type(None), uuid.UUID, _Shade):
+        return True
+    if kind is int:
+        return -(2**63) <= value < 2**64  # type: ignore[operator]
+    if kind is float:
+        return math.isfinite(value)  # type: ignore[arg-type]
+    if kind in (list, tuple):
+        return all(map(_sent_as_is, value))  # type: ignore[call-overload]
+    if kind is dict:
+        items = value.items()  # type: ignore[attr-defined]
+        return all(type(k) is str and _sent_as_is(v) for k, v in items)
+    return False
+
+
+@pytest.mark.skipif(JSON_LIBRARY != "orjson", reason="fragments need orjson")
+@given(
+    st.recursive(
+        st.one_of(
+            st.none(),
+            st.booleans(),
+            st.floats(),
+            st.integers(-(2**64), 2**65),
+            st.text(),
+            st.dates(),
+            st.uuids(),
+            st.just(_Shade.DARK),
+            st.text().map(_Text),
+            st.just(b"raw"),
+            st.just({1, 2}),
+        ),
+        lambda children: st.one_of(
+            st.lists(children, max_size=4),
+            st.tuples(children, children),
+            st.dictionaries(
+                st.one_of(st.text(max_size=3), st.integers(0, 3)), children, max_size=4
+            ),
+        ),
+        max_leaves=20,
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_a_plain_fragment_is_the_bytes_dumps_writes(value: object) -> None:
+    """A value of plain JSON kinds becomes a fragment whose body bytes are those `dumps`
+    writes for the value itself; anything else (a date, a str subclass, NaN, a set, bytes, a
+    key that is not a string, an integer past 64 bits) gets None, to be checked closely."""
+    fragment = plain_fragment(value)
+    assert (fragment is not None) == _sent_as_is(value)
+    if fragment is not None:
+        assert dumps({"rows": fragment, "n": None}) == dumps({"rows": value, "n": None})

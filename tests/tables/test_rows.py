@@ -269,6 +269,29 @@ async def test_values_json_cannot_carry_fail_their_row(client: AsyncClient) -> N
     assert table["day"]["when"] == "2024-05-02"
 
 
+async def test_uuids_go_as_strings_and_plain_batches_are_encoded_once(client: AsyncClient) -> None:
+    """A UUID in a row is sent as its string, as in every other body. A batch of plain
+    values is encoded once, by its check, into the bytes the request carries; a batch with a
+    date is left to be encoded with the body."""
+    import uuid
+
+    from botpress_async._encoding import JSON_LIBRARY, dumps
+
+    ident = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    plain = [{"sku": "u", "keys": ident, "qty": None}, {"sku": "v", "keys": [ident], "qty": 1.5}]
+    chunks = [c async for c in _chunks(plain, 10, "upsert", "sku")]
+    assert [c.rows for c in chunks] == [plain]
+    if JSON_LIBRARY == "orjson":
+        assert dumps({"rows": chunks[0].encoded}) == dumps({"rows": plain})
+    dated = [{"sku": "w", "when": dt.date(2024, 5, 2), "keys": ident}]
+    assert [c.encoded async for c in _chunks(dated, 10, "insert", None)] == [None]
+    result = await client.tables.upsert_rows("productsTable", [plain[0], *dated])
+    assert (result.inserted_count, result.failed) == (2, [])
+    table = {r["sku"]: r for r in await stored(client, "productsTable")}
+    assert table["u"]["keys"] == table["w"]["keys"] == str(ident)
+    assert table["w"]["when"] == "2024-05-02"
+
+
 async def test_rows_read_back_can_be_upserted(client: AsyncClient) -> None:
     """A Row read from the API is a valid input row: its columns (and id) are sent."""
     await client.tables.insert_rows("productsTable", [{"sku": "r", "qty": 1}])
