@@ -161,9 +161,11 @@ class RequestBuilder:
                 json = {**json, **extra_body}
             try:
                 body = dumps(json)
-            except (TypeError, ValueError) as exc:
+            except (TypeError, ValueError, RecursionError) as exc:  # deep nesting: RecursionError
+                # orjson reports an error of the encoder's `default` as its cause
                 raise ConfigurationError(
-                    f"the body of {method} {url_path} cannot be sent as JSON: {exc}"
+                    f"the body of {method} {url_path} cannot be sent as JSON: "
+                    f"{exc.__cause__ or exc}"
                 ) from None
             limit = self._body_limit
             if limit is not None and len(body) > limit:

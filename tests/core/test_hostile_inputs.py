@@ -94,6 +94,25 @@ async def test_empty_path_parameter_and_non_finite_query(server: Script) -> None
         encode_query({"x": float("nan")})
 
 
+async def test_bodies_the_encoder_refuses_are_configuration_errors(server: Script) -> None:
+    """Deep nesting behind a null (whose NaN check walks the body) and a datetime with no UTC
+    form raise ConfigurationError naming the reason, not RecursionError or orjson's TypeError."""
+    import datetime as dt
+
+    deep: list[object] = []
+    inner = deep
+    for _ in range(3000):
+        inner.append([])
+        inner = inner[0]  # type: ignore[assignment]
+    far = dt.datetime.max.replace(tzinfo=dt.timezone(dt.timedelta(hours=-2)))
+    async with client_for(server) as client:
+        with pytest.raises(ConfigurationError, match="cannot be sent as JSON"):
+            await client.request("POST", "/v1/chat/users", json={"a": None, "deep": deep})
+        with pytest.raises(ConfigurationError, match="no UTC form"):
+            await client.request("POST", "/v1/chat/users", json={"at": far})
+    assert server.seen == []
+
+
 @pytest.mark.parametrize("token", [123, b"bp_pat_xxx", ["bp_pat_x"]])
 def test_a_token_that_is_not_a_string_is_refused(token: object) -> None:
     """``AsyncClient(123)`` used to send ``Bearer 123``; now it names the fix."""
