@@ -21,12 +21,14 @@ from ._errors import ArgumentTypeError, ConfigurationError
 from ._types import NotGiven
 
 __all__ = [
+    "FRAGMENT_TYPE",
     "JSON_LIBRARY",
     "check_text",
     "dumps",
     "encode_path",
     "encode_path_param",
     "encode_query",
+    "encoded_fragment",
     "loads",
     "plain_fragment",
 ]
@@ -61,6 +63,8 @@ _orjson: Any = _find_orjson()
 
 #: The JSON library in use: "orjson" when installed, else the standard library's "json".
 JSON_LIBRARY: str
+#: orjson's type of pre-encoded JSON, sent as the text it holds; None without it.
+FRAGMENT_TYPE: Any
 
 if _orjson is not None:
     JSON_LIBRARY = "orjson"
@@ -86,8 +90,9 @@ if _orjson is not None:
         """Decode JSON text or bytes."""
         return _orjson.loads(data)
 
-    # What orjson must not encode by itself for `plain_fragment`: the values the SDK turns
-    # into JSON in its own way (dates) or refuses (subclasses of the built-in types).
+    # What orjson must not encode by itself for `plain_fragment`: dates, which the SDK writes
+    # in its own way, and dataclasses and subclasses of the built-in types, which the row
+    # checks look at closely (a float subclass may hide a NaN from orjson).
     _PLAIN_ONLY: Final = (
         _orjson.OPT_PASSTHROUGH_DATETIME
         | _orjson.OPT_PASSTHROUGH_DATACLASS
@@ -97,16 +102,18 @@ if _orjson is not None:
     # orjson.Fragment came with orjson 3.9; an older orjson, found installed, encodes rows
     # with the body instead.
     _FRAGMENT: Final = getattr(_orjson, "Fragment", None)
+    FRAGMENT_TYPE = _FRAGMENT
 
     def plain_fragment(value: Any) -> Any:
         """``value`` encoded, as a piece of JSON that `dumps` puts into a body as it is, when
         it holds only what JSON carries as it is; else None.
 
-        That is strings, integers of 64 bits, finite floats, booleans, nulls, and lists,
-        tuples and string-keyed dicts of them (and enums and UUIDs, which orjson writes as
-        their value and their string). Anything else, a date or a subclass of a built-in type
-        included, gets None, and the caller looks at the value more closely. One orjson pass
-        checks and encodes: the bytes are the ones `dumps` would have written.
+        That is strings, integers from -2**63 to 2**64 - 1, finite floats, booleans, nulls,
+        and lists, tuples and string-keyed dicts of them, plus enums (IntEnum and StrEnum
+        included), UUIDs and fragments, which orjson writes as their value, their string and
+        their text. Anything else, a date or a subclass of a built-in type included, gets
+        None and the caller looks at the value more closely. One orjson pass checks and
+        encodes: the bytes are the ones `dumps` would have written.
         """
         if _FRAGMENT is None:  # pragma: no cover - depends on the installed orjson
             return None
@@ -119,7 +126,14 @@ if _orjson is not None:
             return None
         return _FRAGMENT(encoded)
 
+    def encoded_fragment(value: Any) -> Any:
+        """``value`` encoded by `dumps`, as a piece of JSON that `dumps` puts into a body as
+        it is (None with an orjson too old for that); raises what `dumps` raises."""
+        encoded = dumps(value)
+        return None if _FRAGMENT is None else _FRAGMENT(encoded)
+
 else:  # pragma: no cover - exercised when orjson is missing
+    FRAGMENT_TYPE = None
     JSON_LIBRARY = "json"
     _ENCODER: Final = _json.JSONEncoder(
         separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_default
@@ -135,6 +149,15 @@ else:  # pragma: no cover - exercised when orjson is missing
 
     def plain_fragment(value: Any) -> Any:
         """None: without orjson, a value is checked by its caller and encoded with the body."""
+        return None
+
+    def encoded_fragment(value: Any) -> Any:
+        """None once `dumps` has encoded ``value``; raises what `dumps` raises.
+
+        The standard library has no way to put encoded JSON into a body, so the body encodes
+        the value again: the check costs one more encode, in the slow mode without orjson.
+        """
+        dumps(value)
         return None
 
 

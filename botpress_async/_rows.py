@@ -10,7 +10,7 @@ import enum
 import itertools
 import math
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sized
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence, Sized
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import attrs
@@ -18,7 +18,7 @@ import attrs
 from ._bulk import BulkError, run_job
 from ._bulk_options import BULK_MAX_RETRIES, RequestJobOptions, job_settings
 from ._bulk_results import outcome_unknown
-from ._encoding import plain_fragment
+from ._encoding import FRAGMENT_TYPE, encoded_fragment, plain_fragment
 from ._errors import ArgumentTypeError, ConfigurationError, InvalidRowError, RowsError
 from ._progress import both, progress_bar
 from ._row import Row, from_wire
@@ -177,6 +177,8 @@ def _json_problem(value: Any) -> str | None:
     kind = type(value)
     if kind in _PLAIN:
         return None
+    if kind is FRAGMENT_TYPE:  # JSON the caller encoded, sent as the text it holds
+        return None
     if isinstance(value, float):
         return None if math.isfinite(value) else f"{value!r} is not a JSON number; use None"
     if isinstance(value, Mapping):
@@ -232,9 +234,12 @@ def _row_rejection(index: int, row: Mapping[str, Any], key: str | None) -> RowsF
                 column=key,
             )
         elif not isinstance(value, (str, int, float)):
+            # A UUID key is refused, not sent as its string: the check that no two rows of a
+            # request share a key compares the Python values, and a UUID and its string differ.
+            fix = "; pass str(value)" if isinstance(value, uuid.UUID) else ""
             problem = InvalidRowError(
                 f"rows[{index}]: the key column {key!r} must hold a string or a number, "
-                f"got {type(value).__name__}",
+                f"got {type(value).__name__}{fix}",
                 index=index,
                 column=key,
             )
@@ -242,7 +247,10 @@ def _row_rejection(index: int, row: Mapping[str, Any], key: str | None) -> RowsF
         for column, value in row.items():
             if type(value) in _PLAIN:
                 continue
-            reason = _json_problem(value)
+            try:
+                reason = _json_problem(value)
+            except RecursionError:
+                reason = "it nests lists or objects too deep to be sent as JSON"
             if reason is not None:
                 problem = InvalidRowError(
                     f"rows[{index}], column {column!r}: {reason}; the row was not sent",
@@ -283,6 +291,8 @@ def _chunk_of(
                 break
         return chunk
     if _plain_dicts(batch, key, chunk, keys):
+        if chunk.encoded is None:
+            _encode_rows(chunk, first_index, range(len(batch)), key)
         return chunk
     rows: list[Any] = batch
     for offset, item in enumerate(batch):
@@ -295,16 +305,83 @@ def _chunk_of(
             rows = list(batch)
         rows[offset] = _plain_row(item)
     good: list[Any] = []
+    offsets: list[int] = []
     for offset, row in enumerate(rows):
         rejection = _row_rejection(first_index + offset, row, key)
         if rejection is not None:
             chunk.rejected.append(rejection)
             continue
         good.append(row)
+        offsets.append(offset)
         if key is not None:
             chunk.keys.add(row[key])
     chunk.rows = good
+    if good:
+        _encode_rows(chunk, first_index, offsets, key)
     return chunk
+
+
+# What encoding rows that passed the checks may still raise: a string with a lone surrogate,
+# an integer past 64 bits (orjson), nesting deeper than the encoder goes, a datetime with no
+# UTC form (ConfigurationError, a ValueError).
+_ENCODE_ERRORS: Final = (TypeError, ValueError, RecursionError)
+
+
+def _encode_rows(
+    chunk: _Chunk[Any], first_index: int, offsets: Sequence[int], key: str | None
+) -> None:
+    """Encode the chunk's rows once, for its request; a row that cannot be is refused alone.
+
+    Without this, such a row would fail the whole request as it was sent, and the job with
+    it. ``offsets`` are the rows' positions in the chunk's batch, for the failures' indexes.
+    """
+    try:
+        chunk.encoded = encoded_fragment(chunk.rows)
+        return
+    except _ENCODE_ERRORS:
+        pass
+    good: list[Any] = []
+    for offset, row in zip(offsets, chunk.rows, strict=True):
+        problem = _encoding_problem(first_index + offset, row)
+        if problem is None:
+            good.append(row)
+        else:
+            chunk.rejected.append(
+                RowsFailure(
+                    rows=[row], first_index=problem.index, error=problem, outcome_unknown=False
+                )
+            )
+    chunk.rows = good
+    chunk.rejected.sort(key=lambda failure: failure.first_index)
+    if key is not None:
+        chunk.keys = {row[key] for row in good}
+    # Each row encodes on its own as an item of a list, so the list of them encodes.
+    chunk.encoded = encoded_fragment(good) if good else None
+
+
+def _encoding_problem(index: int, row: dict[str, Any]) -> InvalidRowError | None:
+    """Why the encoder refuses ``row`` as an item of a list, naming its column; or None."""
+    try:
+        encoded_fragment([row])
+    except _ENCODE_ERRORS as exc:
+        # orjson reports an error of `default` (a datetime with no UTC form) as its cause
+        cause = exc.__cause__ or exc
+        reason = str(cause) or type(cause).__name__
+    else:
+        return None
+    column = None
+    for name, value in row.items():
+        try:
+            encoded_fragment([{name: value}])
+        except _ENCODE_ERRORS:
+            column = name
+            break
+    where = f"rows[{index}]" if column is None else f"rows[{index}], column {column!r}"
+    return InvalidRowError(
+        f"{where}: cannot be sent as JSON ({reason}); the row was not sent",
+        index=index,
+        column=column,
+    )
 
 
 # Key types an upsert sends without a closer look (bool, a subclass of int, takes the slow path).

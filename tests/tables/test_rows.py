@@ -272,7 +272,7 @@ async def test_values_json_cannot_carry_fail_their_row(client: AsyncClient) -> N
 async def test_uuids_go_as_strings_and_plain_batches_are_encoded_once(client: AsyncClient) -> None:
     """A UUID in a row is sent as its string, as in every other body. A batch of plain
     values is encoded once, by its check, into the bytes the request carries; a batch with a
-    date is left to be encoded with the body."""
+    date is checked row by row, then encoded once the same way."""
     import uuid
 
     from botpress_async._encoding import JSON_LIBRARY, dumps
@@ -284,12 +284,124 @@ async def test_uuids_go_as_strings_and_plain_batches_are_encoded_once(client: As
     if JSON_LIBRARY == "orjson":
         assert dumps({"rows": chunks[0].encoded}) == dumps({"rows": plain})
     dated = [{"sku": "w", "when": dt.date(2024, 5, 2), "keys": ident}]
-    assert [c.encoded async for c in _chunks(dated, 10, "insert", None)] == [None]
+    if JSON_LIBRARY == "orjson":
+        encoded = [c.encoded async for c in _chunks(dated, 10, "insert", None)]
+        assert dumps({"rows": encoded[0]}) == dumps({"rows": dated})
     result = await client.tables.upsert_rows("productsTable", [plain[0], *dated])
     assert (result.inserted_count, result.failed) == (2, [])
     table = {r["sku"]: r for r in await stored(client, "productsTable")}
     assert table["u"]["keys"] == table["w"]["keys"] == str(ident)
     assert table["w"]["when"] == "2024-05-02"
+
+
+async def test_values_the_encoder_refuses_fail_their_row_alone(client: AsyncClient) -> None:
+    """A lone surrogate, an integer past 64 bits, nesting deeper than the encoder goes and a
+    datetime with no UTC form fail their row, named with its column, in a batch of plain
+    dicts and in one with dates alike; the job goes on and the other rows are stored."""
+    deep: list[Any] = []
+    inner = deep
+    for _ in range(1200):  # past orjson's limit and the standard library's recursion limit
+        inner.append([])
+        inner = inner[0]
+    far = dt.datetime.max.replace(tzinfo=dt.timezone(dt.timedelta(hours=-2)))
+    plain: list[dict[str, Any]] = [
+        {"sku": "p0", "keys": "ok"},
+        {"sku": "p1", "keys": "bad \ud800"},
+        {"sku": "p2", "qty": -(2**70)},
+        {"sku": "p3", "keys": deep},
+        {"sku": "p4", "qty": 4},
+    ]
+    from botpress_async._encoding import JSON_LIBRARY
+
+    dated: list[dict[str, Any]] = [
+        {"sku": "d0", "when": dt.date(2024, 5, 2)},
+        {"sku": "d1", "when": far},
+        {"sku": "d2", "keys": "bad \udfff", "when": dt.date(2024, 5, 3)},
+    ]
+    for upsert in (False, True):
+        await client.tables.delete_table_rows(table="productsTable", delete_all_rows=True)
+        job = client.tables.upsert_rows if upsert else client.tables.insert_rows
+        result = await job("productsTable", [*plain, *dated], chunk_size=4)
+        failures = {f.first_index: f.error for f in result.failed}
+        # orjson stops at 64 bits; the standard library writes an integer of any size
+        big = JSON_LIBRARY == "orjson"
+        assert sorted(failures) == ([1, 2, 3, 6, 7] if big else [1, 3, 6, 7])
+        assert all(isinstance(e, InvalidRowError) for e in failures.values())
+        columns = {i: e.column for i, e in failures.items()}  # type: ignore[attr-defined]
+        assert columns == {
+            1: "keys",
+            3: "keys",
+            6: "when",
+            7: "keys",
+            **({2: "qty"} if big else {}),
+        }
+        assert "rows[1], column 'keys': cannot be sent as JSON" in str(failures[1])
+        assert "surrogates" in str(failures[1])
+        assert "no UTC form" in str(failures[6])
+        assert all(not f.outcome_unknown for f in result.failed)
+        assert result.succeeded_rows == (3 if big else 4)
+        stored_skus = sorted(r["sku"] for r in await stored(client, "productsTable"))
+        assert stored_skus == ["d0", "p0", "p4"] if big else ["d0", "p0", "p2", "p4"]
+
+
+async def test_requests_carry_the_bytes_the_checks_encoded(
+    client: AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a row request sends is the chunk's encoding, not a second encode of its rows:
+    with the encoders made to add 100 to each quantity, the stored rows say so, for a batch
+    of plain dicts and for one with a date alike."""
+    from botpress_async import _rows
+    from botpress_async._encoding import FRAGMENT_TYPE, dumps, plain_fragment
+
+    if FRAGMENT_TYPE is None:
+        pytest.skip("pre-encoded rows need orjson 3.9 or later")
+
+    def shifted(rows: list[dict[str, Any]]) -> object:
+        return FRAGMENT_TYPE(dumps([{**r, "qty": r["qty"] + 100} for r in rows]))
+
+    def shifted_if_plain(rows: list[dict[str, Any]]) -> object:
+        # the real check decides which path a batch takes; only its bytes are replaced
+        return None if plain_fragment(rows) is None else shifted(rows)
+
+    monkeypatch.setattr(_rows, "plain_fragment", shifted_if_plain)
+    monkeypatch.setattr(_rows, "encoded_fragment", shifted)
+    rows: list[dict[str, Any]] = [{"sku": "a", "qty": 1}, {"sku": "b", "qty": 2}]
+    dated = [{"sku": "c", "qty": 3, "when": dt.date(2024, 5, 2)}]
+    for job in (client.tables.insert_rows, client.tables.upsert_rows):
+        await client.tables.delete_table_rows(table="productsTable", delete_all_rows=True)
+        result = await job("productsTable", [*rows, *dated], chunk_size=2)
+        assert (result.succeeded_rows, result.failed) == (3, [])
+        table = {r["sku"]: r["qty"] for r in await stored(client, "productsTable")}
+        assert table == {"a": 101, "b": 102, "c": 103}
+
+
+async def test_fragments_go_as_their_text_and_uuid_keys_name_the_fix(client: AsyncClient) -> None:
+    """An orjson.Fragment in a row is sent as the JSON it holds, in a plain batch and in one
+    with a date; a UUID as the key column of an upsert is refused with ``str(value)``."""
+    import uuid
+
+    from botpress_async._encoding import FRAGMENT_TYPE
+
+    ident = uuid.UUID(int=7)
+    result = await client.tables.upsert_rows("productsTable", [{"sku": ident, "qty": 1}])
+    assert result.succeeded_rows == 0
+    assert "must hold a string or a number, got UUID; pass str(value)" in str(
+        result.failed[0].error
+    )
+    if FRAGMENT_TYPE is None:
+        return
+    rows = [
+        {"sku": "f", "keys": FRAGMENT_TYPE(b'"k\\u00e9"'), "qty": FRAGMENT_TYPE(b"2.5")},
+        {"sku": "g", "keys": FRAGMENT_TYPE(b'"k"'), "when": dt.date(2024, 5, 2)},
+    ]
+    for dated in (False, True):
+        await client.tables.delete_table_rows(table="productsTable", delete_all_rows=True)
+        batch = rows if dated else rows[:1]
+        assert (await client.tables.insert_rows("productsTable", batch)).failed == []
+        table = {r["sku"]: (r["keys"], r.get("qty")) for r in await stored(client, "productsTable")}
+        assert table == (
+            {"f": ("k\u00e9", 2.5), "g": ("k", None)} if dated else {"f": ("k\u00e9", 2.5)}
+        )
 
 
 async def test_rows_read_back_can_be_upserted(client: AsyncClient) -> None:
