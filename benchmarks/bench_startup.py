@@ -59,8 +59,9 @@ print(time.process_time() - start)
 
 def _plugin_seconds() -> float:
     """CPU seconds a fresh interpreter spends importing the plugin once pytest is imported."""
-    # Timed inside the child, not as the difference of two children's CPU: the kernel counts a
-    # child's CPU in scheduler ticks of 4 ms, and whole interpreters differ by tens of them.
+    # Timed inside the child, not as the difference of two children's CPU: two whole
+    # interpreters' start-ups differ by milliseconds from run to run, far more than the
+    # half millisecond being measured.
     done = subprocess.run(
         [sys.executable, "-c", _TIME_PLUGIN], check=True, capture_output=True, text=True
     )
