@@ -6,6 +6,7 @@ the fixes the SDK owes its users (dot segments and empty path parameters are ref
 
 from __future__ import annotations
 
+import dataclasses as _dataclasses
 import datetime as _dt
 import enum
 import json as _json
@@ -48,6 +49,9 @@ def _default(value: Any) -> Any:
         return list(value)
     if isinstance(value, uuid.UUID):
         return str(value)  # as orjson writes one
+    if _dataclasses.is_dataclass(value) and not isinstance(value, type):
+        # an object of every field, as orjson writes a dataclass instance itself
+        return {f.name: getattr(value, f.name) for f in _dataclasses.fields(value)}
     raise TypeError(f"cannot send a {type(value).__name__} as JSON: {value!r:.80}")
 
 
@@ -60,6 +64,8 @@ def _find_orjson() -> Any:
 
 
 _orjson: Any = _find_orjson()
+
+_NON_FINITE_MESSAGE: Final = "cannot send NaN or infinity as JSON; use None to send null"
 
 #: The JSON library in use: "orjson" when installed, else the standard library's "json".
 JSON_LIBRARY: str
@@ -83,7 +89,7 @@ if _orjson is not None:
         # orjson writes NaN and infinities as null, which would clear a field; refuse them as
         # the standard library does. Only bodies with a null can hold one, so most skip the check.
         if b"null" in encoded and _may_hold_non_finite(obj) and _non_finite(obj):
-            raise ValueError("cannot send NaN or infinity as JSON; use None to send null")
+            raise ValueError(_NON_FINITE_MESSAGE)
         return encoded
 
     def loads(data: bytes | str) -> Any:
@@ -141,7 +147,14 @@ else:  # pragma: no cover - exercised when orjson is missing
 
     def dumps(obj: Any) -> bytes:
         """Encode ``obj`` as compact UTF-8 JSON."""
-        return _ENCODER.encode(obj).encode("utf-8")
+        try:
+            text = _ENCODER.encode(obj)
+        except ValueError as exc:
+            if not str(exc).startswith("Out of range float"):
+                raise
+            # the same words as with orjson, and the fix
+            raise ValueError(_NON_FINITE_MESSAGE) from None
+        return text.encode("utf-8")
 
     def loads(data: bytes | str) -> Any:
         """Decode JSON text or bytes."""
@@ -193,12 +206,18 @@ def _may_hold_non_finite(value: Any) -> bool:
 
 
 def _non_finite(value: Any) -> bool:
+    """Whether ``value`` holds a NaN or an infinity anywhere orjson would write it as null."""
     if isinstance(value, float):
         return not math.isfinite(value)
     if isinstance(value, Mapping):
         return any(_non_finite(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, set, frozenset)):  # sets are sent as lists
         return any(_non_finite(v) for v in value)
+    if isinstance(value, enum.Enum):  # sent as its value
+        return _non_finite(value.value)
+    if _dataclasses.is_dataclass(value) and not isinstance(value, type):
+        # orjson writes a dataclass instance as an object of all its fields
+        return any(_non_finite(getattr(value, f.name)) for f in _dataclasses.fields(value))
     return False
 
 
