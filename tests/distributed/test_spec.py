@@ -6,6 +6,7 @@ import asyncio
 import multiprocessing
 import os
 import pickle
+import re
 from pathlib import Path
 
 import pytest
@@ -215,4 +216,8 @@ def test_worker_clients_are_closed_quietly_at_exit(threaded_emu: Emulator) -> No
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "open", out.stderr
-    assert out.stderr == "", out.stderr
+    # Dev mode turns on asyncio's debug mode, which logs any step slower than 100 ms; on a
+    # loaded machine the first request's steps are. That timing note is not a warning.
+    slow_step = re.compile(r"Executing <.*> took \d+\.\d+ seconds")
+    left = [line for line in out.stderr.splitlines() if line and not slow_step.fullmatch(line)]
+    assert left == [], out.stderr
